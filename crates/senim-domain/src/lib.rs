@@ -1,0 +1,38 @@
+//! Senim's domain: the values the register is made of, with no I/O.
+//!
+//! Everything that crosses the edge of the system (an HTTP body, a TOML file,
+//! a row read back from a database) becomes one of these types through a
+//! single parsing function, so the rest of the code never handles a BIN
+//! without a valid check digit, a profile with a value the law does not know,
+//! or a name longer than a page. Validation errors carry the field path and a
+//! reason, so the server can answer with every problem at once.
+//!
+//! The crate also owns the [`Clock`], because time is a parameter: the server
+//! and the tests inject it, nothing here reads the system clock directly.
+
+pub mod account;
+pub mod bin;
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod organisation;
+pub mod profile;
+pub mod system;
+pub mod text;
+pub mod visibility;
+
+pub use account::{Account, AccountInput, AccountStatus, Email, Role};
+pub use bin::Bin;
+pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
+pub use error::{FieldError, ValidationError};
+pub use ids::{AccountId, OrganisationId, SystemId, TokenId};
+pub use organisation::{
+    Contacts, Organisation, OrganisationInput, OrganisationKind, OrganisationStatus, SizeClass,
+};
+pub use profile::Profile;
+pub use system::{
+    Documentation, DocumentationItem, RiskLevel, System, SystemInput, SystemStatus, SystemVersion,
+    VersionInput,
+};
+pub use text::LocalizedText;
+pub use visibility::{Viewer, Visibility};

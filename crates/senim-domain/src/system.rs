@@ -1,0 +1,374 @@
+//! AI systems and their versions.
+//!
+//! A system is the stable identity in the register (owner, registry number,
+//! status); a version is one complete description of it (name, operator,
+//! profile, documentation). Versions are only ever added: an update is a new
+//! version that starts from the one the developer last read, and every old
+//! version stays readable.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::clock::Timestamp;
+use crate::error::{optional_text, Problems, ValidationError};
+use crate::ids::{AccountId, OrganisationId, SystemId};
+use crate::profile::{vocabulary, Profile};
+use crate::text::LocalizedText;
+use crate::visibility::{Viewer, Visibility};
+
+vocabulary!(
+    /// The risk level a rule pack assigns.
+    RiskLevel {
+        Prohibited => "prohibited",
+        High => "high",
+        Medium => "medium",
+        Minimal => "minimal",
+    }
+);
+
+vocabulary!(
+    /// Where a system stands in the registration lifecycle.
+    SystemStatus {
+        Draft => "draft",
+        Submitted => "submitted",
+        InExpertReview => "in_expert_review",
+        InformationRequested => "information_requested",
+        Recommended => "recommended",
+        Registered => "registered",
+        Refused => "refused",
+        Suspended => "suspended",
+        Revoked => "revoked",
+        Withdrawn => "withdrawn",
+    }
+);
+
+/// The longest documentation item, in characters (about ten pages).
+pub const MAX_DOCUMENTATION_CHARS: usize = 20_000;
+
+/// Defines the documentation items once: the struct, the item vocabulary and
+/// the iteration over both, so adding an item is a one-line change.
+macro_rules! documentation {
+    ($($(#[$doc:meta])* $field:ident => $variant:ident : $text:literal),+ $(,)?) => {
+        vocabulary!(
+            /// One item of a system's documentation.
+            DocumentationItem { $($variant => $text),+ }
+        );
+
+        /// The documentation a developer keeps for a system version
+        /// (Law 230-VIII Art. 15; the commissioning text, item 7).
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct Documentation {
+            $(
+                $(#[$doc])*
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $field: Option<String>,
+            )+
+        }
+
+        impl Documentation {
+            /// Each item with its text, in a fixed order.
+            pub fn items(&self) -> Vec<(DocumentationItem, Option<&str>)> {
+                vec![$((DocumentationItem::$variant, self.$field.as_deref())),+]
+            }
+
+            fn slot(&mut self, item: DocumentationItem) -> &mut Option<String> {
+                match item { $(DocumentationItem::$variant => &mut self.$field),+ }
+            }
+        }
+    };
+}
+
+documentation! {
+    /// What the system is for.
+    purpose => Purpose : "purpose",
+    /// Who is meant to use it.
+    intended_users => IntendedUsers : "intended_users",
+    /// The kind of model (e.g. gradient-boosted trees, a fine-tuned transformer).
+    model_type => ModelType : "model_type",
+    /// How it was built and trained.
+    development_method => DevelopmentMethod : "development_method",
+    /// Limitations.
+    limitations => Limitations : "limitations",
+    /// Known failure modes.
+    known_failure_modes => KnownFailureModes : "known_failure_modes",
+    /// Data used for training.
+    training_data => TrainingData : "training_data",
+    /// Data used for validation.
+    validation_data => ValidationData : "validation_data",
+    /// Data used for testing.
+    testing_data => TestingData : "testing_data",
+    /// Human oversight measures.
+    human_oversight => HumanOversight : "human_oversight",
+    /// Accuracy and other performance figures.
+    performance => Performance : "performance",
+    /// Deployment context and sectors.
+    deployment_context => DeploymentContext : "deployment_context",
+    /// The disclosure text shown to people affected by the system.
+    user_disclosure => UserDisclosure : "user_disclosure",
+    /// Where people exercise their rights (explanation, objection).
+    rights_contact => RightsContact : "rights_contact",
+}
+
+impl Documentation {
+    fn parse(self, problems: &mut Problems) -> Documentation {
+        let mut out = Documentation::default();
+        for (item, text) in self.items() {
+            if let Some(text) = text {
+                if let Some(clean) =
+                    problems.check(item.as_str(), optional_text(text, MAX_DOCUMENTATION_CHARS))
+                {
+                    if !clean.is_empty() {
+                        *out.slot(item) = Some(clean);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Removes the items `viewer` may not see, and returns which were removed.
+    pub fn redact(
+        &mut self,
+        visibility: &BTreeMap<DocumentationItem, Visibility>,
+        viewer: Viewer,
+    ) -> Vec<DocumentationItem> {
+        let mut withheld = Vec::new();
+        for (item, vis) in visibility {
+            if !vis.visible_to(viewer) {
+                let slot = self.slot(*item);
+                if slot.take().is_some() {
+                    withheld.push(*item);
+                }
+            }
+        }
+        withheld
+    }
+
+    /// All text, for search.
+    pub fn joined_public(&self, visibility: &BTreeMap<DocumentationItem, Visibility>) -> String {
+        self.items()
+            .into_iter()
+            .filter(|(item, _)| {
+                visibility
+                    .get(item)
+                    .copied()
+                    .unwrap_or(Visibility::Public)
+                    == Visibility::Public
+            })
+            .filter_map(|(_, t)| t)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// What a developer sends to register a new system (its first version).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SystemInput {
+    /// The owner; defaults to the developer's own organisation.
+    #[serde(default)]
+    pub owner_organisation_id: Option<OrganisationId>,
+    /// The operator, when another organisation runs the system.
+    #[serde(default)]
+    pub holder_organisation_id: Option<OrganisationId>,
+    pub name: LocalizedText,
+    pub profile: Profile,
+    #[serde(default)]
+    pub documentation: Documentation,
+    /// Visibility of documentation items; items not listed are public.
+    #[serde(default)]
+    pub visibility: BTreeMap<DocumentationItem, Visibility>,
+    #[serde(default)]
+    pub change_note: Option<String>,
+}
+
+/// What a developer sends to add a version: the complete new description.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionInput {
+    #[serde(default)]
+    pub holder_organisation_id: Option<OrganisationId>,
+    pub name: LocalizedText,
+    pub profile: Profile,
+    #[serde(default)]
+    pub documentation: Documentation,
+    #[serde(default)]
+    pub visibility: BTreeMap<DocumentationItem, Visibility>,
+    /// What changed, in a sentence.
+    #[serde(default)]
+    pub change_note: Option<String>,
+}
+
+impl From<SystemInput> for VersionInput {
+    fn from(s: SystemInput) -> VersionInput {
+        VersionInput {
+            holder_organisation_id: s.holder_organisation_id,
+            name: s.name,
+            profile: s.profile,
+            documentation: s.documentation,
+            visibility: s.visibility,
+            change_note: s.change_note,
+        }
+    }
+}
+
+/// A valid version description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidVersion {
+    pub holder_organisation_id: Option<OrganisationId>,
+    pub name: LocalizedText,
+    pub profile: Profile,
+    pub documentation: Documentation,
+    pub visibility: BTreeMap<DocumentationItem, Visibility>,
+    pub change_note: Option<String>,
+}
+
+impl VersionInput {
+    pub fn parse(self) -> Result<ValidVersion, ValidationError> {
+        let mut problems = Problems::new();
+        let mut np = problems.nested("name");
+        let name = self.name.parse(300, &mut np);
+        problems.absorb(np);
+        let mut pp = problems.nested("profile");
+        let profile = self.profile.parse(&mut pp);
+        problems.absorb(pp);
+        let mut dp = problems.nested("documentation");
+        let documentation = self.documentation.parse(&mut dp);
+        problems.absorb(dp);
+        let change_note = match self.change_note {
+            Some(n) => problems
+                .check("change_note", optional_text(&n, 2000))
+                .filter(|t| !t.is_empty()),
+            None => None,
+        };
+        // Public is the default: storing it explicitly would only add noise.
+        let visibility = self
+            .visibility
+            .into_iter()
+            .filter(|(_, v)| *v != Visibility::Public)
+            .collect();
+        problems.finish(|| {
+            Some(ValidVersion {
+                holder_organisation_id: self.holder_organisation_id,
+                name: name?,
+                profile: profile?,
+                documentation,
+                visibility,
+                change_note,
+            })
+        })
+    }
+}
+
+/// A system in the register.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct System {
+    pub id: SystemId,
+    /// The name of the current version.
+    pub name: LocalizedText,
+    pub owner_organisation_id: OrganisationId,
+    pub holder_organisation_id: Option<OrganisationId>,
+    pub status: SystemStatus,
+    /// Assigned on registration, e.g. `KZ-AI-2026-000123`.
+    pub registry_number: Option<String>,
+    /// The risk level under the pack in force; absent until classified.
+    pub risk_level: Option<RiskLevel>,
+    /// The sectors of the current version.
+    pub sectors: Vec<crate::profile::Sector>,
+    /// The number of the current version; the ETag for updates.
+    pub current_version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// One version of a system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SystemVersion {
+    pub system_id: SystemId,
+    /// 1 for the first version, then 2, 3, ...
+    pub version: i64,
+    pub name: LocalizedText,
+    pub holder_organisation_id: Option<OrganisationId>,
+    pub profile: Profile,
+    pub documentation: Documentation,
+    /// Visibility of documentation items that are not public.
+    pub visibility: BTreeMap<DocumentationItem, Visibility>,
+    /// Items present but withheld from this reader.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub withheld: Vec<DocumentationItem>,
+    pub change_note: Option<String>,
+    /// Who created the version; visible to the owner and the authority only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<AccountId>,
+    pub created_at: Timestamp,
+}
+
+impl SystemVersion {
+    /// The version as `viewer` may see it.
+    pub fn redacted(mut self, viewer: Viewer) -> SystemVersion {
+        self.withheld = self.documentation.redact(&self.visibility, viewer);
+        if !Visibility::OwnerAndAuthority.visible_to(viewer) {
+            self.created_by = None;
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> VersionInput {
+        serde_json::from_value(serde_json::json!({
+            "name": {"en": "Triage"},
+            "profile": {"sectors": ["healthcare"], "functions": ["decision_support"],
+                        "autonomy": "low", "affects": ["health"], "failure_impact": "severe"},
+            "documentation": {"purpose": "Orders the queue.", "training_data": "Secret"},
+            "visibility": {"training_data": "owner_and_authority", "purpose": "public"}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn public_visibility_is_not_stored() {
+        let v = input().parse().unwrap();
+        assert_eq!(v.visibility.len(), 1);
+    }
+
+    #[test]
+    fn redaction_removes_hidden_items_and_says_so() {
+        let v = input().parse().unwrap();
+        let mut doc = v.documentation.clone();
+        let withheld = doc.redact(&v.visibility, Viewer::PUBLIC);
+        assert_eq!(withheld, vec![DocumentationItem::TrainingData]);
+        assert!(doc.training_data.is_none());
+        assert!(doc.purpose.is_some());
+        let mut doc = v.documentation.clone();
+        assert!(doc.redact(&v.visibility, Viewer::OWNER).is_empty());
+    }
+
+    #[test]
+    fn unknown_documentation_item_is_refused() {
+        let r: Result<VersionInput, _> = serde_json::from_value(serde_json::json!({
+            "name": {"en": "x"},
+            "profile": {"sectors": ["other"], "functions": ["other"], "autonomy": "low",
+                        "affects": ["none"], "failure_impact": "minimal"},
+            "documentation": {"purpse": "typo"}
+        }));
+        assert!(r.unwrap_err().to_string().contains("purpse"));
+    }
+
+    #[test]
+    fn item_names_match_fields() {
+        let json = serde_json::to_value(Documentation {
+            purpose: Some("x".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(json.get(DocumentationItem::Purpose.as_str()).is_some());
+        assert_eq!(DocumentationItem::ALL.len(), 14);
+    }
+}

@@ -1,0 +1,951 @@
+//! Commands: every change to the register, and how each is applied.
+//!
+//! A command arrives already parsed (domain types only), so applying it can
+//! fail only for reasons that need the database: a record that does not
+//! exist, a stale revision, a duplicate. Each register change appends one
+//! event describing it, in the same transaction.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::AnyConnection;
+use utoipa::ToSchema;
+
+use senim_domain::account::ValidAccount;
+use senim_domain::organisation::ValidOrganisation;
+use senim_domain::system::ValidVersion;
+use senim_domain::{
+    Account, AccountId, AccountStatus, Organisation, OrganisationId, OrganisationStatus, Role,
+    System, SystemId, SystemStatus, SystemVersion, Timestamp, TokenId,
+};
+
+use crate::error::{is_unique_violation, StoreError};
+use crate::query::{self, TokenInfo};
+
+/// Who issued a command, as recorded in its event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// The account, or none for the operator's own tools (`senim admin`, the demo loader).
+    pub account_id: Option<AccountId>,
+    pub roles: Vec<Role>,
+    pub organisation_id: Option<OrganisationId>,
+}
+
+impl Actor {
+    /// The operator at the console: `senim admin`, migrations, the demo loader.
+    pub fn operator() -> Actor {
+        Actor {
+            account_id: None,
+            roles: vec![Role::Administrator],
+            organisation_id: None,
+        }
+    }
+
+    pub fn of(account: &Account) -> Actor {
+        Actor {
+            account_id: Some(account.id),
+            roles: account.roles.clone(),
+            organisation_id: account.organisation_id,
+        }
+    }
+}
+
+/// What an API token may be used for; its rights are the account's rights
+/// narrowed to these scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    /// Read what the account may see.
+    Read,
+    /// Create and change records (systems, versions, organisation details).
+    Write,
+    /// Administration: accounts, organisations, roles.
+    Admin,
+}
+
+/// A token to store; the secret itself never reaches the store, only its hash.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub id: TokenId,
+    pub account_id: AccountId,
+    pub name: String,
+    pub scopes: Vec<TokenScope>,
+    pub expires_at: Timestamp,
+    pub token_hash: String,
+}
+
+/// Every write the store accepts.
+#[derive(Debug, Clone)]
+pub enum Command {
+    CreateOrganisation(ValidOrganisation),
+    UpdateOrganisation {
+        id: OrganisationId,
+        expected_revision: i64,
+        organisation: ValidOrganisation,
+    },
+    WithdrawOrganisation {
+        id: OrganisationId,
+        expected_revision: Option<i64>,
+        reason: Option<String>,
+    },
+    CreateAccount {
+        account: ValidAccount,
+        password_hash: Option<String>,
+    },
+    UpdateAccount {
+        id: AccountId,
+        expected_revision: i64,
+        account: ValidAccount,
+        /// A new password hash, or `None` to keep the current one.
+        password_hash: Option<String>,
+    },
+    WithdrawAccount {
+        id: AccountId,
+        expected_revision: Option<i64>,
+    },
+    CreateSystem {
+        owner: OrganisationId,
+        version: ValidVersion,
+    },
+    AddVersion {
+        id: SystemId,
+        expected_version: i64,
+        version: ValidVersion,
+    },
+    WithdrawSystem {
+        id: SystemId,
+        expected_version: Option<i64>,
+        reason: Option<String>,
+    },
+    CreateToken(NewToken),
+    RevokeToken {
+        id: TokenId,
+        /// When set, only this account's token may be revoked.
+        account_id: Option<AccountId>,
+    },
+    CreateSession {
+        token_hash: String,
+        account_id: AccountId,
+        csrf_token: String,
+        expires_at: Timestamp,
+    },
+    DeleteSession {
+        token_hash: String,
+    },
+}
+
+/// What a command produced.
+#[derive(Debug, Clone)]
+pub enum Applied {
+    Organisation(Organisation),
+    Account(Account),
+    System {
+        system: System,
+        version: SystemVersion,
+    },
+    Token(TokenInfo),
+    Done,
+}
+
+struct EventDraft {
+    kind: &'static str,
+    subject_type: &'static str,
+    subject_id: String,
+    payload: serde_json::Value,
+}
+
+/// Applies one command inside the writer's open transaction.
+pub(crate) async fn apply(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    command: Command,
+    now: Timestamp,
+) -> Result<Applied, StoreError> {
+    let (applied, event) = match command {
+        Command::CreateOrganisation(org) => create_organisation(conn, org, now).await?,
+        Command::UpdateOrganisation {
+            id,
+            expected_revision,
+            organisation,
+        } => update_organisation(conn, id, expected_revision, organisation, now).await?,
+        Command::WithdrawOrganisation {
+            id,
+            expected_revision,
+            reason,
+        } => withdraw_organisation(conn, id, expected_revision, reason, now).await?,
+        Command::CreateAccount {
+            account,
+            password_hash,
+        } => create_account(conn, account, password_hash, now).await?,
+        Command::UpdateAccount {
+            id,
+            expected_revision,
+            account,
+            password_hash,
+        } => update_account(conn, id, expected_revision, account, password_hash, now).await?,
+        Command::WithdrawAccount {
+            id,
+            expected_revision,
+        } => withdraw_account(conn, id, expected_revision, now).await?,
+        Command::CreateSystem { owner, version } => {
+            create_system(conn, actor, owner, version, now).await?
+        }
+        Command::AddVersion {
+            id,
+            expected_version,
+            version,
+        } => add_version(conn, actor, id, expected_version, version, now).await?,
+        Command::WithdrawSystem {
+            id,
+            expected_version,
+            reason,
+        } => withdraw_system(conn, id, expected_version, reason, now).await?,
+        Command::CreateToken(token) => create_token(conn, token, now).await?,
+        Command::RevokeToken { id, account_id } => revoke_token(conn, id, account_id, now).await?,
+        Command::CreateSession {
+            token_hash,
+            account_id,
+            csrf_token,
+            expires_at,
+        } => {
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, account_id, csrf_token, expires_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(token_hash)
+            .bind(account_id.to_string())
+            .bind(csrf_token)
+            .bind(expires_at.to_rfc3339())
+            .bind(now.to_rfc3339())
+            .execute(&mut *conn)
+            .await?;
+            // Sessions are sign-ins, not changes to the register: no event.
+            (Applied::Done, None)
+        }
+        Command::DeleteSession { token_hash } => {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash)
+                .execute(&mut *conn)
+                .await?;
+            (Applied::Done, None)
+        }
+    };
+    if let Some(event) = event {
+        append_event(conn, actor, event, now).await?;
+    }
+    Ok(applied)
+}
+
+async fn append_event(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    event: EventDraft,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO events (id, time, kind, subject_type, subject_id, actor, payload) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(now.to_rfc3339())
+    .bind(event.kind)
+    .bind(event.subject_type)
+    .bind(event.subject_id)
+    .bind(serde_json::to_string(actor)?)
+    .bind(serde_json::to_string(&event.payload)?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn lower_search(parts: &[&str]) -> String {
+    parts.join(" ").to_lowercase()
+}
+
+fn organisation_search(org: &Organisation) -> String {
+    lower_search(&[&org.name.joined(), org.bin.as_str()])
+}
+
+type Step = (Applied, Option<EventDraft>);
+
+fn org_event(kind: &'static str, org: &Organisation, extra: Option<serde_json::Value>) -> EventDraft {
+    let mut payload = json!({ "organisation": org });
+    if let (Some(extra), Some(map)) = (extra, payload.as_object_mut()) {
+        if let Some(obj) = extra.as_object() {
+            for (k, v) in obj {
+                map.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    EventDraft {
+        kind,
+        subject_type: "organisation",
+        subject_id: org.id.to_string(),
+        payload,
+    }
+}
+
+fn duplicate_bin(e: sqlx::Error) -> StoreError {
+    if is_unique_violation(&e) {
+        StoreError::invalid("bin", "is already registered to another organisation")
+    } else {
+        StoreError::Database(e)
+    }
+}
+
+async fn create_organisation(
+    conn: &mut AnyConnection,
+    org: ValidOrganisation,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let record = Organisation {
+        id: OrganisationId::generate(),
+        name: org.name,
+        bin: org.bin,
+        kind: org.kind,
+        size_class: org.size_class,
+        contacts: org.contacts,
+        status: OrganisationStatus::Active,
+        revision: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    sqlx::query(
+        "INSERT INTO organisations (id, bin, status, revision, search_text, data, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(record.id.to_string())
+    .bind(record.bin.as_str().to_string())
+    .bind(record.status.as_str())
+    .bind(record.revision)
+    .bind(organisation_search(&record))
+    .bind(serde_json::to_string(&record)?)
+    .bind(now.to_rfc3339())
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await
+    .map_err(duplicate_bin)?;
+    let event = org_event("organisation.created", &record, None);
+    Ok((Applied::Organisation(record), Some(event)))
+}
+
+async fn store_organisation(
+    conn: &mut AnyConnection,
+    record: &Organisation,
+    expected_revision: i64,
+) -> Result<(), StoreError> {
+    let result = sqlx::query(
+        "UPDATE organisations SET bin = $1, status = $2, revision = $3, search_text = $4, data = $5, \
+         updated_at = $6 WHERE id = $7 AND revision = $8",
+    )
+    .bind(record.bin.as_str().to_string())
+    .bind(record.status.as_str())
+    .bind(record.revision)
+    .bind(organisation_search(record))
+    .bind(serde_json::to_string(record)?)
+    .bind(record.updated_at.to_rfc3339())
+    .bind(record.id.to_string())
+    .bind(expected_revision)
+    .execute(&mut *conn)
+    .await
+    .map_err(duplicate_bin)?;
+    if result.rows_affected() != 1 {
+        return Err(StoreError::conflict(
+            "the organisation was changed by someone else; reload it and try again",
+            "",
+        ));
+    }
+    Ok(())
+}
+
+fn check_revision(what: &str, expected: i64, current: i64) -> Result<(), StoreError> {
+    if expected != current {
+        return Err(StoreError::conflict(
+            format!(
+                "the {what} is at revision {current}, not {expected}: someone changed it since you read it; reload and try again"
+            ),
+            current.to_string(),
+        ));
+    }
+    Ok(())
+}
+
+async fn update_organisation(
+    conn: &mut AnyConnection,
+    id: OrganisationId,
+    expected_revision: i64,
+    org: ValidOrganisation,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let current = query::organisation(&mut *conn, id).await?;
+    check_revision("organisation", expected_revision, current.revision)?;
+    if current.status == OrganisationStatus::Withdrawn {
+        return Err(StoreError::conflict(
+            "the organisation is withdrawn and cannot be changed",
+            current.revision.to_string(),
+        ));
+    }
+    let record = Organisation {
+        name: org.name,
+        bin: org.bin,
+        kind: org.kind,
+        size_class: org.size_class,
+        contacts: org.contacts,
+        revision: current.revision + 1,
+        updated_at: now,
+        ..current
+    };
+    store_organisation(conn, &record, expected_revision).await?;
+    let event = org_event("organisation.updated", &record, None);
+    Ok((Applied::Organisation(record), Some(event)))
+}
+
+async fn withdraw_organisation(
+    conn: &mut AnyConnection,
+    id: OrganisationId,
+    expected_revision: Option<i64>,
+    reason: Option<String>,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let current = query::organisation(&mut *conn, id).await?;
+    if let Some(expected) = expected_revision {
+        check_revision("organisation", expected, current.revision)?;
+    }
+    if current.status == OrganisationStatus::Withdrawn {
+        return Err(StoreError::conflict(
+            "the organisation is already withdrawn",
+            current.revision.to_string(),
+        ));
+    }
+    let revision = current.revision;
+    let record = Organisation {
+        status: OrganisationStatus::Withdrawn,
+        revision: revision + 1,
+        updated_at: now,
+        ..current
+    };
+    store_organisation(conn, &record, revision).await?;
+    let event = org_event(
+        "organisation.withdrawn",
+        &record,
+        Some(json!({ "reason": reason })),
+    );
+    Ok((Applied::Organisation(record), Some(event)))
+}
+
+async fn require_organisation(
+    conn: &mut AnyConnection,
+    field: &str,
+    id: OrganisationId,
+) -> Result<Organisation, StoreError> {
+    match query::organisation(&mut *conn, id).await {
+        Ok(org) if org.status == OrganisationStatus::Active => Ok(org),
+        Ok(_) => Err(StoreError::invalid(field, "names a withdrawn organisation")),
+        Err(StoreError::NotFound { .. }) => {
+            Err(StoreError::invalid(field, "names no organisation in the register"))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn account_event(kind: &'static str, account: &Account) -> EventDraft {
+    EventDraft {
+        kind,
+        subject_type: "account",
+        subject_id: account.id.to_string(),
+        payload: json!({ "account": account }),
+    }
+}
+
+fn duplicate_email(e: sqlx::Error) -> StoreError {
+    if is_unique_violation(&e) {
+        StoreError::invalid("email", "is already used by another account")
+    } else {
+        StoreError::Database(e)
+    }
+}
+
+async fn write_roles(conn: &mut AnyConnection, account: &Account) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM account_roles WHERE account_id = $1")
+        .bind(account.id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    for role in &account.roles {
+        sqlx::query("INSERT INTO account_roles (account_id, role) VALUES ($1, $2)")
+            .bind(account.id.to_string())
+            .bind(role.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn create_account(
+    conn: &mut AnyConnection,
+    account: ValidAccount,
+    password_hash: Option<String>,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    if let Some(org) = account.organisation_id {
+        require_organisation(conn, "organisation_id", org).await?;
+    }
+    let record = Account {
+        id: AccountId::generate(),
+        email: account.email,
+        display_name: account.display_name,
+        roles: account.roles,
+        organisation_id: account.organisation_id,
+        status: AccountStatus::Active,
+        revision: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    sqlx::query(
+        "INSERT INTO accounts (id, email, organisation_id, status, revision, password_hash, data, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(record.id.to_string())
+    .bind(record.email.as_str().to_string())
+    .bind(record.organisation_id.map(|o| o.to_string()))
+    .bind(record.status.as_str())
+    .bind(record.revision)
+    .bind(password_hash)
+    .bind(serde_json::to_string(&record)?)
+    .bind(now.to_rfc3339())
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await
+    .map_err(duplicate_email)?;
+    write_roles(conn, &record).await?;
+    let event = account_event("account.created", &record);
+    Ok((Applied::Account(record), Some(event)))
+}
+
+async fn store_account(
+    conn: &mut AnyConnection,
+    record: &Account,
+    expected_revision: i64,
+    password_hash: Option<String>,
+) -> Result<(), StoreError> {
+    let result = sqlx::query(
+        "UPDATE accounts SET email = $1, organisation_id = $2, status = $3, revision = $4, \
+         password_hash = COALESCE($5, password_hash), data = $6, updated_at = $7 \
+         WHERE id = $8 AND revision = $9",
+    )
+    .bind(record.email.as_str().to_string())
+    .bind(record.organisation_id.map(|o| o.to_string()))
+    .bind(record.status.as_str())
+    .bind(record.revision)
+    .bind(password_hash)
+    .bind(serde_json::to_string(record)?)
+    .bind(record.updated_at.to_rfc3339())
+    .bind(record.id.to_string())
+    .bind(expected_revision)
+    .execute(&mut *conn)
+    .await
+    .map_err(duplicate_email)?;
+    if result.rows_affected() != 1 {
+        return Err(StoreError::conflict(
+            "the account was changed by someone else; reload it and try again",
+            "",
+        ));
+    }
+    write_roles(conn, record).await
+}
+
+async fn update_account(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    expected_revision: i64,
+    account: ValidAccount,
+    password_hash: Option<String>,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let current = query::account(&mut *conn, id).await?;
+    check_revision("account", expected_revision, current.revision)?;
+    if current.status == AccountStatus::Withdrawn {
+        return Err(StoreError::conflict(
+            "the account is withdrawn and cannot be changed",
+            current.revision.to_string(),
+        ));
+    }
+    if let Some(org) = account.organisation_id {
+        require_organisation(conn, "organisation_id", org).await?;
+    }
+    let record = Account {
+        email: account.email,
+        display_name: account.display_name,
+        roles: account.roles,
+        organisation_id: account.organisation_id,
+        revision: current.revision + 1,
+        updated_at: now,
+        ..current
+    };
+    let password_changed = password_hash.is_some();
+    store_account(conn, &record, expected_revision, password_hash).await?;
+    if password_changed {
+        end_sessions(conn, id).await?;
+    }
+    let event = account_event("account.updated", &record);
+    Ok((Applied::Account(record), Some(event)))
+}
+
+async fn end_sessions(conn: &mut AnyConnection, id: AccountId) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn withdraw_account(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    expected_revision: Option<i64>,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let current = query::account(&mut *conn, id).await?;
+    if let Some(expected) = expected_revision {
+        check_revision("account", expected, current.revision)?;
+    }
+    if current.status == AccountStatus::Withdrawn {
+        return Err(StoreError::conflict(
+            "the account is already withdrawn",
+            current.revision.to_string(),
+        ));
+    }
+    let revision = current.revision;
+    let record = Account {
+        status: AccountStatus::Withdrawn,
+        revision: revision + 1,
+        updated_at: now,
+        ..current
+    };
+    store_account(conn, &record, revision, None).await?;
+    // A withdrawn account can no longer act: end its sessions, revoke its tokens.
+    end_sessions(conn, id).await?;
+    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
+        .bind(now.to_rfc3339())
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let event = account_event("account.withdrawn", &record);
+    Ok((Applied::Account(record), Some(event)))
+}
+
+fn system_search(version: &SystemVersion) -> String {
+    let docs = version.documentation.joined_public(&version.visibility);
+    lower_search(&[&version.name.joined(), &docs])
+}
+
+fn system_event(kind: &'static str, system: &System, version: Option<&SystemVersion>, extra: serde_json::Value) -> EventDraft {
+    EventDraft {
+        kind,
+        subject_type: "system",
+        subject_id: system.id.to_string(),
+        payload: json!({ "system": system, "version": version, "details": extra }),
+    }
+}
+
+async fn insert_version(conn: &mut AnyConnection, version: &SystemVersion) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO system_versions (system_id, version, data, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(version.system_id.to_string())
+    .bind(version.version)
+    .bind(serde_json::to_string(version)?)
+    .bind(version.created_at.to_rfc3339())
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::conflict(
+                "another version was added at the same moment; reload and try again",
+                "",
+            )
+        } else {
+            StoreError::Database(e)
+        }
+    })?;
+    Ok(())
+}
+
+async fn write_sectors(conn: &mut AnyConnection, system: &System) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM system_sectors WHERE system_id = $1")
+        .bind(system.id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    for sector in &system.sectors {
+        sqlx::query("INSERT INTO system_sectors (system_id, sector) VALUES ($1, $2)")
+            .bind(system.id.to_string())
+            .bind(sector.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn new_version(
+    id: SystemId,
+    number: i64,
+    actor: &Actor,
+    version: ValidVersion,
+    now: Timestamp,
+) -> SystemVersion {
+    SystemVersion {
+        system_id: id,
+        version: number,
+        name: version.name,
+        holder_organisation_id: version.holder_organisation_id,
+        profile: version.profile,
+        documentation: version.documentation,
+        visibility: version.visibility,
+        withheld: Vec::new(),
+        change_note: version.change_note,
+        created_by: actor.account_id,
+        created_at: now,
+    }
+}
+
+async fn create_system(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    owner: OrganisationId,
+    version: ValidVersion,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    require_organisation(conn, "owner_organisation_id", owner).await?;
+    if let Some(holder) = version.holder_organisation_id {
+        require_organisation(conn, "holder_organisation_id", holder).await?;
+    }
+    let id = SystemId::generate();
+    let version = new_version(id, 1, actor, version, now);
+    let system = System {
+        id,
+        name: version.name.clone(),
+        owner_organisation_id: owner,
+        holder_organisation_id: version.holder_organisation_id,
+        status: SystemStatus::Draft,
+        registry_number: None,
+        risk_level: None,
+        sectors: version.profile.sectors.clone(),
+        current_version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    sqlx::query(
+        "INSERT INTO systems (id, owner_organisation_id, holder_organisation_id, status, risk_level, \
+         registry_number, current_version, search_text, data, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(system.id.to_string())
+    .bind(system.owner_organisation_id.to_string())
+    .bind(system.holder_organisation_id.map(|h| h.to_string()))
+    .bind(system.status.as_str())
+    .bind(system.risk_level.map(|r| r.as_str()))
+    .bind(system.registry_number.clone())
+    .bind(system.current_version)
+    .bind(system_search(&version))
+    .bind(serde_json::to_string(&system)?)
+    .bind(now.to_rfc3339())
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    write_sectors(conn, &system).await?;
+    insert_version(conn, &version).await?;
+    let event = system_event("system.created", &system, Some(&version), json!({}));
+    Ok((Applied::System { system, version }, Some(event)))
+}
+
+async fn store_system(
+    conn: &mut AnyConnection,
+    system: &System,
+    version: &SystemVersion,
+    expected_version: i64,
+) -> Result<(), StoreError> {
+    let result = sqlx::query(
+        "UPDATE systems SET holder_organisation_id = $1, status = $2, risk_level = $3, \
+         registry_number = $4, current_version = $5, search_text = $6, data = $7, updated_at = $8 \
+         WHERE id = $9 AND current_version = $10",
+    )
+    .bind(system.holder_organisation_id.map(|h| h.to_string()))
+    .bind(system.status.as_str())
+    .bind(system.risk_level.map(|r| r.as_str()))
+    .bind(system.registry_number.clone())
+    .bind(system.current_version)
+    .bind(system_search(version))
+    .bind(serde_json::to_string(system)?)
+    .bind(system.updated_at.to_rfc3339())
+    .bind(system.id.to_string())
+    .bind(expected_version)
+    .execute(&mut *conn)
+    .await?;
+    if result.rows_affected() != 1 {
+        return Err(StoreError::conflict(
+            "the system was changed by someone else; reload it and try again",
+            "",
+        ));
+    }
+    write_sectors(conn, system).await
+}
+
+async fn add_version(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: SystemId,
+    expected_version: i64,
+    version: ValidVersion,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let current = query::system(&mut *conn, id).await?;
+    if expected_version != current.current_version {
+        return Err(StoreError::conflict(
+            format!(
+                "the system is at version {}, not {expected_version}: someone added a version since you read it; reload and try again",
+                current.current_version
+            ),
+            current.current_version.to_string(),
+        ));
+    }
+    if current.status == SystemStatus::Withdrawn {
+        return Err(StoreError::conflict(
+            "the system is withdrawn; a withdrawn system cannot get new versions",
+            current.current_version.to_string(),
+        ));
+    }
+    if let Some(holder) = version.holder_organisation_id {
+        require_organisation(conn, "holder_organisation_id", holder).await?;
+    }
+    let number = current.current_version + 1;
+    let version = new_version(id, number, actor, version, now);
+    let system = System {
+        name: version.name.clone(),
+        holder_organisation_id: version.holder_organisation_id,
+        sectors: version.profile.sectors.clone(),
+        current_version: number,
+        updated_at: now,
+        ..current
+    };
+    insert_version(conn, &version).await?;
+    store_system(conn, &system, &version, expected_version).await?;
+    let event = system_event("system.version_added", &system, Some(&version), json!({}));
+    Ok((Applied::System { system, version }, Some(event)))
+}
+
+async fn withdraw_system(
+    conn: &mut AnyConnection,
+    id: SystemId,
+    expected_version: Option<i64>,
+    reason: Option<String>,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let current = query::system(&mut *conn, id).await?;
+    if let Some(expected) = expected_version {
+        if expected != current.current_version {
+            return Err(StoreError::conflict(
+                format!(
+                    "the system is at version {}, not {expected}; reload and try again",
+                    current.current_version
+                ),
+                current.current_version.to_string(),
+            ));
+        }
+    }
+    if current.status == SystemStatus::Withdrawn {
+        return Err(StoreError::conflict(
+            "the system is already withdrawn",
+            current.current_version.to_string(),
+        ));
+    }
+    let version = query::system_version(&mut *conn, id, current.current_version).await?;
+    let number = current.current_version;
+    let previous_status = current.status;
+    let system = System {
+        status: SystemStatus::Withdrawn,
+        updated_at: now,
+        ..current
+    };
+    store_system(conn, &system, &version, number).await?;
+    let event = system_event(
+        "system.withdrawn",
+        &system,
+        None,
+        json!({ "reason": reason, "previous_status": previous_status }),
+    );
+    Ok((Applied::System { system, version }, Some(event)))
+}
+
+async fn create_token(
+    conn: &mut AnyConnection,
+    token: NewToken,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let account = query::account(&mut *conn, token.account_id).await?;
+    if account.status != AccountStatus::Active {
+        return Err(StoreError::invalid("account_id", "names a withdrawn account"));
+    }
+    let info = TokenInfo {
+        id: token.id,
+        account_id: token.account_id,
+        name: token.name,
+        scopes: token.scopes,
+        created_at: now,
+        expires_at: token.expires_at,
+        revoked_at: None,
+    };
+    sqlx::query(
+        "INSERT INTO api_tokens (id, account_id, token_hash, data, expires_at, revoked_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, NULL, $6)",
+    )
+    .bind(info.id.to_string())
+    .bind(info.account_id.to_string())
+    .bind(token.token_hash)
+    .bind(serde_json::to_string(&info)?)
+    .bind(info.expires_at.to_rfc3339())
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    let event = EventDraft {
+        kind: "token.created",
+        subject_type: "account",
+        subject_id: info.account_id.to_string(),
+        payload: json!({ "token": info }),
+    };
+    Ok((Applied::Token(info), Some(event)))
+}
+
+async fn revoke_token(
+    conn: &mut AnyConnection,
+    id: TokenId,
+    account_id: Option<AccountId>,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let info = query::token(&mut *conn, id).await?;
+    if let Some(account) = account_id {
+        if info.account_id != account {
+            return Err(StoreError::NotFound {
+                what: "token",
+                id: id.to_string(),
+            });
+        }
+    }
+    if info.revoked_at.is_some() {
+        return Err(StoreError::conflict("the token is already revoked", ""));
+    }
+    let info = TokenInfo {
+        revoked_at: Some(now),
+        ..info
+    };
+    sqlx::query("UPDATE api_tokens SET revoked_at = $1, data = $2 WHERE id = $3")
+        .bind(now.to_rfc3339())
+        .bind(serde_json::to_string(&info)?)
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let event = EventDraft {
+        kind: "token.revoked",
+        subject_type: "account",
+        subject_id: info.account_id.to_string(),
+        payload: json!({ "token": info }),
+    };
+    Ok((Applied::Token(info), Some(event)))
+}

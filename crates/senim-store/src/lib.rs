@@ -1,0 +1,232 @@
+//! Senim's storage: SQLite by default, PostgreSQL when given a `postgres://` URL.
+//!
+//! One implementation serves both backends through sqlx's `Any` driver, with
+//! SQL written once in the dialect both understand (`$1` placeholders,
+//! `RETURNING`, `LIKE ... ESCAPE`). Each backend has its own migrations,
+//! because the two disagree on column types.
+//!
+//! Writes are commands ([`Command`]). They go through one writer task per
+//! process, which applies a batch of queued commands in a single database
+//! transaction (each in its own savepoint, so one failing command does not
+//! undo the others) and commits once: group commit. Every command that
+//! changes the register appends an event to the `events` table in the same
+//! transaction, so the query tables never disagree with the history the
+//! audit log is built from. Reads use a separate pool and never wait for the
+//! writer.
+
+mod command;
+mod error;
+mod query;
+mod rows;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use senim_domain::Clock;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
+use tokio::sync::mpsc;
+
+pub use command::{Actor, Applied, Command, NewToken, TokenScope};
+pub use error::StoreError;
+pub use query::{
+    AccountFilter, AuthenticatedSession, AuthenticatedToken, EventRecord, OrganisationFilter,
+    Page, SystemFilter, TokenInfo,
+};
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone)]
+pub enum Location {
+    /// A SQLite file `senim.db` inside this directory (created if missing).
+    DataDir(PathBuf),
+    /// A database URL, `postgres://...` or `sqlite://...`.
+    Url(String),
+}
+
+/// How a store is opened.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub location: Location,
+    /// Connections for reads.
+    pub read_connections: u32,
+    /// Run migrations on open.
+    pub migrate: bool,
+    /// Commands applied together in one transaction, at most.
+    pub max_batch: usize,
+    /// SQL run on every new connection (PostgreSQL tests use it to set a
+    /// per-test `search_path`).
+    pub after_connect_sql: Option<String>,
+}
+
+impl StoreOptions {
+    pub fn new(location: Location) -> StoreOptions {
+        StoreOptions {
+            location,
+            read_connections: 8,
+            migrate: true,
+            max_batch: 256,
+            after_connect_sql: None,
+        }
+    }
+}
+
+/// The handle the server and the CLI use; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    backend: Backend,
+    reader: AnyPool,
+    writer: mpsc::Sender<writer::Job>,
+    clock: Arc<dyn Clock>,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// The settings every SQLite connection gets: WAL so readers never block the
+/// writer, `synchronous=FULL` so a commit is on disk before it is
+/// acknowledged, foreign keys enforced, and a busy timeout instead of an
+/// immediate error when a checkpoint holds the lock.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+     PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;";
+
+impl Store {
+    /// Opens (and by default migrates) the store.
+    pub async fn open(options: StoreOptions, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let url = match &options.location {
+            Location::DataDir(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Config(format!("cannot create data directory {}: {e}", dir.display()))
+                })?;
+                sqlite_url(&dir.join("senim.db"))
+            }
+            Location::Url(url) => url.clone(),
+        };
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(StoreError::Config(format!(
+                "unsupported database URL `{url}`: use postgres://... or sqlite://..."
+            )));
+        };
+        let setup = match backend {
+            Backend::Sqlite => Some(SQLITE_PRAGMAS.to_string()),
+            Backend::Postgres => None,
+        };
+        let extra = options.after_connect_sql.clone();
+        let connect = |max: u32| {
+            let setup = setup.clone();
+            let extra = extra.clone();
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .min_connections(if max == 1 { 1 } else { 0 })
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(move |conn, _meta| {
+                    let setup = setup.clone();
+                    let extra = extra.clone();
+                    Box::pin(async move {
+                        if let Some(sql) = setup {
+                            conn.execute(sql.as_str()).await?;
+                        }
+                        if let Some(sql) = extra {
+                            conn.execute(sql.as_str()).await?;
+                        }
+                        Ok(())
+                    })
+                })
+        };
+        let writer_pool = connect(1).connect(&url).await?;
+        if options.migrate {
+            let migrator = match backend {
+                Backend::Sqlite => &SQLITE_MIGRATIONS,
+                Backend::Postgres => &POSTGRES_MIGRATIONS,
+            };
+            migrator.run(&writer_pool).await?;
+        }
+        let reader = connect(options.read_connections.max(1)).connect(&url).await?;
+        let sender = writer::spawn(writer_pool, backend, clock.clone(), options.max_batch.max(1));
+        Ok(Store {
+            inner: Arc::new(Inner {
+                backend,
+                reader,
+                writer: sender,
+                clock,
+            }),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    /// Applies one command and waits until its transaction is committed.
+    pub async fn execute(&self, actor: Actor, command: Command) -> Result<Applied, StoreError> {
+        writer::submit(&self.inner.writer, actor, command).await
+    }
+
+    /// True when the database answers.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.inner.reader).await.is_ok()
+    }
+
+    /// Whether the database holds no organisation yet (the demo loads only then).
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(query::count_organisations(&self.inner.reader).await? == 0)
+    }
+
+    fn reader(&self) -> &AnyPool {
+        &self.inner.reader
+    }
+
+    /// Closes the pools; pending writes finish first.
+    pub async fn close(&self) {
+        self.inner.reader.close().await;
+    }
+}
+
+/// Runs the migrations of the backend behind `url` and returns which one it was.
+pub async fn migrate(location: Location) -> Result<Backend, StoreError> {
+    let store = Store::open(
+        StoreOptions {
+            read_connections: 1,
+            ..StoreOptions::new(location)
+        },
+        Arc::new(senim_domain::SystemClock),
+    )
+    .await?;
+    let backend = store.backend();
+    store.close().await;
+    Ok(backend)
+}

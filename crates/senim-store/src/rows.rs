@@ -1,0 +1,62 @@
+//! Decoding rows: the `data` column holds the record as JSON.
+
+use serde::de::DeserializeOwned;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::error::StoreError;
+
+pub(crate) fn data<T: DeserializeOwned>(row: &AnyRow) -> Result<T, StoreError> {
+    let text: String = row.try_get("data")?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// A SQL statement under construction with numbered placeholders, so that
+/// filters can be combined without string-pasting values.
+#[derive(Default)]
+pub(crate) struct Sql {
+    pub text: String,
+    pub binds: Vec<String>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Sql {
+        Sql {
+            text: text.to_string(),
+            binds: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `value`.
+    pub fn bind(&mut self, value: impl Into<String>) -> &mut Sql {
+        self.binds.push(value.into());
+        self.text.push_str(&format!("${}", self.binds.len()));
+        self
+    }
+
+    pub fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+        let mut q = sqlx::query(&self.text);
+        for b in &self.binds {
+            q = q.bind(b.as_str());
+        }
+        q
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}

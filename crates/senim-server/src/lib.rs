@@ -1,1 +1,121 @@
-//! placeholder
+//! Senim's HTTP server: the JSON API, health and metrics, authentication and
+//! the access policies, on top of the store.
+//!
+//! [`router`] builds the whole application from an [`AppState`], so tests can
+//! serve it on port 0 exactly as `senim serve` does. [`open`] turns a
+//! [`Config`] into that state (store, policies, optional demo).
+
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+pub mod policy;
+pub mod routes;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::http::{header, HeaderValue};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use senim_domain::Clock;
+use senim_store::{Location, Store, StoreOptions};
+
+pub use config::Config;
+pub use state::AppState;
+
+use crate::error::ApiError;
+use crate::extract::MAX_BODY_BYTES;
+use crate::policy::Policies;
+
+/// Builds the application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(routes::healthz))
+        .route("/readyz", get(routes::readyz))
+        .route("/metrics", get(metrics::metrics))
+        .nest("/api/v1", routes::api())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(|_| ApiError::internal().into_response()))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("page")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this address does not accept that method",
+    )
+}
+
+/// Where the store lives, from the configuration.
+pub fn location(config: &Config) -> Location {
+    match &config.database_url {
+        Some(url) => Location::Url(url.clone()),
+        None => Location::DataDir(config.data_dir.clone()),
+    }
+}
+
+/// Opens the store and loads the policies.
+pub async fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    let policies = match &config.policy_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read policy file {}: {e}", path.display()))?;
+            Policies::parse(&text)?
+        }
+        None => Policies::default_policies()?,
+    };
+    let options = StoreOptions {
+        read_connections: config.read_connections,
+        ..StoreOptions::new(location(&config))
+    };
+    let store = Store::open(options, clock).await?;
+    Ok(AppState::new(store, policies, config))
+}
+
+/// Serves until `shutdown` resolves, then drains.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state.clone());
+    let drain = state.clone();
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        drain.set_ready(false);
+    })
+    .await
+}

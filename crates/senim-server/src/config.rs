@@ -1,0 +1,55 @@
+//! Server configuration: a TOML file, then `SENIM_*` environment variables,
+//! then command-line flags, each overriding the one before (the CLI does the
+//! layering; this is the result).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// Everything `senim serve` can be told.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to listen on.
+    pub bind: SocketAddr,
+    /// Where SQLite and files live when no database URL is given.
+    pub data_dir: PathBuf,
+    /// `postgres://...` to use PostgreSQL instead of SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// Load the demo on an empty database.
+    pub demo: bool,
+    /// The address people reach the server at; `https://` turns on Secure cookies.
+    pub public_url: Option<String>,
+    /// A Cedar policy file replacing the built-in policies.
+    pub policy_file: Option<PathBuf>,
+    /// How long a browser session lasts, in hours.
+    pub session_hours: i64,
+    /// Connections for reads.
+    pub read_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./senim-data"),
+            database_url: None,
+            demo: false,
+            public_url: None,
+            policy_file: None,
+            session_hours: 12,
+            read_connections: 8,
+        }
+    }
+}
+
+impl Config {
+    /// Whether cookies must be marked Secure (the site is served over TLS).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .map(|u| u.starts_with("https://"))
+            .unwrap_or(false)
+    }
+}

@@ -1,0 +1,266 @@
+//! The demo: six organisations, an account per role and 27 AI systems with
+//! complete documentation, loaded on an empty database by `senim serve --demo`.
+//!
+//! The data is `demo/demo.toml` (fictional throughout). It goes through the
+//! same commands as any other write, so the demo exercises validation and
+//! leaves a complete event history. Passwords are random per installation and
+//! kept in `demo-accounts.txt` in the data directory, so each start can print
+//! them again.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Deserialize;
+
+use senim_domain::account::{AccountInput, Password};
+use senim_domain::organisation::{Contacts, OrganisationKind, SizeClass};
+use senim_domain::system::DocumentationItem;
+use senim_domain::{
+    Documentation, LocalizedText, OrganisationInput, Profile, Role, VersionInput, Visibility,
+};
+use senim_store::{Actor, Applied, Command, Store};
+
+use crate::auth::{hash_password, random_secret};
+
+/// The demo data, compiled in.
+pub const DEMO_TOML: &str = include_str!("../demo/demo.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoFile {
+    organisations: Vec<DemoOrganisation>,
+    accounts: Vec<DemoAccount>,
+    systems: Vec<DemoSystem>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoOrganisation {
+    key: String,
+    bin: String,
+    kind: OrganisationKind,
+    size_class: SizeClass,
+    name: LocalizedText,
+    #[serde(default)]
+    contacts: Contacts,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoAccount {
+    email: String,
+    display_name: String,
+    roles: Vec<Role>,
+    #[serde(default)]
+    organisation: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoSystem {
+    #[allow(dead_code)]
+    key: String,
+    owner: String,
+    #[serde(default)]
+    holder: Option<String>,
+    name: LocalizedText,
+    profile: Profile,
+    documentation: Documentation,
+    #[serde(default)]
+    visibility: BTreeMap<DocumentationItem, Visibility>,
+}
+
+/// A demo account and its password, printed at start.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub email: String,
+    pub roles: Vec<Role>,
+    pub password: String,
+}
+
+/// Why the demo could not load.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("demo data is invalid: {0}")]
+    Data(String),
+    #[error(transparent)]
+    Store(#[from] senim_store::StoreError),
+    #[error("cannot keep demo passwords in {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+const PASSWORD_FILE: &str = "demo-accounts.txt";
+
+/// Loads the demo if the database is empty; returns the demo logins either
+/// way (read back from the data directory when loaded earlier).
+pub async fn load_if_empty(store: &Store, data_dir: &Path) -> Result<Vec<DemoLogin>, DemoError> {
+    let password_file = data_dir.join(PASSWORD_FILE);
+    if !store.is_empty().await? {
+        return Ok(read_logins(&password_file));
+    }
+    let demo: DemoFile =
+        toml::from_str(DEMO_TOML).map_err(|e| DemoError::Data(e.to_string()))?;
+    let operator = Actor::operator();
+    let mut orgs = HashMap::new();
+    for org in demo.organisations {
+        let input = OrganisationInput {
+            name: org.name,
+            bin: org.bin,
+            kind: org.kind,
+            size_class: org.size_class,
+            contacts: org.contacts,
+        };
+        let valid = input
+            .parse()
+            .map_err(|e| DemoError::Data(format!("organisation {}: {e}", org.key)))?;
+        if let Applied::Organisation(created) =
+            store.execute(operator.clone(), Command::CreateOrganisation(valid)).await?
+        {
+            orgs.insert(org.key, created.id);
+        }
+    }
+    let lookup = |key: &str| {
+        orgs.get(key)
+            .copied()
+            .ok_or_else(|| DemoError::Data(format!("unknown organisation key `{key}`")))
+    };
+    let mut logins = Vec::new();
+    let mut developers = HashMap::new();
+    for account in demo.accounts {
+        let password = random_secret("");
+        let organisation_id = account.organisation.as_deref().map(lookup).transpose()?;
+        let input = AccountInput {
+            email: account.email.clone(),
+            display_name: account.display_name,
+            roles: account.roles.clone(),
+            organisation_id,
+            password: Some(Password(password.clone())),
+        };
+        let valid = input
+            .parse()
+            .map_err(|e| DemoError::Data(format!("account {}: {e}", account.email)))?;
+        let hash = hash_password(&password).map_err(|_| DemoError::Data("hashing failed".into()))?;
+        let command = Command::CreateAccount {
+            account: valid,
+            password_hash: Some(hash),
+        };
+        if let Applied::Account(created) = store.execute(operator.clone(), command).await? {
+            if let (Some(org), true) = (created.organisation_id, created.has_role(Role::Developer)) {
+                developers.entry(org).or_insert_with(|| Actor::of(&created));
+            }
+        }
+        logins.push(DemoLogin {
+            email: account.email,
+            roles: account.roles,
+            password,
+        });
+    }
+    for system in demo.systems {
+        let owner = lookup(&system.owner)?;
+        let holder = system.holder.as_deref().map(lookup).transpose()?;
+        let version = VersionInput {
+            holder_organisation_id: holder,
+            name: system.name,
+            profile: system.profile,
+            documentation: system.documentation,
+            visibility: system.visibility,
+            change_note: Some("Initial registration (demo data).".into()),
+        }
+        .parse()
+        .map_err(|e| DemoError::Data(format!("system {}: {e}", system.key)))?;
+        // Registered by a developer of the owner, as in real life.
+        let actor = developers.get(&owner).cloned().unwrap_or_else(Actor::operator);
+        store.execute(actor, Command::CreateSystem { owner, version }).await?;
+    }
+    write_logins(&password_file, &logins)?;
+    Ok(logins)
+}
+
+fn write_logins(path: &Path, logins: &[DemoLogin]) -> Result<(), DemoError> {
+    let mut text = String::from("# Senim demo accounts (generated at first start). Keep private.\n");
+    for l in logins {
+        let roles: Vec<&str> = l.roles.iter().map(|r| r.as_str()).collect();
+        text.push_str(&format!("{}\t{}\t{}\n", l.email, roles.join(","), l.password));
+    }
+    let io = |source| DemoError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    std::fs::write(path, text).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    Ok(())
+}
+
+fn read_logins(path: &Path) -> Vec<DemoLogin> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|line| {
+            let mut parts = line.split('\t');
+            let email = parts.next()?.to_string();
+            let roles = parts
+                .next()?
+                .split(',')
+                .filter_map(|r| r.parse().ok())
+                .collect();
+            let password = parts.next()?.to_string();
+            Some(DemoLogin {
+                email,
+                roles,
+                password,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_file_parses_and_validates() {
+        let demo: DemoFile = toml::from_str(DEMO_TOML).unwrap();
+        assert_eq!(demo.organisations.len(), 6);
+        assert!(demo.systems.len() >= 20);
+        for org in demo.organisations {
+            OrganisationInput {
+                name: org.name,
+                bin: org.bin,
+                kind: org.kind,
+                size_class: org.size_class,
+                contacts: org.contacts,
+            }
+            .parse()
+            .unwrap();
+        }
+        for s in demo.systems {
+            let v = VersionInput {
+                holder_organisation_id: None,
+                name: s.name,
+                profile: s.profile,
+                documentation: s.documentation,
+                visibility: s.visibility,
+                change_note: None,
+            }
+            .parse()
+            .unwrap();
+            assert!(
+                v.documentation.items().iter().all(|(_, t)| t.is_some()),
+                "{} lacks documentation",
+                s.key
+            );
+        }
+    }
+}

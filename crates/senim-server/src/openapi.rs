@@ -1,0 +1,38 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and the
+//! wire types; `tests/` keeps a snapshot so every API change shows in review.
+
+use utoipa::OpenApi;
+
+use crate::routes::{accounts, organisations, session, systems};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Senim API",
+        description = "The public register of AI systems under Kazakhstan's Law on Artificial Intelligence. \
+Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"reason\"}]}}.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        organisations::list, organisations::create, organisations::show,
+        organisations::update, organisations::withdraw,
+        accounts::list, accounts::create, accounts::me, accounts::show, accounts::update,
+        accounts::withdraw, accounts::list_tokens, accounts::create_token, accounts::revoke_token,
+        systems::list, systems::create, systems::show, systems::versions, systems::version,
+        systems::add_version, systems::withdraw,
+        session::login, session::show, session::logout, session::token_login,
+    ),
+    components(schemas(crate::error::ErrorBody)),
+    tags(
+        (name = "organisations", description = "Legal entities that own, operate or supervise AI systems"),
+        (name = "systems", description = "AI systems and their versions"),
+        (name = "accounts", description = "Accounts, roles and API tokens"),
+        (name = "session", description = "Signing in")
+    )
+)]
+pub struct ApiDoc;
+
+/// The document served at `/api/v1/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

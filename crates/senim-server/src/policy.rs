@@ -1,0 +1,222 @@
+//! Access control: every action is asked of the Cedar policies in `policies/`.
+//!
+//! Handlers never compare roles themselves. They describe the request (who,
+//! which [`Action`], on which [`Resource`]) and this module answers. The
+//! policy text is data: the default is compiled in, and an operator may point
+//! the server at another file.
+
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+use cedar_policy::{
+    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
+    PolicySet, Request, RestrictedExpression,
+};
+use senim_domain::{Account, OrganisationId, System};
+use senim_store::TokenScope;
+
+/// The default policies, as shipped.
+pub const DEFAULT_POLICIES: &str = include_str!("../../../policies/senim.cedar");
+
+macro_rules! actions {
+    ($($variant:ident => $name:literal : $scope:ident),+ $(,)?) => {
+        /// Everything a caller can ask to do.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action { $($variant),+ }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant),+];
+
+            /// The action's name in the policies.
+            pub fn name(self) -> &'static str {
+                match self { $(Action::$variant => $name),+ }
+            }
+
+            /// The token scope an API token needs for this action.
+            pub fn scope(self) -> TokenScope {
+                match self { $(Action::$variant => TokenScope::$scope),+ }
+            }
+        }
+    };
+}
+
+actions! {
+    OrganisationList => "organisation.list": Read,
+    OrganisationRead => "organisation.read": Read,
+    OrganisationReadOwnerFields => "organisation.read_owner_fields": Read,
+    OrganisationCreate => "organisation.create": Admin,
+    OrganisationUpdate => "organisation.update": Write,
+    OrganisationUpdateLegal => "organisation.update_legal": Admin,
+    OrganisationWithdraw => "organisation.withdraw": Admin,
+    AccountList => "account.list": Read,
+    AccountRead => "account.read": Read,
+    AccountCreate => "account.create": Admin,
+    AccountUpdate => "account.update": Admin,
+    AccountWithdraw => "account.withdraw": Admin,
+    TokenList => "token.list": Read,
+    TokenCreate => "token.create": Admin,
+    TokenRevoke => "token.revoke": Write,
+    SystemList => "system.list": Read,
+    SystemRead => "system.read": Read,
+    SystemReadOwnerFields => "system.read_owner_fields": Read,
+    SystemReadAuthorityFields => "system.read_authority_fields": Read,
+    SystemCreate => "system.create": Write,
+    SystemUpdate => "system.update": Write,
+    SystemWithdraw => "system.withdraw": Write,
+}
+
+/// What an action is about.
+#[derive(Debug, Clone)]
+pub enum Resource {
+    /// A list, or the place a new record is created in.
+    Collection(&'static str),
+    Organisation(OrganisationId),
+    System {
+        id: String,
+        owner: OrganisationId,
+        holder: Option<OrganisationId>,
+    },
+    Account(senim_domain::AccountId),
+}
+
+impl Resource {
+    pub fn system(system: &System) -> Resource {
+        Resource::System {
+            id: system.id.to_string(),
+            owner: system.owner_organisation_id,
+            holder: system.holder_organisation_id,
+        }
+    }
+
+    /// A system that does not exist yet, owned by `owner`.
+    pub fn new_system(owner: OrganisationId) -> Resource {
+        Resource::System {
+            id: "new".into(),
+            owner,
+            holder: None,
+        }
+    }
+}
+
+/// Why the policy engine could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("the access policies do not parse: {0}")]
+    Parse(String),
+    #[error("access policy request: {0}")]
+    Request(String),
+}
+
+/// The loaded policies.
+pub struct Policies {
+    set: PolicySet,
+    authorizer: Authorizer,
+}
+
+fn type_name(name: &str) -> Result<EntityTypeName, PolicyError> {
+    EntityTypeName::from_str(name).map_err(|e| PolicyError::Request(e.to_string()))
+}
+
+fn uid(type_: &str, id: &str) -> Result<EntityUid, PolicyError> {
+    Ok(EntityUid::from_type_name_and_id(
+        type_name(type_)?,
+        EntityId::new(id),
+    ))
+}
+
+fn string(value: impl ToString) -> RestrictedExpression {
+    RestrictedExpression::new_string(value.to_string())
+}
+
+fn entity(
+    uid: EntityUid,
+    attrs: HashMap<String, RestrictedExpression>,
+    parents: HashSet<EntityUid>,
+) -> Result<Entity, PolicyError> {
+    Entity::new(uid, attrs, parents).map_err(|e| PolicyError::Request(e.to_string()))
+}
+
+impl Policies {
+    pub fn parse(text: &str) -> Result<Policies, PolicyError> {
+        let set = PolicySet::from_str(text).map_err(|e| PolicyError::Parse(format!("{e:?}")))?;
+        Ok(Policies {
+            set,
+            authorizer: Authorizer::new(),
+        })
+    }
+
+    pub fn default_policies() -> Result<Policies, PolicyError> {
+        Policies::parse(DEFAULT_POLICIES)
+    }
+
+    /// Whether `account` (or the anonymous public, for `None`) may do `action` on `resource`.
+    pub fn allows(
+        &self,
+        account: Option<&Account>,
+        action: Action,
+        resource: &Resource,
+    ) -> Result<bool, PolicyError> {
+        let mut entities = Vec::with_capacity(2);
+        let principal = match account {
+            Some(account) => {
+                let principal = uid("Senim::Account", &account.id.to_string())?;
+                let mut attrs = HashMap::new();
+                if let Some(org) = account.organisation_id {
+                    attrs.insert("org".to_string(), string(org));
+                }
+                let mut parents = HashSet::new();
+                for role in &account.roles {
+                    parents.insert(uid("Senim::Role", role.as_str())?);
+                }
+                entities.push(entity(principal.clone(), attrs, parents)?);
+                principal
+            }
+            None => uid("Senim::Anonymous", "public")?,
+        };
+        let resource_uid = match resource {
+            Resource::Collection(name) => uid("Senim::Collection", name)?,
+            Resource::Organisation(id) => {
+                let r = uid("Senim::Organisation", &id.to_string())?;
+                let attrs = HashMap::from([("id".to_string(), string(id))]);
+                entities.push(entity(r.clone(), attrs, HashSet::new())?);
+                r
+            }
+            Resource::System { id, owner, holder } => {
+                let r = uid("Senim::System", id)?;
+                let mut attrs = HashMap::from([("owner".to_string(), string(owner))]);
+                if let Some(holder) = holder {
+                    attrs.insert("holder".to_string(), string(holder));
+                }
+                entities.push(entity(r.clone(), attrs, HashSet::new())?);
+                r
+            }
+            Resource::Account(id) => uid("Senim::Account", &id.to_string())?,
+        };
+        let action_uid = uid("Senim::Action", action.name())?;
+        let request = Request::new(principal, action_uid, resource_uid, Context::empty(), None)
+            .map_err(|e| PolicyError::Request(e.to_string()))?;
+        let entities = Entities::from_entities(entities, None)
+            .map_err(|e| PolicyError::Request(e.to_string()))?;
+        let response = self.authorizer.is_authorized(&request, &self.set, &entities);
+        Ok(response.decision() == Decision::Allow)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_policies_parse() {
+        assert!(Policies::default_policies().is_ok());
+    }
+
+    #[test]
+    fn anonymous_reads_but_never_writes() {
+        let p = Policies::default_policies().unwrap();
+        let sys = Resource::new_system(OrganisationId::generate());
+        assert!(p.allows(None, Action::SystemRead, &sys).unwrap());
+        assert!(!p.allows(None, Action::SystemCreate, &sys).unwrap());
+        assert!(!p.allows(None, Action::SystemReadOwnerFields, &sys).unwrap());
+    }
+}

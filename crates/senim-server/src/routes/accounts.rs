@@ -1,0 +1,309 @@
+//! `/api/v1/accounts`: accounts, roles and API tokens.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use senim_domain::{
+    Account, AccountId, AccountInput, AccountStatus, FieldError, OrganisationId, Role, TokenId,
+};
+use senim_store::{AccountFilter, Applied, Command, NewToken, TokenInfo, TokenScope};
+
+use crate::auth::{hash_password, random_secret, secret_hash, Caller, TOKEN_PREFIX};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{etag, IfMatch, JsonBody, QueryParams};
+use crate::policy::{Action, Resource};
+use crate::routes::{decode_cursor, encode_cursor, page_limit, path_id};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AccountQuery {
+    pub role: Option<Role>,
+    pub organisation: Option<OrganisationId>,
+    pub status: Option<AccountStatus>,
+    /// Words in the name or e-mail.
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AccountList {
+    pub items: Vec<Account>,
+    pub total: i64,
+    pub next_cursor: Option<String>,
+}
+
+/// A request for a new API token.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// What the token is for, e.g. "CI pipeline".
+    pub name: String,
+    /// `read`, `write`, `admin` (each includes the ones before).
+    pub scopes: Vec<TokenScope>,
+    /// Days until it expires, 1 to 365 (default 90).
+    #[serde(default)]
+    pub expires_in_days: Option<i64>,
+}
+
+/// A new token: the secret is shown this once and never again.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NewTokenResponse {
+    pub token: String,
+    pub info: TokenInfo,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenList {
+    pub items: Vec<TokenInfo>,
+}
+
+fn respond(status: StatusCode, account: Account) -> impl IntoResponse {
+    (status, [etag(account.revision)], Json(account))
+}
+
+/// List accounts (administrators, supervisors).
+#[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", params(AccountQuery),
+    responses((status = 200, body = AccountList), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(query): QueryParams<AccountQuery>,
+) -> Result<Json<AccountList>, ApiError> {
+    caller.require(&state, Action::AccountList, &Resource::Collection("accounts"))?;
+    let filter = AccountFilter {
+        role: query.role,
+        organisation: query.organisation,
+        status: query.status,
+        text: query.q,
+        after: decode_cursor(query.cursor.as_deref())?,
+        limit: page_limit(query.limit)?,
+    };
+    let page = state.store.accounts(&filter).await?;
+    Ok(Json(AccountList {
+        items: page.items,
+        total: page.total,
+        next_cursor: encode_cursor(page.next_after),
+    }))
+}
+
+/// Create an account (administrators).
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = AccountInput,
+    responses((status = 201, body = Account), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<JsonBody<AccountInput>, ApiError>,
+) -> Result<impl IntoResponse, ApiError> {
+    caller.require(&state, Action::AccountCreate, &Resource::Collection("accounts"))?;
+    let JsonBody(input) = body?;
+    let mut account = input.parse()?;
+    let password_hash = hash_optional(account.password.take().map(|p| p.0)).await?;
+    let command = Command::CreateAccount {
+        account,
+        password_hash,
+    };
+    match state.store.execute(caller.actor(), command).await? {
+        Applied::Account(a) => Ok(respond(StatusCode::CREATED, a)),
+        _ => Err(ApiError::internal()),
+    }
+}
+
+async fn hash_optional(password: Option<String>) -> Result<Option<String>, ApiError> {
+    match password {
+        None => Ok(None),
+        Some(p) => tokio::task::spawn_blocking(move || hash_password(&p))
+            .await
+            .map_err(|_| ApiError::internal())?
+            .map(Some),
+    }
+}
+
+/// The signed-in account.
+#[utoipa::path(get, path = "/api/v1/accounts/me", tag = "accounts",
+    responses((status = 200, body = Account), (status = 401, body = ErrorBody)))]
+pub async fn me(caller: Caller) -> Result<impl IntoResponse, ApiError> {
+    match caller.account {
+        Some(a) => Ok(respond(StatusCode::OK, a)),
+        None => Err(ApiError::unauthenticated()),
+    }
+}
+
+/// Read an account (itself, administrators, supervisors).
+#[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "accounts",
+    params(("id" = String, Path, description = "Account id")),
+    responses((status = 200, body = Account), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id: AccountId = path_id(&id, "account")?;
+    caller.require(&state, Action::AccountRead, &Resource::Account(id))?;
+    Ok(respond(StatusCode::OK, state.store.account(id).await?))
+}
+
+/// Change an account's e-mail, name, roles, organisation or password (administrators).
+#[utoipa::path(put, path = "/api/v1/accounts/{id}", tag = "accounts",
+    params(("id" = String, Path, description = "Account id"),
+           ("If-Match" = String, Header, description = "The ETag of the revision being updated")),
+    request_body = AccountInput,
+    responses((status = 200, body = Account), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+    body: Result<JsonBody<AccountInput>, ApiError>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id: AccountId = path_id(&id, "account")?;
+    caller.require(&state, Action::AccountUpdate, &Resource::Account(id))?;
+    let expected_revision = if_match.required()?;
+    let JsonBody(input) = body?;
+    let mut account = input.parse()?;
+    let password_hash = hash_optional(account.password.take().map(|p| p.0)).await?;
+    let command = Command::UpdateAccount {
+        id,
+        expected_revision,
+        account,
+        password_hash,
+    };
+    match state.store.execute(caller.actor(), command).await? {
+        Applied::Account(a) => Ok(respond(StatusCode::OK, a)),
+        _ => Err(ApiError::internal()),
+    }
+}
+
+/// Withdraw an account: it can no longer sign in; its sessions end and its tokens are revoked.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/withdraw", tag = "accounts",
+    params(("id" = String, Path, description = "Account id")),
+    responses((status = 200, body = Account), (status = 409, body = ErrorBody)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+) -> Result<impl IntoResponse, ApiError> {
+    let id: AccountId = path_id(&id, "account")?;
+    caller.require(&state, Action::AccountWithdraw, &Resource::Account(id))?;
+    let command = Command::WithdrawAccount {
+        id,
+        expected_revision: if_match.0,
+    };
+    match state.store.execute(caller.actor(), command).await? {
+        Applied::Account(a) => Ok(respond(StatusCode::OK, a)),
+        _ => Err(ApiError::internal()),
+    }
+}
+
+/// An account's API tokens (never their secrets).
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/tokens", tag = "accounts",
+    params(("id" = String, Path, description = "Account id")),
+    responses((status = 200, body = TokenList), (status = 403, body = ErrorBody)))]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<TokenList>, ApiError> {
+    let id: AccountId = path_id(&id, "account")?;
+    caller.require(&state, Action::TokenList, &Resource::Account(id))?;
+    Ok(Json(TokenList {
+        items: state.store.tokens_of(id).await?,
+    }))
+}
+
+/// Checks a token request and builds the command; shared with `POST /tokens`.
+pub(crate) fn token_command(
+    state: &AppState,
+    account: AccountId,
+    request: TokenRequest,
+) -> Result<(String, NewToken), ApiError> {
+    let mut fields = Vec::new();
+    let name = senim_domain::error::bounded_text(&request.name, 200)
+        .map_err(|reason| fields.push(FieldError { field: "name".into(), reason }))
+        .ok();
+    if request.scopes.is_empty() {
+        fields.push(FieldError {
+            field: "scopes".into(),
+            reason: "must list at least one of read, write, admin".into(),
+        });
+    }
+    let days = request.expires_in_days.unwrap_or(90);
+    if !(1..=365).contains(&days) {
+        fields.push(FieldError {
+            field: "expires_in_days".into(),
+            reason: "must be between 1 and 365".into(),
+        });
+    }
+    if !fields.is_empty() {
+        return Err(ApiError::invalid(fields));
+    }
+    let secret = random_secret(TOKEN_PREFIX);
+    let mut scopes = request.scopes;
+    scopes.sort();
+    scopes.dedup();
+    let token = NewToken {
+        id: TokenId::generate(),
+        account_id: account,
+        name: name.unwrap_or_default(),
+        scopes,
+        expires_at: state.clock.now().plus_seconds(days * 86_400),
+        token_hash: secret_hash(&secret),
+    };
+    Ok((secret, token))
+}
+
+/// Create an API token for an account; the response shows the secret once.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/tokens", tag = "accounts",
+    params(("id" = String, Path, description = "Account id")),
+    request_body = TokenRequest,
+    responses((status = 201, body = NewTokenResponse), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<JsonBody<TokenRequest>, ApiError>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id: AccountId = path_id(&id, "account")?;
+    caller.require(&state, Action::TokenCreate, &Resource::Account(id))?;
+    let JsonBody(request) = body?;
+    let (secret, token) = token_command(&state, id, request)?;
+    match state.store.execute(caller.actor(), Command::CreateToken(token)).await? {
+        Applied::Token(info) => Ok((
+            StatusCode::CREATED,
+            Json(NewTokenResponse {
+                token: secret,
+                info,
+            }),
+        )),
+        _ => Err(ApiError::internal()),
+    }
+}
+
+/// Revoke an API token.
+#[utoipa::path(delete, path = "/api/v1/accounts/{id}/tokens/{token_id}", tag = "accounts",
+    params(("id" = String, Path, description = "Account id"), ("token_id" = String, Path, description = "Token id")),
+    responses((status = 200, body = TokenInfo), (status = 404, body = ErrorBody)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, token_id)): Path<(String, String)>,
+) -> Result<Json<TokenInfo>, ApiError> {
+    let id: AccountId = path_id(&id, "account")?;
+    let token_id: TokenId = path_id(&token_id, "token")?;
+    caller.require(&state, Action::TokenRevoke, &Resource::Account(id))?;
+    let command = Command::RevokeToken {
+        id: token_id,
+        account_id: Some(id),
+    };
+    match state.store.execute(caller.actor(), command).await? {
+        Applied::Token(info) => Ok(Json(info)),
+        _ => Err(ApiError::internal()),
+    }
+}

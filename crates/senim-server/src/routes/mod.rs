@@ -1,0 +1,128 @@
+//! The HTTP API under `/api/v1`, one module per resource, plus health,
+//! readiness, metrics and the OpenAPI document.
+
+pub mod accounts;
+pub mod organisations;
+pub mod session;
+pub mod systems;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Builds the API routes.
+pub fn api() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/organisations",
+            get(organisations::list).post(organisations::create),
+        )
+        .route(
+            "/organisations/{id}",
+            get(organisations::show).put(organisations::update),
+        )
+        .route("/organisations/{id}/withdraw", post(organisations::withdraw))
+        .route("/accounts", get(accounts::list).post(accounts::create))
+        .route("/accounts/me", get(accounts::me))
+        .route("/accounts/{id}", get(accounts::show).put(accounts::update))
+        .route("/accounts/{id}/withdraw", post(accounts::withdraw))
+        .route(
+            "/accounts/{id}/tokens",
+            get(accounts::list_tokens).post(accounts::create_token),
+        )
+        .route(
+            "/accounts/{id}/tokens/{token_id}",
+            axum::routing::delete(accounts::revoke_token),
+        )
+        .route("/systems", get(systems::list).post(systems::create))
+        .route("/systems/{id}", get(systems::show))
+        .route(
+            "/systems/{id}/versions",
+            get(systems::versions).post(systems::add_version),
+        )
+        .route("/systems/{id}/versions/{version}", get(systems::version))
+        .route("/systems/{id}/withdraw", post(systems::withdraw))
+        .route(
+            "/session",
+            get(session::show).post(session::login).delete(session::logout),
+        )
+        .route("/tokens", post(session::token_login))
+        .route("/openapi.json", get(openapi_json))
+}
+
+/// Encodes a store position as an opaque cursor.
+pub fn encode_cursor(after: Option<String>) -> Option<String> {
+    after.map(|a| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(a))
+}
+
+/// Decodes a cursor from a list request.
+pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(cursor) = cursor.filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .filter(|s| uuid::Uuid::parse_str(s).is_ok())
+        .ok_or_else(|| {
+            ApiError::invalid(vec![senim_domain::FieldError {
+                field: "cursor".into(),
+                reason: "is not a cursor this server returned".into(),
+            }])
+        })?;
+    Ok(Some(bytes))
+}
+
+/// The page size: 50 unless asked, at most 500.
+pub fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    match limit {
+        None => Ok(50),
+        Some(n) if (1..=500).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::invalid(vec![senim_domain::FieldError {
+            field: "limit".into(),
+            reason: "must be between 1 and 500".into(),
+        }])),
+    }
+}
+
+/// Parses an id from the path, or 404 (an id that cannot exist names nothing).
+pub fn path_id<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ApiError> {
+    text.parse().map_err(|_| ApiError::not_found(what))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+}
+
+/// Liveness: the process answers.
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// Readiness: the database answers and the server is not draining.
+pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.is_ready() && state.store.ping().await {
+        (StatusCode::OK, Json(Health { status: "ready" })).into_response()
+    } else {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database does not answer or the server is shutting down",
+        )
+        .into_response()
+    }
+}
+
+async fn openapi_json() -> impl IntoResponse {
+    Json(crate::openapi::document())
+}

@@ -1,0 +1,200 @@
+//! Signing in: browser sessions (`/api/v1/session`) and API tokens for
+//! programs that start from a password (`/api/v1/tokens`, used by `senim login`).
+//! Both are rate-limited per address and e-mail.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use senim_domain::account::Password;
+use senim_domain::{Account, AccountStatus};
+use senim_store::{Actor, Applied, Command, TokenScope};
+
+use crate::auth::{random_secret, secret_hash, verify_password, Caller, Credential, SESSION_COOKIE};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::JsonBody;
+use crate::routes::accounts::{token_command, NewTokenResponse, TokenRequest};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    pub email: String,
+    #[schema(value_type = String)]
+    pub password: Password,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenLoginInput {
+    pub email: String,
+    #[schema(value_type = String)]
+    pub password: Password,
+    pub name: String,
+    pub scopes: Vec<TokenScope>,
+    #[serde(default)]
+    pub expires_in_days: Option<i64>,
+}
+
+/// The signed-in account and the CSRF token its forms and scripts must send.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionInfo {
+    pub account: Option<Account>,
+    pub csrf_token: Option<String>,
+}
+
+/// Checks e-mail and password, with the rate limit; the same answer for an
+/// unknown e-mail and a wrong password.
+async fn check_credentials(
+    state: &AppState,
+    address: SocketAddr,
+    email: &str,
+    password: Password,
+) -> Result<Account, ApiError> {
+    let now = state.clock.now();
+    if let Err(wait) = state.limiter.check(address.ip(), email, now) {
+        return Err(ApiError {
+            retry_after: Some(wait),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many failed sign-ins; try again in {wait} seconds"),
+            )
+        });
+    }
+    let found = state.store.account_by_email(email).await?;
+    let (account, hash) = match found {
+        Some((account, Some(hash))) if account.status == AccountStatus::Active => (Some(account), hash),
+        _ => (None, state.dummy_hash.clone()),
+    };
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password.0, &hash))
+        .await
+        .map_err(|_| ApiError::internal())?;
+    match account {
+        Some(account) if ok => {
+            state.limiter.record_success(address.ip(), email);
+            Ok(account)
+        }
+        _ => {
+            state.limiter.record_failure(address.ip(), email, now);
+            Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "the e-mail or the password is wrong",
+            ))
+        }
+    }
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
+    let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+/// Sign in with e-mail and password; sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginInput,
+    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    body: Result<JsonBody<LoginInput>, ApiError>,
+) -> Result<impl IntoResponse, ApiError> {
+    let JsonBody(input) = body?;
+    let account = check_credentials(&state, address, &input.email, input.password).await?;
+    let secret = random_secret("");
+    let csrf_token = random_secret("");
+    let hours = state.config.session_hours.clamp(1, 24 * 30);
+    let command = Command::CreateSession {
+        token_hash: secret_hash(&secret),
+        account_id: account.id,
+        csrf_token: csrf_token.clone(),
+        expires_at: state.clock.now().plus_seconds(hours * 3600),
+    };
+    state.store.execute(Actor::of(&account), command).await?;
+    let cookie = session_cookie(&state, &secret, hours * 3600);
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Json(SessionInfo {
+            account: Some(account),
+            csrf_token: Some(csrf_token),
+        }),
+    ))
+}
+
+/// Who is signed in, with the CSRF token.
+#[utoipa::path(get, path = "/api/v1/session", tag = "session",
+    responses((status = 200, body = SessionInfo)))]
+pub async fn show(caller: Caller) -> Json<SessionInfo> {
+    let csrf_token = match &caller.credential {
+        Credential::Session { csrf_token } => Some(csrf_token.clone()),
+        _ => None,
+    };
+    Json(SessionInfo {
+        account: caller.account,
+        csrf_token,
+    })
+}
+
+/// Sign out: ends the session and clears the cookie.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    responses((status = 204), (status = 403, body = ErrorBody)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    if let Credential::Session { .. } = caller.credential {
+        let cookie = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|p| p.trim().split_once('='))
+            .find(|(k, _)| *k == SESSION_COOKIE)
+            .map(|(_, v)| v.to_string());
+        if let Some(cookie) = cookie {
+            let command = Command::DeleteSession {
+                token_hash: secret_hash(&cookie),
+            };
+            state.store.execute(caller.actor(), command).await?;
+        }
+    }
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, session_cookie(&state, "", 0))],
+    ))
+}
+
+/// Exchange e-mail and password for an API token (for command-line tools).
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "session", request_body = TokenLoginInput,
+    responses((status = 201, body = NewTokenResponse), (status = 401, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn token_login(
+    State(state): State<AppState>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    body: Result<JsonBody<TokenLoginInput>, ApiError>,
+) -> Result<impl IntoResponse, ApiError> {
+    let JsonBody(input) = body?;
+    let account = check_credentials(&state, address, &input.email, input.password).await?;
+    let request = TokenRequest {
+        name: input.name,
+        scopes: input.scopes,
+        expires_in_days: input.expires_in_days,
+    };
+    let (secret, token) = token_command(&state, account.id, request)?;
+    match state.store.execute(Actor::of(&account), Command::CreateToken(token)).await? {
+        Applied::Token(info) => Ok((
+            StatusCode::CREATED,
+            Json(NewTokenResponse {
+                token: secret,
+                info,
+            }),
+        )),
+        _ => Err(ApiError::internal()),
+    }
+}

@@ -1,0 +1,285 @@
+//! `/api/v1/systems`: register, read, list, add versions, withdraw.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use senim_domain::profile::Sector;
+use senim_domain::{
+    FieldError, OrganisationId, RiskLevel, System, SystemId, SystemInput, SystemStatus,
+    SystemVersion, VersionInput, Viewer,
+};
+use senim_store::{Applied, Command, SystemFilter};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{etag, IfMatch, JsonBody, OptionalJsonBody, QueryParams};
+use crate::policy::{Action, Resource};
+use crate::routes::organisations::WithdrawInput;
+use crate::routes::{decode_cursor, encode_cursor, page_limit, path_id};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SystemQuery {
+    pub sector: Option<Sector>,
+    pub risk_level: Option<RiskLevel>,
+    pub status: Option<SystemStatus>,
+    /// Owner or holder organisation id.
+    pub organisation: Option<OrganisationId>,
+    /// Words in the name or the public documentation, any language.
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SystemList {
+    pub items: Vec<System>,
+    pub total: i64,
+    pub next_cursor: Option<String>,
+}
+
+/// A system with its current version, as the reader may see it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SystemDetail {
+    pub system: System,
+    pub version: SystemVersion,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VersionList {
+    pub items: Vec<SystemVersion>,
+    pub total: i64,
+}
+
+pub(crate) fn parse_reason(reason: Option<String>) -> Result<Option<String>, ApiError> {
+    match reason {
+        None => Ok(None),
+        Some(r) => senim_domain::error::optional_text(&r, 2000)
+            .map(|t| Some(t).filter(|t| !t.is_empty()))
+            .map_err(|reason| {
+                ApiError::invalid(vec![FieldError {
+                    field: "reason".into(),
+                    reason,
+                }])
+            }),
+    }
+}
+
+fn viewer(state: &AppState, caller: &Caller, resource: &Resource) -> Result<Viewer, ApiError> {
+    Ok(Viewer {
+        owner: caller.may(state, Action::SystemReadOwnerFields, resource)?,
+        authority: caller.may(state, Action::SystemReadAuthorityFields, resource)?,
+    })
+}
+
+fn detail(status: StatusCode, system: System, version: SystemVersion, v: Viewer) -> impl IntoResponse {
+    (
+        status,
+        [etag(system.current_version)],
+        Json(SystemDetail {
+            system,
+            version: version.redacted(v),
+        }),
+    )
+}
+
+async fn load(state: &AppState, caller: &Caller, id: &str) -> Result<(System, Resource), ApiError> {
+    let id: SystemId = path_id(id, "system")?;
+    let system = state.store.system(id).await?;
+    let resource = Resource::system(&system);
+    caller.require(state, Action::SystemRead, &resource)?;
+    Ok((system, resource))
+}
+
+/// Search the register.
+#[utoipa::path(get, path = "/api/v1/systems", tag = "systems", params(SystemQuery),
+    responses((status = 200, body = SystemList), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(query): QueryParams<SystemQuery>,
+) -> Result<Json<SystemList>, ApiError> {
+    caller.require(&state, Action::SystemList, &Resource::Collection("systems"))?;
+    let filter = SystemFilter {
+        sector: query.sector,
+        risk_level: query.risk_level,
+        status: query.status,
+        organisation: query.organisation,
+        text: query.q,
+        after: decode_cursor(query.cursor.as_deref())?,
+        limit: page_limit(query.limit)?,
+    };
+    let page = state.store.systems(&filter).await?;
+    Ok(Json(SystemList {
+        items: page.items,
+        total: page.total,
+        next_cursor: encode_cursor(page.next_after),
+    }))
+}
+
+/// Register a new AI system (its first version) for the developer's organisation.
+#[utoipa::path(post, path = "/api/v1/systems", tag = "systems", request_body = SystemInput,
+    responses((status = 201, body = SystemDetail, headers(("ETag" = String))),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<JsonBody<SystemInput>, ApiError>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Some(account) = &caller.account else {
+        return Err(ApiError::unauthenticated());
+    };
+    let JsonBody(input) = body?;
+    let owner = input
+        .owner_organisation_id
+        .or(account.organisation_id)
+        .ok_or_else(|| {
+            ApiError::invalid(vec![FieldError {
+                field: "owner_organisation_id".into(),
+                reason: "is required: your account belongs to no organisation".into(),
+            }])
+        })?;
+    caller.require(&state, Action::SystemCreate, &Resource::new_system(owner))?;
+    let version = VersionInput::from(input).parse()?;
+    let applied = state
+        .store
+        .execute(caller.actor(), Command::CreateSystem { owner, version })
+        .await?;
+    match applied {
+        Applied::System { system, version } => {
+            let v = viewer(&state, &caller, &Resource::system(&system))?;
+            Ok(detail(StatusCode::CREATED, system, version, v))
+        }
+        _ => Err(ApiError::internal()),
+    }
+}
+
+/// Read a system and its current version.
+#[utoipa::path(get, path = "/api/v1/systems/{id}", tag = "systems",
+    params(("id" = String, Path, description = "System id")),
+    responses((status = 200, body = SystemDetail, headers(("ETag" = String))), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id: SystemId = path_id(&id, "system")?;
+    let (system, version) = state.store.system_with_current(id).await?;
+    let resource = Resource::system(&system);
+    caller.require(&state, Action::SystemRead, &resource)?;
+    let v = viewer(&state, &caller, &resource)?;
+    Ok(detail(StatusCode::OK, system, version, v))
+}
+
+/// Every version of a system, oldest first.
+#[utoipa::path(get, path = "/api/v1/systems/{id}/versions", tag = "systems",
+    params(("id" = String, Path, description = "System id")),
+    responses((status = 200, body = VersionList), (status = 404, body = ErrorBody)))]
+pub async fn versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<VersionList>, ApiError> {
+    let (system, resource) = load(&state, &caller, &id).await?;
+    let v = viewer(&state, &caller, &resource)?;
+    let items: Vec<SystemVersion> = state
+        .store
+        .system_versions(system.id)
+        .await?
+        .into_iter()
+        .map(|version| version.redacted(v))
+        .collect();
+    Ok(Json(VersionList {
+        total: items.len() as i64,
+        items,
+    }))
+}
+
+/// One version of a system.
+#[utoipa::path(get, path = "/api/v1/systems/{id}/versions/{version}", tag = "systems",
+    params(("id" = String, Path, description = "System id"), ("version" = i64, Path, description = "Version number")),
+    responses((status = 200, body = SystemVersion), (status = 404, body = ErrorBody)))]
+pub async fn version(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, number)): Path<(String, String)>,
+) -> Result<Json<SystemVersion>, ApiError> {
+    let (system, resource) = load(&state, &caller, &id).await?;
+    let number: i64 = path_id(&number, "system version")?;
+    let v = viewer(&state, &caller, &resource)?;
+    let version = state.store.system_version(system.id, number).await?;
+    Ok(Json(version.redacted(v)))
+}
+
+/// Add a new version: the complete new description. `If-Match` carries the
+/// current version number; a stale one gets 409 and changes nothing.
+#[utoipa::path(post, path = "/api/v1/systems/{id}/versions", tag = "systems",
+    params(("id" = String, Path, description = "System id"),
+           ("If-Match" = String, Header, description = "The ETag (current version) this update starts from")),
+    request_body = VersionInput,
+    responses((status = 201, body = SystemDetail, headers(("ETag" = String))),
+              (status = 409, body = ErrorBody), (status = 428, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn add_version(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+    body: Result<JsonBody<VersionInput>, ApiError>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (system, resource) = load(&state, &caller, &id).await?;
+    caller.require(&state, Action::SystemUpdate, &resource)?;
+    let expected_version = if_match.required()?;
+    let JsonBody(input) = body?;
+    let version = input.parse()?;
+    let command = Command::AddVersion {
+        id: system.id,
+        expected_version,
+        version,
+    };
+    match state.store.execute(caller.actor(), command).await? {
+        Applied::System { system, version } => {
+            let v = viewer(&state, &caller, &resource)?;
+            Ok(detail(StatusCode::CREATED, system, version, v))
+        }
+        _ => Err(ApiError::internal()),
+    }
+}
+
+/// Withdraw a system (its owner). Its versions stay readable.
+#[utoipa::path(post, path = "/api/v1/systems/{id}/withdraw", tag = "systems",
+    params(("id" = String, Path, description = "System id")),
+    request_body(content = Option<WithdrawInput>),
+    responses((status = 200, body = SystemDetail), (status = 409, body = ErrorBody)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+    body: Result<OptionalJsonBody<WithdrawInput>, ApiError>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (system, resource) = load(&state, &caller, &id).await?;
+    caller.require(&state, Action::SystemWithdraw, &resource)?;
+    let OptionalJsonBody(input) = body?;
+    let reason = parse_reason(input.and_then(|i| i.reason))?;
+    let command = Command::WithdrawSystem {
+        id: system.id,
+        expected_version: if_match.0,
+        reason,
+    };
+    match state.store.execute(caller.actor(), command).await? {
+        Applied::System { system, version } => {
+            let v = viewer(&state, &caller, &resource)?;
+            Ok(detail(StatusCode::OK, system, version, v))
+        }
+        _ => Err(ApiError::internal()),
+    }
+}

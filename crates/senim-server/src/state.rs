@@ -1,0 +1,61 @@
+//! What every handler can reach.
+
+use std::ops::Deref;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use senim_domain::Clock;
+use senim_store::Store;
+
+use crate::auth::LoginLimiter;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::policy::Policies;
+
+/// The shared state of a running server; cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub store: Store,
+    pub policies: Policies,
+    pub clock: Arc<dyn Clock>,
+    pub limiter: LoginLimiter,
+    pub metrics: Metrics,
+    pub config: Config,
+    /// See [`crate::auth::dummy_hash`].
+    pub dummy_hash: String,
+    ready: AtomicBool,
+}
+
+impl AppState {
+    pub fn new(store: Store, policies: Policies, config: Config) -> AppState {
+        let clock = store.clock().clone();
+        AppState(Arc::new(Inner {
+            store,
+            policies,
+            clock,
+            limiter: LoginLimiter::default(),
+            metrics: Metrics::new(),
+            config,
+            dummy_hash: crate::auth::dummy_hash(),
+            ready: AtomicBool::new(true),
+        }))
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.0.ready.load(Ordering::SeqCst)
+    }
+
+    /// Marks the server as draining (readiness fails, liveness holds).
+    pub fn set_ready(&self, ready: bool) {
+        self.0.ready.store(ready, Ordering::SeqCst)
+    }
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

@@ -1,1 +1,114 @@
-fn main() {}
+//! `senim`: the one binary. It serves the platform, migrates and administers
+//! the database, and talks to a running server as a client.
+//!
+//! Errors reach `main` as `anyhow` chains and leave as one readable message
+//! and a non-zero exit code; nothing panics at the user.
+
+mod admin;
+mod client;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "senim", version, about = "Senim: the register of AI systems under Kazakhstan's Law on Artificial Intelligence")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(serve::ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(StoreArgs),
+    /// Administer organisations, accounts, roles and tokens directly in the database.
+    Admin(admin::AdminArgs),
+    /// Get an API token for your account from a running server.
+    Login(client::LoginArgs),
+    /// Register, list and read AI systems on a running server.
+    System(client::SystemArgs),
+}
+
+/// Where the data is: shared by every command that opens the database.
+#[derive(Args, Clone, Debug)]
+pub struct StoreArgs {
+    /// A TOML configuration file (the keys of `senim serve`).
+    #[arg(long, env = "SENIM_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Directory for SQLite and files [default: ./senim-data].
+    #[arg(long, env = "SENIM_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// postgres://... to use PostgreSQL instead of SQLite.
+    #[arg(long, env = "SENIM_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+impl StoreArgs {
+    /// The configuration file, then environment and flags over it.
+    pub fn config(&self) -> anyhow::Result<senim_server::Config> {
+        let mut config = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                toml::from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("{} is not a valid configuration: {e}", path.display()))?
+            }
+            None => senim_server::Config::default(),
+        };
+        if let Some(dir) = &self.data_dir {
+            config.data_dir = dir.clone();
+        }
+        if let Some(url) = &self.database_url {
+            config.database_url = Some(url.clone());
+        }
+        Ok(config)
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SENIM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve::run(args).await,
+        Command::Migrate(args) => {
+            let config = args.config()?;
+            let backend = senim_store::migrate(senim_server::location(&config)).await?;
+            println!("migrated the {} database", backend.name());
+            Ok(())
+        }
+        Command::Admin(args) => admin::run(args).await,
+        Command::Login(args) => client::login(args).await,
+        Command::System(args) => client::system(args).await,
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

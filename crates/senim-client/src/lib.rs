@@ -1,1 +1,305 @@
-//! placeholder
+//! A typed client for Senim's HTTP API, used by the `senim` command-line
+//! tool and by the server's own tests, so the API is exercised the way
+//! programs use it.
+
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, ETAG, IF_MATCH};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use senim_domain::api::{
+    AccountList, NewTokenResponse, OrganisationList, SystemDetail, SystemList, TokenLoginInput,
+    VersionList, WithdrawInput,
+};
+use senim_domain::{
+    Account, AccountInput, FieldError, Organisation, OrganisationInput, SystemInput, TokenScope,
+    VersionInput,
+};
+
+/// What went wrong talking to the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot reach the server: {0}")]
+    Transport(#[from] reqwest::Error),
+    /// The server answered with its error shape.
+    #[error("{status} {code}: {message}{}", fields_text(.fields))]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+        fields: Vec<FieldError>,
+        current: Option<String>,
+    },
+    #[error("unexpected answer from the server ({status}): {body}")]
+    Unexpected { status: u16, body: String },
+}
+
+fn fields_text(fields: &[FieldError]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("\n  - {}: {}", f.field, f.reason))
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct ErrorEnvelope {
+    error: ErrorPayload,
+}
+
+#[derive(Deserialize)]
+struct ErrorPayload {
+    code: String,
+    message: String,
+    #[serde(default)]
+    fields: Vec<FieldError>,
+    #[serde(default)]
+    current: Option<String>,
+}
+
+/// A response body with the ETag the server sent.
+#[derive(Debug, Clone)]
+pub struct Tagged<T> {
+    pub value: T,
+    pub etag: Option<i64>,
+}
+
+/// Filters for listing systems.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SystemQuery {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sector: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk_level: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// A connection to one Senim server.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl Client {
+    /// `base` is the server's address, e.g. `http://127.0.0.1:8080`.
+    pub fn new(base: &str, token: Option<String>) -> Result<Client, ClientError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("senim-client/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Client {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+        })
+    }
+
+    pub fn with_token(&self, token: Option<String>) -> Client {
+        Client {
+            token,
+            ..self.clone()
+        }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn headers(&self, if_match: Option<i64>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(token) = &self.token {
+            if let Ok(v) = HeaderValue::from_str(&format!("Bearer {token}")) {
+                headers.insert(AUTHORIZATION, v);
+            }
+        }
+        if let Some(revision) = if_match {
+            if let Ok(v) = HeaderValue::from_str(&format!("\"{revision}\"")) {
+                headers.insert(IF_MATCH, v);
+            }
+        }
+        headers
+    }
+
+    /// Sends a request; a non-2xx answer becomes [`ClientError::Api`].
+    pub async fn send<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        if_match: Option<i64>,
+    ) -> Result<Tagged<T>, ClientError> {
+        let mut request = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .headers(self.headers(if_match));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let etag = response
+            .headers()
+            .get(ETAG)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim_matches('"').parse().ok());
+        let text = response.text().await?;
+        if !status.is_success() {
+            return Err(match serde_json::from_str::<ErrorEnvelope>(&text) {
+                Ok(e) => ClientError::Api {
+                    status: status.as_u16(),
+                    code: e.error.code,
+                    message: e.error.message,
+                    fields: e.error.fields,
+                    current: e.error.current,
+                },
+                Err(_) => ClientError::Unexpected {
+                    status: status.as_u16(),
+                    body: text,
+                },
+            });
+        }
+        let text = if status == StatusCode::NO_CONTENT { "null".into() } else { text };
+        let value = serde_json::from_str(&text).map_err(|e| ClientError::Unexpected {
+            status: status.as_u16(),
+            body: format!("{e}: {text}"),
+        })?;
+        Ok(Tagged { value, etag })
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<Tagged<T>, ClientError> {
+        self.send::<(), T>(Method::GET, path, None, None).await
+    }
+
+    /// Exchanges e-mail and password for an API token.
+    pub async fn token_login(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+        scopes: Vec<TokenScope>,
+        expires_in_days: Option<i64>,
+    ) -> Result<NewTokenResponse, ClientError> {
+        let body = TokenLoginInput {
+            email: email.to_string(),
+            password: senim_domain::account::Password(password.to_string()),
+            name: name.to_string(),
+            scopes,
+            expires_in_days,
+        };
+        Ok(self
+            .send(Method::POST, "/api/v1/tokens", Some(&body), None)
+            .await?
+            .value)
+    }
+
+    pub async fn me(&self) -> Result<Account, ClientError> {
+        Ok(self.get("/api/v1/accounts/me").await?.value)
+    }
+
+    pub async fn register_system(&self, input: &SystemInput) -> Result<Tagged<SystemDetail>, ClientError> {
+        self.send(Method::POST, "/api/v1/systems", Some(input), None).await
+    }
+
+    pub async fn add_version(
+        &self,
+        id: &str,
+        expected_version: i64,
+        input: &VersionInput,
+    ) -> Result<Tagged<SystemDetail>, ClientError> {
+        self.send(
+            Method::POST,
+            &format!("/api/v1/systems/{id}/versions"),
+            Some(input),
+            Some(expected_version),
+        )
+        .await
+    }
+
+    pub async fn withdraw_system(&self, id: &str, reason: Option<String>) -> Result<SystemDetail, ClientError> {
+        let body = WithdrawInput { reason };
+        Ok(self
+            .send(Method::POST, &format!("/api/v1/systems/{id}/withdraw"), Some(&body), None)
+            .await?
+            .value)
+    }
+
+    pub async fn system(&self, id: &str) -> Result<Tagged<SystemDetail>, ClientError> {
+        self.get(&format!("/api/v1/systems/{id}")).await
+    }
+
+    pub async fn system_versions(&self, id: &str) -> Result<VersionList, ClientError> {
+        Ok(self.get(&format!("/api/v1/systems/{id}/versions")).await?.value)
+    }
+
+    pub async fn systems(&self, query: &SystemQuery) -> Result<SystemList, ClientError> {
+        let qs = serde_urlencoded_query(query);
+        Ok(self.get(&format!("/api/v1/systems{qs}")).await?.value)
+    }
+
+    pub async fn create_organisation(&self, input: &OrganisationInput) -> Result<Tagged<Organisation>, ClientError> {
+        self.send(Method::POST, "/api/v1/organisations", Some(input), None).await
+    }
+
+    pub async fn organisation(&self, id: &str) -> Result<Tagged<Organisation>, ClientError> {
+        self.get(&format!("/api/v1/organisations/{id}")).await
+    }
+
+    pub async fn organisations(&self, q: Option<&str>) -> Result<OrganisationList, ClientError> {
+        let path = match q {
+            Some(q) => format!("/api/v1/organisations?q={}", encode(q)),
+            None => "/api/v1/organisations".to_string(),
+        };
+        Ok(self.get(&path).await?.value)
+    }
+
+    pub async fn create_account(&self, input: &AccountInput) -> Result<Tagged<Account>, ClientError> {
+        self.send(Method::POST, "/api/v1/accounts", Some(input), None).await
+    }
+
+    pub async fn accounts(&self) -> Result<AccountList, ClientError> {
+        Ok(self.get("/api/v1/accounts").await?.value)
+    }
+}
+
+fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn serde_urlencoded_query(query: &SystemQuery) -> String {
+    let value = serde_json::to_value(query).unwrap_or_default();
+    let Some(map) = value.as_object() else {
+        return String::new();
+    };
+    let parts: Vec<String> = map
+        .iter()
+        .map(|(k, v)| {
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            format!("{k}={}", encode(&text))
+        })
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}

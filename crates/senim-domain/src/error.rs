@@ -3,11 +3,11 @@
 //! Parsing collects all problems instead of stopping at the first, because a
 //! developer filling a long registration form wants the whole list at once.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// One problem with one field of an input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FieldError {
     /// The path of the field, dotted (`profile.sectors[1]`, `name.kk`).
     pub field: String,

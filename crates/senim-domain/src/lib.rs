@@ -11,6 +11,7 @@
 //! and the tests inject it, nothing here reads the system clock directly.
 
 pub mod account;
+pub mod api;
 pub mod bin;
 pub mod clock;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod organisation;
 pub mod profile;
 pub mod system;
 pub mod text;
+pub mod token;
 pub mod visibility;
 
 pub use account::{Account, AccountInput, AccountStatus, Email, Role};
@@ -35,4 +37,5 @@ pub use system::{
     VersionInput,
 };
 pub use text::LocalizedText;
+pub use token::{TokenInfo, TokenScope};
 pub use visibility::{Viewer, Visibility};

@@ -8,7 +8,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::AnyConnection;
-use utoipa::ToSchema;
 
 use senim_domain::account::ValidAccount;
 use senim_domain::organisation::ValidOrganisation;
@@ -19,7 +18,8 @@ use senim_domain::{
 };
 
 use crate::error::{is_unique_violation, StoreError};
-use crate::query::{self, TokenInfo};
+use crate::query;
+use senim_domain::token::{TokenInfo, TokenScope};
 
 /// Who issued a command, as recorded in its event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,19 +47,6 @@ impl Actor {
             organisation_id: account.organisation_id,
         }
     }
-}
-
-/// What an API token may be used for; its rights are the account's rights
-/// narrowed to these scopes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenScope {
-    /// Read what the account may see.
-    Read,
-    /// Create and change records (systems, versions, organisation details).
-    Write,
-    /// Administration: accounts, organisations, roles.
-    Admin,
 }
 
 /// A token to store; the secret itself never reaches the store, only its hash.

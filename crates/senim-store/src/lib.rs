@@ -29,7 +29,8 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 use tokio::sync::mpsc;
 
-pub use command::{Actor, Applied, Command, NewToken, TokenScope};
+pub use command::{Actor, Applied, Command, NewToken};
+pub use senim_domain::token::TokenScope;
 pub use error::StoreError;
 pub use query::{
     AccountFilter, AuthenticatedSession, AuthenticatedToken, EventRecord, OrganisationFilter,

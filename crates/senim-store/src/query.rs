@@ -5,7 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, AnyPool, Row};
-use utoipa::ToSchema;
 
 use senim_domain::profile::Sector;
 use senim_domain::{
@@ -13,7 +12,7 @@ use senim_domain::{
     RiskLevel, System, SystemId, SystemStatus, SystemVersion, Timestamp, TokenId,
 };
 
-use crate::command::TokenScope;
+pub use senim_domain::token::TokenInfo;
 use crate::error::StoreError;
 use crate::rows::{data, like_pattern, Sql};
 use crate::Store;
@@ -56,18 +55,6 @@ pub struct AccountFilter {
     pub text: Option<String>,
     pub after: Option<String>,
     pub limit: u32,
-}
-
-/// An API token as listed (never its secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct TokenInfo {
-    pub id: TokenId,
-    pub account_id: AccountId,
-    pub name: String,
-    pub scopes: Vec<TokenScope>,
-    pub created_at: Timestamp,
-    pub expires_at: Timestamp,
-    pub revoked_at: Option<Timestamp>,
 }
 
 /// The account behind a valid token.

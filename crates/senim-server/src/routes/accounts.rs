@@ -4,13 +4,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use senim_domain::{
     Account, AccountId, AccountInput, AccountStatus, FieldError, OrganisationId, Role, TokenId,
 };
-use senim_store::{AccountFilter, Applied, Command, NewToken, TokenInfo, TokenScope};
+use senim_store::{AccountFilter, Applied, Command, NewToken, TokenInfo};
 
 use crate::auth::{hash_password, random_secret, secret_hash, Caller, TOKEN_PREFIX};
 use crate::error::{ApiError, ErrorBody};
@@ -18,6 +18,7 @@ use crate::extract::{etag, IfMatch, JsonBody, QueryParams};
 use crate::policy::{Action, Resource};
 use crate::routes::{decode_cursor, encode_cursor, page_limit, path_id};
 use crate::state::AppState;
+use senim_domain::api::{AccountList, NewTokenResponse, TokenList, TokenRequest};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -32,37 +33,9 @@ pub struct AccountQuery {
     pub limit: Option<u32>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AccountList {
-    pub items: Vec<Account>,
-    pub total: i64,
-    pub next_cursor: Option<String>,
-}
 
-/// A request for a new API token.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TokenRequest {
-    /// What the token is for, e.g. "CI pipeline".
-    pub name: String,
-    /// `read`, `write`, `admin` (each includes the ones before).
-    pub scopes: Vec<TokenScope>,
-    /// Days until it expires, 1 to 365 (default 90).
-    #[serde(default)]
-    pub expires_in_days: Option<i64>,
-}
 
-/// A new token: the secret is shown this once and never again.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct NewTokenResponse {
-    pub token: String,
-    pub info: TokenInfo,
-}
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TokenList {
-    pub items: Vec<TokenInfo>,
-}
 
 fn respond(status: StatusCode, account: Account) -> impl IntoResponse {
     (status, [etag(account.revision)], Json(account))

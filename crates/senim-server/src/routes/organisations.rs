@@ -4,8 +4,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use senim_domain::{Organisation, OrganisationId, OrganisationInput, OrganisationStatus, Viewer};
 use senim_store::{Applied, Command, OrganisationFilter};
@@ -16,6 +16,7 @@ use crate::extract::{etag, IfMatch, JsonBody, OptionalJsonBody, QueryParams};
 use crate::policy::{Action, Resource};
 use crate::routes::{decode_cursor, encode_cursor, page_limit, path_id};
 use crate::state::AppState;
+use senim_domain::api::{OrganisationList, WithdrawInput};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -31,21 +32,7 @@ pub struct OrganisationQuery {
     pub limit: Option<u32>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct OrganisationList {
-    pub items: Vec<Organisation>,
-    /// Matching organisations over all pages.
-    pub total: i64,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
 
-/// Why something is withdrawn.
-#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WithdrawInput {
-    pub reason: Option<String>,
-}
 
 fn viewer(state: &AppState, caller: &Caller, id: OrganisationId) -> Result<Viewer, ApiError> {
     let owner = caller.may(state, Action::OrganisationReadOwnerFields, &Resource::Organisation(id))?;

@@ -8,45 +8,20 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use senim_domain::account::Password;
 use senim_domain::{Account, AccountStatus};
-use senim_store::{Actor, Applied, Command, TokenScope};
+use senim_store::{Actor, Applied, Command};
 
 use crate::auth::{random_secret, secret_hash, verify_password, Caller, Credential, SESSION_COOKIE};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
-use crate::routes::accounts::{token_command, NewTokenResponse, TokenRequest};
+use crate::routes::accounts::token_command;
 use crate::state::AppState;
+use senim_domain::api::{LoginInput, NewTokenResponse, SessionInfo, TokenLoginInput, TokenRequest};
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LoginInput {
-    pub email: String,
-    #[schema(value_type = String)]
-    pub password: Password,
-}
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TokenLoginInput {
-    pub email: String,
-    #[schema(value_type = String)]
-    pub password: Password,
-    pub name: String,
-    pub scopes: Vec<TokenScope>,
-    #[serde(default)]
-    pub expires_in_days: Option<i64>,
-}
 
-/// The signed-in account and the CSRF token its forms and scripts must send.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SessionInfo {
-    pub account: Option<Account>,
-    pub csrf_token: Option<String>,
-}
 
 /// Checks e-mail and password, with the rate limit; the same answer for an
 /// unknown e-mail and a wrong password.

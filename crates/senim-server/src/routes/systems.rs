@@ -4,8 +4,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use senim_domain::profile::Sector;
 use senim_domain::{
@@ -18,9 +18,10 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{etag, IfMatch, JsonBody, OptionalJsonBody, QueryParams};
 use crate::policy::{Action, Resource};
-use crate::routes::organisations::WithdrawInput;
+
 use crate::routes::{decode_cursor, encode_cursor, page_limit, path_id};
 use crate::state::AppState;
+use senim_domain::api::{SystemDetail, SystemList, VersionList, WithdrawInput};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -38,25 +39,8 @@ pub struct SystemQuery {
     pub limit: Option<u32>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SystemList {
-    pub items: Vec<System>,
-    pub total: i64,
-    pub next_cursor: Option<String>,
-}
 
-/// A system with its current version, as the reader may see it.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SystemDetail {
-    pub system: System,
-    pub version: SystemVersion,
-}
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct VersionList {
-    pub items: Vec<SystemVersion>,
-    pub total: i64,
-}
 
 pub(crate) fn parse_reason(reason: Option<String>) -> Result<Option<String>, ApiError> {
     match reason {

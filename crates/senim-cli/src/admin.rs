@@ -1,0 +1,237 @@
+//! `senim admin`: the operator's tools, working on the database directly
+//! (no server needed; safe while one runs). Every change is a command with
+//! an event, exactly as through the API, recorded as done by the operator.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{anyhow, Context};
+use clap::{Args, Subcommand};
+
+use senim_domain::account::Password;
+use senim_domain::{AccountInput, OrganisationId, OrganisationInput, Role, TokenId, TokenScope};
+use senim_server::auth::{hash_password, random_secret, secret_hash, TOKEN_PREFIX};
+use senim_store::{AccountFilter, Actor, Applied, Command, NewToken, OrganisationFilter, Store, StoreOptions};
+
+use crate::StoreArgs;
+
+#[derive(Args, Debug)]
+pub struct AdminArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    command: AdminCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// Organisations.
+    #[command(subcommand)]
+    Organisation(OrganisationCommand),
+    /// Accounts and roles.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum OrganisationCommand {
+    /// Register an organisation from a TOML or JSON file (name.kk/ru/en, bin, kind, size_class, contacts).
+    Create {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// List organisations.
+    List {
+        #[arg(long)]
+        q: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AccountCommand {
+    /// Create an account; prints a generated password unless --password-stdin is given.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// A role: developer, expert_reviewer, supervisor, auditor, data_steward, administrator (repeat for several).
+        #[arg(long = "role", required = true)]
+        roles: Vec<Role>,
+        /// The organisation (id or BIN), required for developers and data stewards.
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List {
+        #[arg(long)]
+        role: Option<Role>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Create an API token for an account and print it (shown once).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "senim admin")]
+        name: String,
+        /// Comma-separated: read, write, admin.
+        #[arg(long, value_delimiter = ',', default_value = "read,write")]
+        scopes: Vec<TokenScope>,
+        #[arg(long, default_value_t = 90)]
+        days: i64,
+    },
+}
+
+async fn open(args: &StoreArgs) -> anyhow::Result<Store> {
+    let config = args.config()?;
+    let options = StoreOptions {
+        read_connections: 2,
+        ..StoreOptions::new(senim_server::location(&config))
+    };
+    Ok(Store::open(options, Arc::new(senim_domain::SystemClock)).await?)
+}
+
+async fn organisation_id(store: &Store, text: &str) -> anyhow::Result<OrganisationId> {
+    if let Ok(id) = text.parse::<OrganisationId>() {
+        return Ok(id);
+    }
+    Ok(store
+        .organisation_by_bin(text)
+        .await
+        .with_context(|| format!("no organisation with id or BIN `{text}`"))?
+        .id)
+}
+
+fn read_structured<T: serde::de::DeserializeOwned>(path: &PathBuf) -> anyhow::Result<T> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let is_json = path.extension().map(|e| e == "json").unwrap_or(false);
+    if is_json {
+        serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+    } else {
+        toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+    }
+}
+
+pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
+    let store = open(&args.store).await?;
+    let operator = Actor::operator();
+    match args.command {
+        AdminCommand::Organisation(OrganisationCommand::Create { file }) => {
+            let input: OrganisationInput = read_structured(&file)?;
+            let valid = input.parse()?;
+            if let Applied::Organisation(org) = store.execute(operator, Command::CreateOrganisation(valid)).await? {
+                println!("created organisation {} ({})", org.id, org.name.get("en"));
+            }
+        }
+        AdminCommand::Organisation(OrganisationCommand::List { q }) => {
+            let mut filter = OrganisationFilter {
+                text: q,
+                limit: 500,
+                ..Default::default()
+            };
+            loop {
+                let page = store.organisations(&filter).await?;
+                for org in &page.items {
+                    println!("{}  {}  {:<10} {}", org.id, org.bin, org.status.as_str(), org.name.get("en"));
+                }
+                match page.next_after {
+                    Some(after) => filter.after = Some(after),
+                    None => break,
+                }
+            }
+        }
+        AdminCommand::Account(AccountCommand::Create {
+            email,
+            name,
+            roles,
+            organisation,
+            password_stdin,
+        }) => {
+            let organisation_id = match organisation {
+                Some(text) => Some(organisation_id(&store, &text).await?),
+                None => None,
+            };
+            let (password, generated) = if password_stdin {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text)?;
+                (text.trim_end_matches(['\n', '\r']).to_string(), false)
+            } else {
+                (random_secret(""), true)
+            };
+            let input = AccountInput {
+                email,
+                display_name: name,
+                roles,
+                organisation_id,
+                password: Some(Password(password.clone())),
+            };
+            let valid = input.parse()?;
+            let hash = hash_password(&password).map_err(|e| anyhow!("{}", e.message))?;
+            let command = Command::CreateAccount {
+                account: valid,
+                password_hash: Some(hash),
+            };
+            if let Applied::Account(account) = store.execute(operator, command).await? {
+                println!("created account {} <{}>", account.id, account.email.as_str());
+                if generated {
+                    println!("password: {password}");
+                }
+            }
+        }
+        AdminCommand::Account(AccountCommand::List { role }) => {
+            let mut filter = AccountFilter {
+                role,
+                limit: 500,
+                ..Default::default()
+            };
+            loop {
+                let page = store.accounts(&filter).await?;
+                for a in &page.items {
+                    let roles: Vec<&str> = a.roles.iter().map(|r| r.as_str()).collect();
+                    println!("{}  {:<32} {:<10} {}", a.id, a.email.as_str(), a.status.as_str(), roles.join(","));
+                }
+                match page.next_after {
+                    Some(after) => filter.after = Some(after),
+                    None => break,
+                }
+            }
+        }
+        AdminCommand::Token(TokenCommand::Create {
+            email,
+            name,
+            scopes,
+            days,
+        }) => {
+            let (account, _) = store
+                .account_by_email(&email)
+                .await?
+                .ok_or_else(|| anyhow!("no account with e-mail {email}"))?;
+            if !(1..=365).contains(&days) {
+                return Err(anyhow!("--days must be between 1 and 365"));
+            }
+            let secret = random_secret(TOKEN_PREFIX);
+            let token = NewToken {
+                id: TokenId::generate(),
+                account_id: account.id,
+                name,
+                scopes,
+                expires_at: store.clock().now().plus_seconds(days * 86_400),
+                token_hash: secret_hash(&secret),
+            };
+            store.execute(operator, Command::CreateToken(token)).await?;
+            println!("{secret}");
+        }
+    }
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,99 @@
+//! `senim serve`: configuration layering, the demo, and graceful shutdown.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::Args;
+
+use crate::StoreArgs;
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "SENIM_BIND")]
+    pub bind: Option<SocketAddr>,
+    /// Load the demo (organisations, accounts, 27 AI systems) into an empty database.
+    #[arg(long, env = "SENIM_DEMO")]
+    pub demo: bool,
+    /// The public address; https:// turns on Secure cookies.
+    #[arg(long, env = "SENIM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// A Cedar policy file replacing the built-in access policies.
+    #[arg(long, env = "SENIM_POLICY_FILE")]
+    pub policy_file: Option<PathBuf>,
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut config = args.store.config()?;
+    if let Some(bind) = args.bind {
+        config.bind = bind;
+    }
+    if args.demo {
+        config.demo = true;
+    }
+    if let Some(url) = args.public_url {
+        config.public_url = Some(url);
+    }
+    if let Some(path) = args.policy_file {
+        config.policy_file = Some(path);
+    }
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+    let address = listener.local_addr()?;
+    let data_dir = config.data_dir.clone();
+    let demo = config.demo;
+    let backend_name = if config.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
+    let state = senim_server::open(config, Arc::new(senim_domain::SystemClock)).await?;
+    if demo {
+        let logins = senim_server::demo::load_if_empty(&state.store, &data_dir).await?;
+        print_logins(&logins, &data_dir);
+    }
+    println!(
+        "Senim is ready at http://{address}/ ({backend_name}, data in {}), started in {} ms",
+        data_dir.display(),
+        started.elapsed().as_millis()
+    );
+    println!("  API: http://{address}/api/v1/systems   OpenAPI: http://{address}/api/v1/openapi.json");
+    senim_server::serve(listener, state, shutdown_signal()).await?;
+    println!("Senim stopped.");
+    Ok(())
+}
+
+fn print_logins(logins: &[senim_server::demo::DemoLogin], data_dir: &std::path::Path) {
+    if logins.is_empty() {
+        println!("The database already held data, so the demo was not loaded.");
+        return;
+    }
+    println!("Demo accounts (also in {}):", data_dir.join("demo-accounts.txt").display());
+    for login in logins {
+        let roles: Vec<&str> = login.roles.iter().map(|r| r.as_str()).collect();
+        println!("  {:<28} {:<18} password: {}", login.email, roles.join(","), login.password);
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

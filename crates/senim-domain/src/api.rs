@@ -1,0 +1,106 @@
+//! The API's wire types: what the HTTP API sends and accepts besides the
+//! domain records themselves. Shared by the server and the typed client, so
+//! the two cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::account::{Account, Password};
+use crate::organisation::Organisation;
+use crate::system::{System, SystemVersion};
+use crate::token::{TokenInfo, TokenScope};
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OrganisationList {
+    pub items: Vec<Organisation>,
+    /// Matching organisations over all pages.
+    pub total: i64,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Why something is withdrawn.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawInput {
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SystemList {
+    pub items: Vec<System>,
+    pub total: i64,
+    pub next_cursor: Option<String>,
+}
+
+/// A system with its current version, as the reader may see it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SystemDetail {
+    pub system: System,
+    pub version: SystemVersion,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VersionList {
+    pub items: Vec<SystemVersion>,
+    pub total: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AccountList {
+    pub items: Vec<Account>,
+    pub total: i64,
+    pub next_cursor: Option<String>,
+}
+
+/// A request for a new API token.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// What the token is for, e.g. "CI pipeline".
+    pub name: String,
+    /// `read`, `write`, `admin` (each includes the ones before).
+    pub scopes: Vec<TokenScope>,
+    /// Days until it expires, 1 to 365 (default 90).
+    #[serde(default)]
+    pub expires_in_days: Option<i64>,
+}
+
+/// A new token: the secret is shown this once and never again.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NewTokenResponse {
+    pub token: String,
+    pub info: TokenInfo,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenList {
+    pub items: Vec<TokenInfo>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    pub email: String,
+    #[schema(value_type = String)]
+    pub password: Password,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenLoginInput {
+    pub email: String,
+    #[schema(value_type = String)]
+    pub password: Password,
+    pub name: String,
+    pub scopes: Vec<TokenScope>,
+    #[serde(default)]
+    pub expires_in_days: Option<i64>,
+}
+
+/// The signed-in account and the CSRF token its forms and scripts must send.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionInfo {
+    pub account: Option<Account>,
+    pub csrf_token: Option<String>,
+}

@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod fuzzing;
 pub mod metrics;
 pub mod openapi;
 pub mod policy;

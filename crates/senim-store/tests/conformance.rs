@@ -1,0 +1,568 @@
+//! The store's conformance suite: every test runs against SQLite and against
+//! PostgreSQL, so the two backends cannot drift apart.
+//!
+//! PostgreSQL comes from `SENIM_TEST_POSTGRES_URL` (default: the local server,
+//! database `test`); each test gets a fresh schema, so tests never see each
+//! other's rows. The README's test command creates a fresh database per run.
+
+use std::sync::Arc;
+
+use senim_domain::account::ValidAccount;
+use senim_domain::organisation::ValidOrganisation;
+use senim_domain::system::ValidVersion;
+use senim_domain::{
+    AccountId, AccountInput, Email, FixedClock, OrganisationId, OrganisationInput, Role,
+    SystemStatus, Timestamp, TokenId, TokenScope, VersionInput,
+};
+use senim_store::{
+    AccountFilter, Actor, Applied, Command, Location, NewToken, OrganisationFilter, Store,
+    StoreError, StoreOptions, SystemFilter,
+};
+
+fn clock() -> Arc<FixedClock> {
+    Arc::new(FixedClock::at(Timestamp::parse("2026-03-02T09:00:00Z").unwrap()))
+}
+
+async fn sqlite() -> (Store, Option<tempfile::TempDir>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(StoreOptions::new(Location::DataDir(dir.path().to_path_buf())), clock())
+        .await
+        .unwrap();
+    (store, Some(dir))
+}
+
+pub fn postgres_url() -> String {
+    std::env::var("SENIM_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+async fn postgres() -> (Store, Option<tempfile::TempDir>) {
+    use sqlx::Connection;
+    let url = postgres_url();
+    let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+    let mut conn = sqlx::PgConnection::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {url} is needed for the conformance suite: {e}"));
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let options = StoreOptions {
+        after_connect_sql: Some(format!("SET search_path TO {schema}")),
+        read_connections: 4,
+        ..StoreOptions::new(Location::Url(url))
+    };
+    (Store::open(options, clock()).await.unwrap(), None)
+}
+
+macro_rules! conformance {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let (store, _dir) = super::sqlite().await;
+                    super::$name(store).await;
+                }
+            )+
+        }
+        mod postgres_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let (store, _dir) = super::postgres().await;
+                    super::$name(store).await;
+                }
+            )+
+        }
+    };
+}
+
+conformance!(
+    organisation_revisions_and_stale_updates,
+    duplicate_bin_names_the_field,
+    versions_are_kept_and_stale_versions_change_nothing,
+    system_needs_an_existing_owner,
+    list_filters_pagination_and_totals,
+    cyrillic_search_ignores_case,
+    failed_commands_leave_no_event,
+    concurrent_versions_exactly_one_wins,
+    accounts_tokens_and_sessions,
+    withdrawn_account_loses_tokens_and_sessions,
+);
+
+fn bin(first_eleven: &str) -> String {
+    let d: Vec<u32> = first_eleven.bytes().map(|b| u32::from(b - b'0')).collect();
+    format!("{first_eleven}{}", senim_domain::bin::check_digit(&d).unwrap())
+}
+
+fn org_input(name: &str, bin_prefix: &str) -> ValidOrganisation {
+    serde_json::from_value::<OrganisationInput>(serde_json::json!({
+        "name": {"en": name, "ru": format!("{name} (рус)")},
+        "bin": bin(bin_prefix),
+        "kind": "private",
+        "size_class": "medium",
+        "contacts": {"email": "info@example.kz", "contact_person": "A. Person"}
+    }))
+    .unwrap()
+    .parse()
+    .unwrap()
+}
+
+fn version(name: &str, sector: &str) -> ValidVersion {
+    serde_json::from_value::<VersionInput>(serde_json::json!({
+        "name": {"en": name},
+        "profile": {"sectors": [sector], "functions": ["decision_support"], "autonomy": "low",
+                    "affects": ["health"], "failure_impact": "severe"},
+        "documentation": {"purpose": format!("{name} purpose"), "training_data": "confidential set"},
+        "visibility": {"training_data": "owner_and_authority"}
+    }))
+    .unwrap()
+    .parse()
+    .unwrap()
+}
+
+async fn create_org(store: &Store, name: &str, bin_prefix: &str) -> OrganisationId {
+    match store
+        .execute(Actor::operator(), Command::CreateOrganisation(org_input(name, bin_prefix)))
+        .await
+        .unwrap()
+    {
+        Applied::Organisation(o) => o.id,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn create_system(store: &Store, owner: OrganisationId, name: &str, sector: &str) -> senim_domain::System {
+    match store
+        .execute(
+            Actor::operator(),
+            Command::CreateSystem {
+                owner,
+                version: version(name, sector),
+            },
+        )
+        .await
+        .unwrap()
+    {
+        Applied::System { system, .. } => system,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn organisation_revisions_and_stale_updates(store: Store) {
+    let id = create_org(&store, "Clinic", "94054000013").await;
+    let org = store.organisation(id).await.unwrap();
+    assert_eq!(org.revision, 1);
+    let updated = store
+        .execute(
+            Actor::operator(),
+            Command::UpdateOrganisation {
+                id,
+                expected_revision: 1,
+                organisation: org_input("Clinic Two", "94054000013"),
+            },
+        )
+        .await
+        .unwrap();
+    let Applied::Organisation(updated) = updated else { panic!() };
+    assert_eq!(updated.revision, 2);
+    assert_eq!(updated.name.get("en"), "Clinic Two");
+    let stale = store
+        .execute(
+            Actor::operator(),
+            Command::UpdateOrganisation {
+                id,
+                expected_revision: 1,
+                organisation: org_input("Clinic Three", "94054000013"),
+            },
+        )
+        .await;
+    match stale {
+        Err(StoreError::Conflict { current, .. }) => assert_eq!(current.as_deref(), Some("2")),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let now = store.organisation(id).await.unwrap();
+    assert_eq!(now.name.get("en"), "Clinic Two");
+    assert_eq!(now.revision, 2);
+    store
+        .execute(
+            Actor::operator(),
+            Command::WithdrawOrganisation {
+                id,
+                expected_revision: Some(2),
+                reason: Some("merged".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let events = store.events_of("organisation", &id.to_string()).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["organisation.created", "organisation.updated", "organisation.withdrawn"]);
+}
+
+async fn duplicate_bin_names_the_field(store: Store) {
+    create_org(&store, "One", "94054000013").await;
+    let err = store
+        .execute(Actor::operator(), Command::CreateOrganisation(org_input("Two", "94054000013")))
+        .await
+        .unwrap_err();
+    match err {
+        StoreError::Invalid(v) => assert_eq!(v.0[0].field, "bin"),
+        other => panic!("{other:?}"),
+    }
+    // The failed command must not have left a second organisation behind.
+    let page = store
+        .organisations(&OrganisationFilter { limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+}
+
+async fn versions_are_kept_and_stale_versions_change_nothing(store: Store) {
+    let owner = create_org(&store, "Hospital", "94054000013").await;
+    let system = create_system(&store, owner, "Triage", "healthcare").await;
+    for n in 1..=2 {
+        store
+            .execute(
+                Actor::operator(),
+                Command::AddVersion {
+                    id: system.id,
+                    expected_version: n,
+                    version: version(&format!("Triage v{}", n + 1), "healthcare"),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let before_events = store.event_count().await.unwrap();
+    let stale = store
+        .execute(
+            Actor::operator(),
+            Command::AddVersion {
+                id: system.id,
+                expected_version: 2,
+                version: version("Stale", "education"),
+            },
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict { .. })), "{stale:?}");
+    assert_eq!(store.event_count().await.unwrap(), before_events);
+    let versions = store.system_versions(system.id).await.unwrap();
+    let names: Vec<&str> = versions.iter().map(|v| v.name.get("en")).collect();
+    assert_eq!(names, ["Triage", "Triage v2", "Triage v3"]);
+    let (current, latest) = store.system_with_current(system.id).await.unwrap();
+    assert_eq!(current.current_version, 3);
+    assert_eq!(latest.version, 3);
+    assert_eq!(store.system_version(system.id, 1).await.unwrap().name.get("en"), "Triage");
+}
+
+async fn system_needs_an_existing_owner(store: Store) {
+    let err = store
+        .execute(
+            Actor::operator(),
+            Command::CreateSystem {
+                owner: OrganisationId::generate(),
+                version: version("Orphan", "other"),
+            },
+        )
+        .await
+        .unwrap_err();
+    match err {
+        StoreError::Invalid(v) => assert_eq!(v.0[0].field, "owner_organisation_id"),
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn list_filters_pagination_and_totals(store: Store) {
+    let a = create_org(&store, "Alpha", "94054000013").await;
+    let b = create_org(&store, "Beta", "05034000018").await;
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let (owner, sector) = if i % 2 == 0 { (a, "healthcare") } else { (b, "education") };
+        ids.push(create_system(&store, owner, &format!("System {i}"), sector).await.id);
+    }
+    store
+        .execute(
+            Actor::operator(),
+            Command::WithdrawSystem {
+                id: ids[0],
+                expected_version: None,
+                reason: None,
+            },
+        )
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut filter = SystemFilter { limit: 3, ..Default::default() };
+    loop {
+        let page = store.systems(&filter).await.unwrap();
+        assert_eq!(page.total, 7);
+        seen.extend(page.items.iter().map(|s| s.id));
+        match page.next_after {
+            Some(after) => filter.after = Some(after),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids, "pages must return every system once, in creation order");
+    let health = store
+        .systems(&SystemFilter {
+            sector: Some("healthcare".parse().unwrap()),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(health.total, 4);
+    let of_b = store
+        .systems(&SystemFilter { organisation: Some(b), limit: 50, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(of_b.total, 3);
+    let withdrawn = store
+        .systems(&SystemFilter {
+            status: Some(SystemStatus::Withdrawn),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.items.iter().map(|s| s.id).collect::<Vec<_>>(), vec![ids[0]]);
+    let text = store
+        .systems(&SystemFilter { text: Some("system 5".into()), limit: 50, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(text.total, 1);
+    // LIKE wildcards typed by a user are literal characters.
+    let wildcard = store
+        .systems(&SystemFilter { text: Some("%".into()), limit: 50, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(wildcard.total, 0);
+    // Confidential documentation is not searchable.
+    let secret = store
+        .systems(&SystemFilter { text: Some("confidential set".into()), limit: 50, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(secret.total, 0);
+}
+
+async fn cyrillic_search_ignores_case(store: Store) {
+    let owner = create_org(&store, "Акимат", "94054000013").await;
+    let v: ValidVersion = serde_json::from_value::<VersionInput>(serde_json::json!({
+        "name": {"kk": "Қала трафигін басқару", "ru": "Управление светофорами"},
+        "profile": {"sectors": ["urban_infrastructure"], "functions": ["safety_component"],
+                    "autonomy": "medium", "affects": ["safety"], "failure_impact": "severe"}
+    }))
+    .unwrap()
+    .parse()
+    .unwrap();
+    store
+        .execute(Actor::operator(), Command::CreateSystem { owner, version: v })
+        .await
+        .unwrap();
+    for q in ["светофор", "СВЕТОФОРАМИ", "қала", "ҚАЛА ТРАФИГІН"] {
+        let page = store
+            .systems(&SystemFilter { text: Some(q.into()), limit: 10, ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(page.total, 1, "query {q}");
+    }
+    let orgs = store
+        .organisations(&OrganisationFilter { text: Some("акимат".into()), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(orgs.total, 1);
+}
+
+async fn failed_commands_leave_no_event(store: Store) {
+    let owner = create_org(&store, "Hospital", "94054000013").await;
+    let before = store.event_count().await.unwrap();
+    let _ = store
+        .execute(Actor::operator(), Command::CreateOrganisation(org_input("Dup", "94054000013")))
+        .await
+        .unwrap_err();
+    let _ = store
+        .execute(
+            Actor::operator(),
+            Command::AddVersion {
+                id: senim_domain::SystemId::generate(),
+                expected_version: 1,
+                version: version("Nothing", "other"),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(store.event_count().await.unwrap(), before);
+    create_system(&store, owner, "Real", "healthcare").await;
+    assert_eq!(store.event_count().await.unwrap(), before + 1);
+}
+
+async fn concurrent_versions_exactly_one_wins(store: Store) {
+    let owner = create_org(&store, "Hospital", "94054000013").await;
+    let system = create_system(&store, owner, "Triage", "healthcare").await;
+    let attempts = (0..20).map(|i| {
+        let store = store.clone();
+        async move {
+            store
+                .execute(
+                    Actor::operator(),
+                    Command::AddVersion {
+                        id: system.id,
+                        expected_version: 1,
+                        version: version(&format!("Attempt {i}"), "healthcare"),
+                    },
+                )
+                .await
+        }
+    });
+    let results = futures::future::join_all(attempts).await;
+    let wins = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(wins, 1, "{results:?}");
+    assert!(results
+        .iter()
+        .filter(|r| r.is_err())
+        .all(|r| matches!(r, Err(StoreError::Conflict { .. }))));
+    assert_eq!(store.system_versions(system.id).await.unwrap().len(), 2);
+}
+
+fn account_input(email: &str, org: Option<OrganisationId>, roles: &[Role]) -> ValidAccount {
+    AccountInput {
+        email: email.into(),
+        display_name: "Test Person".into(),
+        roles: roles.to_vec(),
+        organisation_id: org,
+        password: None,
+    }
+    .parse()
+    .unwrap()
+}
+
+async fn create_account(store: &Store, email: &str, org: Option<OrganisationId>, roles: &[Role]) -> AccountId {
+    match store
+        .execute(
+            Actor::operator(),
+            Command::CreateAccount {
+                account: account_input(email, org, roles),
+                password_hash: Some("$argon2id$fake".into()),
+            },
+        )
+        .await
+        .unwrap()
+    {
+        Applied::Account(a) => a.id,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn token(store: &Store, account: AccountId, hash: &str, expires: Timestamp) -> TokenId {
+    let id = TokenId::generate();
+    store
+        .execute(
+            Actor::operator(),
+            Command::CreateToken(NewToken {
+                id,
+                account_id: account,
+                name: "test".into(),
+                scopes: vec![TokenScope::Read],
+                expires_at: expires,
+                token_hash: hash.into(),
+            }),
+        )
+        .await
+        .unwrap();
+    id
+}
+
+async fn accounts_tokens_and_sessions(store: Store) {
+    let org = create_org(&store, "Hospital", "94054000013").await;
+    let dev = create_account(&store, "Dev@Hospital.kz", Some(org), &[Role::Developer]).await;
+    create_account(&store, "sup@ministry.kz", None, &[Role::Supervisor, Role::Auditor]).await;
+    let dup = store
+        .execute(
+            Actor::operator(),
+            Command::CreateAccount {
+                account: account_input("dev@hospital.kz", Some(org), &[Role::Developer]),
+                password_hash: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(dup, StoreError::Invalid(ref v) if v.0[0].field == "email"), "{dup:?}");
+    let (found, hash) = store.account_by_email("DEV@hospital.kz").await.unwrap().unwrap();
+    assert_eq!(found.id, dev);
+    assert_eq!(hash.as_deref(), Some("$argon2id$fake"));
+    let auditors = store
+        .accounts(&AccountFilter { role: Some(Role::Auditor), limit: 10, ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(auditors.total, 1);
+
+    let now = store.clock().now();
+    let live = token(&store, dev, "hash-live", now.plus_seconds(3600)).await;
+    token(&store, dev, "hash-expired", now.plus_seconds(-1)).await;
+    assert_eq!(
+        store.authenticate_token("hash-live", now).await.unwrap().unwrap().account.id,
+        dev
+    );
+    assert!(store.authenticate_token("hash-expired", now).await.unwrap().is_none());
+    assert!(store.authenticate_token("unknown", now).await.unwrap().is_none());
+    store
+        .execute(Actor::operator(), Command::RevokeToken { id: live, account_id: Some(dev) })
+        .await
+        .unwrap();
+    assert!(store.authenticate_token("hash-live", now).await.unwrap().is_none());
+    assert_eq!(store.tokens_of(dev).await.unwrap().len(), 2);
+
+    store
+        .execute(
+            Actor::operator(),
+            Command::CreateSession {
+                token_hash: "session-1".into(),
+                account_id: dev,
+                csrf_token: "csrf".into(),
+                expires_at: now.plus_seconds(60),
+            },
+        )
+        .await
+        .unwrap();
+    let session = store.authenticate_session("session-1", now).await.unwrap().unwrap();
+    assert_eq!(session.csrf_token, "csrf");
+    assert!(store.authenticate_session("session-1", now.plus_seconds(61)).await.unwrap().is_none());
+    store
+        .execute(Actor::operator(), Command::DeleteSession { token_hash: "session-1".into() })
+        .await
+        .unwrap();
+    assert!(store.authenticate_session("session-1", now).await.unwrap().is_none());
+    let email = Email::parse("dev@hospital.kz").unwrap();
+    assert_eq!(store.account(dev).await.unwrap().email, email);
+}
+
+async fn withdrawn_account_loses_tokens_and_sessions(store: Store) {
+    let dev = create_account(&store, "dev@x.kz", None, &[Role::Auditor]).await;
+    let now = store.clock().now();
+    token(&store, dev, "t", now.plus_seconds(3600)).await;
+    store
+        .execute(
+            Actor::operator(),
+            Command::CreateSession {
+                token_hash: "s".into(),
+                account_id: dev,
+                csrf_token: "c".into(),
+                expires_at: now.plus_seconds(60),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .execute(Actor::operator(), Command::WithdrawAccount { id: dev, expected_revision: Some(1) })
+        .await
+        .unwrap();
+    assert!(store.authenticate_token("t", now).await.unwrap().is_none());
+    assert!(store.authenticate_session("s", now).await.unwrap().is_none());
+    let again = store
+        .execute(Actor::operator(), Command::WithdrawAccount { id: dev, expected_revision: None })
+        .await
+        .unwrap_err();
+    assert!(matches!(again, StoreError::Conflict { .. }));
+}

@@ -12,7 +12,9 @@ use clap::{Args, Subcommand};
 use senim_domain::account::Password;
 use senim_domain::{AccountInput, OrganisationId, OrganisationInput, Role, TokenId, TokenScope};
 use senim_server::auth::{hash_password, random_secret, secret_hash, TOKEN_PREFIX};
-use senim_store::{AccountFilter, Actor, Applied, Command, NewToken, OrganisationFilter, Store, StoreOptions};
+use senim_store::{
+    AccountFilter, Actor, Applied, Command, NewToken, OrganisationFilter, Store, StoreOptions,
+};
 
 use crate::StoreArgs;
 
@@ -113,7 +115,8 @@ async fn organisation_id(store: &Store, text: &str) -> anyhow::Result<Organisati
 }
 
 fn read_structured<T: serde::de::DeserializeOwned>(path: &PathBuf) -> anyhow::Result<T> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let is_json = path.extension().map(|e| e == "json").unwrap_or(false);
     if is_json {
         serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
@@ -129,7 +132,10 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         AdminCommand::Organisation(OrganisationCommand::Create { file }) => {
             let input: OrganisationInput = read_structured(&file)?;
             let valid = input.parse()?;
-            if let Applied::Organisation(org) = store.execute(operator, Command::CreateOrganisation(valid)).await? {
+            if let Applied::Organisation(org) = store
+                .execute(operator, Command::CreateOrganisation(valid))
+                .await?
+            {
                 println!("created organisation {} ({})", org.id, org.name.get("en"));
             }
         }
@@ -142,7 +148,13 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             loop {
                 let page = store.organisations(&filter).await?;
                 for org in &page.items {
-                    println!("{}  {}  {:<10} {}", org.id, org.bin, org.status.as_str(), org.name.get("en"));
+                    println!(
+                        "{}  {}  {:<10} {}",
+                        org.id,
+                        org.bin,
+                        org.status.as_str(),
+                        org.name.get("en")
+                    );
                 }
                 match page.next_after {
                     Some(after) => filter.after = Some(after),
@@ -182,7 +194,11 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 password_hash: Some(hash),
             };
             if let Applied::Account(account) = store.execute(operator, command).await? {
-                println!("created account {} <{}>", account.id, account.email.as_str());
+                println!(
+                    "created account {} <{}>",
+                    account.id,
+                    account.email.as_str()
+                );
                 if generated {
                     println!("password: {password}");
                 }
@@ -198,7 +214,13 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 let page = store.accounts(&filter).await?;
                 for a in &page.items {
                     let roles: Vec<&str> = a.roles.iter().map(|r| r.as_str()).collect();
-                    println!("{}  {:<32} {:<10} {}", a.id, a.email.as_str(), a.status.as_str(), roles.join(","));
+                    println!(
+                        "{}  {:<32} {:<10} {}",
+                        a.id,
+                        a.email.as_str(),
+                        a.status.as_str(),
+                        roles.join(",")
+                    );
                 }
                 match page.next_after {
                     Some(after) => filter.after = Some(after),

@@ -121,7 +121,13 @@ pub async fn login(args: LoginArgs) -> anyhow::Result<()> {
     let client = args.server.client()?;
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "a terminal".into());
     let created = client
-        .token_login(&args.email, &password, &format!("senim login on {host}"), args.scopes, Some(args.days))
+        .token_login(
+            &args.email,
+            &password,
+            &format!("senim login on {host}"),
+            args.scopes,
+            Some(args.days),
+        )
         .await?;
     eprintln!(
         "Token for {} (expires {}); use it as SENIM_TOKEN:",
@@ -132,11 +138,14 @@ pub async fn login(args: LoginArgs) -> anyhow::Result<()> {
 }
 
 fn read_file<T: serde::de::DeserializeOwned>(path: &PathBuf) -> anyhow::Result<T> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     if path.extension().map(|e| e == "json").unwrap_or(false) {
-        serde_json::from_str(&text).with_context(|| format!("{} is not a valid system file", path.display()))
+        serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a valid system file", path.display()))
     } else {
-        toml::from_str(&text).with_context(|| format!("{} is not a valid system file", path.display()))
+        toml::from_str(&text)
+            .with_context(|| format!("{} is not a valid system file", path.display()))
     }
 }
 
@@ -149,16 +158,24 @@ fn print_detail(detail: &SystemDetail, format: Format) -> anyhow::Result<()> {
             println!("  status:          {}", s.status);
             println!(
                 "  risk level:      {}",
-                s.risk_level.map(|r| r.to_string()).unwrap_or_else(|| "not classified yet".into())
+                s.risk_level
+                    .map(|r| r.to_string())
+                    .unwrap_or_else(|| "not classified yet".into())
             );
-            println!("  registry number: {}", s.registry_number.as_deref().unwrap_or("-"));
+            println!(
+                "  registry number: {}",
+                s.registry_number.as_deref().unwrap_or("-")
+            );
             println!("  owner:           {}", s.owner_organisation_id);
             if let Some(h) = s.holder_organisation_id {
                 println!("  holder:          {h}");
             }
             let sectors: Vec<String> = s.sectors.iter().map(|x| x.to_string()).collect();
             println!("  sectors:         {}", sectors.join(", "));
-            println!("  version:         {} ({})", detail.version.version, detail.version.created_at);
+            println!(
+                "  version:         {} ({})",
+                detail.version.version, detail.version.created_at
+            );
             for (item, text) in detail.version.documentation.items() {
                 if let Some(text) = text {
                     println!("  {}: {}", item.as_str(), text);
@@ -221,7 +238,8 @@ pub async fn system(args: SystemArgs) -> anyhow::Result<()> {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&page)?),
                 Format::Text => {
                     for s in &page.items {
-                        let sectors: Vec<String> = s.sectors.iter().map(|x| x.to_string()).collect();
+                        let sectors: Vec<String> =
+                            s.sectors.iter().map(|x| x.to_string()).collect();
                         println!(
                             "{}  {:<10} {:<12} {}  [{}]",
                             s.id,
@@ -241,7 +259,11 @@ pub async fn system(args: SystemArgs) -> anyhow::Result<()> {
         }
         SystemCommand::Withdraw { id, reason } => {
             let detail = client.withdraw_system(&id, reason).await?;
-            println!("withdrew {} ({})", detail.system.id, detail.system.name.get("en"));
+            println!(
+                "withdrew {} ({})",
+                detail.system.id,
+                detail.system.name.get("en")
+            );
         }
     }
     Ok(())

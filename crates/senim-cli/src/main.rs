@@ -14,7 +14,11 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "senim", version, about = "Senim: the register of AI systems under Kazakhstan's Law on Artificial Intelligence")]
+#[command(
+    name = "senim",
+    version,
+    about = "Senim: the register of AI systems under Kazakhstan's Law on Artificial Intelligence"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -55,8 +59,9 @@ impl StoreArgs {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-                toml::from_str(&text)
-                    .map_err(|e| anyhow::anyhow!("{} is not a valid configuration: {e}", path.display()))?
+                toml::from_str(&text).map_err(|e| {
+                    anyhow::anyhow!("{} is not a valid configuration: {e}", path.display())
+                })?
             }
             None => senim_server::Config::default(),
         };
@@ -97,7 +102,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

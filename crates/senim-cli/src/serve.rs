@@ -48,7 +48,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     let data_dir = config.data_dir.clone();
     let demo = config.demo;
-    let backend_name = if config.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
+    let backend_name = if config.database_url.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
     let state = senim_server::open(config, Arc::new(senim_domain::SystemClock)).await?;
     if demo {
         let logins = senim_server::demo::load_if_empty(&state.store, &data_dir).await?;
@@ -59,7 +63,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         data_dir.display(),
         started.elapsed().as_millis()
     );
-    println!("  API: http://{address}/api/v1/systems   OpenAPI: http://{address}/api/v1/openapi.json");
+    println!(
+        "  API: http://{address}/api/v1/systems   OpenAPI: http://{address}/api/v1/openapi.json"
+    );
     senim_server::serve(listener, state, shutdown_signal()).await?;
     println!("Senim stopped.");
     Ok(())
@@ -70,10 +76,18 @@ fn print_logins(logins: &[senim_server::demo::DemoLogin], data_dir: &std::path::
         println!("The database already held data, so the demo was not loaded.");
         return;
     }
-    println!("Demo accounts (also in {}):", data_dir.join("demo-accounts.txt").display());
+    println!(
+        "Demo accounts (also in {}):",
+        data_dir.join("demo-accounts.txt").display()
+    );
     for login in logins {
         let roles: Vec<&str> = login.roles.iter().map(|r| r.as_str()).collect();
-        println!("  {:<28} {:<18} password: {}", login.email, roles.join(","), login.password);
+        println!(
+            "  {:<28} {:<18} password: {}",
+            login.email,
+            roles.join(","),
+            login.password
+        );
     }
 }
 

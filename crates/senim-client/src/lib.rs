@@ -167,7 +167,11 @@ impl Client {
                 },
             });
         }
-        let text = if status == StatusCode::NO_CONTENT { "null".into() } else { text };
+        let text = if status == StatusCode::NO_CONTENT {
+            "null".into()
+        } else {
+            text
+        };
         let value = serde_json::from_str(&text).map_err(|e| ClientError::Unexpected {
             status: status.as_u16(),
             body: format!("{e}: {text}"),
@@ -205,8 +209,12 @@ impl Client {
         Ok(self.get("/api/v1/accounts/me").await?.value)
     }
 
-    pub async fn register_system(&self, input: &SystemInput) -> Result<Tagged<SystemDetail>, ClientError> {
-        self.send(Method::POST, "/api/v1/systems", Some(input), None).await
+    pub async fn register_system(
+        &self,
+        input: &SystemInput,
+    ) -> Result<Tagged<SystemDetail>, ClientError> {
+        self.send(Method::POST, "/api/v1/systems", Some(input), None)
+            .await
     }
 
     pub async fn add_version(
@@ -224,10 +232,19 @@ impl Client {
         .await
     }
 
-    pub async fn withdraw_system(&self, id: &str, reason: Option<String>) -> Result<SystemDetail, ClientError> {
+    pub async fn withdraw_system(
+        &self,
+        id: &str,
+        reason: Option<String>,
+    ) -> Result<SystemDetail, ClientError> {
         let body = WithdrawInput { reason };
         Ok(self
-            .send(Method::POST, &format!("/api/v1/systems/{id}/withdraw"), Some(&body), None)
+            .send(
+                Method::POST,
+                &format!("/api/v1/systems/{id}/withdraw"),
+                Some(&body),
+                None,
+            )
             .await?
             .value)
     }
@@ -237,7 +254,10 @@ impl Client {
     }
 
     pub async fn system_versions(&self, id: &str) -> Result<VersionList, ClientError> {
-        Ok(self.get(&format!("/api/v1/systems/{id}/versions")).await?.value)
+        Ok(self
+            .get(&format!("/api/v1/systems/{id}/versions"))
+            .await?
+            .value)
     }
 
     pub async fn systems(&self, query: &SystemQuery) -> Result<SystemList, ClientError> {
@@ -245,8 +265,12 @@ impl Client {
         Ok(self.get(&format!("/api/v1/systems{qs}")).await?.value)
     }
 
-    pub async fn create_organisation(&self, input: &OrganisationInput) -> Result<Tagged<Organisation>, ClientError> {
-        self.send(Method::POST, "/api/v1/organisations", Some(input), None).await
+    pub async fn create_organisation(
+        &self,
+        input: &OrganisationInput,
+    ) -> Result<Tagged<Organisation>, ClientError> {
+        self.send(Method::POST, "/api/v1/organisations", Some(input), None)
+            .await
     }
 
     pub async fn organisation(&self, id: &str) -> Result<Tagged<Organisation>, ClientError> {
@@ -261,8 +285,12 @@ impl Client {
         Ok(self.get(&path).await?.value)
     }
 
-    pub async fn create_account(&self, input: &AccountInput) -> Result<Tagged<Account>, ClientError> {
-        self.send(Method::POST, "/api/v1/accounts", Some(input), None).await
+    pub async fn create_account(
+        &self,
+        input: &AccountInput,
+    ) -> Result<Tagged<Account>, ClientError> {
+        self.send(Method::POST, "/api/v1/accounts", Some(input), None)
+            .await
     }
 
     pub async fn accounts(&self) -> Result<AccountList, ClientError> {

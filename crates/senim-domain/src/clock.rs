@@ -34,7 +34,9 @@ impl Timestamp {
     pub fn parse(text: &str) -> Result<Timestamp, String> {
         let parsed = OffsetDateTime::parse(text, &Rfc3339)
             .map_err(|e| format!("is not an RFC 3339 time: {e}"))?;
-        Ok(Timestamp((parsed.unix_timestamp_nanos() / 1_000_000) as i64))
+        Ok(Timestamp(
+            (parsed.unix_timestamp_nanos() / 1_000_000) as i64,
+        ))
     }
 
     /// The RFC 3339 form, always with milliseconds and `Z`.

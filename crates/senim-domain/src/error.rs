@@ -66,6 +66,8 @@ impl Problems {
     fn path(&self, field: &str) -> String {
         if self.prefix.is_empty() {
             field.to_string()
+        } else if field.is_empty() {
+            self.prefix.clone()
         } else if field.starts_with('[') {
             format!("{}{}", self.prefix, field)
         } else {

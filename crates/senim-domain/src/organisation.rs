@@ -105,15 +105,16 @@ impl OrganisationInput {
 }
 
 fn parse_contacts(c: Contacts, problems: &mut Problems) -> Contacts {
-    let mut clean = |field: &str, value: Option<String>, max: usize, check: fn(&str) -> Result<(), String>| {
-        let value = value?;
-        let text = problems.check(field, optional_text(&value, max))?;
-        if text.is_empty() {
-            return None;
-        }
-        problems.check(field, check(&text))?;
-        Some(text)
-    };
+    let mut clean =
+        |field: &str, value: Option<String>, max: usize, check: fn(&str) -> Result<(), String>| {
+            let value = value?;
+            let text = problems.check(field, optional_text(&value, max))?;
+            if text.is_empty() {
+                return None;
+            }
+            problems.check(field, check(&text))?;
+            Some(text)
+        };
     Contacts {
         email: clean("email", c.email, 254, |v| parse_email(v).map(|_| ())),
         phone: clean("phone", c.phone, 40, check_phone),
@@ -139,7 +140,8 @@ pub fn parse_email(value: &str) -> Result<String, String> {
         && domain
             .chars()
             .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
-    if local.is_empty() || local.contains(char::is_whitespace) || domain.contains('@') || !ok_domain {
+    if local.is_empty() || local.contains(char::is_whitespace) || domain.contains('@') || !ok_domain
+    {
         return Err("is not an e-mail address".into());
     }
     Ok(value.to_lowercase())
@@ -227,6 +229,9 @@ mod tests {
         .unwrap();
         let err = input.parse().unwrap_err();
         let fields: Vec<_> = err.0.iter().map(|f| f.field.as_str()).collect();
-        assert_eq!(fields, ["name", "bin", "contacts.email", "contacts.website"]);
+        assert_eq!(
+            fields,
+            ["name", "bin", "contacts.email", "contacts.website"]
+        );
     }
 }

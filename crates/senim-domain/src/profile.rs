@@ -17,9 +17,13 @@ use crate::error::{Problems, ValidationError};
 macro_rules! vocabulary {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
+        // snake_case of each variant is exactly its text (a test checks it);
+        // rename_all rather than a per-variant rename because the OpenAPI
+        // generator does not see attributes built from macro fragments.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
+            $($variant),+
         }
 
         impl $name {
@@ -333,13 +337,37 @@ mod tests {
         assert_eq!(err.0[0].field, "profile.affects");
     }
 
+    macro_rules! names_match_serde {
+        ($($t:ty),+) => {$(
+            for v in <$t>::ALL {
+                assert_eq!(serde_json::to_value(v).unwrap(), v.as_str(), "{}", stringify!($t));
+                assert_eq!(v.as_str().parse::<$t>().unwrap(), *v);
+            }
+        )+};
+    }
+
     #[test]
     fn vocabulary_names_match_serde() {
-        for s in Sector::ALL {
-            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
-        }
-        for f in Function::ALL {
-            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
-        }
+        use crate::account::{AccountStatus, Role};
+        use crate::organisation::{OrganisationKind, OrganisationStatus, SizeClass};
+        use crate::system::{DocumentationItem, RiskLevel, SystemStatus};
+        names_match_serde!(
+            Sector,
+            Function,
+            Autonomy,
+            Affects,
+            FailureImpact,
+            VulnerableGroup,
+            SpecialCategory,
+            LegalException,
+            OrganisationKind,
+            SizeClass,
+            OrganisationStatus,
+            Role,
+            AccountStatus,
+            RiskLevel,
+            SystemStatus,
+            DocumentationItem
+        );
     }
 }

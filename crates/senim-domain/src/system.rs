@@ -152,11 +152,7 @@ impl Documentation {
         self.items()
             .into_iter()
             .filter(|(item, _)| {
-                visibility
-                    .get(item)
-                    .copied()
-                    .unwrap_or(Visibility::Public)
-                    == Visibility::Public
+                visibility.get(item).copied().unwrap_or(Visibility::Public) == Visibility::Public
             })
             .filter_map(|(_, t)| t)
             .collect::<Vec<_>>()

@@ -8,7 +8,9 @@ use crate::ids::{AccountId, TokenId};
 
 /// What an API token may be used for; its rights are the account's rights
 /// narrowed to these scopes. Each scope includes the ones before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenScope {
     /// Read what the account may see.
@@ -36,7 +38,9 @@ impl std::str::FromStr for TokenScope {
             "read" => Ok(TokenScope::Read),
             "write" => Ok(TokenScope::Write),
             "admin" => Ok(TokenScope::Admin),
-            other => Err(format!("unknown scope `{other}`; allowed values: read, write, admin")),
+            other => Err(format!(
+                "unknown scope `{other}`; allowed values: read, write, admin"
+            )),
         }
     }
 }

@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -112,17 +114,29 @@ impl Caller {
     }
 
     /// Asks the policies; a token must also carry the action's scope.
-    pub fn may(&self, state: &AppState, action: Action, resource: &Resource) -> Result<bool, ApiError> {
+    pub fn may(
+        &self,
+        state: &AppState,
+        action: Action,
+        resource: &Resource,
+    ) -> Result<bool, ApiError> {
         if let Credential::Token(token) = &self.credential {
             if !scope_covers(&token.scopes, action.scope()) {
                 return Ok(false);
             }
         }
-        Ok(state.policies.allows(self.account.as_ref(), action, resource)?)
+        Ok(state
+            .policies
+            .allows(self.account.as_ref(), action, resource)?)
     }
 
     /// Like [`Caller::may`], but an error: 401 for the anonymous, 403 otherwise.
-    pub fn require(&self, state: &AppState, action: Action, resource: &Resource) -> Result<(), ApiError> {
+    pub fn require(
+        &self,
+        state: &AppState,
+        action: Action,
+        resource: &Resource,
+    ) -> Result<(), ApiError> {
         if self.may(state, action, resource)? {
             return Ok(());
         }
@@ -171,7 +185,10 @@ fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let now = state.clock.now();
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let text = value.to_str().unwrap_or("");
@@ -187,7 +204,11 @@ impl FromRequestParts<AppState> for Caller {
                         "must be `Bearer senim_...` with an API token",
                     )
                 })?;
-            return match state.store.authenticate_token(&secret_hash(token), now).await? {
+            return match state
+                .store
+                .authenticate_token(&secret_hash(token), now)
+                .await?
+            {
                 Some(found) => Ok(Caller {
                     account: Some(found.account),
                     credential: Credential::Token(found.token),
@@ -201,7 +222,11 @@ impl FromRequestParts<AppState> for Caller {
             };
         }
         if let Some(cookie) = cookie_value(parts, SESSION_COOKIE) {
-            if let Some(found) = state.store.authenticate_session(&secret_hash(cookie), now).await? {
+            if let Some(found) = state
+                .store
+                .authenticate_session(&secret_hash(cookie), now)
+                .await?
+            {
                 let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
                 if !safe {
                     let sent = parts
@@ -256,7 +281,10 @@ pub struct LoginLimiter {
 impl LoginLimiter {
     fn keys(ip: IpAddr, email: &str) -> [(String, usize); 2] {
         [
-            (format!("{ip}|{}", email.trim().to_lowercase()), LOGIN_FAILURES_PER_KEY),
+            (
+                format!("{ip}|{}", email.trim().to_lowercase()),
+                LOGIN_FAILURES_PER_KEY,
+            ),
             (ip.to_string(), LOGIN_FAILURES_PER_ADDRESS),
         ]
     }
@@ -272,7 +300,9 @@ impl LoginLimiter {
                 times.retain(|t| *t > horizon);
                 if times.len() >= limit {
                     let oldest = times.first().copied().unwrap_or(now);
-                    let wait = (oldest.unix_millis() + LOGIN_WINDOW_SECONDS * 1000 - now.unix_millis()) / 1000;
+                    let wait = (oldest.unix_millis() + LOGIN_WINDOW_SECONDS * 1000
+                        - now.unix_millis())
+                        / 1000;
                     return Err(wait.max(1) as u64);
                 }
             }
@@ -326,7 +356,9 @@ mod tests {
         }
         assert!(l.check(ip, "a@b.kz", t0).is_err());
         assert!(l.check(ip, "other@b.kz", t0).is_ok());
-        assert!(l.check(ip, "a@b.kz", t0.plus_seconds(LOGIN_WINDOW_SECONDS + 1)).is_ok());
+        assert!(l
+            .check(ip, "a@b.kz", t0.plus_seconds(LOGIN_WINDOW_SECONDS + 1))
+            .is_ok());
     }
 
     #[test]

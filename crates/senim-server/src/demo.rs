@@ -101,8 +101,7 @@ pub async fn load_if_empty(store: &Store, data_dir: &Path) -> Result<Vec<DemoLog
     if !store.is_empty().await? {
         return Ok(read_logins(&password_file));
     }
-    let demo: DemoFile =
-        toml::from_str(DEMO_TOML).map_err(|e| DemoError::Data(e.to_string()))?;
+    let demo: DemoFile = toml::from_str(DEMO_TOML).map_err(|e| DemoError::Data(e.to_string()))?;
     let operator = Actor::operator();
     let mut orgs = HashMap::new();
     for org in demo.organisations {
@@ -116,8 +115,9 @@ pub async fn load_if_empty(store: &Store, data_dir: &Path) -> Result<Vec<DemoLog
         let valid = input
             .parse()
             .map_err(|e| DemoError::Data(format!("organisation {}: {e}", org.key)))?;
-        if let Applied::Organisation(created) =
-            store.execute(operator.clone(), Command::CreateOrganisation(valid)).await?
+        if let Applied::Organisation(created) = store
+            .execute(operator.clone(), Command::CreateOrganisation(valid))
+            .await?
         {
             orgs.insert(org.key, created.id);
         }
@@ -142,13 +142,15 @@ pub async fn load_if_empty(store: &Store, data_dir: &Path) -> Result<Vec<DemoLog
         let valid = input
             .parse()
             .map_err(|e| DemoError::Data(format!("account {}: {e}", account.email)))?;
-        let hash = hash_password(&password).map_err(|_| DemoError::Data("hashing failed".into()))?;
+        let hash =
+            hash_password(&password).map_err(|_| DemoError::Data("hashing failed".into()))?;
         let command = Command::CreateAccount {
             account: valid,
             password_hash: Some(hash),
         };
         if let Applied::Account(created) = store.execute(operator.clone(), command).await? {
-            if let (Some(org), true) = (created.organisation_id, created.has_role(Role::Developer)) {
+            if let (Some(org), true) = (created.organisation_id, created.has_role(Role::Developer))
+            {
                 developers.entry(org).or_insert_with(|| Actor::of(&created));
             }
         }
@@ -172,18 +174,29 @@ pub async fn load_if_empty(store: &Store, data_dir: &Path) -> Result<Vec<DemoLog
         .parse()
         .map_err(|e| DemoError::Data(format!("system {}: {e}", system.key)))?;
         // Registered by a developer of the owner, as in real life.
-        let actor = developers.get(&owner).cloned().unwrap_or_else(Actor::operator);
-        store.execute(actor, Command::CreateSystem { owner, version }).await?;
+        let actor = developers
+            .get(&owner)
+            .cloned()
+            .unwrap_or_else(Actor::operator);
+        store
+            .execute(actor, Command::CreateSystem { owner, version })
+            .await?;
     }
     write_logins(&password_file, &logins)?;
     Ok(logins)
 }
 
 fn write_logins(path: &Path, logins: &[DemoLogin]) -> Result<(), DemoError> {
-    let mut text = String::from("# Senim demo accounts (generated at first start). Keep private.\n");
+    let mut text =
+        String::from("# Senim demo accounts (generated at first start). Keep private.\n");
     for l in logins {
         let roles: Vec<&str> = l.roles.iter().map(|r| r.as_str()).collect();
-        text.push_str(&format!("{}\t{}\t{}\n", l.email, roles.join(","), l.password));
+        text.push_str(&format!(
+            "{}\t{}\t{}\n",
+            l.email,
+            roles.join(","),
+            l.password
+        ));
     }
     let io = |source| DemoError::Io {
         path: path.display().to_string(),

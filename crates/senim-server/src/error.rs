@@ -73,7 +73,12 @@ impl ApiError {
         }
     }
 
-    pub fn field(status: StatusCode, code: &'static str, field: &str, reason: impl Into<String>) -> ApiError {
+    pub fn field(
+        status: StatusCode,
+        code: &'static str,
+        field: &str,
+        reason: impl Into<String>,
+    ) -> ApiError {
         let reason = reason.into();
         ApiError {
             fields: vec![FieldError {
@@ -85,7 +90,11 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
 
     pub fn unauthenticated() -> ApiError {

@@ -36,7 +36,11 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 format!("is not valid JSON: {inner}"),
             )
         } else {
-            let field = if path == "." { "body".to_string() } else { path };
+            let field = if path == "." {
+                "body".to_string()
+            } else {
+                path
+            };
             ApiError::invalid(vec![FieldError {
                 field,
                 reason: clean_serde_message(&inner.to_string()),
@@ -72,7 +76,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|v| {
-                let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let mime = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 mime == "application/json" || mime.ends_with("+json")
             })
             .unwrap_or(false);
@@ -140,7 +149,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
             .map(QueryParams)
             .map_err(|e| {
                 let path = e.path().to_string();
-                let field = if path == "." { "query".to_string() } else { path };
+                let field = if path == "." {
+                    "query".to_string()
+                } else {
+                    path
+                };
                 ApiError::invalid(vec![FieldError {
                     field,
                     reason: clean_serde_message(&e.into_inner().to_string()),
@@ -206,7 +219,11 @@ mod tests {
         let err = decode_json::<SystemInput>(body).err().unwrap();
         assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(err.fields[0].field, "profile.sectors[1]");
-        assert!(err.fields[0].reason.contains("healthcare"), "{}", err.fields[0].reason);
+        assert!(
+            err.fields[0].reason.contains("healthcare"),
+            "{}",
+            err.fields[0].reason
+        );
     }
 
     #[test]

@@ -197,7 +197,9 @@ impl Policies {
             .map_err(|e| PolicyError::Request(e.to_string()))?;
         let entities = Entities::from_entities(entities, None)
             .map_err(|e| PolicyError::Request(e.to_string()))?;
-        let response = self.authorizer.is_authorized(&request, &self.set, &entities);
+        let response = self
+            .authorizer
+            .is_authorized(&request, &self.set, &entities);
         Ok(response.decision() == Decision::Allow)
     }
 }

@@ -127,7 +127,7 @@ pub enum Applied {
     Account(Account),
     System {
         system: System,
-        version: SystemVersion,
+        version: Box<SystemVersion>,
     },
     Token(TokenInfo),
     Done,
@@ -254,7 +254,11 @@ fn organisation_search(org: &Organisation) -> String {
 
 type Step = (Applied, Option<EventDraft>);
 
-fn org_event(kind: &'static str, org: &Organisation, extra: Option<serde_json::Value>) -> EventDraft {
+fn org_event(
+    kind: &'static str,
+    org: &Organisation,
+    extra: Option<serde_json::Value>,
+) -> EventDraft {
     let mut payload = json!({ "organisation": org });
     if let (Some(extra), Some(map)) = (extra, payload.as_object_mut()) {
         if let Some(obj) = extra.as_object() {
@@ -427,9 +431,10 @@ async fn require_organisation(
     match query::organisation(&mut *conn, id).await {
         Ok(org) if org.status == OrganisationStatus::Active => Ok(org),
         Ok(_) => Err(StoreError::invalid(field, "names a withdrawn organisation")),
-        Err(StoreError::NotFound { .. }) => {
-            Err(StoreError::invalid(field, "names no organisation in the register"))
-        }
+        Err(StoreError::NotFound { .. }) => Err(StoreError::invalid(
+            field,
+            "names no organisation in the register",
+        )),
         Err(e) => Err(e),
     }
 }
@@ -610,11 +615,13 @@ async fn withdraw_account(
     store_account(conn, &record, revision, None).await?;
     // A withdrawn account can no longer act: end its sessions, revoke its tokens.
     end_sessions(conn, id).await?;
-    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL")
-        .bind(now.to_rfc3339())
-        .bind(id.to_string())
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now.to_rfc3339())
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
     let event = account_event("account.withdrawn", &record);
     Ok((Applied::Account(record), Some(event)))
 }
@@ -624,7 +631,12 @@ fn system_search(version: &SystemVersion) -> String {
     lower_search(&[&version.name.joined(), &docs])
 }
 
-fn system_event(kind: &'static str, system: &System, version: Option<&SystemVersion>, extra: serde_json::Value) -> EventDraft {
+fn system_event(
+    kind: &'static str,
+    system: &System,
+    version: Option<&SystemVersion>,
+    extra: serde_json::Value,
+) -> EventDraft {
     EventDraft {
         kind,
         subject_type: "system",
@@ -633,7 +645,10 @@ fn system_event(kind: &'static str, system: &System, version: Option<&SystemVers
     }
 }
 
-async fn insert_version(conn: &mut AnyConnection, version: &SystemVersion) -> Result<(), StoreError> {
+async fn insert_version(
+    conn: &mut AnyConnection,
+    version: &SystemVersion,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO system_versions (system_id, version, data, created_at) VALUES ($1, $2, $3, $4)",
     )
@@ -740,7 +755,13 @@ async fn create_system(
     write_sectors(conn, &system).await?;
     insert_version(conn, &version).await?;
     let event = system_event("system.created", &system, Some(&version), json!({}));
-    Ok((Applied::System { system, version }, Some(event)))
+    Ok((
+        Applied::System {
+            system,
+            version: Box::new(version),
+        },
+        Some(event),
+    ))
 }
 
 async fn store_system(
@@ -815,7 +836,13 @@ async fn add_version(
     insert_version(conn, &version).await?;
     store_system(conn, &system, &version, expected_version).await?;
     let event = system_event("system.version_added", &system, Some(&version), json!({}));
-    Ok((Applied::System { system, version }, Some(event)))
+    Ok((
+        Applied::System {
+            system,
+            version: Box::new(version),
+        },
+        Some(event),
+    ))
 }
 
 async fn withdraw_system(
@@ -858,7 +885,13 @@ async fn withdraw_system(
         None,
         json!({ "reason": reason, "previous_status": previous_status }),
     );
-    Ok((Applied::System { system, version }, Some(event)))
+    Ok((
+        Applied::System {
+            system,
+            version: Box::new(version),
+        },
+        Some(event),
+    ))
 }
 
 async fn create_token(
@@ -868,7 +901,10 @@ async fn create_token(
 ) -> Result<Step, StoreError> {
     let account = query::account(&mut *conn, token.account_id).await?;
     if account.status != AccountStatus::Active {
-        return Err(StoreError::invalid("account_id", "names a withdrawn account"));
+        return Err(StoreError::invalid(
+            "account_id",
+            "names a withdrawn account",
+        ));
     }
     let info = TokenInfo {
         id: token.id,

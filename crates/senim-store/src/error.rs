@@ -11,7 +11,10 @@ pub enum StoreError {
     /// An update started from a revision that is no longer current, or a
     /// transition is not allowed in the record's current state.
     #[error("{message}")]
-    Conflict { message: String, current: Option<String> },
+    Conflict {
+        message: String,
+        current: Option<String>,
+    },
     /// The command refers to something that makes it invalid (an unknown
     /// organisation, a BIN already registered); names the field.
     #[error(transparent)]

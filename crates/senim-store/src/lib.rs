@@ -30,12 +30,12 @@ use sqlx::{AnyPool, Executor};
 use tokio::sync::mpsc;
 
 pub use command::{Actor, Applied, Command, NewToken};
-pub use senim_domain::token::TokenScope;
 pub use error::StoreError;
 pub use query::{
-    AccountFilter, AuthenticatedSession, AuthenticatedToken, EventRecord, OrganisationFilter,
-    Page, SystemFilter, TokenInfo,
+    AccountFilter, AuthenticatedSession, AuthenticatedToken, EventRecord, OrganisationFilter, Page,
+    SystemFilter, TokenInfo,
 };
+pub use senim_domain::token::TokenScope;
 
 /// Which database engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,7 +123,10 @@ impl Store {
         let url = match &options.location {
             Location::DataDir(dir) => {
                 std::fs::create_dir_all(dir).map_err(|e| {
-                    StoreError::Config(format!("cannot create data directory {}: {e}", dir.display()))
+                    StoreError::Config(format!(
+                        "cannot create data directory {}: {e}",
+                        dir.display()
+                    ))
                 })?;
                 sqlite_url(&dir.join("senim.db"))
             }
@@ -172,8 +175,15 @@ impl Store {
             };
             migrator.run(&writer_pool).await?;
         }
-        let reader = connect(options.read_connections.max(1)).connect(&url).await?;
-        let sender = writer::spawn(writer_pool, backend, clock.clone(), options.max_batch.max(1));
+        let reader = connect(options.read_connections.max(1))
+            .connect(&url)
+            .await?;
+        let sender = writer::spawn(
+            writer_pool,
+            backend,
+            clock.clone(),
+            options.max_batch.max(1),
+        );
         Ok(Store {
             inner: Arc::new(Inner {
                 backend,
@@ -199,7 +209,10 @@ impl Store {
 
     /// True when the database answers.
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.inner.reader).await.is_ok()
+        sqlx::query("SELECT 1")
+            .execute(&self.inner.reader)
+            .await
+            .is_ok()
     }
 
     /// Whether the database holds no organisation yet (the demo loads only then).

@@ -8,14 +8,14 @@ use sqlx::{AnyConnection, AnyPool, Row};
 
 use senim_domain::profile::Sector;
 use senim_domain::{
-    Account, AccountId, AccountStatus, Organisation, OrganisationId, OrganisationStatus, Role,
-    RiskLevel, System, SystemId, SystemStatus, SystemVersion, Timestamp, TokenId,
+    Account, AccountId, AccountStatus, Organisation, OrganisationId, OrganisationStatus, RiskLevel,
+    Role, System, SystemId, SystemStatus, SystemVersion, Timestamp, TokenId,
 };
 
-pub use senim_domain::token::TokenInfo;
 use crate::error::StoreError;
 use crate::rows::{data, like_pattern, Sql};
 use crate::Store;
+pub use senim_domain::token::TokenInfo;
 
 /// One page of a list.
 #[derive(Debug, Clone)]
@@ -154,7 +154,10 @@ pub(crate) async fn organisation(
     data(&row)
 }
 
-pub(crate) async fn account(conn: &mut AnyConnection, id: AccountId) -> Result<Account, StoreError> {
+pub(crate) async fn account(
+    conn: &mut AnyConnection,
+    id: AccountId,
+) -> Result<Account, StoreError> {
     let row = sqlx::query("SELECT data FROM accounts WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(&mut *conn)
@@ -237,7 +240,14 @@ impl Store {
             sql.push(" AND status = ").bind(status.as_str());
         }
         text_filter(&mut sql, &filter.text);
-        fetch_page(self.reader(), "organisations", sql, &filter.after, filter.limit).await
+        fetch_page(
+            self.reader(),
+            "organisations",
+            sql,
+            &filter.after,
+            filter.limit,
+        )
+        .await
     }
 
     pub async fn account(&self, id: AccountId) -> Result<Account, StoreError> {
@@ -274,7 +284,12 @@ impl Store {
         if let Some(status) = filter.status {
             sql.push(" AND status = ").bind(status.as_str());
         }
-        if let Some(t) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if let Some(t) = filter
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             sql.push(" AND LOWER(data) LIKE ")
                 .bind(like_pattern(t))
                 .push(" ESCAPE '\\'");
@@ -309,10 +324,11 @@ impl Store {
     pub async fn system_versions(&self, id: SystemId) -> Result<Vec<SystemVersion>, StoreError> {
         let mut conn = self.conn().await?;
         system(&mut conn, id).await?;
-        let rows = sqlx::query("SELECT data FROM system_versions WHERE system_id = $1 ORDER BY version")
-            .bind(id.to_string())
-            .fetch_all(&mut *conn)
-            .await?;
+        let rows =
+            sqlx::query("SELECT data FROM system_versions WHERE system_id = $1 ORDER BY version")
+                .bind(id.to_string())
+                .fetch_all(&mut *conn)
+                .await?;
         rows.iter().map(data).collect()
     }
 

@@ -5,6 +5,8 @@
 //! database `test`); each test gets a fresh schema, so tests never see each
 //! other's rows. The README's test command creates a fresh database per run.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 
 use senim_domain::account::ValidAccount;
@@ -20,14 +22,19 @@ use senim_store::{
 };
 
 fn clock() -> Arc<FixedClock> {
-    Arc::new(FixedClock::at(Timestamp::parse("2026-03-02T09:00:00Z").unwrap()))
+    Arc::new(FixedClock::at(
+        Timestamp::parse("2026-03-02T09:00:00Z").unwrap(),
+    ))
 }
 
 async fn sqlite() -> (Store, Option<tempfile::TempDir>) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(StoreOptions::new(Location::DataDir(dir.path().to_path_buf())), clock())
-        .await
-        .unwrap();
+    let store = Store::open(
+        StoreOptions::new(Location::DataDir(dir.path().to_path_buf())),
+        clock(),
+    )
+    .await
+    .unwrap();
     (store, Some(dir))
 }
 
@@ -93,7 +100,10 @@ conformance!(
 
 fn bin(first_eleven: &str) -> String {
     let d: Vec<u32> = first_eleven.bytes().map(|b| u32::from(b - b'0')).collect();
-    format!("{first_eleven}{}", senim_domain::bin::check_digit(&d).unwrap())
+    format!(
+        "{first_eleven}{}",
+        senim_domain::bin::check_digit(&d).unwrap()
+    )
 }
 
 fn org_input(name: &str, bin_prefix: &str) -> ValidOrganisation {
@@ -124,7 +134,10 @@ fn version(name: &str, sector: &str) -> ValidVersion {
 
 async fn create_org(store: &Store, name: &str, bin_prefix: &str) -> OrganisationId {
     match store
-        .execute(Actor::operator(), Command::CreateOrganisation(org_input(name, bin_prefix)))
+        .execute(
+            Actor::operator(),
+            Command::CreateOrganisation(org_input(name, bin_prefix)),
+        )
         .await
         .unwrap()
     {
@@ -133,7 +146,12 @@ async fn create_org(store: &Store, name: &str, bin_prefix: &str) -> Organisation
     }
 }
 
-async fn create_system(store: &Store, owner: OrganisationId, name: &str, sector: &str) -> senim_domain::System {
+async fn create_system(
+    store: &Store,
+    owner: OrganisationId,
+    name: &str,
+    sector: &str,
+) -> senim_domain::System {
     match store
         .execute(
             Actor::operator(),
@@ -165,7 +183,9 @@ async fn organisation_revisions_and_stale_updates(store: Store) {
         )
         .await
         .unwrap();
-    let Applied::Organisation(updated) = updated else { panic!() };
+    let Applied::Organisation(updated) = updated else {
+        panic!()
+    };
     assert_eq!(updated.revision, 2);
     assert_eq!(updated.name.get("en"), "Clinic Two");
     let stale = store
@@ -196,15 +216,28 @@ async fn organisation_revisions_and_stale_updates(store: Store) {
         )
         .await
         .unwrap();
-    let events = store.events_of("organisation", &id.to_string()).await.unwrap();
+    let events = store
+        .events_of("organisation", &id.to_string())
+        .await
+        .unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
-    assert_eq!(kinds, ["organisation.created", "organisation.updated", "organisation.withdrawn"]);
+    assert_eq!(
+        kinds,
+        [
+            "organisation.created",
+            "organisation.updated",
+            "organisation.withdrawn"
+        ]
+    );
 }
 
 async fn duplicate_bin_names_the_field(store: Store) {
     create_org(&store, "One", "94054000013").await;
     let err = store
-        .execute(Actor::operator(), Command::CreateOrganisation(org_input("Two", "94054000013")))
+        .execute(
+            Actor::operator(),
+            Command::CreateOrganisation(org_input("Two", "94054000013")),
+        )
         .await
         .unwrap_err();
     match err {
@@ -213,7 +246,10 @@ async fn duplicate_bin_names_the_field(store: Store) {
     }
     // The failed command must not have left a second organisation behind.
     let page = store
-        .organisations(&OrganisationFilter { limit: 10, ..Default::default() })
+        .organisations(&OrganisationFilter {
+            limit: 10,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(page.total, 1);
@@ -246,7 +282,10 @@ async fn versions_are_kept_and_stale_versions_change_nothing(store: Store) {
             },
         )
         .await;
-    assert!(matches!(stale, Err(StoreError::Conflict { .. })), "{stale:?}");
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "{stale:?}"
+    );
     assert_eq!(store.event_count().await.unwrap(), before_events);
     let versions = store.system_versions(system.id).await.unwrap();
     let names: Vec<&str> = versions.iter().map(|v| v.name.get("en")).collect();
@@ -254,7 +293,15 @@ async fn versions_are_kept_and_stale_versions_change_nothing(store: Store) {
     let (current, latest) = store.system_with_current(system.id).await.unwrap();
     assert_eq!(current.current_version, 3);
     assert_eq!(latest.version, 3);
-    assert_eq!(store.system_version(system.id, 1).await.unwrap().name.get("en"), "Triage");
+    assert_eq!(
+        store
+            .system_version(system.id, 1)
+            .await
+            .unwrap()
+            .name
+            .get("en"),
+        "Triage"
+    );
 }
 
 async fn system_needs_an_existing_owner(store: Store) {
@@ -279,8 +326,16 @@ async fn list_filters_pagination_and_totals(store: Store) {
     let b = create_org(&store, "Beta", "05034000018").await;
     let mut ids = Vec::new();
     for i in 0..7 {
-        let (owner, sector) = if i % 2 == 0 { (a, "healthcare") } else { (b, "education") };
-        ids.push(create_system(&store, owner, &format!("System {i}"), sector).await.id);
+        let (owner, sector) = if i % 2 == 0 {
+            (a, "healthcare")
+        } else {
+            (b, "education")
+        };
+        ids.push(
+            create_system(&store, owner, &format!("System {i}"), sector)
+                .await
+                .id,
+        );
     }
     store
         .execute(
@@ -294,7 +349,10 @@ async fn list_filters_pagination_and_totals(store: Store) {
         .await
         .unwrap();
     let mut seen = Vec::new();
-    let mut filter = SystemFilter { limit: 3, ..Default::default() };
+    let mut filter = SystemFilter {
+        limit: 3,
+        ..Default::default()
+    };
     loop {
         let page = store.systems(&filter).await.unwrap();
         assert_eq!(page.total, 7);
@@ -304,7 +362,10 @@ async fn list_filters_pagination_and_totals(store: Store) {
             None => break,
         }
     }
-    assert_eq!(seen, ids, "pages must return every system once, in creation order");
+    assert_eq!(
+        seen, ids,
+        "pages must return every system once, in creation order"
+    );
     let health = store
         .systems(&SystemFilter {
             sector: Some("healthcare".parse().unwrap()),
@@ -315,7 +376,11 @@ async fn list_filters_pagination_and_totals(store: Store) {
         .unwrap();
     assert_eq!(health.total, 4);
     let of_b = store
-        .systems(&SystemFilter { organisation: Some(b), limit: 50, ..Default::default() })
+        .systems(&SystemFilter {
+            organisation: Some(b),
+            limit: 50,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(of_b.total, 3);
@@ -327,21 +392,36 @@ async fn list_filters_pagination_and_totals(store: Store) {
         })
         .await
         .unwrap();
-    assert_eq!(withdrawn.items.iter().map(|s| s.id).collect::<Vec<_>>(), vec![ids[0]]);
+    assert_eq!(
+        withdrawn.items.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![ids[0]]
+    );
     let text = store
-        .systems(&SystemFilter { text: Some("system 5".into()), limit: 50, ..Default::default() })
+        .systems(&SystemFilter {
+            text: Some("system 5".into()),
+            limit: 50,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(text.total, 1);
     // LIKE wildcards typed by a user are literal characters.
     let wildcard = store
-        .systems(&SystemFilter { text: Some("%".into()), limit: 50, ..Default::default() })
+        .systems(&SystemFilter {
+            text: Some("%".into()),
+            limit: 50,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(wildcard.total, 0);
     // Confidential documentation is not searchable.
     let secret = store
-        .systems(&SystemFilter { text: Some("confidential set".into()), limit: 50, ..Default::default() })
+        .systems(&SystemFilter {
+            text: Some("confidential set".into()),
+            limit: 50,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(secret.total, 0);
@@ -358,18 +438,30 @@ async fn cyrillic_search_ignores_case(store: Store) {
     .parse()
     .unwrap();
     store
-        .execute(Actor::operator(), Command::CreateSystem { owner, version: v })
+        .execute(
+            Actor::operator(),
+            Command::CreateSystem { owner, version: v },
+        )
         .await
         .unwrap();
-    for q in ["светофор", "СВЕТОФОРАМИ", "қала", "ҚАЛА ТРАФИГІН"] {
+    for q in ["светофор", "СВЕТОФОРАМИ", "қала", "ҚАЛА ТРАФИГІН"]
+    {
         let page = store
-            .systems(&SystemFilter { text: Some(q.into()), limit: 10, ..Default::default() })
+            .systems(&SystemFilter {
+                text: Some(q.into()),
+                limit: 10,
+                ..Default::default()
+            })
             .await
             .unwrap();
         assert_eq!(page.total, 1, "query {q}");
     }
     let orgs = store
-        .organisations(&OrganisationFilter { text: Some("акимат".into()), limit: 10, ..Default::default() })
+        .organisations(&OrganisationFilter {
+            text: Some("акимат".into()),
+            limit: 10,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(orgs.total, 1);
@@ -379,7 +471,10 @@ async fn failed_commands_leave_no_event(store: Store) {
     let owner = create_org(&store, "Hospital", "94054000013").await;
     let before = store.event_count().await.unwrap();
     let _ = store
-        .execute(Actor::operator(), Command::CreateOrganisation(org_input("Dup", "94054000013")))
+        .execute(
+            Actor::operator(),
+            Command::CreateOrganisation(org_input("Dup", "94054000013")),
+        )
         .await
         .unwrap_err();
     let _ = store
@@ -438,7 +533,12 @@ fn account_input(email: &str, org: Option<OrganisationId>, roles: &[Role]) -> Va
     .unwrap()
 }
 
-async fn create_account(store: &Store, email: &str, org: Option<OrganisationId>, roles: &[Role]) -> AccountId {
+async fn create_account(
+    store: &Store,
+    email: &str,
+    org: Option<OrganisationId>,
+    roles: &[Role],
+) -> AccountId {
     match store
         .execute(
             Actor::operator(),
@@ -477,7 +577,13 @@ async fn token(store: &Store, account: AccountId, hash: &str, expires: Timestamp
 async fn accounts_tokens_and_sessions(store: Store) {
     let org = create_org(&store, "Hospital", "94054000013").await;
     let dev = create_account(&store, "Dev@Hospital.kz", Some(org), &[Role::Developer]).await;
-    create_account(&store, "sup@ministry.kz", None, &[Role::Supervisor, Role::Auditor]).await;
+    create_account(
+        &store,
+        "sup@ministry.kz",
+        None,
+        &[Role::Supervisor, Role::Auditor],
+    )
+    .await;
     let dup = store
         .execute(
             Actor::operator(),
@@ -488,12 +594,23 @@ async fn accounts_tokens_and_sessions(store: Store) {
         )
         .await
         .unwrap_err();
-    assert!(matches!(dup, StoreError::Invalid(ref v) if v.0[0].field == "email"), "{dup:?}");
-    let (found, hash) = store.account_by_email("DEV@hospital.kz").await.unwrap().unwrap();
+    assert!(
+        matches!(dup, StoreError::Invalid(ref v) if v.0[0].field == "email"),
+        "{dup:?}"
+    );
+    let (found, hash) = store
+        .account_by_email("DEV@hospital.kz")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(found.id, dev);
     assert_eq!(hash.as_deref(), Some("$argon2id$fake"));
     let auditors = store
-        .accounts(&AccountFilter { role: Some(Role::Auditor), limit: 10, ..Default::default() })
+        .accounts(&AccountFilter {
+            role: Some(Role::Auditor),
+            limit: 10,
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(auditors.total, 1);
@@ -502,16 +619,40 @@ async fn accounts_tokens_and_sessions(store: Store) {
     let live = token(&store, dev, "hash-live", now.plus_seconds(3600)).await;
     token(&store, dev, "hash-expired", now.plus_seconds(-1)).await;
     assert_eq!(
-        store.authenticate_token("hash-live", now).await.unwrap().unwrap().account.id,
+        store
+            .authenticate_token("hash-live", now)
+            .await
+            .unwrap()
+            .unwrap()
+            .account
+            .id,
         dev
     );
-    assert!(store.authenticate_token("hash-expired", now).await.unwrap().is_none());
-    assert!(store.authenticate_token("unknown", now).await.unwrap().is_none());
+    assert!(store
+        .authenticate_token("hash-expired", now)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store
+        .authenticate_token("unknown", now)
+        .await
+        .unwrap()
+        .is_none());
     store
-        .execute(Actor::operator(), Command::RevokeToken { id: live, account_id: Some(dev) })
+        .execute(
+            Actor::operator(),
+            Command::RevokeToken {
+                id: live,
+                account_id: Some(dev),
+            },
+        )
         .await
         .unwrap();
-    assert!(store.authenticate_token("hash-live", now).await.unwrap().is_none());
+    assert!(store
+        .authenticate_token("hash-live", now)
+        .await
+        .unwrap()
+        .is_none());
     assert_eq!(store.tokens_of(dev).await.unwrap().len(), 2);
 
     store
@@ -526,14 +667,31 @@ async fn accounts_tokens_and_sessions(store: Store) {
         )
         .await
         .unwrap();
-    let session = store.authenticate_session("session-1", now).await.unwrap().unwrap();
+    let session = store
+        .authenticate_session("session-1", now)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(session.csrf_token, "csrf");
-    assert!(store.authenticate_session("session-1", now.plus_seconds(61)).await.unwrap().is_none());
+    assert!(store
+        .authenticate_session("session-1", now.plus_seconds(61))
+        .await
+        .unwrap()
+        .is_none());
     store
-        .execute(Actor::operator(), Command::DeleteSession { token_hash: "session-1".into() })
+        .execute(
+            Actor::operator(),
+            Command::DeleteSession {
+                token_hash: "session-1".into(),
+            },
+        )
         .await
         .unwrap();
-    assert!(store.authenticate_session("session-1", now).await.unwrap().is_none());
+    assert!(store
+        .authenticate_session("session-1", now)
+        .await
+        .unwrap()
+        .is_none());
     let email = Email::parse("dev@hospital.kz").unwrap();
     assert_eq!(store.account(dev).await.unwrap().email, email);
 }
@@ -555,13 +713,29 @@ async fn withdrawn_account_loses_tokens_and_sessions(store: Store) {
         .await
         .unwrap();
     store
-        .execute(Actor::operator(), Command::WithdrawAccount { id: dev, expected_revision: Some(1) })
+        .execute(
+            Actor::operator(),
+            Command::WithdrawAccount {
+                id: dev,
+                expected_revision: Some(1),
+            },
+        )
         .await
         .unwrap();
     assert!(store.authenticate_token("t", now).await.unwrap().is_none());
-    assert!(store.authenticate_session("s", now).await.unwrap().is_none());
+    assert!(store
+        .authenticate_session("s", now)
+        .await
+        .unwrap()
+        .is_none());
     let again = store
-        .execute(Actor::operator(), Command::WithdrawAccount { id: dev, expected_revision: None })
+        .execute(
+            Actor::operator(),
+            Command::WithdrawAccount {
+                id: dev,
+                expected_revision: None,
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(again, StoreError::Conflict { .. }));

@@ -33,10 +33,6 @@ pub struct AccountQuery {
     pub limit: Option<u32>,
 }
 
-
-
-
-
 fn respond(status: StatusCode, account: Account) -> impl IntoResponse {
     (status, [etag(account.revision)], Json(account))
 }
@@ -49,7 +45,11 @@ pub async fn list(
     caller: Caller,
     QueryParams(query): QueryParams<AccountQuery>,
 ) -> Result<Json<AccountList>, ApiError> {
-    caller.require(&state, Action::AccountList, &Resource::Collection("accounts"))?;
+    caller.require(
+        &state,
+        Action::AccountList,
+        &Resource::Collection("accounts"),
+    )?;
     let filter = AccountFilter {
         role: query.role,
         organisation: query.organisation,
@@ -74,7 +74,11 @@ pub async fn create(
     caller: Caller,
     body: Result<JsonBody<AccountInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
-    caller.require(&state, Action::AccountCreate, &Resource::Collection("accounts"))?;
+    caller.require(
+        &state,
+        Action::AccountCreate,
+        &Resource::Collection("accounts"),
+    )?;
     let JsonBody(input) = body?;
     let mut account = input.parse()?;
     let password_hash = hash_optional(account.password.take().map(|p| p.0)).await?;
@@ -199,7 +203,12 @@ pub(crate) fn token_command(
 ) -> Result<(String, NewToken), ApiError> {
     let mut fields = Vec::new();
     let name = senim_domain::error::bounded_text(&request.name, 200)
-        .map_err(|reason| fields.push(FieldError { field: "name".into(), reason }))
+        .map_err(|reason| {
+            fields.push(FieldError {
+                field: "name".into(),
+                reason,
+            })
+        })
         .ok();
     if request.scopes.is_empty() {
         fields.push(FieldError {
@@ -247,7 +256,11 @@ pub async fn create_token(
     caller.require(&state, Action::TokenCreate, &Resource::Account(id))?;
     let JsonBody(request) = body?;
     let (secret, token) = token_command(&state, id, request)?;
-    match state.store.execute(caller.actor(), Command::CreateToken(token)).await? {
+    match state
+        .store
+        .execute(caller.actor(), Command::CreateToken(token))
+        .await?
+    {
         Applied::Token(info) => Ok((
             StatusCode::CREATED,
             Json(NewTokenResponse {

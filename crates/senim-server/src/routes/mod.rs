@@ -29,7 +29,10 @@ pub fn api() -> Router<AppState> {
             "/organisations/{id}",
             get(organisations::show).put(organisations::update),
         )
-        .route("/organisations/{id}/withdraw", post(organisations::withdraw))
+        .route(
+            "/organisations/{id}/withdraw",
+            post(organisations::withdraw),
+        )
         .route("/accounts", get(accounts::list).post(accounts::create))
         .route("/accounts/me", get(accounts::me))
         .route("/accounts/{id}", get(accounts::show).put(accounts::update))
@@ -52,7 +55,9 @@ pub fn api() -> Router<AppState> {
         .route("/systems/{id}/withdraw", post(systems::withdraw))
         .route(
             "/session",
-            get(session::show).post(session::login).delete(session::logout),
+            get(session::show)
+                .post(session::login)
+                .delete(session::logout),
         )
         .route("/tokens", post(session::token_login))
         .route("/openapi.json", get(openapi_json))

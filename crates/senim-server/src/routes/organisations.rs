@@ -32,10 +32,12 @@ pub struct OrganisationQuery {
     pub limit: Option<u32>,
 }
 
-
-
 fn viewer(state: &AppState, caller: &Caller, id: OrganisationId) -> Result<Viewer, ApiError> {
-    let owner = caller.may(state, Action::OrganisationReadOwnerFields, &Resource::Organisation(id))?;
+    let owner = caller.may(
+        state,
+        Action::OrganisationReadOwnerFields,
+        &Resource::Organisation(id),
+    )?;
     Ok(Viewer {
         owner,
         authority: false,
@@ -55,7 +57,11 @@ pub async fn list(
     caller: Caller,
     QueryParams(query): QueryParams<OrganisationQuery>,
 ) -> Result<Json<OrganisationList>, ApiError> {
-    caller.require(&state, Action::OrganisationList, &Resource::Collection("organisations"))?;
+    caller.require(
+        &state,
+        Action::OrganisationList,
+        &Resource::Collection("organisations"),
+    )?;
     let filter = OrganisationFilter {
         status: query.status,
         text: query.q,
@@ -85,10 +91,18 @@ pub async fn create(
     caller: Caller,
     body: Result<JsonBody<OrganisationInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
-    caller.require(&state, Action::OrganisationCreate, &Resource::Collection("organisations"))?;
+    caller.require(
+        &state,
+        Action::OrganisationCreate,
+        &Resource::Collection("organisations"),
+    )?;
     let JsonBody(input) = body?;
     let valid = input.parse()?;
-    match state.store.execute(caller.actor(), Command::CreateOrganisation(valid)).await? {
+    match state
+        .store
+        .execute(caller.actor(), Command::CreateOrganisation(valid))
+        .await?
+    {
         Applied::Organisation(org) => Ok(respond(StatusCode::CREATED, org)),
         _ => Err(ApiError::internal()),
     }
@@ -104,7 +118,11 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id: OrganisationId = path_id(&id, "organisation")?;
-    caller.require(&state, Action::OrganisationRead, &Resource::Organisation(id))?;
+    caller.require(
+        &state,
+        Action::OrganisationRead,
+        &Resource::Organisation(id),
+    )?;
     let org = state.store.organisation(id).await?;
     let v = viewer(&state, &caller, id)?;
     Ok(respond(StatusCode::OK, org.redacted(v)))
@@ -125,7 +143,11 @@ pub async fn update(
     body: Result<JsonBody<OrganisationInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id: OrganisationId = path_id(&id, "organisation")?;
-    caller.require(&state, Action::OrganisationUpdate, &Resource::Organisation(id))?;
+    caller.require(
+        &state,
+        Action::OrganisationUpdate,
+        &Resource::Organisation(id),
+    )?;
     let expected_revision = if_match.required()?;
     let JsonBody(input) = body?;
     let organisation = input.parse()?;
@@ -134,7 +156,11 @@ pub async fn update(
         || current.kind != organisation.kind
         || current.size_class != organisation.size_class
     {
-        caller.require(&state, Action::OrganisationUpdateLegal, &Resource::Organisation(id))?;
+        caller.require(
+            &state,
+            Action::OrganisationUpdateLegal,
+            &Resource::Organisation(id),
+        )?;
     }
     let command = Command::UpdateOrganisation {
         id,
@@ -160,7 +186,11 @@ pub async fn withdraw(
     body: Result<OptionalJsonBody<WithdrawInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id: OrganisationId = path_id(&id, "organisation")?;
-    caller.require(&state, Action::OrganisationWithdraw, &Resource::Organisation(id))?;
+    caller.require(
+        &state,
+        Action::OrganisationWithdraw,
+        &Resource::Organisation(id),
+    )?;
     let OptionalJsonBody(input) = body?;
     let reason = crate::routes::systems::parse_reason(input.and_then(|i| i.reason))?;
     let command = Command::WithdrawOrganisation {

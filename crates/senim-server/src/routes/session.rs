@@ -13,15 +13,14 @@ use senim_domain::account::Password;
 use senim_domain::{Account, AccountStatus};
 use senim_store::{Actor, Applied, Command};
 
-use crate::auth::{random_secret, secret_hash, verify_password, Caller, Credential, SESSION_COOKIE};
+use crate::auth::{
+    random_secret, secret_hash, verify_password, Caller, Credential, SESSION_COOKIE,
+};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
 use crate::routes::accounts::token_command;
 use crate::state::AppState;
 use senim_domain::api::{LoginInput, NewTokenResponse, SessionInfo, TokenLoginInput, TokenRequest};
-
-
-
 
 /// Checks e-mail and password, with the rate limit; the same answer for an
 /// unknown e-mail and a wrong password.
@@ -44,7 +43,9 @@ async fn check_credentials(
     }
     let found = state.store.account_by_email(email).await?;
     let (account, hash) = match found {
-        Some((account, Some(hash))) if account.status == AccountStatus::Active => (Some(account), hash),
+        Some((account, Some(hash))) if account.status == AccountStatus::Active => {
+            (Some(account), hash)
+        }
         _ => (None, state.dummy_hash.clone()),
     };
     let ok = tokio::task::spawn_blocking(move || verify_password(&password.0, &hash))
@@ -67,7 +68,11 @@ async fn check_credentials(
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
-    let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
+    let secure = if state.config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
@@ -162,7 +167,11 @@ pub async fn token_login(
         expires_in_days: input.expires_in_days,
     };
     let (secret, token) = token_command(&state, account.id, request)?;
-    match state.store.execute(Actor::of(&account), Command::CreateToken(token)).await? {
+    match state
+        .store
+        .execute(Actor::of(&account), Command::CreateToken(token))
+        .await?
+    {
         Applied::Token(info) => Ok((
             StatusCode::CREATED,
             Json(NewTokenResponse {

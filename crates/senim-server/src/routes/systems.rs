@@ -39,9 +39,6 @@ pub struct SystemQuery {
     pub limit: Option<u32>,
 }
 
-
-
-
 pub(crate) fn parse_reason(reason: Option<String>) -> Result<Option<String>, ApiError> {
     match reason {
         None => Ok(None),
@@ -63,7 +60,12 @@ fn viewer(state: &AppState, caller: &Caller, resource: &Resource) -> Result<View
     })
 }
 
-fn detail(status: StatusCode, system: System, version: SystemVersion, v: Viewer) -> impl IntoResponse {
+fn detail(
+    status: StatusCode,
+    system: System,
+    version: SystemVersion,
+    v: Viewer,
+) -> impl IntoResponse {
     (
         status,
         [etag(system.current_version)],
@@ -140,7 +142,7 @@ pub async fn create(
     match applied {
         Applied::System { system, version } => {
             let v = viewer(&state, &caller, &Resource::system(&system))?;
-            Ok(detail(StatusCode::CREATED, system, version, v))
+            Ok(detail(StatusCode::CREATED, system, *version, v))
         }
         _ => Err(ApiError::internal()),
     }
@@ -232,7 +234,7 @@ pub async fn add_version(
     match state.store.execute(caller.actor(), command).await? {
         Applied::System { system, version } => {
             let v = viewer(&state, &caller, &resource)?;
-            Ok(detail(StatusCode::CREATED, system, version, v))
+            Ok(detail(StatusCode::CREATED, system, *version, v))
         }
         _ => Err(ApiError::internal()),
     }
@@ -262,7 +264,7 @@ pub async fn withdraw(
     match state.store.execute(caller.actor(), command).await? {
         Applied::System { system, version } => {
             let v = viewer(&state, &caller, &resource)?;
-            Ok(detail(StatusCode::OK, system, version, v))
+            Ok(detail(StatusCode::OK, system, *version, v))
         }
         _ => Err(ApiError::internal()),
     }

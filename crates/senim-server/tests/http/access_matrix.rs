@@ -1,0 +1,316 @@
+//! The access-control matrix: every role against every endpoint, allowed
+//! and denied, plus the anonymous public. The expectations are written out
+//! here, independently of the policy file, so a policy change that widens or
+//! narrows access fails this test until the table is changed too.
+//!
+//! A denied request must answer 401 (anonymous) or 403 (signed in) and
+//! append no event; an allowed one must succeed.
+
+use reqwest::Method;
+
+use crate::helpers::{org_json, system_json, TestApp, Who};
+use Who::*;
+
+crate::on_both_backends!(every_role_against_every_endpoint);
+
+struct Case {
+    name: &'static str,
+    allowed: &'static [Who],
+}
+
+const EVERYONE: &[Who] = &[
+    Anonymous,
+    Developer,
+    OtherDeveloper,
+    ExpertReviewer,
+    Supervisor,
+    Auditor,
+    DataSteward,
+    Administrator,
+];
+const SIGNED_IN: &[Who] = &[
+    Developer,
+    OtherDeveloper,
+    ExpertReviewer,
+    Supervisor,
+    Auditor,
+    DataSteward,
+    Administrator,
+];
+
+const CASES: &[Case] = &[
+    Case {
+        name: "GET organisations",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "GET organisation",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "POST organisations",
+        allowed: &[Administrator],
+    },
+    Case {
+        name: "PUT organisation (own)",
+        allowed: &[Developer, Administrator],
+    },
+    Case {
+        name: "POST organisation withdraw",
+        allowed: &[Administrator],
+    },
+    Case {
+        name: "GET accounts",
+        allowed: &[Supervisor, Administrator],
+    },
+    Case {
+        name: "GET account (developer)",
+        allowed: &[Developer, Supervisor, Administrator],
+    },
+    Case {
+        name: "GET accounts/me",
+        allowed: SIGNED_IN,
+    },
+    Case {
+        name: "POST accounts",
+        allowed: &[Administrator],
+    },
+    Case {
+        name: "PUT account",
+        allowed: &[Administrator],
+    },
+    Case {
+        name: "POST account withdraw",
+        allowed: &[Administrator],
+    },
+    Case {
+        name: "GET own tokens",
+        allowed: SIGNED_IN,
+    },
+    Case {
+        name: "GET developer's tokens",
+        allowed: &[Developer, Administrator],
+    },
+    Case {
+        name: "POST developer's tokens",
+        allowed: &[Developer, Administrator],
+    },
+    Case {
+        name: "GET systems",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "GET system",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "GET system versions",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "GET system version 1",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "POST systems (hospital)",
+        allowed: &[Developer],
+    },
+    Case {
+        name: "POST system version",
+        allowed: &[Developer],
+    },
+    Case {
+        name: "POST system withdraw",
+        allowed: &[Developer],
+    },
+    Case {
+        name: "GET session",
+        allowed: EVERYONE,
+    },
+];
+
+async fn fresh_account(app: &TestApp) -> String {
+    let input = senim_domain::AccountInput {
+        email: format!("{}@matrix.kz", uuid::Uuid::now_v7().simple()),
+        display_name: "Matrix".into(),
+        roles: vec![senim_domain::Role::Auditor],
+        organisation_id: None,
+        password: None,
+    };
+    match app
+        .store
+        .execute(
+            senim_store::Actor::operator(),
+            senim_store::Command::CreateAccount {
+                account: input.parse().unwrap(),
+                password_hash: None,
+            },
+        )
+        .await
+        .unwrap()
+    {
+        senim_store::Applied::Account(a) => a.id.to_string(),
+        _ => unreachable!(),
+    }
+}
+
+/// Builds the request for one case, creating whatever it acts on.
+async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder {
+    let hospital = app.hospital;
+    let dev = app.accounts[&Developer].to_string();
+    match case {
+        "GET organisations" => app.request(who, Method::GET, "/api/v1/organisations"),
+        "GET organisation" => app.request(
+            who,
+            Method::GET,
+            &format!("/api/v1/organisations/{hospital}"),
+        ),
+        "POST organisations" => {
+            let prefix = format!("{:011}", rand_digits());
+            app.request(who, Method::POST, "/api/v1/organisations")
+                .json(&org_json("New", &prefix))
+        }
+        "PUT organisation (own)" => {
+            let rev = app.store.organisation(hospital).await.unwrap().revision;
+            app.request(
+                who,
+                Method::PUT,
+                &format!("/api/v1/organisations/{hospital}"),
+            )
+            .header("If-Match", rev.to_string())
+            .json(&org_json("Hospital", "94054000013"))
+        }
+        "POST organisation withdraw" => {
+            let id = app
+                .organisation("Short-lived", &format!("{:011}", rand_digits()))
+                .await;
+            app.request(
+                who,
+                Method::POST,
+                &format!("/api/v1/organisations/{id}/withdraw"),
+            )
+        }
+        "GET accounts" => app.request(who, Method::GET, "/api/v1/accounts"),
+        "GET account (developer)" => {
+            app.request(who, Method::GET, &format!("/api/v1/accounts/{dev}"))
+        }
+        "GET accounts/me" => app.request(who, Method::GET, "/api/v1/accounts/me"),
+        "POST accounts" => {
+            app.request(who, Method::POST, "/api/v1/accounts")
+                .json(&serde_json::json!({
+                    "email": format!("{}@new.kz", uuid::Uuid::now_v7().simple()),
+                    "display_name": "New", "roles": ["auditor"]
+                }))
+        }
+        "PUT account" => {
+            let id = fresh_account(app).await;
+            app.request(who, Method::PUT, &format!("/api/v1/accounts/{id}"))
+                .header("If-Match", "1")
+                .json(&serde_json::json!({"email": format!("{id}@changed.kz"), "display_name": "Changed", "roles": ["auditor"]}))
+        }
+        "POST account withdraw" => {
+            let id = fresh_account(app).await;
+            app.request(
+                who,
+                Method::POST,
+                &format!("/api/v1/accounts/{id}/withdraw"),
+            )
+        }
+        "GET own tokens" => {
+            let id = app
+                .accounts
+                .get(&who)
+                .copied()
+                .unwrap_or(app.accounts[&Developer]);
+            app.request(who, Method::GET, &format!("/api/v1/accounts/{id}/tokens"))
+        }
+        "GET developer's tokens" => {
+            app.request(who, Method::GET, &format!("/api/v1/accounts/{dev}/tokens"))
+        }
+        "POST developer's tokens" => app
+            .request(who, Method::POST, &format!("/api/v1/accounts/{dev}/tokens"))
+            .json(&serde_json::json!({"name": "matrix", "scopes": ["read"]})),
+        "GET systems" => app.request(who, Method::GET, "/api/v1/systems"),
+        "GET system" => {
+            let id = app.system().await;
+            app.request(who, Method::GET, &format!("/api/v1/systems/{id}"))
+        }
+        "GET system versions" => {
+            let id = app.system().await;
+            app.request(who, Method::GET, &format!("/api/v1/systems/{id}/versions"))
+        }
+        "GET system version 1" => {
+            let id = app.system().await;
+            app.request(
+                who,
+                Method::GET,
+                &format!("/api/v1/systems/{id}/versions/1"),
+            )
+        }
+        "POST systems (hospital)" => {
+            let mut body = system_json("Matrix");
+            body["owner_organisation_id"] = hospital.to_string().into();
+            app.request(who, Method::POST, "/api/v1/systems")
+                .json(&body)
+        }
+        "POST system version" => {
+            let id = app.system().await;
+            app.request(who, Method::POST, &format!("/api/v1/systems/{id}/versions"))
+                .header("If-Match", "1")
+                .json(&system_json("Matrix v2"))
+        }
+        "POST system withdraw" => {
+            let id = app.system().await;
+            app.request(who, Method::POST, &format!("/api/v1/systems/{id}/withdraw"))
+        }
+        "GET session" => app.request(who, Method::GET, "/api/v1/session"),
+        other => panic!("no request for case {other}"),
+    }
+}
+
+fn rand_digits() -> u64 {
+    // 11 digits whose BIN check digit exists; retried by the caller's BIN helper.
+    loop {
+        let n = uuid::Uuid::now_v7().as_u128() as u64 % 100_000_000_000;
+        let text = format!("{n:011}");
+        let d: Vec<u32> = text.bytes().map(|b| u32::from(b - b'0')).collect();
+        if senim_domain::bin::check_digit(&d).is_some() {
+            return n;
+        }
+    }
+}
+
+async fn every_role_against_every_endpoint(app: TestApp) {
+    let mut failures = Vec::new();
+    for case in CASES {
+        for who in Who::ALL {
+            let allowed = case.allowed.contains(&who);
+            let request = request(&app, case.name, who).await;
+            let events_before = app.store.event_count().await.unwrap();
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap_or_default();
+            let events_after = app.store.event_count().await.unwrap();
+            let ok = if allowed {
+                (200..300).contains(&status)
+            } else {
+                let expected = if who == Anonymous { 401 } else { 403 };
+                status == expected && events_after == events_before
+            };
+            if !ok {
+                failures.push(format!(
+                    "{:<28} {:<15} expected {} got {status}: {}",
+                    case.name,
+                    format!("{who:?}"),
+                    if allowed { "allowed" } else { "denied" },
+                    body.chars().take(160).collect::<String>()
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "access matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,4 @@
+mod accounts;
+mod organisations;
+mod session;
+mod systems;

@@ -1,0 +1,135 @@
+//! `/api/v1/session` and `/api/v1/tokens`: passwords, cookies, CSRF, rate limits.
+
+use reqwest::Method;
+
+use crate::helpers::{TestApp, Who, PASSWORD};
+
+crate::on_both_backends!(
+    cookie_session_needs_csrf_for_writes,
+    login_is_rate_limited,
+    password_gives_api_token
+);
+
+async fn cookie_session_needs_csrf_for_writes(app: TestApp) {
+    let login = app
+        .http
+        .post(app.url("/api/v1/session"))
+        .json(&serde_json::json!({"email": "dev@hospital.kz", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let session = cookie.split(';').next().unwrap().to_string();
+    let body: serde_json::Value = login.json().await.unwrap();
+    let csrf = body["csrf_token"].as_str().unwrap().to_string();
+    let me = app
+        .http
+        .get(app.url("/api/v1/accounts/me"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let without = app
+        .http
+        .post(app.url("/api/v1/systems"))
+        .header("cookie", &session)
+        .json(&crate::helpers::system_json("Cookie"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        without.status(),
+        403,
+        "a cookie write without the CSRF token is refused"
+    );
+    let with = app
+        .http
+        .post(app.url("/api/v1/systems"))
+        .header("cookie", &session)
+        .header("x-csrf-token", &csrf)
+        .json(&crate::helpers::system_json("Cookie"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with.status(), 201);
+    let logout = app
+        .http
+        .delete(app.url("/api/v1/session"))
+        .header("cookie", &session)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    let after = app
+        .http
+        .get(app.url("/api/v1/accounts/me"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401);
+}
+
+async fn login_is_rate_limited(app: TestApp) {
+    for _ in 0..senim_server::auth::LOGIN_FAILURES_PER_KEY {
+        let r = app
+            .http
+            .post(app.url("/api/v1/session"))
+            .json(&serde_json::json!({"email": "dev@hospital.kz", "password": "wrong password!"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let blocked = app
+        .http
+        .post(app.url("/api/v1/session"))
+        .json(&serde_json::json!({"email": "dev@hospital.kz", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(blocked.status(), 429, "even the right password waits");
+    assert!(blocked.headers().contains_key("retry-after"));
+    let unknown = app
+        .http
+        .post(app.url("/api/v1/session"))
+        .json(&serde_json::json!({"email": "nobody@x.kz", "password": "whatever it is"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        unknown.status(),
+        401,
+        "an unknown e-mail looks like a wrong password"
+    );
+}
+
+async fn password_gives_api_token(app: TestApp) {
+    let client = app.client(Who::Anonymous);
+    let created = client
+        .token_login(
+            "dev@hospital.kz",
+            PASSWORD,
+            "laptop",
+            vec![senim_domain::TokenScope::Write],
+            Some(30),
+        )
+        .await
+        .unwrap();
+    let me = client.with_token(Some(created.token)).me().await.unwrap();
+    assert_eq!(me.id, app.accounts[&Who::Developer]);
+    let r = app
+        .request(Who::Anonymous, Method::GET, "/api/v1/session")
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(body["account"].is_null());
+}

@@ -1,0 +1,256 @@
+//! `/api/v1/systems`: registration, versions, visibility, withdrawal.
+
+use reqwest::Method;
+use senim_client::{ClientError, SystemQuery};
+use senim_domain::{SystemInput, VersionInput};
+
+use crate::helpers::{error_fields, system_json, TestApp, Who};
+
+crate::on_both_backends!(
+    developer_registers_and_versions_a_system,
+    stale_version_is_409_and_nothing_changes,
+    public_never_sees_confidential_documentation,
+    developer_cannot_register_for_another_organisation,
+    withdraw_keeps_versions,
+    list_filters_by_sector_status_organisation_and_text,
+);
+
+fn input(name: &str) -> SystemInput {
+    serde_json::from_value(system_json(name)).unwrap()
+}
+
+async fn developer_registers_and_versions_a_system(app: TestApp) {
+    let client = app.client(Who::Developer);
+    let created = client.register_system(&input("Triage")).await.unwrap();
+    assert_eq!(created.etag, Some(1));
+    let detail = created.value;
+    assert_eq!(
+        detail.system.owner_organisation_id, app.hospital,
+        "owner defaults to the developer's organisation"
+    );
+    assert_eq!(detail.system.status.as_str(), "draft");
+    assert_eq!(detail.version.version, 1);
+    let id = detail.system.id.to_string();
+    let mut next: VersionInput = serde_json::from_value(system_json("Triage 2")).unwrap();
+    next.change_note = Some("Retrained on 2025 data".into());
+    let updated = client.add_version(&id, 1, &next).await.unwrap();
+    assert_eq!(updated.etag, Some(2));
+    assert_eq!(
+        updated.value.version.change_note.as_deref(),
+        Some("Retrained on 2025 data")
+    );
+    let versions = client.system_versions(&id).await.unwrap();
+    assert_eq!(versions.total, 2);
+    assert_eq!(versions.items[0].name.get("en"), "Triage");
+    assert_eq!(versions.items[1].name.get("en"), "Triage 2");
+    let first: serde_json::Value = app
+        .request(
+            Who::Anonymous,
+            Method::GET,
+            &format!("/api/v1/systems/{id}/versions/1"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["name"]["en"], "Triage");
+    let events = app.store.events_of("system", &id).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(
+        events[1].actor["account_id"],
+        app.accounts[&Who::Developer].to_string()
+    );
+}
+
+async fn stale_version_is_409_and_nothing_changes(app: TestApp) {
+    let id = app.system().await.to_string();
+    let client = app.client(Who::Developer);
+    let v: VersionInput = serde_json::from_value(system_json("Two")).unwrap();
+    client.add_version(&id, 1, &v).await.unwrap();
+    let stale = client.add_version(&id, 1, &v).await.unwrap_err();
+    match stale {
+        ClientError::Api {
+            status,
+            code,
+            current,
+            ..
+        } => {
+            assert_eq!((status, code.as_str()), (409, "conflict"));
+            assert_eq!(current.as_deref(), Some("2"));
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(client.system_versions(&id).await.unwrap().total, 2);
+}
+
+async fn public_never_sees_confidential_documentation(app: TestApp) {
+    let id = app.system().await.to_string();
+    for (who, training, performance) in [
+        (Who::Anonymous, false, false),
+        (Who::OtherDeveloper, false, false),
+        (Who::DataSteward, false, false),
+        (Who::Developer, true, false),
+        (Who::ExpertReviewer, true, true),
+        (Who::Supervisor, true, true),
+        (Who::Auditor, true, true),
+    ] {
+        for path in [
+            format!("/api/v1/systems/{id}"),
+            format!("/api/v1/systems/{id}/versions"),
+        ] {
+            let text = app
+                .request(who, Method::GET, &path)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert_eq!(
+                text.contains("120,000 anonymised"),
+                training,
+                "{who:?} {path}"
+            );
+            assert_eq!(text.contains("Under-triage"), performance, "{who:?} {path}");
+            assert!(
+                text.contains("Orders the emergency queue"),
+                "{who:?} sees public items"
+            );
+            if !training {
+                assert!(
+                    text.contains("\"withheld\":[\"training_data\""),
+                    "{who:?} is told an item is withheld: {text}"
+                );
+            }
+        }
+    }
+}
+
+async fn developer_cannot_register_for_another_organisation(app: TestApp) {
+    let mut body = system_json("Not mine");
+    body["owner_organisation_id"] = app.bank.to_string().into();
+    let r = app
+        .request(Who::Developer, Method::POST, "/api/v1/systems")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let total = app.store.systems(&Default::default()).await.unwrap().total;
+    assert_eq!(total, 0);
+    let anon = app
+        .request(Who::Anonymous, Method::POST, "/api/v1/systems")
+        .json(&system_json("Anonymous"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anon.status(), 401);
+    let supervisor = app
+        .request(Who::Supervisor, Method::POST, "/api/v1/systems")
+        .json(&system_json("Supervisor's"))
+        .send()
+        .await
+        .unwrap();
+    let (status, _, fields) = error_fields(supervisor).await;
+    assert_eq!(status, 422, "a supervisor has no organisation to own it");
+    assert_eq!(fields[0].0, "owner_organisation_id");
+}
+
+async fn withdraw_keeps_versions(app: TestApp) {
+    let id = app.system().await.to_string();
+    let other = app
+        .request(
+            Who::OtherDeveloper,
+            Method::POST,
+            &format!("/api/v1/systems/{id}/withdraw"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 403);
+    let client = app.client(Who::Developer);
+    let withdrawn = client
+        .withdraw_system(&id, Some("Replaced by v2 product".into()))
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.system.status.as_str(), "withdrawn");
+    let again = client.withdraw_system(&id, None).await.unwrap_err();
+    assert!(
+        matches!(again, ClientError::Api { status: 409, .. }),
+        "{again}"
+    );
+    let v: VersionInput = serde_json::from_value(system_json("Zombie")).unwrap();
+    let refused = client.add_version(&id, 1, &v).await.unwrap_err();
+    assert!(
+        matches!(refused, ClientError::Api { status: 409, .. }),
+        "{refused}"
+    );
+    assert_eq!(client.system_versions(&id).await.unwrap().total, 1);
+}
+
+async fn list_filters_by_sector_status_organisation_and_text(app: TestApp) {
+    let client = app.client(Who::Developer);
+    client.register_system(&input("Радиология")).await.unwrap();
+    let mut edu = system_json("Exam proctoring");
+    edu["profile"]["sectors"] = serde_json::json!(["education"]);
+    let edu: SystemInput = serde_json::from_value(edu).unwrap();
+    let proctor = client
+        .register_system(&edu)
+        .await
+        .unwrap()
+        .value
+        .system
+        .id
+        .to_string();
+    client.withdraw_system(&proctor, None).await.unwrap();
+    let public = app.client(Who::Anonymous);
+    let q = |f: fn(&mut SystemQuery)| {
+        let mut query = SystemQuery::default();
+        f(&mut query);
+        query
+    };
+    let health = public
+        .systems(&q(|q| q.sector = Some("healthcare".into())))
+        .await
+        .unwrap();
+    assert_eq!(health.total, 1);
+    let withdrawn = public
+        .systems(&q(|q| q.status = Some("withdrawn".into())))
+        .await
+        .unwrap();
+    assert_eq!(withdrawn.total, 1);
+    assert_eq!(withdrawn.items[0].id.to_string(), proctor);
+    let text = public
+        .systems(&q(|q| q.q = Some("РАДИОЛОГИЯ".into())))
+        .await
+        .unwrap();
+    assert_eq!(text.total, 1);
+    let mut by_org = SystemQuery {
+        organisation: Some(app.bank.to_string()),
+        ..Default::default()
+    };
+    assert_eq!(public.systems(&by_org).await.unwrap().total, 0);
+    by_org.organisation = Some(app.hospital.to_string());
+    assert_eq!(public.systems(&by_org).await.unwrap().total, 2);
+    let minimal = public
+        .systems(&q(|q| q.risk_level = Some("minimal".into())))
+        .await
+        .unwrap();
+    assert_eq!(
+        minimal.total, 0,
+        "nothing is classified before the rule packs run"
+    );
+    let mut paged = SystemQuery {
+        limit: Some(1),
+        ..Default::default()
+    };
+    let first = public.systems(&paged).await.unwrap();
+    assert_eq!(first.items.len(), 1);
+    paged.cursor = first.next_cursor.clone();
+    let second = public.systems(&paged).await.unwrap();
+    assert_eq!(second.items.len(), 1);
+    assert!(second.next_cursor.is_none());
+    assert_ne!(first.items[0].id, second.items[0].id);
+}

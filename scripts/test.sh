@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Runs every test of Senim on SQLite and on PostgreSQL, installing what it needs.
+#
+#   ./scripts/test.sh
+#
+# What it does, in order:
+#   1. installs missing system packages (PostgreSQL client and server) with apt-get
+#      and cargo-nextest with cargo;
+#   2. makes sure PostgreSQL answers on 127.0.0.1:5432 (starting the local
+#      cluster with pg_ctlcluster if it is installed but stopped);
+#   3. creates a fresh database for this run (dropped at the end);
+#   4. checks formatting, clippy (warnings are errors) and rustdoc;
+#   5. runs the whole test suite with nextest: unit tests, the store's
+#      conformance suite and the HTTP tests on both backends, the CLI journeys.
+#
+# Build artefacts go to $CARGO_TARGET_DIR (default ~/.cache/senim/target), outside
+# the clone, so repeated runs and CI reuse them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/senim/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+PG_HOST=127.0.0.1
+PG_PORT=5432
+PG_ADMIN_URL="${SENIM_TEST_POSTGRES_ADMIN_URL:-postgres://postgres@$PG_HOST:$PG_PORT/test}"
+
+say() { printf '\n==> %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+  say "installing $*"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@"
+}
+
+# 1. Tools.
+command -v psql >/dev/null 2>&1 || apt_install postgresql-client
+command -v pg_isready >/dev/null 2>&1 || apt_install postgresql-client
+if ! cargo nextest --version >/dev/null 2>&1; then
+  say "installing cargo-nextest"
+  cargo install cargo-nextest --locked
+fi
+
+# 2. PostgreSQL.
+if ! pg_isready -q -h "$PG_HOST" -p "$PG_PORT"; then
+  if ! command -v pg_lsclusters >/dev/null 2>&1; then
+    apt_install postgresql
+  fi
+  say "starting PostgreSQL"
+  if [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
+    version="$(ls /usr/lib/postgresql | sort -V | tail -1)"
+    as_root pg_createcluster "$version" main
+  fi
+  pg_lsclusters -h | while read -r version cluster _; do
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" start || true
+  done
+  for _ in $(seq 1 30); do
+    pg_isready -q -h "$PG_HOST" -p "$PG_PORT" && break
+    sleep 1
+  done
+  pg_isready -h "$PG_HOST" -p "$PG_PORT"
+fi
+# A fresh install needs the trusted local role and the `test` database.
+if ! psql "$PG_ADMIN_URL" -qtAc 'SELECT 1' >/dev/null 2>&1; then
+  say "preparing PostgreSQL access for tests"
+  conf="$(as_root -u postgres psql -qtAc 'SHOW hba_file' 2>/dev/null || true)"
+  if [ -n "$conf" ]; then
+    as_root sed -i -E 's/^(host\s+all\s+all\s+127\.0\.0\.1\/32\s+)\S+/\1trust/' "$conf"
+    as_root -u postgres psql -qc 'SELECT pg_reload_conf()' >/dev/null
+  fi
+  as_root -u postgres createdb test 2>/dev/null || true
+fi
+
+# 3. A fresh database for this run.
+DB="senim_test_$(date +%s)_$$"
+psql "$PG_ADMIN_URL" -qc "CREATE DATABASE $DB" >/dev/null
+cleanup() { psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+export SENIM_TEST_POSTGRES_URL="postgres://postgres@$PG_HOST:$PG_PORT/$DB"
+say "PostgreSQL database for this run: $DB"
+
+# 4. Static checks.
+say "cargo fmt --check"
+cargo fmt --all -- --check
+say "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+say "cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+
+# 5. Tests.
+say "tests (SQLite and PostgreSQL)"
+cargo nextest run --workspace --locked --no-fail-fast
+
+say "all tests passed"

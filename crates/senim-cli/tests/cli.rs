@@ -52,7 +52,12 @@ fn start(args: &[&str]) -> Server {
     Server { child, url, logins }
 }
 
-fn senim(server: &Server, token: Option<&str>, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+fn senim(
+    server: &Server,
+    token: Option<&str>,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> (bool, String, String) {
     let mut cmd = Command::new(SENIM);
     cmd.args(args)
         .env("SENIM_SERVER", &server.url)
@@ -65,7 +70,12 @@ fn senim(server: &Server, token: Option<&str>, args: &[&str], stdin: Option<&str
     }
     let mut child = cmd.spawn().unwrap();
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     }
     drop(child.stdin.take());
     let out = child.wait_with_output().unwrap();
@@ -83,47 +93,94 @@ fn journey(server: Server) {
         .find(|(e, _)| e == "developer@hospital.demo")
         .cloned()
         .expect("the demo prints the hospital developer's password");
-    let (ok, token, err) = senim(&server, None, &["login", "--email", &email, "--password-stdin"], Some(&password));
+    let (ok, token, err) = senim(
+        &server,
+        None,
+        &["login", "--email", &email, "--password-stdin"],
+        Some(&password),
+    );
     assert!(ok, "{err}");
     let token = token.trim().to_string();
     assert!(token.starts_with("senim_"));
 
-    let (ok, out, err) = senim(&server, None, &["system", "list", "--sector", "healthcare"], None);
+    let (ok, out, err) = senim(
+        &server,
+        None,
+        &["system", "list", "--sector", "healthcare"],
+        None,
+    );
     assert!(ok, "{err}");
     assert!(out.contains("Emergency department triage"), "{out}");
-    let demo_total: usize = out.lines().last().unwrap().split_whitespace().nth(2).unwrap().parse().unwrap();
+    let demo_total: usize = out
+        .lines()
+        .last()
+        .unwrap()
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(demo_total >= 4, "{out}");
 
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/system.toml");
-    let (ok, out, err) = senim(&server, Some(&token), &["system", "register", "--file", example, "--format", "json"], None);
+    let (ok, out, err) = senim(
+        &server,
+        Some(&token),
+        &["system", "register", "--file", example, "--format", "json"],
+        None,
+    );
     assert!(ok, "{err}");
     let detail: serde_json::Value = serde_json::from_str(&out).unwrap();
     let id = detail["system"]["id"].as_str().unwrap().to_string();
     assert_eq!(detail["version"]["version"], 1);
 
-    let (ok, out, err) = senim(&server, Some(&token), &["system", "update", &id, "--file", example], None);
+    let (ok, out, err) = senim(
+        &server,
+        Some(&token),
+        &["system", "update", &id, "--file", example],
+        None,
+    );
     assert!(ok, "{err}");
     assert!(out.contains("version:         2"), "{out}");
 
     let (ok, out, _) = senim(&server, None, &["system", "show", &id], None);
     assert!(ok);
     assert!(out.contains("Paediatric sepsis early warning"), "{out}");
-    assert!(out.contains("training_data: (confidential)"), "the public sees that an item is withheld: {out}");
+    assert!(
+        out.contains("training_data: (confidential)"),
+        "the public sees that an item is withheld: {out}"
+    );
     assert!(!out.contains("41,200"), "{out}");
 
     let (ok, out, _) = senim(&server, Some(&token), &["system", "show", &id], None);
     assert!(ok);
-    assert!(out.contains("41,200"), "the owner sees its confidential item: {out}");
+    assert!(
+        out.contains("41,200"),
+        "the owner sees its confidential item: {out}"
+    );
 
-    let (ok, _, err) = senim(&server, None, &["system", "register", "--file", example], None);
+    let (ok, _, err) = senim(
+        &server,
+        None,
+        &["system", "register", "--file", example],
+        None,
+    );
     assert!(!ok, "registering without a token fails");
     assert!(err.contains("401"), "{err}");
 
     let bad = std::env::temp_dir().join(format!("senim-bad-{}.toml", std::process::id()));
     std::fs::write(&bad, "[name]\nen = \"Bad\"\n[profile]\nsectors = [\"space\"]\nfunctions = [\"other\"]\nautonomy = \"low\"\naffects = [\"none\"]\nfailure_impact = \"minimal\"\n").unwrap();
-    let (ok, _, err) = senim(&server, Some(&token), &["system", "register", "--file", bad.to_str().unwrap()], None);
+    let (ok, _, err) = senim(
+        &server,
+        Some(&token),
+        &["system", "register", "--file", bad.to_str().unwrap()],
+        None,
+    );
     assert!(!ok);
-    assert!(err.contains("space") && err.contains("healthcare"), "the file's bad value is named with the allowed ones: {err}");
+    assert!(
+        err.contains("space") && err.contains("healthcare"),
+        "the file's bad value is named with the allowed ones: {err}"
+    );
     let _ = std::fs::remove_file(bad);
 }
 
@@ -131,7 +188,11 @@ fn journey(server: Server) {
 fn readme_journey_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(&["--data-dir", dir.path().to_str().unwrap()]);
-    assert_eq!(server.logins.len(), 8, "one account per role, with passwords printed");
+    assert_eq!(
+        server.logins.len(),
+        8,
+        "one account per role, with passwords printed"
+    );
     journey(server);
     // A second start on the same data keeps the data and prints the same passwords.
     let again = start(&["--data-dir", dir.path().to_str().unwrap()]);
@@ -144,13 +205,23 @@ fn readme_journey_on_postgres() {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let schema = format!("cli_{}", std::process::id());
     let status = Command::new("psql")
-        .args([&base, "-q", "-c", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")])
+        .args([
+            &base,
+            "-q",
+            "-c",
+            &format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"),
+        ])
         .status()
         .expect("psql is needed for the PostgreSQL CLI test");
     assert!(status.success());
     let url = format!("{base}?options=-c%20search_path%3D{schema}");
     let dir = tempfile::tempdir().unwrap();
-    let server = start(&["--database-url", &url, "--data-dir", dir.path().to_str().unwrap()]);
+    let server = start(&[
+        "--database-url",
+        &url,
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
     journey(server);
 }
 
@@ -165,21 +236,57 @@ fn admin_commands_work_on_the_database() {
     )
     .unwrap();
     let run = |args: &[&str]| {
-        let out = Command::new(SENIM).arg("admin").args(["--data-dir", data]).args(args).output().unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+        let out = Command::new(SENIM)
+            .arg("admin")
+            .args(["--data-dir", data])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
     };
     let (ok, out, err) = run(&["organisation", "create", "--file", org.to_str().unwrap()]);
     assert!(ok, "{err}");
     assert!(out.contains("Steppe AI LLP"));
-    let (ok, out, err) = run(&["account", "create", "--email", "dev@steppe.kz", "--name", "Dev", "--role", "developer", "--organisation", "940540000131"]);
+    let (ok, out, err) = run(&[
+        "account",
+        "create",
+        "--email",
+        "dev@steppe.kz",
+        "--name",
+        "Dev",
+        "--role",
+        "developer",
+        "--organisation",
+        "940540000131",
+    ]);
     assert!(ok, "{err}");
     assert!(out.contains("password: "), "{out}");
     let (ok, out, _) = run(&["account", "list", "--role", "developer"]);
     assert!(ok && out.contains("dev@steppe.kz"), "{out}");
-    let (ok, out, err) = run(&["token", "create", "--email", "dev@steppe.kz", "--scopes", "read"]);
+    let (ok, out, err) = run(&[
+        "token",
+        "create",
+        "--email",
+        "dev@steppe.kz",
+        "--scopes",
+        "read",
+    ]);
     assert!(ok, "{err}");
     assert!(out.trim().starts_with("senim_"));
-    let (ok, _, err) = run(&["account", "create", "--email", "x@steppe.kz", "--name", "X", "--role", "developer"]);
+    let (ok, _, err) = run(&[
+        "account",
+        "create",
+        "--email",
+        "x@steppe.kz",
+        "--name",
+        "X",
+        "--role",
+        "developer",
+    ]);
     assert!(!ok);
     assert!(err.contains("organisation_id"), "{err}");
 }

@@ -13,6 +13,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+// glibc's allocator serialises threads on its arena locks under load; mimalloc
+// keeps per-thread heaps (measured in docs/BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "senim",

@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::Mutex;
 
 use cedar_policy::{
     Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
@@ -111,7 +112,34 @@ pub enum PolicyError {
 pub struct Policies {
     set: PolicySet,
     authorizer: Authorizer,
+    /// Decisions already taken. A decision depends only on what the key
+    /// holds (the entities are built from exactly these values and the
+    /// policies never change while loaded), so remembering it is exact.
+    decisions: Mutex<HashMap<DecisionKey, bool>>,
 }
+
+/// Everything a decision depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct DecisionKey {
+    principal: Option<(
+        senim_domain::AccountId,
+        Vec<senim_domain::Role>,
+        Option<OrganisationId>,
+    )>,
+    action: Action,
+    resource: ResourceKey,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ResourceKey {
+    Collection(&'static str),
+    Organisation(OrganisationId),
+    System(String, OrganisationId, Option<OrganisationId>),
+    Account(senim_domain::AccountId),
+}
+
+/// Decisions remembered at most; beyond this the memory starts over.
+const MAX_REMEMBERED_DECISIONS: usize = 50_000;
 
 fn type_name(name: &str) -> Result<EntityTypeName, PolicyError> {
     EntityTypeName::from_str(name).map_err(|e| PolicyError::Request(e.to_string()))
@@ -142,6 +170,7 @@ impl Policies {
         Ok(Policies {
             set,
             authorizer: Authorizer::new(),
+            decisions: Mutex::new(HashMap::new()),
         })
     }
 
@@ -151,6 +180,42 @@ impl Policies {
 
     /// Whether `account` (or the anonymous public, for `None`) may do `action` on `resource`.
     pub fn allows(
+        &self,
+        account: Option<&Account>,
+        action: Action,
+        resource: &Resource,
+    ) -> Result<bool, PolicyError> {
+        let key = DecisionKey {
+            principal: account.map(|a| (a.id, a.roles.clone(), a.organisation_id)),
+            action,
+            resource: match resource {
+                Resource::Collection(name) => ResourceKey::Collection(name),
+                Resource::Organisation(id) => ResourceKey::Organisation(*id),
+                Resource::System { id, owner, holder } => {
+                    ResourceKey::System(id.clone(), *owner, *holder)
+                }
+                Resource::Account(id) => ResourceKey::Account(*id),
+            },
+        };
+        if let Some(decision) = self
+            .decisions
+            .lock()
+            .ok()
+            .and_then(|d| d.get(&key).copied())
+        {
+            return Ok(decision);
+        }
+        let decision = self.evaluate(account, action, resource)?;
+        if let Ok(mut decisions) = self.decisions.lock() {
+            if decisions.len() >= MAX_REMEMBERED_DECISIONS {
+                decisions.clear();
+            }
+            decisions.insert(key, decision);
+        }
+        Ok(decision)
+    }
+
+    fn evaluate(
         &self,
         account: Option<&Account>,
         action: Action,

@@ -14,6 +14,7 @@
 //! audit log is built from. Reads use a separate pool and never wait for the
 //! writer.
 
+mod cache;
 mod command;
 mod error;
 mod query;
@@ -100,6 +101,8 @@ struct Inner {
     reader: AnyPool,
     writer: mpsc::Sender<writer::Job>,
     clock: Arc<dyn Clock>,
+    /// Present on SQLite only; see `cache.rs`.
+    cache: Option<Arc<cache::SystemCache>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -178,11 +181,13 @@ impl Store {
         let reader = connect(options.read_connections.max(1))
             .connect(&url)
             .await?;
+        let cache = (backend == Backend::Sqlite).then(|| Arc::new(cache::SystemCache::default()));
         let sender = writer::spawn(
             writer_pool,
             backend,
             clock.clone(),
             options.max_batch.max(1),
+            cache.clone(),
         );
         Ok(Store {
             inner: Arc::new(Inner {
@@ -190,6 +195,7 @@ impl Store {
                 reader,
                 writer: sender,
                 clock,
+                cache,
             }),
         })
     }

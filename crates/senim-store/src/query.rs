@@ -306,9 +306,31 @@ impl Store {
         &self,
         id: SystemId,
     ) -> Result<(System, SystemVersion), StoreError> {
-        let mut conn = self.conn().await?;
-        let sys = system(&mut conn, id).await?;
-        let version = system_version(&mut conn, id, sys.current_version).await?;
+        let cache = self.inner.cache.as_deref();
+        if let Some(hit) = cache.and_then(|c| c.get(id)) {
+            return Ok(hit);
+        }
+        let generation = cache.map(|c| c.generation()).unwrap_or_default();
+        // One query for both: the system row and its current version.
+        let row = sqlx::query(
+            "SELECT s.data AS system, v.data AS version FROM systems s \
+             JOIN system_versions v ON v.system_id = s.id AND v.version = s.current_version \
+             WHERE s.id = $1",
+        )
+        .bind(id.to_string())
+        .fetch_optional(self.reader())
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "system",
+            id: id.to_string(),
+        })?;
+        let sys: String = row.try_get("system")?;
+        let version: String = row.try_get("version")?;
+        let sys: System = serde_json::from_str(&sys)?;
+        let version: SystemVersion = serde_json::from_str(&version)?;
+        if let Some(cache) = cache {
+            cache.insert(generation, &sys, &version);
+        }
         Ok((sys, version))
     }
 

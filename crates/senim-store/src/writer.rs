@@ -13,6 +13,7 @@ use senim_domain::Clock;
 use sqlx::{AnyPool, Executor};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::cache::SystemCache;
 use crate::command::{apply, Actor, Applied, Command};
 use crate::error::StoreError;
 use crate::Backend;
@@ -28,9 +29,10 @@ pub(crate) fn spawn(
     backend: Backend,
     clock: Arc<dyn Clock>,
     max_batch: usize,
+    cache: Option<Arc<SystemCache>>,
 ) -> mpsc::Sender<Job> {
     let (sender, receiver) = mpsc::channel(max_batch * 16);
-    tokio::spawn(run(pool, backend, clock, max_batch, receiver));
+    tokio::spawn(run(pool, backend, clock, max_batch, receiver, cache));
     sender
 }
 
@@ -57,6 +59,7 @@ async fn run(
     clock: Arc<dyn Clock>,
     max_batch: usize,
     mut receiver: mpsc::Receiver<Job>,
+    cache: Option<Arc<SystemCache>>,
 ) {
     while let Some(first) = receiver.recv().await {
         let mut batch = vec![first];
@@ -66,7 +69,7 @@ async fn run(
                 Err(_) => break,
             }
         }
-        apply_batch(&pool, backend, clock.as_ref(), batch).await;
+        apply_batch(&pool, backend, clock.as_ref(), batch, cache.as_deref()).await;
     }
     pool.close().await;
 }
@@ -77,7 +80,13 @@ fn fail_all(replies: Vec<oneshot::Sender<Result<Applied, StoreError>>>, reason: 
     }
 }
 
-async fn apply_batch(pool: &AnyPool, backend: Backend, clock: &dyn Clock, batch: Vec<Job>) {
+async fn apply_batch(
+    pool: &AnyPool,
+    backend: Backend,
+    clock: &dyn Clock,
+    batch: Vec<Job>,
+    cache: Option<&SystemCache>,
+) {
     let mut conn = match pool.acquire().await {
         Ok(conn) => conn,
         Err(e) => {
@@ -132,6 +141,18 @@ async fn apply_batch(pool: &AnyPool, backend: Backend, clock: &dyn Clock, batch:
         tracing::error!(error = %e, "commit failed");
         let _ = conn.execute("ROLLBACK").await;
         return fail_all(replies, &e.to_string());
+    }
+    if let Some(cache) = cache {
+        let changed: Vec<_> = results
+            .iter()
+            .filter_map(|r| match r {
+                Ok(Applied::System { system, .. }) => Some(system.id),
+                _ => None,
+            })
+            .collect();
+        if !changed.is_empty() {
+            cache.invalidate(&changed);
+        }
     }
     for (reply, result) in replies.into_iter().zip(results) {
         let _ = reply.send(result);

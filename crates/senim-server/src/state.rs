@@ -23,8 +23,9 @@ pub struct Inner {
     pub limiter: LoginLimiter,
     pub metrics: Metrics,
     pub config: Config,
-    /// See [`crate::auth::dummy_hash`].
-    pub dummy_hash: String,
+    /// See [`crate::auth::dummy_hash`]; computed at the first sign-in, not at
+    /// start, because argon2 needs 19 MiB that an idle server should not hold.
+    dummy_hash: std::sync::OnceLock<String>,
     ready: AtomicBool,
 }
 
@@ -38,9 +39,14 @@ impl AppState {
             limiter: LoginLimiter::default(),
             metrics: Metrics::new(),
             config,
-            dummy_hash: crate::auth::dummy_hash(),
+            dummy_hash: std::sync::OnceLock::new(),
             ready: AtomicBool::new(true),
         }))
+    }
+
+    /// The hash checked when an e-mail is unknown (same cost as a real check).
+    pub fn dummy_hash(&self) -> &str {
+        self.0.dummy_hash.get_or_init(crate::auth::dummy_hash)
     }
 
     pub fn is_ready(&self) -> bool {

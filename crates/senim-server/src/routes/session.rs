@@ -46,7 +46,7 @@ async fn check_credentials(
         Some((account, Some(hash))) if account.status == AccountStatus::Active => {
             (Some(account), hash)
         }
-        _ => (None, state.dummy_hash.clone()),
+        _ => (None, state.dummy_hash().to_string()),
     };
     let ok = tokio::task::spawn_blocking(move || verify_password(&password.0, &hash))
         .await

@@ -2,7 +2,11 @@
 
 use crate::helpers::TestApp;
 
-crate::on_both_backends!(health_ready_and_metrics, unknown_route_has_error_shape);
+crate::on_both_backends!(
+    health_ready_and_metrics,
+    unknown_route_has_error_shape,
+    entry_page_is_html_with_a_strict_policy,
+);
 
 async fn health_ready_and_metrics(app: TestApp) {
     let health = app.http.get(app.url("/healthz")).send().await.unwrap();
@@ -44,4 +48,19 @@ async fn unknown_route_has_error_shape(app: TestApp) {
     assert_eq!(r.status(), 405);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "method_not_allowed");
+}
+
+async fn entry_page_is_html_with_a_strict_policy(app: TestApp) {
+    let r = app.http.get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'none'"));
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert!(r.text().await.unwrap().contains("/api/v1/systems"));
 }

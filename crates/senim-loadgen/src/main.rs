@@ -1,0 +1,125 @@
+//! A load generator for what `wrk` cannot do: durable writes that must carry
+//! the right `If-Match`. Each worker owns one system and adds version after
+//! version to it through the HTTP API, as a developer's tool would; the
+//! server acknowledges a write only after its commit reached the disk.
+//!
+//!     senim-loadgen versions --server http://127.0.0.1:8080 --token senim_... \
+//!         --workers 64 --seconds 10
+
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context};
+use clap::{Parser, Subcommand};
+
+use senim_client::{Client, ClientError};
+use senim_domain::{SystemInput, VersionInput};
+
+#[derive(Parser)]
+#[command(about = "Load generator for Senim's write path")]
+struct Cli {
+    #[command(subcommand)]
+    command: Mode,
+}
+
+#[derive(Subcommand)]
+enum Mode {
+    /// Add versions to systems, one system per worker, for a fixed time.
+    Versions {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// A developer's API token with the write scope.
+        #[arg(long, env = "SENIM_TOKEN")]
+        token: String,
+        #[arg(long, default_value_t = 64)]
+        workers: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// The system description to register and re-submit.
+        #[arg(long, default_value = "examples/system.toml")]
+        file: std::path::PathBuf,
+    },
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+async fn worker(
+    client: Client,
+    input: SystemInput,
+    until: Instant,
+) -> anyhow::Result<(Vec<Duration>, u64)> {
+    let created = client.register_system(&input).await?;
+    let id = created.value.system.id.to_string();
+    let mut current = created.etag.ok_or_else(|| anyhow!("no ETag"))?;
+    let version = VersionInput::from(input);
+    let mut latencies = Vec::new();
+    let mut conflicts = 0;
+    while Instant::now() < until {
+        let started = Instant::now();
+        match client.add_version(&id, current, &version).await {
+            Ok(tagged) => {
+                latencies.push(started.elapsed());
+                current = tagged.etag.unwrap_or(current + 1);
+            }
+            Err(ClientError::Api {
+                status: 409,
+                current: Some(now),
+                ..
+            }) => {
+                conflicts += 1;
+                current = now.parse().unwrap_or(current);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok((latencies, conflicts))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let Mode::Versions {
+        server,
+        token,
+        workers,
+        seconds,
+        file,
+    } = Cli::parse().command;
+    let text =
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let input: SystemInput = toml::from_str(&text)?;
+    let client = Client::new(&server, Some(token))?;
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..workers)
+        .map(|_| tokio::spawn(worker(client.clone(), input.clone(), until)))
+        .collect();
+    let mut latencies = Vec::new();
+    let mut conflicts = 0;
+    for task in tasks {
+        let (l, c) = task.await??;
+        latencies.extend(l);
+        conflicts += c;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    let report = serde_json::json!({
+        "mode": "versions",
+        "workers": workers,
+        "seconds": elapsed,
+        "versions_written": latencies.len(),
+        "versions_per_second": latencies.len() as f64 / elapsed,
+        "conflicts": conflicts,
+        "latency_ms": {
+            "p50": percentile(&latencies, 50.0).as_secs_f64() * 1000.0,
+            "p99": percentile(&latencies, 99.0).as_secs_f64() * 1000.0,
+            "max": latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
+        }
+    });
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}

@@ -71,6 +71,28 @@ enum AccountCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Change an account's name, roles, organisation or password; what is not given is kept.
+    Update {
+        /// The account to change.
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// The complete new set of roles (repeat for several).
+        #[arg(long = "role")]
+        roles: Vec<Role>,
+        /// The organisation (id or BIN).
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Read a new password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Withdraw an account: it can no longer sign in, its sessions and tokens end.
+    Withdraw {
+        #[arg(long)]
+        email: String,
+    },
     /// List accounts.
     List {
         #[arg(long)]
@@ -203,6 +225,72 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                     println!("password: {password}");
                 }
             }
+        }
+        AdminCommand::Account(AccountCommand::Update {
+            email,
+            name,
+            roles,
+            organisation,
+            password_stdin,
+        }) => {
+            let (current, _) = store
+                .account_by_email(&email)
+                .await?
+                .ok_or_else(|| anyhow!("no account with e-mail {email}"))?;
+            let organisation_id = match organisation {
+                Some(text) => Some(organisation_id(&store, &text).await?),
+                None => current.organisation_id,
+            };
+            let password = if password_stdin {
+                let mut text = String::new();
+                std::io::stdin().read_to_string(&mut text)?;
+                Some(text.trim_end_matches(['\n', '\r']).to_string())
+            } else {
+                None
+            };
+            let input = AccountInput {
+                email: current.email.as_str().to_string(),
+                display_name: name.unwrap_or(current.display_name.clone()),
+                roles: if roles.is_empty() {
+                    current.roles.clone()
+                } else {
+                    roles
+                },
+                organisation_id,
+                password: password.clone().map(Password),
+            };
+            let valid = input.parse()?;
+            let password_hash = match password {
+                Some(p) => Some(hash_password(&p).map_err(|e| anyhow!("{}", e.message))?),
+                None => None,
+            };
+            let command = Command::UpdateAccount {
+                id: current.id,
+                expected_revision: current.revision,
+                account: valid,
+                password_hash,
+            };
+            if let Applied::Account(account) = store.execute(operator, command).await? {
+                let roles: Vec<&str> = account.roles.iter().map(|r| r.as_str()).collect();
+                println!(
+                    "updated account {} <{}>: {}",
+                    account.id,
+                    account.email.as_str(),
+                    roles.join(",")
+                );
+            }
+        }
+        AdminCommand::Account(AccountCommand::Withdraw { email }) => {
+            let (current, _) = store
+                .account_by_email(&email)
+                .await?
+                .ok_or_else(|| anyhow!("no account with e-mail {email}"))?;
+            let command = Command::WithdrawAccount {
+                id: current.id,
+                expected_revision: Some(current.revision),
+            };
+            store.execute(operator, command).await?;
+            println!("withdrew account {} <{email}>", current.id);
         }
         AdminCommand::Account(AccountCommand::List { role }) => {
             let mut filter = AccountFilter {

@@ -290,3 +290,70 @@ fn admin_commands_work_on_the_database() {
     assert!(!ok);
     assert!(err.contains("organisation_id"), "{err}");
 }
+
+#[test]
+fn admin_changes_roles_and_withdraws() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(SENIM)
+            .arg("admin")
+            .args(["--data-dir", data])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    assert!(
+        run(&["account", "create", "--email", "a@gov.kz", "--name", "A", "--role", "auditor"]).0
+    );
+    let (ok, out) = run(&[
+        "account",
+        "update",
+        "--email",
+        "a@gov.kz",
+        "--role",
+        "auditor",
+        "--role",
+        "supervisor",
+    ]);
+    assert!(ok && out.contains("supervisor,auditor"), "{out}");
+    let (_, list) = run(&["account", "list", "--role", "supervisor"]);
+    assert!(list.contains("a@gov.kz"), "{list}");
+    assert!(run(&["account", "withdraw", "--email", "a@gov.kz"]).0);
+    let (_, list) = run(&["account", "list"]);
+    assert!(list.contains("withdrawn"), "{list}");
+}
+
+#[test]
+fn serve_reads_a_config_file_and_flags_override_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("senim.toml");
+    let data = dir.path().join("from-config");
+    std::fs::write(
+        &config,
+        format!(
+            "bind = \"127.0.0.1:1\"\ndata_dir = \"{}\"\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    // The flag's port 0 overrides the file's port 1; the data directory comes from the file.
+    let server = start(&["--config", config.to_str().unwrap()]);
+    assert!(
+        data.join("senim.db").exists(),
+        "the file's data_dir was used"
+    );
+    assert!(!server.url.ends_with(":1"), "{}", server.url);
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "colour = \"red\"\n").unwrap();
+    let out = Command::new(SENIM)
+        .args(["serve", "--config", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("colour"));
+}

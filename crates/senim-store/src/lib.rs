@@ -236,6 +236,24 @@ impl Store {
     }
 }
 
+/// Options for a store in a new, empty PostgreSQL schema of the database at
+/// `url`: how the test suites give every test its own tables inside the
+/// run's database.
+pub async fn fresh_postgres_schema(url: &str, prefix: &str) -> Result<StoreOptions, StoreError> {
+    use sqlx::Connection;
+    let schema = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
+    let mut conn = sqlx::PgConnection::connect(url).await?;
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(StoreOptions {
+        after_connect_sql: Some(format!("SET search_path TO {schema}")),
+        read_connections: 4,
+        ..StoreOptions::new(Location::Url(url.to_string()))
+    })
+}
+
 /// Runs the migrations of the backend behind `url` and returns which one it was.
 pub async fn migrate(location: Location) -> Result<Backend, StoreError> {
     let store = Store::open(

@@ -44,21 +44,10 @@ pub fn postgres_url() -> String {
 }
 
 async fn postgres() -> (Store, Option<tempfile::TempDir>) {
-    use sqlx::Connection;
     let url = postgres_url();
-    let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
-    let mut conn = sqlx::PgConnection::connect(&url)
+    let options = senim_store::fresh_postgres_schema(&url, "t")
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL at {url} is needed for the conformance suite: {e}"));
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let options = StoreOptions {
-        after_connect_sql: Some(format!("SET search_path TO {schema}")),
-        read_connections: 4,
-        ..StoreOptions::new(Location::Url(url))
-    };
     (Store::open(options, clock()).await.unwrap(), None)
 }
 

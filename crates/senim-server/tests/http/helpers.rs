@@ -107,22 +107,11 @@ async fn open_store(backend: Backend) -> (Store, Option<tempfile::TempDir>) {
             (store, Some(dir))
         }
         Backend::Postgres => {
-            use sqlx::Connection;
             let url = std::env::var("SENIM_TEST_POSTGRES_URL")
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-            let schema = format!("h_{}", uuid::Uuid::now_v7().simple());
-            let mut conn = sqlx::PgConnection::connect(&url)
+            let options = senim_store::fresh_postgres_schema(&url, "h")
                 .await
                 .unwrap_or_else(|e| panic!("PostgreSQL at {url} is needed: {e}"));
-            sqlx::query(&format!("CREATE SCHEMA {schema}"))
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            let options = StoreOptions {
-                after_connect_sql: Some(format!("SET search_path TO {schema}")),
-                read_connections: 4,
-                ..StoreOptions::new(Location::Url(url))
-            };
             (Store::open(options, clock).await.unwrap(), None)
         }
     }

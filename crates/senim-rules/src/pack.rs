@@ -1,0 +1,1341 @@
+//! Checking, compiling and applying a pack.
+
+use std::collections::{BTreeMap, HashSet};
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+use utoipa::ToSchema;
+
+use senim_domain::profile::Autonomy;
+use senim_domain::system::DocumentationItem;
+use senim_domain::{Documentation, Profile, RiskLevel};
+
+use crate::facts::{BoolField, Cond, EnumField, Facts, Field, ListField};
+use crate::raw::{RawCondition, RawPack, Text};
+use crate::PackError;
+
+/// A language of the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Kk,
+    Ru,
+    #[default]
+    En,
+}
+
+impl FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Lang, String> {
+        match s {
+            "kk" => Ok(Lang::Kk),
+            "ru" => Ok(Lang::Ru),
+            "en" => Ok(Lang::En),
+            other => Err(format!(
+                "unknown language `{other}`; allowed values: kk, ru, en"
+            )),
+        }
+    }
+}
+
+/// A text in the three languages, all present (the checker makes sure).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Texts {
+    pub kk: String,
+    pub ru: String,
+    pub en: String,
+}
+
+impl Texts {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Kk => &self.kk,
+            Lang::Ru => &self.ru,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// A source of law the pack cites.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Citation {
+    pub id: String,
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// One row of the fines table, in MCI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Sanction {
+    pub size_class: senim_domain::SizeClass,
+    pub first: u32,
+    pub repeat: u32,
+}
+
+#[derive(Debug, Clone)]
+struct Level {
+    registration: bool,
+    expert_review: bool,
+    reviewers: u32,
+    documentation: Vec<DocumentationItem>,
+    obligations: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+struct Obligation {
+    id: String,
+    citation: usize,
+    documentation: Vec<DocumentationItem>,
+    title: Texts,
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    id: String,
+    citation: usize,
+    risk: RiskLevel,
+    prohibited: Vec<String>,
+    obligations: Vec<usize>,
+    registration: bool,
+    expert_review: bool,
+    reviewers: u32,
+    autonomy: Option<Autonomy>,
+    note: Option<String>,
+    when: Cond,
+    rationale: Texts,
+}
+
+/// A checked, compiled pack.
+#[derive(Debug, Clone)]
+pub struct RulePack {
+    pub id: String,
+    pub version: String,
+    pub jurisdiction: String,
+    pub effective: String,
+    pub title: Texts,
+    citations: Vec<Citation>,
+    default_citation: usize,
+    default_text: Texts,
+    /// Indexed by [`risk_index`].
+    levels: Vec<Level>,
+    obligations: Vec<Obligation>,
+    rules: Vec<Rule>,
+    pub deadlines: BTreeMap<String, u32>,
+    sanctions_citation: usize,
+    sanctions: Vec<Sanction>,
+    /// The file as written, kept so a pack can be served and re-published.
+    pub source: String,
+}
+
+/// The pack's identity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+pub struct PackRef {
+    pub id: String,
+    pub version: String,
+}
+
+/// What a pack decides about a profile, without texts: stored with every
+/// system version, compared between pack versions, explained on request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Outcome {
+    pub pack: PackRef,
+    pub risk_level: RiskLevel,
+    pub autonomy: Autonomy,
+    pub prohibited_practices: Vec<String>,
+    pub registration_required: bool,
+    pub expert_review_required: bool,
+    pub reviewers: u32,
+    /// Obligation ids, in the pack's order.
+    pub obligations: Vec<String>,
+    pub documentation_required: Vec<DocumentationItem>,
+    /// The rules that fired, in the pack's order.
+    pub rules: Vec<String>,
+}
+
+/// An obligation as shown to people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ObligationView {
+    pub id: String,
+    pub title: String,
+    pub citation: Citation,
+    pub documentation: Vec<DocumentationItem>,
+}
+
+/// One reason in a classification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RationaleEntry {
+    /// The rule that fired, or `default` when none did.
+    pub rule: String,
+    pub risk_level: RiskLevel,
+    pub citation: Citation,
+    pub text: String,
+    /// How an ambiguity in the law was read, when the pack says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A classification a person can read (`LAW.md`, end of section 4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Classification {
+    pub pack: PackRef,
+    pub lang: Lang,
+    pub risk_level: RiskLevel,
+    pub autonomy: Autonomy,
+    pub prohibited_practices: Vec<String>,
+    pub registration_required: bool,
+    pub expert_review_required: bool,
+    pub reviewers: u32,
+    pub obligations: Vec<ObligationView>,
+    pub documentation_required: Vec<DocumentationItem>,
+    pub rationale: Vec<RationaleEntry>,
+}
+
+/// A documentation item the classification requires and the version lacks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Gap {
+    pub item: DocumentationItem,
+    /// The obligations (or `level:<risk>`) that require it.
+    pub required_by: Vec<String>,
+    pub citations: Vec<Citation>,
+}
+
+/// How an outcome changed between two packs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ChangedOutcome {
+    pub from_risk_level: RiskLevel,
+    pub to_risk_level: RiskLevel,
+    pub from_prohibited: Vec<String>,
+    pub to_prohibited: Vec<String>,
+    pub from_expert_review: bool,
+    pub to_expert_review: bool,
+    /// Rules that fire now and did not before.
+    pub rules_added: Vec<String>,
+    /// Rules that fired before and do not now.
+    pub rules_removed: Vec<String>,
+    pub obligations_added: Vec<String>,
+    pub obligations_removed: Vec<String>,
+}
+
+/// A pack in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PackSummary {
+    pub id: String,
+    pub version: String,
+    pub jurisdiction: String,
+    pub effective: String,
+    pub title: Texts,
+    pub rules: usize,
+}
+
+/// One problem the checker found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CheckProblem {
+    pub line: usize,
+    pub message: String,
+}
+
+const RISK_ORDER: [RiskLevel; 4] = [
+    RiskLevel::Minimal,
+    RiskLevel::Medium,
+    RiskLevel::High,
+    RiskLevel::Prohibited,
+];
+
+/// Severity order: minimal 0 < medium 1 < high 2 < prohibited 3.
+pub fn risk_index(level: RiskLevel) -> usize {
+    match level {
+        RiskLevel::Minimal => 0,
+        RiskLevel::Medium => 1,
+        RiskLevel::High => 2,
+        RiskLevel::Prohibited => 3,
+    }
+}
+
+fn autonomy_index(a: Autonomy) -> usize {
+    Autonomy::ALL.iter().position(|x| *x == a).unwrap_or(0)
+}
+
+struct Checker<'a> {
+    source: &'a str,
+    problems: Vec<CheckProblem>,
+}
+
+impl<'a> Checker<'a> {
+    fn line(&self, offset: usize) -> usize {
+        self.source[..offset.min(self.source.len())]
+            .matches('\n')
+            .count()
+            + 1
+    }
+
+    fn at<T>(&mut self, spanned: &Spanned<T>, message: impl Into<String>) {
+        let line = self.line(spanned.span().start);
+        self.problems.push(CheckProblem {
+            line,
+            message: message.into(),
+        });
+    }
+
+    fn texts(&mut self, text: &Spanned<Text>, what: &str) -> Texts {
+        let t = text.get_ref();
+        let mut take = |lang: &str, v: &Option<String>| match v.as_deref().map(str::trim) {
+            Some(s) if !s.is_empty() => s.to_string(),
+            _ => {
+                self.at(text, format!("{what}: missing {lang} translation"));
+                String::new()
+            }
+        };
+        Texts {
+            kk: take("kk", &t.kk),
+            ru: take("ru", &t.ru),
+            en: take("en", &t.en),
+        }
+    }
+
+    fn citation(
+        &mut self,
+        at_line: &Spanned<impl Sized>,
+        citation: &Option<Spanned<String>>,
+        ids: &[Citation],
+        what: &str,
+    ) -> usize {
+        match citation {
+            None => {
+                self.at(at_line, format!("{what}: missing citation"));
+                0
+            }
+            Some(c) => match ids.iter().position(|x| &x.id == c.get_ref()) {
+                Some(i) => i,
+                None => {
+                    self.at(c, format!("{what}: unknown citation `{}`", c.get_ref()));
+                    0
+                }
+            },
+        }
+    }
+
+    fn documentation(&mut self, items: &[Spanned<String>], what: &str) -> Vec<DocumentationItem> {
+        let mut out = Vec::new();
+        for item in items {
+            match item.get_ref().parse::<DocumentationItem>() {
+                Ok(d) => out.push(d),
+                Err(e) => self.at(item, format!("{what}: documentation item {e}")),
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn obligation_refs(
+        &mut self,
+        refs: &[Spanned<String>],
+        obligations: &[Obligation],
+        what: &str,
+    ) -> Vec<usize> {
+        let mut out = Vec::new();
+        for r in refs {
+            match obligations.iter().position(|o| &o.id == r.get_ref()) {
+                Some(i) => out.push(i),
+                None => self.at(r, format!("{what}: unknown obligation `{}`", r.get_ref())),
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn condition(&mut self, c: &Spanned<RawCondition>, rule: &str) -> Cond {
+        let raw = c.get_ref();
+        let forms = [
+            raw.all.is_some(),
+            raw.any.is_some(),
+            raw.not.is_some(),
+            raw.field.is_some(),
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count();
+        if forms != 1 {
+            self.at(
+                c,
+                format!("rule {rule}: a condition needs exactly one of all, any, not, field"),
+            );
+            return Cond::All(Vec::new());
+        }
+        if let Some(list) = &raw.all {
+            return Cond::All(list.iter().map(|x| self.condition(x, rule)).collect());
+        }
+        if let Some(list) = &raw.any {
+            return Cond::Any(list.iter().map(|x| self.condition(x, rule)).collect());
+        }
+        if let Some(inner) = &raw.not {
+            return Cond::Not(Box::new(self.condition(inner, rule)));
+        }
+        let name = raw.field.as_deref().unwrap_or_default();
+        let Some(field) = Field::parse(name) else {
+            self.at(
+                c,
+                format!(
+                    "rule {rule}: unknown profile field `{name}`; allowed fields: {}",
+                    senim_domain::profile::PROFILE_FIELDS.join(", ")
+                ),
+            );
+            return Cond::All(Vec::new());
+        };
+        let ops = [
+            raw.has.is_some(),
+            raw.has_any.is_some(),
+            raw.is.is_some(),
+            raw.in_.is_some(),
+            raw.present.is_some(),
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count();
+        if ops != 1 {
+            self.at(c, format!("rule {rule}: field `{name}` needs exactly one of has, has_any, is, in, present"));
+            return Cond::All(Vec::new());
+        }
+        match field {
+            Field::List(list) => {
+                let values: Vec<toml::Value> = match (&raw.has, &raw.has_any) {
+                    (Some(v), _) => vec![v.clone()],
+                    (_, Some(vs)) => vs.clone(),
+                    _ => {
+                        self.at(
+                            c,
+                            format!("rule {rule}: `{name}` is a list: use has or has_any"),
+                        );
+                        return Cond::All(Vec::new());
+                    }
+                };
+                let mask = self.list_mask(c, rule, name, list, &values);
+                Cond::ListHasAny(list, mask)
+            }
+            Field::Enum(e) => {
+                if let Some(present) = raw.present {
+                    if e != EnumField::LegalException {
+                        self.at(
+                            c,
+                            format!("rule {rule}: `present` applies to legal_exception only"),
+                        );
+                        return Cond::All(Vec::new());
+                    }
+                    return if present {
+                        Cond::EnumIn(e, !1 & ((1 << e.width()) - 1))
+                    } else {
+                        Cond::EnumIn(e, 1)
+                    };
+                }
+                let values: Vec<toml::Value> = match (&raw.is, &raw.in_) {
+                    (Some(v), _) => vec![v.clone()],
+                    (_, Some(vs)) => vs.clone(),
+                    _ => {
+                        self.at(
+                            c,
+                            format!("rule {rule}: `{name}` has one value: use is or in"),
+                        );
+                        return Cond::All(Vec::new());
+                    }
+                };
+                let mut mask = 0;
+                for v in &values {
+                    let text = v.as_str().unwrap_or_default();
+                    match e.values().iter().position(|x| *x == text) {
+                        Some(i) => mask |= e.bit(i),
+                        None => self.at(
+                            c,
+                            format!(
+                                "rule {rule}: unknown value `{}` for `{name}`; allowed values: {}",
+                                v,
+                                e.values().join(", ")
+                            ),
+                        ),
+                    }
+                }
+                Cond::EnumIn(e, mask)
+            }
+            Field::Bool(b) => {
+                match (&raw.is, raw.present) {
+                    (Some(toml::Value::Boolean(v)), None) => Cond::BoolIs(b, *v),
+                    _ => {
+                        self.at(c, format!("rule {rule}: `{name}` is true or false: use is = true or is = false"));
+                        Cond::BoolIs(b, true)
+                    }
+                }
+            }
+        }
+    }
+
+    fn list_mask(
+        &mut self,
+        c: &Spanned<RawCondition>,
+        rule: &str,
+        name: &str,
+        list: ListField,
+        values: &[toml::Value],
+    ) -> u32 {
+        let mut mask = 0;
+        for v in values {
+            let text = v.as_str().unwrap_or_default();
+            match list.values().iter().position(|x| *x == text) {
+                Some(i) => mask |= 1 << i,
+                None => self.at(
+                    c,
+                    format!(
+                        "rule {rule}: unknown value `{v}` for `{name}`; allowed values: {}",
+                        list.values().join(", ")
+                    ),
+                ),
+            }
+        }
+        mask
+    }
+}
+
+/// Whether some profile satisfies `cond`: tries every combination of the
+/// values the condition mentions. `None` when there are too many to try.
+fn satisfiable(cond: &Cond) -> Option<bool> {
+    let mut lists = [0u32; 5];
+    let mut enums = [false; 3];
+    let mut bools = 0u32;
+    cond.mentions(&mut lists, &mut enums, &mut bools);
+    // Each mentioned list value and boolean is one free bit; each mentioned
+    // enum field takes one of its values.
+    let list_bits: Vec<(usize, u32)> = (0..5)
+        .flat_map(|f| {
+            (0..32)
+                .filter(move |b| lists[f] & (1 << b) != 0)
+                .map(move |b| (f, 1u32 << b))
+        })
+        .collect();
+    let bool_bits: Vec<u32> = (0..7)
+        .filter(|b| bools & (1 << b) != 0)
+        .map(|b| 1u32 << b)
+        .collect();
+    let enum_fields: Vec<EnumField> = [
+        EnumField::Autonomy,
+        EnumField::FailureImpact,
+        EnumField::LegalException,
+    ]
+    .into_iter()
+    .filter(|e| enums[*e as usize])
+    .collect();
+    let free = list_bits.len() + bool_bits.len();
+    let enum_combos: usize = enum_fields.iter().map(|e| e.width()).product();
+    if free > 20 || (1usize << free).saturating_mul(enum_combos) > 1 << 22 {
+        return None;
+    }
+    for assignment in 0u64..(1u64 << free) {
+        let mut base = Facts {
+            enums: [1, 1, 1],
+            ..Facts::default()
+        };
+        for (i, (field, bit)) in list_bits.iter().enumerate() {
+            if assignment & (1 << i) != 0 {
+                base.lists[*field] |= bit;
+            }
+        }
+        for (i, bit) in bool_bits.iter().enumerate() {
+            if assignment & (1 << (list_bits.len() + i)) != 0 {
+                base.bools |= bit;
+            }
+        }
+        for mut combo in 0..enum_combos {
+            let mut facts = base;
+            for e in &enum_fields {
+                facts.enums[*e as usize] = 1 << (combo % e.width());
+                combo /= e.width();
+            }
+            if cond.holds(&facts) {
+                return Some(true);
+            }
+        }
+    }
+    Some(false)
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+impl RulePack {
+    /// Parses and checks a pack; every problem is reported with its line.
+    pub fn parse(source: &str, file: &str) -> Result<RulePack, PackError> {
+        let fail = |problems| PackError {
+            file: file.to_string(),
+            problems,
+        };
+        let raw: RawPack = toml::from_str(source).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| source[..s.start.min(source.len())].matches('\n').count() + 1)
+                .unwrap_or(1);
+            fail(vec![CheckProblem {
+                line,
+                message: e.message().to_string(),
+            }])
+        })?;
+        let mut ck = Checker {
+            source,
+            problems: Vec::new(),
+        };
+        if !valid_id(raw.id.get_ref()) {
+            ck.at(&raw.id, "id: use lower-case letters, digits and hyphens");
+        }
+        let version_ok = {
+            let parts: Vec<&str> = raw.version.get_ref().split('.').collect();
+            parts.len() == 3
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        };
+        if !version_ok {
+            ck.at(
+                &raw.version,
+                "version: use a semantic version such as 1.0.0",
+            );
+        }
+        if senim_domain::Timestamp::parse(&format!("{}T00:00:00Z", raw.effective.get_ref()))
+            .is_err()
+        {
+            ck.at(&raw.effective, "effective: use a date such as 2026-01-18");
+        }
+        let title = ck.texts(&raw.title, "title");
+        let mut citations = Vec::new();
+        let mut seen = HashSet::new();
+        for c in &raw.citations {
+            let r = c.get_ref();
+            if !seen.insert(r.id.clone()) {
+                ck.at(c, format!("citation `{}` is declared twice", r.id));
+            }
+            if r.source.trim().is_empty() {
+                ck.at(c, format!("citation `{}`: empty source", r.id));
+            }
+            citations.push(Citation {
+                id: r.id.clone(),
+                source: r.source.trim().to_string(),
+                url: r.url.clone(),
+            });
+        }
+        let d = raw.default.get_ref();
+        let default_citation = ck.citation(&raw.default, &d.citation, &citations, "default");
+        let default_text = ck.texts(&d.text, "default text");
+
+        let mut obligations = Vec::new();
+        let mut seen = HashSet::new();
+        for o in &raw.obligations {
+            let r = o.get_ref();
+            if !valid_id(&r.id) {
+                ck.at(
+                    o,
+                    format!(
+                        "obligation `{}`: use lower-case letters, digits and hyphens",
+                        r.id
+                    ),
+                );
+            }
+            if !seen.insert(r.id.clone()) {
+                ck.at(o, format!("obligation `{}` is declared twice", r.id));
+            }
+            let what = format!("obligation {}", r.id);
+            obligations.push(Obligation {
+                id: r.id.clone(),
+                citation: ck.citation(o, &r.citation, &citations, &what),
+                documentation: ck.documentation(&r.documentation, &what),
+                title: ck.texts(&r.title, &format!("{what} title")),
+            });
+        }
+
+        let mut levels = Vec::new();
+        for level in RISK_ORDER {
+            match raw.levels.get(level.as_str()) {
+                None => {
+                    ck.at(
+                        &raw.id,
+                        format!("levels: the `{}` level is missing", level.as_str()),
+                    );
+                    levels.push(Level {
+                        registration: false,
+                        expert_review: false,
+                        reviewers: 0,
+                        documentation: Vec::new(),
+                        obligations: Vec::new(),
+                    });
+                }
+                Some(l) => {
+                    let r = l.get_ref();
+                    let what = format!("level {}", level.as_str());
+                    if r.expert_review && r.reviewers == 0 {
+                        ck.at(
+                            l,
+                            format!("{what}: expert review needs at least one reviewer"),
+                        );
+                    }
+                    levels.push(Level {
+                        registration: r.registration,
+                        expert_review: r.expert_review,
+                        reviewers: r.reviewers,
+                        documentation: ck.documentation(&r.documentation, &what),
+                        obligations: ck.obligation_refs(&r.obligations, &obligations, &what),
+                    });
+                }
+            }
+        }
+        for (key, level) in &raw.levels {
+            if RiskLevel::from_str(key).is_err() {
+                ck.at(
+                    level,
+                    format!(
+                        "levels: unknown level `{key}`; allowed: prohibited, high, medium, minimal"
+                    ),
+                );
+            }
+        }
+
+        let mut rules = Vec::new();
+        let mut seen = HashSet::new();
+        for spanned in &raw.rules {
+            let r = spanned.get_ref();
+            if !valid_id(&r.id) {
+                ck.at(
+                    spanned,
+                    format!(
+                        "rule `{}`: use lower-case letters, digits and hyphens",
+                        r.id
+                    ),
+                );
+            }
+            if !seen.insert(r.id.clone()) {
+                ck.at(spanned, format!("rule `{}` is declared twice", r.id));
+            }
+            let what = format!("rule {}", r.id);
+            let risk = match RiskLevel::from_str(r.risk.get_ref()) {
+                Ok(level) => level,
+                Err(e) => {
+                    ck.at(&r.risk, format!("{what}: risk {e}"));
+                    RiskLevel::Minimal
+                }
+            };
+            if !r.prohibited.is_empty() && risk != RiskLevel::Prohibited {
+                ck.at(
+                    spanned,
+                    format!(
+                        "{what}: lists prohibited practices but its risk is `{}`",
+                        risk.as_str()
+                    ),
+                );
+            }
+            if risk == RiskLevel::Prohibited && r.prohibited.is_empty() {
+                ck.at(
+                    spanned,
+                    format!("{what}: a prohibited rule must name the prohibited practice"),
+                );
+            }
+            let autonomy =
+                r.autonomy
+                    .as_ref()
+                    .and_then(|a| match Autonomy::from_str(a.get_ref()) {
+                        Ok(v) => Some(v),
+                        Err(e) => {
+                            ck.at(a, format!("{what}: autonomy {e}"));
+                            None
+                        }
+                    });
+            let when = ck.condition(&r.when, &r.id);
+            if satisfiable(&when) == Some(false) {
+                ck.at(
+                    &r.when,
+                    format!("{what} can never fire: no profile satisfies its condition"),
+                );
+            }
+            rules.push(Rule {
+                id: r.id.clone(),
+                citation: ck.citation(spanned, &r.citation, &citations, &what),
+                risk,
+                prohibited: r.prohibited.clone(),
+                obligations: ck.obligation_refs(&r.obligations, &obligations, &what),
+                registration: r.registration.unwrap_or(false),
+                expert_review: r.expert_review.unwrap_or(false),
+                reviewers: r.reviewers.unwrap_or(0),
+                autonomy,
+                note: r.note.clone().filter(|n| !n.trim().is_empty()),
+                when,
+                rationale: ck.texts(&r.rationale, &format!("{what} rationale")),
+            });
+        }
+        if rules.is_empty() {
+            ck.at(&raw.id, "the pack has no rules");
+        }
+
+        let mut deadlines = BTreeMap::new();
+        for (name, days) in &raw.deadlines {
+            match u32::try_from(*days.get_ref()) {
+                Ok(d) if d > 0 && d <= 365 => {
+                    deadlines.insert(name.clone(), d);
+                }
+                _ => ck.at(
+                    days,
+                    format!("deadline `{name}`: use 1 to 365 working days"),
+                ),
+            }
+        }
+        let s = raw.sanctions.get_ref();
+        let sanctions_citation = ck.citation(&raw.sanctions, &s.citation, &citations, "sanctions");
+        let mut sanctions = Vec::new();
+        for fine in &s.fines {
+            let f = fine.get_ref();
+            match senim_domain::SizeClass::from_str(&f.size_class) {
+                Ok(size_class) => sanctions.push(Sanction {
+                    size_class,
+                    first: f.first,
+                    repeat: f.repeat,
+                }),
+                Err(e) => ck.at(fine, format!("sanctions: size_class {e}")),
+            }
+        }
+        for size in senim_domain::SizeClass::ALL {
+            if !sanctions.iter().any(|x| x.size_class == *size) {
+                ck.at(
+                    &raw.sanctions,
+                    format!("sanctions: no fine for size class `{}`", size.as_str()),
+                );
+            }
+        }
+        if !ck.problems.is_empty() {
+            ck.problems.sort_by_key(|p| p.line);
+            return Err(fail(ck.problems));
+        }
+        Ok(RulePack {
+            id: raw.id.into_inner(),
+            version: raw.version.into_inner(),
+            jurisdiction: raw.jurisdiction.into_inner(),
+            effective: raw.effective.into_inner(),
+            title,
+            citations,
+            default_citation,
+            default_text,
+            levels,
+            obligations,
+            rules,
+            deadlines,
+            sanctions_citation,
+            sanctions,
+            source: source.to_string(),
+        })
+    }
+
+    pub fn pack_ref(&self) -> PackRef {
+        PackRef {
+            id: self.id.clone(),
+            version: self.version.clone(),
+        }
+    }
+
+    pub fn summary(&self) -> PackSummary {
+        PackSummary {
+            id: self.id.clone(),
+            version: self.version.clone(),
+            jurisdiction: self.jurisdiction.clone(),
+            effective: self.effective.clone(),
+            title: self.title.clone(),
+            rules: self.rules.len(),
+        }
+    }
+
+    pub fn citations(&self) -> &[Citation] {
+        &self.citations
+    }
+
+    pub fn sanctions(&self) -> (&Citation, &[Sanction]) {
+        (&self.citations[self.sanctions_citation], &self.sanctions)
+    }
+
+    /// Applies the pack to a profile (precedence in `docs/RULEPACKS.md`).
+    pub fn classify(&self, profile: &Profile) -> Outcome {
+        let facts = Facts::of(profile);
+        let mut fired = Vec::with_capacity(8);
+        let mut risk = 0;
+        for (i, rule) in self.rules.iter().enumerate() {
+            if rule.when.holds(&facts) {
+                fired.push(i);
+                risk = risk.max(risk_index(rule.risk));
+            }
+        }
+        let level = &self.levels[risk];
+        let mut registration = level.registration;
+        let mut review = level.expert_review;
+        let mut reviewers = level.reviewers;
+        let mut autonomy = profile.autonomy;
+        let mut rule_autonomy: Option<Autonomy> = None;
+        let mut obligation_mask = vec![false; self.obligations.len()];
+        for o in &level.obligations {
+            obligation_mask[*o] = true;
+        }
+        let mut prohibited: Vec<String> = Vec::new();
+        for &i in &fired {
+            let rule = &self.rules[i];
+            registration |= rule.registration;
+            review |= rule.expert_review;
+            reviewers = reviewers.max(rule.reviewers);
+            if let Some(a) = rule.autonomy {
+                rule_autonomy = Some(match rule_autonomy {
+                    Some(b) if autonomy_index(b) >= autonomy_index(a) => b,
+                    _ => a,
+                });
+            }
+            for o in &rule.obligations {
+                obligation_mask[*o] = true;
+            }
+            for p in &rule.prohibited {
+                if !prohibited.contains(p) {
+                    prohibited.push(p.clone());
+                }
+            }
+        }
+        if let Some(a) = rule_autonomy {
+            autonomy = a;
+        }
+        // A prohibited system is never registered; everything else keeps the
+        // level's and the rules' requirements.
+        if risk == 3 {
+            registration = false;
+        }
+        let mut documentation = level.documentation.clone();
+        let mut obligations = Vec::new();
+        for (i, on) in obligation_mask.iter().enumerate() {
+            if *on {
+                let o = &self.obligations[i];
+                obligations.push(o.id.clone());
+                documentation.extend(o.documentation.iter().copied());
+            }
+        }
+        documentation.sort();
+        documentation.dedup();
+        Outcome {
+            pack: self.pack_ref(),
+            risk_level: RISK_ORDER[risk],
+            autonomy,
+            prohibited_practices: prohibited,
+            registration_required: registration,
+            expert_review_required: review,
+            reviewers: if review { reviewers.max(1) } else { 0 },
+            obligations,
+            documentation_required: documentation,
+            rules: fired.iter().map(|i| self.rules[*i].id.clone()).collect(),
+        }
+    }
+
+    /// The outcome in words, in `lang`.
+    pub fn explain(&self, outcome: &Outcome, lang: Lang) -> Classification {
+        let obligations = outcome
+            .obligations
+            .iter()
+            .filter_map(|id| self.obligations.iter().find(|o| &o.id == id))
+            .map(|o| ObligationView {
+                id: o.id.clone(),
+                title: o.title.get(lang).to_string(),
+                citation: self.citations[o.citation].clone(),
+                documentation: o.documentation.clone(),
+            })
+            .collect();
+        let mut rationale: Vec<RationaleEntry> = outcome
+            .rules
+            .iter()
+            .filter_map(|id| self.rules.iter().find(|r| &r.id == id))
+            .map(|r| RationaleEntry {
+                rule: r.id.clone(),
+                risk_level: r.risk,
+                citation: self.citations[r.citation].clone(),
+                text: r.rationale.get(lang).to_string(),
+                note: r.note.clone(),
+            })
+            .collect();
+        if rationale.is_empty() {
+            rationale.push(RationaleEntry {
+                rule: "default".into(),
+                risk_level: RiskLevel::Minimal,
+                citation: self.citations[self.default_citation].clone(),
+                text: self.default_text.get(lang).to_string(),
+                note: None,
+            });
+        }
+        Classification {
+            pack: outcome.pack.clone(),
+            lang,
+            risk_level: outcome.risk_level,
+            autonomy: outcome.autonomy,
+            prohibited_practices: outcome.prohibited_practices.clone(),
+            registration_required: outcome.registration_required,
+            expert_review_required: outcome.expert_review_required,
+            reviewers: outcome.reviewers,
+            obligations,
+            documentation_required: outcome.documentation_required.clone(),
+            rationale,
+        }
+    }
+
+    /// The documentation items `outcome` requires that `documentation` lacks.
+    pub fn gaps(&self, outcome: &Outcome, documentation: &Documentation) -> Vec<Gap> {
+        let present: HashSet<DocumentationItem> = documentation
+            .items()
+            .into_iter()
+            .filter(|(_, t)| t.map(|t| !t.trim().is_empty()).unwrap_or(false))
+            .map(|(i, _)| i)
+            .collect();
+        let level = &self.levels[risk_index(outcome.risk_level)];
+        let decisive = outcome
+            .rules
+            .iter()
+            .filter_map(|id| self.rules.iter().find(|r| &r.id == id))
+            .find(|r| r.risk == outcome.risk_level)
+            .map(|r| r.citation)
+            .unwrap_or(self.default_citation);
+        outcome
+            .documentation_required
+            .iter()
+            .filter(|item| !present.contains(item))
+            .map(|item| {
+                let mut required_by = Vec::new();
+                let mut citations: Vec<Citation> = Vec::new();
+                let mut cite = |c: &Citation| {
+                    if !citations.contains(c) {
+                        citations.push(c.clone());
+                    }
+                };
+                if level.documentation.contains(item) {
+                    required_by.push(format!("level:{}", outcome.risk_level.as_str()));
+                    cite(&self.citations[decisive]);
+                }
+                for id in &outcome.obligations {
+                    if let Some(o) = self.obligations.iter().find(|o| &o.id == id) {
+                        if o.documentation.contains(item) {
+                            required_by.push(o.id.clone());
+                            cite(&self.citations[o.citation]);
+                        }
+                    }
+                }
+                Gap {
+                    item: *item,
+                    required_by,
+                    citations,
+                }
+            })
+            .collect()
+    }
+}
+
+impl Outcome {
+    /// How `self` (before) differs from `after`, or `None` when they decide the same.
+    pub fn change_to(&self, after: &Outcome) -> Option<ChangedOutcome> {
+        let same = self.risk_level == after.risk_level
+            && self.prohibited_practices == after.prohibited_practices
+            && self.registration_required == after.registration_required
+            && self.expert_review_required == after.expert_review_required
+            && self.reviewers == after.reviewers
+            && self.obligations == after.obligations;
+        if same {
+            return None;
+        }
+        let minus = |a: &[String], b: &[String]| -> Vec<String> {
+            a.iter().filter(|x| !b.contains(x)).cloned().collect()
+        };
+        Some(ChangedOutcome {
+            from_risk_level: self.risk_level,
+            to_risk_level: after.risk_level,
+            from_prohibited: self.prohibited_practices.clone(),
+            to_prohibited: after.prohibited_practices.clone(),
+            from_expert_review: self.expert_review_required,
+            to_expert_review: after.expert_review_required,
+            rules_added: minus(&after.rules, &self.rules),
+            rules_removed: minus(&self.rules, &after.rules),
+            obligations_added: minus(&after.obligations, &self.obligations),
+            obligations_removed: minus(&self.obligations, &after.obligations),
+        })
+    }
+}
+
+fn texts_value(t: &Texts) -> toml::Value {
+    let mut m = toml::Table::new();
+    m.insert("kk".into(), t.kk.clone().into());
+    m.insert("ru".into(), t.ru.clone().into());
+    m.insert("en".into(), t.en.clone().into());
+    toml::Value::Table(m)
+}
+
+fn strings(values: impl IntoIterator<Item = String>) -> toml::Value {
+    toml::Value::Array(values.into_iter().map(toml::Value::String).collect())
+}
+
+fn names_of(mask: u32, values: &[&str], shift: usize) -> Vec<String> {
+    values
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << (i + shift)) != 0)
+        .map(|(_, v)| v.to_string())
+        .collect()
+}
+
+fn list_name(f: ListField) -> &'static str {
+    match f {
+        ListField::Sectors => "sectors",
+        ListField::Functions => "functions",
+        ListField::Affects => "affects",
+        ListField::VulnerableGroups => "vulnerable_groups",
+        ListField::SpecialCategories => "special_categories",
+    }
+}
+
+fn enum_name(f: EnumField) -> &'static str {
+    match f {
+        EnumField::Autonomy => "autonomy",
+        EnumField::FailureImpact => "failure_impact",
+        EnumField::LegalException => "legal_exception",
+    }
+}
+
+fn bool_name(f: BoolField) -> &'static str {
+    match f {
+        BoolField::RealTime => "real_time",
+        BoolField::PublicSpaces => "public_spaces",
+        BoolField::ExploitsVulnerability => "exploits_vulnerability",
+        BoolField::InformedConsent => "informed_consent",
+        BoolField::PersonalData => "personal_data",
+        BoolField::CriticalIctOrStateResource => "critical_ict_or_state_resource",
+        BoolField::NarrowProceduralTask => "narrow_procedural_task",
+    }
+}
+
+/// A value as one line of TOML (tables inline).
+fn inline_toml(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Table(t) => {
+            let parts: Vec<String> = t
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", inline_toml(v)))
+                .collect();
+            format!("{{ {} }}", parts.join(", "))
+        }
+        toml::Value::Array(a) => {
+            let parts: Vec<String> = a.iter().map(inline_toml).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn cond_value(c: &Cond) -> toml::Value {
+    let mut m = toml::Table::new();
+    match c {
+        Cond::All(cs) => {
+            m.insert(
+                "all".into(),
+                toml::Value::Array(cs.iter().map(cond_value).collect()),
+            );
+        }
+        Cond::Any(cs) => {
+            m.insert(
+                "any".into(),
+                toml::Value::Array(cs.iter().map(cond_value).collect()),
+            );
+        }
+        Cond::Not(inner) => {
+            m.insert("not".into(), cond_value(inner));
+        }
+        Cond::ListHasAny(f, mask) => {
+            m.insert("field".into(), list_name(*f).into());
+            m.insert("has_any".into(), strings(names_of(*mask, f.values(), 0)));
+        }
+        Cond::EnumIn(f, mask) => {
+            m.insert("field".into(), enum_name(*f).into());
+            let shift = usize::from(*f == EnumField::LegalException);
+            if *f == EnumField::LegalException
+                && (*mask == 1 || *mask == !1 & ((1 << f.width()) - 1))
+            {
+                m.insert("present".into(), (*mask != 1).into());
+            } else {
+                m.insert("in".into(), strings(names_of(*mask, f.values(), shift)));
+            }
+        }
+        Cond::BoolIs(f, v) => {
+            m.insert("field".into(), bool_name(*f).into());
+            m.insert("is".into(), (*v).into());
+        }
+    }
+    toml::Value::Table(m)
+}
+
+impl RulePack {
+    /// The pack in its file format, canonical: what `parse` reads back to an
+    /// equal pack (the round-trip property the tests check).
+    pub fn to_toml(&self) -> String {
+        let mut root = toml::Table::new();
+        root.insert("id".into(), self.id.clone().into());
+        root.insert("version".into(), self.version.clone().into());
+        root.insert("jurisdiction".into(), self.jurisdiction.clone().into());
+        root.insert("effective".into(), self.effective.clone().into());
+        root.insert("title".into(), texts_value(&self.title));
+        let citations = self
+            .citations
+            .iter()
+            .map(|c| {
+                let mut m = toml::Table::new();
+                m.insert("id".into(), c.id.clone().into());
+                m.insert("source".into(), c.source.clone().into());
+                if let Some(url) = &c.url {
+                    m.insert("url".into(), url.clone().into());
+                }
+                toml::Value::Table(m)
+            })
+            .collect();
+        root.insert("citations".into(), toml::Value::Array(citations));
+        let mut default = toml::Table::new();
+        default.insert(
+            "citation".into(),
+            self.citations[self.default_citation].id.clone().into(),
+        );
+        default.insert("text".into(), texts_value(&self.default_text));
+        root.insert("default".into(), toml::Value::Table(default));
+        let mut levels = toml::Table::new();
+        for (i, level) in self.levels.iter().enumerate() {
+            let mut m = toml::Table::new();
+            m.insert("registration".into(), level.registration.into());
+            m.insert("expert_review".into(), level.expert_review.into());
+            m.insert("reviewers".into(), i64::from(level.reviewers).into());
+            m.insert(
+                "documentation".into(),
+                strings(level.documentation.iter().map(|d| d.as_str().to_string())),
+            );
+            m.insert(
+                "obligations".into(),
+                strings(
+                    level
+                        .obligations
+                        .iter()
+                        .map(|o| self.obligations[*o].id.clone()),
+                ),
+            );
+            levels.insert(RISK_ORDER[i].as_str().into(), toml::Value::Table(m));
+        }
+        root.insert("levels".into(), toml::Value::Table(levels));
+        let obligations = self
+            .obligations
+            .iter()
+            .map(|o| {
+                let mut m = toml::Table::new();
+                m.insert("id".into(), o.id.clone().into());
+                m.insert(
+                    "citation".into(),
+                    self.citations[o.citation].id.clone().into(),
+                );
+                m.insert(
+                    "documentation".into(),
+                    strings(o.documentation.iter().map(|d| d.as_str().to_string())),
+                );
+                m.insert("title".into(), texts_value(&o.title));
+                toml::Value::Table(m)
+            })
+            .collect();
+        root.insert("obligations".into(), toml::Value::Array(obligations));
+        let rules = self
+            .rules
+            .iter()
+            .map(|r| {
+                let mut m = toml::Table::new();
+                m.insert("id".into(), r.id.clone().into());
+                m.insert(
+                    "citation".into(),
+                    self.citations[r.citation].id.clone().into(),
+                );
+                m.insert("risk".into(), r.risk.as_str().into());
+                if !r.prohibited.is_empty() {
+                    m.insert("prohibited".into(), strings(r.prohibited.clone()));
+                }
+                if !r.obligations.is_empty() {
+                    m.insert(
+                        "obligations".into(),
+                        strings(
+                            r.obligations
+                                .iter()
+                                .map(|o| self.obligations[*o].id.clone()),
+                        ),
+                    );
+                }
+                if r.registration {
+                    m.insert("registration".into(), true.into());
+                }
+                if r.expert_review {
+                    m.insert("expert_review".into(), true.into());
+                }
+                if r.reviewers > 0 {
+                    m.insert("reviewers".into(), i64::from(r.reviewers).into());
+                }
+                if let Some(a) = r.autonomy {
+                    m.insert("autonomy".into(), a.as_str().into());
+                }
+                if let Some(note) = &r.note {
+                    m.insert("note".into(), note.clone().into());
+                }
+                // Conditions are written inline, as people write them; the
+                // serializer would make header tables of them.
+                m.insert("when".into(), format!("__when_{}__", r.id).into());
+                m.insert("rationale".into(), texts_value(&r.rationale));
+                toml::Value::Table(m)
+            })
+            .collect();
+        root.insert("rules".into(), toml::Value::Array(rules));
+        let mut deadlines = toml::Table::new();
+        for (k, v) in &self.deadlines {
+            deadlines.insert(k.clone(), i64::from(*v).into());
+        }
+        root.insert("deadlines".into(), toml::Value::Table(deadlines));
+        let mut sanctions = toml::Table::new();
+        sanctions.insert(
+            "citation".into(),
+            self.citations[self.sanctions_citation].id.clone().into(),
+        );
+        let fines = self
+            .sanctions
+            .iter()
+            .map(|f| {
+                let mut m = toml::Table::new();
+                m.insert("size_class".into(), f.size_class.as_str().into());
+                m.insert("first".into(), i64::from(f.first).into());
+                m.insert("repeat".into(), i64::from(f.repeat).into());
+                toml::Value::Table(m)
+            })
+            .collect();
+        sanctions.insert("fines".into(), toml::Value::Array(fines));
+        root.insert("sanctions".into(), toml::Value::Table(sanctions));
+        let mut text = toml::to_string(&root).unwrap_or_default();
+        for r in &self.rules {
+            let inline = inline_toml(&cond_value(&r.when));
+            text = text.replace(&format!("\"__when_{}__\"", r.id), &inline);
+        }
+        text
+    }
+
+    /// Equal rules, texts and tables (the source text aside).
+    pub fn same_as(&self, other: &RulePack) -> bool {
+        format!(
+            "{:?}",
+            RulePack {
+                source: String::new(),
+                ..self.clone()
+            }
+        ) == format!(
+            "{:?}",
+            RulePack {
+                source: String::new(),
+                ..other.clone()
+            }
+        )
+    }
+}

@@ -1,0 +1,147 @@
+//! The pack file as written, with the position of every table, so that the
+//! checker can name the line of each problem.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+/// A text in the three languages.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    #[serde(default)]
+    pub kk: Option<String>,
+    #[serde(default)]
+    pub ru: Option<String>,
+    #[serde(default)]
+    pub en: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPack {
+    pub id: Spanned<String>,
+    pub version: Spanned<String>,
+    pub jurisdiction: Spanned<String>,
+    pub effective: Spanned<String>,
+    pub title: Spanned<Text>,
+    #[serde(default)]
+    pub citations: Vec<Spanned<RawCitation>>,
+    pub default: Spanned<RawDefault>,
+    pub levels: BTreeMap<String, Spanned<RawLevel>>,
+    #[serde(default)]
+    pub obligations: Vec<Spanned<RawObligation>>,
+    #[serde(default)]
+    pub rules: Vec<Spanned<RawRule>>,
+    #[serde(default)]
+    pub deadlines: BTreeMap<String, Spanned<i64>>,
+    pub sanctions: Spanned<RawSanctions>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCitation {
+    pub id: String,
+    pub source: String,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDefault {
+    #[serde(default)]
+    pub citation: Option<Spanned<String>>,
+    pub text: Spanned<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLevel {
+    pub registration: bool,
+    pub expert_review: bool,
+    pub reviewers: u32,
+    #[serde(default)]
+    pub documentation: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub obligations: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawObligation {
+    pub id: String,
+    #[serde(default)]
+    pub citation: Option<Spanned<String>>,
+    #[serde(default)]
+    pub documentation: Vec<Spanned<String>>,
+    pub title: Spanned<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub id: String,
+    #[serde(default)]
+    pub citation: Option<Spanned<String>>,
+    pub risk: Spanned<String>,
+    #[serde(default)]
+    pub prohibited: Vec<String>,
+    #[serde(default)]
+    pub obligations: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub registration: Option<bool>,
+    #[serde(default)]
+    pub expert_review: Option<bool>,
+    #[serde(default)]
+    pub reviewers: Option<u32>,
+    #[serde(default)]
+    pub autonomy: Option<Spanned<String>>,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub when: Spanned<RawCondition>,
+    pub rationale: Spanned<Text>,
+}
+
+/// One condition; exactly one form must be used (checked, not typed, so the
+/// message can say which keys were mixed).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCondition {
+    #[serde(default)]
+    pub all: Option<Vec<Spanned<RawCondition>>>,
+    #[serde(default)]
+    pub any: Option<Vec<Spanned<RawCondition>>>,
+    #[serde(default)]
+    pub not: Option<Box<Spanned<RawCondition>>>,
+    #[serde(default)]
+    pub field: Option<String>,
+    #[serde(default)]
+    pub has: Option<toml::Value>,
+    #[serde(default)]
+    pub has_any: Option<Vec<toml::Value>>,
+    #[serde(default)]
+    pub is: Option<toml::Value>,
+    #[serde(default, rename = "in")]
+    pub in_: Option<Vec<toml::Value>>,
+    #[serde(default)]
+    pub present: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSanctions {
+    #[serde(default)]
+    pub citation: Option<Spanned<String>>,
+    #[serde(default)]
+    pub fines: Vec<Spanned<RawFine>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFine {
+    pub size_class: String,
+    pub first: u32,
+    pub repeat: u32,
+}

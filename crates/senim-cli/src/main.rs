@@ -6,6 +6,7 @@
 
 mod admin;
 mod client;
+mod rules;
 mod serve;
 
 use std::path::PathBuf;
@@ -41,6 +42,10 @@ enum Command {
     Login(client::LoginArgs),
     /// Register, list and read AI systems on a running server.
     System(client::SystemArgs),
+    /// Classify a profile under a rule pack, offline.
+    Classify(rules::ClassifyArgs),
+    /// Check and compare rule packs, offline.
+    Rules(rules::RulesArgs),
 }
 
 /// Where the data is: shared by every command that opens the database.
@@ -101,6 +106,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(args) => admin::run(args).await,
         Command::Login(args) => client::login(args).await,
         Command::System(args) => client::system(args).await,
+        Command::Classify(args) => rules::classify(args),
+        Command::Rules(args) => rules::rules(args),
     }
 }
 

@@ -55,7 +55,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let state = senim_server::open(config, Arc::new(senim_domain::SystemClock)).await?;
     if demo {
-        let logins = senim_server::demo::load_if_empty(&state.store, &data_dir).await?;
+        let rules = state.rules.read().await.clone();
+        let logins = senim_server::demo::load_if_empty(&state.store, &data_dir, &rules).await?;
         print_logins(&logins, &data_dir);
     }
     println!(

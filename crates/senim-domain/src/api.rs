@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::account::{Account, Password};
+use crate::classification::{Citation, Classification, Gap, Lang, Outcome, PackSummary};
 use crate::organisation::Organisation;
 use crate::system::{System, SystemVersion};
 use crate::token::{TokenInfo, TokenScope};
@@ -38,6 +39,78 @@ pub struct SystemList {
 pub struct SystemDetail {
     pub system: System,
     pub version: SystemVersion,
+    /// The classification under the pack in force, in the requested language.
+    pub classification: Option<Classification>,
+    /// Documentation items the classification requires that this version lacks.
+    pub gaps: Vec<Gap>,
+}
+
+/// A stateless classification request.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyInput {
+    /// A pack id; the pack in force when absent. The newest version is used.
+    #[serde(default)]
+    pub pack: Option<String>,
+    /// The pack version; the newest when absent.
+    #[serde(default)]
+    pub version: Option<String>,
+    pub profile: crate::Profile,
+    #[serde(default)]
+    pub lang: Option<Lang>,
+}
+
+/// A pack in a list.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RulePackListItem {
+    #[serde(flatten)]
+    pub summary: PackSummary,
+    /// Whether this version is the one systems are classified under.
+    pub in_force: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RulePackList {
+    pub items: Vec<RulePackListItem>,
+}
+
+/// One pack version as data: its summary, its canonical content (rules,
+/// conditions, levels, obligations, deadlines, sanctions, citations) and its text.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RulePackDetail {
+    #[serde(flatten)]
+    pub summary: PackSummary,
+    pub in_force: bool,
+    pub citations: Vec<Citation>,
+    #[schema(value_type = Object)]
+    pub content: serde_json::Value,
+    /// The pack file as published (TOML).
+    pub source: String,
+}
+
+/// A new pack version to publish.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRulePackInput {
+    /// The pack file (TOML), as `senim rules check` accepts it.
+    pub source: String,
+    /// Compute the change report without publishing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// One entry of a system's classification history.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ClassificationRecord {
+    pub version: i64,
+    pub outcome: Outcome,
+    pub gaps: Vec<Gap>,
+    pub classified_at: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ClassificationHistory {
+    pub items: Vec<ClassificationRecord>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

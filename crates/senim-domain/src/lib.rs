@@ -13,6 +13,7 @@
 pub mod account;
 pub mod api;
 pub mod bin;
+pub mod classification;
 pub mod clock;
 pub mod error;
 pub mod ids;

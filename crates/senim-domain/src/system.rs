@@ -147,6 +147,15 @@ impl Documentation {
         withheld
     }
 
+    /// The items that hold text (not missing, not blank).
+    pub fn filled_items(&self) -> Vec<DocumentationItem> {
+        self.items()
+            .into_iter()
+            .filter(|(_, t)| t.map(|t| !t.trim().is_empty()).unwrap_or(false))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
     /// All text, for search.
     pub fn joined_public(&self, visibility: &BTreeMap<DocumentationItem, Visibility>) -> String {
         self.items()

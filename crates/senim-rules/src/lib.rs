@@ -11,10 +11,12 @@
 //!
 //! No rule lives in this crate: it knows the rule language only.
 
+mod book;
 pub mod facts;
 mod pack;
 pub mod raw;
 
+pub use book::{RuleBook, BUILT_IN, DEFAULT_PACK};
 pub use pack::{
     ChangedOutcome, CheckProblem, Citation, Classification, Gap, Lang, ObligationView, Outcome,
     PackRef, PackSummary, RationaleEntry, RulePack, Sanction,

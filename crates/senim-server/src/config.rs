@@ -27,6 +27,8 @@ pub struct Config {
     pub session_hours: i64,
     /// Connections for reads.
     pub read_connections: u32,
+    /// The rule pack systems are classified under (its newest version).
+    pub rule_pack: String,
 }
 
 impl Default for Config {
@@ -40,6 +42,7 @@ impl Default for Config {
             policy_file: None,
             session_hours: 12,
             read_connections: 8,
+            rule_pack: senim_rules::DEFAULT_PACK.to_string(),
         }
     }
 }

@@ -96,7 +96,11 @@ const PASSWORD_FILE: &str = "demo-accounts.txt";
 
 /// Loads the demo if the database is empty; returns the demo logins either
 /// way (read back from the data directory when loaded earlier).
-pub async fn load_if_empty(store: &Store, data_dir: &Path) -> Result<Vec<DemoLogin>, DemoError> {
+pub async fn load_if_empty(
+    store: &Store,
+    data_dir: &Path,
+    rules: &senim_rules::RuleBook,
+) -> Result<Vec<DemoLogin>, DemoError> {
     let password_file = data_dir.join(PASSWORD_FILE);
     if !store.is_empty().await? {
         return Ok(read_logins(&password_file));
@@ -179,7 +183,14 @@ pub async fn load_if_empty(store: &Store, data_dir: &Path) -> Result<Vec<DemoLog
             .cloned()
             .unwrap_or_else(Actor::operator);
         store
-            .execute(actor, Command::CreateSystem { owner, version })
+            .execute(
+                actor,
+                Command::CreateSystem {
+                    assessment: Some(crate::assess::assess_version(rules, &version)),
+                    owner,
+                    version,
+                },
+            )
             .await?;
     }
     write_logins(&password_file, &logins)?;

@@ -5,6 +5,7 @@
 //! serve it on port 0 exactly as `senim serve` does. [`open`] turns a
 //! [`Config`] into that state (store, policies, optional demo).
 
+pub mod assess;
 pub mod auth;
 pub mod config;
 pub mod demo;
@@ -119,7 +120,30 @@ pub async fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppSt
         ..StoreOptions::new(location(&config))
     };
     let store = Store::open(options, clock).await?;
-    Ok(AppState::new(store, policies, config))
+    let rules = load_rules(&store, &config.rule_pack).await?;
+    Ok(AppState::new(store, policies, config, rules))
+}
+
+/// The built-in packs (installed in the database on first start) and every
+/// version published since.
+pub async fn load_rules(store: &Store, in_force: &str) -> anyhow::Result<senim_rules::RuleBook> {
+    let mut book = senim_rules::RuleBook::built_in(senim_rules::DEFAULT_PACK)?;
+    for pack in book.all().to_vec() {
+        let command = senim_store::Command::InstallRulePack {
+            pack: pack.pack_ref(),
+            source: pack.source.clone(),
+        };
+        store
+            .execute(senim_store::Actor::operator(), command)
+            .await?;
+    }
+    for (id, version, source) in store.rulepacks().await? {
+        if book.get(&id, &version).is_none() {
+            let pack = senim_rules::RulePack::parse(&source, &format!("published {id} {version}"))?;
+            book.add(pack);
+        }
+    }
+    Ok(senim_rules::RuleBook::new(book.all().to_vec(), in_force)?)
 }
 
 /// Serves until `shutdown` resolves, then drains.

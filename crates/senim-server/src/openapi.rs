@@ -3,7 +3,7 @@
 
 use utoipa::OpenApi;
 
-use crate::routes::{accounts, organisations, session, systems};
+use crate::routes::{accounts, organisations, rulepacks, session, systems};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,7 +19,8 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         accounts::list, accounts::create, accounts::me, accounts::show, accounts::update,
         accounts::withdraw, accounts::list_tokens, accounts::create_token, accounts::revoke_token,
         systems::list, systems::create, systems::show, systems::versions, systems::version,
-        systems::add_version, systems::withdraw,
+        systems::add_version, systems::withdraw, systems::classifications,
+        rulepacks::classify, rulepacks::list, rulepacks::show, rulepacks::publish,
         session::login, session::show, session::logout, session::token_login,
     ),
     components(schemas(crate::error::ErrorBody)),
@@ -27,7 +28,8 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         (name = "organisations", description = "Legal entities that own, operate or supervise AI systems"),
         (name = "systems", description = "AI systems and their versions"),
         (name = "accounts", description = "Accounts, roles and API tokens"),
-        (name = "session", description = "Signing in")
+        (name = "session", description = "Signing in"),
+        (name = "rules", description = "Rule packs and classification")
     )
 )]
 pub struct ApiDoc;

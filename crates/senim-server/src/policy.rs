@@ -64,6 +64,7 @@ actions! {
     SystemCreate => "system.create": Write,
     SystemUpdate => "system.update": Write,
     SystemWithdraw => "system.withdraw": Write,
+    RulePackPublish => "rulepack.publish": Admin,
 }
 
 /// What an action is about.

@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use senim_domain::Clock;
+use senim_rules::RuleBook;
 use senim_store::Store;
+use tokio::sync::RwLock;
 
 use crate::auth::LoginLimiter;
 use crate::config::Config;
@@ -23,6 +25,11 @@ pub struct Inner {
     pub limiter: LoginLimiter,
     pub metrics: Metrics,
     pub config: Config,
+    /// Every known rule pack. Writes that classify hold the read lock until
+    /// their command commits; publishing holds the write lock from reading the
+    /// systems until its command commits, so no version is classified under a
+    /// pack that is no longer in force.
+    pub rules: RwLock<RuleBook>,
     /// See [`crate::auth::dummy_hash`]; computed at the first sign-in, not at
     /// start, because argon2 needs 19 MiB that an idle server should not hold.
     dummy_hash: std::sync::OnceLock<String>,
@@ -30,7 +37,7 @@ pub struct Inner {
 }
 
 impl AppState {
-    pub fn new(store: Store, policies: Policies, config: Config) -> AppState {
+    pub fn new(store: Store, policies: Policies, config: Config, rules: RuleBook) -> AppState {
         let clock = store.clock().clone();
         AppState(Arc::new(Inner {
             store,
@@ -39,6 +46,7 @@ impl AppState {
             limiter: LoginLimiter::default(),
             metrics: Metrics::new(),
             config,
+            rules: RwLock::new(rules),
             dummy_hash: std::sync::OnceLock::new(),
             ready: AtomicBool::new(true),
         }))

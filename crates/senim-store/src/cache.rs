@@ -17,7 +17,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use senim_domain::{System, SystemId, SystemVersion};
+use senim_domain::SystemId;
+
+use crate::query::SystemRecord;
 
 /// How long an entry may live without being invalidated.
 const TIME_TO_LIVE: Duration = Duration::from_secs(5);
@@ -26,8 +28,7 @@ const MAX_ENTRIES: usize = 100_000;
 
 struct Entry {
     loaded_at: Instant,
-    system: System,
-    version: SystemVersion,
+    record: SystemRecord,
 }
 
 #[derive(Default)]
@@ -42,15 +43,14 @@ impl SystemCache {
         self.generation.load(Ordering::Acquire)
     }
 
-    pub fn get(&self, id: SystemId) -> Option<(System, SystemVersion)> {
+    pub fn get(&self, id: SystemId) -> Option<SystemRecord> {
         let entries = self.entries.lock().ok()?;
         let entry = entries.get(&id)?;
-        (entry.loaded_at.elapsed() < TIME_TO_LIVE)
-            .then(|| (entry.system.clone(), entry.version.clone()))
+        (entry.loaded_at.elapsed() < TIME_TO_LIVE).then(|| entry.record.clone())
     }
 
     /// Stores what a reader loaded, unless a write committed since it began.
-    pub fn insert(&self, read_generation: u64, system: &System, version: &SystemVersion) {
+    pub fn insert(&self, read_generation: u64, record: &SystemRecord) {
         let Ok(mut entries) = self.entries.lock() else {
             return;
         };
@@ -61,13 +61,20 @@ impl SystemCache {
             entries.clear();
         }
         entries.insert(
-            system.id,
+            record.system.id,
             Entry {
                 loaded_at: Instant::now(),
-                system: system.clone(),
-                version: version.clone(),
+                record: record.clone(),
             },
         );
+    }
+
+    /// Called by the writer after a commit that changed every system.
+    pub fn invalidate_all(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            entries.clear();
+        }
     }
 
     /// Called by the writer after a commit that changed these systems.
@@ -86,7 +93,9 @@ impl SystemCache {
 mod tests {
     use super::*;
 
-    fn sample() -> (System, SystemVersion) {
+    use senim_domain::{System, SystemVersion};
+
+    fn sample() -> SystemRecord {
         let version: senim_domain::VersionInput = serde_json::from_value(serde_json::json!({
             "name": {"en": "x"},
             "profile": {"sectors": ["other"], "functions": ["other"], "autonomy": "low",
@@ -122,20 +131,28 @@ mod tests {
             created_by: None,
             created_at: now,
         };
-        (system, version)
+        SystemRecord {
+            system,
+            version,
+            assessment: None,
+        }
     }
 
     #[test]
     fn a_read_that_raced_a_write_is_not_stored() {
         let cache = SystemCache::default();
-        let (s, v) = sample();
+        let r = sample();
+        let id = r.system.id;
         let before = cache.generation();
-        cache.invalidate(&[s.id]);
-        cache.insert(before, &s, &v);
-        assert!(cache.get(s.id).is_none());
-        cache.insert(cache.generation(), &s, &v);
-        assert!(cache.get(s.id).is_some());
-        cache.invalidate(&[s.id]);
-        assert!(cache.get(s.id).is_none());
+        cache.invalidate(&[id]);
+        cache.insert(before, &r);
+        assert!(cache.get(id).is_none());
+        cache.insert(cache.generation(), &r);
+        assert!(cache.get(id).is_some());
+        cache.invalidate(&[id]);
+        assert!(cache.get(id).is_none());
+        cache.insert(cache.generation(), &r);
+        cache.invalidate_all();
+        assert!(cache.get(id).is_none());
     }
 }

@@ -19,6 +19,7 @@ use senim_domain::{
 
 use crate::error::{is_unique_violation, StoreError};
 use crate::query;
+use senim_domain::classification::{Assessment, ChangeReport, ChangedOutcome, PackRef};
 use senim_domain::token::{TokenInfo, TokenScope};
 
 /// Who issued a command, as recorded in its event.
@@ -92,11 +93,28 @@ pub enum Command {
     CreateSystem {
         owner: OrganisationId,
         version: ValidVersion,
+        /// The classification under the pack in force, with its gap report.
+        assessment: Option<Assessment>,
     },
     AddVersion {
         id: SystemId,
         expected_version: i64,
         version: ValidVersion,
+        assessment: Option<Assessment>,
+    },
+    /// Makes a pack version known (the built-in packs at start); nothing
+    /// happens if it is already there.
+    InstallRulePack {
+        pack: PackRef,
+        source: String,
+    },
+    /// Publishes a pack version and stores the new classification of every
+    /// system given (all registered systems when the pack is in force).
+    PublishRulePack {
+        pack: PackRef,
+        source: String,
+        reassessments: Vec<Reassessment>,
+        report: ChangeReport,
     },
     WithdrawSystem {
         id: SystemId,
@@ -130,7 +148,22 @@ pub enum Applied {
         version: Box<SystemVersion>,
     },
     Token(TokenInfo),
+    /// A pack publication; the systems re-classified, for the cache.
+    Published {
+        report: Box<ChangeReport>,
+        systems: Vec<SystemId>,
+    },
     Done,
+}
+
+/// A system's new assessment under a newly published pack.
+#[derive(Debug, Clone)]
+pub struct Reassessment {
+    pub system_id: SystemId,
+    pub version: i64,
+    pub assessment: Assessment,
+    /// The change against the previous outcome, when there was one.
+    pub change: Option<ChangedOutcome>,
 }
 
 struct EventDraft {
@@ -173,14 +206,24 @@ pub(crate) async fn apply(
             id,
             expected_revision,
         } => withdraw_account(conn, id, expected_revision, now).await?,
-        Command::CreateSystem { owner, version } => {
-            create_system(conn, actor, owner, version, now).await?
-        }
+        Command::CreateSystem {
+            owner,
+            version,
+            assessment,
+        } => create_system(conn, actor, owner, version, assessment, now).await?,
         Command::AddVersion {
             id,
             expected_version,
             version,
-        } => add_version(conn, actor, id, expected_version, version, now).await?,
+            assessment,
+        } => add_version(conn, actor, id, expected_version, version, assessment, now).await?,
+        Command::InstallRulePack { pack, source } => install_pack(conn, pack, source, now).await?,
+        Command::PublishRulePack {
+            pack,
+            source,
+            reassessments,
+            report,
+        } => publish_pack(conn, actor, pack, source, reassessments, report, now).await?,
         Command::WithdrawSystem {
             id,
             expected_version,
@@ -713,6 +756,7 @@ async fn create_system(
     actor: &Actor,
     owner: OrganisationId,
     version: ValidVersion,
+    assessment: Option<Assessment>,
     now: Timestamp,
 ) -> Result<Step, StoreError> {
     require_organisation(conn, "owner_organisation_id", owner).await?;
@@ -728,7 +772,7 @@ async fn create_system(
         holder_organisation_id: version.holder_organisation_id,
         status: SystemStatus::Draft,
         registry_number: None,
-        risk_level: None,
+        risk_level: assessment.as_ref().map(|a| a.outcome.risk_level),
         sectors: version.profile.sectors.clone(),
         current_version: 1,
         created_at: now,
@@ -736,8 +780,8 @@ async fn create_system(
     };
     sqlx::query(
         "INSERT INTO systems (id, owner_organisation_id, holder_organisation_id, status, risk_level, \
-         registry_number, current_version, search_text, data, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         registry_number, current_version, search_text, data, created_at, updated_at, profile, documented) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(system.id.to_string())
     .bind(system.owner_organisation_id.to_string())
@@ -750,11 +794,21 @@ async fn create_system(
     .bind(serde_json::to_string(&system)?)
     .bind(now.to_rfc3339())
     .bind(now.to_rfc3339())
+    .bind(serde_json::to_string(&version.profile)?)
+    .bind(documented(&version))
     .execute(&mut *conn)
     .await?;
     write_sectors(conn, &system).await?;
     insert_version(conn, &version).await?;
-    let event = system_event("system.created", &system, Some(&version), json!({}));
+    if let Some(a) = &assessment {
+        record_assessment(conn, system.id, version.version, a, now).await?;
+    }
+    let event = system_event(
+        "system.created",
+        &system,
+        Some(&version),
+        json!({ "classification": assessment.as_ref().map(|a| &a.outcome) }),
+    );
     Ok((
         Applied::System {
             system,
@@ -772,7 +826,8 @@ async fn store_system(
 ) -> Result<(), StoreError> {
     let result = sqlx::query(
         "UPDATE systems SET holder_organisation_id = $1, status = $2, risk_level = $3, \
-         registry_number = $4, current_version = $5, search_text = $6, data = $7, updated_at = $8 \
+         registry_number = $4, current_version = $5, search_text = $6, data = $7, updated_at = $8, \
+         profile = $11, documented = $12 \
          WHERE id = $9 AND current_version = $10",
     )
     .bind(system.holder_organisation_id.map(|h| h.to_string()))
@@ -785,6 +840,8 @@ async fn store_system(
     .bind(system.updated_at.to_rfc3339())
     .bind(system.id.to_string())
     .bind(expected_version)
+    .bind(serde_json::to_string(&version.profile)?)
+    .bind(documented(version))
     .execute(&mut *conn)
     .await?;
     if result.rows_affected() != 1 {
@@ -802,6 +859,7 @@ async fn add_version(
     id: SystemId,
     expected_version: i64,
     version: ValidVersion,
+    assessment: Option<Assessment>,
     now: Timestamp,
 ) -> Result<Step, StoreError> {
     let current = query::system(&mut *conn, id).await?;
@@ -830,12 +888,24 @@ async fn add_version(
         holder_organisation_id: version.holder_organisation_id,
         sectors: version.profile.sectors.clone(),
         current_version: number,
+        risk_level: assessment
+            .as_ref()
+            .map(|a| a.outcome.risk_level)
+            .or(current.risk_level),
         updated_at: now,
         ..current
     };
     insert_version(conn, &version).await?;
     store_system(conn, &system, &version, expected_version).await?;
-    let event = system_event("system.version_added", &system, Some(&version), json!({}));
+    if let Some(a) = &assessment {
+        record_assessment(conn, system.id, version.version, a, now).await?;
+    }
+    let event = system_event(
+        "system.version_added",
+        &system,
+        Some(&version),
+        json!({ "classification": assessment.as_ref().map(|a| &a.outcome) }),
+    );
     Ok((
         Applied::System {
             system,
@@ -971,4 +1041,167 @@ async fn revoke_token(
         payload: json!({ "token": info }),
     };
     Ok((Applied::Token(info), Some(event)))
+}
+
+/// The documentation items a version fills, comma-separated.
+fn documented(version: &SystemVersion) -> String {
+    version
+        .documentation
+        .filled_items()
+        .iter()
+        .map(|i| i.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Appends a classification to the history and makes it the system's current one.
+async fn record_assessment(
+    conn: &mut AnyConnection,
+    system: SystemId,
+    version: i64,
+    assessment: &Assessment,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let outcome = serde_json::to_string(&assessment.outcome)?;
+    let gaps = serde_json::to_string(&assessment.gaps)?;
+    sqlx::query(
+        "INSERT INTO classifications (system_id, version, pack_id, pack_version, risk_level, outcome, gaps, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(system.to_string())
+    .bind(version)
+    .bind(assessment.outcome.pack.id.clone())
+    .bind(assessment.outcome.pack.version.clone())
+    .bind(assessment.outcome.risk_level.as_str())
+    .bind(outcome.clone())
+    .bind(gaps.clone())
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE systems SET outcome = $1, gaps = $2 WHERE id = $3")
+        .bind(outcome)
+        .bind(gaps)
+        .bind(system.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn install_pack(
+    conn: &mut AnyConnection,
+    pack: PackRef,
+    source: String,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO rulepacks (id, version, source, published_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (id, version) DO NOTHING",
+    )
+    .bind(pack.id.clone())
+    .bind(pack.version.clone())
+    .bind(source.clone())
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok((Applied::Done, None));
+    }
+    let event = EventDraft {
+        kind: "rulepack.installed",
+        subject_type: "rulepack",
+        subject_id: format!("{}/{}", pack.id, pack.version),
+        payload: json!({ "pack": pack, "source_sha256": sha256_hex(&source) }),
+    };
+    Ok((Applied::Done, Some(event)))
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+async fn publish_pack(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    pack: PackRef,
+    source: String,
+    reassessments: Vec<Reassessment>,
+    report: ChangeReport,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO rulepacks (id, version, source, published_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (id, version) DO NOTHING",
+    )
+    .bind(pack.id.clone())
+    .bind(pack.version.clone())
+    .bind(source.clone())
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Err(StoreError::Conflict {
+            message: format!(
+                "version {} of pack {} is already published; a changed pack needs a new version number",
+                pack.version, pack.id
+            ),
+            current: Some(pack.version.clone()),
+        });
+    }
+    let mut systems = Vec::with_capacity(reassessments.len());
+    for r in &reassessments {
+        record_assessment(conn, r.system_id, r.version, &r.assessment, now).await?;
+        sqlx::query("UPDATE systems SET risk_level = $1 WHERE id = $2")
+            .bind(r.assessment.outcome.risk_level.as_str())
+            .bind(r.system_id.to_string())
+            .execute(&mut *conn)
+            .await?;
+        systems.push(r.system_id);
+    }
+    // The `risk_level` column is the truth; readers put it into the record
+    // (see query.rs), so the JSON needs no rewrite here.
+    for change in &report.changed {
+        let draft = EventDraft {
+            kind: "system.reclassified",
+            subject_type: "system",
+            subject_id: change.system_id.to_string(),
+            payload: json!({ "pack": pack, "change": change }),
+        };
+        append_event(conn, actor, draft, now).await?;
+    }
+    let report_json = serde_json::to_string(&report)?;
+    sqlx::query(
+        "INSERT INTO rulepack_publications (pack_id, pack_version, published_at, reclassified, changed, report) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(pack.id.clone())
+    .bind(pack.version.clone())
+    .bind(now.to_rfc3339())
+    .bind(report.reclassified as i64)
+    .bind(report.changed.len() as i64)
+    .bind(report_json.clone())
+    .execute(&mut *conn)
+    .await?;
+    let event = EventDraft {
+        kind: "rulepack.published",
+        subject_type: "rulepack",
+        subject_id: format!("{}/{}", pack.id, pack.version),
+        payload: json!({
+            "pack": pack,
+            "source_sha256": sha256_hex(&source),
+            "in_force": report.in_force,
+            "reclassified": report.reclassified,
+            "changed": report.changed.len(),
+            "report_sha256": sha256_hex(&report_json),
+        }),
+    };
+    Ok((
+        Applied::Published {
+            report: Box::new(report),
+            systems,
+        },
+        Some(event),
+    ))
 }

@@ -30,11 +30,11 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 use tokio::sync::mpsc;
 
-pub use command::{Actor, Applied, Command, NewToken};
+pub use command::{Actor, Applied, Command, NewToken, Reassessment};
 pub use error::StoreError;
 pub use query::{
-    AccountFilter, AuthenticatedSession, AuthenticatedToken, EventRecord, OrganisationFilter, Page,
-    SystemFilter, TokenInfo,
+    AccountFilter, AuthenticatedSession, AuthenticatedToken, ClassificationInput, EventRecord,
+    OrganisationFilter, Page, SystemFilter, SystemRecord, TokenInfo,
 };
 pub use senim_domain::token::TokenScope;
 

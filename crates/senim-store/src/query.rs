@@ -15,7 +15,26 @@ use senim_domain::{
 use crate::error::StoreError;
 use crate::rows::{data, like_pattern, Sql};
 use crate::Store;
+use senim_domain::classification::{Assessment, ChangeReport};
 pub use senim_domain::token::TokenInfo;
+
+/// A system, its current version and its current classification.
+#[derive(Debug, Clone)]
+pub struct SystemRecord {
+    pub system: System,
+    pub version: SystemVersion,
+    pub assessment: Option<Assessment>,
+}
+
+/// What re-classifying one system needs.
+#[derive(Debug, Clone)]
+pub struct ClassificationInput {
+    pub system_id: SystemId,
+    pub version: i64,
+    pub profile: senim_domain::Profile,
+    pub documented: Vec<senim_domain::system::DocumentationItem>,
+    pub outcome: Option<senim_domain::classification::Outcome>,
+}
 
 /// One page of a list.
 #[derive(Debug, Clone)]
@@ -91,6 +110,19 @@ async fn fetch_page<T: serde::de::DeserializeOwned>(
     after: &Option<String>,
     limit: u32,
 ) -> Result<Page<T>, StoreError> {
+    fetch_page_with(pool, table, "", filters, after, limit, |_, _| Ok(())).await
+}
+
+/// [`fetch_page`] reading `extra` columns too, which `patch` puts into each record.
+async fn fetch_page_with<T: serde::de::DeserializeOwned>(
+    pool: &AnyPool,
+    table: &str,
+    extra: &str,
+    filters: Sql,
+    after: &Option<String>,
+    limit: u32,
+    patch: impl Fn(&sqlx::any::AnyRow, &mut T) -> Result<(), StoreError>,
+) -> Result<Page<T>, StoreError> {
     let limit = limit.clamp(1, 1000);
     // Total first: the filters without the cursor.
     let mut count = Sql::new(&format!("SELECT COUNT(*) AS n FROM {table} WHERE 1=1"));
@@ -98,7 +130,7 @@ async fn fetch_page<T: serde::de::DeserializeOwned>(
     count.binds.extend(filters.binds.iter().cloned());
     let total: i64 = count.query().fetch_one(pool).await?.try_get("n")?;
 
-    let mut select = Sql::new(&format!("SELECT id, data FROM {table} WHERE 1=1"));
+    let mut select = Sql::new(&format!("SELECT id, data{extra} FROM {table} WHERE 1=1"));
     select.push(&filters.text);
     select.binds.extend(filters.binds.iter().cloned());
     if let Some(after) = after {
@@ -109,7 +141,9 @@ async fn fetch_page<T: serde::de::DeserializeOwned>(
     let mut items = Vec::with_capacity(rows.len());
     let mut last_id = None;
     for row in rows.iter().take(limit as usize) {
-        items.push(data(row)?);
+        let mut item = data(row)?;
+        patch(row, &mut item)?;
+        items.push(item);
         last_id = Some(row.try_get::<String, _>("id")?);
     }
     let next_after = if rows.len() > limit as usize {
@@ -169,8 +203,16 @@ pub(crate) async fn account(
     data(&row)
 }
 
+/// Puts the `risk_level` column (the truth after re-classification) into a
+/// system record read from `data`.
+fn patch_risk(row: &sqlx::any::AnyRow, system: &mut System) -> Result<(), StoreError> {
+    let risk: Option<String> = row.try_get("risk_level")?;
+    system.risk_level = risk.and_then(|r| r.parse().ok());
+    Ok(())
+}
+
 pub(crate) async fn system(conn: &mut AnyConnection, id: SystemId) -> Result<System, StoreError> {
-    let row = sqlx::query("SELECT data FROM systems WHERE id = $1")
+    let row = sqlx::query("SELECT data, risk_level FROM systems WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?
@@ -178,7 +220,9 @@ pub(crate) async fn system(conn: &mut AnyConnection, id: SystemId) -> Result<Sys
             what: "system",
             id: id.to_string(),
         })?;
-    data(&row)
+    let mut system = data(&row)?;
+    patch_risk(&row, &mut system)?;
+    Ok(system)
 }
 
 pub(crate) async fn system_version(
@@ -302,10 +346,7 @@ impl Store {
     }
 
     /// A system with its current version, in one round trip of the pool.
-    pub async fn system_with_current(
-        &self,
-        id: SystemId,
-    ) -> Result<(System, SystemVersion), StoreError> {
+    pub async fn system_with_current(&self, id: SystemId) -> Result<SystemRecord, StoreError> {
         let cache = self.inner.cache.as_deref();
         if let Some(hit) = cache.and_then(|c| c.get(id)) {
             return Ok(hit);
@@ -313,7 +354,7 @@ impl Store {
         let generation = cache.map(|c| c.generation()).unwrap_or_default();
         // One query for both: the system row and its current version.
         let row = sqlx::query(
-            "SELECT s.data AS system, v.data AS version FROM systems s \
+            "SELECT s.data AS system, v.data AS version, s.risk_level, s.outcome, s.gaps FROM systems s \
              JOIN system_versions v ON v.system_id = s.id AND v.version = s.current_version \
              WHERE s.id = $1",
         )
@@ -326,12 +367,120 @@ impl Store {
         })?;
         let sys: String = row.try_get("system")?;
         let version: String = row.try_get("version")?;
-        let sys: System = serde_json::from_str(&sys)?;
+        let mut system: System = serde_json::from_str(&sys)?;
+        patch_risk(&row, &mut system)?;
         let version: SystemVersion = serde_json::from_str(&version)?;
+        let outcome: Option<String> = row.try_get("outcome")?;
+        let gaps: Option<String> = row.try_get("gaps")?;
+        let assessment = match (outcome, gaps) {
+            (Some(o), Some(g)) => Some(Assessment {
+                outcome: serde_json::from_str(&o)?,
+                gaps: serde_json::from_str(&g)?,
+            }),
+            _ => None,
+        };
+        let record = SystemRecord {
+            system,
+            version,
+            assessment,
+        };
         if let Some(cache) = cache {
-            cache.insert(generation, &sys, &version);
+            cache.insert(generation, &record);
         }
-        Ok((sys, version))
+        Ok(record)
+    }
+
+    /// Every published pack version, oldest first: (id, version, source).
+    pub async fn rulepacks(&self) -> Result<Vec<(String, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, version, source FROM rulepacks ORDER BY published_at, id, version",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("version")?,
+                    r.try_get("source")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// What re-classification needs of every system that is not withdrawn:
+    /// id, current version, name, profile, the documentation items it fills,
+    /// and its current outcome.
+    pub async fn classification_inputs(&self) -> Result<Vec<ClassificationInput>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, current_version, search_text, profile, documented, outcome FROM systems \
+             WHERE status <> 'withdrawn' ORDER BY id",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let profile: String = r.try_get("profile")?;
+                let documented: String = r.try_get("documented")?;
+                let outcome: Option<String> = r.try_get("outcome")?;
+                Ok(ClassificationInput {
+                    system_id: r
+                        .try_get::<String, _>("id")?
+                        .parse()
+                        .map_err(StoreError::Corrupt)?,
+                    version: r.try_get("current_version")?,
+                    profile: serde_json::from_str(&profile)?,
+                    documented: documented
+                        .split(',')
+                        .filter_map(|i| i.parse().ok())
+                        .collect(),
+                    outcome: outcome.map(|o| serde_json::from_str(&o)).transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    /// A system's classification history, oldest first.
+    pub async fn classification_history(
+        &self,
+        id: SystemId,
+    ) -> Result<Vec<(i64, Assessment, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT version, outcome, gaps, created_at FROM classifications WHERE system_id = $1 ORDER BY seq",
+        )
+        .bind(id.to_string())
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let outcome: String = r.try_get("outcome")?;
+                let gaps: String = r.try_get("gaps")?;
+                Ok((
+                    r.try_get("version")?,
+                    Assessment {
+                        outcome: serde_json::from_str(&outcome)?,
+                        gaps: serde_json::from_str(&gaps)?,
+                    },
+                    r.try_get("created_at")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The change reports of every publication of a pack, newest first.
+    pub async fn publications(&self, pack_id: &str) -> Result<Vec<ChangeReport>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT report FROM rulepack_publications WHERE pack_id = $1 ORDER BY seq DESC",
+        )
+        .bind(pack_id.to_string())
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let text: String = r.try_get("report")?;
+                Ok(serde_json::from_str(&text)?)
+            })
+            .collect()
     }
 
     pub async fn system_version(
@@ -376,7 +525,16 @@ impl Store {
                 .push(")");
         }
         text_filter(&mut sql, &filter.text);
-        fetch_page(self.reader(), "systems", sql, &filter.after, filter.limit).await
+        fetch_page_with(
+            self.reader(),
+            "systems",
+            ", risk_level",
+            sql,
+            &filter.after,
+            filter.limit,
+            patch_risk,
+        )
+        .await
     }
 
     pub async fn token(&self, id: TokenId) -> Result<TokenInfo, StoreError> {

@@ -143,6 +143,12 @@ async fn apply_batch(
         return fail_all(replies, &e.to_string());
     }
     if let Some(cache) = cache {
+        if results
+            .iter()
+            .any(|r| matches!(r, Ok(Applied::Published { .. })))
+        {
+            cache.invalidate_all();
+        }
         let changed: Vec<_> = results
             .iter()
             .filter_map(|r| match r {

@@ -147,6 +147,7 @@ async fn create_system(
             Command::CreateSystem {
                 owner,
                 version: version(name, sector),
+                assessment: None,
             },
         )
         .await
@@ -255,6 +256,7 @@ async fn versions_are_kept_and_stale_versions_change_nothing(store: Store) {
                     id: system.id,
                     expected_version: n,
                     version: version(&format!("Triage v{}", n + 1), "healthcare"),
+                    assessment: None,
                 },
             )
             .await
@@ -268,6 +270,7 @@ async fn versions_are_kept_and_stale_versions_change_nothing(store: Store) {
                 id: system.id,
                 expected_version: 2,
                 version: version("Stale", "education"),
+                assessment: None,
             },
         )
         .await;
@@ -279,9 +282,9 @@ async fn versions_are_kept_and_stale_versions_change_nothing(store: Store) {
     let versions = store.system_versions(system.id).await.unwrap();
     let names: Vec<&str> = versions.iter().map(|v| v.name.get("en")).collect();
     assert_eq!(names, ["Triage", "Triage v2", "Triage v3"]);
-    let (current, latest) = store.system_with_current(system.id).await.unwrap();
-    assert_eq!(current.current_version, 3);
-    assert_eq!(latest.version, 3);
+    let record = store.system_with_current(system.id).await.unwrap();
+    assert_eq!(record.system.current_version, 3);
+    assert_eq!(record.version.version, 3);
     assert_eq!(
         store
             .system_version(system.id, 1)
@@ -300,6 +303,7 @@ async fn system_needs_an_existing_owner(store: Store) {
             Command::CreateSystem {
                 owner: OrganisationId::generate(),
                 version: version("Orphan", "other"),
+                assessment: None,
             },
         )
         .await
@@ -429,7 +433,11 @@ async fn cyrillic_search_ignores_case(store: Store) {
     store
         .execute(
             Actor::operator(),
-            Command::CreateSystem { owner, version: v },
+            Command::CreateSystem {
+                owner,
+                version: v,
+                assessment: None,
+            },
         )
         .await
         .unwrap();
@@ -473,6 +481,7 @@ async fn failed_commands_leave_no_event(store: Store) {
                 id: senim_domain::SystemId::generate(),
                 expected_version: 1,
                 version: version("Nothing", "other"),
+                assessment: None,
             },
         )
         .await
@@ -495,6 +504,7 @@ async fn concurrent_versions_exactly_one_wins(store: Store) {
                         id: system.id,
                         expected_version: 1,
                         version: version(&format!("Attempt {i}"), "healthcare"),
+                        assessment: None,
                     },
                 )
                 .await

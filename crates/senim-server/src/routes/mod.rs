@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod organisations;
+pub mod rulepacks;
 pub mod session;
 pub mod systems;
 
@@ -53,6 +54,13 @@ pub fn api() -> Router<AppState> {
         )
         .route("/systems/{id}/versions/{version}", get(systems::version))
         .route("/systems/{id}/withdraw", post(systems::withdraw))
+        .route(
+            "/systems/{id}/classifications",
+            get(systems::classifications),
+        )
+        .route("/classify", post(rulepacks::classify))
+        .route("/rulepacks", get(rulepacks::list).post(rulepacks::publish))
+        .route("/rulepacks/{id}/{version}", get(rulepacks::show))
         .route(
             "/session",
             get(session::show)

@@ -21,7 +21,13 @@ use crate::policy::{Action, Resource};
 
 use crate::routes::{decode_cursor, encode_cursor, page_limit, path_id};
 use crate::state::AppState;
-use senim_domain::api::{SystemDetail, SystemList, VersionList, WithdrawInput};
+use senim_domain::api::{
+    ClassificationHistory, ClassificationRecord, SystemDetail, SystemList, VersionList,
+    WithdrawInput,
+};
+use senim_domain::classification::{Assessment, Lang};
+
+use crate::assess::{assess_version, lang};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -60,18 +66,42 @@ fn viewer(state: &AppState, caller: &Caller, resource: &Resource) -> Result<View
     })
 }
 
-fn detail(
+/// `?lang=` on a system read: the language of the classification's texts.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LangQuery {
+    /// kk, ru or en (default en).
+    pub lang: Option<Lang>,
+}
+
+async fn detail(
+    state: &AppState,
     status: StatusCode,
     system: System,
     version: SystemVersion,
+    assessment: Option<Assessment>,
     v: Viewer,
+    lang: Lang,
 ) -> impl IntoResponse {
+    let (classification, gaps) = match assessment {
+        Some(a) => {
+            let book = state.rules.read().await;
+            let explained = book
+                .get(&a.outcome.pack.id, &a.outcome.pack.version)
+                .map(|pack| pack.explain(&a.outcome, lang));
+            (explained, a.gaps)
+        }
+        None => (None, Vec::new()),
+    };
     (
         status,
         [etag(system.current_version)],
         Json(SystemDetail {
             system,
             version: version.redacted(v),
+            classification,
+            gaps,
         }),
     )
 }
@@ -118,6 +148,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
+    QueryParams(query): QueryParams<LangQuery>,
     body: Result<JsonBody<SystemInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
     let Some(account) = &caller.account else {
@@ -135,14 +166,28 @@ pub async fn create(
         })?;
     caller.require(&state, Action::SystemCreate, &Resource::new_system(owner))?;
     let version = VersionInput::from(input).parse()?;
-    let applied = state
-        .store
-        .execute(caller.actor(), Command::CreateSystem { owner, version })
-        .await?;
+    let book = state.rules.read().await;
+    let assessment = assess_version(&book, &version);
+    let command = Command::CreateSystem {
+        owner,
+        version,
+        assessment: Some(assessment.clone()),
+    };
+    let applied = state.store.execute(caller.actor(), command).await?;
+    drop(book);
     match applied {
         Applied::System { system, version } => {
             let v = viewer(&state, &caller, &Resource::system(&system))?;
-            Ok(detail(StatusCode::CREATED, system, *version, v))
+            Ok(detail(
+                &state,
+                StatusCode::CREATED,
+                system,
+                *version,
+                Some(assessment),
+                v,
+                lang(query.lang),
+            )
+            .await)
         }
         _ => Err(ApiError::internal()),
     }
@@ -156,13 +201,48 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    QueryParams(query): QueryParams<LangQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id: SystemId = path_id(&id, "system")?;
-    let (system, version) = state.store.system_with_current(id).await?;
-    let resource = Resource::system(&system);
+    let record = state.store.system_with_current(id).await?;
+    let resource = Resource::system(&record.system);
     caller.require(&state, Action::SystemRead, &resource)?;
     let v = viewer(&state, &caller, &resource)?;
-    Ok(detail(StatusCode::OK, system, version, v))
+    Ok(detail(
+        &state,
+        StatusCode::OK,
+        record.system,
+        record.version,
+        record.assessment,
+        v,
+        lang(query.lang),
+    )
+    .await)
+}
+
+/// Every classification a system has had, oldest first (versions and pack publications).
+#[utoipa::path(get, path = "/api/v1/systems/{id}/classifications", tag = "systems",
+    params(("id" = String, Path, description = "System id")),
+    responses((status = 200, body = ClassificationHistory), (status = 404, body = ErrorBody)))]
+pub async fn classifications(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ClassificationHistory>, ApiError> {
+    let (system, _) = load(&state, &caller, &id).await?;
+    let items = state
+        .store
+        .classification_history(system.id)
+        .await?
+        .into_iter()
+        .map(|(version, a, at)| ClassificationRecord {
+            version,
+            outcome: a.outcome,
+            gaps: a.gaps,
+            classified_at: at,
+        })
+        .collect();
+    Ok(Json(ClassificationHistory { items }))
 }
 
 /// Every version of a system, oldest first.
@@ -218,6 +298,7 @@ pub async fn add_version(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    QueryParams(query): QueryParams<LangQuery>,
     if_match: IfMatch,
     body: Result<JsonBody<VersionInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -226,15 +307,29 @@ pub async fn add_version(
     let expected_version = if_match.required()?;
     let JsonBody(input) = body?;
     let version = input.parse()?;
+    let book = state.rules.read().await;
+    let assessment = assess_version(&book, &version);
     let command = Command::AddVersion {
         id: system.id,
         expected_version,
         version,
+        assessment: Some(assessment.clone()),
     };
-    match state.store.execute(caller.actor(), command).await? {
+    let applied = state.store.execute(caller.actor(), command).await?;
+    drop(book);
+    match applied {
         Applied::System { system, version } => {
             let v = viewer(&state, &caller, &resource)?;
-            Ok(detail(StatusCode::CREATED, system, *version, v))
+            Ok(detail(
+                &state,
+                StatusCode::CREATED,
+                system,
+                *version,
+                Some(assessment),
+                v,
+                lang(query.lang),
+            )
+            .await)
         }
         _ => Err(ApiError::internal()),
     }
@@ -264,7 +359,17 @@ pub async fn withdraw(
     match state.store.execute(caller.actor(), command).await? {
         Applied::System { system, version } => {
             let v = viewer(&state, &caller, &resource)?;
-            Ok(detail(StatusCode::OK, system, *version, v))
+            let assessment = state.store.system_with_current(system.id).await?.assessment;
+            Ok(detail(
+                &state,
+                StatusCode::OK,
+                system,
+                *version,
+                assessment,
+                v,
+                Lang::En,
+            )
+            .await)
         }
         _ => Err(ApiError::internal()),
     }

@@ -171,6 +171,7 @@ impl TestApp {
                 Command::CreateSystem {
                     owner: self.hospital,
                     version: input.parse().unwrap(),
+                    assessment: None,
                 },
             )
             .await
@@ -219,7 +220,15 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         bind: "127.0.0.1:0".parse().unwrap(),
         ..Config::default()
     };
-    let state = AppState::new(store.clone(), Policies::default_policies().unwrap(), config);
+    let rules = senim_server::load_rules(&store, senim_rules::DEFAULT_PACK)
+        .await
+        .unwrap();
+    let state = AppState::new(
+        store.clone(),
+        Policies::default_policies().unwrap(),
+        config,
+        rules,
+    );
     let operator = Actor::operator();
     let mut ids = Vec::new();
     for (name, prefix) in [("Hospital", "94054000013"), ("Bank", "05034000018")] {

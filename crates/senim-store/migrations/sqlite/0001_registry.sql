@@ -40,6 +40,13 @@ CREATE TABLE systems (
     registry_number         TEXT UNIQUE,
     current_version         INTEGER NOT NULL,
     search_text             TEXT NOT NULL,
+    -- The current version's profile and which documentation items it fills,
+    -- so that re-classifying every system reads small rows only.
+    profile                 TEXT NOT NULL,
+    documented              TEXT NOT NULL,
+    -- The current classification (Outcome) and gap report, as JSON.
+    outcome                 TEXT,
+    gaps                    TEXT,
     data                    TEXT NOT NULL,
     created_at              TEXT NOT NULL,
     updated_at              TEXT NOT NULL
@@ -97,3 +104,38 @@ CREATE TABLE events (
     payload       TEXT NOT NULL
 );
 CREATE INDEX events_subject ON events (subject_type, subject_id, seq);
+
+-- Rule packs as published: the text is kept, so every classification can be
+-- explained again later with the exact pack that made it.
+CREATE TABLE rulepacks (
+    id            TEXT NOT NULL,
+    version       TEXT NOT NULL,
+    source        TEXT NOT NULL,
+    published_at  TEXT NOT NULL,
+    PRIMARY KEY (id, version)
+);
+
+-- Every classification ever made, oldest first; systems.outcome is the latest.
+CREATE TABLE classifications (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    system_id     TEXT NOT NULL REFERENCES systems(id),
+    version       INTEGER NOT NULL,
+    pack_id       TEXT NOT NULL,
+    pack_version  TEXT NOT NULL,
+    risk_level    TEXT NOT NULL,
+    outcome       TEXT NOT NULL,
+    gaps          TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+);
+CREATE INDEX classifications_system ON classifications (system_id, seq);
+
+-- Each publication of a pack version, with its change report.
+CREATE TABLE rulepack_publications (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    pack_id       TEXT NOT NULL,
+    pack_version  TEXT NOT NULL,
+    published_at  TEXT NOT NULL,
+    reclassified  INTEGER NOT NULL,
+    changed       INTEGER NOT NULL,
+    report        TEXT NOT NULL
+);

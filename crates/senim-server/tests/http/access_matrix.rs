@@ -264,9 +264,35 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
             app.request(who, Method::POST, &format!("/api/v1/systems/{id}/withdraw"))
         }
         "GET session" => app.request(who, Method::GET, "/api/v1/session"),
+        "POST classify" => app
+            .request(who, Method::POST, "/api/v1/classify")
+            .json(&serde_json::json!({"profile": system_json("X")["profile"]})),
+        "GET rulepacks" => app.request(who, Method::GET, "/api/v1/rulepacks"),
+        "GET rulepack" => app.request(who, Method::GET, "/api/v1/rulepacks/eu-ai-act/1.0.0"),
+        "GET system classifications" => {
+            let id = app.system().await;
+            app.request(
+                who,
+                Method::GET,
+                &format!("/api/v1/systems/{id}/classifications"),
+            )
+        }
+        "POST rulepacks" => {
+            // A new version of a pack not in force each time, so every allowed publication succeeds.
+            let n = PUBLISHED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let source = include_str!("../../../../rulepacks/eu-ai-act.toml").replacen(
+                "version = \"1.0.0\"",
+                &format!("version = \"1.0.{}\"", n + 1),
+                1,
+            );
+            app.request(who, Method::POST, "/api/v1/rulepacks")
+                .json(&serde_json::json!({"source": source}))
+        }
         other => panic!("no request for case {other}"),
     }
 }
+
+static PUBLISHED: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 fn rand_digits() -> u64 {
     // 11 digits whose BIN check digit exists; retried by the caller's BIN helper.

@@ -1,4 +1,5 @@
 mod accounts;
 mod organisations;
+mod rulepacks;
 mod session;
 mod systems;

@@ -357,3 +357,109 @@ fn serve_reads_a_config_file_and_flags_override_it() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("colour"));
 }
+
+fn offline(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(SENIM)
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+#[test]
+fn classify_offline_in_every_language_and_format() {
+    let (ok, out, err) = offline(&["classify", "--profile", "examples/system.toml"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("kz-seed-2025") && out.contains("risk level: high"),
+        "{out}"
+    );
+    assert!(out.contains("why:"), "{out}");
+    let (ok, out, _) = offline(&[
+        "classify",
+        "--profile",
+        "examples/system.toml",
+        "--pack",
+        "eu-ai-act",
+        "--lang",
+        "kk",
+        "--format",
+        "json",
+    ]);
+    assert!(ok);
+    let c: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(c["pack"]["id"], "eu-ai-act");
+    assert_eq!(c["lang"], "kk");
+    let (ok, _, err) = offline(&[
+        "classify",
+        "--profile",
+        "examples/system.toml",
+        "--pack",
+        "kz-2099",
+    ]);
+    assert!(!ok && err.contains("kz-seed-2025"), "{err}");
+}
+
+#[test]
+fn rules_check_accepts_the_shipped_packs_and_names_lines_of_problems() {
+    let (ok, out, err) = offline(&[
+        "rules",
+        "check",
+        "rulepacks/kz-seed-2025.toml",
+        "rulepacks/kz-230-viii.toml",
+        "rulepacks/eu-ai-act.toml",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(out.matches(": ok").count(), 3, "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../rulepacks/kz-seed-2025.toml"
+    ))
+    .unwrap()
+    .replacen("\"healthcare\"", "\"hospitals\"", 1);
+    std::fs::write(&bad, text).unwrap();
+    let (ok, _, err) = offline(&["rules", "check", bad.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        err.contains("bad.toml:") && err.contains("unknown value") && err.contains("hospitals"),
+        "{err}"
+    );
+}
+
+#[test]
+fn rules_diff_lists_profiles_whose_outcome_differs() {
+    let (ok, out, err) = offline(&[
+        "rules",
+        "diff",
+        "kz-seed-2025",
+        "eu-ai-act",
+        "--profiles",
+        "rulepacks/cases",
+    ]);
+    assert!(ok, "{err}");
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.contains("profiles differ between kz-seed-2025"),
+        "{out}"
+    );
+    let (ok, out, _) = offline(&[
+        "rules",
+        "diff",
+        "kz-seed-2025",
+        "kz-seed-2025",
+        "--profiles",
+        "rulepacks/cases",
+    ]);
+    assert!(ok);
+    assert!(
+        out.starts_with("0 of "),
+        "a pack never differs from itself: {out}"
+    );
+}

@@ -23,6 +23,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Mode {
+    /// Fill a data directory with many registered systems (directly through
+    /// the store, as the server would), for the re-classification benchmark.
+    Populate {
+        #[arg(long)]
+        data_dir: std::path::PathBuf,
+        #[arg(long, default_value_t = 100_000)]
+        systems: usize,
+        /// Case files whose profiles are cycled through.
+        #[arg(long, default_value = "rulepacks/cases")]
+        cases: std::path::PathBuf,
+    },
     /// Add versions to systems, one system per worker, for a fixed time.
     Versions {
         #[arg(long, default_value = "http://127.0.0.1:8080")]
@@ -80,15 +91,79 @@ async fn worker(
     Ok((latencies, conflicts))
 }
 
+async fn populate(data_dir: std::path::PathBuf, count: usize, cases: std::path::PathBuf) -> anyhow::Result<()> {
+    use senim_store::{Actor, Applied, Command, Location, Store, StoreOptions};
+    let store = Store::open(
+        StoreOptions::new(Location::DataDir(data_dir)),
+        std::sync::Arc::new(senim_domain::SystemClock),
+    )
+    .await?;
+    let book = senim_server::load_rules(&store, senim_rules::DEFAULT_PACK).await?;
+    let pack = book.in_force().clone();
+    let mut profiles = Vec::new();
+    for entry in std::fs::read_dir(&cases)? {
+        let text = std::fs::read_to_string(entry?.path())?;
+        let table: toml::Table = toml::from_str(&text)?;
+        let profile: senim_domain::Profile = table["profile"].clone().try_into()?;
+        profiles.push(profile.parse_alone()?);
+    }
+    if profiles.is_empty() {
+        return Err(anyhow!("no case profiles in {}", cases.display()));
+    }
+    let org: senim_domain::OrganisationInput = serde_json::from_value(serde_json::json!({
+        "name": {"en": "Benchmark Holding"}, "bin": "940540000131", "kind": "private", "size_class": "large"
+    }))?;
+    let owner = match store.execute(Actor::operator(), Command::CreateOrganisation(org.parse()?)).await? {
+        Applied::Organisation(o) => o.id,
+        _ => return Err(anyhow!("unexpected answer")),
+    };
+    let started = Instant::now();
+    let docs = senim_domain::Documentation {
+        purpose: Some("Benchmark system.".into()),
+        limitations: Some("None known.".into()),
+        ..Default::default()
+    };
+    let mut pending = futures::stream::FuturesUnordered::new();
+    use futures::StreamExt;
+    for i in 0..count {
+        let profile = profiles[i % profiles.len()].clone();
+        let version = senim_domain::system::ValidVersion {
+            holder_organisation_id: None,
+            name: senim_domain::LocalizedText { en: Some(format!("Benchmark system {i}")), ..Default::default() },
+            profile,
+            documentation: docs.clone(),
+            visibility: Default::default(),
+            change_note: None,
+        };
+        let outcome = pack.classify(&version.profile);
+        let gaps = pack.gaps(&outcome, &version.documentation);
+        let assessment = senim_domain::classification::Assessment { outcome, gaps };
+        let store = store.clone();
+        pending.push(async move {
+            store
+                .execute(Actor::operator(), Command::CreateSystem { owner, version, assessment: Some(assessment) })
+                .await
+        });
+        if pending.len() >= 512 {
+            if let Some(r) = pending.next().await {
+                r?;
+            }
+        }
+    }
+    while let Some(r) = pending.next().await {
+        r?;
+    }
+    println!("{count} systems registered in {:.1} s", started.elapsed().as_secs_f64());
+    store.close().await;
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let Mode::Versions {
-        server,
-        token,
-        workers,
-        seconds,
-        file,
-    } = Cli::parse().command;
+    let (server, token, workers, seconds, file) = match Cli::parse().command {
+        Mode::Populate { data_dir, systems, cases } => return populate(data_dir, systems, cases).await,
+        Mode::Versions { server, token, workers, seconds, file } => (server, token, workers, seconds, file),
+    };
     let text =
         std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
     let input: SystemInput = toml::from_str(&text)?;

@@ -25,6 +25,9 @@ pub struct ServeArgs {
     /// A Cedar policy file replacing the built-in access policies.
     #[arg(long, env = "SENIM_POLICY_FILE")]
     pub policy_file: Option<PathBuf>,
+    /// The rule pack systems are classified under [default: kz-seed-2025].
+    #[arg(long, env = "SENIM_RULE_PACK")]
+    pub rule_pack: Option<String>,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -41,6 +44,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     if let Some(path) = args.policy_file {
         config.policy_file = Some(path);
+    }
+    if let Some(pack) = args.rule_pack {
+        config.rule_pack = pack;
     }
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await

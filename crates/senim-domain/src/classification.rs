@@ -141,6 +141,10 @@ pub struct Gap {
     pub item: DocumentationItem,
     /// The obligations (or `level:<risk>`) that require it.
     pub required_by: Vec<String>,
+    /// The sources of those requirements. Stored gap reports leave them out
+    /// (the pack that made the outcome restores them), which keeps a
+    /// re-classification of the whole register small.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub citations: Vec<Citation>,
 }
 

@@ -91,7 +91,11 @@ async fn worker(
     Ok((latencies, conflicts))
 }
 
-async fn populate(data_dir: std::path::PathBuf, count: usize, cases: std::path::PathBuf) -> anyhow::Result<()> {
+async fn populate(
+    data_dir: std::path::PathBuf,
+    count: usize,
+    cases: std::path::PathBuf,
+) -> anyhow::Result<()> {
     use senim_store::{Actor, Applied, Command, Location, Store, StoreOptions};
     let store = Store::open(
         StoreOptions::new(Location::DataDir(data_dir)),
@@ -113,7 +117,10 @@ async fn populate(data_dir: std::path::PathBuf, count: usize, cases: std::path::
     let org: senim_domain::OrganisationInput = serde_json::from_value(serde_json::json!({
         "name": {"en": "Benchmark Holding"}, "bin": "940540000131", "kind": "private", "size_class": "large"
     }))?;
-    let owner = match store.execute(Actor::operator(), Command::CreateOrganisation(org.parse()?)).await? {
+    let owner = match store
+        .execute(Actor::operator(), Command::CreateOrganisation(org.parse()?))
+        .await?
+    {
         Applied::Organisation(o) => o.id,
         _ => return Err(anyhow!("unexpected answer")),
     };
@@ -129,7 +136,10 @@ async fn populate(data_dir: std::path::PathBuf, count: usize, cases: std::path::
         let profile = profiles[i % profiles.len()].clone();
         let version = senim_domain::system::ValidVersion {
             holder_organisation_id: None,
-            name: senim_domain::LocalizedText { en: Some(format!("Benchmark system {i}")), ..Default::default() },
+            name: senim_domain::LocalizedText {
+                en: Some(format!("Benchmark system {i}")),
+                ..Default::default()
+            },
             profile,
             documentation: docs.clone(),
             visibility: Default::default(),
@@ -141,7 +151,14 @@ async fn populate(data_dir: std::path::PathBuf, count: usize, cases: std::path::
         let store = store.clone();
         pending.push(async move {
             store
-                .execute(Actor::operator(), Command::CreateSystem { owner, version, assessment: Some(assessment) })
+                .execute(
+                    Actor::operator(),
+                    Command::CreateSystem {
+                        owner,
+                        version,
+                        assessment: Some(assessment),
+                    },
+                )
                 .await
         });
         if pending.len() >= 512 {
@@ -153,7 +170,10 @@ async fn populate(data_dir: std::path::PathBuf, count: usize, cases: std::path::
     while let Some(r) = pending.next().await {
         r?;
     }
-    println!("{count} systems registered in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "{count} systems registered in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     store.close().await;
     Ok(())
 }
@@ -161,8 +181,18 @@ async fn populate(data_dir: std::path::PathBuf, count: usize, cases: std::path::
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (server, token, workers, seconds, file) = match Cli::parse().command {
-        Mode::Populate { data_dir, systems, cases } => return populate(data_dir, systems, cases).await,
-        Mode::Versions { server, token, workers, seconds, file } => (server, token, workers, seconds, file),
+        Mode::Populate {
+            data_dir,
+            systems,
+            cases,
+        } => return populate(data_dir, systems, cases).await,
+        Mode::Versions {
+            server,
+            token,
+            workers,
+            seconds,
+            file,
+        } => (server, token, workers, seconds, file),
     };
     let text =
         std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;

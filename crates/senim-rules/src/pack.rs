@@ -828,8 +828,45 @@ impl RulePack {
 
     /// [`RulePack::gaps`] from the list of items a version fills.
     pub fn gaps_given(&self, outcome: &Outcome, filled: &[DocumentationItem]) -> Vec<Gap> {
+        let mut gaps = self.gaps_uncited(outcome, filled);
+        self.cite_gaps(outcome, &mut gaps);
+        gaps
+    }
+
+    /// [`RulePack::gaps_given`] without citations (as stored; see [`RulePack::cite_gaps`]).
+    pub fn gaps_uncited(&self, outcome: &Outcome, filled: &[DocumentationItem]) -> Vec<Gap> {
         let present: HashSet<DocumentationItem> = filled.iter().copied().collect();
         let level = &self.levels[risk_index(outcome.risk_level)];
+        let gaps: Vec<Gap> = outcome
+            .documentation_required
+            .iter()
+            .filter(|item| !present.contains(item))
+            .map(|item| {
+                let mut required_by = Vec::new();
+                if level.documentation.contains(item) {
+                    required_by.push(format!("level:{}", outcome.risk_level.as_str()));
+                }
+                for id in &outcome.obligations {
+                    if let Some(o) = self.obligations.iter().find(|o| &o.id == id) {
+                        if o.documentation.contains(item) {
+                            required_by.push(o.id.clone());
+                        }
+                    }
+                }
+                Gap {
+                    item: *item,
+                    required_by,
+                    citations: Vec::new(),
+                }
+            })
+            .collect();
+        gaps
+    }
+
+    /// Fills each gap's citations from what requires it: an obligation's
+    /// citation, or for the level's own requirements the citation of the
+    /// rule that decided the level.
+    pub fn cite_gaps(&self, outcome: &Outcome, gaps: &mut [Gap]) {
         let decisive = outcome
             .rules
             .iter()
@@ -837,37 +874,25 @@ impl RulePack {
             .find(|r| r.risk == outcome.risk_level)
             .map(|r| r.citation)
             .unwrap_or(self.default_citation);
-        outcome
-            .documentation_required
-            .iter()
-            .filter(|item| !present.contains(item))
-            .map(|item| {
-                let mut required_by = Vec::new();
-                let mut citations: Vec<Citation> = Vec::new();
-                let mut cite = |c: &Citation| {
+        for gap in gaps {
+            let mut citations: Vec<Citation> = Vec::new();
+            for by in &gap.required_by {
+                let index = if by.starts_with("level:") {
+                    Some(decisive)
+                } else {
+                    self.obligations
+                        .iter()
+                        .find(|o| &o.id == by)
+                        .map(|o| o.citation)
+                };
+                if let Some(c) = index.map(|i| &self.citations[i]) {
                     if !citations.contains(c) {
                         citations.push(c.clone());
                     }
-                };
-                if level.documentation.contains(item) {
-                    required_by.push(format!("level:{}", outcome.risk_level.as_str()));
-                    cite(&self.citations[decisive]);
                 }
-                for id in &outcome.obligations {
-                    if let Some(o) = self.obligations.iter().find(|o| &o.id == id) {
-                        if o.documentation.contains(item) {
-                            required_by.push(o.id.clone());
-                            cite(&self.citations[o.citation]);
-                        }
-                    }
-                }
-                Gap {
-                    item: *item,
-                    required_by,
-                    citations,
-                }
-            })
-            .collect()
+            }
+            gap.citations = citations;
+        }
     }
 }
 

@@ -30,7 +30,8 @@ pub fn reassess_all(
     let mut changed = Vec::new();
     for input in &inputs {
         let outcome = pack.classify(&input.profile);
-        let gaps = pack.gaps_given(&outcome, &input.documented);
+        // Stored reports leave citations out (the pack restores them on reading).
+        let gaps = pack.gaps_uncited(&outcome, &input.documented);
         let assessment = Assessment { outcome, gaps };
         let change = input
             .outcome
@@ -48,6 +49,7 @@ pub fn reassess_all(
             version: input.version,
             assessment,
             change,
+            previous_risk: input.outcome.as_ref().map(|o| o.risk_level),
         });
     }
     let report = ChangeReport {

@@ -354,8 +354,10 @@ impl Store {
         let generation = cache.map(|c| c.generation()).unwrap_or_default();
         // One query for both: the system row and its current version.
         let row = sqlx::query(
-            "SELECT s.data AS system, v.data AS version, s.risk_level, s.outcome, s.gaps FROM systems s \
+            "SELECT s.data AS system, v.data AS version, s.risk_level, c.outcome, c.gaps FROM systems s \
              JOIN system_versions v ON v.system_id = s.id AND v.version = s.current_version \
+             LEFT JOIN classifications c ON c.seq = \
+                 (SELECT MAX(seq) FROM classifications WHERE system_id = s.id) \
              WHERE s.id = $1",
         )
         .bind(id.to_string())
@@ -413,8 +415,10 @@ impl Store {
     /// and its current outcome.
     pub async fn classification_inputs(&self) -> Result<Vec<ClassificationInput>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, current_version, search_text, profile, documented, outcome FROM systems \
-             WHERE status <> 'withdrawn' ORDER BY id",
+            "SELECT s.id, s.current_version, s.profile, s.documented, c.outcome FROM systems s \
+             LEFT JOIN classifications c ON c.seq = \
+                 (SELECT MAX(seq) FROM classifications WHERE system_id = s.id) \
+             WHERE s.status <> 'withdrawn' ORDER BY s.id",
         )
         .fetch_all(self.reader())
         .await?;

@@ -178,7 +178,13 @@ pub async fn publish(
         reassessments,
         report,
     };
-    match state.store.execute(caller.actor(), command).await? {
+    let writing = std::time::Instant::now();
+    let applied = state.store.execute(caller.actor(), command).await?;
+    tracing::info!(
+        write_ms = writing.elapsed().as_millis() as u64,
+        "publication committed"
+    );
+    match applied {
         Applied::Published { report, .. } => {
             book.add(pack);
             Ok((StatusCode::CREATED, Json(*report)))

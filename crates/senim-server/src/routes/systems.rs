@@ -85,12 +85,13 @@ async fn detail(
     lang: Lang,
 ) -> impl IntoResponse {
     let (classification, gaps) = match assessment {
-        Some(a) => {
+        Some(mut a) => {
             let book = state.rules.read().await;
-            let explained = book
-                .get(&a.outcome.pack.id, &a.outcome.pack.version)
-                .map(|pack| pack.explain(&a.outcome, lang));
-            (explained, a.gaps)
+            let pack = book.get(&a.outcome.pack.id, &a.outcome.pack.version);
+            if let Some(pack) = pack {
+                pack.cite_gaps(&a.outcome, &mut a.gaps);
+            }
+            (pack.map(|p| p.explain(&a.outcome, lang)), a.gaps)
         }
         None => (None, Vec::new()),
     };
@@ -230,16 +231,20 @@ pub async fn classifications(
     Path(id): Path<String>,
 ) -> Result<Json<ClassificationHistory>, ApiError> {
     let (system, _) = load(&state, &caller, &id).await?;
-    let items = state
-        .store
-        .classification_history(system.id)
-        .await?
+    let history = state.store.classification_history(system.id).await?;
+    let book = state.rules.read().await;
+    let items = history
         .into_iter()
-        .map(|(version, a, at)| ClassificationRecord {
-            version,
-            outcome: a.outcome,
-            gaps: a.gaps,
-            classified_at: at,
+        .map(|(version, mut a, at)| {
+            if let Some(pack) = book.get(&a.outcome.pack.id, &a.outcome.pack.version) {
+                pack.cite_gaps(&a.outcome, &mut a.gaps);
+            }
+            ClassificationRecord {
+                version,
+                outcome: a.outcome,
+                gaps: a.gaps,
+                classified_at: at,
+            }
         })
         .collect();
     Ok(Json(ClassificationHistory { items }))

@@ -48,9 +48,6 @@ CREATE TABLE systems (
     -- so that re-classifying every system reads small rows only.
     profile                 TEXT NOT NULL,
     documented              TEXT NOT NULL,
-    -- The current classification (Outcome) and gap report, as JSON.
-    outcome                 TEXT,
-    gaps                    TEXT,
     data                    TEXT NOT NULL,
     created_at              TEXT NOT NULL,
     updated_at              TEXT NOT NULL
@@ -119,7 +116,8 @@ CREATE TABLE rulepacks (
     PRIMARY KEY (id, version)
 );
 
--- Every classification ever made, oldest first; systems.outcome is the latest.
+-- Every classification ever made, oldest first; a system's current one is
+-- its row with the highest seq (systems.risk_level copies its level for filtering).
 CREATE TABLE classifications (
     seq           BIGSERIAL PRIMARY KEY,
     system_id     TEXT NOT NULL REFERENCES systems(id),

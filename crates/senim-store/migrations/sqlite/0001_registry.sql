@@ -44,9 +44,6 @@ CREATE TABLE systems (
     -- so that re-classifying every system reads small rows only.
     profile                 TEXT NOT NULL,
     documented              TEXT NOT NULL,
-    -- The current classification (Outcome) and gap report, as JSON.
-    outcome                 TEXT,
-    gaps                    TEXT,
     data                    TEXT NOT NULL,
     created_at              TEXT NOT NULL,
     updated_at              TEXT NOT NULL
@@ -115,7 +112,8 @@ CREATE TABLE rulepacks (
     PRIMARY KEY (id, version)
 );
 
--- Every classification ever made, oldest first; systems.outcome is the latest.
+-- Every classification ever made, oldest first; a system's current one is
+-- its row with the highest seq (systems.risk_level copies its level for filtering).
 CREATE TABLE classifications (
     seq           INTEGER PRIMARY KEY AUTOINCREMENT,
     system_id     TEXT NOT NULL REFERENCES systems(id),

@@ -127,6 +127,26 @@ const CASES: &[Case] = &[
         name: "GET session",
         allowed: EVERYONE,
     },
+    Case {
+        name: "POST classify",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "GET rulepacks",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "GET rulepack",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "GET system classifications",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "POST rulepacks",
+        allowed: &[Supervisor],
+    },
 ];
 
 async fn fresh_account(app: &TestApp) -> String {

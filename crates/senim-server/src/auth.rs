@@ -2,8 +2,8 @@
 //!
 //! Browsers sign in with a password and get a session cookie (HttpOnly,
 //! SameSite=Lax, Secure behind TLS); a state-changing request made with that
-//! cookie must also carry the session's CSRF token, in the `X-CSRF-Token`
-//! header or a `csrf_token` form field. Programs send `Authorization: Bearer`
+//! cookie must also carry the session's CSRF token in the `X-CSRF-Token`
+//! header (HTML forms, with a `csrf_token` field, arrive with the pages). Programs send `Authorization: Bearer`
 //! with an API token, which is shown once, stored as its SHA-256, scoped,
 //! expiring and revocable. Passwords are hashed with argon2id.
 
@@ -262,43 +262,62 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Failed sign-ins allowed per e-mail and address in the window.
+/// Sign-in attempts allowed per e-mail and address in the window.
 pub const LOGIN_FAILURES_PER_KEY: usize = 5;
-/// Failed sign-ins allowed per address in the window, whatever the e-mail.
+/// Sign-in attempts allowed per address in the window, whatever the e-mail.
 pub const LOGIN_FAILURES_PER_ADDRESS: usize = 20;
 /// The window, in seconds.
 pub const LOGIN_WINDOW_SECONDS: i64 = 15 * 60;
+/// Keys remembered at most; see [`LoginLimiter::check`].
+const MAX_KEYS: usize = 100_000;
 
-/// Counts failed sign-ins in memory and refuses further attempts for a
-/// while. Per process: behind a load balancer each server counts on its own,
-/// which multiplies the limit by the number of servers, still far below what
-/// a password guesser needs.
+/// Counts sign-in attempts in memory and refuses further ones for a while.
+///
+/// An attempt is counted when it is let through, before the password is
+/// checked, so a burst of parallel guesses cannot all pass the check before
+/// the first failure is recorded; a success takes its attempt back. IPv6
+/// addresses count by their /64, which one subscriber usually holds whole.
+/// Per process: behind a load balancer each server counts on its own, which
+/// multiplies the limit by the number of servers, still far below what a
+/// password guesser needs.
 #[derive(Default)]
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<Timestamp>>>,
+    attempts: Mutex<HashMap<String, Vec<Timestamp>>>,
+}
+
+fn address_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+    }
 }
 
 impl LoginLimiter {
     fn keys(ip: IpAddr, email: &str) -> [(String, usize); 2] {
+        let address = address_key(ip);
         [
             (
-                format!("{ip}|{}", email.trim().to_lowercase()),
+                format!("{address}|{}", email.trim().to_lowercase()),
                 LOGIN_FAILURES_PER_KEY,
             ),
-            (ip.to_string(), LOGIN_FAILURES_PER_ADDRESS),
+            (address, LOGIN_FAILURES_PER_ADDRESS),
         ]
     }
 
-    /// `Err(seconds to wait)` when this address or e-mail has failed too often.
+    /// Lets an attempt through and counts it, or `Err(seconds to wait)`.
     pub fn check(&self, ip: IpAddr, email: &str, now: Timestamp) -> Result<(), u64> {
-        let Ok(mut map) = self.failures.lock() else {
+        let Ok(mut map) = self.attempts.lock() else {
             return Ok(());
         };
         let horizon = now.plus_seconds(-LOGIN_WINDOW_SECONDS);
-        for (key, limit) in Self::keys(ip, email) {
-            if let Some(times) = map.get_mut(&key) {
+        let keys = Self::keys(ip, email);
+        for (key, limit) in &keys {
+            if let Some(times) = map.get_mut(key) {
                 times.retain(|t| *t > horizon);
-                if times.len() >= limit {
+                if times.len() >= *limit {
                     let oldest = times.first().copied().unwrap_or(now);
                     let wait = (oldest.unix_millis() + LOGIN_WINDOW_SECONDS * 1000
                         - now.unix_millis())
@@ -307,25 +326,39 @@ impl LoginLimiter {
                 }
             }
         }
+        if map.len() >= MAX_KEYS {
+            // Bound memory under a spray of addresses: forget what has
+            // expired, then what is not blocking anyone. Keys at their limit
+            // stay, so a spray cannot lift a block.
+            map.retain(|_, times| {
+                times.retain(|t| *t > horizon);
+                !times.is_empty()
+            });
+            if map.len() >= MAX_KEYS {
+                map.retain(|key, times| {
+                    let limit = if key.contains('|') {
+                        LOGIN_FAILURES_PER_KEY
+                    } else {
+                        LOGIN_FAILURES_PER_ADDRESS
+                    };
+                    times.len() >= limit
+                });
+            }
+        }
+        for (key, _) in keys {
+            map.entry(key).or_default().push(now);
+        }
         Ok(())
     }
 
-    pub fn record_failure(&self, ip: IpAddr, email: &str, now: Timestamp) {
-        if let Ok(mut map) = self.failures.lock() {
-            if map.len() > 100_000 {
-                // Bound memory under a spray of addresses: forget the oldest state.
-                map.clear();
-            }
-            for (key, _) in Self::keys(ip, email) {
-                map.entry(key).or_default().push(now);
-            }
-        }
-    }
-
+    /// A correct password: the attempt is taken back and the e-mail's count cleared.
     pub fn record_success(&self, ip: IpAddr, email: &str) {
-        if let Ok(mut map) = self.failures.lock() {
-            let [(key, _), _] = Self::keys(ip, email);
+        if let Ok(mut map) = self.attempts.lock() {
+            let [(key, _), (address, _)] = Self::keys(ip, email);
             map.remove(&key);
+            if let Some(times) = map.get_mut(&address) {
+                times.pop();
+            }
         }
     }
 }
@@ -346,19 +379,44 @@ mod tests {
     }
 
     #[test]
-    fn limiter_blocks_after_five_failures_and_forgets_later() {
+    fn limiter_blocks_after_five_attempts_and_forgets_later() {
         let l = LoginLimiter::default();
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
         let t0 = Timestamp::from_unix_millis(1_000_000);
         for _ in 0..LOGIN_FAILURES_PER_KEY {
             assert!(l.check(ip, "a@b.kz", t0).is_ok());
-            l.record_failure(ip, "a@b.kz", t0);
         }
-        assert!(l.check(ip, "a@b.kz", t0).is_err());
+        assert!(
+            l.check(ip, "a@b.kz", t0).is_err(),
+            "attempts count before their passwords are checked"
+        );
         assert!(l.check(ip, "other@b.kz", t0).is_ok());
         assert!(l
             .check(ip, "a@b.kz", t0.plus_seconds(LOGIN_WINDOW_SECONDS + 1))
             .is_ok());
+    }
+
+    #[test]
+    fn success_takes_its_attempt_back() {
+        let l = LoginLimiter::default();
+        let ip: IpAddr = "10.0.0.2".parse().unwrap();
+        let t0 = Timestamp::from_unix_millis(1_000_000);
+        for _ in 0..LOGIN_FAILURES_PER_ADDRESS * 2 {
+            assert!(l.check(ip, "a@b.kz", t0).is_ok());
+            l.record_success(ip, "a@b.kz");
+        }
+    }
+
+    #[test]
+    fn ipv6_counts_by_slash_64() {
+        let l = LoginLimiter::default();
+        let t0 = Timestamp::from_unix_millis(1_000_000);
+        for i in 0..LOGIN_FAILURES_PER_KEY {
+            let ip: IpAddr = format!("2001:db8:1:2::{:x}", i + 1).parse().unwrap();
+            assert!(l.check(ip, "a@b.kz", t0).is_ok());
+        }
+        let fresh: IpAddr = "2001:db8:1:2::ffff".parse().unwrap();
+        assert!(l.check(fresh, "a@b.kz", t0).is_err());
     }
 
     #[test]

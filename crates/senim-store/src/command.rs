@@ -620,10 +620,28 @@ async fn update_account(
     let password_changed = password_hash.is_some();
     store_account(conn, &record, expected_revision, password_hash).await?;
     if password_changed {
+        // A new password after a compromise must shut out whoever held the
+        // old one: sessions end and API tokens are revoked.
         end_sessions(conn, id).await?;
+        revoke_tokens(conn, id, now).await?;
     }
     let event = account_event("account.updated", &record);
     Ok((Applied::Account(record), Some(event)))
+}
+
+async fn revoke_tokens(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now.to_rfc3339())
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 async fn end_sessions(conn: &mut AnyConnection, id: AccountId) -> Result<(), StoreError> {
@@ -660,13 +678,7 @@ async fn withdraw_account(
     store_account(conn, &record, revision, None).await?;
     // A withdrawn account can no longer act: end its sessions, revoke its tokens.
     end_sessions(conn, id).await?;
-    sqlx::query(
-        "UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
-    )
-    .bind(now.to_rfc3339())
-    .bind(id.to_string())
-    .execute(&mut *conn)
-    .await?;
+    revoke_tokens(conn, id, now).await?;
     let event = account_event("account.withdrawn", &record);
     Ok((Applied::Account(record), Some(event)))
 }

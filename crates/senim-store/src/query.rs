@@ -26,10 +26,18 @@ pub struct SystemRecord {
     pub assessment: Option<Assessment>,
 }
 
+/// Only the name of a system record (serde skips the rest).
+#[derive(Deserialize)]
+struct NameOnly {
+    name: senim_domain::LocalizedText,
+}
+
 /// What re-classifying one system needs.
 #[derive(Debug, Clone)]
 pub struct ClassificationInput {
     pub system_id: SystemId,
+    /// The current name (English, else the first language given), for change reports.
+    pub name: String,
     pub version: i64,
     pub profile: senim_domain::Profile,
     pub documented: Vec<senim_domain::system::DocumentationItem>,
@@ -415,7 +423,7 @@ impl Store {
     /// and its current outcome.
     pub async fn classification_inputs(&self) -> Result<Vec<ClassificationInput>, StoreError> {
         let rows = sqlx::query(
-            "SELECT s.id, s.current_version, s.profile, s.documented, c.outcome FROM systems s \
+            "SELECT s.id, s.current_version, s.profile, s.documented, s.data, c.outcome FROM systems s \
              LEFT JOIN classifications c ON c.seq = \
                  (SELECT MAX(seq) FROM classifications WHERE system_id = s.id) \
              WHERE s.status <> 'withdrawn' ORDER BY s.id",
@@ -427,7 +435,10 @@ impl Store {
                 let profile: String = r.try_get("profile")?;
                 let documented: String = r.try_get("documented")?;
                 let outcome: Option<String> = r.try_get("outcome")?;
+                let data: String = r.try_get("data")?;
+                let named: NameOnly = serde_json::from_str(&data)?;
                 Ok(ClassificationInput {
+                    name: named.name.get("en").to_string(),
                     system_id: r
                         .try_get::<String, _>("id")?
                         .parse()
@@ -546,11 +557,23 @@ impl Store {
     }
 
     pub async fn tokens_of(&self, account: AccountId) -> Result<Vec<TokenInfo>, StoreError> {
-        let rows = sqlx::query("SELECT data FROM api_tokens WHERE account_id = $1 ORDER BY id")
-            .bind(account.to_string())
-            .fetch_all(self.reader())
-            .await?;
-        rows.iter().map(data).collect()
+        let rows = sqlx::query(
+            "SELECT data, revoked_at FROM api_tokens WHERE account_id = $1 ORDER BY id",
+        )
+        .bind(account.to_string())
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                // Bulk revocations (withdrawal, new password) set the column only.
+                let mut token: TokenInfo = data(row)?;
+                let revoked: Option<String> = row.try_get("revoked_at")?;
+                if token.revoked_at.is_none() {
+                    token.revoked_at = revoked.and_then(|r| Timestamp::parse(&r).ok());
+                }
+                Ok(token)
+            })
+            .collect()
     }
 
     /// The active account behind a token hash, if the token is valid now.

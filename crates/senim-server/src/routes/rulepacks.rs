@@ -154,9 +154,7 @@ pub async fn publish(
     let (reassessments, report) = if in_force {
         let inputs = state.store.classification_inputs().await?;
         let previous = book.latest(&pack.id).cloned();
-        reassess_all(&pack, previous.as_ref(), inputs, |i| {
-            i.system_id.to_string()
-        })
+        reassess_all(&pack, previous.as_ref(), inputs, |i| i.name.clone())
     } else {
         (
             Vec::new(),

@@ -57,7 +57,7 @@ async fn check_credentials(
             Ok(account)
         }
         _ => {
-            state.limiter.record_failure(address.ip(), email, now);
+            // The attempt was counted when it was let through.
             Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",

@@ -361,7 +361,12 @@ pub async fn withdraw(
         expected_version: if_match.0,
         reason,
     };
-    match state.store.execute(caller.actor(), command).await? {
+    // Under the rule book's read lock, like every other system write, so a
+    // publication never re-classifies a system withdrawn while it ran.
+    let book = state.rules.read().await;
+    let applied = state.store.execute(caller.actor(), command).await?;
+    drop(book);
+    match applied {
         Applied::System { system, version } => {
             let v = viewer(&state, &caller, &resource)?;
             let assessment = state.store.system_with_current(system.id).await?.assessment;

@@ -8,7 +8,40 @@ use crate::helpers::{error_fields, TestApp, Who};
 crate::on_both_backends!(
     admin_manages_accounts_and_withdrawal_ends_access,
     tokens_are_shown_once_scoped_and_revocable,
+    a_new_password_revokes_the_accounts_tokens,
 );
+
+async fn a_new_password_revokes_the_accounts_tokens(app: TestApp) {
+    let token = app.scoped_token(Who::Auditor, vec![TokenScope::Read]).await;
+    let id = app.accounts[&Who::Auditor].to_string();
+    let reset = app
+        .request(
+            Who::Administrator,
+            Method::PUT,
+            &format!("/api/v1/accounts/{id}"),
+        )
+        .header("If-Match", "1")
+        .json(
+            &serde_json::json!({"email": "auditor@ministry.kz", "display_name": "Auditor",
+            "roles": ["auditor"], "password": "a brand new passphrase"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 200);
+    let after = app
+        .http
+        .get(app.url("/api/v1/accounts/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        after.status(),
+        401,
+        "whoever held the old credentials is shut out"
+    );
+}
 
 async fn admin_manages_accounts_and_withdrawal_ends_access(app: TestApp) {
     let body = serde_json::json!({
@@ -82,6 +115,26 @@ async fn admin_manages_accounts_and_withdrawal_ends_access(app: TestApp) {
         after.status(),
         401,
         "a withdrawn account's tokens stop working"
+    );
+    let listed: serde_json::Value = app
+        .request(
+            Who::Administrator,
+            Method::GET,
+            &format!("/api/v1/accounts/{dev_id}/tokens"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["revoked_at"].is_string()),
+        "the list shows the tokens as revoked: {listed}"
     );
     let _ = id;
 }

@@ -296,6 +296,7 @@ async fn publishing_reclassifies_and_reports_changes(app: TestApp) {
     assert_eq!(report["previous"]["version"], "1.0.0");
     let change = &report["changed"][0];
     assert_eq!(change["system_id"], id);
+    assert_eq!(change["name"], "Triage", "the report names the system");
     assert_eq!(
         (
             change["from_risk_level"].as_str(),

@@ -144,6 +144,16 @@ impl TestApp {
         }
     }
 
+    /// GETs `path` as `who` and decodes the JSON answer.
+    pub async fn read(&self, who: Who, path: &str) -> serde_json::Value {
+        let response = self
+            .request(who, reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        response.json().await.unwrap()
+    }
+
     /// Creates an organisation directly in the store.
     pub async fn organisation(&self, name: &str, bin_prefix: &str) -> OrganisationId {
         let input: OrganisationInput = serde_json::from_value(org_json(name, bin_prefix)).unwrap();

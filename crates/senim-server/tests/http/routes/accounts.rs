@@ -70,17 +70,8 @@ async fn admin_manages_accounts_and_withdrawal_ends_access(app: TestApp) {
     let (status, _, fields) = error_fields(dup).await;
     assert_eq!((status, fields[0].0.as_str()), (422, "email"));
     let list: serde_json::Value = app
-        .request(
-            Who::Supervisor,
-            Method::GET,
-            "/api/v1/accounts?role=auditor",
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .read(Who::Supervisor, "/api/v1/accounts?role=auditor")
+        .await;
     assert_eq!(list["total"], 2);
     let token = app
         .scoped_token(Who::Developer, vec![TokenScope::Read])
@@ -117,17 +108,11 @@ async fn admin_manages_accounts_and_withdrawal_ends_access(app: TestApp) {
         "a withdrawn account's tokens stop working"
     );
     let listed: serde_json::Value = app
-        .request(
+        .read(
             Who::Administrator,
-            Method::GET,
             &format!("/api/v1/accounts/{dev_id}/tokens"),
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert!(
         listed["items"]
             .as_array()

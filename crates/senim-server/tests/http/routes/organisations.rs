@@ -39,17 +39,8 @@ async fn admin_creates_reads_updates_and_withdraws(app: TestApp) {
     assert_eq!(updated.status(), 200);
     assert_eq!(updated.headers()["etag"], "\"2\"");
     let read: serde_json::Value = app
-        .request(
-            Who::Anonymous,
-            Method::GET,
-            &format!("/api/v1/organisations/{id}"),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .read(Who::Anonymous, &format!("/api/v1/organisations/{id}"))
+        .await;
     assert_eq!(read["name"]["en"], "University of Astana");
     assert_eq!(read["revision"], 2);
     let withdrawn = app
@@ -141,27 +132,13 @@ async fn contact_person_is_not_public(app: TestApp) {
         (Who::Developer, true),
         (Who::Supervisor, true),
     ] {
-        let body: serde_json::Value = app
-            .request(who, Method::GET, &path)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body: serde_json::Value = app.read(who, &path).await;
         assert_eq!(
             body["contacts"]["contact_person"].is_string(),
             visible,
             "{who:?}"
         );
-        let list: serde_json::Value = app
-            .request(who, Method::GET, "/api/v1/organisations")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let list: serde_json::Value = app.read(who, "/api/v1/organisations").await;
         let hospital = list["items"]
             .as_array()
             .unwrap()
@@ -180,40 +157,23 @@ async fn list_filters_and_pages(app: TestApp) {
     app.organisation("Әл-Фараби университеті", "12094000011")
         .await;
     let all: serde_json::Value = app
-        .request(Who::Anonymous, Method::GET, "/api/v1/organisations?limit=1")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .read(Who::Anonymous, "/api/v1/organisations?limit=1")
+        .await;
     assert_eq!(all["total"], 3);
     assert_eq!(all["items"].as_array().unwrap().len(), 1);
     let cursor = all["next_cursor"].as_str().unwrap();
     let next: serde_json::Value = app
-        .request(
+        .read(
             Who::Anonymous,
-            Method::GET,
             &format!("/api/v1/organisations?limit=1&cursor={cursor}"),
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_ne!(next["items"][0]["id"], all["items"][0]["id"]);
     let found: serde_json::Value = app
-        .request(
+        .read(
             Who::Anonymous,
-            Method::GET,
             "/api/v1/organisations?q=%D0%A4%D0%90%D0%A0%D0%90%D0%91%D0%98",
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(found["total"], 1, "{found}");
 }

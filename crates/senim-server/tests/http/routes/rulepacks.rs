@@ -101,29 +101,13 @@ async fn classify_names_unknown_fields_and_values(app: TestApp) {
 }
 
 async fn packs_are_served_as_data_with_citations(app: TestApp) {
-    let list: serde_json::Value = app
-        .request(Who::Anonymous, Method::GET, "/api/v1/rulepacks")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: serde_json::Value = app.read(Who::Anonymous, "/api/v1/rulepacks").await;
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 3);
     assert_eq!(items.iter().filter(|p| p["in_force"] == true).count(), 1);
     let pack: serde_json::Value = app
-        .request(
-            Who::Anonymous,
-            Method::GET,
-            "/api/v1/rulepacks/kz-230-viii/1.0.0",
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .read(Who::Anonymous, "/api/v1/rulepacks/kz-230-viii/1.0.0")
+        .await;
     assert_eq!(pack["id"], "kz-230-viii");
     assert!(pack["citations"].as_array().unwrap().len() > 5);
     assert!(pack["content"]["rules"]
@@ -169,17 +153,8 @@ async fn every_version_is_classified_with_a_gap_report(app: TestApp) {
     assert!(body["gaps"][0]["citations"][0]["source"].is_string());
     let id = body["system"]["id"].as_str().unwrap().to_string();
     let high: serde_json::Value = app
-        .request(
-            Who::Anonymous,
-            Method::GET,
-            "/api/v1/systems?risk_level=high",
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .read(Who::Anonymous, "/api/v1/systems?risk_level=high")
+        .await;
     assert_eq!(
         high["total"], 1,
         "the risk level filter works once systems are classified"
@@ -201,17 +176,11 @@ async fn every_version_is_classified_with_a_gap_report(app: TestApp) {
     let v2: serde_json::Value = v2.json().await.unwrap();
     assert_eq!(v2["system"]["risk_level"], "minimal");
     let history: serde_json::Value = app
-        .request(
+        .read(
             Who::Anonymous,
-            Method::GET,
             &format!("/api/v1/systems/{id}/classifications"),
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
     let levels: Vec<&str> = history["items"]
         .as_array()
         .unwrap()
@@ -310,31 +279,16 @@ async fn publishing_reclassifies_and_reports_changes(app: TestApp) {
         "the rule that made the difference"
     );
     let now: serde_json::Value = app
-        .request(
-            Who::Anonymous,
-            Method::GET,
-            &format!("/api/v1/systems/{id}"),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .read(Who::Anonymous, &format!("/api/v1/systems/{id}"))
+        .await;
     assert_eq!(now["system"]["risk_level"], "prohibited");
     assert_eq!(now["classification"]["pack"]["version"], "1.1.0");
     let history: serde_json::Value = app
-        .request(
+        .read(
             Who::Anonymous,
-            Method::GET,
             &format!("/api/v1/systems/{id}/classifications"),
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .await;
     let versions: Vec<&str> = history["items"]
         .as_array()
         .unwrap()
@@ -396,14 +350,7 @@ async fn a_bad_pack_is_refused_with_lines_and_nothing_changes(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
-    let list: serde_json::Value = app
-        .request(Who::Anonymous, Method::GET, "/api/v1/rulepacks")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: serde_json::Value = app.read(Who::Anonymous, "/api/v1/rulepacks").await;
     let in_force: Vec<&serde_json::Value> = list["items"]
         .as_array()
         .unwrap()

@@ -44,17 +44,8 @@ async fn developer_registers_and_versions_a_system(app: TestApp) {
     assert_eq!(versions.items[0].name.get("en"), "Triage");
     assert_eq!(versions.items[1].name.get("en"), "Triage 2");
     let first: serde_json::Value = app
-        .request(
-            Who::Anonymous,
-            Method::GET,
-            &format!("/api/v1/systems/{id}/versions/1"),
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .read(Who::Anonymous, &format!("/api/v1/systems/{id}/versions/1"))
+        .await;
     assert_eq!(first["name"]["en"], "Triage");
     let events = app.store.events_of("system", &id).await.unwrap();
     assert_eq!(events.len(), 2);

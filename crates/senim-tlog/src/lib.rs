@@ -1,0 +1,13 @@
+//! The Merkle tree of the public audit log: RFC 6962 / RFC 9162 hashing,
+//! inclusion and consistency proofs, and their verification. No database,
+//! no I/O: the store feeds it hashes, the verifier feeds it proofs.
+//!
+//! This is the first part of the audit log (issue 4); tiles, checkpoints,
+//! signed notes and the log's storage build on it.
+
+pub mod merkle;
+
+pub use merkle::{
+    consistency_proof, empty_root, inclusion_proof, leaf_hash, node_hash, root, verify_consistency,
+    verify_inclusion, Hash, ProofError,
+};

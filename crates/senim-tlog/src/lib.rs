@@ -2,12 +2,14 @@
 //! inclusion and consistency proofs, and their verification. No database,
 //! no I/O: the store feeds it hashes, the verifier feeds it proofs.
 //!
-//! This is the first part of the audit log (issue 4); tiles, checkpoints,
-//! signed notes and the log's storage build on it.
+//! Also C2SP signed notes (Ed25519) and checkpoints. This is the first part
+//! of the audit log (issue 4); tiles and the log's storage build on it.
 
 pub mod merkle;
+pub mod note;
 
 pub use merkle::{
     consistency_proof, empty_root, inclusion_proof, leaf_hash, node_hash, root, verify_consistency,
     verify_inclusion, Hash, ProofError,
 };
+pub use note::{key_id, Checkpoint, NoteError, NoteSigner, NoteVerifier};

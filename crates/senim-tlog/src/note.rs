@@ -262,7 +262,9 @@ impl Checkpoint {
             .ok_or_else(|| NoteError::Checkpoint("no origin line".into()))?;
         let size = lines
             .next()
-            .filter(|s| !s.starts_with('+') && !(s.len() > 1 && s.starts_with('0')))
+            .filter(|s| {
+                s.bytes().all(|b| b.is_ascii_digit()) && !(s.len() > 1 && s.starts_with('0'))
+            })
             .and_then(|s| s.parse::<u64>().ok())
             .ok_or_else(|| NoteError::Checkpoint("the second line must be the tree size".into()))?;
         let root = lines

@@ -2,14 +2,16 @@
 //! inclusion and consistency proofs, and their verification. No database,
 //! no I/O: the store feeds it hashes, the verifier feeds it proofs.
 //!
-//! Also C2SP signed notes (Ed25519) and checkpoints. This is the first part
-//! of the audit log (issue 4); tiles and the log's storage build on it.
+//! Also C2SP signed notes (Ed25519), checkpoints and tile addressing. This
+//! is the first part of the audit log (issue 4); the log's storage builds on it.
 
 pub mod merkle;
 pub mod note;
+pub mod tile;
 
 pub use merkle::{
     consistency_proof, empty_root, inclusion_proof, leaf_hash, node_hash, root, verify_consistency,
     verify_inclusion, Hash, ProofError,
 };
 pub use note::{key_id, Checkpoint, NoteError, NoteSigner, NoteVerifier};
+pub use tile::{decode_bundle, encode_bundle, Tile, TILE_WIDTH};

@@ -5,10 +5,12 @@
 //! Also C2SP signed notes (Ed25519), checkpoints and tile addressing. This
 //! is the first part of the audit log (issue 4); the log's storage builds on it.
 
+pub mod jcs;
 pub mod merkle;
 pub mod note;
 pub mod tile;
 
+pub use jcs::{canonical, JcsError};
 pub use merkle::{
     consistency_proof, empty_root, inclusion_proof, leaf_hash, node_hash, root, verify_consistency,
     verify_inclusion, Hash, ProofError,

@@ -93,6 +93,17 @@ fn autonomy_index(a: Autonomy) -> usize {
     Autonomy::ALL.iter().position(|x| *x == a).unwrap_or(0)
 }
 
+/// The 1-based line of a byte offset (counted in bytes, so an offset inside
+/// a multi-byte character cannot panic).
+fn line_of(source: &str, offset: usize) -> usize {
+    let end = offset.min(source.len());
+    source.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
 struct Checker<'a> {
     source: &'a str,
     problems: Vec<CheckProblem>,
@@ -100,10 +111,7 @@ struct Checker<'a> {
 
 impl<'a> Checker<'a> {
     fn line(&self, offset: usize) -> usize {
-        self.source[..offset.min(self.source.len())]
-            .matches('\n')
-            .count()
-            + 1
+        line_of(self.source, offset)
     }
 
     fn at<T>(&mut self, spanned: &Spanned<T>, message: impl Into<String>) {
@@ -410,10 +418,7 @@ impl RulePack {
             problems,
         };
         let raw: RawPack = toml::from_str(source).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| source[..s.start.min(source.len())].matches('\n').count() + 1)
-                .unwrap_or(1);
+            let line = e.span().map(|s| line_of(source, s.start)).unwrap_or(1);
             fail(vec![CheckProblem {
                 line,
                 message: e.message().to_string(),

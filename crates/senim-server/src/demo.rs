@@ -58,7 +58,6 @@ struct DemoAccount {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DemoSystem {
-    #[allow(dead_code)]
     key: String,
     owner: String,
     #[serde(default)]

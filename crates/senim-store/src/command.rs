@@ -148,11 +148,8 @@ pub enum Applied {
         version: Box<SystemVersion>,
     },
     Token(TokenInfo),
-    /// A pack publication; the systems re-classified, for the cache.
-    Published {
-        report: Box<ChangeReport>,
-        systems: Vec<SystemId>,
-    },
+    /// A pack publication and its change report.
+    Published(Box<ChangeReport>),
     Done,
 }
 
@@ -393,14 +390,28 @@ async fn store_organisation(
     Ok(())
 }
 
-fn check_revision(what: &str, expected: i64, current: i64) -> Result<(), StoreError> {
+/// Refuses an update that starts from a stale revision (`unit` is
+/// "revision" or "version").
+fn check_current(what: &str, unit: &str, expected: i64, current: i64) -> Result<(), StoreError> {
     if expected != current {
         return Err(StoreError::conflict(
             format!(
-                "the {what} is at revision {current}, not {expected}: someone changed it since you read it; reload and try again"
+                "the {what} is at {unit} {current}, not {expected}: someone changed it since you read it; reload and try again"
             ),
             current.to_string(),
         ));
+    }
+    Ok(())
+}
+
+fn check_revision(what: &str, expected: i64, current: i64) -> Result<(), StoreError> {
+    check_current(what, "revision", expected, current)
+}
+
+/// Refuses to act on a withdrawn record.
+fn refuse_withdrawn(withdrawn: bool, message: &str, current: i64) -> Result<(), StoreError> {
+    if withdrawn {
+        return Err(StoreError::conflict(message, current.to_string()));
     }
     Ok(())
 }
@@ -414,12 +425,11 @@ async fn update_organisation(
 ) -> Result<Step, StoreError> {
     let current = query::organisation(&mut *conn, id).await?;
     check_revision("organisation", expected_revision, current.revision)?;
-    if current.status == OrganisationStatus::Withdrawn {
-        return Err(StoreError::conflict(
-            "the organisation is withdrawn and cannot be changed",
-            current.revision.to_string(),
-        ));
-    }
+    refuse_withdrawn(
+        current.status == OrganisationStatus::Withdrawn,
+        "the organisation is withdrawn and cannot be changed",
+        current.revision,
+    )?;
     let record = Organisation {
         name: org.name,
         bin: org.bin,
@@ -446,12 +456,11 @@ async fn withdraw_organisation(
     if let Some(expected) = expected_revision {
         check_revision("organisation", expected, current.revision)?;
     }
-    if current.status == OrganisationStatus::Withdrawn {
-        return Err(StoreError::conflict(
-            "the organisation is already withdrawn",
-            current.revision.to_string(),
-        ));
-    }
+    refuse_withdrawn(
+        current.status == OrganisationStatus::Withdrawn,
+        "the organisation is already withdrawn",
+        current.revision,
+    )?;
     let revision = current.revision;
     let record = Organisation {
         status: OrganisationStatus::Withdrawn,
@@ -599,12 +608,11 @@ async fn update_account(
 ) -> Result<Step, StoreError> {
     let current = query::account(&mut *conn, id).await?;
     check_revision("account", expected_revision, current.revision)?;
-    if current.status == AccountStatus::Withdrawn {
-        return Err(StoreError::conflict(
-            "the account is withdrawn and cannot be changed",
-            current.revision.to_string(),
-        ));
-    }
+    refuse_withdrawn(
+        current.status == AccountStatus::Withdrawn,
+        "the account is withdrawn and cannot be changed",
+        current.revision,
+    )?;
     if let Some(org) = account.organisation_id {
         require_organisation(conn, "organisation_id", org).await?;
     }
@@ -662,12 +670,11 @@ async fn withdraw_account(
     if let Some(expected) = expected_revision {
         check_revision("account", expected, current.revision)?;
     }
-    if current.status == AccountStatus::Withdrawn {
-        return Err(StoreError::conflict(
-            "the account is already withdrawn",
-            current.revision.to_string(),
-        ));
-    }
+    refuse_withdrawn(
+        current.status == AccountStatus::Withdrawn,
+        "the account is already withdrawn",
+        current.revision,
+    )?;
     let revision = current.revision;
     let record = Account {
         status: AccountStatus::Withdrawn,
@@ -877,21 +884,17 @@ async fn add_version(
     now: Timestamp,
 ) -> Result<Step, StoreError> {
     let current = query::system(&mut *conn, id).await?;
-    if expected_version != current.current_version {
-        return Err(StoreError::conflict(
-            format!(
-                "the system is at version {}, not {expected_version}: someone added a version since you read it; reload and try again",
-                current.current_version
-            ),
-            current.current_version.to_string(),
-        ));
-    }
-    if current.status == SystemStatus::Withdrawn {
-        return Err(StoreError::conflict(
-            "the system is withdrawn; a withdrawn system cannot get new versions",
-            current.current_version.to_string(),
-        ));
-    }
+    check_current(
+        "system",
+        "version",
+        expected_version,
+        current.current_version,
+    )?;
+    refuse_withdrawn(
+        current.status == SystemStatus::Withdrawn,
+        "the system is withdrawn; a withdrawn system cannot get new versions",
+        current.current_version,
+    )?;
     if let Some(holder) = version.holder_organisation_id {
         require_organisation(conn, "holder_organisation_id", holder).await?;
     }
@@ -938,22 +941,13 @@ async fn withdraw_system(
 ) -> Result<Step, StoreError> {
     let current = query::system(&mut *conn, id).await?;
     if let Some(expected) = expected_version {
-        if expected != current.current_version {
-            return Err(StoreError::conflict(
-                format!(
-                    "the system is at version {}, not {expected}; reload and try again",
-                    current.current_version
-                ),
-                current.current_version.to_string(),
-            ));
-        }
+        check_current("system", "version", expected, current.current_version)?;
     }
-    if current.status == SystemStatus::Withdrawn {
-        return Err(StoreError::conflict(
-            "the system is already withdrawn",
-            current.current_version.to_string(),
-        ));
-    }
+    refuse_withdrawn(
+        current.status == SystemStatus::Withdrawn,
+        "the system is already withdrawn",
+        current.current_version,
+    )?;
     let version = query::system_version(&mut *conn, id, current.current_version).await?;
     let number = current.current_version;
     let previous_status = current.status;
@@ -1088,55 +1082,56 @@ fn compact_gaps(gaps: &[senim_domain::classification::Gap]) -> Result<String, St
 /// publication in that lookup).
 const ROWS_PER_STATEMENT: usize = 32;
 
-/// [`record_assessment`] for many systems at once, in two statements.
-async fn record_assessments(
+/// Appends classifications to the history, many rows per statement. Each
+/// system's current classification is its newest row.
+async fn insert_classifications(
     conn: &mut AnyConnection,
-    chunk: &[Reassessment],
+    rows: &[(SystemId, i64, &Assessment)],
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let mut rows = Vec::with_capacity(chunk.len());
-    for r in chunk {
-        rows.push((
-            r.system_id.to_string(),
-            serde_json::to_string(&r.assessment.outcome)?,
-            compact_gaps(&r.assessment.gaps)?,
-        ));
-    }
-    let mut insert = String::from(
-        "INSERT INTO classifications (system_id, version, pack_id, pack_version, risk_level, outcome, gaps, created_at) VALUES ",
-    );
-    for i in 0..chunk.len() {
-        let b = i * 8;
-        if i > 0 {
-            insert.push_str(", ");
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut insert = String::from(
+            "INSERT INTO classifications (system_id, version, pack_id, pack_version, risk_level, outcome, gaps, created_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 8;
+            if i > 0 {
+                insert.push_str(", ");
+            }
+            let params: Vec<String> = (b + 1..=b + 8).map(|n| format!("${n}")).collect();
+            insert.push_str(&format!("({})", params.join(", ")));
         }
-        insert.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6,
-            b + 7,
-            b + 8
-        ));
+        let mut q = sqlx::query(&insert);
+        for (system, version, assessment) in chunk {
+            q = q
+                .bind(system.to_string())
+                .bind(*version)
+                .bind(assessment.outcome.pack.id.clone())
+                .bind(assessment.outcome.pack.version.clone())
+                .bind(assessment.outcome.risk_level.as_str())
+                .bind(serde_json::to_string(&assessment.outcome)?)
+                .bind(compact_gaps(&assessment.gaps)?)
+                .bind(now.to_rfc3339());
+        }
+        q.execute(&mut *conn).await?;
     }
-    let mut q = sqlx::query(&insert);
-    for (r, (id, outcome, gaps)) in chunk.iter().zip(rows) {
-        q = q
-            .bind(id)
-            .bind(r.version)
-            .bind(r.assessment.outcome.pack.id.clone())
-            .bind(r.assessment.outcome.pack.version.clone())
-            .bind(r.assessment.outcome.risk_level.as_str())
-            .bind(outcome)
-            .bind(gaps)
-            .bind(now.to_rfc3339());
-    }
-    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Stores a publication's new assessments and moves the risk level of the
+/// systems whose level changed.
+async fn record_reassessments(
+    conn: &mut AnyConnection,
+    reassessments: &[Reassessment],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let rows: Vec<(SystemId, i64, &Assessment)> = reassessments
+        .iter()
+        .map(|r| (r.system_id, r.version, &r.assessment))
+        .collect();
+    insert_classifications(conn, &rows, now).await?;
     // Only systems whose level moved need their row rewritten.
-    for r in chunk {
+    for r in reassessments {
         let moved = match &r.change {
             Some(c) => c.from_risk_level != c.to_risk_level,
             None => r.previous_risk != Some(r.assessment.outcome.risk_level),
@@ -1152,7 +1147,8 @@ async fn record_assessments(
     Ok(())
 }
 
-/// Appends a classification to the history and makes it the system's current one.
+/// Appends one classification to the history (the system's own insert or
+/// update has set its risk level).
 async fn record_assessment(
     conn: &mut AnyConnection,
     system: SystemId,
@@ -1160,25 +1156,7 @@ async fn record_assessment(
     assessment: &Assessment,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let outcome = serde_json::to_string(&assessment.outcome)?;
-    let gaps = compact_gaps(&assessment.gaps)?;
-    sqlx::query(
-        "INSERT INTO classifications (system_id, version, pack_id, pack_version, risk_level, outcome, gaps, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(system.to_string())
-    .bind(version)
-    .bind(assessment.outcome.pack.id.clone())
-    .bind(assessment.outcome.pack.version.clone())
-    .bind(assessment.outcome.risk_level.as_str())
-    .bind(outcome.clone())
-    .bind(gaps.clone())
-    .bind(now.to_rfc3339())
-    .execute(&mut *conn)
-    .await?;
-    // The system's own insert or update has set its risk level already.
-    let _ = (outcome, gaps);
-    Ok(())
+    insert_classifications(conn, &[(system, version, assessment)], now).await
 }
 
 async fn install_pack(
@@ -1187,18 +1165,8 @@ async fn install_pack(
     source: String,
     now: Timestamp,
 ) -> Result<Step, StoreError> {
-    let inserted = sqlx::query(
-        "INSERT INTO rulepacks (id, version, source, published_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (id, version) DO NOTHING",
-    )
-    .bind(pack.id.clone())
-    .bind(pack.version.clone())
-    .bind(source.clone())
-    .bind(now.to_rfc3339())
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
+    let inserted = insert_pack(conn, &pack, &source, now).await?;
+    if !inserted {
         return Ok((Applied::Done, None));
     }
     let event = EventDraft {
@@ -1208,6 +1176,27 @@ async fn install_pack(
         payload: json!({ "pack": pack, "source_sha256": sha256_hex(&source) }),
     };
     Ok((Applied::Done, Some(event)))
+}
+
+/// Stores a pack version's text; false when that version is already there.
+async fn insert_pack(
+    conn: &mut AnyConnection,
+    pack: &PackRef,
+    source: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO rulepacks (id, version, source, published_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (id, version) DO NOTHING",
+    )
+    .bind(pack.id.clone())
+    .bind(pack.version.clone())
+    .bind(source.to_string())
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(inserted == 1)
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -1224,18 +1213,8 @@ async fn publish_pack(
     report: ChangeReport,
     now: Timestamp,
 ) -> Result<Step, StoreError> {
-    let inserted = sqlx::query(
-        "INSERT INTO rulepacks (id, version, source, published_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (id, version) DO NOTHING",
-    )
-    .bind(pack.id.clone())
-    .bind(pack.version.clone())
-    .bind(source.clone())
-    .bind(now.to_rfc3339())
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
+    let inserted = insert_pack(conn, &pack, &source, now).await?;
+    if !inserted {
         return Err(StoreError::Conflict {
             message: format!(
                 "version {} of pack {} is already published; a changed pack needs a new version number",
@@ -1244,13 +1223,10 @@ async fn publish_pack(
             current: Some(pack.version.clone()),
         });
     }
-    let systems: Vec<SystemId> = reassessments.iter().map(|r| r.system_id).collect();
     // Many rows per statement: a publication may re-classify every system in
     // the register, and one statement per row would spend its time in round
     // trips rather than in the database.
-    for chunk in reassessments.chunks(ROWS_PER_STATEMENT) {
-        record_assessments(conn, chunk, now).await?;
-    }
+    record_reassessments(conn, &reassessments, now).await?;
     // The `risk_level` column is the truth; readers put it into the record
     // (see query.rs), so the JSON needs no rewrite here.
     for change in &report.changed {
@@ -1288,11 +1264,5 @@ async fn publish_pack(
             "report_sha256": sha256_hex(&report_json),
         }),
     };
-    Ok((
-        Applied::Published {
-            report: Box::new(report),
-            systems,
-        },
-        Some(event),
-    ))
+    Ok((Applied::Published(Box::new(report)), Some(event)))
 }

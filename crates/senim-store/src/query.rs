@@ -4,6 +4,7 @@
 //! so a page never repeats or skips a record when others are added.
 
 use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 
 use senim_domain::profile::Sector;
@@ -181,53 +182,57 @@ pub(crate) async fn count_organisations(pool: &AnyPool) -> Result<i64, StoreErro
         .try_get("n")?)
 }
 
+/// The one row `sql` selects for `key`, or `NotFound` naming `what`.
+async fn row_for(
+    conn: &mut AnyConnection,
+    sql: &str,
+    key: String,
+    what: &'static str,
+) -> Result<AnyRow, StoreError> {
+    sqlx::query(sql)
+        .bind(key.clone())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound { what, id: key })
+}
+
 pub(crate) async fn organisation(
     conn: &mut AnyConnection,
     id: OrganisationId,
 ) -> Result<Organisation, StoreError> {
-    let row = sqlx::query("SELECT data FROM organisations WHERE id = $1")
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::NotFound {
-            what: "organisation",
-            id: id.to_string(),
-        })?;
-    data(&row)
+    let sql = "SELECT data FROM organisations WHERE id = $1";
+    data(&row_for(conn, sql, id.to_string(), "organisation").await?)
 }
 
 pub(crate) async fn account(
     conn: &mut AnyConnection,
     id: AccountId,
 ) -> Result<Account, StoreError> {
-    let row = sqlx::query("SELECT data FROM accounts WHERE id = $1")
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::NotFound {
-            what: "account",
-            id: id.to_string(),
-        })?;
-    data(&row)
+    let sql = "SELECT data FROM accounts WHERE id = $1";
+    data(&row_for(conn, sql, id.to_string(), "account").await?)
 }
 
 /// Puts the `risk_level` column (the truth after re-classification) into a
 /// system record read from `data`.
-fn patch_risk(row: &sqlx::any::AnyRow, system: &mut System) -> Result<(), StoreError> {
+fn patch_risk(row: &AnyRow, system: &mut System) -> Result<(), StoreError> {
     let risk: Option<String> = row.try_get("risk_level")?;
     system.risk_level = risk.and_then(|r| r.parse().ok());
     Ok(())
 }
 
+/// Puts the `revoked_at` column into a token record: bulk revocations (a
+/// withdrawn account, a new password) set the column only.
+fn patch_revoked(row: &AnyRow, token: &mut TokenInfo) -> Result<(), StoreError> {
+    if token.revoked_at.is_none() {
+        let revoked: Option<String> = row.try_get("revoked_at")?;
+        token.revoked_at = revoked.and_then(|r| Timestamp::parse(&r).ok());
+    }
+    Ok(())
+}
+
 pub(crate) async fn system(conn: &mut AnyConnection, id: SystemId) -> Result<System, StoreError> {
-    let row = sqlx::query("SELECT data, risk_level FROM systems WHERE id = $1")
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::NotFound {
-            what: "system",
-            id: id.to_string(),
-        })?;
+    let sql = "SELECT data, risk_level FROM systems WHERE id = $1";
+    let row = row_for(conn, sql, id.to_string(), "system").await?;
     let mut system = data(&row)?;
     patch_risk(&row, &mut system)?;
     Ok(system)
@@ -251,15 +256,11 @@ pub(crate) async fn system_version(
 }
 
 pub(crate) async fn token(conn: &mut AnyConnection, id: TokenId) -> Result<TokenInfo, StoreError> {
-    let row = sqlx::query("SELECT data FROM api_tokens WHERE id = $1")
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or_else(|| StoreError::NotFound {
-            what: "token",
-            id: id.to_string(),
-        })?;
-    data(&row)
+    let sql = "SELECT data, revoked_at FROM api_tokens WHERE id = $1";
+    let row = row_for(conn, sql, id.to_string(), "token").await?;
+    let mut token = data(&row)?;
+    patch_revoked(&row, &mut token)?;
+    Ok(token)
 }
 
 impl Store {
@@ -272,15 +273,16 @@ impl Store {
     }
 
     pub async fn organisation_by_bin(&self, bin: &str) -> Result<Organisation, StoreError> {
-        let row = sqlx::query("SELECT data FROM organisations WHERE bin = $1")
-            .bind(bin.to_string())
-            .fetch_optional(self.reader())
-            .await?
-            .ok_or_else(|| StoreError::NotFound {
-                what: "organisation with BIN",
-                id: bin.to_string(),
-            })?;
-        data(&row)
+        let sql = "SELECT data FROM organisations WHERE bin = $1";
+        data(
+            &row_for(
+                &mut *self.conn().await?,
+                sql,
+                bin.to_string(),
+                "organisation with BIN",
+            )
+            .await?,
+        )
     }
 
     pub async fn organisations(
@@ -565,12 +567,8 @@ impl Store {
         .await?;
         rows.iter()
             .map(|row| {
-                // Bulk revocations (withdrawal, new password) set the column only.
                 let mut token: TokenInfo = data(row)?;
-                let revoked: Option<String> = row.try_get("revoked_at")?;
-                if token.revoked_at.is_none() {
-                    token.revoked_at = revoked.and_then(|r| Timestamp::parse(&r).ok());
-                }
+                patch_revoked(row, &mut token)?;
                 Ok(token)
             })
             .collect()

@@ -145,7 +145,7 @@ async fn apply_batch(
     if let Some(cache) = cache {
         if results
             .iter()
-            .any(|r| matches!(r, Ok(Applied::Published { .. })))
+            .any(|r| matches!(r, Ok(Applied::Published(_))))
         {
             cache.invalidate_all();
         }

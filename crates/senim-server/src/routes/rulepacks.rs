@@ -183,7 +183,7 @@ pub async fn publish(
         "publication committed"
     );
     match applied {
-        Applied::Published { report, .. } => {
+        Applied::Published(report) => {
             book.add(pack);
             Ok((StatusCode::CREATED, Json(*report)))
         }

@@ -48,7 +48,6 @@ impl Who {
 }
 
 pub struct TestApp {
-    #[allow(dead_code)]
     pub address: SocketAddr,
     pub base: String,
     pub store: Store,

@@ -107,6 +107,21 @@ pub fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     }
 }
 
+/// The optional reason of a withdrawal: trimmed, at most 2,000 characters.
+pub fn parse_reason(reason: Option<String>) -> Result<Option<String>, ApiError> {
+    match reason {
+        None => Ok(None),
+        Some(r) => senim_domain::error::optional_text(&r, 2000)
+            .map(|t| Some(t).filter(|t| !t.is_empty()))
+            .map_err(|reason| {
+                ApiError::invalid(vec![senim_domain::FieldError {
+                    field: "reason".into(),
+                    reason,
+                }])
+            }),
+    }
+}
+
 /// Parses an id from the path, or 404 (an id that cannot exist names nothing).
 pub fn path_id<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ApiError> {
     text.parse().map_err(|_| ApiError::not_found(what))

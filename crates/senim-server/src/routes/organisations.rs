@@ -192,7 +192,7 @@ pub async fn withdraw(
         &Resource::Organisation(id),
     )?;
     let OptionalJsonBody(input) = body?;
-    let reason = crate::routes::systems::parse_reason(input.and_then(|i| i.reason))?;
+    let reason = crate::routes::parse_reason(input.and_then(|i| i.reason))?;
     let command = Command::WithdrawOrganisation {
         id,
         expected_revision: if_match.0,

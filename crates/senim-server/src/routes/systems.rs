@@ -19,13 +19,14 @@ use crate::error::{ApiError, ErrorBody};
 use crate::extract::{etag, IfMatch, JsonBody, OptionalJsonBody, QueryParams};
 use crate::policy::{Action, Resource};
 
-use crate::routes::{decode_cursor, encode_cursor, page_limit, path_id};
+use crate::routes::{decode_cursor, encode_cursor, page_limit, parse_reason, path_id};
 use crate::state::AppState;
 use senim_domain::api::{
     ClassificationHistory, ClassificationRecord, SystemDetail, SystemList, VersionList,
     WithdrawInput,
 };
 use senim_domain::classification::{Assessment, Lang};
+use senim_domain::system::ValidVersion;
 
 use crate::assess::{assess_version, lang};
 
@@ -45,18 +46,23 @@ pub struct SystemQuery {
     pub limit: Option<u32>,
 }
 
-pub(crate) fn parse_reason(reason: Option<String>) -> Result<Option<String>, ApiError> {
-    match reason {
-        None => Ok(None),
-        Some(r) => senim_domain::error::optional_text(&r, 2000)
-            .map(|t| Some(t).filter(|t| !t.is_empty()))
-            .map_err(|reason| {
-                ApiError::invalid(vec![FieldError {
-                    field: "reason".into(),
-                    reason,
-                }])
-            }),
-    }
+/// Classifies a new version under the pack in force and runs the command
+/// built from both, holding the rule book's read lock until the commit so a
+/// publication cannot slip in between.
+async fn write_classified(
+    state: &AppState,
+    caller: &Caller,
+    version: ValidVersion,
+    command: impl FnOnce(ValidVersion, Assessment) -> Command,
+) -> Result<(Applied, Assessment), ApiError> {
+    let book = state.rules.read().await;
+    let assessment = assess_version(&book, &version);
+    let applied = state
+        .store
+        .execute(caller.actor(), command(version, assessment.clone()))
+        .await?;
+    drop(book);
+    Ok((applied, assessment))
 }
 
 fn viewer(state: &AppState, caller: &Caller, resource: &Resource) -> Result<Viewer, ApiError> {
@@ -167,15 +173,15 @@ pub async fn create(
         })?;
     caller.require(&state, Action::SystemCreate, &Resource::new_system(owner))?;
     let version = VersionInput::from(input).parse()?;
-    let book = state.rules.read().await;
-    let assessment = assess_version(&book, &version);
-    let command = Command::CreateSystem {
-        owner,
-        version,
-        assessment: Some(assessment.clone()),
-    };
-    let applied = state.store.execute(caller.actor(), command).await?;
-    drop(book);
+    let (applied, assessment) =
+        write_classified(&state, &caller, version, |version, assessment| {
+            Command::CreateSystem {
+                owner,
+                version,
+                assessment: Some(assessment),
+            }
+        })
+        .await?;
     match applied {
         Applied::System { system, version } => {
             let v = viewer(&state, &caller, &Resource::system(&system))?;
@@ -312,16 +318,17 @@ pub async fn add_version(
     let expected_version = if_match.required()?;
     let JsonBody(input) = body?;
     let version = input.parse()?;
-    let book = state.rules.read().await;
-    let assessment = assess_version(&book, &version);
-    let command = Command::AddVersion {
-        id: system.id,
-        expected_version,
-        version,
-        assessment: Some(assessment.clone()),
-    };
-    let applied = state.store.execute(caller.actor(), command).await?;
-    drop(book);
+    let id = system.id;
+    let (applied, assessment) =
+        write_classified(&state, &caller, version, |version, assessment| {
+            Command::AddVersion {
+                id,
+                expected_version,
+                version,
+                assessment: Some(assessment),
+            }
+        })
+        .await?;
     match applied {
         Applied::System { system, version } => {
             let v = viewer(&state, &caller, &resource)?;

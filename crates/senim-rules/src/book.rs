@@ -22,6 +22,14 @@ pub const BUILT_IN: &[(&str, &str)] = &[
 /// The pack in force unless configured otherwise.
 pub const DEFAULT_PACK: &str = "kz-seed-2025";
 
+/// The built-in packs, parsed.
+pub fn built_in_packs() -> Result<Vec<RulePack>, PackError> {
+    BUILT_IN
+        .iter()
+        .map(|(file, text)| RulePack::parse(text, file))
+        .collect()
+}
+
 /// Semantic version as numbers, for ordering.
 fn version_key(version: &str) -> Vec<u64> {
     version.split('.').map(|p| p.parse().unwrap_or(0)).collect()
@@ -37,22 +45,17 @@ pub struct RuleBook {
 impl RuleBook {
     /// The built-in packs, with `in_force` as the pack in force.
     pub fn built_in(in_force: &str) -> Result<RuleBook, PackError> {
-        let mut packs = Vec::new();
-        for (file, text) in BUILT_IN {
-            packs.push(RulePack::parse(text, file)?);
-        }
-        RuleBook::new(packs, in_force)
+        RuleBook::new(built_in_packs()?, in_force)
     }
 
     pub fn new(packs: Vec<RulePack>, in_force: &str) -> Result<RuleBook, PackError> {
-        let book = RuleBook {
+        let mut book = RuleBook {
             packs: Vec::new(),
             in_force: in_force.to_string(),
         };
-        let mut book = packs.into_iter().fold(book, |mut b, p| {
-            b.add(p);
-            b
-        });
+        for pack in packs {
+            book.add(pack);
+        }
         if book.latest(in_force).is_none() {
             return Err(PackError {
                 file: "configuration".into(),
@@ -65,7 +68,6 @@ impl RuleBook {
                 }],
             });
         }
-        book.in_force = in_force.to_string();
         Ok(book)
     }
 

@@ -16,7 +16,7 @@ pub mod facts;
 mod pack;
 pub mod raw;
 
-pub use book::{RuleBook, BUILT_IN, DEFAULT_PACK};
+pub use book::{built_in_packs, RuleBook, BUILT_IN, DEFAULT_PACK};
 pub use pack::{
     ChangedOutcome, CheckProblem, Citation, Classification, Gap, Lang, ObligationView, Outcome,
     PackRef, PackSummary, RationaleEntry, RulePack, Sanction,

@@ -11,12 +11,7 @@ use crate::extract::decode_json;
 
 fn built_in_packs() -> &'static [senim_rules::RulePack] {
     static PACKS: std::sync::OnceLock<Vec<senim_rules::RulePack>> = std::sync::OnceLock::new();
-    PACKS.get_or_init(|| {
-        senim_rules::BUILT_IN
-            .iter()
-            .filter_map(|(file, text)| senim_rules::RulePack::parse(text, file).ok())
-            .collect()
-    })
+    PACKS.get_or_init(|| senim_rules::built_in_packs().unwrap_or_default())
 }
 
 /// Runs `data` through the parser chosen by its first byte.

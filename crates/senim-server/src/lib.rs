@@ -127,8 +127,8 @@ pub async fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppSt
 /// The built-in packs (installed in the database on first start) and every
 /// version published since.
 pub async fn load_rules(store: &Store, in_force: &str) -> anyhow::Result<senim_rules::RuleBook> {
-    let mut book = senim_rules::RuleBook::built_in(senim_rules::DEFAULT_PACK)?;
-    for pack in book.all().to_vec() {
+    let mut packs = senim_rules::built_in_packs()?;
+    for pack in &packs {
         let command = senim_store::Command::InstallRulePack {
             pack: pack.pack_ref(),
             source: pack.source.clone(),
@@ -138,12 +138,14 @@ pub async fn load_rules(store: &Store, in_force: &str) -> anyhow::Result<senim_r
             .await?;
     }
     for (id, version, source) in store.rulepacks().await? {
-        if book.get(&id, &version).is_none() {
-            let pack = senim_rules::RulePack::parse(&source, &format!("published {id} {version}"))?;
-            book.add(pack);
+        if !packs.iter().any(|p| p.id == id && p.version == version) {
+            packs.push(senim_rules::RulePack::parse(
+                &source,
+                &format!("published {id} {version}"),
+            )?);
         }
     }
-    Ok(senim_rules::RuleBook::new(book.all().to_vec(), in_force)?)
+    Ok(senim_rules::RuleBook::new(packs, in_force)?)
 }
 
 /// Serves until `shutdown` resolves, then drains.

@@ -2,7 +2,6 @@
 //! (no server needed; safe while one runs). Every change is a command with
 //! an event, exactly as through the API, recorded as done by the operator.
 
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -136,23 +135,12 @@ async fn organisation_id(store: &Store, text: &str) -> anyhow::Result<Organisati
         .id)
 }
 
-fn read_structured<T: serde::de::DeserializeOwned>(path: &PathBuf) -> anyhow::Result<T> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let is_json = path.extension().map(|e| e == "json").unwrap_or(false);
-    if is_json {
-        serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
-    } else {
-        toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
-    }
-}
-
 pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let store = open(&args.store).await?;
     let operator = Actor::operator();
     match args.command {
         AdminCommand::Organisation(OrganisationCommand::Create { file }) => {
-            let input: OrganisationInput = read_structured(&file)?;
+            let input: OrganisationInput = crate::read_document(&file)?;
             let valid = input.parse()?;
             if let Applied::Organisation(org) = store
                 .execute(operator, Command::CreateOrganisation(valid))
@@ -196,9 +184,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 None => None,
             };
             let (password, generated) = if password_stdin {
-                let mut text = String::new();
-                std::io::stdin().read_to_string(&mut text)?;
-                (text.trim_end_matches(['\n', '\r']).to_string(), false)
+                (crate::read_password_stdin()?, false)
             } else {
                 (random_secret(""), true)
             };
@@ -242,9 +228,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 None => current.organisation_id,
             };
             let password = if password_stdin {
-                let mut text = String::new();
-                std::io::stdin().read_to_string(&mut text)?;
-                Some(text.trim_end_matches(['\n', '\r']).to_string())
+                Some(crate::read_password_stdin()?)
             } else {
                 None
             };

@@ -1,9 +1,8 @@
 //! Client commands: talk to a running server with an API token.
 
-use std::io::Read;
 use std::path::PathBuf;
 
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use clap::{Args, Subcommand, ValueEnum};
 
 use senim_client::{Client, SystemQuery};
@@ -109,9 +108,7 @@ enum SystemCommand {
 
 pub async fn login(args: LoginArgs) -> anyhow::Result<()> {
     let password = if args.password_stdin {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text)?;
-        text.trim_end_matches(['\n', '\r']).to_string()
+        crate::read_password_stdin()?
     } else {
         eprint!("Password for {}: ", args.email);
         let mut line = String::new();
@@ -135,18 +132,6 @@ pub async fn login(args: LoginArgs) -> anyhow::Result<()> {
     );
     println!("{}", created.token);
     Ok(())
-}
-
-fn read_file<T: serde::de::DeserializeOwned>(path: &PathBuf) -> anyhow::Result<T> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if path.extension().map(|e| e == "json").unwrap_or(false) {
-        serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a valid system file", path.display()))
-    } else {
-        toml::from_str(&text)
-            .with_context(|| format!("{} is not a valid system file", path.display()))
-    }
 }
 
 fn print_detail(detail: &SystemDetail, format: Format) -> anyhow::Result<()> {
@@ -193,7 +178,7 @@ pub async fn system(args: SystemArgs) -> anyhow::Result<()> {
     let client = args.server.client()?;
     match args.command {
         SystemCommand::Register { file, format } => {
-            let input: SystemInput = read_file(&file)?;
+            let input: SystemInput = crate::read_document(&file)?;
             let created = client.register_system(&input).await?;
             print_detail(&created.value, format)?;
         }
@@ -203,7 +188,7 @@ pub async fn system(args: SystemArgs) -> anyhow::Result<()> {
             if_match,
             format,
         } => {
-            let input: VersionInput = read_file(&file)?;
+            let input: VersionInput = crate::read_document(&file)?;
             let expected = match if_match {
                 Some(v) => v,
                 None => client

@@ -85,6 +85,26 @@ impl StoreArgs {
     }
 }
 
+/// Reads a TOML file, or JSON when its name ends in `.json`, into `T`.
+pub fn read_document<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::Result<T> {
+    use anyhow::Context;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if path.extension().map(|e| e == "json").unwrap_or(false) {
+        serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+    } else {
+        toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+    }
+}
+
+/// Reads a password from standard input, without its final line break.
+pub fn read_password_stdin() -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text)?;
+    Ok(text.trim_end_matches(['\n', '\r']).to_string())
+}
+
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("SENIM_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

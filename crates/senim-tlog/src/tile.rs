@@ -146,9 +146,17 @@ impl Tile {
 
     /// The tile's contents: the hashes it holds, from all leaf hashes of a tree.
     pub fn hashes(&self, leaves: &[Hash]) -> Vec<Hash> {
-        let span = TILE_WIDTH.saturating_pow(u32::from(self.level)) as usize;
-        let first = self.index as usize * TILE_WIDTH as usize;
-        (first..first + usize::from(self.width))
+        // A parsed path may name any index: out-of-range arithmetic gives no
+        // hashes rather than an overflow.
+        let span =
+            usize::try_from(TILE_WIDTH.saturating_pow(u32::from(self.level))).unwrap_or(usize::MAX);
+        let Some(first) = usize::try_from(self.index)
+            .ok()
+            .and_then(|i| i.checked_mul(TILE_WIDTH as usize))
+        else {
+            return Vec::new();
+        };
+        (first..first.saturating_add(usize::from(self.width)))
             .filter_map(|i| {
                 let start = i.checked_mul(span)?;
                 let end = start.checked_add(span)?;

@@ -108,3 +108,17 @@ fn bundles_round_trip_and_truncation_is_detected() {
         "entries are at most 64 KiB"
     );
 }
+
+#[test]
+fn a_tile_beyond_the_tree_has_no_hashes() {
+    let leaves: Vec<Hash> = (0..10u8).map(|i| leaf_hash(&[i])).collect();
+    let (_, far) = Tile::parse("tile/0/x018/x446/x744/x073/x709/x551/615").unwrap();
+    assert!(far.hashes(&leaves).is_empty());
+    assert!(Tile {
+        level: 9,
+        index: 3,
+        width: 1
+    }
+    .hashes(&leaves)
+    .is_empty());
+}

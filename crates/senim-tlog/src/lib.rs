@@ -2,11 +2,12 @@
 //! inclusion and consistency proofs, and their verification. No database,
 //! no I/O: the store feeds it hashes, the verifier feeds it proofs.
 //!
-//! Also C2SP signed notes (Ed25519), checkpoints and tile addressing. This
-//! is the first part of the audit log (issue 4); the log's storage builds on it.
+//! Also C2SP signed notes (Ed25519), checkpoints, tile addressing, and
+//! proofs computed from tiles (`nodes`), which the store and the verifier share.
 
 pub mod jcs;
 pub mod merkle;
+pub mod nodes;
 pub mod note;
 pub mod tile;
 

@@ -7,17 +7,18 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 use senim_domain::account::ValidAccount;
 use senim_domain::organisation::ValidOrganisation;
 use senim_domain::system::ValidVersion;
 use senim_domain::{
     Account, AccountId, AccountStatus, Organisation, OrganisationId, OrganisationStatus, Role,
-    System, SystemId, SystemStatus, SystemVersion, Timestamp, TokenId,
+    System, SystemId, SystemStatus, SystemVersion, Timestamp, TokenId, Viewer,
 };
 
 use crate::error::{is_unique_violation, StoreError};
+use crate::log;
 use crate::query;
 use senim_domain::classification::{Assessment, ChangeReport, ChangedOutcome, PackRef};
 use senim_domain::token::{TokenInfo, TokenScope};
@@ -169,16 +170,22 @@ struct EventDraft {
     kind: &'static str,
     subject_type: &'static str,
     subject_id: String,
+    /// Everything the change needs to be replayed.
     payload: serde_json::Value,
+    /// What the public log shows, when some of `payload` is private
+    /// (personal data, confidential documentation): top-level fields that
+    /// differ appear in the log only as salted digests.
+    public: Option<serde_json::Value>,
 }
 
-/// Applies one command inside the writer's open transaction.
+/// Applies one command inside the writer's open transaction; also returns
+/// the `seq` of the event that records it, if it changed the register.
 pub(crate) async fn apply(
     conn: &mut AnyConnection,
     actor: &Actor,
     command: Command,
     now: Timestamp,
-) -> Result<Applied, StoreError> {
+) -> Result<(Applied, Option<i64>), StoreError> {
     let (applied, event) = match command {
         Command::CreateOrganisation(org) => create_organisation(conn, org, now).await?,
         Command::UpdateOrganisation {
@@ -258,21 +265,33 @@ pub(crate) async fn apply(
             (Applied::Done, None)
         }
     };
-    if let Some(event) = event {
-        append_event(conn, actor, event, now).await?;
-    }
-    Ok(applied)
+    let seq = match event {
+        Some(event) => Some(append_event(conn, actor, event, now).await?),
+        None => None,
+    };
+    Ok((applied, seq))
 }
 
+/// Appends an event, with its public form for the audit log, and returns its `seq`.
 async fn append_event(
     conn: &mut AnyConnection,
     actor: &Actor,
     event: EventDraft,
     now: Timestamp,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO events (id, time, kind, subject_type, subject_id, actor, payload) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+) -> Result<i64, StoreError> {
+    let salt = log::new_salt();
+    let entry = log::draft_entry(
+        now,
+        event.kind,
+        (event.subject_type, &event.subject_id),
+        actor,
+        &event.payload,
+        event.public.as_ref(),
+        &salt,
+    )?;
+    let seq = sqlx::query(
+        "INSERT INTO events (id, time, kind, subject_type, subject_id, actor, payload, entry, salt) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
     )
     .bind(uuid::Uuid::now_v7().to_string())
     .bind(now.to_rfc3339())
@@ -281,9 +300,12 @@ async fn append_event(
     .bind(event.subject_id)
     .bind(serde_json::to_string(actor)?)
     .bind(serde_json::to_string(&event.payload)?)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .bind(serde_json::to_string(&entry)?)
+    .bind(salt)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("seq")?;
+    Ok(seq)
 }
 
 fn lower_search(parts: &[&str]) -> String {
@@ -309,11 +331,14 @@ fn org_event(
             }
         }
     }
+    let mut public = payload.clone();
+    public["organisation"] = json!(org.clone().redacted(Viewer::PUBLIC));
     EventDraft {
         kind,
         subject_type: "organisation",
         subject_id: org.id.to_string(),
         payload,
+        public: Some(public),
     }
 }
 
@@ -499,6 +524,14 @@ fn account_event(kind: &'static str, account: &Account) -> EventDraft {
         subject_type: "account",
         subject_id: account.id.to_string(),
         payload: json!({ "account": account }),
+        // A person's name and e-mail are personal data.
+        public: Some(json!({ "account": {
+            "id": account.id,
+            "roles": account.roles,
+            "organisation_id": account.organisation_id,
+            "status": account.status,
+            "revision": account.revision,
+        }})),
     }
 }
 
@@ -706,6 +739,11 @@ fn system_event(
         subject_type: "system",
         subject_id: system.id.to_string(),
         payload: json!({ "system": system, "version": version, "details": extra }),
+        public: Some(json!({
+            "system": system,
+            "version": version.map(|v| v.clone().redacted(Viewer::PUBLIC)),
+            "details": extra,
+        })),
     }
 }
 
@@ -999,7 +1037,7 @@ async fn create_token(
     )
     .bind(info.id.to_string())
     .bind(info.account_id.to_string())
-    .bind(token.token_hash)
+    .bind(token.token_hash.clone())
     .bind(serde_json::to_string(&info)?)
     .bind(info.expires_at.to_rfc3339())
     .bind(now.to_rfc3339())
@@ -1009,7 +1047,8 @@ async fn create_token(
         kind: "token.created",
         subject_type: "account",
         subject_id: info.account_id.to_string(),
-        payload: json!({ "token": info }),
+        payload: json!({ "token": info, "token_hash": token.token_hash }),
+        public: Some(public_token(&info)),
     };
     Ok((Applied::Token(info), Some(event)))
 }
@@ -1047,8 +1086,19 @@ async fn revoke_token(
         subject_type: "account",
         subject_id: info.account_id.to_string(),
         payload: json!({ "token": info }),
+        public: Some(public_token(&info)),
     };
     Ok((Applied::Token(info), Some(event)))
+}
+
+/// A token as the public log shows it: no name, no hash.
+fn public_token(info: &TokenInfo) -> serde_json::Value {
+    json!({ "token": {
+        "id": info.id,
+        "scopes": info.scopes,
+        "expires_at": info.expires_at,
+        "revoked_at": info.revoked_at,
+    }})
 }
 
 /// The documentation items a version fills, comma-separated.
@@ -1174,6 +1224,7 @@ async fn install_pack(
         subject_type: "rulepack",
         subject_id: format!("{}/{}", pack.id, pack.version),
         payload: json!({ "pack": pack, "source_sha256": sha256_hex(&source) }),
+        public: None,
     };
     Ok((Applied::Done, Some(event)))
 }
@@ -1235,6 +1286,7 @@ async fn publish_pack(
             subject_type: "system",
             subject_id: change.system_id.to_string(),
             payload: json!({ "pack": pack, "change": change }),
+            public: None,
         };
         append_event(conn, actor, draft, now).await?;
     }
@@ -1263,6 +1315,7 @@ async fn publish_pack(
             "changed": report.changed.len(),
             "report_sha256": sha256_hex(&report_json),
         }),
+        public: None,
     };
     Ok((Applied::Published(Box::new(report)), Some(event)))
 }

@@ -17,6 +17,7 @@
 mod cache;
 mod command;
 mod error;
+pub mod log;
 mod query;
 mod rows;
 mod writer;
@@ -37,6 +38,23 @@ pub use query::{
     OrganisationFilter, Page, SystemFilter, SystemRecord, TokenInfo,
 };
 pub use senim_domain::token::TokenScope;
+
+/// Where a committed change sits in the audit log: its entry's index and
+/// the size of the first signed checkpoint that contains it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogPosition {
+    pub index: u64,
+    pub size: u64,
+}
+
+/// A command's result once committed.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub applied: Applied,
+    /// Where its event is in the log; none for changes that are not part of
+    /// the register (sign-ins) or that changed nothing.
+    pub log: Option<LogPosition>,
+}
 
 /// Which database engine a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +94,16 @@ pub struct StoreOptions {
     /// SQL run on every new connection (PostgreSQL tests use it to set a
     /// per-test `search_path`).
     pub after_connect_sql: Option<String>,
+    /// The key that signs the audit log's checkpoints. When none is given,
+    /// a data directory store reads (or creates) `log.key` in its directory;
+    /// a database URL store must be given one.
+    pub log_key: Option<log::LogSigner>,
+    /// The name of a key created in the data directory: the log's origin.
+    pub log_origin: String,
 }
+
+/// The audit log's origin when none is configured.
+pub const DEFAULT_LOG_ORIGIN: &str = "localhost/senim";
 
 impl StoreOptions {
     pub fn new(location: Location) -> StoreOptions {
@@ -86,6 +113,8 @@ impl StoreOptions {
             migrate: true,
             max_batch: 256,
             after_connect_sql: None,
+            log_key: None,
+            log_origin: DEFAULT_LOG_ORIGIN.to_string(),
         }
     }
 }
@@ -103,6 +132,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     /// Present on SQLite only; see `cache.rs`.
     cache: Option<Arc<cache::SystemCache>>,
+    signer: log::LogSigner,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -134,6 +164,18 @@ impl Store {
                 sqlite_url(&dir.join("senim.db"))
             }
             Location::Url(url) => url.clone(),
+        };
+        let signer = match (&options.log_key, &options.location) {
+            (Some(key), _) => key.clone(),
+            (None, Location::DataDir(dir)) => Arc::new(log::load_or_create_key(
+                &dir.join("log.key"),
+                &options.log_origin,
+            )?),
+            (None, Location::Url(_)) => {
+                return Err(StoreError::Config(
+                    "a store given by URL needs the audit log key (log_key_file)".into(),
+                ))
+            }
         };
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Backend::Postgres
@@ -182,13 +224,14 @@ impl Store {
             .connect(&url)
             .await?;
         let cache = (backend == Backend::Sqlite).then(|| Arc::new(cache::SystemCache::default()));
-        let sender = writer::spawn(
-            writer_pool,
+        let sender = writer::spawn(writer::Writer {
+            pool: writer_pool,
             backend,
-            clock.clone(),
-            options.max_batch.max(1),
-            cache.clone(),
-        );
+            clock: clock.clone(),
+            max_batch: options.max_batch.max(1),
+            cache: cache.clone(),
+            signer: signer.clone(),
+        });
         Ok(Store {
             inner: Arc::new(Inner {
                 backend,
@@ -196,6 +239,7 @@ impl Store {
                 writer: sender,
                 clock,
                 cache,
+                signer,
             }),
         })
     }
@@ -210,7 +254,21 @@ impl Store {
 
     /// Applies one command and waits until its transaction is committed.
     pub async fn execute(&self, actor: Actor, command: Command) -> Result<Applied, StoreError> {
+        Ok(self.execute_logged(actor, command).await?.applied)
+    }
+
+    /// [`Store::execute`], also saying where the change is in the audit log.
+    pub async fn execute_logged(
+        &self,
+        actor: Actor,
+        command: Command,
+    ) -> Result<Committed, StoreError> {
         writer::submit(&self.inner.writer, actor, command).await
+    }
+
+    /// The key that signs the log's checkpoints.
+    pub fn log_signer(&self) -> &senim_tlog::NoteSigner {
+        &self.inner.signer
     }
 
     /// True when the database answers.
@@ -247,9 +305,12 @@ pub async fn fresh_postgres_schema(url: &str, prefix: &str) -> Result<StoreOptio
         .execute(&mut conn)
         .await?;
     conn.close().await?;
+    let key = senim_tlog::NoteSigner::from_seed("test.senim/log", &rand::random::<[u8; 32]>())
+        .map_err(|e| StoreError::Config(e.to_string()))?;
     Ok(StoreOptions {
         after_connect_sql: Some(format!("SET search_path TO {schema}")),
         read_connections: 4,
+        log_key: Some(Arc::new(key)),
         ..StoreOptions::new(Location::Url(url.to_string()))
     })
 }

@@ -16,23 +16,32 @@ use tokio::sync::{mpsc, oneshot};
 use crate::cache::SystemCache;
 use crate::command::{apply, Actor, Applied, Command};
 use crate::error::StoreError;
-use crate::Backend;
+use crate::log::{self, LogSigner, TileCache};
+use crate::{Backend, Committed, LogPosition};
+
+type Reply = oneshot::Sender<Result<Committed, StoreError>>;
 
 pub(crate) struct Job {
     actor: Actor,
     command: Command,
-    reply: oneshot::Sender<Result<Applied, StoreError>>,
+    reply: Reply,
 }
 
-pub(crate) fn spawn(
-    pool: AnyPool,
-    backend: Backend,
-    clock: Arc<dyn Clock>,
-    max_batch: usize,
-    cache: Option<Arc<SystemCache>>,
-) -> mpsc::Sender<Job> {
-    let (sender, receiver) = mpsc::channel(max_batch * 16);
-    tokio::spawn(run(pool, backend, clock, max_batch, receiver, cache));
+/// What the writer task owns.
+pub(crate) struct Writer {
+    pub pool: AnyPool,
+    pub backend: Backend,
+    pub clock: Arc<dyn Clock>,
+    pub max_batch: usize,
+    pub cache: Option<Arc<SystemCache>>,
+    pub signer: LogSigner,
+}
+
+/// Starts the writer; the first batch it runs signs the log's first
+/// checkpoint if there is none, and sequences events written before the log.
+pub(crate) fn spawn(writer: Writer) -> mpsc::Sender<Job> {
+    let (sender, receiver) = mpsc::channel(writer.max_batch * 16);
+    tokio::spawn(run(writer, receiver));
     sender
 }
 
@@ -40,7 +49,7 @@ pub(crate) async fn submit(
     writer: &mpsc::Sender<Job>,
     actor: Actor,
     command: Command,
-) -> Result<Applied, StoreError> {
+) -> Result<Committed, StoreError> {
     let (reply, answer) = oneshot::channel();
     writer
         .send(Job {
@@ -53,41 +62,29 @@ pub(crate) async fn submit(
     answer.await.map_err(|_| StoreError::Unavailable)?
 }
 
-async fn run(
-    pool: AnyPool,
-    backend: Backend,
-    clock: Arc<dyn Clock>,
-    max_batch: usize,
-    mut receiver: mpsc::Receiver<Job>,
-    cache: Option<Arc<SystemCache>>,
-) {
+async fn run(writer: Writer, mut receiver: mpsc::Receiver<Job>) {
+    let mut tiles = TileCache::default();
     while let Some(first) = receiver.recv().await {
         let mut batch = vec![first];
-        while batch.len() < max_batch {
+        while batch.len() < writer.max_batch {
             match receiver.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
             }
         }
-        apply_batch(&pool, backend, clock.as_ref(), batch, cache.as_deref()).await;
+        apply_batch(&writer, batch, &mut tiles).await;
     }
-    pool.close().await;
+    writer.pool.close().await;
 }
 
-fn fail_all(replies: Vec<oneshot::Sender<Result<Applied, StoreError>>>, reason: &str) {
+fn fail_all(replies: Vec<Reply>, reason: &str) {
     for reply in replies {
         let _ = reply.send(Err(StoreError::Commit(reason.to_string())));
     }
 }
 
-async fn apply_batch(
-    pool: &AnyPool,
-    backend: Backend,
-    clock: &dyn Clock,
-    batch: Vec<Job>,
-    cache: Option<&SystemCache>,
-) {
-    let mut conn = match pool.acquire().await {
+async fn apply_batch(writer: &Writer, batch: Vec<Job>, tiles: &mut TileCache) {
+    let mut conn = match writer.pool.acquire().await {
         Ok(conn) => conn,
         Err(e) => {
             tracing::error!(error = %e, "writer cannot reach the database");
@@ -96,15 +93,21 @@ async fn apply_batch(
     };
     // IMMEDIATE takes SQLite's write lock at once, so a second process
     // writing to the same file waits (busy_timeout) instead of failing later.
-    let begin = match backend {
-        Backend::Sqlite => "BEGIN IMMEDIATE",
-        Backend::Postgres => "BEGIN",
+    // On PostgreSQL several servers may share the database; the advisory
+    // lock makes their batches take turns, so one sequences the log at a time.
+    let begin = match writer.backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE".to_string(),
+        Backend::Postgres => format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({})",
+            log::SEQUENCER_LOCK
+        ),
     };
-    if let Err(e) = conn.execute(begin).await {
+    if let Err(e) = conn.execute(begin.as_str()).await {
         tracing::error!(error = %e, "writer cannot begin a transaction");
+        let _ = conn.execute("ROLLBACK").await;
         return fail_all(batch.into_iter().map(|j| j.reply).collect(), &e.to_string());
     }
-    let now = clock.now();
+    let now = writer.clock.now();
     let mut replies = Vec::with_capacity(batch.len());
     let mut results = Vec::with_capacity(batch.len());
     let mut broken: Option<String> = None;
@@ -132,27 +135,39 @@ async fn apply_batch(
             }
         }
     }
-    if let Some(reason) = broken {
-        tracing::error!(%reason, "write batch aborted");
-        let _ = conn.execute("ROLLBACK").await;
-        return fail_all(replies, &reason);
-    }
+    let sequenced = match broken {
+        Some(reason) => Err(reason),
+        None => log::sequence(&mut conn, &writer.signer, now, tiles)
+            .await
+            .map_err(|e| e.to_string()),
+    };
+    let mut sequenced = match sequenced {
+        Ok(sequenced) => sequenced,
+        Err(reason) => {
+            tracing::error!(%reason, "write batch aborted");
+            let _ = conn.execute("ROLLBACK").await;
+            return fail_all(replies, &reason);
+        }
+    };
     if let Err(e) = conn.execute("COMMIT").await {
         tracing::error!(error = %e, "commit failed");
         let _ = conn.execute("ROLLBACK").await;
         return fail_all(replies, &e.to_string());
     }
-    if let Some(cache) = cache {
+    if let Some(sequenced) = &mut sequenced {
+        tiles.keep(std::mem::take(&mut sequenced.written));
+    }
+    if let Some(cache) = writer.cache.as_deref() {
         if results
             .iter()
-            .any(|r| matches!(r, Ok(Applied::Published(_))))
+            .any(|r| matches!(r, Ok((Applied::Published(_), _))))
         {
             cache.invalidate_all();
         }
         let changed: Vec<_> = results
             .iter()
             .filter_map(|r| match r {
-                Ok(Applied::System { system, .. }) => Some(system.id),
+                Ok((Applied::System { system, .. }, _)) => Some(system.id),
                 _ => None,
             })
             .collect();
@@ -161,6 +176,16 @@ async fn apply_batch(
         }
     }
     for (reply, result) in replies.into_iter().zip(results) {
-        let _ = reply.send(result);
+        let committed = result.map(|(applied, seq)| Committed {
+            applied,
+            log: seq.and_then(|seq| {
+                let sequenced = sequenced.as_ref()?;
+                Some(LogPosition {
+                    index: sequenced.index_of(seq)?,
+                    size: sequenced.size,
+                })
+            }),
+        });
+        let _ = reply.send(committed);
     }
 }

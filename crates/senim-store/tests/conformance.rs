@@ -85,6 +85,7 @@ conformance!(
     concurrent_versions_exactly_one_wins,
     accounts_tokens_and_sessions,
     withdrawn_account_loses_tokens_and_sessions,
+    the_log_holds_every_change_and_proves_it,
 );
 
 fn bin(first_eleven: &str) -> String {
@@ -738,4 +739,112 @@ async fn withdrawn_account_loses_tokens_and_sessions(store: Store) {
         .await
         .unwrap_err();
     assert!(matches!(again, StoreError::Conflict { .. }));
+}
+
+async fn the_log_holds_every_change_and_proves_it(store: Store) {
+    use senim_tlog::{leaf_hash, root, verify_consistency, verify_inclusion, Checkpoint};
+
+    let verifier = senim_tlog::NoteVerifier::parse(&store.log_signer().verifier_key()).unwrap();
+    let owner = create_org(&store, "Logged Clinic", "94054000013").await;
+    // Concurrent writes are group-committed: several share one checkpoint.
+    let writes = (0..40).map(|i| {
+        let store = store.clone();
+        async move {
+            store
+                .execute_logged(
+                    Actor::operator(),
+                    Command::CreateSystem {
+                        owner,
+                        version: version(&format!("Logged {i}"), "healthcare"),
+                        assessment: None,
+                    },
+                )
+                .await
+                .unwrap()
+        }
+    });
+    let receipts: Vec<_> = futures::future::join_all(writes).await;
+    let latest = store.checkpoint().await.unwrap().unwrap();
+    let body = verifier.open(&latest.note).unwrap();
+    let checkpoint = Checkpoint::parse(body).unwrap();
+    assert_eq!(checkpoint.size, latest.size);
+    assert_eq!(checkpoint.size as i64, store.event_count().await.unwrap());
+
+    // Every entry is there, in order, and the tree over them is the signed one.
+    let entries = store.log_entries(0, checkpoint.size).await.unwrap();
+    assert_eq!(entries.len() as u64, checkpoint.size);
+    let leaves: Vec<_> = entries.iter().map(|e| leaf_hash(e.as_bytes())).collect();
+    assert_eq!(root(&leaves), checkpoint.root);
+    for (i, entry) in entries.iter().enumerate() {
+        let value: serde_json::Value = serde_json::from_str(entry).unwrap();
+        assert_eq!(value["index"], i as u64);
+        assert_eq!(
+            senim_tlog::canonical(&value).unwrap(),
+            *entry,
+            "entry {i} is canonical"
+        );
+        // Confidential documentation and personal data stay out of the log.
+        assert!(!entry.contains("confidential set"), "{entry}");
+        assert!(!entry.contains("A. Person"), "{entry}");
+        let proof = store
+            .inclusion_proof(i as u64, checkpoint.size)
+            .await
+            .unwrap();
+        assert!(verify_inclusion(
+            i as u64,
+            checkpoint.size,
+            &leaves[i],
+            &proof,
+            &checkpoint.root
+        ));
+    }
+    let system_entry: serde_json::Value =
+        serde_json::from_str(&entries[entries.len() - 1]).unwrap();
+    assert!(
+        system_entry["private"]["version"].as_str().unwrap().len() == 64,
+        "{system_entry}"
+    );
+
+    // Each write's receipt: its entry is in a checkpoint signed for its batch,
+    // and that checkpoint is consistent with the newest one.
+    let mut sizes = std::collections::BTreeSet::new();
+    for committed in &receipts {
+        let position = committed.log.unwrap();
+        sizes.insert(position.size);
+        let note = store.checkpoint_at(position.size).await.unwrap().unwrap();
+        let at = Checkpoint::parse(verifier.open(&note.note).unwrap()).unwrap();
+        let proof = store
+            .inclusion_proof(position.index, position.size)
+            .await
+            .unwrap();
+        assert!(verify_inclusion(
+            position.index,
+            position.size,
+            &leaves[position.index as usize],
+            &proof,
+            &at.root
+        ));
+        let consistency = store
+            .consistency_proof(position.size, checkpoint.size)
+            .await
+            .unwrap();
+        assert!(verify_consistency(
+            position.size,
+            checkpoint.size,
+            &at.root,
+            &checkpoint.root,
+            &consistency
+        ));
+    }
+    assert!(
+        sizes.len() < receipts.len(),
+        "some writes shared a batch: {sizes:?}"
+    );
+
+    // A proof past the end is refused, not invented.
+    assert!(store.inclusion_proof(0, checkpoint.size + 1).await.is_err());
+    assert!(store
+        .inclusion_proof(checkpoint.size, checkpoint.size)
+        .await
+        .is_err());
 }

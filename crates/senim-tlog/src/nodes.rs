@@ -159,13 +159,11 @@ pub struct MissingTile {
 pub fn node_hash_from(source: &impl TileSource, node: Node) -> Result<Hash, MissingTile> {
     let span = node.span();
     let end = span.offset + span.count;
-    let hashes = source
-        .tile(span.level, span.tile, end)
-        .ok_or(MissingTile {
-            level: span.level,
-            index: span.tile,
-            width: end,
-        })?;
+    let hashes = source.tile(span.level, span.tile, end).ok_or(MissingTile {
+        level: span.level,
+        index: span.tile,
+        width: end,
+    })?;
     Ok(root(&hashes[span.offset..end]))
 }
 
@@ -199,7 +197,10 @@ pub fn tiles_for(ranges: &[(u64, u64)]) -> Vec<(u8, u64, usize)> {
 }
 
 /// The hashes of proof ranges, in order.
-pub fn proof_from(source: &impl TileSource, ranges: &[(u64, u64)]) -> Result<Vec<Hash>, MissingTile> {
+pub fn proof_from(
+    source: &impl TileSource,
+    ranges: &[(u64, u64)],
+) -> Result<Vec<Hash>, MissingTile> {
     ranges
         .iter()
         .map(|&(a, b)| range_hash(source, a, b))

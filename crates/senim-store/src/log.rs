@@ -1,0 +1,552 @@
+//! The public audit log: sequencing events into a Merkle tree, its tiles and
+//! signed checkpoints, and reading proofs back.
+//!
+//! The writer calls [`sequence`] at the end of every batch, inside the
+//! batch's transaction: every event not yet in the log (`idx IS NULL`) gets
+//! the next index and its canonical entry, the tiles on the tree's right edge
+//! grow, and a checkpoint of the new tree is signed and stored. The commit
+//! that makes a change durable therefore also makes its log entry and a
+//! signed checkpoint containing it durable; nothing is acknowledged before.
+//! Only one transaction sequences at a time: SQLite's write lock, or on
+//! PostgreSQL a transaction advisory lock taken at the start of the batch.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use sqlx::{AnyConnection, Row};
+
+use senim_domain::Timestamp;
+use senim_tlog::merkle::{leaf_hash, Hash};
+use senim_tlog::nodes::{self, append_tiles, MissingTile};
+use senim_tlog::{canonical, Checkpoint, NoteSigner};
+
+use crate::command::Actor;
+use crate::error::StoreError;
+
+/// The largest entry: its length must fit the 16-bit prefix of an entry bundle.
+pub const MAX_ENTRY_BYTES: usize = u16::MAX as usize;
+
+/// The advisory lock key PostgreSQL writers take so one sequences at a time.
+pub(crate) const SEQUENCER_LOCK: i64 = 0x5e_4e_17_00_10_90;
+
+/// A tile's key in `log_tiles`.
+pub(crate) fn tile_key(level: u8, index: u64) -> i64 {
+    ((u64::from(level) << 56) | index) as i64
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn jcs(value: &Value) -> Result<String, StoreError> {
+    canonical(value).map_err(|e| StoreError::Corrupt(format!("event is not canonical JSON: {e}")))
+}
+
+/// The public event stored with an event until it is sequenced: everything
+/// of the entry but its index. Private parts (any top-level payload field
+/// whose public form differs) appear only as the digest of
+/// `{"salt": salt, "value": full}`, so whoever holds the full record can
+/// check it and nobody else can guess it.
+pub(crate) fn draft_entry(
+    time: Timestamp,
+    kind: &str,
+    (subject_type, subject_id): (&str, &str),
+    actor: &Actor,
+    full: &Value,
+    public: Option<&Value>,
+    salt: &str,
+) -> Result<Value, StoreError> {
+    let mut private = Map::new();
+    let payload = match public {
+        None => full.clone(),
+        Some(public) => {
+            if let (Some(full), Some(public)) = (full.as_object(), public.as_object()) {
+                for (key, value) in full {
+                    if public.get(key) != Some(value) {
+                        let salted = jcs(&json!({ "salt": salt, "value": value }))?;
+                        private.insert(key.clone(), Value::String(hex_sha256(salted.as_bytes())));
+                    }
+                }
+            }
+            public.clone()
+        }
+    };
+    let mut entry = json!({
+        "time": time.to_rfc3339(),
+        "kind": kind,
+        "subject": { "type": subject_type, "id": subject_id },
+        "actor": { "roles": actor.roles, "organisation_id": actor.organisation_id },
+        "payload": payload,
+    });
+    if !private.is_empty() {
+        entry["private"] = Value::Object(private);
+    }
+    Ok(entry)
+}
+
+/// The new salt of one event.
+pub(crate) fn new_salt() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+/// Tiles the writer has read or written, so a batch rarely reads one back.
+/// Stored hashes never change, so a cached tile is always a prefix of the
+/// stored one; a shorter one than needed is read again.
+#[derive(Default)]
+pub(crate) struct TileCache {
+    tiles: HashMap<(u8, u64), Vec<Hash>>,
+}
+
+impl TileCache {
+    const MAX_TILES: usize = 4096;
+
+    /// Keeps tiles a committed batch wrote.
+    pub(crate) fn keep(&mut self, written: Vec<(u8, u64, Vec<Hash>)>) {
+        if self.tiles.len() + written.len() > Self::MAX_TILES {
+            self.tiles.clear();
+        }
+        for (level, index, hashes) in written {
+            self.tiles.insert((level, index), hashes);
+        }
+    }
+}
+
+fn decode_hashes(bytes: &[u8]) -> Result<Vec<Hash>, StoreError> {
+    if bytes.len() % 32 != 0 {
+        return Err(StoreError::Corrupt("a log tile is not whole hashes".into()));
+    }
+    Ok(bytes
+        .chunks_exact(32)
+        .map(|c| c.try_into().expect("32-byte chunk"))
+        .collect())
+}
+
+/// Reads tiles by (level, index); absent ones are left out.
+pub(crate) async fn read_tiles<'c, E>(
+    executor: E,
+    wanted: &[(u8, u64)],
+) -> Result<HashMap<(u8, u64), Vec<Hash>>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let mut out = HashMap::new();
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    let placeholders: Vec<String> = (1..=wanted.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT key, hashes FROM log_tiles WHERE key IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for &(level, index) in wanted {
+        query = query.bind(tile_key(level, index));
+    }
+    for row in query.fetch_all(executor).await? {
+        let key: i64 = row.try_get("key")?;
+        let bytes: Vec<u8> = row.try_get("hashes")?;
+        let key = key as u64;
+        out.insert(
+            ((key >> 56) as u8, key & ((1 << 56) - 1)),
+            decode_hashes(&bytes)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Makes sure `cache` holds these tiles at the widths given, reading the
+/// missing or short ones inside the writer's transaction.
+async fn fill(
+    conn: &mut AnyConnection,
+    cache: &mut HashMap<(u8, u64), Vec<Hash>>,
+    needed: &[(u8, u64, usize)],
+) -> Result<(), StoreError> {
+    let missing: Vec<(u8, u64)> = needed
+        .iter()
+        .filter(|(l, i, w)| cache.get(&(*l, *i)).map(|t| t.len() < *w).unwrap_or(true))
+        .map(|(l, i, _)| (*l, *i))
+        .collect();
+    if !missing.is_empty() {
+        cache.extend(read_tiles(&mut *conn, &missing).await?);
+    }
+    Ok(())
+}
+
+fn missing(e: MissingTile) -> StoreError {
+    StoreError::Corrupt(format!("the audit log is missing a hash: {e}"))
+}
+
+/// What one sequencing step did.
+pub(crate) struct Sequenced {
+    /// The size of the tree after the batch (the signed checkpoint's size).
+    pub size: u64,
+    /// Each sequenced event's `seq` and log index, in order.
+    pub indices: Vec<(i64, u64)>,
+    /// Tiles written, for the cache once the transaction commits.
+    pub written: Vec<(u8, u64, Vec<Hash>)>,
+}
+
+impl Sequenced {
+    pub(crate) fn index_of(&self, seq: i64) -> Option<u64> {
+        self.indices
+            .binary_search_by_key(&seq, |(s, _)| *s)
+            .ok()
+            .map(|i| self.indices[i].1)
+    }
+}
+
+/// The size of the tree in the newest checkpoint (0 before the first).
+pub(crate) async fn current_size<'c, E>(executor: E) -> Result<u64, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let size: Option<i64> = sqlx::query("SELECT MAX(size) AS size FROM log_checkpoints")
+        .fetch_one(executor)
+        .await?
+        .try_get("size")?;
+    Ok(size.unwrap_or(0) as u64)
+}
+
+/// Puts every unsequenced event into the log and signs the new checkpoint.
+/// Signs a checkpoint of the empty tree when the log has none yet.
+pub(crate) async fn sequence(
+    conn: &mut AnyConnection,
+    signer: &NoteSigner,
+    now: Timestamp,
+    cache: &TileCache,
+) -> Result<Option<Sequenced>, StoreError> {
+    let has_checkpoint = sqlx::query("SELECT size FROM log_checkpoints LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some();
+    let size = current_size(&mut *conn).await?;
+    let rows = sqlx::query(
+        "SELECT seq, time, kind, subject_type, subject_id, actor, payload, entry FROM events \
+         WHERE idx IS NULL ORDER BY seq",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if rows.is_empty() && has_checkpoint {
+        return Ok(None);
+    }
+    let mut leaves = Vec::with_capacity(rows.len());
+    let mut indices = Vec::with_capacity(rows.len());
+    for (offset, row) in rows.iter().enumerate() {
+        let seq: i64 = row.try_get("seq")?;
+        let index = size + offset as u64;
+        let draft: Option<String> = row.try_get("entry")?;
+        let mut entry = match draft {
+            Some(text) => serde_json::from_str::<Value>(&text)?,
+            None => legacy_entry(row)?,
+        };
+        entry["index"] = json!(index);
+        let mut text = jcs(&entry)?;
+        if text.len() > MAX_ENTRY_BYTES {
+            let document = jcs(&entry["payload"])?;
+            let digest = hex_sha256(document.as_bytes());
+            sqlx::query(
+                "INSERT INTO log_documents (sha256, body) VALUES ($1, $2) \
+                 ON CONFLICT (sha256) DO NOTHING",
+            )
+            .bind(digest.clone())
+            .bind(document.clone())
+            .execute(&mut *conn)
+            .await?;
+            entry["payload"] = json!({ "document_sha256": digest, "bytes": document.len() });
+            text = jcs(&entry)?;
+            if text.len() > MAX_ENTRY_BYTES {
+                return Err(StoreError::invalid(
+                    "event",
+                    "is too large for the audit log even without its payload",
+                ));
+            }
+        }
+        sqlx::query("UPDATE events SET idx = $1, entry = $2 WHERE seq = $3")
+            .bind(index as i64)
+            .bind(text.clone())
+            .bind(seq)
+            .execute(&mut *conn)
+            .await?;
+        leaves.push(leaf_hash(text.as_bytes()));
+        indices.push((seq, index));
+    }
+    let new_size = size + leaves.len() as u64;
+
+    // The right edge tiles that grow, then everything the new root reads.
+    let mut tiles = HashMap::new();
+    let edge: Vec<(u8, u64, usize)> = right_edge(size);
+    let mut known: HashMap<(u8, u64), Vec<Hash>> = edge
+        .iter()
+        .filter_map(|(l, i, w)| {
+            cache
+                .tiles
+                .get(&(*l, *i))
+                .filter(|t| t.len() >= *w)
+                .map(|t| ((*l, *i), t.clone()))
+        })
+        .collect();
+    fill(conn, &mut known, &edge).await?;
+    let written = append_tiles(size, &leaves, |l, i, w| {
+        known
+            .get(&(l, i))
+            .filter(|t| t.len() >= w)
+            .cloned()
+            .ok_or(MissingTile {
+                level: l,
+                index: i,
+                width: w,
+            })
+    })
+    .map_err(missing)?;
+    for (level, index, hashes) in &written {
+        let bytes: Vec<u8> = hashes.iter().flatten().copied().collect();
+        sqlx::query(
+            "INSERT INTO log_tiles (key, hashes) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET hashes = excluded.hashes",
+        )
+        .bind(tile_key(*level, *index))
+        .bind(bytes)
+        .execute(&mut *conn)
+        .await?;
+        tiles.insert((*level, *index), hashes.clone());
+    }
+    let root_tiles = nodes::tiles_for(&[(0, new_size)]);
+    for (l, i, w) in &root_tiles {
+        if !tiles.contains_key(&(*l, *i)) {
+            if let Some(t) = cache.tiles.get(&(*l, *i)).filter(|t| t.len() >= *w) {
+                tiles.insert((*l, *i), t.clone());
+            }
+        }
+    }
+    fill(conn, &mut tiles, &root_tiles).await?;
+    let root = nodes::range_hash(&tiles, 0, new_size).map_err(missing)?;
+    let checkpoint = Checkpoint {
+        origin: signer.name().to_string(),
+        size: new_size,
+        root,
+    };
+    let note = signer
+        .sign(&checkpoint.body())
+        .map_err(|e| StoreError::Config(format!("cannot sign the checkpoint: {e}")))?;
+    sqlx::query(
+        "INSERT INTO log_checkpoints (size, root, note, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (size) DO NOTHING",
+    )
+    .bind(new_size as i64)
+    .bind(root.to_vec())
+    .bind(note)
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    Ok(Some(Sequenced {
+        size: new_size,
+        indices,
+        written,
+    }))
+}
+
+/// The partial tile at each level of a tree of `size` leaves: the ones a new
+/// leaf extends.
+fn right_edge(size: u64) -> Vec<(u8, u64, usize)> {
+    let mut out = Vec::new();
+    let mut level = 0u8;
+    let mut stored = size;
+    while stored > 0 {
+        let width = (stored % senim_tlog::TILE_WIDTH) as usize;
+        if width > 0 {
+            out.push((level, stored / senim_tlog::TILE_WIDTH, width));
+        }
+        stored /= senim_tlog::TILE_WIDTH;
+        level += 1;
+    }
+    out
+}
+
+/// An event written before the log existed: its payload may hold private
+/// data, so the entry carries only a digest of it.
+fn legacy_entry(row: &sqlx::any::AnyRow) -> Result<Value, StoreError> {
+    let actor: String = row.try_get("actor")?;
+    let actor: Actor = serde_json::from_str(&actor)?;
+    let time: String = row.try_get("time")?;
+    let payload: String = row.try_get("payload")?;
+    Ok(json!({
+        "time": time,
+        "kind": row.try_get::<String, _>("kind")?,
+        "subject": {
+            "type": row.try_get::<String, _>("subject_type")?,
+            "id": row.try_get::<String, _>("subject_id")?,
+        },
+        "actor": { "roles": actor.roles, "organisation_id": actor.organisation_id },
+        "payload": {},
+        "private": { "payload": hex_sha256(payload.as_bytes()) },
+    }))
+}
+
+/// The signer shared by the writer and whoever asks for the verifier key.
+pub type LogSigner = Arc<NoteSigner>;
+
+/// Reads the log key from `path`, or creates one named `origin` there
+/// (readable by its owner only) when the file does not exist.
+pub fn load_or_create_key(path: &std::path::Path, origin: &str) -> Result<NoteSigner, StoreError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => NoteSigner::parse(&text).map_err(|e| {
+            StoreError::Config(format!(
+                "the log key in {} is not usable: {e}",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let signer =
+                NoteSigner::from_seed(origin, &rand::random::<[u8; 32]>()).map_err(|e| {
+                    StoreError::Config(format!("`{origin}` cannot name a log key: {e}"))
+                })?;
+            write_private(path, &format!("{}\n", signer.private_key()))?;
+            tracing::info!(path = %path.display(), key = %signer.verifier_key(), "created the audit log key");
+            Ok(signer)
+        }
+        Err(e) => Err(StoreError::Config(format!(
+            "cannot read the log key {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> Result<(), StoreError> {
+    use std::io::Write;
+    let fail = |e: std::io::Error| {
+        StoreError::Config(format!("cannot write the log key {}: {e}", path.display()))
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(fail)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(fail)?;
+    file.write_all(text.as_bytes()).map_err(fail)?;
+    file.sync_all().map_err(fail)
+}
+
+/// A checkpoint as stored: the tree's size and the signed note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub size: u64,
+    pub note: String,
+}
+
+fn checkpoint_row(row: &sqlx::any::AnyRow) -> Result<StoredCheckpoint, StoreError> {
+    let size: i64 = row.try_get("size")?;
+    Ok(StoredCheckpoint {
+        size: size as u64,
+        note: row.try_get("note")?,
+    })
+}
+
+/// Why a proof could not be given.
+#[derive(Debug, thiserror::Error)]
+pub enum ProofRequestError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl crate::Store {
+    /// The newest signed checkpoint.
+    pub async fn checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        let row = sqlx::query("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(checkpoint_row).transpose()
+    }
+
+    /// The checkpoint signed when the tree had exactly `size` leaves.
+    pub async fn checkpoint_at(&self, size: u64) -> Result<Option<StoredCheckpoint>, StoreError> {
+        let row = sqlx::query("SELECT size, note FROM log_checkpoints WHERE size = $1")
+            .bind(size as i64)
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(checkpoint_row).transpose()
+    }
+
+    /// The stored hashes of one tile, concatenated (up to 256 × 32 bytes).
+    pub async fn log_tile(&self, level: u8, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        if index >= 1 << 56 {
+            return Ok(None);
+        }
+        let row = sqlx::query("SELECT hashes FROM log_tiles WHERE key = $1")
+            .bind(tile_key(level, index))
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(row.map(|r| r.try_get("hashes")).transpose()?)
+    }
+
+    /// The entries from `start` on, at most `count` of them, in order.
+    pub async fn log_entries(&self, start: u64, count: u64) -> Result<Vec<String>, StoreError> {
+        let rows =
+            sqlx::query("SELECT entry FROM events WHERE idx >= $1 AND idx < $2 ORDER BY idx")
+                .bind(start.min(i64::MAX as u64) as i64)
+                .bind(start.saturating_add(count).min(i64::MAX as u64) as i64)
+                .fetch_all(self.reader())
+                .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("entry").map_err(StoreError::from))
+            .collect()
+    }
+
+    /// A payload kept apart from its entry because it was too large.
+    pub async fn log_document(&self, sha256: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT body FROM log_documents WHERE sha256 = $1")
+            .bind(sha256.to_string())
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(row.map(|r| r.try_get("body")).transpose()?)
+    }
+
+    async fn proof(&self, ranges: &[(u64, u64)]) -> Result<Vec<Hash>, StoreError> {
+        let needed = nodes::tiles_for(ranges);
+        let wanted: Vec<(u8, u64)> = needed.iter().map(|(l, i, _)| (*l, *i)).collect();
+        let tiles = read_tiles(self.reader(), &wanted).await?;
+        nodes::proof_from(&tiles, ranges).map_err(missing)
+    }
+
+    /// The inclusion proof of entry `index` in the tree of `size` entries.
+    pub async fn inclusion_proof(
+        &self,
+        index: u64,
+        size: u64,
+    ) -> Result<Vec<Hash>, ProofRequestError> {
+        self.check_size(size).await?;
+        let ranges = nodes::inclusion_ranges(index, size)
+            .map_err(|e| ProofRequestError::Invalid(e.to_string()))?;
+        Ok(self.proof(&ranges).await?)
+    }
+
+    /// The consistency proof from the tree of `old` entries to that of `new`.
+    pub async fn consistency_proof(
+        &self,
+        old: u64,
+        new: u64,
+    ) -> Result<Vec<Hash>, ProofRequestError> {
+        self.check_size(new).await?;
+        let ranges = nodes::consistency_ranges(old, new)
+            .map_err(|e| ProofRequestError::Invalid(e.to_string()))?;
+        Ok(self.proof(&ranges).await?)
+    }
+
+    async fn check_size(&self, size: u64) -> Result<(), ProofRequestError> {
+        let current = current_size(self.reader()).await?;
+        if size > current {
+            return Err(ProofRequestError::Invalid(format!(
+                "the log has {current} entries, fewer than {size}"
+            )));
+        }
+        Ok(())
+    }
+}

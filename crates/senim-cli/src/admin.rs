@@ -119,7 +119,7 @@ async fn open(args: &StoreArgs) -> anyhow::Result<Store> {
     let config = args.config()?;
     let options = StoreOptions {
         read_connections: 2,
-        ..StoreOptions::new(senim_server::location(&config))
+        ..senim_server::store_options(&config)?
     };
     Ok(Store::open(options, Arc::new(senim_domain::SystemClock)).await?)
 }

@@ -60,6 +60,12 @@ pub struct StoreArgs {
     /// postgres://... to use PostgreSQL instead of SQLite.
     #[arg(long, env = "SENIM_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// The audit log's signing key file [default: log.key in the data directory].
+    #[arg(long, env = "SENIM_LOG_KEY_FILE")]
+    pub log_key_file: Option<PathBuf>,
+    /// The audit log's origin, naming a newly created key [default: localhost/senim].
+    #[arg(long, env = "SENIM_LOG_ORIGIN")]
+    pub log_origin: Option<String>,
 }
 
 impl StoreArgs {
@@ -80,6 +86,12 @@ impl StoreArgs {
         }
         if let Some(url) = &self.database_url {
             config.database_url = Some(url.clone());
+        }
+        if let Some(path) = &self.log_key_file {
+            config.log_key_file = Some(path.clone());
+        }
+        if let Some(origin) = &self.log_origin {
+            config.log_origin = origin.clone();
         }
         Ok(config)
     }
@@ -119,7 +131,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args).await,
         Command::Migrate(args) => {
             let config = args.config()?;
-            let backend = senim_store::migrate(senim_server::location(&config)).await?;
+            let backend = senim_store::migrate(senim_server::store_options(&config)?).await?;
             println!("migrated the {} database", backend.name());
             Ok(())
         }

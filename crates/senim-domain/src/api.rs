@@ -177,3 +177,52 @@ pub struct SessionInfo {
     pub account: Option<Account>,
     pub csrf_token: Option<String>,
 }
+
+/// Proof that a change is in the public audit log: its entry's index, the
+/// signed checkpoint of the first tree that holds it, and the inclusion
+/// proof to that tree. Hashes are base64, as in checkpoints. Anyone with the
+/// log's verifier key can check it offline (`senim verify --receipt`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    pub index: u64,
+    /// The size of the tree in `checkpoint`.
+    pub size: u64,
+    /// SHA-256(0x00 || entry).
+    pub leaf_hash: String,
+    /// The C2SP signed note of the checkpoint.
+    pub checkpoint: String,
+    pub inclusion_proof: Vec<String>,
+    /// The entry itself (canonical JSON), when the receipt was saved with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
+}
+
+/// One log entry, with its inclusion proof to the newest checkpoint.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LogEntry {
+    pub index: u64,
+    /// The entry exactly as hashed: canonical JSON (RFC 8785).
+    pub entry: String,
+    pub leaf_hash: String,
+    /// The tree size the proof is for.
+    pub size: u64,
+    pub checkpoint: String,
+    pub inclusion_proof: Vec<String>,
+}
+
+/// An inclusion proof of one entry in a tree of `size` entries.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InclusionProof {
+    pub index: u64,
+    pub size: u64,
+    pub proof: Vec<String>,
+}
+
+/// A proof that the tree of `old` entries is a prefix of the tree of `new`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ConsistencyProof {
+    pub old: u64,
+    pub new: u64,
+    pub proof: Vec<String>,
+}

@@ -29,6 +29,13 @@ pub struct Config {
     pub read_connections: u32,
     /// The rule pack systems are classified under (its newest version).
     pub rule_pack: String,
+    /// The audit log's signing key (`PRIVATE+KEY+...`); created there on
+    /// first start if missing. Default: `log.key` in `data_dir`. Servers
+    /// sharing one PostgreSQL database must share this key.
+    pub log_key_file: Option<PathBuf>,
+    /// The log's origin (the first line of every checkpoint), used to name
+    /// a newly created key; an existing key keeps the name it has.
+    pub log_origin: String,
 }
 
 impl Default for Config {
@@ -43,6 +50,8 @@ impl Default for Config {
             session_hours: 12,
             read_connections: 8,
             rule_pack: senim_rules::DEFAULT_PACK.to_string(),
+            log_key_file: None,
+            log_origin: senim_store::DEFAULT_LOG_ORIGIN.to_string(),
         }
     }
 }

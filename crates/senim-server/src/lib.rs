@@ -46,8 +46,13 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(routes::readyz))
         .route("/metrics", get(metrics::metrics))
         .nest("/api/v1", routes::api())
+        .nest("/log", routes::log::tiles())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            routes::log::receipts,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -105,6 +110,22 @@ pub fn location(config: &Config) -> Location {
     }
 }
 
+/// How to open the store this configuration describes, with the audit log's
+/// signing key (read from `log_key_file`, or created there on first start).
+pub fn store_options(config: &Config) -> anyhow::Result<StoreOptions> {
+    let key_file = config
+        .log_key_file
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("log.key"));
+    let signer = senim_store::log::load_or_create_key(&key_file, &config.log_origin)?;
+    Ok(StoreOptions {
+        read_connections: config.read_connections,
+        log_key: Some(Arc::new(signer)),
+        log_origin: config.log_origin.clone(),
+        ..StoreOptions::new(location(config))
+    })
+}
+
 /// Opens the store and loads the policies.
 pub async fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
     let policies = match &config.policy_file {
@@ -115,11 +136,7 @@ pub async fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppSt
         }
         None => Policies::default_policies()?,
     };
-    let options = StoreOptions {
-        read_connections: config.read_connections,
-        ..StoreOptions::new(location(&config))
-    };
-    let store = Store::open(options, clock).await?;
+    let store = Store::open(store_options(&config)?, clock).await?;
     let rules = load_rules(&store, &config.rule_pack).await?;
     Ok(AppState::new(store, policies, config, rules))
 }

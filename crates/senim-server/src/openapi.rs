@@ -3,7 +3,7 @@
 
 use utoipa::OpenApi;
 
-use crate::routes::{accounts, organisations, rulepacks, session, systems};
+use crate::routes::{accounts, log, organisations, rulepacks, session, systems};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,6 +22,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         systems::add_version, systems::withdraw, systems::classifications,
         rulepacks::classify, rulepacks::list, rulepacks::show, rulepacks::publish,
         session::login, session::show, session::logout, session::token_login,
+        log::entry, log::inclusion, log::consistency, log::document,
     ),
     components(schemas(crate::error::ErrorBody)),
     tags(
@@ -29,7 +30,8 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         (name = "systems", description = "AI systems and their versions"),
         (name = "accounts", description = "Accounts, roles and API tokens"),
         (name = "session", description = "Signing in"),
-        (name = "rules", description = "Rule packs and classification")
+        (name = "rules", description = "Rule packs and classification"),
+        (name = "log", description = "The public audit log: entries and proofs (tiles and checkpoints are at /log, as C2SP tlog-tiles)")
     )
 )]
 pub struct ApiDoc;

@@ -61,6 +61,24 @@ impl AppState {
         self.0.ready.load(Ordering::SeqCst)
     }
 
+    /// Applies a command for the current request; its receipt goes into the
+    /// response (see [`crate::routes::log::receipts`]).
+    pub async fn execute(
+        &self,
+        actor: senim_store::Actor,
+        command: senim_store::Command,
+    ) -> Result<senim_store::Applied, senim_store::StoreError> {
+        let committed = self.store.execute_logged(actor, command).await?;
+        if let Some(position) = committed.log {
+            let _ = crate::routes::log::LOGGED.try_with(|slot| {
+                if let Ok(mut slot) = slot.lock() {
+                    *slot = Some(position);
+                }
+            });
+        }
+        Ok(committed.applied)
+    }
+
     /// Marks the server as draining (readiness fails, liveness holds).
     pub fn set_ready(&self, ready: bool) {
         self.0.ready.store(ready, Ordering::SeqCst)

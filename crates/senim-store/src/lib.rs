@@ -315,12 +315,13 @@ pub async fn fresh_postgres_schema(url: &str, prefix: &str) -> Result<StoreOptio
     })
 }
 
-/// Runs the migrations of the backend behind `url` and returns which one it was.
-pub async fn migrate(location: Location) -> Result<Backend, StoreError> {
+/// Runs the migrations of the store `options` describe and returns its backend.
+pub async fn migrate(options: StoreOptions) -> Result<Backend, StoreError> {
     let store = Store::open(
         StoreOptions {
             read_connections: 1,
-            ..StoreOptions::new(location)
+            migrate: true,
+            ..options
         },
         Arc::new(senim_domain::SystemClock),
     )

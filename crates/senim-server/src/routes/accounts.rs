@@ -86,7 +86,7 @@ pub async fn create(
         account,
         password_hash,
     };
-    match state.store.execute(caller.actor(), command).await? {
+    match state.execute(caller.actor(), command).await? {
         Applied::Account(a) => Ok(respond(StatusCode::CREATED, a)),
         _ => Err(ApiError::internal()),
     }
@@ -151,7 +151,7 @@ pub async fn update(
         account,
         password_hash,
     };
-    match state.store.execute(caller.actor(), command).await? {
+    match state.execute(caller.actor(), command).await? {
         Applied::Account(a) => Ok(respond(StatusCode::OK, a)),
         _ => Err(ApiError::internal()),
     }
@@ -173,7 +173,7 @@ pub async fn withdraw(
         id,
         expected_revision: if_match.0,
     };
-    match state.store.execute(caller.actor(), command).await? {
+    match state.execute(caller.actor(), command).await? {
         Applied::Account(a) => Ok(respond(StatusCode::OK, a)),
         _ => Err(ApiError::internal()),
     }
@@ -257,7 +257,6 @@ pub async fn create_token(
     let JsonBody(request) = body?;
     let (secret, token) = token_command(&state, id, request)?;
     match state
-        .store
         .execute(caller.actor(), Command::CreateToken(token))
         .await?
     {
@@ -288,7 +287,7 @@ pub async fn revoke_token(
         id: token_id,
         account_id: Some(id),
     };
-    match state.store.execute(caller.actor(), command).await? {
+    match state.execute(caller.actor(), command).await? {
         Applied::Token(info) => Ok(Json(info)),
         _ => Err(ApiError::internal()),
     }

@@ -2,6 +2,7 @@
 //! readiness, metrics and the OpenAPI document.
 
 pub mod accounts;
+pub mod log;
 pub mod organisations;
 pub mod rulepacks;
 pub mod session;
@@ -68,6 +69,7 @@ pub fn api() -> Router<AppState> {
                 .delete(session::logout),
         )
         .route("/tokens", post(session::token_login))
+        .nest("/log", log::api())
         .route("/openapi.json", get(openapi_json))
 }
 

@@ -99,7 +99,6 @@ pub async fn create(
     let JsonBody(input) = body?;
     let valid = input.parse()?;
     match state
-        .store
         .execute(caller.actor(), Command::CreateOrganisation(valid))
         .await?
     {
@@ -167,7 +166,7 @@ pub async fn update(
         expected_revision,
         organisation,
     };
-    match state.store.execute(caller.actor(), command).await? {
+    match state.execute(caller.actor(), command).await? {
         Applied::Organisation(org) => Ok(respond(StatusCode::OK, org)),
         _ => Err(ApiError::internal()),
     }
@@ -198,7 +197,7 @@ pub async fn withdraw(
         expected_revision: if_match.0,
         reason,
     };
-    match state.store.execute(caller.actor(), command).await? {
+    match state.execute(caller.actor(), command).await? {
         Applied::Organisation(org) => Ok(respond(StatusCode::OK, org)),
         _ => Err(ApiError::internal()),
     }

@@ -177,7 +177,7 @@ pub async fn publish(
         report,
     };
     let writing = std::time::Instant::now();
-    let applied = state.store.execute(caller.actor(), command).await?;
+    let applied = state.execute(caller.actor(), command).await?;
     tracing::info!(
         write_ms = writing.elapsed().as_millis() as u64,
         "publication committed"

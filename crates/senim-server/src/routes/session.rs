@@ -95,7 +95,7 @@ pub async fn login(
         csrf_token: csrf_token.clone(),
         expires_at: state.clock.now().plus_seconds(hours * 3600),
     };
-    state.store.execute(Actor::of(&account), command).await?;
+    state.execute(Actor::of(&account), command).await?;
     let cookie = session_cookie(&state, &secret, hours * 3600);
     Ok((
         [(header::SET_COOKIE, cookie)],
@@ -141,7 +141,7 @@ pub async fn logout(
             let command = Command::DeleteSession {
                 token_hash: secret_hash(&cookie),
             };
-            state.store.execute(caller.actor(), command).await?;
+            state.execute(caller.actor(), command).await?;
         }
     }
     Ok((
@@ -168,7 +168,6 @@ pub async fn token_login(
     };
     let (secret, token) = token_command(&state, account.id, request)?;
     match state
-        .store
         .execute(Actor::of(&account), Command::CreateToken(token))
         .await?
     {

@@ -58,7 +58,6 @@ async fn write_classified(
     let book = state.rules.read().await;
     let assessment = assess_version(&book, &version);
     let applied = state
-        .store
         .execute(caller.actor(), command(version, assessment.clone()))
         .await?;
     drop(book);
@@ -371,7 +370,7 @@ pub async fn withdraw(
     // Under the rule book's read lock, like every other system write, so a
     // publication never re-classifies a system withdrawn while it ran.
     let book = state.rules.read().await;
-    let applied = state.store.execute(caller.actor(), command).await?;
+    let applied = state.execute(caller.actor(), command).await?;
     drop(book);
     match applied {
         Applied::System { system, version } => {

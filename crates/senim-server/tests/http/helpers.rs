@@ -172,7 +172,12 @@ impl TestApp {
 
     /// Registers a hospital system directly in the store.
     pub async fn system(&self) -> SystemId {
-        let input: VersionInput = serde_json::from_value(system_json("Triage")).unwrap();
+        self.system_named("Triage").await
+    }
+
+    /// Registers a hospital system with this name directly in the store.
+    pub async fn system_named(&self, name: &str) -> SystemId {
+        let input: VersionInput = serde_json::from_value(system_json(name)).unwrap();
         match self
             .store
             .execute(

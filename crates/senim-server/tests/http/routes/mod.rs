@@ -1,4 +1,5 @@
 mod accounts;
+mod log;
 mod organisations;
 mod rulepacks;
 mod session;

@@ -63,6 +63,9 @@ enum SystemCommand {
         file: PathBuf,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// Save the audit log receipt of the registration to this file.
+        #[arg(long)]
+        receipt: Option<PathBuf>,
     },
     /// Add a version to a system from a file; starts from the current version unless --if-match is given.
     Update {
@@ -73,6 +76,9 @@ enum SystemCommand {
         if_match: Option<i64>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+        /// Save the audit log receipt of the new version to this file.
+        #[arg(long)]
+        receipt: Option<PathBuf>,
     },
     /// Search the register.
     List {
@@ -177,16 +183,24 @@ fn print_detail(detail: &SystemDetail, format: Format) -> anyhow::Result<()> {
 pub async fn system(args: SystemArgs) -> anyhow::Result<()> {
     let client = args.server.client()?;
     match args.command {
-        SystemCommand::Register { file, format } => {
+        SystemCommand::Register {
+            file,
+            format,
+            receipt,
+        } => {
             let input: SystemInput = crate::read_document(&file)?;
             let created = client.register_system(&input).await?;
             print_detail(&created.value, format)?;
+            if let Some(path) = receipt {
+                crate::log::save_receipt(&client, created.receipt, &path).await?;
+            }
         }
         SystemCommand::Update {
             id,
             file,
             if_match,
             format,
+            receipt,
         } => {
             let input: VersionInput = crate::read_document(&file)?;
             let expected = match if_match {
@@ -199,6 +213,9 @@ pub async fn system(args: SystemArgs) -> anyhow::Result<()> {
             };
             let updated = client.add_version(&id, expected, &input).await?;
             print_detail(&updated.value, format)?;
+            if let Some(path) = receipt {
+                crate::log::save_receipt(&client, updated.receipt, &path).await?;
+            }
         }
         SystemCommand::List {
             sector,

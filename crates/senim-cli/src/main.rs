@@ -6,6 +6,7 @@
 
 mod admin;
 mod client;
+mod log;
 mod rules;
 mod serve;
 
@@ -46,6 +47,10 @@ enum Command {
     Classify(rules::ClassifyArgs),
     /// Check and compare rule packs, offline.
     Rules(rules::RulesArgs),
+    /// Verify a server's public audit log, or one receipt offline.
+    Verify(log::VerifyArgs),
+    /// The audit log's key.
+    Log(log::LogArgs),
 }
 
 /// Where the data is: shared by every command that opens the database.
@@ -140,6 +145,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::System(args) => client::system(args).await,
         Command::Classify(args) => rules::classify(args),
         Command::Rules(args) => rules::rules(args),
+        Command::Verify(args) => log::verify(args).await,
+        Command::Log(args) => log::log(args),
     }
 }
 

@@ -1,6 +1,8 @@
 //! A typed client for Senim's HTTP API, used by the `senim` command-line
 //! tool and by the server's own tests, so the API is exercised the way
-//! programs use it.
+//! programs use it. [`verify`] checks a server's public audit log.
+
+pub mod verify;
 
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, ETAG, IF_MATCH};
 use reqwest::{Method, StatusCode};
@@ -8,8 +10,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use senim_domain::api::{
-    AccountList, NewTokenResponse, OrganisationList, SystemDetail, SystemList, TokenLoginInput,
-    VersionList, WithdrawInput,
+    AccountList, LogEntry, NewTokenResponse, OrganisationList, Receipt, SystemDetail, SystemList,
+    TokenLoginInput, VersionList, WithdrawInput,
 };
 use senim_domain::{
     Account, AccountInput, FieldError, Organisation, OrganisationInput, SystemInput, TokenScope,
@@ -61,6 +63,17 @@ struct ErrorPayload {
 pub struct Tagged<T> {
     pub value: T,
     pub etag: Option<i64>,
+    /// The audit log receipt a write's answer carries.
+    pub receipt: Option<Receipt>,
+}
+
+/// Decodes the `senim-receipt` header (base64url JSON).
+pub fn decode_receipt(header: &str) -> Option<Receipt> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header.trim())
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// Filters for listing systems.
@@ -151,6 +164,11 @@ impl Client {
             .get(ETAG)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim_matches('"').parse().ok());
+        let receipt = response
+            .headers()
+            .get("senim-receipt")
+            .and_then(|v| v.to_str().ok())
+            .and_then(decode_receipt);
         let text = response.text().await?;
         if !status.is_success() {
             return Err(match serde_json::from_str::<ErrorEnvelope>(&text) {
@@ -176,7 +194,37 @@ impl Client {
             status: status.as_u16(),
             body: format!("{e}: {text}"),
         })?;
-        Ok(Tagged { value, etag })
+        Ok(Tagged {
+            value,
+            etag,
+            receipt,
+        })
+    }
+
+    /// GETs raw bytes; `None` when the server has no such thing (404).
+    pub async fn get_bytes(&self, path: &str) -> Result<Option<Vec<u8>>, ClientError> {
+        let response = self
+            .http
+            .get(format!("{}{}", self.base, path))
+            .headers(self.headers(None))
+            .send()
+            .await?;
+        match response.status() {
+            StatusCode::NOT_FOUND => Ok(None),
+            s if s.is_success() => Ok(Some(response.bytes().await?.to_vec())),
+            s => Err(ClientError::Unexpected {
+                status: s.as_u16(),
+                body: response.text().await.unwrap_or_default(),
+            }),
+        }
+    }
+
+    /// One log entry with its inclusion proof to the newest checkpoint.
+    pub async fn log_entry(&self, index: u64) -> Result<LogEntry, ClientError> {
+        Ok(self
+            .get(&format!("/api/v1/log/entries/{index}"))
+            .await?
+            .value)
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<Tagged<T>, ClientError> {

@@ -1,7 +1,7 @@
 //! The public audit log: sequencing events into a Merkle tree, its tiles and
 //! signed checkpoints, and reading proofs back.
 //!
-//! The writer calls [`sequence`] at the end of every batch, inside the
+//! The writer calls `sequence` at the end of every batch, inside the
 //! batch's transaction: every event not yet in the log (`idx IS NULL`) gets
 //! the next index and its canonical entry, the tiles on the tree's right edge
 //! grow, and a checkpoint of the new tree is signed and stored. The commit
@@ -114,13 +114,8 @@ impl TileCache {
 }
 
 fn decode_hashes(bytes: &[u8]) -> Result<Vec<Hash>, StoreError> {
-    if bytes.len() % 32 != 0 {
-        return Err(StoreError::Corrupt("a log tile is not whole hashes".into()));
-    }
-    Ok(bytes
-        .chunks_exact(32)
-        .map(|c| c.try_into().expect("32-byte chunk"))
-        .collect())
+    senim_tlog::tile_hashes(bytes)
+        .ok_or_else(|| StoreError::Corrupt("a log tile is not whole hashes".into()))
 }
 
 /// Reads tiles by (level, index); absent ones are left out.
@@ -314,9 +309,9 @@ pub(crate) async fn sequence(
     }
     let root_tiles = nodes::tiles_for(&[(0, new_size)]);
     for (l, i, w) in &root_tiles {
-        if !tiles.contains_key(&(*l, *i)) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = tiles.entry((*l, *i)) {
             if let Some(t) = cache.tiles.get(&(*l, *i)).filter(|t| t.len() >= *w) {
-                tiles.insert((*l, *i), t.clone());
+                slot.insert(t.clone());
             }
         }
     }

@@ -17,4 +17,4 @@ pub use merkle::{
     verify_inclusion, Hash, ProofError,
 };
 pub use note::{key_id, Checkpoint, NoteError, NoteSigner, NoteVerifier};
-pub use tile::{decode_bundle, encode_bundle, Tile, TILE_WIDTH};
+pub use tile::{decode_bundle, encode_bundle, tile_hashes, Tile, TILE_WIDTH};

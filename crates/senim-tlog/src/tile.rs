@@ -194,3 +194,20 @@ pub fn decode_bundle(mut bytes: &[u8]) -> Option<Vec<Vec<u8>>> {
     }
     Some(out)
 }
+
+/// A hash tile's bytes as hashes; `None` unless they are whole hashes.
+pub fn tile_hashes(bytes: &[u8]) -> Option<Vec<Hash>> {
+    if bytes.len() % 32 != 0 {
+        return None;
+    }
+    Some(
+        bytes
+            .chunks_exact(32)
+            .map(|c| {
+                let mut hash = [0u8; 32];
+                hash.copy_from_slice(c);
+                hash
+            })
+            .collect(),
+    )
+}

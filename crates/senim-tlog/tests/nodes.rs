@@ -1,5 +1,7 @@
 //! Proofs from tiles agree with proofs from the whole list of leaves.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::HashMap;
 
 use proptest::prelude::*;

@@ -32,7 +32,12 @@ async fn verifier(app: &TestApp) -> NoteVerifier {
 }
 
 async fn checkpoint(app: &TestApp, verifier: &NoteVerifier) -> Checkpoint {
-    let r = app.http.get(app.url("/log/checkpoint")).send().await.unwrap();
+    let r = app
+        .http
+        .get(app.url("/log/checkpoint"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "no-cache");
     let note = r.text().await.unwrap();
@@ -70,7 +75,10 @@ async fn every_write_carries_a_receipt_that_verifies(app: TestApp) {
     // The entry behind it: the public event, with the confidential
     // documentation only as a digest.
     let entry: LogEntry = app
-        .read(Who::Anonymous, &format!("/api/v1/log/entries/{}", receipt.index))
+        .read(
+            Who::Anonymous,
+            &format!("/api/v1/log/entries/{}", receipt.index),
+        )
         .await
         .pipe(serde_json::from_value)
         .unwrap();
@@ -157,7 +165,11 @@ async fn the_tiles_rebuild_the_signed_tree(app: TestApp) {
     }
     let verifier = verifier(&app).await;
     let cp = checkpoint(&app, &verifier).await;
-    assert!(cp.size > 5, "the demo accounts and systems are logged: {}", cp.size);
+    assert!(
+        cp.size > 5,
+        "the demo accounts and systems are logged: {}",
+        cp.size
+    );
     let mut leaves = Vec::new();
     for tile in Tile::for_tree(cp.size).into_iter().filter(|t| t.level == 0) {
         let (status, bundle) = get_bytes(&app, &format!("/log/{}", tile.entries_path())).await;
@@ -179,7 +191,12 @@ async fn the_tiles_rebuild_the_signed_tree(app: TestApp) {
     assert_eq!(narrow[..32], leaves[0]);
     assert_eq!(get_bytes(&app, "/log/tile/0/000").await.0, 404);
     assert_eq!(get_bytes(&app, "/log/tile/entries/001.p/3").await.0, 404);
-    for bad in ["/log/tile/0/1", "/log/tile/x/000", "/log/tile/0/000.p/0", "/log/tile/0/000.p/256"] {
+    for bad in [
+        "/log/tile/0/1",
+        "/log/tile/x/000",
+        "/log/tile/0/000.p/0",
+        "/log/tile/0/000.p/256",
+    ] {
         assert_eq!(get_bytes(&app, bad).await.0, 404, "{bad}");
     }
 }
@@ -189,8 +206,11 @@ async fn proofs_are_served_and_bad_requests_name_the_field(app: TestApp) {
     let verifier = verifier(&app).await;
     let cp = checkpoint(&app, &verifier).await;
     let entry: LogEntry = serde_json::from_value(
-        app.read(Who::Anonymous, &format!("/api/v1/log/entries/{}", cp.size - 1))
-            .await,
+        app.read(
+            Who::Anonymous,
+            &format!("/api/v1/log/entries/{}", cp.size - 1),
+        )
+        .await,
     )
     .unwrap();
     let r = app
@@ -224,7 +244,11 @@ async fn proofs_are_served_and_bad_requests_name_the_field(app: TestApp) {
     assert_eq!(status, 422);
     assert_eq!(fields[0].0, "size");
     let garbled = app
-        .request(Who::Anonymous, Method::GET, "/api/v1/log/proof/consistency?old=x&new=2")
+        .request(
+            Who::Anonymous,
+            Method::GET,
+            "/api/v1/log/proof/consistency?old=x&new=2",
+        )
         .send()
         .await
         .unwrap();
@@ -232,7 +256,11 @@ async fn proofs_are_served_and_bad_requests_name_the_field(app: TestApp) {
     assert_eq!(status, 422);
     assert_eq!(fields[0].0, "old");
     let missing = app
-        .request(Who::Anonymous, Method::GET, &format!("/api/v1/log/entries/{}", cp.size))
+        .request(
+            Who::Anonymous,
+            Method::GET,
+            &format!("/api/v1/log/entries/{}", cp.size),
+        )
         .send()
         .await
         .unwrap();

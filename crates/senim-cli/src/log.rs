@@ -1,0 +1,223 @@
+//! `senim verify` and `senim log`: checking the public audit log from the
+//! outside, and the operator's view of its key.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context};
+use base64::Engine;
+use clap::{Args, Subcommand};
+
+use senim_client::verify::{open_checkpoint, verify_log, verify_receipt, Trusted};
+use senim_client::Client;
+use senim_domain::api::Receipt;
+use senim_tlog::NoteVerifier;
+
+use crate::StoreArgs;
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The server whose log to verify.
+    #[arg(long, env = "SENIM_SERVER", default_value = "http://127.0.0.1:8080")]
+    server: String,
+    /// The log's verifier key (`name+id+base64`). Without it, the key kept
+    /// from the last verification is used; on the very first run, the key
+    /// the server gives, which you should compare with the one it publishes.
+    #[arg(long, env = "SENIM_LOG_VKEY")]
+    vkey: Option<String>,
+    /// Where the last verified checkpoint is kept
+    /// [default: ~/.local/state/senim/verify/<server>.json].
+    #[arg(long)]
+    state: Option<PathBuf>,
+    /// Check one receipt offline instead (needs --vkey).
+    #[arg(long, conflicts_with = "state")]
+    receipt: Option<PathBuf>,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 16)]
+    parallel: usize,
+}
+
+/// What the verifier remembers between runs.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct State {
+    vkey: String,
+    size: u64,
+    root: String,
+    checkpoint: String,
+}
+
+fn default_state_path(server: &str) -> anyhow::Result<PathBuf> {
+    let base = match std::env::var_os("XDG_STATE_HOME") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(
+            std::env::var_os("HOME")
+                .ok_or_else(|| anyhow!("set --state: no HOME to keep it in"))?,
+        )
+        .join(".local/state"),
+    };
+    let name: String = server
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok(base.join("senim/verify").join(format!("{name}.json")))
+}
+
+fn read_state(path: &Path) -> anyhow::Result<Option<State>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(serde_json::from_str(&text).with_context(|| {
+            format!("the verifier's state {} is not readable", path.display())
+        })?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow!("cannot read {}: {e}", path.display())),
+    }
+}
+
+fn write_state(path: &Path, state: &State) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    // Write then rename: a crash leaves the old state or the new, never half.
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(state)?)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
+    if let Some(path) = &args.receipt {
+        let vkey = args.vkey.as_deref().ok_or_else(|| {
+            anyhow!("--receipt needs --vkey: the key the log's checkpoints are signed with")
+        })?;
+        let verifier = NoteVerifier::parse(vkey).map_err(|e| anyhow!("--vkey: {e}"))?;
+        let receipt: Receipt = crate::read_document(path)?;
+        let checkpoint = verify_receipt(&receipt, &verifier)?;
+        println!(
+            "receipt verified: entry {} is in the log {} of {} entries{}",
+            receipt.index,
+            checkpoint.origin,
+            checkpoint.size,
+            if receipt.entry.is_some() {
+                ", and its entry matches"
+            } else {
+                " (the receipt has no entry to compare)"
+            }
+        );
+        return Ok(());
+    }
+    let client = Client::new(&args.server, None)?;
+    let state_path = match &args.state {
+        Some(p) => p.clone(),
+        None => default_state_path(&args.server)?,
+    };
+    let previous = read_state(&state_path)?;
+    let vkey = match (&args.vkey, &previous) {
+        (Some(k), _) => k.clone(),
+        (None, Some(state)) => state.vkey.clone(),
+        (None, None) => {
+            let key = client
+                .get_bytes("/log/key")
+                .await?
+                .ok_or_else(|| anyhow!("the server does not publish a log key; pass --vkey"))?;
+            let key = String::from_utf8_lossy(&key).trim().to_string();
+            eprintln!(
+                "note: trusting the key the server gives on first use: {key}\n      compare it with the key the authority publishes, or pass --vkey"
+            );
+            key
+        }
+    };
+    let verifier = NoteVerifier::parse(&vkey).map_err(|e| anyhow!("--vkey: {e}"))?;
+    let trusted = match &previous {
+        Some(state) if state.vkey == vkey => {
+            // The stored checkpoint must itself verify: a state file is not
+            // trusted blindly.
+            let cp = open_checkpoint(&state.checkpoint, &verifier)
+                .with_context(|| format!("the checkpoint kept in {}", state_path.display()))?;
+            Some(Trusted {
+                size: cp.size,
+                root: cp.root,
+            })
+        }
+        Some(_) => {
+            return Err(anyhow!(
+                "{} was verified with another key; pass --state for a new state file",
+                state_path.display()
+            ))
+        }
+        None => None,
+    };
+    let verified = verify_log(&client, &verifier, trusted.as_ref(), args.parallel).await?;
+    let cp = &verified.checkpoint;
+    let root = base64::engine::general_purpose::STANDARD.encode(cp.root);
+    write_state(
+        &state_path,
+        &State {
+            vkey,
+            size: cp.size,
+            root: root.clone(),
+            checkpoint: verified.note.clone(),
+        },
+    )?;
+    println!(
+        "verified the log {}: {} entries, root {root}",
+        cp.origin, cp.size
+    );
+    match trusted {
+        Some(t) => println!("  consistent with the {} entries verified before", t.size),
+        None => println!("  first verification; kept in {}", state_path.display()),
+    }
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct LogArgs {
+    #[command(subcommand)]
+    command: LogCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum LogCommand {
+    /// Print the verifier key of this installation's log (creating the key
+    /// if there is none yet): publish it so anyone can verify.
+    Key(StoreArgs),
+}
+
+pub fn log(args: LogArgs) -> anyhow::Result<()> {
+    match args.command {
+        LogCommand::Key(store) => {
+            let config = store.config()?;
+            let key_file = config
+                .log_key_file
+                .clone()
+                .unwrap_or_else(|| config.data_dir.join("log.key"));
+            let signer = senim_store::log::load_or_create_key(&key_file, &config.log_origin)?;
+            println!("{}", signer.verifier_key());
+            Ok(())
+        }
+    }
+}
+
+/// Saves a write's receipt, with its entry, where `--receipt` says.
+pub async fn save_receipt(
+    client: &Client,
+    receipt: Option<Receipt>,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let mut receipt =
+        receipt.ok_or_else(|| anyhow!("the server sent no receipt for this change"))?;
+    receipt.entry = Some(client.log_entry(receipt.index).await?.entry);
+    std::fs::write(path, serde_json::to_vec_pretty(&receipt)?)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    eprintln!(
+        "audit log entry {}: receipt saved to {}",
+        receipt.index,
+        path.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,559 @@
+//! The audit log from the outside, with the real binary: `senim verify`
+//! against a live server, tampering with the database behind its back, a
+//! SIGKILL in the middle of a write burst, and two servers sharing one
+//! PostgreSQL log.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use common::{senim, start, Server};
+use senim_client::Client;
+use senim_domain::api::Receipt;
+use senim_domain::{SystemInput, TokenScope};
+use senim_tlog::nodes::{append_tiles, range_hash, MissingTile};
+use senim_tlog::{leaf_hash, Checkpoint, Hash, NoteSigner, NoteVerifier};
+use sqlx::{Connection, Row, SqliteConnection};
+
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/system.toml");
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn login(server: &Server, email: &str) -> String {
+    let password = server
+        .logins
+        .iter()
+        .find(|(e, _)| e == email)
+        .map(|(_, p)| p.clone())
+        .expect("a demo login");
+    let (ok, token, err) = senim(
+        server,
+        None,
+        &["login", "--email", email, "--password-stdin"],
+        Some(&password),
+    );
+    assert!(ok, "{err}");
+    token.trim().to_string()
+}
+
+fn example(name: &str) -> SystemInput {
+    let mut value: serde_json::Value =
+        toml::from_str::<toml::Value>(&std::fs::read_to_string(EXAMPLE).unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+    value["name"]["en"] = name.into();
+    serde_json::from_value(value).unwrap()
+}
+
+fn verify(server: &Server, args: &[&str]) -> (bool, String, String) {
+    let mut all = vec!["verify", "--server", &server.url];
+    all.extend_from_slice(args);
+    senim(server, None, &all, None)
+}
+
+async fn sqlite(dir: &std::path::Path) -> SqliteConnection {
+    let url = format!("sqlite://{}", dir.join("senim.db").display());
+    SqliteConnection::connect(&url).await.unwrap()
+}
+
+/// What an administrator with the database and the key could do: rewrite
+/// entry `index`, recompute every tile and sign a checkpoint of the same size.
+async fn rewrite_history(dir: &std::path::Path, index: i64) {
+    let mut db = sqlite(dir).await;
+    sqlx::query("UPDATE events SET entry = replace(entry, '\"kind\"', '\"kind \"') WHERE idx = $1")
+        .bind(index)
+        .execute(&mut db)
+        .await
+        .unwrap();
+    let entries: Vec<String> =
+        sqlx::query("SELECT entry FROM events WHERE idx IS NOT NULL ORDER BY idx")
+            .fetch_all(&mut db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get("entry"))
+            .collect();
+    let leaves: Vec<Hash> = entries.iter().map(|e| leaf_hash(e.as_bytes())).collect();
+    let mut tiles = std::collections::HashMap::<(u8, u64), Vec<Hash>>::new();
+    for (level, idx, hashes) in append_tiles(0, &leaves, |l, i, w| {
+        Err(MissingTile {
+            level: l,
+            index: i,
+            width: w,
+        })
+    })
+    .unwrap()
+    {
+        let key = ((u64::from(level) << 56) | idx) as i64;
+        let bytes: Vec<u8> = hashes.iter().flatten().copied().collect();
+        sqlx::query("UPDATE log_tiles SET hashes = $1 WHERE key = $2")
+            .bind(bytes)
+            .bind(key)
+            .execute(&mut db)
+            .await
+            .unwrap();
+        tiles.insert((level, idx), hashes);
+    }
+    let size = leaves.len() as u64;
+    let signer = NoteSigner::parse(&std::fs::read_to_string(dir.join("log.key")).unwrap()).unwrap();
+    let checkpoint = Checkpoint {
+        origin: signer.name().to_string(),
+        size,
+        root: range_hash(&tiles, 0, size).unwrap(),
+    };
+    sqlx::query("UPDATE log_checkpoints SET note = $1, root = $2 WHERE size = $3")
+        .bind(signer.sign(&checkpoint.body()).unwrap())
+        .bind(checkpoint.root.to_vec())
+        .bind(size as i64)
+        .execute(&mut db)
+        .await
+        .unwrap();
+}
+
+#[test]
+fn verify_passes_and_detects_changed_removed_forked_and_badly_signed_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = start(&["--data-dir", data.to_str().unwrap()]);
+    let state = dir.path().join("state.json");
+    let state = state.to_str().unwrap();
+    let (ok, vkey, err) = senim(
+        &server,
+        None,
+        &["log", "key", "--data-dir", data.to_str().unwrap()],
+        None,
+    );
+    assert!(ok, "{err}");
+    let vkey = vkey.trim().to_string();
+    assert!(vkey.starts_with("localhost/senim+"), "{vkey}");
+
+    // A developer registers a system and keeps the receipt; anyone with the
+    // key checks it offline.
+    let token = login(&server, "developer@hospital.demo");
+    let receipt = dir.path().join("receipt.json");
+    let (ok, _, err) = senim(
+        &server,
+        Some(&token),
+        &[
+            "system",
+            "register",
+            "--file",
+            EXAMPLE,
+            "--receipt",
+            receipt.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(err.contains("receipt saved"), "{err}");
+    let (ok, out, err) = senim(
+        &server,
+        None,
+        &[
+            "verify",
+            "--receipt",
+            receipt.to_str().unwrap(),
+            "--vkey",
+            &vkey,
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("its entry matches"), "{out}");
+    let mut forged: Receipt = serde_json::from_slice(&std::fs::read(&receipt).unwrap()).unwrap();
+    forged.entry = Some(forged.entry.unwrap().replace("Paediatric", "Adult"));
+    std::fs::write(&receipt, serde_json::to_vec(&forged).unwrap()).unwrap();
+    let (ok, _, err) = senim(
+        &server,
+        None,
+        &[
+            "verify",
+            "--receipt",
+            receipt.to_str().unwrap(),
+            "--vkey",
+            &vkey,
+        ],
+        None,
+    );
+    assert!(
+        !ok && err.contains("does not have the receipt's leaf hash"),
+        "{err}"
+    );
+
+    // The whole log verifies, first time and after more writes.
+    let (ok, out, err) = verify(&server, &["--vkey", &vkey, "--state", state]);
+    assert!(ok, "{err}");
+    assert!(out.contains("first verification"), "{out}");
+    let (ok, _, err) = senim(
+        &server,
+        Some(&token),
+        &["system", "register", "--file", EXAMPLE],
+        None,
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = verify(&server, &["--state", state]);
+    assert!(ok, "{err}");
+    assert!(out.contains("consistent with the"), "{out}");
+
+    let rt = runtime();
+    // A changed entry.
+    let original: String = rt.block_on(async {
+        let mut db = sqlite(&data).await;
+        let original: String = sqlx::query("SELECT entry FROM events WHERE idx = 5")
+            .fetch_one(&mut db)
+            .await
+            .unwrap()
+            .get("entry");
+        sqlx::query(
+            "UPDATE events SET entry = replace(entry, '\"time\"', '\"time \"') WHERE idx = 5",
+        )
+        .execute(&mut db)
+        .await
+        .unwrap();
+        original
+    });
+    let (ok, _, err) = verify(&server, &["--state", state]);
+    assert!(!ok && err.contains("entry 5 has been changed"), "{err}");
+    rt.block_on(async {
+        let mut db = sqlite(&data).await;
+        sqlx::query("UPDATE events SET entry = $1 WHERE idx = 5")
+            .bind(original)
+            .execute(&mut db)
+            .await
+            .unwrap();
+    });
+    let (ok, _, err) = verify(&server, &["--state", state]);
+    assert!(ok, "restored: {err}");
+
+    // A checkpoint signed by another key.
+    let other = NoteSigner::from_seed("localhost/senim", &[7; 32]).unwrap();
+    let fresh_state = dir.path().join("other.json");
+    let (ok, _, err) = verify(
+        &server,
+        &[
+            "--vkey",
+            &other.verifier_key(),
+            "--state",
+            fresh_state.to_str().unwrap(),
+        ],
+    );
+    assert!(!ok && err.contains("signature does not verify"), "{err}");
+
+    // History rewritten and re-signed by someone holding the key: the tiles
+    // agree with each other, but not with what was verified before.
+    rt.block_on(rewrite_history(&data, 3));
+    let (ok, _, err) = verify(&server, &["--state", state]);
+    assert!(!ok && err.contains("fork"), "{err}");
+
+    // A removed entry.
+    rt.block_on(async {
+        let mut db = sqlite(&data).await;
+        sqlx::query("DELETE FROM events WHERE idx = 2")
+            .execute(&mut db)
+            .await
+            .unwrap();
+    });
+    let (ok, _, err) = verify(
+        &server,
+        &["--state", fresh_state.to_str().unwrap(), "--vkey", &vkey],
+    );
+    assert!(!ok && err.contains("missing"), "{err}");
+}
+
+struct Acknowledged {
+    id: String,
+    receipt: Receipt,
+}
+
+/// Writes systems from `workers` concurrent clients until `stop`, keeping
+/// every acknowledged write; also keeps the newest checkpoint served.
+async fn burst(
+    client: Client,
+    workers: usize,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    acknowledged: Arc<Mutex<Vec<Acknowledged>>>,
+    served: Arc<Mutex<Option<String>>>,
+) {
+    let mut tasks = Vec::new();
+    for w in 0..workers {
+        let client = client.clone();
+        let stop = stop.clone();
+        let acknowledged = acknowledged.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                n += 1;
+                match client
+                    .register_system(&example(&format!("Burst {w}-{n}")))
+                    .await
+                {
+                    Ok(created) => acknowledged.lock().unwrap().push(Acknowledged {
+                        id: created.value.system.id.to_string(),
+                        receipt: created.receipt.expect("a receipt"),
+                    }),
+                    Err(_) => break, // the server is gone
+                }
+            }
+        }));
+    }
+    let watcher = {
+        let client = client.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                match client.get_bytes("/log/checkpoint").await {
+                    Ok(Some(note)) => {
+                        *served.lock().unwrap() = Some(String::from_utf8(note).unwrap())
+                    }
+                    _ => break,
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+    for t in tasks {
+        let _ = t.await;
+    }
+    let _ = watcher.await;
+}
+
+fn checkpoint(note: &str, verifier: &NoteVerifier) -> Checkpoint {
+    Checkpoint::parse(verifier.open(note).unwrap()).unwrap()
+}
+
+fn decode(hash: &str) -> Hash {
+    base64::engine::general_purpose::STANDARD
+        .decode(hash)
+        .unwrap()
+        .try_into()
+        .unwrap()
+}
+
+/// After a restart: every acknowledged write is there with the entry its
+/// receipt proves, the log extends the last checkpoint served before the
+/// crash, and `senim verify` passes.
+async fn check_after_crash(
+    client: &Client,
+    verifier: &NoteVerifier,
+    acknowledged: &[Acknowledged],
+    served: &str,
+) {
+    for ack in acknowledged {
+        client
+            .system(&ack.id)
+            .await
+            .unwrap_or_else(|e| panic!("acknowledged {} lost: {e}", ack.id));
+        senim_client::verify::verify_receipt(&ack.receipt, verifier).unwrap();
+        let entry = client.log_entry(ack.receipt.index).await.unwrap();
+        assert_eq!(
+            entry.leaf_hash, ack.receipt.leaf_hash,
+            "entry {}",
+            ack.receipt.index
+        );
+    }
+    let before = checkpoint(served, verifier);
+    let now = checkpoint(
+        &String::from_utf8(client.get_bytes("/log/checkpoint").await.unwrap().unwrap()).unwrap(),
+        verifier,
+    );
+    assert!(now.size >= before.size);
+    let proof: senim_domain::api::ConsistencyProof = client
+        .send::<(), _>(
+            reqwest::Method::GET,
+            &format!(
+                "/api/v1/log/proof/consistency?old={}&new={}",
+                before.size, now.size
+            ),
+            None,
+            None,
+        )
+        .await
+        .unwrap()
+        .value;
+    let proof: Vec<Hash> = proof.proof.iter().map(|h| decode(h)).collect();
+    assert!(senim_tlog::verify_consistency(
+        before.size,
+        now.size,
+        &before.root,
+        &now.root,
+        &proof
+    ));
+    senim_client::verify::verify_log(client, verifier, None, 8)
+        .await
+        .unwrap();
+}
+
+#[test]
+fn sigkill_during_a_write_burst_loses_no_acknowledged_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut server = start(&["--data-dir", data.to_str().unwrap()]);
+    let token = login(&server, "developer@hospital.demo");
+    let rt = runtime();
+    let client = Client::new(&server.url, Some(token.clone())).unwrap();
+    let verifier = rt.block_on(async {
+        let key = client.get_bytes("/log/key").await.unwrap().unwrap();
+        NoteVerifier::parse(String::from_utf8(key).unwrap().trim()).unwrap()
+    });
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let served = Arc::new(Mutex::new(None));
+    let handle = rt.spawn(burst(
+        client,
+        16,
+        stop.clone(),
+        acknowledged.clone(),
+        served.clone(),
+    ));
+    let started = Instant::now();
+    while acknowledged.lock().unwrap().len() < 150 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    server.child.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    server.child.wait().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    rt.block_on(handle).unwrap();
+    let acknowledged = std::mem::take(&mut *acknowledged.lock().unwrap());
+    let served = served
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("a checkpoint was served");
+    assert!(acknowledged.len() >= 150, "{} writes", acknowledged.len());
+
+    let again = start(&["--data-dir", data.to_str().unwrap()]);
+    let client = Client::new(&again.url, Some(token)).unwrap();
+    rt.block_on(check_after_crash(
+        &client,
+        &verifier,
+        &acknowledged,
+        &served,
+    ));
+}
+
+#[test]
+fn two_servers_on_one_postgres_database_keep_one_log() {
+    let base = std::env::var("SENIM_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!("log_{}", std::process::id());
+    let status = Command::new("psql")
+        .args([
+            &base,
+            "-q",
+            "-c",
+            &format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"),
+        ])
+        .status()
+        .expect("psql is needed for the PostgreSQL test");
+    assert!(status.success());
+    let url = format!("{base}?options=-c%20search_path%3D{schema}");
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("log.key");
+    let args = |sub: &str| {
+        vec![
+            "--database-url".to_string(),
+            url.clone(),
+            "--data-dir".to_string(),
+            dir.path().join(sub).to_str().unwrap().to_string(),
+            "--log-key-file".to_string(),
+            key.to_str().unwrap().to_string(),
+        ]
+    };
+    let first_args = args("one");
+    let first = start(&first_args.iter().map(String::as_str).collect::<Vec<_>>());
+    let second_args = args("two");
+    let second = start(&second_args.iter().map(String::as_str).collect::<Vec<_>>());
+    let rt = runtime();
+    let password = first
+        .logins
+        .iter()
+        .find(|(e, _)| e == "developer@hospital.demo")
+        .map(|(_, p)| p.clone())
+        .unwrap();
+    let token = rt.block_on(async {
+        Client::new(&first.url, None)
+            .unwrap()
+            .token_login(
+                "developer@hospital.demo",
+                &password,
+                "log test",
+                vec![TokenScope::Read, TokenScope::Write],
+                None,
+            )
+            .await
+            .unwrap()
+            .token
+    });
+    let clients = [
+        Client::new(&first.url, Some(token.clone())).unwrap(),
+        Client::new(&second.url, Some(token)).unwrap(),
+    ];
+    let verifier = rt.block_on(async {
+        let key = clients[1].get_bytes("/log/key").await.unwrap().unwrap();
+        NoteVerifier::parse(String::from_utf8(key).unwrap().trim()).unwrap()
+    });
+    let receipts: Vec<Receipt> = rt.block_on(async {
+        let mut tasks = Vec::new();
+        for (c, client) in clients.iter().enumerate() {
+            for w in 0..8 {
+                let client = client.clone();
+                tasks.push(tokio::spawn(async move {
+                    let mut out = Vec::new();
+                    for n in 0..15 {
+                        let created = client
+                            .register_system(&example(&format!("Shared {c}-{w}-{n}")))
+                            .await
+                            .unwrap();
+                        out.push(created.receipt.unwrap());
+                    }
+                    out
+                }));
+            }
+        }
+        let mut all = Vec::new();
+        for t in tasks {
+            all.extend(t.await.unwrap());
+        }
+        all
+    });
+    assert_eq!(receipts.len(), 240);
+    let mut indices: Vec<u64> = receipts.iter().map(|r| r.index).collect();
+    indices.sort_unstable();
+    indices.dedup();
+    assert_eq!(indices.len(), 240, "no two writes share an entry");
+    for r in &receipts {
+        senim_client::verify::verify_receipt(r, &verifier).unwrap();
+    }
+    rt.block_on(async {
+        // Both servers serve the same log, with no gap and no fork.
+        let a = clients[0]
+            .get_bytes("/log/checkpoint")
+            .await
+            .unwrap()
+            .unwrap();
+        let b = clients[1]
+            .get_bytes("/log/checkpoint")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(a, b);
+        for client in &clients {
+            let verified = senim_client::verify::verify_log(client, &verifier, None, 8)
+                .await
+                .unwrap();
+            assert!(verified.checkpoint.size > 240);
+        }
+    });
+}

@@ -1,0 +1,278 @@
+//! Verifying a server's public audit log from the outside, using nothing
+//! but what C2SP `tlog-tiles` serves: the signed checkpoint, the hash tiles
+//! and the entry bundles. Also checking one receipt offline.
+//!
+//! A full verification re-hashes every entry, checks each against the hash
+//! tile that holds it, checks every higher tile against the tiles below,
+//! and recomputes the root the checkpoint signs. Given the checkpoint
+//! verified last time, it also recomputes that tree's root from the same
+//! tiles: if the log is not an extension of what was verified before (an
+//! entry changed, removed or reordered since), the roots differ.
+
+use futures::{StreamExt, TryStreamExt};
+use senim_domain::api::Receipt;
+use senim_tlog::merkle::{leaf_hash, root, verify_inclusion, Hash};
+use senim_tlog::nodes::{range_hash, tiles_for};
+use senim_tlog::{decode_bundle, Checkpoint, NoteVerifier, Tile, TILE_WIDTH};
+use std::collections::HashMap;
+
+use crate::{Client, ClientError};
+
+/// What a verification found wrong. Every variant is a reason to distrust
+/// the log, except [`VerifyError::Client`], which is a reason to try again.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("the server has no checkpoint to verify")]
+    NoCheckpoint,
+    #[error("the checkpoint's signature does not verify with the key {key}: {reason}")]
+    BadSignature { key: String, reason: String },
+    #[error("the checkpoint is for the log `{found}`, not `{expected}`")]
+    WrongOrigin { expected: String, found: String },
+    #[error("entry {index} has been changed: its hash is not the one the log's tiles hold for it")]
+    ChangedEntry { index: u64 },
+    #[error("entries {from} to {to} are missing: the server does not serve their bundle {path}")]
+    MissingEntries { from: u64, to: u64, path: String },
+    #[error("tile {path} is missing")]
+    MissingTile { path: String },
+    #[error("tile {path} does not match the tiles below it")]
+    BadTile { path: String },
+    #[error("the tiles do not add up to the root the checkpoint signs")]
+    WrongRoot,
+    #[error(
+        "fork: this checkpoint of size {size} has root {now}, but the checkpoint of the same size verified before had root {before}"
+    )]
+    Fork {
+        size: u64,
+        before: String,
+        now: String,
+    },
+    #[error("the log shrank: it now has {now} entries, but {before} were verified before")]
+    Shrunk { before: u64, now: u64 },
+    #[error(
+        "the log was rewritten: its first {size} entries no longer have the root verified before (an entry was changed, removed or reordered)"
+    )]
+    Rewritten { size: u64 },
+    #[error("the receipt's entry does not have the receipt's leaf hash")]
+    ReceiptEntry,
+    #[error("the receipt's inclusion proof does not lead to its checkpoint's root")]
+    ReceiptProof,
+    #[error("malformed {0}")]
+    Malformed(String),
+}
+
+/// A checkpoint verified earlier: what the log must still extend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trusted {
+    pub size: u64,
+    pub root: Hash,
+}
+
+/// The outcome of a full verification.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub checkpoint: Checkpoint,
+    /// The signed note, to keep as the next [`Trusted`].
+    pub note: String,
+}
+
+fn b64(hash: &Hash) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(hash)
+}
+
+/// Opens and parses a signed checkpoint note.
+pub fn open_checkpoint(note: &str, verifier: &NoteVerifier) -> Result<Checkpoint, VerifyError> {
+    let body = verifier.open(note).map_err(|e| VerifyError::BadSignature {
+        key: verifier.name().to_string(),
+        reason: e.to_string(),
+    })?;
+    let checkpoint =
+        Checkpoint::parse(body).map_err(|e| VerifyError::Malformed(format!("checkpoint: {e}")))?;
+    if checkpoint.origin != verifier.name() {
+        return Err(VerifyError::WrongOrigin {
+            expected: verifier.name().to_string(),
+            found: checkpoint.origin,
+        });
+    }
+    Ok(checkpoint)
+}
+
+fn hashes_of(bytes: &[u8], path: &str) -> Result<Vec<Hash>, VerifyError> {
+    senim_tlog::tile_hashes(bytes).ok_or_else(|| VerifyError::BadTile {
+        path: path.to_string(),
+    })
+}
+
+/// Verifies the whole log at `client`'s server with `verifier`, `parallel`
+/// requests at a time, against the checkpoint verified before, if any.
+pub async fn verify_log(
+    client: &Client,
+    verifier: &NoteVerifier,
+    trusted: Option<&Trusted>,
+    parallel: usize,
+) -> Result<Verified, VerifyError> {
+    let note = client
+        .get_bytes("/log/checkpoint")
+        .await?
+        .ok_or(VerifyError::NoCheckpoint)?;
+    let note = String::from_utf8(note).map_err(|_| VerifyError::Malformed("checkpoint".into()))?;
+    let checkpoint = open_checkpoint(&note, verifier)?;
+    let size = checkpoint.size;
+    if let Some(t) = trusted {
+        if size < t.size {
+            return Err(VerifyError::Shrunk {
+                before: t.size,
+                now: size,
+            });
+        }
+        if size == t.size && checkpoint.root != t.root {
+            return Err(VerifyError::Fork {
+                size,
+                before: b64(&t.root),
+                now: b64(&checkpoint.root),
+            });
+        }
+    }
+
+    // The tiles the roots need; every tile above level 0 is kept anyway.
+    let mut ranges = vec![(0, size)];
+    if let Some(t) = trusted {
+        ranges.push((0, t.size));
+    }
+    let needed_leaf_tiles: Vec<u64> = tiles_for(&ranges)
+        .into_iter()
+        .filter(|(l, _, _)| *l == 0)
+        .map(|(_, i, _)| i)
+        .collect();
+    let mut tiles: HashMap<(u8, u64), Vec<Hash>> = HashMap::new();
+    let all = Tile::for_tree(size);
+
+    // Level 0: every entry re-hashed and checked against its hash tile.
+    let leaf_tiles: Vec<Tile> = all.iter().copied().filter(|t| t.level == 0).collect();
+    let mut computed: Vec<Hash> = Vec::new(); // hashes of the level above
+    let mut fetched = futures::stream::iter(leaf_tiles.into_iter().map(|tile| async move {
+        let bundle = client
+            .get_bytes(&format!("/log/{}", tile.entries_path()))
+            .await?;
+        let hashes = client.get_bytes(&format!("/log/{}", tile.path())).await?;
+        Ok::<_, VerifyError>((tile, bundle, hashes))
+    }))
+    .buffered(parallel.max(1));
+    while let Some((tile, bundle, hashes)) = fetched.try_next().await? {
+        let first = tile.index * TILE_WIDTH;
+        let width = u64::from(tile.width);
+        let missing = || VerifyError::MissingEntries {
+            from: first,
+            to: first + width - 1,
+            path: tile.entries_path(),
+        };
+        let entries = decode_bundle(&bundle.ok_or_else(missing)?).ok_or_else(missing)?;
+        if entries.len() as u64 != width {
+            return Err(missing());
+        }
+        let path = tile.path();
+        let stored = hashes_of(
+            &hashes.ok_or_else(|| VerifyError::MissingTile { path: path.clone() })?,
+            &path,
+        )?;
+        if stored.len() as u64 != width {
+            return Err(VerifyError::BadTile { path });
+        }
+        let leaves: Vec<Hash> = entries.iter().map(|e| leaf_hash(e)).collect();
+        if let Some(offset) = leaves.iter().zip(&stored).position(|(a, b)| a != b) {
+            return Err(VerifyError::ChangedEntry {
+                index: first + offset as u64,
+            });
+        }
+        if width == TILE_WIDTH {
+            computed.push(root(&leaves));
+        }
+        if needed_leaf_tiles.contains(&tile.index) {
+            tiles.insert((0, tile.index), leaves);
+        }
+    }
+
+    // Higher levels: each tile must be the roots of the full tiles below.
+    let mut level = 1u8;
+    while !computed.is_empty() {
+        let level_tiles: Vec<Tile> = all.iter().copied().filter(|t| t.level == level).collect();
+        let mut above = Vec::new();
+        for tile in level_tiles {
+            let path = tile.path();
+            let bytes = client
+                .get_bytes(&format!("/log/{path}"))
+                .await?
+                .ok_or_else(|| VerifyError::MissingTile { path: path.clone() })?;
+            let stored = hashes_of(&bytes, &path)?;
+            let start = (tile.index * TILE_WIDTH) as usize;
+            let expected = computed.get(start..start + usize::from(tile.width));
+            if expected != Some(stored.as_slice()) {
+                return Err(VerifyError::BadTile { path });
+            }
+            if u64::from(tile.width) == TILE_WIDTH {
+                above.push(root(&stored));
+            }
+            tiles.insert((level, tile.index), stored);
+        }
+        computed = above;
+        level += 1;
+    }
+
+    let missing_tile = |e: senim_tlog::nodes::MissingTile| VerifyError::MissingTile {
+        path: format!("{}/{}", e.level, e.index),
+    };
+    if range_hash(&tiles, 0, size).map_err(missing_tile)? != checkpoint.root {
+        return Err(VerifyError::WrongRoot);
+    }
+    if let Some(t) = trusted {
+        if range_hash(&tiles, 0, t.size).map_err(missing_tile)? != t.root {
+            return Err(VerifyError::Rewritten { size: t.size });
+        }
+    }
+    Ok(Verified { checkpoint, note })
+}
+
+/// Checks a receipt offline: the checkpoint's signature, the inclusion
+/// proof, and the entry's hash when the receipt carries the entry.
+pub fn verify_receipt(
+    receipt: &Receipt,
+    verifier: &NoteVerifier,
+) -> Result<Checkpoint, VerifyError> {
+    use base64::Engine;
+    let decode = |text: &str| -> Result<Hash, VerifyError> {
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| VerifyError::Malformed(format!("hash `{text}` in the receipt")))
+    };
+    let checkpoint = open_checkpoint(&receipt.checkpoint, verifier)?;
+    if checkpoint.size != receipt.size {
+        return Err(VerifyError::Malformed(
+            "receipt: its size is not its checkpoint's".into(),
+        ));
+    }
+    let leaf = decode(&receipt.leaf_hash)?;
+    if let Some(entry) = &receipt.entry {
+        if leaf_hash(entry.as_bytes()) != leaf {
+            return Err(VerifyError::ReceiptEntry);
+        }
+    }
+    let proof = receipt
+        .inclusion_proof
+        .iter()
+        .map(|h| decode(h))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !verify_inclusion(
+        receipt.index,
+        checkpoint.size,
+        &leaf,
+        &proof,
+        &checkpoint.root,
+    ) {
+        return Err(VerifyError::ReceiptProof);
+    }
+    Ok(checkpoint)
+}

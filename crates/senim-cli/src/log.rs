@@ -25,7 +25,7 @@ pub struct VerifyArgs {
     #[arg(long, env = "SENIM_LOG_VKEY")]
     vkey: Option<String>,
     /// Where the last verified checkpoint is kept
-    /// [default: ~/.local/state/senim/verify/<server>.json].
+    /// [default: ~/.local/state/senim/verify/SERVER.json].
     #[arg(long)]
     state: Option<PathBuf>,
     /// Check one receipt offline instead (needs --vkey).

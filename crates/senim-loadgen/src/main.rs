@@ -6,6 +6,8 @@
 //!     senim-loadgen versions --server http://127.0.0.1:8080 --token senim_... \
 //!         --workers 64 --seconds 10
 
+mod log;
+
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context};
@@ -33,6 +35,28 @@ enum Mode {
         /// Case files whose profiles are cycled through.
         #[arg(long, default_value = "rulepacks/cases")]
         cases: std::path::PathBuf,
+    },
+    /// Durable audit log appends through the store's writer (no HTTP): real
+    /// register changes from many concurrent callers, for a fixed time.
+    LogAppends {
+        #[arg(long)]
+        data_dir: std::path::PathBuf,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        #[arg(long, default_value_t = 1024)]
+        concurrency: usize,
+        /// Commands per transaction, at most (the server's default is 256).
+        #[arg(long, default_value_t = 256)]
+        max_batch: usize,
+    },
+    /// Fill the audit log to a number of entries, for the read benchmarks.
+    LogFill {
+        #[arg(long)]
+        data_dir: std::path::PathBuf,
+        #[arg(long, default_value_t = 10_000_000)]
+        entries: u64,
+        #[arg(long, default_value_t = 100_000)]
+        chunk: u64,
     },
     /// Add versions to systems, one system per worker, for a fixed time.
     Versions {
@@ -186,6 +210,17 @@ async fn main() -> anyhow::Result<()> {
             systems,
             cases,
         } => return populate(data_dir, systems, cases).await,
+        Mode::LogAppends {
+            data_dir,
+            seconds,
+            concurrency,
+            max_batch,
+        } => return log::appends(data_dir, seconds, concurrency, max_batch).await,
+        Mode::LogFill {
+            data_dir,
+            entries,
+            chunk,
+        } => return log::fill(data_dir, entries, chunk).await,
         Mode::Versions {
             server,
             token,

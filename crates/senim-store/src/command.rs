@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use senim_domain::account::ValidAccount;
 use senim_domain::organisation::ValidOrganisation;
@@ -178,14 +178,21 @@ struct EventDraft {
     public: Option<serde_json::Value>,
 }
 
+/// Where a command's events go: who issued it, when, and the batch's log.
+pub(crate) struct Events<'a> {
+    pub actor: &'a Actor,
+    pub now: Timestamp,
+    pub log: &'a mut log::Appender,
+}
+
 /// Applies one command inside the writer's open transaction; also returns
-/// the `seq` of the event that records it, if it changed the register.
+/// the log index of the event that records it, if it changed the register.
 pub(crate) async fn apply(
     conn: &mut AnyConnection,
-    actor: &Actor,
+    events: &mut Events<'_>,
     command: Command,
-    now: Timestamp,
-) -> Result<(Applied, Option<i64>), StoreError> {
+) -> Result<(Applied, Option<u64>), StoreError> {
+    let (actor, now) = (events.actor, events.now);
     let (applied, event) = match command {
         Command::CreateOrganisation(org) => create_organisation(conn, org, now).await?,
         Command::UpdateOrganisation {
@@ -229,7 +236,7 @@ pub(crate) async fn apply(
             source,
             reassessments,
             report,
-        } => publish_pack(conn, actor, pack, source, reassessments, report, now).await?,
+        } => publish_pack(conn, events, pack, source, reassessments, report).await?,
         Command::WithdrawSystem {
             id,
             expected_version,
@@ -265,47 +272,42 @@ pub(crate) async fn apply(
             (Applied::Done, None)
         }
     };
-    let seq = match event {
-        Some(event) => Some(append_event(conn, actor, event, now).await?),
+    let index = match event {
+        Some(event) => Some(append_event(conn, events, event).await?),
         None => None,
     };
-    Ok((applied, seq))
+    Ok((applied, index))
 }
 
-/// Appends an event, with its public form for the audit log, and returns its `seq`.
+/// Appends an event and its entry in the audit log (the public form, with
+/// digests of the private parts); returns the entry's index.
 async fn append_event(
     conn: &mut AnyConnection,
-    actor: &Actor,
+    events: &mut Events<'_>,
     event: EventDraft,
-    now: Timestamp,
-) -> Result<i64, StoreError> {
+) -> Result<u64, StoreError> {
     let salt = log::new_salt();
-    let entry = log::draft_entry(
-        now,
+    let draft = log::draft_entry(
+        events.now,
         event.kind,
         (event.subject_type, &event.subject_id),
-        actor,
+        events.actor,
         &event.payload,
         event.public.as_ref(),
         &salt,
     )?;
-    let seq = sqlx::query(
-        "INSERT INTO events (id, time, kind, subject_type, subject_id, actor, payload, entry, salt) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
-    )
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(now.to_rfc3339())
-    .bind(event.kind)
-    .bind(event.subject_type)
-    .bind(event.subject_id)
-    .bind(serde_json::to_string(actor)?)
-    .bind(serde_json::to_string(&event.payload)?)
-    .bind(serde_json::to_string(&entry)?)
-    .bind(salt)
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get("seq")?;
-    Ok(seq)
+    let row = log::EventRow {
+        time: events.now.to_rfc3339(),
+        kind: event.kind,
+        subject_type: event.subject_type,
+        subject_id: event.subject_id,
+        actor: serde_json::to_string(events.actor)?,
+        payload: serde_json::to_string(&event.payload)?,
+        salt,
+        entry: String::new(),
+        index: 0,
+    };
+    events.log.append(conn, row, draft).await
 }
 
 fn lower_search(parts: &[&str]) -> String {
@@ -1130,7 +1132,7 @@ fn compact_gaps(gaps: &[senim_domain::classification::Gap]) -> Result<String, St
 /// statement's parameters, so the cost of a statement grows with the square
 /// of its rows (measured: 200 rows a statement spent 16% of a 100,000-system
 /// publication in that lookup).
-const ROWS_PER_STATEMENT: usize = 32;
+pub(crate) const ROWS_PER_STATEMENT: usize = 32;
 
 /// Appends classifications to the history, many rows per statement. Each
 /// system's current classification is its newest row.
@@ -1257,13 +1259,13 @@ fn sha256_hex(text: &str) -> String {
 
 async fn publish_pack(
     conn: &mut AnyConnection,
-    actor: &Actor,
+    events: &mut Events<'_>,
     pack: PackRef,
     source: String,
     reassessments: Vec<Reassessment>,
     report: ChangeReport,
-    now: Timestamp,
 ) -> Result<Step, StoreError> {
+    let now = events.now;
     let inserted = insert_pack(conn, &pack, &source, now).await?;
     if !inserted {
         return Err(StoreError::Conflict {
@@ -1288,7 +1290,7 @@ async fn publish_pack(
             payload: json!({ "pack": pack, "change": change }),
             public: None,
         };
-        append_event(conn, actor, draft, now).await?;
+        append_event(conn, events, draft).await?;
     }
     let report_json = serde_json::to_string(&report)?;
     sqlx::query(

@@ -173,25 +173,6 @@ fn missing(e: MissingTile) -> StoreError {
     StoreError::Corrupt(format!("the audit log is missing a hash: {e}"))
 }
 
-/// What one sequencing step did.
-pub(crate) struct Sequenced {
-    /// The size of the tree after the batch (the signed checkpoint's size).
-    pub size: u64,
-    /// Each sequenced event's `seq` and log index, in order.
-    pub indices: Vec<(i64, u64)>,
-    /// Tiles written, for the cache once the transaction commits.
-    pub written: Vec<(u8, u64, Vec<Hash>)>,
-}
-
-impl Sequenced {
-    pub(crate) fn index_of(&self, seq: i64) -> Option<u64> {
-        self.indices
-            .binary_search_by_key(&seq, |(s, _)| *s)
-            .ok()
-            .map(|i| self.indices[i].1)
-    }
-}
-
 /// The size of the tree in the newest checkpoint (0 before the first).
 pub(crate) async fn current_size<'c, E>(executor: E) -> Result<u64, StoreError>
 where
@@ -204,38 +185,153 @@ where
     Ok(size.unwrap_or(0) as u64)
 }
 
-/// Puts every unsequenced event into the log and signs the new checkpoint.
-/// Signs a checkpoint of the empty tree when the log has none yet.
-pub(crate) async fn sequence(
-    conn: &mut AnyConnection,
-    signer: &NoteSigner,
-    now: Timestamp,
-    cache: &TileCache,
-) -> Result<Option<Sequenced>, StoreError> {
-    let has_checkpoint = sqlx::query("SELECT size FROM log_checkpoints LIMIT 1")
-        .fetch_optional(&mut *conn)
-        .await?
-        .is_some();
-    let size = current_size(&mut *conn).await?;
-    let rows = sqlx::query(
-        "SELECT seq, time, kind, subject_type, subject_id, actor, payload, entry FROM events \
-         WHERE idx IS NULL ORDER BY seq",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    if rows.is_empty() && has_checkpoint {
-        return Ok(None);
-    }
-    let mut leaves = Vec::with_capacity(rows.len());
-    let mut indices = Vec::with_capacity(rows.len());
-    for (offset, row) in rows.iter().enumerate() {
-        let seq: i64 = row.try_get("seq")?;
-        let index = size + offset as u64;
-        let draft: Option<String> = row.try_get("entry")?;
-        let mut entry = match draft {
-            Some(text) => serde_json::from_str::<Value>(&text)?,
-            None => legacy_entry(row)?,
+/// One batch's appends to the log. Made once the batch holds the sequencer
+/// lock, it knows the log's size, so every event gets its index and final
+/// entry the moment it is written; a command rolled back to its savepoint
+/// takes its entries back with [`Appender::rewind`].
+pub(crate) struct Appender {
+    /// The log's size when the batch began.
+    start: u64,
+    /// Whether the log had a checkpoint then.
+    had_checkpoint: bool,
+    /// Leaf hashes of the entries appended so far, in order.
+    leaves: Vec<Hash>,
+    /// Events appended by the batch's commands, written together when the
+    /// batch ends (no command reads the events table, and one statement
+    /// for many rows costs far less than one each).
+    rows: Vec<EventRow>,
+}
+
+/// An event row, as `events` stores it.
+pub(crate) struct EventRow {
+    pub time: String,
+    pub kind: &'static str,
+    pub subject_type: &'static str,
+    pub subject_id: String,
+    pub actor: String,
+    pub payload: String,
+    pub salt: String,
+    /// Set by [`Appender::append`].
+    pub entry: String,
+    pub index: u64,
+}
+
+impl Appender {
+    /// Starts a batch: reads the log's size, then sequences any event
+    /// written without an index (by a version before the log, or in bulk).
+    pub(crate) async fn begin(conn: &mut AnyConnection) -> Result<Appender, StoreError> {
+        let size: Option<i64> = sqlx::query("SELECT MAX(size) AS size FROM log_checkpoints")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("size")?;
+        let mut appender = Appender {
+            start: size.unwrap_or(0) as u64,
+            had_checkpoint: size.is_some(),
+            leaves: Vec::new(),
+            rows: Vec::new(),
         };
+        let rows = sqlx::query(
+            "SELECT seq, time, kind, subject_type, subject_id, actor, payload, entry FROM events \
+             WHERE idx IS NULL ORDER BY seq",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &rows {
+            let seq: i64 = row.try_get("seq")?;
+            let draft: Option<String> = row.try_get("entry")?;
+            let entry = match draft {
+                Some(text) => serde_json::from_str::<Value>(&text)?,
+                None => legacy_entry(row)?,
+            };
+            let (index, text) = appender.seal(conn, entry).await?;
+            sqlx::query("UPDATE events SET idx = $1, entry = $2 WHERE seq = $3")
+                .bind(index as i64)
+                .bind(text)
+                .bind(seq)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(appender)
+    }
+
+    /// A mark to rewind to if the command that follows is undone.
+    pub(crate) fn mark(&self) -> (usize, usize) {
+        (self.leaves.len(), self.rows.len())
+    }
+
+    pub(crate) fn rewind(&mut self, (leaves, rows): (usize, usize)) {
+        self.leaves.truncate(leaves);
+        self.rows.truncate(rows);
+    }
+
+    /// Appends an event: seals its draft entry and keeps the row for the
+    /// end of the batch. Returns the entry's index.
+    pub(crate) async fn append(
+        &mut self,
+        conn: &mut AnyConnection,
+        mut row: EventRow,
+        draft: Value,
+    ) -> Result<u64, StoreError> {
+        let (index, entry) = self.seal(conn, draft).await?;
+        row.entry = entry;
+        row.index = index;
+        self.rows.push(row);
+        Ok(index)
+    }
+
+    async fn write_rows(&mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
+        for chunk in self.rows.chunks(crate::command::ROWS_PER_STATEMENT) {
+            let mut sql = String::from(
+                "INSERT INTO events (id, time, kind, subject_type, subject_id, actor, payload, entry, salt, idx) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 10;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9,
+                    b + 10
+                ));
+            }
+            let mut query = sqlx::query(&sql);
+            for row in chunk {
+                query = query
+                    .bind(uuid::Uuid::now_v7().to_string())
+                    .bind(row.time.clone())
+                    .bind(row.kind)
+                    .bind(row.subject_type)
+                    .bind(row.subject_id.clone())
+                    .bind(row.actor.clone())
+                    .bind(row.payload.clone())
+                    .bind(row.entry.clone())
+                    .bind(row.salt.clone())
+                    .bind(row.index as i64);
+            }
+            query.execute(&mut *conn).await?;
+        }
+        self.rows.clear();
+        Ok(())
+    }
+
+    /// Gives a draft entry the next index and returns the index and the
+    /// entry's exact text; a payload that would make the entry exceed
+    /// [`MAX_ENTRY_BYTES`] is stored apart and referenced by its digest.
+    pub(crate) async fn seal(
+        &mut self,
+        conn: &mut AnyConnection,
+        mut entry: Value,
+    ) -> Result<(u64, String), StoreError> {
+        let index = self.start + self.leaves.len() as u64;
         entry["index"] = json!(index);
         let mut text = jcs(&entry)?;
         if text.len() > MAX_ENTRY_BYTES {
@@ -258,15 +354,49 @@ pub(crate) async fn sequence(
                 ));
             }
         }
-        sqlx::query("UPDATE events SET idx = $1, entry = $2 WHERE seq = $3")
-            .bind(index as i64)
-            .bind(text.clone())
-            .bind(seq)
-            .execute(&mut *conn)
-            .await?;
-        leaves.push(leaf_hash(text.as_bytes()));
-        indices.push((seq, index));
+        self.leaves.push(leaf_hash(text.as_bytes()));
+        Ok((index, text))
     }
+
+    /// Ends the batch: grows the tiles and signs a checkpoint of the new
+    /// tree (also of the empty tree, when the log has no checkpoint yet).
+    /// Returns the new size and the tiles written, or `None` when nothing
+    /// was appended.
+    pub(crate) async fn finish(
+        mut self,
+        conn: &mut AnyConnection,
+        signer: &NoteSigner,
+        now: Timestamp,
+        cache: &TileCache,
+    ) -> Result<Option<Sequenced>, StoreError> {
+        self.write_rows(conn).await?;
+        if self.leaves.is_empty() && self.had_checkpoint {
+            return Ok(None);
+        }
+        grow(conn, self.start, &self.leaves, signer, now, cache)
+            .await
+            .map(Some)
+    }
+}
+
+/// What one batch added to the log.
+pub(crate) struct Sequenced {
+    /// The size of the tree after the batch (the signed checkpoint's size).
+    pub size: u64,
+    /// Tiles written, for the cache once the transaction commits.
+    pub written: Vec<(u8, u64, Vec<Hash>)>,
+}
+
+/// Appends leaf hashes to the tree of `size` leaves: writes the tiles that
+/// change and a signed checkpoint of the new tree.
+async fn grow(
+    conn: &mut AnyConnection,
+    size: u64,
+    leaves: &[Hash],
+    signer: &NoteSigner,
+    now: Timestamp,
+    cache: &TileCache,
+) -> Result<Sequenced, StoreError> {
     let new_size = size + leaves.len() as u64;
 
     // The right edge tiles that grow, then everything the new root reads.
@@ -335,11 +465,10 @@ pub(crate) async fn sequence(
     .bind(now.to_rfc3339())
     .execute(&mut *conn)
     .await?;
-    Ok(Some(Sequenced {
+    Ok(Sequenced {
         size: new_size,
-        indices,
         written,
-    }))
+    })
 }
 
 /// The partial tile at each level of a tree of `size` leaves: the ones a new

@@ -14,7 +14,7 @@ use sqlx::{AnyPool, Executor};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::cache::SystemCache;
-use crate::command::{apply, Actor, Applied, Command};
+use crate::command::{apply, Actor, Applied, Command, Events};
 use crate::error::StoreError;
 use crate::log::{self, LogSigner, TileCache};
 use crate::{Backend, Committed, LogPosition};
@@ -108,36 +108,63 @@ async fn apply_batch(writer: &Writer, batch: Vec<Job>, tiles: &mut TileCache) {
         return fail_all(batch.into_iter().map(|j| j.reply).collect(), &e.to_string());
     }
     let now = writer.clock.now();
+    let mut appender = match log::Appender::begin(&mut conn).await {
+        Ok(appender) => appender,
+        Err(e) => {
+            tracing::error!(error = %e, "writer cannot read the audit log");
+            let _ = conn.execute("ROLLBACK").await;
+            return fail_all(batch.into_iter().map(|j| j.reply).collect(), &e.to_string());
+        }
+    };
     let mut replies = Vec::with_capacity(batch.len());
     let mut results = Vec::with_capacity(batch.len());
     let mut broken: Option<String> = None;
+    // The previous command's savepoint is released together with the next
+    // one's start (one round trip to the database instead of two); COMMIT
+    // releases the last.
+    let mut release_first = false;
     for job in batch {
         replies.push(job.reply);
         if broken.is_some() {
             continue;
         }
-        if let Err(e) = conn.execute("SAVEPOINT command").await {
+        let start = if release_first {
+            "RELEASE SAVEPOINT command; SAVEPOINT command"
+        } else {
+            "SAVEPOINT command"
+        };
+        if let Err(e) = conn.execute(start).await {
             broken = Some(e.to_string());
             continue;
         }
-        match apply(&mut conn, &job.actor, job.command, now).await {
-            Ok(applied) => match conn.execute("RELEASE SAVEPOINT command").await {
-                Ok(_) => results.push(Ok(applied)),
-                Err(e) => broken = Some(e.to_string()),
-            },
+        let mark = appender.mark();
+        let mut events = Events {
+            actor: &job.actor,
+            now,
+            log: &mut appender,
+        };
+        match apply(&mut conn, &mut events, job.command).await {
+            Ok(applied) => {
+                results.push(Ok(applied));
+                release_first = true;
+            }
             Err(error) => {
-                let undo = conn.execute("ROLLBACK TO SAVEPOINT command").await;
-                let release = conn.execute("RELEASE SAVEPOINT command").await;
-                if let Err(e) = undo.and(release) {
+                appender.rewind(mark);
+                let undo = conn
+                    .execute("ROLLBACK TO SAVEPOINT command; RELEASE SAVEPOINT command")
+                    .await;
+                if let Err(e) = undo {
                     broken = Some(e.to_string());
                 }
                 results.push(Err(error));
+                release_first = false;
             }
         }
     }
     let sequenced = match broken {
         Some(reason) => Err(reason),
-        None => log::sequence(&mut conn, &writer.signer, now, tiles)
+        None => appender
+            .finish(&mut conn, &writer.signer, now, tiles)
             .await
             .map_err(|e| e.to_string()),
     };
@@ -176,13 +203,12 @@ async fn apply_batch(writer: &Writer, batch: Vec<Job>, tiles: &mut TileCache) {
         }
     }
     for (reply, result) in replies.into_iter().zip(results) {
-        let committed = result.map(|(applied, seq)| Committed {
+        let committed = result.map(|(applied, index)| Committed {
             applied,
-            log: seq.and_then(|seq| {
-                let sequenced = sequenced.as_ref()?;
+            log: index.and_then(|index| {
                 Some(LogPosition {
-                    index: sequenced.index_of(seq)?,
-                    size: sequenced.size,
+                    index,
+                    size: sequenced.as_ref()?.size,
                 })
             }),
         });

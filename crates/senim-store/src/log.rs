@@ -413,7 +413,7 @@ async fn grow(
         })
         .collect();
     fill(conn, &mut known, &edge).await?;
-    let written = append_tiles(size, &leaves, |l, i, w| {
+    let written = append_tiles(size, leaves, |l, i, w| {
         known
             .get(&(l, i))
             .filter(|t| t.len() >= w)

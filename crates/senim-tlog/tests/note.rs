@@ -1,4 +1,5 @@
-//! Signed notes against the known answer of Go's `sumdb/note` tests, and
+//! Signed notes against the known answer of Go's `sumdb/note` tests and the
+//! example of the C2SP specification, and
 //! checkpoints.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -76,4 +77,35 @@ fn checkpoint_round_trips_and_signs() {
         "sizes have no leading zeros"
     );
     assert!(Checkpoint::parse("origin\n12\nnot-base64\n").is_err());
+}
+
+/// The example note of the C2SP signed-note specification. Its public key is
+/// not published, so the vector checks the format rules around it: the text
+/// (which has a blank line of its own) ends at the last blank line, and a
+/// signature by an unknown key is ignored, not an error, when a known key
+/// also signed.
+const C2SP_EXAMPLE: &str = "Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned \u{e8} subito sera.\n\n\u{2014} quasimodo.example/salvatore NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i5ddnGITLlC+EhfLW9oJKONrMouFSQU0xMcXxj99ihAQwaqP3ZekRwNtIc=\n";
+
+#[test]
+fn c2sp_specification_example() {
+    let text = "Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned \u{e8} subito sera.\n";
+    // Nobody here holds quasimodo's key: a verifier with that name but
+    // another key finds no signature of its own.
+    let stranger = NoteSigner::from_seed("quasimodo.example/salvatore", &[1; 32]).unwrap();
+    let stranger = NoteVerifier::parse(&stranger.verifier_key()).unwrap();
+    assert_eq!(stranger.open(C2SP_EXAMPLE), Err(NoteError::UnknownKey));
+    // A second signature on the same text: ours verifies, theirs is skipped.
+    let ours = NoteSigner::from_seed("senim.test/log", &[2; 32]).unwrap();
+    let our_line = ours.sign(text).unwrap();
+    let cosigned = format!("{C2SP_EXAMPLE}{}", our_line.rsplit_once("\n\n").unwrap().1);
+    let verifier = NoteVerifier::parse(&ours.verifier_key()).unwrap();
+    assert_eq!(verifier.open(&cosigned).unwrap(), text);
+    // The key id in the example's signature is its first four bytes.
+    let blob = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(C2SP_EXAMPLE.rsplit_once(' ').unwrap().1.trim())
+            .unwrap()
+    };
+    assert_eq!(blob.len(), 4 + 64, "a key id and an Ed25519 signature");
 }

@@ -254,6 +254,9 @@ fn verify_passes_and_detects_changed_removed_forked_and_badly_signed_logs() {
     // History rewritten and re-signed by someone holding the key: the tiles
     // agree with each other, but not with what was verified before.
     rt.block_on(rewrite_history(&data, 3));
+    // The server reads the newest checkpoint again once its copy is a
+    // second old.
+    std::thread::sleep(Duration::from_millis(1100));
     let (ok, _, err) = verify(&server, &["--state", state]);
     assert!(!ok && err.contains("fork"), "{err}");
 
@@ -536,6 +539,8 @@ fn two_servers_on_one_postgres_database_keep_one_log() {
     for r in &receipts {
         senim_client::verify::verify_receipt(r, &verifier).unwrap();
     }
+    // Each server sees the other's checkpoints within a second.
+    std::thread::sleep(Duration::from_millis(1100));
     rt.block_on(async {
         // Both servers serve the same log, with no gap and no fork.
         let a = clients[0]

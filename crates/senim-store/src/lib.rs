@@ -133,6 +133,7 @@ struct Inner {
     /// Present on SQLite only; see `cache.rs`.
     cache: Option<Arc<cache::SystemCache>>,
     signer: log::LogSigner,
+    log_cache: Arc<log::LogCache>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -224,7 +225,9 @@ impl Store {
             .connect(&url)
             .await?;
         let cache = (backend == Backend::Sqlite).then(|| Arc::new(cache::SystemCache::default()));
+        let log_cache = Arc::new(log::LogCache::default());
         let sender = writer::spawn(writer::Writer {
+            log_cache: log_cache.clone(),
             pool: writer_pool,
             backend,
             clock: clock.clone(),
@@ -240,6 +243,7 @@ impl Store {
                 clock,
                 cache,
                 signer,
+                log_cache,
             }),
         })
     }
@@ -286,6 +290,10 @@ impl Store {
 
     fn reader(&self) -> &AnyPool {
         &self.inner.reader
+    }
+
+    fn log_cache(&self) -> &log::LogCache {
+        &self.inner.log_cache
     }
 
     /// Closes the pools; pending writes finish first.

@@ -11,7 +11,8 @@
 //! PostgreSQL a transaction advisory lock taken at the start of the batch.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -19,7 +20,7 @@ use sqlx::{AnyConnection, Row};
 
 use senim_domain::Timestamp;
 use senim_tlog::merkle::{leaf_hash, Hash};
-use senim_tlog::nodes::{self, append_tiles, MissingTile};
+use senim_tlog::nodes::{self, append_tiles, MissingTile, TileTree};
 use senim_tlog::{canonical, Checkpoint, NoteSigner};
 
 use crate::command::Actor;
@@ -383,6 +384,8 @@ impl Appender {
 pub(crate) struct Sequenced {
     /// The size of the tree after the batch (the signed checkpoint's size).
     pub size: u64,
+    /// The signed checkpoint.
+    pub note: String,
     /// Tiles written, for the cache once the transaction commits.
     pub written: Vec<(u8, u64, Vec<Hash>)>,
 }
@@ -461,12 +464,13 @@ async fn grow(
     )
     .bind(new_size as i64)
     .bind(root.to_vec())
-    .bind(note)
+    .bind(note.clone())
     .bind(now.to_rfc3339())
     .execute(&mut *conn)
     .await?;
     Ok(Sequenced {
         size: new_size,
+        note,
         written,
     })
 }
@@ -557,6 +561,93 @@ fn write_private(path: &std::path::Path, text: &str) -> Result<(), StoreError> {
     file.sync_all().map_err(fail)
 }
 
+/// The tiles one proof reads, with their subtree hashes.
+#[derive(Default)]
+struct ProofTiles(HashMap<(u8, u64), Arc<TileTree>>);
+
+impl nodes::TileSource for ProofTiles {
+    fn tile(&self, level: u8, index: u64, min_width: usize) -> Option<&[Hash]> {
+        self.0
+            .get(&(level, index))
+            .map(|t| t.hashes())
+            .filter(|t| t.len() >= min_width)
+    }
+
+    fn subtree(&self, span: &nodes::TileSpan) -> Option<Hash> {
+        self.0
+            .get(&(span.level, span.tile))?
+            .subtree(span.offset, span.count)
+    }
+}
+
+/// What readers remember of the log. The newest checkpoint: this process's
+/// writer refreshes it after every commit, and it is read again when older
+/// than a second (another process, `senim admin` or a second server, may
+/// have appended); a slightly old checkpoint is still a valid one. Tiles
+/// with their subtree hashes: a tile's hashes never change once written (a
+/// partial tile only grows), so a cached tile is never wrong, at most
+/// narrower than the stored one, and then read again; at most
+/// [`LogCache::MAX_TILES`] are kept (about 16 KiB each).
+#[derive(Default)]
+pub(crate) struct LogCache {
+    checkpoint: Mutex<Option<(StoredCheckpoint, Instant)>>,
+    tiles: Mutex<HashMap<(u8, u64), Arc<TileTree>>>,
+}
+
+impl LogCache {
+    const MAX_TILES: usize = 4096;
+    const CHECKPOINT_TTL: Duration = Duration::from_secs(1);
+
+    fn fresh_checkpoint(&self) -> Option<StoredCheckpoint> {
+        let slot = self.checkpoint.lock().ok()?;
+        let (checkpoint, at) = slot.as_ref()?;
+        (at.elapsed() < Self::CHECKPOINT_TTL).then(|| checkpoint.clone())
+    }
+
+    fn known_size(&self) -> Option<u64> {
+        Some(self.checkpoint.lock().ok()?.as_ref()?.0.size)
+    }
+
+    /// Remembers a checkpoint unless a larger one is already known.
+    pub(crate) fn offer_checkpoint(&self, checkpoint: StoredCheckpoint) {
+        if let Ok(mut slot) = self.checkpoint.lock() {
+            let newer = slot
+                .as_ref()
+                .map(|(known, _)| checkpoint.size >= known.size)
+                .unwrap_or(true);
+            if newer {
+                *slot = Some((checkpoint, Instant::now()));
+            }
+        }
+    }
+
+    /// A cached tile with at least `width` hashes.
+    fn tile(&self, level: u8, index: u64, width: usize) -> Option<Arc<TileTree>> {
+        self.tiles
+            .lock()
+            .ok()?
+            .get(&(level, index))
+            .filter(|t| t.width() >= width)
+            .cloned()
+    }
+
+    /// Keeps a tile unless a wider copy is already kept.
+    fn keep_tile(&self, key: (u8, u64), tree: Arc<TileTree>) {
+        if let Ok(mut tiles) = self.tiles.lock() {
+            if tiles.get(&key).is_some_and(|t| t.width() >= tree.width()) {
+                return;
+            }
+            if tiles.len() >= Self::MAX_TILES {
+                // Any one will do: the tiles a workload reads again come back.
+                if let Some(old) = tiles.keys().next().copied() {
+                    tiles.remove(&old);
+                }
+            }
+            tiles.insert(key, tree);
+        }
+    }
+}
+
 /// A checkpoint as stored: the tree's size and the signed note.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredCheckpoint {
@@ -584,10 +675,17 @@ pub enum ProofRequestError {
 impl crate::Store {
     /// The newest signed checkpoint.
     pub async fn checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        if let Some(checkpoint) = self.log_cache().fresh_checkpoint() {
+            return Ok(Some(checkpoint));
+        }
         let row = sqlx::query("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
             .fetch_optional(self.reader())
             .await?;
-        row.as_ref().map(checkpoint_row).transpose()
+        let checkpoint = row.as_ref().map(checkpoint_row).transpose()?;
+        if let Some(c) = &checkpoint {
+            self.log_cache().offer_checkpoint(c.clone());
+        }
+        Ok(checkpoint)
     }
 
     /// The checkpoint signed when the tree had exactly `size` leaves.
@@ -599,16 +697,44 @@ impl crate::Store {
         row.as_ref().map(checkpoint_row).transpose()
     }
 
-    /// The stored hashes of one tile, concatenated (up to 256 × 32 bytes).
-    pub async fn log_tile(&self, level: u8, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+    /// The first `width` hashes of one tile, concatenated, or `None` when
+    /// the tile does not have that many yet.
+    pub async fn log_tile(
+        &self,
+        level: u8,
+        index: u64,
+        width: usize,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
         if index >= 1 << 56 {
             return Ok(None);
         }
-        let row = sqlx::query("SELECT hashes FROM log_tiles WHERE key = $1")
-            .bind(tile_key(level, index))
-            .fetch_optional(self.reader())
-            .await?;
-        Ok(row.map(|r| r.try_get("hashes")).transpose()?)
+        let tree = match self.log_cache().tile(level, index, width) {
+            Some(tree) => tree,
+            None => match self.read_tile_trees(&[(level, index)]).await?.pop() {
+                Some((_, tree)) => tree,
+                None => return Ok(None),
+            },
+        };
+        Ok(tree
+            .hashes()
+            .get(..width)
+            .map(|hashes| hashes.iter().flatten().copied().collect()))
+    }
+
+    /// Reads tiles and keeps their trees in the cache.
+    async fn read_tile_trees(
+        &self,
+        wanted: &[(u8, u64)],
+    ) -> Result<Vec<((u8, u64), Arc<TileTree>)>, StoreError> {
+        let mut out = Vec::new();
+        for (key, hashes) in read_tiles(self.reader(), wanted).await? {
+            if let Some(tree) = TileTree::new(hashes) {
+                let tree = Arc::new(tree);
+                self.log_cache().keep_tile(key, tree.clone());
+                out.push((key, tree));
+            }
+        }
+        Ok(out)
     }
 
     /// The entries from `start` on, at most `count` of them, in order.
@@ -634,10 +760,18 @@ impl crate::Store {
     }
 
     async fn proof(&self, ranges: &[(u64, u64)]) -> Result<Vec<Hash>, StoreError> {
-        let needed = nodes::tiles_for(ranges);
-        let wanted: Vec<(u8, u64)> = needed.iter().map(|(l, i, _)| (*l, *i)).collect();
-        let tiles = read_tiles(self.reader(), &wanted).await?;
-        nodes::proof_from(&tiles, ranges).map_err(missing)
+        let mut source = ProofTiles::default();
+        let mut wanted = Vec::new();
+        for (level, index, width) in nodes::tiles_for(ranges) {
+            match self.log_cache().tile(level, index, width) {
+                Some(tree) => {
+                    source.0.insert((level, index), tree);
+                }
+                None => wanted.push((level, index)),
+            }
+        }
+        source.0.extend(self.read_tile_trees(&wanted).await?);
+        nodes::proof_from(&source, ranges).map_err(missing)
     }
 
     /// The inclusion proof of entry `index` in the tree of `size` entries.
@@ -665,6 +799,13 @@ impl crate::Store {
     }
 
     async fn check_size(&self, size: u64) -> Result<(), ProofRequestError> {
+        if self
+            .log_cache()
+            .known_size()
+            .is_some_and(|known| size <= known)
+        {
+            return Ok(());
+        }
         let current = current_size(self.reader()).await?;
         if size > current {
             return Err(ProofRequestError::Invalid(format!(

@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::cache::SystemCache;
 use crate::command::{apply, Actor, Applied, Command, Events};
 use crate::error::StoreError;
-use crate::log::{self, LogSigner, TileCache};
+use crate::log::{self, LogCache, LogSigner, StoredCheckpoint, TileCache};
 use crate::{Backend, Committed, LogPosition};
 
 type Reply = oneshot::Sender<Result<Committed, StoreError>>;
@@ -35,6 +35,8 @@ pub(crate) struct Writer {
     pub max_batch: usize,
     pub cache: Option<Arc<SystemCache>>,
     pub signer: LogSigner,
+    /// Readers' view of the log, told of every checkpoint this writer signs.
+    pub log_cache: Arc<LogCache>,
 }
 
 /// Starts the writer; the first batch it runs signs the log's first
@@ -183,6 +185,10 @@ async fn apply_batch(writer: &Writer, batch: Vec<Job>, tiles: &mut TileCache) {
     }
     if let Some(sequenced) = &mut sequenced {
         tiles.keep(std::mem::take(&mut sequenced.written));
+        writer.log_cache.offer_checkpoint(StoredCheckpoint {
+            size: sequenced.size,
+            note: std::mem::take(&mut sequenced.note),
+        });
     }
     if let Some(cache) = writer.cache.as_deref() {
         if results

@@ -136,6 +136,60 @@ pub trait TileSource {
     /// The first hashes of tile (`level`, `index`), at least `min_width` of
     /// them, or `None` when they are not available.
     fn tile(&self, level: u8, index: u64, min_width: usize) -> Option<&[Hash]>;
+
+    /// The hash of a complete subtree inside a tile, when the source has it
+    /// ready (see [`TileTree`]); otherwise it is computed from the tile.
+    fn subtree(&self, _span: &TileSpan) -> Option<Hash> {
+        None
+    }
+}
+
+/// A tile with every complete subtree hash inside it computed once (the
+/// hashes, then their pairs, ... up to the root of a full tile: 511 hashes
+/// for 256), so any proof element inside the tile is a lookup. Worth keeping
+/// for tiles that are read again: a full tile never changes, and a partial
+/// one only grows, so its subtrees stay valid for every tree it is part of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TileTree {
+    /// `levels[h]` holds the hashes of the tile's subtrees of height `h`.
+    levels: Vec<Vec<Hash>>,
+}
+
+impl TileTree {
+    /// The tree of a tile's hashes; `None` for none or more than 256.
+    pub fn new(hashes: Vec<Hash>) -> Option<TileTree> {
+        if hashes.is_empty() || hashes.len() as u64 > TILE_WIDTH {
+            return None;
+        }
+        let mut levels = vec![hashes];
+        while let Some(last) = levels.last().filter(|l| l.len() > 1) {
+            let next = last
+                .chunks_exact(2)
+                .map(|pair| node_hash(&pair[0], &pair[1]))
+                .collect();
+            levels.push(next);
+        }
+        Some(TileTree { levels })
+    }
+
+    /// The tile's hashes.
+    pub fn hashes(&self) -> &[Hash] {
+        &self.levels[0]
+    }
+
+    /// How many hashes the tile has.
+    pub fn width(&self) -> usize {
+        self.levels[0].len()
+    }
+
+    /// The root of `count` hashes from `offset` (a power of two, aligned).
+    pub fn subtree(&self, offset: usize, count: usize) -> Option<Hash> {
+        if !count.is_power_of_two() || offset % count != 0 {
+            return None;
+        }
+        let height = count.trailing_zeros() as usize;
+        self.levels.get(height)?.get(offset >> height).copied()
+    }
 }
 
 impl<S: std::hash::BuildHasher> TileSource for std::collections::HashMap<(u8, u64), Vec<Hash>, S> {
@@ -158,6 +212,9 @@ pub struct MissingTile {
 /// The hash of a complete subtree, from its tile.
 pub fn node_hash_from(source: &impl TileSource, node: Node) -> Result<Hash, MissingTile> {
     let span = node.span();
+    if let Some(hash) = source.subtree(&span) {
+        return Ok(hash);
+    }
     let end = span.offset + span.count;
     let hashes = source.tile(span.level, span.tile, end).ok_or(MissingTile {
         level: span.level,

@@ -99,3 +99,31 @@ proptest! {
         prop_assert_eq!(one_by_one, batched);
     }
 }
+
+#[test]
+fn a_tile_tree_answers_every_subtree_of_its_tile() {
+    use senim_tlog::nodes::TileTree;
+    let hashes = leaves(256);
+    let tree = TileTree::new(hashes.clone()).unwrap();
+    assert_eq!(tree.hashes(), hashes.as_slice());
+    for height in 0..=8u32 {
+        let count = 1usize << height;
+        for offset in (0..256).step_by(count) {
+            assert_eq!(
+                tree.subtree(offset, count),
+                Some(root(&hashes[offset..offset + count])),
+                "{offset}+{count}"
+            );
+        }
+    }
+    assert_eq!(tree.subtree(1, 2), None, "not aligned");
+    assert_eq!(tree.subtree(0, 3), None, "not a power of two");
+    // A partial tile answers its complete subtrees only.
+    let partial = TileTree::new(hashes[..150].to_vec()).unwrap();
+    assert_eq!(partial.width(), 150);
+    assert_eq!(partial.subtree(0, 128), Some(root(&hashes[..128])));
+    assert_eq!(partial.subtree(128, 16), Some(root(&hashes[128..144])));
+    assert_eq!(partial.subtree(144, 8), None, "beyond the tile's 150 hashes");
+    assert!(TileTree::new(Vec::new()).is_none());
+    assert!(TileTree::new(leaves(257)).is_none());
+}

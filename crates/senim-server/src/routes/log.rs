@@ -84,13 +84,11 @@ async fn tile(
     let width = usize::from(tile.width);
     let body = match level {
         Some(level) => {
-            let hashes = state
+            state
                 .store
-                .log_tile(level, tile.index)
+                .log_tile(level, tile.index, width)
                 .await?
-                .filter(|h| h.len() >= width * 32)
-                .ok_or_else(|| ApiError::not_found("tile"))?;
-            hashes[..width * 32].to_vec()
+                .ok_or_else(|| ApiError::not_found("tile"))?
         }
         None => {
             let start = tile.index * TILE_WIDTH;

@@ -4,9 +4,11 @@
 #     concurrent register changes through the store's writer, 30 s;
 #   - a log of 10 million entries (filled once, kept in $LOG_DATA), served by
 #     `senim serve`:
-#       - inclusion proofs for random entries, wrk -t2 -c8 (latency) and -c64;
-#       - random full hash tiles, wrk -t2 -c64;
-#       - `senim verify` of the whole log from its tiles and entry bundles.
+#       - `senim verify` of the whole log from its tiles and entry bundles;
+#       - inclusion proofs for random entries, wrk -t2 -c8 and -t1 -c1;
+#       - random full hash tiles, wrk -t2 -c64; the checkpoint;
+#     first with the default tile cache (4,096 tiles), then with one that
+#     holds every tile of the log (log_tile_cache = 65536).
 # Usage: bench/log.sh      (LOG_DATA=/path/with/space ENTRIES=10000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,11 +38,6 @@ if [ ! -f "$LOG_DATA/senim.db" ]; then
 fi
 du -sh "$LOG_DATA"
 
-"$BIN/senim" serve --data-dir "$LOG_DATA" --bind "127.0.0.1:$PORT" >/dev/null 2>&1 & SERVER=$!
-for _ in $(seq 1 3000); do curl -fs "$URL/readyz" >/dev/null 2>&1 && break; sleep 0.01; done
-SIZE=$(curl -fs "$URL/log/checkpoint" | sed -n 2p)
-echo "log size: $SIZE entries"
-
 cat > "$SCRIPTS/proof.lua" <<'LUA'
 local size = tonumber(os.getenv("SIZE"))
 math.randomseed(os.time())
@@ -66,19 +63,33 @@ request = function()
   return wrk.format("GET", "/log/tile/0/" .. path(math.random(0, full - 1)))
 end
 LUA
-export SIZE
-echo "== inclusion proofs, random entries, 8 connections"
-wrk -t2 -c8 -d20s --latency -s "$SCRIPTS/proof.lua" "$URL" | grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx"
-echo "== inclusion proofs, random entries, 64 connections"
-wrk -t2 -c64 -d20s --latency -s "$SCRIPTS/proof.lua" "$URL" | grep -E "Latency|50%|99%|Requests/sec|Non-2xx"
-echo "== full hash tiles (8 KiB), random, 64 connections"
-wrk -t2 -c64 -d20s --latency -s "$SCRIPTS/tile.lua" "$URL" | grep -E "Latency|50%|99%|Requests/sec|Transfer/sec|Non-2xx"
-echo "== checkpoint, 64 connections"
-wrk -t2 -c64 -d10s --latency "$URL/log/checkpoint" | grep -E "Latency|99%|Requests/sec|Non-2xx"
-echo "== senim verify of the whole log"
-/usr/bin/time -f "verify: %e s wall, %U s user, %S s system, max RSS %M KiB" \
-  "$BIN/senim" verify --server "$URL" --state "$STATE/state.json" --parallel 16
-echo "== senim verify again (consistency with the first run)"
-/usr/bin/time -f "verify: %e s wall" \
-  "$BIN/senim" verify --server "$URL" --state "$STATE/state.json" --parallel 16
-echo "server RSS after: $(awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' /proc/$SERVER/status)"
+
+measure() { # $1: label, $2: tile cache size
+  printf 'data_dir = "%s"\nbind = "127.0.0.1:%s"\nlog_tile_cache = %s\n' "$LOG_DATA" "$PORT" "$2" > "$SCRIPTS/config.toml"
+  "$BIN/senim" serve --config "$SCRIPTS/config.toml" >/dev/null 2>&1 & SERVER=$!
+  for _ in $(seq 1 3000); do curl -fs "$URL/readyz" >/dev/null 2>&1 && break; sleep 0.01; done
+  SIZE=$(curl -fs "$URL/log/checkpoint" | sed -n 2p)
+  export SIZE
+  echo "==== $1: log of $SIZE entries, log_tile_cache = $2"
+  rm -f "$STATE/state.json"
+  echo "== senim verify of the whole log (also fills the tile cache)"
+  /usr/bin/time -f "verify: %e s wall, %U s user, %S s system, max RSS %M KiB" \
+    "$BIN/senim" verify --server "$URL" --state "$STATE/state.json" --parallel 16 2>&1 | grep -v "^note\|^      compare"
+  echo "== senim verify again (and consistency with the first run)"
+  /usr/bin/time -f "verify: %e s wall" \
+    "$BIN/senim" verify --server "$URL" --state "$STATE/state.json" --parallel 16
+  echo "== inclusion proofs, random entries, 8 connections"
+  wrk -t2 -c8 -d20s --latency -s "$SCRIPTS/proof.lua" "$URL" | grep -E "50%|90%|99%|Requests/sec|Non-2xx"
+  echo "== inclusion proofs, random entries, 1 connection"
+  wrk -t1 -c1 -d20s --latency -s "$SCRIPTS/proof.lua" "$URL" | grep -E "50%|90%|99%|Requests/sec|Non-2xx"
+  echo "== full hash tiles (8 KiB), random, 64 connections"
+  wrk -t2 -c64 -d20s --latency -s "$SCRIPTS/tile.lua" "$URL" | grep -E "50%|99%|Requests/sec|Transfer/sec|Non-2xx"
+  echo "== checkpoint, 64 connections"
+  wrk -t2 -c64 -d10s --latency "$URL/log/checkpoint" | grep -E "99%|Requests/sec|Non-2xx"
+  echo "server RSS: $(awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' /proc/$SERVER/status)"
+  kill $SERVER; wait $SERVER 2>/dev/null || true
+}
+
+cat "$LOG_DATA/senim.db" > /dev/null   # the same page cache for both runs
+measure "default configuration" 4096
+measure "tile cache holding the whole log" 65536

@@ -36,6 +36,9 @@ pub struct Config {
     /// The log's origin (the first line of every checkpoint), used to name
     /// a newly created key; an existing key keeps the name it has.
     pub log_origin: String,
+    /// Audit log tiles kept in memory for proofs and tile requests (about
+    /// 16 KiB each; a log of n entries has about n/256 tiles).
+    pub log_tile_cache: usize,
 }
 
 impl Default for Config {
@@ -52,6 +55,7 @@ impl Default for Config {
             rule_pack: senim_rules::DEFAULT_PACK.to_string(),
             log_key_file: None,
             log_origin: senim_store::DEFAULT_LOG_ORIGIN.to_string(),
+            log_tile_cache: 4096,
         }
     }
 }

@@ -122,6 +122,7 @@ pub fn store_options(config: &Config) -> anyhow::Result<StoreOptions> {
         read_connections: config.read_connections,
         log_key: Some(Arc::new(signer)),
         log_origin: config.log_origin.clone(),
+        log_tile_cache: config.log_tile_cache,
         ..StoreOptions::new(location(config))
     })
 }

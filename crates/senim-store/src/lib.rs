@@ -100,6 +100,9 @@ pub struct StoreOptions {
     pub log_key: Option<log::LogSigner>,
     /// The name of a key created in the data directory: the log's origin.
     pub log_origin: String,
+    /// Log tiles kept in memory with their subtree hashes, for proofs and
+    /// tile requests (about 16 KiB each).
+    pub log_tile_cache: usize,
 }
 
 /// The audit log's origin when none is configured.
@@ -115,6 +118,7 @@ impl StoreOptions {
             after_connect_sql: None,
             log_key: None,
             log_origin: DEFAULT_LOG_ORIGIN.to_string(),
+            log_tile_cache: 4096,
         }
     }
 }
@@ -225,7 +229,7 @@ impl Store {
             .connect(&url)
             .await?;
         let cache = (backend == Backend::Sqlite).then(|| Arc::new(cache::SystemCache::default()));
-        let log_cache = Arc::new(log::LogCache::default());
+        let log_cache = Arc::new(log::LogCache::new(options.log_tile_cache));
         let sender = writer::spawn(writer::Writer {
             log_cache: log_cache.clone(),
             pool: writer_pool,

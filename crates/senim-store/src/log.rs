@@ -587,16 +587,24 @@ impl nodes::TileSource for ProofTiles {
 /// with their subtree hashes: a tile's hashes never change once written (a
 /// partial tile only grows), so a cached tile is never wrong, at most
 /// narrower than the stored one, and then read again; at most
-/// [`LogCache::MAX_TILES`] are kept (about 16 KiB each).
-#[derive(Default)]
+/// `max_tiles` are kept (about 16 KiB each: a log of n entries has about
+/// n/256 tiles, so 4,096 tiles hold every tile of a million entries).
 pub(crate) struct LogCache {
     checkpoint: Mutex<Option<(StoredCheckpoint, Instant)>>,
     tiles: Mutex<HashMap<(u8, u64), Arc<TileTree>>>,
+    max_tiles: usize,
 }
 
 impl LogCache {
-    const MAX_TILES: usize = 4096;
     const CHECKPOINT_TTL: Duration = Duration::from_secs(1);
+
+    pub(crate) fn new(max_tiles: usize) -> LogCache {
+        LogCache {
+            checkpoint: Mutex::new(None),
+            tiles: Mutex::new(HashMap::new()),
+            max_tiles,
+        }
+    }
 
     fn fresh_checkpoint(&self) -> Option<StoredCheckpoint> {
         let slot = self.checkpoint.lock().ok()?;
@@ -637,7 +645,10 @@ impl LogCache {
             if tiles.get(&key).is_some_and(|t| t.width() >= tree.width()) {
                 return;
             }
-            if tiles.len() >= Self::MAX_TILES {
+            if self.max_tiles == 0 {
+                return;
+            }
+            if tiles.len() >= self.max_tiles {
                 // Any one will do: the tiles a workload reads again come back.
                 if let Some(old) = tiles.keys().next().copied() {
                     tiles.remove(&old);

@@ -153,7 +153,8 @@ fn sqlite_url(path: &Path) -> String {
 /// immediate error when a checkpoint holds the lock. Each connection may
 /// cache up to 16 MiB of pages (SQLite's default is 2 MiB; memory is only
 /// taken as pages are read).
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-16384; \
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-16384; \
      PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;";
 
 impl Store {

@@ -123,7 +123,11 @@ fn a_tile_tree_answers_every_subtree_of_its_tile() {
     assert_eq!(partial.width(), 150);
     assert_eq!(partial.subtree(0, 128), Some(root(&hashes[..128])));
     assert_eq!(partial.subtree(128, 16), Some(root(&hashes[128..144])));
-    assert_eq!(partial.subtree(144, 8), None, "beyond the tile's 150 hashes");
+    assert_eq!(
+        partial.subtree(144, 8),
+        None,
+        "beyond the tile's 150 hashes"
+    );
     assert!(TileTree::new(Vec::new()).is_none());
     assert!(TileTree::new(leaves(257)).is_none());
 }

@@ -30,10 +30,14 @@ pub enum VerifyError {
     BadSignature { key: String, reason: String },
     #[error("the checkpoint is for the log `{found}`, not `{expected}`")]
     WrongOrigin { expected: String, found: String },
-    #[error("entry {index} has been changed: its hash is not the one the log's tiles hold for it")]
+    #[error(
+        "entry {index} has been changed: its hash is not the one the log's tiles hold for it (the entry or the tile was altered)"
+    )]
     ChangedEntry { index: u64 },
-    #[error("entries {from} to {to} are missing: the server does not serve their bundle {path}")]
+    #[error("entries {from} to {to} are missing: their bundle {path} is not served in full")]
     MissingEntries { from: u64, to: u64, path: String },
+    #[error("entry {index} says it is entry {says}: entries were moved or replayed")]
+    MisplacedEntry { index: u64, says: String },
     #[error("tile {path} is missing")]
     MissingTile { path: String },
     #[error("tile {path} does not match the tiles below it")]
@@ -80,6 +84,30 @@ pub struct Verified {
 fn b64(hash: &Hash) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(hash)
+}
+
+/// The index an entry gives itself. Entries are canonical JSON, so keys are
+/// sorted: `"actor"` (roles and an organisation id only) comes first, then
+/// `"index"`, whose first occurrence is therefore the entry's own.
+fn embedded_index(entry: &[u8]) -> Option<u64> {
+    let text = std::str::from_utf8(entry).ok()?;
+    let at = text.find("\"index\":")? + "\"index\":".len();
+    let digits: &str = &text[at..];
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    digits[..end].parse().ok()
+}
+
+/// Checks that an entry sits where it says it does.
+fn check_position(entry: &[u8], index: u64) -> Result<(), VerifyError> {
+    match embedded_index(entry) {
+        Some(says) if says == index => Ok(()),
+        says => Err(VerifyError::MisplacedEntry {
+            index,
+            says: says.map_or_else(|| "nothing".to_string(), |s| s.to_string()),
+        }),
+    }
 }
 
 /// Opens and parses a signed checkpoint note.
@@ -180,6 +208,9 @@ pub async fn verify_log(
         if stored.len() as u64 != width {
             return Err(VerifyError::BadTile { path });
         }
+        for (offset, entry) in entries.iter().enumerate() {
+            check_position(entry, first + offset as u64)?;
+        }
         let leaves: Vec<Hash> = entries.iter().map(|e| leaf_hash(e)).collect();
         if let Some(offset) = leaves.iter().zip(&stored).position(|(a, b)| a != b) {
             return Err(VerifyError::ChangedEntry {
@@ -259,6 +290,7 @@ pub fn verify_receipt(
         if leaf_hash(entry.as_bytes()) != leaf {
             return Err(VerifyError::ReceiptEntry);
         }
+        check_position(entry.as_bytes(), receipt.index)?;
     }
     let proof = receipt
         .inclusion_proof
@@ -275,4 +307,21 @@ pub fn verify_receipt(
         return Err(VerifyError::ReceiptProof);
     }
     Ok(checkpoint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_must_sit_where_it_says() {
+        let entry = br#"{"actor":{"organisation_id":null,"roles":["administrator"]},"index":42,"kind":"x","payload":{"index":7}}"#;
+        assert_eq!(embedded_index(entry), Some(42));
+        assert!(check_position(entry, 42).is_ok());
+        assert!(matches!(
+            check_position(entry, 41),
+            Err(VerifyError::MisplacedEntry { index: 41, .. })
+        ));
+        assert!(check_position(b"not json", 0).is_err());
+    }
 }

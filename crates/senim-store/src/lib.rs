@@ -231,6 +231,7 @@ impl Store {
         let reader = connect(options.read_connections.max(1))
             .connect(&url)
             .await?;
+        log::check_key(&writer_pool, &signer).await?;
         let cache = (backend == Backend::Sqlite).then(|| Arc::new(cache::SystemCache::default()));
         let log_cache = Arc::new(log::LogCache::new(options.log_tile_cache));
         let sender = writer::spawn(writer::Writer {

@@ -240,17 +240,21 @@ impl Appender {
         for row in &rows {
             let seq: i64 = row.try_get("seq")?;
             let draft: Option<String> = row.try_get("entry")?;
+            let salt = new_salt();
             let entry = match draft {
                 Some(text) => serde_json::from_str::<Value>(&text)?,
-                None => legacy_entry(row)?,
+                None => legacy_entry(row, &salt)?,
             };
             let (index, text) = appender.seal(conn, entry).await?;
-            sqlx::query("UPDATE events SET idx = $1, entry = $2 WHERE seq = $3")
-                .bind(index as i64)
-                .bind(text)
-                .bind(seq)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "UPDATE events SET idx = $1, entry = $2, salt = COALESCE(salt, $4) WHERE seq = $3",
+            )
+            .bind(index as i64)
+            .bind(text)
+            .bind(seq)
+            .bind(salt)
+            .execute(&mut *conn)
+            .await?;
         }
         Ok(appender)
     }
@@ -493,12 +497,13 @@ fn right_edge(size: u64) -> Vec<(u8, u64, usize)> {
 }
 
 /// An event written before the log existed: its payload may hold private
-/// data, so the entry carries only a digest of it.
-fn legacy_entry(row: &sqlx::any::AnyRow) -> Result<Value, StoreError> {
+/// data, so the entry carries only its salted digest, as for any private part.
+fn legacy_entry(row: &sqlx::any::AnyRow, salt: &str) -> Result<Value, StoreError> {
     let actor: String = row.try_get("actor")?;
     let actor: Actor = serde_json::from_str(&actor)?;
     let time: String = row.try_get("time")?;
-    let payload: String = row.try_get("payload")?;
+    let payload: Value = serde_json::from_str(&row.try_get::<String, _>("payload")?)?;
+    let salted = jcs(&json!({ "salt": salt, "value": payload }))?;
     Ok(json!({
         "time": time,
         "kind": row.try_get::<String, _>("kind")?,
@@ -508,8 +513,30 @@ fn legacy_entry(row: &sqlx::any::AnyRow) -> Result<Value, StoreError> {
         },
         "actor": { "roles": actor.roles, "organisation_id": actor.organisation_id },
         "payload": {},
-        "private": { "payload": hex_sha256(payload.as_bytes()) },
+        "private": { "payload": hex_sha256(salted.as_bytes()) },
     }))
+}
+
+/// Refuses a key that did not sign the log's newest checkpoint: a lost or
+/// unshared key must not silently start a second history under one origin.
+pub(crate) async fn check_key<'c, E>(executor: E, signer: &NoteSigner) -> Result<(), StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let row = sqlx::query("SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+        .fetch_optional(executor)
+        .await?;
+    let Some(row) = row else { return Ok(()) };
+    let note: String = row.try_get("note")?;
+    let verifier = senim_tlog::NoteVerifier::parse(&signer.verifier_key())
+        .map_err(|e| StoreError::Config(format!("the log key is not usable: {e}")))?;
+    verifier.open(&note).map(|_| ()).map_err(|_| {
+        StoreError::Config(format!(
+            "the audit log was signed with another key than {}; give the key that signed it \
+             (log_key_file), which every server sharing this database must use",
+            signer.verifier_key()
+        ))
+    })
 }
 
 /// The signer shared by the writer and whoever asks for the verifier key.
@@ -677,8 +704,8 @@ fn checkpoint_row(row: &sqlx::any::AnyRow) -> Result<StoredCheckpoint, StoreErro
 /// Why a proof could not be given.
 #[derive(Debug, thiserror::Error)]
 pub enum ProofRequestError {
-    #[error("{0}")]
-    Invalid(String),
+    #[error("{field} {reason}")]
+    Invalid { field: &'static str, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -791,9 +818,12 @@ impl crate::Store {
         index: u64,
         size: u64,
     ) -> Result<Vec<Hash>, ProofRequestError> {
-        self.check_size(size).await?;
-        let ranges = nodes::inclusion_ranges(index, size)
-            .map_err(|e| ProofRequestError::Invalid(e.to_string()))?;
+        self.check_size("size", size).await?;
+        let ranges =
+            nodes::inclusion_ranges(index, size).map_err(|e| ProofRequestError::Invalid {
+                field: "index",
+                reason: e.to_string(),
+            })?;
         Ok(self.proof(&ranges).await?)
     }
 
@@ -803,13 +833,16 @@ impl crate::Store {
         old: u64,
         new: u64,
     ) -> Result<Vec<Hash>, ProofRequestError> {
-        self.check_size(new).await?;
-        let ranges = nodes::consistency_ranges(old, new)
-            .map_err(|e| ProofRequestError::Invalid(e.to_string()))?;
+        self.check_size("new", new).await?;
+        let ranges =
+            nodes::consistency_ranges(old, new).map_err(|e| ProofRequestError::Invalid {
+                field: "old",
+                reason: e.to_string(),
+            })?;
         Ok(self.proof(&ranges).await?)
     }
 
-    async fn check_size(&self, size: u64) -> Result<(), ProofRequestError> {
+    async fn check_size(&self, field: &'static str, size: u64) -> Result<(), ProofRequestError> {
         if self
             .log_cache()
             .known_size()
@@ -819,9 +852,10 @@ impl crate::Store {
         }
         let current = current_size(self.reader()).await?;
         if size > current {
-            return Err(ProofRequestError::Invalid(format!(
-                "the log has {current} entries, fewer than {size}"
-            )));
+            return Err(ProofRequestError::Invalid {
+                field,
+                reason: format!("is {size}, but the log has {current} entries"),
+            });
         }
         Ok(())
     }

@@ -848,3 +848,27 @@ async fn the_log_holds_every_change_and_proves_it(store: Store) {
         .await
         .is_err());
 }
+
+/// A data directory whose log was signed by one key does not open with
+/// another: a lost or unshared key must not start a second history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_different_log_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = || {
+        Store::open(
+            StoreOptions::new(Location::DataDir(dir.path().to_path_buf())),
+            clock(),
+        )
+    };
+    let store = open().await.unwrap();
+    create_org(&store, "Signed", "94054000013").await;
+    store.close().await;
+    drop(store);
+    let other = senim_tlog::NoteSigner::from_seed("localhost/senim", &[9; 32]).unwrap();
+    std::fs::write(dir.path().join("log.key"), other.private_key()).unwrap();
+    match open().await {
+        Err(StoreError::Config(message)) => assert!(message.contains("another key"), "{message}"),
+        Err(other) => panic!("expected a configuration error, got {other}"),
+        Ok(_) => panic!("a different key was accepted"),
+    }
+}

@@ -105,6 +105,11 @@ impl Tile {
         };
         let parts: Vec<&str> = index_text.split('/').collect();
         let index = decode_index(&parts)?;
+        // One path per tile (no `x000/` in front), and no index whose first
+        // entry would be beyond any log (2^64 entries).
+        if encode_index(index) != index_text || index >= 1 << 56 {
+            return None;
+        }
         Some((
             level,
             Tile {

@@ -115,8 +115,8 @@ fn b64(hashes: &[[u8; 32]]) -> Vec<String> {
 impl From<ProofRequestError> for ApiError {
     fn from(e: ProofRequestError) -> Self {
         match e {
-            ProofRequestError::Invalid(reason) => {
-                ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "size", reason)
+            ProofRequestError::Invalid { field, reason } => {
+                ApiError::field(StatusCode::UNPROCESSABLE_ENTITY, "invalid", field, reason)
             }
             ProofRequestError::Store(e) => e.into(),
         }

@@ -196,6 +196,8 @@ async fn the_tiles_rebuild_the_signed_tree(app: TestApp) {
         "/log/tile/x/000",
         "/log/tile/0/000.p/0",
         "/log/tile/0/000.p/256",
+        "/log/tile/0/x000/000",
+        "/log/tile/entries/x072/x057/x594/x037/x927/936",
     ] {
         assert_eq!(get_bytes(&app, bad).await.0, 404, "{bad}");
     }

@@ -119,7 +119,14 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
     let previous = read_state(&state_path)?;
     let vkey = match (&args.vkey, &previous) {
         (Some(k), _) => k.clone(),
-        (None, Some(state)) => state.vkey.clone(),
+        (None, Some(state)) => {
+            eprintln!(
+                "note: using the key kept in {} from the first verification: {}",
+                state_path.display(),
+                state.vkey
+            );
+            state.vkey.clone()
+        }
         (None, None) => {
             let key = client
                 .get_bytes("/log/key")

@@ -7,7 +7,7 @@
 use std::process::Command;
 
 mod common;
-use common::{senim, start, Server, SENIM};
+use common::{fresh_postgres_url, senim, start, Server, SENIM};
 
 fn journey(server: Server) {
     let (email, password) = server
@@ -124,20 +124,7 @@ fn readme_journey_on_sqlite() {
 
 #[test]
 fn readme_journey_on_postgres() {
-    let base = std::env::var("SENIM_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let schema = format!("cli_{}", std::process::id());
-    let status = Command::new("psql")
-        .args([
-            &base,
-            "-q",
-            "-c",
-            &format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"),
-        ])
-        .status()
-        .expect("psql is needed for the PostgreSQL CLI test");
-    assert!(status.success());
-    let url = format!("{base}?options=-c%20search_path%3D{schema}");
+    let url = fresh_postgres_url("cli");
     let dir = tempfile::tempdir().unwrap();
     let server = start(&[
         "--database-url",

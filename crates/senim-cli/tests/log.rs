@@ -7,12 +7,11 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use common::{senim, start, Server};
+use common::{fresh_postgres_url, senim, start, Server};
 use senim_client::Client;
 use senim_domain::api::Receipt;
 use senim_domain::{SystemInput, TokenScope};
@@ -448,20 +447,7 @@ fn sigkill_during_a_write_burst_loses_no_acknowledged_write() {
 
 #[test]
 fn two_servers_on_one_postgres_database_keep_one_log() {
-    let base = std::env::var("SENIM_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let schema = format!("log_{}", std::process::id());
-    let status = Command::new("psql")
-        .args([
-            &base,
-            "-q",
-            "-c",
-            &format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"),
-        ])
-        .status()
-        .expect("psql is needed for the PostgreSQL test");
-    assert!(status.success());
-    let url = format!("{base}?options=-c%20search_path%3D{schema}");
+    let url = fresh_postgres_url("log");
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("log.key");
     let args = |sub: &str| {

@@ -420,18 +420,8 @@ async fn grow(
         })
         .collect();
     fill(conn, &mut known, &edge).await?;
-    let written = append_tiles(size, leaves, |l, i, w| {
-        known
-            .get(&(l, i))
-            .filter(|t| t.len() >= w)
-            .cloned()
-            .ok_or(MissingTile {
-                level: l,
-                index: i,
-                width: w,
-            })
-    })
-    .map_err(missing)?;
+    let written =
+        append_tiles(size, leaves, |l, i, w| nodes::copy_tile(&known, l, i, w)).map_err(missing)?;
     for (level, index, hashes) in &written {
         let bytes: Vec<u8> = hashes.iter().flatten().copied().collect();
         sqlx::query(

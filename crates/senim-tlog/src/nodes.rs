@@ -200,6 +200,24 @@ impl<S: std::hash::BuildHasher> TileSource for std::collections::HashMap<(u8, u6
     }
 }
 
+/// The first `width` hashes of a tile from `source`, as [`append_tiles`]
+/// asks for them.
+pub fn copy_tile(
+    source: &impl TileSource,
+    level: u8,
+    index: u64,
+    width: usize,
+) -> Result<Vec<Hash>, MissingTile> {
+    source
+        .tile(level, index, width)
+        .map(|t| t[..width].to_vec())
+        .ok_or(MissingTile {
+            level,
+            index,
+            width,
+        })
+}
+
 /// A missing tile: which one, and how wide it had to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("tile {level}/{index} with at least {width} hashes is not available")]

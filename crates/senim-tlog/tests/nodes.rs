@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use proptest::prelude::*;
 use senim_tlog::merkle::{consistency_proof, inclusion_proof, leaf_hash, root, Hash};
 use senim_tlog::nodes::{
-    append_tiles, consistency_ranges, inclusion_ranges, proof_from, range_hash, tiles_for,
-    MissingTile,
+    append_tiles, consistency_ranges, copy_tile, inclusion_ranges, proof_from, range_hash,
+    tiles_for,
 };
 
 fn leaves(n: u64) -> Vec<Hash> {
@@ -23,15 +23,7 @@ fn build(leaves: &[Hash], batches: &[usize]) -> HashMap<(u8, u64), Vec<Hash>> {
     while size < leaves.len() {
         let step = (*batches.next().unwrap()).max(1).min(leaves.len() - size);
         let written = append_tiles(size as u64, &leaves[size..size + step], |l, i, w| {
-            tiles
-                .get(&(l, i))
-                .filter(|t| t.len() >= w)
-                .cloned()
-                .ok_or(MissingTile {
-                    level: l,
-                    index: i,
-                    width: w,
-                })
+            copy_tile(&tiles, l, i, w)
         })
         .unwrap();
         for (l, i, hashes) in written {

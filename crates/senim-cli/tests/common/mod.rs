@@ -8,6 +8,25 @@ use std::time::{Duration, Instant};
 
 pub const SENIM: &str = env!("CARGO_BIN_EXE_senim");
 
+/// A database URL whose connections use a new, empty schema (`prefix` and
+/// this process's id) of the test database.
+pub fn fresh_postgres_url(prefix: &str) -> String {
+    let base = std::env::var("SENIM_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!("{prefix}_{}", std::process::id());
+    let status = Command::new("psql")
+        .args([
+            &base,
+            "-q",
+            "-c",
+            &format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"),
+        ])
+        .status()
+        .expect("psql is needed for the PostgreSQL tests");
+    assert!(status.success());
+    format!("{base}?options=-c%20search_path%3D{schema}")
+}
+
 pub struct Server {
     pub child: Child,
     pub url: String,

@@ -36,6 +36,9 @@ enum AdminCommand {
     /// API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Recompute every query table from the events of the audit log, in one
+    /// transaction, and say whether anything differed. Sessions end.
+    Rebuild,
 }
 
 #[derive(Subcommand, Debug)]
@@ -139,6 +142,38 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let store = open(&args.store).await?;
     let operator = Actor::operator();
     match args.command {
+        AdminCommand::Rebuild => {
+            let before = store.fingerprint().await?;
+            let applied = store.execute(operator, Command::Rebuild).await?;
+            let after = store.fingerprint().await?;
+            if let Applied::Rebuilt(events) = applied {
+                println!("rebuilt the register from {events} events of the audit log");
+            }
+            let mut differed = Vec::new();
+            for ((table, rows, digest), (_, rows_before, digest_before)) in
+                after.iter().zip(&before)
+            {
+                let same = digest == digest_before;
+                println!(
+                    "  {table:<22} {rows:>9} rows  {}",
+                    if same {
+                        "as before".to_string()
+                    } else {
+                        format!("DIFFERED (had {rows_before} rows)")
+                    }
+                );
+                if !same {
+                    differed.push(table.clone());
+                }
+            }
+            println!("  sessions ended: everyone signs in again");
+            if !differed.is_empty() {
+                anyhow::bail!(
+                    "the tables {} did not match the log; they now follow it",
+                    differed.join(", ")
+                );
+            }
+        }
         AdminCommand::Organisation(OrganisationCommand::Create { file }) => {
             let input: OrganisationInput = crate::read_document(&file)?;
             let valid = input.parse()?;

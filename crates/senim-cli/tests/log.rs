@@ -548,3 +548,49 @@ fn two_servers_on_one_postgres_database_keep_one_log() {
         }
     });
 }
+
+#[test]
+fn admin_rebuild_recomputes_the_tables_and_names_those_that_differed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap().to_string();
+    let server = start(&["--data-dir", &data_arg]);
+    let token = login(&server, "developer@hospital.demo");
+    let (ok, _, err) = senim(
+        &server,
+        Some(&token),
+        &["system", "register", "--file", EXAMPLE],
+        None,
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = senim(
+        &server,
+        None,
+        &["admin", "--data-dir", &data_arg, "rebuild"],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("rebuilt the register from"), "{out}");
+    assert!(!out.contains("DIFFERED"), "{out}");
+    // A table changed behind the log's back is put back, and named.
+    runtime().block_on(async {
+        let mut db = sqlite(&data).await;
+        sqlx::query("UPDATE systems SET risk_level = 'minimal'")
+            .execute(&mut db)
+            .await
+            .unwrap();
+    });
+    let (ok, out, err) = senim(
+        &server,
+        None,
+        &["admin", "--data-dir", &data_arg, "rebuild"],
+        None,
+    );
+    assert!(!ok, "{out}");
+    assert!(out.contains("DIFFERED"), "{out}");
+    assert!(
+        err.contains("the tables systems did not match the log"),
+        "{err}"
+    );
+    drop(server);
+}

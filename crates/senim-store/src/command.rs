@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 use senim_domain::account::ValidAccount;
 use senim_domain::organisation::ValidOrganisation;
@@ -137,6 +137,10 @@ pub enum Command {
     DeleteSession {
         token_hash: String,
     },
+    /// Empties every query table and fills it again from the events, in log
+    /// order (`senim admin rebuild`). Sessions are not events: everyone
+    /// signs in again.
+    Rebuild,
 }
 
 /// What a command produced.
@@ -151,11 +155,13 @@ pub enum Applied {
     Token(TokenInfo),
     /// A pack publication and its change report.
     Published(Box<ChangeReport>),
+    /// The query tables were rebuilt from this many events.
+    Rebuilt(u64),
     Done,
 }
 
 /// A system's new assessment under a newly published pack.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Reassessment {
     pub system_id: SystemId,
     pub version: i64,
@@ -176,6 +182,10 @@ struct EventDraft {
     /// (personal data, confidential documentation): top-level fields that
     /// differ appear in the log only as salted digests.
     public: Option<serde_json::Value>,
+    /// What a rebuild needs besides the payload (a password hash, a pack's
+    /// text, every re-classification of a publication): kept with the event
+    /// under `replay`, never part of its log entry.
+    replay: Option<serde_json::Value>,
 }
 
 /// Where a command's events go: who issued it, when, and the batch's log.
@@ -264,6 +274,7 @@ pub(crate) async fn apply(
             // Sessions are sign-ins, not changes to the register: no event.
             (Applied::Done, None)
         }
+        Command::Rebuild => (Applied::Rebuilt(rebuild(conn).await?), None),
         Command::DeleteSession { token_hash } => {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                 .bind(token_hash)
@@ -296,13 +307,17 @@ async fn append_event(
         event.public.as_ref(),
         &salt,
     )?;
+    let mut stored = event.payload;
+    if let Some(replay) = event.replay {
+        stored["replay"] = replay;
+    }
     let row = log::EventRow {
         time: events.now.to_rfc3339(),
         kind: event.kind,
         subject_type: event.subject_type,
         subject_id: event.subject_id,
         actor: serde_json::to_string(events.actor)?,
-        payload: serde_json::to_string(&event.payload)?,
+        payload: serde_json::to_string(&stored)?,
         salt,
         entry: String::new(),
         index: 0,
@@ -341,6 +356,7 @@ fn org_event(
         subject_id: org.id.to_string(),
         payload,
         public: Some(public),
+        replay: None,
     }
 }
 
@@ -369,6 +385,15 @@ async fn create_organisation(
         created_at: now,
         updated_at: now,
     };
+    insert_organisation(conn, &record).await?;
+    let event = org_event("organisation.created", &record, None);
+    Ok((Applied::Organisation(record), Some(event)))
+}
+
+async fn insert_organisation(
+    conn: &mut AnyConnection,
+    record: &Organisation,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO organisations (id, bin, status, revision, search_text, data, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -377,15 +402,14 @@ async fn create_organisation(
     .bind(record.bin.as_str().to_string())
     .bind(record.status.as_str())
     .bind(record.revision)
-    .bind(organisation_search(&record))
-    .bind(serde_json::to_string(&record)?)
-    .bind(now.to_rfc3339())
-    .bind(now.to_rfc3339())
+    .bind(organisation_search(record))
+    .bind(serde_json::to_string(record)?)
+    .bind(record.created_at.to_rfc3339())
+    .bind(record.updated_at.to_rfc3339())
     .execute(&mut *conn)
     .await
     .map_err(duplicate_bin)?;
-    let event = org_event("organisation.created", &record, None);
-    Ok((Applied::Organisation(record), Some(event)))
+    Ok(())
 }
 
 async fn store_organisation(
@@ -534,6 +558,7 @@ fn account_event(kind: &'static str, account: &Account) -> EventDraft {
             "status": account.status,
             "revision": account.revision,
         }})),
+        replay: None,
     }
 }
 
@@ -580,6 +605,17 @@ async fn create_account(
         created_at: now,
         updated_at: now,
     };
+    insert_account(conn, &record, password_hash.clone()).await?;
+    let mut event = account_event("account.created", &record);
+    event.replay = Some(json!({ "password_hash": password_hash }));
+    Ok((Applied::Account(record), Some(event)))
+}
+
+async fn insert_account(
+    conn: &mut AnyConnection,
+    record: &Account,
+    password_hash: Option<String>,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO accounts (id, email, organisation_id, status, revision, password_hash, data, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -590,15 +626,13 @@ async fn create_account(
     .bind(record.status.as_str())
     .bind(record.revision)
     .bind(password_hash)
-    .bind(serde_json::to_string(&record)?)
-    .bind(now.to_rfc3339())
-    .bind(now.to_rfc3339())
+    .bind(serde_json::to_string(record)?)
+    .bind(record.created_at.to_rfc3339())
+    .bind(record.updated_at.to_rfc3339())
     .execute(&mut *conn)
     .await
     .map_err(duplicate_email)?;
-    write_roles(conn, &record).await?;
-    let event = account_event("account.created", &record);
-    Ok((Applied::Account(record), Some(event)))
+    write_roles(conn, record).await
 }
 
 async fn store_account(
@@ -661,6 +695,7 @@ async fn update_account(
         ..current
     };
     let password_changed = password_hash.is_some();
+    let replay = json!({ "password_hash": password_hash });
     store_account(conn, &record, expected_revision, password_hash).await?;
     if password_changed {
         // A new password after a compromise must shut out whoever held the
@@ -668,7 +703,8 @@ async fn update_account(
         end_sessions(conn, id).await?;
         revoke_tokens(conn, id, now).await?;
     }
-    let event = account_event("account.updated", &record);
+    let mut event = account_event("account.updated", &record);
+    event.replay = Some(replay);
     Ok((Applied::Account(record), Some(event)))
 }
 
@@ -746,6 +782,7 @@ fn system_event(
             "version": version.map(|v| v.clone().redacted(Viewer::PUBLIC)),
             "details": extra,
         })),
+        replay: None,
     }
 }
 
@@ -839,6 +876,30 @@ async fn create_system(
         created_at: now,
         updated_at: now,
     };
+    insert_system(conn, &system, &version, assessment.as_ref()).await?;
+    let mut event = system_event(
+        "system.created",
+        &system,
+        Some(&version),
+        json!({ "classification": assessment.as_ref().map(|a| &a.outcome) }),
+    );
+    event.replay = Some(json!({ "assessment": assessment }));
+    Ok((
+        Applied::System {
+            system,
+            version: Box::new(version),
+        },
+        Some(event),
+    ))
+}
+
+/// Writes a new system: its row, sectors, first version and classification.
+async fn insert_system(
+    conn: &mut AnyConnection,
+    system: &System,
+    version: &SystemVersion,
+    assessment: Option<&Assessment>,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO systems (id, owner_organisation_id, holder_organisation_id, status, risk_level, \
          registry_number, current_version, search_text, data, created_at, updated_at, profile, documented) \
@@ -851,32 +912,35 @@ async fn create_system(
     .bind(system.risk_level.map(|r| r.as_str()))
     .bind(system.registry_number.clone())
     .bind(system.current_version)
-    .bind(system_search(&version))
-    .bind(serde_json::to_string(&system)?)
-    .bind(now.to_rfc3339())
-    .bind(now.to_rfc3339())
+    .bind(system_search(version))
+    .bind(serde_json::to_string(system)?)
+    .bind(system.created_at.to_rfc3339())
+    .bind(system.updated_at.to_rfc3339())
     .bind(serde_json::to_string(&version.profile)?)
-    .bind(documented(&version))
+    .bind(documented(version))
     .execute(&mut *conn)
     .await?;
-    write_sectors(conn, &system).await?;
-    insert_version(conn, &version).await?;
-    if let Some(a) = &assessment {
-        record_assessment(conn, system.id, version.version, a, now).await?;
+    write_sectors(conn, system).await?;
+    insert_version(conn, version).await?;
+    if let Some(a) = assessment {
+        record_assessment(conn, system.id, version.version, a, system.updated_at).await?;
     }
-    let event = system_event(
-        "system.created",
-        &system,
-        Some(&version),
-        json!({ "classification": assessment.as_ref().map(|a| &a.outcome) }),
-    );
-    Ok((
-        Applied::System {
-            system,
-            version: Box::new(version),
-        },
-        Some(event),
-    ))
+    Ok(())
+}
+
+/// A new version of a system: its row, the system's row, its classification.
+async fn insert_next_version(
+    conn: &mut AnyConnection,
+    system: &System,
+    version: &SystemVersion,
+    assessment: Option<&Assessment>,
+) -> Result<(), StoreError> {
+    insert_version(conn, version).await?;
+    store_system(conn, system, version, system.current_version - 1).await?;
+    if let Some(a) = assessment {
+        record_assessment(conn, system.id, version.version, a, system.updated_at).await?;
+    }
+    Ok(())
 }
 
 async fn store_system(
@@ -952,17 +1016,14 @@ async fn add_version(
         updated_at: now,
         ..current
     };
-    insert_version(conn, &version).await?;
-    store_system(conn, &system, &version, expected_version).await?;
-    if let Some(a) = &assessment {
-        record_assessment(conn, system.id, version.version, a, now).await?;
-    }
-    let event = system_event(
+    insert_next_version(conn, &system, &version, assessment.as_ref()).await?;
+    let mut event = system_event(
         "system.version_added",
         &system,
         Some(&version),
         json!({ "classification": assessment.as_ref().map(|a| &a.outcome) }),
     );
+    event.replay = Some(json!({ "assessment": assessment }));
     Ok((
         Applied::System {
             system,
@@ -1033,26 +1094,46 @@ async fn create_token(
         expires_at: token.expires_at,
         revoked_at: None,
     };
-    sqlx::query(
-        "INSERT INTO api_tokens (id, account_id, token_hash, data, expires_at, revoked_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, NULL, $6)",
-    )
-    .bind(info.id.to_string())
-    .bind(info.account_id.to_string())
-    .bind(token.token_hash.clone())
-    .bind(serde_json::to_string(&info)?)
-    .bind(info.expires_at.to_rfc3339())
-    .bind(now.to_rfc3339())
-    .execute(&mut *conn)
-    .await?;
+    insert_token(conn, &info, &token.token_hash).await?;
     let event = EventDraft {
         kind: "token.created",
         subject_type: "account",
         subject_id: info.account_id.to_string(),
         payload: json!({ "token": info, "token_hash": token.token_hash }),
         public: Some(public_token(&info)),
+        replay: None,
     };
     Ok((Applied::Token(info), Some(event)))
+}
+
+async fn insert_token(
+    conn: &mut AnyConnection,
+    info: &TokenInfo,
+    token_hash: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO api_tokens (id, account_id, token_hash, data, expires_at, revoked_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, NULL, $6)",
+    )
+    .bind(info.id.to_string())
+    .bind(info.account_id.to_string())
+    .bind(token_hash.to_string())
+    .bind(serde_json::to_string(info)?)
+    .bind(info.expires_at.to_rfc3339())
+    .bind(info.created_at.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn store_revoked_token(conn: &mut AnyConnection, info: &TokenInfo) -> Result<(), StoreError> {
+    sqlx::query("UPDATE api_tokens SET revoked_at = $1, data = $2 WHERE id = $3")
+        .bind(info.revoked_at.map(|t| t.to_rfc3339()))
+        .bind(serde_json::to_string(info)?)
+        .bind(info.id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 async fn revoke_token(
@@ -1077,18 +1158,14 @@ async fn revoke_token(
         revoked_at: Some(now),
         ..info
     };
-    sqlx::query("UPDATE api_tokens SET revoked_at = $1, data = $2 WHERE id = $3")
-        .bind(now.to_rfc3339())
-        .bind(serde_json::to_string(&info)?)
-        .bind(id.to_string())
-        .execute(&mut *conn)
-        .await?;
+    store_revoked_token(conn, &info).await?;
     let event = EventDraft {
         kind: "token.revoked",
         subject_type: "account",
         subject_id: info.account_id.to_string(),
         payload: json!({ "token": info }),
         public: Some(public_token(&info)),
+        replay: None,
     };
     Ok((Applied::Token(info), Some(event)))
 }
@@ -1227,6 +1304,7 @@ async fn install_pack(
         subject_id: format!("{}/{}", pack.id, pack.version),
         payload: json!({ "pack": pack, "source_sha256": sha256_hex(&source) }),
         public: None,
+        replay: Some(json!({ "source": source })),
     };
     Ok((Applied::Done, Some(event)))
 }
@@ -1255,6 +1333,28 @@ async fn insert_pack(
 fn sha256_hex(text: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+async fn insert_publication(
+    conn: &mut AnyConnection,
+    pack: &PackRef,
+    report: &ChangeReport,
+    report_json: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO rulepack_publications (pack_id, pack_version, published_at, reclassified, changed, report) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(pack.id.clone())
+    .bind(pack.version.clone())
+    .bind(now.to_rfc3339())
+    .bind(report.reclassified as i64)
+    .bind(report.changed.len() as i64)
+    .bind(report_json.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 async fn publish_pack(
@@ -1289,22 +1389,12 @@ async fn publish_pack(
             subject_id: change.system_id.to_string(),
             payload: json!({ "pack": pack, "change": change }),
             public: None,
+            replay: None,
         };
         append_event(conn, events, draft).await?;
     }
     let report_json = serde_json::to_string(&report)?;
-    sqlx::query(
-        "INSERT INTO rulepack_publications (pack_id, pack_version, published_at, reclassified, changed, report) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(pack.id.clone())
-    .bind(pack.version.clone())
-    .bind(now.to_rfc3339())
-    .bind(report.reclassified as i64)
-    .bind(report.changed.len() as i64)
-    .bind(report_json.clone())
-    .execute(&mut *conn)
-    .await?;
+    insert_publication(conn, &pack, &report, &report_json, now).await?;
     let event = EventDraft {
         kind: "rulepack.published",
         subject_type: "rulepack",
@@ -1318,6 +1408,218 @@ async fn publish_pack(
             "report_sha256": sha256_hex(&report_json),
         }),
         public: None,
+        replay: Some(json!({
+            "source": source,
+            "report": report_json,
+            "reassessments": reassessments,
+        })),
     };
     Ok((Applied::Published(Box::new(report)), Some(event)))
+}
+
+/// The query tables, children before parents.
+const QUERY_TABLES: [&str; 11] = [
+    "classifications",
+    "rulepack_publications",
+    "system_versions",
+    "system_sectors",
+    "systems",
+    "sessions",
+    "api_tokens",
+    "account_roles",
+    "accounts",
+    "organisations",
+    "rulepacks",
+];
+
+/// Events read at a time while rebuilding.
+const REBUILD_PAGE: i64 = 500;
+
+async fn rebuild(conn: &mut AnyConnection) -> Result<u64, StoreError> {
+    for table in QUERY_TABLES {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    let mut after = -1i64;
+    let mut count = 0u64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT idx, time, kind, payload FROM events WHERE idx > $1 ORDER BY idx LIMIT $2",
+        )
+        .bind(after)
+        .bind(REBUILD_PAGE)
+        .fetch_all(&mut *conn)
+        .await?;
+        if rows.is_empty() {
+            return Ok(count);
+        }
+        for row in &rows {
+            let index: i64 = row.try_get("idx")?;
+            let kind: String = row.try_get("kind")?;
+            let time = Timestamp::parse(&row.try_get::<String, _>("time")?)
+                .map_err(|e| StoreError::Corrupt(format!("event {index}: time: {e}")))?;
+            let payload: serde_json::Value =
+                serde_json::from_str(&row.try_get::<String, _>("payload")?)?;
+            replay(conn, &kind, time, payload)
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("event {index} ({kind}): {e}")))?;
+            after = index;
+            count += 1;
+        }
+    }
+}
+
+fn field<T: serde::de::DeserializeOwned>(
+    payload: &serde_json::Value,
+    path: &[&str],
+) -> Result<T, StoreError> {
+    let mut value = payload;
+    for key in path {
+        value = value.get(key).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "no `{}`: the event was written before rebuilds were possible",
+                path.join(".")
+            ))
+        })?;
+    }
+    Ok(serde_json::from_value(value.clone())?)
+}
+
+/// Applies one event's change to the query tables, with the same writes as
+/// the command that made it.
+async fn replay(
+    conn: &mut AnyConnection,
+    kind: &str,
+    time: Timestamp,
+    payload: serde_json::Value,
+) -> Result<(), StoreError> {
+    match kind {
+        "organisation.created" => {
+            let org: Organisation = field(&payload, &["organisation"])?;
+            insert_organisation(conn, &org).await
+        }
+        "organisation.updated" | "organisation.withdrawn" => {
+            let org: Organisation = field(&payload, &["organisation"])?;
+            store_organisation(conn, &org, org.revision - 1).await
+        }
+        "account.created" => {
+            let account: Account = field(&payload, &["account"])?;
+            let hash: Option<String> = field(&payload, &["replay", "password_hash"])?;
+            insert_account(conn, &account, hash).await
+        }
+        "account.updated" => {
+            let account: Account = field(&payload, &["account"])?;
+            let hash: Option<String> = field(&payload, &["replay", "password_hash"])?;
+            let changed = hash.is_some();
+            store_account(conn, &account, account.revision - 1, hash).await?;
+            if changed {
+                end_sessions(conn, account.id).await?;
+                revoke_tokens(conn, account.id, time).await?;
+            }
+            Ok(())
+        }
+        "account.withdrawn" => {
+            let account: Account = field(&payload, &["account"])?;
+            store_account(conn, &account, account.revision - 1, None).await?;
+            end_sessions(conn, account.id).await?;
+            revoke_tokens(conn, account.id, time).await
+        }
+        "token.created" => {
+            let info: TokenInfo = field(&payload, &["token"])?;
+            let hash: String = field(&payload, &["token_hash"])?;
+            insert_token(conn, &info, &hash).await
+        }
+        "token.revoked" => {
+            let info: TokenInfo = field(&payload, &["token"])?;
+            store_revoked_token(conn, &info).await
+        }
+        "system.created" | "system.version_added" => {
+            let system: System = field(&payload, &["system"])?;
+            let version: SystemVersion = field(&payload, &["version"])?;
+            let assessment: Option<Assessment> = field(&payload, &["replay", "assessment"])?;
+            if kind == "system.created" {
+                insert_system(conn, &system, &version, assessment.as_ref()).await
+            } else {
+                insert_next_version(conn, &system, &version, assessment.as_ref()).await
+            }
+        }
+        "system.withdrawn" => {
+            let system: System = field(&payload, &["system"])?;
+            let version =
+                query::system_version(&mut *conn, system.id, system.current_version).await?;
+            store_system(conn, &system, &version, system.current_version).await
+        }
+        "system.reclassified" => Ok(()), // the publication's event carries it
+        "rulepack.installed" => {
+            let pack: PackRef = field(&payload, &["pack"])?;
+            let source: String = field(&payload, &["replay", "source"])?;
+            insert_pack(conn, &pack, &source, time).await.map(|_| ())
+        }
+        "rulepack.published" => {
+            let pack: PackRef = field(&payload, &["pack"])?;
+            let source: String = field(&payload, &["replay", "source"])?;
+            let report_json: String = field(&payload, &["replay", "report"])?;
+            let report: ChangeReport = serde_json::from_str(&report_json)?;
+            let reassessments: Vec<Reassessment> = field(&payload, &["replay", "reassessments"])?;
+            insert_pack(conn, &pack, &source, time).await?;
+            record_reassessments(conn, &reassessments, time).await?;
+            insert_publication(conn, &pack, &report, &report_json, time).await
+        }
+        other => Err(StoreError::Corrupt(format!(
+            "no rebuild is defined for events of kind `{other}`"
+        ))),
+    }
+}
+
+/// A value of any column, as text, for comparing table contents.
+fn cell(row: &sqlx::any::AnyRow, i: usize) -> String {
+    if let Ok(v) = row.try_get::<Option<String>, _>(i) {
+        return format!("{v:?}");
+    }
+    if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
+        return format!("{v:?}");
+    }
+    if let Ok(v) = row.try_get::<Option<Vec<u8>>, _>(i) {
+        return format!("{:?}", v.map(hex::encode));
+    }
+    if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
+        return format!("{v:?}");
+    }
+    "?".to_string()
+}
+
+/// What every query table holds, one digest per table (sessions left out,
+/// and the history tables' own sequence numbers): equal digests, equal
+/// contents, whatever order the rows were written in.
+pub(crate) async fn fingerprint<'c, E>(
+    executor: E,
+) -> Result<Vec<(String, u64, String)>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any> + Copy,
+{
+    use sqlx::Column;
+    let mut out = Vec::new();
+    for table in QUERY_TABLES.iter().filter(|t| **t != "sessions") {
+        let rows = sqlx::query(&format!("SELECT * FROM {table}"))
+            .fetch_all(executor)
+            .await?;
+        let mut lines: Vec<String> = rows
+            .iter()
+            .map(|row| {
+                row.columns()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.name() != "seq")
+                    .map(|(i, c)| format!("{}={}", c.name(), cell(row, i)))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect();
+        lines.sort();
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(lines.join("\n").as_bytes());
+        out.push((table.to_string(), lines.len() as u64, hex::encode(digest)));
+    }
+    Ok(out)
 }

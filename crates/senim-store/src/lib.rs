@@ -278,6 +278,12 @@ impl Store {
         writer::submit(&self.inner.writer, actor, command).await
     }
 
+    /// A digest of every query table (rows, digest), to compare the state
+    /// before and after `Command::Rebuild`.
+    pub async fn fingerprint(&self) -> Result<Vec<(String, u64, String)>, StoreError> {
+        command::fingerprint(self.reader()).await
+    }
+
     /// The key that signs the log's checkpoints.
     pub fn log_signer(&self) -> &senim_tlog::NoteSigner {
         &self.inner.signer

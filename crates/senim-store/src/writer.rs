@@ -193,7 +193,7 @@ async fn apply_batch(writer: &Writer, batch: Vec<Job>, tiles: &mut TileCache) {
     if let Some(cache) = writer.cache.as_deref() {
         if results
             .iter()
-            .any(|r| matches!(r, Ok((Applied::Published(_), _))))
+            .any(|r| matches!(r, Ok((Applied::Published(_) | Applied::Rebuilt(_), _))))
         {
             cache.invalidate_all();
         }

@@ -190,7 +190,7 @@ async fn every_version_is_classified_with_a_gap_report(app: TestApp) {
     assert_eq!(levels, ["high", "minimal"]);
 }
 
-fn stricter_seed(version: &str) -> String {
+pub(super) fn stricter_seed(version: &str) -> String {
     // The new version makes every healthcare system prohibited: a change big
     // enough that each classified system's outcome moves.
     let mut text = SEED.replacen(

@@ -183,9 +183,9 @@ struct EventDraft {
     /// differ appear in the log only as salted digests.
     public: Option<serde_json::Value>,
     /// What a rebuild needs besides the payload (a password hash, a pack's
-    /// text, every re-classification of a publication): kept with the event
-    /// under `replay`, never part of its log entry.
-    replay: Option<serde_json::Value>,
+    /// text, every re-classification of a publication), as JSON text: kept
+    /// with the event, never part of its log entry.
+    replay: Option<String>,
 }
 
 /// Where a command's events go: who issued it, when, and the batch's log.
@@ -307,18 +307,15 @@ async fn append_event(
         event.public.as_ref(),
         &salt,
     )?;
-    let mut stored = event.payload;
-    if let Some(replay) = event.replay {
-        stored["replay"] = replay;
-    }
     let row = log::EventRow {
         time: events.now.to_rfc3339(),
         kind: event.kind,
         subject_type: event.subject_type,
         subject_id: event.subject_id,
         actor: serde_json::to_string(events.actor)?,
-        payload: serde_json::to_string(&stored)?,
+        payload: serde_json::to_string(&event.payload)?,
         salt,
+        replay: event.replay,
         entry: String::new(),
         index: 0,
     };
@@ -607,7 +604,7 @@ async fn create_account(
     };
     insert_account(conn, &record, password_hash.clone()).await?;
     let mut event = account_event("account.created", &record);
-    event.replay = Some(json!({ "password_hash": password_hash }));
+    event.replay = Some(json!({ "password_hash": password_hash }).to_string());
     Ok((Applied::Account(record), Some(event)))
 }
 
@@ -695,7 +692,7 @@ async fn update_account(
         ..current
     };
     let password_changed = password_hash.is_some();
-    let replay = json!({ "password_hash": password_hash });
+    let replay = json!({ "password_hash": password_hash }).to_string();
     store_account(conn, &record, expected_revision, password_hash).await?;
     if password_changed {
         // A new password after a compromise must shut out whoever held the
@@ -883,7 +880,7 @@ async fn create_system(
         Some(&version),
         json!({ "classification": assessment.as_ref().map(|a| &a.outcome) }),
     );
-    event.replay = Some(json!({ "assessment": assessment }));
+    event.replay = Some(json!({ "assessment": assessment }).to_string());
     Ok((
         Applied::System {
             system,
@@ -1023,7 +1020,7 @@ async fn add_version(
         Some(&version),
         json!({ "classification": assessment.as_ref().map(|a| &a.outcome) }),
     );
-    event.replay = Some(json!({ "assessment": assessment }));
+    event.replay = Some(json!({ "assessment": assessment }).to_string());
     Ok((
         Applied::System {
             system,
@@ -1304,7 +1301,7 @@ async fn install_pack(
         subject_id: format!("{}/{}", pack.id, pack.version),
         payload: json!({ "pack": pack, "source_sha256": sha256_hex(&source) }),
         public: None,
-        replay: Some(json!({ "source": source })),
+        replay: Some(json!({ "source": source }).to_string()),
     };
     Ok((Applied::Done, Some(event)))
 }
@@ -1333,6 +1330,14 @@ async fn insert_pack(
 fn sha256_hex(text: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+/// What a publication's event keeps for a rebuild.
+#[derive(Serialize)]
+struct PublishReplay<'a> {
+    source: &'a str,
+    report: &'a str,
+    reassessments: &'a [Reassessment],
 }
 
 async fn insert_publication(
@@ -1408,11 +1413,13 @@ async fn publish_pack(
             "report_sha256": sha256_hex(&report_json),
         }),
         public: None,
-        replay: Some(json!({
-            "source": source,
-            "report": report_json,
-            "reassessments": reassessments,
-        })),
+        // Serialized straight from the structs: a publication may carry
+        // 100,000 re-classifications, too many to build as a JSON tree first.
+        replay: Some(serde_json::to_string(&PublishReplay {
+            source: &source,
+            report: &report_json,
+            reassessments: &reassessments,
+        })?),
     };
     Ok((Applied::Published(Box::new(report)), Some(event)))
 }
@@ -1445,7 +1452,7 @@ async fn rebuild(conn: &mut AnyConnection) -> Result<u64, StoreError> {
     let mut count = 0u64;
     loop {
         let rows = sqlx::query(
-            "SELECT idx, time, kind, payload FROM events WHERE idx > $1 ORDER BY idx LIMIT $2",
+            "SELECT idx, time, kind, payload, replay FROM events WHERE idx > $1 ORDER BY idx LIMIT $2",
         )
         .bind(after)
         .bind(REBUILD_PAGE)
@@ -1459,8 +1466,11 @@ async fn rebuild(conn: &mut AnyConnection) -> Result<u64, StoreError> {
             let kind: String = row.try_get("kind")?;
             let time = Timestamp::parse(&row.try_get::<String, _>("time")?)
                 .map_err(|e| StoreError::Corrupt(format!("event {index}: time: {e}")))?;
-            let payload: serde_json::Value =
+            let mut payload: serde_json::Value =
                 serde_json::from_str(&row.try_get::<String, _>("payload")?)?;
+            if let Some(replay) = row.try_get::<Option<String>, _>("replay")? {
+                payload["replay"] = serde_json::from_str(&replay)?;
+            }
             replay(conn, &kind, time, payload)
                 .await
                 .map_err(|e| StoreError::Corrupt(format!("event {index} ({kind}): {e}")))?;

@@ -212,6 +212,8 @@ pub(crate) struct EventRow {
     pub actor: String,
     pub payload: String,
     pub salt: String,
+    /// What a rebuild needs besides the payload, as JSON text.
+    pub replay: Option<String>,
     /// Set by [`Appender::append`].
     pub entry: String,
     pub index: u64,
@@ -286,27 +288,18 @@ impl Appender {
 
     async fn write_rows(&mut self, conn: &mut AnyConnection) -> Result<(), StoreError> {
         for chunk in self.rows.chunks(crate::command::ROWS_PER_STATEMENT) {
+            const COLUMNS: usize = 11;
             let mut sql = String::from(
-                "INSERT INTO events (id, time, kind, subject_type, subject_id, actor, payload, entry, salt, idx) VALUES ",
+                "INSERT INTO events (id, time, kind, subject_type, subject_id, actor, payload, entry, salt, idx, replay) VALUES ",
             );
             for i in 0..chunk.len() {
-                let b = i * 10;
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9,
-                    b + 10
-                ));
+                let params: Vec<String> = (i * COLUMNS + 1..=(i + 1) * COLUMNS)
+                    .map(|n| format!("${n}"))
+                    .collect();
+                sql.push_str(&format!("({})", params.join(", ")));
             }
             let mut query = sqlx::query(&sql);
             for row in chunk {
@@ -316,11 +309,12 @@ impl Appender {
                     .bind(row.kind)
                     .bind(row.subject_type)
                     .bind(row.subject_id.clone())
-                    .bind(row.actor.clone())
-                    .bind(row.payload.clone())
-                    .bind(row.entry.clone())
-                    .bind(row.salt.clone())
-                    .bind(row.index as i64);
+                    .bind(row.actor.as_str())
+                    .bind(row.payload.as_str())
+                    .bind(row.entry.as_str())
+                    .bind(row.salt.as_str())
+                    .bind(row.index as i64)
+                    .bind(row.replay.as_deref());
             }
             query.execute(&mut *conn).await?;
         }

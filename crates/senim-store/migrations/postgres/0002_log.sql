@@ -6,6 +6,8 @@
 ALTER TABLE events ADD COLUMN idx BIGINT;
 ALTER TABLE events ADD COLUMN entry TEXT;
 ALTER TABLE events ADD COLUMN salt TEXT;
+-- What a rebuild needs besides the payload (JSON; never in the log entry).
+ALTER TABLE events ADD COLUMN replay TEXT;
 CREATE UNIQUE INDEX events_idx ON events (idx);
 CREATE INDEX events_unsequenced ON events (seq) WHERE idx IS NULL;
 

@@ -592,5 +592,28 @@ fn admin_rebuild_recomputes_the_tables_and_names_those_that_differed() {
         err.contains("the tables systems did not match the log"),
         "{err}"
     );
+    // Replay data changed behind the log's back is refused: the log commits
+    // to it, and nothing is rebuilt.
+    runtime().block_on(async {
+        let mut db = sqlite(&data).await;
+        sqlx::query(
+            "UPDATE events SET replay = replace(replay, '\"high\"', '\"minimal\"') \
+             WHERE kind = 'system.created'",
+        )
+        .execute(&mut db)
+        .await
+        .unwrap();
+    });
+    let (ok, _, err) = senim(
+        &server,
+        None,
+        &["admin", "--data-dir", &data_arg, "rebuild"],
+        None,
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("replay data does not match its log entry"),
+        "{err}"
+    );
     drop(server);
 }

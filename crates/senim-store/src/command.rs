@@ -298,7 +298,7 @@ async fn append_event(
     event: EventDraft,
 ) -> Result<u64, StoreError> {
     let salt = log::new_salt();
-    let draft = log::draft_entry(
+    let mut draft = log::draft_entry(
         events.now,
         event.kind,
         (event.subject_type, &event.subject_id),
@@ -307,6 +307,10 @@ async fn append_event(
         event.public.as_ref(),
         &salt,
     )?;
+    // The log commits to the replay data too, so a rebuild can check it.
+    if let Some(replay) = &event.replay {
+        draft["replay_sha256"] = json!(sha256_hex(replay));
+    }
     let row = log::EventRow {
         time: events.now.to_rfc3339(),
         kind: event.kind,
@@ -1452,7 +1456,7 @@ async fn rebuild(conn: &mut AnyConnection) -> Result<u64, StoreError> {
     let mut count = 0u64;
     loop {
         let rows = sqlx::query(
-            "SELECT idx, time, kind, payload, replay FROM events WHERE idx > $1 ORDER BY idx LIMIT $2",
+            "SELECT idx, time, kind, payload, replay, entry FROM events WHERE idx > $1 ORDER BY idx LIMIT $2",
         )
         .bind(after)
         .bind(REBUILD_PAGE)
@@ -1468,8 +1472,17 @@ async fn rebuild(conn: &mut AnyConnection) -> Result<u64, StoreError> {
                 .map_err(|e| StoreError::Corrupt(format!("event {index}: time: {e}")))?;
             let mut payload: serde_json::Value =
                 serde_json::from_str(&row.try_get::<String, _>("payload")?)?;
-            if let Some(replay) = row.try_get::<Option<String>, _>("replay")? {
-                payload["replay"] = serde_json::from_str(&replay)?;
+            let replay_text = row.try_get::<Option<String>, _>("replay")?;
+            let entry: serde_json::Value =
+                serde_json::from_str(&row.try_get::<String, _>("entry")?)?;
+            let committed = entry.get("replay_sha256").and_then(|d| d.as_str());
+            if replay_text.as_deref().map(sha256_hex).as_deref() != committed {
+                return Err(StoreError::Corrupt(format!(
+                    "event {index} ({kind}): its replay data does not match its log entry"
+                )));
+            }
+            if let Some(text) = replay_text {
+                payload["replay"] = serde_json::from_str(&text)?;
             }
             replay(conn, &kind, time, payload)
                 .await

@@ -878,20 +878,36 @@ async fn create_system(
         updated_at: now,
     };
     insert_system(conn, &system, &version, assessment.as_ref()).await?;
-    let mut event = system_event(
+    Ok(classified_step(
         "system.created",
+        system,
+        version,
+        assessment,
+    ))
+}
+
+/// The result and event of a new classified version (a system's first or a
+/// later one); the event keeps the assessment for rebuilds.
+fn classified_step(
+    kind: &'static str,
+    system: System,
+    version: SystemVersion,
+    assessment: Option<Assessment>,
+) -> Step {
+    let mut event = system_event(
+        kind,
         &system,
         Some(&version),
         json!({ "classification": assessment.as_ref().map(|a| &a.outcome) }),
     );
     event.replay = Some(json!({ "assessment": assessment }).to_string());
-    Ok((
+    (
         Applied::System {
             system,
             version: Box::new(version),
         },
         Some(event),
-    ))
+    )
 }
 
 /// Writes a new system: its row, sectors, first version and classification.
@@ -1018,19 +1034,11 @@ async fn add_version(
         ..current
     };
     insert_next_version(conn, &system, &version, assessment.as_ref()).await?;
-    let mut event = system_event(
+    Ok(classified_step(
         "system.version_added",
-        &system,
-        Some(&version),
-        json!({ "classification": assessment.as_ref().map(|a| &a.outcome) }),
-    );
-    event.replay = Some(json!({ "assessment": assessment }).to_string());
-    Ok((
-        Applied::System {
-            system,
-            version: Box::new(version),
-        },
-        Some(event),
+        system,
+        version,
+        assessment,
     ))
 }
 

@@ -152,20 +152,30 @@ where
     Ok(out)
 }
 
-/// Makes sure `cache` holds these tiles at the widths given, reading the
-/// missing or short ones inside the writer's transaction.
+/// Makes sure `tiles` holds these tiles at the widths given: from the
+/// writer's cache where it has them wide enough, otherwise read inside the
+/// writer's transaction.
 async fn fill(
     conn: &mut AnyConnection,
-    cache: &mut HashMap<(u8, u64), Vec<Hash>>,
+    cache: &TileCache,
+    tiles: &mut HashMap<(u8, u64), Vec<Hash>>,
     needed: &[(u8, u64, usize)],
 ) -> Result<(), StoreError> {
-    let missing: Vec<(u8, u64)> = needed
-        .iter()
-        .filter(|(l, i, w)| cache.get(&(*l, *i)).map(|t| t.len() < *w).unwrap_or(true))
-        .map(|(l, i, _)| (*l, *i))
-        .collect();
+    let wide_enough = |t: &Vec<Hash>, w: usize| t.len() >= w;
+    let mut missing = Vec::new();
+    for &(l, i, w) in needed {
+        if tiles.get(&(l, i)).is_some_and(|t| wide_enough(t, w)) {
+            continue;
+        }
+        match cache.tiles.get(&(l, i)).filter(|t| wide_enough(t, w)) {
+            Some(t) => {
+                tiles.insert((l, i), t.clone());
+            }
+            None => missing.push((l, i)),
+        }
+    }
     if !missing.is_empty() {
-        cache.extend(read_tiles(&mut *conn, &missing).await?);
+        tiles.extend(read_tiles(&mut *conn, &missing).await?);
     }
     Ok(())
 }
@@ -174,8 +184,8 @@ fn missing(e: MissingTile) -> StoreError {
     StoreError::Corrupt(format!("the audit log is missing a hash: {e}"))
 }
 
-/// The size of the tree in the newest checkpoint (0 before the first).
-pub(crate) async fn current_size<'c, E>(executor: E) -> Result<u64, StoreError>
+/// The size of the tree in the newest checkpoint, if there is one.
+async fn newest_size<'c, E>(executor: E) -> Result<Option<u64>, StoreError>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
@@ -183,7 +193,15 @@ where
         .fetch_one(executor)
         .await?
         .try_get("size")?;
-    Ok(size.unwrap_or(0) as u64)
+    Ok(size.map(|s| s as u64))
+}
+
+/// The size of the tree in the newest checkpoint (0 before the first).
+pub(crate) async fn current_size<'c, E>(executor: E) -> Result<u64, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    Ok(newest_size(executor).await?.unwrap_or(0))
 }
 
 /// One batch's appends to the log. Made once the batch holds the sequencer
@@ -223,12 +241,9 @@ impl Appender {
     /// Starts a batch: reads the log's size, then sequences any event
     /// written without an index (by a version before the log, or in bulk).
     pub(crate) async fn begin(conn: &mut AnyConnection) -> Result<Appender, StoreError> {
-        let size: Option<i64> = sqlx::query("SELECT MAX(size) AS size FROM log_checkpoints")
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get("size")?;
+        let size = newest_size(&mut *conn).await?;
         let mut appender = Appender {
-            start: size.unwrap_or(0) as u64,
+            start: size.unwrap_or(0),
             had_checkpoint: size.is_some(),
             leaves: Vec::new(),
             rows: Vec::new(),
@@ -402,18 +417,8 @@ async fn grow(
 
     // The right edge tiles that grow, then everything the new root reads.
     let mut tiles = HashMap::new();
-    let edge: Vec<(u8, u64, usize)> = right_edge(size);
-    let mut known: HashMap<(u8, u64), Vec<Hash>> = edge
-        .iter()
-        .filter_map(|(l, i, w)| {
-            cache
-                .tiles
-                .get(&(*l, *i))
-                .filter(|t| t.len() >= *w)
-                .map(|t| ((*l, *i), t.clone()))
-        })
-        .collect();
-    fill(conn, &mut known, &edge).await?;
+    let mut known = HashMap::new();
+    fill(conn, cache, &mut known, &right_edge(size)).await?;
     let written =
         append_tiles(size, leaves, |l, i, w| nodes::copy_tile(&known, l, i, w)).map_err(missing)?;
     for (level, index, hashes) in &written {
@@ -428,15 +433,7 @@ async fn grow(
         .await?;
         tiles.insert((*level, *index), hashes.clone());
     }
-    let root_tiles = nodes::tiles_for(&[(0, new_size)]);
-    for (l, i, w) in &root_tiles {
-        if let std::collections::hash_map::Entry::Vacant(slot) = tiles.entry((*l, *i)) {
-            if let Some(t) = cache.tiles.get(&(*l, *i)).filter(|t| t.len() >= *w) {
-                slot.insert(t.clone());
-            }
-        }
-    }
-    fill(conn, &mut tiles, &root_tiles).await?;
+    fill(conn, cache, &mut tiles, &nodes::tiles_for(&[(0, new_size)])).await?;
     let root = nodes::range_hash(&tiles, 0, new_size).map_err(missing)?;
     let checkpoint = Checkpoint {
         origin: signer.name().to_string(),

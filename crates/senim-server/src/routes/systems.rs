@@ -48,20 +48,40 @@ pub struct SystemQuery {
 
 /// Classifies a new version under the pack in force and runs the command
 /// built from both, holding the rule book's read lock until the commit so a
-/// publication cannot slip in between.
+/// publication cannot slip in between. Then answers 201 with the system as the caller may see it; `resource` is
+/// what the caller's view is decided on (the new system's own when `None`).
 async fn write_classified(
     state: &AppState,
     caller: &Caller,
     version: ValidVersion,
+    resource: Option<&Resource>,
+    lang: Lang,
     command: impl FnOnce(ValidVersion, Assessment) -> Command,
-) -> Result<(Applied, Assessment), ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let book = state.rules.read().await;
     let assessment = assess_version(&book, &version);
     let applied = state
         .execute(caller.actor(), command(version, assessment.clone()))
         .await?;
     drop(book);
-    Ok((applied, assessment))
+    let Applied::System { system, version } = applied else {
+        return Err(ApiError::internal());
+    };
+    let v = match resource {
+        Some(resource) => viewer(state, caller, resource)?,
+        None => viewer(state, caller, &Resource::system(&system))?,
+    };
+    Ok(detail(
+        state,
+        StatusCode::CREATED,
+        system,
+        *version,
+        Some(assessment),
+        v,
+        lang,
+    )
+    .await
+    .into_response())
 }
 
 fn viewer(state: &AppState, caller: &Caller, resource: &Resource) -> Result<Viewer, ApiError> {
@@ -172,31 +192,19 @@ pub async fn create(
         })?;
     caller.require(&state, Action::SystemCreate, &Resource::new_system(owner))?;
     let version = VersionInput::from(input).parse()?;
-    let (applied, assessment) =
-        write_classified(&state, &caller, version, |version, assessment| {
-            Command::CreateSystem {
-                owner,
-                version,
-                assessment: Some(assessment),
-            }
-        })
-        .await?;
-    match applied {
-        Applied::System { system, version } => {
-            let v = viewer(&state, &caller, &Resource::system(&system))?;
-            Ok(detail(
-                &state,
-                StatusCode::CREATED,
-                system,
-                *version,
-                Some(assessment),
-                v,
-                lang(query.lang),
-            )
-            .await)
-        }
-        _ => Err(ApiError::internal()),
-    }
+    write_classified(
+        &state,
+        &caller,
+        version,
+        None,
+        lang(query.lang),
+        move |version, assessment| Command::CreateSystem {
+            owner,
+            version,
+            assessment: Some(assessment),
+        },
+    )
+    .await
 }
 
 /// Read a system and its current version.
@@ -318,32 +326,20 @@ pub async fn add_version(
     let JsonBody(input) = body?;
     let version = input.parse()?;
     let id = system.id;
-    let (applied, assessment) =
-        write_classified(&state, &caller, version, |version, assessment| {
-            Command::AddVersion {
-                id,
-                expected_version,
-                version,
-                assessment: Some(assessment),
-            }
-        })
-        .await?;
-    match applied {
-        Applied::System { system, version } => {
-            let v = viewer(&state, &caller, &resource)?;
-            Ok(detail(
-                &state,
-                StatusCode::CREATED,
-                system,
-                *version,
-                Some(assessment),
-                v,
-                lang(query.lang),
-            )
-            .await)
-        }
-        _ => Err(ApiError::internal()),
-    }
+    write_classified(
+        &state,
+        &caller,
+        version,
+        Some(&resource),
+        lang(query.lang),
+        move |version, assessment| Command::AddVersion {
+            id,
+            expected_version,
+            version,
+            assessment: Some(assessment),
+        },
+    )
+    .await
 }
 
 /// Withdraw a system (its owner). Its versions stay readable.

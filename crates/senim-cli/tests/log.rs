@@ -157,35 +157,23 @@ fn verify_passes_and_detects_changed_removed_forked_and_badly_signed_logs() {
     );
     assert!(ok, "{err}");
     assert!(err.contains("receipt saved"), "{err}");
-    let (ok, out, err) = senim(
-        &server,
-        None,
-        &[
+    let check_receipt = || {
+        let args = [
             "verify",
             "--receipt",
             receipt.to_str().unwrap(),
             "--vkey",
             &vkey,
-        ],
-        None,
-    );
+        ];
+        senim(&server, None, &args, None)
+    };
+    let (ok, out, err) = check_receipt();
     assert!(ok, "{err}");
     assert!(out.contains("its entry matches"), "{out}");
     let mut forged: Receipt = serde_json::from_slice(&std::fs::read(&receipt).unwrap()).unwrap();
     forged.entry = Some(forged.entry.unwrap().replace("Paediatric", "Adult"));
     std::fs::write(&receipt, serde_json::to_vec(&forged).unwrap()).unwrap();
-    let (ok, _, err) = senim(
-        &server,
-        None,
-        &[
-            "verify",
-            "--receipt",
-            receipt.to_str().unwrap(),
-            "--vkey",
-            &vkey,
-        ],
-        None,
-    );
+    let (ok, _, err) = check_receipt();
     assert!(
         !ok && err.contains("does not have the receipt's leaf hash"),
         "{err}"

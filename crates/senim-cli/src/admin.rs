@@ -127,6 +127,14 @@ async fn open(args: &StoreArgs) -> anyhow::Result<Store> {
     Ok(Store::open(options, Arc::new(senim_domain::SystemClock)).await?)
 }
 
+async fn account(store: &Store, email: &str) -> anyhow::Result<senim_domain::Account> {
+    Ok(store
+        .account_by_email(email)
+        .await?
+        .ok_or_else(|| anyhow!("no account with e-mail {email}"))?
+        .0)
+}
+
 async fn organisation_id(store: &Store, text: &str) -> anyhow::Result<OrganisationId> {
     if let Ok(id) = text.parse::<OrganisationId>() {
         return Ok(id);
@@ -254,10 +262,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             organisation,
             password_stdin,
         }) => {
-            let (current, _) = store
-                .account_by_email(&email)
-                .await?
-                .ok_or_else(|| anyhow!("no account with e-mail {email}"))?;
+            let current = account(&store, &email).await?;
             let organisation_id = match organisation {
                 Some(text) => Some(organisation_id(&store, &text).await?),
                 None => current.organisation_id,
@@ -300,10 +305,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             }
         }
         AdminCommand::Account(AccountCommand::Withdraw { email }) => {
-            let (current, _) = store
-                .account_by_email(&email)
-                .await?
-                .ok_or_else(|| anyhow!("no account with e-mail {email}"))?;
+            let current = account(&store, &email).await?;
             let command = Command::WithdrawAccount {
                 id: current.id,
                 expected_revision: Some(current.revision),
@@ -341,10 +343,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             scopes,
             days,
         }) => {
-            let (account, _) = store
-                .account_by_email(&email)
-                .await?
-                .ok_or_else(|| anyhow!("no account with e-mail {email}"))?;
+            let account = account(&store, &email).await?;
             if !(1..=365).contains(&days) {
                 return Err(anyhow!("--days must be between 1 and 365"));
             }

@@ -71,6 +71,9 @@ pub struct StoreArgs {
     /// The audit log's origin, naming a newly created key [default: localhost/senim].
     #[arg(long, env = "SENIM_LOG_ORIGIN")]
     pub log_origin: Option<String>,
+    /// A working-day calendar replacing the built-in Kazakh one (calendars/kz.toml).
+    #[arg(long, env = "SENIM_CALENDAR_FILE")]
+    pub calendar_file: Option<PathBuf>,
 }
 
 impl StoreArgs {
@@ -97,6 +100,15 @@ impl StoreArgs {
         }
         if let Some(origin) = &self.log_origin {
             config.log_origin = origin.clone();
+        }
+        if let Some(path) = &self.calendar_file {
+            config.calendar_file = Some(path.clone());
+        }
+        if let Some(path) = &config.calendar_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+            config.calendar = senim_server::config::parse_calendar(&text)
+                .map_err(|e| anyhow::anyhow!("{} is not a valid calendar: {e}", path.display()))?;
         }
         Ok(config)
     }

@@ -68,3 +68,7 @@ id_type!(
     /// An API token.
     TokenId
 );
+id_type!(
+    /// A case: a registration dossier, an audit, a report, an investigation.
+    CaseId
+);

@@ -13,12 +13,15 @@
 pub mod account;
 pub mod api;
 pub mod bin;
+pub mod calendar;
+pub mod case;
 pub mod classification;
 pub mod clock;
 pub mod error;
 pub mod ids;
 pub mod organisation;
 pub mod profile;
+pub mod registration;
 pub mod system;
 pub mod text;
 pub mod token;
@@ -26,9 +29,11 @@ pub mod visibility;
 
 pub use account::{Account, AccountInput, AccountStatus, Email, Role};
 pub use bin::Bin;
+pub use calendar::{Calendar, CalendarSpec, Day, Deadline};
+pub use case::{Case, CaseKind};
 pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
 pub use error::{FieldError, ValidationError};
-pub use ids::{AccountId, OrganisationId, SystemId, TokenId};
+pub use ids::{AccountId, CaseId, OrganisationId, SystemId, TokenId};
 pub use organisation::{
     Contacts, Organisation, OrganisationInput, OrganisationKind, OrganisationStatus, SizeClass,
 };

@@ -39,6 +39,25 @@ pub struct Config {
     /// Audit log tiles kept in memory for proofs and tile requests (about
     /// 16 KiB each; a log of n entries has about n/256 tiles).
     pub log_tile_cache: usize,
+    /// A working-day calendar (TOML: `holidays`, `working_weekends`,
+    /// `weekend`) replacing the built-in Kazakh one.
+    pub calendar_file: Option<PathBuf>,
+    /// The calendar deadlines are counted on (loaded from `calendar_file`).
+    #[serde(skip, default = "default_calendar")]
+    pub calendar: senim_domain::Calendar,
+}
+
+/// The built-in calendar: Kazakhstan's weekends and public holidays.
+pub const DEFAULT_CALENDAR: &str = include_str!("../../../calendars/kz.toml");
+
+/// Parses a calendar file's text.
+pub fn parse_calendar(text: &str) -> Result<senim_domain::Calendar, String> {
+    let spec: senim_domain::CalendarSpec = toml::from_str(text).map_err(|e| e.to_string())?;
+    senim_domain::Calendar::new(&spec)
+}
+
+fn default_calendar() -> senim_domain::Calendar {
+    parse_calendar(DEFAULT_CALENDAR).unwrap_or_else(|_| senim_domain::Calendar::weekends_only())
 }
 
 impl Default for Config {
@@ -56,6 +75,8 @@ impl Default for Config {
             log_key_file: None,
             log_origin: senim_store::DEFAULT_LOG_ORIGIN.to_string(),
             log_tile_cache: 4096,
+            calendar_file: None,
+            calendar: default_calendar(),
         }
     }
 }

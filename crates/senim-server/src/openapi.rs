@@ -3,7 +3,7 @@
 
 use utoipa::OpenApi;
 
-use crate::routes::{accounts, log, organisations, rulepacks, session, systems};
+use crate::routes::{accounts, cases, log, organisations, rulepacks, session, systems};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +23,8 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         rulepacks::classify, rulepacks::list, rulepacks::show, rulepacks::publish,
         session::login, session::show, session::logout, session::token_login,
         log::entry, log::inclusion, log::consistency, log::document,
+        cases::create, cases::list, cases::show, cases::step, cases::dossier,
+        cases::reviewers, cases::set_reviewer, cases::inbox,
     ),
     components(schemas(crate::error::ErrorBody)),
     tags(
@@ -31,6 +33,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         (name = "accounts", description = "Accounts, roles and API tokens"),
         (name = "session", description = "Signing in"),
         (name = "rules", description = "Rule packs and classification"),
+        (name = "cases", description = "The authority's work: registration dossiers and their steps, the reviewer pool, inboxes"),
         (name = "log", description = "The public audit log: entries and proofs (tiles and checkpoints are at /log, as C2SP tlog-tiles)")
     )
 )]

@@ -65,6 +65,46 @@ actions! {
     SystemUpdate => "system.update": Write,
     SystemWithdraw => "system.withdraw": Write,
     RulePackPublish => "rulepack.publish": Admin,
+    CaseList => "case.list": Read,
+    CaseListOwn => "case.list_own": Read,
+    CaseRead => "case.read": Read,
+    CaseReadFull => "case.read_full": Read,
+    CaseDossier => "case.dossier": Read,
+    CaseSubmit => "case.submit": Write,
+    CaseAssign => "case.assign": Write,
+    CaseDeclare => "case.declare": Write,
+    CaseCheck => "case.check": Write,
+    CaseRequestInformation => "case.request_information": Write,
+    CaseRespond => "case.respond": Write,
+    CaseRecommend => "case.recommend": Write,
+    CaseDecide => "case.decide": Write,
+    CaseSuspend => "case.suspend": Write,
+    CaseReinstate => "case.reinstate": Write,
+    CaseRevoke => "case.revoke": Write,
+    CaseWithdraw => "case.withdraw": Write,
+    ReviewerRead => "reviewer.read": Read,
+    ReviewerManage => "reviewer.manage": Write,
+    InboxRead => "inbox.read": Read,
+}
+
+impl Action {
+    /// The action of a step on a registration case.
+    pub fn case_step(step: &senim_domain::registration::Step) -> Action {
+        use senim_domain::registration::Step;
+        match step {
+            Step::Assign { .. } => Action::CaseAssign,
+            Step::Declare { .. } => Action::CaseDeclare,
+            Step::Check { .. } => Action::CaseCheck,
+            Step::RequestInformation { .. } => Action::CaseRequestInformation,
+            Step::Respond { .. } => Action::CaseRespond,
+            Step::Recommend { .. } => Action::CaseRecommend,
+            Step::Decide { .. } => Action::CaseDecide,
+            Step::Suspend { .. } => Action::CaseSuspend,
+            Step::Reinstate { .. } => Action::CaseReinstate,
+            Step::Revoke { .. } => Action::CaseRevoke,
+            Step::Withdraw { .. } => Action::CaseWithdraw,
+        }
+    }
 }
 
 /// What an action is about.
@@ -79,6 +119,14 @@ pub enum Resource {
         holder: Option<OrganisationId>,
     },
     Account(senim_domain::AccountId),
+    /// A case: the organisation it concerns, and whether the caller is
+    /// assigned to it (worked out by the server from the case's reviewers).
+    Case {
+        id: String,
+        owner: Option<OrganisationId>,
+        holder: Option<OrganisationId>,
+        assigned: bool,
+    },
 }
 
 impl Resource {
@@ -137,6 +185,7 @@ enum ResourceKey {
     Organisation(OrganisationId),
     System(String, OrganisationId, Option<OrganisationId>),
     Account(senim_domain::AccountId),
+    Case(String, Option<OrganisationId>, Option<OrganisationId>, bool),
 }
 
 /// Decisions remembered at most; beyond this the memory starts over.
@@ -196,6 +245,12 @@ impl Policies {
                     ResourceKey::System(id.clone(), *owner, *holder)
                 }
                 Resource::Account(id) => ResourceKey::Account(*id),
+                Resource::Case {
+                    id,
+                    owner,
+                    holder,
+                    assigned,
+                } => ResourceKey::Case(id.clone(), *owner, *holder, *assigned),
             },
         };
         if let Some(decision) = self
@@ -257,6 +312,26 @@ impl Policies {
                 r
             }
             Resource::Account(id) => uid("Senim::Account", &id.to_string())?,
+            Resource::Case {
+                id,
+                owner,
+                holder,
+                assigned,
+            } => {
+                let r = uid("Senim::Case", id)?;
+                let mut attrs = HashMap::from([(
+                    "assigned".to_string(),
+                    RestrictedExpression::new_bool(*assigned),
+                )]);
+                if let Some(owner) = owner {
+                    attrs.insert("owner".to_string(), string(owner));
+                }
+                if let Some(holder) = holder {
+                    attrs.insert("holder".to_string(), string(holder));
+                }
+                entities.push(entity(r.clone(), attrs, HashSet::new())?);
+                r
+            }
         };
         let action_uid = uid("Senim::Action", action.name())?;
         let request = Request::new(principal, action_uid, resource_uid, Context::empty(), None)

@@ -137,6 +137,11 @@ pub enum Command {
     DeleteSession {
         token_hash: String,
     },
+    /// Writes a case after a step, if it is still at the revision the step
+    /// was decided on (the domain's step functions decide it).
+    SaveCase(Box<crate::cases::CaseWrite>),
+    /// Puts a reviewer in the pool or changes their competences.
+    SetReviewer(senim_domain::case::ReviewerProfile),
     /// Empties every query table and fills it again from the events, in log
     /// order (`senim admin rebuild`). Sessions are not events: everyone
     /// signs in again.
@@ -155,6 +160,12 @@ pub enum Applied {
     Token(TokenInfo),
     /// A pack publication and its change report.
     Published(Box<ChangeReport>),
+    /// A case after a step, and its system when the step changed it.
+    Case {
+        case: Box<senim_domain::Case>,
+        system: Option<Box<System>>,
+    },
+    Reviewer(senim_domain::case::ReviewerProfile),
     /// The query tables were rebuilt from this many events.
     Rebuilt(u64),
     Done,
@@ -172,20 +183,20 @@ pub struct Reassessment {
     pub previous_risk: Option<senim_domain::RiskLevel>,
 }
 
-struct EventDraft {
-    kind: &'static str,
-    subject_type: &'static str,
-    subject_id: String,
+pub(crate) struct EventDraft {
+    pub(crate) kind: &'static str,
+    pub(crate) subject_type: &'static str,
+    pub(crate) subject_id: String,
     /// Everything the change needs to be replayed.
-    payload: serde_json::Value,
+    pub(crate) payload: serde_json::Value,
     /// What the public log shows, when some of `payload` is private
     /// (personal data, confidential documentation): top-level fields that
     /// differ appear in the log only as salted digests.
-    public: Option<serde_json::Value>,
+    pub(crate) public: Option<serde_json::Value>,
     /// What a rebuild needs besides the payload (a password hash, a pack's
     /// text, every re-classification of a publication), as JSON text: kept
     /// with the event, never part of its log entry.
-    replay: Option<String>,
+    pub(crate) replay: Option<String>,
 }
 
 /// Where a command's events go: who issued it, when, and the batch's log.
@@ -274,6 +285,8 @@ pub(crate) async fn apply(
             // Sessions are sign-ins, not changes to the register: no event.
             (Applied::Done, None)
         }
+        Command::SaveCase(write) => crate::cases::save_case(conn, *write, now).await?,
+        Command::SetReviewer(reviewer) => crate::cases::set_reviewer(conn, reviewer).await?,
         Command::Rebuild => (Applied::Rebuilt(rebuild(conn).await?), None),
         Command::DeleteSession { token_hash } => {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
@@ -334,7 +347,7 @@ fn organisation_search(org: &Organisation) -> String {
     lower_search(&[&org.name.joined(), org.bin.as_str()])
 }
 
-type Step = (Applied, Option<EventDraft>);
+pub(crate) type Step = (Applied, Option<EventDraft>);
 
 fn org_event(
     kind: &'static str,
@@ -960,7 +973,7 @@ async fn insert_next_version(
     Ok(())
 }
 
-async fn store_system(
+pub(crate) async fn store_system(
     conn: &mut AnyConnection,
     system: &System,
     version: &SystemVersion,
@@ -1016,6 +1029,18 @@ async fn add_version(
         "the system is withdrawn; a withdrawn system cannot get new versions",
         current.current_version,
     )?;
+    if matches!(
+        current.status,
+        SystemStatus::Submitted | SystemStatus::InExpertReview | SystemStatus::Recommended
+    ) {
+        return Err(StoreError::conflict(
+            format!(
+                "the system is {}: its documentation is under review and can change only when the reviewers ask for information",
+                current.status
+            ),
+            current.current_version.to_string(),
+        ));
+    }
     if let Some(holder) = version.holder_organisation_id {
         require_organisation(conn, "holder_organisation_id", holder).await?;
     }
@@ -1058,6 +1083,21 @@ async fn withdraw_system(
         "the system is already withdrawn",
         current.current_version,
     )?;
+    if matches!(
+        current.status,
+        SystemStatus::Submitted
+            | SystemStatus::InExpertReview
+            | SystemStatus::InformationRequested
+            | SystemStatus::Recommended
+    ) {
+        return Err(StoreError::conflict(
+            format!(
+                "the system is {}: withdraw its application first (step `withdraw` on the registration case)",
+                current.status
+            ),
+            current.current_version.to_string(),
+        ));
+    }
     let version = query::system_version(&mut *conn, id, current.current_version).await?;
     let number = current.current_version;
     let previous_status = current.status;
@@ -1437,7 +1477,11 @@ async fn publish_pack(
 }
 
 /// The query tables, children before parents.
-const QUERY_TABLES: [&str; 11] = [
+const QUERY_TABLES: [&str; 15] = [
+    "notifications",
+    "case_assignees",
+    "cases",
+    "reviewers",
     "classifications",
     "rulepack_publications",
     "system_versions",
@@ -1582,6 +1626,13 @@ async fn replay(
             store_system(conn, &system, &version, system.current_version).await
         }
         "system.reclassified" => Ok(()), // the publication's event carries it
+        "reviewer.set" => {
+            let reviewer: senim_domain::case::ReviewerProfile = field(&payload, &["reviewer"])?;
+            crate::cases::write_reviewer(conn, &reviewer).await
+        }
+        case if crate::cases::is_case_event(case) => {
+            crate::cases::replay_case(conn, kind, time, &payload).await
+        }
         "rulepack.installed" => {
             let pack: PackRef = field(&payload, &["pack"])?;
             let source: String = field(&payload, &["replay", "source"])?;

@@ -15,6 +15,7 @@
 //! writer.
 
 mod cache;
+mod cases;
 mod command;
 mod error;
 pub mod log;
@@ -31,6 +32,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 use tokio::sync::mpsc;
 
+pub use cases::{case_for, public_case, CaseFilter, CaseWrite};
 pub use command::{Actor, Applied, Command, NewToken, Reassessment};
 pub use error::StoreError;
 pub use query::{

@@ -201,6 +201,13 @@ async fn apply_batch(writer: &Writer, batch: Vec<Job>, tiles: &mut TileCache) {
             .iter()
             .filter_map(|r| match r {
                 Ok((Applied::System { system, .. }, _)) => Some(system.id),
+                Ok((
+                    Applied::Case {
+                        system: Some(system),
+                        ..
+                    },
+                    _,
+                )) => Some(system.id),
                 _ => None,
             })
             .collect();

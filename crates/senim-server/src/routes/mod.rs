@@ -2,6 +2,7 @@
 //! readiness, metrics and the OpenAPI document.
 
 pub mod accounts;
+pub mod cases;
 pub mod log;
 pub mod organisations;
 pub mod rulepacks;
@@ -59,6 +60,16 @@ pub fn api() -> Router<AppState> {
             "/systems/{id}/classifications",
             get(systems::classifications),
         )
+        .route("/cases", get(cases::list).post(cases::create))
+        .route("/cases/{id}", get(cases::show))
+        .route("/cases/{id}/steps", post(cases::step))
+        .route("/cases/{id}/dossier", get(cases::dossier))
+        .route("/reviewers", get(cases::reviewers))
+        .route(
+            "/reviewers/{account_id}",
+            axum::routing::put(cases::set_reviewer),
+        )
+        .route("/inbox", get(cases::inbox))
         .route("/classify", post(rulepacks::classify))
         .route("/rulepacks", get(rulepacks::list).post(rulepacks::publish))
         .route("/rulepacks/{id}/{version}", get(rulepacks::show))

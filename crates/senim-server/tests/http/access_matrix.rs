@@ -163,7 +163,64 @@ const CASES: &[Case] = &[
         name: "GET log consistency",
         allowed: EVERYONE,
     },
+    Case {
+        name: "POST cases (submit hospital system)",
+        allowed: &[Developer],
+    },
+    Case {
+        name: "GET cases",
+        allowed: &[
+            Developer,
+            OtherDeveloper,
+            ExpertReviewer,
+            Supervisor,
+            Auditor,
+            Administrator,
+        ],
+    },
+    Case {
+        name: "GET case",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "GET case dossier",
+        allowed: &[Developer, Supervisor, Auditor, Administrator],
+    },
+    Case {
+        name: "POST case step assign",
+        allowed: &[Supervisor],
+    },
+    Case {
+        name: "POST case step withdraw",
+        allowed: &[Developer],
+    },
+    Case {
+        name: "GET reviewers",
+        allowed: &[ExpertReviewer, Supervisor, Auditor, Administrator],
+    },
+    Case {
+        name: "PUT reviewer",
+        allowed: &[Supervisor],
+    },
+    Case {
+        name: "GET inbox",
+        allowed: SIGNED_IN,
+    },
 ];
+
+/// A hospital system submitted for registration; its case id.
+async fn submitted_case(app: &TestApp) -> String {
+    let id = app.system().await;
+    let response = app
+        .request(Developer, Method::POST, "/api/v1/cases")
+        .json(&serde_json::json!({"kind": "registration", "system_id": id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["id"].as_str().unwrap().to_string()
+}
 
 async fn fresh_account(app: &TestApp) -> String {
     let input = senim_domain::AccountInput {
@@ -332,6 +389,38 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
             app.request(who, Method::POST, "/api/v1/rulepacks")
                 .json(&serde_json::json!({"source": source}))
         }
+        "POST cases (submit hospital system)" => {
+            let id = app.system().await;
+            app.request(who, Method::POST, "/api/v1/cases")
+                .json(&serde_json::json!({"kind": "registration", "system_id": id}))
+        }
+        "GET cases" => app.request(who, Method::GET, "/api/v1/cases"),
+        "GET case" => {
+            let id = submitted_case(app).await;
+            app.request(who, Method::GET, &format!("/api/v1/cases/{id}"))
+        }
+        "GET case dossier" => {
+            let id = submitted_case(app).await;
+            app.request(who, Method::GET, &format!("/api/v1/cases/{id}/dossier"))
+        }
+        "POST case step assign" | "POST case step withdraw" => {
+            let id = submitted_case(app).await;
+            let action = if case.ends_with("assign") {
+                "assign"
+            } else {
+                "withdraw"
+            };
+            app.request(who, Method::POST, &format!("/api/v1/cases/{id}/steps"))
+                .header("If-Match", "1")
+                .json(&serde_json::json!({ "action": action }))
+        }
+        "GET reviewers" => app.request(who, Method::GET, "/api/v1/reviewers"),
+        "PUT reviewer" => {
+            let id = app.accounts[&ExpertReviewer];
+            app.request(who, Method::PUT, &format!("/api/v1/reviewers/{id}"))
+                .json(&serde_json::json!({"sectors": ["healthcare"]}))
+        }
+        "GET inbox" => app.request(who, Method::GET, "/api/v1/inbox"),
         other => panic!("no request for case {other}"),
     }
 }

@@ -196,6 +196,38 @@ impl TestApp {
         }
     }
 
+    /// A new account with these roles, and an admin-scoped token for it.
+    pub async fn account_with_token(
+        &self,
+        email: &str,
+        roles: Vec<Role>,
+        organisation: Option<OrganisationId>,
+    ) -> (senim_domain::AccountId, String) {
+        let input = AccountInput {
+            email: email.into(),
+            display_name: email.into(),
+            roles,
+            organisation_id: organisation,
+            password: None,
+        };
+        let Applied::Account(account) = self
+            .store
+            .execute(
+                Actor::operator(),
+                Command::CreateAccount {
+                    account: input.parse().unwrap(),
+                    password_hash: None,
+                },
+            )
+            .await
+            .unwrap()
+        else {
+            unreachable!()
+        };
+        let token = make_token(&self.store, account.id, vec![TokenScope::Admin]).await;
+        (account.id, token)
+    }
+
     /// An extra token for `who` with the given scopes.
     pub async fn scoped_token(&self, who: Who, scopes: Vec<TokenScope>) -> String {
         make_token(&self.store, self.accounts[&who], scopes).await

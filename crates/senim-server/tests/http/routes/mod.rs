@@ -1,4 +1,5 @@
 mod accounts;
+mod cases;
 mod log;
 mod organisations;
 mod rulepacks;

@@ -1,0 +1,899 @@
+//! The registration lifecycle: submission, preliminary expert review,
+//! decision, and the measures on a registered system.
+//!
+//! Every function here is pure: it takes the case as read (and what the
+//! caller looked up: the pack's path, the reviewer pool, the calendar) and
+//! returns the case after the step with what else must change, or a refusal
+//! naming the current state. The store writes the result only if the case's
+//! revision is still the one read.
+//!
+//! The states are the system's statuses:
+//!
+//! ```text
+//! draft ─submit─▶ submitted ─assign─▶ in_expert_review ─request─▶ information_requested
+//!   │                 ▲  (a conflict leaves too few)  ▲ └─────────resubmitted──────┘
+//!   │                 └───────────────────────────────┤
+//!   │                                    all recommend▼
+//!   │                                            recommended ─decide─▶ registered | refused
+//!   └─submit (no expert review required)─────────────────────────────▶ registered
+//! registered ─suspend─▶ suspended ─reinstate─▶ registered; registered|suspended ─revoke─▶ revoked
+//! any review state ─withdraw (owner)─▶ withdrawn (the system returns to draft)
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::account::Role;
+use crate::calendar::{Calendar, Day, Deadline};
+use crate::case::{
+    Answer, AssignedBy, Candidate, Case, CaseKind, CheckMark, ChecklistItem, Decision, Declaration,
+    InformationRequest, Mark, Measure, Notice, Recipient, Recommendation, Registration, Review,
+    Verdict,
+};
+use crate::classification::PackRef;
+use crate::clock::Timestamp;
+use crate::error::{bounded_text, optional_text, ValidationError};
+use crate::ids::{AccountId, CaseId, OrganisationId};
+
+use crate::system::{DocumentationItem, RiskLevel, System, SystemStatus};
+
+/// Longest reasons, questions and answers, in characters.
+pub const MAX_REASONS_CHARS: usize = 10_000;
+
+/// The pack's deadline names this lifecycle uses.
+pub const REVIEW_DEADLINE: &str = "preliminary_expert_review";
+pub const ANSWER_DEADLINE: &str = "information_request_answer";
+pub const DECISION_DEADLINE: &str = "recommendation_to_decision";
+
+/// Working days used when a pack names no deadline for a step.
+pub const DEFAULT_DEADLINE_DAYS: u32 = 20;
+
+/// What the pack in force requires of the version submitted.
+#[derive(Debug, Clone)]
+pub struct Path {
+    pub pack: PackRef,
+    pub risk_level: RiskLevel,
+    pub expert_review: bool,
+    pub reviewers: u32,
+    /// The rules that prohibit the system, each with its citation, when the
+    /// classification is `prohibited`.
+    pub prohibited_by: Vec<(String, String)>,
+    /// The documentation the pack requires, and whether the version has it.
+    pub checklist: Vec<ChecklistItem>,
+    /// The pack's `[deadlines]`, in working days.
+    pub deadlines: BTreeMap<String, u32>,
+}
+
+impl Path {
+    fn days(&self, name: &str) -> u32 {
+        self.deadlines
+            .get(name)
+            .copied()
+            .unwrap_or(DEFAULT_DEADLINE_DAYS)
+    }
+}
+
+/// What a step produced.
+#[derive(Debug, Clone)]
+pub struct Stepped {
+    pub case: Case,
+    /// The event's kind, e.g. `registration.recommended`.
+    pub event: &'static str,
+    /// The system's new status, when the step changes it.
+    pub system_status: Option<SystemStatus>,
+    /// The store gives the system its registry number.
+    pub assign_registry_number: bool,
+    pub notices: Vec<Notice>,
+}
+
+/// Why a step cannot be taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not in this state (409); names the current state.
+    State { message: String, current: String },
+    /// The caller is not the one who may take this step here (403).
+    Forbidden(String),
+    /// A field of the step is wrong (422).
+    Invalid(ValidationError),
+}
+
+fn refuse_state(case_state: &str, message: impl Into<String>) -> Refusal {
+    Refusal::State {
+        message: message.into(),
+        current: case_state.to_string(),
+    }
+}
+
+fn invalid(field: &str, reason: impl Into<String>) -> Refusal {
+    Refusal::Invalid(ValidationError::single(field, reason))
+}
+
+fn text(field: &str, value: &str) -> Result<String, Refusal> {
+    bounded_text(value, MAX_REASONS_CHARS).map_err(|r| invalid(field, r))
+}
+
+/// One mark in a `check` step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarkInput {
+    pub item: DocumentationItem,
+    pub mark: CheckMark,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A step on a registration dossier, as sent to `POST /api/v1/cases/{id}/steps`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    /// Supervisor: assign these reviewers, or (without a list) let the pool
+    /// choose by competence, then load.
+    Assign {
+        #[serde(default)]
+        reviewers: Option<Vec<AccountId>>,
+    },
+    /// Assigned reviewer: declare, before the dossier opens, whether you have
+    /// a conflict of interest. A reviewer with a conflict is replaced.
+    Declare {
+        conflict: bool,
+        #[serde(default)]
+        statement: Option<String>,
+    },
+    /// Assigned reviewer: mark checklist items.
+    Check { marks: Vec<MarkInput> },
+    /// Assigned reviewer or supervisor: ask the developer; the review clock pauses.
+    RequestInformation { questions: String },
+    /// Owner: answer the open request (after adding a new version if the
+    /// documentation changed); the review resumes on the current version.
+    Respond { answer: String },
+    /// Assigned reviewer: a reasoned recommendation.
+    Recommend { verdict: Verdict, reasons: String },
+    /// Supervisor: the decision, with reasons.
+    Decide { verdict: Verdict, reasons: String },
+    /// Supervisor: suspend a registered system.
+    Suspend { reasons: String },
+    /// Supervisor: lift a suspension.
+    Reinstate { reasons: String },
+    /// Supervisor: take a system off the register for good.
+    Revoke { reasons: String },
+    /// Owner: withdraw the application; the system returns to draft.
+    Withdraw {
+        #[serde(default)]
+        reasons: Option<String>,
+    },
+}
+
+impl Step {
+    /// The step's name (`assign`, `declare`, ...), also its access-policy action.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Step::Assign { .. } => "assign",
+            Step::Declare { .. } => "declare",
+            Step::Check { .. } => "check",
+            Step::RequestInformation { .. } => "request_information",
+            Step::Respond { .. } => "respond",
+            Step::Recommend { .. } => "recommend",
+            Step::Decide { .. } => "decide",
+            Step::Suspend { .. } => "suspend",
+            Step::Reinstate { .. } => "reinstate",
+            Step::Revoke { .. } => "revoke",
+            Step::Withdraw { .. } => "withdraw",
+        }
+    }
+}
+
+/// Everything a step may look at besides the case.
+pub struct Context<'a> {
+    pub now: Timestamp,
+    pub calendar: &'a Calendar,
+    /// Who takes the step.
+    pub actor: AccountId,
+    /// The actor is a supervisor (may request information without being assigned).
+    pub supervisor: bool,
+    /// The system as it is now.
+    pub system: &'a System,
+    /// The path of the system's current version (for a resubmission).
+    pub path: &'a Path,
+    /// The reviewer pool, for automatic assignment and replacement.
+    pub pool: &'a [Candidate],
+}
+
+impl Context<'_> {
+    fn today(&self) -> Day {
+        Day::of(self.now)
+    }
+}
+
+fn notice(recipient: Recipient, text: String) -> Notice {
+    Notice { recipient, text }
+}
+
+fn state_of(case: &Case) -> SystemStatus {
+    case.state.parse().unwrap_or(SystemStatus::Draft)
+}
+
+/// Picks up to `wanted` reviewers: eligible ones, those competent in one of
+/// the system's sectors first, then the least loaded, then by id.
+pub fn choose_reviewers(
+    pool: &[Candidate],
+    system: &System,
+    excluded: &BTreeSet<AccountId>,
+    wanted: usize,
+) -> Vec<AccountId> {
+    let mut eligible: Vec<&Candidate> = pool
+        .iter()
+        .filter(|c| eligible(c, system).is_ok() && !excluded.contains(&c.account_id))
+        .collect();
+    eligible.sort_by_key(|c| {
+        let competent = c.sectors.iter().any(|s| system.sectors.contains(s));
+        (!competent, c.load, c.account_id)
+    });
+    eligible
+        .into_iter()
+        .take(wanted)
+        .map(|c| c.account_id)
+        .collect()
+}
+
+/// Why a reviewer may not review this system, if they may not.
+fn eligible(c: &Candidate, system: &System) -> Result<(), &'static str> {
+    let parties: Vec<OrganisationId> = std::iter::once(system.owner_organisation_id)
+        .chain(system.holder_organisation_id)
+        .collect();
+    if !c.active {
+        return Err("is not an active reviewer in the pool");
+    }
+    if c.organisation_id.is_some_and(|o| parties.contains(&o)) {
+        return Err("belongs to the owner's or the holder's organisation");
+    }
+    if c.conflicts.iter().any(|o| parties.contains(o)) {
+        return Err("has declared a conflict of interest with the owner or the holder");
+    }
+    Ok(())
+}
+
+/// A new registration case for the system's current version: refused for
+/// a prohibited classification; registered at once where the pack asks no
+/// expert review; otherwise submitted, with reviewers from the pool.
+pub fn submit(ctx: &Context<'_>, id: CaseId) -> Result<Stepped, Refusal> {
+    let system = ctx.system;
+    if !matches!(system.status, SystemStatus::Draft | SystemStatus::Refused) {
+        return Err(refuse_state(
+            system.status.as_str(),
+            format!(
+                "a system can be submitted from draft or refused; this one is {}",
+                system.status
+            ),
+        ));
+    }
+    let path = ctx.path;
+    if path.risk_level == RiskLevel::Prohibited {
+        let rules = path
+            .prohibited_by
+            .iter()
+            .map(|(rule, citation)| format!("rule {rule} ({citation})"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(refuse_state(
+            "prohibited",
+            format!(
+                "the system is classified as prohibited under {} {} and cannot be registered: {rules}",
+                path.pack.id, path.pack.version
+            ),
+        ));
+    }
+    let today = ctx.today();
+    let mut case = Case {
+        id,
+        kind: CaseKind::Registration,
+        number: String::new(),
+        state: SystemStatus::Submitted.as_str().into(),
+        open: true,
+        system_id: Some(system.id),
+        organisation_id: Some(system.owner_organisation_id),
+        holder_organisation_id: system.holder_organisation_id,
+        revision: 1,
+        deadline: None,
+        assignees: Vec::new(),
+        registration: Some(Registration {
+            version: system.current_version,
+            pack: path.pack.clone(),
+            risk_level: path.risk_level,
+            expert_review: path.expert_review,
+            reviewers_required: if path.expert_review {
+                path.reviewers
+            } else {
+                0
+            },
+            reviews: Vec::new(),
+            checklist: path.checklist.clone(),
+            information_requests: Vec::new(),
+            decision: None,
+            measures: Vec::new(),
+        }),
+        created_at: ctx.now,
+        updated_at: ctx.now,
+    };
+    let owner = Recipient::Organisation(system.owner_organisation_id);
+    if !path.expert_review {
+        case.state = SystemStatus::Registered.as_str().into();
+        case.open = false;
+        return Ok(Stepped {
+            case,
+            event: "registration.registered",
+            system_status: Some(SystemStatus::Registered),
+            assign_registry_number: true,
+            notices: vec![notice(
+                owner,
+                format!(
+                    "The system is registered: {} {} requires no preliminary expert review for {} risk.",
+                    path.pack.id, path.pack.version, path.risk_level
+                ),
+            )],
+        });
+    }
+    case.deadline = Some(Deadline::start(
+        ctx.calendar,
+        REVIEW_DEADLINE,
+        path.days(REVIEW_DEADLINE),
+        today,
+    ));
+    let mut notices = vec![notice(
+        owner,
+        "The system was submitted for preliminary expert review.".into(),
+    )];
+    fill_reviewers(ctx, &mut case, AssignedBy::Automatic, &mut notices);
+    Ok(Stepped {
+        system_status: Some(state_of(&case)),
+        case,
+        event: "registration.submitted",
+        assign_registry_number: false,
+        notices,
+    })
+}
+
+fn registration(case: &mut Case) -> Result<&mut Registration, Refusal> {
+    let state = case.state.clone();
+    case.registration
+        .as_mut()
+        .ok_or_else(|| refuse_state(&state, "the case is not a registration dossier"))
+}
+
+fn active_reviewers(reg: &Registration) -> impl Iterator<Item = &Review> {
+    reg.reviews.iter().filter(|r| r.active())
+}
+
+/// Recomputes the assignees and, between `submitted` and
+/// `in_expert_review`, the state from the reviewers assigned.
+fn settle(case: &mut Case) {
+    let Some(reg) = &case.registration else {
+        return;
+    };
+    let active = active_reviewers(reg).count() as u32;
+    let assignees = active_reviewers(reg).map(|r| r.reviewer).collect();
+    let required = reg.reviewers_required;
+    case.assignees = assignees;
+    let state = state_of(case);
+    if state == SystemStatus::Submitted && active >= required {
+        case.state = SystemStatus::InExpertReview.as_str().into();
+    } else if state == SystemStatus::InExpertReview && active < required {
+        case.state = SystemStatus::Submitted.as_str().into();
+    }
+}
+
+/// Adds reviewers from the pool until the pack's number is reached.
+fn fill_reviewers(ctx: &Context<'_>, case: &mut Case, by: AssignedBy, notices: &mut Vec<Notice>) {
+    let Some(reg) = case.registration.as_mut() else {
+        return;
+    };
+    let active = active_reviewers(reg).count();
+    let wanted = (reg.reviewers_required as usize).saturating_sub(active);
+    let excluded: BTreeSet<AccountId> = reg.reviews.iter().map(|r| r.reviewer).collect();
+    let chosen = choose_reviewers(ctx.pool, ctx.system, &excluded, wanted);
+    for reviewer in chosen {
+        reg.reviews.push(Review {
+            reviewer,
+            assigned_by: by,
+            assigned_at: ctx.now,
+            declaration: None,
+            marks: Vec::new(),
+            recommendation: None,
+        });
+        notices.push(notice(
+            Recipient::Account(reviewer),
+            "You were assigned a dossier for preliminary expert review; declare any conflict of interest to open it.".into(),
+        ));
+    }
+    let short = wanted.saturating_sub(active_reviewers(reg).count().saturating_sub(active));
+    if short > 0 {
+        notices.push(notice(
+            Recipient::Role(Role::Supervisor),
+            format!("The reviewer pool has too few eligible reviewers for this dossier: {short} more to assign."),
+        ));
+    }
+    settle(case);
+}
+
+const REVIEW_STATES: [SystemStatus; 4] = [
+    SystemStatus::Submitted,
+    SystemStatus::InExpertReview,
+    SystemStatus::InformationRequested,
+    SystemStatus::Recommended,
+];
+
+fn require_state(case: &Case, allowed: &[SystemStatus], step: &str) -> Result<(), Refusal> {
+    let state = state_of(case);
+    if allowed.contains(&state) {
+        return Ok(());
+    }
+    let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
+    Err(refuse_state(
+        &case.state,
+        format!(
+            "`{step}` is possible when the case is {}; it is {}",
+            names.join(" or "),
+            case.state
+        ),
+    ))
+}
+
+/// The actor's active review on the case.
+fn own_review(reg: &mut Registration, actor: AccountId) -> Result<&mut Review, Refusal> {
+    reg.reviews
+        .iter_mut()
+        .find(|r| r.reviewer == actor && r.active())
+        .ok_or_else(|| Refusal::Forbidden("you are not a reviewer of this dossier".into()))
+}
+
+/// Takes one step on a registration case.
+pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Refusal> {
+    let mut case = current.clone();
+    case.revision += 1;
+    case.updated_at = ctx.now;
+    let today = ctx.today();
+    let owner = Recipient::Organisation(ctx.system.owner_organisation_id);
+    let mut notices = Vec::new();
+    let mut system_status = None;
+    let mut assign_registry_number = false;
+    let event: &'static str = match step {
+        Step::Assign { reviewers } => {
+            require_state(
+                &case,
+                &[
+                    SystemStatus::Submitted,
+                    SystemStatus::InExpertReview,
+                    SystemStatus::InformationRequested,
+                ],
+                "assign",
+            )?;
+            match reviewers {
+                None => fill_reviewers(ctx, &mut case, AssignedBy::Supervisor, &mut notices),
+                Some(list) => {
+                    let reg = registration(&mut case)?;
+                    let room = (reg.reviewers_required as usize)
+                        .saturating_sub(active_reviewers(reg).count());
+                    if list.len() > room {
+                        return Err(invalid(
+                            "reviewers",
+                            format!(
+                                "the dossier needs {room} more reviewer(s); {} given",
+                                list.len()
+                            ),
+                        ));
+                    }
+                    for (i, reviewer) in list.into_iter().enumerate() {
+                        let field = format!("reviewers[{i}]");
+                        if reg.reviews.iter().any(|r| r.reviewer == reviewer) {
+                            return Err(invalid(&field, "was already assigned to this dossier"));
+                        }
+                        let candidate = ctx
+                            .pool
+                            .iter()
+                            .find(|c| c.account_id == reviewer)
+                            .ok_or_else(|| invalid(&field, "is not in the reviewer pool"))?;
+                        eligible(candidate, ctx.system).map_err(|r| invalid(&field, r))?;
+                        reg.reviews.push(Review {
+                            reviewer,
+                            assigned_by: AssignedBy::Supervisor,
+                            assigned_at: ctx.now,
+                            declaration: None,
+                            marks: Vec::new(),
+                            recommendation: None,
+                        });
+                        notices.push(notice(
+                            Recipient::Account(reviewer),
+                            "You were assigned a dossier for preliminary expert review; declare any conflict of interest to open it.".into(),
+                        ));
+                    }
+                    settle(&mut case);
+                }
+            }
+            if case.state != current.state {
+                system_status = Some(state_of(&case));
+            }
+            "registration.reviewers_assigned"
+        }
+        Step::Declare {
+            conflict,
+            statement,
+        } => {
+            require_state(
+                &case,
+                &[
+                    SystemStatus::Submitted,
+                    SystemStatus::InExpertReview,
+                    SystemStatus::InformationRequested,
+                ],
+                "declare",
+            )?;
+            let statement = match statement {
+                Some(s) => Some(
+                    optional_text(&s, MAX_REASONS_CHARS).map_err(|r| invalid("statement", r))?,
+                )
+                .filter(|s| !s.is_empty()),
+                None => None,
+            };
+            if conflict && statement.is_none() {
+                return Err(invalid(
+                    "statement",
+                    "must say what the conflict of interest is",
+                ));
+            }
+            let reg = registration(&mut case)?;
+            let review = own_review(reg, ctx.actor)?;
+            if review.declaration.is_some() {
+                return Err(refuse_state(
+                    &current.state,
+                    "you have already declared for this dossier",
+                ));
+            }
+            review.declaration = Some(Declaration {
+                conflict,
+                statement,
+                at: ctx.now,
+            });
+            if conflict {
+                notices.push(notice(
+                    Recipient::Role(Role::Supervisor),
+                    "A reviewer declared a conflict of interest and was replaced.".into(),
+                ));
+                fill_reviewers(ctx, &mut case, AssignedBy::Automatic, &mut notices);
+                if case.state != current.state {
+                    system_status = Some(state_of(&case));
+                }
+                "registration.conflict_declared"
+            } else {
+                "registration.no_conflict_declared"
+            }
+        }
+        Step::Check { marks } => {
+            require_state(&case, &[SystemStatus::InExpertReview], "check")?;
+            if marks.is_empty() {
+                return Err(invalid("marks", "must mark at least one item"));
+            }
+            let reg = registration(&mut case)?;
+            let items: Vec<DocumentationItem> = reg.checklist.iter().map(|c| c.item).collect();
+            let review = own_review(reg, ctx.actor)?;
+            if !review.declared() {
+                return Err(Refusal::Forbidden(
+                    "declare your conflict of interest before opening the dossier".into(),
+                ));
+            }
+            if review.recommendation.is_some() {
+                return Err(refuse_state(
+                    &current.state,
+                    "you have already made your recommendation",
+                ));
+            }
+            for (i, m) in marks.into_iter().enumerate() {
+                if !items.contains(&m.item) {
+                    return Err(invalid(
+                        &format!("marks[{i}].item"),
+                        format!("`{}` is not on this dossier's checklist", m.item),
+                    ));
+                }
+                let note = match m.note {
+                    Some(n) => optional_text(&n, MAX_REASONS_CHARS)
+                        .map_err(|r| invalid(&format!("marks[{i}].note"), r))?,
+                    None => String::new(),
+                };
+                review.marks.retain(|x| x.item != m.item);
+                review.marks.push(Mark {
+                    item: m.item,
+                    mark: m.mark,
+                    note: Some(note).filter(|n| !n.is_empty()),
+                });
+            }
+            review.marks.sort_by_key(|m| m.item);
+            "registration.checked"
+        }
+        Step::RequestInformation { questions } => {
+            require_state(
+                &case,
+                &[SystemStatus::InExpertReview],
+                "request_information",
+            )?;
+            let questions = text("questions", &questions)?;
+            let calendar = ctx.calendar;
+            let reviewing = {
+                let reg = registration(&mut case)?;
+                reg.reviews
+                    .iter()
+                    .any(|r| r.reviewer == ctx.actor && r.declared())
+            };
+            if !reviewing && !ctx.supervisor {
+                return Err(Refusal::Forbidden(
+                    "only a declared reviewer of this dossier or a supervisor may ask the developer"
+                        .into(),
+                ));
+            }
+            let days = ctx.path.days(ANSWER_DEADLINE);
+            let answer_due = calendar.add_working_days(today, days);
+            registration(&mut case)?
+                .information_requests
+                .push(InformationRequest {
+                    by: ctx.actor,
+                    at: ctx.now,
+                    questions,
+                    answer_due,
+                    answer: None,
+                });
+            if let Some(deadline) = case.deadline.as_mut() {
+                deadline.pause(calendar, today);
+            }
+            case.state = SystemStatus::InformationRequested.as_str().into();
+            system_status = Some(SystemStatus::InformationRequested);
+            notices.push(notice(
+                owner,
+                format!("The reviewers ask for information; answer by {answer_due}. The review is paused until you do."),
+            ));
+            "registration.information_requested"
+        }
+        Step::Respond { answer } => {
+            require_state(&case, &[SystemStatus::InformationRequested], "respond")?;
+            let answer = text("answer", &answer)?;
+            let version = ctx.system.current_version;
+            let checklist = ctx.path.checklist.clone();
+            let reg = registration(&mut case)?;
+            let Some(request) = reg
+                .information_requests
+                .iter_mut()
+                .rev()
+                .find(|r| r.answer.is_none())
+            else {
+                return Err(refuse_state(
+                    &current.state,
+                    "no request is waiting for an answer",
+                ));
+            };
+            request.answer = Some(Answer {
+                by: ctx.actor,
+                at: ctx.now,
+                text: answer,
+                version,
+            });
+            if version != reg.version {
+                // The documentation changed: the checklist follows it; marks
+                // on items that are still on it stay.
+                reg.version = version;
+                reg.checklist = checklist;
+                let items: Vec<DocumentationItem> = reg.checklist.iter().map(|c| c.item).collect();
+                for review in &mut reg.reviews {
+                    review.marks.retain(|m| items.contains(&m.item));
+                }
+            }
+            let reviewers: Vec<AccountId> = active_reviewers(reg).map(|r| r.reviewer).collect();
+            if let Some(deadline) = case.deadline.as_mut() {
+                deadline.resume(ctx.calendar, today);
+            }
+            case.state = SystemStatus::InExpertReview.as_str().into();
+            system_status = Some(SystemStatus::InExpertReview);
+            for r in reviewers {
+                notices.push(notice(
+                    Recipient::Account(r),
+                    "The developer answered; the review resumes.".into(),
+                ));
+            }
+            "registration.resubmitted"
+        }
+        Step::Recommend { verdict, reasons } => {
+            require_state(&case, &[SystemStatus::InExpertReview], "recommend")?;
+            let reasons = text("reasons", &reasons)?;
+            let reg = registration(&mut case)?;
+            let items: Vec<DocumentationItem> = reg.checklist.iter().map(|c| c.item).collect();
+            let review = own_review(reg, ctx.actor)?;
+            if !review.declared() {
+                return Err(Refusal::Forbidden(
+                    "declare your conflict of interest before opening the dossier".into(),
+                ));
+            }
+            if review.recommendation.is_some() {
+                return Err(refuse_state(
+                    &current.state,
+                    "you have already made your recommendation",
+                ));
+            }
+            let unmarked: Vec<&str> = items
+                .iter()
+                .filter(|i| !review.marks.iter().any(|m| m.item == **i))
+                .map(|i| i.as_str())
+                .collect();
+            if !unmarked.is_empty() {
+                return Err(invalid(
+                    "checklist",
+                    format!(
+                        "mark every item before recommending; unmarked: {}",
+                        unmarked.join(", ")
+                    ),
+                ));
+            }
+            review.recommendation = Some(Recommendation {
+                verdict,
+                reasons,
+                at: ctx.now,
+            });
+            let required = reg.reviewers_required as usize;
+            let done = active_reviewers(reg)
+                .filter(|r| r.recommendation.is_some())
+                .count();
+            if done >= required {
+                case.state = SystemStatus::Recommended.as_str().into();
+                system_status = Some(SystemStatus::Recommended);
+                case.deadline = Some(Deadline::start(
+                    ctx.calendar,
+                    DECISION_DEADLINE,
+                    ctx.path.days(DECISION_DEADLINE),
+                    today,
+                ));
+                notices.push(notice(
+                    Recipient::Role(Role::Supervisor),
+                    "Every reviewer has recommended; the dossier awaits your decision.".into(),
+                ));
+            }
+            "registration.recommended"
+        }
+        Step::Decide { verdict, reasons } => {
+            require_state(&case, &[SystemStatus::Recommended], "decide")?;
+            let reasons = text("reasons", &reasons)?;
+            let reg = registration(&mut case)?;
+            if reg.reviews.iter().any(|r| r.reviewer == ctx.actor) {
+                return Err(Refusal::Forbidden(
+                    "a reviewer of this dossier cannot also decide it (four eyes)".into(),
+                ));
+            }
+            reg.decision = Some(Decision {
+                by: ctx.actor,
+                at: ctx.now,
+                verdict,
+                reasons,
+            });
+            let status = match verdict {
+                Verdict::Register => SystemStatus::Registered,
+                Verdict::Refuse => SystemStatus::Refused,
+            };
+            assign_registry_number = verdict == Verdict::Register;
+            case.state = status.as_str().into();
+            case.open = false;
+            case.deadline = None;
+            system_status = Some(status);
+            notices.push(notice(
+                owner,
+                format!("Decision on your application: {status}."),
+            ));
+            if verdict == Verdict::Register {
+                "registration.registered"
+            } else {
+                "registration.refused"
+            }
+        }
+        Step::Suspend { reasons } => {
+            measure(
+                &mut case,
+                ctx,
+                SystemStatus::Registered,
+                SystemStatus::Suspended,
+                &reasons,
+            )?;
+            system_status = Some(SystemStatus::Suspended);
+            notices.push(notice(
+                owner,
+                "The system's registration is suspended.".into(),
+            ));
+            "registration.suspended"
+        }
+        Step::Reinstate { reasons } => {
+            measure(
+                &mut case,
+                ctx,
+                SystemStatus::Suspended,
+                SystemStatus::Registered,
+                &reasons,
+            )?;
+            system_status = Some(SystemStatus::Registered);
+            notices.push(notice(
+                owner,
+                "The system's registration is reinstated.".into(),
+            ));
+            "registration.reinstated"
+        }
+        Step::Revoke { reasons } => {
+            let from = state_of(&case);
+            if !matches!(from, SystemStatus::Registered | SystemStatus::Suspended) {
+                return Err(refuse_state(
+                    &case.state,
+                    format!(
+                        "`revoke` is possible when the system is registered or suspended; it is {}",
+                        case.state
+                    ),
+                ));
+            }
+            measure(&mut case, ctx, from, SystemStatus::Revoked, &reasons)?;
+            system_status = Some(SystemStatus::Revoked);
+            notices.push(notice(
+                owner,
+                "The system's registration is revoked.".into(),
+            ));
+            "registration.revoked"
+        }
+        Step::Withdraw { reasons } => {
+            require_state(&case, &REVIEW_STATES, "withdraw")?;
+            let reasons = match reasons {
+                Some(r) => {
+                    optional_text(&r, MAX_REASONS_CHARS).map_err(|e| invalid("reasons", e))?
+                }
+                None => String::new(),
+            };
+            let reviewers = case.assignees.clone();
+            registration(&mut case)?.measures.push(Measure {
+                status: SystemStatus::Withdrawn,
+                by: Some(ctx.actor),
+                at: ctx.now,
+                reasons,
+            });
+            case.state = SystemStatus::Withdrawn.as_str().into();
+            case.open = false;
+            case.deadline = None;
+            system_status = Some(SystemStatus::Draft);
+            for r in reviewers {
+                notices.push(notice(
+                    Recipient::Account(r),
+                    "The developer withdrew the application.".into(),
+                ));
+            }
+            "registration.withdrawn"
+        }
+    };
+    Ok(Stepped {
+        case,
+        event,
+        system_status,
+        assign_registry_number,
+        notices,
+    })
+}
+
+fn measure(
+    case: &mut Case,
+    ctx: &Context<'_>,
+    from: SystemStatus,
+    to: SystemStatus,
+    reasons: &str,
+) -> Result<(), Refusal> {
+    let step = match to {
+        SystemStatus::Suspended => "suspend",
+        SystemStatus::Revoked => "revoke",
+        _ => "reinstate",
+    };
+    require_state(case, &[from], step)?;
+    let reasons = text("reasons", reasons)?;
+    registration(case)?.measures.push(Measure {
+        status: to,
+        by: Some(ctx.actor),
+        at: ctx.now,
+        reasons,
+    });
+    case.state = to.as_str().into();
+    Ok(())
+}

@@ -1,0 +1,795 @@
+//! Registration dossiers over HTTP: the whole story of a high-risk system
+//! from submission to registration, and every refusal on the way.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use senim_domain::api::Receipt;
+use senim_domain::Role;
+use senim_store::{Actor, Applied, Command};
+use senim_tlog::NoteVerifier;
+
+use crate::helpers::{error_fields, system_json, TestApp, Who};
+
+crate::on_both_backends!(
+    a_high_risk_system_goes_through_review_to_the_register,
+    illegal_steps_are_refused_and_change_nothing,
+    the_pack_decides_the_path,
+);
+
+/// Sends JSON with a bearer token (and `If-Match` when given); keeps receipts.
+struct Session<'a> {
+    app: &'a TestApp,
+    receipts: Vec<Receipt>,
+}
+
+impl Session<'_> {
+    async fn send(
+        &mut self,
+        token: &str,
+        method: Method,
+        path: &str,
+        if_match: Option<i64>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut r = self.app.http.request(method, self.app.url(path));
+        if !token.is_empty() {
+            r = r.bearer_auth(token);
+        }
+        if let Some(rev) = if_match {
+            r = r.header("if-match", format!("\"{rev}\""));
+        }
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let response = r.send().await.unwrap();
+        let status = response.status().as_u16();
+        if let Some(h) = response.headers().get("senim-receipt") {
+            self.receipts.push(
+                serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h.as_bytes()).unwrap()).unwrap(),
+            );
+        }
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// A step that must succeed; returns the case after it.
+    async fn step(&mut self, token: &str, case: &Value, body: Value) -> Value {
+        let path = format!("/api/v1/cases/{}/steps", case["id"].as_str().unwrap());
+        let (status, answer) = self
+            .send(
+                token,
+                Method::POST,
+                &path,
+                case["revision"].as_i64(),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(status, 200, "{body} -> {answer}");
+        answer
+    }
+}
+
+fn token(app: &TestApp, who: Who) -> String {
+    app.token(who).unwrap().to_string()
+}
+
+fn reviewers_of(case: &Value) -> Vec<String> {
+    case["assignees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every checklist item marked satisfied.
+fn all_marks(case: &Value) -> Value {
+    let marks: Vec<Value> = case["registration"]["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| json!({"item": c["item"], "mark": "satisfied"}))
+        .collect();
+    json!({"action": "check", "marks": marks})
+}
+
+/// Three reviewers in the pool (the seeded one and two more, all competent
+/// in healthcare) and a second supervisor; returns tokens by account id.
+async fn pool(app: &TestApp, s: &mut Session<'_>) -> (Vec<(String, String)>, String) {
+    let mut reviewers = vec![(
+        app.accounts[&Who::ExpertReviewer].to_string(),
+        token(app, Who::ExpertReviewer),
+    )];
+    for email in ["expert2@ministry.kz", "expert3@ministry.kz"] {
+        let (id, t) = app
+            .account_with_token(email, vec![Role::ExpertReviewer], None)
+            .await;
+        reviewers.push((id.to_string(), t));
+    }
+    let supervisor = token(app, Who::Supervisor);
+    for (id, _) in &reviewers {
+        let (status, body) = s
+            .send(
+                &supervisor,
+                Method::PUT,
+                &format!("/api/v1/reviewers/{id}"),
+                None,
+                Some(json!({"sectors": ["healthcare"]})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (_, second) = app
+        .account_with_token("supervisor2@ministry.kz", vec![Role::Supervisor], None)
+        .await;
+    (reviewers, second)
+}
+
+async fn a_high_risk_system_goes_through_review_to_the_register(app: TestApp) {
+    let mut s = Session {
+        app: &app,
+        receipts: Vec::new(),
+    };
+    let (reviewers, second_supervisor) = pool(&app, &mut s).await;
+    let token_of = |id: &str| -> String {
+        reviewers
+            .iter()
+            .find(|(r, _)| r == id)
+            .map(|(_, t)| t.clone())
+            .unwrap()
+    };
+    let developer = token(&app, Who::Developer);
+    let supervisor = token(&app, Who::Supervisor);
+
+    // A hospital registers a high-risk triage system and submits it.
+    let (status, system) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/systems",
+            None,
+            Some(system_json("Sepsis triage")),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(system["classification"]["risk_level"], "high");
+    let system_id = system["system"]["id"].as_str().unwrap().to_string();
+    let (status, case) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(json!({"kind": "registration", "system_id": system_id})),
+        )
+        .await;
+    assert_eq!(status, 201, "{case}");
+    assert_eq!(case["state"], "in_expert_review");
+    assert!(case["number"].as_str().unwrap().starts_with("REG-2026-"));
+    // Two reviewers (the seed pack's four eyes), chosen by competence then load.
+    let assigned = reviewers_of(&case);
+    assert_eq!(assigned.len(), 2);
+    // 20 working days from Monday 2 March 2026 on the Kazakh calendar: the
+    // moved 8 March holiday and Nauryz (23-25 March) do not count.
+    assert_eq!(case["deadline"]["due"], "2026-04-03");
+    assert_eq!(case["overdue"], false);
+    let (_, shown) = s
+        .send(
+            &developer,
+            Method::GET,
+            &format!("/api/v1/systems/{system_id}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(shown["system"]["status"], "in_expert_review");
+
+    // The reviewer's queue shows it; the dossier stays closed until the
+    // reviewer declares, and the public system page hides the confidential
+    // documentation from reviewers too.
+    let first = token_of(&assigned[0]);
+    let (_, queue) = s
+        .send(
+            &first,
+            Method::GET,
+            "/api/v1/cases?mine=true&open=true",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(queue["total"], 1);
+    let dossier_path = format!("/api/v1/cases/{}/dossier", case["id"].as_str().unwrap());
+    let (status, body) = s.send(&first, Method::GET, &dossier_path, None, None).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("declare"));
+    let (_, public_view) = s
+        .send(
+            &first,
+            Method::GET,
+            &format!("/api/v1/systems/{system_id}"),
+            None,
+            None,
+        )
+        .await;
+    assert!(public_view["version"]["documentation"]["training_data"].is_null());
+
+    // The first reviewer has a conflict and steps aside: the third replaces them.
+    let case = s
+        .step(&first, &case, json!({"action": "declare", "conflict": true, "statement": "I consulted for this hospital in 2025."}))
+        .await;
+    let now_assigned = reviewers_of(&case);
+    assert_eq!(now_assigned.len(), 2);
+    assert!(!now_assigned.contains(&assigned[0]));
+    assert_eq!(case["state"], "in_expert_review");
+    let (status, _) = s.send(&first, Method::GET, &dossier_path, None, None).await;
+    assert_eq!(status, 403, "a replaced reviewer cannot open the dossier");
+
+    // Both reviewers declare no conflict; the dossier opens in full.
+    let mut case = case;
+    for id in &now_assigned {
+        case = s
+            .step(
+                &token_of(id),
+                &case,
+                json!({"action": "declare", "conflict": false}),
+            )
+            .await;
+    }
+    let (status, dossier) = s
+        .send(
+            &token_of(&now_assigned[0]),
+            Method::GET,
+            &dossier_path,
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{dossier}");
+    assert!(dossier["version"]["documentation"]["training_data"].is_string());
+
+    // Information is requested: the clock pauses and the developer is told.
+    let case = s
+        .step(
+            &token_of(&now_assigned[0]),
+            &case,
+            json!({"action": "request_information", "questions": "How was under-triage measured?"}),
+        )
+        .await;
+    assert_eq!(case["state"], "information_requested");
+    assert!(case["deadline"]["due"].is_null());
+    assert_eq!(case["deadline"]["paused_since"], "2026-03-02");
+    let (_, inbox) = s
+        .send(&developer, Method::GET, "/api/v1/inbox", None, None)
+        .await;
+    assert!(
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "registration.information_requested"),
+        "{inbox}"
+    );
+
+    // The developer adds a version with the answer's documentation, then answers.
+    let mut version = system_json("Sepsis triage");
+    version["documentation"]["validation_data"] =
+        json!("Prospective validation, 3 hospitals, 2025.");
+    version["change_note"] = json!("Validation data added at the reviewers' request.");
+    let (status, body) = s
+        .send(
+            &developer,
+            Method::POST,
+            &format!("/api/v1/systems/{system_id}/versions"),
+            Some(1),
+            Some(version),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let case = s
+        .step(&developer, &case, json!({"action": "respond", "answer": "Against triage nurses' second reading; see validation_data."}))
+        .await;
+    assert_eq!(case["state"], "in_expert_review");
+    assert_eq!(case["registration"]["version"], 2);
+    assert_eq!(
+        case["deadline"]["due"], "2026-04-03",
+        "a same-day pause costs no time"
+    );
+
+    // Both work through the checklist and recommend registration.
+    let mut case = case;
+    for id in &now_assigned {
+        let t = token_of(id);
+        case = s.step(&t, &case, all_marks(&case)).await;
+        case = s
+            .step(&t, &case, json!({"action": "recommend", "verdict": "register", "reasons": "Documentation complete; oversight adequate."}))
+            .await;
+    }
+    assert_eq!(case["state"], "recommended");
+
+    // Two supervisors decide at once: exactly one wins.
+    let path = format!("/api/v1/cases/{}/steps", case["id"].as_str().unwrap());
+    let decide = json!({"action": "decide", "verdict": "register", "reasons": "Both reviewers recommend; no open issues."});
+    let send = |t: String| {
+        let request = app
+            .http
+            .post(app.url(&path))
+            .bearer_auth(t)
+            .header("if-match", format!("\"{}\"", case["revision"]))
+            .json(&decide);
+        async move { request.send().await.unwrap() }
+    };
+    let (a, b) = tokio::join!(send(supervisor.clone()), send(second_supervisor.clone()));
+    let mut statuses = vec![a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, vec![200, 409]);
+    for r in [a, b] {
+        if let Some(h) = r.headers().get("senim-receipt") {
+            s.receipts.push(
+                serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h.as_bytes()).unwrap()).unwrap(),
+            );
+        }
+    }
+
+    let (_, shown) = s
+        .send(
+            &developer,
+            Method::GET,
+            &format!("/api/v1/systems/{system_id}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(shown["system"]["status"], "registered");
+    assert_eq!(shown["system"]["registry_number"], "KZ-AI-2026-000001");
+    let (_, registered) = s
+        .send(
+            &developer,
+            Method::GET,
+            "/api/v1/systems?status=registered",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(registered["total"], 1);
+
+    // The public reads the case without the developer's answers or the
+    // declaration statements.
+    let (status, public_case) = s
+        .send(
+            "",
+            Method::GET,
+            &format!("/api/v1/cases/{}", case["id"].as_str().unwrap()),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(public_case["state"], "registered");
+    assert_eq!(
+        public_case["registration"]["information_requests"][0]["answer"]["text"],
+        ""
+    );
+    assert!(!public_case
+        .to_string()
+        .contains("consulted for this hospital"));
+
+    // Every receipt along the way verifies against the log's key.
+    let key = app
+        .http
+        .get(app.url("/log/key"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let verifier = NoteVerifier::parse(key.trim()).unwrap();
+    assert!(s.receipts.len() >= 14, "{} receipts", s.receipts.len());
+    for receipt in &s.receipts {
+        senim_client::verify::verify_receipt(receipt, &verifier).unwrap();
+    }
+
+    // The query tables come back the same from the log alone.
+    let before = app.store.fingerprint().await.unwrap();
+    for table in ["cases", "case_assignees", "reviewers", "notifications"] {
+        assert!(
+            before.iter().any(|(t, n, _)| t == table && *n > 0),
+            "{table}: {before:?}"
+        );
+    }
+    let Applied::Rebuilt(_) = app
+        .store
+        .execute(Actor::operator(), Command::Rebuild)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(before, app.store.fingerprint().await.unwrap());
+}
+
+async fn illegal_steps_are_refused_and_change_nothing(app: TestApp) {
+    let mut s = Session {
+        app: &app,
+        receipts: Vec::new(),
+    };
+    let (reviewers, _) = pool(&app, &mut s).await;
+    let developer = token(&app, Who::Developer);
+    let supervisor = token(&app, Who::Supervisor);
+    let (_, system) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/systems",
+            None,
+            Some(system_json("Triage")),
+        )
+        .await;
+    let system_id = system["system"]["id"].as_str().unwrap().to_string();
+    let submit = json!({"kind": "registration", "system_id": system_id});
+
+    // Another organisation's developer cannot submit it; a reviewer neither.
+    let (status, _) = s
+        .send(
+            &token(&app, Who::OtherDeveloper),
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(submit.clone()),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = s
+        .send(
+            &reviewers[0].1,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(submit.clone()),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, case) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(submit.clone()),
+        )
+        .await;
+    assert_eq!(status, 201);
+    // A second submission while one is in review.
+    let (status, body) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(submit.clone()),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("in_expert_review"));
+
+    let id = case["id"].as_str().unwrap();
+    let path = format!("/api/v1/cases/{id}/steps");
+    let decide = json!({"action": "decide", "verdict": "register", "reasons": "Fine."});
+    let refusals: Vec<(String, Option<i64>, Value, u16, &str)> = vec![
+        // Wrong state: nothing is recommended yet.
+        (
+            supervisor.clone(),
+            Some(1),
+            decide.clone(),
+            409,
+            "in_expert_review",
+        ),
+        // Wrong role: a developer cannot decide, a reviewer cannot assign.
+        (developer.clone(), Some(1), decide.clone(), 403, ""),
+        (
+            reviewers[0].1.clone(),
+            Some(1),
+            json!({"action": "assign"}),
+            403,
+            "",
+        ),
+        // A reviewer who is not assigned cannot declare.
+        (
+            token(&app, Who::Auditor),
+            Some(1),
+            json!({"action": "declare", "conflict": false}),
+            403,
+            "",
+        ),
+        // Stale revision.
+        (
+            developer.clone(),
+            Some(7),
+            json!({"action": "withdraw"}),
+            409,
+            "revision 1",
+        ),
+        // No If-Match at all.
+        (
+            developer.clone(),
+            None,
+            json!({"action": "withdraw"}),
+            428,
+            "",
+        ),
+        // Bad input names the field.
+        (
+            supervisor.clone(),
+            Some(1),
+            json!({"action": "request_information", "questions": "  "}),
+            422,
+            "questions",
+        ),
+        (
+            supervisor.clone(),
+            Some(1),
+            json!({"action": "fly"}),
+            422,
+            "action",
+        ),
+        // Respond when nothing was asked.
+        (
+            developer.clone(),
+            Some(1),
+            json!({"action": "respond", "answer": "Here."}),
+            409,
+            "in_expert_review",
+        ),
+    ];
+    for (t, rev, body, expected, mentions) in refusals {
+        let (status, answer) = s
+            .send(&t, Method::POST, &path, rev, Some(body.clone()))
+            .await;
+        assert_eq!(status, expected, "{body} -> {answer}");
+        assert!(answer.to_string().contains(mentions), "{body} -> {answer}");
+    }
+    // A reviewer must declare before checking, and mark everything before recommending.
+    let reviewer = reviewers_of(&case)[0].clone();
+    let t = reviewers
+        .iter()
+        .find(|(r, _)| *r == reviewer)
+        .unwrap()
+        .1
+        .clone();
+    let (status, _) = s
+        .send(&t, Method::POST, &path, Some(1), Some(all_marks(&case)))
+        .await;
+    assert_eq!(status, 403);
+    let case = s
+        .step(&t, &case, json!({"action": "declare", "conflict": false}))
+        .await;
+    let (status, body) = s
+        .send(
+            &t,
+            Method::POST,
+            &path,
+            case["revision"].as_i64(),
+            Some(json!({"action": "recommend", "verdict": "register", "reasons": "ok"})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("unmarked"));
+    let (status, body) = s
+        .send(
+            &t,
+            Method::POST,
+            &path,
+            case["revision"].as_i64(),
+            Some(
+                json!({"action": "check", "marks": [{"item": "source_code", "mark": "satisfied"}]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+
+    // While in review, the documentation cannot change and the system
+    // cannot be withdrawn behind the reviewers' backs.
+    let (status, body) = s
+        .send(
+            &developer,
+            Method::POST,
+            &format!("/api/v1/systems/{system_id}/versions"),
+            Some(1),
+            Some(system_json("Triage")),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let (status, _) = s
+        .send(
+            &developer,
+            Method::POST,
+            &format!("/api/v1/systems/{system_id}/withdraw"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 409);
+
+    // Nothing above changed the case.
+    let (_, after) = s
+        .send(
+            &supervisor,
+            Method::GET,
+            &format!("/api/v1/cases/{id}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(after["revision"], case["revision"]);
+    assert_eq!(after["state"], "in_expert_review");
+
+    // The owner withdraws the application: the system returns to draft.
+    let case = s
+        .step(
+            &developer,
+            &after,
+            json!({"action": "withdraw", "reasons": "We will resubmit after the pilot."}),
+        )
+        .await;
+    assert_eq!(case["state"], "withdrawn");
+    assert_eq!(case["open"], false);
+    let (_, shown) = s
+        .send(
+            &developer,
+            Method::GET,
+            &format!("/api/v1/systems/{system_id}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(shown["system"]["status"], "draft");
+    let (_, queue) = s
+        .send(
+            &t,
+            Method::GET,
+            "/api/v1/cases?mine=true&open=true",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(queue["total"], 0);
+    let (status, _) = s
+        .send(&developer, Method::GET, "/api/v1/reviewers", None, None)
+        .await;
+    assert_eq!(status, 403);
+    let _ = error_fields;
+}
+
+async fn the_pack_decides_the_path(app: TestApp) {
+    let mut s = Session {
+        app: &app,
+        receipts: Vec::new(),
+    };
+    let developer = token(&app, Who::Developer);
+    // Prohibited: real-time facial recognition in public spaces.
+    let mut prohibited = system_json("Metro face search");
+    prohibited["profile"] = json!({"sectors": ["law_enforcement"], "functions": ["biometric_identification"],
+        "real_time": true, "public_spaces": true, "autonomy": "medium", "affects": ["fundamental_rights"],
+        "failure_impact": "severe", "personal_data": true, "special_categories": ["biometric"]});
+    let (status, system) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/systems",
+            None,
+            Some(prohibited),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(system["classification"]["risk_level"], "prohibited");
+    let (status, body) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(json!({"kind": "registration", "system_id": system["system"]["id"]})),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("prohibited") && message.contains("rule "),
+        "{message}"
+    );
+    assert_eq!(body["error"]["current"], "prohibited");
+
+    // Minimal risk: no expert review, so submission registers at once.
+    let mut minimal = system_json("Grain forecast");
+    minimal["profile"] = json!({"sectors": ["agriculture"], "functions": ["other"], "autonomy": "low",
+        "affects": ["none"], "failure_impact": "minimal"});
+    let (_, system) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/systems",
+            None,
+            Some(minimal),
+        )
+        .await;
+    assert_eq!(system["classification"]["risk_level"], "minimal");
+    let (status, case) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(json!({"kind": "registration", "system_id": system["system"]["id"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{case}");
+    assert_eq!(case["state"], "registered");
+    assert_eq!(case["open"], false);
+    let (_, shown) = s
+        .send(
+            &developer,
+            Method::GET,
+            &format!(
+                "/api/v1/systems/{}",
+                system["system"]["id"].as_str().unwrap()
+            ),
+            None,
+            None,
+        )
+        .await;
+    assert!(shown["system"]["registry_number"]
+        .as_str()
+        .unwrap()
+        .starts_with("KZ-AI-2026-"));
+
+    // A supervisor suspends, reinstates and revokes it; each is a step.
+    let supervisor = token(&app, Who::Supervisor);
+    let case = s
+        .step(
+            &supervisor,
+            &case,
+            json!({"action": "suspend", "reasons": "Incident under investigation."}),
+        )
+        .await;
+    assert_eq!(case["state"], "suspended");
+    let case = s
+        .step(
+            &supervisor,
+            &case,
+            json!({"action": "reinstate", "reasons": "Investigation closed."}),
+        )
+        .await;
+    assert_eq!(case["state"], "registered");
+    let case = s
+        .step(
+            &supervisor,
+            &case,
+            json!({"action": "revoke", "reasons": "Repeated violation."}),
+        )
+        .await;
+    assert_eq!(case["state"], "revoked");
+    let path = format!("/api/v1/cases/{}/steps", case["id"].as_str().unwrap());
+    let (status, body) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            &path,
+            case["revision"].as_i64(),
+            Some(json!({"action": "reinstate", "reasons": "x"})),
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert_eq!(body["error"]["current"], "revoked");
+}

@@ -1,0 +1,535 @@
+//! Cases, the reviewer pool and inboxes: their writes, replays and reads.
+//!
+//! A case step arrives decided (the domain's pure step functions worked out
+//! the case after it); the store only checks that nobody changed the case or
+//! the system since they were read, numbers what needs a number, and writes
+//! the case, its assignees, the system's new status and the notices in one
+//! transaction with the event.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+
+use senim_domain::case::{Candidate, Notice, Notification, Recipient, ReviewerProfile};
+use senim_domain::{
+    Account, AccountId, Case, CaseId, CaseKind, SystemId, SystemStatus, Timestamp, Viewer,
+};
+
+use crate::command::{store_system, Applied, EventDraft, Step};
+use crate::error::StoreError;
+use crate::query::{self, Page};
+use crate::rows::{data, Sql};
+use crate::Store;
+
+/// A case after a step, to be written if nothing changed meanwhile.
+#[derive(Debug, Clone)]
+pub struct CaseWrite {
+    pub case: Case,
+    /// The revision the step was decided on; `None` for a new case.
+    pub expected_revision: Option<i64>,
+    /// The event's kind, e.g. `registration.recommended`.
+    pub event: &'static str,
+    /// The step as the caller sent it (recorded in the event).
+    pub step: serde_json::Value,
+    /// The system's status the step was decided on, and its new status.
+    pub system_status: Option<(SystemStatus, SystemStatus)>,
+    /// Give the system the next registry number (`KZ-AI-<year>-<nnnnnn>`).
+    pub assign_registry_number: bool,
+    pub notices: Vec<Notice>,
+}
+
+/// A notice as written, with the id it keeps through a rebuild.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredNotice {
+    id: String,
+    recipient: Recipient,
+    text: String,
+}
+
+/// The next `<prefix>-<year>-<nnnnnn>` after the highest one stored (the
+/// writer holds the write lock, so two batches never take the same one).
+async fn next_number(
+    conn: &mut AnyConnection,
+    table: &str,
+    column: &str,
+    prefix: &str,
+    year: i32,
+) -> Result<String, StoreError> {
+    let stem = format!("{prefix}-{year}-");
+    let last: Option<String> = sqlx::query(&format!(
+        "SELECT {column} AS n FROM {table} WHERE {column} LIKE $1 ORDER BY {column} DESC LIMIT 1"
+    ))
+    .bind(format!("{stem}%"))
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|row| row.try_get("n"))
+    .transpose()?;
+    let n = last
+        .and_then(|l| l.strip_prefix(&stem).and_then(|d| d.parse::<u64>().ok()))
+        .unwrap_or(0)
+        + 1;
+    Ok(format!("{stem}{n:06}"))
+}
+
+/// Applies [`crate::Command::SaveCase`].
+pub(crate) async fn save_case(
+    conn: &mut AnyConnection,
+    write: CaseWrite,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let CaseWrite {
+        mut case,
+        expected_revision,
+        event,
+        step,
+        system_status,
+        assign_registry_number,
+        notices,
+    } = write;
+    let year = senim_domain::Day::of(now).year();
+    match expected_revision {
+        Some(expected) => {
+            let row = sqlx::query("SELECT revision, state FROM cases WHERE id = $1")
+                .bind(case.id.to_string())
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or_else(|| StoreError::NotFound {
+                    what: "case",
+                    id: case.id.to_string(),
+                })?;
+            let (revision, state): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+            if revision != expected {
+                return Err(StoreError::conflict(
+                    format!(
+                        "the case is at revision {revision} (state {state}), not {expected}: someone acted on it since you read it; reload and try again"
+                    ),
+                    revision.to_string(),
+                ));
+            }
+        }
+        None => {
+            case.number =
+                next_number(conn, "cases", "number", case.kind.number_prefix(), year).await?;
+        }
+    }
+    let system = match (system_status, case.system_id) {
+        (Some((expected, status)), Some(id)) => {
+            let mut system = query::system(&mut *conn, id).await?;
+            if system.status != expected {
+                return Err(StoreError::conflict(
+                    format!(
+                        "the system is {}, not {expected}: it changed since you read it; reload and try again",
+                        system.status
+                    ),
+                    system.status.as_str(),
+                ));
+            }
+            system.status = status;
+            system.updated_at = now;
+            if assign_registry_number && system.registry_number.is_none() {
+                system.registry_number =
+                    Some(next_number(conn, "systems", "registry_number", "KZ-AI", year).await?);
+            }
+            Some(system)
+        }
+        _ => None,
+    };
+    let stored: Vec<StoredNotice> = notices
+        .into_iter()
+        .map(|n| StoredNotice {
+            id: uuid::Uuid::now_v7().to_string(),
+            recipient: n.recipient,
+            text: n.text,
+        })
+        .collect();
+    write_case(conn, &case, expected_revision.is_none()).await?;
+    if let Some(system) = &system {
+        let version = query::system_version(&mut *conn, system.id, system.current_version).await?;
+        store_system(conn, system, &version, system.current_version).await?;
+    }
+    write_notices(conn, &stored, &case, event, now).await?;
+    let payload = json!({ "case": case, "system": system, "step": step, "notices": stored });
+    let mut public = payload.clone();
+    public["case"] = json!(public_case(&case));
+    public["step"] = json!({ "action": step.get("action") });
+    let applied = Applied::Case {
+        case: Box::new(case.clone()),
+        system: system.map(Box::new),
+    };
+    Ok((
+        applied,
+        Some(EventDraft {
+            kind: event,
+            subject_type: "case",
+            subject_id: case.id.to_string(),
+            payload,
+            public: Some(public),
+            replay: None,
+        }),
+    ))
+}
+
+/// What anyone may read of a case: everything but the developer's answers,
+/// the reviewers' declaration statements and checklist notes (the log keeps
+/// a digest of the whole).
+pub fn public_case(case: &Case) -> Case {
+    let mut case = case.clone();
+    if let Some(reg) = case.registration.as_mut() {
+        for request in &mut reg.information_requests {
+            if let Some(answer) = request.answer.as_mut() {
+                answer.text = String::new();
+            }
+        }
+        for review in &mut reg.reviews {
+            if let Some(d) = review.declaration.as_mut() {
+                d.statement = None;
+            }
+            for mark in &mut review.marks {
+                mark.note = None;
+            }
+        }
+    }
+    case
+}
+
+/// The case as `viewer` may see it: all of it for the owner and the authority.
+pub fn case_for(case: Case, viewer: Viewer) -> Case {
+    if viewer.owner || viewer.authority {
+        case
+    } else {
+        public_case(&case)
+    }
+}
+
+async fn write_case(conn: &mut AnyConnection, case: &Case, new: bool) -> Result<(), StoreError> {
+    let data = serde_json::to_string(case)?;
+    let due = case.due().map(|d| d.to_string()).filter(|_| case.open);
+    let open = i64::from(case.open);
+    let insert = sqlx::query(
+        "INSERT INTO cases (id, kind, number, state, is_open, system_id, organisation_id, revision, \
+         due_date, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    );
+    let update = sqlx::query(
+        "UPDATE cases SET kind = $2, number = $3, state = $4, is_open = $5, system_id = $6, \
+         organisation_id = $7, revision = $8, due_date = $9, data = $10, created_at = $11, \
+         updated_at = $12 WHERE id = $1",
+    );
+    let result = if new { insert } else { update }
+        .bind(case.id.to_string())
+        .bind(case.kind.as_str())
+        .bind(case.number.clone())
+        .bind(case.state.clone())
+        .bind(open)
+        .bind(case.system_id.map(|s| s.to_string()))
+        .bind(case.organisation_id.map(|o| o.to_string()))
+        .bind(case.revision)
+        .bind(due)
+        .bind(data)
+        .bind(case.created_at.to_rfc3339())
+        .bind(case.updated_at.to_rfc3339())
+        .execute(&mut *conn)
+        .await;
+    match result {
+        Err(e) if crate::error::is_unique_violation(&e) => {
+            return Err(StoreError::conflict(
+                "the system already has an application in review",
+                "in_review",
+            ))
+        }
+        other => other?,
+    };
+    sqlx::query("DELETE FROM case_assignees WHERE case_id = $1")
+        .bind(case.id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    for account in &case.assignees {
+        sqlx::query(
+            "INSERT INTO case_assignees (case_id, account_id, is_open) VALUES ($1, $2, $3)",
+        )
+        .bind(case.id.to_string())
+        .bind(account.to_string())
+        .bind(open)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn write_notices(
+    conn: &mut AnyConnection,
+    notices: &[StoredNotice],
+    case: &Case,
+    kind: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    for n in notices {
+        sqlx::query(
+            "INSERT INTO notifications (id, recipient, case_id, kind, text, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(n.id.clone())
+        .bind(n.recipient.key())
+        .bind(case.id.to_string())
+        .bind(kind.to_string())
+        .bind(n.text.clone())
+        .bind(now.to_rfc3339())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Replays a case event: the case, the system and the notices it wrote.
+pub(crate) async fn replay_case(
+    conn: &mut AnyConnection,
+    kind: &str,
+    time: Timestamp,
+    payload: &serde_json::Value,
+) -> Result<(), StoreError> {
+    let case: Case = serde_json::from_value(payload["case"].clone())?;
+    let exists = sqlx::query("SELECT 1 FROM cases WHERE id = $1")
+        .bind(case.id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some();
+    write_case(conn, &case, !exists).await?;
+    if let Some(system) = payload.get("system").filter(|s| !s.is_null()) {
+        let system: senim_domain::System = serde_json::from_value(system.clone())?;
+        let version = query::system_version(&mut *conn, system.id, system.current_version).await?;
+        store_system(conn, &system, &version, system.current_version).await?;
+    }
+    let notices: Vec<StoredNotice> =
+        serde_json::from_value(payload.get("notices").cloned().unwrap_or(json!([])))?;
+    write_notices(conn, &notices, &case, kind, time).await
+}
+
+/// True for the kinds of events a case step writes.
+pub(crate) fn is_case_event(kind: &str) -> bool {
+    CaseKind::ALL.iter().any(|k| {
+        kind.strip_prefix(k.as_str())
+            .is_some_and(|r| r.starts_with('.'))
+    })
+}
+
+/// Applies [`crate::Command::SetReviewer`].
+pub(crate) async fn set_reviewer(
+    conn: &mut AnyConnection,
+    reviewer: ReviewerProfile,
+) -> Result<Step, StoreError> {
+    let account = query::account(&mut *conn, reviewer.account_id).await?;
+    if !account.roles.contains(&senim_domain::Role::ExpertReviewer) {
+        return Err(StoreError::invalid(
+            "account_id",
+            "does not hold the expert_reviewer role",
+        ));
+    }
+    write_reviewer(conn, &reviewer).await?;
+    Ok((
+        Applied::Reviewer(reviewer.clone()),
+        Some(EventDraft {
+            kind: "reviewer.set",
+            subject_type: "account",
+            subject_id: reviewer.account_id.to_string(),
+            payload: json!({ "reviewer": reviewer }),
+            public: None,
+            replay: None,
+        }),
+    ))
+}
+
+pub(crate) async fn write_reviewer(
+    conn: &mut AnyConnection,
+    reviewer: &ReviewerProfile,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM reviewers WHERE account_id = $1")
+        .bind(reviewer.account_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO reviewers (account_id, active, data, updated_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(reviewer.account_id.to_string())
+    .bind(i64::from(reviewer.active))
+    .bind(serde_json::to_string(reviewer)?)
+    .bind(reviewer.updated_at.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// What a case list shows.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub kind: Option<CaseKind>,
+    pub open: Option<bool>,
+    pub state: Option<String>,
+    pub assignee: Option<AccountId>,
+    pub organisation: Option<senim_domain::OrganisationId>,
+    pub system: Option<SystemId>,
+    /// Rows to skip (the cursor of a queue is an offset: queues sort by due date).
+    pub offset: u64,
+    pub limit: u32,
+}
+
+impl Store {
+    pub async fn case(&self, id: CaseId) -> Result<Case, StoreError> {
+        let row = sqlx::query("SELECT data FROM cases WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(self.reader())
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "case",
+                id: id.to_string(),
+            })?;
+        data(&row)
+    }
+
+    /// Cases in queue order: the earliest due first (so overdue ones lead),
+    /// then those without a running clock, then by id.
+    pub async fn cases(&self, filter: &CaseFilter) -> Result<Page<Case>, StoreError> {
+        let mut sql = Sql::default();
+        if let Some(kind) = filter.kind {
+            sql.push(" AND kind = ").bind(kind.as_str());
+        }
+        if let Some(open) = filter.open {
+            sql.push(&format!(" AND is_open = {}", i64::from(open)));
+        }
+        if let Some(state) = &filter.state {
+            sql.push(" AND state = ").bind(state.clone());
+        }
+        if let Some(account) = filter.assignee {
+            sql.push(" AND id IN (SELECT case_id FROM case_assignees WHERE account_id = ")
+                .bind(account.to_string())
+                .push(")");
+        }
+        if let Some(org) = filter.organisation {
+            sql.push(" AND organisation_id = ").bind(org.to_string());
+        }
+        if let Some(system) = filter.system {
+            sql.push(" AND system_id = ").bind(system.to_string());
+        }
+        let limit = filter.limit.clamp(1, 500);
+        let mut count = Sql::new("SELECT COUNT(*) AS n FROM cases WHERE 1=1");
+        count.push(&sql.text);
+        count.binds.extend(sql.binds.iter().cloned());
+        let total: i64 = count.query().fetch_one(self.reader()).await?.try_get("n")?;
+        let mut select = Sql::new("SELECT data FROM cases WHERE 1=1");
+        select.push(&sql.text);
+        select.binds.extend(sql.binds.iter().cloned());
+        select.push(&format!(
+            " ORDER BY CASE WHEN due_date IS NULL THEN 1 ELSE 0 END, due_date, id LIMIT {} OFFSET {}",
+            limit + 1,
+            filter.offset
+        ));
+        let rows = select.query().fetch_all(self.reader()).await?;
+        let items = rows
+            .iter()
+            .take(limit as usize)
+            .map(data)
+            .collect::<Result<Vec<Case>, _>>()?;
+        let next_after =
+            (rows.len() > limit as usize).then(|| (filter.offset + u64::from(limit)).to_string());
+        Ok(Page {
+            items,
+            next_after,
+            total,
+        })
+    }
+
+    /// The system's latest registration case, if it ever had one.
+    pub async fn registration_of(&self, system: SystemId) -> Result<Option<Case>, StoreError> {
+        let row = sqlx::query(
+            "SELECT data FROM cases WHERE system_id = $1 AND kind = 'registration' \
+             ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(system.to_string())
+        .fetch_optional(self.reader())
+        .await?;
+        row.as_ref().map(data).transpose()
+    }
+
+    pub async fn reviewer(
+        &self,
+        account: AccountId,
+    ) -> Result<Option<ReviewerProfile>, StoreError> {
+        let row = sqlx::query("SELECT data FROM reviewers WHERE account_id = $1")
+            .bind(account.to_string())
+            .fetch_optional(self.reader())
+            .await?;
+        row.as_ref().map(data).transpose()
+    }
+
+    /// The reviewer pool with each reviewer's organisation and open dossiers.
+    pub async fn reviewer_pool(&self) -> Result<Vec<Candidate>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.data, a.organisation_id, a.status, \
+             (SELECT COUNT(*) FROM case_assignees c WHERE c.account_id = r.account_id AND c.is_open = 1) AS load \
+             FROM reviewers r JOIN accounts a ON a.id = r.account_id ORDER BY r.account_id",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let profile: ReviewerProfile = data(row)?;
+                let org: Option<String> = row.try_get("organisation_id")?;
+                let status: String = row.try_get("status")?;
+                let load: i64 = row.try_get("load")?;
+                Ok(Candidate {
+                    account_id: profile.account_id,
+                    organisation_id: org.and_then(|o| o.parse().ok()),
+                    sectors: profile.sectors,
+                    conflicts: profile.conflicts,
+                    load: u32::try_from(load).unwrap_or(u32::MAX),
+                    active: profile.active && status == "active",
+                })
+            })
+            .collect()
+    }
+
+    /// The account's inbox: notices to it, its organisation and its roles,
+    /// newer than `after`, oldest first.
+    pub async fn inbox(
+        &self,
+        account: &Account,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError> {
+        let mut keys = vec![Recipient::Account(account.id).key()];
+        if let Some(org) = account.organisation_id {
+            keys.push(Recipient::Organisation(org).key());
+        }
+        keys.extend(account.roles.iter().map(|r| Recipient::Role(*r).key()));
+        let mut sql = Sql::new(
+            "SELECT seq, id, recipient, case_id, kind, text, created_at FROM notifications WHERE recipient IN (",
+        );
+        for (i, key) in keys.into_iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(key);
+        }
+        sql.push(&format!(
+            ") AND seq > {after} ORDER BY seq LIMIT {}",
+            limit.clamp(1, 500)
+        ));
+        let rows = sql.query().fetch_all(self.reader()).await?;
+        rows.iter()
+            .map(|row| {
+                let recipient: String = row.try_get("recipient")?;
+                let case_id: Option<String> = row.try_get("case_id")?;
+                let created: String = row.try_get("created_at")?;
+                Ok(Notification {
+                    seq: row.try_get("seq")?,
+                    id: row.try_get("id")?,
+                    recipient: Recipient::from_key(&recipient).ok_or_else(|| {
+                        StoreError::Corrupt(format!("notification recipient `{recipient}`"))
+                    })?,
+                    case_id: case_id.and_then(|c| c.parse().ok()),
+                    kind: row.try_get("kind")?,
+                    text: row.try_get("text")?,
+                    created_at: Timestamp::parse(&created).map_err(StoreError::Corrupt)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -24,6 +24,9 @@ vocabulary!(
     /// What a case is about.
     CaseKind {
         Registration => "registration",
+        Report => "report",
+        Audit => "audit",
+        Investigation => "investigation",
     }
 );
 
@@ -32,6 +35,9 @@ impl CaseKind {
     pub fn number_prefix(self) -> &'static str {
         match self {
             CaseKind::Registration => "REG",
+            CaseKind::Report => "RPT",
+            CaseKind::Audit => "AUD",
+            CaseKind::Investigation => "INV",
         }
     }
 }
@@ -60,13 +66,88 @@ pub struct Case {
     pub deadline: Option<Deadline>,
     /// Accounts working on the case (reviewers, an auditor), for their queues.
     pub assignees: Vec<AccountId>,
+    /// Related cases: the report an investigation came from, duplicates, ...
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<CaseId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration: Option<Registration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<crate::oversight::Report>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit: Option<crate::oversight::Audit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub investigation: Option<crate::oversight::Investigation>,
+    /// Personal data of people outside the register (a complainant's
+    /// contact details): shown to the authority only, and only as a digest
+    /// in the log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private: Option<PrivatePart>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
 
+/// The private part of a case.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PrivatePart {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
+    /// SHA-256 of the tracking code given to a submitter without an account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_hash: Option<String>,
+}
+
+/// How to reach a person who filed a report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
 impl Case {
+    /// A new open case in `state`, with nothing else yet.
+    pub fn new(id: CaseId, kind: CaseKind, state: &str, now: Timestamp) -> Case {
+        Case {
+            id,
+            kind,
+            number: String::new(),
+            state: state.to_string(),
+            open: true,
+            system_id: None,
+            organisation_id: None,
+            holder_organisation_id: None,
+            revision: 1,
+            deadline: None,
+            assignees: Vec::new(),
+            links: Vec::new(),
+            registration: None,
+            report: None,
+            audit: None,
+            investigation: None,
+            private: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// Whether anyone may read the case's public part: registration
+    /// dossiers, and investigations once decided (published decisions).
+    /// Reports and audits are read by the parties and the authority only.
+    pub fn published(&self) -> bool {
+        match self.kind {
+            CaseKind::Registration => true,
+            CaseKind::Investigation => self
+                .investigation
+                .as_ref()
+                .is_some_and(|i| i.sanction.is_some() || i.appeal.is_some()),
+            CaseKind::Report | CaseKind::Audit => false,
+        }
+    }
+
     /// The day the authority must act by, when a clock runs.
     pub fn due(&self) -> Option<Day> {
         self.deadline.as_ref().and_then(|d| d.due)
@@ -320,4 +401,85 @@ impl Recipient {
             _ => None,
         }
     }
+}
+
+/// What a step produced.
+#[derive(Debug, Clone)]
+pub struct Stepped {
+    pub case: Case,
+    /// The event's kind, e.g. `registration.recommended`.
+    pub event: &'static str,
+    /// The system's new status, when the step changes it.
+    pub system_status: Option<SystemStatus>,
+    /// The store gives the system its registry number.
+    pub assign_registry_number: bool,
+    pub notices: Vec<Notice>,
+    /// A case the step opens (an investigation escalated from a report).
+    pub opened: Option<Case>,
+}
+
+impl Stepped {
+    pub fn new(case: Case, event: &'static str) -> Stepped {
+        Stepped {
+            case,
+            event,
+            system_status: None,
+            assign_registry_number: false,
+            notices: Vec::new(),
+            opened: None,
+        }
+    }
+}
+
+/// Why a step cannot be taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not in this state (409); names the current state.
+    State { message: String, current: String },
+    /// The caller is not the one who may take this step here (403).
+    Forbidden(String),
+    /// A field of the step is wrong (422).
+    Invalid(crate::error::ValidationError),
+}
+
+pub(crate) fn refuse_state(case_state: &str, message: impl Into<String>) -> Refusal {
+    Refusal::State {
+        message: message.into(),
+        current: case_state.to_string(),
+    }
+}
+
+pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> Refusal {
+    Refusal::Invalid(crate::error::ValidationError::single(field, reason))
+}
+
+/// Longest reasons, questions and answers, in characters.
+pub const MAX_REASONS_CHARS: usize = 10_000;
+
+/// A required text of a step: trimmed, not empty, at most 10,000 characters.
+pub(crate) fn text(field: &str, value: &str) -> Result<String, Refusal> {
+    crate::error::bounded_text(value, MAX_REASONS_CHARS).map_err(|r| invalid(field, r))
+}
+
+/// Refuses a step unless the case is in one of `allowed`, naming its state.
+pub(crate) fn require_state(case: &Case, allowed: &[&str], step: &str) -> Result<(), Refusal> {
+    if allowed.contains(&case.state.as_str()) {
+        return Ok(());
+    }
+    Err(refuse_state(
+        &case.state,
+        format!(
+            "`{step}` is possible when the case is {}; it is {}",
+            allowed.join(" or "),
+            case.state
+        ),
+    ))
+}
+
+/// The case after a step: the next revision, touched now.
+pub(crate) fn next(current: &Case, now: Timestamp) -> Case {
+    let mut case = current.clone();
+    case.revision += 1;
+    case.updated_at = now;
+    case
 }

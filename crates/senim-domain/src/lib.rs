@@ -20,6 +20,7 @@ pub mod clock;
 pub mod error;
 pub mod ids;
 pub mod organisation;
+pub mod oversight;
 pub mod profile;
 pub mod registration;
 pub mod system;

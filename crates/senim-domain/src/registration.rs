@@ -28,19 +28,16 @@ use utoipa::ToSchema;
 use crate::account::Role;
 use crate::calendar::{Calendar, Day, Deadline};
 use crate::case::{
-    Answer, AssignedBy, Candidate, Case, CaseKind, CheckMark, ChecklistItem, Decision, Declaration,
-    InformationRequest, Mark, Measure, Notice, Recipient, Recommendation, Registration, Review,
-    Verdict,
+    invalid, refuse_state, Answer, AssignedBy, Candidate, Case, CaseKind, CheckMark, ChecklistItem,
+    Decision, Declaration, InformationRequest, Mark, Measure, Notice, Recipient, Recommendation,
+    Refusal, Registration, Review, Stepped, Verdict, MAX_REASONS_CHARS,
 };
 use crate::classification::PackRef;
 use crate::clock::Timestamp;
-use crate::error::{bounded_text, optional_text, ValidationError};
+use crate::error::optional_text;
 use crate::ids::{AccountId, CaseId, OrganisationId};
 
 use crate::system::{DocumentationItem, RiskLevel, System, SystemStatus};
-
-/// Longest reasons, questions and answers, in characters.
-pub const MAX_REASONS_CHARS: usize = 10_000;
 
 /// The pack's deadline names this lifecycle uses.
 pub const REVIEW_DEADLINE: &str = "preliminary_expert_review";
@@ -75,43 +72,8 @@ impl Path {
     }
 }
 
-/// What a step produced.
-#[derive(Debug, Clone)]
-pub struct Stepped {
-    pub case: Case,
-    /// The event's kind, e.g. `registration.recommended`.
-    pub event: &'static str,
-    /// The system's new status, when the step changes it.
-    pub system_status: Option<SystemStatus>,
-    /// The store gives the system its registry number.
-    pub assign_registry_number: bool,
-    pub notices: Vec<Notice>,
-}
-
-/// Why a step cannot be taken.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// Not in this state (409); names the current state.
-    State { message: String, current: String },
-    /// The caller is not the one who may take this step here (403).
-    Forbidden(String),
-    /// A field of the step is wrong (422).
-    Invalid(ValidationError),
-}
-
-fn refuse_state(case_state: &str, message: impl Into<String>) -> Refusal {
-    Refusal::State {
-        message: message.into(),
-        current: case_state.to_string(),
-    }
-}
-
-fn invalid(field: &str, reason: impl Into<String>) -> Refusal {
-    Refusal::Invalid(ValidationError::single(field, reason))
-}
-
 fn text(field: &str, value: &str) -> Result<String, Refusal> {
-    bounded_text(value, MAX_REASONS_CHARS).map_err(|r| invalid(field, r))
+    crate::case::text(field, value)
 }
 
 /// One mark in a `check` step.
@@ -206,7 +168,7 @@ impl Context<'_> {
     }
 }
 
-fn notice(recipient: Recipient, text: String) -> Notice {
+pub(crate) fn notice(recipient: Recipient, text: String) -> Notice {
     Notice { recipient, text }
 }
 
@@ -285,37 +247,31 @@ pub fn submit(ctx: &Context<'_>, id: CaseId) -> Result<Stepped, Refusal> {
         ));
     }
     let today = ctx.today();
-    let mut case = Case {
+    let mut case = Case::new(
         id,
-        kind: CaseKind::Registration,
-        number: String::new(),
-        state: SystemStatus::Submitted.as_str().into(),
-        open: true,
-        system_id: Some(system.id),
-        organisation_id: Some(system.owner_organisation_id),
-        holder_organisation_id: system.holder_organisation_id,
-        revision: 1,
-        deadline: None,
-        assignees: Vec::new(),
-        registration: Some(Registration {
-            version: system.current_version,
-            pack: path.pack.clone(),
-            risk_level: path.risk_level,
-            expert_review: path.expert_review,
-            reviewers_required: if path.expert_review {
-                path.reviewers
-            } else {
-                0
-            },
-            reviews: Vec::new(),
-            checklist: path.checklist.clone(),
-            information_requests: Vec::new(),
-            decision: None,
-            measures: Vec::new(),
-        }),
-        created_at: ctx.now,
-        updated_at: ctx.now,
-    };
+        CaseKind::Registration,
+        SystemStatus::Submitted.as_str(),
+        ctx.now,
+    );
+    case.system_id = Some(system.id);
+    case.organisation_id = Some(system.owner_organisation_id);
+    case.holder_organisation_id = system.holder_organisation_id;
+    case.registration = Some(Registration {
+        version: system.current_version,
+        pack: path.pack.clone(),
+        risk_level: path.risk_level,
+        expert_review: path.expert_review,
+        reviewers_required: if path.expert_review {
+            path.reviewers
+        } else {
+            0
+        },
+        reviews: Vec::new(),
+        checklist: path.checklist.clone(),
+        information_requests: Vec::new(),
+        decision: None,
+        measures: Vec::new(),
+    });
     let owner = Recipient::Organisation(system.owner_organisation_id);
     if !path.expert_review {
         case.state = SystemStatus::Registered.as_str().into();
@@ -325,6 +281,7 @@ pub fn submit(ctx: &Context<'_>, id: CaseId) -> Result<Stepped, Refusal> {
             event: "registration.registered",
             system_status: Some(SystemStatus::Registered),
             assign_registry_number: true,
+            opened: None,
             notices: vec![notice(
                 owner,
                 format!(
@@ -351,6 +308,7 @@ pub fn submit(ctx: &Context<'_>, id: CaseId) -> Result<Stepped, Refusal> {
         event: "registration.submitted",
         assign_registry_number: false,
         notices,
+        opened: None,
     })
 }
 
@@ -871,6 +829,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
         system_status,
         assign_registry_number,
         notices,
+        opened: None,
     })
 }
 

@@ -777,6 +777,41 @@ impl RulePack {
         }
     }
 
+    /// Every obligation of the pack, in its order and in `lang`: what a
+    /// violation can be a breach of, and what an audit checks.
+    pub fn obligation(&self, id: &str, lang: Lang) -> Option<ObligationView> {
+        self.obligations
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| ObligationView {
+                id: o.id.clone(),
+                title: o.title.get(lang).to_string(),
+                citation: self.citations[o.citation].clone(),
+                documentation: o.documentation.clone(),
+            })
+    }
+
+    /// The citations of the rules that make a system prohibited, each once.
+    pub fn prohibited_citations(&self) -> Vec<Citation> {
+        let mut out: Vec<Citation> = Vec::new();
+        for rule in self
+            .rules
+            .iter()
+            .filter(|r| r.risk == RiskLevel::Prohibited)
+        {
+            let c = &self.citations[rule.citation];
+            if !out.iter().any(|x| x.id == c.id) {
+                out.push(c.clone());
+            }
+        }
+        out
+    }
+
+    /// The ids of every obligation, in the pack's order.
+    pub fn obligation_ids(&self) -> Vec<String> {
+        self.obligations.iter().map(|o| o.id.clone()).collect()
+    }
+
     /// The outcome in words, in `lang`.
     pub fn explain(&self, outcome: &Outcome, lang: Lang) -> Classification {
         let obligations = outcome

@@ -42,6 +42,9 @@ pub struct Config {
     /// A working-day calendar (TOML: `holidays`, `working_weekends`,
     /// `weekend`) replacing the built-in Kazakh one.
     pub calendar_file: Option<PathBuf>,
+    /// The value of one monthly calculation index (MCI), in KZT, that fines
+    /// in MCI are converted with (4,325 in 2026; set each year by the budget law).
+    pub mci_kzt: u64,
     /// The calendar deadlines are counted on (loaded from `calendar_file`).
     #[serde(skip, default = "default_calendar")]
     pub calendar: senim_domain::Calendar,
@@ -76,6 +79,7 @@ impl Default for Config {
             log_origin: senim_store::DEFAULT_LOG_ORIGIN.to_string(),
             log_tile_cache: 4096,
             calendar_file: None,
+            mci_kzt: 4325,
             calendar: default_calendar(),
         }
     }

@@ -15,6 +15,7 @@ pub mod fuzzing;
 pub mod metrics;
 pub mod openapi;
 pub mod policy;
+pub mod report_page;
 pub mod routes;
 pub mod state;
 

@@ -24,7 +24,8 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         session::login, session::show, session::logout, session::token_login,
         log::entry, log::inclusion, log::consistency, log::document,
         cases::create, cases::list, cases::show, cases::step, cases::dossier,
-        cases::reviewers, cases::set_reviewer, cases::inbox,
+        cases::reviewers, cases::set_reviewer, cases::inbox, cases::audit_report,
+        cases::submit_report, cases::report_status, cases::decisions,
     ),
     components(schemas(crate::error::ErrorBody)),
     tags(

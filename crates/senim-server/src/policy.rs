@@ -82,28 +82,58 @@ actions! {
     CaseReinstate => "case.reinstate": Write,
     CaseRevoke => "case.revoke": Write,
     CaseWithdraw => "case.withdraw": Write,
+    CaseTriage => "case.triage": Write,
+    CaseMerge => "case.merge": Write,
+    CaseForward => "case.forward": Write,
+    CaseRespondReport => "case.respond_report": Write,
+    CaseEscalate => "case.escalate": Write,
+    CaseClose => "case.close": Write,
+    CaseOpenAudit => "case.open_audit": Write,
+    CaseFinding => "case.finding": Write,
+    CaseRespondFinding => "case.respond_finding": Write,
+    CaseCloseAudit => "case.close_audit": Write,
+    CaseOpenInvestigation => "case.open_investigation": Write,
+    CaseDecideViolation => "case.decide_violation": Write,
+    CaseCloseInvestigation => "case.close_investigation": Write,
+    CaseAppeal => "case.appeal": Write,
+    CaseDecideAppeal => "case.decide_appeal": Write,
+    ReportSubmit => "report.submit": Read,
     ReviewerRead => "reviewer.read": Read,
     ReviewerManage => "reviewer.manage": Write,
     InboxRead => "inbox.read": Read,
 }
 
 impl Action {
-    /// The action of a step on a registration case.
-    pub fn case_step(step: &senim_domain::registration::Step) -> Action {
-        use senim_domain::registration::Step;
-        match step {
-            Step::Assign { .. } => Action::CaseAssign,
-            Step::Declare { .. } => Action::CaseDeclare,
-            Step::Check { .. } => Action::CaseCheck,
-            Step::RequestInformation { .. } => Action::CaseRequestInformation,
-            Step::Respond { .. } => Action::CaseRespond,
-            Step::Recommend { .. } => Action::CaseRecommend,
-            Step::Decide { .. } => Action::CaseDecide,
-            Step::Suspend { .. } => Action::CaseSuspend,
-            Step::Reinstate { .. } => Action::CaseReinstate,
-            Step::Revoke { .. } => Action::CaseRevoke,
-            Step::Withdraw { .. } => Action::CaseWithdraw,
-        }
+    /// The action of a step, by the step's name (names are unique across
+    /// the kinds of case).
+    pub fn case_step(name: &str) -> Option<Action> {
+        Some(match name {
+            "assign" => Action::CaseAssign,
+            "declare" => Action::CaseDeclare,
+            "check" => Action::CaseCheck,
+            "request_information" => Action::CaseRequestInformation,
+            "respond" => Action::CaseRespond,
+            "recommend" => Action::CaseRecommend,
+            "decide" => Action::CaseDecide,
+            "suspend" => Action::CaseSuspend,
+            "reinstate" => Action::CaseReinstate,
+            "revoke" => Action::CaseRevoke,
+            "withdraw" => Action::CaseWithdraw,
+            "triage" => Action::CaseTriage,
+            "merge" => Action::CaseMerge,
+            "forward" => Action::CaseForward,
+            "respond_report" => Action::CaseRespondReport,
+            "escalate" => Action::CaseEscalate,
+            "close" => Action::CaseClose,
+            "finding" => Action::CaseFinding,
+            "respond_finding" => Action::CaseRespondFinding,
+            "close_audit" => Action::CaseCloseAudit,
+            "decide_violation" => Action::CaseDecideViolation,
+            "close_investigation" => Action::CaseCloseInvestigation,
+            "appeal" => Action::CaseAppeal,
+            "decide_appeal" => Action::CaseDecideAppeal,
+            _ => return None,
+        })
     }
 }
 
@@ -126,6 +156,8 @@ pub enum Resource {
         owner: Option<OrganisationId>,
         holder: Option<OrganisationId>,
         assigned: bool,
+        /// Anyone may read its public part (see `Case::published`).
+        public: bool,
     },
 }
 
@@ -185,7 +217,13 @@ enum ResourceKey {
     Organisation(OrganisationId),
     System(String, OrganisationId, Option<OrganisationId>),
     Account(senim_domain::AccountId),
-    Case(String, Option<OrganisationId>, Option<OrganisationId>, bool),
+    Case(
+        String,
+        Option<OrganisationId>,
+        Option<OrganisationId>,
+        bool,
+        bool,
+    ),
 }
 
 /// Decisions remembered at most; beyond this the memory starts over.
@@ -250,7 +288,8 @@ impl Policies {
                     owner,
                     holder,
                     assigned,
-                } => ResourceKey::Case(id.clone(), *owner, *holder, *assigned),
+                    public,
+                } => ResourceKey::Case(id.clone(), *owner, *holder, *assigned, *public),
             },
         };
         if let Some(decision) = self
@@ -317,12 +356,19 @@ impl Policies {
                 owner,
                 holder,
                 assigned,
+                public,
             } => {
                 let r = uid("Senim::Case", id)?;
-                let mut attrs = HashMap::from([(
-                    "assigned".to_string(),
-                    RestrictedExpression::new_bool(*assigned),
-                )]);
+                let mut attrs = HashMap::from([
+                    (
+                        "assigned".to_string(),
+                        RestrictedExpression::new_bool(*assigned),
+                    ),
+                    (
+                        "public".to_string(),
+                        RestrictedExpression::new_bool(*public),
+                    ),
+                ]);
                 if let Some(owner) = owner {
                     attrs.insert("owner".to_string(), string(owner));
                 }

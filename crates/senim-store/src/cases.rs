@@ -36,6 +36,8 @@ pub struct CaseWrite {
     /// Give the system the next registry number (`KZ-AI-<year>-<nnnnnn>`).
     pub assign_registry_number: bool,
     pub notices: Vec<Notice>,
+    /// A new case the step opens (an investigation escalated from a report).
+    pub opened: Option<Case>,
 }
 
 /// A notice as written, with the id it keeps through a rebuild.
@@ -85,6 +87,7 @@ pub(crate) async fn save_case(
         system_status,
         assign_registry_number,
         notices,
+        opened,
     } = write;
     let year = senim_domain::Day::of(now).year();
     match expected_revision {
@@ -143,14 +146,30 @@ pub(crate) async fn save_case(
         })
         .collect();
     write_case(conn, &case, expected_revision.is_none()).await?;
+    let opened = match opened {
+        Some(mut other) => {
+            other.number =
+                next_number(conn, "cases", "number", other.kind.number_prefix(), year).await?;
+            write_case(conn, &other, true).await?;
+            Some(other)
+        }
+        None => None,
+    };
     if let Some(system) = &system {
         let version = query::system_version(&mut *conn, system.id, system.current_version).await?;
         store_system(conn, system, &version, system.current_version).await?;
     }
     write_notices(conn, &stored, &case, event, now).await?;
-    let payload = json!({ "case": case, "system": system, "step": step, "notices": stored });
+    // The private part travels beside the case, so the log holds only its digest.
+    let mut logged = case.clone();
+    let private = logged.private.take();
+    let payload = json!({
+        "case": logged, "private": private, "opened": opened,
+        "system": system, "step": step, "notices": stored,
+    });
     let mut public = payload.clone();
     public["case"] = json!(public_case(&case));
+    public["private"] = serde_json::Value::Null;
     public["step"] = json!({ "action": step.get("action") });
     let applied = Applied::Case {
         case: Box::new(case.clone()),
@@ -174,6 +193,7 @@ pub(crate) async fn save_case(
 /// a digest of the whole).
 pub fn public_case(case: &Case) -> Case {
     let mut case = case.clone();
+    case.private = None;
     if let Some(reg) = case.registration.as_mut() {
         for request in &mut reg.information_requests {
             if let Some(answer) = request.answer.as_mut() {
@@ -192,9 +212,13 @@ pub fn public_case(case: &Case) -> Case {
     case
 }
 
-/// The case as `viewer` may see it: all of it for the owner and the authority.
-pub fn case_for(case: Case, viewer: Viewer) -> Case {
-    if viewer.owner || viewer.authority {
+/// The case as `viewer` may see it: all of it for the authority, all but
+/// the private part for the owner, the public part for everyone else.
+pub fn case_for(mut case: Case, viewer: Viewer) -> Case {
+    if viewer.authority {
+        case
+    } else if viewer.owner {
+        case.private = None;
         case
     } else {
         public_case(&case)
@@ -205,14 +229,16 @@ async fn write_case(conn: &mut AnyConnection, case: &Case, new: bool) -> Result<
     let data = serde_json::to_string(case)?;
     let due = case.due().map(|d| d.to_string()).filter(|_| case.open);
     let open = i64::from(case.open);
+    let tracking = case.private.as_ref().and_then(|p| p.tracking_hash.clone());
     let insert = sqlx::query(
         "INSERT INTO cases (id, kind, number, state, is_open, system_id, organisation_id, revision, \
-         due_date, data, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         due_date, data, created_at, updated_at, tracking_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     );
     let update = sqlx::query(
         "UPDATE cases SET kind = $2, number = $3, state = $4, is_open = $5, system_id = $6, \
          organisation_id = $7, revision = $8, due_date = $9, data = $10, created_at = $11, \
-         updated_at = $12 WHERE id = $1",
+         updated_at = $12, tracking_hash = $13 WHERE id = $1",
     );
     let result = if new { insert } else { update }
         .bind(case.id.to_string())
@@ -227,6 +253,7 @@ async fn write_case(conn: &mut AnyConnection, case: &Case, new: bool) -> Result<
         .bind(data)
         .bind(case.created_at.to_rfc3339())
         .bind(case.updated_at.to_rfc3339())
+        .bind(tracking)
         .execute(&mut *conn)
         .await;
     match result {
@@ -286,7 +313,12 @@ pub(crate) async fn replay_case(
     time: Timestamp,
     payload: &serde_json::Value,
 ) -> Result<(), StoreError> {
-    let case: Case = serde_json::from_value(payload["case"].clone())?;
+    let mut case: Case = serde_json::from_value(payload["case"].clone())?;
+    case.private = serde_json::from_value(payload["private"].clone()).unwrap_or(None);
+    if let Some(opened) = payload.get("opened").filter(|o| !o.is_null()) {
+        let opened: Case = serde_json::from_value(opened.clone())?;
+        write_case(conn, &opened, true).await?;
+    }
     let exists = sqlx::query("SELECT 1 FROM cases WHERE id = $1")
         .bind(case.id.to_string())
         .fetch_optional(&mut *conn)
@@ -434,6 +466,46 @@ impl Store {
             next_after,
             total,
         })
+    }
+
+    /// The report a tracking code (by its SHA-256) follows.
+    pub async fn case_by_tracking(&self, tracking_hash: &str) -> Result<Case, StoreError> {
+        let row = sqlx::query("SELECT data FROM cases WHERE tracking_hash = $1")
+            .bind(tracking_hash.to_string())
+            .fetch_optional(self.reader())
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "report",
+                id: "tracking code".into(),
+            })?;
+        data(&row)
+    }
+
+    /// Investigations of an organisation, newest first.
+    pub async fn investigations_of(
+        &self,
+        organisation: senim_domain::OrganisationId,
+    ) -> Result<Vec<Case>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT data FROM cases WHERE kind = 'investigation' AND organisation_id = $1 \
+             ORDER BY created_at DESC",
+        )
+        .bind(organisation.to_string())
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(data).collect()
+    }
+
+    /// Every published decision's case (investigations decided, appealed or final).
+    pub async fn decided_investigations(&self, limit: u32) -> Result<Vec<Case>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT data FROM cases WHERE kind = 'investigation' \
+             AND state IN ('decided', 'appealed', 'final') ORDER BY updated_at DESC LIMIT {}",
+            limit.clamp(1, 1000)
+        ))
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(data).collect()
     }
 
     /// The system's latest registration case, if it ever had one.

@@ -15,8 +15,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use senim_domain::case::{ChecklistItem, Notification, ReviewerInput, ReviewerProfile};
+use senim_domain::case::{Refusal, Stepped};
 use senim_domain::classification::Lang;
-use senim_domain::registration::{self, Context, Path as ReviewPath, Refusal, Step, Stepped};
+use senim_domain::oversight::{
+    audit_step, investigation_step, open_audit, open_investigation, open_report, report_step,
+    AuditBasis, AuditItem, AuditStep, Ctx, InvestigationStep, PackFacts, PublishedDecision,
+    ReportInput, ReportStatus, ReportStep,
+};
+use senim_domain::registration::{self, Context, Path as ReviewPath, Step};
 use senim_domain::{
     AccountId, Case, CaseId, CaseKind, Day, OrganisationId, RiskLevel, Role, System, SystemId,
     SystemVersion, Viewer,
@@ -26,7 +32,7 @@ use senim_store::{case_for, Applied, CaseFilter, CaseWrite, Command};
 use crate::assess::assess;
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{etag, IfMatch, JsonBody, QueryParams};
+use crate::extract::{decode_json, etag, IfMatch, JsonBody, QueryParams};
 use crate::policy::{Action, Resource};
 use crate::routes::{page_limit, path_id};
 use crate::state::AppState;
@@ -49,11 +55,21 @@ pub struct CaseList {
 
 /// What `POST /api/v1/cases` opens.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CaseInput {
-    /// `registration`: submit a system for registration.
-    pub kind: CaseKind,
-    pub system_id: SystemId,
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CaseInput {
+    /// The owner submits the system's current version for registration.
+    Registration { system_id: SystemId },
+    /// A supervisor opens an audit and assigns an auditor.
+    Audit {
+        system_id: SystemId,
+        basis: AuditBasis,
+        auditor: AccountId,
+    },
+    /// A supervisor opens an investigation.
+    Investigation {
+        system_id: SystemId,
+        reasons: String,
+    },
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -93,6 +109,29 @@ fn detail(state: &AppState, case: Case) -> CaseDetail {
     CaseDetail { case, overdue }
 }
 
+/// The tracking code handed to a report's submitter: 16 characters from an
+/// alphabet without look-alikes, in groups of four (80 bits).
+fn tracking_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let bytes: [u8; 16] = rand::random();
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn tracking_hash(code: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(
+        code.trim().to_ascii_uppercase().as_bytes(),
+    ))
+}
+
 fn resource(case: &Case, caller: &Caller) -> Resource {
     let me = caller.account.as_ref().map(|a| a.id);
     let assigned = me.is_some_and(|me| {
@@ -107,14 +146,63 @@ fn resource(case: &Case, caller: &Caller) -> Resource {
         owner: case.organisation_id,
         holder: case.holder_organisation_id,
         assigned,
+        public: case.published(),
     }
 }
 
-fn case_viewer(state: &AppState, caller: &Caller, r: &Resource) -> Result<Viewer, ApiError> {
-    Ok(Viewer {
-        owner: caller.may(state, Action::CaseReadFull, r)?,
-        authority: caller.may(state, Action::CaseReadFull, r)?,
-    })
+fn case_viewer(caller: &Caller, case: &Case) -> Viewer {
+    let roles = caller
+        .account
+        .as_ref()
+        .map(|a| a.roles.as_slice())
+        .unwrap_or(&[]);
+    let org = caller.account.as_ref().and_then(|a| a.organisation_id);
+    Viewer {
+        owner: org.is_some() && (org == case.organisation_id || org == case.holder_organisation_id),
+        authority: roles.iter().any(|r| r.is_authority()),
+    }
+}
+
+/// What the pack in force says that reports, audits and investigations need.
+fn pack_facts(pack: &senim_rules::RulePack) -> PackFacts {
+    let (citation, fines) = pack.sanctions();
+    PackFacts {
+        pack: Some(pack.pack_ref()),
+        deadlines: pack.deadlines.clone(),
+        fines: fines
+            .iter()
+            .map(|f| (f.size_class, f.first, f.repeat))
+            .collect(),
+        sanctions_citation: Some(citation.clone()),
+        obligations: pack
+            .obligation_ids()
+            .iter()
+            .filter_map(|id| pack.obligation(id, Lang::En))
+            .map(|o| (o.id, o.title, o.citation))
+            .collect(),
+    }
+}
+
+/// The offender's size class, and whether it had a violation decided in
+/// the 12 months before now (an overturned one does not count).
+async fn offender(
+    state: &AppState,
+    case: &Case,
+) -> Result<Option<(senim_domain::SizeClass, bool)>, ApiError> {
+    let Some(org) = case.organisation_id else {
+        return Ok(None);
+    };
+    let organisation = state.store.organisation(org).await?;
+    let year_ago = state.clock.now().plus_seconds(-365 * 86_400);
+    let repeat = state
+        .store
+        .investigations_of(org)
+        .await?
+        .iter()
+        .filter(|c| c.id != case.id)
+        .filter_map(|c| c.investigation.as_ref()?.sanction.as_ref())
+        .any(|s| s.decided_at >= year_ago);
+    Ok(Some((organisation.size_class, repeat)))
 }
 
 /// What the pack in force requires of a version: the path it must take.
@@ -168,17 +256,22 @@ async fn write(
     caller: &Caller,
     stepped: Stepped,
     expected_revision: Option<i64>,
-    system: &System,
+    system: Option<&System>,
     step: serde_json::Value,
 ) -> Result<Case, ApiError> {
+    let system_status = match (stepped.system_status, system) {
+        (Some(s), Some(system)) => Some((system.status, s)),
+        _ => None,
+    };
     let write = CaseWrite {
         case: stepped.case,
         expected_revision,
         event: stepped.event,
         step,
-        system_status: stepped.system_status.map(|s| (system.status, s)),
+        system_status,
         assign_registry_number: stepped.assign_registry_number,
         notices: stepped.notices,
+        opened: stepped.opened,
     };
     match state
         .execute(caller.actor(), Command::SaveCase(Box::new(write)))
@@ -194,10 +287,10 @@ fn respond(state: &AppState, status: StatusCode, case: Case) -> impl IntoRespons
     (status, [etag(revision)], Json(detail(state, case)))
 }
 
-/// Open a case. `registration`: submit the system's current version for
-/// registration; the pack in force decides the path (refused when
-/// prohibited, registered at once without expert review, otherwise
-/// submitted and given reviewers from the pool).
+/// Open a case: the owner submits a system for registration (the pack in
+/// force decides the path: refused when prohibited, registered at once
+/// without expert review, otherwise submitted and given reviewers from the
+/// pool); a supervisor opens an audit or an investigation.
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CaseInput,
     responses((status = 201, body = CaseDetail, headers(("ETag" = String))),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -211,40 +304,130 @@ pub async fn create(
         return Err(ApiError::unauthenticated());
     };
     let JsonBody(input) = body?;
-    let record = state.store.system_with_current(input.system_id).await?;
+    let system_id = match &input {
+        CaseInput::Registration { system_id }
+        | CaseInput::Audit { system_id, .. }
+        | CaseInput::Investigation { system_id, .. } => *system_id,
+    };
+    let record = state
+        .store
+        .system_with_current(system_id)
+        .await
+        .map_err(|e| match e {
+            senim_store::StoreError::NotFound { .. } => {
+                ApiError::invalid(vec![senim_domain::FieldError {
+                    field: "system_id".into(),
+                    reason: "names no system in the register".into(),
+                }])
+            }
+            other => other.into(),
+        })?;
     let system = record.system;
+    let action = match &input {
+        CaseInput::Registration { .. } => Action::CaseSubmit,
+        CaseInput::Audit { .. } => Action::CaseOpenAudit,
+        CaseInput::Investigation { .. } => Action::CaseOpenInvestigation,
+    };
     let r = Resource::Case {
         id: "new".into(),
         owner: Some(system.owner_organisation_id),
         holder: system.holder_organisation_id,
         assigned: false,
+        public: false,
     };
-    caller.require(&state, Action::CaseSubmit, &r)?;
-    // Held until the commit: no publication changes the path meanwhile.
+    caller.require(&state, action, &r)?;
+    // Held until the commit: no publication changes the pack meanwhile.
     let book = state.rules.read().await;
-    let (path, _) = review_path(book.in_force(), &record.version);
-    let pool = state.store.reviewer_pool().await?;
-    let ctx = Context {
-        now: state.clock.now(),
-        calendar: &state.config.calendar,
-        actor: account.id,
-        supervisor: false,
-        system: &system,
-        path: &path,
-        pool: &pool,
+    let pack = book.in_force();
+    let now = state.clock.now();
+    let (stepped, step) = match input {
+        CaseInput::Registration { .. } => {
+            let (path, _) = review_path(pack, &record.version);
+            let pool = state.store.reviewer_pool().await?;
+            let ctx = Context {
+                now,
+                calendar: &state.config.calendar,
+                actor: account.id,
+                supervisor: false,
+                system: &system,
+                path: &path,
+                pool: &pool,
+            };
+            let stepped = registration::submit(&ctx, CaseId::generate()).map_err(refused)?;
+            let step = serde_json::json!({ "action": "submit", "version": system.current_version });
+            (stepped, step)
+        }
+        CaseInput::Audit { basis, auditor, .. } => {
+            let auditor_account = state.store.account(auditor).await.ok();
+            if !auditor_account.is_some_and(|a| {
+                a.roles.contains(&Role::Auditor) && a.status == senim_domain::AccountStatus::Active
+            }) {
+                return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                    field: "auditor".into(),
+                    reason: "is not an active account with the auditor role".into(),
+                }]));
+            }
+            let outcome = pack.classify(&record.version.profile);
+            let mut checklist: Vec<AuditItem> = outcome
+                .obligations
+                .iter()
+                .filter_map(|id| pack.obligation(id, Lang::En))
+                .map(|o| AuditItem {
+                    id: o.id,
+                    title: o.title,
+                    citation: o.citation,
+                })
+                .collect();
+            if let Some(citation) = pack.prohibited_citations().into_iter().next() {
+                checklist.push(AuditItem {
+                    id: "prohibited_capabilities".into(),
+                    title: "No prohibited capability: the system does none of the pack's prohibited practices".into(),
+                    citation,
+                });
+            }
+            let stepped = open_audit(
+                CaseId::generate(),
+                &system,
+                basis,
+                auditor,
+                checklist,
+                Some(pack.pack_ref()),
+                now,
+            );
+            let step =
+                serde_json::json!({ "action": "open_audit", "basis": basis, "auditor": auditor });
+            (stepped, step)
+        }
+        CaseInput::Investigation { reasons, .. } => {
+            let facts = pack_facts(pack);
+            let ctx = Ctx {
+                now,
+                calendar: &state.config.calendar,
+                actor: account.id,
+                system: Some(&system),
+                linked: &[],
+                pack: &facts,
+                offender: None,
+                mci_kzt: state.config.mci_kzt,
+            };
+            let stepped =
+                open_investigation(&ctx, CaseId::generate(), &reasons).map_err(refused)?;
+            let step = serde_json::json!({ "action": "open_investigation", "reasons": reasons });
+            (stepped, step)
+        }
     };
-    let stepped = registration::submit(&ctx, CaseId::generate()).map_err(refused)?;
-    let step = serde_json::json!({ "action": "submit", "version": system.current_version });
-    let case = write(&state, &caller, stepped, None, &system, step).await?;
+    let case = write(&state, &caller, stepped, None, Some(&system), step).await?;
     drop(book);
     Ok(respond(&state, StatusCode::CREATED, case))
 }
 
 /// Take a step on a case. `If-Match` carries the case's revision (its ETag).
+/// The body's `action` names the step; which steps exist depends on the
+/// case's kind (registration, report, audit, investigation).
 #[utoipa::path(post, path = "/api/v1/cases/{id}/steps", tag = "cases",
     params(("id" = String, Path, description = "Case id"),
            ("If-Match" = String, Header, description = "The case's revision the step is decided on")),
-    request_body = Step,
+    request_body = AnyStep,
     responses((status = 200, body = CaseDetail, headers(("ETag" = String))),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
@@ -254,13 +437,22 @@ pub async fn step(
     caller: Caller,
     Path(id): Path<String>,
     if_match: IfMatch,
-    body: Result<JsonBody<Step>, ApiError>,
+    body: Result<JsonBody<serde_json::Value>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id: CaseId = path_id(&id, "case")?;
     let case = state.store.case(id).await?;
     let r = resource(&case, &caller);
-    let JsonBody(step) = body?;
-    caller.require(&state, Action::case_step(&step), &r)?;
+    let JsonBody(value) = body?;
+    let bytes = serde_json::to_vec(&value).map_err(|_| ApiError::internal())?;
+    let step: AnyStep = match case.kind {
+        CaseKind::Registration => decode_json(&bytes).map(AnyStep::Registration),
+        CaseKind::Report => decode_json(&bytes).map(AnyStep::Report),
+        CaseKind::Audit => decode_json(&bytes).map(AnyStep::Audit),
+        CaseKind::Investigation => decode_json(&bytes).map(AnyStep::Investigation),
+    }
+    .map_err(|e| name_the_field(e, &value))?;
+    let action = Action::case_step(step.name()).ok_or_else(ApiError::internal)?;
+    caller.require(&state, action, &r)?;
     let Some(account) = &caller.account else {
         return Err(ApiError::unauthenticated());
     };
@@ -278,29 +470,82 @@ pub async fn step(
             )
         });
     }
-    let system_id = case.system_id.ok_or_else(ApiError::internal)?;
-    let record = state.store.system_with_current(system_id).await?;
-    let book = state.rules.read().await;
-    let (path, _) = review_path(book.in_force(), &record.version);
-    let pool = state.store.reviewer_pool().await?;
-    let ctx = Context {
-        now: state.clock.now(),
-        calendar: &state.config.calendar,
-        actor: account.id,
-        supervisor: account.roles.contains(&Role::Supervisor),
-        system: &record.system,
-        path: &path,
-        pool: &pool,
+    let record = match case.system_id {
+        Some(id) => Some(state.store.system_with_current(id).await?),
+        None => None,
     };
-    let recorded = serde_json::to_value(&step).map_err(|_| ApiError::internal())?;
-    let stepped = registration::step(&ctx, &case, step).map_err(refused)?;
+    let system = record.as_ref().map(|r| &r.system);
+    let book = state.rules.read().await;
+    let now = state.clock.now();
+    let calendar = &state.config.calendar;
+    let stepped = match step {
+        AnyStep::Registration(step) => {
+            let record = record.as_ref().ok_or_else(ApiError::internal)?;
+            let (path, _) = review_path(book.in_force(), &record.version);
+            let pool = state.store.reviewer_pool().await?;
+            let ctx = Context {
+                now,
+                calendar,
+                actor: account.id,
+                supervisor: account.roles.contains(&Role::Supervisor),
+                system: &record.system,
+                path: &path,
+                pool: &pool,
+            };
+            registration::step(&ctx, &case, step)
+        }
+        other => {
+            let mut linked = Vec::new();
+            if let AnyStep::Report(ReportStep::Triage { systems, .. }) = &other {
+                for (i, id) in systems.iter().enumerate() {
+                    match state.store.system(*id).await {
+                        Ok(s) => linked.push(s),
+                        Err(senim_store::StoreError::NotFound { .. }) => {
+                            return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                                field: format!("systems[{i}]"),
+                                reason: "names no system in the register".into(),
+                            }]))
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+            let facts = pack_facts(book.in_force());
+            let offender = match &other {
+                AnyStep::Investigation(_) => offender(&state, &case).await?,
+                _ => None,
+            };
+            let ctx = Ctx {
+                now,
+                calendar,
+                actor: account.id,
+                system,
+                linked: &linked,
+                pack: &facts,
+                offender,
+                mci_kzt: state.config.mci_kzt,
+            };
+            match other {
+                AnyStep::Report(step) => report_step(&ctx, &case, step),
+                AnyStep::Audit(step) => audit_step(&ctx, &case, step),
+                AnyStep::Investigation(step) => investigation_step(&ctx, &case, step),
+                AnyStep::Registration(_) => return Err(ApiError::internal()),
+            }
+        }
+    }
+    .map_err(refused)?;
+    // A triage that links a system acts on it from then on.
+    let target = match stepped.case.system_id {
+        Some(id) if Some(id) != case.system_id => Some(state.store.system(id).await?),
+        _ => None,
+    };
     let case = write(
         &state,
         &caller,
         stepped,
         Some(expected),
-        &record.system,
-        recorded,
+        target.as_ref().or(system),
+        value,
     )
     .await?;
     drop(book);
@@ -320,7 +565,7 @@ pub async fn show(
     let case = state.store.case(id).await?;
     let r = resource(&case, &caller);
     caller.require(&state, Action::CaseRead, &r)?;
-    let v = case_viewer(&state, &caller, &r)?;
+    let v = case_viewer(&caller, &case);
     Ok(respond(&state, StatusCode::OK, case_for(case, v)))
 }
 
@@ -435,7 +680,14 @@ pub async fn list(
     };
     let page = state.store.cases(&filter).await?;
     Ok(Json(CaseList {
-        items: page.items.into_iter().map(|c| detail(&state, c)).collect(),
+        items: page
+            .items
+            .into_iter()
+            .map(|c| {
+                let v = case_viewer(&caller, &c);
+                detail(&state, case_for(c, v))
+            })
+            .collect(),
         total: page.total,
         next_cursor: page.next_after,
     }))
@@ -539,4 +791,177 @@ pub async fn inbox(
         .inbox(account, query.after.unwrap_or(0), page_limit(query.limit)?)
         .await?;
     Ok(Json(Inbox { items }))
+}
+
+/// A tagged body loses the path of a bad value inside it; where serde
+/// names the value (an unknown variant) or the field (a missing one), say
+/// which field it is.
+fn name_the_field(mut e: ApiError, body: &serde_json::Value) -> ApiError {
+    let Some(first) = e.fields.first_mut().filter(|f| f.field == "body") else {
+        return e;
+    };
+    let quoted = first.reason.split('`').nth(1).map(str::to_string);
+    let field = match quoted {
+        Some(name) if first.reason.starts_with("missing field") => Some(name),
+        Some(bad) if first.reason.starts_with("unknown variant") => body
+            .as_object()
+            .and_then(|o| o.iter().find(|(_, v)| v.as_str() == Some(bad.as_str())))
+            .map(|(k, _)| k.clone()),
+        _ => None,
+    };
+    if let Some(field) = field {
+        e.message = format!("{field}: {}", first.reason);
+        first.field = field;
+    }
+    e
+}
+
+/// A step on any kind of case, as the body of `POST /api/v1/cases/{id}/steps`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum AnyStep {
+    Registration(Step),
+    Report(ReportStep),
+    Audit(AuditStep),
+    Investigation(InvestigationStep),
+}
+
+impl AnyStep {
+    fn name(&self) -> &'static str {
+        match self {
+            AnyStep::Registration(s) => s.name(),
+            AnyStep::Report(s) => s.name(),
+            AnyStep::Audit(s) => s.name(),
+            AnyStep::Investigation(s) => s.name(),
+        }
+    }
+}
+
+/// What the public intake answers: the case number and the tracking code,
+/// shown once.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReportReceipt {
+    pub number: String,
+    /// Keep it: it is the only way to follow the report without an account.
+    pub tracking_code: String,
+    pub status: ReportStatus,
+}
+
+/// Report an incident (harm happened), a complaint about users' rights, or
+/// a tip. No account is needed; contact details are private.
+#[utoipa::path(post, path = "/api/v1/reports", tag = "cases", request_body = ReportInput,
+    responses((status = 201, body = ReportReceipt), (status = 422, body = ErrorBody)))]
+pub async fn submit_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<JsonBody<ReportInput>, ApiError>,
+) -> Result<impl IntoResponse, ApiError> {
+    caller.require(
+        &state,
+        Action::ReportSubmit,
+        &Resource::Collection("reports"),
+    )?;
+    let JsonBody(input) = body?;
+    let system = match input.system_id {
+        Some(id) => Some(state.store.system(id).await.map_err(|e| match e {
+            senim_store::StoreError::NotFound { .. } => {
+                ApiError::invalid(vec![senim_domain::FieldError {
+                    field: "system_id".into(),
+                    reason: "names no system in the register".into(),
+                }])
+            }
+            other => other.into(),
+        })?),
+        None => None,
+    };
+    let code = tracking_code();
+    let stepped = open_report(
+        CaseId::generate(),
+        input.clone(),
+        system.as_ref(),
+        tracking_hash(&code),
+        state.clock.now(),
+    )
+    .map_err(refused)?;
+    let step = serde_json::json!({ "action": "report", "type": input.report_type });
+    let case = write(&state, &caller, stepped, None, system.as_ref(), step).await?;
+    let status = ReportStatus::of(&case).ok_or_else(ApiError::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ReportReceipt {
+            number: case.number,
+            tracking_code: code,
+            status,
+        }),
+    ))
+}
+
+/// Follow a report by its tracking code.
+#[utoipa::path(get, path = "/api/v1/reports/{tracking_code}", tag = "cases",
+    params(("tracking_code" = String, Path, description = "The code given when the report was filed")),
+    responses((status = 200, body = ReportStatus), (status = 404, body = ErrorBody)))]
+pub async fn report_status(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<ReportStatus>, ApiError> {
+    let case = state
+        .store
+        .case_by_tracking(&tracking_hash(&code))
+        .await
+        .map_err(|_| ApiError::not_found("report"))?;
+    ReportStatus::of(&case)
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("report"))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DecisionList {
+    pub items: Vec<PublishedDecision>,
+}
+
+/// Published decisions: violations and sanctions, with appeal outcomes.
+#[utoipa::path(get, path = "/api/v1/decisions", tag = "cases",
+    responses((status = 200, body = DecisionList)))]
+pub async fn decisions(State(state): State<AppState>) -> Result<Json<DecisionList>, ApiError> {
+    let items = state
+        .store
+        .decided_investigations(1000)
+        .await?
+        .iter()
+        .filter_map(PublishedDecision::of)
+        .collect();
+    Ok(Json(DecisionList { items }))
+}
+
+/// An audit's report as a printable page (the JSON is the case itself).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/audit-report", tag = "cases",
+    params(("id" = String, Path, description = "Audit case id")),
+    responses((status = 200, content_type = "text/html", body = String), (status = 404, body = ErrorBody)))]
+pub async fn audit_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id: CaseId = path_id(&id, "case")?;
+    let case = state.store.case(id).await?;
+    caller.require(&state, Action::CaseRead, &resource(&case, &caller))?;
+    let audit = case
+        .audit
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found("audit"))?;
+    let system = match case.system_id {
+        Some(id) => Some(state.store.system(id).await?),
+        None => None,
+    };
+    let page = crate::report_page::audit(&case, audit, system.as_ref());
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            ),
+        ],
+        page,
+    ))
 }

@@ -70,6 +70,10 @@ pub fn api() -> Router<AppState> {
             axum::routing::put(cases::set_reviewer),
         )
         .route("/inbox", get(cases::inbox))
+        .route("/cases/{id}/audit-report", get(cases::audit_report))
+        .route("/reports", post(cases::submit_report))
+        .route("/reports/{tracking_code}", get(cases::report_status))
+        .route("/decisions", get(cases::decisions))
         .route("/classify", post(rulepacks::classify))
         .route("/rulepacks", get(rulepacks::list).post(rulepacks::publish))
         .route("/rulepacks/{id}/{version}", get(rulepacks::show))

@@ -17,6 +17,8 @@ CREATE TABLE cases (
     -- The day the authority must act by (YYYY-MM-DD), NULL while paused or
     -- closed: ordering by it puts overdue cases first.
     due_date         TEXT,
+    -- SHA-256 of the tracking code a report's submitter follows it with.
+    tracking_hash    TEXT UNIQUE,
     data             TEXT NOT NULL,
     created_at       TEXT NOT NULL,
     updated_at       TEXT NOT NULL

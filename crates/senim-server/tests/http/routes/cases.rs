@@ -17,6 +17,7 @@ crate::on_both_backends!(
     a_high_risk_system_goes_through_review_to_the_register,
     illegal_steps_are_refused_and_change_nothing,
     the_pack_decides_the_path,
+    a_citizen_reports_harm_and_the_authority_acts,
 );
 
 /// Sends JSON with a bearer token (and `If-Match` when given); keeps receipts.
@@ -792,4 +793,415 @@ async fn the_pack_decides_the_path(app: TestApp) {
         .await;
     assert_eq!(status, 409);
     assert_eq!(body["error"]["current"], "revoked");
+}
+
+/// A minimal-risk system of the hospital, registered at once; its id.
+async fn registered_system(s: &mut Session<'_>, developer: &str) -> String {
+    let mut minimal = system_json("Bed occupancy forecast");
+    minimal["profile"] = json!({"sectors": ["healthcare"], "functions": ["other"], "autonomy": "low",
+        "affects": ["none"], "failure_impact": "minimal"});
+    let (_, system) = s
+        .send(
+            developer,
+            Method::POST,
+            "/api/v1/systems",
+            None,
+            Some(minimal),
+        )
+        .await;
+    let id = system["system"]["id"].as_str().unwrap().to_string();
+    let (status, case) = s
+        .send(
+            developer,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(json!({"kind": "registration", "system_id": id})),
+        )
+        .await;
+    assert_eq!((status, case["state"].as_str()), (201, Some("registered")));
+    id
+}
+
+async fn a_citizen_reports_harm_and_the_authority_acts(app: TestApp) {
+    let mut s = Session {
+        app: &app,
+        receipts: Vec::new(),
+    };
+    let developer = token(&app, Who::Developer);
+    let supervisor = token(&app, Who::Supervisor);
+    let auditor = token(&app, Who::Auditor);
+    let system_id = registered_system(&mut s, &developer).await;
+
+    // A citizen reports harm, with no account; their e-mail stays private.
+    let incident = json!({"type": "incident", "system_id": system_id,
+        "description": "The forecast sent my mother home; she was readmitted the next day.",
+        "occurred_on": "2026-02-27",
+        "contact": {"name": "Aigerim S.", "email": "aigerim@example.kz"}});
+    let (status, receipt) = s
+        .send(
+            "",
+            Method::POST,
+            "/api/v1/reports",
+            None,
+            Some(incident.clone()),
+        )
+        .await;
+    assert_eq!(status, 201, "{receipt}");
+    let code = receipt["tracking_code"].as_str().unwrap().to_string();
+    assert!(receipt["number"].as_str().unwrap().starts_with("RPT-2026-"));
+    let (_, followed) = s
+        .send(
+            "",
+            Method::GET,
+            &format!("/api/v1/reports/{code}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(followed["state"], "received");
+    let (status, _) = s
+        .send(
+            "",
+            Method::GET,
+            "/api/v1/reports/AAAA-BBBB-CCCC-DDDD",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    // The log entry holds only a digest of the contact details.
+    let index = s.receipts.last().unwrap().index;
+    let (_, entry) = s
+        .send(
+            "",
+            Method::GET,
+            &format!("/api/v1/log/entries/{index}"),
+            None,
+            None,
+        )
+        .await;
+    let logged = entry.to_string();
+    assert!(
+        !logged.contains("aigerim@example.kz") && !logged.contains("Aigerim"),
+        "{logged}"
+    );
+    // Reports are not public; the owner reads it without the contact, the supervisor with it.
+    let (_, queue) = s
+        .send(
+            &supervisor,
+            Method::GET,
+            "/api/v1/cases?kind=report&open=true",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(queue["total"], 1);
+    let report = queue["items"][0].clone();
+    let report_path = format!("/api/v1/cases/{}", report["id"].as_str().unwrap());
+    assert_eq!(report["private"]["contact"]["email"], "aigerim@example.kz");
+    let (status, _) = s.send("", Method::GET, &report_path, None, None).await;
+    assert_eq!(status, 401);
+    let (status, own) = s
+        .send(&developer, Method::GET, &report_path, None, None)
+        .await;
+    assert_eq!(status, 200);
+    assert!(own["private"].is_null());
+
+    // A duplicate is merged into it.
+    let (_, dup) = s
+        .send("", Method::POST, "/api/v1/reports", None, Some(incident))
+        .await;
+    let (_, dup_case) = s
+        .send(
+            &supervisor,
+            Method::GET,
+            "/api/v1/cases?kind=report&open=true",
+            None,
+            None,
+        )
+        .await;
+    let dup_case = dup_case["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["number"] == dup["number"])
+        .unwrap()
+        .clone();
+    let merged = s
+        .step(
+            &supervisor,
+            &dup_case,
+            json!({"action": "merge", "into": report["id"]}),
+        )
+        .await;
+    assert_eq!(merged["state"], "merged");
+
+    // Triage, forward to the owner, the owner responds; the citizen reads it.
+    let (status, _) = s
+        .send(
+            &developer,
+            Method::POST,
+            &format!("{report_path}/steps"),
+            Some(1),
+            Some(json!({"action": "triage", "severity": "high"})),
+        )
+        .await;
+    assert_eq!(status, 403, "a developer cannot triage");
+    let report = s
+        .step(
+            &supervisor,
+            &report,
+            json!({"action": "triage", "severity": "high", "systems": [system_id]}),
+        )
+        .await;
+    let report = s.step(&supervisor, &report, json!({"action": "forward", "question": "Explain the discharge forecast of 26 February."})).await;
+    assert_eq!(report["state"], "forwarded");
+    let report = s.step(&developer, &report, json!({"action": "respond_report", "response": "The forecast used a stale lab feed; fixed on 1 March."})).await;
+    let (_, followed) = s
+        .send(
+            "",
+            Method::GET,
+            &format!("/api/v1/reports/{code}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(followed["state"], "responded");
+    assert!(followed["response"]
+        .as_str()
+        .unwrap()
+        .contains("stale lab feed"));
+
+    // An audit for cause finds a defect; the owner answers; the report prints.
+    let auditor_id = app.accounts[&Who::Auditor].to_string();
+    let (status, audit) = s
+        .send(&supervisor, Method::POST, "/api/v1/cases", None,
+              Some(json!({"kind": "audit", "system_id": system_id, "basis": "for_cause", "auditor": auditor_id})))
+        .await;
+    assert_eq!(status, 201, "{audit}");
+    let items: Vec<String> = audit["audit"]["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        items.contains(&"document-purpose-methods-limitations".to_string()),
+        "{items:?}"
+    );
+    assert!(items.contains(&"prohibited_capabilities".to_string()));
+    let (status, _) = s
+        .send(&token(&app, Who::ExpertReviewer), Method::POST,
+              &format!("/api/v1/cases/{}/steps", audit["id"].as_str().unwrap()), Some(1),
+              Some(json!({"action": "finding", "item": items[0], "severity": "low", "description": "x"})))
+        .await;
+    assert_eq!(status, 403, "only the assigned auditor records findings");
+    let audit = s
+        .step(&auditor, &audit, json!({"action": "finding", "item": "document-purpose-methods-limitations",
+            "severity": "high", "description": "Limitations omit the <lab feed> dependency.",
+            "corrective_action": {"description": "Document the lab feed and its failure mode.", "working_days": 10}}))
+        .await;
+    assert_eq!(
+        audit["audit"]["findings"][0]["corrective_action"]["due"],
+        "2026-03-17"
+    );
+    let (status, body) = s
+        .send(&auditor, Method::POST, &format!("/api/v1/cases/{}/steps", audit["id"].as_str().unwrap()),
+              audit["revision"].as_i64(),
+              Some(json!({"action": "finding", "item": items[0], "severity": "major", "description": "x"})))
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["fields"][0]["field"], "severity", "{body}");
+    let audit = s
+        .step(&developer, &audit, json!({"action": "respond_finding", "finding": 1, "response": "Documented in version 2."}))
+        .await;
+    let audit = s
+        .step(
+            &auditor,
+            &audit,
+            json!({"action": "close_audit", "conclusion": "One major finding, answered."}),
+        )
+        .await;
+    assert_eq!(audit["state"], "closed");
+    let page = app
+        .request(
+            Who::Developer,
+            Method::GET,
+            &format!(
+                "/api/v1/cases/{}/audit-report",
+                audit["id"].as_str().unwrap()
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'none'"));
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("&lt;lab feed&gt;") && !html.contains("<lab feed>"),
+        "escaped"
+    );
+    assert!(html.contains("Documented in version 2."));
+
+    // The report is escalated to an investigation, which finds a violation:
+    // a fine by the pack's table (a large organisation, first offence).
+    let report = s
+        .step(
+            &supervisor,
+            &report,
+            json!({"action": "escalate", "reasons": "Harm confirmed by the audit."}),
+        )
+        .await;
+    assert_eq!(report["state"], "escalated");
+    let inv_id = report["report"]["investigation"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, inv) = s
+        .send(
+            &supervisor,
+            Method::GET,
+            &format!("/api/v1/cases/{inv_id}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!((status, inv["state"].as_str()), (200, Some("open")));
+    let (status, _) = s
+        .send(
+            "",
+            Method::GET,
+            &format!("/api/v1/cases/{inv_id}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 401, "an open investigation is not public");
+    let (status, body) = s
+        .send(&supervisor, Method::POST, &format!("/api/v1/cases/{inv_id}/steps"), Some(1),
+              Some(json!({"action": "decide_violation", "obligation": "no-such-duty", "description": "x", "sanction": "fine", "reasons": "x"})))
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["fields"][0]["field"], "obligation");
+    let inv = s
+        .step(&supervisor, &inv, json!({"action": "decide_violation", "obligation": "document-purpose-methods-limitations",
+            "description": "The documented limitations omitted a known failure mode that caused harm.",
+            "sanction": "fine", "reasons": "Harm to a patient; first violation."}))
+        .await;
+    assert_eq!(inv["state"], "decided");
+    let sanction = &inv["investigation"]["sanction"];
+    assert_eq!(
+        (sanction["fine_mci"].as_u64(), sanction["fine_kzt"].as_u64()),
+        (Some(100), Some(432_500))
+    );
+    assert_eq!(sanction["repeat"], false);
+    assert_eq!(sanction["citation"]["id"], "coao-641-1");
+    let (_, decisions) = s
+        .send("", Method::GET, "/api/v1/decisions", None, None)
+        .await;
+    assert_eq!(decisions["items"][0]["case_id"], inv["id"]);
+    let (status, _) = s
+        .send(
+            "",
+            Method::GET,
+            &format!("/api/v1/cases/{inv_id}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "a decided investigation is published");
+
+    // The owner appeals in time; the appeal changes the fine into a suspension.
+    let inv = s
+        .step(
+            &developer,
+            &inv,
+            json!({"action": "appeal", "grounds": "The fault was the lab's feed."}),
+        )
+        .await;
+    assert_eq!(inv["state"], "appealed");
+    let inv = s
+        .step(
+            &supervisor,
+            &inv,
+            json!({"action": "decide_appeal", "outcome": "change", "sanction": "suspension",
+            "reasons": "Suspend until the feed is validated instead of a fine."}),
+        )
+        .await;
+    assert_eq!(inv["state"], "final");
+    assert_eq!(inv["investigation"]["sanction"]["kind"], "suspension");
+    assert_eq!(inv["investigation"]["original_sanction"]["kind"], "fine");
+    let (_, shown) = s
+        .send(
+            &developer,
+            Method::GET,
+            &format!("/api/v1/systems/{system_id}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(shown["system"]["status"], "suspended");
+
+    // A second violation within a year is a repeat: the higher fine.
+    let (_, second) = s
+        .send(&supervisor, Method::POST, "/api/v1/cases", None,
+              Some(json!({"kind": "investigation", "system_id": system_id, "reasons": "Operated while suspended."})))
+        .await;
+    let second = s
+        .step(
+            &supervisor,
+            &second,
+            json!({"action": "decide_violation", "obligation": "assess-risk-level",
+            "description": "Kept operating.", "sanction": "fine", "reasons": "Repeat."}),
+        )
+        .await;
+    assert_eq!(second["investigation"]["sanction"]["repeat"], true);
+    assert_eq!(second["investigation"]["sanction"]["fine_mci"], 200);
+
+    let (_, inbox) = s
+        .send(&developer, Method::GET, "/api/v1/inbox", None, None)
+        .await;
+    let kinds: Vec<&str> = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "report.forwarded",
+        "audit.finding_recorded",
+        "investigation.violation_decided",
+        "investigation.appeal_decided",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} not in {kinds:?}");
+    }
+
+    let key = app
+        .http
+        .get(app.url("/log/key"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let verifier = NoteVerifier::parse(key.trim()).unwrap();
+    for receipt in &s.receipts {
+        senim_client::verify::verify_receipt(receipt, &verifier).unwrap();
+    }
+    let before = app.store.fingerprint().await.unwrap();
+    let Applied::Rebuilt(_) = app
+        .store
+        .execute(Actor::operator(), Command::Rebuild)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(before, app.store.fingerprint().await.unwrap());
 }

@@ -1,0 +1,1109 @@
+//! Reports from the public, audits, investigations and sanctions: the
+//! authority's cases besides registration, each a small state machine on
+//! the same mechanism (`crate::case`).
+//!
+//! ```text
+//! report:        received ─triage─▶ triaged ─forward─▶ forwarded ─respond_report─▶ responded
+//!                any open ─merge─▶ merged · ─escalate─▶ escalated (opens an investigation) · ─close─▶ closed
+//! audit:         open ─finding─▶ open ─close─▶ closed   (the owner answers findings while open)
+//! investigation: open ─decide_violation─▶ decided ─appeal─▶ appealed ─decide_appeal─▶ final
+//!                open ─close─▶ closed (no violation)
+//! ```
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::account::Role;
+use crate::calendar::{Calendar, Day, Deadline};
+use crate::case::{
+    invalid, next, refuse_state, require_state, text, Case, CaseKind, Contact, PrivatePart,
+    Recipient, Refusal, Stepped,
+};
+use crate::classification::{Citation, PackRef};
+use crate::clock::Timestamp;
+use crate::error::optional_text;
+use crate::ids::{AccountId, CaseId, OrganisationId, SystemId};
+use crate::organisation::SizeClass;
+use crate::profile::vocabulary;
+use crate::registration::notice;
+use crate::system::{System, SystemStatus};
+
+vocabulary!(
+    /// What a member of the public reports.
+    ReportType {
+        Incident => "incident",
+        Complaint => "complaint",
+        Tip => "tip",
+    }
+);
+
+vocabulary!(
+    /// Which of the users' rights a complaint is about (Law 230-VIII Arts. 7, 16).
+    ComplaintGround {
+        Explanation => "explanation",
+        Objection => "objection",
+        RefusalToInteract => "refusal_to_interact",
+        Discrimination => "discrimination",
+    }
+);
+
+vocabulary!(
+    /// How serious a report or a finding is.
+    Severity {
+        Low => "low",
+        Medium => "medium",
+        High => "high",
+        Critical => "critical",
+    }
+);
+
+/// What the public intake accepts, with no account.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportInput {
+    #[serde(rename = "type")]
+    pub report_type: ReportType,
+    /// For a complaint: which right.
+    #[serde(default)]
+    pub ground: Option<ComplaintGround>,
+    /// The system, when the submitter found it in the register.
+    #[serde(default)]
+    pub system_id: Option<SystemId>,
+    /// The system as the submitter knows it, otherwise.
+    #[serde(default)]
+    pub system_name: Option<String>,
+    pub description: String,
+    #[serde(default)]
+    pub occurred_on: Option<Day>,
+    /// How to reach the submitter: private, only a digest enters the log.
+    #[serde(default)]
+    pub contact: Option<Contact>,
+}
+
+/// The longest description of a report, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 20_000;
+
+/// A report from the public.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Report {
+    #[serde(rename = "type")]
+    pub report_type: ReportType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ground: Option<ComplaintGround>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_name: Option<String>,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_on: Option<Day>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// Registered systems the report concerns, as triaged.
+    #[serde(default)]
+    pub systems: Vec<SystemId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<CaseId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded: Option<Forward>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<OwnerResponse>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub investigation: Option<CaseId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Forward {
+    pub organisation_id: OrganisationId,
+    pub question: String,
+    pub at: Timestamp,
+    pub response_due: Day,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OwnerResponse {
+    pub text: String,
+    pub at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<AccountId>,
+}
+
+/// A new report from the public intake. `tracking_hash` is the SHA-256 of
+/// the code handed to the submitter; `system` is the one they named, if any.
+pub fn open_report(
+    id: CaseId,
+    input: ReportInput,
+    system: Option<&System>,
+    tracking_hash: String,
+    now: Timestamp,
+) -> Result<Stepped, Refusal> {
+    let description = crate::error::bounded_text(&input.description, MAX_DESCRIPTION_CHARS)
+        .map_err(|r| invalid("description", r))?;
+    let system_name = match input.system_name {
+        Some(n) => Some(optional_text(&n, 500).map_err(|r| invalid("system_name", r))?)
+            .filter(|n| !n.is_empty()),
+        None => None,
+    };
+    if input.ground.is_some() && input.report_type != ReportType::Complaint {
+        return Err(invalid("ground", "is given only for a complaint"));
+    }
+    if input.report_type == ReportType::Complaint && input.ground.is_none() {
+        return Err(invalid(
+            "ground",
+            format!(
+                "is required for a complaint: one of {}",
+                ComplaintGround::NAMES.join(", ")
+            ),
+        ));
+    }
+    let contact = match input.contact {
+        Some(c) => Some(Contact {
+            name: short("contact.name", c.name)?,
+            email: short("contact.email", c.email)?,
+            phone: short("contact.phone", c.phone)?,
+        }),
+        None => None,
+    }
+    .filter(|c| c.name.is_some() || c.email.is_some() || c.phone.is_some());
+    let mut case = Case::new(id, CaseKind::Report, "received", now);
+    case.system_id = system.map(|s| s.id);
+    case.organisation_id = system.map(|s| s.owner_organisation_id);
+    case.report = Some(Report {
+        report_type: input.report_type,
+        ground: input.ground,
+        system_name,
+        description,
+        occurred_on: input.occurred_on,
+        severity: None,
+        systems: system.map(|s| vec![s.id]).unwrap_or_default(),
+        merged_into: None,
+        forwarded: None,
+        response: None,
+        investigation: None,
+        outcome: None,
+    });
+    case.private = Some(PrivatePart {
+        contact,
+        tracking_hash: Some(tracking_hash),
+    });
+    let mut stepped = Stepped::new(case, "report.received");
+    stepped.notices.push(notice(
+        Recipient::Role(Role::Supervisor),
+        format!("A new {} was reported.", input.report_type),
+    ));
+    Ok(stepped)
+}
+
+fn short(field: &str, value: Option<String>) -> Result<Option<String>, Refusal> {
+    match value {
+        Some(v) => {
+            Ok(Some(optional_text(&v, 300).map_err(|r| invalid(field, r))?)
+                .filter(|v| !v.is_empty()))
+        }
+        None => Ok(None),
+    }
+}
+
+/// A step on a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ReportStep {
+    /// Supervisor: set the severity and link the registered systems concerned.
+    Triage {
+        severity: Severity,
+        #[serde(default)]
+        systems: Vec<SystemId>,
+    },
+    /// Supervisor: this report repeats another; it closes into that one.
+    Merge { into: CaseId },
+    /// Supervisor: ask the owner of the linked system to respond.
+    Forward { question: String },
+    /// Owner: the response the submitter will read.
+    RespondReport { response: String },
+    /// Supervisor: open an investigation of the linked system.
+    Escalate { reasons: String },
+    /// Supervisor: close with an outcome the submitter will read.
+    Close { outcome: String },
+}
+
+impl ReportStep {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ReportStep::Triage { .. } => "triage",
+            ReportStep::Merge { .. } => "merge",
+            ReportStep::Forward { .. } => "forward",
+            ReportStep::RespondReport { .. } => "respond_report",
+            ReportStep::Escalate { .. } => "escalate",
+            ReportStep::Close { .. } => "close",
+        }
+    }
+}
+
+/// What a step on a report, an audit or an investigation may look at.
+pub struct Ctx<'a> {
+    pub now: Timestamp,
+    pub calendar: &'a Calendar,
+    pub actor: AccountId,
+    /// The system the case concerns (for a report: the first linked one).
+    pub system: Option<&'a System>,
+    /// The systems a triage links, as looked up (their owners).
+    pub linked: &'a [System],
+    /// The pack in force's deadlines, fines and obligations.
+    pub pack: &'a PackFacts,
+    /// The offender's size class and whether it already had a violation
+    /// decided in the last 12 months (for investigations).
+    pub offender: Option<(SizeClass, bool)>,
+    /// The configured value of one MCI, in KZT.
+    pub mci_kzt: u64,
+}
+
+/// What the pack in force says that these steps need.
+#[derive(Debug, Clone, Default)]
+pub struct PackFacts {
+    pub pack: Option<PackRef>,
+    pub deadlines: std::collections::BTreeMap<String, u32>,
+    /// Fines in MCI by size class: (first offence, repeat within a year).
+    pub fines: Vec<(SizeClass, u32, u32)>,
+    pub sanctions_citation: Option<Citation>,
+    /// Every obligation: id, title, citation.
+    pub obligations: Vec<(String, String, Citation)>,
+}
+
+impl PackFacts {
+    pub fn days(&self, name: &str) -> u32 {
+        self.deadlines
+            .get(name)
+            .copied()
+            .unwrap_or(crate::registration::DEFAULT_DEADLINE_DAYS)
+    }
+}
+
+const OPEN_REPORT: [&str; 4] = ["received", "triaged", "forwarded", "responded"];
+
+pub fn report_step(ctx: &Ctx<'_>, current: &Case, step: ReportStep) -> Result<Stepped, Refusal> {
+    let mut case = next(current, ctx.now);
+    let today = Day::of(ctx.now);
+    let Some(report) = case.report.as_mut() else {
+        return Err(refuse_state(&current.state, "the case is not a report"));
+    };
+    let mut notices = Vec::new();
+    let mut opened = None;
+    let event = match step {
+        ReportStep::Triage { severity, systems } => {
+            require_state(current, &["received", "triaged", "responded"], "triage")?;
+            report.severity = Some(severity);
+            if !systems.is_empty() {
+                report.systems = systems;
+            }
+            case.state = "triaged".into();
+            if let Some(first) = ctx.linked.first() {
+                case.system_id = Some(first.id);
+                case.organisation_id = Some(first.owner_organisation_id);
+                case.holder_organisation_id = first.holder_organisation_id;
+            }
+            "report.triaged"
+        }
+        ReportStep::Merge { into } => {
+            require_state(current, &OPEN_REPORT, "merge")?;
+            if into == current.id {
+                return Err(invalid("into", "is this report itself"));
+            }
+            report.merged_into = Some(into);
+            case.links.push(into);
+            case.state = "merged".into();
+            case.open = false;
+            case.deadline = None;
+            "report.merged"
+        }
+        ReportStep::Forward { question } => {
+            require_state(current, &["triaged", "responded"], "forward")?;
+            let question = text("question", &question)?;
+            let Some(org) = case.organisation_id else {
+                return Err(refuse_state(
+                    &current.state,
+                    "link the report to a registered system (step `triage`) before forwarding it to its owner",
+                ));
+            };
+            let days = ctx.pack.days(crate::registration::ANSWER_DEADLINE);
+            let due = ctx.calendar.add_working_days(today, days);
+            report.forwarded = Some(Forward {
+                organisation_id: org,
+                question,
+                at: ctx.now,
+                response_due: due,
+            });
+            case.state = "forwarded".into();
+            notices.push(notice(
+                Recipient::Organisation(org),
+                format!("A report about your system was forwarded to you; respond by {due}."),
+            ));
+            "report.forwarded"
+        }
+        ReportStep::RespondReport { response } => {
+            require_state(current, &["forwarded"], "respond_report")?;
+            report.response = Some(OwnerResponse {
+                text: text("response", &response)?,
+                at: ctx.now,
+                by: Some(ctx.actor),
+            });
+            case.state = "responded".into();
+            notices.push(notice(
+                Recipient::Role(Role::Supervisor),
+                "The owner responded to a forwarded report.".into(),
+            ));
+            "report.responded"
+        }
+        ReportStep::Escalate { reasons } => {
+            require_state(current, &["triaged", "forwarded", "responded"], "escalate")?;
+            let reasons = text("reasons", &reasons)?;
+            let Some(system) = ctx.system else {
+                return Err(refuse_state(
+                    &current.state,
+                    "link the report to a registered system (step `triage`) before escalating it",
+                ));
+            };
+            let mut investigation = open_investigation_case(
+                CaseId::generate(),
+                system,
+                reasons,
+                ctx.now,
+                ctx.calendar,
+                ctx.pack,
+            );
+            investigation.links.push(current.id);
+            if let Some(inv) = investigation.investigation.as_mut() {
+                inv.from_report = Some(current.id);
+            }
+            report.investigation = Some(investigation.id);
+            case.links.push(investigation.id);
+            case.state = "escalated".into();
+            case.open = false;
+            case.deadline = None;
+            opened = Some(investigation);
+            "report.escalated"
+        }
+        ReportStep::Close { outcome } => {
+            require_state(current, &OPEN_REPORT, "close")?;
+            report.outcome = Some(text("outcome", &outcome)?);
+            case.state = "closed".into();
+            case.open = false;
+            case.deadline = None;
+            "report.closed"
+        }
+    };
+    let mut stepped = Stepped::new(case, event);
+    stepped.notices = notices;
+    stepped.opened = opened;
+    Ok(stepped)
+}
+
+/// What the submitter of a report sees with their tracking code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReportStatus {
+    pub number: String,
+    pub state: String,
+    #[serde(rename = "type")]
+    pub report_type: ReportType,
+    pub received_at: Timestamp,
+    pub updated_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// The owner's response, once given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<String>,
+    /// The outcome, once closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// The investigation it led to, if any (its decision is published).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub investigation: Option<CaseId>,
+}
+
+impl ReportStatus {
+    pub fn of(case: &Case) -> Option<ReportStatus> {
+        let report = case.report.as_ref()?;
+        Some(ReportStatus {
+            number: case.number.clone(),
+            state: case.state.clone(),
+            report_type: report.report_type,
+            received_at: case.created_at,
+            updated_at: case.updated_at,
+            severity: report.severity,
+            response: report.response.as_ref().map(|r| r.text.clone()),
+            outcome: report.outcome.clone(),
+            investigation: report.investigation,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Audits
+// ---------------------------------------------------------------------------
+
+vocabulary!(
+    /// Why an audit is held.
+    AuditBasis {
+        Planned => "planned",
+        ForCause => "for_cause",
+    }
+);
+
+/// One process the auditor checks: an obligation of the system's
+/// classification, or the check for prohibited capabilities.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AuditItem {
+    pub id: String,
+    pub title: String,
+    pub citation: Citation,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CorrectiveAction {
+    pub description: String,
+    pub due: Day,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Finding {
+    /// 1, 2, 3, ... within the audit.
+    pub number: u32,
+    /// The checklist item it is about.
+    pub item: String,
+    pub severity: Severity,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrective_action: Option<CorrectiveAction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<OwnerResponse>,
+    pub at: Timestamp,
+    pub by: AccountId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Audit {
+    pub basis: AuditBasis,
+    pub auditor: AccountId,
+    /// The system version audited.
+    pub version: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pack: Option<PackRef>,
+    pub checklist: Vec<AuditItem>,
+    pub findings: Vec<Finding>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conclusion: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Timestamp>,
+}
+
+/// A new audit of `system` by `auditor`, with the checklist the pack gives
+/// for the system's classification.
+pub fn open_audit(
+    id: CaseId,
+    system: &System,
+    basis: AuditBasis,
+    auditor: AccountId,
+    checklist: Vec<AuditItem>,
+    pack: Option<PackRef>,
+    now: Timestamp,
+) -> Stepped {
+    let mut case = Case::new(id, CaseKind::Audit, "open", now);
+    case.system_id = Some(system.id);
+    case.organisation_id = Some(system.owner_organisation_id);
+    case.holder_organisation_id = system.holder_organisation_id;
+    case.assignees = vec![auditor];
+    case.audit = Some(Audit {
+        basis,
+        auditor,
+        version: system.current_version,
+        pack,
+        checklist,
+        findings: Vec::new(),
+        conclusion: None,
+        closed_at: None,
+    });
+    let mut stepped = Stepped::new(case, "audit.opened");
+    stepped.notices = vec![
+        notice(
+            Recipient::Account(auditor),
+            "You were assigned an audit.".into(),
+        ),
+        notice(
+            Recipient::Organisation(system.owner_organisation_id),
+            format!("An audit ({basis}) of your system was opened."),
+        ),
+    ];
+    stepped
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectiveActionInput {
+    pub description: String,
+    /// Working days the owner has to complete it.
+    pub working_days: u32,
+}
+
+/// A step on an audit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AuditStep {
+    /// Auditor: record a finding, with a corrective action and its due date.
+    Finding {
+        item: String,
+        severity: Severity,
+        description: String,
+        #[serde(default)]
+        corrective_action: Option<CorrectiveActionInput>,
+    },
+    /// Owner: answer a finding.
+    RespondFinding { finding: u32, response: String },
+    /// Auditor: close the audit with a conclusion.
+    CloseAudit { conclusion: String },
+}
+
+impl AuditStep {
+    pub fn name(&self) -> &'static str {
+        match self {
+            AuditStep::Finding { .. } => "finding",
+            AuditStep::RespondFinding { .. } => "respond_finding",
+            AuditStep::CloseAudit { .. } => "close_audit",
+        }
+    }
+}
+
+pub fn audit_step(ctx: &Ctx<'_>, current: &Case, step: AuditStep) -> Result<Stepped, Refusal> {
+    require_state(current, &["open"], "an audit step")?;
+    let mut case = next(current, ctx.now);
+    let owner = case.organisation_id;
+    let Some(audit) = case.audit.as_mut() else {
+        return Err(refuse_state(&current.state, "the case is not an audit"));
+    };
+    let mut notices = Vec::new();
+    let event = match step {
+        AuditStep::Finding {
+            item,
+            severity,
+            description,
+            corrective_action,
+        } => {
+            if ctx.actor != audit.auditor {
+                return Err(Refusal::Forbidden(
+                    "only the audit's auditor records findings".into(),
+                ));
+            }
+            if !audit.checklist.iter().any(|i| i.id == item) {
+                let ids: Vec<&str> = audit.checklist.iter().map(|i| i.id.as_str()).collect();
+                return Err(invalid(
+                    "item",
+                    format!("is not on this audit's checklist: {}", ids.join(", ")),
+                ));
+            }
+            let corrective_action = match corrective_action {
+                Some(a) => {
+                    if a.working_days == 0 || a.working_days > 250 {
+                        return Err(invalid(
+                            "corrective_action.working_days",
+                            "must be between 1 and 250",
+                        ));
+                    }
+                    Some(CorrectiveAction {
+                        description: text("corrective_action.description", &a.description)?,
+                        due: ctx
+                            .calendar
+                            .add_working_days(Day::of(ctx.now), a.working_days),
+                    })
+                }
+                None => None,
+            };
+            let number = audit.findings.len() as u32 + 1;
+            audit.findings.push(Finding {
+                number,
+                item,
+                severity,
+                description: text("description", &description)?,
+                corrective_action,
+                response: None,
+                at: ctx.now,
+                by: ctx.actor,
+            });
+            if let Some(org) = owner {
+                notices.push(notice(
+                    Recipient::Organisation(org),
+                    format!("The audit recorded finding {number} ({severity}); please respond."),
+                ));
+            }
+            "audit.finding_recorded"
+        }
+        AuditStep::RespondFinding { finding, response } => {
+            let auditor = audit.auditor;
+            let Some(f) = audit.findings.iter_mut().find(|f| f.number == finding) else {
+                return Err(invalid(
+                    "finding",
+                    format!("no finding {finding} in this audit"),
+                ));
+            };
+            f.response = Some(OwnerResponse {
+                text: text("response", &response)?,
+                at: ctx.now,
+                by: Some(ctx.actor),
+            });
+            notices.push(notice(
+                Recipient::Account(auditor),
+                format!("The owner responded to finding {finding}."),
+            ));
+            "audit.finding_answered"
+        }
+        AuditStep::CloseAudit { conclusion } => {
+            if ctx.actor != audit.auditor {
+                return Err(Refusal::Forbidden(
+                    "only the audit's auditor closes it".into(),
+                ));
+            }
+            audit.conclusion = Some(text("conclusion", &conclusion)?);
+            audit.closed_at = Some(ctx.now);
+            case.state = "closed".into();
+            case.open = false;
+            if let Some(org) = owner {
+                notices.push(notice(
+                    Recipient::Organisation(org),
+                    "The audit of your system is closed; its report is available.".into(),
+                ));
+            }
+            "audit.closed"
+        }
+    };
+    let mut stepped = Stepped::new(case, event);
+    stepped.notices = notices;
+    Ok(stepped)
+}
+
+// ---------------------------------------------------------------------------
+// Investigations, violations and sanctions
+// ---------------------------------------------------------------------------
+
+vocabulary!(
+    /// The sanction decided for a violation.
+    SanctionKind {
+        Fine => "fine",
+        Suspension => "suspension",
+        Ban => "ban",
+    }
+);
+
+vocabulary!(
+    /// What an appeal decision does to the sanction.
+    AppealOutcome {
+        Uphold => "uphold",
+        Change => "change",
+        Overturn => "overturn",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Violation {
+    /// The obligation breached (its id in the pack).
+    pub obligation: String,
+    pub title: String,
+    pub citation: Citation,
+    pub description: String,
+}
+
+/// A sanction as decided, with how it was computed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SanctionDecision {
+    pub kind: SanctionKind,
+    pub size_class: SizeClass,
+    /// Another violation by the same organisation was decided in the 12 months before.
+    pub repeat: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fine_mci: Option<u32>,
+    /// The value of one MCI used, in KZT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mci_kzt: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fine_kzt: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citation: Option<Citation>,
+    pub reasons: String,
+    pub decided_at: Timestamp,
+    /// The owner may appeal until this day.
+    pub appeal_due: Day,
+    /// The system's status before a suspension or ban, to restore on overturn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_status: Option<SystemStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Appeal {
+    pub grounds: String,
+    pub filed_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<AppealOutcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Investigation {
+    pub reasons: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_report: Option<CaseId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub violation: Option<Violation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sanction: Option<SanctionDecision>,
+    /// The sanction before an appeal changed or overturned it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_sanction: Option<SanctionDecision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appeal: Option<Appeal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_reasons: Option<String>,
+}
+
+fn open_investigation_case(
+    id: CaseId,
+    system: &System,
+    reasons: String,
+    now: Timestamp,
+    calendar: &Calendar,
+    pack: &PackFacts,
+) -> Case {
+    let mut case = Case::new(id, CaseKind::Investigation, "open", now);
+    case.system_id = Some(system.id);
+    case.organisation_id = Some(system.owner_organisation_id);
+    case.holder_organisation_id = system.holder_organisation_id;
+    case.deadline = Some(Deadline::start(
+        calendar,
+        "investigation",
+        pack.days("investigation"),
+        Day::of(now),
+    ));
+    case.investigation = Some(Investigation {
+        reasons,
+        from_report: None,
+        violation: None,
+        sanction: None,
+        original_sanction: None,
+        appeal: None,
+        closed_reasons: None,
+    });
+    case
+}
+
+/// A new investigation of `system`, opened by a supervisor.
+pub fn open_investigation(ctx: &Ctx<'_>, id: CaseId, reasons: &str) -> Result<Stepped, Refusal> {
+    let reasons = text("reasons", reasons)?;
+    let Some(system) = ctx.system else {
+        return Err(invalid("system_id", "is required"));
+    };
+    let case = open_investigation_case(id, system, reasons, ctx.now, ctx.calendar, ctx.pack);
+    let mut stepped = Stepped::new(case, "investigation.opened");
+    stepped.notices.push(notice(
+        Recipient::Organisation(system.owner_organisation_id),
+        "An investigation of your system was opened.".into(),
+    ));
+    Ok(stepped)
+}
+
+/// A step on an investigation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum InvestigationStep {
+    /// Supervisor: record the violation (an obligation of the pack) and
+    /// decide the sanction; a fine is computed from the pack's table.
+    DecideViolation {
+        obligation: String,
+        description: String,
+        sanction: SanctionKind,
+        reasons: String,
+    },
+    /// Supervisor: close without a violation.
+    CloseInvestigation { reasons: String },
+    /// Owner: appeal the decision within the pack's deadline.
+    Appeal { grounds: String },
+    /// Supervisor: decide the appeal; `change` needs the new sanction.
+    DecideAppeal {
+        outcome: AppealOutcome,
+        reasons: String,
+        #[serde(default)]
+        sanction: Option<SanctionKind>,
+    },
+}
+
+impl InvestigationStep {
+    pub fn name(&self) -> &'static str {
+        match self {
+            InvestigationStep::DecideViolation { .. } => "decide_violation",
+            InvestigationStep::CloseInvestigation { .. } => "close_investigation",
+            InvestigationStep::Appeal { .. } => "appeal",
+            InvestigationStep::DecideAppeal { .. } => "decide_appeal",
+        }
+    }
+}
+
+/// The sanction the pack gives for `kind`, for this offender, decided now.
+fn sanction(
+    ctx: &Ctx<'_>,
+    kind: SanctionKind,
+    reasons: String,
+    previous_status: Option<SystemStatus>,
+) -> Result<SanctionDecision, Refusal> {
+    let Some((size_class, repeat)) = ctx.offender else {
+        return Err(refuse_state(
+            "open",
+            "the offender's organisation is unknown",
+        ));
+    };
+    let today = Day::of(ctx.now);
+    let appeal_due = ctx
+        .calendar
+        .add_working_days(today, ctx.pack.days("appeal"));
+    let mut decision = SanctionDecision {
+        kind,
+        size_class,
+        repeat,
+        fine_mci: None,
+        mci_kzt: None,
+        fine_kzt: None,
+        citation: ctx.pack.sanctions_citation.clone(),
+        reasons,
+        decided_at: ctx.now,
+        appeal_due,
+        previous_status,
+    };
+    if kind == SanctionKind::Fine {
+        let Some((_, first, again)) = ctx.pack.fines.iter().find(|(c, _, _)| *c == size_class)
+        else {
+            return Err(refuse_state(
+                "open",
+                format!("the pack in force has no fine for size class {size_class}"),
+            ));
+        };
+        let mci = if repeat { *again } else { *first };
+        decision.fine_mci = Some(mci);
+        decision.mci_kzt = Some(ctx.mci_kzt);
+        decision.fine_kzt = Some(u64::from(mci) * ctx.mci_kzt);
+    }
+    Ok(decision)
+}
+
+/// The system status a sanction puts the system in, if any.
+fn sanction_status(kind: SanctionKind) -> Option<SystemStatus> {
+    match kind {
+        SanctionKind::Fine => None,
+        SanctionKind::Suspension => Some(SystemStatus::Suspended),
+        SanctionKind::Ban => Some(SystemStatus::Revoked),
+    }
+}
+
+pub fn investigation_step(
+    ctx: &Ctx<'_>,
+    current: &Case,
+    step: InvestigationStep,
+) -> Result<Stepped, Refusal> {
+    let mut case = next(current, ctx.now);
+    let owner = case.organisation_id;
+    let system_status_now = ctx.system.map(|s| s.status);
+    let Some(inv) = case.investigation.as_mut() else {
+        return Err(refuse_state(
+            &current.state,
+            "the case is not an investigation",
+        ));
+    };
+    let mut notices = Vec::new();
+    let mut system_status = None;
+    let event = match step {
+        InvestigationStep::DecideViolation {
+            obligation,
+            description,
+            sanction: kind,
+            reasons,
+        } => {
+            require_state(current, &["open"], "decide_violation")?;
+            let Some((id, title, citation)) = ctx
+                .pack
+                .obligations
+                .iter()
+                .find(|(id, _, _)| *id == obligation)
+            else {
+                let ids: Vec<&str> = ctx
+                    .pack
+                    .obligations
+                    .iter()
+                    .map(|(i, _, _)| i.as_str())
+                    .collect();
+                return Err(invalid(
+                    "obligation",
+                    format!(
+                        "is not an obligation of the pack in force: {}",
+                        ids.join(", ")
+                    ),
+                ));
+            };
+            inv.violation = Some(Violation {
+                obligation: id.clone(),
+                title: title.clone(),
+                citation: citation.clone(),
+                description: text("description", &description)?,
+            });
+            let reasons = text("reasons", &reasons)?;
+            let previous = sanction_status(kind).and(system_status_now);
+            let decision = sanction(ctx, kind, reasons, previous)?;
+            system_status = sanction_status(kind);
+            let due = decision.appeal_due;
+            inv.sanction = Some(decision);
+            case.state = "decided".into();
+            case.deadline = None;
+            if let Some(org) = owner {
+                notices.push(notice(
+                    Recipient::Organisation(org),
+                    format!("A violation was decided with a {kind}; you may appeal until {due}."),
+                ));
+            }
+            "investigation.violation_decided"
+        }
+        InvestigationStep::CloseInvestigation { reasons } => {
+            require_state(current, &["open"], "close_investigation")?;
+            inv.closed_reasons = Some(text("reasons", &reasons)?);
+            case.state = "closed".into();
+            case.open = false;
+            case.deadline = None;
+            "investigation.closed"
+        }
+        InvestigationStep::Appeal { grounds } => {
+            require_state(current, &["decided"], "appeal")?;
+            let due = inv.sanction.as_ref().map(|s| s.appeal_due);
+            let today = Day::of(ctx.now);
+            if let Some(due) = due.filter(|d| today > *d) {
+                return Err(refuse_state(
+                    &current.state,
+                    format!("the appeal deadline passed on {due}"),
+                ));
+            }
+            inv.appeal = Some(Appeal {
+                grounds: text("grounds", &grounds)?,
+                filed_at: ctx.now,
+                outcome: None,
+                reasons: None,
+                decided_at: None,
+            });
+            case.state = "appealed".into();
+            case.deadline = Some(Deadline::start(
+                ctx.calendar,
+                "appeal_decision",
+                ctx.pack.days("appeal"),
+                today,
+            ));
+            notices.push(notice(
+                Recipient::Role(Role::Supervisor),
+                "A sanction was appealed.".into(),
+            ));
+            "investigation.appealed"
+        }
+        InvestigationStep::DecideAppeal {
+            outcome,
+            reasons,
+            sanction: new_kind,
+        } => {
+            require_state(current, &["appealed"], "decide_appeal")?;
+            let reasons = text("reasons", &reasons)?;
+            let before = inv.sanction.clone();
+            let restore = before.as_ref().and_then(|s| s.previous_status);
+            match outcome {
+                AppealOutcome::Uphold => {
+                    if new_kind.is_some() {
+                        return Err(invalid("sanction", "is given only to change the sanction"));
+                    }
+                }
+                AppealOutcome::Overturn => {
+                    if new_kind.is_some() {
+                        return Err(invalid("sanction", "is given only to change the sanction"));
+                    }
+                    inv.original_sanction = before.clone();
+                    inv.sanction = None;
+                    // A suspension or ban overturned gives the system back its status.
+                    if before
+                        .as_ref()
+                        .is_some_and(|s| sanction_status(s.kind).is_some())
+                    {
+                        system_status = restore;
+                    }
+                }
+                AppealOutcome::Change => {
+                    let Some(kind) = new_kind else {
+                        return Err(invalid("sanction", "is required to change the sanction"));
+                    };
+                    let previous = restore.or(sanction_status(kind).and(system_status_now));
+                    let mut changed = sanction(ctx, kind, reasons.clone(), previous)?;
+                    if let Some(b) = &before {
+                        changed.appeal_due = b.appeal_due;
+                    }
+                    system_status = match (sanction_status(kind), restore) {
+                        (Some(s), _) => Some(s),
+                        (None, Some(r)) => Some(r),
+                        (None, None) => None,
+                    };
+                    inv.original_sanction = before;
+                    inv.sanction = Some(changed);
+                }
+            }
+            if let Some(appeal) = inv.appeal.as_mut() {
+                appeal.outcome = Some(outcome);
+                appeal.reasons = Some(reasons);
+                appeal.decided_at = Some(ctx.now);
+            }
+            case.state = "final".into();
+            case.open = false;
+            case.deadline = None;
+            if let Some(org) = owner {
+                notices.push(notice(
+                    Recipient::Organisation(org),
+                    format!("Your appeal was decided: {outcome}."),
+                ));
+            }
+            "investigation.appeal_decided"
+        }
+    };
+    let mut stepped = Stepped::new(case, event);
+    stepped.notices = notices;
+    stepped.system_status = system_status.filter(|s| Some(*s) != system_status_now);
+    Ok(stepped)
+}
+
+/// A published decision: the public fields of a decided investigation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PublishedDecision {
+    pub case_id: CaseId,
+    pub number: String,
+    pub state: String,
+    pub system_id: Option<SystemId>,
+    pub organisation_id: Option<OrganisationId>,
+    pub violation: Option<Violation>,
+    pub sanction: Option<SanctionDecision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_sanction: Option<SanctionDecision>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appeal_outcome: Option<AppealOutcome>,
+    pub updated_at: Timestamp,
+}
+
+impl PublishedDecision {
+    pub fn of(case: &Case) -> Option<PublishedDecision> {
+        let inv = case.investigation.as_ref()?;
+        case.published().then(|| PublishedDecision {
+            case_id: case.id,
+            number: case.number.clone(),
+            state: case.state.clone(),
+            system_id: case.system_id,
+            organisation_id: case.organisation_id,
+            violation: inv.violation.clone(),
+            sanction: inv.sanction.clone(),
+            original_sanction: inv.original_sanction.clone(),
+            appeal_outcome: inv.appeal.as_ref().and_then(|a| a.outcome),
+            updated_at: case.updated_at,
+        })
+    }
+}

@@ -27,6 +27,7 @@ vocabulary!(
         Report => "report",
         Audit => "audit",
         Investigation => "investigation",
+        TrustedList => "trusted_list",
     }
 );
 
@@ -38,6 +39,7 @@ impl CaseKind {
             CaseKind::Report => "RPT",
             CaseKind::Audit => "AUD",
             CaseKind::Investigation => "INV",
+            CaseKind::TrustedList => "TL",
         }
     }
 }
@@ -77,6 +79,8 @@ pub struct Case {
     pub audit: Option<crate::oversight::Audit>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub investigation: Option<crate::oversight::Investigation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted_list: Option<crate::oversight::TrustedListApplication>,
     /// Personal data of people outside the register (a complainant's
     /// contact details): shown to the authority only, and only as a digest
     /// in the log.
@@ -128,6 +132,7 @@ impl Case {
             report: None,
             audit: None,
             investigation: None,
+            trusted_list: None,
             private: None,
             created_at: now,
             updated_at: now,
@@ -144,6 +149,7 @@ impl Case {
                 .investigation
                 .as_ref()
                 .is_some_and(|i| i.sanction.is_some() || i.appeal.is_some()),
+            CaseKind::TrustedList => self.state == "published",
             CaseKind::Report | CaseKind::Audit => false,
         }
     }

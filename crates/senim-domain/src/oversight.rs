@@ -8,6 +8,9 @@
 //! audit:         open ─finding─▶ open ─close─▶ closed   (the owner answers findings while open)
 //! investigation: open ─decide_violation─▶ decided ─appeal─▶ appealed ─decide_appeal─▶ final
 //!                open ─close─▶ closed (no violation)
+//! trusted list:  submitted ─check(complete)─▶ listed ─publish─▶ published ─delist─▶ delisted
+//!                submitted|resubmitted ─check(deficient)─▶ deficient ─resubmit─▶ resubmitted
+//!                submitted|resubmitted ─reject─▶ rejected
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -1106,4 +1109,268 @@ impl PublishedDecision {
             updated_at: case.updated_at,
         })
     }
+}
+
+// ---------------------------------------------------------------------------
+// Trusted lists (Law 230-VIII Arts. 19-20)
+// ---------------------------------------------------------------------------
+
+/// The deadline names of the trusted-list procedure in a pack's `[deadlines]`.
+pub const LIST_CHECK: &str = "trusted_list_check";
+pub const LIST_RECHECK: &str = "trusted_list_recheck";
+pub const LIST_PUBLICATION: &str = "trusted_list_publication";
+
+/// An application to a sector body's list of trusted high-risk systems.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TrustedListApplication {
+    /// The list: one per sector body, named by its sector.
+    pub sector: crate::profile::Sector,
+    /// The closed audit whose report the application relies on (it must
+    /// also have assessed the training data and checked for prohibited
+    /// capabilities).
+    pub audit_case: CaseId,
+    /// The copyright certificate's number, or the agreement's reference.
+    pub copyright: String,
+    /// Each completeness check, oldest first.
+    pub checks: Vec<ListCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ListCheck {
+    pub at: Timestamp,
+    pub complete: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deficiencies: Option<String>,
+}
+
+/// What is checked before an application is accepted for the check.
+pub struct ListApplicationFacts<'a> {
+    pub system: &'a System,
+    pub sector: crate::profile::Sector,
+    pub audit: Option<&'a Case>,
+    pub copyright: &'a str,
+}
+
+/// A new application; the sector body's 10-working-day check starts.
+pub fn apply_for_list(
+    ctx: &Ctx<'_>,
+    id: CaseId,
+    facts: ListApplicationFacts<'_>,
+) -> Result<Stepped, Refusal> {
+    let system = facts.system;
+    if system.status != SystemStatus::Registered {
+        return Err(refuse_state(
+            system.status.as_str(),
+            format!(
+                "only a registered system can be listed; this one is {}",
+                system.status
+            ),
+        ));
+    }
+    if system.risk_level != Some(crate::system::RiskLevel::High) {
+        return Err(refuse_state(
+            system.status.as_str(),
+            "trusted lists are lists of high-risk systems; this system is not classified high-risk",
+        ));
+    }
+    if !system.sectors.contains(&facts.sector) {
+        return Err(invalid("sector", "is not one of the system's sectors"));
+    }
+    let audit_ok = facts.audit.is_some_and(|a| {
+        a.kind == CaseKind::Audit && a.system_id == Some(system.id) && a.state == "closed"
+    });
+    if !audit_ok {
+        return Err(invalid(
+            "audit_case",
+            "must name a closed audit of this system (the audit report the law requires)",
+        ));
+    }
+    let copyright =
+        crate::error::bounded_text(facts.copyright, 500).map_err(|r| invalid("copyright", r))?;
+    let mut case = Case::new(id, CaseKind::TrustedList, "submitted", ctx.now);
+    case.system_id = Some(system.id);
+    case.organisation_id = Some(system.owner_organisation_id);
+    case.holder_organisation_id = system.holder_organisation_id;
+    case.links = facts.audit.map(|a| vec![a.id]).unwrap_or_default();
+    case.deadline = Some(Deadline::start(
+        ctx.calendar,
+        LIST_CHECK,
+        ctx.pack.days(LIST_CHECK),
+        Day::of(ctx.now),
+    ));
+    case.trusted_list = Some(TrustedListApplication {
+        sector: facts.sector,
+        audit_case: facts.audit.map(|a| a.id).unwrap_or(id),
+        copyright,
+        checks: Vec::new(),
+        listed_at: None,
+        published_at: None,
+        ended: None,
+    });
+    let mut stepped = Stepped::new(case, "trusted_list.applied");
+    stepped.notices.push(notice(
+        Recipient::Role(Role::Supervisor),
+        format!(
+            "An application to the {} trusted list awaits its check.",
+            facts.sector
+        ),
+    ));
+    Ok(stepped)
+}
+
+/// A step on a trusted-list application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ListStep {
+    /// Sector body: the completeness check; deficiencies are required when incomplete.
+    CheckApplication {
+        complete: bool,
+        #[serde(default)]
+        deficiencies: Option<String>,
+    },
+    /// Owner: resubmit after a deficiency notice (re-checked within 5 working days).
+    Resubmit {
+        #[serde(default)]
+        copyright: Option<String>,
+        note: String,
+    },
+    /// Sector body: refuse the application.
+    Reject { reasons: String },
+    /// Sector body: publish the listed system (within 5 working days).
+    Publish {},
+    /// Sector body: take a published system off the list.
+    Delist { reasons: String },
+}
+
+impl ListStep {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ListStep::CheckApplication { .. } => "check_application",
+            ListStep::Resubmit { .. } => "resubmit",
+            ListStep::Reject { .. } => "reject",
+            ListStep::Publish {} => "publish",
+            ListStep::Delist { .. } => "delist",
+        }
+    }
+}
+
+pub fn list_step(ctx: &Ctx<'_>, current: &Case, step: ListStep) -> Result<Stepped, Refusal> {
+    let mut case = next(current, ctx.now);
+    let today = Day::of(ctx.now);
+    let owner = case.organisation_id;
+    let Some(app) = case.trusted_list.as_mut() else {
+        return Err(refuse_state(
+            &current.state,
+            "the case is not a trusted-list application",
+        ));
+    };
+    let mut notices = Vec::new();
+    let event = match step {
+        ListStep::CheckApplication {
+            complete,
+            deficiencies,
+        } => {
+            require_state(current, &["submitted", "resubmitted"], "check_application")?;
+            let deficiencies = match deficiencies {
+                Some(d) => Some(text("deficiencies", &d)?),
+                None if !complete => {
+                    return Err(invalid(
+                        "deficiencies",
+                        "must say what is missing or inconsistent when the file is incomplete",
+                    ))
+                }
+                None => None,
+            };
+            app.checks.push(ListCheck {
+                at: ctx.now,
+                complete,
+                deficiencies,
+            });
+            if complete {
+                app.listed_at = Some(ctx.now);
+                case.state = "listed".into();
+                case.deadline = Some(Deadline::start(
+                    ctx.calendar,
+                    LIST_PUBLICATION,
+                    ctx.pack.days(LIST_PUBLICATION),
+                    today,
+                ));
+                "trusted_list.listed"
+            } else {
+                case.state = "deficient".into();
+                case.deadline = None;
+                if let Some(org) = owner {
+                    notices.push(notice(
+                        Recipient::Organisation(org),
+                        "Your trusted-list application has deficiencies; correct them and resubmit.".into(),
+                    ));
+                }
+                "trusted_list.deficient"
+            }
+        }
+        ListStep::Resubmit { copyright, note } => {
+            require_state(current, &["deficient"], "resubmit")?;
+            text("note", &note)?;
+            if let Some(c) = copyright {
+                app.copyright =
+                    crate::error::bounded_text(&c, 500).map_err(|r| invalid("copyright", r))?;
+            }
+            case.state = "resubmitted".into();
+            case.deadline = Some(Deadline::start(
+                ctx.calendar,
+                LIST_RECHECK,
+                ctx.pack.days(LIST_RECHECK),
+                today,
+            ));
+            notices.push(notice(
+                Recipient::Role(Role::Supervisor),
+                "A trusted-list application was resubmitted.".into(),
+            ));
+            "trusted_list.resubmitted"
+        }
+        ListStep::Reject { reasons } => {
+            require_state(
+                current,
+                &["submitted", "resubmitted", "deficient"],
+                "reject",
+            )?;
+            app.ended = Some(text("reasons", &reasons)?);
+            case.state = "rejected".into();
+            case.open = false;
+            case.deadline = None;
+            "trusted_list.rejected"
+        }
+        ListStep::Publish {} => {
+            require_state(current, &["listed"], "publish")?;
+            app.published_at = Some(ctx.now);
+            case.state = "published".into();
+            case.open = false;
+            case.deadline = None;
+            if let Some(org) = owner {
+                notices.push(notice(
+                    Recipient::Organisation(org),
+                    format!(
+                        "Your system is published on the {} trusted list.",
+                        app.sector
+                    ),
+                ));
+            }
+            "trusted_list.published"
+        }
+        ListStep::Delist { reasons } => {
+            require_state(current, &["published"], "delist")?;
+            app.ended = Some(text("reasons", &reasons)?);
+            case.state = "delisted".into();
+            "trusted_list.delisted"
+        }
+    };
+    let mut stepped = Stepped::new(case, event);
+    stepped.notices = notices;
+    Ok(stepped)
 }

@@ -25,7 +25,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         log::entry, log::inclusion, log::consistency, log::document,
         cases::create, cases::list, cases::show, cases::step, cases::dossier,
         cases::reviewers, cases::set_reviewer, cases::inbox, cases::audit_report,
-        cases::submit_report, cases::report_status, cases::decisions,
+        cases::submit_report, cases::report_status, cases::decisions, cases::trusted_list,
     ),
     components(schemas(crate::error::ErrorBody)),
     tags(

@@ -508,6 +508,16 @@ impl Store {
         rows.iter().map(data).collect()
     }
 
+    /// Trusted-list applications whose system is published on a list.
+    pub async fn published_list_entries(&self) -> Result<Vec<Case>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT data FROM cases WHERE kind = 'trusted_list' AND state = 'published' ORDER BY updated_at, id",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(data).collect()
+    }
+
     /// The system's latest registration case, if it ever had one.
     pub async fn registration_of(&self, system: SystemId) -> Result<Option<Case>, StoreError> {
         let row = sqlx::query(

@@ -18,9 +18,10 @@ use senim_domain::case::{ChecklistItem, Notification, ReviewerInput, ReviewerPro
 use senim_domain::case::{Refusal, Stepped};
 use senim_domain::classification::Lang;
 use senim_domain::oversight::{
-    audit_step, investigation_step, open_audit, open_investigation, open_report, report_step,
-    AuditBasis, AuditItem, AuditStep, Ctx, InvestigationStep, PackFacts, PublishedDecision,
-    ReportInput, ReportStatus, ReportStep,
+    apply_for_list, audit_step, investigation_step, list_step, open_audit, open_investigation,
+    open_report, report_step, AuditBasis, AuditItem, AuditStep, Ctx, InvestigationStep,
+    ListApplicationFacts, ListStep, PackFacts, PublishedDecision, ReportInput, ReportStatus,
+    ReportStep, LIST_CHECK,
 };
 use senim_domain::registration::{self, Context, Path as ReviewPath, Step};
 use senim_domain::{
@@ -69,6 +70,14 @@ pub enum CaseInput {
     Investigation {
         system_id: SystemId,
         reasons: String,
+    },
+    /// The owner applies to a sector's list of trusted high-risk systems,
+    /// with the closed audit and the copyright certificate or agreement.
+    TrustedList {
+        system_id: SystemId,
+        sector: senim_domain::profile::Sector,
+        audit_case: CaseId,
+        copyright: String,
     },
 }
 
@@ -307,7 +316,8 @@ pub async fn create(
     let system_id = match &input {
         CaseInput::Registration { system_id }
         | CaseInput::Audit { system_id, .. }
-        | CaseInput::Investigation { system_id, .. } => *system_id,
+        | CaseInput::Investigation { system_id, .. }
+        | CaseInput::TrustedList { system_id, .. } => *system_id,
     };
     let record = state
         .store
@@ -327,6 +337,7 @@ pub async fn create(
         CaseInput::Registration { .. } => Action::CaseSubmit,
         CaseInput::Audit { .. } => Action::CaseOpenAudit,
         CaseInput::Investigation { .. } => Action::CaseOpenInvestigation,
+        CaseInput::TrustedList { .. } => Action::CaseApplyList,
     };
     let r = Resource::Case {
         id: "new".into(),
@@ -415,10 +426,52 @@ pub async fn create(
             let step = serde_json::json!({ "action": "open_investigation", "reasons": reasons });
             (stepped, step)
         }
+        CaseInput::TrustedList {
+            sector,
+            audit_case,
+            copyright,
+            ..
+        } => {
+            let facts = list_facts(&book);
+            let audit = state.store.case(audit_case).await.ok();
+            let ctx = Ctx {
+                now,
+                calendar: &state.config.calendar,
+                actor: account.id,
+                system: Some(&system),
+                linked: &[],
+                pack: &facts,
+                offender: None,
+                mci_kzt: state.config.mci_kzt,
+            };
+            let application = ListApplicationFacts {
+                system: &system,
+                sector,
+                audit: audit.as_ref(),
+                copyright: &copyright,
+            };
+            let stepped = apply_for_list(&ctx, CaseId::generate(), application).map_err(refused)?;
+            let step = serde_json::json!({ "action": "apply_list", "sector": sector, "audit_case": audit_case });
+            (stepped, step)
+        }
     };
     let case = write(&state, &caller, stepped, None, Some(&system), step).await?;
     drop(book);
     Ok(respond(&state, StatusCode::CREATED, case))
+}
+
+/// The pack facts for a trusted-list step: the pack in force, with the
+/// trusted-list deadlines of Law 230-VIII when the pack in force has none.
+fn list_facts(book: &senim_rules::RuleBook) -> PackFacts {
+    let mut facts = pack_facts(book.in_force());
+    if !facts.deadlines.contains_key(LIST_CHECK) {
+        if let Some(law) = book.latest("kz-230-viii") {
+            for (name, days) in &law.deadlines {
+                facts.deadlines.entry(name.clone()).or_insert(*days);
+            }
+        }
+    }
+    facts
 }
 
 /// Take a step on a case. `If-Match` carries the case's revision (its ETag).
@@ -449,6 +502,7 @@ pub async fn step(
         CaseKind::Report => decode_json(&bytes).map(AnyStep::Report),
         CaseKind::Audit => decode_json(&bytes).map(AnyStep::Audit),
         CaseKind::Investigation => decode_json(&bytes).map(AnyStep::Investigation),
+        CaseKind::TrustedList => decode_json(&bytes).map(AnyStep::TrustedList),
     }
     .map_err(|e| name_the_field(e, &value))?;
     let action = Action::case_step(step.name()).ok_or_else(ApiError::internal)?;
@@ -510,7 +564,10 @@ pub async fn step(
                     }
                 }
             }
-            let facts = pack_facts(book.in_force());
+            let facts = match &other {
+                AnyStep::TrustedList(_) => list_facts(&book),
+                _ => pack_facts(book.in_force()),
+            };
             let offender = match &other {
                 AnyStep::Investigation(_) => offender(&state, &case).await?,
                 _ => None,
@@ -529,6 +586,7 @@ pub async fn step(
                 AnyStep::Report(step) => report_step(&ctx, &case, step),
                 AnyStep::Audit(step) => audit_step(&ctx, &case, step),
                 AnyStep::Investigation(step) => investigation_step(&ctx, &case, step),
+                AnyStep::TrustedList(step) => list_step(&ctx, &case, step),
                 AnyStep::Registration(_) => return Err(ApiError::internal()),
             }
         }
@@ -824,6 +882,7 @@ pub enum AnyStep {
     Report(ReportStep),
     Audit(AuditStep),
     Investigation(InvestigationStep),
+    TrustedList(ListStep),
 }
 
 impl AnyStep {
@@ -833,6 +892,7 @@ impl AnyStep {
             AnyStep::Report(s) => s.name(),
             AnyStep::Audit(s) => s.name(),
             AnyStep::Investigation(s) => s.name(),
+            AnyStep::TrustedList(s) => s.name(),
         }
     }
 }
@@ -964,4 +1024,53 @@ pub async fn audit_report(
         ],
         page,
     ))
+}
+
+/// One system on a trusted list.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TrustedListEntry {
+    pub system_id: SystemId,
+    pub name: senim_domain::LocalizedText,
+    pub registry_number: Option<String>,
+    pub owner_organisation_id: OrganisationId,
+    pub application: CaseId,
+    pub listed_at: Option<senim_domain::Timestamp>,
+    pub published_at: Option<senim_domain::Timestamp>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TrustedList {
+    pub sector: senim_domain::profile::Sector,
+    pub items: Vec<TrustedListEntry>,
+}
+
+/// A sector body's published list of trusted high-risk systems.
+#[utoipa::path(get, path = "/api/v1/trusted-lists/{sector}", tag = "cases",
+    params(("sector" = String, Path, description = "The list's sector, e.g. healthcare")),
+    responses((status = 200, body = TrustedList), (status = 404, body = ErrorBody)))]
+pub async fn trusted_list(
+    State(state): State<AppState>,
+    Path(sector): Path<String>,
+) -> Result<Json<TrustedList>, ApiError> {
+    let sector: senim_domain::profile::Sector = path_id(&sector, "trusted list")?;
+    let mut items = Vec::new();
+    for case in state.store.published_list_entries().await? {
+        let Some(app) = case.trusted_list.as_ref().filter(|a| a.sector == sector) else {
+            continue;
+        };
+        let Some(system_id) = case.system_id else {
+            continue;
+        };
+        let system = state.store.system(system_id).await?;
+        items.push(TrustedListEntry {
+            system_id,
+            name: system.name,
+            registry_number: system.registry_number,
+            owner_organisation_id: system.owner_organisation_id,
+            application: case.id,
+            listed_at: app.listed_at,
+            published_at: app.published_at,
+        });
+    }
+    Ok(Json(TrustedList { sector, items }))
 }

@@ -74,6 +74,7 @@ pub fn api() -> Router<AppState> {
         .route("/reports", post(cases::submit_report))
         .route("/reports/{tracking_code}", get(cases::report_status))
         .route("/decisions", get(cases::decisions))
+        .route("/trusted-lists/{sector}", get(cases::trusted_list))
         .route("/classify", post(rulepacks::classify))
         .route("/rulepacks", get(rulepacks::list).post(rulepacks::publish))
         .route("/rulepacks/{id}/{version}", get(rulepacks::show))

@@ -18,6 +18,7 @@ crate::on_both_backends!(
     illegal_steps_are_refused_and_change_nothing,
     the_pack_decides_the_path,
     a_citizen_reports_harm_and_the_authority_acts,
+    a_sector_body_keeps_its_trusted_list,
 );
 
 /// Sends JSON with a bearer token (and `If-Match` when given); keeps receipts.
@@ -1204,4 +1205,218 @@ async fn a_citizen_reports_harm_and_the_authority_acts(app: TestApp) {
         panic!()
     };
     assert_eq!(before, app.store.fingerprint().await.unwrap());
+}
+
+/// A high-risk hospital system taken through review to the register; its id.
+async fn registered_high_risk(app: &TestApp, s: &mut Session<'_>) -> String {
+    let (reviewers, _) = pool(app, s).await;
+    let developer = token(app, Who::Developer);
+    let supervisor = token(app, Who::Supervisor);
+    let (_, system) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/systems",
+            None,
+            Some(system_json("Listed triage")),
+        )
+        .await;
+    let id = system["system"]["id"].as_str().unwrap().to_string();
+    let (_, mut case) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(json!({"kind": "registration", "system_id": id})),
+        )
+        .await;
+    for reviewer in reviewers_of(&case) {
+        let t = reviewers
+            .iter()
+            .find(|(r, _)| *r == reviewer)
+            .unwrap()
+            .1
+            .clone();
+        case = s
+            .step(&t, &case, json!({"action": "declare", "conflict": false}))
+            .await;
+        case = s.step(&t, &case, all_marks(&case)).await;
+        case = s
+            .step(
+                &t,
+                &case,
+                json!({"action": "recommend", "verdict": "register", "reasons": "Complete."}),
+            )
+            .await;
+    }
+    let case = s
+        .step(
+            &supervisor,
+            &case,
+            json!({"action": "decide", "verdict": "register", "reasons": "Recommended."}),
+        )
+        .await;
+    assert_eq!(case["state"], "registered");
+    id
+}
+
+async fn a_sector_body_keeps_its_trusted_list(app: TestApp) {
+    let mut s = Session {
+        app: &app,
+        receipts: Vec::new(),
+    };
+    let developer = token(&app, Who::Developer);
+    let supervisor = token(&app, Who::Supervisor);
+    let auditor = token(&app, Who::Auditor);
+    let system_id = registered_high_risk(&app, &mut s).await;
+    let apply = |audit: &str| {
+        json!({"kind": "trusted_list", "system_id": system_id, "sector": "healthcare",
+        "audit_case": audit, "copyright": "Certificate KZ-IP-2026-0042"})
+    };
+
+    // The law requires an audit report: an open audit is not enough.
+    let (_, audit) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(
+                json!({"kind": "audit", "system_id": system_id, "basis": "planned",
+                          "auditor": app.accounts[&Who::Auditor].to_string()}),
+            ),
+        )
+        .await;
+    let audit_id = audit["id"].as_str().unwrap().to_string();
+    let (status, body) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(apply(&audit_id)),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "audit_case");
+    s.step(&auditor, &audit, json!({"action": "close_audit", "conclusion": "Training data legitimate; no prohibited capability."})).await;
+
+    // Filed: the check is due in 10 working days: 17 March from 2 March,
+    // because 9 March is off (8 March fell on a Sunday).
+    let (status, app_case) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(apply(&audit_id)),
+        )
+        .await;
+    assert_eq!(status, 201, "{app_case}");
+    assert_eq!(app_case["state"], "submitted");
+    assert_eq!(app_case["deadline"]["due"], "2026-03-17");
+    // Deficient, resubmitted (re-check in 5), listed (publication in 5), published.
+    let (status, body) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            &format!("/api/v1/cases/{}/steps", app_case["id"].as_str().unwrap()),
+            Some(1),
+            Some(json!({"action": "check_application", "complete": false})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["fields"][0]["field"], "deficiencies");
+    let c = s
+        .step(
+            &supervisor,
+            &app_case,
+            json!({"action": "check_application", "complete": false,
+        "deficiencies": "The copyright certificate does not name the model."}),
+        )
+        .await;
+    assert_eq!(c["state"], "deficient");
+    let c = s
+        .step(
+            &developer,
+            &c,
+            json!({"action": "resubmit", "copyright": "Agreement 17/2026 with the model's author",
+        "note": "Agreement attached."}),
+        )
+        .await;
+    assert_eq!(
+        (c["state"].as_str(), c["deadline"]["due"].as_str()),
+        (Some("resubmitted"), Some("2026-03-10"))
+    );
+    let c = s
+        .step(
+            &supervisor,
+            &c,
+            json!({"action": "check_application", "complete": true}),
+        )
+        .await;
+    assert_eq!(
+        (c["state"].as_str(), c["deadline"]["what"].as_str()),
+        (Some("listed"), Some("trusted_list_publication"))
+    );
+    let (_, list) = s
+        .send(
+            "",
+            Method::GET,
+            "/api/v1/trusted-lists/healthcare",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        0,
+        "listed but not yet published"
+    );
+    let c = s.step(&supervisor, &c, json!({"action": "publish"})).await;
+    assert_eq!(c["state"], "published");
+    let (_, list) = s
+        .send(
+            "",
+            Method::GET,
+            "/api/v1/trusted-lists/healthcare",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(list["items"][0]["system_id"], system_id.as_str());
+    assert!(list["items"][0]["registry_number"]
+        .as_str()
+        .unwrap()
+        .starts_with("KZ-AI-"));
+    let (_, other) = s
+        .send(
+            "",
+            Method::GET,
+            "/api/v1/trusted-lists/education",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        other["items"].as_array().unwrap().len(),
+        0,
+        "one list per sector"
+    );
+    let (status, _) = s
+        .send("", Method::GET, "/api/v1/trusted-lists/space", None, None)
+        .await;
+    assert_eq!(status, 404);
+    // Only the owner applies; only the sector body publishes.
+    let (status, _) = s
+        .send(
+            &token(&app, Who::OtherDeveloper),
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(apply(&audit_id)),
+        )
+        .await;
+    assert_eq!(status, 403);
 }

@@ -856,3 +856,79 @@ fn measure(
     case.state = to.as_str().into();
     Ok(())
 }
+
+/// What a newly published pack does to a registered system whose
+/// classification it changed: a prohibited classification suspends the
+/// registration; a requirement of expert review that the registration did
+/// not go through opens a new review. `registration` is the system's latest
+/// registration case (absent for systems registered before cases existed).
+/// `None` when the new path asks nothing more.
+pub fn repath(ctx: &Context<'_>, registration: Option<&Case>, new_case: CaseId) -> Option<Stepped> {
+    let system = ctx.system;
+    let path = ctx.path;
+    if !matches!(system.status, SystemStatus::Registered) {
+        return None;
+    }
+    let pack = format!("{} {}", path.pack.id, path.pack.version);
+    if path.risk_level == RiskLevel::Prohibited {
+        let rules = path
+            .prohibited_by
+            .iter()
+            .map(|(rule, citation)| format!("rule {rule} ({citation})"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let reasons = format!(
+            "Suspended on the publication of {pack}, which classifies the system as prohibited: {rules}."
+        );
+        let current = registration?;
+        let mut case = current.clone();
+        case.revision += 1;
+        case.updated_at = ctx.now;
+        case.state = SystemStatus::Suspended.as_str().into();
+        if let Some(reg) = case.registration.as_mut() {
+            reg.measures.push(Measure {
+                status: SystemStatus::Suspended,
+                by: None,
+                at: ctx.now,
+                reasons: reasons.clone(),
+            });
+        }
+        let mut stepped = Stepped::new(case, "registration.suspended");
+        stepped.system_status = Some(SystemStatus::Suspended);
+        stepped.notices.push(notice(
+            Recipient::Organisation(system.owner_organisation_id),
+            reasons,
+        ));
+        return Some(stepped);
+    }
+    let reviewed = registration
+        .and_then(|c| c.registration.as_ref())
+        .is_some_and(|r| r.expert_review);
+    if !path.expert_review || reviewed {
+        return None;
+    }
+    // The new pack requires a review the registration did not have: the
+    // system keeps its registry number and goes through review now.
+    let mut stepped = submit(
+        &Context {
+            system: &System {
+                status: SystemStatus::Draft,
+                ..system.clone()
+            },
+            ..*ctx
+        },
+        new_case,
+    )
+    .ok()?;
+    stepped.event = "registration.review_required";
+    stepped.notices.insert(
+        0,
+        notice(
+            Recipient::Organisation(system.owner_organisation_id),
+            format!(
+                "{pack} now requires preliminary expert review of your registered system; it was submitted for review."
+            ),
+        ),
+    );
+    Some(stepped)
+}

@@ -116,6 +116,9 @@ pub enum Command {
         source: String,
         reassessments: Vec<Reassessment>,
         report: ChangeReport,
+        /// What the new classification does to registered systems (a new
+        /// review, a suspension), written in the same transaction.
+        cases: Vec<crate::cases::CaseWrite>,
     },
     WithdrawSystem {
         id: SystemId,
@@ -257,7 +260,8 @@ pub(crate) async fn apply(
             source,
             reassessments,
             report,
-        } => publish_pack(conn, events, pack, source, reassessments, report).await?,
+            cases,
+        } => publish_pack(conn, events, pack, source, reassessments, report, cases).await?,
         Command::WithdrawSystem {
             id,
             expected_version,
@@ -1421,6 +1425,7 @@ async fn publish_pack(
     source: String,
     reassessments: Vec<Reassessment>,
     report: ChangeReport,
+    cases: Vec<crate::cases::CaseWrite>,
 ) -> Result<Step, StoreError> {
     let now = events.now;
     let inserted = insert_pack(conn, &pack, &source, now).await?;
@@ -1449,6 +1454,11 @@ async fn publish_pack(
             replay: None,
         };
         append_event(conn, events, draft).await?;
+    }
+    for write in cases {
+        if let (_, Some(draft)) = crate::cases::save_case(conn, write, now).await? {
+            append_event(conn, events, draft).await?;
+        }
     }
     let report_json = serde_json::to_string(&report)?;
     insert_publication(conn, &pack, &report, &report_json, now).await?;

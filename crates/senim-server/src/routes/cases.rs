@@ -1074,3 +1074,55 @@ pub async fn trusted_list(
     }
     Ok(Json(TrustedList { sector, items }))
 }
+
+/// The case writes a publication makes: for each registered system whose
+/// classification changed, what the new pack's path asks (a suspension, a
+/// new review), with a notice to the owner.
+pub async fn repaths(
+    state: &AppState,
+    pack: &senim_rules::RulePack,
+    report: &senim_domain::classification::ChangeReport,
+) -> Result<Vec<CaseWrite>, ApiError> {
+    let mut writes = Vec::new();
+    if !report.in_force {
+        return Ok(writes);
+    }
+    let pool = state.store.reviewer_pool().await?;
+    for change in &report.changed {
+        let record = state.store.system_with_current(change.system_id).await?;
+        if record.system.status != senim_domain::SystemStatus::Registered {
+            continue;
+        }
+        let (path, _) = review_path(pack, &record.version);
+        let registration = state.store.registration_of(record.system.id).await?;
+        let ctx = Context {
+            now: state.clock.now(),
+            calendar: &state.config.calendar,
+            actor: AccountId(uuid::Uuid::nil()),
+            supervisor: false,
+            system: &record.system,
+            path: &path,
+            pool: &pool,
+        };
+        let Some(stepped) = registration::repath(&ctx, registration.as_ref(), CaseId::generate())
+        else {
+            continue;
+        };
+        let new = registration.as_ref().map(|c| c.id) != Some(stepped.case.id);
+        writes.push(CaseWrite {
+            expected_revision: if new {
+                None
+            } else {
+                registration.as_ref().map(|c| c.revision)
+            },
+            event: stepped.event,
+            step: serde_json::json!({ "action": "publication", "pack": pack.pack_ref() }),
+            system_status: stepped.system_status.map(|s| (record.system.status, s)),
+            assign_registry_number: false,
+            notices: stepped.notices,
+            opened: None,
+            case: stepped.case,
+        });
+    }
+    Ok(writes)
+}

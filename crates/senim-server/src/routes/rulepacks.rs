@@ -170,11 +170,13 @@ pub async fn publish(
     if input.dry_run {
         return Ok((StatusCode::OK, Json(report)));
     }
+    let cases = crate::routes::cases::repaths(&state, &pack, &report).await?;
     let command = Command::PublishRulePack {
         pack: pack.pack_ref(),
         source: pack.source.clone(),
         reassessments,
         report,
+        cases,
     };
     let writing = std::time::Instant::now();
     let applied = state.execute(caller.actor(), command).await?;

@@ -19,6 +19,7 @@ crate::on_both_backends!(
     the_pack_decides_the_path,
     a_citizen_reports_harm_and_the_authority_acts,
     a_sector_body_keeps_its_trusted_list,
+    a_new_pack_puts_registered_systems_on_its_path,
 );
 
 /// Sends JSON with a bearer token (and `If-Match` when given); keeps receipts.
@@ -1419,4 +1420,134 @@ async fn a_sector_body_keeps_its_trusted_list(app: TestApp) {
         )
         .await;
     assert_eq!(status, 403);
+}
+
+async fn a_new_pack_puts_registered_systems_on_its_path(app: TestApp) {
+    let mut s = Session {
+        app: &app,
+        receipts: Vec::new(),
+    };
+    let developer = token(&app, Who::Developer);
+    let supervisor = token(&app, Who::Supervisor);
+    // Two systems registered without review: a healthcare one and a farm one.
+    let clinic = registered_system(&mut s, &developer).await;
+    let mut farm = system_json("Irrigation planner");
+    farm["profile"] = json!({"sectors": ["agriculture"], "functions": ["other"], "autonomy": "low",
+        "affects": ["none"], "failure_impact": "minimal"});
+    let (_, farm) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/systems",
+            None,
+            Some(farm),
+        )
+        .await;
+    let farm = farm["system"]["id"].as_str().unwrap().to_string();
+    let (status, _) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(json!({"kind": "registration", "system_id": farm})),
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    // Version 1.1.0 prohibits healthcare systems and makes farming high-risk.
+    let mut source = super::rulepacks::stricter_seed("1.1.0");
+    source.push_str(
+        r#"
+[[rules]]
+id = "test-agriculture-high"
+citation = "seed-5"
+risk = "high"
+when = { field = "sectors", has = "agriculture" }
+[rules.rationale]
+kk = "Сынақ."
+ru = "Тест."
+en = "Test high risk."
+"#,
+    );
+    let (status, report) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            "/api/v1/rulepacks",
+            None,
+            Some(json!({"source": source})),
+        )
+        .await;
+    assert_eq!(status, 201, "{report}");
+
+    // The prohibited one is suspended, citing the rule; the owner is told.
+    let (_, clinic_now) = s
+        .send(
+            &developer,
+            Method::GET,
+            &format!("/api/v1/systems/{clinic}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(clinic_now["system"]["status"], "suspended");
+    let (_, cases) = s
+        .send(
+            &developer,
+            Method::GET,
+            &format!("/api/v1/cases?system={clinic}"),
+            None,
+            None,
+        )
+        .await;
+    let measures = cases["items"][0]["registration"]["measures"].to_string();
+    assert!(measures.contains("test-healthcare-ban"), "{measures}");
+    // The farm system keeps its number and goes through the review it now needs.
+    let (_, farm_now) = s
+        .send(
+            &developer,
+            Method::GET,
+            &format!("/api/v1/systems/{farm}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(farm_now["system"]["status"], "submitted");
+    assert!(farm_now["system"]["registry_number"]
+        .as_str()
+        .unwrap()
+        .starts_with("KZ-AI-"));
+    let (_, farm_cases) = s
+        .send(
+            &supervisor,
+            Method::GET,
+            &format!("/api/v1/cases?system={farm}&open=true"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        farm_cases["items"][0]["registration"]["expert_review"],
+        true
+    );
+    let (_, inbox) = s
+        .send(&developer, Method::GET, "/api/v1/inbox", None, None)
+        .await;
+    let kinds = inbox.to_string();
+    assert!(
+        kinds.contains("registration.review_required") && kinds.contains("registration.suspended"),
+        "{kinds}"
+    );
+
+    let before = app.store.fingerprint().await.unwrap();
+    let Applied::Rebuilt(_) = app
+        .store
+        .execute(Actor::operator(), Command::Rebuild)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(before, app.store.fingerprint().await.unwrap());
 }

@@ -382,6 +382,8 @@ pub struct Notification {
     pub recipient: Recipient,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case_id: Option<CaseId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_id: Option<SystemId>,
     /// The event that left it, e.g. `registration.information_requested`.
     pub kind: String,
     pub text: String,

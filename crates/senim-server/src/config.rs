@@ -42,6 +42,13 @@ pub struct Config {
     /// A working-day calendar (TOML: `holidays`, `working_weekends`,
     /// `weekend`) replacing the built-in Kazakh one.
     pub calendar_file: Option<PathBuf>,
+    /// An SMTP relay (`host:port`, plain SMTP) that notices are mailed
+    /// through; none by default (notices stay in the inboxes).
+    pub smtp: Option<String>,
+    /// The sender of those mails.
+    pub mail_from: String,
+    /// How often to look for registered systems whose annual risk review is overdue.
+    pub review_sweep_minutes: u64,
     /// The value of one monthly calculation index (MCI), in KZT, that fines
     /// in MCI are converted with (4,325 in 2026; set each year by the budget law).
     pub mci_kzt: u64,
@@ -80,6 +87,9 @@ impl Default for Config {
             log_tile_cache: 4096,
             calendar_file: None,
             mci_kzt: 4325,
+            smtp: None,
+            mail_from: "senim@localhost".into(),
+            review_sweep_minutes: 360,
             calendar: default_calendar(),
         }
     }

@@ -12,12 +12,14 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod fuzzing;
+pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod policy;
 pub mod report_page;
 pub mod routes;
 pub mod state;
+pub mod sweeps;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -174,6 +176,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state.clone());
+    crate::sweeps::start(state.clone());
     let drain = state.clone();
     axum::serve(
         listener,

@@ -26,6 +26,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         cases::create, cases::list, cases::show, cases::step, cases::dossier,
         cases::reviewers, cases::set_reviewer, cases::inbox, cases::audit_report,
         cases::submit_report, cases::report_status, cases::decisions, cases::trusted_list,
+        cases::sweep_review_due,
     ),
     components(schemas(crate::error::ErrorBody)),
     tags(

@@ -99,6 +99,7 @@ actions! {
     CaseDecideAppeal => "case.decide_appeal": Write,
     ReportSubmit => "report.submit": Read,
     CaseApplyList => "case.apply_list": Write,
+    ReviewSweep => "review.sweep": Write,
     CaseCheckApplication => "case.check_application": Write,
     CaseResubmit => "case.resubmit": Write,
     CaseReject => "case.reject": Write,

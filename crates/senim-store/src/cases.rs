@@ -159,7 +159,7 @@ pub(crate) async fn save_case(
         let version = query::system_version(&mut *conn, system.id, system.current_version).await?;
         store_system(conn, system, &version, system.current_version).await?;
     }
-    write_notices(conn, &stored, &case, event, now).await?;
+    write_notices(conn, &stored, Some(case.id), case.system_id, event, now).await?;
     // The private part travels beside the case, so the log holds only its digest.
     let mut logged = case.clone();
     let private = logged.private.take();
@@ -285,18 +285,20 @@ async fn write_case(conn: &mut AnyConnection, case: &Case, new: bool) -> Result<
 async fn write_notices(
     conn: &mut AnyConnection,
     notices: &[StoredNotice],
-    case: &Case,
+    case: Option<CaseId>,
+    system: Option<SystemId>,
     kind: &str,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     for n in notices {
         sqlx::query(
-            "INSERT INTO notifications (id, recipient, case_id, kind, text, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO notifications (id, recipient, case_id, system_id, kind, text, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(n.id.clone())
         .bind(n.recipient.key())
-        .bind(case.id.to_string())
+        .bind(case.map(|c| c.to_string()))
+        .bind(system.map(|s| s.to_string()))
         .bind(kind.to_string())
         .bind(n.text.clone())
         .bind(now.to_rfc3339())
@@ -332,7 +334,90 @@ pub(crate) async fn replay_case(
     }
     let notices: Vec<StoredNotice> =
         serde_json::from_value(payload.get("notices").cloned().unwrap_or(json!([])))?;
-    write_notices(conn, &notices, &case, kind, time).await
+    write_notices(conn, &notices, Some(case.id), case.system_id, kind, time).await
+}
+
+/// A registered system whose owner has not reviewed its risks for a year.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReviewDue {
+    pub system_id: SystemId,
+    pub owner: senim_domain::OrganisationId,
+    /// When the current version (the last risk review) was made.
+    pub last_review: Timestamp,
+}
+
+/// Applies [`crate::Command::FlagReviewDue`]: a notice to each owner and to
+/// the supervisors, once per version that has gone a year unreviewed.
+pub(crate) async fn flag_review_due(
+    conn: &mut AnyConnection,
+    due: ReviewDue,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    // Another server may have flagged it since the sweep read the list.
+    let flagged = sqlx::query(
+        "SELECT 1 FROM notifications WHERE system_id = $1 AND kind = 'system.review_due' AND created_at > $2",
+    )
+    .bind(due.system_id.to_string())
+    .bind(due.last_review.to_rfc3339())
+    .fetch_optional(&mut *conn)
+    .await?
+    .is_some();
+    if flagged {
+        return Ok((Applied::Done, None));
+    }
+    let notices = vec![
+        StoredNotice {
+            id: uuid::Uuid::now_v7().to_string(),
+            recipient: Recipient::Organisation(due.owner),
+            text: format!(
+                "Your system's risks were last reviewed on {}; the law asks for a review at least once a year. Add a version with the review.",
+                senim_domain::Day::of(due.last_review)
+            ),
+        },
+        StoredNotice {
+            id: uuid::Uuid::now_v7().to_string(),
+            recipient: Recipient::Role(senim_domain::Role::Supervisor),
+            text: "A registered system's annual risk review is overdue.".into(),
+        },
+    ];
+    write_notices(
+        conn,
+        &notices,
+        None,
+        Some(due.system_id),
+        "system.review_due",
+        now,
+    )
+    .await?;
+    Ok((
+        Applied::Done,
+        Some(EventDraft {
+            kind: "system.review_due",
+            subject_type: "system",
+            subject_id: due.system_id.to_string(),
+            payload: json!({ "due": due, "notices": notices }),
+            public: None,
+            replay: None,
+        }),
+    ))
+}
+
+pub(crate) async fn replay_review_due(
+    conn: &mut AnyConnection,
+    time: Timestamp,
+    payload: &serde_json::Value,
+) -> Result<(), StoreError> {
+    let due: ReviewDue = serde_json::from_value(payload["due"].clone())?;
+    let notices: Vec<StoredNotice> = serde_json::from_value(payload["notices"].clone())?;
+    write_notices(
+        conn,
+        &notices,
+        None,
+        Some(due.system_id),
+        "system.review_due",
+        time,
+    )
+    .await
 }
 
 /// True for the kinds of events a case step writes.
@@ -518,6 +603,61 @@ impl Store {
         rows.iter().map(data).collect()
     }
 
+    /// Registered systems whose current version was made before `before`
+    /// and that have not been flagged since that version.
+    pub async fn review_due(&self, before: Timestamp) -> Result<Vec<ReviewDue>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.owner_organisation_id, v.created_at FROM systems s \
+             JOIN system_versions v ON v.system_id = s.id AND v.version = s.current_version \
+             WHERE s.status = 'registered' AND v.created_at < $1 AND NOT EXISTS ( \
+               SELECT 1 FROM notifications n WHERE n.system_id = s.id \
+               AND n.kind = 'system.review_due' AND n.created_at > v.created_at) \
+             ORDER BY s.id",
+        )
+        .bind(before.to_rfc3339())
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get(0)?;
+                let owner: String = row.try_get(1)?;
+                let at: String = row.try_get(2)?;
+                let corrupt = |what: &str| StoreError::Corrupt(format!("review due: {what}"));
+                Ok(ReviewDue {
+                    system_id: id.parse().map_err(|_| corrupt("system id"))?,
+                    owner: owner.parse().map_err(|_| corrupt("owner"))?,
+                    last_review: Timestamp::parse(&at).map_err(|_| corrupt("time"))?,
+                })
+            })
+            .collect()
+    }
+
+    /// The e-mail addresses of the active accounts a notice reaches.
+    pub async fn addresses(&self, recipient: &Recipient) -> Result<Vec<String>, StoreError> {
+        let (sql, value) = match recipient {
+            Recipient::Account(id) => (
+                "SELECT email FROM accounts WHERE id = $1 AND status = 'active'",
+                id.to_string(),
+            ),
+            Recipient::Organisation(id) => (
+                "SELECT email FROM accounts WHERE organisation_id = $1 AND status = 'active' ORDER BY email",
+                id.to_string(),
+            ),
+            Recipient::Role(role) => (
+                "SELECT a.email FROM accounts a JOIN account_roles r ON r.account_id = a.id \
+                 WHERE r.role = $1 AND a.status = 'active' ORDER BY a.email",
+                role.as_str().to_string(),
+            ),
+        };
+        let rows = sqlx::query(sql)
+            .bind(value)
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>(0).map_err(StoreError::from))
+            .collect()
+    }
+
     /// The system's latest registration case, if it ever had one.
     pub async fn registration_of(&self, system: SystemId) -> Result<Option<Case>, StoreError> {
         let row = sqlx::query(
@@ -582,7 +722,7 @@ impl Store {
         }
         keys.extend(account.roles.iter().map(|r| Recipient::Role(*r).key()));
         let mut sql = Sql::new(
-            "SELECT seq, id, recipient, case_id, kind, text, created_at FROM notifications WHERE recipient IN (",
+            "SELECT seq, id, recipient, case_id, system_id, kind, text, created_at FROM notifications WHERE recipient IN (",
         );
         for (i, key) in keys.into_iter().enumerate() {
             if i > 0 {
@@ -599,6 +739,7 @@ impl Store {
             .map(|row| {
                 let recipient: String = row.try_get("recipient")?;
                 let case_id: Option<String> = row.try_get("case_id")?;
+                let system_id: Option<String> = row.try_get("system_id")?;
                 let created: String = row.try_get("created_at")?;
                 Ok(Notification {
                     seq: row.try_get("seq")?,
@@ -607,6 +748,7 @@ impl Store {
                         StoreError::Corrupt(format!("notification recipient `{recipient}`"))
                     })?,
                     case_id: case_id.and_then(|c| c.parse().ok()),
+                    system_id: system_id.and_then(|c| c.parse().ok()),
                     kind: row.try_get("kind")?,
                     text: row.try_get("text")?,
                     created_at: Timestamp::parse(&created).map_err(StoreError::Corrupt)?,

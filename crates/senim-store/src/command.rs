@@ -143,6 +143,8 @@ pub enum Command {
     /// Writes a case after a step, if it is still at the revision the step
     /// was decided on (the domain's step functions decide it).
     SaveCase(Box<crate::cases::CaseWrite>),
+    /// Flags a registered system whose annual risk review is overdue.
+    FlagReviewDue(crate::cases::ReviewDue),
     /// Puts a reviewer in the pool or changes their competences.
     SetReviewer(senim_domain::case::ReviewerProfile),
     /// Empties every query table and fills it again from the events, in log
@@ -291,6 +293,7 @@ pub(crate) async fn apply(
         }
         Command::SaveCase(write) => crate::cases::save_case(conn, *write, now).await?,
         Command::SetReviewer(reviewer) => crate::cases::set_reviewer(conn, reviewer).await?,
+        Command::FlagReviewDue(due) => crate::cases::flag_review_due(conn, due, now).await?,
         Command::Rebuild => (Applied::Rebuilt(rebuild(conn).await?), None),
         Command::DeleteSession { token_hash } => {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
@@ -1636,6 +1639,7 @@ async fn replay(
             store_system(conn, &system, &version, system.current_version).await
         }
         "system.reclassified" => Ok(()), // the publication's event carries it
+        "system.review_due" => crate::cases::replay_review_due(conn, time, &payload).await,
         "reviewer.set" => {
             let reviewer: senim_domain::case::ReviewerProfile = field(&payload, &["reviewer"])?;
             crate::cases::write_reviewer(conn, &reviewer).await

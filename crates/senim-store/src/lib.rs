@@ -32,7 +32,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 use tokio::sync::mpsc;
 
-pub use cases::{case_for, public_case, CaseFilter, CaseWrite};
+pub use cases::{case_for, public_case, CaseFilter, CaseWrite, ReviewDue};
 pub use command::{Actor, Applied, Command, NewToken, Reassessment};
 pub use error::StoreError;
 pub use query::{

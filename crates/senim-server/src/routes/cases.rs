@@ -272,6 +272,8 @@ async fn write(
         (Some(s), Some(system)) => Some((system.status, s)),
         _ => None,
     };
+    let notices = stepped.notices.clone();
+    let subject = format!("Senim: {}", stepped.event.replace(['.', '_'], " "));
     let write = CaseWrite {
         case: stepped.case,
         expected_revision,
@@ -286,9 +288,35 @@ async fn write(
         .execute(caller.actor(), Command::SaveCase(Box::new(write)))
         .await?
     {
-        Applied::Case { case, .. } => Ok(*case),
+        Applied::Case { case, .. } => {
+            crate::mail::deliver(state, notices, format!("{subject} ({})", case.number));
+            Ok(*case)
+        }
         _ => Err(ApiError::internal()),
     }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SweepResult {
+    /// Systems newly flagged as overdue for their annual risk review.
+    pub flagged: usize,
+}
+
+/// Flag now (rather than at the next scheduled sweep) every registered
+/// system whose annual risk review is overdue.
+#[utoipa::path(post, path = "/api/v1/review-due/sweep", tag = "cases",
+    responses((status = 200, body = SweepResult), (status = 403, body = ErrorBody)))]
+pub async fn sweep_review_due(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<SweepResult>, ApiError> {
+    caller.require(
+        &state,
+        Action::ReviewSweep,
+        &Resource::Collection("systems"),
+    )?;
+    let flagged = crate::sweeps::flag_review_due(&state).await?;
+    Ok(Json(SweepResult { flagged }))
 }
 
 fn respond(state: &AppState, status: StatusCode, case: Case) -> impl IntoResponse {

@@ -75,6 +75,7 @@ pub fn api() -> Router<AppState> {
         .route("/reports/{tracking_code}", get(cases::report_status))
         .route("/decisions", get(cases::decisions))
         .route("/trusted-lists/{sector}", get(cases::trusted_list))
+        .route("/review-due/sweep", post(cases::sweep_review_due))
         .route("/classify", post(rulepacks::classify))
         .route("/rulepacks", get(rulepacks::list).post(rulepacks::publish))
         .route("/rulepacks/{id}/{version}", get(rulepacks::show))

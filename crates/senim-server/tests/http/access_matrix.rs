@@ -206,6 +206,40 @@ const CASES: &[Case] = &[
         name: "GET inbox",
         allowed: SIGNED_IN,
     },
+    Case {
+        name: "POST reports",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "GET decisions",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "GET trusted list",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "POST review-due sweep",
+        allowed: &[Supervisor],
+    },
+    Case {
+        name: "POST cases (audit)",
+        allowed: &[Supervisor],
+    },
+    Case {
+        name: "POST cases (investigation)",
+        allowed: &[Supervisor],
+    },
+    Case {
+        name: "GET case (report)",
+        allowed: &[
+            Developer,
+            ExpertReviewer,
+            Supervisor,
+            Auditor,
+            Administrator,
+        ],
+    },
 ];
 
 /// A hospital system submitted for registration; its case id.
@@ -421,6 +455,42 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
                 .json(&serde_json::json!({"sectors": ["healthcare"]}))
         }
         "GET inbox" => app.request(who, Method::GET, "/api/v1/inbox"),
+        "POST reports" => app.request(who, Method::POST, "/api/v1/reports").json(
+            &serde_json::json!({"type": "tip", "description": "A chatbot hides that it is a bot."}),
+        ),
+        "GET decisions" => app.request(who, Method::GET, "/api/v1/decisions"),
+        "GET trusted list" => app.request(who, Method::GET, "/api/v1/trusted-lists/healthcare"),
+        "POST review-due sweep" => app.request(who, Method::POST, "/api/v1/review-due/sweep"),
+        "POST cases (audit)" => {
+            let id = app.system().await;
+            app.request(who, Method::POST, "/api/v1/cases").json(
+                &serde_json::json!({"kind": "audit", "system_id": id, "basis": "planned",
+                    "auditor": app.accounts[&Auditor]}),
+            )
+        }
+        "POST cases (investigation)" => {
+            let id = app.system().await;
+            app.request(who, Method::POST, "/api/v1/cases")
+                .json(&serde_json::json!({"kind": "investigation", "system_id": id, "reasons": "Matrix."}))
+        }
+        "GET case (report)" => {
+            let id = app.system().await;
+            let response = app
+                .request(Anonymous, Method::POST, "/api/v1/reports")
+                .json(&serde_json::json!({"type": "incident", "system_id": id, "description": "Harm."}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 201);
+            let page: serde_json::Value = app
+                .read(
+                    Supervisor,
+                    &format!("/api/v1/cases?kind=report&system={id}"),
+                )
+                .await;
+            let case = page["items"][0]["id"].as_str().unwrap().to_string();
+            app.request(who, Method::GET, &format!("/api/v1/cases/{case}"))
+        }
         other => panic!("no request for case {other}"),
     }
 }

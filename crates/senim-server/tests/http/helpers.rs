@@ -56,6 +56,8 @@ pub struct TestApp {
     tokens: std::collections::HashMap<Who, String>,
     pub accounts: std::collections::HashMap<Who, senim_domain::AccountId>,
     pub http: reqwest::Client,
+    /// The server's clock, to move time on.
+    pub clock: Arc<FixedClock>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -90,10 +92,19 @@ pub fn system_json(name: &str) -> serde_json::Value {
     })
 }
 
-async fn open_store(backend: Backend) -> (Store, Option<tempfile::TempDir>) {
+async fn open_store(backend: Backend) -> (Store, Option<tempfile::TempDir>, Arc<FixedClock>) {
     let clock = Arc::new(FixedClock::at(
         Timestamp::parse("2026-03-02T09:00:00Z").unwrap(),
     ));
+    let store_clock = clock.clone();
+    let store = open_store_at(backend, store_clock).await;
+    (store.0, store.1, clock)
+}
+
+async fn open_store_at(
+    backend: Backend,
+    clock: Arc<FixedClock>,
+) -> (Store, Option<tempfile::TempDir>) {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -248,7 +259,7 @@ async fn make_token(
                 account_id: account,
                 name: "test".into(),
                 scopes,
-                expires_at: store.clock().now().plus_seconds(86_400),
+                expires_at: store.clock().now().plus_seconds(1000 * 86_400),
                 token_hash: secret_hash(&secret),
             }),
         )
@@ -261,11 +272,17 @@ async fn make_token(
 pub const PASSWORD: &str = "correct horse battery staple";
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    let (store, dir) = open_store(backend).await;
-    let config = Config {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// [`spawn_app`] with changes to the server's configuration.
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
+    let (store, dir, clock) = open_store(backend).await;
+    let mut config = Config {
         bind: "127.0.0.1:0".parse().unwrap(),
         ..Config::default()
     };
+    configure(&mut config);
     let rules = senim_server::load_rules(&store, senim_rules::DEFAULT_PACK)
         .await
         .unwrap();
@@ -378,6 +395,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         tokens,
         accounts,
         http: reqwest::Client::new(),
+        clock,
         _dir: dir,
     }
 }

@@ -50,8 +50,10 @@ CREATE TABLE notifications (
     id          TEXT NOT NULL UNIQUE,
     recipient   TEXT NOT NULL,
     case_id     TEXT,
+    system_id   TEXT,
     kind        TEXT NOT NULL,
     text        TEXT NOT NULL,
     created_at  TEXT NOT NULL
 );
 CREATE INDEX notifications_recipient ON notifications (recipient, seq);
+CREATE INDEX notifications_system ON notifications (system_id, kind);

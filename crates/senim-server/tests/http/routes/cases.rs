@@ -1551,3 +1551,191 @@ en = "Test high risk."
     };
     assert_eq!(before, app.store.fingerprint().await.unwrap());
 }
+
+/// A local SMTP sink: accepts every message and keeps it (envelope
+/// recipient and text).
+async fn smtp_sink() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let mails = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = mails.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 sink ready\r\n").await.unwrap();
+                let mut to = String::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_ascii_uppercase();
+                    if upper.starts_with("EHLO") {
+                        write
+                            .write_all(b"250-sink\r\n250 8BITMIME\r\n")
+                            .await
+                            .unwrap();
+                    } else if upper.starts_with("RCPT TO:") {
+                        to = line[8..].trim_matches(['<', '>', ' ']).to_string();
+                        write.write_all(b"250 ok\r\n").await.unwrap();
+                    } else if upper == "DATA" {
+                        write.write_all(b"354 go on\r\n").await.unwrap();
+                        let mut text = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            text.push_str(&l);
+                            text.push('\n');
+                        }
+                        kept.lock().unwrap().push((to.clone(), text));
+                        write.write_all(b"250 kept\r\n").await.unwrap();
+                    } else if upper == "QUIT" {
+                        write.write_all(b"221 bye\r\n").await.unwrap();
+                        return;
+                    } else {
+                        write.write_all(b"250 ok\r\n").await.unwrap();
+                    }
+                }
+            });
+        }
+    });
+    (address, mails)
+}
+
+async fn overdue_reviews_are_flagged_and_mailed(backend: crate::helpers::Backend) {
+    let (relay, mails) = smtp_sink().await;
+    let app = crate::helpers::spawn_app_with(backend, |c| c.smtp = Some(relay.clone())).await;
+    let mut s = Session {
+        app: &app,
+        receipts: Vec::new(),
+    };
+    let developer = token(&app, Who::Developer);
+    let supervisor = token(&app, Who::Supervisor);
+    let system_id = registered_system(&mut s, &developer).await;
+
+    // Within the year nothing is due.
+    let (status, swept) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            "/api/v1/review-due/sweep",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!((status, swept["flagged"].as_u64()), (200, Some(0)));
+    let (status, _) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/review-due/sweep",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 403);
+    // A year and a day later the system is flagged, once.
+    app.clock.advance_seconds(366 * 86_400);
+    let (_, swept) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            "/api/v1/review-due/sweep",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(swept["flagged"], 1);
+    let (_, swept) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            "/api/v1/review-due/sweep",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(swept["flagged"], 0, "flagged once per unreviewed version");
+    let (_, inbox) = s
+        .send(&developer, Method::GET, "/api/v1/inbox", None, None)
+        .await;
+    let due: Vec<&Value> = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "system.review_due")
+        .collect();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0]["system_id"], system_id.as_str());
+    let (_, inbox) = s
+        .send(&supervisor, Method::GET, "/api/v1/inbox", None, None)
+        .await;
+    assert!(inbox.to_string().contains("system.review_due"));
+    // A new version is the review: the clock starts again.
+    let mut version = system_json("Bed occupancy forecast");
+    version["profile"] = json!({"sectors": ["healthcare"], "functions": ["other"], "autonomy": "low",
+        "affects": ["none"], "failure_impact": "minimal"});
+    version["change_note"] = json!("Annual risk review 2027: no change in risks.");
+    let (status, body) = s
+        .send(
+            &developer,
+            Method::POST,
+            &format!("/api/v1/systems/{system_id}/versions"),
+            Some(1),
+            Some(version),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (_, swept) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            "/api/v1/review-due/sweep",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(swept["flagged"], 0);
+
+    // The notices went out by mail too: to the hospital's developer and the supervisor.
+    for _ in 0..50 {
+        if mails.lock().unwrap().len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mails = mails.lock().unwrap().clone();
+    assert!(
+        mails
+            .iter()
+            .any(|(to, text)| to == "dev@hospital.kz" && text.contains("annual risk review")),
+        "{mails:?}"
+    );
+    assert!(
+        mails.iter().any(|(to, _)| to == "supervisor@ministry.kz"),
+        "{mails:?}"
+    );
+    assert!(
+        mails
+            .iter()
+            .any(|(to, text)| to == "dev@hospital.kz" && text.contains("registered")),
+        "the registration's notice was mailed too: {mails:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overdue_reviews_are_flagged_and_mailed_on_sqlite() {
+    overdue_reviews_are_flagged_and_mailed(crate::helpers::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overdue_reviews_are_flagged_and_mailed_on_postgres() {
+    overdue_reviews_are_flagged_and_mailed(crate::helpers::Backend::Postgres).await;
+}

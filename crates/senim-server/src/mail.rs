@@ -1,0 +1,126 @@
+//! Notices by e-mail: every notice that lands in an inbox is also mailed to
+//! the accounts it reaches, when `smtp` is configured.
+//!
+//! The client speaks plain SMTP (RFC 5321: EHLO, MAIL, RCPT, DATA) to one
+//! relay, without TLS or authentication: point it at the local relay
+//! (postfix, OpenSMTPD, msmtpd) that delivers onwards. Mail leaves after the
+//! change has committed and is best effort: the inbox is the record, and a
+//! failed delivery is logged, not retried.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+use senim_domain::case::Notice;
+
+use crate::state::AppState;
+
+/// How long one conversation with the relay may take.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Mails `notices` to their recipients in the background.
+pub fn deliver(state: &AppState, notices: Vec<Notice>, subject: String) {
+    let Some(relay) = state.config.smtp.clone() else {
+        return;
+    };
+    if notices.is_empty() {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        for notice in notices {
+            let addresses = match state.store.addresses(&notice.recipient).await {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(error = %e, "mail: cannot resolve recipients");
+                    continue;
+                }
+            };
+            for to in addresses {
+                let sent = tokio::time::timeout(
+                    TIMEOUT,
+                    send(&relay, &state.config.mail_from, &to, &subject, &notice.text),
+                )
+                .await;
+                match sent {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::warn!(error = %e, to = %to, "mail not sent"),
+                    Err(_) => tracing::warn!(to = %to, "mail not sent: the relay timed out"),
+                }
+            }
+        }
+    });
+}
+
+/// Reads one reply (all its lines) and checks its code class.
+async fn expect(
+    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+    class: u8,
+) -> std::io::Result<()> {
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).await? == 0 {
+            return Err(std::io::Error::other("the relay closed the connection"));
+        }
+        let bytes = line.as_bytes();
+        if bytes.len() < 4 || bytes[0] != class {
+            return Err(std::io::Error::other(format!(
+                "the relay answered `{}`",
+                line.trim_end()
+            )));
+        }
+        if bytes[3] == b' ' {
+            return Ok(());
+        }
+    }
+}
+
+/// Keeps header values on one line.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Sends one message through the relay at `relay` (`host:port`).
+pub async fn send(
+    relay: &str,
+    from: &str,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> std::io::Result<()> {
+    let (read, mut write) = TcpStream::connect(relay).await?.into_split();
+    let mut reader = BufReader::new(read);
+    expect(&mut reader, b'2').await?;
+    for (command, class) in [
+        ("EHLO senim\r\n".to_string(), b'2'),
+        (format!("MAIL FROM:<{}>\r\n", one_line(from)), b'2'),
+        (format!("RCPT TO:<{}>\r\n", one_line(to)), b'2'),
+        ("DATA\r\n".to_string(), b'3'),
+    ] {
+        write.write_all(command.as_bytes()).await?;
+        expect(&mut reader, class).await?;
+    }
+    let mut message = format!(
+        "From: Senim <{}>\r\nTo: <{}>\r\nSubject: {}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+        one_line(from),
+        one_line(to),
+        one_line(subject)
+    );
+    for line in body.lines() {
+        // Dot-stuffing (RFC 5321 4.5.2).
+        if line.starts_with('.') {
+            message.push('.');
+        }
+        message.push_str(line);
+        message.push_str("\r\n");
+    }
+    message.push_str(".\r\n");
+    write.write_all(message.as_bytes()).await?;
+    expect(&mut reader, b'2').await?;
+    write.write_all(b"QUIT\r\n").await?;
+    let _ = expect(&mut reader, b'2').await;
+    Ok(())
+}

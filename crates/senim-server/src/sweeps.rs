@@ -1,0 +1,57 @@
+//! Work the server does on its own schedule: flagging registered systems
+//! whose annual risk review is overdue (Law 230-VIII Art. 18: owners review
+//! their risks at least once a year).
+
+use std::time::Duration;
+
+use senim_domain::case::{Notice, Recipient};
+use senim_domain::Role;
+use senim_store::{Actor, Command};
+
+use crate::state::AppState;
+
+/// A year, in seconds, as the law's "once a year" is counted here.
+const YEAR_SECONDS: i64 = 365 * 86_400;
+
+/// Flags every registered system whose current version (its last risk
+/// review) is more than a year old and not yet flagged; returns how many.
+pub async fn flag_review_due(state: &AppState) -> Result<usize, senim_store::StoreError> {
+    let before = state.clock.now().plus_seconds(-YEAR_SECONDS);
+    let due = state.store.review_due(before).await?;
+    let count = due.len();
+    for item in due {
+        let owner = item.owner;
+        state
+            .store
+            .execute(Actor::operator(), Command::FlagReviewDue(item))
+            .await?;
+        crate::mail::deliver(
+            state,
+            vec![
+                Notice {
+                    recipient: Recipient::Organisation(owner),
+                    text: "Your registered system's annual risk review is overdue: add a version with the review.".into(),
+                },
+                Notice {
+                    recipient: Recipient::Role(Role::Supervisor),
+                    text: "A registered system's annual risk review is overdue.".into(),
+                },
+            ],
+            "Senim: annual risk review overdue".into(),
+        );
+    }
+    Ok(count)
+}
+
+/// Runs the sweeps now and then every `review_sweep_minutes`.
+pub fn start(state: AppState) {
+    let every = Duration::from_secs(state.config.review_sweep_minutes.max(1) * 60);
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = flag_review_due(&state).await {
+                tracing::warn!(error = %e, "annual review sweep failed");
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}

@@ -20,7 +20,7 @@ pub struct ServerArgs {
 }
 
 impl ServerArgs {
-    fn client(&self) -> anyhow::Result<Client> {
+    pub fn client(&self) -> anyhow::Result<Client> {
         Ok(Client::new(&self.server, self.token.clone())?)
     }
 }

@@ -5,6 +5,7 @@
 //! and a non-zero exit code; nothing panics at the user.
 
 mod admin;
+mod cases;
 mod client;
 mod log;
 mod rules;
@@ -51,6 +52,18 @@ enum Command {
     Verify(log::VerifyArgs),
     /// The audit log's key.
     Log(log::LogArgs),
+    /// Registration dossiers, audits, investigations, trusted-list applications and their steps.
+    Case(cases::CaseArgs),
+    /// Report an incident, a complaint or a tip, and follow it by its tracking code.
+    Report(cases::ReportArgs),
+    /// The pool of expert reviewers.
+    Reviewer(cases::ReviewerArgs),
+    /// Your notices.
+    Inbox(cases::InboxArgs),
+    /// Published decisions and trusted lists.
+    Public(cases::PublicArgs),
+    /// The account your token belongs to.
+    Me(cases::MeArgs),
 }
 
 /// Where the data is: shared by every command that opens the database.
@@ -159,6 +172,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rules(args) => rules::rules(args),
         Command::Verify(args) => log::verify(args).await,
         Command::Log(args) => log::log(args),
+        Command::Case(args) => cases::case(args).await,
+        Command::Report(args) => cases::report(args).await,
+        Command::Reviewer(args) => cases::reviewer(args).await,
+        Command::Inbox(args) => cases::inbox(args).await,
+        Command::Public(args) => cases::public(args).await,
+        Command::Me(args) => cases::me(args).await,
     }
 }
 

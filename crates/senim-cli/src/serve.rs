@@ -62,7 +62,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let state = senim_server::open(config, Arc::new(senim_domain::SystemClock)).await?;
     if demo {
         let rules = state.rules.read().await.clone();
-        let logins = senim_server::demo::load_if_empty(&state.store, &data_dir, &rules).await?;
+        let logins =
+            senim_server::demo::load_if_empty(&state.store, &data_dir, &rules, &state.config)
+                .await?;
         print_logins(&logins, &data_dir);
     }
     println!(

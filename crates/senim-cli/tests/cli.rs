@@ -113,8 +113,8 @@ fn readme_journey_on_sqlite() {
     let server = start(&["--data-dir", dir.path().to_str().unwrap()]);
     assert_eq!(
         server.logins.len(),
-        8,
-        "one account per role, with passwords printed"
+        11,
+        "an account per role (three experts and two supervisors, for four eyes), with passwords printed"
     );
     journey(server);
     // A second start on the same data keeps the data and prints the same passwords.

@@ -4,8 +4,11 @@
 
 pub mod verify;
 
+/// HTTP methods, for [`Client::send`].
+pub use reqwest::Method;
+
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, ETAG, IF_MATCH};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 

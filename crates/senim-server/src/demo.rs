@@ -30,7 +30,18 @@ pub const DEMO_TOML: &str = include_str!("../demo/demo.toml");
 struct DemoFile {
     organisations: Vec<DemoOrganisation>,
     accounts: Vec<DemoAccount>,
+    #[serde(default)]
+    reviewers: Vec<DemoReviewer>,
     systems: Vec<DemoSystem>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoReviewer {
+    email: String,
+    sectors: Vec<senim_domain::profile::Sector>,
+    #[serde(default)]
+    conflicts: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +110,7 @@ pub async fn load_if_empty(
     store: &Store,
     data_dir: &Path,
     rules: &senim_rules::RuleBook,
+    config: &crate::Config,
 ) -> Result<Vec<DemoLogin>, DemoError> {
     let password_file = data_dir.join(PASSWORD_FILE);
     if !store.is_empty().await? {
@@ -163,6 +175,7 @@ pub async fn load_if_empty(
             password,
         });
     }
+    let mut created = Vec::new();
     for system in demo.systems {
         let owner = lookup(&system.owner)?;
         let holder = system.holder.as_deref().map(lookup).transpose()?;
@@ -181,7 +194,7 @@ pub async fn load_if_empty(
             .get(&owner)
             .cloned()
             .unwrap_or_else(Actor::operator);
-        store
+        if let Applied::System { system, version } = store
             .execute(
                 actor,
                 Command::CreateSystem {
@@ -190,8 +203,35 @@ pub async fn load_if_empty(
                     version,
                 },
             )
+            .await?
+        {
+            created.push((system, *version));
+        }
+    }
+    for reviewer in &demo.reviewers {
+        let (account, _) = store
+            .account_by_email(&reviewer.email)
+            .await?
+            .ok_or_else(|| {
+                DemoError::Data(format!("reviewer {} has no account", reviewer.email))
+            })?;
+        let conflicts = reviewer
+            .conflicts
+            .iter()
+            .map(|k| lookup(k))
+            .collect::<Result<Vec<_>, _>>()?;
+        let profile = senim_domain::case::ReviewerProfile {
+            account_id: account.id,
+            sectors: reviewer.sectors.clone(),
+            conflicts,
+            active: true,
+            updated_at: store.clock().now(),
+        };
+        store
+            .execute(operator.clone(), Command::SetReviewer(profile))
             .await?;
     }
+    crate::demo_cases::seed(store, rules, config, created).await?;
     write_logins(&password_file, &logins)?;
     Ok(logins)
 }

@@ -9,6 +9,7 @@ pub mod assess;
 pub mod auth;
 pub mod config;
 pub mod demo;
+mod demo_cases;
 pub mod error;
 pub mod extract;
 pub mod fuzzing;

@@ -173,7 +173,7 @@ fn case_viewer(caller: &Caller, case: &Case) -> Viewer {
 }
 
 /// What the pack in force says that reports, audits and investigations need.
-fn pack_facts(pack: &senim_rules::RulePack) -> PackFacts {
+pub(crate) fn pack_facts(pack: &senim_rules::RulePack) -> PackFacts {
     let (citation, fines) = pack.sanctions();
     PackFacts {
         pack: Some(pack.pack_ref()),
@@ -215,7 +215,7 @@ async fn offender(
 }
 
 /// What the pack in force requires of a version: the path it must take.
-fn review_path(
+pub(crate) fn review_path(
     pack: &senim_rules::RulePack,
     version: &SystemVersion,
 ) -> (ReviewPath, senim_domain::classification::Assessment) {

@@ -119,7 +119,7 @@ fn readme_journey_on_sqlite() {
     journey(server);
     // A second start on the same data keeps the data and prints the same passwords.
     let again = start(&["--data-dir", dir.path().to_str().unwrap()]);
-    assert_eq!(again.logins.len(), 8);
+    assert_eq!(again.logins.len(), 11);
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //!         --workers 64 --seconds 10
 
 mod log;
+mod workflow;
 
 use std::time::{Duration, Instant};
 
@@ -58,6 +59,28 @@ enum Mode {
         #[arg(long, default_value_t = 100_000)]
         chunk: u64,
     },
+    /// Many dossiers through expert review at once: register, submit,
+    /// declare, check, (ask and answer), recommend, decide; for a fixed time.
+    Workflow {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// The owner's developer token (write scope).
+        #[arg(long)]
+        developer: String,
+        /// A supervisor's token (write scope).
+        #[arg(long)]
+        supervisor: String,
+        /// Every expert reviewer's token in the pool (write scope), comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        reviewers: Vec<String>,
+        #[arg(long, default_value_t = 16)]
+        workers: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// A high-risk system description.
+        #[arg(long, default_value = "bench/triage.toml")]
+        file: std::path::PathBuf,
+    },
     /// Add versions to systems, one system per worker, for a fixed time.
     Versions {
         #[arg(long, default_value = "http://127.0.0.1:8080")]
@@ -75,7 +98,7 @@ enum Mode {
     },
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -221,6 +244,21 @@ async fn main() -> anyhow::Result<()> {
             entries,
             chunk,
         } => return log::fill(data_dir, entries, chunk).await,
+        Mode::Workflow {
+            server,
+            developer,
+            supervisor,
+            reviewers,
+            workers,
+            seconds,
+            file,
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let input: SystemInput = toml::from_str(&text)?;
+            let desks = workflow::desks(&server, developer, supervisor, reviewers).await?;
+            return workflow::run(desks, input, workers, seconds).await;
+        }
         Mode::Versions {
             server,
             token,

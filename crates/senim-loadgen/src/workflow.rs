@@ -54,7 +54,9 @@ async fn step(
     body: Value,
     timed: &mut Timed,
 ) -> anyhow::Result<Value> {
-    let id = case["id"].as_str().ok_or_else(|| anyhow!("a case without id"))?;
+    let id = case["id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("a case without id"))?;
     let started = Instant::now();
     let answer = client
         .send::<Value, Value>(
@@ -69,7 +71,12 @@ async fn step(
     Ok(answer.value)
 }
 
-async fn dossier(desks: &Desks, input: &SystemInput, n: u64, timed: &mut Timed) -> anyhow::Result<()> {
+async fn dossier(
+    desks: &Desks,
+    input: &SystemInput,
+    n: u64,
+    timed: &mut Timed,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let created = desks.developer.register_system(input).await?;
     timed.steps.push(started.elapsed());
@@ -92,19 +99,40 @@ async fn dossier(desks: &Desks, input: &SystemInput, n: u64, timed: &mut Timed) 
         .filter_map(|a| a.as_str().map(str::to_string))
         .collect();
     if assigned.len() < 2 {
-        return Err(anyhow!("the dossier got {} reviewer(s); is the pool set up?", assigned.len()));
+        return Err(anyhow!(
+            "the dossier got {} reviewer(s); is the pool set up?",
+            assigned.len()
+        ));
     }
     for (i, reviewer) in assigned.iter().enumerate() {
         let client = desks
             .reviewers
             .get(reviewer)
             .ok_or_else(|| anyhow!("no token for reviewer {reviewer}"))?;
-        case = step(client, &case, json!({"action": "declare", "conflict": false}), timed).await?;
+        case = step(
+            client,
+            &case,
+            json!({"action": "declare", "conflict": false}),
+            timed,
+        )
+        .await?;
         if i == 0 && n % 4 == 0 {
-            case = step(client, &case, json!({"action": "request_information",
-                "questions": "Which validation data do you have?"}), timed).await?;
-            case = step(&desks.developer, &case, json!({"action": "respond",
-                "answer": "Held-out admissions of 2024."}), timed).await?;
+            case = step(
+                client,
+                &case,
+                json!({"action": "request_information",
+                "questions": "Which validation data do you have?"}),
+                timed,
+            )
+            .await?;
+            case = step(
+                &desks.developer,
+                &case,
+                json!({"action": "respond",
+                "answer": "Held-out admissions of 2024."}),
+                timed,
+            )
+            .await?;
         }
         let marks: Vec<Value> = case["registration"]["checklist"]
             .as_array()
@@ -112,12 +140,30 @@ async fn dossier(desks: &Desks, input: &SystemInput, n: u64, timed: &mut Timed) 
             .flatten()
             .map(|c| json!({"item": c["item"], "mark": "satisfied"}))
             .collect();
-        case = step(client, &case, json!({"action": "check", "marks": marks}), timed).await?;
-        case = step(client, &case, json!({"action": "recommend", "verdict": "register",
-            "reasons": "Complete."}), timed).await?;
+        case = step(
+            client,
+            &case,
+            json!({"action": "check", "marks": marks}),
+            timed,
+        )
+        .await?;
+        case = step(
+            client,
+            &case,
+            json!({"action": "recommend", "verdict": "register",
+            "reasons": "Complete."}),
+            timed,
+        )
+        .await?;
     }
-    case = step(&desks.supervisor, &case, json!({"action": "decide", "verdict": "register",
-        "reasons": "Both recommend."}), timed).await?;
+    case = step(
+        &desks.supervisor,
+        &case,
+        json!({"action": "decide", "verdict": "register",
+        "reasons": "Both recommend."}),
+        timed,
+    )
+    .await?;
     if case["state"] != "registered" {
         return Err(anyhow!("dossier ended {}", case["state"]));
     }
@@ -125,7 +171,12 @@ async fn dossier(desks: &Desks, input: &SystemInput, n: u64, timed: &mut Timed) 
     Ok(())
 }
 
-pub async fn run(desks: Desks, input: SystemInput, workers: usize, seconds: u64) -> anyhow::Result<()> {
+pub async fn run(
+    desks: Desks,
+    input: SystemInput,
+    workers: usize,
+    seconds: u64,
+) -> anyhow::Result<()> {
     let desks = std::sync::Arc::new(desks);
     let until = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();

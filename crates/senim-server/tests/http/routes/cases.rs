@@ -20,6 +20,7 @@ crate::on_both_backends!(
     a_citizen_reports_harm_and_the_authority_acts,
     a_sector_body_keeps_its_trusted_list,
     a_new_pack_puts_registered_systems_on_its_path,
+    queues_put_overdue_dossiers_first,
 );
 
 /// Sends JSON with a bearer token (and `If-Match` when given); keeps receipts.
@@ -1738,4 +1739,85 @@ async fn overdue_reviews_are_flagged_and_mailed_on_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overdue_reviews_are_flagged_and_mailed_on_postgres() {
     overdue_reviews_are_flagged_and_mailed(crate::helpers::Backend::Postgres).await;
+}
+
+async fn queues_put_overdue_dossiers_first(app: TestApp) {
+    let mut s = Session {
+        app: &app,
+        receipts: Vec::new(),
+    };
+    let (reviewers, _) = pool(&app, &mut s).await;
+    let developer = token(&app, Who::Developer);
+    let supervisor = token(&app, Who::Supervisor);
+    let mut submitted = Vec::new();
+    for name in ["Early triage", "Late triage", "Paused triage"] {
+        if name == "Late triage" {
+            // Forty days later (11 April): the first, due 3 April, is overdue.
+            app.clock.advance_seconds(40 * 86_400);
+        }
+        let (_, system) = s
+            .send(
+                &developer,
+                Method::POST,
+                "/api/v1/systems",
+                None,
+                Some(system_json(name)),
+            )
+            .await;
+        let (status, case) = s
+            .send(
+                &developer,
+                Method::POST,
+                "/api/v1/cases",
+                None,
+                Some(json!({"kind": "registration", "system_id": system["system"]["id"]})),
+            )
+            .await;
+        assert_eq!(status, 201);
+        submitted.push(case);
+    }
+    // The third is paused by a request for information: no running clock.
+    let paused = submitted[2].clone();
+    let reviewer = reviewers_of(&paused)[0].clone();
+    let t = reviewers
+        .iter()
+        .find(|(r, _)| *r == reviewer)
+        .unwrap()
+        .1
+        .clone();
+    let paused = s
+        .step(&t, &paused, json!({"action": "declare", "conflict": false}))
+        .await;
+    let paused = s
+        .step(
+            &t,
+            &paused,
+            json!({"action": "request_information", "questions": "Which data?"}),
+        )
+        .await;
+    assert!(paused["deadline"]["due"].is_null());
+
+    let (_, queue) = s
+        .send(
+            &supervisor,
+            Method::GET,
+            "/api/v1/cases?kind=registration&open=true",
+            None,
+            None,
+        )
+        .await;
+    let items = queue["items"].as_array().unwrap();
+    let ids: Vec<&Value> = items.iter().map(|c| &c["id"]).collect();
+    assert_eq!(
+        ids,
+        vec![&submitted[0]["id"], &submitted[1]["id"], &paused["id"]],
+        "{queue}"
+    );
+    assert_eq!(
+        items
+            .iter()
+            .map(|c| c["overdue"].as_bool().unwrap())
+            .collect::<Vec<_>>(),
+        vec![true, false, false]
+    );
 }

@@ -405,6 +405,28 @@ fn own_review(reg: &mut Registration, actor: AccountId) -> Result<&mut Review, R
         .ok_or_else(|| Refusal::Forbidden("you are not a reviewer of this dossier".into()))
 }
 
+/// The actor's review, open for work: declared without a conflict, not yet
+/// recommended.
+fn working_review<'a>(
+    reg: &'a mut Registration,
+    actor: AccountId,
+    state: &str,
+) -> Result<&'a mut Review, Refusal> {
+    let review = own_review(reg, actor)?;
+    if !review.declared() {
+        return Err(Refusal::Forbidden(
+            "declare your conflict of interest before opening the dossier".into(),
+        ));
+    }
+    if review.recommendation.is_some() {
+        return Err(refuse_state(
+            state,
+            "you have already made your recommendation",
+        ));
+    }
+    Ok(review)
+}
+
 /// Takes one step on a registration case.
 pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Refusal> {
     let mut case = current.clone();
@@ -533,18 +555,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             }
             let reg = registration(&mut case)?;
             let items: Vec<DocumentationItem> = reg.checklist.iter().map(|c| c.item).collect();
-            let review = own_review(reg, ctx.actor)?;
-            if !review.declared() {
-                return Err(Refusal::Forbidden(
-                    "declare your conflict of interest before opening the dossier".into(),
-                ));
-            }
-            if review.recommendation.is_some() {
-                return Err(refuse_state(
-                    &current.state,
-                    "you have already made your recommendation",
-                ));
-            }
+            let review = working_review(reg, ctx.actor, &current.state)?;
             for (i, m) in marks.into_iter().enumerate() {
                 if !items.contains(&m.item) {
                     return Err(invalid(
@@ -661,18 +672,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             let reasons = text("reasons", &reasons)?;
             let reg = registration(&mut case)?;
             let items: Vec<DocumentationItem> = reg.checklist.iter().map(|c| c.item).collect();
-            let review = own_review(reg, ctx.actor)?;
-            if !review.declared() {
-                return Err(Refusal::Forbidden(
-                    "declare your conflict of interest before opening the dossier".into(),
-                ));
-            }
-            if review.recommendation.is_some() {
-                return Err(refuse_state(
-                    &current.state,
-                    "you have already made your recommendation",
-                ));
-            }
+            let review = working_review(reg, ctx.actor, &current.state)?;
             let unmarked: Vec<&str> = items
                 .iter()
                 .filter(|i| !review.marks.iter().any(|m| m.item == **i))

@@ -185,9 +185,9 @@ enum ReviewerCommand {
 pub struct InboxArgs {
     #[command(flatten)]
     server: ServerArgs,
-    /// Only notices after this number.
-    #[arg(long, default_value_t = 0)]
-    after: i64,
+    /// Only notices after this one (its id, the first column).
+    #[arg(long)]
+    after: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -588,7 +588,10 @@ pub async fn inbox(args: InboxArgs) -> anyhow::Result<()> {
     let inbox = call(
         &client,
         Method::GET,
-        &format!("/api/v1/inbox?after={}", args.after),
+        &match &args.after {
+            Some(after) => format!("/api/v1/inbox?after={after}"),
+            None => "/api/v1/inbox".to_string(),
+        },
         None,
         None,
     )
@@ -596,8 +599,8 @@ pub async fn inbox(args: InboxArgs) -> anyhow::Result<()> {
     .value;
     for n in inbox["items"].as_array().into_iter().flatten() {
         println!(
-            "{:>5}  {}  {:<36} {}",
-            n["seq"],
+            "{}  {}  {:<36} {}",
+            text(n, "id"),
             text(n, "created_at"),
             text(n, "kind"),
             text(n, "text")

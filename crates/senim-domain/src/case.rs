@@ -376,8 +376,7 @@ fn yes() -> bool {
 /// One notice in an inbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Notification {
-    /// Increasing: pass the last one seen as `after` to read only newer ones.
-    pub seq: i64,
+    /// Time-ordered: pass the last one seen as `after` to read only newer ones.
     pub id: String,
     pub recipient: Recipient,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -729,6 +729,9 @@ pub struct SanctionDecision {
     pub citation: Option<Citation>,
     pub reasons: String,
     pub decided_at: Timestamp,
+    /// The supervisor who decided; another one decides an appeal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<AccountId>,
     /// The owner may appeal until this day.
     pub appeal_due: Day,
     /// The system's status before a suspension or ban, to restore on overturn.
@@ -847,6 +850,22 @@ impl InvestigationStep {
     }
 }
 
+/// The pack's fine in MCI for a size class, first or repeat offence.
+fn fine_mci(ctx: &Ctx<'_>, size_class: SizeClass, repeat: bool) -> Result<u32, Refusal> {
+    let (_, first, again) = ctx
+        .pack
+        .fines
+        .iter()
+        .find(|(c, _, _)| *c == size_class)
+        .ok_or_else(|| {
+            refuse_state(
+                "open",
+                format!("the pack in force has no fine for size class {size_class}"),
+            )
+        })?;
+    Ok(if repeat { *again } else { *first })
+}
+
 /// The sanction the pack gives for `kind`, for this offender, decided now.
 fn sanction(
     ctx: &Ctx<'_>,
@@ -874,23 +893,44 @@ fn sanction(
         citation: ctx.pack.sanctions_citation.clone(),
         reasons,
         decided_at: ctx.now,
+        decided_by: Some(ctx.actor),
         appeal_due,
         previous_status,
     };
     if kind == SanctionKind::Fine {
-        let Some((_, first, again)) = ctx.pack.fines.iter().find(|(c, _, _)| *c == size_class)
-        else {
-            return Err(refuse_state(
-                "open",
-                format!("the pack in force has no fine for size class {size_class}"),
-            ));
-        };
-        let mci = if repeat { *again } else { *first };
+        let mci = fine_mci(ctx, size_class, repeat)?;
         decision.fine_mci = Some(mci);
         decision.mci_kzt = Some(ctx.mci_kzt);
         decision.fine_kzt = Some(u64::from(mci) * ctx.mci_kzt);
     }
     Ok(decision)
+}
+
+/// A suspension applies to a registered system, a ban to a registered or
+/// suspended one; a fine to any.
+fn measure_allowed(
+    kind: SanctionKind,
+    system: Option<SystemStatus>,
+    case_state: &str,
+) -> Result<(), Refusal> {
+    let ok = match kind {
+        SanctionKind::Fine => true,
+        SanctionKind::Suspension => system == Some(SystemStatus::Registered),
+        SanctionKind::Ban => matches!(
+            system,
+            Some(SystemStatus::Registered | SystemStatus::Suspended)
+        ),
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(refuse_state(
+        case_state,
+        format!(
+            "a {kind} applies to a registered system; this one is {}",
+            system.map(|s| s.as_str()).unwrap_or("unknown")
+        ),
+    ))
 }
 
 /// The system status a sanction puts the system in, if any.
@@ -953,6 +993,7 @@ pub fn investigation_step(
                 description: text("description", &description)?,
             });
             let reasons = text("reasons", &reasons)?;
+            measure_allowed(kind, system_status_now, &current.state)?;
             let previous = sanction_status(kind).and(system_status_now);
             let decision = sanction(ctx, kind, reasons, previous)?;
             system_status = sanction_status(kind);
@@ -1014,7 +1055,21 @@ pub fn investigation_step(
             require_state(current, &["appealed"], "decide_appeal")?;
             let reasons = text("reasons", &reasons)?;
             let before = inv.sanction.clone();
-            let restore = before.as_ref().and_then(|s| s.previous_status);
+            if before.as_ref().and_then(|s| s.decided_by) == Some(ctx.actor) {
+                return Err(Refusal::Forbidden(
+                    "the supervisor who decided the sanction cannot also decide its appeal".into(),
+                ));
+            }
+            // Give the system back its earlier status only if the sanction's
+            // measure is still what holds it (nobody has acted on it since).
+            let in_force = before
+                .as_ref()
+                .and_then(|s| sanction_status(s.kind))
+                .is_some_and(|s| Some(s) == system_status_now);
+            let restore = before
+                .as_ref()
+                .and_then(|s| s.previous_status)
+                .filter(|_| in_force);
             match outcome {
                 AppealOutcome::Uphold => {
                     if new_kind.is_some() {
@@ -1039,10 +1094,22 @@ pub fn investigation_step(
                     let Some(kind) = new_kind else {
                         return Err(invalid("sanction", "is required to change the sanction"));
                     };
+                    // The measure under appeal is still in force: judge the
+                    // new one against the status it replaced.
+                    measure_allowed(kind, restore.or(system_status_now), &current.state)?;
                     let previous = restore.or(sanction_status(kind).and(system_status_now));
                     let mut changed = sanction(ctx, kind, reasons.clone(), previous)?;
                     if let Some(b) = &before {
+                        // The offence keeps its date and its repeat status;
+                        // only the sanction changes.
                         changed.appeal_due = b.appeal_due;
+                        changed.decided_at = b.decided_at;
+                        changed.repeat = b.repeat;
+                        if kind == SanctionKind::Fine {
+                            let mci = fine_mci(ctx, b.size_class, b.repeat)?;
+                            changed.fine_mci = Some(mci);
+                            changed.fine_kzt = Some(u64::from(mci) * ctx.mci_kzt);
+                        }
                     }
                     system_status = match (sanction_status(kind), restore) {
                         (Some(s), _) => Some(s),
@@ -1133,12 +1200,21 @@ pub struct TrustedListApplication {
     pub copyright: String,
     /// Each completeness check, oldest first.
     pub checks: Vec<ListCheck>,
+    /// The applicant's notes on each resubmission, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resubmissions: Vec<Resubmission>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listed_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Resubmission {
+    pub at: Timestamp,
+    pub note: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -1209,6 +1285,7 @@ pub fn apply_for_list(
         audit_case: facts.audit.map(|a| a.id).unwrap_or(id),
         copyright,
         checks: Vec::new(),
+        resubmissions: Vec::new(),
         listed_at: None,
         published_at: None,
         ended: None,
@@ -1316,7 +1393,10 @@ pub fn list_step(ctx: &Ctx<'_>, current: &Case, step: ListStep) -> Result<Steppe
         }
         ListStep::Resubmit { copyright, note } => {
             require_state(current, &["deficient"], "resubmit")?;
-            text("note", &note)?;
+            app.resubmissions.push(Resubmission {
+                at: ctx.now,
+                note: text("note", &note)?,
+            });
             if let Some(c) = copyright {
                 app.copyright =
                     crate::error::bounded_text(&c, 500).map_err(|r| invalid("copyright", r))?;

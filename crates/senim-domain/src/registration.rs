@@ -405,6 +405,28 @@ fn own_review(reg: &mut Registration, actor: AccountId) -> Result<&mut Review, R
         .ok_or_else(|| Refusal::Forbidden("you are not a reviewer of this dossier".into()))
 }
 
+/// Refuses to register, reinstate or resume the review of a system whose
+/// current version the pack in force prohibits, naming the rules.
+fn refuse_prohibited(ctx: &Context<'_>, state: &str, what: &str) -> Result<(), Refusal> {
+    if ctx.path.risk_level != RiskLevel::Prohibited {
+        return Ok(());
+    }
+    let rules = ctx
+        .path
+        .prohibited_by
+        .iter()
+        .map(|(rule, citation)| format!("rule {rule} ({citation})"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(refuse_state(
+        state,
+        format!(
+            "cannot {what}: the system's current version is prohibited under {} {}: {rules}",
+            ctx.path.pack.id, ctx.path.pack.version
+        ),
+    ))
+}
+
 /// The actor's review, open for work: declared without a conflict, not yet
 /// recommended.
 fn working_review<'a>(
@@ -430,6 +452,25 @@ fn working_review<'a>(
 /// Takes one step on a registration case.
 pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Refusal> {
     let mut case = current.clone();
+    // After registration the system's status is the truth: an
+    // investigation's suspension or ban moves it without this case.
+    let after = [
+        SystemStatus::Registered,
+        SystemStatus::Suspended,
+        SystemStatus::Revoked,
+    ];
+    if after.contains(&state_of(&case)) && after.contains(&ctx.system.status) {
+        case.state = ctx.system.status.as_str().into();
+    } else if case.open && state_of(&case) != ctx.system.status {
+        return Err(refuse_state(
+            &case.state,
+            format!(
+                "the system is {} while its dossier is {}: the dossier cannot proceed",
+                ctx.system.status, case.state
+            ),
+        ));
+    }
+    let current = &case.clone();
     case.revision += 1;
     case.updated_at = ctx.now;
     let today = ctx.today();
@@ -623,6 +664,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
         Step::Respond { answer } => {
             require_state(&case, &[SystemStatus::InformationRequested], "respond")?;
             let answer = text("answer", &answer)?;
+            refuse_prohibited(ctx, &current.state, "answer")?;
             let version = ctx.system.current_version;
             let checklist = ctx.path.checklist.clone();
             let reg = registration(&mut case)?;
@@ -644,10 +686,16 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
                 version,
             });
             if version != reg.version {
-                // The documentation changed: the checklist follows it; marks
-                // on items that are still on it stay.
+                // The documentation changed: the classification, the
+                // checklist and the number of reviewers follow it; marks on
+                // items still on the checklist stay.
                 reg.version = version;
                 reg.checklist = checklist;
+                reg.pack = ctx.path.pack.clone();
+                reg.risk_level = ctx.path.risk_level;
+                if ctx.path.expert_review {
+                    reg.reviewers_required = reg.reviewers_required.max(ctx.path.reviewers);
+                }
                 let items: Vec<DocumentationItem> = reg.checklist.iter().map(|c| c.item).collect();
                 for review in &mut reg.reviews {
                     review.marks.retain(|m| items.contains(&m.item));
@@ -658,13 +706,17 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
                 deadline.resume(ctx.calendar, today);
             }
             case.state = SystemStatus::InExpertReview.as_str().into();
-            system_status = Some(SystemStatus::InExpertReview);
             for r in reviewers {
                 notices.push(notice(
                     Recipient::Account(r),
                     "The developer answered; the review resumes.".into(),
                 ));
             }
+            // A conflict while waiting, or more reviewers now required, may
+            // leave the dossier short: the pool fills it, or it waits.
+            settle(&mut case);
+            fill_reviewers(ctx, &mut case, AssignedBy::Automatic, &mut notices);
+            system_status = Some(state_of(&case));
             "registration.resubmitted"
         }
         Step::Recommend { verdict, reasons } => {
@@ -715,6 +767,9 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
         Step::Decide { verdict, reasons } => {
             require_state(&case, &[SystemStatus::Recommended], "decide")?;
             let reasons = text("reasons", &reasons)?;
+            if verdict == Verdict::Register {
+                refuse_prohibited(ctx, &current.state, "register")?;
+            }
             let reg = registration(&mut case)?;
             if reg.reviews.iter().any(|r| r.reviewer == ctx.actor) {
                 return Err(Refusal::Forbidden(
@@ -762,6 +817,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             "registration.suspended"
         }
         Step::Reinstate { reasons } => {
+            refuse_prohibited(ctx, &current.state, "reinstate")?;
             measure(
                 &mut case,
                 ctx,

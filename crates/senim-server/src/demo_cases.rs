@@ -47,6 +47,7 @@ async fn save(
             (Some(s), Some(system)) => Some((system.status, s)),
             _ => None,
         },
+        system_version: system.map(|s| s.current_version),
         case: stepped.case,
         expected_revision: expected,
         event: stepped.event,

@@ -18,13 +18,18 @@ const YEAR_SECONDS: i64 = 365 * 86_400;
 pub async fn flag_review_due(state: &AppState) -> Result<usize, senim_store::StoreError> {
     let before = state.clock.now().plus_seconds(-YEAR_SECONDS);
     let due = state.store.review_due(before).await?;
-    let count = due.len();
+    let mut count = 0;
     for item in due {
         let owner = item.owner;
-        state
+        let committed = state
             .store
-            .execute(Actor::operator(), Command::FlagReviewDue(item))
+            .execute_logged(Actor::operator(), Command::FlagReviewDue(item))
             .await?;
+        if committed.log.is_none() {
+            // Another sweep (another server) flagged it first.
+            continue;
+        }
+        count += 1;
         crate::mail::deliver(
             state,
             vec![

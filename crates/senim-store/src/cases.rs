@@ -33,6 +33,9 @@ pub struct CaseWrite {
     pub step: serde_json::Value,
     /// The system's status the step was decided on, and its new status.
     pub system_status: Option<(SystemStatus, SystemStatus)>,
+    /// The system's current version the step was decided on (checked with
+    /// the status: an answer must not point at a version replaced meanwhile).
+    pub system_version: Option<i64>,
     /// Give the system the next registry number (`KZ-AI-<year>-<nnnnnn>`).
     pub assign_registry_number: bool,
     pub notices: Vec<Notice>,
@@ -85,6 +88,7 @@ pub(crate) async fn save_case(
         event,
         step,
         system_status,
+        system_version,
         assign_registry_number,
         notices,
         opened,
@@ -118,6 +122,15 @@ pub(crate) async fn save_case(
     let system = match (system_status, case.system_id) {
         (Some((expected, status)), Some(id)) => {
             let mut system = query::system(&mut *conn, id).await?;
+            if let Some(version) = system_version.filter(|v| *v != system.current_version) {
+                return Err(StoreError::conflict(
+                    format!(
+                        "the system has version {} now, not {version}: it changed since you read it; reload and try again",
+                        system.current_version
+                    ),
+                    system.current_version.to_string(),
+                ));
+            }
             if system.status != expected {
                 return Err(StoreError::conflict(
                     format!(
@@ -169,6 +182,7 @@ pub(crate) async fn save_case(
     });
     let mut public = payload.clone();
     public["case"] = json!(public_case(&case));
+    public["opened"] = json!(opened.as_ref().map(public_case));
     public["private"] = serde_json::Value::Null;
     public["step"] = json!({ "action": step.get("action") });
     let applied = Applied::Case {
@@ -188,12 +202,44 @@ pub(crate) async fn save_case(
     ))
 }
 
-/// What anyone may read of a case: everything but the developer's answers,
-/// the reviewers' declaration statements and checklist notes (the log keeps
-/// a digest of the whole).
+/// What anyone may read of a case, and what its log entry shows (the log
+/// keeps a salted digest of the whole case beside it).
+///
+/// A registration dossier and a published decision are public records: all
+/// of them but the developer's answers, the reviewers' declaration
+/// statements and checklist notes. A report, an audit, a trusted-list
+/// application and an undecided investigation show only that the case
+/// exists and where it stands (a report not even which system it names).
 pub fn public_case(case: &Case) -> Case {
     let mut case = case.clone();
     case.private = None;
+    let record = case.kind == CaseKind::Registration
+        || (case.kind == CaseKind::Investigation && case.published());
+    if !record {
+        if case.kind == CaseKind::Report {
+            case.system_id = None;
+            case.organisation_id = None;
+            case.holder_organisation_id = None;
+        }
+        case.assignees = Vec::new();
+        case.links = Vec::new();
+        case.report = None;
+        case.audit = None;
+        case.investigation = None;
+        case.trusted_list = None;
+        return case;
+    }
+    blank_statements(&mut case);
+    if let Some(inv) = case.investigation.as_mut() {
+        // A published decision shows the violation, the sanction and the
+        // appeal's outcome; why the investigation was opened, and the
+        // owner's grounds of appeal, stay with the parties.
+        inv.reasons = String::new();
+        inv.closed_reasons = None;
+        if let Some(appeal) = inv.appeal.as_mut() {
+            appeal.grounds = String::new();
+        }
+    }
     if let Some(reg) = case.registration.as_mut() {
         for request in &mut reg.information_requests {
             if let Some(answer) = request.answer.as_mut() {
@@ -201,9 +247,6 @@ pub fn public_case(case: &Case) -> Case {
             }
         }
         for review in &mut reg.reviews {
-            if let Some(d) = review.declaration.as_mut() {
-                d.statement = None;
-            }
             for mark in &mut review.marks {
                 mark.note = None;
             }
@@ -212,13 +255,26 @@ pub fn public_case(case: &Case) -> Case {
     case
 }
 
-/// The case as `viewer` may see it: all of it for the authority, all but
-/// the private part for the owner, the public part for everyone else.
+/// Reviewers' conflict statements (often about the owner) are for the authority.
+fn blank_statements(case: &mut Case) {
+    if let Some(reg) = case.registration.as_mut() {
+        for review in &mut reg.reviews {
+            if let Some(d) = review.declaration.as_mut() {
+                d.statement = None;
+            }
+        }
+    }
+}
+
+/// The case as `viewer` may see it: all of it for the authority; for the
+/// owner and holder all but the private part and the reviewers' statements;
+/// the public part for everyone else.
 pub fn case_for(mut case: Case, viewer: Viewer) -> Case {
     if viewer.authority {
         case
     } else if viewer.owner {
         case.private = None;
+        blank_statements(&mut case);
         case
     } else {
         public_case(&case)
@@ -258,10 +314,12 @@ async fn write_case(conn: &mut AnyConnection, case: &Case, new: bool) -> Result<
         .await;
     match result {
         Err(e) if crate::error::is_unique_violation(&e) => {
-            return Err(StoreError::conflict(
-                "the system already has an application in review",
-                "in_review",
-            ))
+            let message = match case.kind {
+                CaseKind::TrustedList => "the system already has an open trusted-list application",
+                CaseKind::Registration => "the system already has an application in review",
+                _ => "a case with this number or tracking code already exists",
+            };
+            return Err(StoreError::conflict(message, case.state.clone()));
         }
         other => other?,
     };
@@ -713,7 +771,7 @@ impl Store {
     pub async fn inbox(
         &self,
         account: &Account,
-        after: i64,
+        after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<Notification>, StoreError> {
         let mut keys = vec![Recipient::Account(account.id).key()];
@@ -722,7 +780,7 @@ impl Store {
         }
         keys.extend(account.roles.iter().map(|r| Recipient::Role(*r).key()));
         let mut sql = Sql::new(
-            "SELECT seq, id, recipient, case_id, system_id, kind, text, created_at FROM notifications WHERE recipient IN (",
+            "SELECT id, recipient, case_id, system_id, kind, text, created_at FROM notifications WHERE recipient IN (",
         );
         for (i, key) in keys.into_iter().enumerate() {
             if i > 0 {
@@ -730,10 +788,13 @@ impl Store {
             }
             sql.bind(key);
         }
-        sql.push(&format!(
-            ") AND seq > {after} ORDER BY seq LIMIT {}",
-            limit.clamp(1, 500)
-        ));
+        sql.push(")");
+        if let Some(after) = after {
+            sql.push(" AND id > ").bind(after.to_string());
+        }
+        // Ids are time-ordered UUIDs written in the event, so the order and
+        // the cursor survive a rebuild.
+        sql.push(&format!(" ORDER BY id LIMIT {}", limit.clamp(1, 500)));
         let rows = sql.query().fetch_all(self.reader()).await?;
         rows.iter()
             .map(|row| {
@@ -742,7 +803,6 @@ impl Store {
                 let system_id: Option<String> = row.try_get("system_id")?;
                 let created: String = row.try_get("created_at")?;
                 Ok(Notification {
-                    seq: row.try_get("seq")?,
                     id: row.try_get("id")?,
                     recipient: Recipient::from_key(&recipient).ok_or_else(|| {
                         StoreError::Corrupt(format!("notification recipient `{recipient}`"))

@@ -159,16 +159,42 @@ fn resource(case: &Case, caller: &Caller) -> Resource {
     }
 }
 
-fn case_viewer(caller: &Caller, case: &Case) -> Viewer {
-    let roles = caller
+/// The case as the caller may see it.
+///
+/// In full: supervisors, auditors and administrators, and an expert reviewer
+/// on a dossier they declared on. The owner and the holder: all but the
+/// private part and the reviewers' statements. Everyone else (other
+/// reviewers included): the public part. The private part (a complainant's
+/// contact) only for supervisors and administrators, who handle reports.
+fn shown(caller: &Caller, case: Case) -> Case {
+    let mut case = case_for(case.clone(), case_viewer(caller, &case));
+    let handles_reports = caller
         .account
         .as_ref()
-        .map(|a| a.roles.as_slice())
-        .unwrap_or(&[]);
-    let org = caller.account.as_ref().and_then(|a| a.organisation_id);
+        .is_some_and(|a| a.has_role(Role::Supervisor) || a.has_role(Role::Administrator));
+    if !handles_reports {
+        case.private = None;
+    }
+    case
+}
+
+fn case_viewer(caller: &Caller, case: &Case) -> Viewer {
+    let Some(account) = caller.account.as_ref() else {
+        return Viewer::PUBLIC;
+    };
+    let org = account.organisation_id;
+    let declared_reviewer = case.registration.as_ref().is_some_and(|r| {
+        r.reviews
+            .iter()
+            .any(|x| x.reviewer == account.id && x.declared())
+    });
     Viewer {
         owner: org.is_some() && (org == case.organisation_id || org == case.holder_organisation_id),
-        authority: roles.iter().any(|r| r.is_authority()),
+        authority: declared_reviewer
+            || account
+                .roles
+                .iter()
+                .any(|r| r.is_authority() && *r != Role::ExpertReviewer),
     }
 }
 
@@ -280,6 +306,7 @@ async fn write(
         event: stepped.event,
         step,
         system_status,
+        system_version: system.map(|s| s.current_version),
         assign_registry_number: stepped.assign_registry_number,
         notices: stepped.notices,
         opened: stepped.opened,
@@ -485,7 +512,7 @@ pub async fn create(
     };
     let case = write(&state, &caller, stepped, None, Some(&system), step).await?;
     drop(book);
-    Ok(respond(&state, StatusCode::CREATED, case))
+    Ok(respond(&state, StatusCode::CREATED, shown(&caller, case)))
 }
 
 /// The pack facts for a trusted-list step: the pack in force, with the
@@ -578,6 +605,17 @@ pub async fn step(
         }
         other => {
             let mut linked = Vec::new();
+            if let AnyStep::Report(ReportStep::Merge { into }) = &other {
+                let target = state.store.case(*into).await.ok();
+                let open_report =
+                    target.is_some_and(|t| t.kind == CaseKind::Report && t.open && t.id != case.id);
+                if !open_report {
+                    return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                        field: "into".into(),
+                        reason: "must name another report that is still open".into(),
+                    }]));
+                }
+            }
             if let AnyStep::Report(ReportStep::Triage { systems, .. }) = &other {
                 for (i, id) in systems.iter().enumerate() {
                     match state.store.system(*id).await {
@@ -635,7 +673,7 @@ pub async fn step(
     )
     .await?;
     drop(book);
-    Ok(respond(&state, StatusCode::OK, case))
+    Ok(respond(&state, StatusCode::OK, shown(&caller, case)))
 }
 
 /// Read a case: in full for its owner and the authority, otherwise its public part.
@@ -651,8 +689,7 @@ pub async fn show(
     let case = state.store.case(id).await?;
     let r = resource(&case, &caller);
     caller.require(&state, Action::CaseRead, &r)?;
-    let v = case_viewer(&caller, &case);
-    Ok(respond(&state, StatusCode::OK, case_for(case, v)))
+    Ok(respond(&state, StatusCode::OK, shown(&caller, case)))
 }
 
 /// The dossier under review: the version with all its documentation, its
@@ -710,13 +747,13 @@ pub async fn dossier(
         }
         None => (None, Vec::new()),
     };
+    // The owner and holder see what they see of the system anywhere; the
+    // authority (a declared reviewer included) sees everything.
+    let viewer = case_viewer(&caller, &case);
     Ok(Json(Dossier {
-        case,
+        case: shown(&caller, case),
         system,
-        version: version.redacted(Viewer {
-            owner: true,
-            authority: true,
-        }),
+        version: version.redacted(viewer),
         classification,
         gaps,
     }))
@@ -769,10 +806,7 @@ pub async fn list(
         items: page
             .items
             .into_iter()
-            .map(|c| {
-                let v = case_viewer(&caller, &c);
-                detail(&state, case_for(c, v))
-            })
+            .map(|c| detail(&state, shown(&caller, c)))
             .collect(),
         total: page.total,
         next_cursor: page.next_after,
@@ -849,8 +883,8 @@ pub async fn set_reviewer(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct InboxQuery {
-    /// Only notices after this `seq`.
-    pub after: Option<i64>,
+    /// Only notices after this one (its `id`; ids grow with time).
+    pub after: Option<String>,
     /// At most this many, 1 to 500 (default 50).
     pub limit: Option<u32>,
 }
@@ -874,7 +908,7 @@ pub async fn inbox(
     caller.require(&state, Action::InboxRead, &Resource::Account(account.id))?;
     let items = state
         .store
-        .inbox(account, query.after.unwrap_or(0), page_limit(query.limit)?)
+        .inbox(account, query.after.as_deref(), page_limit(query.limit)?)
         .await?;
     Ok(Json(Inbox { items }))
 }
@@ -1090,6 +1124,10 @@ pub async fn trusted_list(
             continue;
         };
         let system = state.store.system(system_id).await?;
+        // A suspended, revoked or withdrawn system is not trusted, listed or not.
+        if system.status != senim_domain::SystemStatus::Registered {
+            continue;
+        }
         items.push(TrustedListEntry {
             system_id,
             name: system.name,
@@ -1115,7 +1153,7 @@ pub async fn repaths(
     if !report.in_force {
         return Ok(writes);
     }
-    let pool = state.store.reviewer_pool().await?;
+    let mut pool = state.store.reviewer_pool().await?;
     for change in &report.changed {
         let record = state.store.system_with_current(change.system_id).await?;
         if record.system.status != senim_domain::SystemStatus::Registered {
@@ -1136,6 +1174,12 @@ pub async fn repaths(
         else {
             continue;
         };
+        // The next dossier of this publication sees this one's assignments.
+        for reviewer in &stepped.case.assignees {
+            if let Some(c) = pool.iter_mut().find(|c| c.account_id == *reviewer) {
+                c.load += 1;
+            }
+        }
         let new = registration.as_ref().map(|c| c.id) != Some(stepped.case.id);
         writes.push(CaseWrite {
             expected_revision: if new {
@@ -1146,6 +1190,7 @@ pub async fn repaths(
             event: stepped.event,
             step: serde_json::json!({ "action": "publication", "pack": pack.pack_ref() }),
             system_status: stepped.system_status.map(|s| (record.system.status, s)),
+            system_version: Some(record.system.current_version),
             assign_registry_number: false,
             notices: stepped.notices,
             opened: None,

@@ -171,6 +171,7 @@ pub async fn publish(
         return Ok((StatusCode::OK, Json(report)));
     }
     let cases = crate::routes::cases::repaths(&state, &pack, &report).await?;
+    let notices: Vec<_> = cases.iter().flat_map(|c| c.notices.clone()).collect();
     let command = Command::PublishRulePack {
         pack: pack.pack_ref(),
         source: pack.source.clone(),
@@ -186,6 +187,11 @@ pub async fn publish(
     );
     match applied {
         Applied::Published(report) => {
+            crate::mail::deliver(
+                &state,
+                notices,
+                format!("Senim: rule pack {} {} published", pack.id, pack.version),
+            );
             book.add(pack);
             Ok((StatusCode::CREATED, Json(*report)))
         }

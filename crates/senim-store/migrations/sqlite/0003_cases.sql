@@ -26,6 +26,9 @@ CREATE INDEX cases_system ON cases (system_id, created_at);
 -- A system has at most one registration dossier in review at a time.
 CREATE UNIQUE INDEX cases_one_open_registration ON cases (system_id)
     WHERE kind = 'registration' AND is_open = 1;
+-- ... and at most one trusted-list application in progress.
+CREATE UNIQUE INDEX cases_one_open_list_application ON cases (system_id)
+    WHERE kind = 'trusted_list' AND is_open = 1;
 
 CREATE TABLE case_assignees (
     case_id     TEXT NOT NULL REFERENCES cases(id),
@@ -44,8 +47,8 @@ CREATE TABLE reviewers (
 
 -- recipient: `account:<id>`, `organisation:<id>` or `role:<role>`.
 CREATE TABLE notifications (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-    id          TEXT NOT NULL UNIQUE,
+    -- A time-ordered UUID, written in the event: the inbox's order and cursor.
+    id          TEXT PRIMARY KEY,
     recipient   TEXT NOT NULL,
     case_id     TEXT,
     system_id   TEXT,
@@ -53,5 +56,5 @@ CREATE TABLE notifications (
     text        TEXT NOT NULL,
     created_at  TEXT NOT NULL
 );
-CREATE INDEX notifications_recipient ON notifications (recipient, seq);
+CREATE INDEX notifications_recipient ON notifications (recipient, id);
 CREATE INDEX notifications_system ON notifications (system_id, kind);

@@ -21,6 +21,7 @@ crate::on_both_backends!(
     a_sector_body_keeps_its_trusted_list,
     a_new_pack_puts_registered_systems_on_its_path,
     queues_put_overdue_dossiers_first,
+    a_dossier_cannot_be_steered_around_the_rules,
 );
 
 /// Sends JSON with a bearer token (and `If-Match` when given); keeps receipts.
@@ -961,6 +962,28 @@ async fn a_citizen_reports_harm_and_the_authority_acts(app: TestApp) {
     let report = s.step(&supervisor, &report, json!({"action": "forward", "question": "Explain the discharge forecast of 26 February."})).await;
     assert_eq!(report["state"], "forwarded");
     let report = s.step(&developer, &report, json!({"action": "respond_report", "response": "The forecast used a stale lab feed; fixed on 1 March."})).await;
+    assert!(
+        report["private"].is_null() && !report.to_string().contains("aigerim@example.kz"),
+        "the owner's step answer holds no contact details: {report}"
+    );
+    let (status, reviewer_view) = s
+        .send(
+            &token(&app, Who::ExpertReviewer),
+            Method::GET,
+            &report_path,
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        reviewer_view["report"].is_null(),
+        "a reviewer sees only that the report exists"
+    );
+    assert!(
+        reviewer_view["private"].is_null(),
+        "only those who handle reports see the contact"
+    );
     let (_, followed) = s
         .send(
             "",
@@ -1128,9 +1151,25 @@ async fn a_citizen_reports_harm_and_the_authority_acts(app: TestApp) {
         )
         .await;
     assert_eq!(inv["state"], "appealed");
+    let (_, second_supervisor) = app
+        .account_with_token("supervisor2@ministry.kz", vec![Role::Supervisor], None)
+        .await;
+    let (status, body) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            &format!("/api/v1/cases/{inv_id}/steps"),
+            inv["revision"].as_i64(),
+            Some(json!({"action": "decide_appeal", "outcome": "uphold", "reasons": "Mine."})),
+        )
+        .await;
+    assert_eq!(
+        status, 403,
+        "the supervisor who decided cannot decide the appeal: {body}"
+    );
     let inv = s
         .step(
-            &supervisor,
+            &second_supervisor,
             &inv,
             json!({"action": "decide_appeal", "outcome": "change", "sanction": "suspension",
             "reasons": "Suspend until the feed is validated instead of a fine."}),
@@ -1184,6 +1223,34 @@ async fn a_citizen_reports_harm_and_the_authority_acts(app: TestApp) {
         assert!(kinds.contains(&kind), "{kind} not in {kinds:?}");
     }
 
+    // No report text, owner's answer, finding or contact reached the public log.
+    let indices: Vec<u64> = s.receipts.iter().map(|r| r.index).collect();
+    for index in indices {
+        let (_, entry) = s
+            .send(
+                "",
+                Method::GET,
+                &format!("/api/v1/log/entries/{index}"),
+                None,
+                None,
+            )
+            .await;
+        let text = entry["entry"].to_string();
+        for secret in [
+            "readmitted",
+            "stale lab feed",
+            "Documented in version 2",
+            "lab feed> dependency",
+            "aigerim@example.kz",
+            "Harm confirmed by the audit",
+            "The fault was the lab",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "entry {index} shows `{secret}`: {text}"
+            );
+        }
+    }
     let key = app
         .http
         .get(app.url("/log/key"))
@@ -1820,4 +1887,146 @@ async fn queues_put_overdue_dossiers_first(app: TestApp) {
             .collect::<Vec<_>>(),
         vec![true, false, false]
     );
+}
+
+async fn a_dossier_cannot_be_steered_around_the_rules(app: TestApp) {
+    let mut s = Session {
+        app: &app,
+        receipts: Vec::new(),
+    };
+    let (reviewers, _) = pool(&app, &mut s).await;
+    let developer = token(&app, Who::Developer);
+    let supervisor = token(&app, Who::Supervisor);
+    let (_, system) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/systems",
+            None,
+            Some(system_json("Steered triage")),
+        )
+        .await;
+    let system_id = system["system"]["id"].as_str().unwrap().to_string();
+    let (_, case) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(json!({"kind": "registration", "system_id": system_id})),
+        )
+        .await;
+    // The owner reads the dossier as the owner: authority-only items withheld.
+    let (status, dossier) = s
+        .send(
+            &developer,
+            Method::GET,
+            &format!("/api/v1/cases/{}/dossier", case["id"].as_str().unwrap()),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        dossier["version"]["documentation"]["performance"].is_null(),
+        "{dossier}"
+    );
+    assert!(dossier["version"]["documentation"]["training_data"].is_string());
+    // A ban or a suspension needs a registered system.
+    let (_, inv) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(json!({"kind": "investigation", "system_id": system_id, "reasons": "Tip."})),
+        )
+        .await;
+    let (status, body) = s
+        .send(&supervisor, Method::POST, &format!("/api/v1/cases/{}/steps", inv["id"].as_str().unwrap()), Some(1),
+              Some(json!({"action": "decide_violation", "obligation": "human-oversight", "description": "x",
+                          "sanction": "ban", "reasons": "x"})))
+        .await;
+    assert_eq!(status, 409, "{body}");
+    // While information is requested the owner adds a prohibited version:
+    // the answer is refused, citing the rule.
+    let reviewer = reviewers_of(&case)[0].clone();
+    let t = reviewers
+        .iter()
+        .find(|(r, _)| *r == reviewer)
+        .unwrap()
+        .1
+        .clone();
+    let case = s
+        .step(&t, &case, json!({"action": "declare", "conflict": false}))
+        .await;
+    let case = s
+        .step(
+            &t,
+            &case,
+            json!({"action": "request_information", "questions": "More?"}),
+        )
+        .await;
+    let mut prohibited = system_json("Steered triage");
+    prohibited["profile"] = json!({"sectors": ["law_enforcement"], "functions": ["biometric_identification"],
+        "real_time": true, "public_spaces": true, "autonomy": "medium", "affects": ["fundamental_rights"],
+        "failure_impact": "severe", "personal_data": true, "special_categories": ["biometric"]});
+    let (status, _) = s
+        .send(
+            &developer,
+            Method::POST,
+            &format!("/api/v1/systems/{system_id}/versions"),
+            Some(1),
+            Some(prohibited),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, body) = s
+        .send(
+            &developer,
+            Method::POST,
+            &format!("/api/v1/cases/{}/steps", case["id"].as_str().unwrap()),
+            case["revision"].as_i64(),
+            Some(json!({"action": "respond", "answer": "Changed it."})),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("prohibited"),
+        "{body}"
+    );
+    // A report cannot be merged into something that is not an open report.
+    let (_, _) = s
+        .send(
+            "",
+            Method::POST,
+            "/api/v1/reports",
+            None,
+            Some(json!({"type": "tip", "description": "Something odd."})),
+        )
+        .await;
+    let (_, reports) = s
+        .send(
+            &supervisor,
+            Method::GET,
+            "/api/v1/cases?kind=report",
+            None,
+            None,
+        )
+        .await;
+    let report = reports["items"][0].clone();
+    let (status, body) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            &format!("/api/v1/cases/{}/steps", report["id"].as_str().unwrap()),
+            Some(1),
+            Some(json!({"action": "merge", "into": case["id"]})),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "into");
 }

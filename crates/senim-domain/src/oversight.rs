@@ -1143,6 +1143,22 @@ pub fn investigation_step(
     Ok(stepped)
 }
 
+/// A decided investigation whose appeal deadline has passed unappealed
+/// becomes final (the sweeps take this step as the operator); `None` while
+/// the owner may still appeal.
+pub fn finalize_unappealed(current: &Case, now: Timestamp) -> Option<Stepped> {
+    let inv = current.investigation.as_ref()?;
+    let due = inv.sanction.as_ref()?.appeal_due;
+    if current.state != "decided" || Day::of(now) <= due {
+        return None;
+    }
+    let mut case = next(current, now);
+    case.state = "final".into();
+    case.open = false;
+    case.deadline = None;
+    Some(Stepped::new(case, "investigation.final"))
+}
+
 /// A published decision: the public fields of a decided investigation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PublishedDecision {

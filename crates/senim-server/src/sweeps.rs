@@ -1,6 +1,7 @@
 //! Work the server does on its own schedule: flagging registered systems
 //! whose annual risk review is overdue (Law 230-VIII Art. 18: owners review
-//! their risks at least once a year).
+//! their risks at least once a year), and making final the decisions whose
+//! appeal deadline passed unappealed.
 
 use std::time::Duration;
 
@@ -48,6 +49,40 @@ pub async fn flag_review_due(state: &AppState) -> Result<usize, senim_store::Sto
     Ok(count)
 }
 
+/// Makes final every decided investigation whose appeal deadline passed
+/// without an appeal; returns how many.
+pub async fn finalize_decisions(state: &AppState) -> Result<usize, senim_store::StoreError> {
+    let now = state.clock.now();
+    let mut count = 0;
+    for case in state.store.decided_open_investigations().await? {
+        let Some(stepped) = senim_domain::oversight::finalize_unappealed(&case, now) else {
+            continue;
+        };
+        let write = senim_store::CaseWrite {
+            case: stepped.case,
+            expected_revision: Some(case.revision),
+            event: stepped.event,
+            step: serde_json::json!({ "action": "appeal_deadline_passed" }),
+            system_status: None,
+            system_version: None,
+            assign_registry_number: false,
+            notices: Vec::new(),
+            opened: None,
+        };
+        match state
+            .store
+            .execute(Actor::operator(), Command::SaveCase(Box::new(write)))
+            .await
+        {
+            Ok(_) => count += 1,
+            // Appealed (or finalized by another server) meanwhile.
+            Err(senim_store::StoreError::Conflict { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(count)
+}
+
 /// Runs the sweeps now and then every `review_sweep_minutes`.
 pub fn start(state: AppState) {
     let every = Duration::from_secs(state.config.review_sweep_minutes.max(1) * 60);
@@ -55,6 +90,9 @@ pub fn start(state: AppState) {
         loop {
             if let Err(e) = flag_review_due(&state).await {
                 tracing::warn!(error = %e, "annual review sweep failed");
+            }
+            if let Err(e) = finalize_decisions(&state).await {
+                tracing::warn!(error = %e, "decision finalization sweep failed");
             }
             tokio::time::sleep(every).await;
         }

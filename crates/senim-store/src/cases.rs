@@ -651,6 +651,16 @@ impl Store {
         rows.iter().map(data).collect()
     }
 
+    /// Open investigations decided and waiting for a possible appeal.
+    pub async fn decided_open_investigations(&self) -> Result<Vec<Case>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT data FROM cases WHERE kind = 'investigation' AND state = 'decided' AND is_open = 1 ORDER BY id",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(data).collect()
+    }
+
     /// Trusted-list applications whose system is published on a list.
     pub async fn published_list_entries(&self) -> Result<Vec<Case>, StoreError> {
         let rows = sqlx::query(

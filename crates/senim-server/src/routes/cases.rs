@@ -327,10 +327,13 @@ async fn write(
 pub struct SweepResult {
     /// Systems newly flagged as overdue for their annual risk review.
     pub flagged: usize,
+    /// Decisions made final because their appeal deadline passed unappealed.
+    pub finalized: usize,
 }
 
-/// Flag now (rather than at the next scheduled sweep) every registered
-/// system whose annual risk review is overdue.
+/// Run the sweeps now rather than at their next time: flag every registered
+/// system whose annual risk review is overdue, and make final every
+/// decision whose appeal deadline passed unappealed.
 #[utoipa::path(post, path = "/api/v1/review-due/sweep", tag = "cases",
     responses((status = 200, body = SweepResult), (status = 403, body = ErrorBody)))]
 pub async fn sweep_review_due(
@@ -343,7 +346,8 @@ pub async fn sweep_review_due(
         &Resource::Collection("systems"),
     )?;
     let flagged = crate::sweeps::flag_review_due(&state).await?;
-    Ok(Json(SweepResult { flagged }))
+    let finalized = crate::sweeps::finalize_decisions(&state).await?;
+    Ok(Json(SweepResult { flagged, finalized }))
 }
 
 fn respond(state: &AppState, status: StatusCode, case: Case) -> impl IntoResponse {

@@ -1204,6 +1204,51 @@ async fn a_citizen_reports_harm_and_the_authority_acts(app: TestApp) {
         .await;
     assert_eq!(second["investigation"]["sanction"]["repeat"], true);
     assert_eq!(second["investigation"]["sanction"]["fine_mci"], 200);
+    // Unappealed, it becomes final once its appeal deadline has passed.
+    let (_, swept) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            "/api/v1/review-due/sweep",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(swept["finalized"], 0, "the owner may still appeal");
+    app.clock.advance_seconds(20 * 86_400);
+    let (_, swept) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            "/api/v1/review-due/sweep",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(swept["finalized"], 1);
+    let (_, second) = s
+        .send(
+            &supervisor,
+            Method::GET,
+            &format!("/api/v1/cases/{}", second["id"].as_str().unwrap()),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (second["state"].as_str(), second["open"].as_bool()),
+        (Some("final"), Some(false))
+    );
+    let (status, body) = s
+        .send(
+            &developer,
+            Method::POST,
+            &format!("/api/v1/cases/{}/steps", second["id"].as_str().unwrap()),
+            second["revision"].as_i64(),
+            Some(json!({"action": "appeal", "grounds": "Late."})),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
 
     let (_, inbox) = s
         .send(&developer, Method::GET, "/api/v1/inbox", None, None)

@@ -28,6 +28,7 @@ vocabulary!(
         Audit => "audit",
         Investigation => "investigation",
         TrustedList => "trusted_list",
+        DataAccess => "data_access",
     }
 );
 
@@ -40,6 +41,7 @@ impl CaseKind {
             CaseKind::Audit => "AUD",
             CaseKind::Investigation => "INV",
             CaseKind::TrustedList => "TL",
+            CaseKind::DataAccess => "DA",
         }
     }
 }
@@ -81,6 +83,8 @@ pub struct Case {
     pub investigation: Option<crate::oversight::Investigation>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trusted_list: Option<crate::oversight::TrustedListApplication>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_access: Option<crate::access::DataAccess>,
     /// Personal data of people outside the register (a complainant's
     /// contact details): shown to the authority only, and only as a digest
     /// in the log.
@@ -133,6 +137,7 @@ impl Case {
             audit: None,
             investigation: None,
             trusted_list: None,
+            data_access: None,
             private: None,
             created_at: now,
             updated_at: now,
@@ -150,7 +155,7 @@ impl Case {
                 .as_ref()
                 .is_some_and(|i| i.sanction.is_some() || i.appeal.is_some()),
             CaseKind::TrustedList => self.state == "published",
-            CaseKind::Report | CaseKind::Audit => false,
+            CaseKind::Report | CaseKind::Audit | CaseKind::DataAccess => false,
         }
     }
 

@@ -72,3 +72,7 @@ id_type!(
     /// A case: a registration dossier, an audit, a report, an investigation.
     CaseId
 );
+id_type!(
+    /// A dataset in the data library.
+    DatasetId
+);

@@ -10,6 +10,7 @@
 //! The crate also owns the [`Clock`], because time is a parameter: the server
 //! and the tests inject it, nothing here reads the system clock directly.
 
+pub mod access;
 pub mod account;
 pub mod api;
 pub mod bin;
@@ -17,6 +18,7 @@ pub mod calendar;
 pub mod case;
 pub mod classification;
 pub mod clock;
+pub mod dataset;
 pub mod error;
 pub mod ids;
 pub mod organisation;
@@ -33,8 +35,9 @@ pub use bin::Bin;
 pub use calendar::{Calendar, CalendarSpec, Day, Deadline};
 pub use case::{Case, CaseKind};
 pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
+pub use dataset::{AccessLevel, Dataset, DatasetInput};
 pub use error::{FieldError, ValidationError};
-pub use ids::{AccountId, CaseId, OrganisationId, SystemId, TokenId};
+pub use ids::{AccountId, CaseId, DatasetId, OrganisationId, SystemId, TokenId};
 pub use organisation::{
     Contacts, Organisation, OrganisationInput, OrganisationKind, OrganisationStatus, SizeClass,
 };

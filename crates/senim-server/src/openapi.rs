@@ -3,7 +3,7 @@
 
 use utoipa::OpenApi;
 
-use crate::routes::{accounts, cases, log, organisations, rulepacks, session, systems};
+use crate::routes::{accounts, cases, datasets, log, organisations, rulepacks, session, systems};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +27,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         cases::reviewers, cases::set_reviewer, cases::inbox, cases::audit_report,
         cases::submit_report, cases::report_status, cases::decisions, cases::trusted_list,
         cases::sweep_review_due,
+        datasets::list, datasets::show, datasets::create, datasets::update,
     ),
     components(schemas(crate::error::ErrorBody)),
     tags(
@@ -36,6 +37,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         (name = "session", description = "Signing in"),
         (name = "rules", description = "Rule packs and classification"),
         (name = "cases", description = "The authority's work: registration dossiers and their steps, the reviewer pool, inboxes"),
+        (name = "datasets", description = "The National AI Platform's data library"),
         (name = "log", description = "The public audit log: entries and proofs (tiles and checkpoints are at /log, as C2SP tlog-tiles)")
     )
 )]

@@ -100,6 +100,12 @@ actions! {
     ReportSubmit => "report.submit": Read,
     CaseApplyList => "case.apply_list": Write,
     ReviewSweep => "review.sweep": Write,
+    DatasetRead => "dataset.read": Read,
+    DatasetWrite => "dataset.write": Write,
+    CaseRequestAccess => "case.request_access": Write,
+    CaseGrant => "case.grant": Write,
+    CaseRefuse => "case.refuse": Write,
+    CaseRevokeAccess => "case.revoke_access": Write,
     CaseCheckApplication => "case.check_application": Write,
     CaseResubmit => "case.resubmit": Write,
     CaseReject => "case.reject": Write,
@@ -144,6 +150,9 @@ impl Action {
             "reject" => Action::CaseReject,
             "publish" => Action::CasePublish,
             "delist" => Action::CaseDelist,
+            "grant" => Action::CaseGrant,
+            "refuse" => Action::CaseRefuse,
+            "revoke_access" => Action::CaseRevokeAccess,
             _ => return None,
         })
     }
@@ -170,6 +179,8 @@ pub enum Resource {
         assigned: bool,
         /// Anyone may read its public part (see `Case::published`).
         public: bool,
+        /// The caller is the case's requester (of data access).
+        party: bool,
     },
 }
 
@@ -233,8 +244,7 @@ enum ResourceKey {
         String,
         Option<OrganisationId>,
         Option<OrganisationId>,
-        bool,
-        bool,
+        [bool; 3],
     ),
 }
 
@@ -301,7 +311,8 @@ impl Policies {
                     holder,
                     assigned,
                     public,
-                } => ResourceKey::Case(id.clone(), *owner, *holder, *assigned, *public),
+                    party,
+                } => ResourceKey::Case(id.clone(), *owner, *holder, [*assigned, *public, *party]),
             },
         };
         if let Some(decision) = self
@@ -369,6 +380,7 @@ impl Policies {
                 holder,
                 assigned,
                 public,
+                party,
             } => {
                 let r = uid("Senim::Case", id)?;
                 let mut attrs = HashMap::from([
@@ -380,6 +392,7 @@ impl Policies {
                         "public".to_string(),
                         RestrictedExpression::new_bool(*public),
                     ),
+                    ("party".to_string(), RestrictedExpression::new_bool(*party)),
                 ]);
                 if let Some(owner) = owner {
                     attrs.insert("owner".to_string(), string(owner));

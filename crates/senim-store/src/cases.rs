@@ -227,6 +227,7 @@ pub fn public_case(case: &Case) -> Case {
         case.audit = None;
         case.investigation = None;
         case.trusted_list = None;
+        case.data_access = None;
         return case;
     }
     blank_statements(&mut case);

@@ -143,6 +143,17 @@ pub enum Command {
     /// Writes a case after a step, if it is still at the revision the step
     /// was decided on (the domain's step functions decide it).
     SaveCase(Box<crate::cases::CaseWrite>),
+    /// A new dataset in the library, owned by `owner`.
+    CreateDataset {
+        owner: OrganisationId,
+        metadata: senim_domain::DatasetInput,
+    },
+    /// New metadata for a dataset, from the revision the steward read.
+    UpdateDataset {
+        id: senim_domain::DatasetId,
+        expected_revision: i64,
+        metadata: senim_domain::DatasetInput,
+    },
     /// Flags a registered system whose annual risk review is overdue.
     FlagReviewDue(crate::cases::ReviewDue),
     /// Puts a reviewer in the pool or changes their competences.
@@ -171,6 +182,7 @@ pub enum Applied {
         system: Option<Box<System>>,
     },
     Reviewer(senim_domain::case::ReviewerProfile),
+    Dataset(Box<senim_domain::Dataset>),
     /// The query tables were rebuilt from this many events.
     Rebuilt(u64),
     Done,
@@ -294,6 +306,14 @@ pub(crate) async fn apply(
         Command::SaveCase(write) => crate::cases::save_case(conn, *write, now).await?,
         Command::SetReviewer(reviewer) => crate::cases::set_reviewer(conn, reviewer).await?,
         Command::FlagReviewDue(due) => crate::cases::flag_review_due(conn, due, now).await?,
+        Command::CreateDataset { owner, metadata } => {
+            crate::library::create(conn, owner, metadata, now).await?
+        }
+        Command::UpdateDataset {
+            id,
+            expected_revision,
+            metadata,
+        } => crate::library::update(conn, id, expected_revision, metadata, now).await?,
         Command::Rebuild => (Applied::Rebuilt(rebuild(conn).await?), None),
         Command::DeleteSession { token_hash } => {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
@@ -549,7 +569,7 @@ async fn withdraw_organisation(
     Ok((Applied::Organisation(record), Some(event)))
 }
 
-async fn require_organisation(
+pub(crate) async fn require_organisation(
     conn: &mut AnyConnection,
     field: &str,
     id: OrganisationId,
@@ -1490,10 +1510,11 @@ async fn publish_pack(
 }
 
 /// The query tables, children before parents.
-const QUERY_TABLES: [&str; 15] = [
+const QUERY_TABLES: [&str; 16] = [
     "notifications",
     "case_assignees",
     "cases",
+    "datasets",
     "reviewers",
     "classifications",
     "rulepack_publications",
@@ -1640,6 +1661,7 @@ async fn replay(
         }
         "system.reclassified" => Ok(()), // the publication's event carries it
         "system.review_due" => crate::cases::replay_review_due(conn, time, &payload).await,
+        "dataset.created" | "dataset.updated" => crate::library::replay(conn, kind, &payload).await,
         "reviewer.set" => {
             let reviewer: senim_domain::case::ReviewerProfile = field(&payload, &["reviewer"])?;
             crate::cases::write_reviewer(conn, &reviewer).await

@@ -18,6 +18,7 @@ mod cache;
 mod cases;
 mod command;
 mod error;
+mod library;
 pub mod log;
 mod query;
 mod rows;
@@ -35,6 +36,7 @@ use tokio::sync::mpsc;
 pub use cases::{case_for, public_case, CaseFilter, CaseWrite, ReviewDue};
 pub use command::{Actor, Applied, Command, NewToken, Reassessment};
 pub use error::StoreError;
+pub use library::DatasetFilter;
 pub use query::{
     AccountFilter, AuthenticatedSession, AuthenticatedToken, ClassificationInput, EventRecord,
     OrganisationFilter, Page, SystemFilter, SystemRecord, TokenInfo,

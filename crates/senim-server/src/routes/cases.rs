@@ -71,6 +71,14 @@ pub enum CaseInput {
         system_id: SystemId,
         reasons: String,
     },
+    /// Any account asks for a restricted dataset, stating the purpose and,
+    /// where there is one, the AI system it serves.
+    DataAccess {
+        dataset_id: senim_domain::DatasetId,
+        purpose: String,
+        #[serde(default)]
+        system_id: Option<SystemId>,
+    },
     /// The owner applies to a sector's list of trusted high-risk systems,
     /// with the closed audit and the copyright certificate or agreement.
     TrustedList {
@@ -156,6 +164,7 @@ fn resource(case: &Case, caller: &Caller) -> Resource {
         holder: case.holder_organisation_id,
         assigned,
         public: case.published(),
+        party: me.is_some_and(|me| case.data_access.as_ref().is_some_and(|a| a.requester == me)),
     }
 }
 
@@ -188,8 +197,13 @@ fn case_viewer(caller: &Caller, case: &Case) -> Viewer {
             .iter()
             .any(|x| x.reviewer == account.id && x.declared())
     });
+    let requester = case
+        .data_access
+        .as_ref()
+        .is_some_and(|a| a.requester == account.id);
     Viewer {
-        owner: org.is_some() && (org == case.organisation_id || org == case.holder_organisation_id),
+        owner: requester
+            || org.is_some() && (org == case.organisation_id || org == case.holder_organisation_id),
         authority: declared_reviewer
             || account
                 .roles
@@ -377,6 +391,22 @@ pub async fn create(
         | CaseInput::Audit { system_id, .. }
         | CaseInput::Investigation { system_id, .. }
         | CaseInput::TrustedList { system_id, .. } => *system_id,
+        CaseInput::DataAccess {
+            dataset_id,
+            purpose,
+            system_id,
+        } => {
+            let case = request_data(
+                &state,
+                &caller,
+                account.id,
+                *dataset_id,
+                purpose,
+                *system_id,
+            )
+            .await?;
+            return Ok(respond(&state, StatusCode::CREATED, shown(&caller, case)));
+        }
     };
     let record = state
         .store
@@ -397,6 +427,7 @@ pub async fn create(
         CaseInput::Audit { .. } => Action::CaseOpenAudit,
         CaseInput::Investigation { .. } => Action::CaseOpenInvestigation,
         CaseInput::TrustedList { .. } => Action::CaseApplyList,
+        CaseInput::DataAccess { .. } => return Err(ApiError::internal()),
     };
     let r = Resource::Case {
         id: "new".into(),
@@ -404,6 +435,7 @@ pub async fn create(
         holder: system.holder_organisation_id,
         assigned: false,
         public: false,
+        party: false,
     };
     caller.require(&state, action, &r)?;
     // Held until the commit: no publication changes the pack meanwhile.
@@ -485,6 +517,7 @@ pub async fn create(
             let step = serde_json::json!({ "action": "open_investigation", "reasons": reasons });
             (stepped, step)
         }
+        CaseInput::DataAccess { .. } => return Err(ApiError::internal()),
         CaseInput::TrustedList {
             sector,
             audit_case,
@@ -517,6 +550,50 @@ pub async fn create(
     let case = write(&state, &caller, stepped, None, Some(&system), step).await?;
     drop(book);
     Ok(respond(&state, StatusCode::CREATED, shown(&caller, case)))
+}
+
+/// Opens a request for a restricted dataset.
+async fn request_data(
+    state: &AppState,
+    caller: &Caller,
+    requester: AccountId,
+    dataset_id: senim_domain::DatasetId,
+    purpose: &str,
+    system_id: Option<SystemId>,
+) -> Result<Case, ApiError> {
+    caller.require(
+        state,
+        Action::CaseRequestAccess,
+        &Resource::Collection("data_access"),
+    )?;
+    let dataset = state.store.dataset(dataset_id).await.map_err(|e| match e {
+        senim_store::StoreError::NotFound { .. } => {
+            ApiError::invalid(vec![senim_domain::FieldError {
+                field: "dataset_id".into(),
+                reason: "names no dataset in the library".into(),
+            }])
+        }
+        other => other.into(),
+    })?;
+    if let Some(id) = system_id {
+        if state.store.system(id).await.is_err() {
+            return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                field: "system_id".into(),
+                reason: "names no system in the register".into(),
+            }]));
+        }
+    }
+    let stepped = senim_domain::access::request_access(
+        CaseId::generate(),
+        &dataset,
+        requester,
+        purpose,
+        system_id,
+        state.clock.now(),
+    )
+    .map_err(refused)?;
+    let step = serde_json::json!({ "action": "request_access" });
+    write(state, caller, stepped, None, None, step).await
 }
 
 /// The pack facts for a trusted-list step: the pack in force, with the
@@ -562,6 +639,7 @@ pub async fn step(
         CaseKind::Audit => decode_json(&bytes).map(AnyStep::Audit),
         CaseKind::Investigation => decode_json(&bytes).map(AnyStep::Investigation),
         CaseKind::TrustedList => decode_json(&bytes).map(AnyStep::TrustedList),
+        CaseKind::DataAccess => decode_json(&bytes).map(AnyStep::DataAccess),
     }
     .map_err(|e| name_the_field(e, &value))?;
     let action = Action::case_step(step.name()).ok_or_else(ApiError::internal)?;
@@ -657,6 +735,7 @@ pub async fn step(
                 AnyStep::Audit(step) => audit_step(&ctx, &case, step),
                 AnyStep::Investigation(step) => investigation_step(&ctx, &case, step),
                 AnyStep::TrustedList(step) => list_step(&ctx, &case, step),
+                AnyStep::DataAccess(step) => senim_domain::access::access_step(now, &case, step),
                 AnyStep::Registration(_) => return Err(ApiError::internal()),
             }
         }
@@ -949,6 +1028,7 @@ pub enum AnyStep {
     Audit(AuditStep),
     Investigation(InvestigationStep),
     TrustedList(ListStep),
+    DataAccess(senim_domain::access::AccessStep),
 }
 
 impl AnyStep {
@@ -959,6 +1039,7 @@ impl AnyStep {
             AnyStep::Audit(s) => s.name(),
             AnyStep::Investigation(s) => s.name(),
             AnyStep::TrustedList(s) => s.name(),
+            AnyStep::DataAccess(s) => s.name(),
         }
     }
 }

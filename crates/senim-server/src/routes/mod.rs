@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod cases;
+pub mod datasets;
 pub mod log;
 pub mod organisations;
 pub mod rulepacks;
@@ -60,6 +61,8 @@ pub fn api() -> Router<AppState> {
             "/systems/{id}/classifications",
             get(systems::classifications),
         )
+        .route("/datasets", get(datasets::list).post(datasets::create))
+        .route("/datasets/{id}", get(datasets::show).put(datasets::update))
         .route("/cases", get(cases::list).post(cases::create))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", post(cases::step))

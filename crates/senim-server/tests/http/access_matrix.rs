@@ -172,6 +172,7 @@ const CASES: &[Case] = &[
         allowed: &[
             Developer,
             OtherDeveloper,
+            DataSteward,
             ExpertReviewer,
             Supervisor,
             Auditor,
@@ -229,6 +230,18 @@ const CASES: &[Case] = &[
     Case {
         name: "POST cases (investigation)",
         allowed: &[Supervisor],
+    },
+    Case {
+        name: "GET datasets",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "POST datasets (bank)",
+        allowed: &[DataSteward],
+    },
+    Case {
+        name: "POST cases (data access)",
+        allowed: SIGNED_IN,
     },
     Case {
         name: "GET case (report)",
@@ -472,6 +485,30 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
             let id = app.system().await;
             app.request(who, Method::POST, "/api/v1/cases")
                 .json(&serde_json::json!({"kind": "investigation", "system_id": id, "reasons": "Matrix."}))
+        }
+        "GET datasets" => app.request(who, Method::GET, "/api/v1/datasets"),
+        "POST datasets (bank)" => {
+            let mut body = super::routes::datasets::dataset_json("Matrix data", "restricted");
+            body["organisation_id"] = app.bank.to_string().into();
+            app.request(who, Method::POST, "/api/v1/datasets")
+                .json(&body)
+        }
+        "POST cases (data access)" => {
+            let response = app
+                .request(DataSteward, Method::POST, "/api/v1/datasets")
+                .json(&super::routes::datasets::dataset_json(
+                    "Asked for",
+                    "restricted",
+                ))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 201);
+            let dataset: serde_json::Value = response.json().await.unwrap();
+            app.request(who, Method::POST, "/api/v1/cases")
+                .json(&serde_json::json!({
+                    "kind": "data_access", "dataset_id": dataset["id"], "purpose": "Matrix."
+                }))
         }
         "GET case (report)" => {
             let id = app.system().await;

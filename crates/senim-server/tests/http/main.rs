@@ -9,4 +9,4 @@ mod access_matrix;
 mod bad_input;
 mod health;
 mod openapi;
-mod routes;
+pub mod routes;

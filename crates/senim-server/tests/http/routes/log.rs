@@ -361,7 +361,13 @@ async fn rebuilding_from_the_log_gives_back_every_table(app: TestApp) {
 
     let before = app.store.fingerprint().await.unwrap();
     // The oversight tables are covered by the registration story's rebuild.
-    let oversight = ["notifications", "case_assignees", "cases", "reviewers"];
+    let oversight = [
+        "notifications",
+        "case_assignees",
+        "cases",
+        "reviewers",
+        "datasets",
+    ];
     assert!(
         before
             .iter()

@@ -1,5 +1,6 @@
 mod accounts;
 mod cases;
+pub mod datasets;
 mod log;
 mod organisations;
 mod rulepacks;

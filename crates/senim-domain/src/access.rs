@@ -1,0 +1,177 @@
+//! Requests for restricted data: a developer asks for a restricted dataset,
+//! stating the purpose and, where there is one, the AI system it serves; a
+//! steward of the dataset's organisation grants it for a limited time or
+//! refuses with a reason. Each request is a case (`crate::case`), so every
+//! grant and refusal is an event in the log; the requester's identity is not
+//! in its public form.
+//!
+//! ```text
+//! requested ─grant─▶ granted ─revoke_access─▶ revoked
+//! requested ─refuse─▶ refused
+//! ```
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::calendar::Day;
+use crate::case::{
+    invalid, next, refuse_state, require_state, text, Case, CaseKind, Recipient, Refusal, Stepped,
+};
+use crate::clock::Timestamp;
+use crate::dataset::{AccessLevel, Dataset};
+use crate::ids::{AccountId, CaseId, DatasetId, SystemId};
+use crate::registration::notice;
+
+/// The longest grant, in days.
+pub const MAX_GRANT_DAYS: u32 = 366;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DataAccess {
+    pub dataset_id: DatasetId,
+    pub requester: AccountId,
+    pub purpose: String,
+    /// The registered AI system the data is for, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_id: Option<SystemId>,
+    /// The last day the grant holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted_until: Option<Day>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conditions: Option<String>,
+    /// Why it was refused or revoked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<String>,
+}
+
+impl DataAccess {
+    /// Whether the grant holds on `today`.
+    pub fn holds(&self, state: &str, today: Day) -> bool {
+        state == "granted" && self.granted_until.is_some_and(|until| today <= until)
+    }
+}
+
+/// A new request for `dataset`.
+pub fn request_access(
+    id: CaseId,
+    dataset: &Dataset,
+    requester: AccountId,
+    purpose: &str,
+    system_id: Option<SystemId>,
+    now: Timestamp,
+) -> Result<Stepped, Refusal> {
+    let level = dataset.metadata.access;
+    let why = match level {
+        AccessLevel::Restricted => None,
+        AccessLevel::Closed => Some("the dataset is closed: only its description is published"),
+        AccessLevel::Open => Some("the dataset is open: anyone may download it without a request"),
+        AccessLevel::Registered => {
+            Some("the dataset is open to every account: sign in and download it without a request")
+        }
+    };
+    if let Some(why) = why {
+        return Err(refuse_state(level.as_str(), why));
+    }
+    let purpose = text("purpose", purpose)?;
+    let mut case = Case::new(id, CaseKind::DataAccess, "requested", now);
+    case.organisation_id = Some(dataset.organisation_id);
+    case.system_id = system_id;
+    case.data_access = Some(DataAccess {
+        dataset_id: dataset.id,
+        requester,
+        purpose,
+        system_id,
+        granted_until: None,
+        conditions: None,
+        reasons: None,
+    });
+    let mut stepped = Stepped::new(case, "data_access.requested");
+    stepped.notices.push(notice(
+        Recipient::Organisation(dataset.organisation_id),
+        "Someone asks for access to one of your restricted datasets.".into(),
+    ));
+    Ok(stepped)
+}
+
+/// A steward's decision on a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AccessStep {
+    /// Grant for this many days (1 to 366), with conditions if any.
+    Grant {
+        days: u32,
+        #[serde(default)]
+        conditions: Option<String>,
+    },
+    /// Refuse, with the reason.
+    Refuse { reasons: String },
+    /// End a grant early, with the reason.
+    RevokeAccess { reasons: String },
+}
+
+impl AccessStep {
+    pub fn name(&self) -> &'static str {
+        match self {
+            AccessStep::Grant { .. } => "grant",
+            AccessStep::Refuse { .. } => "refuse",
+            AccessStep::RevokeAccess { .. } => "revoke_access",
+        }
+    }
+}
+
+pub fn access_step(now: Timestamp, current: &Case, step: AccessStep) -> Result<Stepped, Refusal> {
+    let mut case = next(current, now);
+    let Some(access) = case.data_access.as_mut() else {
+        return Err(refuse_state(
+            &current.state,
+            "the case is not a data access request",
+        ));
+    };
+    let requester = access.requester;
+    let (event, message) = match step {
+        AccessStep::Grant { days, conditions } => {
+            require_state(current, &["requested"], "grant")?;
+            if days == 0 || days > MAX_GRANT_DAYS {
+                return Err(invalid(
+                    "days",
+                    format!("must be between 1 and {MAX_GRANT_DAYS}"),
+                ));
+            }
+            let until = Day::of(now).plus_days(i64::from(days));
+            access.granted_until = Some(until);
+            access.conditions = match conditions {
+                Some(c) => Some(text("conditions", &c)?),
+                None => None,
+            };
+            case.state = "granted".into();
+            case.open = false;
+            (
+                "data_access.granted",
+                format!("Your request for data was granted until {until}."),
+            )
+        }
+        AccessStep::Refuse { reasons } => {
+            require_state(current, &["requested"], "refuse")?;
+            access.reasons = Some(text("reasons", &reasons)?);
+            case.state = "refused".into();
+            case.open = false;
+            (
+                "data_access.refused",
+                "Your request for data was refused.".to_string(),
+            )
+        }
+        AccessStep::RevokeAccess { reasons } => {
+            require_state(current, &["granted"], "revoke_access")?;
+            access.reasons = Some(text("reasons", &reasons)?);
+            case.state = "revoked".into();
+            (
+                "data_access.revoked",
+                "Your access to a dataset was revoked.".to_string(),
+            )
+        }
+    };
+    let mut stepped = Stepped::new(case, event);
+    stepped
+        .notices
+        .push(notice(Recipient::Account(requester), message));
+    Ok(stepped)
+}

@@ -1,0 +1,208 @@
+//! The data library's datasets: writes, replays and reads.
+
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+
+use senim_domain::{AccessLevel, Dataset, DatasetId, DatasetInput, OrganisationId, Timestamp};
+
+use crate::command::{Applied, EventDraft, Step};
+use crate::error::StoreError;
+use crate::query::Page;
+use crate::rows::{data, like_pattern, Sql};
+use crate::Store;
+
+fn search_text(d: &Dataset) -> String {
+    let m = &d.metadata;
+    let mut parts = vec![
+        m.title.kk.clone().unwrap_or_default(),
+        m.title.ru.clone().unwrap_or_default(),
+        m.title.en.clone().unwrap_or_default(),
+        m.description.kk.clone().unwrap_or_default(),
+        m.description.ru.clone().unwrap_or_default(),
+        m.description.en.clone().unwrap_or_default(),
+        m.producer.name.clone(),
+    ];
+    parts.extend(m.keywords.iter().cloned());
+    parts.extend(m.themes.iter().map(|t| t.as_str().to_string()));
+    parts.join(" ").to_lowercase()
+}
+
+async fn write(conn: &mut AnyConnection, d: &Dataset, new: bool) -> Result<(), StoreError> {
+    let sql = if new {
+        "INSERT INTO datasets (id, organisation_id, access, revision, search_text, data, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    } else {
+        "UPDATE datasets SET organisation_id = $2, access = $3, revision = $4, search_text = $5, \
+         data = $6, created_at = $7, updated_at = $8 WHERE id = $1"
+    };
+    sqlx::query(sql)
+        .bind(d.id.to_string())
+        .bind(d.organisation_id.to_string())
+        .bind(d.metadata.access.as_str())
+        .bind(d.revision)
+        .bind(search_text(d))
+        .bind(serde_json::to_string(d)?)
+        .bind(d.created_at.to_rfc3339())
+        .bind(d.updated_at.to_rfc3339())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn event(kind: &'static str, d: &Dataset) -> EventDraft {
+    EventDraft {
+        kind,
+        subject_type: "dataset",
+        subject_id: d.id.to_string(),
+        payload: json!({ "dataset": d }),
+        public: None,
+        replay: None,
+    }
+}
+
+/// Applies [`crate::Command::CreateDataset`].
+pub(crate) async fn create(
+    conn: &mut AnyConnection,
+    owner: OrganisationId,
+    metadata: DatasetInput,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    crate::command::require_organisation(conn, "organisation_id", owner).await?;
+    let dataset = Dataset {
+        id: DatasetId::generate(),
+        organisation_id: owner,
+        revision: 1,
+        metadata: DatasetInput {
+            organisation_id: Some(owner),
+            ..metadata
+        },
+        created_at: now,
+        updated_at: now,
+    };
+    write(conn, &dataset, true).await?;
+    Ok((
+        Applied::Dataset(Box::new(dataset.clone())),
+        Some(event("dataset.created", &dataset)),
+    ))
+}
+
+/// Applies [`crate::Command::UpdateDataset`]: a new revision of the metadata.
+pub(crate) async fn update(
+    conn: &mut AnyConnection,
+    id: DatasetId,
+    expected_revision: i64,
+    metadata: DatasetInput,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let current = dataset_in(conn, id).await?;
+    if current.revision != expected_revision {
+        return Err(StoreError::conflict(
+            format!(
+                "the dataset is at revision {}, not {expected_revision}: someone changed it since you read it; reload and try again",
+                current.revision
+            ),
+            current.revision.to_string(),
+        ));
+    }
+    let dataset = Dataset {
+        revision: current.revision + 1,
+        metadata: DatasetInput {
+            organisation_id: Some(current.organisation_id),
+            ..metadata
+        },
+        updated_at: now,
+        ..current
+    };
+    write(conn, &dataset, false).await?;
+    Ok((
+        Applied::Dataset(Box::new(dataset.clone())),
+        Some(event("dataset.updated", &dataset)),
+    ))
+}
+
+pub(crate) async fn replay(
+    conn: &mut AnyConnection,
+    kind: &str,
+    payload: &serde_json::Value,
+) -> Result<(), StoreError> {
+    let dataset: Dataset = serde_json::from_value(payload["dataset"].clone())?;
+    write(conn, &dataset, kind == "dataset.created").await
+}
+
+async fn dataset_in(conn: &mut AnyConnection, id: DatasetId) -> Result<Dataset, StoreError> {
+    let row = sqlx::query("SELECT data FROM datasets WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "dataset",
+            id: id.to_string(),
+        })?;
+    data(&row)
+}
+
+/// What a dataset list shows.
+#[derive(Debug, Clone, Default)]
+pub struct DatasetFilter {
+    pub organisation: Option<OrganisationId>,
+    pub access: Option<AccessLevel>,
+    /// Words in the titles, descriptions, keywords, themes or producer.
+    pub text: Option<String>,
+    pub after: Option<String>,
+    pub limit: u32,
+}
+
+impl Store {
+    pub async fn dataset(&self, id: DatasetId) -> Result<Dataset, StoreError> {
+        let mut conn = self.reader().acquire().await?;
+        dataset_in(&mut conn, id).await
+    }
+
+    pub async fn datasets(&self, filter: &DatasetFilter) -> Result<Page<Dataset>, StoreError> {
+        let mut sql = Sql::default();
+        if let Some(org) = filter.organisation {
+            sql.push(" AND organisation_id = ").bind(org.to_string());
+        }
+        if let Some(access) = filter.access {
+            sql.push(" AND access = ").bind(access.as_str());
+        }
+        if let Some(t) = filter
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            sql.push(" AND search_text LIKE ")
+                .bind(like_pattern(t))
+                .push(" ESCAPE '\\'");
+        }
+        let limit = filter.limit.clamp(1, 1000);
+        let mut count = Sql::new("SELECT COUNT(*) AS n FROM datasets WHERE 1=1");
+        count.push(&sql.text);
+        count.binds.extend(sql.binds.iter().cloned());
+        let total: i64 = count.query().fetch_one(self.reader()).await?.try_get("n")?;
+        let mut select = Sql::new("SELECT id, data FROM datasets WHERE 1=1");
+        select.push(&sql.text);
+        select.binds.extend(sql.binds.iter().cloned());
+        if let Some(after) = &filter.after {
+            select.push(" AND id > ").bind(after.clone());
+        }
+        select.push(&format!(" ORDER BY id LIMIT {}", limit + 1));
+        let rows = select.query().fetch_all(self.reader()).await?;
+        let items = rows
+            .iter()
+            .take(limit as usize)
+            .map(data)
+            .collect::<Result<Vec<Dataset>, _>>()?;
+        let next_after = if rows.len() > limit as usize {
+            items.last().map(|d| d.id.to_string())
+        } else {
+            None
+        };
+        Ok(Page {
+            items,
+            next_after,
+            total,
+        })
+    }
+}

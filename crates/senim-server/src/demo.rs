@@ -32,7 +32,19 @@ struct DemoFile {
     accounts: Vec<DemoAccount>,
     #[serde(default)]
     reviewers: Vec<DemoReviewer>,
+    #[serde(default)]
+    datasets: Vec<DemoDataset>,
     systems: Vec<DemoSystem>,
+}
+
+/// A demo dataset: its owner and steward by key and e-mail, the rest as
+/// the API takes it.
+#[derive(Debug, Deserialize)]
+struct DemoDataset {
+    organisation: String,
+    steward: String,
+    #[serde(flatten)]
+    metadata: toml::Table,
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,6 +241,25 @@ pub async fn load_if_empty(
         };
         store
             .execute(operator.clone(), Command::SetReviewer(profile))
+            .await?;
+    }
+    for dataset in &demo.datasets {
+        let owner = lookup(&dataset.organisation)?;
+        let (steward, _) = store
+            .account_by_email(&dataset.steward)
+            .await?
+            .ok_or_else(|| DemoError::Data(format!("no steward {}", dataset.steward)))?;
+        let metadata: senim_domain::DatasetInput = toml::Value::Table(dataset.metadata.clone())
+            .try_into()
+            .map_err(|e| DemoError::Data(format!("dataset: {e}")))?;
+        let metadata = metadata
+            .parse()
+            .map_err(|e| DemoError::Data(format!("dataset: {e}")))?;
+        store
+            .execute(
+                Actor::of(&steward),
+                Command::CreateDataset { owner, metadata },
+            )
             .await?;
     }
     crate::demo_cases::seed(store, rules, config, created).await?;

@@ -366,3 +366,71 @@ mod tests {
         assert!(r.unwrap_err().to_string().contains("secret"));
     }
 }
+
+crate::profile::vocabulary!(
+    /// A column's type, as detected from the file.
+    ColumnType {
+        Integer => "integer",
+        Number => "number",
+        Boolean => "boolean",
+        Date => "date",
+        Text => "text",
+    }
+);
+
+/// One column of a tabular file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Column {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub column_type: ColumnType,
+}
+
+/// The detected layout of a tabular file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TableSchema {
+    pub columns: Vec<Column>,
+    pub rows: u64,
+}
+
+/// A file of a dataset: stored once by its SHA-256, however many datasets
+/// or versions hold it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Resource {
+    pub id: crate::ids::ResourceId,
+    pub dataset_id: DatasetId,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+    /// Lower-case hex.
+    pub sha256: String,
+    /// For CSV files: the columns and the number of rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<TableSchema>,
+    pub created_at: Timestamp,
+}
+
+/// Checks a file name: no path, no control characters, at most 255 bytes.
+pub fn check_file_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 255 {
+        return Err("must be 1 to 255 bytes".into());
+    }
+    if name.contains(['/', '\\'])
+        || name == "."
+        || name == ".."
+        || name.chars().any(char::is_control)
+    {
+        return Err("must be a plain file name, without a path or control characters".into());
+    }
+    Ok(name.to_string())
+}
+
+/// Checks a SHA-256 given as hex; returns it lower-case.
+pub fn check_sha256(hex: &str) -> Result<String, String> {
+    let hex = hex.trim().to_ascii_lowercase();
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("must be a SHA-256: 64 hexadecimal digits".into());
+    }
+    Ok(hex)
+}

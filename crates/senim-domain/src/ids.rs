@@ -76,3 +76,7 @@ id_type!(
     /// A dataset in the data library.
     DatasetId
 );
+id_type!(
+    /// A file of a dataset.
+    ResourceId
+);

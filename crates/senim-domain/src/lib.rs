@@ -35,9 +35,9 @@ pub use bin::Bin;
 pub use calendar::{Calendar, CalendarSpec, Day, Deadline};
 pub use case::{Case, CaseKind};
 pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
-pub use dataset::{AccessLevel, Dataset, DatasetInput};
+pub use dataset::{AccessLevel, Dataset, DatasetInput, Resource};
 pub use error::{FieldError, ValidationError};
-pub use ids::{AccountId, CaseId, DatasetId, OrganisationId, SystemId, TokenId};
+pub use ids::{AccountId, CaseId, DatasetId, OrganisationId, ResourceId, SystemId, TokenId};
 pub use organisation::{
     Contacts, Organisation, OrganisationInput, OrganisationKind, OrganisationStatus, SizeClass,
 };

@@ -49,6 +49,8 @@ pub struct Config {
     pub mail_from: String,
     /// How often to look for registered systems whose annual risk review is overdue.
     pub review_sweep_minutes: u64,
+    /// The largest file the data library accepts, in bytes.
+    pub max_upload_bytes: u64,
     /// The value of one monthly calculation index (MCI), in KZT, that fines
     /// in MCI are converted with (4,325 in 2026; set each year by the budget law).
     pub mci_kzt: u64,
@@ -87,6 +89,7 @@ impl Default for Config {
             log_tile_cache: 4096,
             calendar_file: None,
             mci_kzt: 4325,
+            max_upload_bytes: 10 * 1024 * 1024 * 1024,
             smtp: None,
             mail_from: "senim@localhost".into(),
             review_sweep_minutes: 360,

@@ -7,6 +7,7 @@
 
 pub mod assess;
 pub mod auth;
+pub mod blobs;
 pub mod config;
 pub mod demo;
 mod demo_cases;

@@ -3,7 +3,9 @@
 
 use utoipa::OpenApi;
 
-use crate::routes::{accounts, cases, datasets, log, organisations, rulepacks, session, systems};
+use crate::routes::{
+    accounts, cases, datasets, files, log, organisations, rulepacks, session, systems,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -28,6 +30,8 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         cases::submit_report, cases::report_status, cases::decisions, cases::trusted_list,
         cases::sweep_review_due,
         datasets::list, datasets::show, datasets::create, datasets::update,
+        files::declare, files::status, files::append, files::abandon, files::list, files::show,
+        files::download,
     ),
     components(schemas(crate::error::ErrorBody)),
     tags(

@@ -30,6 +30,8 @@ pub struct Inner {
     /// systems until its command commits, so no version is classified under a
     /// pack that is no longer in force.
     pub rules: RwLock<RuleBook>,
+    /// The data library's uploads and stored files.
+    pub blobs: crate::blobs::Blobs,
     /// See [`crate::auth::dummy_hash`]; computed at the first sign-in, not at
     /// start, because argon2 needs 19 MiB that an idle server should not hold.
     dummy_hash: std::sync::OnceLock<String>,
@@ -38,6 +40,7 @@ pub struct Inner {
 
 impl AppState {
     pub fn new(store: Store, policies: Policies, config: Config, rules: RuleBook) -> AppState {
+        let blobs = crate::blobs::Blobs::new(&config.data_dir);
         let clock = store.clock().clone();
         AppState(Arc::new(Inner {
             store,
@@ -47,6 +50,7 @@ impl AppState {
             metrics: Metrics::new(),
             config,
             rules: RwLock::new(rules),
+            blobs,
             dummy_hash: std::sync::OnceLock::new(),
             ready: AtomicBool::new(true),
         }))

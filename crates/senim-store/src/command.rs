@@ -154,6 +154,14 @@ pub enum Command {
         expected_revision: i64,
         metadata: senim_domain::DatasetInput,
     },
+    /// A file, already in the blob storage, joins its dataset.
+    AddResource(Box<senim_domain::Resource>),
+    /// A download of restricted data (the downloader stays private).
+    RecordDownload {
+        resource: Box<senim_domain::Resource>,
+        downloader: AccountId,
+        grant: Option<senim_domain::CaseId>,
+    },
     /// Flags a registered system whose annual risk review is overdue.
     FlagReviewDue(crate::cases::ReviewDue),
     /// Puts a reviewer in the pool or changes their competences.
@@ -183,6 +191,7 @@ pub enum Applied {
     },
     Reviewer(senim_domain::case::ReviewerProfile),
     Dataset(Box<senim_domain::Dataset>),
+    Resource(Box<senim_domain::Resource>),
     /// The query tables were rebuilt from this many events.
     Rebuilt(u64),
     Done,
@@ -306,6 +315,12 @@ pub(crate) async fn apply(
         Command::SaveCase(write) => crate::cases::save_case(conn, *write, now).await?,
         Command::SetReviewer(reviewer) => crate::cases::set_reviewer(conn, reviewer).await?,
         Command::FlagReviewDue(due) => crate::cases::flag_review_due(conn, due, now).await?,
+        Command::AddResource(resource) => crate::library::add_resource(conn, *resource).await?,
+        Command::RecordDownload {
+            resource,
+            downloader,
+            grant,
+        } => crate::library::record_download(&resource, downloader, grant),
         Command::CreateDataset { owner, metadata } => {
             crate::library::create(conn, owner, metadata, now).await?
         }
@@ -1510,10 +1525,11 @@ async fn publish_pack(
 }
 
 /// The query tables, children before parents.
-const QUERY_TABLES: [&str; 16] = [
+const QUERY_TABLES: [&str; 17] = [
     "notifications",
     "case_assignees",
     "cases",
+    "resources",
     "datasets",
     "reviewers",
     "classifications",
@@ -1662,6 +1678,8 @@ async fn replay(
         "system.reclassified" => Ok(()), // the publication's event carries it
         "system.review_due" => crate::cases::replay_review_due(conn, time, &payload).await,
         "dataset.created" | "dataset.updated" => crate::library::replay(conn, kind, &payload).await,
+        "resource.added" => crate::library::replay_resource(conn, &payload).await,
+        "resource.downloaded" => Ok(()), // changes no table
         "reviewer.set" => {
             let reviewer: senim_domain::case::ReviewerProfile = field(&payload, &["reviewer"])?;
             crate::cases::write_reviewer(conn, &reviewer).await

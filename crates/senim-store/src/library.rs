@@ -206,3 +206,127 @@ impl Store {
         })
     }
 }
+
+/// Applies [`crate::Command::AddResource`]: a file whose bytes are already in
+/// the blob storage becomes part of its dataset.
+pub(crate) async fn add_resource(
+    conn: &mut AnyConnection,
+    resource: senim_domain::Resource,
+) -> Result<Step, StoreError> {
+    dataset_in(conn, resource.dataset_id).await?;
+    write_resource(conn, &resource).await?;
+    Ok((
+        Applied::Resource(Box::new(resource.clone())),
+        Some(EventDraft {
+            kind: "resource.added",
+            subject_type: "dataset",
+            subject_id: resource.dataset_id.to_string(),
+            payload: json!({ "resource": resource }),
+            public: None,
+            replay: None,
+        }),
+    ))
+}
+
+async fn write_resource(
+    conn: &mut AnyConnection,
+    r: &senim_domain::Resource,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO resources (id, dataset_id, sha256, data, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(r.id.to_string())
+    .bind(r.dataset_id.to_string())
+    .bind(r.sha256.clone())
+    .bind(serde_json::to_string(r)?)
+    .bind(r.created_at.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Applies [`crate::Command::RecordDownload`]: a download of restricted data,
+/// with the downloader as a private part (only its salted digest is public).
+pub(crate) fn record_download(
+    resource: &senim_domain::Resource,
+    downloader: senim_domain::AccountId,
+    grant: Option<senim_domain::CaseId>,
+) -> Step {
+    let payload = json!({
+        "resource_id": resource.id, "dataset_id": resource.dataset_id,
+        "sha256": resource.sha256, "downloader": downloader, "grant": grant,
+    });
+    let mut public = payload.clone();
+    public["downloader"] = serde_json::Value::Null;
+    public["grant"] = serde_json::Value::Null;
+    (
+        Applied::Done,
+        Some(EventDraft {
+            kind: "resource.downloaded",
+            subject_type: "dataset",
+            subject_id: resource.dataset_id.to_string(),
+            payload,
+            public: Some(public),
+            replay: None,
+        }),
+    )
+}
+
+pub(crate) async fn replay_resource(
+    conn: &mut AnyConnection,
+    payload: &serde_json::Value,
+) -> Result<(), StoreError> {
+    let r: senim_domain::Resource = serde_json::from_value(payload["resource"].clone())?;
+    write_resource(conn, &r).await
+}
+
+impl Store {
+    pub async fn resource(
+        &self,
+        id: senim_domain::ResourceId,
+    ) -> Result<senim_domain::Resource, StoreError> {
+        let row = sqlx::query("SELECT data FROM resources WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(self.reader())
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "resource",
+                id: id.to_string(),
+            })?;
+        data(&row)
+    }
+
+    pub async fn resources_of(
+        &self,
+        dataset: DatasetId,
+    ) -> Result<Vec<senim_domain::Resource>, StoreError> {
+        let rows = sqlx::query("SELECT data FROM resources WHERE dataset_id = $1 ORDER BY id")
+            .bind(dataset.to_string())
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(data).collect()
+    }
+
+    /// The requester's grants to a dataset (data access cases now granted).
+    pub async fn grants_of(
+        &self,
+        requester: senim_domain::AccountId,
+        dataset: DatasetId,
+    ) -> Result<Vec<senim_domain::Case>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT data FROM cases WHERE kind = 'data_access' AND state = 'granted' AND data LIKE $1",
+        )
+        .bind(format!("%\"requester\":\"{requester}\"%"))
+        .fetch_all(self.reader())
+        .await?;
+        let cases: Vec<senim_domain::Case> = rows.iter().map(data).collect::<Result<_, _>>()?;
+        Ok(cases
+            .into_iter()
+            .filter(|c| {
+                c.data_access
+                    .as_ref()
+                    .is_some_and(|a| a.dataset_id == dataset && a.requester == requester)
+            })
+            .collect())
+    }
+}

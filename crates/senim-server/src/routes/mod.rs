@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod cases;
 pub mod datasets;
+pub mod files;
 pub mod log;
 pub mod organisations;
 pub mod rulepacks;
@@ -63,6 +64,16 @@ pub fn api() -> Router<AppState> {
         )
         .route("/datasets", get(datasets::list).post(datasets::create))
         .route("/datasets/{id}", get(datasets::show).put(datasets::update))
+        .route("/datasets/{id}/uploads", post(files::declare))
+        .route("/datasets/{id}/resources", get(files::list))
+        .route(
+            "/uploads/{id}",
+            get(files::status)
+                .patch(files::append)
+                .delete(files::abandon),
+        )
+        .route("/resources/{id}", get(files::show))
+        .route("/resources/{id}/file", get(files::download))
         .route("/cases", get(cases::list).post(cases::create))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", post(cases::step))

@@ -59,6 +59,8 @@ pub struct TestApp {
     /// The server's clock, to move time on.
     pub clock: Arc<FixedClock>,
     _dir: Option<tempfile::TempDir>,
+    /// The server's data directory (files of the data library).
+    pub files: tempfile::TempDir,
 }
 
 pub fn bin(first_eleven: &str) -> String {
@@ -278,8 +280,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// [`spawn_app`] with changes to the server's configuration.
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
     let (store, dir, clock) = open_store(backend).await;
+    // Files (the data library's uploads and storage) go to their own
+    // temporary directory on both backends.
+    let files = tempfile::tempdir().unwrap();
     let mut config = Config {
         bind: "127.0.0.1:0".parse().unwrap(),
+        data_dir: files.path().to_path_buf(),
         ..Config::default()
     };
     configure(&mut config);
@@ -397,6 +403,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
         http: reqwest::Client::new(),
         clock,
         _dir: dir,
+        files,
     }
 }
 

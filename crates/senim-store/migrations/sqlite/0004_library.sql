@@ -13,3 +13,14 @@ CREATE TABLE datasets (
 );
 CREATE INDEX datasets_organisation ON datasets (organisation_id, id);
 CREATE INDEX datasets_access ON datasets (access, id);
+
+-- Files of datasets; the bytes live in the blob storage under their SHA-256.
+CREATE TABLE resources (
+    id          TEXT PRIMARY KEY,
+    dataset_id  TEXT NOT NULL REFERENCES datasets(id),
+    sha256      TEXT NOT NULL,
+    data        TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX resources_dataset ON resources (dataset_id, id);
+CREATE INDEX resources_sha256 ON resources (sha256);

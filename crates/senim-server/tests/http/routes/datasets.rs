@@ -10,6 +10,7 @@ use crate::helpers::{error_fields, system_json, TestApp, Who};
 crate::on_both_backends!(
     stewards_describe_datasets_and_anyone_reads_them,
     restricted_data_is_requested_and_granted,
+    files_arrive_in_chunks_and_leave_by_range,
 );
 
 pub fn dataset_json(title: &str, access: &str) -> Value {
@@ -351,4 +352,307 @@ async fn restricted_data_is_requested_and_granted(app: TestApp) {
     };
     assert_eq!(before, app.store.fingerprint().await.unwrap());
     let _ = system_json;
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// PATCHes a chunk; returns the status, the new offset header and the body.
+async fn chunk(
+    app: &TestApp,
+    who: Who,
+    upload: &str,
+    offset: u64,
+    bytes: &[u8],
+) -> (u16, Option<u64>, Value) {
+    let response = app
+        .request(who, Method::PATCH, &format!("/api/v1/uploads/{upload}"))
+        .header("Upload-Offset", offset.to_string())
+        .header("Content-Type", "application/offset+octet-stream")
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let offset = response
+        .headers()
+        .get("upload-offset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    (status, offset, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn files_arrive_in_chunks_and_leave_by_range(app: TestApp) {
+    let csv = b"stay_id,age_band,triage,lactate,admitted_on\n1,60-69,2,2.4,2024-03-01\n2,30-39,4,,2024-03-02\n3,70-79,1,5.1,2024-03-02\n";
+    let (_, dataset) = send(
+        &app,
+        Who::DataSteward,
+        Method::POST,
+        "/api/v1/datasets",
+        None,
+        Some(dataset_json("Admissions sample", "restricted")),
+    )
+    .await;
+    let id = dataset["id"].as_str().unwrap().to_string();
+    let declare =
+        |sha: String, size: usize| json!({"name": "admissions.csv", "size": size, "sha256": sha});
+
+    // A wrong checksum discards the upload; nothing partial is visible.
+    let (status, bad) = send(
+        &app,
+        Who::DataSteward,
+        Method::POST,
+        &format!("/api/v1/datasets/{id}/uploads"),
+        None,
+        Some(declare("0".repeat(64), csv.len())),
+    )
+    .await;
+    assert_eq!(status, 201, "{bad}");
+    let (status, _, body) =
+        chunk(&app, Who::DataSteward, bad["id"].as_str().unwrap(), 0, csv).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["fields"][0]["field"], "sha256");
+    let (status, _) = send(
+        &app,
+        Who::DataSteward,
+        Method::GET,
+        &format!("/api/v1/uploads/{}", bad["id"].as_str().unwrap()),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (_, list) = send(
+        &app,
+        Who::Anonymous,
+        Method::GET,
+        &format!("/api/v1/datasets/{id}/resources"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    // Too large, a bad name, a developer: refused.
+    let (status, _) = send(
+        &app,
+        Who::DataSteward,
+        Method::POST,
+        &format!("/api/v1/datasets/{id}/uploads"),
+        None,
+        Some(declare(sha256(csv), usize::MAX / 2)),
+    )
+    .await;
+    assert_eq!(status, 413);
+    let (status, body) = send(
+        &app,
+        Who::DataSteward,
+        Method::POST,
+        &format!("/api/v1/datasets/{id}/uploads"),
+        None,
+        Some(json!({"name": "../etc/passwd", "size": 3, "sha256": "x"})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let fields = body["error"]["fields"].to_string();
+    assert!(
+        fields.contains("\"name\"") && fields.contains("\"sha256\""),
+        "{fields}"
+    );
+    let (status, _) = send(
+        &app,
+        Who::Developer,
+        Method::POST,
+        &format!("/api/v1/datasets/{id}/uploads"),
+        None,
+        Some(declare(sha256(csv), csv.len())),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // In chunks: out of order refused with the offset to resume from;
+    // beyond the declared size refused; then the rest.
+    let (_, up) = send(
+        &app,
+        Who::DataSteward,
+        Method::POST,
+        &format!("/api/v1/datasets/{id}/uploads"),
+        None,
+        Some(declare(sha256(csv), csv.len())),
+    )
+    .await;
+    let up = up["id"].as_str().unwrap().to_string();
+    let (status, offset, _) = chunk(&app, Who::DataSteward, &up, 0, &csv[..20]).await;
+    assert_eq!((status, offset), (204, Some(20)));
+    let (status, _, body) = chunk(&app, Who::DataSteward, &up, 10, &csv[10..]).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["current"], "20");
+    let mut too_long = csv[20..].to_vec();
+    too_long.extend_from_slice(b"extra");
+    let (status, _, _) = chunk(&app, Who::DataSteward, &up, 20, &too_long).await;
+    assert_eq!(status, 413);
+    let (_, status_body) = send(
+        &app,
+        Who::DataSteward,
+        Method::GET,
+        &format!("/api/v1/uploads/{up}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        status_body["offset"], 20,
+        "a refused chunk leaves nothing behind"
+    );
+    let (status, _) = send(
+        &app,
+        Who::OtherDeveloper,
+        Method::GET,
+        &format!("/api/v1/uploads/{up}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "an upload is its uploader's");
+    let (status, _, resource) = chunk(&app, Who::DataSteward, &up, 20, &csv[20..]).await;
+    assert_eq!(status, 201, "{resource}");
+    assert_eq!(resource["sha256"], sha256(csv));
+    assert_eq!(resource["media_type"], "text/csv");
+    assert_eq!(resource["schema"]["rows"], 3);
+    let types: Vec<&str> = resource["schema"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, vec!["integer", "text", "integer", "number", "date"]);
+    let rid = resource["id"].as_str().unwrap().to_string();
+
+    // The same bytes in another dataset are stored once.
+    let (_, other) = send(
+        &app,
+        Who::DataSteward,
+        Method::POST,
+        "/api/v1/datasets",
+        None,
+        Some(dataset_json("Admissions, open sample", "open")),
+    )
+    .await;
+    let (_, up2) = send(
+        &app,
+        Who::DataSteward,
+        Method::POST,
+        &format!("/api/v1/datasets/{}/uploads", other["id"].as_str().unwrap()),
+        None,
+        Some(declare(sha256(csv), csv.len())),
+    )
+    .await;
+    let (status, _, open_resource) =
+        chunk(&app, Who::DataSteward, up2["id"].as_str().unwrap(), 0, csv).await;
+    assert_eq!(status, 201);
+    let stored = walk(&app.files.path().join("library"));
+    assert_eq!(stored, 1, "one copy of identical content");
+
+    // Downloads: restricted needs a grant; each is logged without naming the downloader.
+    let file = format!("/api/v1/resources/{rid}/file");
+    let get = |who: Who, range: Option<&'static str>| {
+        let mut r = app.request(who, Method::GET, &file);
+        if let Some(range) = range {
+            r = r.header("Range", range);
+        }
+        async move { r.send().await.unwrap() }
+    };
+    assert_eq!(get(Who::Anonymous, None).await.status(), 401);
+    assert_eq!(get(Who::Developer, None).await.status(), 403);
+    let (_, request) = send(
+        &app,
+        Who::Developer,
+        Method::POST,
+        "/api/v1/cases",
+        None,
+        Some(json!({"kind": "data_access", "dataset_id": id, "purpose": "Validation."})),
+    )
+    .await;
+    send(
+        &app,
+        Who::DataSteward,
+        Method::POST,
+        &format!("/api/v1/cases/{}/steps", request["id"].as_str().unwrap()),
+        Some(1),
+        Some(json!({"action": "grant", "days": 7})),
+    )
+    .await;
+    let before = app.store.event_count().await.unwrap();
+    let whole = get(Who::Developer, None).await;
+    assert_eq!(whole.status(), 200);
+    assert_eq!(whole.headers()["accept-ranges"], "bytes");
+    assert_eq!(whole.bytes().await.unwrap().as_ref(), csv);
+    assert_eq!(
+        app.store.event_count().await.unwrap(),
+        before + 1,
+        "the download is an event"
+    );
+    let part = get(Who::Developer, Some("bytes=2-5")).await;
+    assert_eq!(part.status(), 206);
+    assert_eq!(
+        part.headers()["content-range"],
+        format!("bytes 2-5/{}", csv.len())
+    );
+    assert_eq!(part.bytes().await.unwrap().as_ref(), &csv[2..6]);
+    let tail = get(Who::Developer, Some("bytes=-4")).await;
+    assert_eq!(tail.bytes().await.unwrap().as_ref(), &csv[csv.len() - 4..]);
+    assert_eq!(get(Who::Developer, Some("bytes=900-")).await.status(), 416);
+    let entry: Value = app
+        .read(Who::Anonymous, &format!("/api/v1/log/entries/{before}"))
+        .await;
+    let text = entry["entry"].to_string();
+    assert!(text.contains("resource.downloaded"), "{text}");
+    assert!(
+        !text.contains(&app.accounts[&Who::Developer].to_string()),
+        "the downloader is private: {text}"
+    );
+    // Open data: anyone, no event.
+    let before = app.store.event_count().await.unwrap();
+    let open_file = format!(
+        "/api/v1/resources/{}/file",
+        open_resource["id"].as_str().unwrap()
+    );
+    let r = app
+        .request(Who::Anonymous, Method::GET, &open_file)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.store.event_count().await.unwrap(), before);
+
+    let fingerprint = app.store.fingerprint().await.unwrap();
+    let Applied::Rebuilt(_) = app
+        .store
+        .execute(Actor::operator(), Command::Rebuild)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(fingerprint, app.store.fingerprint().await.unwrap());
+}
+
+/// How many files are below `dir`.
+fn walk(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() {
+                        walk(&p)
+                    } else {
+                        1
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
 }

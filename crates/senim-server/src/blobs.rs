@@ -1,0 +1,447 @@
+//! The data library's files: resumable uploads staged on local disk, and
+//! the blob storage (through `object_store`) where every file lives once,
+//! under its SHA-256.
+//!
+//! An upload is declared first (name, size, SHA-256), then its bytes arrive
+//! in chunks appended at the offset the server reports, as in the tus
+//! protocol: a chunk that starts anywhere but at the current end is refused
+//! and the client resumes from the server's offset. When the last byte
+//! arrives the server hashes the staged file; a mismatch deletes it, a match
+//! moves it into the storage (or drops it when those bytes are already
+//! stored) and only then does the file become a resource. Nothing partial is
+//! ever visible.
+
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::ops::Range;
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::Mutex;
+
+use futures::stream::BoxStream;
+use futures::StreamExt;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use senim_domain::dataset::{Column, ColumnType, TableSchema};
+use senim_domain::{AccountId, DatasetId, Timestamp};
+
+/// A declared upload, kept beside its staged bytes (`<id>.json`, `<id>.part`).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Upload {
+    pub id: String,
+    pub dataset_id: DatasetId,
+    pub account_id: AccountId,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub created_at: Timestamp,
+}
+
+/// Why an upload or a read failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("no such upload")]
+    NoUpload,
+    #[error("another request is writing this upload; try again")]
+    Busy,
+    #[error(
+        "the chunk starts at {given}, but the upload has {current} bytes: resume from {current}"
+    )]
+    WrongOffset { given: u64, current: u64 },
+    #[error("the chunk goes beyond the declared size of {size} bytes")]
+    TooLong { size: u64 },
+    #[error(
+        "the file's SHA-256 is {actual}, not the declared {declared}: the upload was discarded"
+    )]
+    Checksum { declared: String, actual: String },
+    #[error("no such file in the storage")]
+    Missing,
+    #[error("storage: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("storage: {0}")]
+    Store(#[from] object_store::Error),
+}
+
+/// Staging and storage of one installation.
+pub struct Blobs {
+    root: PathBuf,
+    staging: PathBuf,
+    busy: Mutex<HashSet<String>>,
+}
+
+fn key(sha256: &str) -> Path {
+    Path::from(format!(
+        "sha256/{}/{sha256}",
+        &sha256[..2.min(sha256.len())]
+    ))
+}
+
+/// Marks an upload as being written until dropped.
+struct Writing<'a> {
+    blobs: &'a Blobs,
+    id: String,
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut busy) = self.blobs.busy.lock() {
+            busy.remove(&self.id);
+        }
+    }
+}
+
+impl Blobs {
+    /// Files under `<data_dir>/library`, uploads staged in `<data_dir>/uploads`.
+    pub fn new(data_dir: &FsPath) -> Blobs {
+        Blobs {
+            root: data_dir.join("library"),
+            staging: data_dir.join("uploads"),
+            busy: Mutex::new(HashSet::new()),
+        }
+    }
+
+    fn store(&self) -> Result<LocalFileSystem, BlobError> {
+        std::fs::create_dir_all(&self.root)?;
+        Ok(LocalFileSystem::new_with_prefix(&self.root)?)
+    }
+
+    fn paths(&self, id: &str) -> Result<(PathBuf, PathBuf), BlobError> {
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err(BlobError::NoUpload);
+        }
+        Ok((
+            self.staging.join(format!("{id}.json")),
+            self.staging.join(format!("{id}.part")),
+        ))
+    }
+
+    /// Declares an upload; its staged file starts empty.
+    pub fn declare(&self, upload: &Upload) -> Result<(), BlobError> {
+        std::fs::create_dir_all(&self.staging)?;
+        let (meta, part) = self.paths(&upload.id)?;
+        std::fs::File::create(&part)?;
+        let mut f = std::fs::File::create(&meta)?;
+        f.write_all(&serde_json::to_vec(upload).map_err(std::io::Error::other)?)?;
+        f.sync_all()?;
+        Ok(())
+    }
+
+    /// The upload and how many of its bytes have arrived.
+    pub fn status(&self, id: &str) -> Result<(Upload, u64), BlobError> {
+        let (meta, part) = self.paths(id)?;
+        let text = std::fs::read(&meta).map_err(|_| BlobError::NoUpload)?;
+        let upload: Upload = serde_json::from_slice(&text).map_err(|_| BlobError::NoUpload)?;
+        let offset = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+        Ok((upload, offset))
+    }
+
+    /// Drops an upload and its staged bytes.
+    pub fn discard(&self, id: &str) -> Result<(), BlobError> {
+        let (meta, part) = self.paths(id)?;
+        let _ = std::fs::remove_file(part);
+        let _ = std::fs::remove_file(meta);
+        Ok(())
+    }
+
+    /// Appends a chunk at `offset`, streaming it to disk; returns the new offset.
+    pub async fn append(
+        &self,
+        id: &str,
+        offset: u64,
+        mut body: BoxStream<'static, Result<bytes::Bytes, axum::Error>>,
+    ) -> Result<u64, BlobError> {
+        let _writing = {
+            let mut busy = self.busy.lock().map_err(|_| BlobError::Busy)?;
+            if !busy.insert(id.to_string()) {
+                return Err(BlobError::Busy);
+            }
+            Writing {
+                blobs: self,
+                id: id.to_string(),
+            }
+        };
+        let (upload, current) = self.status(id)?;
+        if offset != current {
+            return Err(BlobError::WrongOffset {
+                given: offset,
+                current,
+            });
+        }
+        let (_, part) = self.paths(id)?;
+        let mut file = tokio::fs::OpenOptions::new()
+            .append(true)
+            .open(&part)
+            .await?;
+        let mut written = current;
+        let mut failed = None;
+        while let Some(chunk) = body.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                // The client went away: keep what arrived, it resumes from there.
+                Err(_) => break,
+            };
+            if written + chunk.len() as u64 > upload.size {
+                failed = Some(BlobError::TooLong { size: upload.size });
+                break;
+            }
+            tokio::io::AsyncWriteExt::write_all(&mut file, &chunk).await?;
+            written += chunk.len() as u64;
+        }
+        if let Some(e) = failed {
+            // Give the chunk back: the upload stays at the offset it had.
+            file.set_len(current).await?;
+            return Err(e);
+        }
+        file.sync_data().await?;
+        Ok(written)
+    }
+
+    /// Checks a complete upload's SHA-256, detects a CSV's columns, and
+    /// moves the bytes into the storage (once per content). The staged
+    /// files are gone afterwards either way.
+    pub async fn finish(&self, id: &str) -> Result<(Upload, Option<TableSchema>), BlobError> {
+        let (upload, _) = self.status(id)?;
+        let (_, part) = self.paths(id)?;
+        let csv = upload.media_type == "text/csv" || upload.name.to_lowercase().ends_with(".csv");
+        let staged = part.clone();
+        let (actual, schema) = tokio::task::spawn_blocking(move || hash_and_detect(&staged, csv))
+            .await
+            .map_err(std::io::Error::other)??;
+        if actual != upload.sha256 {
+            self.discard(id)?;
+            return Err(BlobError::Checksum {
+                declared: upload.sha256,
+                actual,
+            });
+        }
+        let store = self.store()?;
+        let key = key(&upload.sha256);
+        if store.head(&key).await.is_ok() {
+            // The same bytes are stored already: keep one copy.
+            self.discard(id)?;
+        } else {
+            // The staging area and the local storage share a disk: a rename
+            // moves the file into place at once, and atomically.
+            let target = self.root.join(key.as_ref());
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::rename(&part, &target)?;
+            let (meta, _) = self.paths(id)?;
+            let _ = std::fs::remove_file(meta);
+        }
+        Ok((upload, schema))
+    }
+
+    /// A stored file's bytes, all or a range, as a stream.
+    pub async fn read(
+        &self,
+        sha256: &str,
+        range: Option<Range<u64>>,
+    ) -> Result<BoxStream<'static, object_store::Result<bytes::Bytes>>, BlobError> {
+        let store = self.store()?;
+        let options = GetOptions {
+            range: range.map(GetRange::Bounded),
+            ..Default::default()
+        };
+        match store.get_opts(&key(sha256), options).await {
+            Ok(result) => Ok(result.into_stream()),
+            Err(object_store::Error::NotFound { .. }) => Err(BlobError::Missing),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// The SHA-256 of a file, and for a CSV its columns, their types and rows.
+fn hash_and_detect(path: &FsPath, csv: bool) -> std::io::Result<(String, Option<TableSchema>)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut detector = csv.then(CsvDetector::default);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        if let Some(d) = detector.as_mut() {
+            d.feed(&buf[..n]);
+        }
+    }
+    Ok((
+        hex::encode(hasher.finalize()),
+        detector.and_then(CsvDetector::finish),
+    ))
+}
+
+/// Reads a CSV as it streams past: the header, then each row's fields,
+/// narrowing each column's type (integer, number, boolean, date, text).
+/// Quoted fields may hold commas, quotes (doubled) and line breaks.
+#[derive(Default)]
+struct CsvDetector {
+    field: Vec<u8>,
+    fields: Vec<String>,
+    quoted: bool,
+    quote_pending: bool,
+    header: Option<Vec<String>>,
+    types: Vec<Option<ColumnType>>,
+    rows: u64,
+    broken: bool,
+}
+
+impl CsvDetector {
+    fn feed(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if self.broken {
+                return;
+            }
+            if self.quoted {
+                if self.quote_pending {
+                    self.quote_pending = false;
+                    if b == b'"' {
+                        self.field.push(b'"');
+                        continue;
+                    }
+                    self.quoted = false;
+                } else if b == b'"' {
+                    self.quote_pending = true;
+                    continue;
+                } else {
+                    self.field.push(b);
+                    continue;
+                }
+            }
+            match b {
+                b'"' if self.field.is_empty() => self.quoted = true,
+                b',' => self.end_field(),
+                b'\n' => {
+                    self.end_field();
+                    self.end_row();
+                }
+                b'\r' => {}
+                _ => self.field.push(b),
+            }
+        }
+    }
+
+    fn end_field(&mut self) {
+        let text = String::from_utf8_lossy(&self.field).trim().to_string();
+        self.fields.push(text);
+        self.field.clear();
+    }
+
+    fn end_row(&mut self) {
+        let fields = std::mem::take(&mut self.fields);
+        if fields.len() == 1 && fields[0].is_empty() {
+            return;
+        }
+        match &self.header {
+            None => {
+                self.types = vec![None; fields.len()];
+                self.header = Some(fields);
+            }
+            Some(h) => {
+                if fields.len() != h.len() {
+                    self.broken = true;
+                    return;
+                }
+                self.rows += 1;
+                for (t, v) in self.types.iter_mut().zip(&fields) {
+                    if v.is_empty() {
+                        continue;
+                    }
+                    *t = Some(widen(*t, type_of(v)));
+                }
+            }
+        }
+    }
+
+    fn finish(mut self) -> Option<TableSchema> {
+        if !self.field.is_empty() || !self.fields.is_empty() {
+            self.end_field();
+            self.end_row();
+        }
+        if self.broken || self.quoted {
+            return None;
+        }
+        let header = self.header?;
+        Some(TableSchema {
+            columns: header
+                .into_iter()
+                .zip(self.types)
+                .map(|(name, t)| Column {
+                    name,
+                    column_type: t.unwrap_or(ColumnType::Text),
+                })
+                .collect(),
+            rows: self.rows,
+        })
+    }
+}
+
+fn type_of(v: &str) -> ColumnType {
+    if v.parse::<i64>().is_ok() {
+        ColumnType::Integer
+    } else if v.parse::<f64>().is_ok() {
+        ColumnType::Number
+    } else if matches!(v.to_ascii_lowercase().as_str(), "true" | "false") {
+        ColumnType::Boolean
+    } else if senim_domain::Day::parse(v).is_ok() {
+        ColumnType::Date
+    } else {
+        ColumnType::Text
+    }
+}
+
+/// The narrowest type that holds both.
+fn widen(a: Option<ColumnType>, b: ColumnType) -> ColumnType {
+    match (a, b) {
+        (None, b) => b,
+        (Some(a), b) if a == b => a,
+        (Some(ColumnType::Integer), ColumnType::Number)
+        | (Some(ColumnType::Number), ColumnType::Integer) => ColumnType::Number,
+        _ => ColumnType::Text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detect(text: &str) -> Option<TableSchema> {
+        let mut d = CsvDetector::default();
+        // Split anywhere: chunk boundaries must not matter.
+        for chunk in text.as_bytes().chunks(3) {
+            d.feed(chunk);
+        }
+        d.finish()
+    }
+
+    #[test]
+    fn csv_columns_rows_and_types() {
+        let s = detect("id,score,flag,day,note\n1,0.5,true,2026-01-02,\"a, \"\"b\"\"\nc\"\n2,3,false,2026-01-03,x\n").unwrap();
+        assert_eq!(s.rows, 2);
+        let types: Vec<ColumnType> = s.columns.iter().map(|c| c.column_type).collect();
+        assert_eq!(
+            types,
+            vec![
+                ColumnType::Integer,
+                ColumnType::Number,
+                ColumnType::Boolean,
+                ColumnType::Date,
+                ColumnType::Text
+            ]
+        );
+        assert_eq!(s.columns[4].name, "note");
+    }
+
+    #[test]
+    fn ragged_csv_has_no_schema() {
+        assert!(detect("a,b\n1\n").is_none());
+        assert!(detect("a,b\n1,\"open\n").is_none());
+    }
+}

@@ -367,6 +367,7 @@ async fn rebuilding_from_the_log_gives_back_every_table(app: TestApp) {
         "cases",
         "reviewers",
         "datasets",
+        "resources",
     ];
     assert!(
         before

@@ -7,6 +7,7 @@
 mod admin;
 mod cases;
 mod client;
+mod data;
 mod log;
 mod rules;
 mod serve;
@@ -64,6 +65,8 @@ enum Command {
     Public(cases::PublicArgs),
     /// The account your token belongs to.
     Me(cases::MeArgs),
+    /// The data library's files: push (resumable) and pull (checked).
+    Data(data::DataArgs),
 }
 
 /// Where the data is: shared by every command that opens the database.
@@ -178,6 +181,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Inbox(args) => cases::inbox(args).await,
         Command::Public(args) => cases::public(args).await,
         Command::Me(args) => cases::me(args).await,
+        Command::Data(args) => data::data(args).await,
     }
 }
 

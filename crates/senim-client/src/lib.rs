@@ -79,6 +79,15 @@ pub fn decode_receipt(header: &str) -> Option<Receipt> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// What an upload chunk did.
+#[derive(Debug)]
+pub enum Chunked {
+    /// The upload now has this many bytes.
+    At(u64),
+    /// The last byte arrived and the file checked out: the new resource.
+    Done(serde_json::Value),
+}
+
 /// Filters for listing systems.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SystemQuery {
@@ -202,6 +211,85 @@ impl Client {
             etag,
             receipt,
         })
+    }
+
+    /// Turns a non-2xx answer into [`ClientError`].
+    async fn failure(response: reqwest::Response) -> ClientError {
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap_or_default();
+        match serde_json::from_str::<ErrorEnvelope>(&text) {
+            Ok(e) => ClientError::Api {
+                status,
+                code: e.error.code,
+                message: e.error.message,
+                fields: e.error.fields,
+                current: e.error.current,
+            },
+            Err(_) => ClientError::Unexpected { status, body: text },
+        }
+    }
+
+    /// Sends one chunk of an upload at `offset`: the new offset, or (with the
+    /// last byte) the resource the server made of the file.
+    pub async fn upload_chunk(
+        &self,
+        upload: &str,
+        offset: u64,
+        bytes: Vec<u8>,
+    ) -> Result<Chunked, ClientError> {
+        let response = self
+            .http
+            .patch(format!("{}/api/v1/uploads/{upload}", self.base))
+            .headers(self.headers(None))
+            .header("Upload-Offset", offset.to_string())
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(bytes)
+            .send()
+            .await?;
+        match response.status() {
+            StatusCode::CREATED => Ok(Chunked::Done(response.json().await?)),
+            StatusCode::NO_CONTENT => Ok(Chunked::At(
+                response
+                    .headers()
+                    .get("upload-offset")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(offset),
+            )),
+            _ => Err(Self::failure(response).await),
+        }
+    }
+
+    /// Streams a file from `path` into `out`, starting at byte `from` (a
+    /// `Range` request when above 0); returns the bytes written.
+    pub async fn download_into(
+        &self,
+        path: &str,
+        from: u64,
+        out: &mut (impl std::io::Write + ?Sized),
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64, ClientError> {
+        let mut request = self
+            .http
+            .get(format!("{}{}", self.base, path))
+            .headers(self.headers(None));
+        if from > 0 {
+            request = request.header("Range", format!("bytes={from}-"));
+        }
+        let mut response = request.send().await?;
+        if !response.status().is_success() {
+            return Err(Self::failure(response).await);
+        }
+        let mut written = 0u64;
+        while let Some(chunk) = response.chunk().await? {
+            out.write_all(&chunk).map_err(|e| ClientError::Unexpected {
+                status: 0,
+                body: format!("cannot write the file: {e}"),
+            })?;
+            written += chunk.len() as u64;
+            progress(written);
+        }
+        Ok(written)
     }
 
     /// GETs raw bytes; `None` when the server has no such thing (404).

@@ -11,7 +11,7 @@
 //! stored) and only then does the file become a resource. Nothing partial is
 //! ever visible.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
 use std::ops::Range;
 use std::path::{Path as FsPath, PathBuf};
@@ -71,6 +71,10 @@ pub struct Blobs {
     root: PathBuf,
     staging: PathBuf,
     busy: Mutex<HashSet<String>>,
+    /// The SHA-256 of each upload's bytes so far, kept while this process
+    /// receives them, so the last chunk needs no second pass over the file.
+    /// After a restart (or a refused chunk) the check re-reads the file.
+    hashing: Mutex<HashMap<String, (u64, Sha256)>>,
 }
 
 fn key(sha256: &str) -> Path {
@@ -101,6 +105,7 @@ impl Blobs {
             root: data_dir.join("library"),
             staging: data_dir.join("uploads"),
             busy: Mutex::new(HashSet::new()),
+            hashing: Mutex::new(HashMap::new()),
         }
     }
 
@@ -142,6 +147,9 @@ impl Blobs {
     /// Drops an upload and its staged bytes.
     pub fn discard(&self, id: &str) -> Result<(), BlobError> {
         let (meta, part) = self.paths(id)?;
+        if let Ok(mut hashing) = self.hashing.lock() {
+            hashing.remove(id);
+        }
         let _ = std::fs::remove_file(part);
         let _ = std::fs::remove_file(meta);
         Ok(())
@@ -176,6 +184,11 @@ impl Blobs {
             .append(true)
             .open(&part)
             .await?;
+        let mut hasher = match self.hashing.lock().ok().and_then(|mut h| h.remove(id)) {
+            Some((at, h)) if at == current => Some(h),
+            _ if current == 0 => Some(Sha256::new()),
+            _ => None,
+        };
         let mut written = current;
         let mut failed = None;
         while let Some(chunk) = body.next().await {
@@ -189,6 +202,9 @@ impl Blobs {
                 break;
             }
             tokio::io::AsyncWriteExt::write_all(&mut file, &chunk).await?;
+            if let Some(h) = hasher.as_mut() {
+                h.update(&chunk);
+            }
             written += chunk.len() as u64;
         }
         if let Some(e) = failed {
@@ -197,6 +213,9 @@ impl Blobs {
             return Err(e);
         }
         file.sync_data().await?;
+        if let (Some(h), Ok(mut hashing)) = (hasher, self.hashing.lock()) {
+            hashing.insert(id.to_string(), (written, h));
+        }
         Ok(written)
     }
 
@@ -207,10 +226,17 @@ impl Blobs {
         let (upload, _) = self.status(id)?;
         let (_, part) = self.paths(id)?;
         let csv = upload.media_type == "text/csv" || upload.name.to_lowercase().ends_with(".csv");
-        let staged = part.clone();
-        let (actual, schema) = tokio::task::spawn_blocking(move || hash_and_detect(&staged, csv))
-            .await
-            .map_err(std::io::Error::other)??;
+        let kept = self.hashing.lock().ok().and_then(|mut h| h.remove(id));
+        let (actual, schema) = match kept {
+            // Hashed as it arrived; a CSV is read once more for its columns.
+            Some((at, h)) if at == upload.size && !csv => (hex::encode(h.finalize()), None),
+            _ => {
+                let staged = part.clone();
+                tokio::task::spawn_blocking(move || hash_and_detect(&staged, csv))
+                    .await
+                    .map_err(std::io::Error::other)??
+            }
+        };
         if actual != upload.sha256 {
             self.discard(id)?;
             return Err(BlobError::Checksum {

@@ -257,6 +257,10 @@ impl Blobs {
                 std::fs::create_dir_all(dir)?;
             }
             std::fs::rename(&part, &target)?;
+            // The rename is durable once its directory is.
+            if let Some(dir) = target.parent() {
+                std::fs::File::open(dir)?.sync_all()?;
+            }
             let (meta, _) = self.paths(id)?;
             let _ = std::fs::remove_file(meta);
         }

@@ -9,25 +9,6 @@ use std::process::{Command, Stdio};
 
 use common::{start, Server, SENIM};
 
-fn token(server: &Server, email: &str) -> String {
-    let password = &server.logins.iter().find(|(e, _)| e == email).unwrap().1;
-    let (ok, out, err) = common::senim(
-        server,
-        None,
-        &[
-            "login",
-            "--email",
-            email,
-            "--password-stdin",
-            "--scopes",
-            "read,write",
-        ],
-        Some(password),
-    );
-    assert!(ok, "{err}");
-    out.trim().to_string()
-}
-
 /// Runs `senim` with a token and a private state directory.
 fn senim(
     server: &Server,
@@ -59,7 +40,7 @@ fn sha256(bytes: &[u8]) -> String {
 fn push_resumes_and_pull_checks() {
     let data = tempfile::tempdir().unwrap();
     let server = start(&["--data-dir", data.path().to_str().unwrap()]);
-    let steward = token(&server, "data_steward@hospital.demo");
+    let steward = common::login(&server, "data_steward@hospital.demo");
     let state = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -182,7 +163,7 @@ fn push_resumes_and_pull_checks() {
     );
     assert!(!ok && err.contains("SHA-256"), "{err}");
     // Restricted: a developer without a grant cannot pull.
-    let developer = token(&server, "developer@bank.demo");
+    let developer = common::login(&server, "developer@bank.demo");
     let (ok, _, err) = senim(
         &server,
         &developer,

@@ -13,30 +13,6 @@ mod common;
 use common::{fresh_postgres_url, senim, start, Server};
 use serde_json::Value;
 
-fn token(server: &Server, email: &str) -> String {
-    let password = &server
-        .logins
-        .iter()
-        .find(|(e, _)| e == email)
-        .unwrap_or_else(|| panic!("the demo prints {email}'s password"))
-        .1;
-    let (ok, out, err) = senim(
-        server,
-        None,
-        &[
-            "login",
-            "--email",
-            email,
-            "--password-stdin",
-            "--scopes",
-            "read,write,admin",
-        ],
-        Some(password),
-    );
-    assert!(ok, "{err}");
-    out.trim().to_string()
-}
-
 /// Runs a command that must succeed; returns its standard output.
 fn run(server: &Server, token: &str, args: &[&str]) -> String {
     let (ok, out, err) = senim(server, Some(token), args, None);
@@ -89,17 +65,17 @@ rights_contact = "rights@hospital.demo"
 "#;
 
 fn story(server: Server, data_dir: &str) {
-    let developer = token(&server, "developer@hospital.demo");
-    let supervisor = token(&server, "supervisor@ministry.demo");
-    let supervisor2 = token(&server, "supervisor2@ministry.demo");
-    let auditor = token(&server, "auditor@audit.demo");
+    let developer = common::login(&server, "developer@hospital.demo");
+    let supervisor = common::login(&server, "supervisor@ministry.demo");
+    let supervisor2 = common::login(&server, "supervisor2@ministry.demo");
+    let auditor = common::login(&server, "auditor@audit.demo");
     let experts: Vec<String> = [
         "expert@ministry.demo",
         "expert2@ministry.demo",
         "expert3@ministry.demo",
     ]
     .iter()
-    .map(|e| token(&server, e))
+    .map(|e| common::login(&server, e))
     .collect();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("triage.toml");

@@ -102,3 +102,29 @@ pub fn senim(
         String::from_utf8_lossy(&out.stderr).to_string(),
     )
 }
+
+/// An API token for a demo account, through `senim login` with the
+/// password the demo printed.
+pub fn login(server: &Server, email: &str) -> String {
+    let password = &server
+        .logins
+        .iter()
+        .find(|(e, _)| e == email)
+        .unwrap_or_else(|| panic!("the demo prints {email}'s password"))
+        .1;
+    let (ok, out, err) = senim(
+        server,
+        None,
+        &[
+            "login",
+            "--email",
+            email,
+            "--password-stdin",
+            "--scopes",
+            "read,write,admin",
+        ],
+        Some(password),
+    );
+    assert!(ok, "{err}");
+    out.trim().to_string()
+}

@@ -43,8 +43,8 @@ pub use organisation::{
 };
 pub use profile::Profile;
 pub use system::{
-    Documentation, DocumentationItem, RiskLevel, System, SystemInput, SystemStatus, SystemVersion,
-    VersionInput,
+    DatasetLink, DatasetRole, Documentation, DocumentationItem, RiskLevel, System, SystemInput,
+    SystemStatus, SystemVersion, VersionInput,
 };
 pub use text::LocalizedText;
 pub use token::{TokenInfo, TokenScope};

@@ -44,6 +44,27 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// What a system did with a dataset of the library.
+    DatasetRole {
+        Training => "training",
+        Validation => "validation",
+        Testing => "testing",
+    }
+);
+
+/// A dataset of the library a system version was trained, validated or
+/// tested on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetLink {
+    pub dataset_id: crate::ids::DatasetId,
+    pub role: DatasetRole,
+}
+
+/// The most datasets one version may name.
+pub const MAX_DATASET_LINKS: usize = 100;
+
 /// The longest documentation item, in characters (about ten pages).
 pub const MAX_DOCUMENTATION_CHARS: usize = 20_000;
 
@@ -188,6 +209,9 @@ pub struct SystemInput {
     pub visibility: BTreeMap<DocumentationItem, Visibility>,
     #[serde(default)]
     pub change_note: Option<String>,
+    /// Datasets of the library the system was trained, validated or tested on.
+    #[serde(default)]
+    pub datasets: Vec<DatasetLink>,
 }
 
 /// What a developer sends to add a version: the complete new description.
@@ -205,6 +229,9 @@ pub struct VersionInput {
     /// What changed, in a sentence.
     #[serde(default)]
     pub change_note: Option<String>,
+    /// Datasets of the library the system was trained, validated or tested on.
+    #[serde(default)]
+    pub datasets: Vec<DatasetLink>,
 }
 
 impl From<SystemInput> for VersionInput {
@@ -216,6 +243,7 @@ impl From<SystemInput> for VersionInput {
             documentation: s.documentation,
             visibility: s.visibility,
             change_note: s.change_note,
+            datasets: s.datasets,
         }
     }
 }
@@ -229,6 +257,8 @@ pub struct ValidVersion {
     pub documentation: Documentation,
     pub visibility: BTreeMap<DocumentationItem, Visibility>,
     pub change_note: Option<String>,
+    /// Sorted, each once.
+    pub datasets: Vec<DatasetLink>,
 }
 
 impl VersionInput {
@@ -255,8 +285,18 @@ impl VersionInput {
             .into_iter()
             .filter(|(_, v)| *v != Visibility::Public)
             .collect();
+        let mut datasets = self.datasets.clone();
+        datasets.sort();
+        datasets.dedup();
+        if datasets.len() > MAX_DATASET_LINKS {
+            problems.add(
+                "datasets",
+                format!("must name at most {MAX_DATASET_LINKS} datasets"),
+            );
+        }
         problems.finish(|| {
             Some(ValidVersion {
+                datasets,
                 holder_organisation_id: self.holder_organisation_id,
                 name: name?,
                 profile: profile?,
@@ -305,6 +345,9 @@ pub struct SystemVersion {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub withheld: Vec<DocumentationItem>,
     pub change_note: Option<String>,
+    /// Datasets of the library it was trained, validated or tested on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub datasets: Vec<DatasetLink>,
     /// Who created the version; visible to the owner and the authority only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<AccountId>,

@@ -191,6 +191,7 @@ async fn populate(
             documentation: docs.clone(),
             visibility: Default::default(),
             change_note: None,
+            datasets: Vec::new(),
         };
         let outcome = pack.classify(&version.profile);
         let gaps = pack.gaps(&outcome, &version.documentation);

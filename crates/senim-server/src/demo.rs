@@ -198,6 +198,7 @@ pub async fn load_if_empty(
             documentation: system.documentation,
             visibility: system.visibility,
             change_note: Some("Initial registration (demo data).".into()),
+            datasets: Vec::new(),
         }
         .parse()
         .map_err(|e| DemoError::Data(format!("system {}: {e}", system.key)))?;
@@ -347,6 +348,7 @@ mod tests {
                 documentation: s.documentation,
                 visibility: s.visibility,
                 change_note: None,
+                datasets: Vec::new(),
             }
             .parse()
             .unwrap();

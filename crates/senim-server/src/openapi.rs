@@ -29,7 +29,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         cases::reviewers, cases::set_reviewer, cases::inbox, cases::audit_report,
         cases::submit_report, cases::report_status, cases::decisions, cases::trusted_list,
         cases::sweep_review_due,
-        datasets::list, datasets::show, datasets::create, datasets::update,
+        datasets::list, datasets::show, datasets::create, datasets::update, datasets::systems,
         files::declare, files::status, files::append, files::abandon, files::list, files::show,
         files::download,
     ),

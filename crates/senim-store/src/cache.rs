@@ -128,6 +128,7 @@ mod tests {
             visibility: v.visibility,
             withheld: vec![],
             change_note: None,
+            datasets: vec![],
             created_by: None,
             created_at: now,
         };

@@ -900,6 +900,7 @@ fn new_version(
         visibility: version.visibility,
         withheld: Vec::new(),
         change_note: version.change_note,
+        datasets: version.datasets,
         created_by: actor.account_id,
         created_at: now,
     }
@@ -994,6 +995,7 @@ async fn insert_system(
     .await?;
     write_sectors(conn, system).await?;
     insert_version(conn, version).await?;
+    crate::library::link_datasets(conn, version).await?;
     if let Some(a) = assessment {
         record_assessment(conn, system.id, version.version, a, system.updated_at).await?;
     }
@@ -1009,6 +1011,7 @@ async fn insert_next_version(
 ) -> Result<(), StoreError> {
     insert_version(conn, version).await?;
     store_system(conn, system, version, system.current_version - 1).await?;
+    crate::library::link_datasets(conn, version).await?;
     if let Some(a) = assessment {
         record_assessment(conn, system.id, version.version, a, system.updated_at).await?;
     }
@@ -1525,7 +1528,8 @@ async fn publish_pack(
 }
 
 /// The query tables, children before parents.
-const QUERY_TABLES: [&str; 17] = [
+const QUERY_TABLES: [&str; 18] = [
+    "system_datasets",
     "notifications",
     "case_assignees",
     "cases",

@@ -330,3 +330,71 @@ impl Store {
             .collect())
     }
 }
+
+/// Records which datasets a system's current version names (replacing the
+/// previous version's links); each must exist in the library.
+pub(crate) async fn link_datasets(
+    conn: &mut AnyConnection,
+    version: &senim_domain::SystemVersion,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM system_datasets WHERE system_id = $1")
+        .bind(version.system_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    for (i, link) in version.datasets.iter().enumerate() {
+        let exists = sqlx::query("SELECT 1 FROM datasets WHERE id = $1")
+            .bind(link.dataset_id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some();
+        if !exists {
+            return Err(StoreError::invalid(
+                &format!("datasets[{i}].dataset_id"),
+                "names no dataset in the library",
+            ));
+        }
+        sqlx::query(
+            "INSERT INTO system_datasets (system_id, dataset_id, role) VALUES ($1, $2, $3)",
+        )
+        .bind(version.system_id.to_string())
+        .bind(link.dataset_id.to_string())
+        .bind(link.role.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A system that names a dataset, and what it did with it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct DatasetUse {
+    pub system_id: senim_domain::SystemId,
+    pub name: senim_domain::LocalizedText,
+    pub status: senim_domain::SystemStatus,
+    pub role: senim_domain::DatasetRole,
+}
+
+impl Store {
+    /// The systems whose current version names the dataset.
+    pub async fn dataset_uses(&self, dataset: DatasetId) -> Result<Vec<DatasetUse>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT s.data, l.role FROM system_datasets l JOIN systems s ON s.id = l.system_id \
+             WHERE l.dataset_id = $1 ORDER BY s.id, l.role",
+        )
+        .bind(dataset.to_string())
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let system: senim_domain::System = data(row)?;
+                let role: String = row.try_get("role")?;
+                Ok(DatasetUse {
+                    system_id: system.id,
+                    name: system.name,
+                    status: system.status,
+                    role: role.parse().map_err(StoreError::Corrupt)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -173,3 +173,30 @@ pub async fn update(
         _ => Err(ApiError::internal()),
     }
 }
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DatasetUses {
+    pub items: Vec<senim_store::DatasetUse>,
+}
+
+/// The registered systems whose current version was trained, validated or
+/// tested on the dataset.
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/systems", tag = "datasets",
+    params(("id" = String, Path, description = "Dataset id")),
+    responses((status = 200, body = DatasetUses), (status = 404, body = ErrorBody)))]
+pub async fn systems(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DatasetUses>, ApiError> {
+    let id: DatasetId = path_id(&id, "dataset")?;
+    let dataset = state.store.dataset(id).await?;
+    caller.require(
+        &state,
+        Action::DatasetRead,
+        &Resource::Organisation(dataset.organisation_id),
+    )?;
+    Ok(Json(DatasetUses {
+        items: state.store.dataset_uses(id).await?,
+    }))
+}

@@ -66,6 +66,7 @@ pub fn api() -> Router<AppState> {
         .route("/datasets/{id}", get(datasets::show).put(datasets::update))
         .route("/datasets/{id}/uploads", post(files::declare))
         .route("/datasets/{id}/resources", get(files::list))
+        .route("/datasets/{id}/systems", get(datasets::systems))
         .route(
             "/uploads/{id}",
             get(files::status)

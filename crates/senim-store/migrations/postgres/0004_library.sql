@@ -26,3 +26,12 @@ CREATE TABLE resources (
 );
 CREATE INDEX resources_dataset ON resources (dataset_id, id);
 CREATE INDEX resources_sha256 ON resources (sha256);
+
+-- The datasets each system's current version was trained, validated or tested on.
+CREATE TABLE system_datasets (
+    system_id   TEXT NOT NULL REFERENCES systems(id),
+    dataset_id  TEXT NOT NULL REFERENCES datasets(id),
+    role        TEXT NOT NULL,
+    PRIMARY KEY (system_id, dataset_id, role)
+);
+CREATE INDEX system_datasets_dataset ON system_datasets (dataset_id, system_id);

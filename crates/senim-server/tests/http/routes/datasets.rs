@@ -11,6 +11,7 @@ crate::on_both_backends!(
     stewards_describe_datasets_and_anyone_reads_them,
     restricted_data_is_requested_and_granted,
     files_arrive_in_chunks_and_leave_by_range,
+    systems_name_the_datasets_they_learned_from,
 );
 
 pub fn dataset_json(title: &str, access: &str) -> Value {
@@ -351,7 +352,6 @@ async fn restricted_data_is_requested_and_granted(app: TestApp) {
         panic!()
     };
     assert_eq!(before, app.store.fingerprint().await.unwrap());
-    let _ = system_json;
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -655,4 +655,117 @@ fn walk(dir: &std::path::Path) -> usize {
                 .sum()
         })
         .unwrap_or(0)
+}
+
+async fn systems_name_the_datasets_they_learned_from(app: TestApp) {
+    let (_, training) = send(
+        &app,
+        Who::DataSteward,
+        Method::POST,
+        "/api/v1/datasets",
+        None,
+        Some(dataset_json("Admissions for training", "restricted")),
+    )
+    .await;
+    let (_, testing) = send(
+        &app,
+        Who::DataSteward,
+        Method::POST,
+        "/api/v1/datasets",
+        None,
+        Some(dataset_json("Admissions held out", "restricted")),
+    )
+    .await;
+    let mut body = system_json("Learned triage");
+    body["datasets"] = json!([
+        {"dataset_id": training["id"], "role": "training"},
+        {"dataset_id": testing["id"], "role": "testing"},
+        {"dataset_id": training["id"], "role": "training"}
+    ]);
+    let (status, system) = send(
+        &app,
+        Who::Developer,
+        Method::POST,
+        "/api/v1/systems",
+        None,
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(status, 201, "{system}");
+    assert_eq!(
+        system["version"]["datasets"].as_array().unwrap().len(),
+        2,
+        "each link once"
+    );
+    let (_, uses) = send(
+        &app,
+        Who::Anonymous,
+        Method::GET,
+        &format!(
+            "/api/v1/datasets/{}/systems",
+            training["id"].as_str().unwrap()
+        ),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(uses["items"][0]["system_id"], system["system"]["id"]);
+    assert_eq!(uses["items"][0]["role"], "training");
+    // A dataset that does not exist is named; nothing is written.
+    body["datasets"] = json!([{"dataset_id": uuid::Uuid::now_v7(), "role": "validation"}]);
+    let (status, bad) = send(
+        &app,
+        Who::Developer,
+        Method::POST,
+        "/api/v1/systems",
+        None,
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 422, "{bad}");
+    assert_eq!(bad["error"]["fields"][0]["field"], "datasets[0].dataset_id");
+    // A new version without the testing set drops that link.
+    let id = system["system"]["id"].as_str().unwrap();
+    let mut v2 = system_json("Learned triage");
+    v2["datasets"] = json!([{"dataset_id": training["id"], "role": "training"}]);
+    let (status, _) = send(
+        &app,
+        Who::Developer,
+        Method::POST,
+        &format!("/api/v1/systems/{id}/versions"),
+        Some(1),
+        Some(v2),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, uses) = send(
+        &app,
+        Who::Anonymous,
+        Method::GET,
+        &format!(
+            "/api/v1/datasets/{}/systems",
+            testing["id"].as_str().unwrap()
+        ),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(uses["items"].as_array().unwrap().len(), 0);
+
+    let before = app.store.fingerprint().await.unwrap();
+    assert!(
+        before
+            .iter()
+            .any(|(t, n, _)| t == "system_datasets" && *n == 1),
+        "{before:?}"
+    );
+    let Applied::Rebuilt(_) = app
+        .store
+        .execute(Actor::operator(), Command::Rebuild)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(before, app.store.fingerprint().await.unwrap());
 }

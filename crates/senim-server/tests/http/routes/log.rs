@@ -368,6 +368,7 @@ async fn rebuilding_from_the_log_gives_back_every_table(app: TestApp) {
         "reviewers",
         "datasets",
         "resources",
+        "system_datasets",
     ];
     assert!(
         before

@@ -148,13 +148,20 @@ async fn push(
     let mut buf = vec![0u8; chunk];
     loop {
         f.seek(SeekFrom::Start(offset))?;
+        let want = (size.saturating_sub(offset) as usize).min(chunk);
         let mut n = 0;
-        while n < chunk {
-            let read = f.read(&mut buf[n..])?;
+        while n < want {
+            let read = f.read(&mut buf[n..want])?;
             if read == 0 {
                 break;
             }
             n += read;
+        }
+        if n < want {
+            return Err(anyhow!(
+                "{} changed while it was being sent (it is shorter than when it was hashed); push it again",
+                file.display()
+            ));
         }
         match client.upload_chunk(&id, offset, buf[..n].to_vec()).await {
             Ok(Chunked::At(at)) => {
@@ -208,17 +215,28 @@ async fn pull(client: &Client, resource: &str, out: Option<PathBuf>) -> anyhow::
                 .map_err(|e| anyhow!("the resource's name {e}"))?,
         ),
     };
-    let have = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    if out.exists() {
+        return Err(anyhow!(
+            "{} exists already: choose another --out, or remove it",
+            out.display()
+        ));
+    }
+    // The bytes go to `<out>.part`, which a later pull continues; the file
+    // takes its name only once its SHA-256 checked out.
+    let mut partial = out.clone().into_os_string();
+    partial.push(".part");
+    let partial = PathBuf::from(partial);
+    let have = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
     let from = if have < size { have } else { 0 };
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(from > 0)
         .write(true)
         .truncate(from == 0)
-        .open(&out)
-        .with_context(|| format!("cannot write {}", out.display()))?;
+        .open(&partial)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
     if from > 0 {
-        eprintln!("resuming {} at {from} bytes", out.display());
+        eprintln!("resuming {} at {from} bytes", partial.display());
     }
     client
         .download_into(
@@ -235,13 +253,14 @@ async fn pull(client: &Client, resource: &str, out: Option<PathBuf>) -> anyhow::
     file.sync_all()?;
     progress("downloading", size, size);
     eprintln!();
-    let actual = sha256_of(&out, size)?;
+    let actual = sha256_of(&partial, size)?;
     if actual != expected {
+        let _ = std::fs::remove_file(&partial);
         return Err(anyhow!(
-            "{} has SHA-256 {actual}, not the {expected} the library lists: delete it and pull again",
-            out.display()
+            "the download has SHA-256 {actual}, not the {expected} the library lists: it was deleted; pull again"
         ));
     }
+    std::fs::rename(&partial, &out)?;
     eprintln!("{}: {size} bytes, SHA-256 checked", out.display());
     Ok(())
 }

@@ -142,7 +142,18 @@ fn push_resumes_and_pull_checks() {
     assert!(ok, "{err}");
     assert!(err.contains("SHA-256 checked"), "{err}");
     assert_eq!(std::fs::read(&target).unwrap(), bytes);
-    std::fs::write(&target, &bytes[..1_000_000]).unwrap();
+    // A file of that name is not overwritten.
+    let (ok, _, err) = senim(
+        &server,
+        &steward,
+        state.path(),
+        &["data", "pull", id, "--out", target.to_str().unwrap()],
+    );
+    assert!(!ok && err.contains("exists"), "{err}");
+    // An interrupted pull left a partial `.part`: the next one continues it.
+    std::fs::remove_file(&target).unwrap();
+    let partial = work.path().join("pulled.bin.part");
+    std::fs::write(&partial, &bytes[..1_000_000]).unwrap();
     let (ok, _, err) = senim(
         &server,
         &steward,
@@ -151,10 +162,12 @@ fn push_resumes_and_pull_checks() {
     );
     assert!(ok && err.contains("resuming"), "{err}");
     assert_eq!(std::fs::read(&target).unwrap(), bytes);
-    // A corrupted partial copy is caught by the checksum.
+    assert!(!partial.exists());
+    // A corrupted partial copy is caught by the checksum and dropped.
+    std::fs::remove_file(&target).unwrap();
     let mut wrong = bytes[..1_000_000].to_vec();
     wrong[10] ^= 0xff;
-    std::fs::write(&target, &wrong).unwrap();
+    std::fs::write(&partial, &wrong).unwrap();
     let (ok, _, err) = senim(
         &server,
         &steward,
@@ -162,6 +175,7 @@ fn push_resumes_and_pull_checks() {
         &["data", "pull", id, "--out", target.to_str().unwrap()],
     );
     assert!(!ok && err.contains("SHA-256"), "{err}");
+    assert!(!target.exists() && !partial.exists());
     // Restricted: a developer without a grant cannot pull.
     let developer = common::login(&server, "developer@bank.demo");
     let (ok, _, err) = senim(

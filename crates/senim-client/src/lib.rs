@@ -280,6 +280,13 @@ impl Client {
         if !response.status().is_success() {
             return Err(Self::failure(response).await);
         }
+        if from > 0 && response.status() != StatusCode::PARTIAL_CONTENT {
+            // Appending a whole answer to a partial file would corrupt it.
+            return Err(ClientError::Unexpected {
+                status: response.status().as_u16(),
+                body: "the server did not continue the download from where it stopped".into(),
+            });
+        }
         let mut written = 0u64;
         while let Some(chunk) = response.chunk().await? {
             out.write_all(&chunk).map_err(|e| ClientError::Unexpected {

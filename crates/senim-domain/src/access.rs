@@ -136,7 +136,8 @@ pub fn access_step(now: Timestamp, current: &Case, step: AccessStep) -> Result<S
                     format!("must be between 1 and {MAX_GRANT_DAYS}"),
                 ));
             }
-            let until = Day::of(now).plus_days(i64::from(days));
+            // `days` days including today.
+            let until = Day::of(now).plus_days(i64::from(days) - 1);
             access.granted_until = Some(until);
             access.conditions = match conditions {
                 Some(c) => Some(text("conditions", &c)?),

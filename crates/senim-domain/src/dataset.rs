@@ -416,12 +416,10 @@ pub fn check_file_name(name: &str) -> Result<String, String> {
     if name.is_empty() || name.len() > 255 {
         return Err("must be 1 to 255 bytes".into());
     }
-    if name.contains(['/', '\\'])
-        || name == "."
-        || name == ".."
-        || name.chars().any(char::is_control)
-    {
-        return Err("must be a plain file name, without a path or control characters".into());
+    if name.contains(['/', '\\']) || name.starts_with('.') || name.chars().any(char::is_control) {
+        return Err(
+            "must be a plain file name: no path, no leading dot, no control characters".into(),
+        );
     }
     Ok(name.to_string())
 }

@@ -124,6 +124,18 @@ impl Blobs {
         ))
     }
 
+    /// Marks the upload as being worked on, or says another request is.
+    fn writing(&self, id: &str) -> Result<Writing<'_>, BlobError> {
+        let mut busy = self.busy.lock().map_err(|_| BlobError::Busy)?;
+        if !busy.insert(id.to_string()) {
+            return Err(BlobError::Busy);
+        }
+        Ok(Writing {
+            blobs: self,
+            id: id.to_string(),
+        })
+    }
+
     /// Declares an upload; its staged file starts empty.
     pub fn declare(&self, upload: &Upload) -> Result<(), BlobError> {
         std::fs::create_dir_all(&self.staging)?;
@@ -140,8 +152,13 @@ impl Blobs {
         let (meta, part) = self.paths(id)?;
         let text = std::fs::read(&meta).map_err(|_| BlobError::NoUpload)?;
         let upload: Upload = serde_json::from_slice(&text).map_err(|_| BlobError::NoUpload)?;
-        let offset = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-        Ok((upload, offset))
+        let Ok(part) = std::fs::metadata(&part) else {
+            // The staged bytes are gone (moved into the storage, or deleted
+            // by an operator): the upload is over.
+            let _ = std::fs::remove_file(&meta);
+            return Err(BlobError::NoUpload);
+        };
+        Ok((upload, part.len()))
     }
 
     /// Drops an upload and its staged bytes.
@@ -162,16 +179,7 @@ impl Blobs {
         offset: u64,
         mut body: BoxStream<'static, Result<bytes::Bytes, axum::Error>>,
     ) -> Result<u64, BlobError> {
-        let _writing = {
-            let mut busy = self.busy.lock().map_err(|_| BlobError::Busy)?;
-            if !busy.insert(id.to_string()) {
-                return Err(BlobError::Busy);
-            }
-            Writing {
-                blobs: self,
-                id: id.to_string(),
-            }
-        };
+        let _writing = self.writing(id)?;
         let (upload, current) = self.status(id)?;
         if offset != current {
             return Err(BlobError::WrongOffset {
@@ -223,6 +231,9 @@ impl Blobs {
     /// moves the bytes into the storage (once per content). The staged
     /// files are gone afterwards either way.
     pub async fn finish(&self, id: &str) -> Result<(Upload, Option<TableSchema>), BlobError> {
+        // One finish at a time: a repeated last request waits its turn and
+        // then finds the upload gone.
+        let _writing = self.writing(id)?;
         let (upload, _) = self.status(id)?;
         let (_, part) = self.paths(id)?;
         let csv = upload.media_type == "text/csv" || upload.name.to_lowercase().ends_with(".csv");
@@ -293,43 +304,51 @@ impl Blobs {
     }
 }
 
-/// Bytes read ahead of a download, per download: this many blocks.
-const READ_AHEAD_BLOCKS: usize = 4;
 /// The size of one block read from a local file.
 const READ_BLOCK: u64 = 1 << 20;
 
-/// Streams `range` of a local file in 1 MiB blocks from a blocking thread.
+/// Streams `range` of a local file in 1 MiB blocks, each read on a
+/// blocking thread when the client asks for it: a slow client holds no
+/// thread, and at most one block is in memory per download.
 fn file_stream(
-    mut file: std::fs::File,
+    file: std::fs::File,
     range: Range<u64>,
 ) -> BoxStream<'static, object_store::Result<bytes::Bytes>> {
-    use std::io::Seek;
-    let (tx, rx) = tokio::sync::mpsc::channel(READ_AHEAD_BLOCKS);
-    tokio::task::spawn_blocking(move || {
-        let mut read = || -> std::io::Result<()> {
-            file.seek(std::io::SeekFrom::Start(range.start))?;
-            let mut left = range.end.saturating_sub(range.start);
-            while left > 0 {
-                let n = left.min(READ_BLOCK) as usize;
-                let mut block = vec![0u8; n];
-                file.read_exact(&mut block)?;
-                left -= n as u64;
-                if tx.blocking_send(Ok(bytes::Bytes::from(block))).is_err() {
-                    // The client went away.
-                    return Ok(());
-                }
-            }
-            Ok(())
-        };
-        if let Err(e) = read() {
-            let _ = tx.blocking_send(Err(object_store::Error::Generic {
-                store: "library",
-                source: Box::new(e),
-            }));
+    let state = (Some(file), range.start, range.end);
+    futures::stream::unfold(state, |(file, at, end)| async move {
+        let mut file = file?;
+        if at >= end {
+            return None;
         }
-    });
-    futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
+        let n = (end - at).min(READ_BLOCK) as usize;
+        let read = tokio::task::spawn_blocking(move || {
+            use std::io::Seek;
+            file.seek(std::io::SeekFrom::Start(at))?;
+            let mut block = vec![0u8; n];
+            file.read_exact(&mut block)?;
+            Ok::<_, std::io::Error>((file, block))
+        })
+        .await;
+        match read {
+            Ok(Ok((file, block))) => Some((
+                Ok(bytes::Bytes::from(block)),
+                (Some(file), at + n as u64, end),
+            )),
+            Ok(Err(e)) => Some((
+                Err(object_store::Error::Generic {
+                    store: "library",
+                    source: Box::new(e),
+                }),
+                (None, end, end),
+            )),
+            Err(e) => Some((
+                Err(object_store::Error::Generic {
+                    store: "library",
+                    source: Box::new(e),
+                }),
+                (None, end, end),
+            )),
+        }
     })
     .boxed()
 }
@@ -359,8 +378,17 @@ fn hash_and_detect(path: &FsPath, csv: bool) -> std::io::Result<(String, Option<
 /// Reads a CSV as it streams past: the header, then each row's fields,
 /// narrowing each column's type (integer, number, boolean, date, text).
 /// Quoted fields may hold commas, quotes (doubled) and line breaks.
+/// A CSV's header may name at most this many columns, each at most this
+/// long; a field is kept up to the length that decides its type. Past those
+/// the file is not treated as a table (and no data can pass for a header).
+const MAX_COLUMNS: usize = 1000;
+const MAX_NAME_BYTES: usize = 256;
+const MAX_FIELD_BYTES: usize = 64;
+
 #[derive(Default)]
 struct CsvDetector {
+    /// The last byte was a `\r` ending a row (a `\n` right after it is part of it).
+    after_cr: bool,
     field: Vec<u8>,
     fields: Vec<String>,
     quoted: bool,
@@ -376,6 +404,23 @@ impl CsvDetector {
         for &b in bytes {
             if self.broken {
                 return;
+            }
+            if std::mem::take(&mut self.after_cr) && b == b'\n' {
+                continue;
+            }
+            let limit = if self.header.is_none() {
+                MAX_NAME_BYTES
+            } else {
+                MAX_FIELD_BYTES
+            };
+            if self.field.len() > limit {
+                if self.header.is_none() {
+                    self.broken = true;
+                    return;
+                }
+                // A long value: text, whatever else it holds.
+                self.field.truncate(limit);
+                self.field[0] = b'~';
             }
             if self.quoted {
                 if self.quote_pending {
@@ -400,13 +445,21 @@ impl CsvDetector {
                     self.end_field();
                     self.end_row();
                 }
-                b'\r' => {}
+                b'\r' => {
+                    self.end_field();
+                    self.end_row();
+                    self.after_cr = true;
+                }
                 _ => self.field.push(b),
             }
         }
     }
 
     fn end_field(&mut self) {
+        if self.fields.len() >= MAX_COLUMNS {
+            self.broken = true;
+            return;
+        }
         let text = String::from_utf8_lossy(&self.field).trim().to_string();
         self.fields.push(text);
         self.field.clear();
@@ -515,6 +568,29 @@ mod tests {
             ]
         );
         assert_eq!(s.columns[4].name, "note");
+    }
+
+    #[test]
+    fn old_mac_and_windows_line_ends_are_rows() {
+        let s = detect("a,b\r1,2\r3,4\r").unwrap();
+        assert_eq!((s.columns.len(), s.rows), (2, 2));
+        let s = detect("a,b\r\n1,2\r\n").unwrap();
+        assert_eq!((s.columns.len(), s.rows), (2, 1));
+    }
+
+    #[test]
+    fn no_header_no_schema_and_long_values_stay_small() {
+        // A file without line breaks is not a table: nothing of it becomes a column name.
+        let long = "x".repeat(10_000);
+        assert!(detect(&long).is_none());
+        let wide = (0..2000).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        assert!(detect(&format!("{wide}\n")).is_none());
+        // A long value is text, and the detector keeps only a few bytes of it.
+        let mut d = CsvDetector::default();
+        d.feed(format!("a\n{long}\n").as_bytes());
+        assert!(d.field.len() <= MAX_FIELD_BYTES + 1);
+        let s = d.finish().unwrap();
+        assert_eq!(s.columns[0].column_type, ColumnType::Text);
     }
 
     #[test]

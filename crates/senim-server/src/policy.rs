@@ -181,6 +181,8 @@ pub enum Resource {
         public: bool,
         /// The caller is the case's requester (of data access).
         party: bool,
+        /// The case's kind (`registration`, `data_access`, ...).
+        kind: &'static str,
     },
 }
 
@@ -245,6 +247,7 @@ enum ResourceKey {
         Option<OrganisationId>,
         Option<OrganisationId>,
         [bool; 3],
+        &'static str,
     ),
 }
 
@@ -312,7 +315,14 @@ impl Policies {
                     assigned,
                     public,
                     party,
-                } => ResourceKey::Case(id.clone(), *owner, *holder, [*assigned, *public, *party]),
+                    kind,
+                } => ResourceKey::Case(
+                    id.clone(),
+                    *owner,
+                    *holder,
+                    [*assigned, *public, *party],
+                    kind,
+                ),
             },
         };
         if let Some(decision) = self
@@ -381,6 +391,7 @@ impl Policies {
                 assigned,
                 public,
                 party,
+                kind,
             } => {
                 let r = uid("Senim::Case", id)?;
                 let mut attrs = HashMap::from([
@@ -393,6 +404,7 @@ impl Policies {
                         RestrictedExpression::new_bool(*public),
                     ),
                     ("party".to_string(), RestrictedExpression::new_bool(*party)),
+                    ("kind".to_string(), string(kind)),
                 ]);
                 if let Some(owner) = owner {
                     attrs.insert("owner".to_string(), string(owner));

@@ -184,6 +184,9 @@ pub(crate) async fn save_case(
     public["case"] = json!(public_case(&case));
     public["opened"] = json!(opened.as_ref().map(public_case));
     public["private"] = serde_json::Value::Null;
+    // Notices name the accounts they reach (a requester, a reviewer): inbox
+    // plumbing, not part of the public record.
+    public["notices"] = serde_json::Value::Null;
     public["step"] = json!({ "action": step.get("action") });
     let applied = Applied::Case {
         case: Box::new(case.clone()),
@@ -216,7 +219,7 @@ pub fn public_case(case: &Case) -> Case {
     let record = case.kind == CaseKind::Registration
         || (case.kind == CaseKind::Investigation && case.published());
     if !record {
-        if case.kind == CaseKind::Report {
+        if matches!(case.kind, CaseKind::Report | CaseKind::DataAccess) {
             case.system_id = None;
             case.organisation_id = None;
             case.holder_organisation_id = None;

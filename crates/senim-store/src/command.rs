@@ -353,11 +353,20 @@ async fn append_event(
     event: EventDraft,
 ) -> Result<u64, StoreError> {
     let salt = log::new_salt();
+    // Who asks for or downloads restricted data is private: the public
+    // entry keeps the actor's roles, not their organisation.
+    let private_actor =
+        event.kind.starts_with("data_access.") || event.kind == "resource.downloaded";
+    let shown = Actor {
+        account_id: None,
+        roles: events.actor.roles.clone(),
+        organisation_id: None,
+    };
     let mut draft = log::draft_entry(
         events.now,
         event.kind,
         (event.subject_type, &event.subject_id),
-        events.actor,
+        if private_actor { &shown } else { events.actor },
         &event.payload,
         event.public.as_ref(),
         &salt,

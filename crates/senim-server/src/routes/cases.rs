@@ -165,6 +165,7 @@ fn resource(case: &Case, caller: &Caller) -> Resource {
         assigned,
         public: case.published(),
         party: me.is_some_and(|me| case.data_access.as_ref().is_some_and(|a| a.requester == me)),
+        kind: case.kind.as_str(),
     }
 }
 
@@ -436,6 +437,7 @@ pub async fn create(
         assigned: false,
         public: false,
         party: false,
+        kind: "new",
     };
     caller.require(&state, action, &r)?;
     // Held until the commit: no publication changes the pack meanwhile.
@@ -853,6 +855,7 @@ pub async fn list(
 ) -> Result<Json<CaseList>, ApiError> {
     let all = Resource::Collection("cases");
     let mut organisation = query.organisation;
+    let mut kind = query.kind;
     if !caller.may(&state, Action::CaseList, &all)? {
         caller.require(&state, Action::CaseListOwn, &all)?;
         let own = caller.account.as_ref().and_then(|a| a.organisation_id);
@@ -860,6 +863,18 @@ pub async fn list(
             return Err(ApiError::forbidden());
         }
         organisation = own;
+        // A data steward who is not also a developer sees the requests for
+        // the organisation's data, not its registrations, reports or audits.
+        let developer = caller
+            .account
+            .as_ref()
+            .is_some_and(|a| a.has_role(Role::Developer));
+        if !developer {
+            if kind.is_some_and(|k| k != CaseKind::DataAccess) {
+                return Err(ApiError::forbidden());
+            }
+            kind = Some(CaseKind::DataAccess);
+        }
     }
     let offset = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
         None => 0,
@@ -871,7 +886,7 @@ pub async fn list(
         })?,
     };
     let filter = CaseFilter {
-        kind: query.kind,
+        kind,
         open: query.open,
         state: query.state,
         assignee: if query.mine == Some(true) {

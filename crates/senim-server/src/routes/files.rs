@@ -192,6 +192,23 @@ fn own_upload(caller: &Caller, state: &AppState, id: &str) -> Result<(Upload, u6
     Ok((upload, offset))
 }
 
+/// The uploader's own upload, and they may still write to its dataset (a
+/// steward who lost the role, or a read-only token, may not go on).
+async fn writable_upload(
+    caller: &Caller,
+    state: &AppState,
+    id: &str,
+) -> Result<(Upload, u64), ApiError> {
+    let (upload, offset) = own_upload(caller, state, id)?;
+    let dataset = state.store.dataset(upload.dataset_id).await?;
+    caller.require(
+        state,
+        Action::DatasetWrite,
+        &PolicyResource::Organisation(dataset.organisation_id),
+    )?;
+    Ok((upload, offset))
+}
+
 fn offset_header(offset: u64) -> (header::HeaderName, HeaderValue) {
     (
         header::HeaderName::from_static("upload-offset"),
@@ -230,7 +247,7 @@ pub async fn abandon(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    own_upload(&caller, &state, &id)?;
+    writable_upload(&caller, &state, &id).await?;
     state.blobs.discard(&id).map_err(blob_error)?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -251,7 +268,7 @@ pub async fn append(
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let (upload, _) = own_upload(&caller, &state, &id)?;
+    let (upload, _) = writable_upload(&caller, &state, &id).await?;
     let offset = request
         .headers()
         .get("upload-offset")
@@ -452,6 +469,7 @@ pub async fn download(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    method: axum::http::Method,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id: ResourceId = path_id(&id, "resource")?;
@@ -459,7 +477,16 @@ pub async fn download(
     let dataset = state.store.dataset(resource.dataset_id).await?;
     let logged = may_download(&state, &caller, &dataset).await?;
     let range = byte_range(&headers, resource.size)?;
-    if let (Some(grant), Some(account)) = (logged, &caller.account) {
+    let stream = state
+        .blobs
+        .read(&resource.sha256, range.map(|(a, b)| a..b + 1))
+        .await
+        .map_err(blob_error)?;
+    // One event per download: a HEAD reads nothing, and a range that does
+    // not start at 0 continues a download already recorded.
+    let starts = range.is_none_or(|(a, _)| a == 0);
+    let counted = method == axum::http::Method::GET && starts;
+    if let (Some(grant), Some(account), true) = (logged, &caller.account, counted) {
         state
             .execute(
                 caller.actor(),
@@ -471,11 +498,6 @@ pub async fn download(
             )
             .await?;
     }
-    let stream = state
-        .blobs
-        .read(&resource.sha256, range.map(|(a, b)| a..b + 1))
-        .await
-        .map_err(blob_error)?;
     let digest = hex::decode(&resource.sha256).unwrap_or_default();
     let mut response = Response::new(Body::from_stream(stream));
     let h = response.headers_mut();

@@ -280,7 +280,25 @@ async fn restricted_data_is_requested_and_granted(app: TestApp) {
     let (status, granted) = send(&app, Who::DataSteward, Method::POST, &steps, Some(1),
         Some(json!({"action": "grant", "days": 30, "conditions": "No re-identification; delete after the study."}))).await;
     assert_eq!(status, 200, "{granted}");
-    assert_eq!(granted["data_access"]["granted_until"], "2026-04-01");
+    assert_eq!(granted["data_access"]["granted_until"], "2026-03-31");
+    // The public log names neither the requester nor their organisation.
+    let last = app.store.event_count().await.unwrap() - 1;
+    for index in [last - 1, last] {
+        let entry: Value = app
+            .read(Who::Anonymous, &format!("/api/v1/log/entries/{index}"))
+            .await;
+        let text = entry["entry"].to_string();
+        for secret in [
+            app.accounts[&Who::Developer].to_string(),
+            app.hospital.to_string(),
+            "independent population".to_string(),
+        ] {
+            assert!(
+                !text.contains(&secret),
+                "entry {index} shows {secret}: {text}"
+            );
+        }
+    }
     // The requester reads their request; the public does not, and the log
     // does not say who asked.
     let (status, mine) = send(
@@ -314,7 +332,7 @@ async fn restricted_data_is_requested_and_granted(app: TestApp) {
     )
     .await;
     assert!(
-        inbox.to_string().contains("granted until 2026-04-01"),
+        inbox.to_string().contains("granted until 2026-03-31"),
         "{inbox}"
     );
     let (status, _) = send(

@@ -307,47 +307,54 @@ impl Blobs {
 /// The size of one block read from a local file.
 const READ_BLOCK: u64 = 1 << 20;
 
-/// Streams `range` of a local file in 1 MiB blocks, each read on a
-/// blocking thread when the client asks for it: a slow client holds no
-/// thread, and at most one block is in memory per download.
+/// One block read on a blocking thread: the file (to read the next one)
+/// and the bytes.
+type BlockRead = tokio::task::JoinHandle<std::io::Result<(std::fs::File, Vec<u8>)>>;
+
+fn read_block(mut file: std::fs::File, at: u64, n: usize) -> BlockRead {
+    tokio::task::spawn_blocking(move || {
+        use std::io::Seek;
+        file.seek(std::io::SeekFrom::Start(at))?;
+        let mut block = vec![0u8; n];
+        file.read_exact(&mut block)?;
+        Ok((file, block))
+    })
+}
+
+/// Streams `range` of a local file in 1 MiB blocks. Each block is read on a
+/// blocking thread, and the next one is being read while the client takes
+/// this one: the disk and the network overlap, a slow client holds no
+/// thread, and at most two blocks are in memory per download.
 fn file_stream(
     file: std::fs::File,
     range: Range<u64>,
 ) -> BoxStream<'static, object_store::Result<bytes::Bytes>> {
-    let state = (Some(file), range.start, range.end);
-    futures::stream::unfold(state, |(file, at, end)| async move {
-        let mut file = file?;
-        if at >= end {
-            return None;
-        }
-        let n = (end - at).min(READ_BLOCK) as usize;
-        let read = tokio::task::spawn_blocking(move || {
-            use std::io::Seek;
-            file.seek(std::io::SeekFrom::Start(at))?;
-            let mut block = vec![0u8; n];
-            file.read_exact(&mut block)?;
-            Ok::<_, std::io::Error>((file, block))
-        })
-        .await;
-        match read {
-            Ok(Ok((file, block))) => Some((
-                Ok(bytes::Bytes::from(block)),
-                (Some(file), at + n as u64, end),
-            )),
-            Ok(Err(e)) => Some((
+    let first = (range.start < range.end).then(|| {
+        let n = (range.end - range.start).min(READ_BLOCK) as usize;
+        (read_block(file, range.start, n), range.start + n as u64)
+    });
+    let end = range.end;
+    futures::stream::unfold(first, move |pending| async move {
+        let (handle, next_at) = pending?;
+        let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
+            Some((
                 Err(object_store::Error::Generic {
                     store: "library",
-                    source: Box::new(e),
+                    source: e,
                 }),
-                (None, end, end),
-            )),
-            Err(e) => Some((
-                Err(object_store::Error::Generic {
-                    store: "library",
-                    source: Box::new(e),
-                }),
-                (None, end, end),
-            )),
+                None,
+            ))
+        };
+        match handle.await {
+            Ok(Ok((file, block))) => {
+                let following = (next_at < end).then(|| {
+                    let n = (end - next_at).min(READ_BLOCK) as usize;
+                    (read_block(file, next_at, n), next_at + n as u64)
+                });
+                Some((Ok(bytes::Bytes::from(block)), following))
+            }
+            Ok(Err(e)) => failed(Box::new(e)),
+            Err(e) => failed(Box::new(e)),
         }
     })
     .boxed()

@@ -305,7 +305,7 @@ impl Blobs {
 }
 
 /// The size of one block read from a local file.
-const READ_BLOCK: u64 = 1 << 20;
+const READ_BLOCK: u64 = 4 << 20;
 
 /// One block read on a blocking thread: the file (to read the next one)
 /// and the bytes.
@@ -321,7 +321,7 @@ fn read_block(mut file: std::fs::File, at: u64, n: usize) -> BlockRead {
     })
 }
 
-/// Streams `range` of a local file in 1 MiB blocks. Each block is read on a
+/// Streams `range` of a local file in 4 MiB blocks. Each block is read on a
 /// blocking thread, and the next one is being read while the client takes
 /// this one: the disk and the network overlap, a slow client holds no
 /// thread, and at most two blocks are in memory per download.
@@ -590,7 +590,10 @@ mod tests {
         // A file without line breaks is not a table: nothing of it becomes a column name.
         let long = "x".repeat(10_000);
         assert!(detect(&long).is_none());
-        let wide = (0..2000).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        let wide = (0..2000)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
         assert!(detect(&format!("{wide}\n")).is_none());
         // A long value is text, and the detector keeps only a few bytes of it.
         let mut d = CsvDetector::default();

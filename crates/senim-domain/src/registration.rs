@@ -28,9 +28,9 @@ use utoipa::ToSchema;
 use crate::account::Role;
 use crate::calendar::{Calendar, Day, Deadline};
 use crate::case::{
-    invalid, refuse_state, Answer, AssignedBy, Candidate, Case, CaseKind, CheckMark, ChecklistItem,
-    Decision, Declaration, InformationRequest, Mark, Measure, Notice, Recipient, Recommendation,
-    Refusal, Registration, Review, Stepped, Verdict, MAX_REASONS_CHARS,
+    invalid, refuse_state, text, Answer, AssignedBy, Candidate, Case, CaseKind, CheckMark,
+    ChecklistItem, Decision, Declaration, InformationRequest, Mark, Measure, Notice, Recipient,
+    Recommendation, Refusal, Registration, Review, Stepped, Verdict, MAX_REASONS_CHARS,
 };
 use crate::classification::PackRef;
 use crate::clock::Timestamp;
@@ -70,10 +70,6 @@ impl Path {
             .copied()
             .unwrap_or(DEFAULT_DEADLINE_DAYS)
     }
-}
-
-fn text(field: &str, value: &str) -> Result<String, Refusal> {
-    crate::case::text(field, value)
 }
 
 /// One mark in a `check` step.
@@ -382,19 +378,8 @@ const REVIEW_STATES: [SystemStatus; 4] = [
 ];
 
 fn require_state(case: &Case, allowed: &[SystemStatus], step: &str) -> Result<(), Refusal> {
-    let state = state_of(case);
-    if allowed.contains(&state) {
-        return Ok(());
-    }
     let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
-    Err(refuse_state(
-        &case.state,
-        format!(
-            "`{step}` is possible when the case is {}; it is {}",
-            names.join(" or "),
-            case.state
-        ),
-    ))
+    crate::case::require_state(case, &names, step)
 }
 
 /// The actor's active review on the case.

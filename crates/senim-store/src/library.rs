@@ -176,34 +176,16 @@ impl Store {
                 .bind(like_pattern(t))
                 .push(" ESCAPE '\\'");
         }
-        let limit = filter.limit.clamp(1, 1000);
-        let mut count = Sql::new("SELECT COUNT(*) AS n FROM datasets WHERE 1=1");
-        count.push(&sql.text);
-        count.binds.extend(sql.binds.iter().cloned());
-        let total: i64 = count.query().fetch_one(self.reader()).await?.try_get("n")?;
-        let mut select = Sql::new("SELECT id, data FROM datasets WHERE 1=1");
-        select.push(&sql.text);
-        select.binds.extend(sql.binds.iter().cloned());
-        if let Some(after) = &filter.after {
-            select.push(" AND id > ").bind(after.clone());
-        }
-        select.push(&format!(" ORDER BY id LIMIT {}", limit + 1));
-        let rows = select.query().fetch_all(self.reader()).await?;
-        let items = rows
-            .iter()
-            .take(limit as usize)
-            .map(data)
-            .collect::<Result<Vec<Dataset>, _>>()?;
-        let next_after = if rows.len() > limit as usize {
-            items.last().map(|d| d.id.to_string())
-        } else {
-            None
-        };
-        Ok(Page {
-            items,
-            next_after,
-            total,
-        })
+        crate::query::fetch_page_with(
+            self.reader(),
+            "datasets",
+            "",
+            sql,
+            &filter.after,
+            filter.limit,
+            |_, _: &mut Dataset| Ok(()),
+        )
+        .await
     }
 }
 

@@ -123,7 +123,7 @@ async fn fetch_page<T: serde::de::DeserializeOwned>(
 }
 
 /// [`fetch_page`] reading `extra` columns too, which `patch` puts into each record.
-async fn fetch_page_with<T: serde::de::DeserializeOwned>(
+pub(crate) async fn fetch_page_with<T: serde::de::DeserializeOwned>(
     pool: &AnyPool,
     table: &str,
     extra: &str,

@@ -38,6 +38,24 @@ pub struct DatasetList {
     pub next_cursor: Option<String>,
 }
 
+/// The dataset at `id` (a path segment), if the caller may do `action` on
+/// its organisation's datasets.
+pub(crate) async fn dataset_for(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    action: Action,
+) -> Result<Dataset, ApiError> {
+    let id: DatasetId = path_id(id, "dataset")?;
+    let dataset = state.store.dataset(id).await?;
+    caller.require(
+        state,
+        action,
+        &Resource::Organisation(dataset.organisation_id),
+    )?;
+    Ok(dataset)
+}
+
 fn answer(status: StatusCode, dataset: Dataset) -> impl IntoResponse {
     (status, [etag(dataset.revision)], Json(dataset))
 }
@@ -81,13 +99,7 @@ pub async fn show(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id: DatasetId = path_id(&id, "dataset")?;
-    let dataset = state.store.dataset(id).await?;
-    caller.require(
-        &state,
-        Action::DatasetRead,
-        &Resource::Organisation(dataset.organisation_id),
-    )?;
+    let dataset = dataset_for(&state, &caller, &id, Action::DatasetRead).await?;
     Ok(answer(StatusCode::OK, dataset))
 }
 
@@ -139,13 +151,8 @@ pub async fn update(
     if_match: IfMatch,
     body: Result<JsonBody<DatasetInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id: DatasetId = path_id(&id, "dataset")?;
-    let dataset = state.store.dataset(id).await?;
-    caller.require(
-        &state,
-        Action::DatasetWrite,
-        &Resource::Organisation(dataset.organisation_id),
-    )?;
+    let dataset = dataset_for(&state, &caller, &id, Action::DatasetWrite).await?;
+    let id = dataset.id;
     let expected_revision = if_match.required()?;
     let JsonBody(input) = body?;
     if input
@@ -189,13 +196,8 @@ pub async fn systems(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<DatasetUses>, ApiError> {
-    let id: DatasetId = path_id(&id, "dataset")?;
-    let dataset = state.store.dataset(id).await?;
-    caller.require(
-        &state,
-        Action::DatasetRead,
-        &Resource::Organisation(dataset.organisation_id),
-    )?;
+    let dataset = dataset_for(&state, &caller, &id, Action::DatasetRead).await?;
+    let id = dataset.id;
     Ok(Json(DatasetUses {
         items: state.store.dataset_uses(id).await?,
     }))

@@ -21,6 +21,7 @@ use crate::blobs::{BlobError, Upload};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
 use crate::policy::{Action, Resource as PolicyResource};
+use crate::routes::datasets::dataset_for;
 use crate::routes::path_id;
 use crate::state::AppState;
 
@@ -112,13 +113,7 @@ pub async fn declare(
     Path(id): Path<String>,
     body: Result<JsonBody<UploadInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id: DatasetId = path_id(&id, "dataset")?;
-    let dataset = state.store.dataset(id).await?;
-    caller.require(
-        &state,
-        Action::DatasetWrite,
-        &PolicyResource::Organisation(dataset.organisation_id),
-    )?;
+    let dataset = dataset_for(&state, &caller, &id, Action::DatasetWrite).await?;
     let Some(account) = &caller.account else {
         return Err(ApiError::unauthenticated());
     };
@@ -332,13 +327,8 @@ pub async fn list(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<ResourceList>, ApiError> {
-    let id: DatasetId = path_id(&id, "dataset")?;
-    let dataset = state.store.dataset(id).await?;
-    caller.require(
-        &state,
-        Action::DatasetRead,
-        &PolicyResource::Organisation(dataset.organisation_id),
-    )?;
+    let dataset = dataset_for(&state, &caller, &id, Action::DatasetRead).await?;
+    let id = dataset.id;
     Ok(Json(ResourceList {
         items: state.store.resources_of(id).await?,
     }))

@@ -124,6 +124,15 @@ pub enum Step {
 }
 
 impl Step {
+    /// Whether the step may take reviewers from the pool (an assignment, a
+    /// replacement after a conflict, more reviewers after an answer).
+    pub fn assigns_reviewers(&self) -> bool {
+        matches!(
+            self,
+            Step::Assign { .. } | Step::Declare { .. } | Step::Respond { .. }
+        )
+    }
+
     /// The step's name (`assign`, `declare`, ...), also its access-policy action.
     pub fn name(&self) -> &'static str {
         match self {

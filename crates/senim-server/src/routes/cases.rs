@@ -675,7 +675,12 @@ pub async fn step(
         AnyStep::Registration(step) => {
             let record = record.as_ref().ok_or_else(ApiError::internal)?;
             let (path, _) = review_path(book.in_force(), &record.version);
-            let pool = state.store.reviewer_pool().await?;
+            // Only the steps that may assign reviewers read the pool.
+            let pool = if step.assigns_reviewers() {
+                state.store.reviewer_pool().await?
+            } else {
+                Vec::new()
+            };
             let ctx = Context {
                 now,
                 calendar,

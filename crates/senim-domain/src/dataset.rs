@@ -432,3 +432,31 @@ pub fn check_sha256(hex: &str) -> Result<String, String> {
     }
     Ok(hex)
 }
+
+impl Resource {
+    /// The file's format as open-data catalogues name it (`CSV`, `PARQUET`,
+    /// `JSON`...): from the media type when it is a known one, else from the
+    /// file name's extension.
+    pub fn format(&self) -> String {
+        let known = match self.media_type.split(';').next().unwrap_or("").trim() {
+            "text/csv" => Some("CSV"),
+            "application/vnd.apache.parquet" | "application/x-parquet" => Some("PARQUET"),
+            "application/json" => Some("JSON"),
+            "application/ld+json" => Some("JSON-LD"),
+            "application/geo+json" => Some("GEOJSON"),
+            "application/zip" => Some("ZIP"),
+            "application/pdf" => Some("PDF"),
+            "application/xml" | "text/xml" => Some("XML"),
+            "text/plain" => Some("TXT"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => Some("XLSX"),
+            _ => None,
+        };
+        if let Some(k) = known {
+            return k.to_string();
+        }
+        match self.name.rsplit_once('.') {
+            Some((_, ext)) if !ext.is_empty() && ext.len() <= 10 => ext.to_ascii_uppercase(),
+            _ => self.media_type.clone(),
+        }
+    }
+}

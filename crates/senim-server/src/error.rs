@@ -170,6 +170,21 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<senim_search::SearchError> for ApiError {
+    fn from(e: senim_search::SearchError) -> Self {
+        match e {
+            senim_search::SearchError::Query(q) => ApiError::invalid(vec![FieldError {
+                field: "q".into(),
+                reason: q.0,
+            }]),
+            other => {
+                tracing::error!(error = %other, "search index error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
 impl From<PolicyError> for ApiError {
     fn from(e: PolicyError) -> Self {
         tracing::error!(error = %e, "policy error");

@@ -51,6 +51,15 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(routes::readyz))
         .route("/metrics", get(metrics::metrics))
         .nest("/api/v1", routes::api())
+        .route(
+            "/api/3/action/{name}",
+            get(routes::ckan::action).post(routes::ckan::action),
+        )
+        .route(
+            "/api/action/{name}",
+            get(routes::ckan::action).post(routes::ckan::action),
+        )
+        .route("/api/3", get(routes::ckan::version3))
         .nest("/log", routes::log::tiles())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -144,7 +153,7 @@ pub async fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppSt
     };
     let store = Store::open(store_options(&config)?, clock).await?;
     let rules = load_rules(&store, &config.rule_pack).await?;
-    Ok(AppState::new(store, policies, config, rules))
+    AppState::new(store, policies, config, rules)
 }
 
 /// The built-in packs (installed in the database on first start) and every
@@ -177,6 +186,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    state.rebuild_library_index().await.map_err(|e| {
+        std::io::Error::other(format!("cannot build the library's search index: {e}"))
+    })?;
     let app = router(state.clone());
     crate::sweeps::start(state.clone());
     let drain = state.clone();

@@ -32,6 +32,10 @@ pub struct Inner {
     pub rules: RwLock<RuleBook>,
     /// The data library's uploads and stored files.
     pub blobs: crate::blobs::Blobs,
+    /// The data library's full-text index, built from the database when the
+    /// server starts ([`AppState::rebuild_library_index`]) and kept up to date
+    /// by [`AppState::execute`].
+    pub library: senim_search::DatasetIndex,
     /// See [`crate::auth::dummy_hash`]; computed at the first sign-in, not at
     /// start, because argon2 needs 19 MiB that an idle server should not hold.
     dummy_hash: std::sync::OnceLock<String>,
@@ -39,10 +43,16 @@ pub struct Inner {
 }
 
 impl AppState {
-    pub fn new(store: Store, policies: Policies, config: Config, rules: RuleBook) -> AppState {
+    pub fn new(
+        store: Store,
+        policies: Policies,
+        config: Config,
+        rules: RuleBook,
+    ) -> anyhow::Result<AppState> {
         let blobs = crate::blobs::Blobs::new(&config.data_dir);
+        let library = senim_search::DatasetIndex::new()?;
         let clock = store.clock().clone();
-        AppState(Arc::new(Inner {
+        Ok(AppState(Arc::new(Inner {
             store,
             policies,
             clock,
@@ -51,9 +61,49 @@ impl AppState {
             config,
             rules: RwLock::new(rules),
             blobs,
+            library,
             dummy_hash: std::sync::OnceLock::new(),
             ready: AtomicBool::new(true),
-        }))
+        })))
+    }
+
+    /// Builds the library's search index again from the database; returns
+    /// how many datasets it holds.
+    pub async fn rebuild_library_index(&self) -> anyhow::Result<u64> {
+        let mut docs = Vec::new();
+        let mut after = None;
+        loop {
+            let batch = self.store.datasets_after(after, 1000).await?;
+            let Some((last, _)) = batch.last() else {
+                break;
+            };
+            after = Some(last.id);
+            docs.extend(
+                batch
+                    .iter()
+                    .map(|(d, files)| senim_search::DatasetDoc::new(d, files)),
+            );
+        }
+        Ok(self.library.rebuild(docs)?)
+    }
+
+    /// Puts a dataset's current state into the search index. The index is
+    /// read from the database, so of two writes racing to reindex, the later
+    /// reindex sees both.
+    async fn reindex_dataset(&self, id: senim_domain::DatasetId) {
+        let result: anyhow::Result<()> = async {
+            let dataset = self.store.dataset(id).await?;
+            let files = self.store.resources_of(id).await?;
+            self.library
+                .upsert(&senim_search::DatasetDoc::new(&dataset, &files))?;
+            Ok(())
+        }
+        .await;
+        if let Err(e) = result {
+            // The write itself committed; searches miss it until the next
+            // start rebuilds the index.
+            tracing::error!(dataset = %id, error = %e, "the library's search index was not updated");
+        }
     }
 
     /// The hash checked when an e-mail is unknown (same cost as a real check).
@@ -73,6 +123,11 @@ impl AppState {
         command: senim_store::Command,
     ) -> Result<senim_store::Applied, senim_store::StoreError> {
         let committed = self.store.execute_logged(actor, command).await?;
+        match &committed.applied {
+            senim_store::Applied::Dataset(d) => self.reindex_dataset(d.id).await,
+            senim_store::Applied::Resource(r) => self.reindex_dataset(r.dataset_id).await,
+            _ => {}
+        }
         if let Some(position) = committed.log {
             let _ = crate::routes::log::LOGGED.try_with(|slot| {
                 if let Ok(mut slot) = slot.lock() {

@@ -36,7 +36,7 @@ use tokio::sync::mpsc;
 pub use cases::{case_for, public_case, CaseFilter, CaseWrite, ReviewDue};
 pub use command::{Actor, Applied, Command, NewToken, Reassessment};
 pub use error::StoreError;
-pub use library::{DatasetFilter, DatasetUse};
+pub use library::DatasetUse;
 pub use query::{
     AccountFilter, AuthenticatedSession, AuthenticatedToken, ClassificationInput, EventRecord,
     OrganisationFilter, Page, SystemFilter, SystemRecord, TokenInfo,

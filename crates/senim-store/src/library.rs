@@ -3,44 +3,26 @@
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
 
-use senim_domain::{AccessLevel, Dataset, DatasetId, DatasetInput, OrganisationId, Timestamp};
+use senim_domain::{Dataset, DatasetId, DatasetInput, OrganisationId, Timestamp};
 
 use crate::command::{Applied, EventDraft, Step};
 use crate::error::StoreError;
-use crate::query::Page;
-use crate::rows::{data, like_pattern, Sql};
+use crate::rows::{data, Sql};
 use crate::Store;
-
-fn search_text(d: &Dataset) -> String {
-    let m = &d.metadata;
-    let mut parts = vec![
-        m.title.kk.clone().unwrap_or_default(),
-        m.title.ru.clone().unwrap_or_default(),
-        m.title.en.clone().unwrap_or_default(),
-        m.description.kk.clone().unwrap_or_default(),
-        m.description.ru.clone().unwrap_or_default(),
-        m.description.en.clone().unwrap_or_default(),
-        m.producer.name.clone(),
-    ];
-    parts.extend(m.keywords.iter().cloned());
-    parts.extend(m.themes.iter().map(|t| t.as_str().to_string()));
-    parts.join(" ").to_lowercase()
-}
 
 async fn write(conn: &mut AnyConnection, d: &Dataset, new: bool) -> Result<(), StoreError> {
     let sql = if new {
-        "INSERT INTO datasets (id, organisation_id, access, revision, search_text, data, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        "INSERT INTO datasets (id, organisation_id, access, revision, data, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)"
     } else {
-        "UPDATE datasets SET organisation_id = $2, access = $3, revision = $4, search_text = $5, \
-         data = $6, created_at = $7, updated_at = $8 WHERE id = $1"
+        "UPDATE datasets SET organisation_id = $2, access = $3, revision = $4, \
+         data = $5, created_at = $6, updated_at = $7 WHERE id = $1"
     };
     sqlx::query(sql)
         .bind(d.id.to_string())
         .bind(d.organisation_id.to_string())
         .bind(d.metadata.access.as_str())
         .bind(d.revision)
-        .bind(search_text(d))
         .bind(serde_json::to_string(d)?)
         .bind(d.created_at.to_rfc3339())
         .bind(d.updated_at.to_rfc3339())
@@ -141,51 +123,81 @@ async fn dataset_in(conn: &mut AnyConnection, id: DatasetId) -> Result<Dataset, 
     data(&row)
 }
 
-/// What a dataset list shows.
-#[derive(Debug, Clone, Default)]
-pub struct DatasetFilter {
-    pub organisation: Option<OrganisationId>,
-    pub access: Option<AccessLevel>,
-    /// Words in the titles, descriptions, keywords, themes or producer.
-    pub text: Option<String>,
-    pub after: Option<String>,
-    pub limit: u32,
-}
-
 impl Store {
     pub async fn dataset(&self, id: DatasetId) -> Result<Dataset, StoreError> {
         let mut conn = self.reader().acquire().await?;
         dataset_in(&mut conn, id).await
     }
 
-    pub async fn datasets(&self, filter: &DatasetFilter) -> Result<Page<Dataset>, StoreError> {
-        let mut sql = Sql::default();
-        if let Some(org) = filter.organisation {
-            sql.push(" AND organisation_id = ").bind(org.to_string());
+    /// The datasets with these ids, in the order given (ids of datasets that
+    /// do not exist are skipped): what a search found.
+    pub async fn datasets_by_id(&self, ids: &[DatasetId]) -> Result<Vec<Dataset>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
         }
-        if let Some(access) = filter.access {
-            sql.push(" AND access = ").bind(access.as_str());
+        let mut sql = Sql::new("SELECT data FROM datasets WHERE id IN (");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(id.to_string());
         }
-        if let Some(t) = filter
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            sql.push(" AND search_text LIKE ")
-                .bind(like_pattern(t))
-                .push(" ESCAPE '\\'");
+        sql.push(")");
+        let rows = sql.query().fetch_all(self.reader()).await?;
+        let mut found: std::collections::HashMap<DatasetId, Dataset> = rows
+            .iter()
+            .map(|r| data::<Dataset>(r).map(|d| (d.id, d)))
+            .collect::<Result<_, _>>()?;
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
+    /// The files of each of these datasets, in the order they were added.
+    pub async fn resources_of_datasets(
+        &self,
+        ids: &[DatasetId],
+    ) -> Result<std::collections::HashMap<DatasetId, Vec<senim_domain::Resource>>, StoreError> {
+        let mut out: std::collections::HashMap<DatasetId, Vec<senim_domain::Resource>> =
+            std::collections::HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
         }
-        crate::query::fetch_page_with(
-            self.reader(),
-            "datasets",
-            "",
-            sql,
-            &filter.after,
-            filter.limit,
-            |_, _: &mut Dataset| Ok(()),
-        )
-        .await
+        let mut sql = Sql::new("SELECT data FROM resources WHERE dataset_id IN (");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(id.to_string());
+        }
+        sql.push(") ORDER BY id");
+        for row in sql.query().fetch_all(self.reader()).await? {
+            let r: senim_domain::Resource = data(&row)?;
+            out.entry(r.dataset_id).or_default().push(r);
+        }
+        Ok(out)
+    }
+
+    /// Up to `limit` datasets in id order after `after`, each with its
+    /// files: what the search index is built from.
+    pub async fn datasets_after(
+        &self,
+        after: Option<DatasetId>,
+        limit: u32,
+    ) -> Result<Vec<(Dataset, Vec<senim_domain::Resource>)>, StoreError> {
+        let rows = sqlx::query("SELECT data FROM datasets WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after.map(|a| a.to_string()).unwrap_or_default())
+            .bind(i64::from(limit))
+            .fetch_all(self.reader())
+            .await?;
+        let datasets: Vec<Dataset> = rows.iter().map(data).collect::<Result<_, _>>()?;
+        let ids: Vec<DatasetId> = datasets.iter().map(|d| d.id).collect();
+        let mut files = self.resources_of_datasets(&ids).await?;
+        Ok(datasets
+            .into_iter()
+            .map(|d| {
+                let f = files.remove(&d.id).unwrap_or_default();
+                (d, f)
+            })
+            .collect())
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod cases;
+pub mod ckan;
 pub mod datasets;
 pub mod files;
 pub mod log;
@@ -127,6 +128,30 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<String>, ApiError> {
             }])
         })?;
     Ok(Some(bytes))
+}
+
+/// A cursor for a list that pages by position (search results, in the
+/// order of their relevance).
+pub fn encode_offset_cursor(offset: usize) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("@{offset}"))
+}
+
+/// Decodes a cursor made by [`encode_offset_cursor`]; no cursor is the start.
+pub fn decode_offset_cursor(cursor: Option<&str>) -> Result<usize, ApiError> {
+    let Some(cursor) = cursor.filter(|c| !c.is_empty()) else {
+        return Ok(0);
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix('@')?.parse().ok())
+        .ok_or_else(|| {
+            ApiError::invalid(vec![senim_domain::FieldError {
+                field: "cursor".into(),
+                reason: "is not a cursor this server returned".into(),
+            }])
+        })
 }
 
 /// The page size: 50 unless asked, at most 500.

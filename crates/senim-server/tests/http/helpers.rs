@@ -297,7 +297,8 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
         Policies::default_policies().unwrap(),
         config,
         rules,
-    );
+    )
+    .unwrap();
     let operator = Actor::operator();
     let mut ids = Vec::new();
     for (name, prefix) in [("Hospital", "94054000013"), ("Bank", "05034000018")] {

@@ -33,7 +33,7 @@ pub fn dataset_json(title: &str, access: &str) -> Value {
     })
 }
 
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     who: Who,
     method: Method,
@@ -372,13 +372,13 @@ async fn restricted_data_is_requested_and_granted(app: TestApp) {
     assert_eq!(before, app.store.fingerprint().await.unwrap());
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
 /// PATCHes a chunk; returns the status, the new offset header and the body.
-async fn chunk(
+pub(crate) async fn chunk(
     app: &TestApp,
     who: Who,
     upload: &str,

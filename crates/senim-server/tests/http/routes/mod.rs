@@ -1,5 +1,6 @@
 mod accounts;
 mod cases;
+mod ckan;
 pub mod datasets;
 mod log;
 mod organisations;

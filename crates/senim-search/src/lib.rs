@@ -1,0 +1,526 @@
+//! The data library's full-text index.
+//!
+//! Every dataset is one document: its titles and descriptions analysed per
+//! language (Russian and English stemmed by Snowball; Kazakh, which Snowball
+//! has no stemmer for, lower-cased and split on word boundaries), and the
+//! values it is filtered and counted by (organisation, keywords, file
+//! formats, licence, themes, access level) kept verbatim. The index holds
+//! nothing the database does not: it is built from the database when the
+//! server starts and updated after each write, so it can always be thrown
+//! away and rebuilt ([`DatasetIndex::rebuild`]).
+
+pub mod query;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::agg_result::AggregationResults;
+use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
+use tantivy::collector::sort_key::SortByErasedType;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, Query, RangeQuery,
+    TermQuery,
+};
+use tantivy::schema::{
+    Field as IndexField, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST,
+    INDEXED, STORED, STRING,
+};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use senim_domain::{Dataset, DatasetId, Resource};
+
+pub use query::{parse, Clause, Facet, Field, QueryError};
+pub use tantivy::Order;
+
+/// Why a search or an index update failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("{0}")]
+    Query(#[from] QueryError),
+    #[error("the search index failed: {0}")]
+    Index(#[from] tantivy::TantivyError),
+}
+
+const LANGUAGES: [&str; 3] = ["kk", "ru", "en"];
+
+/// What the index holds of one dataset.
+#[derive(Debug, Clone)]
+pub struct DatasetDoc {
+    pub id: DatasetId,
+    pub organisation: String,
+    pub titles: [Option<String>; 3],
+    pub descriptions: [Option<String>; 3],
+    /// Keywords, producer, spatial coverage, provenance: matched as words in
+    /// every language.
+    pub other: Vec<String>,
+    pub tags: Vec<String>,
+    pub formats: Vec<String>,
+    pub licence: String,
+    pub themes: Vec<String>,
+    pub access: String,
+    /// Sorting by title: the English title, or the first there is, lower-cased.
+    pub title_sort: String,
+    /// Unix milliseconds.
+    pub created: i64,
+    pub modified: i64,
+}
+
+impl DatasetDoc {
+    /// The document for a dataset and its files.
+    pub fn new(d: &Dataset, resources: &[Resource]) -> DatasetDoc {
+        let m = &d.metadata;
+        let by_lang = |t: &senim_domain::LocalizedText| [t.kk.clone(), t.ru.clone(), t.en.clone()];
+        let mut formats: Vec<String> = resources.iter().map(Resource::format).collect();
+        formats.sort();
+        formats.dedup();
+        let mut other = m.keywords.clone();
+        other.push(m.producer.name.clone());
+        other.extend(m.spatial.clone());
+        other.extend(m.provenance.clone());
+        DatasetDoc {
+            id: d.id,
+            organisation: d.organisation_id.to_string(),
+            titles: by_lang(&m.title),
+            descriptions: by_lang(&m.description),
+            other,
+            tags: m.keywords.clone(),
+            formats,
+            licence: m.licence.clone(),
+            themes: m.themes.iter().map(|t| t.as_str().to_string()).collect(),
+            access: m.access.as_str().to_string(),
+            title_sort: m.title.get("en").to_lowercase(),
+            created: d.created_at.unix_millis(),
+            modified: d.updated_at.unix_millis(),
+        }
+    }
+}
+
+/// A sort key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Score,
+    Modified,
+    Created,
+    Title,
+    Id,
+}
+
+impl SortKey {
+    /// Reads CKAN's sort field names.
+    pub fn parse(name: &str) -> Option<SortKey> {
+        Some(match name {
+            "score" => SortKey::Score,
+            "metadata_modified" => SortKey::Modified,
+            "metadata_created" => SortKey::Created,
+            "title_string" | "title" => SortKey::Title,
+            "name" | "id" => SortKey::Id,
+            _ => return None,
+        })
+    }
+}
+
+/// A search: clauses every hit meets, the order, the page and the facets to count.
+#[derive(Debug, Clone)]
+pub struct Search {
+    pub clauses: Vec<Clause>,
+    /// At most two keys; the id breaks what ties remain.
+    pub sort: Vec<(SortKey, Order)>,
+    pub offset: usize,
+    pub limit: usize,
+    pub facets: Vec<Facet>,
+    /// How many values of each facet to give, most frequent first.
+    pub facet_limit: usize,
+    /// Leave out facet values counted fewer times.
+    pub facet_min_count: u64,
+}
+
+impl Default for Search {
+    fn default() -> Self {
+        Search {
+            clauses: Vec::new(),
+            sort: vec![
+                (SortKey::Score, Order::Desc),
+                (SortKey::Modified, Order::Desc),
+            ],
+            offset: 0,
+            limit: 10,
+            facets: Vec::new(),
+            facet_limit: 50,
+            facet_min_count: 1,
+        }
+    }
+}
+
+/// What a search found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Hits {
+    pub total: u64,
+    pub ids: Vec<DatasetId>,
+    /// For each facet asked for: its values and how many hits have each,
+    /// most frequent first (ties by value).
+    pub facets: BTreeMap<Facet, Vec<(String, u64)>>,
+}
+
+struct Fields {
+    id: IndexField,
+    titles: [IndexField; 3],
+    descriptions: [IndexField; 3],
+    other: [IndexField; 3],
+    facets: [(Facet, IndexField); 6],
+    title_sort: IndexField,
+    created: IndexField,
+    modified: IndexField,
+}
+
+/// The index of the library's datasets.
+pub struct DatasetIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+/// A filter: it decides which datasets match, not how well.
+fn unscored(query: impl Query) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(Box::new(query), 0.0))
+}
+
+fn analyzer(language: &str) -> TextAnalyzer {
+    let base = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(60))
+        .filter(LowerCaser);
+    match language {
+        "ru" => base.filter(Stemmer::new(Language::Russian)).build(),
+        "en" => base.filter(Stemmer::new(Language::English)).build(),
+        _ => base.build(),
+    }
+}
+
+impl DatasetIndex {
+    /// An empty index in memory.
+    pub fn new() -> Result<DatasetIndex, SearchError> {
+        let mut schema = Schema::builder();
+        let text = |lang: &str| {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(lang)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            )
+        };
+        let id = schema.add_text_field("id", STRING | STORED | FAST);
+        let titles = LANGUAGES.map(|l| schema.add_text_field(&format!("title_{l}"), text(l)));
+        let descriptions =
+            LANGUAGES.map(|l| schema.add_text_field(&format!("description_{l}"), text(l)));
+        let other = LANGUAGES.map(|l| schema.add_text_field(&format!("other_{l}"), text(l)));
+        let facets = Facet::ALL.map(|f| (f, schema.add_text_field(f.field_name(), STRING | FAST)));
+        let title_sort = schema.add_text_field("title_sort", STRING | FAST);
+        let created = schema.add_i64_field("metadata_created", INDEXED | FAST);
+        let modified = schema.add_i64_field("metadata_modified", INDEXED | FAST);
+        let index = Index::create_in_ram(schema.build());
+        for l in LANGUAGES {
+            index.tokenizers().register(l, analyzer(l));
+        }
+        let writer = index.writer_with_num_threads(1, 50_000_000)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(DatasetIndex {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields: Fields {
+                id,
+                titles,
+                descriptions,
+                other,
+                facets,
+                title_sort,
+                created,
+                modified,
+            },
+        })
+    }
+
+    fn document(&self, d: &DatasetDoc) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, d.id.to_string());
+        for i in 0..3 {
+            if let Some(t) = &d.titles[i] {
+                doc.add_text(f.titles[i], t);
+            }
+            if let Some(t) = &d.descriptions[i] {
+                doc.add_text(f.descriptions[i], t);
+            }
+            for o in &d.other {
+                doc.add_text(f.other[i], o);
+            }
+        }
+        for (facet, field) in f.facets {
+            let values: Vec<&str> = match facet {
+                Facet::Organisation => vec![&d.organisation],
+                Facet::Tag => d.tags.iter().map(String::as_str).collect(),
+                Facet::Format => d.formats.iter().map(String::as_str).collect(),
+                Facet::Licence => vec![&d.licence],
+                Facet::Theme => d.themes.iter().map(String::as_str).collect(),
+                Facet::Access => vec![&d.access],
+            };
+            for v in values {
+                doc.add_text(field, v);
+            }
+        }
+        doc.add_text(f.title_sort, &d.title_sort);
+        doc.add_i64(f.created, d.created);
+        doc.add_i64(f.modified, d.modified);
+        doc
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        // A panic while holding the writer leaves it usable: each change
+        // commits or is rolled back as a whole.
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Puts (or replaces) one dataset and makes it visible to searches.
+    pub fn upsert(&self, doc: &DatasetDoc) -> Result<(), SearchError> {
+        let mut writer = self.writer();
+        writer.delete_term(Term::from_field_text(self.fields.id, &doc.id.to_string()));
+        writer.add_document(self.document(doc))?;
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Replaces everything with `docs` in one commit (searches see the old
+    /// index until it is done).
+    pub fn rebuild(&self, docs: impl IntoIterator<Item = DatasetDoc>) -> Result<u64, SearchError> {
+        let mut writer = self.writer();
+        writer.delete_all_documents()?;
+        let mut n = 0;
+        for d in docs {
+            writer.add_document(self.document(&d))?;
+            n += 1;
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(n)
+    }
+
+    /// How many datasets the index holds.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Whether the index holds no dataset.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn words(&self, scope: Field, text: &str) -> Box<dyn Query> {
+        let f = &self.fields;
+        let mut scoped: Vec<(IndexField, usize, f32)> = Vec::new();
+        for i in 0..3 {
+            if matches!(scope, Field::Title | Field::Text) {
+                scoped.push((f.titles[i], i, 3.0));
+            }
+            if matches!(scope, Field::Description | Field::Text) {
+                scoped.push((f.descriptions[i], i, 1.0));
+            }
+            if scope == Field::Text {
+                scoped.push((f.other[i], i, 1.5));
+            }
+        }
+        // Each word must be found, in any of the fields and languages.
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for word in text.split_whitespace() {
+            let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for &(field, lang, boost) in &scoped {
+                let mut analyzer = analyzer(LANGUAGES[lang]);
+                let mut stream = analyzer.token_stream(word);
+                let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                while let Some(token) = stream.next() {
+                    let term = Term::from_field_text(field, &token.text);
+                    terms.push((
+                        Occur::Must,
+                        Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    ));
+                }
+                if !terms.is_empty() {
+                    any.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(BooleanQuery::new(terms)), boost)),
+                    ));
+                }
+            }
+            if !any.is_empty() {
+                must.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+            }
+        }
+        if must.is_empty() {
+            return Box::new(AllQuery);
+        }
+        Box::new(BooleanQuery::new(must))
+    }
+
+    fn clause(&self, clause: &Clause) -> Box<dyn Query> {
+        let f = &self.fields;
+        match clause {
+            Clause::All => Box::new(AllQuery),
+            Clause::Nothing => Box::new(EmptyQuery),
+            Clause::Words { scope, text } => self.words(*scope, text),
+            Clause::Exact { field, value } => {
+                let index_field = match field {
+                    Field::Facet(facet) => {
+                        f.facets.iter().find(|(x, _)| x == facet).map(|(_, i)| *i)
+                    }
+                    Field::Id => Some(f.id),
+                    _ => None,
+                };
+                match index_field {
+                    Some(i) => unscored(TermQuery::new(
+                        Term::from_field_text(i, value),
+                        IndexRecordOption::Basic,
+                    )),
+                    None => Box::new(EmptyQuery),
+                }
+            }
+            Clause::Range { field, from, to } => {
+                let i = if *field == Field::Created {
+                    f.created
+                } else {
+                    f.modified
+                };
+                use std::ops::Bound;
+                let bound = |v: &Option<i64>| match v {
+                    Some(v) => Bound::Included(Term::from_field_i64(i, *v)),
+                    None => Bound::Unbounded,
+                };
+                unscored(RangeQuery::new(bound(from), bound(to)))
+            }
+            Clause::Any(any) => Box::new(BooleanQuery::new(
+                any.iter()
+                    .map(|c| (Occur::Should, self.clause(c)))
+                    .collect(),
+            )),
+            Clause::Not(inner) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                (Occur::MustNot, self.clause(inner)),
+            ])),
+        }
+    }
+
+    fn sort_key(key: SortKey) -> SortByErasedType {
+        match key {
+            SortKey::Score => SortByErasedType::for_score(),
+            SortKey::Modified => SortByErasedType::for_field("metadata_modified"),
+            SortKey::Created => SortByErasedType::for_field("metadata_created"),
+            SortKey::Title => SortByErasedType::for_field("title_sort"),
+            SortKey::Id => SortByErasedType::for_field("id"),
+        }
+    }
+
+    /// Runs a search.
+    pub fn search(&self, search: &Search) -> Result<Hits, SearchError> {
+        let query: Box<dyn Query> = if search.clauses.is_empty() {
+            Box::new(AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(
+                search
+                    .clauses
+                    .iter()
+                    .map(|c| (Occur::Must, self.clause(c)))
+                    .collect(),
+            ))
+        };
+        let mut keys = search.sort.clone();
+        keys.truncate(2);
+        while keys.len() < 2 {
+            keys.push((SortKey::Modified, Order::Desc));
+        }
+        let top = TopDocs::with_limit(search.limit.max(1))
+            .and_offset(search.offset)
+            .order_by((
+                (Self::sort_key(keys[0].0), keys[0].1),
+                (Self::sort_key(keys[1].0), keys[1].1),
+                (SortByErasedType::for_field("id"), Order::Asc),
+            ));
+        let mut aggs = serde_json::Map::new();
+        for facet in &search.facets {
+            aggs.insert(
+                facet.field_name().to_string(),
+                serde_json::json!({"terms": {
+                    "field": facet.field_name(),
+                    "size": search.facet_limit.max(1),
+                    "segment_size": 1_000_000,
+                    "min_doc_count": search.facet_min_count.max(1),
+                    "order": {"_count": "desc"},
+                }}),
+            );
+        }
+        let aggs: Aggregations = serde_json::from_value(serde_json::Value::Object(aggs))
+            .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
+        let collector = AggregationCollector::from_aggs(
+            aggs,
+            AggContextParams::new(
+                AggregationLimitsGuard::default(),
+                self.index.tokenizers().clone(),
+            ),
+        );
+        let searcher = self.reader.searcher();
+        let (top, total, counted): (_, usize, AggregationResults) = if search.limit == 0 {
+            let (total, counted) = searcher.search(&query, &(Count, collector))?;
+            (Vec::new(), total, counted)
+        } else {
+            searcher.search(&query, &(top, Count, collector))?
+        };
+        let mut ids = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            if let Some(id) = doc
+                .get_first(self.fields.id)
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse().ok())
+            {
+                ids.push(id);
+            }
+        }
+        let mut facets = BTreeMap::new();
+        let counted = serde_json::to_value(&counted)
+            .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
+        for facet in &search.facets {
+            let mut values: Vec<(String, u64)> = counted[facet.field_name()]["buckets"]
+                .as_array()
+                .map(|buckets| {
+                    buckets
+                        .iter()
+                        .filter_map(|b| {
+                            let key = match &b["key"] {
+                                serde_json::Value::String(s) => s.clone(),
+                                other => other.to_string(),
+                            };
+                            Some((key, b["doc_count"].as_u64()?))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            facets.insert(*facet, values);
+        }
+        Ok(Hits {
+            total: total as u64,
+            ids,
+            facets,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -11,7 +11,9 @@
 #   3. creates a fresh database for this run (dropped at the end);
 #   4. checks formatting, clippy (warnings are errors) and rustdoc;
 #   5. runs the whole test suite with nextest: unit tests, the store's
-#      conformance suite and the HTTP tests on both backends, the CLI journeys.
+#      conformance suite and the HTTP tests on both backends, the CLI journeys;
+#   6. installs the data library's standard clients from PyPI in a virtual
+#      environment (~/.cache/senim/venv) and runs them against a demo server.
 #
 # Build artefacts go to $CARGO_TARGET_DIR (default ~/.cache/senim/target), outside
 # the clone, so repeated runs and CI reuse them.
@@ -93,5 +95,16 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 # 5. Tests.
 say "tests (SQLite and PostgreSQL)"
 cargo nextest run --workspace --locked --no-fail-fast
+
+# 6. The standard clients of the data library, from PyPI, against a demo server.
+say "standard clients (ckanapi) against a demo server"
+VENV="${SENIM_VENV:-$HOME/.cache/senim/venv}"
+if ! python3 -m venv --help >/dev/null 2>&1; then
+  apt_install python3 python3-venv
+fi
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install -q --disable-pip-version-check ckanapi
+cargo build --locked -q -p senim-cli
+./scripts/client-tests.sh "$CARGO_TARGET_DIR/debug/senim" "$VENV/bin/python"
 
 say "all tests passed"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the standard tools that read Senim's library, unchanged, against a demo
-# server: the CKAN client `ckanapi` and MLCommons' `mlcroissant`.
+# server: the CKAN client `ckanapi`, MLCommons' `mlcroissant` and `rdflib`.
 #
 #   ./scripts/client-tests.sh SENIM_BINARY PYTHON
 #
@@ -34,3 +34,4 @@ for _ in $(seq 1 120); do
 done
 
 "$python" tests/clients/ckan_client.py "$url"
+"$python" tests/clients/standard_metadata.py "$url"

@@ -12,8 +12,9 @@
 #   4. checks formatting, clippy (warnings are errors) and rustdoc;
 #   5. runs the whole test suite with nextest: unit tests, the store's
 #      conformance suite and the HTTP tests on both backends, the CLI journeys;
-#   6. installs the data library's standard clients from PyPI in a virtual
-#      environment (~/.cache/senim/venv) and runs them against a demo server.
+#   6. runs the data library's standard clients (installed from PyPI in a
+#      virtual environment, ~/.cache/senim/venv, with moto, the local
+#      S3-compatible server the storage test uses) against a demo server.
 #
 # Build artefacts go to $CARGO_TARGET_DIR (default ~/.cache/senim/target), outside
 # the clone, so repeated runs and CI reuse them.
@@ -84,6 +85,31 @@ trap cleanup EXIT
 export SENIM_TEST_POSTGRES_URL="postgres://postgres@$PG_HOST:$PG_PORT/$DB"
 say "PostgreSQL database for this run: $DB"
 
+# 3b. Python tools from PyPI in a virtual environment outside the clone: the
+#     library's standard clients, and moto, a local S3-compatible server for
+#     the storage test (started here on a free port, with a fresh bucket).
+VENV="${SENIM_VENV:-$HOME/.cache/senim/venv}"
+if ! python3 -m venv --help >/dev/null 2>&1; then
+  apt_install python3 python3-venv
+fi
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+say "Python packages (ckanapi, mlcroissant, pyarrow, rdflib, moto)"
+"$VENV/bin/pip" install -q --disable-pip-version-check ckanapi mlcroissant pyarrow rdflib 'moto[server]'
+S3_PORT="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$VENV/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT" >/dev/null 2>&1 &
+MOTO=$!
+cleanup() {
+  kill "$MOTO" 2>/dev/null || true
+  psql "$PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+}
+export SENIM_TEST_S3_URL="http://127.0.0.1:$S3_PORT" SENIM_TEST_S3_BUCKET="senim-test-$$"
+for _ in $(seq 1 60); do
+  curl -fs "$SENIM_TEST_S3_URL" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+"$VENV/bin/python" -c "import boto3, os; boto3.client('s3', endpoint_url=os.environ['SENIM_TEST_S3_URL'], aws_access_key_id='senim-test', aws_secret_access_key='senim-test', region_name='us-east-1').create_bucket(Bucket=os.environ['SENIM_TEST_S3_BUCKET'])"
+say "S3-compatible server (moto) at $SENIM_TEST_S3_URL, bucket $SENIM_TEST_S3_BUCKET"
+
 # 4. Static checks.
 say "cargo fmt --check"
 cargo fmt --all -- --check
@@ -97,13 +123,7 @@ say "tests (SQLite and PostgreSQL)"
 cargo nextest run --workspace --locked --no-fail-fast
 
 # 6. The standard clients of the data library, from PyPI, against a demo server.
-say "standard clients (ckanapi) against a demo server"
-VENV="${SENIM_VENV:-$HOME/.cache/senim/venv}"
-if ! python3 -m venv --help >/dev/null 2>&1; then
-  apt_install python3 python3-venv
-fi
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install -q --disable-pip-version-check ckanapi
+say "standard clients (ckanapi, mlcroissant, rdflib) against a demo server"
 cargo build --locked -q -p senim-cli
 ./scripts/client-tests.sh "$CARGO_TARGET_DIR/debug/senim" "$VENV/bin/python"
 

@@ -67,9 +67,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 .await?;
         print_logins(&logins, &data_dir);
     }
+    let indexed = state.rebuild_library_index().await?;
     println!(
-        "Senim is ready at http://{address}/ ({backend_name}, data in {}), started in {} ms",
+        "Senim is ready at http://{address}/ ({backend_name}, data in {}, library files in {}, \
+         {indexed} datasets indexed), started in {} ms",
         data_dir.display(),
+        state.blobs.describe(),
         started.elapsed().as_millis()
     );
     println!(

@@ -404,7 +404,7 @@ pub struct Resource {
     pub size: u64,
     /// Lower-case hex.
     pub sha256: String,
-    /// For CSV files: the columns and the number of rows.
+    /// For CSV and Parquet files: the columns and the number of rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<TableSchema>,
     pub created_at: Timestamp,

@@ -6,6 +6,7 @@
 //!     senim-loadgen versions --server http://127.0.0.1:8080 --token senim_... \
 //!         --workers 64 --seconds 10
 
+mod library;
 mod log;
 mod workflow;
 
@@ -36,6 +37,16 @@ enum Mode {
         /// Case files whose profiles are cycled through.
         #[arg(long, default_value = "rulepacks/cases")]
         cases: std::path::PathBuf,
+    },
+    /// Fill a data directory with many library datasets (directly through
+    /// the store), for the search benchmark.
+    Datasets {
+        #[arg(long)]
+        data_dir: std::path::PathBuf,
+        #[arg(long, default_value_t = 100_000)]
+        count: usize,
+        #[arg(long, default_value_t = 50)]
+        organisations: usize,
     },
     /// Durable audit log appends through the store's writer (no HTTP): real
     /// register changes from many concurrent callers, for a fixed time.
@@ -234,6 +245,11 @@ async fn main() -> anyhow::Result<()> {
             systems,
             cases,
         } => return populate(data_dir, systems, cases).await,
+        Mode::Datasets {
+            data_dir,
+            count,
+            organisations,
+        } => return library::populate(data_dir, count, organisations).await,
         Mode::LogAppends {
             data_dir,
             seconds,

@@ -68,7 +68,8 @@ pub enum BlobError {
 
 /// Staging and storage of one installation.
 pub struct Blobs {
-    root: PathBuf,
+    /// Where stored files live: a directory, or an S3-compatible bucket.
+    storage: Storage,
     staging: PathBuf,
     busy: Mutex<HashSet<String>>,
     /// The SHA-256 of each upload's bytes so far, kept while this process
@@ -98,20 +99,76 @@ impl Drop for Writing<'_> {
     }
 }
 
+/// The storage behind the library: both through `object_store`; a local
+/// directory also lets a finished upload be renamed into place.
+enum Storage {
+    Local(PathBuf),
+    S3(Box<object_store::aws::AmazonS3>),
+}
+
+/// Parts of a file sent to S3 at once (each [`S3_PART`] bytes).
+const S3_PARTS_IN_FLIGHT: usize = 4;
+/// The size of one part of a multipart upload to S3 (at least 5 MiB).
+const S3_PART: usize = 16 << 20;
+
 impl Blobs {
     /// Files under `<data_dir>/library`, uploads staged in `<data_dir>/uploads`.
     pub fn new(data_dir: &FsPath) -> Blobs {
+        Blobs::with_storage(data_dir, Storage::Local(data_dir.join("library")))
+    }
+
+    /// The storage the configuration names: its S3 bucket if it has one,
+    /// else `<data_dir>/library`. Uploads are staged in `<data_dir>/uploads`
+    /// either way.
+    pub fn from_config(config: &crate::Config) -> Result<Blobs, BlobError> {
+        let Some(s3) = &config.s3 else {
+            return Ok(Blobs::new(&config.data_dir));
+        };
+        let mut builder = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(&s3.bucket)
+            .with_region(&s3.region)
+            .with_allow_http(s3.allow_http)
+            .with_virtual_hosted_style_request(false);
+        if let Some(endpoint) = &s3.endpoint {
+            builder = builder.with_endpoint(endpoint);
+        }
+        if let Some(key) = &s3.access_key_id {
+            builder = builder.with_access_key_id(key);
+        }
+        if let Some(secret) = &s3.secret_access_key {
+            builder = builder.with_secret_access_key(secret);
+        }
+        Ok(Blobs::with_storage(
+            &config.data_dir,
+            Storage::S3(Box::new(builder.build()?)),
+        ))
+    }
+
+    fn with_storage(data_dir: &FsPath, storage: Storage) -> Blobs {
         Blobs {
-            root: data_dir.join("library"),
+            storage,
             staging: data_dir.join("uploads"),
             busy: Mutex::new(HashSet::new()),
             hashing: Mutex::new(HashMap::new()),
         }
     }
 
-    fn store(&self) -> Result<LocalFileSystem, BlobError> {
-        std::fs::create_dir_all(&self.root)?;
-        Ok(LocalFileSystem::new_with_prefix(&self.root)?)
+    /// Where files are kept, in words (for the start-up message).
+    pub fn describe(&self) -> String {
+        match &self.storage {
+            Storage::Local(root) => root.display().to_string(),
+            Storage::S3(s3) => s3.to_string(),
+        }
+    }
+
+    fn store(&self) -> Result<Box<dyn ObjectStore>, BlobError> {
+        match &self.storage {
+            Storage::Local(root) => {
+                std::fs::create_dir_all(root)?;
+                Ok(Box::new(LocalFileSystem::new_with_prefix(root)?))
+            }
+            Storage::S3(s3) => Ok(Box::new(s3.as_ref().clone())),
+        }
     }
 
     fn paths(&self, id: &str) -> Result<(PathBuf, PathBuf), BlobError> {
@@ -255,15 +312,48 @@ impl Blobs {
                 actual,
             });
         }
+        let parquet = upload.media_type == "application/vnd.apache.parquet"
+            || upload.name.to_lowercase().ends_with(".parquet");
+        let schema = if parquet {
+            // The layout is in the footer: no pass over the data.
+            let staged = part.clone();
+            tokio::task::spawn_blocking(move || parquet_schema(&staged))
+                .await
+                .map_err(std::io::Error::other)?
+        } else {
+            schema
+        };
         let store = self.store()?;
         let key = key(&upload.sha256);
         if store.head(&key).await.is_ok() {
             // The same bytes are stored already: keep one copy.
             self.discard(id)?;
-        } else {
+        } else if matches!(self.storage, Storage::S3(_)) {
+            // Sent in parts, a few at a time; the object appears only when
+            // the last part is in (S3 completes a multipart upload atomically).
+            let mut writer = object_store::WriteMultipart::new_with_chunk_size(
+                store.put_multipart(&key).await?,
+                S3_PART,
+            );
+            let mut file = tokio::fs::File::open(&part).await?;
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = tokio::io::AsyncReadExt::read(&mut file, &mut buf).await?;
+                if n == 0 {
+                    break;
+                }
+                if let Err(e) = writer.wait_for_capacity(S3_PARTS_IN_FLIGHT).await {
+                    writer.abort().await.ok();
+                    return Err(e.into());
+                }
+                writer.write(&buf[..n]);
+            }
+            writer.finish().await?;
+            self.discard(id)?;
+        } else if let Storage::Local(root) = &self.storage {
             // The staging area and the local storage share a disk: a rename
             // moves the file into place at once, and atomically.
-            let target = self.root.join(key.as_ref());
+            let target = root.join(key.as_ref());
             if let Some(dir) = target.parent() {
                 std::fs::create_dir_all(dir)?;
             }
@@ -276,6 +366,19 @@ impl Blobs {
             let _ = std::fs::remove_file(meta);
         }
         Ok((upload, schema))
+    }
+
+    /// Stores a whole file held in memory (the demo's small files) as an
+    /// upload would: declared, written, checked and moved into the storage.
+    pub async fn put_whole(
+        &self,
+        upload: &Upload,
+        bytes: bytes::Bytes,
+    ) -> Result<Option<TableSchema>, BlobError> {
+        self.declare(upload)?;
+        let body = futures::stream::once(async move { Ok(bytes) }).boxed();
+        self.append(&upload.id, 0, body).await?;
+        Ok(self.finish(&upload.id).await?.1)
     }
 
     /// A stored file's bytes, all or a range, as a stream.
@@ -380,6 +483,47 @@ fn hash_and_detect(path: &FsPath, csv: bool) -> std::io::Result<(String, Option<
         hex::encode(hasher.finalize()),
         detector.and_then(CsvDetector::finish),
     ))
+}
+
+/// A Parquet file's columns (leaf columns, nested ones named by their path)
+/// and row count, from its footer; `None` when the file is not Parquet.
+fn parquet_schema(path: &FsPath) -> Option<TableSchema> {
+    use parquet::basic::{ConvertedType, LogicalType, Type as Physical};
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let file = std::fs::File::open(path).ok()?;
+    let reader = SerializedFileReader::new(file).ok()?;
+    let meta = reader.metadata().file_metadata();
+    let columns = meta
+        .schema_descr()
+        .columns()
+        .iter()
+        .take(MAX_COLUMNS)
+        .map(|c| {
+            let logical = c.logical_type_ref();
+            let column_type = match (c.physical_type(), logical, c.converted_type()) {
+                (_, Some(LogicalType::Date), _) | (_, _, ConvertedType::DATE) => ColumnType::Date,
+                (_, Some(LogicalType::Timestamp { .. }), _)
+                | (_, _, ConvertedType::TIMESTAMP_MILLIS | ConvertedType::TIMESTAMP_MICROS) => {
+                    ColumnType::Date
+                }
+                (_, Some(LogicalType::Decimal { .. }), _) | (_, _, ConvertedType::DECIMAL) => {
+                    ColumnType::Number
+                }
+                (Physical::BOOLEAN, _, _) => ColumnType::Boolean,
+                (Physical::INT32 | Physical::INT64, _, _) => ColumnType::Integer,
+                (Physical::FLOAT | Physical::DOUBLE, _, _) => ColumnType::Number,
+                _ => ColumnType::Text,
+            };
+            Column {
+                name: c.path().string(),
+                column_type,
+            }
+        })
+        .collect();
+    Some(TableSchema {
+        columns,
+        rows: u64::try_from(meta.num_rows()).unwrap_or(0),
+    })
 }
 
 /// Reads a CSV as it streams past: the header, then each row's fields,

@@ -54,6 +54,9 @@ pub struct Config {
     /// The value of one monthly calculation index (MCI), in KZT, that fines
     /// in MCI are converted with (4,325 in 2026; set each year by the budget law).
     pub mci_kzt: u64,
+    /// An S3-compatible bucket for the data library's files (`[s3]` in the
+    /// configuration file); a directory in `data_dir` when absent.
+    pub s3: Option<S3Storage>,
     /// The calendar deadlines are counted on (loaded from `calendar_file`).
     #[serde(skip, default = "default_calendar")]
     pub calendar: senim_domain::Calendar,
@@ -94,8 +97,35 @@ impl Default for Config {
             mail_from: "senim@localhost".into(),
             review_sweep_minutes: 360,
             calendar: default_calendar(),
+            s3: None,
         }
     }
+}
+
+/// Where the library keeps its files when they go to S3-compatible storage
+/// (AWS S3, MinIO, Garage, Ceph...). Credentials not given here are read
+/// from the usual `AWS_*` environment variables.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Storage {
+    pub bucket: String,
+    /// The service's address, for storage other than AWS
+    /// (`http://127.0.0.1:9000`); requests name the bucket in the path.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    #[serde(default = "default_region")]
+    pub region: String,
+    #[serde(default)]
+    pub access_key_id: Option<String>,
+    #[serde(default)]
+    pub secret_access_key: Option<String>,
+    /// Allow `http://` endpoints (a local test server).
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
 }
 
 impl Config {

@@ -25,6 +25,50 @@ use crate::auth::{hash_password, random_secret};
 /// The demo data, compiled in.
 pub const DEMO_TOML: &str = include_str!("../demo/demo.toml");
 
+/// The demo library's small files (made by `demo/make_files.py`).
+pub const DEMO_FILES: &[(&str, &[u8])] = &[
+    (
+        "traffic_counts_2023_sample.csv",
+        include_bytes!("../demo/files/traffic_counts_2023_sample.csv"),
+    ),
+    (
+        "water_pipes.csv",
+        include_bytes!("../demo/files/water_pipes.csv"),
+    ),
+    (
+        "snow_clearing_runs.csv",
+        include_bytes!("../demo/files/snow_clearing_runs.csv"),
+    ),
+    (
+        "citizen_requests_sample.csv",
+        include_bytes!("../demo/files/citizen_requests_sample.csv"),
+    ),
+    (
+        "metro_footfall_2024_04.parquet",
+        include_bytes!("../demo/files/metro_footfall_2024_04.parquet"),
+    ),
+    (
+        "emergency_admissions_sample.csv",
+        include_bytes!("../demo/files/emergency_admissions_sample.csv"),
+    ),
+    (
+        "chest_xray_labels.csv",
+        include_bytes!("../demo/files/chest_xray_labels.csv"),
+    ),
+    (
+        "bed_occupancy_2024q1.csv",
+        include_bytes!("../demo/files/bed_occupancy_2024q1.csv"),
+    ),
+    (
+        "guidelines_README.txt",
+        include_bytes!("../demo/files/guidelines_README.txt"),
+    ),
+    (
+        "sepsis_validation_sample.parquet",
+        include_bytes!("../demo/files/sepsis_validation_sample.parquet"),
+    ),
+];
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DemoFile {
@@ -43,6 +87,9 @@ struct DemoFile {
 struct DemoDataset {
     organisation: String,
     steward: String,
+    /// Files of [`DEMO_FILES`] the dataset holds.
+    #[serde(default)]
+    files: Vec<String>,
     #[serde(flatten)]
     metadata: toml::Table,
 }
@@ -244,6 +291,8 @@ pub async fn load_if_empty(
             .execute(operator.clone(), Command::SetReviewer(profile))
             .await?;
     }
+    let blobs = crate::blobs::Blobs::from_config(config)
+        .map_err(|e| DemoError::Data(format!("the library's storage: {e}")))?;
     for dataset in &demo.datasets {
         let owner = lookup(&dataset.organisation)?;
         let (steward, _) = store
@@ -256,12 +305,53 @@ pub async fn load_if_empty(
         let metadata = metadata
             .parse()
             .map_err(|e| DemoError::Data(format!("dataset: {e}")))?;
-        store
+        let created = match store
             .execute(
                 Actor::of(&steward),
                 Command::CreateDataset { owner, metadata },
             )
-            .await?;
+            .await?
+        {
+            Applied::Dataset(d) => d,
+            _ => return Err(DemoError::Data("dataset: unexpected answer".into())),
+        };
+        for name in &dataset.files {
+            let bytes = DEMO_FILES
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, b)| *b)
+                .ok_or_else(|| DemoError::Data(format!("no demo file {name}")))?;
+            let upload = crate::blobs::Upload {
+                id: uuid::Uuid::now_v7().simple().to_string(),
+                dataset_id: created.id,
+                account_id: steward.id,
+                name: name.clone(),
+                media_type: crate::routes::files::guess_media_type(name).to_string(),
+                size: bytes.len() as u64,
+                sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes)),
+                created_at: store.clock().now(),
+            };
+            let schema = blobs
+                .put_whole(&upload, bytes::Bytes::from_static(bytes))
+                .await
+                .map_err(|e| DemoError::Data(format!("demo file {name}: {e}")))?;
+            let resource = senim_domain::Resource {
+                id: senim_domain::ResourceId::generate(),
+                dataset_id: created.id,
+                name: upload.name,
+                media_type: upload.media_type,
+                size: upload.size,
+                sha256: upload.sha256,
+                schema,
+                created_at: upload.created_at,
+            };
+            store
+                .execute(
+                    Actor::of(&steward),
+                    Command::AddResource(Box::new(resource)),
+                )
+                .await?;
+        }
     }
     crate::demo_cases::seed(store, rules, config, created).await?;
     write_logins(&password_file, &logins)?;

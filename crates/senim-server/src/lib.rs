@@ -60,6 +60,12 @@ pub fn router(state: AppState) -> Router {
             get(routes::ckan::action).post(routes::ckan::action),
         )
         .route("/api/3", get(routes::ckan::version3))
+        .route("/catalog.jsonld", get(routes::standards::catalog))
+        .route("/dataset/{file}", get(routes::standards::dcat_dataset))
+        .route(
+            "/dataset/{id}/croissant.jsonld",
+            get(routes::standards::croissant),
+        )
         .nest("/log", routes::log::tiles())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -186,9 +192,12 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    state.rebuild_library_index().await.map_err(|e| {
-        std::io::Error::other(format!("cannot build the library's search index: {e}"))
-    })?;
+    if state.library.is_empty() {
+        // Unless the caller built it already (`senim serve` does, to report it).
+        state.rebuild_library_index().await.map_err(|e| {
+            std::io::Error::other(format!("cannot build the library's search index: {e}"))
+        })?;
+    }
     let app = router(state.clone());
     crate::sweeps::start(state.clone());
     let drain = state.clone();

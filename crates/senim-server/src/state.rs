@@ -49,7 +49,7 @@ impl AppState {
         config: Config,
         rules: RuleBook,
     ) -> anyhow::Result<AppState> {
-        let blobs = crate::blobs::Blobs::new(&config.data_dir);
+        let blobs = crate::blobs::Blobs::from_config(&config)?;
         let library = senim_search::DatasetIndex::new()?;
         let clock = store.clock().clone();
         Ok(AppState(Arc::new(Inner {

@@ -272,6 +272,28 @@ impl Store {
         organisation(&mut *self.conn().await?, id).await
     }
 
+    /// The organisations with these ids (those that exist), by id.
+    pub async fn organisations_by_id(
+        &self,
+        ids: &[OrganisationId],
+    ) -> Result<std::collections::HashMap<OrganisationId, Organisation>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let mut sql = Sql::new("SELECT data FROM organisations WHERE id IN (");
+        for (i, id) in ids.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.bind(id.to_string());
+        }
+        sql.push(")");
+        let rows = sql.query().fetch_all(self.reader()).await?;
+        rows.iter()
+            .map(|r| data::<Organisation>(r).map(|o| (o.id, o)))
+            .collect()
+    }
+
     pub async fn organisation_by_bin(&self, bin: &str) -> Result<Organisation, StoreError> {
         let sql = "SELECT data FROM organisations WHERE bin = $1";
         data(

@@ -539,6 +539,27 @@ pub(crate) fn theme_title(t: senim_domain::dataset::Theme) -> &'static str {
     }
 }
 
+/// A facet value's CKAN name and display name (organisations by their BIN
+/// and name, licences and themes by their titles).
+fn facet_display(
+    orgs: &HashMap<OrganisationId, Organisation>,
+    facet: Facet,
+    value: &str,
+) -> (String, String) {
+    match facet {
+        Facet::Organisation => match value.parse().ok().and_then(|id| orgs.get(&id)) {
+            Some(o) => (o.bin.as_str().to_string(), o.name.get("en").to_string()),
+            None => (value.to_string(), value.to_string()),
+        },
+        Facet::Licence => (value.to_string(), licence_facts(value).0.to_string()),
+        Facet::Theme => match value.parse::<senim_domain::dataset::Theme>() {
+            Ok(t) => (value.to_string(), theme_title(t).to_string()),
+            Err(_) => (value.to_string(), value.to_string()),
+        },
+        _ => (value.to_string(), value.to_string()),
+    }
+}
+
 /// The CKAN name of a facet we count.
 fn facet_of(name: &str) -> Option<Facet> {
     match name {
@@ -586,13 +607,10 @@ impl Ctx<'_> {
         &self,
         ids: Vec<OrganisationId>,
     ) -> Result<HashMap<OrganisationId, Organisation>, Failure> {
-        let mut out = HashMap::new();
-        for id in ids {
-            if let std::collections::hash_map::Entry::Vacant(slot) = out.entry(id) {
-                slot.insert(self.state.store.organisation(id).await?);
-            }
-        }
-        Ok(out)
+        let mut ids = ids;
+        ids.sort();
+        ids.dedup();
+        Ok(self.state.store.organisations_by_id(&ids).await?)
     }
 
     /// An organisation named by id or BIN.
@@ -720,6 +738,12 @@ impl Ctx<'_> {
         let results = self.packages(datasets).await?;
         let mut facets_old = Map::new();
         let mut search_facets = Map::new();
+        let org_ids: Vec<OrganisationId> = hits
+            .facets
+            .get(&Facet::Organisation)
+            .map(|v| v.iter().filter_map(|(id, _)| id.parse().ok()).collect())
+            .unwrap_or_default();
+        let orgs = self.organisations(org_ids).await?;
         for name in &facet_names {
             let Some(facet) = facet_of(name) else {
                 continue;
@@ -728,7 +752,7 @@ impl Ctx<'_> {
             let mut items = Vec::new();
             let mut counts = Map::new();
             for (value, count) in values {
-                let (name, display) = self.facet_display(facet, &value).await?;
+                let (name, display) = facet_display(&orgs, facet, &value);
                 counts.insert(name.clone(), json!(count));
                 items.push(json!({"name": name, "display_name": display, "count": count}));
             }
@@ -748,22 +772,6 @@ impl Ctx<'_> {
             "search_facets": search_facets,
             "results": results,
         }))
-    }
-
-    /// A facet value's CKAN name and display name.
-    async fn facet_display(&self, facet: Facet, value: &str) -> Result<(String, String), Failure> {
-        Ok(match facet {
-            Facet::Organisation => match self.organisation_named(value).await? {
-                Some(o) => (o.bin.as_str().to_string(), o.name.get("en").to_string()),
-                None => (value.to_string(), value.to_string()),
-            },
-            Facet::Licence => (value.to_string(), licence_facts(value).0.to_string()),
-            Facet::Theme => match value.parse::<senim_domain::dataset::Theme>() {
-                Ok(t) => (value.to_string(), theme_title(t).to_string()),
-                Err(_) => (value.to_string(), value.to_string()),
-            },
-            _ => (value.to_string(), value.to_string()),
-        })
     }
 
     async fn package_show(&self, params: &Map<String, Value>) -> Result<Value, Failure> {

@@ -85,7 +85,7 @@ fn blob_error(e: BlobError) -> ApiError {
     }
 }
 
-fn guess_media_type(name: &str) -> &'static str {
+pub(crate) fn guess_media_type(name: &str) -> &'static str {
     let lower = name.to_lowercase();
     match lower.rsplit('.').next().unwrap_or("") {
         "csv" => "text/csv",

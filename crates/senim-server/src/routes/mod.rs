@@ -10,6 +10,7 @@ pub mod log;
 pub mod organisations;
 pub mod rulepacks;
 pub mod session;
+pub mod standards;
 pub mod systems;
 
 use axum::extract::State;

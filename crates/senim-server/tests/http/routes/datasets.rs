@@ -787,3 +787,116 @@ async fn systems_name_the_datasets_they_learned_from(app: TestApp) {
     };
     assert_eq!(before, app.store.fingerprint().await.unwrap());
 }
+
+/// The S3-compatible server the storage test uses: `SENIM_TEST_S3_URL`
+/// (default `http://127.0.0.1:9000`, where `./scripts/test.sh` starts moto)
+/// and its bucket `SENIM_TEST_S3_BUCKET` (default `senim-test`).
+fn test_s3() -> senim_server::config::S3Storage {
+    senim_server::config::S3Storage {
+        bucket: std::env::var("SENIM_TEST_S3_BUCKET").unwrap_or_else(|_| "senim-test".into()),
+        endpoint: Some(
+            std::env::var("SENIM_TEST_S3_URL").unwrap_or_else(|_| "http://127.0.0.1:9000".into()),
+        ),
+        region: "us-east-1".into(),
+        access_key_id: Some("senim-test".into()),
+        secret_access_key: Some("senim-test".into()),
+        allow_http: true,
+    }
+}
+
+/// Files go to S3-compatible storage when it is configured: uploaded in
+/// parts, checked, stored once by content, and read back whole and by range.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_are_kept_in_s3_compatible_storage() {
+    let s3 = test_s3();
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |c| {
+        c.s3 = Some(s3.clone())
+    })
+    .await;
+    // 20 MiB of varied bytes: two parts of a multipart upload.
+    let mut file = Vec::with_capacity(20 << 20);
+    let mut x: u64 = std::process::id() as u64 ^ 0x9e37_79b9_7f4a_7c15;
+    while file.len() < 20 << 20 {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        file.extend_from_slice(&x.to_le_bytes());
+    }
+    let sha = sha256(&file);
+    let mut ids = Vec::new();
+    for title in ["Scans A", "Scans B"] {
+        let (_, dataset) = send(
+            &app,
+            Who::DataSteward,
+            Method::POST,
+            "/api/v1/datasets",
+            None,
+            Some(dataset_json(title, "open")),
+        )
+        .await;
+        let id = dataset["id"].as_str().unwrap().to_string();
+        let (status, upload) = send(
+            &app,
+            Who::DataSteward,
+            Method::POST,
+            &format!("/api/v1/datasets/{id}/uploads"),
+            None,
+            Some(json!({"name": "scans.bin", "size": file.len(), "sha256": sha})),
+        )
+        .await;
+        assert_eq!(status, 201, "{upload}");
+        let upload = upload["id"].as_str().unwrap().to_string();
+        let half = file.len() / 2;
+        let (status, offset, _) = chunk(&app, Who::DataSteward, &upload, 0, &file[..half]).await;
+        assert_eq!((status, offset), (204, Some(half as u64)));
+        let (status, _, resource) =
+            chunk(&app, Who::DataSteward, &upload, half as u64, &file[half..]).await;
+        assert_eq!(status, 201, "{resource}");
+        ids.push(resource["id"].as_str().unwrap().to_string());
+    }
+    // The object is in the bucket under its digest, and not on local disk.
+    use object_store::ObjectStoreExt;
+    let bucket = object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(&s3.bucket)
+        .with_endpoint(s3.endpoint.clone().unwrap())
+        .with_region(&s3.region)
+        .with_access_key_id("senim-test")
+        .with_secret_access_key("senim-test")
+        .with_allow_http(true)
+        .build()
+        .unwrap();
+    let head = bucket
+        .head(&object_store::path::Path::from(format!(
+            "sha256/{}/{sha}",
+            &sha[..2]
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("the file is not in the bucket {}: {e}", s3.bucket));
+    assert_eq!(head.size, file.len() as u64);
+    assert_eq!(walk(&app.files.path().join("library")), 0);
+    // Both resources read back whole, and by range across the part boundary.
+    for id in &ids {
+        let response = app
+            .request(
+                Who::Anonymous,
+                Method::GET,
+                &format!("/api/v1/resources/{id}/file"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(sha256(&response.bytes().await.unwrap()), sha);
+    }
+    let (from, to) = ((16 << 20) - 10, (16 << 20) + 9);
+    let response = app
+        .request(
+            Who::Anonymous,
+            Method::GET,
+            &format!("/api/v1/resources/{}/file", ids[0]),
+        )
+        .header("Range", format!("bytes={from}-{to}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 206);
+    assert_eq!(&response.bytes().await.unwrap()[..], &file[from..=to]);
+}

@@ -5,7 +5,8 @@
 # measured with wrk against the running server:
 #   - a mix of the searches portals and harvesters send (free words in each
 #     language, organisation/format/tag filters, sorts, pages, facets),
-#     2 threads x 8 connections, 20 s;
+#     one connection (each search's own time), then 2 threads x 8
+#     connections (the server saturated), 20 s each;
 #   - the heaviest: everything with five facet fields counted over all
 #     100,000 datasets, 1 connection and 8 connections, 20 s each;
 # plus the time the server takes to build its index at start, and its memory.
@@ -63,6 +64,8 @@ PY
 ALL="$URL/api/3/action/package_search?q=*:*&facet.field=%5B%22organization%22,%22res_format%22,%22license_id%22,%22tags%22,%22groups%22%5D"
 curl -fs "$ALL" | python3 -c 'import json,sys; r=json.load(sys.stdin)["result"]; print("everything:", r["count"], "datasets;", {k: len(v) for k, v in r["facets"].items()}, "facet values")'
 
+echo "== mixed searches, one client at a time, wrk -t1 -c1 -d20s"
+wrk -t1 -c1 -d20s --latency -s "$WORK/mix.lua" "$URL" | grep -E " 50%| 90%| 99%|Requests/sec|Non-2xx|errors"
 echo "== mixed searches, wrk -t2 -c8 -d20s"
 wrk -t2 -c8 -d20s --latency -s "$WORK/mix.lua" "$URL" | grep -E " 50%| 90%| 99%|Requests/sec|Non-2xx|errors"
 echo "== everything with five facets, wrk -t1 -c1 -d20s"

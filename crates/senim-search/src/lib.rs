@@ -9,23 +9,21 @@
 //! server starts and updated after each write, so it can always be thrown
 //! away and rebuilt ([`DatasetIndex::rebuild`]).
 
+mod facets;
 pub mod query;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::agg_result::AggregationResults;
-use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
-use tantivy::collector::sort_key::SortByErasedType;
+use tantivy::collector::sort_key::{SortByErasedType, SortByStaticFastValue};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, Query, RangeQuery,
     TermQuery,
 };
 use tantivy::schema::{
-    Field as IndexField, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST,
-    INDEXED, STORED, STRING,
+    Field as IndexField, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED,
+    STRING,
 };
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
@@ -128,7 +126,8 @@ impl SortKey {
 #[derive(Debug, Clone)]
 pub struct Search {
     pub clauses: Vec<Clause>,
-    /// At most two keys; the id breaks what ties remain.
+    /// At most two keys; the id breaks what ties remain (so pages never
+    /// overlap or skip).
     pub sort: Vec<(SortKey, Order)>,
     pub offset: usize,
     pub limit: usize,
@@ -173,13 +172,16 @@ struct Fields {
     other: [IndexField; 3],
     facets: [(Facet, IndexField); 6],
     title_sort: IndexField,
+    /// The id's 16 bytes as two numbers: sorting by them is sorting by the
+    /// id (a UUID's text sorts as its bytes), without comparing strings.
+    id_hi: IndexField,
+    id_lo: IndexField,
     created: IndexField,
     modified: IndexField,
 }
 
 /// The index of the library's datasets.
 pub struct DatasetIndex {
-    index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
@@ -212,13 +214,15 @@ impl DatasetIndex {
                     .set_index_option(IndexRecordOption::WithFreqsAndPositions),
             )
         };
-        let id = schema.add_text_field("id", STRING | STORED | FAST);
+        let id = schema.add_text_field("id", STRING);
         let titles = LANGUAGES.map(|l| schema.add_text_field(&format!("title_{l}"), text(l)));
         let descriptions =
             LANGUAGES.map(|l| schema.add_text_field(&format!("description_{l}"), text(l)));
         let other = LANGUAGES.map(|l| schema.add_text_field(&format!("other_{l}"), text(l)));
         let facets = Facet::ALL.map(|f| (f, schema.add_text_field(f.field_name(), STRING | FAST)));
         let title_sort = schema.add_text_field("title_sort", STRING | FAST);
+        let id_hi = schema.add_u64_field("id_hi", FAST);
+        let id_lo = schema.add_u64_field("id_lo", FAST);
         let created = schema.add_i64_field("metadata_created", INDEXED | FAST);
         let modified = schema.add_i64_field("metadata_modified", INDEXED | FAST);
         let index = Index::create_in_ram(schema.build());
@@ -231,7 +235,6 @@ impl DatasetIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         Ok(DatasetIndex {
-            index,
             reader,
             writer: Mutex::new(writer),
             fields: Fields {
@@ -241,6 +244,8 @@ impl DatasetIndex {
                 other,
                 facets,
                 title_sort,
+                id_hi,
+                id_lo,
                 created,
                 modified,
             },
@@ -276,6 +281,9 @@ impl DatasetIndex {
             }
         }
         doc.add_text(f.title_sort, &d.title_sort);
+        let id = d.id.0.as_u128();
+        doc.add_u64(f.id_hi, (id >> 64) as u64);
+        doc.add_u64(f.id_lo, id as u64);
         doc.add_i64(f.created, d.created);
         doc.add_i64(f.modified, d.modified);
         doc
@@ -423,7 +431,7 @@ impl DatasetIndex {
             SortKey::Modified => SortByErasedType::for_field("metadata_modified"),
             SortKey::Created => SortByErasedType::for_field("metadata_created"),
             SortKey::Title => SortByErasedType::for_field("title_sort"),
-            SortKey::Id => SortByErasedType::for_field("id"),
+            SortKey::Id => SortByErasedType::for_field("id_hi"),
         }
     }
 
@@ -440,78 +448,79 @@ impl DatasetIndex {
                     .collect(),
             ))
         };
-        let mut keys = search.sort.clone();
-        keys.truncate(2);
-        while keys.len() < 2 {
-            keys.push((SortKey::Modified, Order::Desc));
-        }
-        let top = TopDocs::with_limit(search.limit.max(1))
-            .and_offset(search.offset)
-            .order_by((
-                (Self::sort_key(keys[0].0), keys[0].1),
-                (Self::sort_key(keys[1].0), keys[1].1),
-                (SortByErasedType::for_field("id"), Order::Asc),
-            ));
-        let mut aggs = serde_json::Map::new();
-        for facet in &search.facets {
-            aggs.insert(
-                facet.field_name().to_string(),
-                serde_json::json!({"terms": {
-                    "field": facet.field_name(),
-                    "size": search.facet_limit.max(1),
-                    "segment_size": 1_000_000,
-                    "min_doc_count": search.facet_min_count.max(1),
-                    "order": {"_count": "desc"},
-                }}),
-            );
-        }
-        let aggs: Aggregations = serde_json::from_value(serde_json::Value::Object(aggs))
-            .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
-        let collector = AggregationCollector::from_aggs(
-            aggs,
-            AggContextParams::new(
-                AggregationLimitsGuard::default(),
-                self.index.tokenizers().clone(),
-            ),
-        );
-        let searcher = self.reader.searcher();
-        let (top, total, counted): (_, usize, AggregationResults) = if search.limit == 0 {
-            let (total, counted) = searcher.search(&query, &(Count, collector))?;
-            (Vec::new(), total, counted)
-        } else {
-            searcher.search(&query, &(top, Count, collector))?
+        let counter = facets::FacetCounter {
+            fields: search.facets.iter().map(|f| f.field_name()).collect(),
         };
-        let mut ids = Vec::with_capacity(top.len());
-        for (_, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            if let Some(id) = doc
-                .get_first(self.fields.id)
-                .and_then(|v| v.as_str())
-                .and_then(|s| s.parse().ok())
-            {
-                ids.push(id);
+        let searcher = self.reader.searcher();
+        let top = TopDocs::with_limit(search.limit.max(1)).and_offset(search.offset);
+        let hi = || SortByStaticFastValue::<u64>::for_field("id_hi");
+        let lo = || SortByStaticFastValue::<u64>::for_field("id_lo");
+        // Each hit's id comes back in its sort key (the last two numbers), so
+        // no stored document is read.
+        let id_of = |hi: Option<u64>, lo: Option<u64>| {
+            DatasetId(uuid_from(hi.unwrap_or(0), lo.unwrap_or(0)))
+        };
+        let mut keys: Vec<(SortKey, Order)> = search.sort.clone();
+        keys.truncate(2);
+        let one_number = match keys.as_slice() {
+            [(k, o)] | [(k, o), (SortKey::Id, _)] => match k {
+                SortKey::Modified => Some(("metadata_modified", *o)),
+                SortKey::Created => Some(("metadata_created", *o)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let (ids, total, counted) = if search.limit == 0 {
+            let (total, counted) = searcher.search(&query, &(Count, counter))?;
+            (Vec::new(), total, counted)
+        } else if let Some((field, order)) = one_number {
+            // The usual orders (the latest first, the oldest first): typed
+            // keys, compared as numbers.
+            let top = top.order_by((
+                (SortByStaticFastValue::<i64>::for_field(field), order),
+                (hi(), Order::Asc),
+                (lo(), Order::Asc),
+            ));
+            let (found, total, counted) = searcher.search(&query, &(top, Count, counter))?;
+            let ids = found
+                .into_iter()
+                .map(|((_, h, l), _)| id_of(h, l))
+                .collect();
+            (ids, total, counted)
+        } else if let [(SortKey::Id, order), ..] = keys.as_slice() {
+            let top = top.order_by(((hi(), *order), (lo(), *order)));
+            let (found, total, counted) = searcher.search(&query, &(top, Count, counter))?;
+            let ids = found.into_iter().map(|((h, l), _)| id_of(h, l)).collect();
+            (ids, total, counted)
+        } else {
+            // Relevance, titles, and two-key orders: keys of any type.
+            while keys.len() < 2 {
+                keys.push((SortKey::Modified, Order::Desc));
             }
-        }
+            // Pairs of pairs: tantivy 0.27's four-key tuple drops the orders
+            // it is given (its comparator is the default); its pairs keep them.
+            let top = top.order_by((
+                (
+                    (Self::sort_key(keys[0].0), keys[0].1),
+                    (Self::sort_key(keys[1].0), keys[1].1),
+                ),
+                ((hi(), Order::Asc), (lo(), Order::Asc)),
+            ));
+            let (found, total, counted) = searcher.search(&query, &(top, Count, counter))?;
+            let ids = found
+                .into_iter()
+                .map(|((_, (h, l)), _)| id_of(h, l))
+                .collect();
+            (ids, total, counted)
+        };
         let mut facets = BTreeMap::new();
-        let counted = serde_json::to_value(&counted)
-            .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
-        for facet in &search.facets {
-            let mut values: Vec<(String, u64)> = counted[facet.field_name()]["buckets"]
-                .as_array()
-                .map(|buckets| {
-                    buckets
-                        .iter()
-                        .filter_map(|b| {
-                            let key = match &b["key"] {
-                                serde_json::Value::String(s) => s.clone(),
-                                other => other.to_string(),
-                            };
-                            Some((key, b["doc_count"].as_u64()?))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+        for (facet, counts) in search.facets.iter().zip(counted) {
+            let mut values: Vec<(String, u64)> = counts
+                .into_iter()
+                .filter(|(_, n)| *n >= search.facet_min_count.max(1))
+                .collect();
             values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            values.truncate(search.facet_limit.max(1));
             facets.insert(*facet, values);
         }
         Ok(Hits {
@@ -520,6 +529,11 @@ impl DatasetIndex {
             facets,
         })
     }
+}
+
+/// The UUID whose 16 bytes are `hi` then `lo`.
+fn uuid_from(hi: u64, lo: u64) -> uuid::Uuid {
+    uuid::Uuid::from_u128((u128::from(hi) << 64) | u128::from(lo))
 }
 
 #[cfg(test)]

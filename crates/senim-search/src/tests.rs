@@ -106,6 +106,20 @@ fn all_sorted_by_last_change() {
         })
         .unwrap();
     assert_eq!(ids(&by_title), vec![3, 1, 4, 2]);
+    for (sort, expected) in [
+        ((SortKey::Id, Order::Desc), vec![4, 3, 2, 1]),
+        ((SortKey::Id, Order::Asc), vec![1, 2, 3, 4]),
+        ((SortKey::Created, Order::Asc), vec![1, 2, 3, 4]),
+        ((SortKey::Modified, Order::Asc), vec![4, 2, 1, 3]),
+    ] {
+        let hits = index
+            .search(&Search {
+                sort: vec![sort],
+                ..Search::default()
+            })
+            .unwrap();
+        assert_eq!(ids(&hits), expected, "{sort:?}");
+    }
 }
 
 #[test]

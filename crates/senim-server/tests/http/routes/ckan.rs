@@ -6,7 +6,11 @@ use serde_json::{json, Value};
 use crate::helpers::{TestApp, Who};
 use crate::routes::datasets::{chunk, dataset_json, send, sha256};
 
-crate::on_both_backends!(search_finds_in_three_languages, the_library_speaks_ckan);
+crate::on_both_backends!(
+    search_finds_in_three_languages,
+    the_library_speaks_ckan,
+    dcat_and_croissant_describe_the_library,
+);
 
 /// Publishes the bank's three datasets: two open (one with a CSV file), one
 /// restricted.
@@ -370,4 +374,95 @@ async fn the_library_speaks_ckan(app: TestApp) {
     // More rows than CKAN's maximum are cut to it, not refused.
     let (status, _) = ckan(&app, "package_search", "rows=5000").await;
     assert_eq!(status, 200);
+}
+
+async fn json_ld(app: &TestApp, path: &str) -> (u16, Option<String>, Value) {
+    let response = reqwest::get(app.url(path)).await.unwrap();
+    let status = response.status().as_u16();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, kind, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn dcat_and_croissant_describe_the_library(app: TestApp) {
+    let ids = publish(&app).await;
+    // The catalogue: one page, every dataset once, Hydra paging.
+    let (status, kind, catalog) = json_ld(&app, "/catalog.jsonld").await;
+    assert_eq!(
+        (status, kind.as_deref()),
+        (200, Some("application/ld+json"))
+    );
+    let graph = catalog["@graph"].as_array().unwrap();
+    let cat = graph.iter().find(|n| n["@type"] == "dcat:Catalog").unwrap();
+    assert_eq!(cat["dcat:dataset"].as_array().unwrap().len(), 3);
+    let view = graph
+        .iter()
+        .find(|n| n["hydra:totalItems"].is_number())
+        .unwrap();
+    assert_eq!(view["hydra:totalItems"], 3);
+    assert!(view.get("hydra:next").is_none());
+    assert_eq!(json_ld(&app, "/catalog.jsonld?page=2").await.0, 404);
+
+    // One dataset: its file as a distribution with size and checksum.
+    let (status, _, doc) = json_ld(&app, &format!("/dataset/{}.jsonld", ids[2])).await;
+    assert_eq!(status, 200);
+    let graph = doc["@graph"].as_array().unwrap();
+    let dataset = graph.iter().find(|n| n["@type"] == "dcat:Dataset").unwrap();
+    assert_eq!(dataset["dct:accessRights"]["@id"], "eu-access:PUBLIC");
+    assert_eq!(dataset["dcat:theme"][0]["@id"], "eu-theme:HEAL");
+    let dist = graph
+        .iter()
+        .find(|n| n["@type"] == "dcat:Distribution")
+        .unwrap();
+    assert_eq!(dist["dcat:byteSize"]["@type"], "xsd:nonNegativeInteger");
+    assert_eq!(
+        dist["spdx:checksum"]["spdx:checksumValue"]["@value"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+    // The restricted dataset has no file, hence no distribution.
+    let (_, _, doc) = json_ld(&app, &format!("/dataset/{}.jsonld", ids[0])).await;
+    let graph = doc["@graph"].as_array().unwrap();
+    assert!(graph.iter().all(|n| n["@type"] != "dcat:Distribution"));
+    assert!(graph
+        .iter()
+        .any(|n| n["dct:accessRights"]["@id"] == "eu-access:RESTRICTED"));
+
+    // Croissant: the file object and a record set from the detected columns.
+    let (status, _, c) = json_ld(&app, &format!("/dataset/{}/croissant.jsonld", ids[2])).await;
+    assert_eq!(status, 200);
+    assert_eq!(c["conformsTo"][0], "http://mlcommons.org/croissant/1.1");
+    assert_eq!(c["name"]["ru"], "Просрочки по кредитам");
+    assert_eq!(c["version"], "1.0.0");
+    let file = &c["distribution"][0];
+    assert_eq!(file["@type"], "cr:FileObject");
+    assert_eq!(file["encodingFormat"], "text/csv");
+    let fields: Vec<(&str, &str)> = c["recordSet"][0]["field"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["name"].as_str().unwrap(), f["dataType"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            ("loan_id", "sc:Integer"),
+            ("amount", "sc:Float"),
+            ("defaulted", "sc:Boolean")
+        ]
+    );
+    assert_eq!(c["recordSet"][0]["annotation"][0]["value"], 2);
+
+    // Unknown datasets and documents are 404s.
+    for path in [
+        "/dataset/00000000-0000-0000-0000-000000000000.jsonld".to_string(),
+        format!("/dataset/{}.json", ids[2]),
+        "/dataset/nope/croissant.jsonld".to_string(),
+    ] {
+        assert_eq!(json_ld(&app, &path).await.0, 404, "{path}");
+    }
 }

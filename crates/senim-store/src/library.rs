@@ -135,14 +135,8 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = Sql::new("SELECT data FROM datasets WHERE id IN (");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(id.to_string());
-        }
-        sql.push(")");
+        let mut sql = Sql::new("SELECT data FROM datasets WHERE id IN ");
+        sql.push_list(ids.iter().map(ToString::to_string));
         let rows = sql.query().fetch_all(self.reader()).await?;
         let mut found: std::collections::HashMap<DatasetId, Dataset> = rows
             .iter()
@@ -161,14 +155,9 @@ impl Store {
         if ids.is_empty() {
             return Ok(out);
         }
-        let mut sql = Sql::new("SELECT data FROM resources WHERE dataset_id IN (");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(id.to_string());
-        }
-        sql.push(") ORDER BY id");
+        let mut sql = Sql::new("SELECT data FROM resources WHERE dataset_id IN ");
+        sql.push_list(ids.iter().map(ToString::to_string))
+            .push(" ORDER BY id");
         for row in sql.query().fetch_all(self.reader()).await? {
             let r: senim_domain::Resource = data(&row)?;
             out.entry(r.dataset_id).or_default().push(r);

@@ -280,14 +280,8 @@ impl Store {
         if ids.is_empty() {
             return Ok(Default::default());
         }
-        let mut sql = Sql::new("SELECT data FROM organisations WHERE id IN (");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.bind(id.to_string());
-        }
-        sql.push(")");
+        let mut sql = Sql::new("SELECT data FROM organisations WHERE id IN ");
+        sql.push_list(ids.iter().map(ToString::to_string));
         let rows = sql.query().fetch_all(self.reader()).await?;
         rows.iter()
             .map(|r| data::<Organisation>(r).map(|o| (o.id, o)))

@@ -39,6 +39,18 @@ impl Sql {
         self
     }
 
+    /// Appends `(<placeholder>, ...)`, one bound to each value.
+    pub fn push_list(&mut self, values: impl IntoIterator<Item = String>) -> &mut Sql {
+        self.push("(");
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(v);
+        }
+        self.push(")")
+    }
+
     pub fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
         let mut q = sqlx::query(&self.text);
         for b in &self.binds {

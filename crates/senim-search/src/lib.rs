@@ -32,7 +32,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 use senim_domain::{Dataset, DatasetId, Resource};
 
-pub use query::{parse, Clause, Facet, Field, QueryError};
+pub use query::{parse, scored, Clause, Facet, Field, QueryError};
 pub use tantivy::Order;
 
 /// Why a search or an index update failed.
@@ -448,11 +448,20 @@ impl DatasetIndex {
                     .collect(),
             ))
         };
+        // Each facet counted once, however often it is asked for.
+        let mut wanted = search.facets.clone();
+        wanted.sort();
+        wanted.dedup();
         let counter = facets::FacetCounter {
-            fields: search.facets.iter().map(|f| f.field_name()).collect(),
+            fields: wanted.iter().map(|f| f.field_name()).collect(),
         };
         let searcher = self.reader.searcher();
-        let top = TopDocs::with_limit(search.limit.max(1)).and_offset(search.offset);
+        // A page past the end is empty: the collector reserves room for
+        // offset + limit hits, so neither may exceed what the index holds.
+        let held = searcher.num_docs() as usize;
+        let offset = search.offset.min(held);
+        let limit = search.limit.min(held - offset);
+        let top = TopDocs::with_limit(limit.max(1)).and_offset(offset);
         let hi = || SortByStaticFastValue::<u64>::for_field("id_hi");
         let lo = || SortByStaticFastValue::<u64>::for_field("id_lo");
         // Each hit's id comes back in its sort key (the last two numbers), so
@@ -470,7 +479,7 @@ impl DatasetIndex {
             },
             _ => None,
         };
-        let (ids, total, counted) = if search.limit == 0 {
+        let (ids, total, counted) = if limit == 0 {
             let (total, counted) = searcher.search(&query, &(Count, counter))?;
             (Vec::new(), total, counted)
         } else if let Some((field, order)) = one_number {
@@ -514,7 +523,7 @@ impl DatasetIndex {
             (ids, total, counted)
         };
         let mut facets = BTreeMap::new();
-        for (facet, counts) in search.facets.iter().zip(counted) {
+        for (facet, counts) in wanted.iter().zip(counted) {
             let mut values: Vec<(String, u64)> = counts
                 .into_iter()
                 .filter(|(_, n)| *n >= search.facet_min_count.max(1))

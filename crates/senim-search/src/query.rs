@@ -211,6 +211,15 @@ pub fn parse(text: &str) -> Result<Vec<Clause>, QueryError> {
     Ok(clauses)
 }
 
+/// Whether the clauses have words to rank by (anywhere but under a NOT).
+pub fn scored(clauses: &[Clause]) -> bool {
+    clauses.iter().any(|c| match c {
+        Clause::Words { .. } => true,
+        Clause::Any(any) => scored(any),
+        _ => false,
+    })
+}
+
 fn flush_words(words: &mut String, clauses: &mut Vec<Clause>) {
     if !words.is_empty() {
         clauses.push(Clause::Words {
@@ -339,10 +348,23 @@ enum Token {
 fn tokens(text: &str) -> Result<Vec<Token>, QueryError> {
     let mut out = Vec::new();
     let chars: Vec<char> = text.chars().collect();
+    // Grouping would change what AND, OR and NOT apply to; a query read
+    // without its groups would find the wrong datasets.
+    let mut quoted_part = false;
+    for (k, &c) in chars.iter().enumerate() {
+        if c == '"' && (k == 0 || chars[k - 1] != '\\') {
+            quoted_part = !quoted_part;
+        }
+        if !quoted_part && (c == '(' || c == ')') {
+            return Err(QueryError(
+                "uses parentheses, which this search does not support: write the terms without them (every term is required; `a OR b` needs one of two)".into(),
+            ));
+        }
+    }
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        if c.is_whitespace() || c == '(' || c == ')' {
+        if c.is_whitespace() {
             i += 1;
             continue;
         }
@@ -363,7 +385,7 @@ fn tokens(text: &str) -> Result<Vec<Token>, QueryError> {
         }
         // A bare word, perhaps `field:` followed by a value.
         let start = i;
-        while i < chars.len() && !chars[i].is_whitespace() && chars[i] != ':' && chars[i] != ')' {
+        while i < chars.len() && !chars[i].is_whitespace() && chars[i] != ':' {
             i += 1;
         }
         let word: String = chars[start..i].iter().collect();
@@ -393,7 +415,7 @@ fn tokens(text: &str) -> Result<Vec<Token>, QueryError> {
                 i += close + 1;
             } else {
                 let vstart = i;
-                while i < chars.len() && !chars[i].is_whitespace() && chars[i] != ')' {
+                while i < chars.len() && !chars[i].is_whitespace() {
                     i += 1;
                 }
                 let value: String = chars[vstart..i].iter().collect();
@@ -531,5 +553,10 @@ mod tests {
         assert!(parse("tags:").unwrap_err().0.contains("no value"));
         assert!(parse("health OR").unwrap_err().0.contains("operator"));
         assert!(parse(&"x".repeat(3000)).is_err());
+        assert!(parse("a AND (b OR c)")
+            .unwrap_err()
+            .0
+            .contains("parentheses"));
+        assert!(parse("tags:(health OR covid)").is_err());
     }
 }

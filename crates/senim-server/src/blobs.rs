@@ -317,9 +317,11 @@ impl Blobs {
         let schema = if parquet {
             // The layout is in the footer: no pass over the data.
             let staged = part.clone();
+            // A file the decoder chokes on is stored without a schema.
             tokio::task::spawn_blocking(move || parquet_schema(&staged))
                 .await
-                .map_err(std::io::Error::other)?
+                .ok()
+                .flatten()
         } else {
             schema
         };
@@ -490,7 +492,17 @@ fn hash_and_detect(path: &FsPath, csv: bool) -> std::io::Result<(String, Option<
 fn parquet_schema(path: &FsPath) -> Option<TableSchema> {
     use parquet::basic::{ConvertedType, LogicalType, Type as Physical};
     use parquet::file::reader::{FileReader, SerializedFileReader};
-    let file = std::fs::File::open(path).ok()?;
+    use std::io::Seek;
+    let mut file = std::fs::File::open(path).ok()?;
+    // The last 8 bytes: the footer's length and `PAR1`. A footer over 16 MiB
+    // (millions of columns) is not read.
+    let mut tail = [0u8; 8];
+    file.seek(std::io::SeekFrom::End(-8)).ok()?;
+    file.read_exact(&mut tail).ok()?;
+    let footer = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]);
+    if &tail[4..] != b"PAR1" || footer > 16 << 20 {
+        return None;
+    }
     let reader = SerializedFileReader::new(file).ok()?;
     let meta = reader.metadata().file_metadata();
     let columns = meta

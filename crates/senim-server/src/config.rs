@@ -105,7 +105,7 @@ impl Default for Config {
 /// Where the library keeps its files when they go to S3-compatible storage
 /// (AWS S3, MinIO, Garage, Ceph...). Credentials not given here are read
 /// from the usual `AWS_*` environment variables.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct S3Storage {
     pub bucket: String,
@@ -122,6 +122,23 @@ pub struct S3Storage {
     /// Allow `http://` endpoints (a local test server).
     #[serde(default)]
     pub allow_http: bool,
+}
+
+/// Never prints the secret.
+impl std::fmt::Debug for S3Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Storage")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field(
+                "secret_access_key",
+                &self.secret_access_key.as_ref().map(|_| "(hidden)"),
+            )
+            .field("allow_http", &self.allow_http)
+            .finish()
+    }
 }
 
 fn default_region() -> String {

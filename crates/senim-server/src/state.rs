@@ -36,6 +36,8 @@ pub struct Inner {
     /// server starts ([`AppState::rebuild_library_index`]) and kept up to date
     /// by [`AppState::execute`].
     pub library: senim_search::DatasetIndex,
+    /// Held while one dataset's index entry is read back and replaced.
+    reindexing: tokio::sync::Mutex<()>,
     /// See [`crate::auth::dummy_hash`]; computed at the first sign-in, not at
     /// start, because argon2 needs 19 MiB that an idle server should not hold.
     dummy_hash: std::sync::OnceLock<String>,
@@ -62,6 +64,7 @@ impl AppState {
             rules: RwLock::new(rules),
             blobs,
             library,
+            reindexing: tokio::sync::Mutex::new(()),
             dummy_hash: std::sync::OnceLock::new(),
             ready: AtomicBool::new(true),
         })))
@@ -91,19 +94,29 @@ impl AppState {
     /// read from the database, so of two writes racing to reindex, the later
     /// reindex sees both.
     async fn reindex_dataset(&self, id: senim_domain::DatasetId) {
-        let result: anyhow::Result<()> = async {
-            let dataset = self.store.dataset(id).await?;
-            let files = self.store.resources_of(id).await?;
-            self.library
-                .upsert(&senim_search::DatasetDoc::new(&dataset, &files))?;
-            Ok(())
-        }
-        .await;
-        if let Err(e) = result {
-            // The write itself committed; searches miss it until the next
-            // start rebuilds the index.
-            tracing::error!(dataset = %id, error = %e, "the library's search index was not updated");
-        }
+        let state = self.clone();
+        // Its own task, so a client that goes away cannot cancel it half
+        // way; awaited, so the writer's next search sees its write.
+        let task = tokio::spawn(async move {
+            // One update at a time, each reading the database inside its
+            // turn: the last to run reads the last committed state.
+            let _turn = state.reindexing.lock().await;
+            let result: anyhow::Result<()> = async {
+                let dataset = state.store.dataset(id).await?;
+                let files = state.store.resources_of(id).await?;
+                state
+                    .library
+                    .upsert(&senim_search::DatasetDoc::new(&dataset, &files))?;
+                Ok(())
+            }
+            .await;
+            if let Err(e) = result {
+                // The write itself committed; searches miss it until the
+                // next start rebuilds the index.
+                tracing::error!(dataset = %id, error = %e, "the library's search index was not updated");
+            }
+        });
+        let _ = task.await;
     }
 
     /// The hash checked when an e-mail is unknown (same cost as a real check).

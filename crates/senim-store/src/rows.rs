@@ -39,14 +39,20 @@ impl Sql {
         self
     }
 
-    /// Appends `(<placeholder>, ...)`, one bound to each value.
+    /// Appends `(<placeholder>, ...)`, one bound to each value (`(NULL)`,
+    /// which `IN` matches nothing with, when there is none).
     pub fn push_list(&mut self, values: impl IntoIterator<Item = String>) -> &mut Sql {
         self.push("(");
+        let mut none = true;
         for (i, v) in values.into_iter().enumerate() {
             if i > 0 {
                 self.push(", ");
             }
             self.bind(v);
+            none = false;
+        }
+        if none {
+            self.push("NULL");
         }
         self.push(")")
     }

@@ -33,6 +33,9 @@ pub const CKAN_VERSION: &str = "2.11.0";
 /// The most rows `package_search` gives (CKAN's `ckan.search.rows_max`).
 const ROWS_MAX: usize = 1000;
 
+/// The most filters one `fq_list` may hold.
+const MAX_FILTERS: usize = 50;
+
 /// An action's failure, as CKAN reports it.
 struct Failure {
     status: StatusCode,
@@ -675,10 +678,15 @@ impl Ctx<'_> {
             )));
         }
         let mut clauses = senim_search::parse(&text(params, "q").unwrap_or_default())?;
-        let has_words = clauses.iter().any(|c| matches!(c, Clause::Words { .. }));
-        for fq in
-            std::iter::once(text(params, "fq").unwrap_or_default()).chain(list(params, "fq_list"))
-        {
+        let has_words = senim_search::scored(&clauses);
+        let fq_list = list(params, "fq_list");
+        if fq_list.len() > MAX_FILTERS {
+            return Err(Failure::search_query(&format!(
+                "fq_list has {} filters; at most {MAX_FILTERS}",
+                fq_list.len()
+            )));
+        }
+        for fq in std::iter::once(text(params, "fq").unwrap_or_default()).chain(fq_list) {
             clauses.extend(senim_search::parse(&fq)?);
         }
         self.resolve(&mut clauses).await?;

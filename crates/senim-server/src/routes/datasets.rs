@@ -146,7 +146,7 @@ pub async fn list(
             .map(|f| exact(Facet::Format, f.to_ascii_uppercase())),
     );
     clauses.extend(query.keyword.map(|k| exact(Facet::Tag, k.to_lowercase())));
-    let has_words = clauses.iter().any(|c| matches!(c, Clause::Words { .. }));
+    let has_words = senim_search::scored(&clauses);
     let sort = match query.sort.as_deref() {
         None if has_words => vec![(SortKey::Score, Order::Desc)],
         None | Some("modified") => vec![(SortKey::Modified, Order::Desc)],

@@ -221,10 +221,7 @@ impl Graph {
         let mut distributions = Vec::new();
         for r in files {
             let download = format!("{site}/api/v1/resources/{}/file", r.id);
-            let media = format!(
-                "iana:{}",
-                r.media_type.split(';').next().unwrap_or("").trim()
-            );
+            let media = format!("iana:{}", media_token(&r.media_type));
             let mut dist = json!({
                 "@id": download,
                 "@type": "dcat:Distribution",
@@ -268,6 +265,23 @@ impl Graph {
         context["adms"] = json!("http://www.w3.org/ns/adms#");
         self.nodes.extend(self.typed.into_values());
         json!({"@context": context, "@graph": self.nodes})
+    }
+}
+
+/// A media type as it may stand in an IRI: `type/subtype` of RFC 6838's
+/// characters (anything else, which the upload check should not have let
+/// through, becomes `application/octet-stream`).
+fn media_token(media_type: &str) -> &str {
+    let t = media_type.split(';').next().unwrap_or("").trim();
+    let ok = |part: &str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+    };
+    match t.split_once('/') {
+        Some((a, b)) if ok(a) && ok(b) => t,
+        _ => "application/octet-stream",
     }
 }
 
@@ -329,7 +343,7 @@ pub async fn catalog(
     let page = query.page.unwrap_or(1).max(1);
     let hits = state.library.search(&Search {
         sort: vec![(SortKey::Modified, Order::Desc)],
-        offset: (page - 1) * CATALOG_PAGE,
+        offset: (page - 1).saturating_mul(CATALOG_PAGE),
         limit: CATALOG_PAGE,
         ..Search::default()
     })?;
@@ -583,13 +597,22 @@ pub(crate) fn croissant_document(
                     .unwrap_or(&r.name),
             );
             let set = format!("{set}-{}", &file_id[file_id.len() - 6..]);
+            // Column names may repeat or differ only in what `id_part`
+            // replaces: the second of a kind gets its position as well.
+            let mut taken = std::collections::HashSet::new();
             let fields: Vec<Value> = schema
                 .columns
                 .iter()
-                .map(|c| {
+                .enumerate()
+                .map(|(i, c)| {
+                    let mut field_id = format!("{set}/{}", id_part(&c.name));
+                    if !taken.insert(field_id.clone()) {
+                        field_id = format!("{field_id}-{i}");
+                        taken.insert(field_id.clone());
+                    }
                     json!({
                         "@type": "cr:Field",
-                        "@id": format!("{set}/{}", id_part(&c.name)),
+                        "@id": field_id,
                         "name": c.name,
                         "dataType": croissant_type(c.column_type),
                         "source": {"fileObject": {"@id": file_id}, "extract": {"column": c.name}},
@@ -622,12 +645,7 @@ fn croissant_format(r: &Resource) -> String {
     if r.format() == "PARQUET" {
         return "application/x-parquet".into();
     }
-    r.media_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_string()
+    media_token(&r.media_type).to_string()
 }
 
 /// A version as MAJOR.MINOR.PATCH, as Croissant wants it ("1.2" becomes

@@ -371,9 +371,36 @@ async fn the_library_speaks_ckan(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 400);
-    // More rows than CKAN's maximum are cut to it, not refused.
+    // More rows than CKAN's maximum are cut to it, not refused; pages far
+    // past the end are empty (and cost nothing), repeated facets count once.
     let (status, _) = ckan(&app, "package_search", "rows=5000").await;
     assert_eq!(status, 200);
+    let (status, far) = ckan(&app, "package_search", "start=1000000000000").await;
+    assert_eq!((status, far["result"]["count"].as_u64()), (200, Some(3)));
+    assert_eq!(far["result"]["results"], json!([]));
+    let (_, list) = ckan(
+        &app,
+        "package_list",
+        "limit=1000000000000&offset=1000000000000",
+    )
+    .await;
+    assert_eq!(list["result"], json!([]));
+    let many = vec!["tags"; 5000];
+    let posted: Value = reqwest::Client::new()
+        .post(app.url("/api/action/package_search"))
+        .json(&json!({"rows": 0, "facet.field": many}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(posted["result"]["facets"]["tags"]["payments"], 2);
+    let (status, body) = ckan(&app, "package_search", "q=a%20AND%20(b%20OR%20c)").await;
+    assert_eq!(
+        (status, body["error"]["__type"].as_str()),
+        (400, Some("Search Query Error"))
+    );
 }
 
 async fn json_ld(app: &TestApp, path: &str) -> (u16, Option<String>, Value) {
@@ -404,6 +431,12 @@ async fn dcat_and_croissant_describe_the_library(app: TestApp) {
     assert_eq!(view["hydra:totalItems"], 3);
     assert!(view.get("hydra:next").is_none());
     assert_eq!(json_ld(&app, "/catalog.jsonld?page=2").await.0, 404);
+    assert_eq!(
+        json_ld(&app, "/catalog.jsonld?page=100000000000000")
+            .await
+            .0,
+        404
+    );
 
     // One dataset: its file as a distribution with size and checksum.
     let (status, _, doc) = json_ld(&app, &format!("/dataset/{}.jsonld", ids[2])).await;

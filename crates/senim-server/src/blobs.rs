@@ -412,35 +412,61 @@ impl Blobs {
 /// The size of one block read from a local file.
 const READ_BLOCK: u64 = 4 << 20;
 
-/// One block read on a blocking thread: the file (to read the next one)
-/// and the bytes.
-type BlockRead = tokio::task::JoinHandle<std::io::Result<(std::fs::File, Vec<u8>)>>;
+/// Blocks being read ahead of the one the client is taking.
+const READ_AHEAD: usize = 2;
 
-fn read_block(mut file: std::fs::File, at: u64, n: usize) -> BlockRead {
+/// One block read on a blocking thread, at its offset (`pread`: reads of
+/// one file share no position, so several can be under way).
+type BlockRead = tokio::task::JoinHandle<std::io::Result<Vec<u8>>>;
+
+fn read_block(file: std::sync::Arc<std::fs::File>, at: u64, n: usize) -> BlockRead {
     tokio::task::spawn_blocking(move || {
-        use std::io::Seek;
-        file.seek(std::io::SeekFrom::Start(at))?;
+        use std::os::unix::fs::FileExt;
         let mut block = vec![0u8; n];
-        file.read_exact(&mut block)?;
-        Ok((file, block))
+        file.read_exact_at(&mut block, at)?;
+        Ok(block)
     })
 }
 
+/// A download's reads: those under way, in order, and where the next starts.
+struct ReadAhead {
+    file: std::sync::Arc<std::fs::File>,
+    pending: std::collections::VecDeque<BlockRead>,
+    next_at: u64,
+    end: u64,
+}
+
+impl ReadAhead {
+    /// Starts reads until `READ_AHEAD + 1` are under way or the range ends.
+    fn fill(&mut self) {
+        while self.pending.len() <= READ_AHEAD && self.next_at < self.end {
+            let n = (self.end - self.next_at).min(READ_BLOCK) as usize;
+            self.pending
+                .push_back(read_block(self.file.clone(), self.next_at, n));
+            self.next_at += n as u64;
+        }
+    }
+}
+
 /// Streams `range` of a local file in 4 MiB blocks. Each block is read on a
-/// blocking thread, and the next one is being read while the client takes
+/// blocking thread, and the next ones are being read while the client takes
 /// this one: the disk and the network overlap, a slow client holds no
-/// thread, and at most two blocks are in memory per download.
+/// thread (a read finishes on its own; the next starts when the client asks),
+/// and at most `READ_AHEAD + 1` blocks (12 MiB) are in memory per download.
 fn file_stream(
     file: std::fs::File,
     range: Range<u64>,
 ) -> BoxStream<'static, object_store::Result<bytes::Bytes>> {
-    let first = (range.start < range.end).then(|| {
-        let n = (range.end - range.start).min(READ_BLOCK) as usize;
-        (read_block(file, range.start, n), range.start + n as u64)
-    });
-    let end = range.end;
-    futures::stream::unfold(first, move |pending| async move {
-        let (handle, next_at) = pending?;
+    let mut reads = ReadAhead {
+        file: std::sync::Arc::new(file),
+        pending: std::collections::VecDeque::new(),
+        next_at: range.start,
+        end: range.end,
+    };
+    reads.fill();
+    futures::stream::unfold(Some(reads), move |state| async move {
+        let mut reads = state?;
+        let handle = reads.pending.pop_front()?;
         let failed = |e: Box<dyn std::error::Error + Send + Sync>| {
             Some((
                 Err(object_store::Error::Generic {
@@ -451,12 +477,9 @@ fn file_stream(
             ))
         };
         match handle.await {
-            Ok(Ok((file, block))) => {
-                let following = (next_at < end).then(|| {
-                    let n = (end - next_at).min(READ_BLOCK) as usize;
-                    (read_block(file, next_at, n), next_at + n as u64)
-                });
-                Some((Ok(bytes::Bytes::from(block)), following))
+            Ok(Ok(block)) => {
+                reads.fill();
+                Some((Ok(bytes::Bytes::from(block)), Some(reads)))
             }
             Ok(Err(e)) => failed(Box::new(e)),
             Err(e) => failed(Box::new(e)),

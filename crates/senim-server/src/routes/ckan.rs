@@ -605,6 +605,17 @@ const SEARCH_PARAMETERS: &[&str] = &[
 ];
 
 impl Ctx<'_> {
+    /// What the policies let anyone do: the CKAN API answers every caller
+    /// as the public.
+    fn allowed(&self, action: Action, resource: &PolicyResource) -> Result<(), Failure> {
+        Caller::anonymous()
+            .require(self.state, action, resource)
+            .map_err(|_| Failure {
+                status: StatusCode::FORBIDDEN,
+                error: json!({"__type": "Authorization Error", "message": "Access denied"}),
+            })
+    }
+
     /// Organisations by id, loaded once each.
     async fn organisations(
         &self,
@@ -839,6 +850,10 @@ impl Ctx<'_> {
     }
 
     async fn organization_list(&self, params: &Map<String, Value>) -> Result<Value, Failure> {
+        self.allowed(
+            Action::OrganisationList,
+            &PolicyResource::Collection("organisations"),
+        )?;
         let all_fields = boolean(params, "all_fields");
         let cap = if all_fields { 25 } else { 1000 };
         let limit = natural(params, "limit")?.unwrap_or(cap).min(1000);
@@ -930,6 +945,10 @@ impl Ctx<'_> {
             .organisation_named(id.trim())
             .await?
             .ok_or_else(|| Failure::not_found(Some("Organization was not found.")))?;
+        self.allowed(
+            Action::OrganisationRead,
+            &PolicyResource::Organisation(org.id),
+        )?;
         let hits = self.state.library.search(&Search {
             clauses: vec![Clause::Exact {
                 field: Field::Facet(Facet::Organisation),

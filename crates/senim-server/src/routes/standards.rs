@@ -219,7 +219,13 @@ impl Graph {
             }
         }
         let mut distributions = Vec::new();
-        for r in files {
+        // A closed dataset is described, never served: no distribution.
+        let served = if m.access == AccessLevel::Closed {
+            &[][..]
+        } else {
+            files
+        };
+        for r in served {
             let download = format!("{site}/api/v1/resources/{}/file", r.id);
             let media = format!("iana:{}", media_token(&r.media_type));
             let mut dist = json!({

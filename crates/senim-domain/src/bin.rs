@@ -55,6 +55,16 @@ pub fn check_digit(first_eleven: &[u32]) -> Option<u32> {
     (second != 10).then_some(second)
 }
 
+/// The whole BIN for eleven digits (their check digit appended), or `None`
+/// when they are not eleven digits or no check digit exists for them.
+pub fn complete(first_eleven: &str) -> Option<String> {
+    if first_eleven.len() != 11 || !first_eleven.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits: Vec<u32> = first_eleven.bytes().map(|b| u32::from(b - b'0')).collect();
+    check_digit(&digits).map(|d| format!("{first_eleven}{d}"))
+}
+
 impl TryFrom<String> for Bin {
     type Error = String;
     fn try_from(value: String) -> Result<Self, Self::Error> {

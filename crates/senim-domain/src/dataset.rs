@@ -47,6 +47,25 @@ vocabulary!(
 );
 
 impl Theme {
+    /// The EU data theme's English label.
+    pub fn title_en(self) -> &'static str {
+        match self {
+            Theme::Agriculture => "Agriculture, fisheries, forestry and food",
+            Theme::Economy => "Economy and finance",
+            Theme::Education => "Education, culture and sport",
+            Theme::Energy => "Energy",
+            Theme::Environment => "Environment",
+            Theme::Government => "Government and public sector",
+            Theme::Health => "Health",
+            Theme::International => "International issues",
+            Theme::Justice => "Justice, legal system and public safety",
+            Theme::Regions => "Regions and cities",
+            Theme::Population => "Population and society",
+            Theme::Science => "Science and technology",
+            Theme::Transport => "Transport",
+        }
+    }
+
     /// The EU data theme code (`http://publications.europa.eu/resource/authority/data-theme/<code>`).
     pub fn eu_code(self) -> &'static str {
         match self {
@@ -78,23 +97,95 @@ vocabulary!(
     }
 );
 
-/// Licences a dataset may carry, as SPDX identifiers.
-pub const LICENCES: &[&str] = &[
-    "CC0-1.0",
-    "CC-BY-4.0",
-    "CC-BY-SA-4.0",
-    "CC-BY-NC-4.0",
-    "CC-BY-NC-SA-4.0",
-    "CC-BY-ND-4.0",
-    "ODbL-1.0",
-    "ODC-By-1.0",
-    "PDDL-1.0",
-    "OGL-UK-3.0",
-    "Apache-2.0",
-    "MIT",
-    "LicenseRef-KZ-Open-Data",
-    "LicenseRef-Proprietary",
+/// A licence the library accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Licence {
+    /// The SPDX identifier (`LicenseRef-` for those SPDX does not list).
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Whether it is open in the Open Definition's sense (no restriction on
+    /// commercial use or derivatives).
+    pub open: bool,
+}
+
+/// Licences a dataset may carry.
+pub const LICENCES: &[Licence] = &[
+    Licence {
+        id: "CC0-1.0",
+        title: "Creative Commons CCZero",
+        open: true,
+    },
+    Licence {
+        id: "CC-BY-4.0",
+        title: "Creative Commons Attribution 4.0",
+        open: true,
+    },
+    Licence {
+        id: "CC-BY-SA-4.0",
+        title: "Creative Commons Attribution Share-Alike 4.0",
+        open: true,
+    },
+    Licence {
+        id: "CC-BY-NC-4.0",
+        title: "Creative Commons Attribution Non-Commercial 4.0",
+        open: false,
+    },
+    Licence {
+        id: "CC-BY-NC-SA-4.0",
+        title: "Creative Commons Attribution Non-Commercial Share-Alike 4.0",
+        open: false,
+    },
+    Licence {
+        id: "CC-BY-ND-4.0",
+        title: "Creative Commons Attribution No-Derivatives 4.0",
+        open: false,
+    },
+    Licence {
+        id: "ODbL-1.0",
+        title: "Open Data Commons Open Database License 1.0",
+        open: true,
+    },
+    Licence {
+        id: "ODC-By-1.0",
+        title: "Open Data Commons Attribution License 1.0",
+        open: true,
+    },
+    Licence {
+        id: "PDDL-1.0",
+        title: "Open Data Commons Public Domain Dedication and License 1.0",
+        open: true,
+    },
+    Licence {
+        id: "OGL-UK-3.0",
+        title: "Open Government Licence v3.0",
+        open: true,
+    },
+    Licence {
+        id: "Apache-2.0",
+        title: "Apache License 2.0",
+        open: true,
+    },
+    Licence {
+        id: "MIT",
+        title: "MIT License",
+        open: true,
+    },
+    Licence {
+        id: "LicenseRef-KZ-Open-Data",
+        title: "Open data licence of the Republic of Kazakhstan",
+        open: true,
+    },
+    Licence {
+        id: "LicenseRef-Proprietary",
+        title: "Proprietary licence",
+        open: false,
+    },
 ];
+
+/// The licence with this SPDX identifier, if the library accepts it.
+pub fn licence(id: &str) -> Option<&'static Licence> {
+    LICENCES.iter().find(|l| l.id == id)
+}
 
 /// Who produced the data (Law 230-VIII Art. 27: machine-readable when a
 /// library is created or transferred).
@@ -212,13 +303,13 @@ impl DatasetInput {
         );
         let changelog = short(&mut p, "changelog", &self.changelog, MAX_DESCRIPTION_CHARS);
         let opt_out_reference = short(&mut p, "opt_out_reference", &self.opt_out_reference, 1000);
-        if !LICENCES.contains(&self.licence.as_str()) {
+        if licence(&self.licence).is_none() {
             p.add(
                 "licence",
                 format!(
                     "`{}` is not a licence the library accepts; use an SPDX identifier: {}",
                     self.licence,
-                    LICENCES.join(", ")
+                    LICENCES.iter().map(|l| l.id).collect::<Vec<_>>().join(", ")
                 ),
             );
         }

@@ -103,15 +103,6 @@ impl Lcg {
     }
 }
 
-fn bin(first_eleven: u64) -> String {
-    let digits: Vec<u32> = format!("{first_eleven:011}")
-        .bytes()
-        .map(|b| u32::from(b - b'0'))
-        .collect();
-    let check = senim_domain::bin::check_digit(&digits).unwrap_or(0);
-    format!("{first_eleven:011}{check}")
-}
-
 pub async fn populate(
     data_dir: std::path::PathBuf,
     count: usize,
@@ -127,18 +118,14 @@ pub async fn populate(
     while owners.len() < organisations {
         n += 1;
         // BINs whose check digit exists (some 11-digit prefixes have none).
-        let candidate = 94_054_000_000 + n * 7;
-        let digits: Vec<u32> = format!("{candidate:011}")
-            .bytes()
-            .map(|b| u32::from(b - b'0'))
-            .collect();
-        if senim_domain::bin::check_digit(&digits).is_none() {
+        let Some(bin) = senim_domain::bin::complete(&format!("{:011}", 94_054_000_000 + n * 7))
+        else {
             continue;
-        }
+        };
         let i = owners.len();
         let org: senim_domain::OrganisationInput = serde_json::from_value(json!({
             "name": {"en": format!("Data provider {i}"), "ru": format!("Поставщик данных {i}")},
-            "bin": bin(candidate), "kind": "state_body", "size_class": "large"
+            "bin": bin, "kind": "state_body", "size_class": "large"
         }))?;
         match store
             .execute(Actor::operator(), Command::CreateOrganisation(org.parse()?))

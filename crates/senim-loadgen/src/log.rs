@@ -21,9 +21,7 @@ fn open_options(data_dir: PathBuf, max_batch: usize) -> StoreOptions {
 
 /// A valid BIN for the `n`th benchmark organisation.
 fn bin(n: u64) -> Option<String> {
-    let first = format!("9{:010}", n);
-    let digits: Vec<u32> = first.bytes().map(|b| u32::from(b - b'0')).collect();
-    senim_domain::bin::check_digit(&digits).map(|d| format!("{first}{d}"))
+    senim_domain::bin::complete(&format!("9{n:010}"))
 }
 
 fn organisation(n: u64) -> anyhow::Result<Option<Command>> {

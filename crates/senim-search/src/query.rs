@@ -290,7 +290,9 @@ fn range(name: &str, value: &str) -> Result<(Option<i64>, Option<i64>), QueryErr
         .ok_or_else(|| QueryError(format!("`{name}` range needs `FROM TO TO`")))?;
     let end = |s: &str, upper: bool| -> Result<Option<i64>, QueryError> {
         let s = s.trim();
-        if s == "*" {
+        // Nothing in the library changes in the future: a range up to `NOW`
+        // (as DCAT harvesters write it) is open at that end, and needs no clock.
+        if s == "*" || (upper && s == "NOW") {
             return Ok(None);
         }
         instant(s, upper).map(Some).ok_or_else(|| {
@@ -303,12 +305,9 @@ fn range(name: &str, value: &str) -> Result<(Option<i64>, Option<i64>), QueryErr
 }
 
 /// An instant in Unix milliseconds; a day stands for its first (or, as an
-/// upper bound, its last) millisecond in UTC. `NOW` is accepted too.
+/// upper bound, its last) millisecond in UTC.
 fn instant(s: &str, upper: bool) -> Option<i64> {
     use time::format_description::well_known::Rfc3339;
-    if s == "NOW" {
-        return Some(time::OffsetDateTime::now_utc().unix_timestamp() * 1000);
-    }
     if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
         return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
     }
@@ -538,6 +537,14 @@ mod tests {
                 field: Field::Created,
                 from: None,
                 to: Some(1_704_067_200_000 + 86_400_000 - 1)
+            }]
+        );
+        assert_eq!(
+            parse("metadata_modified:[2024-01-01 TO NOW]").unwrap(),
+            vec![Clause::Range {
+                field: Field::Modified,
+                from: Some(1_704_067_200_000),
+                to: None
             }]
         );
         assert!(parse("metadata_modified:[yesterday TO *]")

@@ -89,11 +89,7 @@ conformance!(
 );
 
 fn bin(first_eleven: &str) -> String {
-    let d: Vec<u32> = first_eleven.bytes().map(|b| u32::from(b - b'0')).collect();
-    format!(
-        "{first_eleven}{}",
-        senim_domain::bin::check_digit(&d).unwrap()
-    )
+    senim_domain::bin::complete(first_eleven).unwrap()
 }
 
 fn org_input(name: &str, bin_prefix: &str) -> ValidOrganisation {

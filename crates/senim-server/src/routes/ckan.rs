@@ -319,47 +319,27 @@ fn list(params: &Map<String, Value>, key: &str) -> Vec<String> {
 
 /// CKAN's instants: naive UTC with microseconds.
 fn ckan_time(t: Timestamp) -> String {
-    let rfc = t.to_rfc3339();
-    match time::OffsetDateTime::parse(&rfc, &time::format_description::well_known::Rfc3339) {
-        Ok(dt) => format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}",
-            dt.year(),
-            u8::from(dt.month()),
-            dt.day(),
-            dt.hour(),
-            dt.minute(),
-            dt.second(),
-            dt.microsecond()
-        ),
-        Err(_) => rfc,
-    }
+    let dt =
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(t.unix_millis()) * 1_000_000)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}",
+        dt.year(),
+        u8::from(dt.month()),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second(),
+        dt.microsecond()
+    )
 }
 
-/// A licence's title, its page, and whether it is open (the Open Definition).
+/// A licence's title, its page, and whether it is open (the library's
+/// licence table; an id it does not know is "not specified" and not open).
 pub(crate) fn licence_facts(id: &str) -> (&'static str, Option<String>, bool) {
-    let (title, open) = match id {
-        "CC0-1.0" => ("Creative Commons CCZero", true),
-        "CC-BY-4.0" => ("Creative Commons Attribution 4.0", true),
-        "CC-BY-SA-4.0" => ("Creative Commons Attribution Share-Alike 4.0", true),
-        "CC-BY-NC-4.0" => ("Creative Commons Attribution Non-Commercial 4.0", false),
-        "CC-BY-NC-SA-4.0" => (
-            "Creative Commons Attribution Non-Commercial Share-Alike 4.0",
-            false,
-        ),
-        "CC-BY-ND-4.0" => ("Creative Commons Attribution No-Derivatives 4.0", false),
-        "ODbL-1.0" => ("Open Data Commons Open Database License 1.0", true),
-        "ODC-By-1.0" => ("Open Data Commons Attribution License 1.0", true),
-        "PDDL-1.0" => (
-            "Open Data Commons Public Domain Dedication and License 1.0",
-            true,
-        ),
-        "OGL-UK-3.0" => ("Open Government Licence v3.0", true),
-        "Apache-2.0" => ("Apache License 2.0", true),
-        "MIT" => ("MIT License", true),
-        "LicenseRef-KZ-Open-Data" => ("Open data licence of the Republic of Kazakhstan", true),
-        "LicenseRef-Proprietary" => ("Proprietary licence", false),
-        _ => ("Licence not specified", false),
-    };
+    let (title, open) = senim_domain::dataset::licence(id)
+        .map(|l| (l.title, l.open))
+        .unwrap_or(("Licence not specified", false));
     let url =
         (!id.starts_with("LicenseRef-")).then(|| format!("https://spdx.org/licenses/{id}.html"));
     (title, url, open)
@@ -433,8 +413,8 @@ pub(crate) fn package_dict(
         .themes
         .iter()
         .map(|t| {
-            json!({"id": t.as_str(), "name": t.as_str(), "title": theme_title(*t),
-                   "display_name": theme_title(*t), "description": "", "image_display_url": ""})
+            json!({"id": t.as_str(), "name": t.as_str(), "title": t.title_en(),
+                   "display_name": t.title_en(), "description": "", "image_display_url": ""})
         })
         .collect();
     let mut extras: BTreeMap<&str, String> = BTreeMap::new();
@@ -523,25 +503,6 @@ pub(crate) fn package_dict(
     dict
 }
 
-pub(crate) fn theme_title(t: senim_domain::dataset::Theme) -> &'static str {
-    use senim_domain::dataset::Theme;
-    match t {
-        Theme::Agriculture => "Agriculture, fisheries, forestry and food",
-        Theme::Economy => "Economy and finance",
-        Theme::Education => "Education, culture and sport",
-        Theme::Energy => "Energy",
-        Theme::Environment => "Environment",
-        Theme::Government => "Government and public sector",
-        Theme::Health => "Health",
-        Theme::International => "International issues",
-        Theme::Justice => "Justice, legal system and public safety",
-        Theme::Regions => "Regions and cities",
-        Theme::Population => "Population and society",
-        Theme::Science => "Science and technology",
-        Theme::Transport => "Transport",
-    }
-}
-
 /// A facet value's CKAN name and display name (organisations by their BIN
 /// and name, licences and themes by their titles).
 fn facet_display(
@@ -556,7 +517,7 @@ fn facet_display(
         },
         Facet::Licence => (value.to_string(), licence_facts(value).0.to_string()),
         Facet::Theme => match value.parse::<senim_domain::dataset::Theme>() {
-            Ok(t) => (value.to_string(), theme_title(t).to_string()),
+            Ok(t) => (value.to_string(), t.title_en().to_string()),
             Err(_) => (value.to_string(), value.to_string()),
         },
         _ => (value.to_string(), value.to_string()),

@@ -26,7 +26,7 @@ use senim_search::{Order, Search, SortKey};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::policy::{Action, Resource as PolicyResource};
-use crate::routes::ckan::{licence_facts, site_url, theme_title};
+use crate::routes::ckan::{licence_facts, site_url};
 use crate::state::AppState;
 
 /// Datasets per catalogue page.
@@ -140,7 +140,7 @@ impl Graph {
                 self.typed(
                     &iri,
                     json!({"@id": iri, "@type": "skos:Concept",
-                           "skos:prefLabel": {"@value": theme_title(*t), "@language": "en"},
+                           "skos:prefLabel": {"@value": t.title_en(), "@language": "en"},
                            "skos:inScheme": {"@id": "http://publications.europa.eu/resource/authority/data-theme"}}),
                 )
             })

@@ -64,11 +64,7 @@ pub struct TestApp {
 }
 
 pub fn bin(first_eleven: &str) -> String {
-    let d: Vec<u32> = first_eleven.bytes().map(|b| u32::from(b - b'0')).collect();
-    format!(
-        "{first_eleven}{}",
-        senim_domain::bin::check_digit(&d).unwrap()
-    )
+    senim_domain::bin::complete(first_eleven).unwrap()
 }
 
 pub fn org_json(name: &str, bin_prefix: &str) -> serde_json::Value {

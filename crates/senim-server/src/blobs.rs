@@ -102,7 +102,9 @@ impl Drop for Writing<'_> {
 /// The storage behind the library: both through `object_store`; a local
 /// directory also lets a finished upload be renamed into place.
 enum Storage {
-    Local(PathBuf),
+    /// The directory, and its `object_store` view (made at first use, when
+    /// the directory is created, then kept).
+    Local(PathBuf, std::sync::OnceLock<LocalFileSystem>),
     S3(Box<object_store::aws::AmazonS3>),
 }
 
@@ -114,7 +116,10 @@ const S3_PART: usize = 16 << 20;
 impl Blobs {
     /// Files under `<data_dir>/library`, uploads staged in `<data_dir>/uploads`.
     pub fn new(data_dir: &FsPath) -> Blobs {
-        Blobs::with_storage(data_dir, Storage::Local(data_dir.join("library")))
+        Blobs::with_storage(
+            data_dir,
+            Storage::Local(data_dir.join("library"), std::sync::OnceLock::new()),
+        )
     }
 
     /// The storage the configuration names: its S3 bucket if it has one,
@@ -156,18 +161,22 @@ impl Blobs {
     /// Where files are kept, in words (for the start-up message).
     pub fn describe(&self) -> String {
         match &self.storage {
-            Storage::Local(root) => root.display().to_string(),
+            Storage::Local(root, _) => root.display().to_string(),
             Storage::S3(s3) => s3.to_string(),
         }
     }
 
-    fn store(&self) -> Result<Box<dyn ObjectStore>, BlobError> {
+    fn store(&self) -> Result<&dyn ObjectStore, BlobError> {
         match &self.storage {
-            Storage::Local(root) => {
+            Storage::Local(root, made) => {
+                if let Some(local) = made.get() {
+                    return Ok(local);
+                }
                 std::fs::create_dir_all(root)?;
-                Ok(Box::new(LocalFileSystem::new_with_prefix(root)?))
+                let local = LocalFileSystem::new_with_prefix(root)?;
+                Ok(made.get_or_init(|| local))
             }
-            Storage::S3(s3) => Ok(Box::new(s3.as_ref().clone())),
+            Storage::S3(s3) => Ok(s3.as_ref()),
         }
     }
 
@@ -352,7 +361,7 @@ impl Blobs {
             }
             writer.finish().await?;
             self.discard(id)?;
-        } else if let Storage::Local(root) = &self.storage {
+        } else if let Storage::Local(root, _) = &self.storage {
             // The staging area and the local storage share a disk: a rename
             // moves the file into place at once, and atomically.
             let target = root.join(key.as_ref());

@@ -170,7 +170,7 @@ pub fn scope_covers(scopes: &[TokenScope], needed: TokenScope) -> bool {
     scopes.iter().any(|s| *s >= needed)
 }
 
-fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+pub fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
     parts
         .headers
         .get_all(header::COOKIE)
@@ -221,41 +221,51 @@ impl FromRequestParts<AppState> for Caller {
                 )),
             };
         }
-        if let Some(cookie) = cookie_value(parts, SESSION_COOKIE) {
-            if let Some(found) = state
-                .store
-                .authenticate_session(&secret_hash(cookie), now)
-                .await?
-            {
-                let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-                if !safe {
-                    let sent = parts
-                        .headers
-                        .get("x-csrf-token")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("");
-                    if !constant_time_eq(sent.as_bytes(), found.csrf_token.as_bytes()) {
-                        return Err(ApiError::field(
-                            StatusCode::FORBIDDEN,
-                            "forbidden",
-                            "X-CSRF-Token",
-                            "is missing or wrong: a request signed in by cookie must carry the session's CSRF token",
-                        ));
-                    }
+        let caller = session_caller(parts, state).await?;
+        if let Credential::Session { csrf_token } = &caller.credential {
+            let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+            if !safe {
+                let sent = parts
+                    .headers
+                    .get("x-csrf-token")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                if !constant_time_eq(sent.as_bytes(), csrf_token.as_bytes()) {
+                    return Err(ApiError::field(
+                        StatusCode::FORBIDDEN,
+                        "forbidden",
+                        "X-CSRF-Token",
+                        "is missing or wrong: a request signed in by cookie must carry the session's CSRF token",
+                    ));
                 }
-                return Ok(Caller {
-                    account: Some(found.account),
-                    credential: Credential::Session {
-                        csrf_token: found.csrf_token,
-                    },
-                });
             }
         }
-        Ok(Caller::anonymous())
+        Ok(caller)
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// The caller a session cookie names, or the anonymous caller. The CSRF
+/// token is not checked here: the API checks its header above, the pages
+/// check their forms' hidden field ([`crate::web`]).
+pub async fn session_caller(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
+    if let Some(cookie) = cookie_value(parts, SESSION_COOKIE) {
+        if let Some(found) = state
+            .store
+            .authenticate_session(&secret_hash(cookie), state.clock.now())
+            .await?
+        {
+            return Ok(Caller {
+                account: Some(found.account),
+                credential: Credential::Session {
+                    csrf_token: found.csrf_token,
+                },
+            });
+        }
+    }
+    Ok(Caller::anonymous())
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() || a.is_empty() {
         return false;
     }

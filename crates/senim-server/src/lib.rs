@@ -18,10 +18,12 @@ pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod policy;
+pub mod register;
 pub mod report_page;
 pub mod routes;
 pub mod state;
 pub mod sweeps;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -46,7 +48,7 @@ use crate::policy::Policies;
 /// Builds the application.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(index))
+        .merge(web::pages())
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(routes::readyz))
         .route("/metrics", get(metrics::metrics))
@@ -94,20 +96,6 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("no-referrer"),
         ))
         .with_state(state)
-}
-
-/// The entry page: static links only, so nothing on it comes from users.
-async fn index() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-            ),
-        ],
-        include_str!("index.html"),
-    )
 }
 
 async fn not_found() -> ApiError {
@@ -196,6 +184,11 @@ pub async fn serve(
         // Unless the caller built it already (`senim serve` does, to report it).
         state.rebuild_library_index().await.map_err(|e| {
             std::io::Error::other(format!("cannot build the library's search index: {e}"))
+        })?;
+    }
+    if state.register.is_empty() {
+        state.rebuild_register().await.map_err(|e| {
+            std::io::Error::other(format!("cannot read the register's systems: {e}"))
         })?;
     }
     let app = router(state.clone());

@@ -36,6 +36,10 @@ pub struct Inner {
     /// server starts ([`AppState::rebuild_library_index`]) and kept up to date
     /// by [`AppState::execute`].
     pub library: senim_search::DatasetIndex,
+    /// The public register's summaries, for the register page's facets
+    /// ([`crate::register`]); built when the server starts and kept current
+    /// by [`AppState::execute`].
+    pub register: crate::register::RegisterIndex,
     /// Held while one dataset's index entry is read back and replaced.
     reindexing: tokio::sync::Mutex<()>,
     /// See [`crate::auth::dummy_hash`]; computed at the first sign-in, not at
@@ -64,6 +68,7 @@ impl AppState {
             rules: RwLock::new(rules),
             blobs,
             library,
+            register: crate::register::RegisterIndex::default(),
             reindexing: tokio::sync::Mutex::new(()),
             dummy_hash: std::sync::OnceLock::new(),
             ready: AtomicBool::new(true),
@@ -88,6 +93,48 @@ impl AppState {
             );
         }
         Ok(self.library.rebuild(docs)?)
+    }
+
+    /// Reads every system and organisation into the register's summaries;
+    /// returns how many systems it holds.
+    pub async fn rebuild_register(&self) -> anyhow::Result<usize> {
+        let mut systems = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .systems(&senim_store::SystemFilter {
+                    after: after.clone(),
+                    limit: 1000,
+                    ..Default::default()
+                })
+                .await?;
+            systems.extend(page.items);
+            match page.next_after {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        let mut organisations = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .organisations(&senim_store::OrganisationFilter {
+                    after: after.clone(),
+                    limit: 1000,
+                    ..Default::default()
+                })
+                .await?;
+            organisations.extend(page.items.into_iter().map(|o| (o.id, o.name)));
+            match page.next_after {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        let n = systems.len();
+        self.register.replace(systems, organisations);
+        Ok(n)
     }
 
     /// Puts a dataset's current state into the search index. The index is
@@ -139,6 +186,19 @@ impl AppState {
         match &committed.applied {
             senim_store::Applied::Dataset(d) => self.reindex_dataset(d.id).await,
             senim_store::Applied::Resource(r) => self.reindex_dataset(r.dataset_id).await,
+            senim_store::Applied::System { system, .. } => self.register.upsert(system),
+            senim_store::Applied::Case {
+                system: Some(system),
+                ..
+            } => self.register.upsert(system),
+            senim_store::Applied::Organisation(o) => self.register.name_organisation(o.id, &o.name),
+            senim_store::Applied::Published(_) | senim_store::Applied::Rebuilt(_) => {
+                if let Err(e) = self.rebuild_register().await {
+                    // The write committed; the register page shows the old
+                    // risk levels until the next start.
+                    tracing::error!(error = %e, "the register's summaries were not rebuilt");
+                }
+            }
             _ => {}
         }
         if let Some(position) = committed.log {

@@ -39,7 +39,7 @@ pub use error::StoreError;
 pub use library::DatasetUse;
 pub use query::{
     AccountFilter, AuthenticatedSession, AuthenticatedToken, ClassificationInput, EventRecord,
-    OrganisationFilter, Page, SystemFilter, SystemRecord, TokenInfo,
+    OrganisationFilter, Page, SystemFilter, SystemRecord, TimelineEvent, TokenInfo,
 };
 pub use senim_domain::token::TokenScope;
 

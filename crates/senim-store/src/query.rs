@@ -112,6 +112,18 @@ pub struct EventRecord {
     pub payload: serde_json::Value,
 }
 
+/// One event on a public timeline.
+#[derive(Debug, Clone)]
+pub struct TimelineEvent {
+    pub seq: i64,
+    /// Its position in the public log; `None` until sequenced.
+    pub index: Option<u64>,
+    pub time: String,
+    pub kind: String,
+    pub subject_type: String,
+    pub subject_id: String,
+}
+
 async fn fetch_page<T: serde::de::DeserializeOwned>(
     pool: &AnyPool,
     table: &str,
@@ -570,6 +582,22 @@ impl Store {
         .await
     }
 
+    /// The ids of every system whose name or public documentation contains
+    /// `text` (the same match as [`Store::systems`]' text filter), for
+    /// searches that filter and count in memory.
+    pub async fn system_ids_matching(&self, text: &str) -> Result<Vec<SystemId>, StoreError> {
+        let mut sql = Sql::new("SELECT id FROM systems WHERE 1=1");
+        text_filter(&mut sql, &Some(text.to_string()));
+        let rows = sql.query().fetch_all(self.reader()).await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("id")?;
+                id.parse()
+                    .map_err(|_| StoreError::Corrupt(format!("system id {id}")))
+            })
+            .collect()
+    }
+
     pub async fn token(&self, id: TokenId) -> Result<TokenInfo, StoreError> {
         token(&mut *self.conn().await?, id).await
     }
@@ -655,6 +683,38 @@ impl Store {
     }
 
     /// The number of events so far.
+    /// The events of several subjects, oldest first, each with its
+    /// position in the public log once sequenced: what a public timeline
+    /// shows, without the payloads.
+    pub async fn timeline(
+        &self,
+        subjects: &[(&str, String)],
+    ) -> Result<Vec<TimelineEvent>, StoreError> {
+        let mut out = Vec::new();
+        for (subject_type, subject_id) in subjects {
+            let rows = sqlx::query(
+                "SELECT seq, idx, time, kind FROM events \
+                 WHERE subject_type = $1 AND subject_id = $2 ORDER BY seq",
+            )
+            .bind(subject_type.to_string())
+            .bind(subject_id.clone())
+            .fetch_all(self.reader())
+            .await?;
+            for row in &rows {
+                out.push(TimelineEvent {
+                    seq: row.try_get("seq")?,
+                    index: row.try_get::<Option<i64>, _>("idx")?.map(|i| i as u64),
+                    time: row.try_get("time")?,
+                    kind: row.try_get("kind")?,
+                    subject_type: subject_type.to_string(),
+                    subject_id: subject_id.clone(),
+                });
+            }
+        }
+        out.sort_by_key(|e| e.seq);
+        Ok(out)
+    }
+
     pub async fn event_count(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM events")
             .fetch_one(self.reader())

@@ -24,7 +24,7 @@ use senim_domain::api::{LoginInput, NewTokenResponse, SessionInfo, TokenLoginInp
 
 /// Checks e-mail and password, with the rate limit; the same answer for an
 /// unknown e-mail and a wrong password.
-async fn check_credentials(
+pub async fn check_credentials(
     state: &AppState,
     address: SocketAddr,
     email: &str,
@@ -76,6 +76,51 @@ fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
     format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
+/// Starts a session for an account whose password was checked: the
+/// `Set-Cookie` value and the session's CSRF token.
+pub async fn start_session(
+    state: &AppState,
+    account: &Account,
+) -> Result<(String, String), ApiError> {
+    let secret = random_secret("");
+    let csrf_token = random_secret("");
+    let hours = state.config.session_hours.clamp(1, 24 * 30);
+    let command = Command::CreateSession {
+        token_hash: secret_hash(&secret),
+        account_id: account.id,
+        csrf_token: csrf_token.clone(),
+        expires_at: state.clock.now().plus_seconds(hours * 3600),
+    };
+    state.execute(Actor::of(account), command).await?;
+    Ok((session_cookie(state, &secret, hours * 3600), csrf_token))
+}
+
+/// Ends the session a request's cookie names, if any; the `Set-Cookie`
+/// value that clears it.
+pub async fn end_session(
+    state: &AppState,
+    caller: &Caller,
+    headers: &axum::http::HeaderMap,
+) -> Result<String, ApiError> {
+    if let Credential::Session { .. } = caller.credential {
+        let cookie = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|p| p.trim().split_once('='))
+            .find(|(k, _)| *k == SESSION_COOKIE)
+            .map(|(_, v)| v.to_string());
+        if let Some(cookie) = cookie {
+            let command = Command::DeleteSession {
+                token_hash: secret_hash(&cookie),
+            };
+            state.execute(caller.actor(), command).await?;
+        }
+    }
+    Ok(session_cookie(state, "", 0))
+}
+
 /// Sign in with e-mail and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginInput,
     responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
@@ -86,17 +131,7 @@ pub async fn login(
 ) -> Result<impl IntoResponse, ApiError> {
     let JsonBody(input) = body?;
     let account = check_credentials(&state, address, &input.email, input.password).await?;
-    let secret = random_secret("");
-    let csrf_token = random_secret("");
-    let hours = state.config.session_hours.clamp(1, 24 * 30);
-    let command = Command::CreateSession {
-        token_hash: secret_hash(&secret),
-        account_id: account.id,
-        csrf_token: csrf_token.clone(),
-        expires_at: state.clock.now().plus_seconds(hours * 3600),
-    };
-    state.execute(Actor::of(&account), command).await?;
-    let cookie = session_cookie(&state, &secret, hours * 3600);
+    let (cookie, csrf_token) = start_session(&state, &account).await?;
     Ok((
         [(header::SET_COOKIE, cookie)],
         Json(SessionInfo {
@@ -128,26 +163,8 @@ pub async fn logout(
     caller: Caller,
     headers: axum::http::HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
-    if let Credential::Session { .. } = caller.credential {
-        let cookie = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|p| p.trim().split_once('='))
-            .find(|(k, _)| *k == SESSION_COOKIE)
-            .map(|(_, v)| v.to_string());
-        if let Some(cookie) = cookie {
-            let command = Command::DeleteSession {
-                token_hash: secret_hash(&cookie),
-            };
-            state.execute(caller.actor(), command).await?;
-        }
-    }
-    Ok((
-        StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, session_cookie(&state, "", 0))],
-    ))
+    let cookie = end_session(&state, &caller, &headers).await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]))
 }
 
 /// Exchange e-mail and password for an API token (for command-line tools).

@@ -1,0 +1,264 @@
+//! The public register in memory: every system's public summary, filtered,
+//! counted by facet, sorted and paged without a database round trip.
+//!
+//! The register page shows facet counts (sector, risk level, status,
+//! organisation) over the whole result on every request; four `GROUP BY`
+//! queries over the systems table would cost more than the page's budget at
+//! national scale, so the summaries live here. [`AppState::execute`] keeps
+//! them current after each write, and a rule pack publication (which
+//! reclassifies every system) rebuilds them from the database. Words in a
+//! search are matched by the database ([`senim_store::Store::system_ids_matching`],
+//! the same match as the API's `q`), and the rest happens here.
+//!
+//! [`AppState::execute`]: crate::state::AppState::execute
+
+use std::collections::{HashMap, HashSet};
+use std::sync::RwLock;
+
+use senim_domain::profile::Sector;
+use senim_domain::text::LocalizedText;
+use senim_domain::{OrganisationId, RiskLevel, System, SystemId, SystemStatus};
+
+/// How a result is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Most recently changed first.
+    #[default]
+    Updated,
+    /// By name in the reader's language.
+    Name,
+    /// By registry number; systems without one last.
+    Number,
+    /// Prohibited first, then high, medium, minimal, unclassified.
+    Risk,
+}
+
+impl Sort {
+    pub const ALL: [(Sort, &'static str); 4] = [
+        (Sort::Updated, "updated"),
+        (Sort::Name, "name"),
+        (Sort::Number, "number"),
+        (Sort::Risk, "risk"),
+    ];
+
+    pub fn parse(s: &str) -> Option<Sort> {
+        Sort::ALL.iter().find(|(_, n)| *n == s).map(|(s, _)| *s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Sort::ALL
+            .iter()
+            .find(|(s, _)| *s == self)
+            .map(|(_, n)| *n)
+            .unwrap_or("updated")
+    }
+}
+
+/// A search of the register. An empty list in a facet means any value;
+/// several values in one facet mean any of them.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Systems the words matched, when words were given.
+    pub matching: Option<HashSet<SystemId>>,
+    pub sectors: Vec<Sector>,
+    /// `None` stands for "not classified yet".
+    pub risks: Vec<Option<RiskLevel>>,
+    pub statuses: Vec<SystemStatus>,
+    pub organisations: Vec<OrganisationId>,
+    pub sort: Sort,
+    /// The language whose names [`Sort::Name`] orders by.
+    pub lang: &'static str,
+    pub offset: usize,
+    /// `None` for the whole result (exports).
+    pub limit: Option<usize>,
+}
+
+/// One value of a facet and how many systems of the result have it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Count<T> {
+    pub value: T,
+    pub count: usize,
+}
+
+/// A page of the register and the counts beside it.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    pub total: usize,
+    pub systems: Vec<System>,
+    /// Each facet counted over the result with every other facet applied
+    /// (so a reader sees what choosing another value would give).
+    pub sectors: Vec<Count<Sector>>,
+    pub risks: Vec<Count<Option<RiskLevel>>>,
+    pub statuses: Vec<Count<SystemStatus>>,
+    pub organisations: Vec<Count<OrganisationId>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    systems: HashMap<SystemId, System>,
+    organisations: HashMap<OrganisationId, LocalizedText>,
+}
+
+/// The register's summaries; see the module documentation.
+#[derive(Default)]
+pub struct RegisterIndex {
+    inner: RwLock<Inner>,
+}
+
+fn risk_rank(r: Option<RiskLevel>) -> u8 {
+    match r {
+        Some(RiskLevel::Prohibited) => 0,
+        Some(RiskLevel::High) => 1,
+        Some(RiskLevel::Medium) => 2,
+        Some(RiskLevel::Minimal) => 3,
+        None => 4,
+    }
+}
+
+impl RegisterIndex {
+    /// Replaces everything (at start, and after a pack publication).
+    pub fn replace(
+        &self,
+        systems: Vec<System>,
+        organisations: Vec<(OrganisationId, LocalizedText)>,
+    ) {
+        if let Ok(mut inner) = self.inner.write() {
+            inner.systems = systems.into_iter().map(|s| (s.id, s)).collect();
+            inner.organisations = organisations.into_iter().collect();
+        }
+    }
+
+    /// Puts one system's current state in.
+    pub fn upsert(&self, system: &System) {
+        if let Ok(mut inner) = self.inner.write() {
+            inner.systems.insert(system.id, system.clone());
+        }
+    }
+
+    /// Puts one organisation's name in.
+    pub fn name_organisation(&self, id: OrganisationId, name: &LocalizedText) {
+        if let Ok(mut inner) = self.inner.write() {
+            inner.organisations.insert(id, name.clone());
+        }
+    }
+
+    /// An organisation's name in `lang`, if known.
+    pub fn organisation_name(&self, id: OrganisationId, lang: &str) -> Option<String> {
+        let inner = self.inner.read().ok()?;
+        inner
+            .organisations
+            .get(&id)
+            .map(|n| n.get(lang).to_string())
+    }
+
+    /// How many systems the register holds.
+    pub fn len(&self) -> usize {
+        self.inner.read().map(|i| i.systems.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every system, for statistics.
+    pub fn all(&self) -> Vec<System> {
+        self.inner
+            .read()
+            .map(|i| i.systems.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Runs a search.
+    pub fn search(&self, q: &Query) -> Found {
+        let Ok(inner) = self.inner.read() else {
+            return Found::default();
+        };
+        let mut sectors: HashMap<Sector, usize> = HashMap::new();
+        let mut risks: HashMap<Option<RiskLevel>, usize> = HashMap::new();
+        let mut statuses: HashMap<SystemStatus, usize> = HashMap::new();
+        let mut organisations: HashMap<OrganisationId, usize> = HashMap::new();
+        let mut hits: Vec<&System> = Vec::new();
+        for s in inner.systems.values() {
+            if let Some(m) = &q.matching {
+                if !m.contains(&s.id) {
+                    continue;
+                }
+            }
+            let sector_ok = q.sectors.is_empty() || s.sectors.iter().any(|x| q.sectors.contains(x));
+            let risk_ok = q.risks.is_empty() || q.risks.contains(&s.risk_level);
+            let status_ok = q.statuses.is_empty() || q.statuses.contains(&s.status);
+            let org_ok = q.organisations.is_empty()
+                || q.organisations.contains(&s.owner_organisation_id)
+                || s.holder_organisation_id
+                    .is_some_and(|h| q.organisations.contains(&h));
+            if risk_ok && status_ok && org_ok {
+                for sector in &s.sectors {
+                    *sectors.entry(*sector).or_default() += 1;
+                }
+            }
+            if sector_ok && status_ok && org_ok {
+                *risks.entry(s.risk_level).or_default() += 1;
+            }
+            if sector_ok && risk_ok && org_ok {
+                *statuses.entry(s.status).or_default() += 1;
+            }
+            if sector_ok && risk_ok && status_ok {
+                *organisations.entry(s.owner_organisation_id).or_default() += 1;
+            }
+            if sector_ok && risk_ok && status_ok && org_ok {
+                hits.push(s);
+            }
+        }
+        let total = hits.len();
+        let lang = q.lang;
+        let compare = |a: &&System, b: &&System| -> std::cmp::Ordering {
+            let by = match q.sort {
+                Sort::Updated => b.updated_at.cmp(&a.updated_at),
+                Sort::Name => a
+                    .name
+                    .get(lang)
+                    .to_lowercase()
+                    .cmp(&b.name.get(lang).to_lowercase()),
+                Sort::Number => match (&a.registry_number, &b.registry_number) {
+                    (Some(x), Some(y)) => x.cmp(y),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
+                },
+                Sort::Risk => risk_rank(a.risk_level).cmp(&risk_rank(b.risk_level)),
+            };
+            by.then_with(|| a.id.cmp(&b.id))
+        };
+        let end = q
+            .limit
+            .map_or(total, |l| q.offset.saturating_add(l).min(total));
+        if end < total && end > 0 {
+            // Only the first `end` need ordering.
+            hits.select_nth_unstable_by(end - 1, compare);
+            hits.truncate(end);
+        }
+        hits.sort_by(compare);
+        let systems = hits
+            .into_iter()
+            .skip(q.offset)
+            .take(end.saturating_sub(q.offset))
+            .cloned()
+            .collect();
+        fn counted<T: Ord + Copy>(map: HashMap<T, usize>) -> Vec<Count<T>> {
+            let mut v: Vec<Count<T>> = map
+                .into_iter()
+                .map(|(value, count)| Count { value, count })
+                .collect();
+            v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+            v
+        }
+        Found {
+            total,
+            systems,
+            sectors: counted(sectors),
+            risks: counted(risks),
+            statuses: counted(statuses),
+            organisations: counted(organisations),
+        }
+    }
+}

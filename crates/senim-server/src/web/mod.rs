@@ -1,0 +1,465 @@
+//! The pages: server-rendered HTML in Kazakh, Russian and English.
+//!
+//! Every page is an askama template (`templates/`) rendered from a [`Ctx`],
+//! which carries the reader's language ([`i18n`]), who is signed in, and the
+//! CSRF token the page's forms carry. Pages work without JavaScript; htmx,
+//! served from the binary ([`assets`]), only makes some of them faster. The
+//! pages send a Content-Security-Policy that allows no inline script or style
+//! and nothing from another site.
+//!
+//! Forms post to the pages, never to the JSON API; each POST handler takes a
+//! [`Posted`], which refuses the request unless its `csrf_token` field
+//! matches: the session's token when signed in, otherwise the value of the
+//! `senim_csrf` cookie the page set (a double-submit token, so the sign-in
+//! and the public report forms are protected too).
+
+mod account;
+pub mod assets;
+pub mod charts;
+pub mod i18n;
+mod log;
+mod public;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use senim_domain::classification::Lang;
+use senim_domain::Role;
+
+use crate::auth::{
+    constant_time_eq, cookie_value, random_secret, session_caller, Caller, Credential,
+};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub use i18n::Tr;
+
+/// The pages' Content-Security-Policy: scripts, styles and images only from
+/// this site, no inline script or style, forms only to this site.
+pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The cookie that holds an anonymous reader's CSRF token.
+pub const CSRF_COOKIE: &str = "senim_csrf";
+
+/// Builds the page routes.
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/", get(public::home))
+        .route("/register", get(public::register))
+        .route("/register.csv", get(public::register_csv))
+        .route("/register.json", get(public::register_json))
+        .route("/systems/{id}", get(public::system))
+        .route("/login", get(account::show).post(account::submit))
+        .route("/logout", axum::routing::post(account::logout))
+        .route("/audit-log", get(log::overview))
+        .route("/audit-log/entry", get(log::find))
+        .route("/audit-log/entries/{index}", get(log::entry))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(PAGE_CSP),
+        ))
+        .route("/assets/{name}", get(assets::serve))
+}
+
+/// What every page knows about its request.
+pub struct Ctx {
+    pub t: Tr,
+    pub caller: Caller,
+    /// The token this page's forms carry.
+    pub csrf: String,
+    /// The request's path, for the language switch and sign-in returns.
+    pub path: String,
+    /// The request's query pairs, without `lang`.
+    pub query: Vec<(String, String)>,
+    /// Cookies the response sets (a language choice, a new CSRF token).
+    cookies: Vec<String>,
+    secure: bool,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Ctx, ApiError> {
+        let secure = if state.config.secure_cookies() {
+            "; Secure"
+        } else {
+            ""
+        };
+        let mut cookies = Vec::new();
+        let mut query = Vec::new();
+        let mut chosen = None;
+        for (k, v) in form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()) {
+            if k == "lang" {
+                chosen = i18n::parse(&v).filter(|_| v.len() == 2);
+            } else {
+                query.push((k.into_owned(), v.into_owned()));
+            }
+        }
+        let remembered = cookie_value(parts, i18n::LANG_COOKIE).and_then(i18n::parse);
+        if let Some(lang) = chosen {
+            if remembered != Some(lang) {
+                cookies.push(format!(
+                    "{}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
+                    i18n::LANG_COOKIE,
+                    i18n::code(lang)
+                ));
+            }
+        }
+        let lang = chosen
+            .or(remembered)
+            .or_else(|| {
+                parts
+                    .headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(i18n::from_accept_language)
+            })
+            .unwrap_or(Lang::Kk);
+        let caller = session_caller(parts, state).await?;
+        let csrf = match &caller.credential {
+            Credential::Session { csrf_token } => csrf_token.clone(),
+            _ => {
+                match cookie_value(parts, CSRF_COOKIE).filter(|c| c.len() >= 32 && c.len() <= 64) {
+                    Some(c) => c.to_string(),
+                    None => {
+                        let token = random_secret("");
+                        cookies.push(format!(
+                            "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
+                        ));
+                        token
+                    }
+                }
+            }
+        };
+        Ok(Ctx {
+            t: Tr::new(lang),
+            caller,
+            csrf,
+            path: parts.uri.path().to_string(),
+            query,
+            cookies,
+            secure: !secure.is_empty(),
+        })
+    }
+}
+
+impl Ctx {
+    /// The message `id` in the reader's language.
+    pub fn t(&self, id: &str) -> String {
+        self.t.t(id)
+    }
+
+    /// The language's code, for `<html lang>`.
+    pub fn lang(&self) -> &'static str {
+        self.t.code()
+    }
+
+    /// This page in another language.
+    pub fn lang_href(&self, code: &str) -> String {
+        let mut pairs = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.query {
+            pairs.append_pair(k, v);
+        }
+        pairs.append_pair("lang", code);
+        format!("{}?{}", self.path, pairs.finish())
+    }
+
+    /// The language switch: (code, label, full name, current).
+    pub fn languages(&self) -> Vec<(&'static str, &'static str, &'static str, bool)> {
+        [
+            ("kk", "ҚАЗ", "Қазақша"),
+            ("ru", "РУС", "Русский"),
+            ("en", "ENG", "English"),
+        ]
+        .into_iter()
+        .map(|(code, label, name)| (code, label, name, code == self.lang()))
+        .collect()
+    }
+
+    /// The account signed in, if any.
+    pub fn account(&self) -> Option<&senim_domain::Account> {
+        self.caller.account.as_ref()
+    }
+
+    /// Whether the signed-in account holds `role`.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.account().is_some_and(|a| a.roles.contains(&role))
+    }
+
+    /// The value of a query parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Every value of a repeated query parameter (facet checkboxes).
+    pub fn params(&self, name: &str) -> Vec<&str> {
+        self.query
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
+    /// A rendered page, with the cookies this request decided on.
+    pub fn render(&self, page: &impl askama::Template) -> Response {
+        match page.render() {
+            Ok(html) => self.html(StatusCode::OK, html),
+            Err(e) => {
+                tracing::error!(error = %e, "a page did not render");
+                self.error(ApiError::internal())
+            }
+        }
+    }
+
+    /// An HTML body with the page headers.
+    pub fn html(&self, status: StatusCode, html: String) -> Response {
+        let mut response = (
+            status,
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            html,
+        )
+            .into_response();
+        self.add_cookies(&mut response);
+        response
+    }
+
+    fn add_cookies(&self, response: &mut Response) {
+        for cookie in &self.cookies {
+            if let Ok(value) = HeaderValue::from_str(cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+        }
+    }
+
+    /// A redirect after a form (303, so the browser GETs the target).
+    pub fn redirect(&self, to: &str) -> Response {
+        let mut response = Redirect::to(to).into_response();
+        self.add_cookies(&mut response);
+        response
+    }
+
+    /// A response from a handler's result: the page, or the error as a page
+    /// in the reader's language (sign-in first for the anonymous).
+    pub fn respond(&self, result: Result<Response, ApiError>) -> Response {
+        result.unwrap_or_else(|e| self.error(e))
+    }
+
+    /// An error as a page.
+    pub fn error(&self, e: ApiError) -> Response {
+        if e.status == StatusCode::UNAUTHORIZED && self.account().is_none() {
+            let mut next = form_urlencoded::Serializer::new(String::new());
+            next.append_pair("next", &self.path);
+            return self.redirect(&format!("/login?{}", next.finish()));
+        }
+        if e.status.is_server_error() {
+            tracing::error!(status = %e.status, message = %e.message, "a page failed");
+        }
+        let key = format!("error-{}", e.code.replace('_', "-"));
+        let message = if self.t.has(&key) {
+            self.t(&key)
+        } else {
+            self.t("error-internal")
+        };
+        let page = ErrorPage {
+            c: self,
+            title: message,
+            detail: e.message.clone(),
+            status: e.status.as_u16(),
+        };
+        match askama::Template::render(&page) {
+            Ok(html) => self.html(e.status, html),
+            Err(_) => e.into_response(),
+        }
+    }
+
+    /// Whether cookies carry `Secure`.
+    pub fn secure(&self) -> bool {
+        self.secure
+    }
+
+    /// The stylesheet's address (with its digest, cached for a year).
+    pub fn css(&self) -> &'static str {
+        assets::href("senim.css")
+    }
+
+    /// htmx's address.
+    pub fn htmx(&self) -> &'static str {
+        assets::href("htmx.min.js")
+    }
+
+    /// Senim's own small script.
+    pub fn script(&self) -> &'static str {
+        assets::href("senim.js")
+    }
+
+    /// The icon.
+    pub fn icon(&self) -> &'static str {
+        assets::href("icon.svg")
+    }
+
+    /// The desks the signed-in account may open: (address, label).
+    pub fn desks(&self) -> Vec<(&'static str, String)> {
+        let desks = [
+            (Role::Developer, "/developer", "desk-developer"),
+            (Role::ExpertReviewer, "/reviewer", "desk-reviewer"),
+            (Role::Supervisor, "/supervisor", "desk-supervisor"),
+            (Role::Auditor, "/auditor", "desk-auditor"),
+            (Role::DataSteward, "/steward", "desk-steward"),
+        ];
+        desks
+            .into_iter()
+            .filter(|(role, _, _)| self.has_role(*role))
+            .map(|(_, href, key)| (href, self.t(key)))
+            .collect()
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    c: &'a Ctx,
+    title: String,
+    detail: String,
+    status: u16,
+}
+
+/// A form posted to a page, after its CSRF token was checked.
+pub struct Posted {
+    pub ctx: Ctx,
+    pub form: FormData,
+}
+
+/// The largest form a page accepts (rule packs are pasted as text).
+const MAX_FORM_BYTES: usize = 1024 * 1024;
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Posted, Response> {
+        let (mut parts, body) = request.into_parts();
+        let ctx = Ctx::from_request_parts(&mut parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+            Ok(b) => b,
+            Err(_) => {
+                return Err(ctx.error(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the form is larger than 1 MiB",
+                )))
+            }
+        };
+        let form = FormData::parse(&bytes);
+        let sent = form.get("csrf_token").unwrap_or("");
+        if !constant_time_eq(sent.as_bytes(), ctx.csrf.as_bytes()) {
+            return Err(ctx.error(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                "the form's CSRF token is missing or does not match this session",
+            )));
+        }
+        Ok(Posted { ctx, form })
+    }
+}
+
+/// The fields of a URL-encoded form, in order; a name may repeat.
+#[derive(Debug, Default, Clone)]
+pub struct FormData(pub Vec<(String, String)>);
+
+impl FormData {
+    pub fn parse(bytes: &[u8]) -> FormData {
+        FormData(
+            form_urlencoded::parse(bytes)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    /// The first value of `name`, if present.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first value of `name`, trimmed; empty when absent.
+    pub fn text(&self, name: &str) -> String {
+        self.get(name).unwrap_or("").trim().to_string()
+    }
+
+    /// Every non-empty value of `name`.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+}
+
+/// A field's problem on a form, in the reader's language.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// The input's id, for the summary's link.
+    pub field: String,
+    pub message: String,
+}
+
+/// A form's problems: the summary at the top lists them all, each field
+/// shows its own.
+#[derive(Debug, Clone, Default)]
+pub struct Problems {
+    pub list: Vec<Problem>,
+}
+
+impl Problems {
+    pub fn push(&mut self, field: &str, message: String) {
+        self.list.push(Problem {
+            field: field.to_string(),
+            message,
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The first problem of `field`.
+    pub fn of(&self, field: &str) -> Option<&str> {
+        self.list
+            .iter()
+            .find(|p| p.field == field)
+            .map(|p| p.message.as_str())
+    }
+
+    /// The class a field's wrapper takes: marked when it has a problem.
+    pub fn class(&self, field: &str) -> &'static str {
+        if self.of(field).is_some() {
+            "field field-error"
+        } else {
+            "field"
+        }
+    }
+}
+
+/// A link target inside the site only: a path starting with one `/`.
+pub fn local_target(next: Option<&str>) -> Option<String> {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .map(str::to_string)
+}

@@ -1,0 +1,661 @@
+//! The public pages: home, the register with its facets and exports, and a
+//! system's page.
+
+use std::collections::HashSet;
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use senim_domain::classification::Classification;
+use senim_domain::profile::Sector;
+use senim_domain::{OrganisationId, RiskLevel, System, SystemId, SystemStatus, Viewer};
+
+use crate::error::ApiError;
+use crate::policy::{Action, Resource};
+use crate::register::{Count, Query, Sort};
+use crate::routes::path_id;
+use crate::state::AppState;
+use crate::web::{Ctx, Problems};
+
+/// Results per register page.
+const PAGE_SIZE: usize = 25;
+
+/// A tag: its words and its CSS class.
+pub struct Tag {
+    pub label: String,
+    pub class: &'static str,
+}
+
+pub fn risk_tag(c: &Ctx, risk: Option<RiskLevel>) -> Tag {
+    match risk {
+        Some(r) => Tag {
+            label: c.t.term("risk", r.as_str()),
+            class: match r {
+                RiskLevel::Prohibited => "tag-prohibited",
+                RiskLevel::High => "tag-high",
+                RiskLevel::Medium => "tag-medium",
+                RiskLevel::Minimal => "tag-minimal",
+            },
+        },
+        None => Tag {
+            label: c.t("risk-none"),
+            class: "tag-none",
+        },
+    }
+}
+
+pub fn status_tag(c: &Ctx, status: SystemStatus) -> Tag {
+    Tag {
+        label: c.t.term("status", status.as_str()),
+        class: match status {
+            SystemStatus::Registered => "tag-registered",
+            SystemStatus::Refused | SystemStatus::Revoked | SystemStatus::Suspended => {
+                "tag-refused"
+            }
+            _ => "tag-status",
+        },
+    }
+}
+
+/// A system as a row of the register.
+pub struct Row {
+    pub id: String,
+    pub name: String,
+    pub number: Option<String>,
+    pub organisation: String,
+    pub sectors: String,
+    pub risk: Tag,
+    pub status: Tag,
+    pub updated: String,
+}
+
+fn row(c: &Ctx, state: &AppState, s: &System) -> Row {
+    Row {
+        id: s.id.to_string(),
+        name: s.name.get(c.lang()).to_string(),
+        number: s.registry_number.clone(),
+        organisation: state
+            .register
+            .organisation_name(s.owner_organisation_id, c.lang())
+            .unwrap_or_default(),
+        sectors: s
+            .sectors
+            .iter()
+            .map(|x| c.t.term("sector", x.as_str()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        risk: risk_tag(c, s.risk_level),
+        status: status_tag(c, s.status),
+        updated: date(&s.updated_at.to_rfc3339()),
+    }
+}
+
+/// The date of an RFC 3339 time.
+pub fn date(rfc3339: &str) -> String {
+    rfc3339.get(..10).unwrap_or(rfc3339).to_string()
+}
+
+#[derive(askama::Template)]
+#[template(path = "home.html")]
+struct HomePage<'a> {
+    c: &'a Ctx,
+    total: usize,
+    registered: usize,
+    high: usize,
+}
+
+/// `GET /`: what Senim is, a search box, and the ways in.
+pub async fn home(c: Ctx, State(state): State<AppState>) -> Response {
+    let all = state.register.all();
+    let page = HomePage {
+        c: &c,
+        total: all.len(),
+        registered: all
+            .iter()
+            .filter(|s| s.status == SystemStatus::Registered)
+            .count(),
+        high: all
+            .iter()
+            .filter(|s| s.risk_level == Some(RiskLevel::High))
+            .count(),
+    };
+    c.render(&page)
+}
+
+/// One checkbox of a facet.
+pub struct Choice {
+    pub name: &'static str,
+    pub value: String,
+    pub label: String,
+    pub count: usize,
+    pub checked: bool,
+}
+
+impl Choice {
+    /// The checkbox's id, stable across renders (htmx keeps focus by it).
+    pub fn id(&self) -> String {
+        format!("f-{}-{}", self.name, self.value)
+    }
+}
+
+/// One facet: its legend and choices.
+pub struct Facet {
+    pub legend: String,
+    pub choices: Vec<Choice>,
+    pub open: bool,
+}
+
+/// The register's query as the page and exports read it.
+struct Asked {
+    query: Query,
+    q: String,
+    problems: Problems,
+    page: usize,
+}
+
+fn parse_list<T: Copy>(
+    c: &Ctx,
+    name: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    problems: &mut Problems,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for v in c.params(name) {
+        match parse(v) {
+            Some(x) => out.push(x),
+            None => problems.push(
+                name,
+                c.t.t2(
+                    "problem-unknown-value",
+                    "field",
+                    c.t(&format!("facet-{name}")),
+                    "value",
+                    v,
+                ),
+            ),
+        }
+    }
+    out
+}
+
+async fn asked(c: &Ctx, state: &AppState, paged: bool) -> Result<Asked, ApiError> {
+    let mut problems = Problems::default();
+    let sectors = parse_list(c, "sector", |v| v.parse::<Sector>().ok(), &mut problems);
+    let risks = parse_list(
+        c,
+        "risk",
+        |v| {
+            if v == "none" {
+                Some(None)
+            } else {
+                v.parse::<RiskLevel>().ok().map(Some)
+            }
+        },
+        &mut problems,
+    );
+    let statuses = parse_list(
+        c,
+        "status",
+        |v| v.parse::<SystemStatus>().ok(),
+        &mut problems,
+    );
+    let organisations = parse_list(
+        c,
+        "org",
+        |v| v.parse::<OrganisationId>().ok(),
+        &mut problems,
+    );
+    let sort = match c.param("sort") {
+        None => Sort::default(),
+        Some(s) => Sort::parse(s).unwrap_or_else(|| {
+            problems.push(
+                "sort",
+                c.t.t2(
+                    "problem-unknown-value",
+                    "field",
+                    c.t("sort-label"),
+                    "value",
+                    s,
+                ),
+            );
+            Sort::default()
+        }),
+    };
+    let page = match c.param("page") {
+        None => 1,
+        Some(p) => match p.parse::<usize>() {
+            Ok(n) if (1..=100_000).contains(&n) => n,
+            _ => {
+                problems.push(
+                    "page",
+                    c.t.t2(
+                        "problem-unknown-value",
+                        "field",
+                        c.t("page-label"),
+                        "value",
+                        p,
+                    ),
+                );
+                1
+            }
+        },
+    };
+    let q: String = c
+        .param("q")
+        .unwrap_or("")
+        .trim()
+        .chars()
+        .take(200)
+        .collect();
+    let matching = if q.is_empty() {
+        None
+    } else {
+        Some(
+            state
+                .store
+                .system_ids_matching(&q)
+                .await?
+                .into_iter()
+                .collect::<HashSet<SystemId>>(),
+        )
+    };
+    Ok(Asked {
+        query: Query {
+            matching,
+            sectors,
+            risks,
+            statuses,
+            organisations,
+            sort,
+            lang: c.lang(),
+            offset: if paged { (page - 1) * PAGE_SIZE } else { 0 },
+            limit: paged.then_some(PAGE_SIZE),
+        },
+        q,
+        problems,
+        page,
+    })
+}
+
+#[derive(askama::Template)]
+#[template(path = "register.html")]
+struct RegisterPage<'a> {
+    c: &'a Ctx,
+    crumbs: Vec<(String, String)>,
+    q: String,
+    problems: Problems,
+    facets: Vec<Facet>,
+    sorts: Vec<(&'static str, String, bool)>,
+    rows: Vec<Row>,
+    total: usize,
+    page: usize,
+    pages: usize,
+    prev: Option<String>,
+    next: Option<String>,
+    csv: String,
+    json: String,
+}
+
+/// The current query string with `page` replaced (or removed for page 1).
+fn with_page(c: &Ctx, page: usize) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &c.query {
+        if k != "page" {
+            s.append_pair(k, v);
+        }
+    }
+    if page > 1 {
+        s.append_pair("page", &page.to_string());
+    }
+    let q = s.finish();
+    if q.is_empty() {
+        "/register".into()
+    } else {
+        format!("/register?{q}")
+    }
+}
+
+fn export_href(c: &Ctx, ext: &str) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &c.query {
+        if k != "page" {
+            s.append_pair(k, v);
+        }
+    }
+    s.append_pair("lang", c.lang());
+    format!("/register.{ext}?{}", s.finish())
+}
+
+fn facets(c: &Ctx, state: &AppState, q: &Query, found: &crate::register::Found) -> Vec<Facet> {
+    fn choices<T: Copy + PartialEq>(
+        name: &'static str,
+        counts: &[Count<T>],
+        chosen: &[T],
+        all: &[T],
+        value: impl Fn(T) -> String,
+        label: impl Fn(T) -> String,
+    ) -> Vec<Choice> {
+        // Every value of the vocabulary, so the form keeps its shape; counts
+        // of zero included (a chosen value must stay visible to be unchosen).
+        all.iter()
+            .map(|v| Choice {
+                name,
+                value: value(*v),
+                label: label(*v),
+                count: counts.iter().find(|x| x.value == *v).map_or(0, |x| x.count),
+                checked: chosen.contains(v),
+            })
+            .filter(|ch| ch.count > 0 || ch.checked)
+            .collect()
+    }
+    let risks_all: Vec<Option<RiskLevel>> = RiskLevel::ALL
+        .iter()
+        .copied()
+        .map(Some)
+        .chain(std::iter::once(None))
+        .collect();
+    let mut orgs: Vec<OrganisationId> = found
+        .organisations
+        .iter()
+        .map(|x| x.value)
+        .take(30)
+        .collect();
+    for o in &q.organisations {
+        if !orgs.contains(o) {
+            orgs.push(*o);
+        }
+    }
+    vec![
+        Facet {
+            legend: c.t("facet-sector"),
+            choices: choices(
+                "sector",
+                &found.sectors,
+                &q.sectors,
+                Sector::ALL,
+                |v| v.as_str().into(),
+                |v| c.t.term("sector", v.as_str()),
+            ),
+            open: true,
+        },
+        Facet {
+            legend: c.t("facet-risk"),
+            choices: choices(
+                "risk",
+                &found.risks,
+                &q.risks,
+                &risks_all,
+                |v| v.map_or("none".into(), |r| r.as_str().into()),
+                |v| risk_tag(c, v).label,
+            ),
+            open: true,
+        },
+        Facet {
+            legend: c.t("facet-status"),
+            choices: choices(
+                "status",
+                &found.statuses,
+                &q.statuses,
+                SystemStatus::ALL,
+                |v| v.as_str().into(),
+                |v| c.t.term("status", v.as_str()),
+            ),
+            open: !q.statuses.is_empty(),
+        },
+        Facet {
+            legend: c.t("facet-org"),
+            choices: choices(
+                "org",
+                &found.organisations,
+                &q.organisations,
+                &orgs,
+                |v| v.to_string(),
+                |v| {
+                    state
+                        .register
+                        .organisation_name(v, c.lang())
+                        .unwrap_or_else(|| v.to_string())
+                },
+            ),
+            open: !q.organisations.is_empty(),
+        },
+    ]
+}
+
+/// `GET /register`: search, facets, sorting, pages.
+pub async fn register(c: Ctx, State(state): State<AppState>) -> Response {
+    let result = async {
+        c.caller
+            .require(&state, Action::SystemList, &Resource::Collection("systems"))?;
+        let asked = asked(&c, &state, true).await?;
+        let found = state.register.search(&asked.query);
+        let pages = found.total.div_ceil(PAGE_SIZE).max(1);
+        let page = RegisterPage {
+            c: &c,
+            crumbs: vec![(String::new(), c.t("nav-register"))],
+            q: asked.q.clone(),
+            facets: facets(&c, &state, &asked.query, &found),
+            sorts: Sort::ALL
+                .iter()
+                .map(|(s, name)| (*name, c.t(&format!("sort-{name}")), *s == asked.query.sort))
+                .collect(),
+            rows: found.systems.iter().map(|s| row(&c, &state, s)).collect(),
+            total: found.total,
+            page: asked.page,
+            pages,
+            prev: (asked.page > 1).then(|| with_page(&c, asked.page - 1)),
+            next: (asked.page < pages).then(|| with_page(&c, asked.page + 1)),
+            csv: export_href(&c, "csv"),
+            json: export_href(&c, "json"),
+            problems: asked.problems,
+        };
+        Ok(c.render(&page))
+    }
+    .await;
+    c.respond(result)
+}
+
+/// The whole result of a register search, for the exports.
+async fn export_rows(c: &Ctx, state: &AppState) -> Result<Vec<System>, ApiError> {
+    c.caller
+        .require(state, Action::SystemList, &Resource::Collection("systems"))?;
+    let asked = asked(c, state, false).await?;
+    if let Some(p) = asked.problems.list.first() {
+        return Err(ApiError::invalid(vec![senim_domain::FieldError {
+            field: p.field.clone(),
+            reason: p.message.clone(),
+        }]));
+    }
+    Ok(state.register.search(&asked.query).systems)
+}
+
+/// A CSV cell: quoted, quotes doubled, and a leading `= + - @` defused so a
+/// spreadsheet does not run it as a formula.
+fn csv_cell(text: &str) -> String {
+    let defused = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    format!("\"{}\"", defused.replace('"', "\"\""))
+}
+
+/// `GET /register.csv`: the search's whole result as CSV (UTF-8 with a BOM,
+/// so spreadsheets read Kazakh letters right).
+pub async fn register_csv(c: Ctx, State(state): State<AppState>) -> Response {
+    let systems = match export_rows(&c, &state).await {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    let mut out = String::from(
+        "\u{feff}registry_number,id,name,organisation,sectors,risk_level,status,updated_at\r\n",
+    );
+    for s in &systems {
+        let cells = [
+            s.registry_number.clone().unwrap_or_default(),
+            s.id.to_string(),
+            s.name.get(c.lang()).to_string(),
+            state
+                .register
+                .organisation_name(s.owner_organisation_id, c.lang())
+                .unwrap_or_default(),
+            s.sectors
+                .iter()
+                .map(|x| x.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
+            s.risk_level.map(|r| r.as_str()).unwrap_or("").to_string(),
+            s.status.as_str().to_string(),
+            s.updated_at.to_rfc3339(),
+        ];
+        out.push_str(
+            &cells
+                .iter()
+                .map(|x| csv_cell(x))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"senim-register.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response()
+}
+
+/// `GET /register.json`: the search's whole result as JSON, the systems as
+/// the API gives them.
+pub async fn register_json(c: Ctx, State(state): State<AppState>) -> Response {
+    match export_rows(&c, &state).await {
+        Ok(systems) => (
+            StatusCode::OK,
+            [(
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"senim-register.json\"",
+            )],
+            axum::Json(serde_json::json!({ "total": systems.len(), "items": systems })),
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A documentation item on a system's page.
+pub struct DocItem {
+    pub label: String,
+    pub text: Option<String>,
+    pub withheld: bool,
+}
+
+/// One event on a system's timeline.
+pub struct Event {
+    pub date: String,
+    pub label: String,
+    pub index: Option<u64>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "system.html")]
+struct SystemPage<'a> {
+    c: &'a Ctx,
+    crumbs: Vec<(String, String)>,
+    name: String,
+    row: Row,
+    holder: Option<String>,
+    version: i64,
+    owner_id: String,
+    docs: Vec<DocItem>,
+    classification: Option<Classification>,
+    risk: Tag,
+    timeline: Vec<Event>,
+    registered_at: Option<String>,
+}
+
+/// `GET /systems/{id}`: what the public may know of a system.
+pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let result = async {
+        let id: SystemId = path_id(&id, "system")?;
+        let record = state.store.system_with_current(id).await?;
+        let resource = Resource::system(&record.system);
+        c.caller.require(&state, Action::SystemRead, &resource)?;
+        let viewer = Viewer {
+            owner: c
+                .caller
+                .may(&state, Action::SystemReadOwnerFields, &resource)?,
+            authority: c
+                .caller
+                .may(&state, Action::SystemReadAuthorityFields, &resource)?,
+        };
+        let version = record.version.redacted(viewer);
+        let classification = match &record.assessment {
+            Some(a) => {
+                let book = state.rules.read().await;
+                book.get(&a.outcome.pack.id, &a.outcome.pack.version)
+                    .map(|p| p.explain(&a.outcome, c.t.lang))
+            }
+            None => None,
+        };
+        let docs = version
+            .documentation
+            .items()
+            .into_iter()
+            .map(|(item, text)| DocItem {
+                label: c.t.term("doc", item.as_str()),
+                text: text.map(str::to_string),
+                withheld: version.withheld.contains(&item),
+            })
+            .filter(|d| d.text.is_some() || d.withheld)
+            .collect();
+        let mut subjects = vec![("system", id.to_string())];
+        let registration = state.store.registration_of(id).await?;
+        if let Some(case) = &registration {
+            subjects.push(("case", case.id.to_string()));
+        }
+        let timeline = state
+            .store
+            .timeline(&subjects)
+            .await?
+            .into_iter()
+            .map(|e| Event {
+                date: date(&e.time),
+                label: c.t.term("event", &e.kind.replace('.', "-")),
+                index: e.index,
+            })
+            .collect();
+        let system = &record.system;
+        let name = system.name.get(c.lang()).to_string();
+        let page = SystemPage {
+            c: &c,
+            crumbs: vec![
+                ("/register".into(), c.t("nav-register")),
+                (String::new(), name.clone()),
+            ],
+            row: row(&c, &state, system),
+            holder: system
+                .holder_organisation_id
+                .and_then(|h| state.register.organisation_name(h, c.lang())),
+            version: system.current_version,
+            owner_id: system.owner_organisation_id.to_string(),
+            docs,
+            risk: risk_tag(&c, system.risk_level),
+            classification,
+            timeline,
+            registered_at: registration
+                .as_ref()
+                .filter(|_| system.status == SystemStatus::Registered)
+                .map(|r| date(&r.updated_at.to_rfc3339())),
+            name,
+        };
+        Ok(c.render(&page))
+    }
+    .await;
+    c.respond(result)
+}

@@ -18,7 +18,9 @@ pub mod assets;
 pub mod charts;
 pub mod i18n;
 mod log;
+mod oversight;
 mod public;
+mod stats;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -56,6 +58,10 @@ pub fn pages() -> Router<AppState> {
         .route("/systems/{id}", get(public::system))
         .route("/login", get(account::show).post(account::submit))
         .route("/logout", axum::routing::post(account::logout))
+        .route("/statistics", get(stats::page))
+        .route("/decisions", get(oversight::decisions))
+        .route("/decisions/{id}", get(oversight::decision))
+        .route("/trusted-lists", get(oversight::trusted_lists))
         .route("/audit-log", get(log::overview))
         .route("/audit-log/entry", get(log::find))
         .route("/audit-log/entries/{index}", get(log::entry))

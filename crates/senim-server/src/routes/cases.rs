@@ -1089,6 +1089,23 @@ pub async fn submit_report(
         &Resource::Collection("reports"),
     )?;
     let JsonBody(input) = body?;
+    let receipt = file_report(&state, &caller, input).await?;
+    Ok((StatusCode::CREATED, Json(receipt)))
+}
+
+/// Files a report from the public (the API's and the report page's one
+/// path): checks the system it names, opens the case, returns the tracking
+/// code, which is shown once and kept only as its digest.
+pub async fn file_report(
+    state: &AppState,
+    caller: &Caller,
+    input: ReportInput,
+) -> Result<ReportReceipt, ApiError> {
+    caller.require(
+        state,
+        Action::ReportSubmit,
+        &Resource::Collection("reports"),
+    )?;
     let system = match input.system_id {
         Some(id) => Some(state.store.system(id).await.map_err(|e| match e {
             senim_store::StoreError::NotFound { .. } => {
@@ -1111,16 +1128,23 @@ pub async fn submit_report(
     )
     .map_err(refused)?;
     let step = serde_json::json!({ "action": "report", "type": input.report_type });
-    let case = write(&state, &caller, stepped, None, system.as_ref(), step).await?;
+    let case = write(state, caller, stepped, None, system.as_ref(), step).await?;
     let status = ReportStatus::of(&case).ok_or_else(ApiError::internal)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ReportReceipt {
-            number: case.number,
-            tracking_code: code,
-            status,
-        }),
-    ))
+    Ok(ReportReceipt {
+        number: case.number,
+        tracking_code: code,
+        status,
+    })
+}
+
+/// The status of the report a tracking code names.
+pub async fn status_by_code(state: &AppState, code: &str) -> Result<ReportStatus, ApiError> {
+    let case = state
+        .store
+        .case_by_tracking(&tracking_hash(code.trim()))
+        .await
+        .map_err(|_| ApiError::not_found("report"))?;
+    ReportStatus::of(&case).ok_or_else(|| ApiError::not_found("report"))
 }
 
 /// Follow a report by its tracking code.
@@ -1131,14 +1155,7 @@ pub async fn report_status(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<ReportStatus>, ApiError> {
-    let case = state
-        .store
-        .case_by_tracking(&tracking_hash(&code))
-        .await
-        .map_err(|_| ApiError::not_found("report"))?;
-    ReportStatus::of(&case)
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("report"))
+    status_by_code(&state, &code).await.map(Json)
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

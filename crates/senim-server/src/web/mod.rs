@@ -20,6 +20,7 @@ pub mod i18n;
 mod log;
 mod oversight;
 mod public;
+mod report;
 mod stats;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -58,6 +59,8 @@ pub fn pages() -> Router<AppState> {
         .route("/systems/{id}", get(public::system))
         .route("/login", get(account::show).post(account::submit))
         .route("/logout", axum::routing::post(account::logout))
+        .route("/report", get(report::show).post(report::submit))
+        .route("/report/status", get(report::status_form).post(report::status))
         .route("/statistics", get(stats::page))
         .route("/decisions", get(oversight::decisions))
         .route("/decisions/{id}", get(oversight::decision))

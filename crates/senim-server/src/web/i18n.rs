@@ -166,7 +166,7 @@ macro_rules! number_arg {
         }
     )*};
 }
-number_arg!(i64, u64, usize, u32, i32);
+number_arg!(i64, u64, usize, u32, i32, u8);
 
 /// The code of a language.
 pub fn code(lang: Lang) -> &'static str {

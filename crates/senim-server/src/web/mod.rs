@@ -19,8 +19,10 @@ pub mod charts;
 pub mod i18n;
 mod log;
 mod oversight;
+mod profile;
 mod public;
 mod report;
+mod selfcheck;
 mod stats;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -60,7 +62,12 @@ pub fn pages() -> Router<AppState> {
         .route("/login", get(account::show).post(account::submit))
         .route("/logout", axum::routing::post(account::logout))
         .route("/report", get(report::show).post(report::submit))
-        .route("/report/status", get(report::status_form).post(report::status))
+        .route(
+            "/report/status",
+            get(report::status_form).post(report::status),
+        )
+        .route("/self-check", get(selfcheck::wizard))
+        .route("/self-check/result", get(selfcheck::result))
         .route("/statistics", get(stats::page))
         .route("/decisions", get(oversight::decisions))
         .route("/decisions/{id}", get(oversight::decision))

@@ -33,7 +33,9 @@ pub struct DecisionView {
 fn sanction_text(c: &Ctx, s: &senim_domain::oversight::SanctionDecision) -> String {
     let kind = c.t.term("sanction", s.kind.as_str());
     match (s.fine_mci, s.fine_kzt) {
-        (Some(mci), Some(kzt)) => c.t.t2("sanction-fine-amount", "mci", mci, "kzt", kzt) + &format!(" ({kind})"),
+        (Some(mci), Some(kzt)) => {
+            c.t.t2("sanction-fine-amount", "mci", mci, "kzt", kzt) + &format!(" ({kind})")
+        }
         (Some(mci), None) => c.t.t1("sanction-fine-mci", "mci", mci) + &format!(" ({kind})"),
         _ => kind,
     }

@@ -41,7 +41,12 @@ impl ReportForm<'_> {
     }
 }
 
-fn radios<T: Copy>(c: &Ctx, prefix: &str, all: &[(T, &'static str)], chosen: Option<&str>) -> Vec<Radio> {
+fn radios<T: Copy>(
+    c: &Ctx,
+    prefix: &str,
+    all: &[(T, &'static str)],
+    chosen: Option<&str>,
+) -> Vec<Radio> {
     all.iter()
         .map(|(_, v)| Radio {
             value: v,
@@ -67,8 +72,10 @@ async fn form_page(c: &Ctx, state: &AppState, form: FormData, problems: Problems
         None => None,
     };
     let types: Vec<(ReportType, &str)> = ReportType::ALL.iter().map(|t| (*t, t.as_str())).collect();
-    let grounds: Vec<(ComplaintGround, &str)> =
-        ComplaintGround::ALL.iter().map(|g| (*g, g.as_str())).collect();
+    let grounds: Vec<(ComplaintGround, &str)> = ComplaintGround::ALL
+        .iter()
+        .map(|g| (*g, g.as_str()))
+        .collect();
     let failed = !problems.is_empty();
     let page = ReportForm {
         c,
@@ -131,7 +138,11 @@ fn read(c: &Ctx, form: &FormData, today: Day) -> Result<ReportInput, Problems> {
     } else if description.chars().count() > senim_domain::oversight::MAX_DESCRIPTION_CHARS {
         problems.push("description", c.t("report-description-long"));
     }
-    let occurred_on = match form.get("occurred_on").map(str::trim).filter(|d| !d.is_empty()) {
+    let occurred_on = match form
+        .get("occurred_on")
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
         None => None,
         Some(d) => match Day::parse(d) {
             Ok(day) if day <= today => Some(day),

@@ -139,7 +139,14 @@ pub async fn page(c: Ctx, State(state): State<AppState>) -> Response {
         let title = c.t("stats-by-sector");
         figures.push(Figure {
             id: "by-sector",
-            svg: charts::stacked_bar_chart("by-sector", &title, &c.t("stats-by-sector-desc"), &empty, &segments, &bars),
+            svg: charts::stacked_bar_chart(
+                "by-sector",
+                &title,
+                &c.t("stats-by-sector-desc"),
+                &empty,
+                &segments,
+                &bars,
+            ),
             table: Table {
                 caption: title.clone(),
                 head: std::iter::once(c.t("facet-sector"))
@@ -147,7 +154,12 @@ pub async fn page(c: Ctx, State(state): State<AppState>) -> Response {
                     .collect(),
                 rows: bars
                     .iter()
-                    .map(|b| (b.label.clone(), b.values.iter().map(u64::to_string).collect()))
+                    .map(|b| {
+                        (
+                            b.label.clone(),
+                            b.values.iter().map(u64::to_string).collect(),
+                        )
+                    })
                     .collect(),
             },
             title,
@@ -162,7 +174,16 @@ pub async fn page(c: Ctx, State(state): State<AppState>) -> Response {
             })
             .filter(|b| b.value > 0)
             .collect();
-        figures.push(simple("by-status", c.t("stats-by-status"), c.t("stats-by-status-desc"), c.t("facet-status"), c.t("stats-systems"), &empty, bars, false));
+        figures.push(simple(
+            "by-status",
+            c.t("stats-by-status"),
+            c.t("stats-by-status-desc"),
+            c.t("facet-status"),
+            c.t("stats-systems"),
+            &empty,
+            bars,
+            false,
+        ));
 
         // Review times: working from submission to the decision, by month
         // of the decision (median calendar days).
@@ -172,7 +193,8 @@ pub async fn page(c: Ctx, State(state): State<AppState>) -> Response {
         let mut days: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         for case in &registrations {
             if let Some(decision) = case.registration.as_ref().and_then(|r| r.decision.as_ref()) {
-                let d = (decision.at.unix_millis() - case.created_at.unix_millis()) as f64 / 86_400_000.0;
+                let d = (decision.at.unix_millis() - case.created_at.unix_millis()) as f64
+                    / 86_400_000.0;
                 let month = decision.at.to_rfc3339().get(..7).unwrap_or("").to_string();
                 days.entry(month).or_default().push(d.max(0.0));
             }
@@ -181,10 +203,22 @@ pub async fn page(c: Ctx, State(state): State<AppState>) -> Response {
             .iter()
             .map(|m| Bar {
                 label: m.clone(),
-                value: days.get_mut(m).and_then(|v| median(v)).map_or(0, |d| d.round() as u64),
+                value: days
+                    .get_mut(m)
+                    .and_then(|v| median(v))
+                    .map_or(0, |d| d.round() as u64),
             })
             .collect();
-        figures.push(simple("review-days", c.t("stats-review-days"), c.t("stats-review-days-desc"), c.t("stats-month"), c.t("stats-days"), &empty, bars, true));
+        figures.push(simple(
+            "review-days",
+            c.t("stats-review-days"),
+            c.t("stats-review-days-desc"),
+            c.t("stats-month"),
+            c.t("stats-days"),
+            &empty,
+            bars,
+            true,
+        ));
 
         // Reports per month.
         let reports = all_cases(&state, CaseKind::Report).await?;
@@ -203,7 +237,16 @@ pub async fn page(c: Ctx, State(state): State<AppState>) -> Response {
                         .count() as u64,
                 })
                 .collect();
-            figures.push(simple(id, c.t(key), c.t(&format!("{key}-desc")), c.t("stats-month"), c.t("stats-reports"), &empty, bars, true));
+            figures.push(simple(
+                id,
+                c.t(key),
+                c.t(&format!("{key}-desc")),
+                c.t("stats-month"),
+                c.t("stats-reports"),
+                &empty,
+                bars,
+                true,
+            ));
         }
         let page = StatsPage {
             c: &c,

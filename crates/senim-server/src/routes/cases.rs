@@ -149,7 +149,7 @@ fn tracking_hash(code: &str) -> String {
     ))
 }
 
-fn resource(case: &Case, caller: &Caller) -> Resource {
+pub(crate) fn resource(case: &Case, caller: &Caller) -> Resource {
     let me = caller.account.as_ref().map(|a| a.id);
     let assigned = me.is_some_and(|me| {
         case.assignees.contains(&me)
@@ -176,7 +176,7 @@ fn resource(case: &Case, caller: &Caller) -> Resource {
 /// private part and the reviewers' statements. Everyone else (other
 /// reviewers included): the public part. The private part (a complainant's
 /// contact) only for supervisors and administrators, who handle reports.
-fn shown(caller: &Caller, case: Case) -> Case {
+pub(crate) fn shown(caller: &Caller, case: Case) -> Case {
     let mut case = case_for(case.clone(), case_viewer(caller, &case));
     let handles_reports = caller
         .account
@@ -383,10 +383,24 @@ pub async fn create(
     caller: Caller,
     body: Result<JsonBody<CaseInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
+    if caller.account.is_none() {
+        return Err(ApiError::unauthenticated());
+    }
+    let JsonBody(input) = body?;
+    let case = open_case(&state, &caller, input).await?;
+    Ok(respond(&state, StatusCode::CREATED, shown(&caller, case)))
+}
+
+/// Opens a case (the API's and the desks' one path): checks the policies,
+/// runs the domain's opening step under the pack in force, writes it.
+pub async fn open_case(
+    state: &AppState,
+    caller: &Caller,
+    input: CaseInput,
+) -> Result<Case, ApiError> {
     let Some(account) = &caller.account else {
         return Err(ApiError::unauthenticated());
     };
-    let JsonBody(input) = body?;
     let system_id = match &input {
         CaseInput::Registration { system_id }
         | CaseInput::Audit { system_id, .. }
@@ -397,16 +411,7 @@ pub async fn create(
             purpose,
             system_id,
         } => {
-            let case = request_data(
-                &state,
-                &caller,
-                account.id,
-                *dataset_id,
-                purpose,
-                *system_id,
-            )
-            .await?;
-            return Ok(respond(&state, StatusCode::CREATED, shown(&caller, case)));
+            return request_data(state, caller, account.id, *dataset_id, purpose, *system_id).await;
         }
     };
     let record = state
@@ -439,7 +444,7 @@ pub async fn create(
         party: false,
         kind: "new",
     };
-    caller.require(&state, action, &r)?;
+    caller.require(state, action, &r)?;
     // Held until the commit: no publication changes the pack meanwhile.
     let book = state.rules.read().await;
     let pack = book.in_force();
@@ -549,9 +554,9 @@ pub async fn create(
             (stepped, step)
         }
     };
-    let case = write(&state, &caller, stepped, None, Some(&system), step).await?;
+    let case = write(state, caller, stepped, None, Some(&system), step).await?;
     drop(book);
-    Ok(respond(&state, StatusCode::CREATED, shown(&caller, case)))
+    Ok(case)
 }
 
 /// Opens a request for a restricted dataset.
@@ -631,9 +636,37 @@ pub async fn step(
     body: Result<JsonBody<serde_json::Value>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id: CaseId = path_id(&id, "case")?;
+    // The case is read first: an unknown case is 404 before anything else.
     let case = state.store.case(id).await?;
-    let r = resource(&case, &caller);
     let JsonBody(value) = body?;
+    let case = apply_step(&state, &caller, case, if_match, value).await?;
+    Ok(respond(&state, StatusCode::OK, shown(&caller, case)))
+}
+
+/// The revision a step was decided on: `If-Match` for the API, a hidden
+/// field for the desks' forms.
+pub enum Expected {
+    Header(IfMatch),
+    Revision(i64),
+}
+
+impl From<IfMatch> for Expected {
+    fn from(h: IfMatch) -> Expected {
+        Expected::Header(h)
+    }
+}
+
+/// Takes one step on a case (the API's and the desks' one path): decodes the
+/// step for the case's kind, checks the policies and the revision, runs the
+/// domain's step, writes it.
+pub async fn apply_step(
+    state: &AppState,
+    caller: &Caller,
+    case: Case,
+    expected: impl Into<Expected>,
+    value: serde_json::Value,
+) -> Result<Case, ApiError> {
+    let r = resource(&case, caller);
     let bytes = serde_json::to_vec(&value).map_err(|_| ApiError::internal())?;
     let step: AnyStep = match case.kind {
         CaseKind::Registration => decode_json(&bytes).map(AnyStep::Registration),
@@ -645,11 +678,14 @@ pub async fn step(
     }
     .map_err(|e| name_the_field(e, &value))?;
     let action = Action::case_step(step.name()).ok_or_else(ApiError::internal)?;
-    caller.require(&state, action, &r)?;
+    caller.require(state, action, &r)?;
     let Some(account) = &caller.account else {
         return Err(ApiError::unauthenticated());
     };
-    let expected = if_match.required()?;
+    let expected = match expected.into() {
+        Expected::Header(h) => h.required()?,
+        Expected::Revision(r) => r,
+    };
     if expected != case.revision {
         return Err(ApiError {
             current: Some(case.revision.to_string()),
@@ -754,8 +790,8 @@ pub async fn step(
         _ => None,
     };
     let case = write(
-        &state,
-        &caller,
+        state,
+        caller,
         stepped,
         Some(expected),
         target.as_ref().or(system),
@@ -763,7 +799,7 @@ pub async fn step(
     )
     .await?;
     drop(book);
-    Ok(respond(&state, StatusCode::OK, shown(&caller, case)))
+    Ok(case)
 }
 
 /// Read a case: in full for its owner and the authority, otherwise its public part.

@@ -58,6 +58,23 @@ async fn write_classified(
     lang: Lang,
     command: impl FnOnce(ValidVersion, Assessment) -> Command,
 ) -> Result<axum::response::Response, ApiError> {
+    let body = write_classified_body(state, caller, version, resource, lang, command).await?;
+    Ok((
+        StatusCode::CREATED,
+        [etag(body.system.current_version)],
+        Json(body),
+    )
+        .into_response())
+}
+
+async fn write_classified_body(
+    state: &AppState,
+    caller: &Caller,
+    version: ValidVersion,
+    resource: Option<&Resource>,
+    lang: Lang,
+    command: impl FnOnce(ValidVersion, Assessment) -> Command,
+) -> Result<SystemDetail, ApiError> {
     let book = state.rules.read().await;
     let assessment = assess_version(&book, &version);
     let applied = state
@@ -71,17 +88,7 @@ async fn write_classified(
         Some(resource) => viewer(state, caller, resource)?,
         None => viewer(state, caller, &Resource::system(&system))?,
     };
-    Ok(detail(
-        state,
-        StatusCode::CREATED,
-        system,
-        *version,
-        Some(assessment),
-        v,
-        lang,
-    )
-    .await
-    .into_response())
+    Ok(detail_body(state, system, *version, Some(assessment), v, lang).await)
 }
 
 fn viewer(state: &AppState, caller: &Caller, resource: &Resource) -> Result<Viewer, ApiError> {
@@ -109,6 +116,19 @@ async fn detail(
     v: Viewer,
     lang: Lang,
 ) -> impl IntoResponse {
+    let body = detail_body(state, system, version, assessment, v, lang).await;
+    (status, [etag(body.system.current_version)], Json(body))
+}
+
+/// A system as `v` may see it, with its classification explained in `lang`.
+async fn detail_body(
+    state: &AppState,
+    system: System,
+    version: SystemVersion,
+    assessment: Option<Assessment>,
+    v: Viewer,
+    lang: Lang,
+) -> SystemDetail {
     let (classification, gaps) = match assessment {
         Some(mut a) => {
             let book = state.rules.read().await;
@@ -120,16 +140,12 @@ async fn detail(
         }
         None => (None, Vec::new()),
     };
-    (
-        status,
-        [etag(system.current_version)],
-        Json(SystemDetail {
-            system,
-            version: version.redacted(v),
-            classification,
-            gaps,
-        }),
-    )
+    SystemDetail {
+        system,
+        version: version.redacted(v),
+        classification,
+        gaps,
+    }
 }
 
 async fn load(state: &AppState, caller: &Caller, id: &str) -> Result<(System, Resource), ApiError> {
@@ -177,10 +193,30 @@ pub async fn create(
     QueryParams(query): QueryParams<LangQuery>,
     body: Result<JsonBody<SystemInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
+    if caller.account.is_none() {
+        return Err(ApiError::unauthenticated());
+    }
+    let JsonBody(input) = body?;
+    let lang = lang(query.lang);
+    let body = register(&state, &caller, input, lang).await?;
+    Ok((
+        StatusCode::CREATED,
+        [etag(body.system.current_version)],
+        Json(body),
+    ))
+}
+
+/// Registers a new system, its first version classified under the pack in
+/// force (the API's and the registration wizard's one path).
+pub async fn register(
+    state: &AppState,
+    caller: &Caller,
+    input: SystemInput,
+    lang: Lang,
+) -> Result<SystemDetail, ApiError> {
     let Some(account) = &caller.account else {
         return Err(ApiError::unauthenticated());
     };
-    let JsonBody(input) = body?;
     let owner = input
         .owner_organisation_id
         .or(account.organisation_id)
@@ -190,14 +226,14 @@ pub async fn create(
                 reason: "is required: your account belongs to no organisation".into(),
             }])
         })?;
-    caller.require(&state, Action::SystemCreate, &Resource::new_system(owner))?;
+    caller.require(state, Action::SystemCreate, &Resource::new_system(owner))?;
     let version = VersionInput::from(input).parse()?;
-    write_classified(
-        &state,
-        &caller,
+    write_classified_body(
+        state,
+        caller,
         version,
         None,
-        lang(query.lang),
+        lang,
         move |version, assessment| Command::CreateSystem {
             owner,
             version,

@@ -15,7 +15,9 @@
 
 mod account;
 pub mod assets;
+mod cases;
 pub mod charts;
+mod desks;
 pub mod i18n;
 mod log;
 mod oversight;
@@ -69,6 +71,21 @@ pub fn pages() -> Router<AppState> {
         .route("/self-check", get(selfcheck::wizard))
         .route("/self-check/result", get(selfcheck::result))
         .route("/statistics", get(stats::page))
+        .route("/developer", get(desks::developer))
+        .route(
+            "/developer/new",
+            get(desks::wizard_start).post(desks::wizard_step),
+        )
+        .route(
+            "/developer/systems/{id}/submit",
+            axum::routing::post(desks::submit),
+        )
+        .route("/reviewer", get(desks::reviewer))
+        .route("/supervisor", get(desks::supervisor))
+        .route("/auditor", get(desks::auditor))
+        .route("/steward", get(desks::steward))
+        .route("/desk/cases/{id}", get(cases::show).post(cases::step))
+        .route("/desk/cases/{id}/dossier", get(desks::dossier))
         .route("/decisions", get(oversight::decisions))
         .route("/decisions/{id}", get(oversight::decision))
         .route("/trusted-lists", get(oversight::trusted_lists))

@@ -1,0 +1,622 @@
+//! The desks: where each role starts after signing in. The developer's
+//! systems and the registration wizard; the reviewer's and the auditor's
+//! queues; the supervisor's dashboard; the data steward's library work.
+//! Every case opens on the one case page ([`crate::web::cases`]).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use senim_domain::api::SystemDetail;
+use senim_domain::{CaseKind, DocumentationItem, Role, SystemId, SystemStatus};
+use senim_store::CaseFilter;
+
+use crate::error::ApiError;
+use crate::register::Query;
+use crate::routes::cases::{open_case, CaseInput};
+use crate::state::AppState;
+use crate::web::cases::{rows, QueueRow};
+use crate::web::profile::{self, Shown};
+use crate::web::public::{risk_tag, status_tag, Tag};
+use crate::web::{Ctx, FormData, Posted, Problems};
+
+fn require_role(c: &Ctx, role: Role) -> Result<(), ApiError> {
+    match c.account() {
+        None => Err(ApiError::unauthenticated()),
+        Some(a) if a.roles.contains(&role) => Ok(()),
+        Some(_) => Err(ApiError::forbidden()),
+    }
+}
+
+async fn cases(state: &AppState, filter: CaseFilter) -> Result<Vec<senim_domain::Case>, ApiError> {
+    Ok(state
+        .store
+        .cases(&CaseFilter {
+            limit: 200,
+            ..filter
+        })
+        .await?
+        .items)
+}
+
+#[derive(askama::Template)]
+#[template(path = "queue.html")]
+struct QueuePage<'a> {
+    c: &'a Ctx,
+    crumbs: Vec<(String, String)>,
+    title: String,
+    lead: String,
+    sections: Vec<(String, Vec<QueueRow>)>,
+    counts: Vec<(String, usize)>,
+    links: Vec<(&'static str, String)>,
+}
+
+/// `GET /reviewer`: the cases assigned to me, due first, overdue first.
+pub async fn reviewer(c: Ctx, State(state): State<AppState>) -> Response {
+    let result = async {
+        require_role(&c, Role::ExpertReviewer)?;
+        let me = c.account().map(|a| a.id);
+        let mine = cases(
+            &state,
+            CaseFilter {
+                assignee: me,
+                open: Some(true),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let page = QueuePage {
+            crumbs: vec![(String::new(), c.t("desk-reviewer"))],
+            title: c.t("desk-reviewer"),
+            lead: c.t("reviewer-lead"),
+            sections: vec![(c.t("queue-mine"), rows(&c, &state, mine).await)],
+            counts: Vec::new(),
+            links: Vec::new(),
+            c: &c,
+        };
+        Ok(c.render(&page))
+    }
+    .await;
+    c.respond(result)
+}
+
+/// `GET /auditor`: the audits assigned to me.
+pub async fn auditor(c: Ctx, State(state): State<AppState>) -> Response {
+    let result = async {
+        require_role(&c, Role::Auditor)?;
+        let me = c.account().map(|a| a.id);
+        let open = cases(
+            &state,
+            CaseFilter {
+                assignee: me,
+                open: Some(true),
+                kind: Some(CaseKind::Audit),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let closed = cases(
+            &state,
+            CaseFilter {
+                assignee: me,
+                open: Some(false),
+                kind: Some(CaseKind::Audit),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let page = QueuePage {
+            crumbs: vec![(String::new(), c.t("desk-auditor"))],
+            title: c.t("desk-auditor"),
+            lead: c.t("auditor-lead"),
+            sections: vec![
+                (c.t("queue-open"), rows(&c, &state, open).await),
+                (c.t("queue-closed"), rows(&c, &state, closed).await),
+            ],
+            counts: Vec::new(),
+            links: Vec::new(),
+            c: &c,
+        };
+        Ok(c.render(&page))
+    }
+    .await;
+    c.respond(result)
+}
+
+/// `GET /supervisor`: every open case by kind, due first, and the figures.
+pub async fn supervisor(c: Ctx, State(state): State<AppState>) -> Response {
+    let result = async {
+        require_role(&c, Role::Supervisor)?;
+        let today = senim_domain::Day::of(state.clock.now());
+        let mut sections = Vec::new();
+        let mut counts = Vec::new();
+        let mut overdue = 0;
+        for kind in CaseKind::ALL {
+            let open = cases(
+                &state,
+                CaseFilter {
+                    kind: Some(*kind),
+                    open: Some(true),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            overdue += open.iter().filter(|x| x.overdue(today)).count();
+            counts.push((c.t.term("case-kind", kind.as_str()), open.len()));
+            if !open.is_empty() {
+                sections.push((
+                    c.t.term("queue-kind", kind.as_str()),
+                    rows(&c, &state, open).await,
+                ));
+            }
+        }
+        counts.insert(0, (c.t("queue-overdue"), overdue));
+        let page = QueuePage {
+            crumbs: vec![(String::new(), c.t("desk-supervisor"))],
+            title: c.t("desk-supervisor"),
+            lead: c.t("supervisor-lead"),
+            sections,
+            counts,
+            links: vec![
+                ("/supervisor/rulepacks", c.t("rulepacks-title")),
+                ("/decisions", c.t("nav-decisions")),
+                ("/trusted-lists", c.t("nav-trusted-lists")),
+                ("/statistics", c.t("nav-statistics")),
+            ],
+            c: &c,
+        };
+        Ok(c.render(&page))
+    }
+    .await;
+    c.respond(result)
+}
+
+/// `GET /steward`: the organisation's datasets and the requests for them.
+pub async fn steward(c: Ctx, State(state): State<AppState>) -> Response {
+    let result = async {
+        require_role(&c, Role::DataSteward)?;
+        let org = c.account().and_then(|a| a.organisation_id);
+        let requests = cases(
+            &state,
+            CaseFilter {
+                kind: Some(CaseKind::DataAccess),
+                organisation: org,
+                ..Default::default()
+            },
+        )
+        .await?;
+        let page = QueuePage {
+            crumbs: vec![(String::new(), c.t("desk-steward"))],
+            title: c.t("desk-steward"),
+            lead: c.t("steward-lead"),
+            sections: vec![(
+                c.t("queue-access-requests"),
+                rows(&c, &state, requests).await,
+            )],
+            counts: Vec::new(),
+            links: org
+                .map(|o| vec![("/library", c.t("nav-library")), ("", o.to_string())])
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(h, _)| !h.is_empty())
+                .collect(),
+            c: &c,
+        };
+        Ok(c.render(&page))
+    }
+    .await;
+    c.respond(result)
+}
+
+/// A system on the developer's desk.
+pub struct MySystem {
+    pub id: String,
+    pub name: String,
+    pub risk: Tag,
+    pub status: Tag,
+    pub number: Option<String>,
+    pub can_submit: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "developer.html")]
+struct DeveloperPage<'a> {
+    c: &'a Ctx,
+    crumbs: Vec<(String, String)>,
+    systems: Vec<MySystem>,
+    open: Vec<QueueRow>,
+    done: Option<String>,
+    problems: Problems,
+}
+
+async fn developer_page(
+    c: &Ctx,
+    state: &AppState,
+    problems: Problems,
+) -> Result<Response, ApiError> {
+    require_role(c, Role::Developer)?;
+    let Some(org) = c.account().and_then(|a| a.organisation_id) else {
+        return Err(ApiError::forbidden());
+    };
+    let found = state.register.search(&Query {
+        organisations: vec![org],
+        lang: c.lang(),
+        limit: None,
+        ..Default::default()
+    });
+    let systems = found
+        .systems
+        .iter()
+        .map(|s| MySystem {
+            id: s.id.to_string(),
+            name: s.name.get(c.lang()).to_string(),
+            risk: risk_tag(c, s.risk_level),
+            status: status_tag(c, s.status),
+            number: s.registry_number.clone(),
+            can_submit: matches!(s.status, SystemStatus::Draft | SystemStatus::Refused),
+        })
+        .collect();
+    let open = cases(
+        state,
+        CaseFilter {
+            organisation: Some(org),
+            open: Some(true),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let failed = !problems.is_empty();
+    let page = DeveloperPage {
+        crumbs: vec![(String::new(), c.t("desk-developer"))],
+        systems,
+        open: rows(c, state, open).await,
+        done: c.param("done").map(|d| c.t(&format!("developer-done-{d}"))),
+        problems,
+        c,
+    };
+    let mut r = c.render(&page);
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+/// `GET /developer`.
+pub async fn developer(c: Ctx, State(state): State<AppState>) -> Response {
+    let result = developer_page(&c, &state, Problems::default()).await;
+    c.respond(result)
+}
+
+/// `POST /developer/systems/{id}/submit`: submits the current version for
+/// registration (the API's `POST /cases` with a registration).
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Posted { ctx: c, .. }: Posted,
+) -> Response {
+    let result = async {
+        let system_id: SystemId = crate::routes::path_id(&id, "system")?;
+        match open_case(&state, &c.caller, CaseInput::Registration { system_id }).await {
+            Ok(case) => Ok(c.redirect(&format!("/desk/cases/{}?done=submit", case.id))),
+            Err(e)
+                if e.status == StatusCode::UNPROCESSABLE_ENTITY
+                    || e.status == StatusCode::CONFLICT =>
+            {
+                let mut problems = Problems::default();
+                problems.push(
+                    &format!("submit-{id}"),
+                    format!("{} {}", c.t("developer-submit-refused"), e.message),
+                );
+                developer_page(&c, &state, problems).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+    .await;
+    c.respond(result)
+}
+
+/// The wizard's steps after the profile's three.
+const NAME_STEP: u8 = 0;
+const DOCS_STEP: u8 = 4;
+const CHECK_STEP: u8 = 5;
+
+#[derive(askama::Template)]
+#[template(path = "wizard.html")]
+struct WizardPage<'a> {
+    c: &'a Ctx,
+    crumbs: Vec<(String, String)>,
+    problems: Problems,
+    step: u8,
+    title: String,
+    hidden: Vec<(String, String)>,
+    questions: Vec<Shown>,
+    docs: Vec<DocField>,
+    names: Vec<(String, String, String)>,
+    summary: Vec<(String, String)>,
+    gaps: Vec<String>,
+    risk: Option<Tag>,
+}
+
+/// A documentation item in the wizard.
+pub struct DocField {
+    pub item: &'static str,
+    pub label: String,
+    pub hint: String,
+    pub text: String,
+    pub visibility: String,
+    pub required: bool,
+}
+
+/// Fields that belong to a wizard step, so the others travel hidden.
+fn step_of(name: &str) -> Option<u8> {
+    if name.starts_with("name_") {
+        return Some(NAME_STEP);
+    }
+    if name.starts_with("doc-") || name.starts_with("vis-") {
+        return Some(DOCS_STEP);
+    }
+    profile::QUESTIONS
+        .iter()
+        .find(|(_, q)| q.field == name)
+        .map(|(s, _)| *s)
+}
+
+/// The system input the API takes, from the wizard's fields.
+fn system_json(form: &FormData) -> serde_json::Value {
+    let mut name = serde_json::Map::new();
+    for lang in ["kk", "ru", "en"] {
+        let v = form.text(&format!("name_{lang}"));
+        if !v.is_empty() {
+            name.insert(lang.into(), serde_json::json!(v));
+        }
+    }
+    let mut docs = serde_json::Map::new();
+    let mut visibility = serde_json::Map::new();
+    for item in DocumentationItem::ALL {
+        let v = form.text(&format!("doc-{}", item.as_str()));
+        if !v.is_empty() {
+            docs.insert(item.as_str().into(), serde_json::json!(v));
+        }
+        let vis = form.text(&format!("vis-{}", item.as_str()));
+        if !vis.is_empty() && vis != "public" {
+            visibility.insert(item.as_str().into(), serde_json::json!(vis));
+        }
+    }
+    serde_json::json!({
+        "name": name,
+        "profile": profile::to_json(form),
+        "documentation": docs,
+        "visibility": visibility,
+    })
+}
+
+async fn wizard_page(
+    c: &Ctx,
+    state: &AppState,
+    form: &FormData,
+    step: u8,
+    problems: Problems,
+) -> Response {
+    let hidden: Vec<(String, String)> = form
+        .0
+        .iter()
+        .filter(|(k, _)| step_of(k).is_some_and(|s| s != step || step == CHECK_STEP))
+        .cloned()
+        .collect();
+    let questions = profile::QUESTIONS
+        .iter()
+        .filter(|(s, _)| *s == step)
+        .map(|(_, q)| profile::show(c, q, form, &problems))
+        .collect();
+    // The pack in force on the answers so far: what the documentation must
+    // cover, and the classification the check page previews.
+    let (required, risk) = match profile::parse(c, form) {
+        Ok(p) => {
+            let book = state.rules.read().await;
+            let outcome = book.in_force().classify(&p);
+            (
+                outcome.documentation_required.clone(),
+                Some(risk_tag(c, Some(outcome.risk_level))),
+            )
+        }
+        Err(_) => (Vec::new(), None),
+    };
+    let docs = DocumentationItem::ALL
+        .iter()
+        .map(|item| DocField {
+            item: item.as_str(),
+            label: c.t.term("doc", item.as_str()),
+            hint: c.t.term("doc-hint", item.as_str()),
+            text: form.text(&format!("doc-{}", item.as_str())),
+            visibility: form
+                .get(&format!("vis-{}", item.as_str()))
+                .unwrap_or("public")
+                .to_string(),
+            required: required.contains(item),
+        })
+        .collect::<Vec<_>>();
+    let gaps = docs
+        .iter()
+        .filter(|d| d.required && d.text.is_empty())
+        .map(|d| d.label.clone())
+        .collect();
+    let mut summary = vec![(
+        c.t("wizard-name"),
+        ["kk", "ru", "en"]
+            .iter()
+            .map(|l| form.text(&format!("name_{l}")))
+            .filter(|n| !n.is_empty())
+            .collect::<Vec<_>>()
+            .join(" / "),
+    )];
+    summary.extend(
+        profile::summary(c, form)
+            .into_iter()
+            .map(|(_, q, a)| (q, a)),
+    );
+    let names = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
+        .iter()
+        .map(|(l, label)| {
+            (
+                format!("name_{l}"),
+                label.to_string(),
+                form.text(&format!("name_{l}")),
+            )
+        })
+        .collect();
+    let failed = !problems.is_empty();
+    let page = WizardPage {
+        crumbs: vec![
+            ("/developer".into(), c.t("desk-developer")),
+            (String::new(), c.t("wizard-title")),
+        ],
+        title: c.t(&format!("wizard-step-{step}")),
+        problems,
+        step,
+        hidden,
+        questions,
+        docs,
+        names,
+        summary,
+        gaps,
+        risk,
+        c,
+    };
+    let mut r = c.render(&page);
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+/// `GET /developer/new`: the wizard's first step.
+pub async fn wizard_start(c: Ctx, State(state): State<AppState>) -> Response {
+    if let Err(e) = require_role(&c, Role::Developer) {
+        return c.error(e);
+    }
+    wizard_page(
+        &c,
+        &state,
+        &FormData::default(),
+        NAME_STEP,
+        Problems::default(),
+    )
+    .await
+}
+
+/// `POST /developer/new`: the next step, or, after "check your answers",
+/// the new system (a draft the developer then submits).
+pub async fn wizard_step(
+    State(state): State<AppState>,
+    Posted { ctx: c, form }: Posted,
+) -> Response {
+    if let Err(e) = require_role(&c, Role::Developer) {
+        return c.error(e);
+    }
+    let from: u8 = form.text("from").parse().unwrap_or(NAME_STEP);
+    if let Some(back) = form.get("back").and_then(|b| b.parse::<u8>().ok()) {
+        return wizard_page(&c, &state, &form, back.min(CHECK_STEP), Problems::default()).await;
+    }
+    let mut problems = Problems::default();
+    match from {
+        NAME_STEP => {
+            if ["kk", "ru", "en"]
+                .iter()
+                .all(|l| form.text(&format!("name_{l}")).is_empty())
+            {
+                problems.push("name_kk", c.t("wizard-name-missing"));
+            }
+        }
+        1..=3 => problems = profile::check_step(&c, from, &form),
+        _ => {}
+    }
+    if !problems.is_empty() {
+        return wizard_page(&c, &state, &form, from, problems).await;
+    }
+    if from < CHECK_STEP {
+        return wizard_page(&c, &state, &form, from + 1, Problems::default()).await;
+    }
+    // Check your answers, confirmed: the API's own input and path.
+    let input: senim_domain::SystemInput = match serde_json::from_value(system_json(&form)) {
+        Ok(i) => i,
+        Err(e) => {
+            let mut p = Problems::default();
+            p.push("name_kk", e.to_string());
+            return wizard_page(&c, &state, &form, CHECK_STEP, p).await;
+        }
+    };
+    match crate::routes::systems::register(&state, &c.caller, input, c.t.lang).await {
+        Ok(SystemDetail { system, .. }) => {
+            c.redirect(&format!("/developer?done=created&system={}", system.id))
+        }
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let mut p = Problems::default();
+            for f in &e.fields {
+                p.push("name_kk", format!("{}: {}", f.field, f.reason));
+            }
+            wizard_page(&c, &state, &form, CHECK_STEP, p).await
+        }
+        Err(e) => c.error(e),
+    }
+}
+
+/// `GET /desk/cases/{id}/dossier`: what the reviewers review, confidential
+/// items included, once the reviewer has declared no conflict.
+pub async fn dossier(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let result = async {
+        let axum::Json(d) = crate::routes::cases::dossier(
+            State(state.clone()),
+            c.caller.clone(),
+            Path(id.clone()),
+            crate::extract::QueryParams(crate::routes::systems::LangQuery {
+                lang: Some(c.t.lang),
+            }),
+        )
+        .await?;
+        let page = DossierPage {
+            crumbs: vec![
+                (format!("/desk/cases/{id}"), d.case.number.clone()),
+                (String::new(), c.t("case-open-dossier")),
+            ],
+            name: d.system.name.get(c.lang()).to_string(),
+            version: d.version.version,
+            docs: d
+                .version
+                .documentation
+                .items()
+                .into_iter()
+                .map(|(item, text)| (c.t.term("doc", item.as_str()), text.map(str::to_string)))
+                .collect(),
+            risk: d
+                .classification
+                .as_ref()
+                .map(|cl| risk_tag(&c, Some(cl.risk_level))),
+            classification: d.classification,
+            gaps: d
+                .gaps
+                .iter()
+                .map(|g| c.t.term("doc", g.item.as_str()))
+                .collect(),
+            case_id: id,
+            c: &c,
+        };
+        Ok(c.render(&page))
+    }
+    .await;
+    c.respond(result)
+}
+
+#[derive(askama::Template)]
+#[template(path = "dossier.html")]
+struct DossierPage<'a> {
+    c: &'a Ctx,
+    crumbs: Vec<(String, String)>,
+    case_id: String,
+    name: String,
+    version: i64,
+    docs: Vec<(String, Option<String>)>,
+    classification: Option<senim_domain::classification::Classification>,
+    risk: Option<Tag>,
+    gaps: Vec<String>,
+}

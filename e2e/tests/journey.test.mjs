@@ -1,0 +1,187 @@
+// The whole life of a high-risk AI system, by clicking as each role would:
+// a developer registers it with the wizard and submits it; the assigned
+// experts declare, mark the checklist and recommend; a supervisor decides;
+// the public finds it registered, follows its receipt to the audit log and
+// the browser checks the proof; a citizen complains about it and follows
+// the complaint by its tracking code.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { axe, baseUrl, launch, login, newPage, shoot, takeProblems } from '../lib.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const NAME = `Sepsis triage assistant ${Date.now()}`;
+let caseUrl;
+let caseNumber;
+let systemUrl;
+
+/** Clicks the primary submit button of the form that holds `selector`. */
+async function submitForm(page, selector = 'main form') {
+  await Promise.all([
+    page.waitForLoadState('load'),
+    page.locator(selector).locator('button[type=submit]:not([name=back])').first().click(),
+  ]);
+}
+
+/** Opens the step form for `action` on a case page and returns it. */
+async function stepForm(page, action) {
+  const details = page.locator(`details:has(input[name=action][value=${action}])`);
+  if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
+  return details.locator('form');
+}
+
+test('a developer registers a high-risk system with the wizard and submits it', async () => {
+  const page = await newPage(browser);
+  await login(page, 'developer@hospital.demo');
+  assert.match(page.url(), /\/developer$/);
+  await axe(page);
+  await page.click('a[href="/developer/new"]');
+  await page.fill('#name_en', NAME);
+  await page.fill('#name_ru', `Ассистент триажа сепсиса ${Date.now()}`);
+  await axe(page);
+  await submitForm(page);
+  // Step 1 without answers: the errors are listed and nothing is lost.
+  await submitForm(page);
+  await page.locator('.error-summary').waitFor();
+  assert.equal(await page.locator('.error-summary a').count(), 2);
+  // The browser logs the 422 of a form with problems; that one is expected.
+  const logged = takeProblems(page);
+  assert.ok(logged.every((p) => p.includes('422')), logged.join('\n'));
+  await axe(page);
+  await page.check('#sectors-healthcare');
+  await page.check('#functions-decision_support');
+  await submitForm(page);
+  await page.check('#affects-health');
+  await page.check('#failure_impact-severe');
+  await page.check('#autonomy-medium');
+  await submitForm(page);
+  await page.check('#personal_data-true');
+  await page.check('#special_categories-health');
+  await submitForm(page);
+  // Documentation: fill every required item; the gap report says so.
+  const required = page.locator('label:has(.tag) + .hint + textarea, .field:has(.tag-high) textarea');
+  const n = await required.count();
+  assert.ok(n > 0, 'a high-risk system has required documentation');
+  for (let i = 0; i < n; i++) {
+    await required.nth(i).fill(`Documented item ${i + 1}: what the hospital tells the authority.`);
+  }
+  await axe(page);
+  await shoot(page, 'wizard-documentation');
+  await submitForm(page);
+  await page.getByRole('heading', { name: 'Check your answers' }).waitFor();
+  assert.match(await page.locator('main').innerText(), /High risk/);
+  assert.match(await page.locator('main').innerText(), /documentation covers everything/);
+  await axe(page);
+  await submitForm(page);
+  assert.match(page.url(), /\/developer\?done=created/);
+  const row = page.locator('tr', { hasText: NAME });
+  await row.waitFor();
+  systemUrl = await row.locator('a').first().getAttribute('href');
+  await Promise.all([page.waitForLoadState('load'), row.locator('button[type=submit]').click()]);
+  assert.match(page.url(), /\/desk\/cases\/[0-9a-f-]+\?done=submit/);
+  caseUrl = page.url().split('?')[0];
+  caseNumber = (await page.locator('h1').innerText()).trim();
+  assert.match(caseNumber, /^REG-/);
+  await axe(page);
+  await shoot(page, 'case-submitted');
+});
+
+test('the assigned experts declare, mark the checklist and recommend registration', async () => {
+  let reviewed = 0;
+  for (const expert of ['expert@ministry.demo', 'expert2@ministry.demo', 'expert3@ministry.demo']) {
+    const page = await newPage(browser);
+    await login(page, expert);
+    assert.match(page.url(), /\/reviewer$/);
+    const link = page.locator(`a:text-is("${caseNumber}")`);
+    if ((await link.count()) === 0) continue;
+    await axe(page);
+    await Promise.all([page.waitForLoadState('load'), link.click()]);
+    let form = await stepForm(page, 'declare');
+    await form.locator('#declare-conflict-false').check();
+    await Promise.all([page.waitForLoadState('load'), form.locator('button[type=submit]').click()]);
+    assert.match(page.url(), /done=declare/);
+    await page.click('a:text("Open the dossier")');
+    assert.match(await page.locator('main').innerText(), /Documented item 1/);
+    await axe(page);
+    await page.goBack();
+    form = await stepForm(page, 'check');
+    const marks = form.locator('select');
+    for (let i = 0; i < (await marks.count()); i++) await marks.nth(i).selectOption('satisfied');
+    await Promise.all([page.waitForLoadState('load'), form.locator('button[type=submit]').click()]);
+    assert.match(page.url(), /done=check/);
+    form = await stepForm(page, 'recommend');
+    await form.locator('#recommend-verdict-register').check();
+    await form.locator('textarea[name=reasons]').fill('The dossier is complete and the oversight measures are adequate.');
+    await axe(page);
+    await shoot(page, 'case-reviewer');
+    await Promise.all([page.waitForLoadState('load'), form.locator('button[type=submit]').click()]);
+    assert.match(page.url(), /done=recommend/);
+    reviewed += 1;
+  }
+  assert.ok(reviewed >= 1, 'at least one expert was assigned');
+});
+
+test('a supervisor decides; the system appears registered with its receipts', async () => {
+  const page = await newPage(browser);
+  await login(page, 'supervisor@ministry.demo');
+  await axe(page);
+  await shoot(page, 'supervisor-desk');
+  await page.goto(caseUrl);
+  const form = await stepForm(page, 'decide');
+  await form.locator('#decide-verdict-register').check();
+  await form.locator('textarea[name=reasons]').fill('Registered on the experts\' recommendation.');
+  await Promise.all([page.waitForLoadState('load'), form.locator('button[type=submit]').click()]);
+  assert.match(page.url(), /done=decide/);
+  assert.match(await page.locator('main').innerText(), /Registered/);
+
+  // The public register, with no account.
+  const pub = await newPage(browser);
+  await pub.goto(`${baseUrl()}/register`);
+  await pub.fill('#q', NAME);
+  await Promise.all([pub.waitForURL(/q=/), pub.locator('#q').press('Enter')]);
+  const result = pub.locator('.results a', { hasText: NAME });
+  await result.waitFor();
+  await Promise.all([pub.waitForLoadState('load'), result.click()]);
+  assert.equal(new URL(pub.url()).pathname, systemUrl);
+  const text = await pub.locator('main').innerText();
+  assert.match(text, /KZ-AI-\d{4}-\d{6}/);
+  assert.match(text, /Registered/);
+  await axe(pub);
+  await shoot(pub, 'system-page');
+  // Its newest receipt, checked by the browser against the checkpoint.
+  const receipts = pub.locator('.timeline a');
+  await Promise.all([pub.waitForLoadState('load'), receipts.last().click()]);
+  await pub.locator('#browser-check-result', { hasText: 'Your browser recomputed the hashes: the entry is included' }).waitFor();
+  assert.match(await pub.locator('main').innerText(), /This entry is in the log/);
+  await axe(pub);
+  await shoot(pub, 'log-entry');
+});
+
+test('a citizen complains about the system and follows the complaint by its code', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${baseUrl()}${systemUrl}`);
+  await Promise.all([page.waitForLoadState('load'), page.click('a:text("Report a problem with this system")')]);
+  await page.check('#type-complaint');
+  await page.check('#ground-explanation');
+  await page.fill('#description', 'The triage assistant ranked my father as low priority; I want to know why.');
+  await page.fill('#email', 'citizen@example.kz');
+  await axe(page);
+  await submitForm(page);
+  const code = (await page.locator('#tracking-code').innerText()).trim();
+  assert.match(code, /^[A-Z2-9]{4}(-[A-Z2-9]{4}){3}$/);
+  await axe(page);
+  await shoot(page, 'report-done');
+  await page.goto(`${baseUrl()}/report/status`);
+  await page.fill('#code', code.toLowerCase());
+  await submitForm(page);
+  const text = await page.locator('main').innerText();
+  assert.match(text, /RPT-\d{4}-\d{6}/);
+  assert.match(text, /A complaint about a decision/);
+  await axe(page);
+});

@@ -727,3 +727,56 @@ doc-hint-performance = Accuracy and other figures, overall and for groups of peo
 doc-hint-deployment-context = Where and how it is deployed.
 doc-hint-user-disclosure = What people affected by the system are told about it.
 doc-hint-rights-contact = Where people ask for an explanation or object.
+
+## The data library
+library-title = Data library of the National AI Platform
+library-lead = Datasets for training, validating and testing AI, from state bodies and organisations, with their licences and conditions of access.
+library-search-label = Search the datasets
+library-search-hint = Words in the title, description or keywords, in any language.
+library-count = { $count ->
+    [one] { $count } dataset
+   *[other] { $count } datasets
+}
+library-any = Any
+library-theme = Theme
+library-access = Access
+library-format = Format
+library-dataset = Dataset
+library-producer = Producer
+library-licence = Licence
+library-keywords = Keywords
+library-version = Version
+library-personal-data = Contains personal data
+library-opt-out = The rightholder refused use for AI training
+library-spatial = Area covered
+library-provenance = Where the data comes from
+library-files = Files
+library-no-files = No file has been published yet.
+library-file = File
+library-size = Size
+library-rows = Rows × columns
+library-metadata = Metadata
+library-request-title = Request access
+library-purpose = What will you use the data for?
+library-purpose-hint = Name the project and, if there is one, the AI system it serves. The data steward decides.
+library-purpose-missing = Say what you will use the data for
+library-request = Send the request
+library-request-done = Your request was sent to the data steward.
+library-sign-in-to-request = Sign in to request access to this dataset.
+access-open = Open
+access-registered = For registered users
+access-restricted = Restricted
+access-closed = Closed
+theme-agriculture = Agriculture, fisheries, forestry and food
+theme-economy = Economy and finance
+theme-education = Education, culture and sport
+theme-energy = Energy
+theme-environment = Environment
+theme-government = Government and public sector
+theme-health = Health
+theme-international = International issues
+theme-justice = Justice, legal system and public safety
+theme-regions = Regions and cities
+theme-population = Population and society
+theme-science = Science and technology
+theme-transport = Transport

@@ -259,14 +259,21 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
 
 /// Which registration steps make sense in which state; the domain refuses
 /// the rest anyway, this only keeps the page to what can be done now.
-fn offered(case: &Case, action: &str) -> bool {
+fn offered(case: &Case, action: &str, me: Option<senim_domain::AccountId>) -> bool {
     if case.kind != CaseKind::Registration {
         return case.open || matches!(action, "appeal" | "delist" | "revoke_access");
     }
     let s = case.state.as_str();
+    // A reviewer declares once, and works on the dossier only after that.
+    let declared = case.registration.as_ref().is_some_and(|r| {
+        r.reviews
+            .iter()
+            .any(|x| Some(x.reviewer) == me && x.declaration.is_some())
+    });
     match action {
         "assign" => matches!(s, "submitted" | "in_expert_review"),
-        "declare" | "check" | "recommend" => s == "in_expert_review",
+        "declare" => s == "in_expert_review" && !declared,
+        "check" | "recommend" => s == "in_expert_review" && declared,
         "request_information" => matches!(s, "in_expert_review" | "recommended"),
         "respond" => s == "information_requested",
         "decide" => matches!(s, "recommended" | "submitted"),
@@ -650,7 +657,7 @@ async fn page(
     let r = resource(&case, &c.caller);
     let mut forms = Vec::new();
     for (kind, action, fields) in STEPS {
-        if *kind != case.kind || !offered(&case, action) {
+        if *kind != case.kind || !offered(&case, action, c.account().map(|a| a.id)) {
             continue;
         }
         let Some(policy_action) = Action::case_step(action) else {

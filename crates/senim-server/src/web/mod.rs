@@ -19,6 +19,7 @@ mod cases;
 pub mod charts;
 mod desks;
 pub mod i18n;
+mod library;
 mod log;
 mod oversight;
 mod profile;
@@ -71,6 +72,9 @@ pub fn pages() -> Router<AppState> {
         .route("/self-check", get(selfcheck::wizard))
         .route("/self-check/result", get(selfcheck::result))
         .route("/statistics", get(stats::page))
+        .route("/library", get(library::search))
+        .route("/library/{id}", get(library::dataset))
+        .route("/library/{id}/request", axum::routing::post(library::request))
         .route("/developer", get(desks::developer))
         .route(
             "/developer/new",

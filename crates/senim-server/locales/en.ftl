@@ -780,3 +780,20 @@ theme-regions = Regions and cities
 theme-population = Population and society
 theme-science = Science and technology
 theme-transport = Transport
+
+## Rule sets (supervisors)
+rulepacks-pack = Rule set
+rulepacks-effective = In effect from
+rulepacks-new = Publish a new version
+rulepacks-source = The rule set's text (TOML)
+rulepacks-source-hint = Paste the whole file. It is checked first; preview the change report before you publish.
+rulepacks-source-missing = Paste the rule set's text
+rulepacks-problem = Line { $line }: { $reason }
+rulepacks-preview = Check and preview the changes
+rulepacks-publish = Publish this version
+rulepacks-preview-title = What publishing { $pack } would change
+rulepacks-preview-counts = { $reclassified } systems would be classified again; { $changed } would change.
+rulepacks-preview-not-in-force = This rule set is not the one in force: publishing it changes no classification.
+rulepacks-before = Before
+rulepacks-after = After
+rulepacks-published = Published: { $version }. Every system was classified again.

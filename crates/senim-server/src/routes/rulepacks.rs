@@ -119,6 +119,28 @@ pub async fn publish(
         &Resource::Collection("rulepacks"),
     )?;
     let JsonBody(input) = body?;
+    let dry_run = input.dry_run;
+    let report = publish_pack(&state, &caller, input).await?;
+    let status = if dry_run {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(report)))
+}
+
+/// Checks a pack's text and publishes it, or with `dry_run` only computes
+/// the change report (the API's and the supervisor desk's one path).
+pub async fn publish_pack(
+    state: &AppState,
+    caller: &Caller,
+    input: PublishRulePackInput,
+) -> Result<ChangeReport, ApiError> {
+    caller.require(
+        state,
+        Action::RulePackPublish,
+        &Resource::Collection("rulepacks"),
+    )?;
     let pack = RulePack::parse(&input.source, "source").map_err(|e| {
         ApiError::invalid(
             e.problems
@@ -168,9 +190,9 @@ pub async fn publish(
         )
     };
     if input.dry_run {
-        return Ok((StatusCode::OK, Json(report)));
+        return Ok(report);
     }
-    let cases = crate::routes::cases::repaths(&state, &pack, &report).await?;
+    let cases = crate::routes::cases::repaths(state, &pack, &report).await?;
     let notices: Vec<_> = cases.iter().flat_map(|c| c.notices.clone()).collect();
     let command = Command::PublishRulePack {
         pack: pack.pack_ref(),
@@ -188,12 +210,12 @@ pub async fn publish(
     match applied {
         Applied::Published(report) => {
             crate::mail::deliver(
-                &state,
+                state,
                 notices,
                 format!("Senim: rule pack {} {} published", pack.id, pack.version),
             );
             book.add(pack);
-            Ok((StatusCode::CREATED, Json(*report)))
+            Ok(*report)
         }
         _ => Err(ApiError::internal()),
     }

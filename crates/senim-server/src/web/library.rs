@@ -73,12 +73,34 @@ pub async fn search(c: Ctx, State(state): State<AppState>) -> Response {
     let mut problems = Problems::default();
     let theme = c.param("theme").and_then(|t| {
         t.parse::<Theme>()
-            .map_err(|_| problems.push("theme", c.t.t2("problem-unknown-value", "field", c.t("library-theme"), "value", t)))
+            .map_err(|_| {
+                problems.push(
+                    "theme",
+                    c.t.t2(
+                        "problem-unknown-value",
+                        "field",
+                        c.t("library-theme"),
+                        "value",
+                        t,
+                    ),
+                )
+            })
             .ok()
     });
     let access = c.param("access").and_then(|a| {
         a.parse::<AccessLevel>()
-            .map_err(|_| problems.push("access", c.t.t2("problem-unknown-value", "field", c.t("library-access"), "value", a)))
+            .map_err(|_| {
+                problems.push(
+                    "access",
+                    c.t.t2(
+                        "problem-unknown-value",
+                        "field",
+                        c.t("library-access"),
+                        "value",
+                        a,
+                    ),
+                )
+            })
             .ok()
     });
     let query = DatasetQuery {
@@ -99,33 +121,54 @@ pub async fn search(c: Ctx, State(state): State<AppState>) -> Response {
         Ok(axum::Json(l)) => l,
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             for f in &e.fields {
-                problems.push(&f.field, format!("{}: {}", c.t("library-search-label"), f.reason));
+                problems.push(
+                    &f.field,
+                    format!("{}: {}", c.t("library-search-label"), f.reason),
+                );
             }
-            datasets::DatasetList { items: Vec::new(), total: 0, next_cursor: None, facets: Default::default() }
+            datasets::DatasetList {
+                items: Vec::new(),
+                total: 0,
+                next_cursor: None,
+                facets: Default::default(),
+            }
         }
         Err(e) => return c.error(e),
     };
     let chosen = |name: &str| c.param(name).map(str::to_string);
-    let facets = [("theme", "library-theme", "theme"), ("access", "library-access", "access"), ("format", "library-format", "")]
-        .iter()
-        .map(|(name, legend, prefix)| LibFacet {
-            name,
-            legend: c.t(legend),
-            values: list
-                .facets
-                .get(*name)
-                .map(|v| {
-                    v.iter()
-                        .map(|f| {
-                            let label = if prefix.is_empty() { f.value.clone() } else { c.t.term(prefix, &f.value) };
-                            (f.value.clone(), label, f.count, chosen(name).as_deref() == Some(f.value.as_str()))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-            any_checked: chosen(name).is_some(),
-        })
-        .collect();
+    let facets = [
+        ("theme", "library-theme", "theme"),
+        ("access", "library-access", "access"),
+        ("format", "library-format", ""),
+    ]
+    .iter()
+    .map(|(name, legend, prefix)| LibFacet {
+        name,
+        legend: c.t(legend),
+        values: list
+            .facets
+            .get(*name)
+            .map(|v| {
+                v.iter()
+                    .map(|f| {
+                        let label = if prefix.is_empty() {
+                            f.value.clone()
+                        } else {
+                            c.t.term(prefix, &f.value)
+                        };
+                        (
+                            f.value.clone(),
+                            label,
+                            f.count,
+                            chosen(name).as_deref() == Some(f.value.as_str()),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        any_checked: chosen(name).is_some(),
+    })
+    .collect();
     let next = list.next_cursor.as_ref().map(|cursor| {
         let mut s = form_urlencoded::Serializer::new(String::new());
         for (k, v) in &c.query {
@@ -184,19 +227,51 @@ fn size(bytes: u64) -> String {
     }
 }
 
-async fn dataset_page(c: &Ctx, state: &AppState, id: &str, problems: Problems, purpose: String) -> Result<Response, crate::error::ApiError> {
+async fn dataset_page(
+    c: &Ctx,
+    state: &AppState,
+    id: &str,
+    problems: Problems,
+    purpose: String,
+) -> Result<Response, crate::error::ApiError> {
     let d = datasets::dataset_for(state, &c.caller, id, crate::policy::Action::DatasetRead).await?;
     let files = state.store.resources_of(d.id).await?;
     let m = &d.metadata;
     let mut facts = vec![
         (c.t("library-access"), c.t.term("access", m.access.as_str())),
         (c.t("library-producer"), m.producer.name.clone()),
-        (c.t("library-licence"), senim_domain::dataset::licence(&m.licence).map(|l| l.title.to_string()).unwrap_or_else(|| m.licence.clone())),
-        (c.t("library-theme"), m.themes.iter().map(|t| c.t.term("theme", t.as_str())).collect::<Vec<_>>().join(", ")),
+        (
+            c.t("library-licence"),
+            senim_domain::dataset::licence(&m.licence)
+                .map(|l| l.title.to_string())
+                .unwrap_or_else(|| m.licence.clone()),
+        ),
+        (
+            c.t("library-theme"),
+            m.themes
+                .iter()
+                .map(|t| c.t.term("theme", t.as_str()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         (c.t("library-keywords"), m.keywords.join(", ")),
         (c.t("library-version"), m.version.clone()),
-        (c.t("library-personal-data"), if m.personal_data { c.t("yes") } else { c.t("no") }),
-        (c.t("library-opt-out"), if m.training_opt_out { c.t("yes") } else { c.t("no") }),
+        (
+            c.t("library-personal-data"),
+            if m.personal_data {
+                c.t("yes")
+            } else {
+                c.t("no")
+            },
+        ),
+        (
+            c.t("library-opt-out"),
+            if m.training_opt_out {
+                c.t("yes")
+            } else {
+                c.t("no")
+            },
+        ),
         (c.t("report-updated"), date(&d.updated_at.to_rfc3339())),
     ];
     if let Some(s) = &m.spatial {
@@ -247,7 +322,11 @@ pub async fn dataset(c: Ctx, State(state): State<AppState>, Path(id): Path<Strin
 
 /// `POST /library/{id}/request`: asks for access to a restricted dataset
 /// (the API's data access case).
-pub async fn request(State(state): State<AppState>, Path(id): Path<String>, Posted { ctx: c, form }: Posted) -> Response {
+pub async fn request(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Posted { ctx: c, form }: Posted,
+) -> Response {
     let result = async {
         if c.account().is_none() {
             return Err(crate::error::ApiError::unauthenticated());
@@ -259,11 +338,30 @@ pub async fn request(State(state): State<AppState>, Path(id): Path<String>, Post
             p.push("purpose", c.t("library-purpose-missing"));
             return dataset_page(&c, &state, &id, p, purpose).await;
         }
-        match open_case(&state, &c.caller, CaseInput::DataAccess { dataset_id, purpose: purpose.clone(), system_id: None }).await {
+        match open_case(
+            &state,
+            &c.caller,
+            CaseInput::DataAccess {
+                dataset_id,
+                purpose: purpose.clone(),
+                system_id: None,
+            },
+        )
+        .await
+        {
             Ok(_) => Ok(c.redirect(&format!("/library/{id}?done=requested"))),
-            Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT || e.status == StatusCode::FORBIDDEN => {
+            Err(e)
+                if e.status == StatusCode::UNPROCESSABLE_ENTITY
+                    || e.status == StatusCode::CONFLICT
+                    || e.status == StatusCode::FORBIDDEN =>
+            {
                 let mut p = Problems::default();
-                p.push("purpose", e.fields.first().map_or(e.message.clone(), |f| format!("{}: {}", f.field, f.reason)));
+                p.push(
+                    "purpose",
+                    e.fields
+                        .first()
+                        .map_or(e.message.clone(), |f| format!("{}: {}", f.field, f.reason)),
+                );
                 dataset_page(&c, &state, &id, p, purpose).await
             }
             Err(e) => Err(e),

@@ -25,6 +25,7 @@ mod oversight;
 mod profile;
 mod public;
 mod report;
+mod rulepacks;
 mod selfcheck;
 mod stats;
 
@@ -74,7 +75,10 @@ pub fn pages() -> Router<AppState> {
         .route("/statistics", get(stats::page))
         .route("/library", get(library::search))
         .route("/library/{id}", get(library::dataset))
-        .route("/library/{id}/request", axum::routing::post(library::request))
+        .route(
+            "/library/{id}/request",
+            axum::routing::post(library::request),
+        )
         .route("/developer", get(desks::developer))
         .route(
             "/developer/new",
@@ -86,6 +90,10 @@ pub fn pages() -> Router<AppState> {
         )
         .route("/reviewer", get(desks::reviewer))
         .route("/supervisor", get(desks::supervisor))
+        .route(
+            "/supervisor/rulepacks",
+            get(rulepacks::show).post(rulepacks::submit),
+        )
         .route("/auditor", get(desks::auditor))
         .route("/steward", get(desks::steward))
         .route("/desk/cases/{id}", get(cases::show).post(cases::step))

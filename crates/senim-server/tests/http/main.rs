@@ -9,4 +9,5 @@ mod access_matrix;
 mod bad_input;
 mod health;
 mod openapi;
+mod pages;
 pub mod routes;

@@ -1,0 +1,391 @@
+//! The pages, over HTTP: escaping, facet counts, exports, CSRF on forms,
+//! language negotiation, sign-in for the desks, the security headers. The
+//! browser tests under `e2e/` click through the same pages in Chromium.
+
+use reqwest::Method;
+
+use crate::helpers::{system_json, TestApp, Who, PASSWORD};
+
+crate::on_both_backends!(
+    pages_escape_text_and_count_facets,
+    csv_export_defuses_formulas,
+    forms_need_their_csrf_token,
+    language_from_query_cookie_and_header,
+    desks_need_the_right_account,
+    pages_send_a_strict_policy,
+);
+
+/// Registers a system through the API (so the register's summaries see it).
+async fn register(app: &TestApp, name: &str) -> String {
+    let r = app
+        .request(Who::Developer, Method::POST, "/api/v1/systems")
+        .json(&system_json(name))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let body: serde_json::Value = r.json().await.unwrap();
+    body["system"]["id"].as_str().unwrap().to_string()
+}
+
+async fn page(app: &TestApp, path: &str, lang: &str) -> (u16, String) {
+    let r = app
+        .http
+        .get(app.url(path))
+        .header("accept-language", lang)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+async fn pages_escape_text_and_count_facets(app: TestApp) {
+    let id = register(&app, "<script>alert(1)</script> Triage").await;
+    register(&app, "Second triage").await;
+    let (status, html) = page(&app, "/register?q=triage", "en").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62; Triage"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(html.contains("2 AI systems"), "{html}");
+    assert!(html.contains("Healthcare (2)"), "{html}");
+    // A facet counts with the other facets applied, not its own.
+    let (_, html) = page(&app, "/register?sector=healthcare&risk=minimal", "en").await;
+    assert!(html.contains("0 AI systems"), "{html}");
+    assert!(
+        html.contains("Healthcare (0)") || !html.contains("Healthcare ("),
+        "{html}"
+    );
+    let (status, html) = page(&app, &format!("/systems/{id}"), "en").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62; Triage"));
+    // Public: the confidential items are withheld, not shown.
+    assert!(!html.contains("120,000 anonymised admissions"), "{html}");
+    assert!(!html.contains("Under-triage 3.1%"), "{html}");
+    assert!(html.contains("Orders the emergency queue by urgency."));
+    // An unknown facet value is named as a problem, not a failure.
+    let (status, html) = page(&app, "/register?sector=moon", "en").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("“moon” is not a value we know"), "{html}");
+}
+
+async fn csv_export_defuses_formulas(app: TestApp) {
+    register(&app, "=HYPERLINK(\"http://evil\")").await;
+    let r = app
+        .http
+        .get(app.url("/register.csv?q=hyperlink"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = r.text().await.unwrap();
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""),
+        "{csv}"
+    );
+    let json: serde_json::Value = app
+        .http
+        .get(app.url("/register.json?q=hyperlink"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["total"], 1);
+    let bad = app
+        .http
+        .get(app.url("/register.csv?risk=extreme"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+}
+
+/// The `senim_csrf` cookie a page set and the token its form carries.
+async fn form_token(app: &TestApp, path: &str) -> (String, String) {
+    let r = app.http.get(app.url(path)).send().await.unwrap();
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("senim_csrf="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = r.text().await.unwrap();
+    let token = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    (cookie, token)
+}
+
+async fn reports(app: &TestApp) -> u64 {
+    app.read(Who::Supervisor, "/api/v1/cases?kind=report").await["total"]
+        .as_u64()
+        .unwrap()
+}
+
+async fn forms_need_their_csrf_token(app: TestApp) {
+    let before = reports(&app).await;
+    let form = [("type", "incident"), ("description", "It broke.")];
+    let (cookie, token) = form_token(&app, "/report").await;
+    // No token, a wrong one, or the right one without its cookie: refused, nothing stored.
+    for (c, t) in [
+        (cookie.as_str(), ""),
+        (cookie.as_str(), "forged"),
+        ("", token.as_str()),
+    ] {
+        let mut fields = form.to_vec();
+        fields.push(("csrf_token", t));
+        let r = app
+            .http
+            .post(app.url("/report"))
+            .header("cookie", c)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+    }
+    assert_eq!(reports(&app).await, before);
+    let mut fields = form.to_vec();
+    fields.push(("csrf_token", &token));
+    let r = app
+        .http
+        .post(app.url("/report"))
+        .header("cookie", &cookie)
+        .header("accept-language", "en")
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("id=\"tracking-code\""));
+    assert_eq!(reports(&app).await, before + 1);
+    // Problems come back on the form, in the reader's language, nothing stored.
+    let fields = [
+        ("type", "complaint"),
+        ("description", ""),
+        ("csrf_token", token.as_str()),
+    ];
+    let r = app
+        .http
+        .post(app.url("/report"))
+        .header("cookie", &cookie)
+        .header("accept-language", "ru")
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<html lang=\"ru\">"));
+    assert!(
+        html.contains("href=\"#ground\"") && html.contains("href=\"#description\""),
+        "{html}"
+    );
+    assert_eq!(reports(&app).await, before + 1);
+}
+
+async fn language_from_query_cookie_and_header(app: TestApp) {
+    let (_, html) = page(&app, "/register", "ru-RU,ru;q=0.9,en;q=0.5").await;
+    assert!(html.contains("<html lang=\"ru\">"));
+    let (_, html) = page(&app, "/register", "de-DE").await;
+    assert!(
+        html.contains("<html lang=\"kk\">"),
+        "Kazakh when no language we have is asked for"
+    );
+    let r = app
+        .http
+        .get(app.url("/register?lang=en"))
+        .header("accept-language", "ru")
+        .send()
+        .await
+        .unwrap();
+    let cookies: Vec<String> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    assert!(
+        cookies.iter().any(|c| c.starts_with("senim_lang=en;")),
+        "{cookies:?}"
+    );
+    assert!(r.text().await.unwrap().contains("<html lang=\"en\">"));
+    let r = app
+        .http
+        .get(app.url("/statistics"))
+        .header("accept-language", "ru")
+        .header("cookie", "senim_lang=en")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("<html lang=\"en\">"));
+    // A bad ?lang= is ignored, not an error.
+    let (status, html) = page(&app, "/register?lang=xx", "ru").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<html lang=\"ru\">"));
+}
+
+async fn desks_need_the_right_account(app: TestApp) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http.get(app.url("/supervisor")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?next=%2Fsupervisor");
+    // Sign in through the page as the developer.
+    let (cookie, token) = form_token(&app, "/login").await;
+    let r = http
+        .post(app.url("/login"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("email", "dev@hospital.kz"),
+            ("password", PASSWORD),
+            ("csrf_token", &token),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/developer");
+    let session = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("senim_session="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = http
+        .get(app.url("/developer"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = http
+        .get(app.url("/supervisor"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // An open redirect is not followed: `next` stays on the site.
+    let (cookie, token) = form_token(&app, "/login").await;
+    let r = http
+        .post(app.url("/login"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("email", "dev@hospital.kz"),
+            ("password", PASSWORD),
+            ("csrf_token", &token),
+            ("next", "//evil.example/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/developer");
+    // A wrong password is the form again, with the problem.
+    let r = http
+        .post(app.url("/login"))
+        .header("cookie", &cookie)
+        .header("accept-language", "en")
+        .form(&[
+            ("email", "dev@hospital.kz"),
+            ("password", "wrong"),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("The e-mail address or the password is not right"));
+}
+
+async fn pages_send_a_strict_policy(app: TestApp) {
+    for path in [
+        "/",
+        "/register",
+        "/report",
+        "/self-check",
+        "/statistics",
+        "/audit-log",
+        "/library",
+        "/login",
+    ] {
+        let r = app.http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        let html = r.text().await.unwrap();
+        assert!(
+            !html.contains("<script>") && !html.contains(" style="),
+            "{path}: inline script or style"
+        );
+        assert!(
+            !html.contains("https://") || path == "/audit-log",
+            "{path}: a link off the site"
+        );
+    }
+    // Assets are served with their digest in the name and cached for a year.
+    let html = app
+        .http
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let css = html
+        .split("href=\"/assets/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let r = app
+        .http
+        .get(app.url(&format!("/assets/{css}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+}

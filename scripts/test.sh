@@ -14,7 +14,10 @@
 #      conformance suite and the HTTP tests on both backends, the CLI journeys;
 #   6. runs the data library's standard clients (installed from PyPI in a
 #      virtual environment, ~/.cache/senim/venv, with moto, the local
-#      S3-compatible server the storage test uses) against a demo server.
+#      S3-compatible server the storage test uses) against a demo server;
+#   7. checks the vendored front-end files against npm and runs the browser
+#      tests (e2e/: Debian's Chromium, playwright-core and axe-core from npm)
+#      against a demo server; screenshots land in e2e/artifacts/.
 #
 # Build artefacts go to $CARGO_TARGET_DIR (default ~/.cache/senim/target), outside
 # the clone, so repeated runs and CI reuse them.
@@ -126,5 +129,15 @@ cargo nextest run --workspace --locked --no-fail-fast
 say "standard clients (ckanapi, mlcroissant, rdflib) against a demo server"
 cargo build --locked -q -p senim-cli
 ./scripts/client-tests.sh "$CARGO_TARGET_DIR/debug/senim" "$VENV/bin/python"
+
+# 7. The pages in a real browser: Debian's Chromium driven by playwright-core
+#    and scanned by axe-core, both from npm (e2e/run.sh installs what is
+#    missing); the front-end files served from the binary must be exactly the
+#    npm packages they name.
+say "front-end files match their npm packages"
+command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+./scripts/vendor.sh --check
+say "browser tests (Chromium, playwright-core, axe-core) against a demo server"
+./e2e/run.sh "$CARGO_TARGET_DIR/debug/senim"
 
 say "all tests passed"

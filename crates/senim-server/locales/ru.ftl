@@ -732,3 +732,75 @@ doc-hint-performance = Точность и другие показатели —
 doc-hint-deployment-context = Где и как она внедрена.
 doc-hint-user-disclosure = Что сообщают о системе людям, на которых она влияет.
 doc-hint-rights-contact = Куда люди могут обратиться за объяснением или с возражением.
+
+## The data library
+library-title = Библиотека данных Национальной платформы искусственного интеллекта
+library-lead = Наборы данных для обучения, валидации и тестирования систем ИИ от государственных органов и организаций — с их лицензиями и условиями доступа.
+library-search-label = Поиск по наборам данных
+library-search-hint = Слова из названия, описания или ключевых слов — на любом языке.
+library-count = { $count ->
+    [one] { $count } набор данных
+    [few] { $count } набора данных
+    [many] { $count } наборов данных
+   *[other] { $count } набора данных
+}
+library-any = Все
+library-theme = Тема
+library-access = Доступ
+library-format = Формат
+library-dataset = Набор данных
+library-producer = Поставщик данных
+library-licence = Лицензия
+library-keywords = Ключевые слова
+library-version = Версия
+library-personal-data = Содержит персональные данные
+library-opt-out = Правообладатель запретил использовать данные для обучения ИИ
+library-spatial = Территория охвата
+library-provenance = Откуда получены данные
+library-files = Файлы
+library-no-files = Файлы ещё не опубликованы.
+library-file = Файл
+library-size = Размер
+library-rows = Строки × столбцы
+library-metadata = Метаданные
+library-request-title = Запросить доступ
+library-purpose = Для чего Вы будете использовать данные?
+library-purpose-hint = Назовите проект и, если она есть, систему искусственного интеллекта, для которой он ведётся. Решение принимает куратор данных.
+library-purpose-missing = Укажите, для чего Вы будете использовать данные
+library-request = Отправить запрос
+library-request-done = Ваш запрос отправлен куратору данных.
+library-sign-in-to-request = Войдите, чтобы запросить доступ к этому набору данных.
+access-open = Открытый
+access-registered = Для зарегистрированных пользователей
+access-restricted = Ограниченный
+access-closed = Закрытый
+theme-agriculture = Сельское хозяйство, рыболовство, лесное хозяйство и продовольствие
+theme-economy = Экономика и финансы
+theme-education = Образование, культура и спорт
+theme-energy = Энергетика
+theme-environment = Окружающая среда
+theme-government = Государственное управление и государственный сектор
+theme-health = Здравоохранение
+theme-international = Международные вопросы
+theme-justice = Правосудие, правовая система и общественная безопасность
+theme-regions = Регионы и города
+theme-population = Население и общество
+theme-science = Наука и технологии
+theme-transport = Транспорт
+
+## Rule sets (supervisors)
+rulepacks-pack = Набор правил
+rulepacks-effective = Действует с
+rulepacks-new = Опубликовать новую версию
+rulepacks-source = Текст набора правил (TOML)
+rulepacks-source-hint = Вставьте файл целиком. Сначала он будет проверен; перед публикацией посмотрите отчёт об изменениях.
+rulepacks-source-missing = Вставьте текст набора правил
+rulepacks-problem = Строка { $line }: { $reason }
+rulepacks-preview = Проверить и посмотреть изменения
+rulepacks-publish = Опубликовать эту версию
+rulepacks-preview-title = Что изменится после публикации { $pack }
+rulepacks-preview-counts = Систем будет классифицировано заново: { $reclassified }; классификация изменится у { $changed } из них.
+rulepacks-preview-not-in-force = Этот набор правил не является действующим: его публикация не изменит ни одной классификации.
+rulepacks-before = Было
+rulepacks-after = Станет
+rulepacks-published = Опубликовано: { $version }. Все системы классифицированы заново.

@@ -185,3 +185,50 @@ test('a citizen complains about the system and follows the complaint by its code
   assert.match(text, /A complaint about a decision/);
   await axe(page);
 });
+
+test('a supervisor opens an audit; the auditor closes it; the system joins a trusted list', async () => {
+  const sup = await newPage(browser);
+  await login(sup, 'supervisor@ministry.demo');
+  await sup.goto(`${baseUrl()}${systemUrl}`);
+  await sup.locator('summary', { hasText: 'Open an audit' }).click();
+  await sup.selectOption('#auditor', { label: 'auditor@audit.demo' });
+  await Promise.all([sup.waitForLoadState('load'), sup.locator('form:has(input[value=audit]) button[type=submit]').click()]);
+  const auditNumber = (await sup.locator('h1').innerText()).trim();
+  assert.match(auditNumber, /^AUD-/);
+
+  const aud = await newPage(browser);
+  await login(aud, 'auditor@audit.demo');
+  assert.match(aud.url(), /\/auditor$/);
+  await axe(aud);
+  await Promise.all([aud.waitForLoadState('load'), aud.click(`a:text-is("${auditNumber}")`)]);
+  const form = await stepForm(aud, 'close_audit');
+  await form.locator('textarea[name=conclusion]').fill('The processes match the documentation; no finding.');
+  await Promise.all([aud.waitForLoadState('load'), form.locator('button[type=submit]').click()]);
+  assert.match(aud.url(), /done=close_audit/);
+  await axe(aud);
+  await shoot(aud, 'case-audit-closed');
+
+  const dev = await newPage(browser);
+  await login(dev, 'developer@hospital.demo');
+  await dev.goto(`${baseUrl()}${systemUrl}`);
+  await dev.locator('summary', { hasText: 'Apply for a trusted list' }).click();
+  await dev.selectOption('#list-audit', { label: auditNumber });
+  await dev.fill('#list-copyright', 'KZ copyright certificate No. 12345');
+  await Promise.all([dev.waitForLoadState('load'), dev.locator('form:has(input[value=trusted_list]) button[type=submit]').click()]);
+  const listCase = dev.url();
+  assert.match(await dev.locator('h1').innerText(), /^TL-/);
+
+  await sup.goto(listCase);
+  let step = await stepForm(sup, 'check_application');
+  await step.locator('#check_application-complete-true').check();
+  await Promise.all([sup.waitForLoadState('load'), step.locator('button[type=submit]').click()]);
+  assert.match(sup.url(), /done=check_application/);
+  step = await stepForm(sup, 'publish');
+  await Promise.all([sup.waitForLoadState('load'), step.locator('button[type=submit]').click()]);
+  assert.match(sup.url(), /done=publish/);
+
+  const pub = await newPage(browser);
+  await pub.goto(`${baseUrl()}/trusted-lists`);
+  assert.ok((await pub.locator('main').innerText()).includes(NAME));
+  await axe(pub);
+});

@@ -391,6 +391,20 @@ pub async fn create(
     Ok(respond(&state, StatusCode::CREATED, shown(&caller, case)))
 }
 
+/// The resource a case about `system` is before it exists, for the
+/// policies' `case.open_*` and `case.submit` questions.
+pub(crate) fn new_case(system: &System) -> Resource {
+    Resource::Case {
+        id: "new".into(),
+        owner: Some(system.owner_organisation_id),
+        holder: system.holder_organisation_id,
+        assigned: false,
+        public: false,
+        party: false,
+        kind: "new",
+    }
+}
+
 /// Opens a case (the API's and the desks' one path): checks the policies,
 /// runs the domain's opening step under the pack in force, writes it.
 pub async fn open_case(
@@ -435,16 +449,7 @@ pub async fn open_case(
         CaseInput::TrustedList { .. } => Action::CaseApplyList,
         CaseInput::DataAccess { .. } => return Err(ApiError::internal()),
     };
-    let r = Resource::Case {
-        id: "new".into(),
-        owner: Some(system.owner_organisation_id),
-        holder: system.holder_organisation_id,
-        assigned: false,
-        public: false,
-        party: false,
-        kind: "new",
-    };
-    caller.require(state, action, &r)?;
+    caller.require(state, action, &new_case(&system))?;
     // Held until the commit: no publication changes the pack meanwhile.
     let book = state.rules.read().await;
     let pack = book.in_force();

@@ -329,6 +329,8 @@ pub struct CaseView {
     pub organisation: String,
     pub facts: Vec<(String, String)>,
     pub record: String,
+    /// The printable report, for an audit.
+    pub report: Option<String>,
 }
 
 #[derive(askama::Template)]
@@ -728,6 +730,8 @@ async fn page(
             .unwrap_or_default(),
         facts: facts(c, &shown_case),
         record: serde_json::to_string_pretty(&shown_case).unwrap_or_default(),
+        report: (shown_case.kind == CaseKind::Audit)
+            .then(|| format!("/api/v1/cases/{}/audit-report", shown_case.id)),
         system,
     };
     let failed_status = !problems.is_empty();

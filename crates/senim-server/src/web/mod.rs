@@ -63,6 +63,10 @@ pub fn pages() -> Router<AppState> {
         .route("/register.csv", get(public::register_csv))
         .route("/register.json", get(public::register_json))
         .route("/systems/{id}", get(public::system))
+        .route(
+            "/systems/{id}/cases",
+            axum::routing::post(public::open_case),
+        )
         .route("/login", get(account::show).post(account::submit))
         .route("/logout", axum::routing::post(account::logout))
         .route("/report", get(report::show).post(report::submit))

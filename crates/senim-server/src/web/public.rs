@@ -577,6 +577,130 @@ struct SystemPage<'a> {
     risk: Tag,
     timeline: Vec<Event>,
     registered_at: Option<String>,
+    open: OpenCases,
+}
+
+/// The cases the reader may open about a system from its page.
+#[derive(Default)]
+pub struct OpenCases {
+    pub audit: bool,
+    pub investigation: bool,
+    pub list: bool,
+    /// Active auditors: (account id, e-mail).
+    pub auditors: Vec<(String, String)>,
+    /// The system's closed audits: (case id, number).
+    pub audits: Vec<(String, String)>,
+    /// The system's sectors: (value, label).
+    pub sectors: Vec<(String, String)>,
+}
+
+impl OpenCases {
+    pub fn any(&self) -> bool {
+        self.audit || self.investigation || self.list
+    }
+}
+
+async fn open_cases(c: &Ctx, state: &AppState, system: &System) -> Result<OpenCases, ApiError> {
+    let r = crate::routes::cases::new_case(system);
+    let mut open = OpenCases {
+        audit: c.caller.may(state, Action::CaseOpenAudit, &r)?,
+        investigation: c.caller.may(state, Action::CaseOpenInvestigation, &r)?,
+        list: system.status == SystemStatus::Registered
+            && c.caller.may(state, Action::CaseApplyList, &r)?,
+        ..Default::default()
+    };
+    if open.audit {
+        let auditors = state
+            .store
+            .accounts(&senim_store::AccountFilter {
+                role: Some(senim_domain::Role::Auditor),
+                status: Some(senim_domain::AccountStatus::Active),
+                limit: 200,
+                ..Default::default()
+            })
+            .await?;
+        open.auditors = auditors
+            .items
+            .iter()
+            .map(|a| (a.id.to_string(), a.email.as_str().to_string()))
+            .collect();
+    }
+    if open.list {
+        let audits = state
+            .store
+            .cases(&senim_store::CaseFilter {
+                kind: Some(senim_domain::CaseKind::Audit),
+                system: Some(system.id),
+                open: Some(false),
+                limit: 50,
+                ..Default::default()
+            })
+            .await?;
+        open.audits = audits
+            .items
+            .iter()
+            .map(|a| (a.id.to_string(), a.number.clone()))
+            .collect();
+        open.sectors = system
+            .sectors
+            .iter()
+            .map(|x| (x.as_str().to_string(), c.t.term("sector", x.as_str())))
+            .collect();
+    }
+    Ok(open)
+}
+
+/// `POST /systems/{id}/cases`: opens an audit, an investigation or a
+/// trusted-list application about the system (the API's `open_case`).
+pub async fn open_case(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    crate::web::Posted { ctx: c, form }: crate::web::Posted,
+) -> Response {
+    use crate::routes::cases::CaseInput;
+    let result = async {
+        let system_id: SystemId = path_id(&id, "system")?;
+        let bad = |field: &str, reason: &str| {
+            ApiError::invalid(vec![senim_domain::FieldError {
+                field: field.into(),
+                reason: reason.into(),
+            }])
+        };
+        let input = match form.get("kind").unwrap_or("") {
+            "audit" => CaseInput::Audit {
+                system_id,
+                basis: form
+                    .text("basis")
+                    .parse()
+                    .map_err(|_| bad("basis", "choose planned or for cause"))?,
+                auditor: form
+                    .text("auditor")
+                    .parse()
+                    .map_err(|_| bad("auditor", "choose an auditor"))?,
+            },
+            "investigation" => CaseInput::Investigation {
+                system_id,
+                reasons: form.text("reasons"),
+            },
+            "trusted_list" => CaseInput::TrustedList {
+                system_id,
+                sector: form
+                    .text("sector")
+                    .parse()
+                    .map_err(|_| bad("sector", "choose a sector"))?,
+                audit_case: form
+                    .text("audit_case")
+                    .parse()
+                    .map_err(|_| bad("audit_case", "choose a closed audit"))?,
+                copyright: form.text("copyright"),
+            },
+            _ => return Err(bad("kind", "is not a case the page opens")),
+        };
+        let case = crate::routes::cases::open_case(&state, &c.caller, input).await?;
+        Ok(c.redirect(&format!("/desk/cases/{}", case.id)))
+    }
+    .await;
+    c.respond(result)
 }
 
 /// `GET /systems/{id}`: what the public may know of a system.
@@ -648,6 +772,7 @@ pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String
             risk: risk_tag(&c, system.risk_level),
             classification,
             timeline,
+            open: open_cases(&c, &state, system).await?,
             registered_at: registration
                 .as_ref()
                 .filter(|_| system.status == SystemStatus::Registered)

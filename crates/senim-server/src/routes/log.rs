@@ -139,6 +139,30 @@ pub async fn entry(
             "must be a whole number from 0",
         )
     })?;
+    let (entry, checkpoint, proof) = entry_with_proof(&state, index).await?;
+    Ok(Json(LogEntry {
+        index,
+        leaf_hash: STANDARD.encode(leaf_hash(entry.as_bytes())),
+        entry,
+        size: checkpoint.size,
+        checkpoint: checkpoint.note,
+        inclusion_proof: b64(&proof),
+    }))
+}
+
+/// Entry `index` as hashed, the newest checkpoint, and the entry's
+/// inclusion proof to it (the API's entry and the log entry page).
+pub async fn entry_with_proof(
+    state: &AppState,
+    index: u64,
+) -> Result<
+    (
+        String,
+        senim_store::log::StoredCheckpoint,
+        Vec<senim_tlog::Hash>,
+    ),
+    ApiError,
+> {
     let checkpoint = state
         .store
         .checkpoint()
@@ -154,14 +178,7 @@ pub async fn entry(
         .pop()
         .ok_or_else(|| ApiError::not_found("log entry"))?;
     let proof = state.store.inclusion_proof(index, checkpoint.size).await?;
-    Ok(Json(LogEntry {
-        index,
-        leaf_hash: STANDARD.encode(leaf_hash(entry.as_bytes())),
-        entry,
-        size: checkpoint.size,
-        checkpoint: checkpoint.note,
-        inclusion_proof: b64(&proof),
-    }))
+    Ok((entry, checkpoint, proof))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

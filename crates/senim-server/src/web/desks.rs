@@ -51,6 +51,26 @@ struct QueuePage<'a> {
     links: Vec<(&'static str, String)>,
 }
 
+impl<'a> QueuePage<'a> {
+    /// A desk titled by its navigation label `desk`, with its lead text.
+    fn new(
+        c: &'a Ctx,
+        desk: &str,
+        lead: &str,
+        sections: Vec<(String, Vec<QueueRow>)>,
+    ) -> QueuePage<'a> {
+        QueuePage {
+            crumbs: vec![(String::new(), c.t(desk))],
+            title: c.t(desk),
+            lead: c.t(lead),
+            sections,
+            counts: Vec::new(),
+            links: Vec::new(),
+            c,
+        }
+    }
+}
+
 /// `GET /reviewer`: the cases assigned to me, due first, overdue first.
 pub async fn reviewer(c: Ctx, State(state): State<AppState>) -> Response {
     let result = async {
@@ -65,15 +85,8 @@ pub async fn reviewer(c: Ctx, State(state): State<AppState>) -> Response {
             },
         )
         .await?;
-        let page = QueuePage {
-            crumbs: vec![(String::new(), c.t("desk-reviewer"))],
-            title: c.t("desk-reviewer"),
-            lead: c.t("reviewer-lead"),
-            sections: vec![(c.t("queue-mine"), rows(&c, &state, mine).await)],
-            counts: Vec::new(),
-            links: Vec::new(),
-            c: &c,
-        };
+        let sections = vec![(c.t("queue-mine"), rows(&c, &state, mine).await)];
+        let page = QueuePage::new(&c, "desk-reviewer", "reviewer-lead", sections);
         Ok(c.render(&page))
     }
     .await;
@@ -105,18 +118,11 @@ pub async fn auditor(c: Ctx, State(state): State<AppState>) -> Response {
             },
         )
         .await?;
-        let page = QueuePage {
-            crumbs: vec![(String::new(), c.t("desk-auditor"))],
-            title: c.t("desk-auditor"),
-            lead: c.t("auditor-lead"),
-            sections: vec![
-                (c.t("queue-open"), rows(&c, &state, open).await),
-                (c.t("queue-closed"), rows(&c, &state, closed).await),
-            ],
-            counts: Vec::new(),
-            links: Vec::new(),
-            c: &c,
-        };
+        let sections = vec![
+            (c.t("queue-open"), rows(&c, &state, open).await),
+            (c.t("queue-closed"), rows(&c, &state, closed).await),
+        ];
+        let page = QueuePage::new(&c, "desk-auditor", "auditor-lead", sections);
         Ok(c.render(&page))
     }
     .await;
@@ -152,10 +158,6 @@ pub async fn supervisor(c: Ctx, State(state): State<AppState>) -> Response {
         }
         counts.insert(0, (c.t("queue-overdue"), overdue));
         let page = QueuePage {
-            crumbs: vec![(String::new(), c.t("desk-supervisor"))],
-            title: c.t("desk-supervisor"),
-            lead: c.t("supervisor-lead"),
-            sections,
             counts,
             links: vec![
                 ("/supervisor/rulepacks", c.t("rulepacks-title")),
@@ -163,7 +165,7 @@ pub async fn supervisor(c: Ctx, State(state): State<AppState>) -> Response {
                 ("/trusted-lists", c.t("nav-trusted-lists")),
                 ("/statistics", c.t("nav-statistics")),
             ],
-            c: &c,
+            ..QueuePage::new(&c, "desk-supervisor", "supervisor-lead", sections)
         };
         Ok(c.render(&page))
     }
@@ -185,22 +187,13 @@ pub async fn steward(c: Ctx, State(state): State<AppState>) -> Response {
             },
         )
         .await?;
+        let sections = vec![(
+            c.t("queue-access-requests"),
+            rows(&c, &state, requests).await,
+        )];
         let page = QueuePage {
-            crumbs: vec![(String::new(), c.t("desk-steward"))],
-            title: c.t("desk-steward"),
-            lead: c.t("steward-lead"),
-            sections: vec![(
-                c.t("queue-access-requests"),
-                rows(&c, &state, requests).await,
-            )],
-            counts: Vec::new(),
-            links: org
-                .map(|o| vec![("/library", c.t("nav-library")), ("", o.to_string())])
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|(h, _)| !h.is_empty())
-                .collect(),
-            c: &c,
+            links: vec![("/library", c.t("nav-library"))],
+            ..QueuePage::new(&c, "desk-steward", "steward-lead", sections)
         };
         Ok(c.render(&page))
     }

@@ -118,21 +118,8 @@ pub async fn entry(c: Ctx, State(state): State<AppState>, Path(index): Path<Stri
         let index: u64 = index
             .parse()
             .map_err(|_| ApiError::not_found("log entry"))?;
-        let checkpoint = state
-            .store
-            .checkpoint()
-            .await?
-            .ok_or_else(|| ApiError::not_found("log entry"))?;
-        if index >= checkpoint.size {
-            return Err(ApiError::not_found("log entry"));
-        }
-        let entry = state
-            .store
-            .log_entries(index, 1)
-            .await?
-            .pop()
-            .ok_or_else(|| ApiError::not_found("log entry"))?;
-        let proof = state.store.inclusion_proof(index, checkpoint.size).await?;
+        let (entry, checkpoint, proof) =
+            crate::routes::log::entry_with_proof(&state, index).await?;
         let parsed = Checkpoint::parse(&checkpoint.note).map_err(|_| ApiError::internal())?;
         let leaf = leaf_hash(entry.as_bytes());
         let verified = verify_inclusion(index, checkpoint.size, &leaf, &proof, &parsed.root);

@@ -68,9 +68,13 @@ test('a developer registers a high-risk system with the wizard and submits it', 
   const required = page.locator('label:has(.tag) + .hint + textarea, .field:has(.tag-high) textarea');
   const n = await required.count();
   assert.ok(n > 0, 'a high-risk system has required documentation');
+  const gapsBefore = await page.locator('#gaps').innerText();
+  assert.match(gapsBefore, /Still missing/);
   for (let i = 0; i < n; i++) {
     await required.nth(i).fill(`Documented item ${i + 1}: what the hospital tells the authority.`);
   }
+  // The gap report follows the typing (htmx), before any submit.
+  await page.locator('#gaps', { hasText: 'covers everything' }).waitFor();
   await axe(page);
   await shoot(page, 'wizard-documentation');
   await submitForm(page);

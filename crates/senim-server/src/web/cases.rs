@@ -39,6 +39,8 @@ pub enum Input {
     Ids,
     /// One mark per checklist item (registration reviews).
     Marks,
+    /// Expert reviewers of the pool, ticked (an assignment).
+    Reviewers,
 }
 
 /// One field of a step's form.
@@ -62,7 +64,7 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
     (
         CaseKind::Registration,
         "assign",
-        &[f("reviewers", Input::Ids, false)],
+        &[f("reviewers", Input::Reviewers, false)],
     ),
     (
         CaseKind::Registration,
@@ -488,6 +490,7 @@ fn show_field(
     field: &Field,
     form: Option<&FormData>,
     problems: &Problems,
+    reviewers: &[(String, String)],
 ) -> ShownField {
     let id = format!("{action}-{}", field.name);
     let value = form
@@ -500,6 +503,20 @@ fn show_field(
         Input::Number => ("number", Vec::new()),
         Input::Ids => ("line", Vec::new()),
         Input::Marks => ("marks", Vec::new()),
+        Input::Reviewers => {
+            let chosen = form.map(|f| f.all(field.name)).unwrap_or_default();
+            (
+                "many",
+                reviewers
+                    .iter()
+                    .map(|(id, label)| Choice {
+                        value: id.clone(),
+                        label: label.clone(),
+                        checked: chosen.contains(&id.as_str()),
+                    })
+                    .collect(),
+            )
+        }
         Input::YesNo => (
             "choice",
             [("true", c.t("yes")), ("false", c.t("no"))]
@@ -611,6 +628,10 @@ fn step_json(c: &Ctx, action: &str, fields: &[Field], form: &FormData) -> Result
                     None
                 }
             },
+            Input::Reviewers => {
+                let ticked = form.all(field.name);
+                (!ticked.is_empty()).then(|| json!(ticked))
+            }
             Input::Ids => Some(json!(text
                 .split(|ch: char| ch == ',' || ch.is_whitespace())
                 .filter(|s| !s.is_empty())
@@ -657,6 +678,25 @@ async fn page(
     done: Option<String>,
 ) -> Result<Response, ApiError> {
     let r = resource(&case, &c.caller);
+    // The pool, for an assignment form: active expert reviewers.
+    let reviewers: Vec<(String, String)> =
+        if case.kind == CaseKind::Registration && offered(&case, "assign", None) {
+            state
+                .store
+                .accounts(&senim_store::AccountFilter {
+                    role: Some(senim_domain::Role::ExpertReviewer),
+                    status: Some(senim_domain::AccountStatus::Active),
+                    limit: 500,
+                    ..Default::default()
+                })
+                .await?
+                .items
+                .iter()
+                .map(|a| (a.id.to_string(), a.email.as_str().to_string()))
+                .collect()
+        } else {
+            Vec::new()
+        };
     let mut forms = Vec::new();
     for (kind, action, fields) in STEPS {
         if *kind != case.kind || !offered(&case, action, c.account().map(|a| a.id)) {
@@ -674,7 +714,7 @@ async fn page(
             title: c.t(&format!("step-{}", action.replace('_', "-"))),
             fields: fields
                 .iter()
-                .map(|fl| show_field(c, &case, action, fl, form, &problems))
+                .map(|fl| show_field(c, &case, action, fl, form, &problems, &reviewers))
                 .collect(),
             open: form.is_some() || forms.is_empty(),
         });

@@ -508,6 +508,11 @@ pub async fn wizard_step(
         return c.error(e);
     }
     let from: u8 = form.text("from").parse().unwrap_or(NAME_STEP);
+    // The documentation step's live gap report (htmx, as the developer
+    // types): the same step again, whose report the page swaps in.
+    if form.get("live").is_some() {
+        return wizard_page(&c, &state, &form, from.min(CHECK_STEP), Problems::default()).await;
+    }
     if let Some(back) = form.get("back").and_then(|b| b.parse::<u8>().ok()) {
         return wizard_page(&c, &state, &form, back.min(CHECK_STEP), Problems::default()).await;
     }

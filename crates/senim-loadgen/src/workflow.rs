@@ -116,7 +116,7 @@ async fn dossier(
             timed,
         )
         .await?;
-        if i == 0 && n % 4 == 0 {
+        if i == 0 && n.is_multiple_of(4) {
             case = step(
                 client,
                 &case,

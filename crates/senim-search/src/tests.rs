@@ -10,7 +10,7 @@ fn doc(
 ) -> DatasetDoc {
     DatasetDoc {
         id: DatasetId(uuid_of(n)),
-        organisation: if n % 2 == 0 {
+        organisation: if n.is_multiple_of(2) {
             "org-a".into()
         } else {
             "org-b".into()
@@ -26,7 +26,7 @@ fn doc(
         formats: formats.iter().map(|t| t.to_string()).collect(),
         licence: "CC-BY-4.0".into(),
         themes: vec!["health".into()],
-        access: if n % 3 == 0 {
+        access: if n.is_multiple_of(3) {
             "restricted".into()
         } else {
             "open".into()

@@ -184,7 +184,7 @@ impl TileTree {
 
     /// The root of `count` hashes from `offset` (a power of two, aligned).
     pub fn subtree(&self, offset: usize, count: usize) -> Option<Hash> {
-        if !count.is_power_of_two() || offset % count != 0 {
+        if !count.is_power_of_two() || !offset.is_multiple_of(count) {
             return None;
         }
         let height = count.trailing_zeros() as usize;

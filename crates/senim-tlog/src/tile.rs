@@ -202,7 +202,7 @@ pub fn decode_bundle(mut bytes: &[u8]) -> Option<Vec<Vec<u8>>> {
 
 /// A hash tile's bytes as hashes; `None` unless they are whole hashes.
 pub fn tile_hashes(bytes: &[u8]) -> Option<Vec<Hash>> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return None;
     }
     Some(

@@ -765,7 +765,7 @@ pub async fn apply_step(
                 _ => pack_facts(book.in_force()),
             };
             let offender = match &other {
-                AnyStep::Investigation(_) => offender(&state, &case).await?,
+                AnyStep::Investigation(_) => offender(state, &case).await?,
                 _ => None,
             };
             let ctx = Ctx {

@@ -518,13 +518,12 @@ pub async fn wizard_step(
     }
     let mut problems = Problems::default();
     match from {
-        NAME_STEP => {
+        NAME_STEP
             if ["kk", "ru", "en"]
                 .iter()
-                .all(|l| form.text(&format!("name_{l}")).is_empty())
-            {
-                problems.push("name_kk", c.t("wizard-name-missing"));
-            }
+                .all(|l| form.text(&format!("name_{l}")).is_empty()) =>
+        {
+            problems.push("name_kk", c.t("wizard-name-missing"));
         }
         1..=3 => problems = profile::check_step(&c, from, &form),
         _ => {}

@@ -160,6 +160,25 @@ impl RegisterIndex {
         self.len() == 0
     }
 
+    /// How many systems there are, how many are registered, how many are
+    /// high-risk (the home page's figures), without copying any.
+    pub fn figures(&self) -> (usize, usize, usize) {
+        let Ok(inner) = self.inner.read() else {
+            return (0, 0, 0);
+        };
+        let registered = inner
+            .systems
+            .values()
+            .filter(|s| s.status == SystemStatus::Registered)
+            .count();
+        let high = inner
+            .systems
+            .values()
+            .filter(|s| s.risk_level == Some(RiskLevel::High))
+            .count();
+        (inner.systems.len(), registered, high)
+    }
+
     /// Every system, for statistics.
     pub fn all(&self) -> Vec<System> {
         self.inner
@@ -173,10 +192,13 @@ impl RegisterIndex {
         let Ok(inner) = self.inner.read() else {
             return Found::default();
         };
-        let mut sectors: HashMap<Sector, usize> = HashMap::new();
-        let mut risks: HashMap<Option<RiskLevel>, usize> = HashMap::new();
-        let mut statuses: HashMap<SystemStatus, usize> = HashMap::new();
+        // Counters by the vocabularies' positions (fieldless enums in
+        // declaration order); organisations by id.
+        let mut sectors = vec![0usize; Sector::ALL.len()];
+        let mut risks = vec![0usize; RiskLevel::ALL.len() + 1];
+        let mut statuses = vec![0usize; SystemStatus::ALL.len()];
         let mut organisations: HashMap<OrganisationId, usize> = HashMap::new();
+        let risk_slot = |r: Option<RiskLevel>| r.map_or(RiskLevel::ALL.len(), |r| r as usize);
         let mut hits: Vec<&System> = Vec::new();
         for s in inner.systems.values() {
             if let Some(m) = &q.matching {
@@ -193,14 +215,14 @@ impl RegisterIndex {
                     .is_some_and(|h| q.organisations.contains(&h));
             if risk_ok && status_ok && org_ok {
                 for sector in &s.sectors {
-                    *sectors.entry(*sector).or_default() += 1;
+                    sectors[*sector as usize] += 1;
                 }
             }
             if sector_ok && status_ok && org_ok {
-                *risks.entry(s.risk_level).or_default() += 1;
+                risks[risk_slot(s.risk_level)] += 1;
             }
             if sector_ok && risk_ok && org_ok {
-                *statuses.entry(s.status).or_default() += 1;
+                statuses[s.status as usize] += 1;
             }
             if sector_ok && risk_ok && status_ok {
                 *organisations.entry(s.owner_organisation_id).or_default() += 1;
@@ -244,21 +266,188 @@ impl RegisterIndex {
             .take(end.saturating_sub(q.offset))
             .cloned()
             .collect();
-        fn counted<T: Ord + Copy>(map: HashMap<T, usize>) -> Vec<Count<T>> {
-            let mut v: Vec<Count<T>> = map
-                .into_iter()
+        fn counted<T: Ord + Copy>(pairs: impl Iterator<Item = (T, usize)>) -> Vec<Count<T>> {
+            let mut v: Vec<Count<T>> = pairs
+                .filter(|(_, count)| *count > 0)
                 .map(|(value, count)| Count { value, count })
                 .collect();
             v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
             v
         }
+        let risk_values = RiskLevel::ALL
+            .iter()
+            .copied()
+            .map(Some)
+            .chain(std::iter::once(None));
         Found {
             total,
             systems,
-            sectors: counted(sectors),
-            risks: counted(risks),
-            statuses: counted(statuses),
-            organisations: counted(organisations),
+            sectors: counted(Sector::ALL.iter().copied().zip(sectors)),
+            risks: counted(risk_values.zip(risks)),
+            statuses: counted(SystemStatus::ALL.iter().copied().zip(statuses)),
+            organisations: counted(organisations.into_iter()),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use senim_domain::Timestamp;
+
+    fn system(
+        name: &str,
+        org: OrganisationId,
+        sectors: &[Sector],
+        risk: Option<RiskLevel>,
+        status: SystemStatus,
+        at: i64,
+    ) -> System {
+        System {
+            id: SystemId::generate(),
+            name: LocalizedText {
+                kk: None,
+                ru: None,
+                en: Some(name.into()),
+            },
+            owner_organisation_id: org,
+            holder_organisation_id: None,
+            status,
+            registry_number: (status == SystemStatus::Registered)
+                .then(|| format!("KZ-AI-2026-{at:06}")),
+            risk_level: risk,
+            sectors: sectors.to_vec(),
+            current_version: 1,
+            created_at: Timestamp::from_unix_millis(at),
+            updated_at: Timestamp::from_unix_millis(at),
+        }
+    }
+
+    fn index() -> (RegisterIndex, OrganisationId, OrganisationId) {
+        let (a, b) = (OrganisationId::generate(), OrganisationId::generate());
+        let r = RegisterIndex::default();
+        r.replace(
+            vec![
+                system(
+                    "Triage",
+                    a,
+                    &[Sector::Healthcare],
+                    Some(RiskLevel::High),
+                    SystemStatus::Registered,
+                    3,
+                ),
+                system(
+                    "Scoring",
+                    b,
+                    &[Sector::Finance],
+                    Some(RiskLevel::High),
+                    SystemStatus::Draft,
+                    2,
+                ),
+                system(
+                    "Tutor",
+                    a,
+                    &[Sector::Education, Sector::Healthcare],
+                    Some(RiskLevel::Minimal),
+                    SystemStatus::Draft,
+                    1,
+                ),
+                system(
+                    "Unclassified",
+                    b,
+                    &[Sector::Other],
+                    None,
+                    SystemStatus::Draft,
+                    4,
+                ),
+            ],
+            Vec::new(),
+        );
+        (r, a, b)
+    }
+
+    fn count<T: PartialEq>(counts: &[Count<T>], value: T) -> usize {
+        counts
+            .iter()
+            .find(|c| c.value == value)
+            .map_or(0, |c| c.count)
+    }
+
+    #[test]
+    fn each_facet_counts_with_the_others_applied() {
+        let (r, a, _) = index();
+        let found = r.search(&Query {
+            sectors: vec![Sector::Healthcare],
+            risks: vec![Some(RiskLevel::High)],
+            lang: "en",
+            limit: Some(10),
+            ..Default::default()
+        });
+        assert_eq!(found.total, 1);
+        assert_eq!(found.systems[0].name.get("en"), "Triage");
+        // Sector counts ignore the sector choice but keep the risk choice.
+        assert_eq!(count(&found.sectors, Sector::Healthcare), 1);
+        assert_eq!(count(&found.sectors, Sector::Finance), 1);
+        assert_eq!(count(&found.sectors, Sector::Education), 0);
+        // Risk counts ignore the risk choice but keep the sector choice.
+        assert_eq!(count(&found.risks, Some(RiskLevel::High)), 1);
+        assert_eq!(count(&found.risks, Some(RiskLevel::Minimal)), 1);
+        assert_eq!(count(&found.risks, None), 0);
+        assert_eq!(count(&found.organisations, a), 1);
+        // Several values of one facet are alternatives.
+        let found = r.search(&Query {
+            risks: vec![Some(RiskLevel::Minimal), None],
+            lang: "en",
+            ..Default::default()
+        });
+        assert_eq!(found.total, 2);
+    }
+
+    #[test]
+    fn sorts_pages_and_word_matches() {
+        let (r, _, b) = index();
+        let page = |sort, offset| {
+            r.search(&Query {
+                sort,
+                lang: "en",
+                offset,
+                limit: Some(2),
+                ..Default::default()
+            })
+            .systems
+            .iter()
+            .map(|s| s.name.get("en").to_string())
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(page(Sort::Updated, 0), ["Unclassified", "Triage"]);
+        assert_eq!(page(Sort::Updated, 2), ["Scoring", "Tutor"]);
+        assert_eq!(page(Sort::Name, 0), ["Scoring", "Triage"]);
+        assert_eq!(page(Sort::Number, 0)[0], "Triage");
+        // The two high-risk systems first (ties in identifier order).
+        let mut high = page(Sort::Risk, 0);
+        high.sort();
+        assert_eq!(high, ["Scoring", "Triage"]);
+        assert_eq!(page(Sort::Risk, 2)[0], "Tutor");
+        assert!(page(Sort::Updated, 9).is_empty());
+        let only = r
+            .all()
+            .iter()
+            .find(|s| s.name.get("en") == "Tutor")
+            .map(|s| s.id)
+            .unwrap();
+        let found = r.search(&Query {
+            matching: Some([only].into_iter().collect()),
+            lang: "en",
+            ..Default::default()
+        });
+        assert_eq!(found.total, 1);
+        let found = r.search(&Query {
+            organisations: vec![b],
+            lang: "en",
+            ..Default::default()
+        });
+        assert_eq!(found.total, 2);
+        assert_eq!(r.figures(), (4, 1, 2));
     }
 }

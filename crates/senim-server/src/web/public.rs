@@ -107,20 +107,13 @@ struct HomePage<'a> {
 
 /// `GET /`: what Senim is, a search box, and the ways in.
 pub async fn home(c: Ctx, State(state): State<AppState>) -> Response {
-    let all = state.register.all();
-    let page = HomePage {
+    let (total, registered, high) = state.register.figures();
+    c.render(&HomePage {
         c: &c,
-        total: all.len(),
-        registered: all
-            .iter()
-            .filter(|s| s.status == SystemStatus::Registered)
-            .count(),
-        high: all
-            .iter()
-            .filter(|s| s.risk_level == Some(RiskLevel::High))
-            .count(),
-    };
-    c.render(&page)
+        total,
+        registered,
+        high,
+    })
 }
 
 /// One checkbox of a facet.

@@ -6,13 +6,14 @@
 //! queries over the systems table would cost more than the page's budget at
 //! national scale, so the summaries live here. [`AppState::execute`] keeps
 //! them current after each write, and a rule pack publication (which
-//! reclassifies every system) rebuilds them from the database. Words in a
-//! search are matched by the database ([`senim_store::Store::system_ids_matching`],
-//! the same match as the API's `q`), and the rest happens here.
+//! reclassifies every system) rebuilds them from the database. Words are
+//! matched here too, in each system's search text (its names and public
+//! documentation, lower-cased: [`senim_store::system_search`], the very text
+//! the API's `q` matches in the database), as the same phrase-in-text match.
 //!
 //! [`AppState::execute`]: crate::state::AppState::execute
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::RwLock;
 
 use senim_domain::profile::Sector;
@@ -58,8 +59,8 @@ impl Sort {
 /// several values in one facet mean any of them.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
-    /// Systems the words matched, when words were given.
-    pub matching: Option<HashSet<SystemId>>,
+    /// Words the name or public documentation must contain, as a phrase.
+    pub words: Option<String>,
     pub sectors: Vec<Sector>,
     /// `None` stands for "not classified yet".
     pub risks: Vec<Option<RiskLevel>>,
@@ -96,6 +97,8 @@ pub struct Found {
 #[derive(Default)]
 struct Inner {
     systems: HashMap<SystemId, System>,
+    /// Each system's search text.
+    texts: HashMap<SystemId, String>,
     organisations: HashMap<OrganisationId, LocalizedText>,
 }
 
@@ -120,18 +123,24 @@ impl RegisterIndex {
     pub fn replace(
         &self,
         systems: Vec<System>,
+        texts: Vec<(SystemId, String)>,
         organisations: Vec<(OrganisationId, LocalizedText)>,
     ) {
         if let Ok(mut inner) = self.inner.write() {
             inner.systems = systems.into_iter().map(|s| (s.id, s)).collect();
+            inner.texts = texts.into_iter().collect();
             inner.organisations = organisations.into_iter().collect();
         }
     }
 
-    /// Puts one system's current state in.
-    pub fn upsert(&self, system: &System) {
+    /// Puts one system's current state in, with its new search text when a
+    /// version changed it.
+    pub fn upsert(&self, system: &System, text: Option<String>) {
         if let Ok(mut inner) = self.inner.write() {
             inner.systems.insert(system.id, system.clone());
+            if let Some(text) = text {
+                inner.texts.insert(system.id, text);
+            }
         }
     }
 
@@ -200,9 +209,14 @@ impl RegisterIndex {
         let mut organisations: HashMap<OrganisationId, usize> = HashMap::new();
         let risk_slot = |r: Option<RiskLevel>| r.map_or(RiskLevel::ALL.len(), |r| r as usize);
         let mut hits: Vec<&System> = Vec::new();
+        let words = q.words.as_deref().map(str::to_lowercase);
         for s in inner.systems.values() {
-            if let Some(m) = &q.matching {
-                if !m.contains(&s.id) {
+            if let Some(words) = &words {
+                if !inner
+                    .texts
+                    .get(&s.id)
+                    .is_some_and(|t| t.contains(words.as_str()))
+                {
                     continue;
                 }
             }
@@ -363,7 +377,12 @@ mod tests {
                 ),
             ],
             Vec::new(),
+            Vec::new(),
         );
+        for s in r.all() {
+            let text = format!("{} system", s.name.get("en").to_lowercase());
+            r.upsert(&s, Some(text));
+        }
         (r, a, b)
     }
 
@@ -430,18 +449,18 @@ mod tests {
         assert_eq!(high, ["Scoring", "Triage"]);
         assert_eq!(page(Sort::Risk, 2)[0], "Tutor");
         assert!(page(Sort::Updated, 9).is_empty());
-        let only = r
-            .all()
-            .iter()
-            .find(|s| s.name.get("en") == "Tutor")
-            .map(|s| s.id)
-            .unwrap();
         let found = r.search(&Query {
-            matching: Some([only].into_iter().collect()),
+            words: Some("TUTOR SYS".into()),
             lang: "en",
             ..Default::default()
         });
         assert_eq!(found.total, 1);
+        let found = r.search(&Query {
+            words: Some("system".into()),
+            lang: "en",
+            ..Default::default()
+        });
+        assert_eq!(found.total, 4);
         let found = r.search(&Query {
             organisations: vec![b],
             lang: "en",

@@ -132,8 +132,9 @@ impl AppState {
                 None => break,
             }
         }
+        let texts = self.store.system_search_texts().await?;
         let n = systems.len();
-        self.register.replace(systems, organisations);
+        self.register.replace(systems, texts, organisations);
         Ok(n)
     }
 
@@ -186,11 +187,13 @@ impl AppState {
         match &committed.applied {
             senim_store::Applied::Dataset(d) => self.reindex_dataset(d.id).await,
             senim_store::Applied::Resource(r) => self.reindex_dataset(r.dataset_id).await,
-            senim_store::Applied::System { system, .. } => self.register.upsert(system),
+            senim_store::Applied::System { system, version } => self
+                .register
+                .upsert(system, Some(senim_store::system_search(version))),
             senim_store::Applied::Case {
                 system: Some(system),
                 ..
-            } => self.register.upsert(system),
+            } => self.register.upsert(system, None),
             senim_store::Applied::Organisation(o) => self.register.name_organisation(o.id, &o.name),
             senim_store::Applied::Published(_) | senim_store::Applied::Rebuilt(_) => {
                 if let Err(e) = self.rebuild_register().await {

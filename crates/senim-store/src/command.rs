@@ -826,7 +826,10 @@ async fn withdraw_account(
     Ok((Applied::Account(record), Some(event)))
 }
 
-fn system_search(version: &SystemVersion) -> String {
+/// The text a system's words are matched in: its names and its public
+/// documentation, lower-cased (what `Store::systems` filters on, and what
+/// the server's register summaries keep).
+pub fn system_search(version: &SystemVersion) -> String {
     let docs = version.documentation.joined_public(&version.visibility);
     lower_search(&[&version.name.joined(), &docs])
 }

@@ -34,6 +34,7 @@ use sqlx::{AnyPool, Executor};
 use tokio::sync::mpsc;
 
 pub use cases::{case_for, public_case, CaseFilter, CaseWrite, ReviewDue};
+pub use command::system_search;
 pub use command::{Actor, Applied, Command, NewToken, Reassessment};
 pub use error::StoreError;
 pub use library::DatasetUse;

@@ -582,18 +582,19 @@ impl Store {
         .await
     }
 
-    /// The ids of every system whose name or public documentation contains
-    /// `text` (the same match as [`Store::systems`]' text filter), for
-    /// searches that filter and count in memory.
-    pub async fn system_ids_matching(&self, text: &str) -> Result<Vec<SystemId>, StoreError> {
-        let mut sql = Sql::new("SELECT id FROM systems WHERE 1=1");
-        text_filter(&mut sql, &Some(text.to_string()));
-        let rows = sql.query().fetch_all(self.reader()).await?;
+    /// Every system's search text ([`crate::system_search`]), for the
+    /// server's in-memory register.
+    pub async fn system_search_texts(&self) -> Result<Vec<(SystemId, String)>, StoreError> {
+        let rows = sqlx::query("SELECT id, search_text FROM systems")
+            .fetch_all(self.reader())
+            .await?;
         rows.iter()
             .map(|row| {
                 let id: String = row.try_get("id")?;
-                id.parse()
-                    .map_err(|_| StoreError::Corrupt(format!("system id {id}")))
+                let id = id
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("system id {id}")))?;
+                Ok((id, row.try_get("search_text")?))
             })
             .collect()
     }

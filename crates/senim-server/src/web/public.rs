@@ -1,8 +1,6 @@
 //! The public pages: home, the register with its facets and exports, and a
 //! system's page.
 
-use std::collections::HashSet;
-
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -172,7 +170,7 @@ fn parse_list<T: Copy>(
     out
 }
 
-async fn asked(c: &Ctx, state: &AppState, paged: bool) -> Result<Asked, ApiError> {
+fn asked(c: &Ctx, paged: bool) -> Asked {
     let mut problems = Problems::default();
     let sectors = parse_list(c, "sector", |v| v.parse::<Sector>().ok(), &mut problems);
     let risks = parse_list(
@@ -241,21 +239,9 @@ async fn asked(c: &Ctx, state: &AppState, paged: bool) -> Result<Asked, ApiError
         .chars()
         .take(200)
         .collect();
-    let matching = if q.is_empty() {
-        None
-    } else {
-        Some(
-            state
-                .store
-                .system_ids_matching(&q)
-                .await?
-                .into_iter()
-                .collect::<HashSet<SystemId>>(),
-        )
-    };
-    Ok(Asked {
+    Asked {
         query: Query {
-            matching,
+            words: Some(q.clone()).filter(|q| !q.is_empty()),
             sectors,
             risks,
             statuses,
@@ -268,7 +254,7 @@ async fn asked(c: &Ctx, state: &AppState, paged: bool) -> Result<Asked, ApiError
         q,
         problems,
         page,
-    })
+    }
 }
 
 #[derive(askama::Template)]
@@ -421,7 +407,7 @@ pub async fn register(c: Ctx, State(state): State<AppState>) -> Response {
     let result = async {
         c.caller
             .require(&state, Action::SystemList, &Resource::Collection("systems"))?;
-        let asked = asked(&c, &state, true).await?;
+        let asked = asked(&c, true);
         let found = state.register.search(&asked.query);
         let pages = found.total.div_ceil(PAGE_SIZE).max(1);
         let page = RegisterPage {
@@ -453,7 +439,7 @@ pub async fn register(c: Ctx, State(state): State<AppState>) -> Response {
 async fn export_rows(c: &Ctx, state: &AppState) -> Result<Vec<System>, ApiError> {
     c.caller
         .require(state, Action::SystemList, &Resource::Collection("systems"))?;
-    let asked = asked(c, state, false).await?;
+    let asked = asked(c, false);
     if let Some(p) = asked.problems.list.first() {
         return Err(ApiError::invalid(vec![senim_domain::FieldError {
             field: p.field.clone(),

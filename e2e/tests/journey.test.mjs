@@ -236,3 +236,23 @@ test('a supervisor opens an audit; the auditor closes it; the system joins a tru
   assert.ok((await pub.locator('main').innerText()).includes(NAME));
   await axe(pub);
 });
+
+test('the developer adds a version, starting from the current one', async () => {
+  const page = await newPage(browser);
+  await login(page, 'developer@hospital.demo');
+  const id = systemUrl.split('/').pop();
+  await page.goto(`${baseUrl()}/developer/systems/${id}/version`);
+  // Every answer is there already: continue through to the check page.
+  assert.equal(await page.inputValue('#name_en'), NAME);
+  for (let step = 0; step < 5; step++) {
+    await Promise.all([page.waitForLoadState('load'), page.click('main form button[type=submit]:not([name=back])')]);
+  }
+  await page.getByRole('heading', { name: 'Check your answers' }).waitFor();
+  await page.fill('#change_note', 'Retrained on 2025 admissions.');
+  await axe(page);
+  await Promise.all([page.waitForLoadState('load'), page.click('main form button[type=submit]:not([name=back])')]);
+  assert.equal(new URL(page.url()).pathname, systemUrl);
+  const text = await page.locator('main').innerText();
+  assert.match(text, /Version\s+2/);
+  assert.match(text, /New version/);
+});

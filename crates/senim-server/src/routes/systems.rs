@@ -48,26 +48,10 @@ pub struct SystemQuery {
 
 /// Classifies a new version under the pack in force and runs the command
 /// built from both, holding the rule book's read lock until the commit so a
-/// publication cannot slip in between. Then answers 201 with the system as the caller may see it; `resource` is
-/// what the caller's view is decided on (the new system's own when `None`).
+/// publication cannot slip in between. Returns the system as the caller may
+/// see it; `resource` is what the caller's view is decided on (the new
+/// system's own when `None`).
 async fn write_classified(
-    state: &AppState,
-    caller: &Caller,
-    version: ValidVersion,
-    resource: Option<&Resource>,
-    lang: Lang,
-    command: impl FnOnce(ValidVersion, Assessment) -> Command,
-) -> Result<axum::response::Response, ApiError> {
-    let body = write_classified_body(state, caller, version, resource, lang, command).await?;
-    Ok((
-        StatusCode::CREATED,
-        [etag(body.system.current_version)],
-        Json(body),
-    )
-        .into_response())
-}
-
-async fn write_classified_body(
     state: &AppState,
     caller: &Caller,
     version: ValidVersion,
@@ -228,7 +212,7 @@ pub async fn register(
         })?;
     caller.require(state, Action::SystemCreate, &Resource::new_system(owner))?;
     let version = VersionInput::from(input).parse()?;
-    write_classified_body(
+    write_classified(
         state,
         caller,
         version,
@@ -360,14 +344,42 @@ pub async fn add_version(
     caller.require(&state, Action::SystemUpdate, &resource)?;
     let expected_version = if_match.required()?;
     let JsonBody(input) = body?;
+    let body = new_version(
+        &state,
+        &caller,
+        system.id,
+        expected_version,
+        input,
+        lang(query.lang),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        [etag(body.system.current_version)],
+        Json(body),
+    ))
+}
+
+/// Adds a version to a system, starting from `expected_version` (the API's
+/// and the registration wizard's one path).
+pub async fn new_version(
+    state: &AppState,
+    caller: &Caller,
+    id: SystemId,
+    expected_version: i64,
+    input: VersionInput,
+    lang: Lang,
+) -> Result<SystemDetail, ApiError> {
+    let (system, resource) = load(state, caller, &id.to_string()).await?;
+    caller.require(state, Action::SystemUpdate, &resource)?;
     let version = input.parse()?;
     let id = system.id;
     write_classified(
-        &state,
-        &caller,
+        state,
+        caller,
         version,
         Some(&resource),
-        lang(query.lang),
+        lang,
         move |version, assessment| Command::AddVersion {
             id,
             expected_version,

@@ -329,6 +329,8 @@ struct WizardPage<'a> {
     summary: Vec<(String, String)>,
     gaps: Vec<String>,
     risk: Option<Tag>,
+    /// A new version of an existing system, not a new system.
+    editing: bool,
 }
 
 /// A documentation item in the wizard.
@@ -343,6 +345,10 @@ pub struct DocField {
 
 /// Fields that belong to a wizard step, so the others travel hidden.
 fn step_of(name: &str) -> Option<u8> {
+    if name == "system" || name == "expected" {
+        // Carried on every step, shown on none.
+        return Some(u8::MAX);
+    }
     if name.starts_with("name_") {
         return Some(NAME_STEP);
     }
@@ -474,6 +480,7 @@ async fn wizard_page(
         summary,
         gaps,
         risk,
+        editing: form.get("system").is_some(),
         c,
     };
     let mut r = c.render(&page);
@@ -481,6 +488,60 @@ async fn wizard_page(
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     r
+}
+
+/// The wizard's fields for an existing system's current version, so a new
+/// version starts from it.
+fn version_form(system: &senim_domain::System, v: &senim_domain::SystemVersion) -> FormData {
+    let mut pairs = vec![
+        ("system".to_string(), system.id.to_string()),
+        ("expected".to_string(), system.current_version.to_string()),
+    ];
+    for (lang, name) in [("kk", &v.name.kk), ("ru", &v.name.ru), ("en", &v.name.en)] {
+        if let Some(n) = name {
+            pairs.push((format!("name_{lang}"), n.clone()));
+        }
+    }
+    if let Ok(serde_json::Value::Object(profile)) = serde_json::to_value(&v.profile) {
+        for (field, value) in profile {
+            match value {
+                serde_json::Value::Array(items) => pairs.extend(
+                    items
+                        .iter()
+                        .filter_map(|i| i.as_str())
+                        .map(|i| (field.clone(), i.to_string())),
+                ),
+                serde_json::Value::Bool(b) => pairs.push((field, b.to_string())),
+                serde_json::Value::String(text) => pairs.push((field, text)),
+                _ => {}
+            }
+        }
+    }
+    for (item, text) in v.documentation.items() {
+        if let Some(text) = text {
+            pairs.push((format!("doc-{}", item.as_str()), text.to_string()));
+        }
+    }
+    for (item, visibility) in &v.visibility {
+        pairs.push((format!("vis-{}", item.as_str()), visibility.as_str().to_string()));
+    }
+    FormData(pairs)
+}
+
+/// `GET /developer/systems/{id}/version`: the wizard, filled with the
+/// current version, for a new one.
+pub async fn wizard_version(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let result = async {
+        require_role(&c, Role::Developer)?;
+        let id: SystemId = crate::routes::path_id(&id, "system")?;
+        let record = state.store.system_with_current(id).await?;
+        let resource = crate::policy::Resource::system(&record.system);
+        c.caller.require(&state, crate::policy::Action::SystemUpdate, &resource)?;
+        let form = version_form(&record.system, &record.version);
+        Ok(wizard_page(&c, &state, &form, NAME_STEP, Problems::default()).await)
+    }
+    .await;
+    c.respond(result)
 }
 
 /// `GET /developer/new`: the wizard's first step.
@@ -543,7 +604,28 @@ pub async fn wizard_step(
             return wizard_page(&c, &state, &form, CHECK_STEP, p).await;
         }
     };
-    match crate::routes::systems::register(&state, &c.caller, input, c.t.lang).await {
+    let existing = form.get("system").and_then(|s| s.parse::<SystemId>().ok());
+    let written = match existing {
+        Some(id) => {
+            let expected = form.text("expected").parse().unwrap_or(0);
+            let version = senim_domain::VersionInput {
+                holder_organisation_id: input.holder_organisation_id,
+                name: input.name,
+                profile: input.profile,
+                documentation: input.documentation,
+                visibility: input.visibility,
+                change_note: Some(form.text("change_note")).filter(|n| !n.is_empty()),
+                datasets: input.datasets,
+            };
+            crate::routes::systems::new_version(&state, &c.caller, id, expected, version, c.t.lang)
+                .await
+        }
+        None => crate::routes::systems::register(&state, &c.caller, input, c.t.lang).await,
+    };
+    match written {
+        Ok(SystemDetail { system, .. }) if existing.is_some() => {
+            c.redirect(&format!("/systems/{}", system.id))
+        }
         Ok(SystemDetail { system, .. }) => {
             c.redirect(&format!("/developer?done=created&system={}", system.id))
         }

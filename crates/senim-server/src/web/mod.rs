@@ -92,6 +92,10 @@ pub fn pages() -> Router<AppState> {
             "/developer/systems/{id}/submit",
             axum::routing::post(desks::submit),
         )
+        .route(
+            "/developer/systems/{id}/version",
+            get(desks::wizard_version),
+        )
         .route("/reviewer", get(desks::reviewer))
         .route("/supervisor", get(desks::supervisor))
         .route(

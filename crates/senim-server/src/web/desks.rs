@@ -523,20 +523,28 @@ fn version_form(system: &senim_domain::System, v: &senim_domain::SystemVersion) 
         }
     }
     for (item, visibility) in &v.visibility {
-        pairs.push((format!("vis-{}", item.as_str()), visibility.as_str().to_string()));
+        pairs.push((
+            format!("vis-{}", item.as_str()),
+            visibility.as_str().to_string(),
+        ));
     }
     FormData(pairs)
 }
 
 /// `GET /developer/systems/{id}/version`: the wizard, filled with the
 /// current version, for a new one.
-pub async fn wizard_version(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> Response {
+pub async fn wizard_version(
+    c: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
     let result = async {
         require_role(&c, Role::Developer)?;
         let id: SystemId = crate::routes::path_id(&id, "system")?;
         let record = state.store.system_with_current(id).await?;
         let resource = crate::policy::Resource::system(&record.system);
-        c.caller.require(&state, crate::policy::Action::SystemUpdate, &resource)?;
+        c.caller
+            .require(&state, crate::policy::Action::SystemUpdate, &resource)?;
         let form = version_form(&record.system, &record.version);
         Ok(wizard_page(&c, &state, &form, NAME_STEP, Problems::default()).await)
     }

@@ -80,6 +80,21 @@ pub async fn create(
         &Resource::Collection("accounts"),
     )?;
     let JsonBody(input) = body?;
+    let account = add(&state, &caller, input).await?;
+    Ok(respond(StatusCode::CREATED, account))
+}
+
+/// Adds an account (the API's and the administrator desk's one path).
+pub async fn add(
+    state: &AppState,
+    caller: &Caller,
+    input: AccountInput,
+) -> Result<Account, ApiError> {
+    caller.require(
+        state,
+        Action::AccountCreate,
+        &Resource::Collection("accounts"),
+    )?;
     let mut account = input.parse()?;
     let password_hash = hash_optional(account.password.take().map(|p| p.0)).await?;
     let command = Command::CreateAccount {
@@ -87,7 +102,7 @@ pub async fn create(
         password_hash,
     };
     match state.execute(caller.actor(), command).await? {
-        Applied::Account(a) => Ok(respond(StatusCode::CREATED, a)),
+        Applied::Account(a) => Ok(a),
         _ => Err(ApiError::internal()),
     }
 }

@@ -97,12 +97,27 @@ pub async fn create(
         &Resource::Collection("organisations"),
     )?;
     let JsonBody(input) = body?;
+    let org = add(&state, &caller, input).await?;
+    Ok(respond(StatusCode::CREATED, org))
+}
+
+/// Adds an organisation (the API's and the administrator desk's one path).
+pub async fn add(
+    state: &AppState,
+    caller: &Caller,
+    input: OrganisationInput,
+) -> Result<Organisation, ApiError> {
+    caller.require(
+        state,
+        Action::OrganisationCreate,
+        &Resource::Collection("organisations"),
+    )?;
     let valid = input.parse()?;
     match state
         .execute(caller.actor(), Command::CreateOrganisation(valid))
         .await?
     {
-        Applied::Organisation(org) => Ok(respond(StatusCode::CREATED, org)),
+        Applied::Organisation(org) => Ok(org),
         _ => Err(ApiError::internal()),
     }
 }

@@ -47,6 +47,7 @@ fn landing(roles: &[Role]) -> &'static str {
         (Role::Supervisor, "/supervisor"),
         (Role::Auditor, "/auditor"),
         (Role::DataSteward, "/steward"),
+        (Role::Administrator, "/admin"),
     ];
     order
         .iter()

@@ -14,6 +14,7 @@
 //! and the public report forms are protected too).
 
 mod account;
+mod admin;
 pub mod assets;
 mod cases;
 pub mod charts;
@@ -97,6 +98,12 @@ pub fn pages() -> Router<AppState> {
             get(desks::wizard_version),
         )
         .route("/reviewer", get(desks::reviewer))
+        .route("/admin", get(admin::show))
+        .route(
+            "/admin/organisations",
+            axum::routing::post(admin::add_organisation),
+        )
+        .route("/admin/accounts", axum::routing::post(admin::add_account))
         .route("/supervisor", get(desks::supervisor))
         .route(
             "/supervisor/rulepacks",
@@ -371,6 +378,7 @@ impl Ctx {
             (Role::Supervisor, "/supervisor", "desk-supervisor"),
             (Role::Auditor, "/auditor", "desk-auditor"),
             (Role::DataSteward, "/steward", "desk-steward"),
+            (Role::Administrator, "/admin", "desk-admin"),
         ];
         desks
             .into_iter()

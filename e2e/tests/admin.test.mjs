@@ -1,0 +1,54 @@
+// The administrator adds an organisation (a bad BIN is named on its field,
+// nothing is lost) and an account for it; the new developer signs in.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { axe, baseUrl, launch, login, newPage, shoot, takeProblems } from '../lib.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** A BIN with its check digit (the two rounds of weights, modulo 11). */
+function bin() {
+  for (;;) {
+    const d = Array.from({ length: 11 }, () => Math.floor(Math.random() * 10));
+    const round = (w) => d.reduce((s, x, i) => s + x * w[i], 0) % 11;
+    let c = round([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    if (c === 10) c = round([3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]);
+    if (c !== 10) return d.join('') + c;
+  }
+}
+
+test('the administrator adds an organisation and an account, who signs in', async () => {
+  const page = await newPage(browser);
+  await login(page, 'admin@senim.demo');
+  assert.match(page.url(), /\/admin$/);
+  await axe(page);
+  await page.locator('summary', { hasText: 'Add an organisation' }).click();
+  await page.fill('#org_name_en', 'Steppe Vision LLP');
+  await page.fill('#org_bin', '123456789012');
+  await Promise.all([page.waitForLoadState('load'), page.locator('form[action="/admin/organisations"] button').click()]);
+  assert.match(await page.locator('.error-summary').innerText(), /BIN/);
+  assert.equal(await page.inputValue('#org_name_en'), 'Steppe Vision LLP', 'nothing typed is lost');
+  takeProblems(page);
+  await axe(page);
+  await page.fill('#org_bin', bin());
+  await Promise.all([page.waitForLoadState('load'), page.locator('form[action="/admin/organisations"] button').click()]);
+  assert.match(await page.locator('.banner').innerText(), /organisation was added/);
+  await page.locator('summary', { hasText: 'Add an account' }).click();
+  await page.fill('#acc_email', 'dev@steppe.example');
+  await page.fill('#acc_display_name', 'Aigerim');
+  await page.fill('#acc_password', 'a long enough password');
+  await page.check('#role-developer');
+  await page.selectOption('#acc_organisation_id', { label: 'Steppe Vision LLP' });
+  await Promise.all([page.waitForLoadState('load'), page.locator('form[action="/admin/accounts"] button').click()]);
+  assert.match(await page.locator('.banner').innerText(), /account was added/);
+  await shoot(page, 'admin');
+  const dev = await newPage(browser);
+  await login(dev, 'dev@steppe.example', 'a long enough password');
+  assert.match(dev.url(), /\/developer$/);
+});

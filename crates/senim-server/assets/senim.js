@@ -12,8 +12,9 @@ document.addEventListener("click", function (event) {
 document.documentElement.classList.add("js");
 
 // A log entry's page: recompute the entry's hash and its inclusion proof
-// (RFC 9162, section 2.1.3.2) with the browser's own SHA-256, so a reader
-// need not take the server's word that the entry is in the checkpoint.
+// (RFC 9162, section 2.1.3.2) with the browser's own SHA-256, against the
+// checkpoint the page shows. The checkpoint's signature is not checked here:
+// `senim verify` checks it with the published key, and that the log only grew.
 (function () {
   var box = document.getElementById("browser-check");
   var out = document.getElementById("browser-check-result");

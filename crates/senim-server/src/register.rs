@@ -239,7 +239,15 @@ impl RegisterIndex {
                 statuses[s.status as usize] += 1;
             }
             if sector_ok && risk_ok && status_ok {
+                // An organisation's systems are those it owns or operates,
+                // as the filter reads them.
                 *organisations.entry(s.owner_organisation_id).or_default() += 1;
+                if let Some(h) = s
+                    .holder_organisation_id
+                    .filter(|h| *h != s.owner_organisation_id)
+                {
+                    *organisations.entry(h).or_default() += 1;
+                }
             }
             if sector_ok && risk_ok && status_ok && org_ok {
                 hits.push(s);

@@ -143,7 +143,7 @@ async fn render(
             .iter()
             .map(|r| (r.as_str(), c.t.term("role", r.as_str())))
             .collect(),
-        done: c.param("done").map(|d| c.t(&format!("admin-done-{d}"))),
+        done: c.done("admin-done"),
         problems,
         form,
         c,

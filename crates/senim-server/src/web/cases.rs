@@ -587,13 +587,19 @@ fn step_json(c: &Ctx, action: &str, fields: &[Field], form: &FormData) -> Result
         let text = form.text(field.name);
         let value = match field.input {
             Input::Marks => {
+                // Notes by item, read once (not one scan of the form per mark).
+                let notes: std::collections::HashMap<&str, &str> = form
+                    .0
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.strip_prefix("note-")?, v.trim())))
+                    .collect();
                 let marks: Vec<Value> = form
                     .0
                     .iter()
                     .filter_map(|(k, v)| Some((k.strip_prefix("mark-")?, v)))
                     .filter(|(_, v)| !v.is_empty())
                     .map(|(item, mark)| {
-                        let note = form.text(&format!("note-{item}"));
+                        let note = notes.get(item).copied().unwrap_or("");
                         json!({ "item": item, "mark": mark, "note": Some(note).filter(|n| !n.is_empty()) })
                     })
                     .collect();
@@ -728,15 +734,6 @@ async fn page(
                 .any(|x| Some(x.reviewer) == me && !x.declared())
         });
     let today = Day::of(state.clock.now());
-    let system = match case.system_id {
-        Some(id) => state
-            .store
-            .system(id)
-            .await
-            .ok()
-            .map(|s| (id.to_string(), s.name.get(c.lang()).to_string())),
-        None => None,
-    };
     let timeline = state
         .store
         .timeline(&[("case", case.id.to_string())])
@@ -752,6 +749,17 @@ async fn page(
         .collect();
     let overdue = case.overdue(today);
     let shown_case = shown(&c.caller, case);
+    // What the page says about the system comes from the case as this
+    // reader may see it (a report's system is hidden from some readers).
+    let system = match shown_case.system_id {
+        Some(id) => state
+            .store
+            .system(id)
+            .await
+            .ok()
+            .map(|s| (id.to_string(), s.name.get(c.lang()).to_string())),
+        None => None,
+    };
     let view = CaseView {
         id: shown_case.id.to_string(),
         number: shown_case.number.clone(),
@@ -796,9 +804,7 @@ async fn page(
 pub async fn show(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let result = async {
         let case = load(&c, &state, &id).await?;
-        let done = c
-            .param("done")
-            .map(|a| c.t(&format!("step-done-{}", a.replace('_', "-"))));
+        let done = c.done("step-done");
         page(&c, &state, case, None, Problems::default(), done).await
     }
     .await;
@@ -823,6 +829,10 @@ pub async fn step(
                 reason: "is not a step of this case".into(),
             }]));
         };
+        // Whether the reader may take this step at all, before its fields are read.
+        let policy = Action::case_step(name).ok_or_else(ApiError::internal)?;
+        c.caller
+            .require(&state, policy, &resource(&case, &c.caller))?;
         let revision: i64 = form.text("revision").parse().unwrap_or(-1);
         let value = match step_json(&c, name, fields, &form) {
             Ok(v) => v,

@@ -138,17 +138,23 @@ pub async fn supervisor(c: Ctx, State(state): State<AppState>) -> Response {
         let mut counts = Vec::new();
         let mut overdue = 0;
         for kind in CaseKind::ALL {
-            let open = cases(
-                &state,
-                CaseFilter {
+            let found = state
+                .store
+                .cases(&CaseFilter {
                     kind: Some(*kind),
                     open: Some(true),
+                    limit: 200,
                     ..Default::default()
-                },
-            )
-            .await?;
+                })
+                .await?;
+            // The list shows the 200 due first (overdue ones come first);
+            // the count is of all.
+            let open = found.items;
             overdue += open.iter().filter(|x| x.overdue(today)).count();
-            counts.push((c.t.term("case-kind", kind.as_str()), open.len()));
+            counts.push((
+                c.t.term("case-kind", kind.as_str()),
+                usize::try_from(found.total).unwrap_or(0),
+            ));
             if !open.is_empty() {
                 sections.push((
                     c.t.term("queue-kind", kind.as_str()),
@@ -177,7 +183,10 @@ pub async fn supervisor(c: Ctx, State(state): State<AppState>) -> Response {
 pub async fn steward(c: Ctx, State(state): State<AppState>) -> Response {
     let result = async {
         require_role(&c, Role::DataSteward)?;
-        let org = c.account().and_then(|a| a.organisation_id);
+        let Some(org) = c.account().and_then(|a| a.organisation_id) else {
+            return Err(ApiError::forbidden());
+        };
+        let org = Some(org);
         let requests = cases(
             &state,
             CaseFilter {
@@ -263,7 +272,7 @@ async fn developer_page(
         crumbs: vec![(String::new(), c.t("desk-developer"))],
         systems,
         open: rows(c, state, open).await,
-        done: c.param("done").map(|d| c.t(&format!("developer-done-{d}"))),
+        done: c.done("developer-done"),
         problems,
         c,
     };
@@ -531,6 +540,66 @@ fn version_form(system: &senim_domain::System, v: &senim_domain::SystemVersion) 
     FormData(pairs)
 }
 
+/// What this reader may see of a system's version.
+fn owner_viewer(
+    c: &Ctx,
+    state: &AppState,
+    resource: &crate::policy::Resource,
+) -> Result<senim_domain::Viewer, ApiError> {
+    use crate::policy::Action;
+    Ok(senim_domain::Viewer {
+        owner: c
+            .caller
+            .may(state, Action::SystemReadOwnerFields, resource)?,
+        authority: c
+            .caller
+            .may(state, Action::SystemReadAuthorityFields, resource)?,
+    })
+}
+
+/// A new version from the wizard: what the page edits (names, profile,
+/// the documentation the developer may see), with the rest of the current
+/// version kept: items withheld from this reader, the operating
+/// organisation, the dataset links.
+async fn next_version(
+    c: &Ctx,
+    state: &AppState,
+    id: SystemId,
+    form: &FormData,
+) -> Result<senim_domain::VersionInput, ApiError> {
+    let current = state.store.system_with_current(id).await?;
+    let resource = crate::policy::Resource::system(&current.system);
+    let viewer = owner_viewer(c, state, &resource)?;
+    let withheld = current.version.clone().redacted(viewer).withheld;
+    let mut json = system_json(form);
+    let old_docs = serde_json::to_value(&current.version.documentation).unwrap_or_default();
+    let old_vis = serde_json::to_value(&current.version.visibility).unwrap_or_default();
+    for item in withheld {
+        let key = item.as_str();
+        if let Some(text) = old_docs.get(key) {
+            json["documentation"][key] = text.clone();
+        }
+        if let Some(v) = old_vis.get(key) {
+            json["visibility"][key] = v.clone();
+        }
+    }
+    let input: senim_domain::SystemInput = serde_json::from_value(json).map_err(|e| {
+        ApiError::invalid(vec![senim_domain::FieldError {
+            field: "body".into(),
+            reason: e.to_string(),
+        }])
+    })?;
+    Ok(senim_domain::VersionInput {
+        holder_organisation_id: current.version.holder_organisation_id,
+        name: input.name,
+        profile: input.profile,
+        documentation: input.documentation,
+        visibility: input.visibility,
+        change_note: Some(form.text("change_note")).filter(|n| !n.is_empty()),
+        datasets: current.version.datasets.clone(),
+    })
+}
+
 /// `GET /developer/systems/{id}/version`: the wizard, filled with the
 /// current version, for a new one.
 pub async fn wizard_version(
@@ -545,7 +614,10 @@ pub async fn wizard_version(
         let resource = crate::policy::Resource::system(&record.system);
         c.caller
             .require(&state, crate::policy::Action::SystemUpdate, &resource)?;
-        let form = version_form(&record.system, &record.version);
+        // Only what this reader may see goes into the page; the rest is
+        // kept from the current version when the new one is saved.
+        let viewer = owner_viewer(&c, &state, &resource)?;
+        let form = version_form(&record.system, &record.version.clone().redacted(viewer));
         Ok(wizard_page(&c, &state, &form, NAME_STEP, Problems::default()).await)
     }
     .await;
@@ -616,17 +688,15 @@ pub async fn wizard_step(
     let written = match existing {
         Some(id) => {
             let expected = form.text("expected").parse().unwrap_or(0);
-            let version = senim_domain::VersionInput {
-                holder_organisation_id: input.holder_organisation_id,
-                name: input.name,
-                profile: input.profile,
-                documentation: input.documentation,
-                visibility: input.visibility,
-                change_note: Some(form.text("change_note")).filter(|n| !n.is_empty()),
-                datasets: input.datasets,
-            };
-            crate::routes::systems::new_version(&state, &c.caller, id, expected, version, c.t.lang)
-                .await
+            match next_version(&c, &state, id, &form).await {
+                Ok(version) => {
+                    crate::routes::systems::new_version(
+                        &state, &c.caller, id, expected, version, c.t.lang,
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            }
         }
         None => crate::routes::systems::register(&state, &c.caller, input, c.t.lang).await,
     };

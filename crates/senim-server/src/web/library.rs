@@ -305,7 +305,7 @@ async fn dataset_page(
             .collect(),
         restricted: matches!(m.access, AccessLevel::Restricted),
         purpose,
-        done: c.param("done").map(|_| c.t("library-request-done")),
+        done: c.done("library-done"),
     };
     let mut r = c.render(&page);
     if failed {

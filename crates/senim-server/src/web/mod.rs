@@ -260,6 +260,13 @@ impl Ctx {
             .filter(|v| !v.is_empty())
     }
 
+    /// The banner a `?done=` names: the message `{prefix}-{value}` when it
+    /// exists; never the address's own text.
+    pub fn done(&self, prefix: &str) -> Option<String> {
+        let key = format!("{prefix}-{}", self.param("done")?.replace('_', "-"));
+        self.t.has(&key).then(|| self.t(&key))
+    }
+
     /// Every value of a repeated query parameter (facet checkboxes).
     pub fn params(&self, name: &str) -> Vec<&str> {
         self.query
@@ -405,6 +412,9 @@ pub struct Posted {
 
 /// The largest form a page accepts (rule packs are pasted as text).
 const MAX_FORM_BYTES: usize = 1024 * 1024;
+/// The most fields a form may have (the largest, the wizard, has under a
+/// hundred); more are refused before any field is read.
+const MAX_FORM_FIELDS: usize = 1000;
 
 impl FromRequest<AppState> for Posted {
     type Rejection = Response;
@@ -424,6 +434,16 @@ impl FromRequest<AppState> for Posted {
                 )))
             }
         };
+        if form_urlencoded::parse(&bytes)
+            .nth(MAX_FORM_FIELDS)
+            .is_some()
+        {
+            return Err(ctx.error(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the form has more than 1,000 fields",
+            )));
+        }
         let form = FormData::parse(&bytes);
         let sent = form.get("csrf_token").unwrap_or("");
         if !constant_time_eq(sent.as_bytes(), ctx.csrf.as_bytes()) {
@@ -445,6 +465,7 @@ impl FormData {
     pub fn parse(bytes: &[u8]) -> FormData {
         FormData(
             form_urlencoded::parse(bytes)
+                .take(MAX_FORM_FIELDS)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect(),
         )
@@ -521,6 +542,35 @@ impl Problems {
 
 /// A link target inside the site only: a path starting with one `/`.
 pub fn local_target(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+    // Only plain path-and-query characters: a browser drops tabs and line
+    // breaks from a URL, so `/\t/evil.example` would become `//evil.example`.
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/-._~%?=&+,;:@".contains(c);
+    next.filter(|n| n.len() <= 2000 && n.starts_with('/') && !n.starts_with("//"))
+        .filter(|n| n.chars().all(plain))
         .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_target;
+
+    #[test]
+    fn only_paths_on_this_site_are_targets() {
+        assert_eq!(
+            local_target(Some("/register?q=a&page=2")).as_deref(),
+            Some("/register?q=a&page=2")
+        );
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\\evil",
+            "https://evil.example",
+            "/\n/x",
+            "/ /x",
+            "",
+            "x",
+        ] {
+            assert_eq!(local_target(Some(bad)), None, "{bad:?}");
+        }
+    }
 }

@@ -152,7 +152,14 @@ fn parse_list<T: Copy>(
     problems: &mut Problems,
 ) -> Vec<T> {
     let mut out = Vec::new();
-    for v in c.params(name) {
+    // Repeats are one choice; past the largest vocabulary's worth, the
+    // rest are ignored (bounded work per request).
+    let mut seen: Vec<&str> = Vec::new();
+    for v in c.params(name).into_iter().take(64) {
+        if seen.contains(&v) {
+            continue;
+        }
+        seen.push(v);
         match parse(v) {
             Some(x) => out.push(x),
             None => problems.push(

@@ -79,8 +79,14 @@ async fn render(
         packs,
         source,
         preview,
+        // The banner names a pack only as a pack id and version can look.
         done: c
             .param("done")
+            .filter(|v| {
+                v.len() <= 80
+                    && v.chars()
+                        .all(|ch| ch.is_ascii_alphanumeric() || " .-_+".contains(ch))
+            })
             .map(|v| c.t.t1("rulepacks-published", "version", v)),
         c,
     };

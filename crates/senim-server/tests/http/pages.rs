@@ -292,6 +292,40 @@ async fn desks_need_the_right_account(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    // A new version's page holds what the developer may read, no more.
+    let id = register(&app, "Versioned triage").await;
+    let r = http
+        .get(app.url(&format!("/developer/systems/{id}/version")))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("120,000 anonymised admissions"),
+        "owner-visible item kept"
+    );
+    assert!(
+        !html.contains("Under-triage 3.1%"),
+        "an authority-only item left the server"
+    );
+    // A form with too many fields is refused before any is read.
+    let (cookie, token) = form_token(&app, "/report").await;
+    let mut body = format!("csrf_token={token}&type=tip&description=x");
+    for i in 0..1500 {
+        body.push_str(&format!("&f{i}=x"));
+    }
+    let r = app
+        .http
+        .post(app.url("/report"))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
     // An open redirect is not followed: `next` stays on the site.
     let (cookie, token) = form_token(&app, "/login").await;
     let r = http

@@ -40,6 +40,8 @@ pub struct Inner {
     /// ([`crate::register`]); built when the server starts and kept current
     /// by [`AppState::execute`].
     pub register: crate::register::RegisterIndex,
+    /// The statistics page's figures from the cases, until a case changes.
+    pub stats_cache: std::sync::Mutex<Option<Arc<crate::web::stats::CaseFigures>>>,
     /// Held while one dataset's index entry is read back and replaced.
     reindexing: tokio::sync::Mutex<()>,
     /// See [`crate::auth::dummy_hash`]; computed at the first sign-in, not at
@@ -69,6 +71,7 @@ impl AppState {
             blobs,
             library,
             register: crate::register::RegisterIndex::default(),
+            stats_cache: std::sync::Mutex::new(None),
             reindexing: tokio::sync::Mutex::new(()),
             dummy_hash: std::sync::OnceLock::new(),
             ready: AtomicBool::new(true),
@@ -184,6 +187,14 @@ impl AppState {
         command: senim_store::Command,
     ) -> Result<senim_store::Applied, senim_store::StoreError> {
         let committed = self.store.execute_logged(actor, command).await?;
+        if matches!(
+            committed.applied,
+            senim_store::Applied::Case { .. } | senim_store::Applied::Rebuilt(_)
+        ) {
+            if let Ok(mut cache) = self.stats_cache.lock() {
+                *cache = None;
+            }
+        }
         match &committed.applied {
             senim_store::Applied::Dataset(d) => self.reindex_dataset(d.id).await,
             senim_store::Applied::Resource(r) => self.reindex_dataset(r.dataset_id).await,

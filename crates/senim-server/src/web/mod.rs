@@ -28,7 +28,7 @@ mod public;
 mod report;
 mod rulepacks;
 mod selfcheck;
-mod stats;
+pub mod stats;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;

@@ -103,6 +103,52 @@ fn median(values: &mut [f64]) -> Option<f64> {
     })
 }
 
+/// What the charts count from the cases, read once and kept until the next
+/// case changes ([`crate::state::AppState::execute`] forgets it), so a flood
+/// of anonymous requests does not read every case each time.
+#[derive(Debug, Default)]
+pub struct CaseFigures {
+    /// Calendar days from submission to decision, by month of the decision.
+    pub review_days: BTreeMap<String, Vec<f64>>,
+    /// Each report's type and the month it came in.
+    pub reports: Vec<(ReportType, String)>,
+}
+
+async fn case_figures(state: &AppState) -> Result<std::sync::Arc<CaseFigures>, ApiError> {
+    if let Some(kept) = state.stats_cache.lock().ok().and_then(|c| c.clone()) {
+        return Ok(kept);
+    }
+    let mut figures = CaseFigures::default();
+    for case in all_cases(state, CaseKind::Registration).await? {
+        if let Some(decision) = case.registration.as_ref().and_then(|r| r.decision.as_ref()) {
+            let d =
+                (decision.at.unix_millis() - case.created_at.unix_millis()) as f64 / 86_400_000.0;
+            let month = decision.at.to_rfc3339().get(..7).unwrap_or("").to_string();
+            figures
+                .review_days
+                .entry(month)
+                .or_default()
+                .push(d.max(0.0));
+        }
+    }
+    for case in all_cases(state, CaseKind::Report).await? {
+        if let Some(r) = &case.report {
+            let month = case
+                .created_at
+                .to_rfc3339()
+                .get(..7)
+                .unwrap_or("")
+                .to_string();
+            figures.reports.push((r.report_type, month));
+        }
+    }
+    let figures = std::sync::Arc::new(figures);
+    if let Ok(mut cache) = state.stats_cache.lock() {
+        *cache = Some(figures.clone());
+    }
+    Ok(figures)
+}
+
 /// `GET /statistics`.
 pub async fn page(c: Ctx, State(state): State<AppState>) -> Response {
     let result = async {
@@ -189,16 +235,8 @@ pub async fn page(c: Ctx, State(state): State<AppState>) -> Response {
         // of the decision (median calendar days).
         let now = state.clock.now().to_rfc3339();
         let months = months(&now);
-        let registrations = all_cases(&state, CaseKind::Registration).await?;
-        let mut days: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-        for case in &registrations {
-            if let Some(decision) = case.registration.as_ref().and_then(|r| r.decision.as_ref()) {
-                let d = (decision.at.unix_millis() - case.created_at.unix_millis()) as f64
-                    / 86_400_000.0;
-                let month = decision.at.to_rfc3339().get(..7).unwrap_or("").to_string();
-                days.entry(month).or_default().push(d.max(0.0));
-            }
-        }
+        let cases = case_figures(&state).await?;
+        let mut days = cases.review_days.clone();
         let bars: Vec<Bar> = months
             .iter()
             .map(|m| Bar {
@@ -221,7 +259,7 @@ pub async fn page(c: Ctx, State(state): State<AppState>) -> Response {
         ));
 
         // Reports per month.
-        let reports = all_cases(&state, CaseKind::Report).await?;
+
         for (id, kind, key) in [
             ("incidents", ReportType::Incident, "stats-incidents"),
             ("complaints", ReportType::Complaint, "stats-complaints"),
@@ -230,10 +268,10 @@ pub async fn page(c: Ctx, State(state): State<AppState>) -> Response {
                 .iter()
                 .map(|m| Bar {
                     label: m.clone(),
-                    value: reports
+                    value: cases
+                        .reports
                         .iter()
-                        .filter(|r| r.report.as_ref().is_some_and(|x| x.report_type == kind))
-                        .filter(|r| r.created_at.to_rfc3339().starts_with(m.as_str()))
+                        .filter(|(t, month)| *t == kind && month == m)
                         .count() as u64,
                 })
                 .collect();

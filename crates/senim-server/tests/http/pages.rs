@@ -13,6 +13,7 @@ crate::on_both_backends!(
     language_from_query_cookie_and_header,
     desks_need_the_right_account,
     pages_send_a_strict_policy,
+    statistics_follow_every_change,
 );
 
 /// Registers a system through the API (so the register's summaries see it).
@@ -422,4 +423,34 @@ async fn pages_send_a_strict_policy(app: TestApp) {
         .to_str()
         .unwrap()
         .contains("immutable"));
+}
+
+/// The incidents of March 2026 (the test clock's month) on `/statistics`.
+async fn incidents_this_month(app: &TestApp) -> u64 {
+    let (_, html) = page(app, "/statistics", "en").await;
+    let section = html.split("id=\"incidents-figure\"").nth(1).unwrap();
+    section
+        .split("<th scope=\"row\">2026-03</th><td class=\"num\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+async fn statistics_follow_every_change(app: TestApp) {
+    let before = incidents_this_month(&app).await;
+    // Read again: the same figures (kept, not recounted).
+    assert_eq!(incidents_this_month(&app).await, before);
+    let r = app
+        .http
+        .post(app.url("/api/v1/reports"))
+        .json(&serde_json::json!({"type": "incident", "description": "The robot arm moved."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(incidents_this_month(&app).await, before + 1);
 }

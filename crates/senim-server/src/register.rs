@@ -160,6 +160,13 @@ impl RegisterIndex {
             .map(|n| n.get(lang).to_string())
     }
 
+    /// A system's name in `lang`, if the register holds it: the pages name
+    /// systems from here rather than reading each from the database.
+    pub fn system_name(&self, id: SystemId, lang: &str) -> Option<String> {
+        let inner = self.inner.read().ok()?;
+        inner.systems.get(&id).map(|s| s.name.get(lang).to_string())
+    }
+
     /// How many systems the register holds.
     pub fn len(&self) -> usize {
         self.inner.read().map(|i| i.systems.len()).unwrap_or(0)
@@ -188,7 +195,8 @@ impl RegisterIndex {
         (inner.systems.len(), registered, high)
     }
 
-    /// Every system, for statistics.
+    /// Every system (the tests' view of the whole register).
+    #[cfg(test)]
     pub fn all(&self) -> Vec<System> {
         self.inner
             .read()
@@ -276,9 +284,11 @@ impl RegisterIndex {
         let end = q
             .limit
             .map_or(total, |l| q.offset.saturating_add(l).min(total));
-        if end < total && end > 0 {
-            // Only the first `end` need ordering.
-            hits.select_nth_unstable_by(end - 1, compare);
+        if end < total {
+            // Only the first `end` need ordering (none for counts alone).
+            if end > 0 {
+                hits.select_nth_unstable_by(end - 1, compare);
+            }
             hits.truncate(end);
         }
         hits.sort_by(compare);

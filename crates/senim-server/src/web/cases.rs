@@ -751,15 +751,12 @@ async fn page(
     let shown_case = shown(&c.caller, case);
     // What the page says about the system comes from the case as this
     // reader may see it (a report's system is hidden from some readers).
-    let system = match shown_case.system_id {
-        Some(id) => state
-            .store
-            .system(id)
-            .await
-            .ok()
-            .map(|s| (id.to_string(), s.name.get(c.lang()).to_string())),
-        None => None,
-    };
+    let system = shown_case.system_id.and_then(|id| {
+        state
+            .register
+            .system_name(id, c.lang())
+            .map(|name| (id.to_string(), name))
+    });
     let view = CaseView {
         id: shown_case.id.to_string(),
         number: shown_case.number.clone(),
@@ -890,15 +887,10 @@ pub async fn rows(c: &Ctx, state: &AppState, cases: Vec<Case>) -> Vec<QueueRow> 
     let today = Day::of(state.clock.now());
     let mut out = Vec::with_capacity(cases.len());
     for case in cases {
-        let system = match case.system_id {
-            Some(id) => state
-                .store
-                .system(id)
-                .await
-                .map(|s| s.name.get(c.lang()).to_string())
-                .unwrap_or_default(),
-            None => String::new(),
-        };
+        let system = case
+            .system_id
+            .and_then(|id| state.register.system_name(id, c.lang()))
+            .unwrap_or_default();
         out.push(QueueRow {
             id: case.id.to_string(),
             number: case.number.clone(),

@@ -42,13 +42,12 @@ fn sanction_text(c: &Ctx, s: &senim_domain::oversight::SanctionDecision) -> Stri
 }
 
 async fn view(c: &Ctx, state: &AppState, d: &PublishedDecision) -> Result<DecisionView, ApiError> {
-    let system = match d.system_id {
-        Some(id) => {
-            let s = state.store.system(id).await?;
-            Some((id.to_string(), s.name.get(c.lang()).to_string()))
-        }
-        None => None,
-    };
+    let system = d.system_id.and_then(|id| {
+        state
+            .register
+            .system_name(id, c.lang())
+            .map(|name| (id.to_string(), name))
+    });
     Ok(DecisionView {
         id: d.case_id.to_string(),
         number: d.number.clone(),

@@ -64,11 +64,9 @@ async fn form_page(c: &Ctx, state: &AppState, form: FormData, problems: Problems
         .and_then(|s| s.parse::<SystemId>().ok())
     {
         Some(id) => state
-            .store
-            .system(id)
-            .await
-            .ok()
-            .map(|s| (id.to_string(), s.name.get(c.lang()).to_string())),
+            .register
+            .system_name(id, c.lang())
+            .map(|name| (id.to_string(), name)),
         None => None,
     };
     let types: Vec<(ReportType, &str)> = ReportType::ALL.iter().map(|t| (*t, t.as_str())).collect();

@@ -152,7 +152,18 @@ async fn case_figures(state: &AppState) -> Result<std::sync::Arc<CaseFigures>, A
 /// `GET /statistics`.
 pub async fn page(c: Ctx, State(state): State<AppState>) -> Response {
     let result = async {
-        let systems = state.register.all();
+        // The register's own facet counts: sectors counted under each risk
+        // level, and statuses over everything (no system is copied).
+        let counts = |risks: Vec<Option<RiskLevel>>| {
+            state.register.search(&crate::register::Query {
+                risks,
+                lang: c.lang(),
+                limit: Some(0),
+                ..Default::default()
+            })
+        };
+        let by_risk: Vec<_> = RISK_COLOURS.iter().map(|(r, _)| counts(vec![*r])).collect();
+        let all = counts(Vec::new());
         let empty = c.t("chart-empty");
         let mut figures = Vec::new();
 
@@ -166,13 +177,14 @@ pub async fn page(c: Ctx, State(state): State<AppState>) -> Response {
             .collect();
         let mut bars = Vec::new();
         for sector in Sector::ALL {
-            let values: Vec<u64> = RISK_COLOURS
+            let values: Vec<u64> = by_risk
                 .iter()
-                .map(|(r, _)| {
-                    systems
+                .map(|found| {
+                    found
+                        .sectors
                         .iter()
-                        .filter(|s| s.sectors.contains(sector) && s.risk_level == *r)
-                        .count() as u64
+                        .find(|x| x.value == *sector)
+                        .map_or(0, |x| x.count as u64)
                 })
                 .collect();
             if values.iter().any(|v| *v > 0) {
@@ -216,7 +228,11 @@ pub async fn page(c: Ctx, State(state): State<AppState>) -> Response {
             .iter()
             .map(|st| Bar {
                 label: c.t.term("status", st.as_str()),
-                value: systems.iter().filter(|s| s.status == *st).count() as u64,
+                value: all
+                    .statuses
+                    .iter()
+                    .find(|x| x.value == *st)
+                    .map_or(0, |x| x.count as u64),
             })
             .filter(|b| b.value > 0)
             .collect();

@@ -109,20 +109,24 @@ async fn csv_export_defuses_formulas(app: TestApp) {
     assert_eq!(bad.status(), 422);
 }
 
-/// The `senim_csrf` cookie a page set and the token its form carries.
-async fn form_token(app: &TestApp, path: &str) -> (String, String) {
-    let r = app.http.get(app.url(path)).send().await.unwrap();
-    let cookie = r
-        .headers()
+/// The `name=value` pair of the cookie `name` a response set.
+fn set_cookie(r: &reqwest::Response, name: &str) -> String {
+    r.headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("senim_csrf="))
+        .find(|c| c.starts_with(&format!("{name}=")))
         .unwrap()
         .split(';')
         .next()
         .unwrap()
-        .to_string();
+        .to_string()
+}
+
+/// The `senim_csrf` cookie a page set and the token its form carries.
+async fn form_token(app: &TestApp, path: &str) -> (String, String) {
+    let r = app.http.get(app.url(path)).send().await.unwrap();
+    let cookie = set_cookie(&r, "senim_csrf");
     let html = r.text().await.unwrap();
     let token = html
         .split("name=\"csrf_token\" value=\"")
@@ -268,17 +272,7 @@ async fn desks_need_the_right_account(app: TestApp) {
         .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/developer");
-    let session = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("senim_session="))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let session = set_cookie(&r, "senim_session");
     let r = http
         .get(app.url("/developer"))
         .header("cookie", &session)

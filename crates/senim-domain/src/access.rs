@@ -87,6 +87,8 @@ pub fn request_access(
     let mut stepped = Stepped::new(case, "data_access.requested");
     stepped.notices.push(notice(
         Recipient::Organisation(dataset.organisation_id),
+        "notice-access-requested",
+        &[],
         "Someone asks for access to one of your restricted datasets.".into(),
     ));
     Ok(stepped)
@@ -147,7 +149,12 @@ pub fn access_step(now: Timestamp, current: &Case, step: AccessStep) -> Result<S
             case.open = false;
             (
                 "data_access.granted",
-                format!("Your request for data was granted until {until}."),
+                notice(
+                    Recipient::Account(requester),
+                    "notice-access-granted",
+                    &[("until", until.to_string())],
+                    format!("Your request for data was granted until {until}."),
+                ),
             )
         }
         AccessStep::Refuse { reasons } => {
@@ -157,7 +164,12 @@ pub fn access_step(now: Timestamp, current: &Case, step: AccessStep) -> Result<S
             case.open = false;
             (
                 "data_access.refused",
-                "Your request for data was refused.".to_string(),
+                notice(
+                    Recipient::Account(requester),
+                    "notice-access-refused",
+                    &[],
+                    "Your request for data was refused.".to_string(),
+                ),
             )
         }
         AccessStep::RevokeAccess { reasons } => {
@@ -166,13 +178,16 @@ pub fn access_step(now: Timestamp, current: &Case, step: AccessStep) -> Result<S
             case.state = "revoked".into();
             (
                 "data_access.revoked",
-                "Your access to a dataset was revoked.".to_string(),
+                notice(
+                    Recipient::Account(requester),
+                    "notice-access-revoked",
+                    &[],
+                    "Your access to a dataset was revoked.".to_string(),
+                ),
             )
         }
     };
     let mut stepped = Stepped::new(case, event);
-    stepped
-        .notices
-        .push(notice(Recipient::Account(requester), message));
+    stepped.notices.push(message);
     Ok(stepped)
 }

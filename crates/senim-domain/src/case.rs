@@ -8,6 +8,8 @@
 //! writes the result only if the revision is still the one read, so two
 //! people acting on the same case at once cannot both win.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -346,7 +348,33 @@ pub enum Recipient {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Notice {
     pub recipient: Recipient,
+    /// The message in English.
     pub text: String,
+    /// The message's id in Senim's message catalogues (`notice-...`), so
+    /// that the pages and the mail say it in the reader's language. Empty on
+    /// notices written before messages had ids.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key: String,
+    /// The message's arguments by name; vocabulary values (a risk level, a
+    /// report type) are given as their codes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, String>,
+}
+
+impl Notice {
+    /// A notice with message `key` and its `args`, and `text`, the same
+    /// message in English.
+    pub fn new(recipient: Recipient, key: &str, args: &[(&str, String)], text: String) -> Notice {
+        Notice {
+            recipient,
+            text,
+            key: key.to_string(),
+            args: args
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.clone()))
+                .collect(),
+        }
+    }
 }
 
 /// A reviewer in the pool, as a supervisor keeps it.
@@ -390,7 +418,13 @@ pub struct Notification {
     pub system_id: Option<SystemId>,
     /// The event that left it, e.g. `registration.information_requested`.
     pub kind: String,
+    /// The message in English.
     pub text: String,
+    /// The message's id and arguments, as in [`Notice`].
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, String>,
     pub created_at: Timestamp,
 }
 

@@ -192,6 +192,8 @@ pub fn open_report(
     let mut stepped = Stepped::new(case, "report.received");
     stepped.notices.push(notice(
         Recipient::Role(Role::Supervisor),
+        "notice-report-received",
+        &[("report_type", input.report_type.to_string())],
         format!("A new {} was reported.", input.report_type),
     ));
     Ok(stepped)
@@ -338,6 +340,8 @@ pub fn report_step(ctx: &Ctx<'_>, current: &Case, step: ReportStep) -> Result<St
             case.state = "forwarded".into();
             notices.push(notice(
                 Recipient::Organisation(org),
+                "notice-report-forwarded",
+                &[("due", due.to_string())],
                 format!("A report about your system was forwarded to you; respond by {due}."),
             ));
             "report.forwarded"
@@ -352,6 +356,8 @@ pub fn report_step(ctx: &Ctx<'_>, current: &Case, step: ReportStep) -> Result<St
             case.state = "responded".into();
             notices.push(notice(
                 Recipient::Role(Role::Supervisor),
+                "notice-report-responded",
+                &[],
                 "The owner responded to a forwarded report.".into(),
             ));
             "report.responded"
@@ -528,10 +534,14 @@ pub fn open_audit(
     stepped.notices = vec![
         notice(
             Recipient::Account(auditor),
+            "notice-audit-assigned",
+            &[],
             "You were assigned an audit.".into(),
         ),
         notice(
             Recipient::Organisation(system.owner_organisation_id),
+            "notice-audit-opened",
+            &[("basis", basis.to_string())],
             format!("An audit ({basis}) of your system was opened."),
         ),
     ];
@@ -632,6 +642,11 @@ pub fn audit_step(ctx: &Ctx<'_>, current: &Case, step: AuditStep) -> Result<Step
             if let Some(org) = owner {
                 notices.push(notice(
                     Recipient::Organisation(org),
+                    "notice-finding-recorded",
+                    &[
+                        ("number", number.to_string()),
+                        ("severity", severity.to_string()),
+                    ],
                     format!("The audit recorded finding {number} ({severity}); please respond."),
                 ));
             }
@@ -652,6 +667,8 @@ pub fn audit_step(ctx: &Ctx<'_>, current: &Case, step: AuditStep) -> Result<Step
             });
             notices.push(notice(
                 Recipient::Account(auditor),
+                "notice-finding-answered",
+                &[("finding", finding.to_string())],
                 format!("The owner responded to finding {finding}."),
             ));
             "audit.finding_answered"
@@ -669,6 +686,8 @@ pub fn audit_step(ctx: &Ctx<'_>, current: &Case, step: AuditStep) -> Result<Step
             if let Some(org) = owner {
                 notices.push(notice(
                     Recipient::Organisation(org),
+                    "notice-audit-closed",
+                    &[],
                     "The audit of your system is closed; its report is available.".into(),
                 ));
             }
@@ -809,6 +828,8 @@ pub fn open_investigation(ctx: &Ctx<'_>, id: CaseId, reasons: &str) -> Result<St
     let mut stepped = Stepped::new(case, "investigation.opened");
     stepped.notices.push(notice(
         Recipient::Organisation(system.owner_organisation_id),
+        "notice-investigation-opened",
+        &[],
         "An investigation of your system was opened.".into(),
     ));
     Ok(stepped)
@@ -1004,6 +1025,8 @@ pub fn investigation_step(
             if let Some(org) = owner {
                 notices.push(notice(
                     Recipient::Organisation(org),
+                    "notice-violation-decided",
+                    &[("sanction", kind.to_string()), ("due", due.to_string())],
                     format!("A violation was decided with a {kind}; you may appeal until {due}."),
                 ));
             }
@@ -1043,6 +1066,8 @@ pub fn investigation_step(
             ));
             notices.push(notice(
                 Recipient::Role(Role::Supervisor),
+                "notice-appealed",
+                &[],
                 "A sanction was appealed.".into(),
             ));
             "investigation.appealed"
@@ -1131,6 +1156,8 @@ pub fn investigation_step(
             if let Some(org) = owner {
                 notices.push(notice(
                     Recipient::Organisation(org),
+                    "notice-appeal-decided",
+                    &[("outcome", outcome.to_string())],
                     format!("Your appeal was decided: {outcome}."),
                 ));
             }
@@ -1309,6 +1336,8 @@ pub fn apply_for_list(
     let mut stepped = Stepped::new(case, "trusted_list.applied");
     stepped.notices.push(notice(
         Recipient::Role(Role::Supervisor),
+        "notice-list-applied",
+        &[("sector", facts.sector.as_str().to_string())],
         format!(
             "An application to the {} trusted list awaits its check.",
             facts.sector
@@ -1399,10 +1428,7 @@ pub fn list_step(ctx: &Ctx<'_>, current: &Case, step: ListStep) -> Result<Steppe
                 case.state = "deficient".into();
                 case.deadline = None;
                 if let Some(org) = owner {
-                    notices.push(notice(
-                        Recipient::Organisation(org),
-                        "Your trusted-list application has deficiencies; correct them and resubmit.".into(),
-                    ));
+                    notices.push(notice(Recipient::Organisation(org), "notice-list-deficiencies", &[], "Your trusted-list application has deficiencies; correct them and resubmit.".into()));
                 }
                 "trusted_list.deficient"
             }
@@ -1426,6 +1452,8 @@ pub fn list_step(ctx: &Ctx<'_>, current: &Case, step: ListStep) -> Result<Steppe
             ));
             notices.push(notice(
                 Recipient::Role(Role::Supervisor),
+                "notice-list-resubmitted",
+                &[],
                 "A trusted-list application was resubmitted.".into(),
             ));
             "trusted_list.resubmitted"
@@ -1451,6 +1479,8 @@ pub fn list_step(ctx: &Ctx<'_>, current: &Case, step: ListStep) -> Result<Steppe
             if let Some(org) = owner {
                 notices.push(notice(
                     Recipient::Organisation(org),
+                    "notice-list-published",
+                    &[("sector", app.sector.as_str().to_string())],
                     format!(
                         "Your system is published on the {} trusted list.",
                         app.sector

@@ -173,8 +173,36 @@ impl Context<'_> {
     }
 }
 
-pub(crate) fn notice(recipient: Recipient, text: String) -> Notice {
-    Notice { recipient, text }
+pub(crate) fn notice(
+    recipient: Recipient,
+    key: &str,
+    args: &[(&str, String)],
+    text: String,
+) -> Notice {
+    Notice::new(recipient, key, args, text)
+}
+
+/// The notices for a registered system whose risks went unreviewed for a
+/// year since `last_review`: its owner is asked for a new version, the
+/// supervisors are told.
+pub fn review_due_notices(owner: OrganisationId, last_review: Timestamp) -> Vec<Notice> {
+    let day = Day::of(last_review);
+    vec![
+        notice(
+            Recipient::Organisation(owner),
+            "notice-review-due",
+            &[("since", day.to_string())],
+            format!(
+                "Your system's risks were last reviewed on {day}; the law asks for a review at least once a year. Add a version with the review."
+            ),
+        ),
+        notice(
+            Recipient::Role(Role::Supervisor),
+            "notice-review-overdue",
+            &[],
+            "A registered system's annual risk review is overdue.".into(),
+        ),
+    ]
 }
 
 fn state_of(case: &Case) -> SystemStatus {
@@ -287,13 +315,10 @@ pub fn submit(ctx: &Context<'_>, id: CaseId) -> Result<Stepped, Refusal> {
             system_status: Some(SystemStatus::Registered),
             assign_registry_number: true,
             opened: None,
-            notices: vec![notice(
-                owner,
-                format!(
+            notices: vec![notice(owner, "notice-registered-without-review", &[("pack", path.pack.id.to_string()), ("version", path.pack.version.to_string()), ("risk", path.risk_level.as_str().to_string())], format!(
                     "The system is registered: {} {} requires no preliminary expert review for {} risk.",
                     path.pack.id, path.pack.version, path.risk_level
-                ),
-            )],
+                ))],
         });
     }
     case.deadline = Some(Deadline::start(
@@ -304,6 +329,8 @@ pub fn submit(ctx: &Context<'_>, id: CaseId) -> Result<Stepped, Refusal> {
     ));
     let mut notices = vec![notice(
         owner,
+        "notice-submitted",
+        &[],
         "The system was submitted for preliminary expert review.".into(),
     )];
     fill_reviewers(ctx, &mut case, AssignedBy::Automatic, &mut notices);
@@ -364,17 +391,11 @@ fn fill_reviewers(ctx: &Context<'_>, case: &mut Case, by: AssignedBy, notices: &
             marks: Vec::new(),
             recommendation: None,
         });
-        notices.push(notice(
-            Recipient::Account(reviewer),
-            "You were assigned a dossier for preliminary expert review; declare any conflict of interest to open it.".into(),
-        ));
+        notices.push(notice(Recipient::Account(reviewer), "notice-reviewer-assigned", &[], "You were assigned a dossier for preliminary expert review; declare any conflict of interest to open it.".into()));
     }
     let short = wanted.saturating_sub(active_reviewers(reg).count().saturating_sub(active));
     if short > 0 {
-        notices.push(notice(
-            Recipient::Role(Role::Supervisor),
-            format!("The reviewer pool has too few eligible reviewers for this dossier: {short} more to assign."),
-        ));
+        notices.push(notice(Recipient::Role(Role::Supervisor), "notice-pool-short", &[("count", short.to_string())], format!("The reviewer pool has too few eligible reviewers for this dossier: {short} more to assign.")));
     }
     settle(case);
 }
@@ -517,10 +538,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
                             marks: Vec::new(),
                             recommendation: None,
                         });
-                        notices.push(notice(
-                            Recipient::Account(reviewer),
-                            "You were assigned a dossier for preliminary expert review; declare any conflict of interest to open it.".into(),
-                        ));
+                        notices.push(notice(Recipient::Account(reviewer), "notice-reviewer-assigned", &[], "You were assigned a dossier for preliminary expert review; declare any conflict of interest to open it.".into()));
                     }
                     settle(&mut case);
                 }
@@ -572,6 +590,8 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             if conflict {
                 notices.push(notice(
                     Recipient::Role(Role::Supervisor),
+                    "notice-reviewer-replaced",
+                    &[],
                     "A reviewer declared a conflict of interest and was replaced.".into(),
                 ));
                 fill_reviewers(ctx, &mut case, AssignedBy::Automatic, &mut notices);
@@ -649,10 +669,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             }
             case.state = SystemStatus::InformationRequested.as_str().into();
             system_status = Some(SystemStatus::InformationRequested);
-            notices.push(notice(
-                owner,
-                format!("The reviewers ask for information; answer by {answer_due}. The review is paused until you do."),
-            ));
+            notices.push(notice(owner, "notice-information-requested", &[("due", answer_due.to_string())], format!("The reviewers ask for information; answer by {answer_due}. The review is paused until you do.")));
             "registration.information_requested"
         }
         Step::Respond { answer } => {
@@ -703,6 +720,8 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             for r in reviewers {
                 notices.push(notice(
                     Recipient::Account(r),
+                    "notice-review-resumes",
+                    &[],
                     "The developer answered; the review resumes.".into(),
                 ));
             }
@@ -753,6 +772,8 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
                 ));
                 notices.push(notice(
                     Recipient::Role(Role::Supervisor),
+                    "notice-recommended",
+                    &[],
                     "Every reviewer has recommended; the dossier awaits your decision.".into(),
                 ));
             }
@@ -787,6 +808,8 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             system_status = Some(status);
             notices.push(notice(
                 owner,
+                "notice-decided",
+                &[("status", status.as_str().to_string())],
                 format!("Decision on your application: {status}."),
             ));
             if verdict == Verdict::Register {
@@ -806,6 +829,8 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             system_status = Some(SystemStatus::Suspended);
             notices.push(notice(
                 owner,
+                "notice-suspended",
+                &[],
                 "The system's registration is suspended.".into(),
             ));
             "registration.suspended"
@@ -822,6 +847,8 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             system_status = Some(SystemStatus::Registered);
             notices.push(notice(
                 owner,
+                "notice-reinstated",
+                &[],
                 "The system's registration is reinstated.".into(),
             ));
             "registration.reinstated"
@@ -841,6 +868,8 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             system_status = Some(SystemStatus::Revoked);
             notices.push(notice(
                 owner,
+                "notice-revoked",
+                &[],
                 "The system's registration is revoked.".into(),
             ));
             "registration.revoked"
@@ -867,6 +896,8 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             for r in reviewers {
                 notices.push(notice(
                     Recipient::Account(r),
+                    "notice-withdrawn",
+                    &[],
                     "The developer withdrew the application.".into(),
                 ));
             }
@@ -947,6 +978,8 @@ pub fn repath(ctx: &Context<'_>, registration: Option<&Case>, new_case: CaseId) 
         stepped.system_status = Some(SystemStatus::Suspended);
         stepped.notices.push(notice(
             Recipient::Organisation(system.owner_organisation_id),
+            "notice-suspended-prohibited",
+            &[("pack", pack.clone()), ("rules", rules.clone())],
             reasons,
         ));
         return Some(stepped);
@@ -973,12 +1006,9 @@ pub fn repath(ctx: &Context<'_>, registration: Option<&Case>, new_case: CaseId) 
     stepped.event = "registration.review_required";
     stepped.notices.insert(
         0,
-        notice(
-            Recipient::Organisation(system.owner_organisation_id),
-            format!(
+        notice(Recipient::Organisation(system.owner_organisation_id), "notice-review-required", &[("pack", pack.clone())], format!(
                 "{pack} now requires preliminary expert review of your registered system; it was submitted for review."
-            ),
-        ),
+            )),
     );
     Some(stepped)
 }

@@ -851,3 +851,57 @@ role-supervisor = Supervisor
 role-auditor = Auditor
 role-data-steward = Data steward
 role-administrator = Administrator
+
+## Notices (inbox and mail)
+notice-registered-without-review = The system is registered: { $pack } { $version } requires no preliminary expert review at its risk level ({ $risk }).
+notice-submitted = The system was submitted for preliminary expert review.
+notice-reviewer-assigned = You were assigned a dossier for preliminary expert review; declare any conflict of interest to open it.
+notice-pool-short = The reviewer pool has too few eligible reviewers for this dossier: { $count } more to assign.
+notice-reviewer-replaced = A reviewer declared a conflict of interest and was replaced.
+notice-information-requested = The reviewers ask for information; answer by { $due }. The review is paused until you do.
+notice-review-resumes = The developer answered; the review resumes.
+notice-recommended = Every reviewer has recommended; the dossier awaits your decision.
+notice-decided = Decision on your application: { $status }.
+notice-suspended = The system's registration is suspended.
+notice-reinstated = The system's registration is reinstated.
+notice-revoked = The system's registration is revoked.
+notice-withdrawn = The developer withdrew the application.
+notice-suspended-prohibited = The registration is suspended: { $pack } classifies the system as prohibited ({ $rules }).
+notice-review-required = { $pack } now requires preliminary expert review of your registered system; it was submitted for review.
+notice-review-due = Your system's risks were last reviewed on { $since }; the law asks for a review at least once a year. Add a version with the review.
+notice-review-overdue = A registered system's annual risk review is overdue.
+notice-access-requested = Someone asks for access to one of your restricted datasets.
+notice-access-granted = Your request for data was granted until { $until }.
+notice-access-refused = Your request for data was refused.
+notice-access-revoked = Your access to a dataset was revoked.
+notice-report-received = { $report_type ->
+    [incident] A new incident was reported.
+    [complaint] A new complaint was received.
+   *[other] A new tip was received.
+}
+notice-report-forwarded = A report about your system was forwarded to you; respond by { $due }.
+notice-report-responded = The owner responded to a forwarded report.
+notice-audit-assigned = You were assigned an audit.
+notice-audit-opened = An audit of your system was opened ({ $basis }).
+notice-finding-recorded = The audit recorded finding { $number } (severity: { $severity }); please respond.
+notice-finding-answered = The owner responded to finding { $finding }.
+notice-audit-closed = The audit of your system is closed; its report is available.
+notice-investigation-opened = An investigation of your system was opened.
+notice-violation-decided = A violation was decided; sanction: { $sanction }. You may appeal until { $due }.
+notice-appealed = A sanction was appealed.
+notice-appeal-decided = Your appeal was decided: { $outcome }.
+notice-list-applied = An application to the trusted list ({ $sector }) awaits its check.
+notice-list-deficiencies = Your trusted-list application has deficiencies; correct them and resubmit.
+notice-list-resubmitted = A trusted-list application was resubmitted.
+notice-list-published = Your system is published on the trusted list ({ $sector }).
+mail-subject = Senim: { $reference }
+mail-open = Open it in Senim:
+mail-footer = Senim, the register of AI systems. This message was sent automatically; your inbox in Senim keeps it.
+inbox-title = Notices
+inbox-lead = What Senim told you, your organisation and your role, newest first.
+inbox-empty = No notices yet.
+inbox-when = When
+inbox-what = What
+inbox-about = About
+inbox-more = Older notices
+inbox-case = The case

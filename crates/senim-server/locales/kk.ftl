@@ -845,3 +845,57 @@ role-supervisor = Уәкілетті орган (қадағалау)
 role-auditor = Аудитор
 role-data-steward = Деректер кураторы
 role-administrator = Әкімші
+
+## Notices (inbox and mail)
+notice-registered-without-review = Жүйе тіркелді: { $pack } { $version } бойынша оның тәуекел деңгейінде ({ $risk }) алдын ала сараптама талап етілмейді.
+notice-submitted = Жүйе алдын ала сараптамаға жіберілді.
+notice-reviewer-assigned = Сізге алдын ала сараптама үшін досье тағайындалды; оны ашу үшін мүдделер қақтығысы туралы мәлімдеңіз.
+notice-pool-short = Бұл досье үшін сарапшылар тізілімінде лайықты сарапшылар жеткіліксіз: тағы { $count } сарапшы тағайындау керек.
+notice-reviewer-replaced = Сарапшы мүдделер қақтығысын мәлімдеді және ауыстырылды.
+notice-information-requested = Сарапшылар мәлімет сұрайды; { $due } дейін жауап беріңіз. Жауап бергенше сараптама тоқтатыла тұрады.
+notice-review-resumes = Әзірлеуші жауап берді; сараптама жалғасады.
+notice-recommended = Барлық сарапшылар ұсыныс берді; досье сіздің шешіміңізді күтуде.
+notice-decided = Өтінішіңіз бойынша шешім: { $status }.
+notice-suspended = Жүйенің тіркелуі тоқтатыла тұрды.
+notice-reinstated = Жүйенің тіркелуі қалпына келтірілді.
+notice-revoked = Жүйенің тіркелуі кері қайтарып алынды.
+notice-withdrawn = Әзірлеуші өтінішін кері қайтарып алды.
+notice-suspended-prohibited = Тіркелу тоқтатыла тұрды: { $pack } бойынша жүйе тыйым салынғандарға жатады ({ $rules }).
+notice-review-required = { $pack } бойынша тіркелген жүйеңізге енді алдын ала сараптама қажет; ол сараптамаға жіберілді.
+notice-review-due = Жүйеңіздің тәуекелдері соңғы рет { $since } қайта қаралған; заң оларды жылына кемінде бір рет қайта қарауды талап етеді. Қайта қарауы бар нұсқаны қосыңыз.
+notice-review-overdue = Тіркелген жүйенің тәуекелдерін жыл сайынғы қайта қарау мерзімі өтіп кетті.
+notice-access-requested = Шектеулі қолжетімді деректер жинақтарыңыздың біріне қол жеткізу сұралды.
+notice-access-granted = Деректерге сұранысыңыз қанағаттандырылды; қолжетімділік { $until } дейін ашық.
+notice-access-refused = Деректерге сұранысыңыз қабылданбады.
+notice-access-revoked = Деректер жинағына қолжетімділігіңіз кері қайтарылды.
+notice-report-received = { $report_type ->
+    [incident] Оқыс оқиға туралы жаңа хабарлама түсті.
+    [complaint] Жаңа шағым түсті.
+   *[other] Жаңа хабарлама түсті.
+}
+notice-report-forwarded = Жүйеңіз туралы хабарлама сізге жіберілді; { $due } дейін жауап беріңіз.
+notice-report-responded = Иесі жіберілген хабарламаға жауап берді.
+notice-audit-assigned = Сізге аудит тағайындалды.
+notice-audit-opened = Жүйеңізге аудит басталды ({ $basis }).
+notice-finding-recorded = Аудит { $number } ескертуді тіркеді (маңыздылығы: { $severity }); жауап беруіңізді сұраймыз.
+notice-finding-answered = Иесі { $finding } ескертуге жауап берді.
+notice-audit-closed = Жүйеңіздің аудиті аяқталды; оның есебі қолжетімді.
+notice-investigation-opened = Жүйеңізге қатысты тергеп-тексеру басталды.
+notice-violation-decided = Бұзушылық туралы шешім қабылданды; санкция: { $sanction }. { $due } дейін шағымдануға болады.
+notice-appealed = Санкцияға шағым берілді.
+notice-appeal-decided = Шағымыңыз бойынша шешім: { $outcome }.
+notice-list-applied = Сенімді тізімге ({ $sector }) енгізу туралы өтінім тексеруді күтуде.
+notice-list-deficiencies = Сенімді тізімге енгізу туралы өтініміңізде кемшіліктер бар; оларды түзетіп, қайта беріңіз.
+notice-list-resubmitted = Сенімді тізімге енгізу туралы өтінім қайта берілді.
+notice-list-published = Жүйеңіз сенімді тізімде ({ $sector }) жарияланды.
+mail-subject = Senim: { $reference }
+mail-open = Senim-де ашу:
+mail-footer = Senim, жасанды интеллект жүйелерінің тізілімі. Хат автоматты түрде жіберілді; ол Senim-дегі кіріс хабарламаларыңызда сақталады.
+inbox-title = Хабарламалар
+inbox-lead = Senim сізге, ұйымыңызға және рөліңізге не хабарлады, алдымен жаңалары.
+inbox-empty = Әзірге хабарлама жоқ.
+inbox-when = Қашан
+inbox-what = Не
+inbox-about = Не туралы
+inbox-more = Ертеректегі хабарламалар
+inbox-case = Іс

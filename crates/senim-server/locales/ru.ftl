@@ -858,3 +858,57 @@ role-supervisor = Уполномоченный орган (надзор)
 role-auditor = Аудитор
 role-data-steward = Куратор данных
 role-administrator = Администратор
+
+## Notices (inbox and mail)
+notice-registered-without-review = Система зарегистрирована: по { $pack } { $version } при её уровне риска ({ $risk }) предварительная экспертиза не требуется.
+notice-submitted = Система направлена на предварительную экспертизу.
+notice-reviewer-assigned = Вам назначено досье для предварительной экспертизы; чтобы открыть его, заявите об отсутствии или наличии конфликта интересов.
+notice-pool-short = В реестре экспертов недостаточно подходящих экспертов для этого досье: нужно назначить ещё { $count }.
+notice-reviewer-replaced = Эксперт заявил о конфликте интересов и был заменён.
+notice-information-requested = Эксперты запрашивают сведения; ответьте до { $due }. До ответа экспертиза приостановлена.
+notice-review-resumes = Разработчик ответил; экспертиза продолжается.
+notice-recommended = Все эксперты дали рекомендации; досье ожидает вашего решения.
+notice-decided = Решение по вашему заявлению: { $status }.
+notice-suspended = Регистрация системы приостановлена.
+notice-reinstated = Регистрация системы возобновлена.
+notice-revoked = Регистрация системы отозвана.
+notice-withdrawn = Разработчик отозвал заявление.
+notice-suspended-prohibited = Регистрация приостановлена: по { $pack } система относится к запрещённым ({ $rules }).
+notice-review-required = По { $pack } ваша зарегистрированная система теперь требует предварительной экспертизы; она направлена на экспертизу.
+notice-review-due = Риски вашей системы последний раз пересматривались { $since }; закон требует пересмотра не реже раза в год. Добавьте версию с пересмотром.
+notice-review-overdue = Просрочен ежегодный пересмотр рисков зарегистрированной системы.
+notice-access-requested = Запрошен доступ к одному из ваших наборов данных с ограниченным доступом.
+notice-access-granted = Ваш запрос данных удовлетворён; доступ открыт до { $until }.
+notice-access-refused = В вашем запросе данных отказано.
+notice-access-revoked = Ваш доступ к набору данных отозван.
+notice-report-received = { $report_type ->
+    [incident] Поступило сообщение об инциденте.
+    [complaint] Поступила новая жалоба.
+   *[other] Поступило новое сообщение.
+}
+notice-report-forwarded = Вам передано сообщение о вашей системе; ответьте до { $due }.
+notice-report-responded = Владелец ответил на переданное сообщение.
+notice-audit-assigned = Вам назначен аудит.
+notice-audit-opened = Начат аудит вашей системы ({ $basis }).
+notice-finding-recorded = Аудит зафиксировал замечание { $number } (значимость: { $severity }); просим ответить.
+notice-finding-answered = Владелец ответил на замечание { $finding }.
+notice-audit-closed = Аудит вашей системы завершён; его отчёт доступен.
+notice-investigation-opened = Начато расследование в отношении вашей системы.
+notice-violation-decided = Принято решение о нарушении; санкция: { $sanction }. Обжаловать можно до { $due }.
+notice-appealed = Санкция обжалована.
+notice-appeal-decided = По вашей жалобе принято решение: { $outcome }.
+notice-list-applied = Заявка на включение в доверенный список ({ $sector }) ожидает проверки.
+notice-list-deficiencies = В вашей заявке на включение в доверенный список есть недостатки; устраните их и подайте заявку снова.
+notice-list-resubmitted = Заявка на включение в доверенный список подана повторно.
+notice-list-published = Ваша система опубликована в доверенном списке ({ $sector }).
+mail-subject = Senim: { $reference }
+mail-open = Открыть в Senim:
+mail-footer = Senim, реестр систем искусственного интеллекта. Письмо отправлено автоматически; оно хранится во входящих в Senim.
+inbox-title = Уведомления
+inbox-lead = Что Senim сообщил вам, вашей организации и вашей роли, сначала новые.
+inbox-empty = Уведомлений пока нет.
+inbox-when = Когда
+inbox-what = Что
+inbox-about = О чём
+inbox-more = Более ранние уведомления
+inbox-case = Дело

@@ -13,14 +13,18 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use senim_domain::case::Notice;
+use senim_domain::classification::Lang;
 
 use crate::state::AppState;
+use crate::web::i18n::Tr;
 
 /// How long one conversation with the relay may take.
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Mails `notices` to their recipients in the background.
-pub fn deliver(state: &AppState, notices: Vec<Notice>, subject: String) {
+/// Mails `notices` to their recipients in the background. `reference`
+/// names what they are about (a case number) in the subject; `path`, when
+/// given, is the page to open, linked when `public_url` is set.
+pub fn deliver(state: &AppState, notices: Vec<Notice>, reference: String, path: Option<String>) {
     let Some(relay) = state.config.smtp.clone() else {
         return;
     };
@@ -28,6 +32,11 @@ pub fn deliver(state: &AppState, notices: Vec<Notice>, subject: String) {
         return;
     }
     let state = state.clone();
+    let link = match (&state.config.public_url, path) {
+        (Some(base), Some(path)) => Some(format!("{}{path}", base.trim_end_matches('/'))),
+        _ => None,
+    };
+    let subject = Tr::new(Lang::Kk).t1("mail-subject", "reference", &reference);
     tokio::spawn(async move {
         for notice in notices {
             let addresses = match state.store.addresses(&notice.recipient).await {
@@ -37,10 +46,11 @@ pub fn deliver(state: &AppState, notices: Vec<Notice>, subject: String) {
                     continue;
                 }
             };
+            let body = body(&notice, link.as_deref());
             for to in addresses {
                 let sent = tokio::time::timeout(
                     TIMEOUT,
-                    send(&relay, &state.config.mail_from, &to, &subject, &notice.text),
+                    send(&relay, &state.config.mail_from, &to, &subject, &body),
                 )
                 .await;
                 match sent {
@@ -51,6 +61,31 @@ pub fn deliver(state: &AppState, notices: Vec<Notice>, subject: String) {
             }
         }
     });
+}
+
+/// A notice's mail: the message in Kazakh, Russian and English (an account
+/// keeps no language of its own, and the state's two languages come first),
+/// each with the link, then the footer in the three.
+pub fn body(notice: &Notice, link: Option<&str>) -> String {
+    let mut body = String::new();
+    for lang in [Lang::Kk, Lang::Ru, Lang::En] {
+        let tr = Tr::new(lang);
+        body.push_str(&tr.notice(&notice.key, &notice.args, &notice.text));
+        body.push('\n');
+        if let Some(link) = link {
+            body.push_str(&tr.t("mail-open"));
+            body.push(' ');
+            body.push_str(link);
+            body.push('\n');
+        }
+        body.push('\n');
+    }
+    body.push_str("-- \n");
+    for lang in [Lang::Kk, Lang::Ru, Lang::En] {
+        body.push_str(&Tr::new(lang).t("mail-footer"));
+        body.push('\n');
+    }
+    body
 }
 
 /// Reads one reply (all its lines) and checks its code class.
@@ -123,4 +158,40 @@ pub async fn send(
     write.write_all(b"QUIT\r\n").await?;
     let _ = expect(&mut reader, b'2').await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use senim_domain::case::Recipient;
+    use senim_domain::Role;
+
+    #[test]
+    fn a_mail_says_its_notice_in_three_languages() {
+        let notice = Notice::new(
+            Recipient::Role(Role::Supervisor),
+            "notice-violation-decided",
+            &[("sanction", "fine".into()), ("due", "2026-03-20".into())],
+            "A violation was decided with a fine; you may appeal until 2026-03-20.".into(),
+        );
+        let mail = body(&notice, Some("https://senim.example/desk/cases/1"));
+        for words in [
+            "санкция: Айыппұл",
+            "санкция: Штраф. Обжаловать можно до 2026-03-20.",
+            "sanction: Fine. You may appeal until 2026-03-20.",
+            "Open it in Senim: https://senim.example/desk/cases/1",
+        ] {
+            assert!(mail.contains(words), "{words} not in {mail}");
+        }
+        // A notice without a message id keeps its English.
+        let old = Notice {
+            key: String::new(),
+            ..notice
+        };
+        assert!(body_has_text(&body(&old, None), &old.text));
+    }
+
+    fn body_has_text(body: &str, text: &str) -> bool {
+        body.matches(text).count() == 3
+    }
 }

@@ -5,8 +5,6 @@
 
 use std::time::Duration;
 
-use senim_domain::case::{Notice, Recipient};
-use senim_domain::Role;
 use senim_store::{Actor, Command};
 
 use crate::state::AppState;
@@ -21,7 +19,7 @@ pub async fn flag_review_due(state: &AppState) -> Result<usize, senim_store::Sto
     let due = state.store.review_due(before).await?;
     let mut count = 0;
     for item in due {
-        let owner = item.owner;
+        let (system, owner, last_review) = (item.system_id, item.owner, item.last_review);
         let committed = state
             .store
             .execute_logged(Actor::operator(), Command::FlagReviewDue(item))
@@ -33,17 +31,12 @@ pub async fn flag_review_due(state: &AppState) -> Result<usize, senim_store::Sto
         count += 1;
         crate::mail::deliver(
             state,
-            vec![
-                Notice {
-                    recipient: Recipient::Organisation(owner),
-                    text: "Your registered system's annual risk review is overdue: add a version with the review.".into(),
-                },
-                Notice {
-                    recipient: Recipient::Role(Role::Supervisor),
-                    text: "A registered system's annual risk review is overdue.".into(),
-                },
-            ],
-            "Senim: annual risk review overdue".into(),
+            senim_domain::registration::review_due_notices(owner, last_review),
+            state
+                .register
+                .system_name(system, "kk")
+                .unwrap_or_else(|| system.to_string()),
+            Some(format!("/systems/{system}")),
         );
     }
     Ok(count)

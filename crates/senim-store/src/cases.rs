@@ -47,8 +47,17 @@ pub struct CaseWrite {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct StoredNotice {
     id: String,
-    recipient: Recipient,
-    text: String,
+    #[serde(flatten)]
+    notice: Notice,
+}
+
+impl StoredNotice {
+    fn new(notice: Notice) -> StoredNotice {
+        StoredNotice {
+            id: uuid::Uuid::now_v7().to_string(),
+            notice,
+        }
+    }
 }
 
 /// The next `<prefix>-<year>-<nnnnnn>` after the highest one stored (the
@@ -150,14 +159,7 @@ pub(crate) async fn save_case(
         }
         _ => None,
     };
-    let stored: Vec<StoredNotice> = notices
-        .into_iter()
-        .map(|n| StoredNotice {
-            id: uuid::Uuid::now_v7().to_string(),
-            recipient: n.recipient,
-            text: n.text,
-        })
-        .collect();
+    let stored: Vec<StoredNotice> = notices.into_iter().map(StoredNotice::new).collect();
     write_case(conn, &case, expected_revision.is_none()).await?;
     let opened = match opened {
         Some(mut other) => {
@@ -344,6 +346,25 @@ async fn write_case(conn: &mut AnyConnection, case: &Case, new: bool) -> Result<
     Ok(())
 }
 
+/// A notice's message id and arguments, as the `message` column keeps them.
+#[derive(Default, Serialize, Deserialize)]
+struct StoredMessage {
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    args: std::collections::BTreeMap<String, String>,
+}
+
+fn message_json(notice: &Notice) -> Result<Option<String>, StoreError> {
+    if notice.key.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(serde_json::to_string(&StoredMessage {
+        key: notice.key.clone(),
+        args: notice.args.clone(),
+    })?))
+}
+
 async fn write_notices(
     conn: &mut AnyConnection,
     notices: &[StoredNotice],
@@ -354,15 +375,16 @@ async fn write_notices(
 ) -> Result<(), StoreError> {
     for n in notices {
         sqlx::query(
-            "INSERT INTO notifications (id, recipient, case_id, system_id, kind, text, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO notifications (id, recipient, case_id, system_id, kind, text, message, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(n.id.clone())
-        .bind(n.recipient.key())
+        .bind(n.notice.recipient.key())
         .bind(case.map(|c| c.to_string()))
         .bind(system.map(|s| s.to_string()))
         .bind(kind.to_string())
-        .bind(n.text.clone())
+        .bind(n.notice.text.clone())
+        .bind(message_json(&n.notice)?)
         .bind(now.to_rfc3339())
         .execute(&mut *conn)
         .await?;
@@ -427,21 +449,11 @@ pub(crate) async fn flag_review_due(
     if flagged {
         return Ok((Applied::Done, None));
     }
-    let notices = vec![
-        StoredNotice {
-            id: uuid::Uuid::now_v7().to_string(),
-            recipient: Recipient::Organisation(due.owner),
-            text: format!(
-                "Your system's risks were last reviewed on {}; the law asks for a review at least once a year. Add a version with the review.",
-                senim_domain::Day::of(due.last_review)
-            ),
-        },
-        StoredNotice {
-            id: uuid::Uuid::now_v7().to_string(),
-            recipient: Recipient::Role(senim_domain::Role::Supervisor),
-            text: "A registered system's annual risk review is overdue.".into(),
-        },
-    ];
+    let notices: Vec<StoredNotice> =
+        senim_domain::registration::review_due_notices(due.owner, due.last_review)
+            .into_iter()
+            .map(StoredNotice::new)
+            .collect();
     write_notices(
         conn,
         &notices,
@@ -788,13 +800,33 @@ impl Store {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<Notification>, StoreError> {
+        self.notifications(account, after, false, limit).await
+    }
+
+    /// The account's inbox newest first, older than `before`: a page to read.
+    pub async fn inbox_newest(
+        &self,
+        account: &Account,
+        before: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError> {
+        self.notifications(account, before, true, limit).await
+    }
+
+    async fn notifications(
+        &self,
+        account: &Account,
+        cursor: Option<&str>,
+        newest_first: bool,
+        limit: u32,
+    ) -> Result<Vec<Notification>, StoreError> {
         let mut keys = vec![Recipient::Account(account.id).key()];
         if let Some(org) = account.organisation_id {
             keys.push(Recipient::Organisation(org).key());
         }
         keys.extend(account.roles.iter().map(|r| Recipient::Role(*r).key()));
         let mut sql = Sql::new(
-            "SELECT id, recipient, case_id, system_id, kind, text, created_at FROM notifications WHERE recipient IN (",
+            "SELECT id, recipient, case_id, system_id, kind, text, message, created_at FROM notifications WHERE recipient IN (",
         );
         for (i, key) in keys.into_iter().enumerate() {
             if i > 0 {
@@ -803,12 +835,20 @@ impl Store {
             sql.bind(key);
         }
         sql.push(")");
-        if let Some(after) = after {
-            sql.push(" AND id > ").bind(after.to_string());
+        let (compare, order) = if newest_first {
+            (" AND id < ", "DESC")
+        } else {
+            (" AND id > ", "ASC")
+        };
+        if let Some(cursor) = cursor {
+            sql.push(compare).bind(cursor.to_string());
         }
         // Ids are time-ordered UUIDs written in the event, so the order and
         // the cursor survive a rebuild.
-        sql.push(&format!(" ORDER BY id LIMIT {}", limit.clamp(1, 500)));
+        sql.push(&format!(
+            " ORDER BY id {order} LIMIT {}",
+            limit.clamp(1, 500)
+        ));
         let rows = sql.query().fetch_all(self.reader()).await?;
         rows.iter()
             .map(|row| {
@@ -816,6 +856,11 @@ impl Store {
                 let case_id: Option<String> = row.try_get("case_id")?;
                 let system_id: Option<String> = row.try_get("system_id")?;
                 let created: String = row.try_get("created_at")?;
+                let message: Option<String> = row.try_get("message")?;
+                let message: StoredMessage = match message {
+                    Some(m) => serde_json::from_str(&m)?,
+                    None => StoredMessage::default(),
+                };
                 Ok(Notification {
                     id: row.try_get("id")?,
                     recipient: Recipient::from_key(&recipient).ok_or_else(|| {
@@ -825,6 +870,8 @@ impl Store {
                     system_id: system_id.and_then(|c| c.parse().ok()),
                     kind: row.try_get("kind")?,
                     text: row.try_get("text")?,
+                    key: message.key,
+                    args: message.args,
                     created_at: Timestamp::parse(&created).map_err(StoreError::Corrupt)?,
                 })
             })

@@ -314,7 +314,6 @@ async fn write(
         _ => None,
     };
     let notices = stepped.notices.clone();
-    let subject = format!("Senim: {}", stepped.event.replace(['.', '_'], " "));
     let write = CaseWrite {
         case: stepped.case,
         expected_revision,
@@ -331,7 +330,12 @@ async fn write(
         .await?
     {
         Applied::Case { case, .. } => {
-            crate::mail::deliver(state, notices, format!("{subject} ({})", case.number));
+            crate::mail::deliver(
+                state,
+                notices,
+                case.number.clone(),
+                Some(format!("/desk/cases/{}", case.id)),
+            );
             Ok(*case)
         }
         _ => Err(ApiError::internal()),

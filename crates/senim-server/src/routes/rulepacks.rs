@@ -212,7 +212,8 @@ pub async fn publish_pack(
             crate::mail::deliver(
                 state,
                 notices,
-                format!("Senim: rule pack {} {} published", pack.id, pack.version),
+                format!("{} {}", pack.id, pack.version),
+                None,
             );
             book.add(pack);
             Ok(*report)

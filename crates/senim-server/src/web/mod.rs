@@ -20,6 +20,7 @@ mod cases;
 pub mod charts;
 mod desks;
 pub mod i18n;
+mod inbox;
 mod library;
 mod log;
 mod oversight;
@@ -111,6 +112,7 @@ pub fn pages() -> Router<AppState> {
         )
         .route("/auditor", get(desks::auditor))
         .route("/steward", get(desks::steward))
+        .route("/inbox", get(inbox::show))
         .route("/desk/cases/{id}", get(cases::show).post(cases::step))
         .route("/desk/cases/{id}/dossier", get(desks::dossier))
         .route("/decisions", get(oversight::decisions))

@@ -14,6 +14,7 @@ crate::on_both_backends!(
     desks_need_the_right_account,
     pages_send_a_strict_policy,
     statistics_follow_every_change,
+    inbox_speaks_the_readers_language,
 );
 
 /// Registers a system through the API (so the register's summaries see it).
@@ -447,4 +448,72 @@ async fn statistics_follow_every_change(app: TestApp) {
         .unwrap();
     assert_eq!(r.status(), 201);
     assert_eq!(incidents_this_month(&app).await, before + 1);
+}
+
+/// Signs in through the page; the session cookie.
+async fn sign_in(app: &TestApp, email: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (cookie, token) = form_token(app, "/login").await;
+    let r = http
+        .post(app.url("/login"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("email", email),
+            ("password", PASSWORD),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    set_cookie(&r, "senim_session")
+}
+
+async fn inbox_speaks_the_readers_language(app: TestApp) {
+    let id = register(&app, "Inbox triage").await;
+    let r = app
+        .request(Who::Developer, Method::POST, "/api/v1/cases")
+        .json(&serde_json::json!({"kind": "registration", "system_id": id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let session = sign_in(&app, "dev@hospital.kz").await;
+    for (lang, words) in [
+        ("ru", "Система направлена на предварительную экспертизу."),
+        ("kk", "Жүйе алдын ала сараптамаға жіберілді."),
+        (
+            "en",
+            "The system was submitted for preliminary expert review.",
+        ),
+    ] {
+        let r = app
+            .http
+            .get(app.url("/inbox"))
+            .header("cookie", &session)
+            .header("accept-language", lang)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(html.contains(words), "{lang}: {html}");
+        assert!(
+            html.contains("href=\"/desk/cases/"),
+            "the notice leads to its case: {html}"
+        );
+    }
+    // Anonymous readers are sent to sign in.
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/inbox"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
 }

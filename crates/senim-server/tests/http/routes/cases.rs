@@ -277,7 +277,9 @@ async fn a_high_risk_system_goes_through_review_to_the_register(app: TestApp) {
             .as_array()
             .unwrap()
             .iter()
-            .any(|n| n["kind"] == "registration.information_requested"),
+            .any(|n| n["kind"] == "registration.information_requested"
+                && n["key"] == "notice-information-requested"
+                && n["args"]["due"].is_string()),
         "{inbox}"
     );
 
@@ -1826,9 +1828,10 @@ async fn overdue_reviews_are_flagged_and_mailed(backend: crate::helpers::Backend
     }
     let mails = mails.lock().unwrap().clone();
     assert!(
-        mails
-            .iter()
-            .any(|(to, text)| to == "dev@hospital.kz" && text.contains("annual risk review")),
+        mails.iter().any(|(to, text)| to == "dev@hospital.kz"
+            && text.contains("the law asks for a review at least once a year")
+            && text.contains("заң оларды жылына кемінде бір рет қайта қарауды талап етеді")
+            && text.contains("закон требует пересмотра не реже раза в год")),
         "{mails:?}"
     );
     assert!(

@@ -268,20 +268,29 @@ pub async fn create_token(
     body: Result<JsonBody<TokenRequest>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id: AccountId = path_id(&id, "account")?;
-    caller.require(&state, Action::TokenCreate, &Resource::Account(id))?;
     let JsonBody(request) = body?;
-    let (secret, token) = token_command(&state, id, request)?;
+    let created = new_token(&state, &caller, id, request).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Creates a token for account `id` as `caller` may; the API and the pages
+/// both create tokens through here.
+pub async fn new_token(
+    state: &AppState,
+    caller: &Caller,
+    id: AccountId,
+    request: TokenRequest,
+) -> Result<NewTokenResponse, ApiError> {
+    caller.require(state, Action::TokenCreate, &Resource::Account(id))?;
+    let (secret, token) = token_command(state, id, request)?;
     match state
         .execute(caller.actor(), Command::CreateToken(token))
         .await?
     {
-        Applied::Token(info) => Ok((
-            StatusCode::CREATED,
-            Json(NewTokenResponse {
-                token: secret,
-                info,
-            }),
-        )),
+        Applied::Token(info) => Ok(NewTokenResponse {
+            token: secret,
+            info,
+        }),
         _ => Err(ApiError::internal()),
     }
 }
@@ -297,13 +306,23 @@ pub async fn revoke_token(
 ) -> Result<Json<TokenInfo>, ApiError> {
     let id: AccountId = path_id(&id, "account")?;
     let token_id: TokenId = path_id(&token_id, "token")?;
-    caller.require(&state, Action::TokenRevoke, &Resource::Account(id))?;
+    Ok(Json(end_token(&state, &caller, id, token_id).await?))
+}
+
+/// Revokes account `id`'s token `token_id` as `caller` may (API and pages).
+pub async fn end_token(
+    state: &AppState,
+    caller: &Caller,
+    id: AccountId,
+    token_id: TokenId,
+) -> Result<TokenInfo, ApiError> {
+    caller.require(state, Action::TokenRevoke, &Resource::Account(id))?;
     let command = Command::RevokeToken {
         id: token_id,
         account_id: Some(id),
     };
     match state.execute(caller.actor(), command).await? {
-        Applied::Token(info) => Ok(Json(info)),
+        Applied::Token(info) => Ok(info),
         _ => Err(ApiError::internal()),
     }
 }

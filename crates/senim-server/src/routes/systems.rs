@@ -402,13 +402,44 @@ pub async fn withdraw(
     if_match: IfMatch,
     body: Result<OptionalJsonBody<WithdrawInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (system, resource) = load(&state, &caller, &id).await?;
-    caller.require(&state, Action::SystemWithdraw, &resource)?;
     let OptionalJsonBody(input) = body?;
-    let reason = parse_reason(input.and_then(|i| i.reason))?;
+    let (system, version, resource) = withdraw_system(
+        &state,
+        &caller,
+        &id,
+        if_match.0,
+        input.and_then(|i| i.reason),
+    )
+    .await?;
+    let v = viewer(&state, &caller, &resource)?;
+    let assessment = state.store.system_with_current(system.id).await?.assessment;
+    Ok(detail(
+        &state,
+        StatusCode::OK,
+        system,
+        version,
+        assessment,
+        v,
+        Lang::En,
+    )
+    .await)
+}
+
+/// Withdraws system `id` for `caller`, from `expected_version` when given;
+/// the API and the pages both withdraw through here.
+pub async fn withdraw_system(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    expected_version: Option<i64>,
+    reason: Option<String>,
+) -> Result<(System, SystemVersion, Resource), ApiError> {
+    let (system, resource) = load(state, caller, id).await?;
+    caller.require(state, Action::SystemWithdraw, &resource)?;
+    let reason = parse_reason(reason)?;
     let command = Command::WithdrawSystem {
         id: system.id,
-        expected_version: if_match.0,
+        expected_version,
         reason,
     };
     // Under the rule book's read lock, like every other system write, so a
@@ -417,20 +448,7 @@ pub async fn withdraw(
     let applied = state.execute(caller.actor(), command).await?;
     drop(book);
     match applied {
-        Applied::System { system, version } => {
-            let v = viewer(&state, &caller, &resource)?;
-            let assessment = state.store.system_with_current(system.id).await?.assessment;
-            Ok(detail(
-                &state,
-                StatusCode::OK,
-                system,
-                *version,
-                assessment,
-                v,
-                Lang::En,
-            )
-            .await)
-        }
+        Applied::System { system, version } => Ok((system, *version, resource)),
         _ => Err(ApiError::internal()),
     }
 }

@@ -30,6 +30,7 @@ mod report;
 mod rulepacks;
 mod selfcheck;
 pub mod stats;
+mod tokens;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -65,6 +66,10 @@ pub fn pages() -> Router<AppState> {
         .route("/register.csv", get(public::register_csv))
         .route("/register.json", get(public::register_json))
         .route("/systems/{id}", get(public::system))
+        .route(
+            "/systems/{id}/withdraw",
+            axum::routing::post(public::withdraw),
+        )
         .route(
             "/systems/{id}/cases",
             axum::routing::post(public::open_case),
@@ -113,6 +118,11 @@ pub fn pages() -> Router<AppState> {
         .route("/auditor", get(desks::auditor))
         .route("/steward", get(desks::steward))
         .route("/inbox", get(inbox::show))
+        .route("/account/tokens", get(tokens::show).post(tokens::create))
+        .route(
+            "/account/tokens/{id}/revoke",
+            axum::routing::post(tokens::revoke),
+        )
         .route("/desk/cases/{id}", get(cases::show).post(cases::step))
         .route("/desk/cases/{id}/dossier", get(desks::dossier))
         .route("/decisions", get(oversight::decisions))

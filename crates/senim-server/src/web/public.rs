@@ -578,6 +578,8 @@ pub struct OpenCases {
     pub audits: Vec<(String, String)>,
     /// The system's sectors: (value, label).
     pub sectors: Vec<(String, String)>,
+    /// The reader may withdraw the system (its owner), from this version.
+    pub withdraw: Option<i64>,
 }
 
 impl OpenCases {
@@ -593,6 +595,18 @@ async fn open_cases(c: &Ctx, state: &AppState, system: &System) -> Result<OpenCa
         investigation: c.caller.may(state, Action::CaseOpenInvestigation, &r)?,
         list: system.status == SystemStatus::Registered
             && c.caller.may(state, Action::CaseApplyList, &r)?,
+        // In review, the application is withdrawn first, on its case.
+        withdraw: (!matches!(
+            system.status,
+            SystemStatus::Withdrawn
+                | SystemStatus::Submitted
+                | SystemStatus::InExpertReview
+                | SystemStatus::InformationRequested
+                | SystemStatus::Recommended
+        ) && c
+            .caller
+            .may(state, Action::SystemWithdraw, &Resource::system(system))?)
+        .then_some(system.current_version),
         ..Default::default()
     };
     if open.audit {
@@ -684,6 +698,31 @@ pub async fn open_case(
         };
         let case = crate::routes::cases::open_case(&state, &c.caller, input).await?;
         Ok(c.redirect(&format!("/desk/cases/{}", case.id)))
+    }
+    .await;
+    c.respond(result)
+}
+
+/// `POST /systems/{id}/withdraw`: the owner withdraws the system (the
+/// API's `withdraw_system`), from the version the page showed.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    crate::web::Posted { ctx: c, form }: crate::web::Posted,
+) -> Response {
+    let result = async {
+        if form.get("confirm") != Some("yes") {
+            return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                field: "confirm".into(),
+                reason: c.t("withdraw-confirm-missing"),
+            }]));
+        }
+        let expected = form.text("version").parse::<i64>().ok();
+        let reason = Some(form.text("reason")).filter(|r| !r.trim().is_empty());
+        let (system, _, _) =
+            crate::routes::systems::withdraw_system(&state, &c.caller, &id, expected, reason)
+                .await?;
+        Ok(c.redirect(&format!("/developer?done=withdrawn&system={}", system.id)))
     }
     .await;
     c.respond(result)

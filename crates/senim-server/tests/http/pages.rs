@@ -15,6 +15,7 @@ crate::on_both_backends!(
     pages_send_a_strict_policy,
     statistics_follow_every_change,
     inbox_speaks_the_readers_language,
+    tokens_and_withdrawal_from_the_pages,
 );
 
 /// Registers a system through the API (so the register's summaries see it).
@@ -516,4 +517,173 @@ async fn inbox_speaks_the_readers_language(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
+}
+
+/// Posts a form from `path`'s page with the session; (status, location, body).
+async fn post_form(
+    app: &TestApp,
+    session: &str,
+    from: &str,
+    to: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = http
+        .get(app.url(from))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let mut form: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+    form.extend_from_slice(fields);
+    let r = http
+        .post(app.url(to))
+        .header("cookie", session)
+        .header("accept-language", "en")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, location, r.text().await.unwrap())
+}
+
+async fn tokens_and_withdrawal_from_the_pages(app: TestApp) {
+    let session = sign_in(&app, "dev@hospital.kz").await;
+    // A bad form names its fields and makes nothing.
+    let (status, _, html) = post_form(
+        &app,
+        &session,
+        "/account/tokens",
+        "/account/tokens",
+        &[("name", ""), ("scope", "admin"), ("days", "900")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Enter what the token is for"), "{html}");
+    assert!(html.contains("Enter a number of days from 1 to 365"));
+    // Administration is offered to administrators only (a token never has
+    // more power than its account anyway).
+    assert!(!html.contains("value=\"admin\""));
+    let (status, _, html) = post_form(
+        &app,
+        &session,
+        "/account/tokens",
+        "/account/tokens",
+        &[
+            ("name", "CI <pipeline>"),
+            ("scope", "write"),
+            ("days", "30"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let secret = html
+        .split("id=\"token-secret\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .unwrap()
+        .to_string();
+    assert!(
+        html.contains("pipeline") && !html.contains("<pipeline>"),
+        "the name is escaped"
+    );
+    // The secret works on the API, and is never shown again.
+    let r = app
+        .http
+        .get(app.url("/api/v1/accounts/me"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (_, listed) = page_with(&app, &session, "/account/tokens").await;
+    assert!(!listed.contains(&secret));
+    let id = listed
+        .split("<tr>")
+        .find(|row| row.contains("<td>CI "))
+        .and_then(|row| row.split("action=\"/account/tokens/").nth(1))
+        .or_else(|| panic!("{listed}"))
+        .and_then(|r| r.split('/').next())
+        .unwrap()
+        .to_string();
+    let (status, location, _) = post_form(
+        &app,
+        &session,
+        "/account/tokens",
+        &format!("/account/tokens/{id}/revoke"),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/account/tokens?done=revoked")
+    );
+    let r = app
+        .http
+        .get(app.url("/api/v1/accounts/me"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    // The owner withdraws a draft from its page; unconfirmed, nothing changes.
+    let system = register(&app, "Withdrawn triage").await;
+    let path = format!("/systems/{system}");
+    let to = format!("/systems/{system}/withdraw");
+    let (status, _, _) = post_form(&app, &session, &path, &to, &[("reason", "x")]).await;
+    assert_eq!(status, 422);
+    let (status, location, _) = post_form(
+        &app,
+        &session,
+        &path,
+        &to,
+        &[
+            ("reason", "Replaced by a new model"),
+            ("confirm", "yes"),
+            ("version", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(location.starts_with("/developer?done=withdrawn"));
+    let body = app
+        .read(Who::Developer, &format!("/api/v1/systems/{system}"))
+        .await;
+    assert_eq!(body["system"]["status"], "withdrawn");
+    // The form is gone; a stranger never saw it.
+    let (_, html) = page_with(&app, &session, &path).await;
+    assert!(!html.contains(&to));
+    let (_, html) = page(&app, &path, "en").await;
+    assert!(!html.contains("/withdraw\""));
+}
+
+async fn page_with(app: &TestApp, session: &str, path: &str) -> (u16, String) {
+    let r = app
+        .http
+        .get(app.url(path))
+        .header("cookie", session)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
 }

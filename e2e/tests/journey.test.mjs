@@ -256,3 +256,29 @@ test('the developer adds a version, starting from the current one', async () => 
   assert.match(text, /Version\s+2/);
   assert.match(text, /New version/);
 });
+
+test('the developer reads the notices in Russian and makes an API token', async () => {
+  const page = await newPage(browser);
+  await login(page, 'developer@hospital.demo');
+  await page.goto(`${baseUrl()}/inbox?lang=ru`);
+  assert.equal(await page.getAttribute('html', 'lang'), 'ru');
+  const inbox = await page.locator('main').innerText();
+  assert.match(inbox, /Решение по вашему заявлению/);
+  await axe(page);
+  await shoot(page, 'inbox-ru');
+  await page.goto(`${baseUrl()}/account/tokens?lang=en`);
+  await page.fill('#name', 'Hospital CI');
+  await page.check('#scope-write');
+  await Promise.all([page.waitForLoadState('load'), page.click('main form[action="/account/tokens"] button[type=submit]')]);
+  const secret = (await page.locator('#token-secret').innerText()).trim();
+  assert.ok(secret.length > 20, 'the secret is shown once');
+  await axe(page);
+  await shoot(page, 'tokens');
+  const me = await fetch(`${baseUrl()}/api/v1/accounts/me`, { headers: { authorization: `Bearer ${secret}` } });
+  assert.equal(me.status, 200);
+  const row = page.locator('tr', { hasText: 'Hospital CI' });
+  await Promise.all([page.waitForLoadState('load'), row.locator('button[type=submit]').click()]);
+  assert.match(page.url(), /done=revoked/);
+  const again = await fetch(`${baseUrl()}/api/v1/accounts/me`, { headers: { authorization: `Bearer ${secret}` } });
+  assert.equal(again.status, 401);
+});

@@ -19,7 +19,7 @@ pub mod raw;
 pub use book::{built_in_packs, RuleBook, BUILT_IN, DEFAULT_PACK};
 pub use pack::{
     ChangedOutcome, CheckProblem, Citation, Classification, Gap, Lang, ObligationView, Outcome,
-    PackRef, PackSummary, RationaleEntry, RulePack, Sanction,
+    PackRef, PackSummary, RationaleEntry, RulePack, Sanction, ThresholdView, THRESHOLD_METRICS,
 };
 
 /// Why a pack was refused: every problem, each with its line.

@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use toml::Spanned;
 
+use senim_domain::oversight::Severity;
 use senim_domain::profile::Autonomy;
 use senim_domain::system::DocumentationItem;
 use senim_domain::{Documentation, Profile, RiskLevel};
@@ -50,6 +51,52 @@ struct Rule {
     rationale: Texts,
 }
 
+#[derive(Debug, Clone)]
+struct Threshold {
+    metric: String,
+    min: Option<f64>,
+    max: Option<f64>,
+    severity: Severity,
+    obligation: usize,
+    citation: usize,
+    title: Texts,
+}
+
+/// The metrics a threshold may name: the single figures of the algorithmic
+/// audit engine (`senim-fairness`), by Fairlearn's and AIF360's names.
+pub const THRESHOLD_METRICS: &[&str] = &[
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equalized_odds_difference",
+    "equalized_odds_ratio",
+    "equal_opportunity_difference",
+    "equal_opportunity_ratio",
+    "statistical_parity_difference",
+    "disparate_impact",
+    "average_odds_difference",
+];
+
+/// A pack's limit on an audit metric, in one language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThresholdView {
+    pub metric: String,
+    /// The value breaches the threshold below `min` or above `max`.
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub severity: Severity,
+    pub obligation: ObligationView,
+    pub citation: Citation,
+    pub title: String,
+}
+
+impl ThresholdView {
+    /// Whether `value` breaches the threshold (an undefined value does not).
+    pub fn breached_by(&self, value: f64) -> bool {
+        !value.is_nan()
+            && (self.min.is_some_and(|m| value < m) || self.max.is_some_and(|m| value > m))
+    }
+}
+
 /// A checked, compiled pack.
 #[derive(Debug, Clone)]
 pub struct RulePack {
@@ -68,6 +115,7 @@ pub struct RulePack {
     pub deadlines: BTreeMap<String, u32>,
     sanctions_citation: usize,
     sanctions: Vec<Sanction>,
+    thresholds: Vec<Threshold>,
     /// The file as written, kept so a pack can be served and re-published.
     pub source: String,
 }
@@ -650,6 +698,56 @@ impl RulePack {
                 );
             }
         }
+        let mut thresholds = Vec::new();
+        for t in &raw.thresholds {
+            let r = t.get_ref();
+            let metric = r.metric.get_ref().clone();
+            let what = format!("threshold {metric}");
+            if !THRESHOLD_METRICS.contains(&metric.as_str()) {
+                ck.at(
+                    &r.metric,
+                    format!(
+                        "{what}: unknown metric; allowed metrics: {}",
+                        THRESHOLD_METRICS.join(", ")
+                    ),
+                );
+            }
+            if r.min.is_none() == r.max.is_none() {
+                ck.at(t, format!("{what}: give exactly one of min and max"));
+            }
+            if r.min.or(r.max).is_some_and(|v| !v.is_finite()) {
+                ck.at(t, format!("{what}: the limit must be a finite number"));
+            }
+            let severity = match r.severity.get_ref().parse::<Severity>() {
+                Ok(s) => s,
+                Err(e) => {
+                    ck.at(&r.severity, format!("{what}: severity {e}"));
+                    Severity::Medium
+                }
+            };
+            let obligation = match obligations
+                .iter()
+                .position(|o| &o.id == r.obligation.get_ref())
+            {
+                Some(i) => i,
+                None => {
+                    ck.at(
+                        &r.obligation,
+                        format!("{what}: unknown obligation `{}`", r.obligation.get_ref()),
+                    );
+                    0
+                }
+            };
+            thresholds.push(Threshold {
+                citation: ck.citation(t, &r.citation, &citations, &what),
+                title: ck.texts(&r.title, &format!("{what} title")),
+                metric,
+                min: r.min,
+                max: r.max,
+                severity,
+                obligation,
+            });
+        }
         if !ck.problems.is_empty() {
             ck.problems.sort_by_key(|p| p.line);
             return Err(fail(ck.problems));
@@ -669,8 +767,28 @@ impl RulePack {
             deadlines,
             sanctions_citation,
             sanctions,
+            thresholds,
             source: source.to_string(),
         })
+    }
+
+    /// The pack's limits on the algorithmic audit's metrics, in `lang`.
+    pub fn thresholds(&self, lang: Lang) -> Vec<ThresholdView> {
+        self.thresholds
+            .iter()
+            .filter_map(|t| {
+                let o = &self.obligations.get(t.obligation)?;
+                Some(ThresholdView {
+                    metric: t.metric.clone(),
+                    min: t.min,
+                    max: t.max,
+                    severity: t.severity,
+                    obligation: self.obligation(&o.id, lang)?,
+                    citation: self.citations.get(t.citation)?.clone(),
+                    title: t.title.get(lang).to_string(),
+                })
+            })
+            .collect()
     }
 
     pub fn pack_ref(&self) -> PackRef {
@@ -1188,6 +1306,34 @@ impl RulePack {
             .collect();
         sanctions.insert("fines".into(), toml::Value::Array(fines));
         root.insert("sanctions".into(), toml::Value::Table(sanctions));
+        if !self.thresholds.is_empty() {
+            let thresholds = self
+                .thresholds
+                .iter()
+                .map(|t| {
+                    let mut m = toml::Table::new();
+                    m.insert("metric".into(), t.metric.clone().into());
+                    if let Some(min) = t.min {
+                        m.insert("min".into(), min.into());
+                    }
+                    if let Some(max) = t.max {
+                        m.insert("max".into(), max.into());
+                    }
+                    m.insert("severity".into(), t.severity.as_str().into());
+                    m.insert(
+                        "obligation".into(),
+                        self.obligations[t.obligation].id.clone().into(),
+                    );
+                    m.insert(
+                        "citation".into(),
+                        self.citations[t.citation].id.clone().into(),
+                    );
+                    m.insert("title".into(), texts_value(&t.title));
+                    toml::Value::Table(m)
+                })
+                .collect();
+            root.insert("thresholds".into(), toml::Value::Array(thresholds));
+        }
         let mut text = toml::to_string(&root).unwrap_or_default();
         for r in &self.rules {
             let inline = inline_toml(&cond_value(&r.when));

@@ -37,6 +37,27 @@ pub struct RawPack {
     #[serde(default)]
     pub deadlines: BTreeMap<String, Spanned<i64>>,
     pub sanctions: Spanned<RawSanctions>,
+    /// Limits on the algorithmic audit's metrics; a breach is a finding.
+    #[serde(default)]
+    pub thresholds: Vec<Spanned<RawThreshold>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThreshold {
+    /// A metric the audit engine computes, by Fairlearn's or AIF360's name.
+    pub metric: Spanned<String>,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// The finding's severity: low, medium, high or critical.
+    pub severity: Spanned<String>,
+    /// The obligation a breach is a finding against.
+    pub obligation: Spanned<String>,
+    #[serde(default)]
+    pub citation: Option<Spanned<String>>,
+    pub title: Spanned<Text>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -391,3 +391,41 @@ fn checker_finds_missing_translations_and_citations() {
     );
     assert!(problems(&bad).contains("lists prohibited practices but its risk is `high`"));
 }
+
+const THRESHOLDS: &str = r#"
+[[thresholds]]
+metric = "disparate_impact"
+min = 0.8
+severity = "high"
+obligation = "OBLIGATION"
+citation = "art-2"
+title = { kk = "Төрттен бес ережесі", ru = "Правило четырёх пятых", en = "The four-fifths rule" }
+"#;
+
+#[test]
+fn thresholds_are_checked_and_round_trip() {
+    let obligation = pack().obligation_ids()[0].clone();
+    let with = format!("{PACK}{}", THRESHOLDS.replace("OBLIGATION", &obligation));
+    let p = RulePack::parse(&with, "t.toml").unwrap_or_else(|e| panic!("{e}"));
+    let t = p.thresholds(Lang::Ru);
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].title, "Правило четырёх пятых");
+    assert_eq!(t[0].citation.id, "art-2");
+    assert!(t[0].breached_by(0.79) && !t[0].breached_by(0.8) && !t[0].breached_by(f64::NAN));
+    let again = RulePack::parse(&p.to_toml(), "canonical.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert!(p.same_as(&again));
+    let bad = with
+        .replace("disparate_impact", "disparate_impacts")
+        .replace("min = 0.8", "min = 0.8\nmax = 1.25")
+        .replace(
+            &format!("obligation = \"{obligation}\""),
+            "obligation = \"nope\"",
+        );
+    let msg = problems(&bad);
+    assert!(
+        msg.contains("unknown metric; allowed metrics: demographic_parity_difference"),
+        "{msg}"
+    );
+    assert!(msg.contains("give exactly one of min and max"), "{msg}");
+    assert!(msg.contains("unknown obligation `nope`"), "{msg}");
+}

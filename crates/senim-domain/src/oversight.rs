@@ -502,6 +502,125 @@ pub struct Audit {
     pub conclusion: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<Timestamp>,
+    /// Algorithmic audits run on the system's predictions, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metrics: Vec<MetricsRun>,
+}
+
+/// One run of the algorithmic audit engine on a predictions file: the file
+/// by its digest, the engine's report, and the pack's thresholds checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MetricsRun {
+    /// 1, 2, 3, ... within the audit.
+    pub number: u32,
+    /// The predictions file's SHA-256 (hex): the blob kept in storage.
+    pub file_sha256: String,
+    pub file_size: u64,
+    /// `csv` or `parquet`.
+    pub format: String,
+    /// The engine's report (docs/METRICS.md): the columns used, rows read,
+    /// `overall`, `by_group` and every aggregate, by Fairlearn's names.
+    #[schema(value_type = Object)]
+    pub report: serde_json::Value,
+    /// Each of the pack's thresholds, checked against the report.
+    pub checks: Vec<ThresholdCheck>,
+    pub at: Timestamp,
+    pub by: AccountId,
+}
+
+/// A pack threshold checked against a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ThresholdCheck {
+    pub metric: String,
+    /// The metric's value; absent when undefined (e.g. 0/0) or not computed.
+    #[schema(value_type = Option<f64>)]
+    pub value: Option<serde_json::Number>,
+    #[schema(value_type = Option<f64>)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<serde_json::Number>,
+    #[schema(value_type = Option<f64>)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<serde_json::Number>,
+    pub breached: bool,
+    pub title: String,
+    pub citation: Citation,
+    /// The finding recorded for the breach.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding: Option<u32>,
+}
+
+/// A breached threshold, as the server found it: the finding to record.
+#[derive(Debug, Clone)]
+pub struct Breach {
+    /// The check's index in the run's `checks`.
+    pub check: usize,
+    /// The checklist item (the threshold's obligation), added to the
+    /// checklist when the system's classification did not put it there.
+    pub item: AuditItem,
+    pub severity: Severity,
+    pub description: String,
+}
+
+/// Records a metrics run on an open audit (its auditor only): the run, and
+/// a finding for each breached threshold, against its obligation.
+pub fn record_metrics(
+    ctx: &Ctx<'_>,
+    current: &Case,
+    mut run: MetricsRun,
+    breaches: Vec<Breach>,
+) -> Result<Stepped, Refusal> {
+    require_state(current, &["open"], "record metrics")?;
+    let mut case = next(current, ctx.now);
+    let owner = case.organisation_id;
+    let Some(audit) = case.audit.as_mut() else {
+        return Err(refuse_state(&current.state, "the case is not an audit"));
+    };
+    if ctx.actor != audit.auditor {
+        return Err(Refusal::Forbidden(
+            "only the audit's auditor runs its metrics".into(),
+        ));
+    }
+    run.number = audit.metrics.len() as u32 + 1;
+    run.at = ctx.now;
+    run.by = ctx.actor;
+    let mut notices = Vec::new();
+    for breach in breaches {
+        if !audit.checklist.iter().any(|i| i.id == breach.item.id) {
+            audit.checklist.push(breach.item.clone());
+        }
+        let number = audit.findings.len() as u32 + 1;
+        audit.findings.push(Finding {
+            number,
+            item: breach.item.id,
+            severity: breach.severity,
+            description: breach.description,
+            corrective_action: None,
+            response: None,
+            at: ctx.now,
+            by: ctx.actor,
+        });
+        if let Some(check) = run.checks.get_mut(breach.check) {
+            check.finding = Some(number);
+        }
+        if let Some(org) = owner {
+            notices.push(notice(
+                Recipient::Organisation(org),
+                "notice-finding-recorded",
+                &[
+                    ("number", number.to_string()),
+                    ("severity", breach.severity.to_string()),
+                ],
+                format!(
+                    "The audit recorded finding {number} ({}); please respond.",
+                    breach.severity
+                ),
+            ));
+        }
+    }
+    audit.metrics.push(run);
+    let mut stepped = Stepped::new(case, "audit.metrics_recorded");
+    stepped.notices = notices;
+    Ok(stepped)
 }
 
 /// A new audit of `system` by `auditor`, with the checklist the pack gives
@@ -529,6 +648,7 @@ pub fn open_audit(
         findings: Vec::new(),
         conclusion: None,
         closed_at: None,
+        metrics: Vec::new(),
     });
     let mut stepped = Stepped::new(case, "audit.opened");
     stepped.notices = vec![
@@ -1499,4 +1619,125 @@ pub fn list_step(ctx: &Ctx<'_>, current: &Case, step: ListStep) -> Result<Steppe
     let mut stepped = Stepped::new(case, event);
     stepped.notices = notices;
     Ok(stepped)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::calendar::CalendarSpec;
+    use crate::text::LocalizedText;
+
+    fn citation(id: &str) -> Citation {
+        Citation {
+            id: id.into(),
+            source: format!("Law, {id}"),
+            url: None,
+        }
+    }
+
+    fn check(metric: &str, value: f64) -> ThresholdCheck {
+        ThresholdCheck {
+            metric: metric.into(),
+            value: serde_json::Number::from_f64(value),
+            min: serde_json::Number::from_f64(0.8),
+            max: None,
+            breached: value < 0.8,
+            title: "The four-fifths rule".into(),
+            citation: citation("art-20"),
+            finding: None,
+        }
+    }
+
+    #[test]
+    fn a_metrics_run_files_a_finding_for_each_breach() {
+        let now = Timestamp::parse("2026-03-02T09:00:00Z").unwrap();
+        let auditor = AccountId::generate();
+        let owner = OrganisationId::generate();
+        let system = System {
+            id: SystemId::generate(),
+            name: LocalizedText {
+                en: Some("Scoring".into()),
+                ..Default::default()
+            },
+            owner_organisation_id: owner,
+            holder_organisation_id: None,
+            status: SystemStatus::Registered,
+            registry_number: None,
+            risk_level: None,
+            sectors: Vec::new(),
+            current_version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let checklist = vec![AuditItem {
+            id: "human-oversight".into(),
+            title: "Human oversight".into(),
+            citation: citation("art-17"),
+        }];
+        let opened = open_audit(
+            CaseId::generate(),
+            &system,
+            AuditBasis::Planned,
+            auditor,
+            checklist,
+            None,
+            now,
+        );
+        let calendar = Calendar::new(&CalendarSpec::default()).unwrap();
+        let pack = PackFacts::default();
+        let ctx = |actor| Ctx {
+            now,
+            calendar: &calendar,
+            actor,
+            system: Some(&system),
+            linked: &[],
+            pack: &pack,
+            offender: None,
+            mci_kzt: 3_932,
+        };
+        let run = MetricsRun {
+            number: 0,
+            file_sha256: "ab".repeat(32),
+            file_size: 10,
+            format: "csv".into(),
+            report: serde_json::json!({"overall": {}}),
+            checks: vec![
+                check("disparate_impact", 0.6),
+                check("equal_opportunity_ratio", 0.9),
+            ],
+            at: now,
+            by: auditor,
+        };
+        let breach = Breach {
+            check: 0,
+            item: AuditItem {
+                id: "non-discrimination".into(),
+                title: "No discrimination".into(),
+                citation: citation("art-20"),
+            },
+            severity: Severity::High,
+            description: "disparate_impact 0.6 is below 0.8".into(),
+        };
+        // Only the audit's auditor runs metrics.
+        let other = ctx(AccountId::generate());
+        assert!(matches!(
+            record_metrics(&other, &opened.case, run.clone(), vec![breach.clone()]),
+            Err(Refusal::Forbidden(_))
+        ));
+        let stepped = record_metrics(&ctx(auditor), &opened.case, run, vec![breach]).unwrap();
+        assert_eq!(stepped.event, "audit.metrics_recorded");
+        let audit = stepped.case.audit.as_ref().unwrap();
+        assert_eq!(audit.metrics.len(), 1);
+        assert_eq!(audit.metrics[0].number, 1);
+        assert_eq!(audit.metrics[0].checks[0].finding, Some(1));
+        assert_eq!(audit.metrics[0].checks[1].finding, None);
+        assert_eq!(audit.findings.len(), 1);
+        assert_eq!(audit.findings[0].item, "non-discrimination");
+        // The obligation joined the checklist, so the owner can answer it.
+        assert!(audit.checklist.iter().any(|i| i.id == "non-discrimination"));
+        assert_eq!(stepped.notices.len(), 1);
+        assert_eq!(stepped.notices[0].key, "notice-finding-recorded");
+    }
 }

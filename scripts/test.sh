@@ -15,6 +15,7 @@
 #   6. runs the data library's standard clients (installed from PyPI in a
 #      virtual environment, ~/.cache/senim/venv, with moto, the local
 #      S3-compatible server the storage test uses) against a demo server;
+#      then compares `senim audit metrics` with Fairlearn on generated data;
 #   7. checks the vendored front-end files against npm and runs the browser
 #      tests (e2e/: Debian's Chromium, playwright-core and axe-core from npm)
 #      against a demo server; screenshots land in e2e/artifacts/.
@@ -96,8 +97,9 @@ if ! python3 -m venv --help >/dev/null 2>&1; then
   apt_install python3 python3-venv
 fi
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-say "Python packages (ckanapi, mlcroissant, pyarrow, rdflib, moto)"
-"$VENV/bin/pip" install -q --disable-pip-version-check ckanapi mlcroissant pyarrow rdflib 'moto[server]'
+say "Python packages (ckanapi, mlcroissant, pyarrow, rdflib, moto, fairlearn)"
+"$VENV/bin/pip" install -q --disable-pip-version-check ckanapi mlcroissant pyarrow rdflib 'moto[server]' \
+  fairlearn==0.15.0 scikit-learn==1.9.1 pandas==3.1.1
 S3_PORT="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$VENV/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT" >/dev/null 2>&1 &
 MOTO=$!
@@ -129,6 +131,13 @@ cargo nextest run --workspace --locked --no-fail-fast
 say "standard clients (ckanapi, mlcroissant, rdflib) against a demo server"
 cargo build --locked -q -p senim-cli
 ./scripts/client-tests.sh "$CARGO_TARGET_DIR/debug/senim" "$VENV/bin/python"
+
+# 6b. The algorithmic audit engine against Fairlearn 0.15 (the reference):
+#     generated data sets (weights, missing and single-class groups,
+#     intersections, control features, string labels, Parquet), every metric
+#     equal within 1e-9, and bad files refused with their column and row.
+say "senim audit metrics against Fairlearn"
+"$VENV/bin/python" scripts/fairlearn_check.py "$CARGO_TARGET_DIR/debug/senim" audit metrics
 
 # 7. The pages in a real browser: Debian's Chromium driven by playwright-core
 #    and scanned by axe-core, both from npm (e2e/run.sh installs what is

@@ -5,6 +5,7 @@
 //! and a non-zero exit code; nothing panics at the user.
 
 mod admin;
+mod audit;
 mod cases;
 mod client;
 mod data;
@@ -49,6 +50,8 @@ enum Command {
     Classify(rules::ClassifyArgs),
     /// Check and compare rule packs, offline.
     Rules(rules::RulesArgs),
+    /// The algorithmic audit engine, offline: fairness and performance metrics from predictions.
+    Audit(audit::AuditArgs),
     /// Verify a server's public audit log, or one receipt offline.
     Verify(log::VerifyArgs),
     /// The audit log's key.
@@ -173,6 +176,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::System(args) => client::system(args).await,
         Command::Classify(args) => rules::classify(args),
         Command::Rules(args) => rules::rules(args),
+        Command::Audit(args) => audit::run(args),
         Command::Verify(args) => log::verify(args).await,
         Command::Log(args) => log::log(args),
         Command::Case(args) => cases::case(args).await,

@@ -518,10 +518,12 @@ pub struct MetricsRun {
     pub file_size: u64,
     /// `csv` or `parquet`.
     pub format: String,
-    /// The engine's report (docs/METRICS.md): the columns used, rows read,
-    /// `overall`, `by_group` and every aggregate, by Fairlearn's names.
-    #[schema(value_type = Object)]
-    pub report: serde_json::Value,
+    /// The engine's report (docs/METRICS.md), as JSON text: the columns
+    /// used, rows read, `overall`, `by_group` and every aggregate, by
+    /// Fairlearn's names. Text, because the public log's entries hold no
+    /// fractional numbers (canonical JSON); likewise the values below are
+    /// decimal strings that read back to the same `f64`.
+    pub report: String,
     /// Each of the pack's thresholds, checked against the report.
     pub checks: Vec<ThresholdCheck>,
     pub at: Timestamp,
@@ -532,15 +534,13 @@ pub struct MetricsRun {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ThresholdCheck {
     pub metric: String,
-    /// The metric's value; absent when undefined (e.g. 0/0) or not computed.
-    #[schema(value_type = Option<f64>)]
-    pub value: Option<serde_json::Number>,
-    #[schema(value_type = Option<f64>)]
+    /// The metric's value as a decimal string; absent when undefined (e.g.
+    /// 0/0) or not computed.
+    pub value: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min: Option<serde_json::Number>,
-    #[schema(value_type = Option<f64>)]
+    pub min: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<serde_json::Number>,
+    pub max: Option<String>,
     pub breached: bool,
     pub title: String,
     pub citation: Citation,
@@ -1640,8 +1640,8 @@ mod tests {
     fn check(metric: &str, value: f64) -> ThresholdCheck {
         ThresholdCheck {
             metric: metric.into(),
-            value: serde_json::Number::from_f64(value),
-            min: serde_json::Number::from_f64(0.8),
+            value: Some(value.to_string()),
+            min: Some("0.8".into()),
             max: None,
             breached: value < 0.8,
             title: "The four-fifths rule".into(),
@@ -1702,7 +1702,7 @@ mod tests {
             file_sha256: "ab".repeat(32),
             file_size: 10,
             format: "csv".into(),
-            report: serde_json::json!({"overall": {}}),
+            report: "{}".into(),
             checks: vec![
                 check("disparate_impact", 0.6),
                 check("equal_opportunity_ratio", 0.9),

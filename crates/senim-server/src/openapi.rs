@@ -4,7 +4,7 @@
 use utoipa::OpenApi;
 
 use crate::routes::{
-    accounts, cases, datasets, files, log, organisations, rulepacks, session, systems,
+    accounts, cases, datasets, files, log, metrics, organisations, rulepacks, session, systems,
 };
 
 #[derive(OpenApi)]
@@ -28,7 +28,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         cases::create, cases::list, cases::show, cases::step, cases::dossier,
         cases::reviewers, cases::set_reviewer, cases::inbox, cases::audit_report,
         cases::submit_report, cases::report_status, cases::decisions, cases::trusted_list,
-        cases::sweep_review_due,
+        cases::sweep_review_due, metrics::run,
         datasets::list, datasets::show, datasets::create, datasets::update, datasets::systems,
         files::declare, files::status, files::append, files::abandon, files::list, files::show,
         files::download,

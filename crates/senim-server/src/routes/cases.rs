@@ -290,7 +290,7 @@ pub(crate) fn review_path(
     (path, assessment)
 }
 
-fn refused(r: Refusal) -> ApiError {
+pub(crate) fn refused(r: Refusal) -> ApiError {
     match r {
         Refusal::State { message, current } => ApiError {
             current: Some(current),
@@ -301,7 +301,7 @@ fn refused(r: Refusal) -> ApiError {
     }
 }
 
-async fn write(
+pub(crate) async fn write(
     state: &AppState,
     caller: &Caller,
     stepped: Stepped,
@@ -369,7 +369,7 @@ pub async fn sweep_review_due(
     Ok(Json(SweepResult { flagged, finalized }))
 }
 
-fn respond(state: &AppState, status: StatusCode, case: Case) -> impl IntoResponse {
+pub(crate) fn respond(state: &AppState, status: StatusCode, case: Case) -> impl IntoResponse {
     let revision = case.revision;
     (status, [etag(revision)], Json(detail(state, case)))
 }

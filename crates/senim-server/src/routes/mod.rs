@@ -7,6 +7,7 @@ pub mod ckan;
 pub mod datasets;
 pub mod files;
 pub mod log;
+pub mod metrics;
 pub mod organisations;
 pub mod rulepacks;
 pub mod session;
@@ -81,6 +82,12 @@ pub fn api() -> Router<AppState> {
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", post(cases::step))
         .route("/cases/{id}/dossier", get(cases::dossier))
+        .route(
+            "/cases/{id}/metrics",
+            post(metrics::run).layer(axum::extract::DefaultBodyLimit::max(
+                metrics::MAX_PREDICTIONS_BYTES,
+            )),
+        )
         .route("/reviewers", get(cases::reviewers))
         .route(
             "/reviewers/{account_id}",

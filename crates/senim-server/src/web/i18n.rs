@@ -342,6 +342,8 @@ mod tests {
         let en = ids(SOURCES[2].2);
         let mut seen = 0;
         for source in sources {
+            // The domain's own code, not its tests.
+            let source = source.split("#[cfg(test)]").next().unwrap_or(source);
             for (i, _) in source.match_indices("\"notice-") {
                 let rest = &source[i + 1..];
                 let end = rest.find('"').unwrap_or(rest.len());

@@ -20,6 +20,7 @@ crate::on_both_backends!(
     a_citizen_reports_harm_and_the_authority_acts,
     a_sector_body_keeps_its_trusted_list,
     a_new_pack_puts_registered_systems_on_its_path,
+    an_audit_runs_metrics_against_the_packs_thresholds,
     queues_put_overdue_dossiers_first,
     a_dossier_cannot_be_steered_around_the_rules,
 );
@@ -2077,4 +2078,157 @@ async fn a_dossier_cannot_be_steered_around_the_rules(app: TestApp) {
         .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["fields"][0]["field"], "into");
+}
+
+/// Credit decisions where women are approved half as often as men: 60 of
+/// 100 men and 30 of 100 women, so disparate impact is 0.5.
+fn skewed_predictions() -> String {
+    let mut csv = String::from("applicant,repaid,approved,sex\n");
+    for i in 0..200 {
+        let sex = if i < 100 { "male" } else { "female" };
+        let approved = if i < 100 { i < 60 } else { i < 130 };
+        let repaid = i % 3 != 0;
+        csv.push_str(&format!("A{i},{},{},{sex}\n", repaid as u8, approved as u8));
+    }
+    csv
+}
+
+async fn an_audit_runs_metrics_against_the_packs_thresholds(app: TestApp) {
+    let mut s = Session {
+        app: &app,
+        receipts: Vec::new(),
+    };
+    let developer = token(&app, Who::Developer);
+    let supervisor = token(&app, Who::Supervisor);
+    let auditor = token(&app, Who::Auditor);
+    // A version of the pack with the four-fifths rule.
+    let mut source = super::rulepacks::stricter_seed("1.0.1");
+    source = source[..source
+        .find("\n[[rules]]\nid = \"test-healthcare-ban\"")
+        .unwrap()]
+        .to_string();
+    source.push_str(
+        r#"
+[[thresholds]]
+metric = "disparate_impact"
+min = 0.8
+severity = "high"
+obligation = "assess-risk-level"
+citation = "seed-5"
+title = { kk = "Төрттен бес ережесі", ru = "Правило четырёх пятых", en = "The four-fifths rule" }
+"#,
+    );
+    let (status, report) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            "/api/v1/rulepacks",
+            None,
+            Some(json!({"source": source})),
+        )
+        .await;
+    assert_eq!(status, 201, "{report}");
+    let system_id = registered_system(&mut s, &developer).await;
+    let (status, audit) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(
+                json!({"kind": "audit", "system_id": system_id, "basis": "planned",
+                          "auditor": app.accounts[&Who::Auditor].to_string()}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{audit}");
+    assert_eq!(audit["audit"]["pack"]["version"], "1.0.1");
+    let path = format!("/api/v1/cases/{}/metrics", audit["id"].as_str().unwrap());
+    let csv = skewed_predictions();
+    let post = |token: &str, query: &str, revision: i64| {
+        app.http
+            .post(app.url(&format!("{path}?{query}")))
+            .bearer_auth(token)
+            .header("if-match", format!("\"{revision}\""))
+            .header("content-type", "text/csv")
+            .body(csv.clone())
+            .send()
+    };
+    let query = "y_true=repaid&y_pred=approved&sensitive=sex&privileged=sex%3Dmale";
+    let revision = audit["revision"].as_i64().unwrap();
+    // Only the audit's auditor; a missing column is named; nothing changes.
+    let r = post(&developer, query, revision).await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post(
+        &auditor,
+        "y_true=outcome&y_pred=approved&sensitive=sex",
+        revision,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["fields"][0]["field"], "file", "{body}");
+    assert!(
+        body["error"]["fields"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("outcome"),
+        "{body}"
+    );
+    let (_, unchanged) = s
+        .send(
+            &auditor,
+            Method::GET,
+            &format!("/api/v1/cases/{}", audit["id"].as_str().unwrap()),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(unchanged["revision"], audit["revision"]);
+
+    let r = post(&auditor, query, revision).await.unwrap();
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    assert!(
+        r.headers().contains_key("senim-receipt"),
+        "the run is an entry in the public log"
+    );
+    let case: Value = r.json().await.unwrap();
+    let run = &case["audit"]["metrics"][0];
+    assert_eq!(run["number"], 1);
+    use sha2::Digest;
+    assert_eq!(
+        run["file_sha256"],
+        hex::encode(sha2::Sha256::digest(csv.as_bytes()))
+    );
+    let report: Value = serde_json::from_str(run["report"].as_str().unwrap()).unwrap();
+    assert_eq!(report["input"]["rows_read"], 200, "{report}");
+    assert!(report["by_group"].is_array(), "{report}");
+    let check = &run["checks"][0];
+    assert_eq!(check["metric"], "disparate_impact");
+    assert_eq!(check["value"], "0.5", "{check}");
+    assert_eq!(check["min"], "0.8");
+    assert_eq!(check["breached"], true);
+    assert_eq!(check["finding"], 1);
+    let finding = &case["audit"]["findings"][0];
+    assert_eq!(finding["item"], "assess-risk-level");
+    assert_eq!(finding["severity"], "high");
+    let description = finding["description"].as_str().unwrap();
+    assert!(
+        description.contains("The four-fifths rule"),
+        "{description}"
+    );
+    assert!(case["audit"]["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["id"] == "assess-risk-level"));
+    // The owner is told, and may answer the finding like any other.
+    let (_, inbox) = s
+        .send(&developer, Method::GET, "/api/v1/inbox", None, None)
+        .await;
+    assert!(
+        inbox.to_string().contains("notice-finding-recorded"),
+        "{inbox}"
+    );
 }

@@ -392,12 +392,11 @@ impl Blobs {
         Ok(self.finish(&upload.id).await?.1)
     }
 
-    /// Keeps `bytes` by their SHA-256, as a finished upload is kept (once:
-    /// the same bytes are the same object); the digest, in hex.
-    pub async fn put_bytes(&self, bytes: bytes::Bytes) -> Result<String, BlobError> {
-        let sha256 = hex::encode(Sha256::digest(&bytes));
-        self.store()?.put(&key(&sha256), bytes.into()).await?;
-        Ok(sha256)
+    /// Keeps `bytes`, whose SHA-256 (hex) the caller computed, as a finished
+    /// upload is kept (once: the same bytes are the same object).
+    pub async fn put_bytes(&self, sha256: &str, bytes: bytes::Bytes) -> Result<(), BlobError> {
+        self.store()?.put(&key(sha256), bytes.into()).await?;
+        Ok(())
     }
 
     /// A stored file's bytes, all or a range, as a stream.

@@ -111,6 +111,37 @@ async fn expect(
     }
 }
 
+/// A header value as RFC 2047 encoded words when it is not plain ASCII
+/// (names of systems are in Kazakh and Russian): each word at most 75
+/// characters, split between characters.
+fn encoded_header(text: &str) -> String {
+    use base64::Engine;
+    let text = one_line(text);
+    if text.is_ascii() {
+        return text;
+    }
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in text.chars() {
+        // 45 bytes of UTF-8 are 60 of base64: 72 with the word's frame.
+        if chunk.len() + c.len_utf8() > 45 {
+            words.push(std::mem::take(&mut chunk));
+        }
+        chunk.push(c);
+    }
+    words.push(chunk);
+    words
+        .iter()
+        .map(|w| {
+            format!(
+                "=?UTF-8?B?{}?=",
+                base64::engine::general_purpose::STANDARD.encode(w)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n ")
+}
+
 /// Keeps header values on one line.
 fn one_line(text: &str) -> String {
     text.chars()
@@ -142,7 +173,7 @@ pub async fn send(
         "From: Senim <{}>\r\nTo: <{}>\r\nSubject: {}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
         one_line(from),
         one_line(to),
-        one_line(subject)
+        encoded_header(subject)
     );
     for line in body.lines() {
         // Dot-stuffing (RFC 5321 4.5.2).
@@ -189,6 +220,32 @@ mod tests {
             ..notice
         };
         assert!(body_has_text(&body(&old, None), &old.text));
+    }
+
+    #[test]
+    fn subjects_in_kazakh_are_encoded_words() {
+        assert_eq!(
+            encoded_header("Senim: REG-2026-000001"),
+            "Senim: REG-2026-000001"
+        );
+        let subject = "Senim: Науқастарды сұрыптау жүйесі, жедел жәрдем бөлімі";
+        let encoded = encoded_header(subject);
+        assert!(encoded.is_ascii());
+        let mut decoded = Vec::new();
+        for line in encoded.split("\r\n ") {
+            assert!(line.len() <= 75, "{line}");
+            let b64 = line
+                .strip_prefix("=?UTF-8?B?")
+                .and_then(|l| l.strip_suffix("?="))
+                .unwrap();
+            use base64::Engine;
+            decoded.extend(
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .unwrap(),
+            );
+        }
+        assert_eq!(String::from_utf8(decoded).unwrap(), subject);
     }
 
     fn body_has_text(body: &str, text: &str) -> bool {

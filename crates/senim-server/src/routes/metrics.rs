@@ -5,12 +5,13 @@
 //! `senim-fairness`, checks them against the thresholds of the audit's rule
 //! pack, and records the run on the case, with a finding for each breach.
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
 use senim_domain::case::Case;
@@ -30,6 +31,16 @@ use crate::state::AppState;
 
 /// The largest predictions file taken in one request.
 pub const MAX_PREDICTIONS_BYTES: usize = 256 << 20;
+
+/// The largest report kept with an audit (it is in the case and its events).
+const MAX_REPORT_BYTES: usize = 1 << 20;
+
+/// The metrics that compare a privileged group with the others (AIF360's).
+const AIF360_METRICS: [&str; 3] = [
+    "statistical_parity_difference",
+    "disparate_impact",
+    "average_odds_difference",
+];
 
 /// Which columns of the file hold what.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -172,7 +183,7 @@ pub async fn run(
     Path(id): Path<String>,
     if_match: IfMatch,
     QueryParams(query): QueryParams<MetricsQuery>,
-    body: Bytes,
+    body: Body,
 ) -> Result<impl IntoResponse, ApiError> {
     let id: CaseId = path_id(&id, "case")?;
     let case: Case = state.store.case(id).await?;
@@ -198,6 +209,70 @@ pub async fn run(
         });
     }
     let (options, mut format) = query.options()?;
+    let record = match case.system_id {
+        Some(id) => Some(state.store.system_with_current(id).await?),
+        None => None,
+    };
+    // The pack the audit was opened under decides the thresholds.
+    let (thresholds, facts) = {
+        let book = state.rules.read().await;
+        let pack = case
+            .audit
+            .as_ref()
+            .and_then(|a| a.pack.as_ref())
+            .and_then(|p| book.get(&p.id, &p.version))
+            .unwrap_or_else(|| book.in_force());
+        (pack.thresholds(Lang::En), pack_facts(book.in_force()))
+    };
+    // A threshold on an AIF360 metric cannot pass unseen for want of the
+    // privileged group that metric needs.
+    if options.privileged.is_empty() {
+        if let Some(t) = thresholds
+            .iter()
+            .find(|t| AIF360_METRICS.contains(&t.metric.as_str()))
+        {
+            return Err(invalid(
+                "privileged",
+                format!(
+                    "is required: the audit's rule pack sets a threshold on {}, which compares a privileged group with the others",
+                    t.metric
+                ),
+            ));
+        }
+    }
+    let ctx = Ctx {
+        now: state.clock.now(),
+        calendar: &state.config.calendar,
+        actor: account.id,
+        system: record.as_ref().map(|r| &r.system),
+        linked: &[],
+        pack: &facts,
+        offender: None,
+        mci_kzt: state.config.mci_kzt,
+    };
+    let mut run = MetricsRun {
+        number: 0,
+        file_sha256: String::new(),
+        file_size: 0,
+        format: String::new(),
+        report: String::new(),
+        checks: Vec::new(),
+        at: ctx.now,
+        by: account.id,
+    };
+    // The domain's refusals (a closed audit, another auditor) before the
+    // file is read: nobody else makes the server hold it.
+    record_metrics(&ctx, &case, run.clone(), Vec::new()).map_err(refused)?;
+    let body = axum::body::to_bytes(body, MAX_PREDICTIONS_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::field(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "body",
+                format!("must be at most {} MiB", MAX_PREDICTIONS_BYTES >> 20),
+            )
+        })?;
     if body.is_empty() {
         return Err(invalid("body", "is empty: send the predictions file"));
     }
@@ -206,55 +281,42 @@ pub async fn run(
     }
     let file = body.clone();
     let computing = options.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        senim_fairness::compute_bytes(file, format, &computing)
+    let (report, text, sha256) = tokio::task::spawn_blocking(move || {
+        let sha256 = hex::encode(Sha256::digest(&file));
+        senim_fairness::compute_bytes(file, format, &computing).map(|report| {
+            let text = report.to_json().to_string();
+            (report, text, sha256)
+        })
     })
     .await
     .map_err(|_| ApiError::internal())?
     .map_err(|e| invalid("file", e.to_string()))?;
+    if text.len() > MAX_REPORT_BYTES {
+        return Err(invalid(
+            "sensitive",
+            format!(
+                "gives {} groups: too many to keep with the audit (the report would be {} KiB, at most {} KiB)",
+                report.strata.iter().map(|st| st.groups.len()).sum::<usize>(),
+                text.len() >> 10,
+                MAX_REPORT_BYTES >> 10
+            ),
+        ));
+    }
     let file_size = body.len() as u64;
-    let file_sha256 = state.blobs.put_bytes(body).await.map_err(|e| {
+    state.blobs.put_bytes(&sha256, body).await.map_err(|e| {
         tracing::error!(error = %e, "predictions file not kept");
         ApiError::internal()
     })?;
-    let record = match case.system_id {
-        Some(id) => Some(state.store.system_with_current(id).await?),
-        None => None,
-    };
-    let book = state.rules.read().await;
-    let audit_pack = case
-        .audit
-        .as_ref()
-        .and_then(|a| a.pack.as_ref())
-        .and_then(|p| book.get(&p.id, &p.version))
-        .unwrap_or_else(|| book.in_force());
-    let (checks, breaches) = check(&report, &audit_pack.thresholds(Lang::En));
-    let facts = pack_facts(book.in_force());
-    let calendar = &state.config.calendar;
-    let ctx = Ctx {
-        now: state.clock.now(),
-        calendar,
-        actor: account.id,
-        system: record.as_ref().map(|r| &r.system),
-        linked: &[],
-        pack: &facts,
-        offender: None,
-        mci_kzt: state.config.mci_kzt,
-    };
-    let run = MetricsRun {
-        number: 0,
-        file_sha256: file_sha256.clone(),
-        file_size,
-        format: format.as_str().into(),
-        report: report.to_json().to_string(),
-        checks,
-        at: ctx.now,
-        by: account.id,
-    };
+    let (checks, breaches) = check(&report, &thresholds);
+    run.file_sha256 = sha256.clone();
+    run.file_size = file_size;
+    run.format = format.as_str().into();
+    run.report = text;
+    run.checks = checks;
     let stepped = record_metrics(&ctx, &case, run, breaches).map_err(refused)?;
     let step = json!({
         "action": "metrics",
-        "file_sha256": file_sha256,
+        "file_sha256": sha256,
         "file_size": file_size,
         "format": format.as_str(),
         "y_true": options.y_true,
@@ -270,6 +332,5 @@ pub async fn run(
         step,
     )
     .await?;
-    drop(book);
     Ok(respond(&state, StatusCode::OK, shown(&caller, case)))
 }

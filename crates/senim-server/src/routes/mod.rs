@@ -82,12 +82,7 @@ pub fn api() -> Router<AppState> {
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", post(cases::step))
         .route("/cases/{id}/dossier", get(cases::dossier))
-        .route(
-            "/cases/{id}/metrics",
-            post(metrics::run).layer(axum::extract::DefaultBodyLimit::max(
-                metrics::MAX_PREDICTIONS_BYTES,
-            )),
-        )
+        .route("/cases/{id}/metrics", post(metrics::run))
         .route("/reviewers", get(cases::reviewers))
         .route(
             "/reviewers/{account_id}",

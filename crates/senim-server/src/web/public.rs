@@ -717,10 +717,17 @@ pub async fn withdraw(
                 reason: c.t("withdraw-confirm-missing"),
             }]));
         }
-        let expected = form.text("version").parse::<i64>().ok();
+        // The version the page showed: a withdrawal decided on an older page
+        // is refused, never applied blind.
+        let expected = form.text("version").parse::<i64>().map_err(|_| {
+            ApiError::invalid(vec![senim_domain::FieldError {
+                field: "version".into(),
+                reason: "is missing: reload the page".into(),
+            }])
+        })?;
         let reason = Some(form.text("reason")).filter(|r| !r.trim().is_empty());
         let (system, _, _) =
-            crate::routes::systems::withdraw_system(&state, &c.caller, &id, expected, reason)
+            crate::routes::systems::withdraw_system(&state, &c.caller, &id, Some(expected), reason)
                 .await?;
         Ok(c.redirect(&format!("/developer?done=withdrawn&system={}", system.id)))
     }

@@ -167,8 +167,14 @@ pub async fn create(State(state): State<AppState>, Posted { ctx: c, form }: Post
                 .await
             }
             Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+                // The API's field names, as the page's fields.
                 for f in &e.fields {
-                    problems.push(&f.field, f.reason.clone());
+                    let field = match f.field.as_str() {
+                        "scopes" => "scope",
+                        "expires_in_days" => "days",
+                        other => other,
+                    };
+                    problems.push(field, f.reason.clone());
                 }
                 page(&c, &state, &form, None, problems).await
             }

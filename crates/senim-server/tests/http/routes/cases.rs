@@ -2159,9 +2159,20 @@ title = { kk = "Төрттен бес ережесі", ru = "Правило че
     // Only the audit's auditor; a missing column is named; nothing changes.
     let r = post(&developer, query, revision).await.unwrap();
     assert_eq!(r.status(), 403);
+    // The pack's four-fifths rule needs the privileged group: never skipped.
     let r = post(
         &auditor,
-        "y_true=outcome&y_pred=approved&sensitive=sex",
+        "y_true=repaid&y_pred=approved&sensitive=sex",
+        revision,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["fields"][0]["field"], "privileged", "{body}");
+    let r = post(
+        &auditor,
+        "y_true=outcome&y_pred=approved&sensitive=sex&privileged=sex%3Dmale",
         revision,
     )
     .await

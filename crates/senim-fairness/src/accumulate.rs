@@ -176,6 +176,10 @@ pub(crate) struct Accumulator {
     pub(crate) rows: u64,
     pub(crate) scored: Option<Vec<ScoredRow>>,
     pub(crate) boot: Option<Vec<BootCell>>,
+    /// The input's size in bytes, when known: lets a CSV reader reserve the
+    /// scored rows once instead of doubling (a doubling copies the rows
+    /// under allocators that do not move large blocks in place).
+    pub(crate) input_bytes: Option<u64>,
 }
 
 impl Accumulator {
@@ -190,6 +194,26 @@ impl Accumulator {
             rows: 0,
             scored: options.score.as_ref().map(|_| Vec::new()),
             boot: options.bootstrap.as_ref().map(|_| Vec::new()),
+            input_bytes: None,
+        }
+    }
+
+    /// Reserves room for `rows` scored rows in all (none kept without a score).
+    pub(crate) fn reserve_rows(&mut self, rows: u64) {
+        if let Some(scored) = self.scored.as_mut() {
+            let more = usize::try_from(rows)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(scored.len());
+            scored.reserve_exact(more);
+        }
+    }
+
+    /// After `rows` rows in `bytes` bytes of a CSV, reserves for the whole
+    /// input at that rate, with 2% to spare.
+    pub(crate) fn reserve_by_rate(&mut self, rows: u64, bytes: u64) {
+        if let (Some(total), true) = (self.input_bytes, bytes > 0) {
+            let estimate = (total as f64 / bytes as f64 * rows as f64 * 1.02) as u64;
+            self.reserve_rows(estimate);
         }
     }
 

@@ -6,6 +6,10 @@ use crate::error::{Error, Result};
 use crate::options::Options;
 use std::io::Read;
 
+/// Rows read before the input's rate of bytes per row is taken to reserve
+/// room for the rest.
+const RATE_ROWS: u64 = 4096;
+
 /// Finds a column by exact name (falling back to a trimmed match) and
 /// refuses names that are missing or ambiguous.
 pub(crate) fn find_column(names: &[String], column: &str) -> Result<usize> {
@@ -102,6 +106,9 @@ pub(crate) fn read_csv<R: Read>(input: R, options: &Options, acc: &mut Accumulat
             Err(e) => return Err(csv_error(e, row + 1)),
         }
         row += 1;
+        if row == RATE_ROWS {
+            acc.reserve_by_rate(row, reader.position().byte());
+        }
         let field = |i: usize| record.get(i).unwrap_or_default();
         let truth = acc
             .labels

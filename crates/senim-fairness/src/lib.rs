@@ -67,6 +67,7 @@ pub fn compute_file(path: &Path, format: Option<Format>, options: &Options) -> R
         source,
     })?;
     let mut acc = Accumulator::new(options);
+    acc.input_bytes = file.metadata().ok().map(|m| m.len());
     match format {
         Format::Csv => csv_input::read_csv(file, options, &mut acc)?,
         Format::Parquet => parquet_input::read_parquet(file, options, &mut acc)?,
@@ -103,6 +104,7 @@ pub fn compute_reader<R: Read>(mut reader: R, format: Format, options: &Options)
 pub fn compute_bytes(data: bytes::Bytes, format: Format, options: &Options) -> Result<Report> {
     options.validate()?;
     let mut acc = Accumulator::new(options);
+    acc.input_bytes = Some(data.len() as u64);
     match format {
         Format::Csv => csv_input::read_csv(data.as_ref(), options, &mut acc)?,
         Format::Parquet => parquet_input::read_parquet(data, options, &mut acc)?,

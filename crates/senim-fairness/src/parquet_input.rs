@@ -182,6 +182,7 @@ pub(crate) fn read_parquet<T: ChunkReader + 'static>(
     acc: &mut Accumulator,
 ) -> Result<()> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(input).map_err(parquet_error)?;
+    acc.reserve_rows(u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0));
     let names: Vec<String> = builder
         .schema()
         .fields()

@@ -436,6 +436,22 @@ impl FromRequest<AppState> for Posted {
         let ctx = Ctx::from_request_parts(&mut parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
+        // Browsers say where a request comes from (Fetch Metadata): a form
+        // posted from another site is refused before its body is read, a
+        // second lock beside the CSRF token. Clients that send no such header
+        // (scripts, older browsers) still need the token.
+        let site = parts
+            .headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if site == "cross-site" || site == "same-site" {
+            return Err(ctx.error(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                "a form posted from another site is refused",
+            )));
+        }
         let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
             Ok(b) => b,
             Err(_) => {

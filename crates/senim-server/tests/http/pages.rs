@@ -169,6 +169,22 @@ async fn forms_need_their_csrf_token(app: TestApp) {
             .unwrap();
         assert_eq!(r.status(), 403);
     }
+    // The right token and cookie, but the browser says the form came from
+    // another site (or a sibling subdomain): refused too.
+    for site in ["cross-site", "same-site"] {
+        let mut fields = form.to_vec();
+        fields.push(("csrf_token", &token));
+        let r = app
+            .http
+            .post(app.url("/report"))
+            .header("cookie", &cookie)
+            .header("sec-fetch-site", site)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{site}");
+    }
     assert_eq!(reports(&app).await, before);
     let mut fields = form.to_vec();
     fields.push(("csrf_token", &token));
@@ -176,6 +192,7 @@ async fn forms_need_their_csrf_token(app: TestApp) {
         .http
         .post(app.url("/report"))
         .header("cookie", &cookie)
+        .header("sec-fetch-site", "same-origin")
         .header("accept-language", "en")
         .form(&fields)
         .send()

@@ -5,7 +5,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 
 use senim_fairness::{Bootstrap, Format, Options};
@@ -83,12 +82,8 @@ impl MetricsArgs {
         options.privileged = self
             .privileged
             .iter()
-            .map(|pair| {
-                pair.split_once('=')
-                    .map(|(c, v)| (c.trim().to_string(), v.trim().to_string()))
-                    .with_context(|| format!("--privileged: expected COL=VALUE, got `{pair}`"))
-            })
-            .collect::<anyhow::Result<_>>()?;
+            .map(|pair| Options::privileged_pair(pair))
+            .collect::<Result<_, _>>()?;
         options.bootstrap = self.bootstrap.map(|n| Bootstrap {
             n,
             seed: self.seed,

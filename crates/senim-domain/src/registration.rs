@@ -400,13 +400,6 @@ fn fill_reviewers(ctx: &Context<'_>, case: &mut Case, by: AssignedBy, notices: &
     settle(case);
 }
 
-const REVIEW_STATES: [SystemStatus; 4] = [
-    SystemStatus::Submitted,
-    SystemStatus::InExpertReview,
-    SystemStatus::InformationRequested,
-    SystemStatus::Recommended,
-];
-
 fn require_state(case: &Case, allowed: &[SystemStatus], step: &str) -> Result<(), Refusal> {
     let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
     crate::case::require_state(case, &names, step)
@@ -875,7 +868,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             "registration.revoked"
         }
         Step::Withdraw { reasons } => {
-            require_state(&case, &REVIEW_STATES, "withdraw")?;
+            require_state(&case, &SystemStatus::IN_REVIEW, "withdraw")?;
             let reasons = match reasons {
                 Some(r) => {
                     optional_text(&r, MAX_REASONS_CHARS).map_err(|e| invalid("reasons", e))?

@@ -44,6 +44,22 @@ vocabulary!(
     }
 );
 
+impl SystemStatus {
+    /// The statuses of an application under preliminary expert review.
+    pub const IN_REVIEW: [SystemStatus; 4] = [
+        SystemStatus::Submitted,
+        SystemStatus::InExpertReview,
+        SystemStatus::InformationRequested,
+        SystemStatus::Recommended,
+    ];
+
+    /// Whether an application is under review: the system itself cannot be
+    /// withdrawn until the application is.
+    pub fn in_review(self) -> bool {
+        SystemStatus::IN_REVIEW.contains(&self)
+    }
+}
+
 vocabulary!(
     /// What a system did with a dataset of the library.
     DatasetRole {

@@ -34,7 +34,7 @@ pub use label::canonical_label;
 pub use metrics::{
     Aggs, Aif360, Conf, FairlearnFunctions, Methods, Metric, Sections, Side, Undefined, Value,
 };
-pub use options::{Bootstrap, Format, Options};
+pub use options::{Bootstrap, Format, Options, PRIVILEGED_METRICS};
 pub use report::{
     BootstrapReport, Engine, Group, InputFacts, Labels, Report, Scalar, Stratum,
     FOUR_FIFTHS_THRESHOLD,

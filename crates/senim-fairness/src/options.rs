@@ -101,7 +101,25 @@ pub struct Options {
     pub delimiter: u8,
 }
 
+/// The metrics that compare the privileged group with the others (AIF360's):
+/// a report has them only when [`Options::privileged`] is given.
+pub const PRIVILEGED_METRICS: [&str; 3] = [
+    "statistical_parity_difference",
+    "disparate_impact",
+    "average_odds_difference",
+];
+
 impl Options {
+    /// One condition of the privileged group, written `COL=VALUE`.
+    pub fn privileged_pair(pair: &str) -> Result<(String, String)> {
+        pair.split_once('=')
+            .map(|(c, v)| (c.trim().to_string(), v.trim().to_string()))
+            .ok_or_else(|| Error::InvalidOption {
+                option: "privileged".into(),
+                reason: format!("expected COL=VALUE, got `{pair}`"),
+            })
+    }
+
     /// Options with the required columns and every default.
     pub fn new(
         y_true: impl Into<String>,

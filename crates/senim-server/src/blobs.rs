@@ -60,6 +60,10 @@ pub enum BlobError {
     Checksum { declared: String, actual: String },
     #[error("no such file in the storage")]
     Missing,
+    #[error("the file did not arrive whole: the connection broke off")]
+    Broken,
+    #[error("the file is empty")]
+    Empty,
     #[error("storage: {0}")]
     Io(#[from] std::io::Error),
     #[error("storage: {0}")]
@@ -205,12 +209,77 @@ impl Blobs {
     /// Declares an upload; its staged file starts empty.
     pub fn declare(&self, upload: &Upload) -> Result<(), BlobError> {
         std::fs::create_dir_all(&self.staging)?;
-        let (meta, part) = self.paths(&upload.id)?;
+        let (_, part) = self.paths(&upload.id)?;
         std::fs::File::create(&part)?;
+        self.describe_upload(upload)
+    }
+
+    /// Writes what is known of an upload beside its staged bytes.
+    fn describe_upload(&self, upload: &Upload) -> Result<(), BlobError> {
+        let (meta, _) = self.paths(&upload.id)?;
         let mut f = std::fs::File::create(&meta)?;
         f.write_all(&serde_json::to_vec(upload).map_err(std::io::Error::other)?)?;
         f.sync_all()?;
         Ok(())
+    }
+
+    /// Stores a file whose size and SHA-256 are learnt as it arrives (a
+    /// page's form, which cannot say them first): staged as an upload of at
+    /// most `limit` bytes, then finished as a declared upload would be,
+    /// under the digest it turned out to have. A body that breaks off, or
+    /// goes beyond `limit`, or is empty, stores nothing.
+    pub async fn receive(
+        &self,
+        mut upload: Upload,
+        limit: u64,
+        body: BoxStream<'static, Result<bytes::Bytes, axum::Error>>,
+    ) -> Result<(Upload, Option<TableSchema>), BlobError> {
+        upload.size = limit;
+        upload.sha256 = String::new();
+        self.declare(&upload)?;
+        let broken = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let seen = broken.clone();
+        let body = body
+            .inspect(move |chunk| {
+                if chunk.is_err() {
+                    seen.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            })
+            .boxed();
+        let written = match self.append(&upload.id, 0, body).await {
+            Ok(_) if broken.load(std::sync::atomic::Ordering::Relaxed) => {
+                self.discard(&upload.id)?;
+                return Err(BlobError::Broken);
+            }
+            Ok(0) => {
+                self.discard(&upload.id)?;
+                return Err(BlobError::Empty);
+            }
+            Ok(n) => n,
+            Err(e) => {
+                self.discard(&upload.id)?;
+                return Err(e);
+            }
+        };
+        // The digest of what arrived, kept while it was written.
+        let kept = self.hashing.lock().ok().and_then(|h| {
+            h.get(&upload.id)
+                .filter(|(at, _)| *at == written)
+                .map(|(_, h)| hex::encode(h.clone().finalize()))
+        });
+        upload.sha256 = match kept {
+            Some(digest) => digest,
+            None => {
+                let (_, part) = self.paths(&upload.id)?;
+                tokio::task::spawn_blocking(move || hash_and_detect(&part, false))
+                    .await
+                    .map_err(std::io::Error::other)??
+                    .0
+            }
+        };
+        upload.size = written;
+        self.describe_upload(&upload)?;
+        self.finish(&upload.id).await
     }
 
     /// The upload and how many of its bytes have arrived.

@@ -1140,13 +1140,7 @@ async fn withdraw_system(
         "the system is already withdrawn",
         current.current_version,
     )?;
-    if matches!(
-        current.status,
-        SystemStatus::Submitted
-            | SystemStatus::InExpertReview
-            | SystemStatus::InformationRequested
-            | SystemStatus::Recommended
-    ) {
+    if current.status.in_review() {
         return Err(StoreError::conflict(
             format!(
                 "the system is {}: withdraw its application first (step `withdraw` on the registration case)",

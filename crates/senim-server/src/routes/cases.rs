@@ -665,6 +665,25 @@ impl From<IfMatch> for Expected {
     }
 }
 
+/// Refuses a step decided on an older revision of the case than the
+/// current one.
+pub(crate) fn check_revision(case: &Case, expected: i64) -> Result<(), ApiError> {
+    if expected == case.revision {
+        return Ok(());
+    }
+    Err(ApiError {
+        current: Some(case.revision.to_string()),
+        ..ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!(
+                "the case is at revision {} (state {}), not {expected}: someone acted on it since you read it; reload and try again",
+                case.revision, case.state
+            ),
+        )
+    })
+}
+
 /// Takes one step on a case (the API's and the desks' one path): decodes the
 /// step for the case's kind, checks the policies and the revision, runs the
 /// domain's step, writes it.
@@ -695,19 +714,7 @@ pub async fn apply_step(
         Expected::Header(h) => h.required()?,
         Expected::Revision(r) => r,
     };
-    if expected != case.revision {
-        return Err(ApiError {
-            current: Some(case.revision.to_string()),
-            ..ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                format!(
-                    "the case is at revision {} (state {}), not {expected}: someone acted on it since you read it; reload and try again",
-                    case.revision, case.state
-                ),
-            )
-        });
-    }
+    check_revision(&case, expected)?;
     let record = match case.system_id {
         Some(id) => Some(state.store.system_with_current(id).await?),
         None => None,

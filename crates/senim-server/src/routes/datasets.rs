@@ -233,10 +233,21 @@ pub async fn create(
     caller: Caller,
     body: Result<JsonBody<DatasetInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let JsonBody(input) = body?;
+    let dataset = create_dataset(&state, &caller, input).await?;
+    Ok(answer(StatusCode::CREATED, dataset))
+}
+
+/// Publishes a dataset's description for its organisation (the caller's
+/// own when the input names none): the API's and the pages' one path.
+pub(crate) async fn create_dataset(
+    state: &AppState,
+    caller: &Caller,
+    input: DatasetInput,
+) -> Result<Dataset, ApiError> {
     let Some(account) = &caller.account else {
         return Err(ApiError::unauthenticated());
     };
-    let JsonBody(input) = body?;
     let owner = input
         .organisation_id
         .or(account.organisation_id)
@@ -246,13 +257,13 @@ pub async fn create(
                 reason: "is required: your account belongs to no organisation".into(),
             }])
         })?;
-    caller.require(&state, Action::DatasetWrite, &Resource::Organisation(owner))?;
+    caller.require(state, Action::DatasetWrite, &Resource::Organisation(owner))?;
     let metadata = input.parse()?;
     match state
         .execute(caller.actor(), Command::CreateDataset { owner, metadata })
         .await?
     {
-        Applied::Dataset(d) => Ok(answer(StatusCode::CREATED, *d)),
+        Applied::Dataset(d) => Ok(*d),
         _ => Err(ApiError::internal()),
     }
 }
@@ -273,9 +284,22 @@ pub async fn update(
     body: Result<JsonBody<DatasetInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
     let dataset = dataset_for(&state, &caller, &id, Action::DatasetWrite).await?;
-    let id = dataset.id;
     let expected_revision = if_match.required()?;
     let JsonBody(input) = body?;
+    let dataset = update_dataset(&state, &caller, dataset, expected_revision, input).await?;
+    Ok(answer(StatusCode::OK, dataset))
+}
+
+/// Replaces a dataset's description, from the revision the writer read
+/// (the caller was checked to write it).
+pub(crate) async fn update_dataset(
+    state: &AppState,
+    caller: &Caller,
+    dataset: Dataset,
+    expected_revision: i64,
+    input: DatasetInput,
+) -> Result<Dataset, ApiError> {
+    let id = dataset.id;
     if input
         .organisation_id
         .is_some_and(|o| o != dataset.organisation_id)
@@ -297,7 +321,7 @@ pub async fn update(
         )
         .await?
     {
-        Applied::Dataset(d) => Ok(answer(StatusCode::OK, *d)),
+        Applied::Dataset(d) => Ok(*d),
         _ => Err(ApiError::internal()),
     }
 }

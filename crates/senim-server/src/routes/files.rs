@@ -53,9 +53,21 @@ pub struct ResourceList {
     pub items: Vec<Resource>,
 }
 
-fn blob_error(e: BlobError) -> ApiError {
+pub(crate) fn blob_error(e: BlobError) -> ApiError {
     match e {
         BlobError::NoUpload => ApiError::not_found("upload"),
+        BlobError::Empty => ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "file",
+            e.to_string(),
+        ),
+        BlobError::Broken => ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "malformed_request",
+            "file",
+            e.to_string(),
+        ),
         BlobError::Missing => ApiError::not_found("file"),
         BlobError::Busy => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
         BlobError::WrongOffset { current, .. } => ApiError {
@@ -287,6 +299,29 @@ pub async fn append(
         return Ok((StatusCode::NO_CONTENT, [offset_header(offset)]).into_response());
     }
     let (upload, schema) = state.blobs.finish(&id).await.map_err(blob_error)?;
+    let r = add_resource(&state, &caller, upload, schema).await?;
+    Ok((
+        StatusCode::CREATED,
+        [
+            offset_header(offset),
+            (
+                header::LOCATION,
+                HeaderValue::from_str(&format!("/api/v1/resources/{}", r.id))
+                    .map_err(|_| ApiError::internal())?,
+            ),
+        ],
+        Json(r),
+    )
+        .into_response())
+}
+
+/// A finished upload becomes one of its dataset's files (in the log).
+pub(crate) async fn add_resource(
+    state: &AppState,
+    caller: &Caller,
+    upload: Upload,
+    schema: Option<senim_domain::dataset::TableSchema>,
+) -> Result<Resource, ApiError> {
     let resource = Resource {
         id: ResourceId::generate(),
         dataset_id: upload.dataset_id,
@@ -301,19 +336,7 @@ pub async fn append(
         .execute(caller.actor(), Command::AddResource(Box::new(resource)))
         .await?
     {
-        Applied::Resource(r) => Ok((
-            StatusCode::CREATED,
-            [
-                offset_header(offset),
-                (
-                    header::LOCATION,
-                    HeaderValue::from_str(&format!("/api/v1/resources/{}", r.id))
-                        .map_err(|_| ApiError::internal())?,
-                ),
-            ],
-            Json(*r),
-        )
-            .into_response()),
+        Applied::Resource(r) => Ok(*r),
         _ => Err(ApiError::internal()),
     }
 }

@@ -18,14 +18,14 @@ use senim_domain::case::Case;
 use senim_domain::classification::Lang;
 use senim_domain::oversight::{record_metrics, AuditItem, Breach, Ctx, MetricsRun, ThresholdCheck};
 use senim_domain::{CaseId, CaseKind, FieldError};
-use senim_fairness::{Format, Options, Report};
+use senim_fairness::{Format, Options, Report, PRIVILEGED_METRICS};
 use senim_rules::ThresholdView;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{IfMatch, QueryParams};
 use crate::policy::Action;
-use crate::routes::cases::{pack_facts, refused, resource, respond, shown, write};
+use crate::routes::cases::{check_revision, pack_facts, refused, resource, respond, shown, write};
 use crate::routes::path_id;
 use crate::state::AppState;
 
@@ -34,13 +34,6 @@ pub const MAX_PREDICTIONS_BYTES: usize = 256 << 20;
 
 /// The largest report kept with an audit (it is in the case and its events).
 const MAX_REPORT_BYTES: usize = 1 << 20;
-
-/// The metrics that compare a privileged group with the others (AIF360's).
-const AIF360_METRICS: [&str; 3] = [
-    "statistical_parity_difference",
-    "disparate_impact",
-    "average_odds_difference",
-];
 
 /// Which columns of the file hold what.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -97,14 +90,9 @@ impl MetricsQuery {
         }
         options.privileged = list(self.privileged.as_deref())
             .into_iter()
-            .map(|pair| {
-                pair.split_once('=')
-                    .map(|(c, v)| (c.trim().to_string(), v.trim().to_string()))
-                    .ok_or_else(|| {
-                        invalid("privileged", format!("expected COL=VALUE, got `{pair}`"))
-                    })
-            })
-            .collect::<Result<_, _>>()?;
+            .map(|pair| Options::privileged_pair(&pair))
+            .collect::<Result<_, _>>()
+            .map_err(|e| invalid("privileged", e.to_string()))?;
         let format = match self.format.as_deref() {
             Some(f) => f
                 .parse::<Format>()
@@ -187,28 +175,58 @@ pub async fn run(
 ) -> Result<impl IntoResponse, ApiError> {
     let id: CaseId = path_id(&id, "case")?;
     let case: Case = state.store.case(id).await?;
-    caller.require(&state, Action::CaseFinding, &resource(&case, &caller))?;
+    let pending = prepare(&state, &caller, case, if_match.required()?, &query).await?;
+    let body = axum::body::to_bytes(body, MAX_PREDICTIONS_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError::field(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "body",
+                format!("must be at most {} MiB", MAX_PREDICTIONS_BYTES >> 20),
+            )
+        })?;
+    if body.is_empty() {
+        return Err(invalid("body", "is empty: send the predictions file"));
+    }
+    let case = pending.run(&state, &caller, body).await?;
+    Ok(respond(&state, StatusCode::OK, shown(&caller, case)))
+}
+
+/// A metrics run checked as far as it can be before its file is read.
+pub(crate) struct Pending {
+    case: Case,
+    expected: i64,
+    options: Options,
+    format: Format,
+    /// Whether the format was named (else a file starting `PAR1` is Parquet).
+    format_named: bool,
+    record: Option<senim_store::SystemRecord>,
+    thresholds: Vec<ThresholdView>,
+    facts: senim_domain::oversight::PackFacts,
+    actor: senim_domain::AccountId,
+}
+
+/// Everything that can refuse a metrics run before its file is read: the
+/// policy, the case's kind and revision, the columns, the privileged group
+/// an AIF360 threshold needs, and the domain's own refusals (a closed audit,
+/// another auditor). Nobody else makes the server hold a file.
+pub(crate) async fn prepare(
+    state: &AppState,
+    caller: &Caller,
+    case: Case,
+    expected: i64,
+    query: &MetricsQuery,
+) -> Result<Pending, ApiError> {
+    caller.require(state, Action::CaseFinding, &resource(&case, caller))?;
     let Some(account) = &caller.account else {
         return Err(ApiError::unauthenticated());
     };
     if case.kind != CaseKind::Audit {
         return Err(invalid("id", "is not an audit"));
     }
-    let expected = if_match.required()?;
-    if expected != case.revision {
-        return Err(ApiError {
-            current: Some(case.revision.to_string()),
-            ..ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                format!(
-                    "the case is at revision {}, not {expected}: reload and try again",
-                    case.revision
-                ),
-            )
-        });
-    }
-    let (options, mut format) = query.options()?;
+    check_revision(&case, expected)?;
+    let (options, format) = query.options()?;
     let record = match case.system_id {
         Some(id) => Some(state.store.system_with_current(id).await?),
         None => None,
@@ -229,7 +247,7 @@ pub async fn run(
     if options.privileged.is_empty() {
         if let Some(t) = thresholds
             .iter()
-            .find(|t| AIF360_METRICS.contains(&t.metric.as_str()))
+            .find(|t| PRIVILEGED_METRICS.contains(&t.metric.as_str()))
         {
             return Err(invalid(
                 "privileged",
@@ -240,97 +258,123 @@ pub async fn run(
             ));
         }
     }
-    let ctx = Ctx {
-        now: state.clock.now(),
-        calendar: &state.config.calendar,
+    let pending = Pending {
+        case,
+        expected,
+        options,
+        format,
+        format_named: query.format.is_some(),
+        record,
+        thresholds,
+        facts,
         actor: account.id,
-        system: record.as_ref().map(|r| &r.system),
-        linked: &[],
-        pack: &facts,
-        offender: None,
-        mci_kzt: state.config.mci_kzt,
     };
-    let mut run = MetricsRun {
-        number: 0,
-        file_sha256: String::new(),
-        file_size: 0,
-        format: String::new(),
-        report: String::new(),
-        checks: Vec::new(),
-        at: ctx.now,
-        by: account.id,
-    };
-    // The domain's refusals (a closed audit, another auditor) before the
-    // file is read: nobody else makes the server hold it.
-    record_metrics(&ctx, &case, run.clone(), Vec::new()).map_err(refused)?;
-    let body = axum::body::to_bytes(body, MAX_PREDICTIONS_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError::field(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "body",
-                format!("must be at most {} MiB", MAX_PREDICTIONS_BYTES >> 20),
-            )
-        })?;
-    if body.is_empty() {
-        return Err(invalid("body", "is empty: send the predictions file"));
-    }
-    if query.format.is_none() && body.starts_with(b"PAR1") {
-        format = Format::Parquet;
-    }
-    let file = body.clone();
-    let computing = options.clone();
-    let (report, text, sha256) = tokio::task::spawn_blocking(move || {
-        let sha256 = hex::encode(Sha256::digest(&file));
-        senim_fairness::compute_bytes(file, format, &computing).map(|report| {
-            let text = report.to_json().to_string();
-            (report, text, sha256)
-        })
-    })
-    .await
-    .map_err(|_| ApiError::internal())?
-    .map_err(|e| invalid("file", e.to_string()))?;
-    if text.len() > MAX_REPORT_BYTES {
-        return Err(invalid(
-            "sensitive",
-            format!(
-                "gives {} groups: too many to keep with the audit (the report would be {} KiB, at most {} KiB)",
-                report.strata.iter().map(|st| st.groups.len()).sum::<usize>(),
-                text.len() >> 10,
-                MAX_REPORT_BYTES >> 10
-            ),
-        ));
-    }
-    let file_size = body.len() as u64;
-    state.blobs.put_bytes(&sha256, body).await.map_err(|e| {
-        tracing::error!(error = %e, "predictions file not kept");
-        ApiError::internal()
-    })?;
-    let (checks, breaches) = check(&report, &thresholds);
-    run.file_sha256 = sha256.clone();
-    run.file_size = file_size;
-    run.format = format.as_str().into();
-    run.report = text;
-    run.checks = checks;
-    let stepped = record_metrics(&ctx, &case, run, breaches).map_err(refused)?;
-    let step = json!({
-        "action": "metrics",
-        "file_sha256": sha256,
-        "file_size": file_size,
-        "format": format.as_str(),
-        "y_true": options.y_true,
-        "y_pred": options.y_pred,
-        "sensitive": options.sensitive,
-    });
-    let case = write(
-        &state,
-        &caller,
-        stepped,
-        Some(expected),
-        record.as_ref().map(|r| &r.system),
-        step,
+    record_metrics(
+        &pending.ctx(state),
+        &pending.case,
+        pending.blank_run(state),
+        Vec::new(),
     )
-    .await?;
-    Ok(respond(&state, StatusCode::OK, shown(&caller, case)))
+    .map_err(refused)?;
+    Ok(pending)
+}
+
+impl Pending {
+    fn ctx<'a>(&'a self, state: &'a AppState) -> Ctx<'a> {
+        Ctx {
+            now: state.clock.now(),
+            calendar: &state.config.calendar,
+            actor: self.actor,
+            system: self.record.as_ref().map(|r| &r.system),
+            linked: &[],
+            pack: &self.facts,
+            offender: None,
+            mci_kzt: state.config.mci_kzt,
+        }
+    }
+
+    fn blank_run(&self, state: &AppState) -> MetricsRun {
+        MetricsRun {
+            number: 0,
+            file_sha256: String::new(),
+            file_size: 0,
+            format: String::new(),
+            report: String::new(),
+            checks: Vec::new(),
+            at: state.clock.now(),
+            by: self.actor,
+        }
+    }
+
+    /// Computes the metrics on `file`, keeps the file, checks the pack's
+    /// thresholds and records the run (with a finding for each breach).
+    pub(crate) async fn run(
+        self,
+        state: &AppState,
+        caller: &Caller,
+        file: bytes::Bytes,
+    ) -> Result<Case, ApiError> {
+        let format = if !self.format_named && file.starts_with(b"PAR1") {
+            Format::Parquet
+        } else {
+            self.format
+        };
+        let bytes = file.clone();
+        let computing = self.options.clone();
+        let (report, text, sha256) = tokio::task::spawn_blocking(move || {
+            let sha256 = hex::encode(Sha256::digest(&bytes));
+            senim_fairness::compute_bytes(bytes, format, &computing).map(|report| {
+                let text = report.to_json().to_string();
+                (report, text, sha256)
+            })
+        })
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| invalid("file", e.to_string()))?;
+        if text.len() > MAX_REPORT_BYTES {
+            return Err(invalid(
+                "sensitive",
+                format!(
+                    "gives {} groups: too many to keep with the audit (the report would be {} KiB, at most {} KiB)",
+                    report.strata.iter().map(|st| st.groups.len()).sum::<usize>(),
+                    text.len() >> 10,
+                    MAX_REPORT_BYTES >> 10
+                ),
+            ));
+        }
+        let file_size = file.len() as u64;
+        state.blobs.put_bytes(&sha256, file).await.map_err(|e| {
+            tracing::error!(error = %e, "predictions file not kept");
+            ApiError::internal()
+        })?;
+        let (checks, breaches) = check(&report, &self.thresholds);
+        let run = MetricsRun {
+            file_sha256: sha256.clone(),
+            file_size,
+            format: format.as_str().into(),
+            report: text,
+            checks,
+            ..self.blank_run(state)
+        };
+        let stepped =
+            record_metrics(&self.ctx(state), &self.case, run, breaches).map_err(refused)?;
+        let step = json!({
+            "action": "metrics",
+            "file_sha256": sha256,
+            "file_size": file_size,
+            "format": format.as_str(),
+            "y_true": self.options.y_true,
+            "y_pred": self.options.y_pred,
+            "sensitive": self.options.sensitive,
+        });
+        write(
+            state,
+            caller,
+            stepped,
+            Some(self.expected),
+            self.record.as_ref().map(|r| &r.system),
+            step,
+        )
+        .await
+    }
 }

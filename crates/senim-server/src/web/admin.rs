@@ -51,18 +51,6 @@ struct AdminPage<'a> {
 }
 
 impl AdminPage<'_> {
-    fn value(&self, name: &str) -> &str {
-        self.form.get(name).unwrap_or("")
-    }
-
-    fn is(&self, name: &str, value: &str) -> bool {
-        self.value(name) == value
-    }
-
-    fn chosen(&self, name: &str, value: &str) -> bool {
-        self.form.all(name).contains(&value)
-    }
-
     /// Whether a form whose fields start with `prefix` came back with problems.
     fn failed(&self, prefix: &str) -> bool {
         self.problems

@@ -6,8 +6,8 @@
 //! own: the policies say who may, the domain says when.
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use senim_domain::case::Verdict;
@@ -17,9 +17,11 @@ use senim_domain::{Case, CaseId, CaseKind, Day};
 use crate::error::ApiError;
 use crate::policy::Action;
 use crate::routes::cases::{apply_step, resource, shown, Expected};
+use crate::routes::metrics::{prepare, MetricsQuery, MAX_PREDICTIONS_BYTES};
 use crate::routes::path_id;
 use crate::state::AppState;
 use crate::web::public::date;
+use crate::web::upload::PostedFile;
 use crate::web::{Ctx, FormData, Posted, Problems};
 
 /// How a step's field is asked.
@@ -41,6 +43,9 @@ pub enum Input {
     Marks,
     /// Expert reviewers of the pool, ticked (an assignment).
     Reviewers,
+    /// A file: the form goes as `multipart/form-data` to the step's own
+    /// address, and the file is its last field.
+    File,
 }
 
 /// One field of a step's form.
@@ -173,6 +178,21 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
     ),
     (
         CaseKind::Audit,
+        "metrics",
+        &[
+            f("y_true", Input::Line, true),
+            f("y_pred", Input::Line, true),
+            f("sensitive", Input::Line, true),
+            f("pos_label", Input::Line, false),
+            f("privileged", Input::Line, false),
+            f("weight", Input::Line, false),
+            f("score", Input::Line, false),
+            f("control", Input::Line, false),
+            f("file", Input::File, true),
+        ],
+    ),
+    (
+        CaseKind::Audit,
         "close_audit",
         &[f("conclusion", Input::Para, true)],
     ),
@@ -259,6 +279,15 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
     ),
 ];
 
+/// Who may take a step: the API's step policies, and for the algorithmic
+/// audit (its own route, `POST /api/v1/cases/{id}/metrics`) the finding's.
+fn step_policy(action: &str) -> Option<Action> {
+    match action {
+        "metrics" => Some(Action::CaseFinding),
+        _ => Action::case_step(action),
+    }
+}
+
 /// Which registration steps make sense in which state; the domain refuses
 /// the rest anyway, this only keeps the page to what can be done now.
 fn offered(case: &Case, action: &str, me: Option<senim_domain::AccountId>) -> bool {
@@ -316,6 +345,133 @@ pub struct StepForm {
     pub title: String,
     pub fields: Vec<ShownField>,
     pub open: bool,
+    /// Where it posts: the case page, or a step's own address.
+    pub target: String,
+    /// Whether it carries a file (`multipart/form-data`).
+    pub multipart: bool,
+}
+
+/// A threshold checked by a metrics run, as the page shows it.
+pub struct CheckView {
+    pub metric: String,
+    pub title: String,
+    pub value: String,
+    pub limit: String,
+    pub breached: bool,
+}
+
+/// A metrics run of an audit, as the page shows it.
+pub struct RunView {
+    pub number: u32,
+    pub at: String,
+    pub file_sha256: String,
+    pub file_size: u64,
+    pub format: String,
+    pub rows: String,
+    pub checks: Vec<CheckView>,
+    /// Fairlearn's fairness functions and AIF360's disparate impact: (name, value).
+    pub fairness: Vec<(String, String)>,
+    pub groups: Vec<GroupRow>,
+}
+
+/// A group's figures in a metrics run.
+pub struct GroupRow {
+    /// The control stratum (`col=value, ...`), empty without control features.
+    pub control: String,
+    pub group: String,
+    /// Count, selection rate, true and false positive rates, accuracy.
+    pub figures: Vec<String>,
+}
+
+/// The most groups a run's table shows (the whole report has them all).
+const MAX_GROUP_ROWS: usize = 100;
+
+/// The figures a run's page shows, read from its report (docs/METRICS.md).
+fn headline(report: &Value) -> (Vec<(String, String)>, Vec<GroupRow>) {
+    let number = |v: Option<&Value>| {
+        v.and_then(Value::as_f64)
+            .map_or_else(|| "—".to_string(), |x| format!("{x:.4}"))
+    };
+    let labels = |v: Option<&Value>| {
+        v.and_then(Value::as_object)
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    let mut fairness = Vec::new();
+    let strata = |key: &str| {
+        report
+            .get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    for stratum in strata("fairlearn") {
+        let control = labels(stratum.get("control"));
+        let suffix = if control.is_empty() {
+            String::new()
+        } else {
+            format!(" ({control})")
+        };
+        for (name, path) in [
+            (
+                "demographic_parity_difference",
+                "/demographic_parity_difference/between_groups",
+            ),
+            (
+                "demographic_parity_ratio",
+                "/demographic_parity_ratio/between_groups",
+            ),
+            (
+                "equalized_odds_difference",
+                "/equalized_odds_difference/worst_case/between_groups",
+            ),
+            (
+                "equal_opportunity_difference",
+                "/equal_opportunity_difference/between_groups",
+            ),
+        ] {
+            fairness.push((format!("{name}{suffix}"), number(stratum.pointer(path))));
+        }
+    }
+    for stratum in strata("aif360") {
+        let control = labels(stratum.get("control"));
+        let suffix = if control.is_empty() {
+            String::new()
+        } else {
+            format!(" ({control})")
+        };
+        fairness.push((
+            format!("disparate_impact{suffix}"),
+            number(stratum.get("disparate_impact")),
+        ));
+    }
+    let groups = strata("by_group")
+        .iter()
+        .take(MAX_GROUP_ROWS)
+        .map(|g| {
+            let m = g.get("metrics");
+            let figure = |name: &str| number(m.and_then(|m| m.get(name)));
+            GroupRow {
+                control: labels(g.get("control")),
+                group: labels(g.get("group")),
+                figures: vec![
+                    m.and_then(|m| m.get("count"))
+                        .and_then(Value::as_f64)
+                        .map_or_else(String::new, |c| format!("{c}")),
+                    figure("selection_rate"),
+                    figure("true_positive_rate"),
+                    figure("false_positive_rate"),
+                    figure("accuracy_score"),
+                ],
+            }
+        })
+        .collect();
+    (fairness, groups)
 }
 
 /// The case as the page shows it.
@@ -333,6 +489,8 @@ pub struct CaseView {
     pub record: String,
     /// The printable report, for an audit.
     pub report: Option<String>,
+    /// The algorithmic audit's runs, for an audit.
+    pub runs: Vec<RunView>,
 }
 
 #[derive(askama::Template)]
@@ -503,6 +661,7 @@ fn show_field(
         Input::Number => ("number", Vec::new()),
         Input::Ids => ("line", Vec::new()),
         Input::Marks => ("marks", Vec::new()),
+        Input::File => ("file", Vec::new()),
         Input::Reviewers => {
             let chosen = form.map(|f| f.all(field.name)).unwrap_or_default();
             (
@@ -586,6 +745,8 @@ fn step_json(c: &Ctx, action: &str, fields: &[Field], form: &FormData) -> Result
         let id = format!("{action}-{}", field.name);
         let text = form.text(field.name);
         let value = match field.input {
+            // The handler reads the file itself, once the rest is accepted.
+            Input::File => continue,
             Input::Marks => {
                 // Notes by item, read once (not one scan of the form per mark).
                 let notes: std::collections::HashMap<&str, &str> = form
@@ -708,7 +869,7 @@ async fn page(
         if *kind != case.kind || !offered(&case, action, c.account().map(|a| a.id)) {
             continue;
         }
-        let Some(policy_action) = Action::case_step(action) else {
+        let Some(policy_action) = step_policy(action) else {
             continue;
         };
         if !c.caller.may(state, policy_action, &r)? {
@@ -723,6 +884,11 @@ async fn page(
                 .map(|fl| show_field(c, &case, action, fl, form, &problems, &reviewers))
                 .collect(),
             open: form.is_some() || forms.is_empty(),
+            multipart: fields.iter().any(|f| f.input == Input::File),
+            target: match *action {
+                "metrics" => format!("/desk/cases/{}/metrics", case.id),
+                _ => format!("/desk/cases/{}", case.id),
+            },
         });
     }
     let dossier = case.kind == CaseKind::Registration
@@ -777,6 +943,7 @@ async fn page(
         record: serde_json::to_string_pretty(&shown_case).unwrap_or_default(),
         report: (shown_case.kind == CaseKind::Audit)
             .then(|| format!("/api/v1/cases/{}/audit-report", shown_case.id)),
+        runs: runs(c, &shown_case),
         system,
     };
     let failed_status = !problems.is_empty();
@@ -817,17 +984,17 @@ pub async fn step(
     let result = async {
         let case = load(&c, &state, &id).await?;
         let action = form.text("action");
-        let Some((_, name, fields)) = STEPS
-            .iter()
-            .find(|(k, a, _)| *k == case.kind && *a == action)
-        else {
+        // A step with a file posts to its own address.
+        let Some((_, name, fields)) = STEPS.iter().find(|(k, a, fields)| {
+            *k == case.kind && *a == action && !fields.iter().any(|f| f.input == Input::File)
+        }) else {
             return Err(ApiError::invalid(vec![senim_domain::FieldError {
                 field: "action".into(),
                 reason: "is not a step of this case".into(),
             }]));
         };
         // Whether the reader may take this step at all, before its fields are read.
-        let policy = Action::case_step(name).ok_or_else(ApiError::internal)?;
+        let policy = step_policy(name).ok_or_else(ApiError::internal)?;
         c.caller
             .require(&state, policy, &resource(&case, &c.caller))?;
         let revision: i64 = form.text("revision").parse().unwrap_or(-1);
@@ -838,37 +1005,207 @@ pub async fn step(
             }
         };
         let case_id = case.id;
-        match apply_step(&state, &c.caller, case, Expected::Revision(revision), value).await {
-            Ok(_) => Ok(c.redirect(&format!("/desk/cases/{case_id}?done={name}"))),
-            Err(e)
-                if e.status == StatusCode::UNPROCESSABLE_ENTITY
-                    || e.status == StatusCode::CONFLICT =>
-            {
-                let mut problems = Problems::default();
-                if e.fields.is_empty() {
-                    let key = if e.status == StatusCode::CONFLICT {
-                        "error-conflict"
-                    } else {
-                        "error-invalid"
-                    };
-                    problems.push(
-                        &format!("{name}-{}", fields.first().map_or("action", |f| f.name)),
-                        format!("{} {}", c.t(key), e.message),
-                    );
-                }
-                for f in &e.fields {
-                    let field = f.field.split(['.', '[']).next().unwrap_or("").to_string();
-                    let label = c.t(&format!("field-{}", field.replace('_', "-")));
-                    problems.push(&format!("{name}-{field}"), format!("{label}: {}", f.reason));
-                }
-                let case = state.store.case(case_id).await?;
-                page(&c, &state, case, Some((name, &form)), problems, None).await
-            }
-            Err(e) => Err(e),
-        }
+        let taken = apply_step(&state, &c.caller, case, Expected::Revision(revision), value).await;
+        stepped(&c, &state, case_id, (name, fields), &form, taken.map(drop)).await
     }
     .await;
     c.respond(result)
+}
+
+/// After a step: to the case with its banner, or back to the step's form
+/// with the refusal's reasons beside its fields (the case read again).
+async fn stepped(
+    c: &Ctx,
+    state: &AppState,
+    case_id: CaseId,
+    (name, fields): (&str, &[Field]),
+    form: &FormData,
+    taken: Result<(), ApiError>,
+) -> Result<Response, ApiError> {
+    match taken {
+        Ok(()) => Ok(c.redirect(&format!("/desk/cases/{case_id}?done={name}"))),
+        Err(e) if shown_on_form(&e) => {
+            let problems = step_problems(c, name, fields, &e);
+            let case = state.store.case(case_id).await?;
+            page(c, state, case, Some((name, form)), problems, None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether a step's refusal goes back to its form (rather than an error page).
+fn shown_on_form(e: &ApiError) -> bool {
+    matches!(
+        e.status,
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::CONFLICT | StatusCode::PAYLOAD_TOO_LARGE
+    )
+}
+
+/// A refused step's reasons, each beside its field in the reader's language
+/// (the field's name translated; the domain's reason as it gave it).
+fn step_problems(c: &Ctx, name: &str, fields: &[Field], e: &ApiError) -> Problems {
+    let mut problems = Problems::default();
+    if e.fields.is_empty() {
+        problems.push(
+            &format!("{name}-{}", fields.first().map_or("action", |f| f.name)),
+            crate::web::conflict_or(c, e),
+        );
+    }
+    for f in &e.fields {
+        let field = f.field.split(['.', '[']).next().unwrap_or("");
+        // The API's body is the form's file.
+        let field = if field == "body" { "file" } else { field };
+        let label = c.t(&format!("field-{}", field.replace('_', "-")));
+        problems.push(&format!("{name}-{field}"), format!("{label}: {}", f.reason));
+    }
+    problems
+}
+
+/// `POST /desk/cases/{id}/metrics`: the auditor sends a predictions file
+/// and names its columns; the API's own path computes, keeps and checks it
+/// ([`crate::routes::metrics`]). Everything that can refuse the run is
+/// checked before the file is read.
+pub async fn metrics(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    PostedFile { ctx: c, form, file }: PostedFile,
+) -> Response {
+    let result = async {
+        let case = load(&c, &state, &id).await?;
+        let (_, name, fields) = STEPS
+            .iter()
+            .find(|(k, a, _)| *k == CaseKind::Audit && *a == "metrics")
+            .ok_or_else(ApiError::internal)?;
+        let case_id = case.id;
+        let mut problems = step_json(&c, name, fields, &form).err().unwrap_or_default();
+        if file.is_none() {
+            problems.push(
+                "metrics-file",
+                c.t.t1("problem-required", "field", c.t("field-file")),
+            );
+        }
+        let Some(file) = file.filter(|_| problems.is_empty()) else {
+            return page(&c, &state, case, Some((name, &form)), problems, None).await;
+        };
+        let optional = |name: &str| Some(form.text(name)).filter(|v| !v.is_empty());
+        let query = MetricsQuery {
+            y_true: form.text("y_true"),
+            y_pred: form.text("y_pred"),
+            sensitive: form.text("sensitive"),
+            weight: optional("weight"),
+            score: optional("score"),
+            control: optional("control"),
+            pos_label: optional("pos_label"),
+            privileged: optional("privileged"),
+            format: file
+                .name
+                .to_lowercase()
+                .ends_with(".parquet")
+                .then(|| "parquet".to_string()),
+        };
+        let revision: i64 = form.text("revision").parse().unwrap_or(-1);
+        let run = async {
+            let pending = prepare(&state, &c.caller, case, revision, &query).await?;
+            let bytes = file.bytes(MAX_PREDICTIONS_BYTES).await?;
+            if bytes.is_empty() {
+                return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                    field: "file".into(),
+                    reason: c.t("problem-empty-file"),
+                }]));
+            }
+            pending.run(&state, &c.caller, bytes).await
+        };
+        stepped(
+            &c,
+            &state,
+            case_id,
+            (name, fields),
+            &form,
+            run.await.map(drop),
+        )
+        .await
+    }
+    .await;
+    c.respond(result)
+}
+
+/// `GET /desk/cases/{id}/metrics/{n}`: a metrics run's whole report, as
+/// the engine wrote it (JSON, Fairlearn's names; docs/METRICS.md).
+pub async fn metrics_report(
+    c: Ctx,
+    State(state): State<AppState>,
+    Path((id, n)): Path<(String, u32)>,
+) -> Response {
+    let result = async {
+        let case = shown(&c.caller, load(&c, &state, &id).await?);
+        let run = case
+            .audit
+            .as_ref()
+            .and_then(|a| a.metrics.iter().find(|r| r.number == n))
+            .ok_or_else(|| ApiError::not_found("metrics run"))?;
+        Ok((
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            run.report.clone(),
+        )
+            .into_response())
+    }
+    .await;
+    c.respond(result)
+}
+
+/// An audit's metrics runs, newest first.
+fn runs(c: &Ctx, case: &Case) -> Vec<RunView> {
+    let Some(audit) = &case.audit else {
+        return Vec::new();
+    };
+    audit
+        .metrics
+        .iter()
+        .rev()
+        .map(|run| {
+            let report = serde_json::from_str::<Value>(&run.report).unwrap_or(Value::Null);
+            let rows = report
+                .pointer("/input/rows_read")
+                .and_then(Value::as_u64)
+                .map(|n| n.to_string())
+                .unwrap_or_default();
+            let (fairness, groups) = headline(&report);
+            RunView {
+                number: run.number,
+                at: date(&run.at.to_rfc3339()),
+                file_sha256: run.file_sha256.clone(),
+                file_size: run.file_size,
+                format: run.format.to_uppercase(),
+                rows,
+                fairness,
+                groups,
+                checks: run
+                    .checks
+                    .iter()
+                    .map(|ch| CheckView {
+                        metric: ch.metric.clone(),
+                        title: ch.title.clone(),
+                        value: ch.value.as_deref().map_or_else(
+                            || c.t("metrics-undefined"),
+                            |v| {
+                                v.parse::<f64>()
+                                    .map_or(v.to_string(), |x| format!("{x:.4}"))
+                            },
+                        ),
+                        limit: match (&ch.min, &ch.max) {
+                            (Some(min), _) => format!("≥ {min}"),
+                            (_, Some(max)) => format!("≤ {max}"),
+                            _ => String::new(),
+                        },
+                        breached: ch.breached,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// A case in a queue.

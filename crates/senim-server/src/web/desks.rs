@@ -49,6 +49,16 @@ struct QueuePage<'a> {
     sections: Vec<(String, Vec<QueueRow>)>,
     counts: Vec<(String, usize)>,
     links: Vec<(&'static str, String)>,
+    /// The organisation's datasets (the data steward's desk).
+    datasets: Vec<DatasetRow>,
+}
+
+/// A dataset on the steward's desk.
+pub struct DatasetRow {
+    pub id: String,
+    pub title: String,
+    pub access: String,
+    pub updated: String,
 }
 
 impl<'a> QueuePage<'a> {
@@ -66,6 +76,7 @@ impl<'a> QueuePage<'a> {
             sections,
             counts: Vec::new(),
             links: Vec::new(),
+            datasets: Vec::new(),
             c,
         }
     }
@@ -200,8 +211,35 @@ pub async fn steward(c: Ctx, State(state): State<AppState>) -> Response {
             c.t("queue-access-requests"),
             rows(&c, &state, requests).await,
         )];
+        // The organisation's datasets, newest change first (the library's
+        // own index, as its search finds them).
+        let hits = state.library.search(&senim_search::Search {
+            clauses: vec![senim_search::Clause::Exact {
+                field: senim_search::Field::Facet(senim_search::Facet::Organisation),
+                value: org.map(|o| o.to_string()).unwrap_or_default(),
+            }],
+            sort: vec![(senim_search::SortKey::Modified, senim_search::Order::Desc)],
+            limit: 500,
+            ..Default::default()
+        })?;
+        let datasets = state
+            .store
+            .datasets_by_id(&hits.ids)
+            .await?
+            .into_iter()
+            .map(|d| DatasetRow {
+                id: d.id.to_string(),
+                title: d.metadata.title.get(c.lang()).to_string(),
+                access: c.t.term("access", d.metadata.access.as_str()),
+                updated: crate::web::public::date(&d.updated_at.to_rfc3339()),
+            })
+            .collect();
         let page = QueuePage {
-            links: vec![("/library", c.t("nav-library"))],
+            links: vec![
+                ("/steward/datasets/new", c.t("steward-new-dataset")),
+                ("/library", c.t("nav-library")),
+            ],
+            datasets,
             ..QueuePage::new(&c, "desk-steward", "steward-lead", sections)
         };
         Ok(c.render(&page))

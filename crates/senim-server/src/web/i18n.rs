@@ -154,6 +154,15 @@ impl Tr {
     pub fn has(&self, id: &str) -> bool {
         self.bundle.has_message(id) || bundles().en.has_message(id)
     }
+
+    /// The message `id`, or nothing when there is none (an optional hint).
+    pub fn or_empty(&self, id: &str) -> String {
+        if self.has(id) {
+            self.t(id)
+        } else {
+            String::new()
+        }
+    }
 }
 
 /// The notice arguments that name a vocabulary value, and the prefix of

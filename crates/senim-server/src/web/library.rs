@@ -216,6 +216,8 @@ struct DatasetPage<'a> {
     restricted: bool,
     purpose: String,
     done: Option<String>,
+    /// Whether the reader looks after this dataset (edit, add files).
+    steward: bool,
 }
 
 fn size(bytes: u64) -> String {
@@ -227,7 +229,7 @@ fn size(bytes: u64) -> String {
     }
 }
 
-async fn dataset_page(
+pub(crate) async fn dataset_page(
     c: &Ctx,
     state: &AppState,
     id: &str,
@@ -306,6 +308,11 @@ async fn dataset_page(
         restricted: matches!(m.access, AccessLevel::Restricted),
         purpose,
         done: c.done("library-done"),
+        steward: c.caller.may(
+            state,
+            crate::policy::Action::DatasetWrite,
+            &crate::policy::Resource::Organisation(d.organisation_id),
+        )?,
     };
     let mut r = c.render(&page);
     if failed {

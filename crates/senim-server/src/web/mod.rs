@@ -11,7 +11,9 @@
 //! [`Posted`], which refuses the request unless its `csrf_token` field
 //! matches: the session's token when signed in, otherwise the value of the
 //! `senim_csrf` cookie the page set (a double-submit token, so the sign-in
-//! and the public report forms are protected too).
+//! and the public report forms are protected too). A form with a file takes
+//! a [`upload::PostedFile`] instead, which checks the same before the file is
+//! read.
 
 mod account;
 mod admin;
@@ -30,7 +32,9 @@ mod report;
 mod rulepacks;
 mod selfcheck;
 pub mod stats;
+mod steward;
 mod tokens;
+mod upload;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -117,6 +121,15 @@ pub fn pages() -> Router<AppState> {
         )
         .route("/auditor", get(desks::auditor))
         .route("/steward", get(desks::steward))
+        .route(
+            "/steward/datasets/new",
+            get(steward::new_form).post(steward::create),
+        )
+        .route(
+            "/library/{id}/edit",
+            get(steward::edit_form).post(steward::update),
+        )
+        .route("/library/{id}/files", axum::routing::post(steward::upload))
         .route("/inbox", get(inbox::show))
         .route("/account/tokens", get(tokens::show).post(tokens::create))
         .route(
@@ -125,6 +138,11 @@ pub fn pages() -> Router<AppState> {
         )
         .route("/desk/cases/{id}", get(cases::show).post(cases::step))
         .route("/desk/cases/{id}/dossier", get(desks::dossier))
+        .route(
+            "/desk/cases/{id}/metrics",
+            axum::routing::post(cases::metrics),
+        )
+        .route("/desk/cases/{id}/metrics/{n}", get(cases::metrics_report))
         .route("/decisions", get(oversight::decisions))
         .route("/decisions/{id}", get(oversight::decision))
         .route("/trusted-lists", get(oversight::trusted_lists))
@@ -423,10 +441,10 @@ pub struct Posted {
 }
 
 /// The largest form a page accepts (rule packs are pasted as text).
-const MAX_FORM_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_FORM_BYTES: usize = 1024 * 1024;
 /// The most fields a form may have (the largest, the wizard, has under a
 /// hundred); more are refused before any field is read.
-const MAX_FORM_FIELDS: usize = 1000;
+pub(crate) const MAX_FORM_FIELDS: usize = 1000;
 
 impl FromRequest<AppState> for Posted {
     type Rejection = Response;
@@ -436,22 +454,7 @@ impl FromRequest<AppState> for Posted {
         let ctx = Ctx::from_request_parts(&mut parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        // Browsers say where a request comes from (Fetch Metadata): a form
-        // posted from another site is refused before its body is read, a
-        // second lock beside the CSRF token. Clients that send no such header
-        // (scripts, older browsers) still need the token.
-        let site = parts
-            .headers
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if site == "cross-site" || site == "same-site" {
-            return Err(ctx.error(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "csrf",
-                "a form posted from another site is refused",
-            )));
-        }
+        check_origin(&parts.headers).map_err(|e| ctx.error(e))?;
         let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
             Ok(b) => b,
             Err(_) => {
@@ -473,16 +476,41 @@ impl FromRequest<AppState> for Posted {
             )));
         }
         let form = FormData::parse(&bytes);
-        let sent = form.get("csrf_token").unwrap_or("");
-        if !constant_time_eq(sent.as_bytes(), ctx.csrf.as_bytes()) {
-            return Err(ctx.error(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "csrf",
-                "the form's CSRF token is missing or does not match this session",
-            )));
-        }
+        check_csrf(&ctx, &form).map_err(|e| ctx.error(e))?;
         Ok(Posted { ctx, form })
     }
+}
+
+/// Browsers say where a request comes from (Fetch Metadata): a form posted
+/// from another site, or a sibling subdomain, is refused before its body is
+/// read, a second lock beside the CSRF token. Clients that send no such
+/// header (scripts, older browsers) still need the token.
+pub(crate) fn check_origin(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if site == "cross-site" || site == "same-site" {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "a form posted from another site is refused",
+        ));
+    }
+    Ok(())
+}
+
+/// The form carries this session's CSRF token.
+pub(crate) fn check_csrf(ctx: &Ctx, form: &FormData) -> Result<(), ApiError> {
+    let sent = form.get("csrf_token").unwrap_or("");
+    if !constant_time_eq(sent.as_bytes(), ctx.csrf.as_bytes()) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf",
+            "the form's CSRF token is missing or does not match this session",
+        ));
+    }
+    Ok(())
 }
 
 /// The fields of a URL-encoded form, in order; a name may repeat.
@@ -510,6 +538,21 @@ impl FormData {
     /// The first value of `name`, trimmed; empty when absent.
     pub fn text(&self, name: &str) -> String {
         self.get(name).unwrap_or("").trim().to_string()
+    }
+
+    /// The first value of `name` as typed, empty when absent (a form shown again).
+    pub fn value(&self, name: &str) -> &str {
+        self.get(name).unwrap_or("")
+    }
+
+    /// Whether `name`'s value is `value` (a radio button or an option, chosen).
+    pub fn is(&self, name: &str, value: &str) -> bool {
+        self.value(name) == value
+    }
+
+    /// Whether `value` is among `name`'s values (a checkbox, ticked).
+    pub fn chosen(&self, name: &str, value: &str) -> bool {
+        self.all(name).contains(&value)
     }
 
     /// Every non-empty value of `name`.
@@ -565,6 +608,17 @@ impl Problems {
         } else {
             "field"
         }
+    }
+}
+
+/// A refusal without a field, as a form's problem: a conflict in the
+/// reader's language alone (the API's words say the same in English);
+/// another refusal with the domain's reason after it.
+pub fn conflict_or(c: &Ctx, e: &ApiError) -> String {
+    if e.status == StatusCode::CONFLICT {
+        c.t("error-conflict")
+    } else {
+        format!("{} {}", c.t("error-invalid"), e.message)
     }
 }
 

@@ -596,16 +596,10 @@ async fn open_cases(c: &Ctx, state: &AppState, system: &System) -> Result<OpenCa
         list: system.status == SystemStatus::Registered
             && c.caller.may(state, Action::CaseApplyList, &r)?,
         // In review, the application is withdrawn first, on its case.
-        withdraw: (!matches!(
-            system.status,
-            SystemStatus::Withdrawn
-                | SystemStatus::Submitted
-                | SystemStatus::InExpertReview
-                | SystemStatus::InformationRequested
-                | SystemStatus::Recommended
-        ) && c
-            .caller
-            .may(state, Action::SystemWithdraw, &Resource::system(system))?)
+        withdraw: (system.status != SystemStatus::Withdrawn
+            && !system.status.in_review()
+            && c.caller
+                .may(state, Action::SystemWithdraw, &Resource::system(system))?)
         .then_some(system.current_version),
         ..Default::default()
     };

@@ -16,6 +16,7 @@ crate::on_both_backends!(
     statistics_follow_every_change,
     inbox_speaks_the_readers_language,
     tokens_and_withdrawal_from_the_pages,
+    files_from_the_pages,
 );
 
 /// Registers a system through the API (so the register's summaries see it).
@@ -573,6 +574,11 @@ async fn post_form(
         .send()
         .await
         .unwrap();
+    answer(r).await
+}
+
+/// A form's answer: (status, location, body).
+async fn answer(r: reqwest::Response) -> (u16, String, String) {
     let status = r.status().as_u16();
     let location = r
         .headers()
@@ -703,4 +709,322 @@ async fn page_with(app: &TestApp, session: &str, path: &str) -> (u16, String) {
         .await
         .unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The first value of `name="{name}" value="..."` on a page.
+fn field_value(html: &str, name: &str) -> String {
+    html.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        .to_string()
+}
+
+/// Posts a `multipart/form-data` form, as a browser sends one with a file
+/// (the file last); (status, location, body).
+async fn post_multipart(
+    app: &TestApp,
+    session: &str,
+    to: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> (u16, String, String) {
+    let boundary = "----senimTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url(to))
+        .header("cookie", session)
+        .header("accept-language", "en")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    answer(r).await
+}
+
+/// A data steward publishes a dataset and adds its file; an auditor sends
+/// a predictions file to an audit: both from the pages, both through the
+/// API's own paths, refused with their field named before anything is kept.
+async fn files_from_the_pages(app: TestApp) {
+    let steward = sign_in(&app, "steward@bank.kz").await;
+    // A form with problems names them and publishes nothing.
+    let (status, _, html) = post_form(
+        &app,
+        &steward,
+        "/steward/datasets/new",
+        "/steward/datasets/new",
+        &[
+            ("title_en", ""),
+            ("personal_data", "true"),
+            ("access", "open"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    for words in [
+        "Title: this is required",
+        "Licence: this is required",
+        "Legal basis for the personal data: this is required",
+    ] {
+        assert!(html.contains(words), "{words}: {html}");
+    }
+    let (status, location, html) = post_form(
+        &app,
+        &steward,
+        "/steward/datasets/new",
+        "/steward/datasets/new",
+        &[
+            ("title_en", "Loan outcomes <2024>"),
+            ("description_en", "Approved and repaid loans."),
+            ("keywords", "credit, loans"),
+            ("themes", "economy"),
+            ("licence", "CC-BY-4.0"),
+            ("producer_name", "The Bank"),
+            ("personal_data", "false"),
+            ("access", "open"),
+            ("version", "1.0"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{html}");
+    assert!(location.ends_with("?done=published"), "{location}");
+    let dataset = location
+        .trim_start_matches("/library/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let path = format!("/library/{dataset}");
+    let (_, html) = page_with(&app, &steward, &path).await;
+    assert!(
+        html.contains("Loan outcomes &#60;2024&#62;"),
+        "escaped: {html}"
+    );
+    let token = field_value(&html, "csrf_token");
+    let to = format!("{path}/files");
+    let csv = b"applicant,repaid\nA1,1\nA2,0\n".as_slice();
+    // No token, an empty file, no file: refused, nothing kept.
+    let (status, _, _) = post_multipart(
+        &app,
+        &steward,
+        &to,
+        &[("csrf_token", "x")],
+        Some(("a.csv", csv)),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _, html) = post_multipart(
+        &app,
+        &steward,
+        &to,
+        &[("csrf_token", &token)],
+        Some(("a.csv", b"")),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("File: the file is empty"), "{html}");
+    let (status, _, html) =
+        post_multipart(&app, &steward, &to, &[("csrf_token", &token)], None).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("File: this is required"), "{html}");
+    // Another organisation's member may not add files.
+    let developer = sign_in(&app, "dev@hospital.kz").await;
+    let (_, html) = page_with(&app, &developer, &path).await;
+    assert!(!html.contains(&to), "the form is offered to stewards only");
+    let (status, _, _) = post_multipart(
+        &app,
+        &developer,
+        &to,
+        &[("csrf_token", &field_value(&html, "csrf_token"))],
+        Some(("a.csv", csv)),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let listed = app
+        .read(
+            Who::DataSteward,
+            &format!("/api/v1/datasets/{dataset}/resources"),
+        )
+        .await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 0, "{listed}");
+    // The file is stored under its SHA-256, with its columns read.
+    let (status, location, _) = post_multipart(
+        &app,
+        &steward,
+        &to,
+        &[("csrf_token", &token)],
+        Some(("loans.csv", csv)),
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, &*format!("{path}?done=file-added"))
+    );
+    let listed = app
+        .read(
+            Who::DataSteward,
+            &format!("/api/v1/datasets/{dataset}/resources"),
+        )
+        .await;
+    let file = &listed["items"][0];
+    assert_eq!(file["name"], "loans.csv");
+    assert_eq!(file["size"], csv.len());
+    assert_eq!(file["sha256"], sha256_hex(csv));
+    assert_eq!(file["schema"]["rows"], 2);
+    let r = app
+        .http
+        .get(app.url(&format!(
+            "/api/v1/resources/{}/file",
+            file["id"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.bytes().await.unwrap().as_ref(), csv);
+    // The description is changed from the revision the form was read at.
+    let edit = format!("{path}/edit");
+    let (_, html) = page_with(&app, &steward, &edit).await;
+    assert_eq!(
+        field_value(&html, "title_en"),
+        "Loan outcomes &#60;2024&#62;"
+    );
+    let (status, _, html) = post_form(
+        &app,
+        &steward,
+        &edit,
+        &edit,
+        &[
+            ("revision", "0"),
+            ("title_en", "Loan outcomes"),
+            ("description_en", "Approved and repaid loans."),
+            ("licence", "CC-BY-4.0"),
+            ("producer_name", "The Bank"),
+            ("personal_data", "false"),
+            ("access", "open"),
+            ("version", "1.1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("Someone changed this in the meantime"),
+        "{html}"
+    );
+
+    // The auditor's predictions file, on an audit the supervisor opened.
+    let system = register(&app, "Loan scoring").await;
+    let r = app
+        .request(Who::Supervisor, Method::POST, "/api/v1/cases")
+        .json(&serde_json::json!({
+            "kind": "audit", "basis": "planned", "system_id": system,
+            "auditor": app.accounts[&Who::Auditor].to_string(),
+        }))
+        .send()
+        .await
+        .unwrap();
+    let audit: serde_json::Value = r.json().await.unwrap();
+    let case = audit["id"].as_str().unwrap_or_else(|| panic!("{audit}"));
+    let auditor = sign_in(&app, "auditor@ministry.kz").await;
+    let case_path = format!("/desk/cases/{case}");
+    let (_, html) = page_with(&app, &auditor, &case_path).await;
+    assert!(html.contains(&format!(
+        "action=\"{case_path}/metrics\" enctype=\"multipart/form-data\""
+    )));
+    let token = field_value(&html, "csrf_token");
+    let revision = field_value(&html, "revision");
+    let to = format!("{case_path}/metrics");
+    let mut predictions = String::from("repaid,approved,sex\n");
+    for i in 0..40 {
+        let sex = if i % 2 == 0 { "female" } else { "male" };
+        let approved = u8::from(sex == "male" || i % 4 == 0);
+        predictions.push_str(&format!("{},{approved},{sex}\n", i % 3 % 2));
+    }
+    let columns = [
+        ("csrf_token", token.as_str()),
+        ("revision", revision.as_str()),
+        ("y_true", "repaid"),
+        ("y_pred", "approved"),
+        ("sensitive", "sex"),
+    ];
+    // A column the file lacks is named; the run is not recorded.
+    let mut wrong = columns.to_vec();
+    wrong[4] = ("sensitive", "gender");
+    let (status, _, html) = post_multipart(
+        &app,
+        &auditor,
+        &to,
+        &wrong,
+        Some(("predictions.csv", predictions.as_bytes())),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Predictions file: column"), "{html}");
+    assert!(html.contains("gender"));
+    let (status, location, html) = post_multipart(
+        &app,
+        &auditor,
+        &to,
+        &columns,
+        Some(("predictions.csv", predictions.as_bytes())),
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, &*format!("{case_path}?done=metrics")),
+        "{html}"
+    );
+    let recorded = app
+        .read(Who::Auditor, &format!("/api/v1/cases/{case}"))
+        .await;
+    let run = &recorded["audit"]["metrics"][0];
+    assert_eq!(run["file_sha256"], sha256_hex(predictions.as_bytes()));
+    let (_, html) = page_with(&app, &auditor, &case_path).await;
+    assert!(html.contains("Run 1"), "{html}");
+    assert!(html.contains("demographic_parity_difference"));
+    assert!(html.contains("sex=female"));
+    let (status, report) = page_with(&app, &auditor, &format!("{case_path}/metrics/1")).await;
+    assert_eq!(status, 200);
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["input"]["rows_read"], 40);
+    // The same form again is stale: the case moved on.
+    let (status, _, html) = post_multipart(
+        &app,
+        &auditor,
+        &to,
+        &columns,
+        Some(("predictions.csv", predictions.as_bytes())),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("Someone changed this in the meantime"),
+        "{html}"
+    );
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }

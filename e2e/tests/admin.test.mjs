@@ -1,5 +1,7 @@
 // The administrator adds an organisation (a bad BIN is named on its field,
-// nothing is lost) and an account for it; the new developer signs in.
+// nothing is lost) and an account for it; the new developer signs in. Then
+// the administrator changes the organisation and closes the account, which
+// can no longer sign in.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { axe, baseUrl, launch, login, newPage, shoot, takeProblems } from '../lib.mjs';
@@ -51,4 +53,34 @@ test('the administrator adds an organisation and an account, who signs in', asyn
   const dev = await newPage(browser);
   await login(dev, 'dev@steppe.example', 'a long enough password');
   assert.match(dev.url(), /\/developer$/);
+
+  // The organisation's details change from its page.
+  await page.goto(`${baseUrl()}/admin?lang=en`);
+  await Promise.all([page.waitForLoadState('load'), page.click('a:text-is("Steppe Vision LLP")')]);
+  await axe(page);
+  await page.fill('#org_phone', '+7 727 123 45 67');
+  await Promise.all([page.waitForLoadState('load'), page.locator('main form').first().locator('button[type=submit]').click()]);
+  assert.match(await page.locator('.banner').innerText(), /changes were saved/);
+  assert.equal(await page.inputValue('#org_phone'), '+7 727 123 45 67');
+
+  // The account is closed only once the box is ticked.
+  await page.goto(`${baseUrl()}/admin?lang=en`);
+  await Promise.all([page.waitForLoadState('load'), page.click('a:text-is("dev@steppe.example")')]);
+  assert.equal(await page.inputValue('#acc_password'), '', 'no password is shown');
+  const close = page.locator('form[action$="/close"]');
+  await Promise.all([page.waitForLoadState('load'), close.locator('button[type=submit]').click()]);
+  assert.match(await page.locator('.error-summary').innerText(), /Tick the box to confirm/);
+  takeProblems(page);
+  await axe(page);
+  await page.check('#confirm');
+  await Promise.all([page.waitForLoadState('load'), page.locator('form[action$="/close"] button[type=submit]').click()]);
+  assert.match(await page.locator('.banner').innerText(), /It is closed/);
+  await shoot(page, 'admin-account-closed');
+  const again = await newPage(browser);
+  await again.goto(`${baseUrl()}/login`);
+  await again.fill('input[name=email]', 'dev@steppe.example');
+  await again.fill('input[name=password]', 'a long enough password');
+  await Promise.all([again.waitForLoadState('load'), again.locator('main form button[type=submit]').click()]);
+  assert.match(again.url(), /\/login/, 'a closed account cannot sign in');
+  takeProblems(again);
 });

@@ -158,6 +158,20 @@ pub async fn update(
     caller.require(&state, Action::AccountUpdate, &Resource::Account(id))?;
     let expected_revision = if_match.required()?;
     let JsonBody(input) = body?;
+    let account = change(&state, &caller, id, expected_revision, input).await?;
+    Ok(respond(StatusCode::OK, account))
+}
+
+/// Changes an account from the revision read (a new password only when
+/// one is given): the API's and the administrator's page's one path.
+pub(crate) async fn change(
+    state: &AppState,
+    caller: &Caller,
+    id: AccountId,
+    expected_revision: i64,
+    input: AccountInput,
+) -> Result<Account, ApiError> {
+    caller.require(state, Action::AccountUpdate, &Resource::Account(id))?;
     let mut account = input.parse()?;
     let password_hash = hash_optional(account.password.take().map(|p| p.0)).await?;
     let command = Command::UpdateAccount {
@@ -167,7 +181,7 @@ pub async fn update(
         password_hash,
     };
     match state.execute(caller.actor(), command).await? {
-        Applied::Account(a) => Ok(respond(StatusCode::OK, a)),
+        Applied::Account(a) => Ok(a),
         _ => Err(ApiError::internal()),
     }
 }
@@ -183,13 +197,25 @@ pub async fn withdraw(
     if_match: IfMatch,
 ) -> Result<impl IntoResponse, ApiError> {
     let id: AccountId = path_id(&id, "account")?;
-    caller.require(&state, Action::AccountWithdraw, &Resource::Account(id))?;
+    let account = close(&state, &caller, id, if_match.0).await?;
+    Ok(respond(StatusCode::OK, account))
+}
+
+/// Closes an account: it can no longer sign in; its sessions end and its
+/// tokens are revoked.
+pub(crate) async fn close(
+    state: &AppState,
+    caller: &Caller,
+    id: AccountId,
+    expected_revision: Option<i64>,
+) -> Result<Account, ApiError> {
+    caller.require(state, Action::AccountWithdraw, &Resource::Account(id))?;
     let command = Command::WithdrawAccount {
         id,
-        expected_revision: if_match.0,
+        expected_revision,
     };
     match state.execute(caller.actor(), command).await? {
-        Applied::Account(a) => Ok(respond(StatusCode::OK, a)),
+        Applied::Account(a) => Ok(a),
         _ => Err(ApiError::internal()),
     }
 }

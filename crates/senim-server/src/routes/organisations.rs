@@ -164,6 +164,25 @@ pub async fn update(
     )?;
     let expected_revision = if_match.required()?;
     let JsonBody(input) = body?;
+    let org = change(&state, &caller, id, expected_revision, input).await?;
+    Ok(respond(StatusCode::OK, org))
+}
+
+/// Replaces an organisation's details from the revision read; its legal
+/// facts (BIN, kind, size) only with the right to change them. The API's
+/// and the administrator's page's one path.
+pub(crate) async fn change(
+    state: &AppState,
+    caller: &Caller,
+    id: OrganisationId,
+    expected_revision: i64,
+    input: OrganisationInput,
+) -> Result<Organisation, ApiError> {
+    caller.require(
+        state,
+        Action::OrganisationUpdate,
+        &Resource::Organisation(id),
+    )?;
     let organisation = input.parse()?;
     let current = state.store.organisation(id).await?;
     if current.bin != organisation.bin
@@ -171,7 +190,7 @@ pub async fn update(
         || current.size_class != organisation.size_class
     {
         caller.require(
-            &state,
+            state,
             Action::OrganisationUpdateLegal,
             &Resource::Organisation(id),
         )?;
@@ -182,7 +201,7 @@ pub async fn update(
         organisation,
     };
     match state.execute(caller.actor(), command).await? {
-        Applied::Organisation(org) => Ok(respond(StatusCode::OK, org)),
+        Applied::Organisation(org) => Ok(org),
         _ => Err(ApiError::internal()),
     }
 }
@@ -206,14 +225,39 @@ pub async fn withdraw(
         &Resource::Organisation(id),
     )?;
     let OptionalJsonBody(input) = body?;
-    let reason = crate::routes::parse_reason(input.and_then(|i| i.reason))?;
+    let org = close(
+        &state,
+        &caller,
+        id,
+        if_match.0,
+        input.and_then(|i| i.reason),
+    )
+    .await?;
+    Ok(respond(StatusCode::OK, org))
+}
+
+/// Withdraws an organisation from the register (from the revision read,
+/// when one is given), with its reason.
+pub(crate) async fn close(
+    state: &AppState,
+    caller: &Caller,
+    id: OrganisationId,
+    expected_revision: Option<i64>,
+    reason: Option<String>,
+) -> Result<Organisation, ApiError> {
+    caller.require(
+        state,
+        Action::OrganisationWithdraw,
+        &Resource::Organisation(id),
+    )?;
+    let reason = crate::routes::parse_reason(reason)?;
     let command = Command::WithdrawOrganisation {
         id,
-        expected_revision: if_match.0,
+        expected_revision,
         reason,
     };
     match state.execute(caller.actor(), command).await? {
-        Applied::Organisation(org) => Ok(respond(StatusCode::OK, org)),
+        Applied::Organisation(org) => Ok(org),
         _ => Err(ApiError::internal()),
     }
 }

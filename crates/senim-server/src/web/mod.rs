@@ -12,7 +12,7 @@
 //! matches: the session's token when signed in, otherwise the value of the
 //! `senim_csrf` cookie the page set (a double-submit token, so the sign-in
 //! and the public report forms are protected too). A form with a file takes
-//! a [`upload::PostedFile`] instead, which checks the same before the file is
+//! a `PostedFile` (`web/upload.rs`) instead, which checks the same before the file is
 //! read.
 
 mod account;
@@ -114,6 +114,11 @@ pub fn pages() -> Router<AppState> {
             axum::routing::post(admin::add_organisation),
         )
         .route("/admin/accounts", axum::routing::post(admin::add_account))
+        .route("/admin/{kind}/{id}", get(admin::record).post(admin::change))
+        .route(
+            "/admin/{kind}/{id}/close",
+            axum::routing::post(admin::close),
+        )
         .route("/supervisor", get(desks::supervisor))
         .route(
             "/supervisor/rulepacks",
@@ -611,11 +616,11 @@ impl Problems {
     }
 }
 
-/// A refusal without a field, as a form's problem: a conflict in the
+/// A refusal without a field, as a form's problem: a stale revision in the
 /// reader's language alone (the API's words say the same in English);
 /// another refusal with the domain's reason after it.
 pub fn conflict_or(c: &Ctx, e: &ApiError) -> String {
-    if e.status == StatusCode::CONFLICT {
+    if e.status == StatusCode::CONFLICT && e.current.is_some() {
         c.t("error-conflict")
     } else {
         format!("{} {}", c.t("error-invalid"), e.message)

@@ -17,6 +17,7 @@ crate::on_both_backends!(
     inbox_speaks_the_readers_language,
     tokens_and_withdrawal_from_the_pages,
     files_from_the_pages,
+    administrators_change_and_close_records,
 );
 
 /// Registers a system through the API (so the register's summaries see it).
@@ -1027,4 +1028,119 @@ async fn files_from_the_pages(app: TestApp) {
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// The administrator changes an organisation and closes an account from
+/// their pages, through the API's own paths: a bad field is named, a stale
+/// form is refused, closing needs a tick, and a closed account's token ends.
+async fn administrators_change_and_close_records(app: TestApp) {
+    let admin = sign_in(&app, "admin@senim.kz").await;
+    let me = app.read(Who::OtherDeveloper, "/api/v1/accounts/me").await;
+    let org = me["organisation_id"].as_str().unwrap().to_string();
+    let path = format!("/admin/organisations/{org}");
+    let (status, html) = page_with(&app, &admin, &path).await;
+    assert_eq!(status, 200, "{html}");
+    let revision = field_value(&html, "revision");
+    let record = app
+        .read(Who::Supervisor, &format!("/api/v1/organisations/{org}"))
+        .await;
+    assert!(html.contains(&format!("value=\"{}\"", record["bin"].as_str().unwrap())));
+    let bin = record["bin"].as_str().unwrap().to_string();
+    let name = field_value(&html, "org_name_en");
+    let fields = |bin: &'static str, revision: &str| {
+        vec![
+            ("revision", revision.to_string()),
+            ("org_name_en", name.clone()),
+            ("org_bin", bin.to_string()),
+            ("org_kind", record["kind"].as_str().unwrap().to_string()),
+            ("org_size", "large".to_string()),
+            ("org_phone", "+7 727 000 00 00".to_string()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>, to: String| {
+        let admin = admin.clone();
+        let path = path.clone();
+        let app = &app;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(app, &admin, &path, &to, &fields).await
+        }
+    };
+    let (status, _, page) = post(fields("123456789012", &revision), path.clone()).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("BIN:"), "{page}");
+    let mut good = fields("", &revision);
+    good[2].1 = bin.clone();
+    let (status, location, page) = post(good.clone(), path.clone()).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, &*format!("{path}?done=updated")),
+        "{page}"
+    );
+    let changed = app
+        .read(Who::Supervisor, &format!("/api/v1/organisations/{org}"))
+        .await;
+    assert_eq!(
+        changed["contacts"]["phone"], "+7 727 000 00 00",
+        "{changed}"
+    );
+    // The same form again starts from a revision that is gone.
+    let (status, _, page) = post(good, path.clone()).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("Someone changed this in the meantime"),
+        "{page}"
+    );
+
+    // Closing an account needs the tick; then its token no longer works.
+    let account = me["id"].as_str().unwrap();
+    let path = format!("/admin/accounts/{account}");
+    let (_, html) = page_with(&app, &admin, &path).await;
+    assert!(
+        !html.contains("name=\"acc_password\" value=\"x"),
+        "no password is shown"
+    );
+    let revision = field_value(&html, "revision");
+    let close = format!("{path}/close");
+    let (status, _, page) =
+        post_form(&app, &admin, &path, &close, &[("revision", &revision)]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Tick the box to confirm"), "{page}");
+    assert_eq!(
+        app.request(Who::OtherDeveloper, Method::GET, "/api/v1/accounts/me")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let (status, location, _) = post_form(
+        &app,
+        &admin,
+        &path,
+        &close,
+        &[("revision", &revision), ("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, &*format!("{path}?done=closed"))
+    );
+    assert_eq!(
+        app.request(Who::OtherDeveloper, Method::GET, "/api/v1/accounts/me")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let (_, html) = page_with(&app, &admin, &path).await;
+    assert!(!html.contains(&close), "a closed account has no forms");
+
+    // Only administrators; only organisations and accounts.
+    let developer = sign_in(&app, "dev@hospital.kz").await;
+    let (status, _) = page_with(&app, &developer, &path).await;
+    assert_eq!(status, 403);
+    let (status, _) = page_with(&app, &admin, &format!("/admin/systems/{account}")).await;
+    assert_eq!(status, 404);
 }

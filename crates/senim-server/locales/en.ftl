@@ -1047,3 +1047,20 @@ admin-close-confirm-missing = Tick the box to confirm
 admin-closed-kept = It is closed and kept as it was.
 admin-done-updated = The changes were saved.
 admin-done-closed = It is closed.
+
+# The reviewer pool.
+reviewers-title = Expert reviewers
+reviewers-lead = The pool offers each dossier to available reviewers competent in its sector, without a conflict with its organisation, the least loaded first.
+reviewers-none = No active account has the expert reviewer role yet; an administrator gives it.
+reviewers-sectors = Competent in
+reviewers-sectors-hint = The pool offers them dossiers of these sectors first.
+reviewers-sectors-missing = Tick at least one sector they are competent in
+reviewers-conflicts = Standing conflicts of interest
+reviewers-conflicts-hint = Organisations whose dossiers they are never offered. Hold Ctrl to choose several.
+reviewers-active = Takes new dossiers
+reviewers-load = Open dossiers
+reviewers-available = Takes new dossiers
+reviewers-not-pooled = Not in the pool yet
+reviewers-change = Change
+reviewers-save = Save
+reviewers-done-saved = The reviewer's profile was saved.

@@ -1041,3 +1041,20 @@ admin-close-confirm-missing = Растау үшін белгі қойыңыз
 admin-closed-kept = Жазба жабылған және бұрынғы күйінде сақталған.
 admin-done-updated = Өзгерістер сақталды.
 admin-done-closed = Жазба жабылды.
+
+# The reviewer pool.
+reviewers-title = Сарапшылар
+reviewers-lead = Пул әр досьені оның саласында құзыретті, ұйыммен мүдделер қақтығысы жоқ бос сарапшыларға, алдымен ең аз жүктелгендеріне ұсынады.
+reviewers-none = Әзірге ешбір белсенді тіркелгіде сарапшы рөлі жоқ; оны әкімші береді.
+reviewers-sectors = Құзыретті салалары
+reviewers-sectors-hint = Пул сарапшыға алдымен осы салалардың досьелерін ұсынады.
+reviewers-sectors-missing = Сарапшы құзыретті кемінде бір саланы белгілеңіз
+reviewers-conflicts = Тұрақты мүдделер қақтығысы
+reviewers-conflicts-hint = Досьелері сарапшыға ешқашан ұсынылмайтын ұйымдар. Бірнешеуін таңдау үшін Ctrl басып тұрыңыз.
+reviewers-active = Жаңа досьелерді қабылдайды
+reviewers-load = Ашық досьелер
+reviewers-available = Жаңа досьелерді қабылдайды
+reviewers-not-pooled = Әлі пулда жоқ
+reviewers-change = Өзгерту
+reviewers-save = Сақтау
+reviewers-done-saved = Сарапшының профилі сақталды.

@@ -1054,3 +1054,20 @@ admin-close-confirm-missing = Отметьте поле, чтобы подтве
 admin-closed-kept = Запись закрыта и сохранена в прежнем виде.
 admin-done-updated = Изменения сохранены.
 admin-done-closed = Запись закрыта.
+
+# The reviewer pool.
+reviewers-title = Эксперты
+reviewers-lead = Пул предлагает каждое досье свободным экспертам, компетентным в его отрасли, без конфликта интересов с организацией, сначала наименее загруженным.
+reviewers-none = Ни у одной действующей учётной записи ещё нет роли эксперта; её даёт администратор.
+reviewers-sectors = Компетентен в отраслях
+reviewers-sectors-hint = Пул сначала предлагает эксперту досье этих отраслей.
+reviewers-sectors-missing = Отметьте хотя бы одну отрасль, в которой эксперт компетентен
+reviewers-conflicts = Постоянные конфликты интересов
+reviewers-conflicts-hint = Организации, досье которых эксперту никогда не предлагаются. Удерживайте Ctrl, чтобы выбрать несколько.
+reviewers-active = Принимает новые досье
+reviewers-load = Открытые досье
+reviewers-available = Принимает новые досье
+reviewers-not-pooled = Ещё не в пуле
+reviewers-change = Изменить
+reviewers-save = Сохранить
+reviewers-done-saved = Профиль эксперта сохранён.

@@ -1009,6 +1009,24 @@ pub async fn set_reviewer(
     )?;
     let account_id: AccountId = path_id(&account_id, "account")?;
     let JsonBody(input) = body?;
+    Ok(Json(
+        put_reviewer(&state, &caller, account_id, input).await?,
+    ))
+}
+
+/// Puts a reviewer in the pool or changes their competences, conflicts and
+/// availability: the API's and the supervisor's page's one path.
+pub(crate) async fn put_reviewer(
+    state: &AppState,
+    caller: &Caller,
+    account_id: AccountId,
+    input: ReviewerInput,
+) -> Result<ReviewerProfile, ApiError> {
+    caller.require(
+        state,
+        Action::ReviewerManage,
+        &Resource::Collection("reviewers"),
+    )?;
     if input.sectors.is_empty() {
         return Err(ApiError::invalid(vec![senim_domain::FieldError {
             field: "sectors".into(),
@@ -1029,7 +1047,7 @@ pub async fn set_reviewer(
         .execute(caller.actor(), Command::SetReviewer(profile))
         .await?
     {
-        Applied::Reviewer(r) => Ok(Json(r)),
+        Applied::Reviewer(r) => Ok(r),
         _ => Err(ApiError::internal()),
     }
 }

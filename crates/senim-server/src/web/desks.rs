@@ -178,6 +178,7 @@ pub async fn supervisor(c: Ctx, State(state): State<AppState>) -> Response {
             counts,
             links: vec![
                 ("/supervisor/rulepacks", c.t("rulepacks-title")),
+                ("/supervisor/reviewers", c.t("reviewers-title")),
                 ("/decisions", c.t("nav-decisions")),
                 ("/trusted-lists", c.t("nav-trusted-lists")),
                 ("/statistics", c.t("nav-statistics")),

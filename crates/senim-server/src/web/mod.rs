@@ -29,6 +29,7 @@ mod oversight;
 mod profile;
 mod public;
 mod report;
+mod reviewers;
 mod rulepacks;
 mod selfcheck;
 pub mod stats;
@@ -120,6 +121,11 @@ pub fn pages() -> Router<AppState> {
             axum::routing::post(admin::close),
         )
         .route("/supervisor", get(desks::supervisor))
+        .route("/supervisor/reviewers", get(reviewers::show))
+        .route(
+            "/supervisor/reviewers/{id}",
+            axum::routing::post(reviewers::set),
+        )
         .route(
             "/supervisor/rulepacks",
             get(rulepacks::show).post(rulepacks::submit),

@@ -18,6 +18,7 @@ crate::on_both_backends!(
     tokens_and_withdrawal_from_the_pages,
     files_from_the_pages,
     administrators_change_and_close_records,
+    supervisors_keep_the_reviewer_pool,
 );
 
 /// Registers a system through the API (so the register's summaries see it).
@@ -1143,4 +1144,62 @@ async fn administrators_change_and_close_records(app: TestApp) {
     assert_eq!(status, 403);
     let (status, _) = page_with(&app, &admin, &format!("/admin/systems/{account}")).await;
     assert_eq!(status, 404);
+}
+
+/// A supervisor sets an expert's sectors, conflicts and availability from
+/// the pool's page; the pool (the API's list) has them; others may not.
+async fn supervisors_keep_the_reviewer_pool(app: TestApp) {
+    let supervisor = sign_in(&app, "supervisor@ministry.kz").await;
+    let (status, html) = page_with(&app, &supervisor, "/supervisor/reviewers").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("expert@ministry.kz"), "{html}");
+    let expert = app.accounts[&Who::ExpertReviewer].to_string();
+    let to = format!("/supervisor/reviewers/{expert}");
+    let org = app.read(Who::Developer, "/api/v1/accounts/me").await["organisation_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, _, html) = post_form(
+        &app,
+        &supervisor,
+        "/supervisor/reviewers",
+        &to,
+        &[("active", "yes")],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Tick at least one sector"), "{html}");
+    let (status, location, _) = post_form(
+        &app,
+        &supervisor,
+        "/supervisor/reviewers",
+        &to,
+        &[
+            ("sectors", "healthcare"),
+            ("sectors", "finance"),
+            ("conflicts", &org),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/supervisor/reviewers?done=saved")
+    );
+    let pool = app.read(Who::Supervisor, "/api/v1/reviewers").await;
+    let me = pool["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["account_id"] == expert.as_str())
+        .unwrap_or_else(|| panic!("{pool}"));
+    assert_eq!(
+        me["sectors"],
+        serde_json::json!(["healthcare", "finance"]),
+        "{me}"
+    );
+    assert_eq!(me["conflicts"][0], org.as_str());
+    assert_eq!(me["active"], false, "unticked: takes no new dossiers");
+    let reviewer = sign_in(&app, "expert@ministry.kz").await;
+    let (status, _) = page_with(&app, &reviewer, "/supervisor/reviewers").await;
+    assert_eq!(status, 403);
 }

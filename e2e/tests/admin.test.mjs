@@ -80,7 +80,11 @@ test('the administrator adds an organisation and an account, who signs in', asyn
   await again.goto(`${baseUrl()}/login`);
   await again.fill('input[name=email]', 'dev@steppe.example');
   await again.fill('input[name=password]', 'a long enough password');
+  // The refused sign-in's 401 is logged by the browser; wait for it, then take it.
+  const refused = again.waitForEvent('console', (m) => m.type() === 'error');
   await Promise.all([again.waitForLoadState('load'), again.locator('main form button[type=submit]').click()]);
+  await refused;
   assert.match(again.url(), /\/login/, 'a closed account cannot sign in');
+  await again.locator('.error-summary').waitFor();
   takeProblems(again);
 });

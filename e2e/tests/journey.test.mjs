@@ -75,18 +75,32 @@ test('a developer registers a high-risk system with the wizard and submits it', 
   }
   // The gap report follows the typing (htmx), before any submit.
   await page.locator('#gaps', { hasText: 'covers everything' }).waitFor();
+  // The data it was validated on: a dataset of the library, by its address;
+  // an address that names no dataset is refused on its row.
+  const library = await (await fetch(`${baseUrl()}/api/v1/datasets?q=${encodeURIComponent('sepsis')}&limit=1`)).json();
+  const dataset = library.items[0];
+  await page.fill('#data-0', `${baseUrl()}/library/0190f0f0-0000-7000-8000-000000000000`);
+  await submitForm(page);
+  assert.match(await page.locator('.error-summary').innerText(), /no such dataset in the library/);
+  takeProblems(page);
+  await page.fill('#data-0', `${baseUrl()}/library/${dataset.id}`);
+  await page.selectOption('#data-role-0', 'validation');
   await axe(page);
   await shoot(page, 'wizard-documentation');
   await submitForm(page);
   await page.getByRole('heading', { name: 'Check your answers' }).waitFor();
   assert.match(await page.locator('main').innerText(), /High risk/);
   assert.match(await page.locator('main').innerText(), /documentation covers everything/);
+  assert.ok((await page.locator('main').innerText()).includes(`${dataset.metadata.title.en} (Validation)`));
   await axe(page);
   await submitForm(page);
   assert.match(page.url(), /\/developer\?done=created/);
   const row = page.locator('tr', { hasText: NAME });
   await row.waitFor();
   systemUrl = await row.locator('a').first().getAttribute('href');
+  const sys = await newPage(browser);
+  await sys.goto(`${baseUrl()}${systemUrl}`);
+  assert.equal(await sys.locator(`main a[href="/library/${dataset.id}"]`).count(), 1, 'the system page names its data');
   await Promise.all([page.waitForLoadState('load'), row.locator('button[type=submit]').click()]);
   assert.match(page.url(), /\/desk\/cases\/[0-9a-f-]+\?done=submit/);
   caseUrl = page.url().split('?')[0];

@@ -1064,3 +1064,15 @@ reviewers-not-pooled = Not in the pool yet
 reviewers-change = Change
 reviewers-save = Save
 reviewers-done-saved = The reviewer's profile was saved.
+
+# The wizard's data step.
+wizard-data = Data it was trained, validated or tested on
+wizard-data-help = Datasets of the National AI Platform's library, each by its address in the library (or its identifier), with what it was used for. Leave a row empty to skip it; saving shows more rows.
+wizard-data-dataset = Dataset
+wizard-data-role = Used for
+wizard-data-not-an-id = Enter the dataset's address in the library, such as /library/ followed by its identifier
+wizard-data-role-missing = Choose what the dataset was used for
+wizard-data-unknown = There is no such dataset in the library
+data-role-training = Training
+data-role-validation = Validation
+data-role-testing = Testing

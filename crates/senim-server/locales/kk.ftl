@@ -1058,3 +1058,15 @@ reviewers-not-pooled = Әлі пулда жоқ
 reviewers-change = Өзгерту
 reviewers-save = Сақтау
 reviewers-done-saved = Сарапшының профилі сақталды.
+
+# The wizard's data step.
+wizard-data = Жүйе оқытылған, тексерілген немесе сыналған деректер
+wizard-data-help = Ұлттық ЖИ платформасы кітапханасының деректер жинақтары, әрқайсысы кітапханадағы мекенжайымен (немесе сәйкестендіргішімен) және мақсатымен. Бос жол өткізіледі; сақтағаннан кейін жаңа жолдар шығады.
+wizard-data-dataset = Деректер жинағы
+wizard-data-role = Мақсаты
+wizard-data-not-an-id = Жинақтың кітапханадағы мекенжайын енгізіңіз, мысалы /library/ және оның сәйкестендіргіші
+wizard-data-role-missing = Жинақ не үшін пайдаланылғанын таңдаңыз
+wizard-data-unknown = Кітапханада мұндай деректер жинағы жоқ
+data-role-training = Оқыту
+data-role-validation = Валидация
+data-role-testing = Сынау

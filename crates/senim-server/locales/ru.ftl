@@ -1071,3 +1071,15 @@ reviewers-not-pooled = Ещё не в пуле
 reviewers-change = Изменить
 reviewers-save = Сохранить
 reviewers-done-saved = Профиль эксперта сохранён.
+
+# The wizard's data step.
+wizard-data = Данные, на которых система обучена, проверена или протестирована
+wizard-data-help = Наборы данных библиотеки Национальной платформы ИИ, каждый по его адресу в библиотеке (или идентификатору), с назначением. Пустая строка пропускается; после сохранения появятся новые строки.
+wizard-data-dataset = Набор данных
+wizard-data-role = Назначение
+wizard-data-not-an-id = Введите адрес набора в библиотеке, например /library/ и его идентификатор
+wizard-data-role-missing = Выберите, для чего использован набор
+wizard-data-unknown = Такого набора данных в библиотеке нет
+data-role-training = Обучение
+data-role-validation = Валидация
+data-role-testing = Тестирование

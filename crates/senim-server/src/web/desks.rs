@@ -8,7 +8,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use senim_domain::api::SystemDetail;
-use senim_domain::{CaseKind, DocumentationItem, Role, SystemId, SystemStatus};
+use senim_domain::system::{DatasetLink, DatasetRole, MAX_DATASET_LINKS};
+use senim_domain::{CaseKind, DatasetId, DocumentationItem, Role, SystemId, SystemStatus};
 use senim_store::CaseFilter;
 
 use crate::error::ApiError;
@@ -379,6 +380,9 @@ struct WizardPage<'a> {
     risk: Option<Tag>,
     /// A new version of an existing system, not a new system.
     editing: bool,
+    /// The data step's rows: (index, dataset as typed, role).
+    data: Vec<(usize, String, String)>,
+    roles: Vec<(&'static str, String)>,
 }
 
 /// A documentation item in the wizard.
@@ -400,13 +404,76 @@ fn step_of(name: &str) -> Option<u8> {
     if name.starts_with("name_") {
         return Some(NAME_STEP);
     }
-    if name.starts_with("doc-") || name.starts_with("vis-") {
+    if name.starts_with("doc-") || name.starts_with("vis-") || name.starts_with("data-") {
         return Some(DOCS_STEP);
     }
     profile::QUESTIONS
         .iter()
         .find(|(_, q)| q.field == name)
         .map(|(s, _)| *s)
+}
+
+/// Empty dataset rows the documentation step offers beyond the filled ones.
+const DATA_ROWS_EXTRA: usize = 3;
+
+/// The dataset rows of the form, (index, dataset as typed, role), in order,
+/// and room for more.
+fn data_rows(form: &FormData) -> Vec<(usize, String, String)> {
+    let mut rows: Vec<(usize, String, String)> = form
+        .0
+        .iter()
+        .filter_map(|(k, v)| {
+            let i = k.strip_prefix("data-")?.parse::<usize>().ok()?;
+            Some((
+                i,
+                v.trim().to_string(),
+                form.text(&format!("data-role-{i}")),
+            ))
+        })
+        .filter(|(i, v, _)| !v.is_empty() && *i < MAX_DATASET_LINKS * 2)
+        .collect();
+    rows.sort_by_key(|(i, _, _)| *i);
+    let next = rows.last().map_or(0, |(i, _, _)| i + 1);
+    rows.extend((next..next + DATA_ROWS_EXTRA).map(|i| (i, String::new(), String::new())));
+    rows
+}
+
+/// The library dataset a row names, by its identifier or its address
+/// (`.../library/{id}`), with its role; else the field at fault and why.
+fn row_link(i: usize, value: &str, role: &str) -> Result<DatasetLink, RowProblem> {
+    let id = value
+        .rsplit("/library/")
+        .next()
+        .unwrap_or("")
+        .split(['?', '#', '/'])
+        .next()
+        .unwrap_or("");
+    let dataset_id = id
+        .parse::<DatasetId>()
+        .map_err(|_| (format!("data-{i}"), "wizard-data-not-an-id"))?;
+    let role = role
+        .parse::<DatasetRole>()
+        .map_err(|_| (format!("data-role-{i}"), "wizard-data-role-missing"))?;
+    Ok(DatasetLink { dataset_id, role })
+}
+
+/// A row's problem: its field, and the message id that says what is wrong.
+type RowProblem = (String, &'static str);
+
+/// The links the filled rows make (with their row), and the problems of the others.
+fn dataset_links(form: &FormData) -> (Vec<(usize, DatasetLink)>, Vec<RowProblem>) {
+    let mut links = Vec::new();
+    let mut problems = Vec::new();
+    for (i, value, role) in data_rows(form) {
+        if value.is_empty() {
+            continue;
+        }
+        match row_link(i, &value, &role) {
+            Ok(link) => links.push((i, link)),
+            Err(p) => problems.push(p),
+        }
+    }
+    (links, problems)
 }
 
 /// The system input the API takes, from the wizard's fields.
@@ -435,6 +502,7 @@ fn system_json(form: &FormData) -> serde_json::Value {
         "profile": profile::to_json(form),
         "documentation": docs,
         "visibility": visibility,
+        "datasets": dataset_links(form).0.into_iter().map(|(_, l)| l).collect::<Vec<_>>(),
     })
 }
 
@@ -502,6 +570,23 @@ async fn wizard_page(
             .into_iter()
             .map(|(_, q, a)| (q, a)),
     );
+    let links: Vec<DatasetLink> = dataset_links(form).0.into_iter().map(|(_, l)| l).collect();
+    if !links.is_empty() {
+        let ids: Vec<DatasetId> = links.iter().map(|l| l.dataset_id).collect();
+        let found = state.store.datasets_by_id(&ids).await.unwrap_or_default();
+        let named = links
+            .iter()
+            .map(|l| {
+                let title = found.iter().find(|d| d.id == l.dataset_id).map_or_else(
+                    || l.dataset_id.to_string(),
+                    |d| d.metadata.title.get(c.lang()).to_string(),
+                );
+                format!("{title} ({})", c.t.term("data-role", l.role.as_str()))
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        summary.push((c.t("wizard-data"), named));
+    }
     let names = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
         .iter()
         .map(|(l, label)| {
@@ -529,6 +614,11 @@ async fn wizard_page(
         gaps,
         risk,
         editing: form.get("system").is_some(),
+        data: data_rows(form),
+        roles: DatasetRole::ALL
+            .iter()
+            .map(|r| (r.as_str(), c.t.term("data-role", r.as_str())))
+            .collect(),
         c,
     };
     let mut r = c.render(&page);
@@ -575,6 +665,10 @@ fn version_form(system: &senim_domain::System, v: &senim_domain::SystemVersion) 
             format!("vis-{}", item.as_str()),
             visibility.as_str().to_string(),
         ));
+    }
+    for (i, link) in v.datasets.iter().enumerate() {
+        pairs.push((format!("data-{i}"), link.dataset_id.to_string()));
+        pairs.push((format!("data-role-{i}"), link.role.as_str().to_string()));
     }
     FormData(pairs)
 }
@@ -635,7 +729,7 @@ async fn next_version(
         documentation: input.documentation,
         visibility: input.visibility,
         change_note: Some(form.text("change_note")).filter(|n| !n.is_empty()),
-        datasets: current.version.datasets.clone(),
+        datasets: input.datasets,
     })
 }
 
@@ -706,6 +800,23 @@ pub async fn wizard_step(
             problems.push("name_kk", c.t("wizard-name-missing"));
         }
         1..=3 => problems = profile::check_step(&c, from, &form),
+        DOCS_STEP => {
+            // Each row names a dataset of the library, which exists.
+            let (links, bad) = dataset_links(&form);
+            for (field, message) in bad {
+                problems.push(&field, c.t(message));
+            }
+            let ids: Vec<DatasetId> = links.iter().map(|(_, l)| l.dataset_id).collect();
+            let found = match state.store.datasets_by_id(&ids).await {
+                Ok(found) => found,
+                Err(e) => return c.error(e.into()),
+            };
+            for (i, link) in &links {
+                if !found.iter().any(|d| d.id == link.dataset_id) {
+                    problems.push(&format!("data-{i}"), c.t("wizard-data-unknown"));
+                }
+            }
+        }
         _ => {}
     }
     if !problems.is_empty() {

@@ -559,6 +559,9 @@ struct SystemPage<'a> {
     version: i64,
     owner_id: String,
     docs: Vec<DocItem>,
+    /// The library datasets the version was trained, validated or tested
+    /// on: (id, title, role).
+    data: Vec<(String, String, String)>,
     classification: Option<Classification>,
     risk: Tag,
     timeline: Vec<Event>,
@@ -764,6 +767,20 @@ pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String
             })
             .filter(|d| d.text.is_some() || d.withheld)
             .collect();
+        let ids: Vec<_> = version.datasets.iter().map(|l| l.dataset_id).collect();
+        let found = state.store.datasets_by_id(&ids).await?;
+        let data = version
+            .datasets
+            .iter()
+            .filter_map(|l| {
+                let d = found.iter().find(|d| d.id == l.dataset_id)?;
+                Some((
+                    d.id.to_string(),
+                    d.metadata.title.get(c.lang()).to_string(),
+                    c.t.term("data-role", l.role.as_str()),
+                ))
+            })
+            .collect();
         let mut subjects = vec![("system", id.to_string())];
         let registration = state.store.registration_of(id).await?;
         if let Some(case) = &registration {
@@ -795,6 +812,7 @@ pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String
             version: system.current_version,
             owner_id: system.owner_organisation_id.to_string(),
             docs,
+            data,
             risk: risk_tag(&c, system.risk_level),
             classification,
             timeline,

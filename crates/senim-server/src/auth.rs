@@ -29,8 +29,21 @@ use crate::error::ApiError;
 use crate::policy::{Action, Resource};
 use crate::state::AppState;
 
-/// The session cookie's name.
+/// The session cookie's name over plain HTTP (a development server).
 pub const SESSION_COOKIE: &str = "senim_session";
+
+/// A cookie's name: behind TLS (`public_url` https) prefixed `__Host-`, which
+/// the browser accepts only when this very host set it, `Secure`, for the
+/// whole site and without a `Domain`: a sibling subdomain or a network
+/// attacker on plain HTTP cannot plant one (a planted session cookie would
+/// sign the reader in to the attacker's account).
+pub fn cookie_name(base: &'static str, secure: bool) -> &'static str {
+    match (base, secure) {
+        (SESSION_COOKIE, true) => "__Host-senim_session",
+        (crate::web::CSRF_COOKIE, true) => "__Host-senim_csrf",
+        _ => base,
+    }
+}
 /// API tokens start with this, so secret scanners can recognise a leaked one.
 pub const TOKEN_PREFIX: &str = "senim_";
 
@@ -170,9 +183,8 @@ pub fn scope_covers(scopes: &[TokenScope], needed: TokenScope) -> bool {
     scopes.iter().any(|s| *s >= needed)
 }
 
-pub fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+pub fn cookie_value<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -248,7 +260,8 @@ impl FromRequestParts<AppState> for Caller {
 /// token is not checked here: the API checks its header above, the pages
 /// check their forms' hidden field ([`crate::web`]).
 pub async fn session_caller(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
-    if let Some(cookie) = cookie_value(parts, SESSION_COOKIE) {
+    let name = cookie_name(SESSION_COOKIE, state.config.secure_cookies());
+    if let Some(cookie) = cookie_value(&parts.headers, name) {
         if let Some(found) = state
             .store
             .authenticate_session(&secret_hash(cookie), state.clock.now())

@@ -14,7 +14,7 @@ use senim_domain::{Account, AccountStatus};
 use senim_store::{Actor, Applied, Command};
 
 use crate::auth::{
-    random_secret, secret_hash, verify_password, Caller, Credential, SESSION_COOKIE,
+    cookie_name, random_secret, secret_hash, verify_password, Caller, Credential, SESSION_COOKIE,
 };
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::JsonBody;
@@ -73,7 +73,8 @@ fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
     } else {
         ""
     };
-    format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+    let name = cookie_name(SESSION_COOKIE, state.config.secure_cookies());
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
 /// Starts a session for an account whose password was checked: the
@@ -109,7 +110,7 @@ pub async fn end_session(
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .filter_map(|p| p.trim().split_once('='))
-            .find(|(k, _)| *k == SESSION_COOKIE)
+            .find(|(k, _)| *k == cookie_name(SESSION_COOKIE, state.config.secure_cookies()))
             .map(|(_, v)| v.to_string());
         if let Some(cookie) = cookie {
             let command = Command::DeleteSession {

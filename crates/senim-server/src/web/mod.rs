@@ -82,6 +82,7 @@ pub fn pages() -> Router<AppState> {
         .route("/login", get(account::show).post(account::submit))
         .route("/logout", axum::routing::post(account::logout))
         .route("/report", get(report::show).post(report::submit))
+        .route("/report/done", get(report::done))
         .route(
             "/report/status",
             get(report::status_form).post(report::status),
@@ -201,7 +202,7 @@ impl FromRequestParts<AppState> for Ctx {
                 query.push((k.into_owned(), v.into_owned()));
             }
         }
-        let remembered = cookie_value(parts, i18n::LANG_COOKIE).and_then(i18n::parse);
+        let remembered = cookie_value(&parts.headers, i18n::LANG_COOKIE).and_then(i18n::parse);
         if let Some(lang) = chosen {
             if remembered != Some(lang) {
                 cookies.push(format!(
@@ -225,12 +226,14 @@ impl FromRequestParts<AppState> for Ctx {
         let csrf = match &caller.credential {
             Credential::Session { csrf_token } => csrf_token.clone(),
             _ => {
-                match cookie_value(parts, CSRF_COOKIE).filter(|c| c.len() >= 32 && c.len() <= 64) {
+                let name = crate::auth::cookie_name(CSRF_COOKIE, !secure.is_empty());
+                match cookie_value(&parts.headers, name).filter(|c| c.len() >= 32 && c.len() <= 64)
+                {
                     Some(c) => c.to_string(),
                     None => {
                         let token = random_secret("");
                         cookies.push(format!(
-                            "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
+                            "{name}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
                         ));
                         token
                     }
@@ -350,6 +353,12 @@ impl Ctx {
                 response.headers_mut().append(header::SET_COOKIE, value);
             }
         }
+    }
+
+    /// Sets a cookie with this response (`Secure` added behind TLS).
+    pub fn add_cookie(&mut self, cookie: &str) {
+        let secure = if self.secure { "; Secure" } else { "" };
+        self.cookies.push(format!("{cookie}{secure}"));
     }
 
     /// A redirect after a form (303, so the browser GETs the target).

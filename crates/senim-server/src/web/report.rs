@@ -182,23 +182,31 @@ fn read(c: &Ctx, form: &FormData, today: Day) -> Result<ReportInput, Problems> {
     })
 }
 
-/// `POST /report`: files the report and shows its tracking code once.
-pub async fn submit(State(state): State<AppState>, Posted { ctx: c, form }: Posted) -> Response {
+/// The cookie that carries a filed report's number and tracking code to the
+/// confirmation page, for this browser session only and only to that page.
+const FILED_COOKIE: &str = "senim_report";
+
+/// `POST /report`: files the report, then sends the browser to the
+/// confirmation (post, redirect, get: refreshing it files nothing again).
+/// The tracking code travels in a cookie scoped to that page, never in an
+/// address, where it would reach the history and the logs.
+pub async fn submit(
+    State(state): State<AppState>,
+    Posted { ctx: mut c, form }: Posted,
+) -> Response {
     let today = Day::of(state.clock.now());
     let input = match read(&c, &form, today) {
         Ok(i) => i,
         Err(problems) => return form_page(&c, &state, form, problems).await,
     };
     match file_report(&state, &c.caller, input).await {
-        Ok(receipt) => c.render(&Done {
-            c: &c,
-            crumbs: vec![
-                ("/report".into(), c.t("nav-report")),
-                (String::new(), c.t("report-done-title")),
-            ],
-            number: receipt.number,
-            code: receipt.tracking_code,
-        }),
+        Ok(receipt) => {
+            c.add_cookie(&format!(
+                "{FILED_COOKIE}={}.{}; Path=/report/done; HttpOnly; SameSite=Strict",
+                receipt.number, receipt.tracking_code
+            ));
+            c.redirect("/report/done")
+        }
         Err(e) if !e.fields.is_empty() => {
             let mut problems = Problems::default();
             for f in &e.fields {
@@ -210,6 +218,31 @@ pub async fn submit(State(state): State<AppState>, Posted { ctx: c, form }: Post
         }
         Err(e) => c.error(e),
     }
+}
+
+/// `GET /report/done`: the report just filed in this browser, with its
+/// tracking code; without one, the reader is sent to the form.
+pub async fn done(c: Ctx, headers: axum::http::HeaderMap) -> Response {
+    let filed = crate::auth::cookie_value(&headers, FILED_COOKIE)
+        .and_then(|v| v.split_once('.'))
+        .filter(|(number, code)| {
+            let plain = |s: &str| {
+                s.len() <= 64 && s.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+            };
+            plain(number) && plain(code)
+        });
+    let Some((number, code)) = filed else {
+        return c.redirect("/report");
+    };
+    c.render(&Done {
+        c: &c,
+        crumbs: vec![
+            ("/report".into(), c.t("nav-report")),
+            (String::new(), c.t("report-done-title")),
+        ],
+        number: number.to_string(),
+        code: code.to_string(),
+    })
 }
 
 #[derive(askama::Template)]

@@ -191,8 +191,8 @@ async fn forms_need_their_csrf_token(app: TestApp) {
     assert_eq!(reports(&app).await, before);
     let mut fields = form.to_vec();
     fields.push(("csrf_token", &token));
-    let r = app
-        .http
+    let once = no_redirects();
+    let r = once
         .post(app.url("/report"))
         .header("cookie", &cookie)
         .header("sec-fetch-site", "same-origin")
@@ -201,9 +201,41 @@ async fn forms_need_their_csrf_token(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("id=\"tracking-code\""));
+    // Post, redirect, get: the confirmation's address files nothing again,
+    // and the tracking code reaches it in a cookie for that page only.
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/report/done");
+    let filed = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("senim_report="))
+        .unwrap()
+        .to_string();
+    assert!(
+        filed.contains("Path=/report/done") && filed.contains("HttpOnly"),
+        "{filed}"
+    );
+    let code = filed.split(['.', ';']).nth(1).unwrap().to_string();
+    for _ in 0..2 {
+        let r = once
+            .get(app.url("/report/done"))
+            .header("cookie", filed.split(';').next().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains(&format!("id=\"tracking-code\">{code}<")),
+            "{html}"
+        );
+    }
     assert_eq!(reports(&app).await, before + 1);
+    // Without the cookie, the confirmation sends the reader to the form.
+    let r = once.get(app.url("/report/done")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
     // Problems come back on the form, in the reader's language, nothing stored.
     let fields = [
         ("type", "complaint"),
@@ -271,10 +303,7 @@ async fn language_from_query_cookie_and_header(app: TestApp) {
 }
 
 async fn desks_need_the_right_account(app: TestApp) {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = no_redirects();
     let r = http.get(app.url("/supervisor")).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/login?next=%2Fsupervisor");
@@ -473,10 +502,7 @@ async fn statistics_follow_every_change(app: TestApp) {
 
 /// Signs in through the page; the session cookie.
 async fn sign_in(app: &TestApp, email: &str) -> String {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = no_redirects();
     let (cookie, token) = form_token(app, "/login").await;
     let r = http
         .post(app.url("/login"))
@@ -528,14 +554,7 @@ async fn inbox_speaks_the_readers_language(app: TestApp) {
         );
     }
     // Anonymous readers are sent to sign in.
-    let r = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(app.url("/inbox"))
-        .send()
-        .await
-        .unwrap();
+    let r = no_redirects().get(app.url("/inbox")).send().await.unwrap();
     assert_eq!(r.status(), 303);
 }
 
@@ -547,10 +566,7 @@ async fn post_form(
     to: &str,
     fields: &[(&str, &str)],
 ) -> (u16, String, String) {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let http = no_redirects();
     let html = http
         .get(app.url(from))
         .header("cookie", session)
@@ -748,10 +764,7 @@ async fn post_multipart(
         body.extend_from_slice(b"\r\n");
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    let r = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    let r = no_redirects()
         .post(app.url(to))
         .header("cookie", session)
         .header("accept-language", "en")
@@ -1202,4 +1215,60 @@ async fn supervisors_keep_the_reviewer_pool(app: TestApp) {
     let reviewer = sign_in(&app, "expert@ministry.kz").await;
     let (status, _) = page_with(&app, &reviewer, "/supervisor/reviewers").await;
     assert_eq!(status, 403);
+}
+
+/// Behind TLS the cookies are `__Host-` prefixed (Secure, the whole site,
+/// no Domain), so a sibling subdomain cannot plant a session; the plain
+/// name is not read there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_tls_cookies_are_host_prefixed() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |c| {
+        c.public_url = Some("https://senim.example".into())
+    })
+    .await;
+    let r = app.http.get(app.url("/login")).send().await.unwrap();
+    let csrf = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("__Host-senim_csrf="))
+        .expect("the CSRF cookie is __Host- prefixed")
+        .to_string();
+    assert!(csrf.contains("; Secure") && csrf.contains("Path=/") && !csrf.contains("Domain"));
+    let cookie = csrf.split(';').next().unwrap().to_string();
+    let token = field_value(&r.text().await.unwrap(), "csrf_token");
+    let http = no_redirects();
+    let r = http
+        .post(app.url("/login"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("email", "dev@hospital.kz"),
+            ("password", PASSWORD),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let session = set_cookie(&r, "__Host-senim_session");
+    let value = session.split_once('=').unwrap().1.to_string();
+    let (status, _) = page_with(&app, &session, "/inbox").await;
+    assert_eq!(status, 200);
+    // The same secret under the plain name is not a session here.
+    let r = http
+        .get(app.url("/inbox"))
+        .header("cookie", format!("senim_session={value}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "sent to sign in");
+}
+
+/// A client that shows redirects instead of following them.
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }

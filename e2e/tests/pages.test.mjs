@@ -76,9 +76,9 @@ test('every desk and a case page, signed in: accessible', async () => {
   for (const [email, paths] of [
     ['developer@hospital.demo', ['/developer', '/developer/new']],
     ['expert@ministry.demo', ['/reviewer']],
-    ['supervisor@ministry.demo', ['/supervisor']],
+    ['supervisor@ministry.demo', ['/supervisor', '/supervisor/reviewers']],
     ['auditor@audit.demo', ['/auditor']],
-    ['data_steward@hospital.demo', ['/steward']],
+    ['data_steward@hospital.demo', ['/steward', '/steward/datasets/new']],
   ]) {
     const page = await newPage(browser);
     await login(page, email);
@@ -87,6 +87,13 @@ test('every desk and a case page, signed in: accessible', async () => {
       assert.equal(response.status(), 200, `${path} for ${email}`);
       await axe(page);
       await shoot(page, `desk${path.replaceAll('/', '-')}`);
+    }
+    // One expert's page in the pool.
+    const expert = page.locator('main a[href^="/supervisor/reviewers/"]').first();
+    if (paths.includes('/supervisor/reviewers')) {
+      await page.goto(`${baseUrl()}/supervisor/reviewers`);
+      await Promise.all([page.waitForLoadState('load'), expert.click()]);
+      await axe(page);
     }
     const firstCase = page.locator('a[href^="/desk/cases/"]').first();
     if (await firstCase.count()) {
@@ -210,4 +217,25 @@ test('hostile text in every free-text field is shown as text', async () => {
   const csv = await (await fetch(`${baseUrl()}/register.csv?q=XSS`)).text();
   assert.ok(csv.includes('"XSS <script>alert(""x"")</script>'));
   assert.ok(code.length > 0);
+  // A dataset described with it by a data steward, in the library and on its page.
+  const steward = await newPage(browser);
+  steward.on('dialog', (d) => {
+    throw new Error(`a dialog opened: ${d.message()}`);
+  });
+  await login(steward, 'data_steward@akimat.demo');
+  await steward.goto(`${baseUrl()}/steward/datasets/new`);
+  for (const field of ['#title_en', '#keywords', '#spatial', '#producer_name', '#producer_contact', '#opt_out_reference', '#version']) {
+    await steward.fill(field, field === '#title_en' ? `XSS dataset ${payload}` : payload.slice(0, 40));
+  }
+  for (const field of ['#description_en', '#provenance', '#collection_method', '#changelog']) await steward.fill(field, payload);
+  await steward.selectOption('#licence', 'CC0-1.0');
+  await Promise.all([steward.waitForLoadState('load'), steward.click('main form button[type=submit]')]);
+  assert.match(steward.url(), /done=published/);
+  assert.equal(await steward.locator('main img[src=x], main svg[onload]').count(), 0);
+  await pub.goto(`${baseUrl()}/library?q=XSS`);
+  const found = pub.locator('main a', { hasText: 'XSS dataset' }).first();
+  assert.ok((await found.innerText()).includes('<script>'));
+  await Promise.all([pub.waitForLoadState('load'), found.click()]);
+  assert.ok((await pub.locator('main').innerText()).includes('"><img src=x onerror=alert(1)>'));
+  assert.equal(await pub.locator('main img[src=x], main svg[onload]').count(), 0);
 });

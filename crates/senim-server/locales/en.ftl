@@ -1056,12 +1056,13 @@ reviewers-sectors = Competent in
 reviewers-sectors-hint = The pool offers them dossiers of these sectors first.
 reviewers-sectors-missing = Tick at least one sector they are competent in
 reviewers-conflicts = Standing conflicts of interest
-reviewers-conflicts-hint = Organisations whose dossiers they are never offered. Hold Ctrl to choose several.
+reviewers-conflicts-hint = The BINs of organisations whose dossiers they are never offered, one per line.
+reviewers-conflicts-count = Conflicts
+reviewers-unknown-bin = No organisation has the BIN { $bin }
 reviewers-active = Takes new dossiers
 reviewers-load = Open dossiers
 reviewers-available = Takes new dossiers
 reviewers-not-pooled = Not in the pool yet
-reviewers-change = Change
 reviewers-save = Save
 reviewers-done-saved = The reviewer's profile was saved.
 

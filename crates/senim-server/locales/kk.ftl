@@ -1050,12 +1050,13 @@ reviewers-sectors = Құзыретті салалары
 reviewers-sectors-hint = Пул сарапшыға алдымен осы салалардың досьелерін ұсынады.
 reviewers-sectors-missing = Сарапшы құзыретті кемінде бір саланы белгілеңіз
 reviewers-conflicts = Тұрақты мүдделер қақтығысы
-reviewers-conflicts-hint = Досьелері сарапшыға ешқашан ұсынылмайтын ұйымдар. Бірнешеуін таңдау үшін Ctrl басып тұрыңыз.
+reviewers-conflicts-hint = Досьелері сарапшыға ешқашан ұсынылмайтын ұйымдардың БСН-дері, әр жолда біреуден.
+reviewers-conflicts-count = Қақтығыстар
+reviewers-unknown-bin = { $bin } БСН-і бар ұйым жоқ
 reviewers-active = Жаңа досьелерді қабылдайды
 reviewers-load = Ашық досьелер
 reviewers-available = Жаңа досьелерді қабылдайды
 reviewers-not-pooled = Әлі пулда жоқ
-reviewers-change = Өзгерту
 reviewers-save = Сақтау
 reviewers-done-saved = Сарапшының профилі сақталды.
 

@@ -1063,12 +1063,13 @@ reviewers-sectors = Компетентен в отраслях
 reviewers-sectors-hint = Пул сначала предлагает эксперту досье этих отраслей.
 reviewers-sectors-missing = Отметьте хотя бы одну отрасль, в которой эксперт компетентен
 reviewers-conflicts = Постоянные конфликты интересов
-reviewers-conflicts-hint = Организации, досье которых эксперту никогда не предлагаются. Удерживайте Ctrl, чтобы выбрать несколько.
+reviewers-conflicts-hint = БИН организаций, досье которых эксперту никогда не предлагаются, по одному в строке.
+reviewers-conflicts-count = Конфликты
+reviewers-unknown-bin = Нет организации с БИН { $bin }
 reviewers-active = Принимает новые досье
 reviewers-load = Открытые досье
 reviewers-available = Принимает новые досье
 reviewers-not-pooled = Ещё не в пуле
-reviewers-change = Изменить
 reviewers-save = Сохранить
 reviewers-done-saved = Профиль эксперта сохранён.
 

@@ -122,10 +122,10 @@ pub fn pages() -> Router<AppState> {
             axum::routing::post(admin::close),
         )
         .route("/supervisor", get(desks::supervisor))
-        .route("/supervisor/reviewers", get(reviewers::show))
+        .route("/supervisor/reviewers", get(reviewers::list))
         .route(
             "/supervisor/reviewers/{id}",
-            axum::routing::post(reviewers::set),
+            get(reviewers::show).post(reviewers::set),
         )
         .route(
             "/supervisor/rulepacks",

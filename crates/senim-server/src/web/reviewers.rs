@@ -1,17 +1,18 @@
 //! The reviewer pool, for supervisors: every expert reviewer with the
 //! sectors they are competent in (the pool offers them dossiers of those
 //! sectors first), their standing conflicts of interest, whether they take
-//! new dossiers, and how many they work on now. Changes go through the
-//! API's own path (`cases::put_reviewer`).
+//! new dossiers, and how many they work on now; each one's page changes
+//! them through the API's own path (`cases::put_reviewer`). Conflicts are
+//! named by BIN, so the page stays small however many organisations there are.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use senim_domain::case::ReviewerInput;
+use senim_domain::case::{Candidate, ReviewerInput};
 use senim_domain::profile::Sector;
-use senim_domain::{AccountId, AccountStatus, OrganisationId, Role};
-use senim_store::{AccountFilter, OrganisationFilter};
+use senim_domain::{Account, AccountId, AccountStatus, Role};
+use senim_store::AccountFilter;
 
 use crate::error::ApiError;
 use crate::policy::{Action, Resource};
@@ -19,148 +20,204 @@ use crate::routes::cases::put_reviewer;
 use crate::state::AppState;
 use crate::web::{Ctx, FormData, Posted, Problems};
 
-/// A reviewer as the page shows them, with their form's values.
+/// A reviewer in the pool's list.
 pub struct ReviewerRow {
     pub id: String,
     pub email: String,
     pub name: String,
+    /// Their sectors, or that they are not in the pool yet.
     pub sectors: String,
+    pub conflicts: usize,
     pub load: u32,
     pub active: bool,
-    /// Whether they are in the pool at all (a profile was ever set).
-    pub pooled: bool,
-    pub form: FormData,
-    pub open: bool,
 }
 
 #[derive(askama::Template)]
 #[template(path = "reviewers.html")]
-struct ReviewersPage<'a> {
+struct ListPage<'a> {
     c: &'a Ctx,
     crumbs: Vec<(String, String)>,
-    problems: Problems,
     rows: Vec<ReviewerRow>,
-    sectors: Vec<(&'static str, String)>,
-    orgs: Vec<(String, String)>,
     done: Option<String>,
 }
 
-async fn render(
-    c: &Ctx,
-    state: &AppState,
-    failed: Option<(AccountId, &FormData)>,
+#[derive(askama::Template)]
+#[template(path = "reviewer.html")]
+struct ReviewerPage<'a> {
+    c: &'a Ctx,
+    crumbs: Vec<(String, String)>,
     problems: Problems,
-) -> Result<Response, ApiError> {
+    id: String,
+    email: String,
+    form: FormData,
+    sectors: Vec<(&'static str, String)>,
+    /// The organisations the conflicts name now: (BIN, name).
+    named: Vec<(String, String)>,
+}
+
+fn require(c: &Ctx, state: &AppState) -> Result<(), ApiError> {
     c.caller.require(
         state,
         Action::ReviewerManage,
         &Resource::Collection("reviewers"),
-    )?;
-    let pool = state.store.reviewer_pool().await?;
-    let accounts = state
-        .store
-        .accounts(&AccountFilter {
-            role: Some(Role::ExpertReviewer),
-            status: Some(AccountStatus::Active),
-            limit: 1000,
-            ..Default::default()
-        })
-        .await?
-        .items;
-    let orgs: Vec<(String, String)> = state
-        .store
-        .organisations(&OrganisationFilter {
-            limit: 1000,
-            ..Default::default()
-        })
-        .await?
-        .items
+    )
+}
+
+fn sector_names(c: &Ctx, sectors: &[Sector]) -> String {
+    sectors
         .iter()
-        .map(|o| (o.id.to_string(), o.name.get(c.lang()).to_string()))
-        .collect();
-    let rows = accounts
-        .iter()
-        .map(|a| {
-            let profile = pool.iter().find(|p| p.account_id == a.id);
-            let mut values = Vec::new();
-            if let Some(p) = profile {
-                values.extend(
-                    p.sectors
-                        .iter()
-                        .map(|s| ("sectors".to_string(), s.as_str().to_string())),
-                );
-                values.extend(
-                    p.conflicts
-                        .iter()
-                        .map(|o| ("conflicts".to_string(), o.to_string())),
-                );
-                if p.active {
-                    values.push(("active".to_string(), "yes".to_string()));
+        .map(|s| c.t.term("sector", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `GET /supervisor/reviewers`: the pool.
+pub async fn list(c: Ctx, State(state): State<AppState>) -> Response {
+    let result = async {
+        require(&c, &state)?;
+        let pool = state.store.reviewer_pool().await?;
+        let accounts = state
+            .store
+            .accounts(&AccountFilter {
+                role: Some(Role::ExpertReviewer),
+                status: Some(AccountStatus::Active),
+                limit: 1000,
+                ..Default::default()
+            })
+            .await?
+            .items;
+        let rows = accounts
+            .iter()
+            .map(|a| {
+                let p = pool.iter().find(|p| p.account_id == a.id);
+                ReviewerRow {
+                    id: a.id.to_string(),
+                    email: a.email.as_str().to_string(),
+                    name: a.display_name.clone(),
+                    sectors: p.map_or_else(
+                        || c.t("reviewers-not-pooled"),
+                        |p| sector_names(&c, &p.sectors),
+                    ),
+                    conflicts: p.map_or(0, |p| p.conflicts.len()),
+                    load: p.map_or(0, |p| p.load),
+                    active: p.is_some_and(|p| p.active),
                 }
-            } else {
-                values.push(("active".to_string(), "yes".to_string()));
-            }
-            let again = failed.filter(|(id, _)| *id == a.id).map(|(_, f)| f.clone());
-            ReviewerRow {
-                id: a.id.to_string(),
-                email: a.email.as_str().to_string(),
-                name: a.display_name.clone(),
-                sectors: profile
-                    .map(|p| {
-                        p.sectors
-                            .iter()
-                            .map(|s| c.t.term("sector", s.as_str()))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .unwrap_or_default(),
-                load: profile.map_or(0, |p| p.load),
-                active: profile.is_some_and(|p| p.active),
-                pooled: profile.is_some(),
-                open: again.is_some(),
-                form: again.unwrap_or(FormData(values)),
-            }
-        })
-        .collect();
+            })
+            .collect();
+        Ok(c.render(&ListPage {
+            crumbs: vec![
+                ("/supervisor".to_string(), c.t("desk-supervisor")),
+                (String::new(), c.t("reviewers-title")),
+            ],
+            rows,
+            done: c.done("reviewers-done"),
+            c: &c,
+        }))
+    }
+    .await;
+    c.respond(result)
+}
+
+/// An expert reviewer's account and pool entry (if any).
+async fn reviewer(state: &AppState, id: &str) -> Result<(Account, Option<Candidate>), ApiError> {
+    let id: AccountId = crate::routes::path_id(id, "account")?;
+    let account = state.store.account(id).await?;
+    if !account.roles.contains(&Role::ExpertReviewer) {
+        return Err(ApiError::not_found("reviewer"));
+    }
+    let entry = state
+        .store
+        .reviewer_pool()
+        .await?
+        .into_iter()
+        .find(|p| p.account_id == id);
+    Ok((account, entry))
+}
+
+async fn reviewer_page(
+    c: &Ctx,
+    state: &AppState,
+    account: &Account,
+    entry: Option<&Candidate>,
+    form: Option<FormData>,
+    problems: Problems,
+) -> Result<Response, ApiError> {
+    let mut named = Vec::new();
+    for id in entry.map(|e| e.conflicts.clone()).unwrap_or_default() {
+        if let Ok(o) = state.store.organisation(id).await {
+            named.push((o.bin.as_str().to_string(), o.name.get(c.lang()).to_string()));
+        }
+    }
+    let form = form.unwrap_or_else(|| {
+        let mut values = Vec::new();
+        if let Some(e) = entry {
+            values.extend(
+                e.sectors
+                    .iter()
+                    .map(|s| ("sectors".to_string(), s.as_str().to_string())),
+            );
+        }
+        if entry.is_none_or(|e| e.active) {
+            values.push(("active".to_string(), "yes".to_string()));
+        }
+        let bins: Vec<&str> = named.iter().map(|(bin, _)| bin.as_str()).collect();
+        values.push(("conflicts".to_string(), bins.join("\n")));
+        FormData(values)
+    });
     let failed = !problems.is_empty();
-    let page = ReviewersPage {
+    let email = account.email.as_str().to_string();
+    let mut r = c.render(&ReviewerPage {
         crumbs: vec![
             ("/supervisor".to_string(), c.t("desk-supervisor")),
-            (String::new(), c.t("reviewers-title")),
+            ("/supervisor/reviewers".to_string(), c.t("reviewers-title")),
+            (String::new(), email.clone()),
         ],
         problems,
-        rows,
+        id: account.id.to_string(),
+        email,
+        form,
         sectors: Sector::ALL
             .iter()
             .map(|s| (s.as_str(), c.t.term("sector", s.as_str())))
             .collect(),
-        orgs,
-        done: c.done("reviewers-done"),
+        named,
         c,
-    };
-    let mut r = c.render(&page);
+    });
     if failed {
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(r)
 }
 
-/// `GET /supervisor/reviewers`.
-pub async fn show(c: Ctx, State(state): State<AppState>) -> Response {
-    let result = render(&c, &state, None, Problems::default()).await;
+/// `GET /supervisor/reviewers/{id}`: one reviewer's form.
+pub async fn show(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let result = async {
+        require(&c, &state)?;
+        let (account, entry) = reviewer(&state, &id).await?;
+        reviewer_page(
+            &c,
+            &state,
+            &account,
+            entry.as_ref(),
+            None,
+            Problems::default(),
+        )
+        .await
+    }
+    .await;
     c.respond(result)
 }
 
-/// `POST /supervisor/reviewers/{id}`: one reviewer's sectors, conflicts and
-/// availability.
+/// `POST /supervisor/reviewers/{id}`: the reviewer's sectors, conflicts (by
+/// BIN) and availability.
 pub async fn set(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Posted { ctx: c, form }: Posted,
 ) -> Response {
     let result = async {
-        let account_id: AccountId = crate::routes::path_id(&id, "account")?;
-        let field = format!("sectors-{account_id}");
+        require(&c, &state)?;
+        let (account, entry) = reviewer(&state, &id).await?;
         let mut problems = Problems::default();
         let sectors: Vec<Sector> = form
             .all("sectors")
@@ -168,23 +225,35 @@ pub async fn set(
             .filter_map(|s| s.parse().ok())
             .collect();
         if sectors.is_empty() {
-            problems.push(&field, c.t("reviewers-sectors-missing"));
-            return render(&c, &state, Some((account_id, &form)), problems).await;
+            problems.push("sectors", c.t("reviewers-sectors-missing"));
+        }
+        let mut conflicts = Vec::new();
+        for bin in form
+            .text("conflicts")
+            .split(|ch: char| ch == ',' || ch.is_whitespace())
+            .filter(|b| !b.is_empty())
+        {
+            match state.store.organisation_by_bin(bin).await {
+                Ok(o) => conflicts.push(o.id),
+                Err(senim_store::StoreError::NotFound { .. }) => {
+                    problems.push("conflicts", c.t.t1("reviewers-unknown-bin", "bin", bin))
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if !problems.is_empty() {
+            return reviewer_page(&c, &state, &account, entry.as_ref(), Some(form), problems).await;
         }
         let input = ReviewerInput {
             sectors,
-            conflicts: form
-                .all("conflicts")
-                .iter()
-                .filter_map(|o| o.parse::<OrganisationId>().ok())
-                .collect(),
+            conflicts,
             active: form.get("active") == Some("yes"),
         };
-        match put_reviewer(&state, &c.caller, account_id, input).await {
+        match put_reviewer(&state, &c.caller, account.id, input).await {
             Ok(_) => Ok(c.redirect("/supervisor/reviewers?done=saved")),
             Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-                problems.push(&field, crate::web::conflict_or(&c, &e));
-                render(&c, &state, Some((account_id, &form)), problems).await
+                problems.push("sectors", crate::web::conflict_or(&c, &e));
+                reviewer_page(&c, &state, &account, entry.as_ref(), Some(form), problems).await
             }
             Err(e) => Err(e),
         }

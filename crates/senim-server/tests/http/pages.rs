@@ -1165,32 +1165,46 @@ async fn supervisors_keep_the_reviewer_pool(app: TestApp) {
     let supervisor = sign_in(&app, "supervisor@ministry.kz").await;
     let (status, html) = page_with(&app, &supervisor, "/supervisor/reviewers").await;
     assert_eq!(status, 200, "{html}");
-    assert!(html.contains("expert@ministry.kz"), "{html}");
     let expert = app.accounts[&Who::ExpertReviewer].to_string();
-    let to = format!("/supervisor/reviewers/{expert}");
+    let path = format!("/supervisor/reviewers/{expert}");
+    assert!(
+        html.contains(&format!("href=\"{path}\">expert@ministry.kz<")),
+        "{html}"
+    );
     let org = app.read(Who::Developer, "/api/v1/accounts/me").await["organisation_id"]
         .as_str()
         .unwrap()
         .to_string();
+    let bin = app
+        .read(Who::Supervisor, &format!("/api/v1/organisations/{org}"))
+        .await["bin"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // No sector, and a BIN no organisation has: both named, nothing saved.
     let (status, _, html) = post_form(
         &app,
         &supervisor,
-        "/supervisor/reviewers",
-        &to,
-        &[("active", "yes")],
+        &path,
+        &path,
+        &[("active", "yes"), ("conflicts", "000000000000")],
     )
     .await;
     assert_eq!(status, 422);
     assert!(html.contains("Tick at least one sector"), "{html}");
+    assert!(
+        html.contains("No organisation has the BIN 000000000000"),
+        "{html}"
+    );
     let (status, location, _) = post_form(
         &app,
         &supervisor,
-        "/supervisor/reviewers",
-        &to,
+        &path,
+        &path,
         &[
             ("sectors", "healthcare"),
             ("sectors", "finance"),
-            ("conflicts", &org),
+            ("conflicts", &bin),
         ],
     )
     .await;
@@ -1212,8 +1226,13 @@ async fn supervisors_keep_the_reviewer_pool(app: TestApp) {
     );
     assert_eq!(me["conflicts"][0], org.as_str());
     assert_eq!(me["active"], false, "unticked: takes no new dossiers");
+    // The form shows the conflict by its BIN, with the organisation's name.
+    let (_, html) = page_with(&app, &supervisor, &path).await;
+    assert!(html.contains(&format!(">{bin}</textarea>")), "{html}");
     let reviewer = sign_in(&app, "expert@ministry.kz").await;
     let (status, _) = page_with(&app, &reviewer, "/supervisor/reviewers").await;
+    assert_eq!(status, 403);
+    let (status, _) = page_with(&app, &reviewer, &path).await;
     assert_eq!(status, 403);
 }
 

@@ -41,6 +41,7 @@ pub fn cookie_name(base: &'static str, secure: bool) -> &'static str {
     match (base, secure) {
         (SESSION_COOKIE, true) => "__Host-senim_session",
         (crate::web::CSRF_COOKIE, true) => "__Host-senim_csrf",
+        (crate::web::FILED_COOKIE, true) => "__Host-senim_report",
         _ => base,
     }
 }

@@ -136,7 +136,9 @@ pub async fn show(c: Ctx, State(state): State<AppState>) -> Response {
 fn problems_of(c: &Ctx, prefix: &str, e: &ApiError) -> Problems {
     let mut p = Problems::default();
     for f in &e.fields {
-        let field = f.field.split(['.', '[']).next().unwrap_or("").to_string();
+        // `contacts.email` is the form's `org_email`.
+        let path = f.field.strip_prefix("contacts.").unwrap_or(&f.field);
+        let field = path.split(['.', '[']).next().unwrap_or("").to_string();
         p.push(
             &format!("{prefix}{field}"),
             format!(
@@ -147,7 +149,12 @@ fn problems_of(c: &Ctx, prefix: &str, e: &ApiError) -> Problems {
         );
     }
     if p.is_empty() {
-        p.push(&format!("{prefix}name"), crate::web::conflict_or(c, e));
+        let first = if prefix == "acc_" {
+            "acc_email"
+        } else {
+            "org_name"
+        };
+        p.push(first, crate::web::conflict_or(c, e));
     }
     p
 }
@@ -337,6 +344,16 @@ pub async fn add_account(
     c.respond(result)
 }
 
+/// Only administrators reach a record's page, before anything is read (so
+/// nobody else learns which ids exist).
+fn administrator(c: &Ctx, state: &AppState) -> Result<(), ApiError> {
+    c.caller.require(
+        state,
+        Action::AccountCreate,
+        &Resource::Collection("accounts"),
+    )
+}
+
 /// An organisation or an account, which the administrator changes or closes.
 enum Record {
     Organisation(Organisation),
@@ -446,13 +463,14 @@ async fn record_page(
     };
     let orgs = all_organisations(state).await?;
     let failed = !problems.is_empty();
+    let page_form = form.unwrap_or_else(|| record.form());
     let page = RecordPage {
         crumbs: vec![
             ("/admin".to_string(), c.t("desk-admin")),
             (String::new(), title.clone()),
         ],
         problems,
-        form: form.unwrap_or_else(|| record.form()),
+        form: page_form.clone(),
         kinds: choices(c, "org-kind", OrganisationKind::ALL, |k| k.as_str()),
         sizes: choices(c, "org-size", SizeClass::ALL, |k| k.as_str()),
         roles: choices(c, "role", Role::ALL, |r| r.as_str()),
@@ -462,7 +480,12 @@ async fn record_page(
         organisation,
         active,
         target: record.target(),
-        revision: record.revision(),
+        // A form shown again keeps the revision it was read at, so a change
+        // made meanwhile is refused rather than overwritten.
+        revision: page_form
+            .text("revision")
+            .parse()
+            .unwrap_or_else(|_| record.revision()),
         done: c.done("admin-done"),
         c,
     };
@@ -481,6 +504,7 @@ pub async fn record(
     Path((kind, id)): Path<(String, String)>,
 ) -> Response {
     let result = async {
+        administrator(&c, &state)?;
         let record = Record::load(&state, &kind, &id).await?;
         record_page(&c, &state, &record, None, Problems::default()).await
     }
@@ -496,6 +520,7 @@ pub async fn change(
     Posted { ctx: c, form }: Posted,
 ) -> Response {
     let result = async {
+        administrator(&c, &state)?;
         let record = Record::load(&state, &kind, &id).await?;
         let revision = form.text("revision").parse().unwrap_or(-1);
         let changed = match &record {
@@ -545,6 +570,7 @@ pub async fn close(
     Posted { ctx: c, form }: Posted,
 ) -> Response {
     let result = async {
+        administrator(&c, &state)?;
         let record = Record::load(&state, &kind, &id).await?;
         if form.get("confirm") != Some("yes") {
             let mut p = Problems::default();

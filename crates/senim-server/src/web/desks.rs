@@ -691,9 +691,9 @@ fn owner_viewer(
 }
 
 /// A new version from the wizard: what the page edits (names, profile,
-/// the documentation the developer may see), with the rest of the current
-/// version kept: items withheld from this reader, the operating
-/// organisation, the dataset links.
+/// the documentation the developer may see, the dataset links), with the
+/// rest of the current version kept: items withheld from this reader, the
+/// operating organisation.
 async fn next_version(
     c: &Ctx,
     state: &AppState,

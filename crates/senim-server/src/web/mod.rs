@@ -63,6 +63,10 @@ pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'se
 /// The cookie that holds an anonymous reader's CSRF token.
 pub const CSRF_COOKIE: &str = "senim_csrf";
 
+/// The cookie that carries a filed report's number and tracking code to the
+/// confirmation page, for this browser session only.
+pub const FILED_COOKIE: &str = "senim_report";
+
 /// Builds the page routes.
 pub fn pages() -> Router<AppState> {
     Router::new()

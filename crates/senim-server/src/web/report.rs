@@ -12,7 +12,7 @@ use senim_domain::{Day, SystemId};
 use crate::routes::cases::{file_report, status_by_code};
 use crate::state::AppState;
 use crate::web::public::date;
-use crate::web::{Ctx, FormData, Posted, Problems};
+use crate::web::{Ctx, FormData, Posted, Problems, FILED_COOKIE};
 
 /// A choice of a radio group.
 pub struct Radio {
@@ -182,10 +182,6 @@ fn read(c: &Ctx, form: &FormData, today: Day) -> Result<ReportInput, Problems> {
     })
 }
 
-/// The cookie that carries a filed report's number and tracking code to the
-/// confirmation page, for this browser session only and only to that page.
-const FILED_COOKIE: &str = "senim_report";
-
 /// `POST /report`: files the report, then sends the browser to the
 /// confirmation (post, redirect, get: refreshing it files nothing again).
 /// The tracking code travels in a cookie scoped to that page, never in an
@@ -201,8 +197,13 @@ pub async fn submit(
     };
     match file_report(&state, &c.caller, input).await {
         Ok(receipt) => {
+            // Behind TLS `__Host-` prefixed (so no sibling subdomain can
+            // plant another report's code), which needs the whole site as
+            // its path; otherwise only the confirmation page receives it.
+            let name = crate::auth::cookie_name(FILED_COOKIE, c.secure());
+            let path = if c.secure() { "/" } else { "/report/done" };
             c.add_cookie(&format!(
-                "{FILED_COOKIE}={}.{}; Path=/report/done; HttpOnly; SameSite=Strict",
+                "{name}={}.{}; Path={path}; HttpOnly; SameSite=Strict",
                 receipt.number, receipt.tracking_code
             ));
             c.redirect("/report/done")
@@ -223,14 +224,15 @@ pub async fn submit(
 /// `GET /report/done`: the report just filed in this browser, with its
 /// tracking code; without one, the reader is sent to the form.
 pub async fn done(c: Ctx, headers: axum::http::HeaderMap) -> Response {
-    let filed = crate::auth::cookie_value(&headers, FILED_COOKIE)
-        .and_then(|v| v.split_once('.'))
-        .filter(|(number, code)| {
-            let plain = |s: &str| {
-                s.len() <= 64 && s.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
-            };
-            plain(number) && plain(code)
-        });
+    let filed =
+        crate::auth::cookie_value(&headers, crate::auth::cookie_name(FILED_COOKIE, c.secure()))
+            .and_then(|v| v.split_once('.'))
+            .filter(|(number, code)| {
+                let plain = |s: &str| {
+                    s.len() <= 64 && s.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+                };
+                plain(number) && plain(code)
+            });
     let Some((number, code)) = filed else {
         return c.redirect("/report");
     };

@@ -20,6 +20,9 @@ use crate::routes::cases::put_reviewer;
 use crate::state::AppState;
 use crate::web::{Ctx, FormData, Posted, Problems};
 
+/// The most organisations one reviewer's standing conflicts name.
+const MAX_CONFLICTS: usize = 100;
+
 /// A reviewer in the pool's list.
 pub struct ReviewerRow {
     pub id: String,
@@ -228,11 +231,18 @@ pub async fn set(
             problems.push("sectors", c.t("reviewers-sectors-missing"));
         }
         let mut conflicts = Vec::new();
-        for bin in form
-            .text("conflicts")
+        let conflicts_text = form.text("conflicts");
+        let bins: Vec<&str> = conflicts_text
             .split(|ch: char| ch == ',' || ch.is_whitespace())
             .filter(|b| !b.is_empty())
-        {
+            .collect();
+        if bins.len() > MAX_CONFLICTS {
+            problems.push(
+                "conflicts",
+                c.t.t1("reviewers-too-many-conflicts", "max", MAX_CONFLICTS),
+            );
+        }
+        for bin in bins.into_iter().take(MAX_CONFLICTS) {
             match state.store.organisation_by_bin(bin).await {
                 Ok(o) => conflicts.push(o.id),
                 Err(senim_store::StoreError::NotFound { .. }) => {

@@ -43,7 +43,10 @@ impl DatasetForm<'_> {
     }
 }
 
+/// The form; an edit posts back the revision it was read at (shown again
+/// after a problem, so a change made meanwhile is never overwritten).
 fn render_form(c: &Ctx, dataset: Option<&Dataset>, form: FormData, problems: Problems) -> Response {
+    let posted = form.text("revision").parse::<i64>().ok();
     let (title, target, revision, mut crumbs) = match dataset {
         None => (
             c.t("steward-new-dataset"),
@@ -54,7 +57,7 @@ fn render_form(c: &Ctx, dataset: Option<&Dataset>, form: FormData, problems: Pro
         Some(d) => (
             c.t("steward-edit-dataset"),
             format!("/library/{}/edit", d.id),
-            Some(d.revision),
+            Some(posted.unwrap_or(d.revision)),
             vec![
                 ("/library".to_string(), c.t("nav-library")),
                 (
@@ -367,10 +370,12 @@ pub async fn update(
 ) -> Response {
     let result = async {
         let d = dataset_for(&state, &c.caller, &id, Action::DatasetWrite).await?;
-        let input = match input_of(&c, &form) {
+        let mut input = match input_of(&c, &form) {
             Ok(i) => i,
             Err(p) => return Ok(render_form(&c, Some(&d), form, p)),
         };
+        // What the form does not ask is kept as it was.
+        input.producer.created = d.metadata.producer.created;
         let revision = form.text("revision").parse().unwrap_or(-1);
         let dataset_id = d.id;
         match update_dataset(&state, &c.caller, d, revision, input).await {

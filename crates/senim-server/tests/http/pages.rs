@@ -947,6 +947,9 @@ async fn files_from_the_pages(app: TestApp) {
         html.contains("Someone changed this in the meantime"),
         "{html}"
     );
+    // A form shown again keeps the revision it was read at: fixing a
+    // problem never turns a stale form into a fresh one.
+    assert!(html.contains("name=\"revision\" value=\"0\""), "{html}");
 
     // The auditor's predictions file, on an audit the supervisor opened.
     let system = register(&app, "Loan scoring").await;
@@ -1080,9 +1083,15 @@ async fn administrators_change_and_close_records(app: TestApp) {
             post_form(app, &admin, &path, &to, &fields).await
         }
     };
-    let (status, _, page) = post(fields("123456789012", &revision), path.clone()).await;
+    let mut bad = fields("123456789012", &revision);
+    bad.push(("org_email", "not an address".to_string()));
+    let (status, _, page) = post(bad, path.clone()).await;
     assert_eq!(status, 422);
     assert!(page.contains("BIN:"), "{page}");
+    assert!(
+        page.contains("href=\"#org_email\""),
+        "the contact's problem is on its field: {page}"
+    );
     let mut good = fields("", &revision);
     good[2].1 = bin.clone();
     let (status, location, page) = post(good.clone(), path.clone()).await;
@@ -1151,9 +1160,13 @@ async fn administrators_change_and_close_records(app: TestApp) {
     let (_, html) = page_with(&app, &admin, &path).await;
     assert!(!html.contains(&close), "a closed account has no forms");
 
-    // Only administrators; only organisations and accounts.
+    // Only administrators, before anything is read (an unknown id is
+    // refused the same); only organisations and accounts.
     let developer = sign_in(&app, "dev@hospital.kz").await;
     let (status, _) = page_with(&app, &developer, &path).await;
+    assert_eq!(status, 403);
+    let unknown = "/admin/accounts/0190f0f0-0000-7000-8000-000000000000";
+    let (status, _) = page_with(&app, &developer, unknown).await;
     assert_eq!(status, 403);
     let (status, _) = page_with(&app, &admin, &format!("/admin/systems/{account}")).await;
     assert_eq!(status, 404);
@@ -1282,6 +1295,35 @@ async fn behind_tls_cookies_are_host_prefixed() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303, "sent to sign in");
+    // A filed report's code reaches its confirmation in a __Host- cookie.
+    let r = app
+        .http
+        .get(app.url("/report"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    let token = field_value(&r.text().await.unwrap(), "csrf_token");
+    let r = http
+        .post(app.url("/report"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("type", "tip"),
+            ("description", "A tip."),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let filed = set_cookie(&r, "__Host-senim_report");
+    let r = http
+        .get(app.url("/report/done"))
+        .header("cookie", &filed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
 }
 
 /// A client that shows redirects instead of following them.

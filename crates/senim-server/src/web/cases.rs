@@ -928,7 +928,11 @@ async fn page(
         number: shown_case.number.clone(),
         kind: c.t.term("case-kind", shown_case.kind.as_str()),
         state: state_label(c, shown_case.kind, &shown_case.state),
-        revision: shown_case.revision,
+        // A step's form shown again keeps the revision it was read at, so a
+        // step taken meanwhile by someone else is refused, not acted past.
+        revision: failed
+            .and_then(|(_, f)| f.text("revision").parse().ok())
+            .unwrap_or(shown_case.revision),
         due: shown_case
             .deadline
             .as_ref()

@@ -1040,6 +1040,10 @@ async fn files_from_the_pages(app: TestApp) {
         html.contains("Someone changed this in the meantime"),
         "{html}"
     );
+    assert!(
+        html.contains(&format!("name=\"revision\" value=\"{revision}\"")),
+        "the form keeps the revision it was read at: {html}"
+    );
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

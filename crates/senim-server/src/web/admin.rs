@@ -134,29 +134,20 @@ pub async fn show(c: Ctx, State(state): State<AppState>) -> Response {
 
 /// The problems of a refused write, each on its field (the API names them).
 fn problems_of(c: &Ctx, prefix: &str, e: &ApiError) -> Problems {
-    let mut p = Problems::default();
-    for f in &e.fields {
+    let first = if prefix == "acc_" {
+        "acc_email"
+    } else {
+        "org_name"
+    };
+    crate::web::refusal(c, e, first, |path| {
         // `contacts.email` is the form's `org_email`.
-        let path = f.field.strip_prefix("contacts.").unwrap_or(&f.field);
-        let field = path.split(['.', '[']).next().unwrap_or("").to_string();
-        p.push(
-            &format!("{prefix}{field}"),
-            format!(
-                "{}: {}",
-                c.t(&format!("admin-field-{}", field.replace('_', "-"))),
-                f.reason
-            ),
-        );
-    }
-    if p.is_empty() {
-        let first = if prefix == "acc_" {
-            "acc_email"
-        } else {
-            "org_name"
-        };
-        p.push(first, crate::web::conflict_or(c, e));
-    }
-    p
+        let path = path.strip_prefix("contacts.").unwrap_or(path);
+        let field = path.split(['.', '[']).next().unwrap_or("");
+        (
+            format!("{prefix}{field}"),
+            c.t(&format!("admin-field-{}", field.replace('_', "-"))),
+        )
+    })
 }
 
 fn optional(form: &FormData, name: &str) -> Option<String> {
@@ -461,7 +452,13 @@ async fn record_page(
             )
         }
     };
-    let orgs = all_organisations(state).await?;
+    // The account's organisation is a choice among them; an organisation's
+    // page needs none.
+    let orgs = if organisation {
+        Vec::new()
+    } else {
+        all_organisations(state).await?
+    };
     let failed = !problems.is_empty();
     let page_form = form.unwrap_or_else(|| record.form());
     let page = RecordPage {

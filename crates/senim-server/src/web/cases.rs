@@ -402,6 +402,15 @@ fn headline(report: &Value) -> (Vec<(String, String)>, Vec<GroupRow>) {
             })
             .unwrap_or_default()
     };
+    // A figure's stratum after its name, when there are control features.
+    let stratum_suffix = |control: Option<&Value>| {
+        let control = labels(control);
+        if control.is_empty() {
+            String::new()
+        } else {
+            format!(" ({control})")
+        }
+    };
     let mut fairness = Vec::new();
     let strata = |key: &str| {
         report
@@ -411,12 +420,7 @@ fn headline(report: &Value) -> (Vec<(String, String)>, Vec<GroupRow>) {
             .unwrap_or_default()
     };
     for stratum in strata("fairlearn") {
-        let control = labels(stratum.get("control"));
-        let suffix = if control.is_empty() {
-            String::new()
-        } else {
-            format!(" ({control})")
-        };
+        let suffix = stratum_suffix(stratum.get("control"));
         for (name, path) in [
             (
                 "demographic_parity_difference",
@@ -439,12 +443,7 @@ fn headline(report: &Value) -> (Vec<(String, String)>, Vec<GroupRow>) {
         }
     }
     for stratum in strata("aif360") {
-        let control = labels(stratum.get("control"));
-        let suffix = if control.is_empty() {
-            String::new()
-        } else {
-            format!(" ({control})")
-        };
+        let suffix = stratum_suffix(stratum.get("control"));
         fairness.push((
             format!("disparate_impact{suffix}"),
             number(stratum.get("disparate_impact")),
@@ -1048,21 +1047,16 @@ fn shown_on_form(e: &ApiError) -> bool {
 /// A refused step's reasons, each beside its field in the reader's language
 /// (the field's name translated; the domain's reason as it gave it).
 fn step_problems(c: &Ctx, name: &str, fields: &[Field], e: &ApiError) -> Problems {
-    let mut problems = Problems::default();
-    if e.fields.is_empty() {
-        problems.push(
-            &format!("{name}-{}", fields.first().map_or("action", |f| f.name)),
-            crate::web::conflict_or(c, e),
-        );
-    }
-    for f in &e.fields {
-        let field = f.field.split(['.', '[']).next().unwrap_or("");
+    let first = format!("{name}-{}", fields.first().map_or("action", |f| f.name));
+    crate::web::refusal(c, e, &first, |path| {
+        let field = path.split(['.', '[']).next().unwrap_or("");
         // The API's body is the form's file.
         let field = if field == "body" { "file" } else { field };
-        let label = c.t(&format!("field-{}", field.replace('_', "-")));
-        problems.push(&format!("{name}-{field}"), format!("{label}: {}", f.reason));
-    }
-    problems
+        (
+            format!("{name}-{field}"),
+            c.t(&format!("field-{}", field.replace('_', "-"))),
+        )
+    })
 }
 
 /// `POST /desk/cases/{id}/metrics`: the auditor sends a predictions file

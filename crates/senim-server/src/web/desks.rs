@@ -21,7 +21,7 @@ use crate::web::profile::{self, Shown};
 use crate::web::public::{risk_tag, status_tag, Tag};
 use crate::web::{Ctx, FormData, Posted, Problems};
 
-fn require_role(c: &Ctx, role: Role) -> Result<(), ApiError> {
+pub(crate) fn require_role(c: &Ctx, role: Role) -> Result<(), ApiError> {
     match c.account() {
         None => Err(ApiError::unauthenticated()),
         Some(a) if a.roles.contains(&role) => Ok(()),
@@ -570,7 +570,13 @@ async fn wizard_page(
             .into_iter()
             .map(|(_, q, a)| (q, a)),
     );
-    let links: Vec<DatasetLink> = dataset_links(form).0.into_iter().map(|(_, l)| l).collect();
+    // Only the check page shows the data's titles: no lookup as the
+    // developer types on the documentation step.
+    let links: Vec<DatasetLink> = if step == CHECK_STEP {
+        dataset_links(form).0.into_iter().map(|(_, l)| l).collect()
+    } else {
+        Vec::new()
+    };
     if !links.is_empty() {
         let ids: Vec<DatasetId> = links.iter().map(|l| l.dataset_id).collect();
         let found = state.store.datasets_by_id(&ids).await.unwrap_or_default();

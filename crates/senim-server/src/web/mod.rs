@@ -646,6 +646,26 @@ pub fn conflict_or(c: &Ctx, e: &ApiError) -> String {
     }
 }
 
+/// A refused write's reasons as its form's problems: each beside the input
+/// `place` names for the API's field path (with that input's label), and a
+/// refusal without a field at `first`.
+pub fn refusal(
+    c: &Ctx,
+    e: &ApiError,
+    first: &str,
+    place: impl Fn(&str) -> (String, String),
+) -> Problems {
+    let mut p = Problems::default();
+    for f in &e.fields {
+        let (id, label) = place(&f.field);
+        p.push(&id, format!("{label}: {}", f.reason));
+    }
+    if p.is_empty() {
+        p.push(first, conflict_or(c, e));
+    }
+    p
+}
+
 /// A link target inside the site only: a path starting with one `/`.
 pub fn local_target(next: Option<&str>) -> Option<String> {
     // Only plain path-and-query characters: a browser drops tabs and line

@@ -280,12 +280,8 @@ fn input_of(c: &Ctx, form: &FormData) -> Result<DatasetInput, Problems> {
 /// The API's refusal as the form's problems: each reason beside its field
 /// (a field's path such as `producer.bin` is the input `producer_bin`).
 fn refusal(c: &Ctx, e: &ApiError) -> Problems {
-    let mut p = Problems::default();
-    if e.fields.is_empty() {
-        p.push("title_kk", crate::web::conflict_or(c, e));
-    }
-    for f in &e.fields {
-        let path = f.field.split('[').next().unwrap_or("");
+    crate::web::refusal(c, e, "title_kk", |field| {
+        let path = field.split('[').next().unwrap_or("");
         let id = match path {
             "title" | "description" => format!("{path}_kk"),
             _ => path.replace('.', "_"),
@@ -297,19 +293,14 @@ fn refusal(c: &Ctx, e: &ApiError) -> Problems {
         let label = if c.t.has(&label_key) {
             c.t(&label_key)
         } else {
-            f.field.clone()
+            field.to_string()
         };
-        p.push(&id, format!("{label}: {}", f.reason));
-    }
-    p
+        (id, label)
+    })
 }
 
 fn steward_of_some_organisation(c: &Ctx) -> Result<(), ApiError> {
-    match c.account() {
-        None => Err(ApiError::unauthenticated()),
-        Some(a) if a.roles.contains(&senim_domain::Role::DataSteward) => Ok(()),
-        Some(_) => Err(ApiError::forbidden()),
-    }
+    crate::web::desks::require_role(c, senim_domain::Role::DataSteward)
 }
 
 /// `GET /steward/datasets/new`: the form for a new dataset's description.

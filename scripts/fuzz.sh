@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzz the HTTP request parsers (senim_server::fuzzing::request_parsers).
+# Fuzz the HTTP request parsers (senim_app::fuzzing::request_parsers).
 #
 # Usage: scripts/fuzz.sh [SECONDS]   (default 60)
 #

@@ -2,7 +2,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
-// The first byte picks the parser; see `senim_server::fuzzing::request_parsers`.
+// The first byte picks the parser; see `senim_app::fuzzing::request_parsers`.
 fuzz_target!(|data: &[u8]| {
-    senim_server::fuzzing::request_parsers(data);
+    senim_app::fuzzing::request_parsers(data);
 });

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use anyhow::{anyhow, Context};
 use clap::{Args, Subcommand};
 
+use senim_app::auth::{hash_password, random_secret, secret_hash, TOKEN_PREFIX};
 use senim_domain::account::Password;
 use senim_domain::{AccountInput, OrganisationId, OrganisationInput, Role, TokenId, TokenScope};
-use senim_server::auth::{hash_password, random_secret, secret_hash, TOKEN_PREFIX};
 use senim_store::{
     AccountFilter, Actor, Applied, Command, NewToken, OrganisationFilter, Store, StoreOptions,
 };
@@ -122,7 +122,7 @@ async fn open(args: &StoreArgs) -> anyhow::Result<Store> {
     let config = args.config()?;
     let options = StoreOptions {
         read_connections: 2,
-        ..senim_server::store_options(&config)?
+        ..senim_app::store_options(&config)?
     };
     Ok(Store::open(options, Arc::new(senim_domain::SystemClock)).await?)
 }

@@ -97,7 +97,7 @@ pub struct StoreArgs {
 
 impl StoreArgs {
     /// The configuration file, then environment and flags over it.
-    pub fn config(&self) -> anyhow::Result<senim_server::Config> {
+    pub fn config(&self) -> anyhow::Result<senim_app::Config> {
         let mut config = match &self.config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -106,13 +106,13 @@ impl StoreArgs {
                     anyhow::anyhow!("{} is not a valid configuration: {e}", path.display())
                 })?
             }
-            None => senim_server::Config::default(),
+            None => senim_app::Config::default(),
         };
         if let Some(dir) = &self.data_dir {
             config.data_dir = dir.clone();
         }
         if let Some(url) = &self.database_url {
-            config.database_url = Some(url.clone());
+            config.database_url = Some(url.as_str().into());
         }
         if let Some(path) = &self.log_key_file {
             config.log_key_file = Some(path.clone());
@@ -126,7 +126,7 @@ impl StoreArgs {
         if let Some(path) = &config.calendar_file {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-            config.calendar = senim_server::config::parse_calendar(&text)
+            config.calendar = senim_app::config::parse_calendar(&text)
                 .map_err(|e| anyhow::anyhow!("{} is not a valid calendar: {e}", path.display()))?;
         }
         Ok(config)
@@ -167,7 +167,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(args).await,
         Command::Migrate(args) => {
             let config = args.config()?;
-            let backend = senim_store::migrate(senim_server::store_options(&config)?).await?;
+            let backend = senim_store::migrate(senim_app::store_options(&config)?).await?;
             println!("migrated the {} database", backend.name());
             Ok(())
         }

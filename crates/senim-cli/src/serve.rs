@@ -59,12 +59,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         "SQLite"
     };
-    let state = senim_server::open(config, Arc::new(senim_domain::SystemClock)).await?;
+    let state = senim_app::open(config, Arc::new(senim_domain::SystemClock)).await?;
     if demo {
         let rules = state.rules.read().await.clone();
         let logins =
-            senim_server::demo::load_if_empty(&state.store, &data_dir, &rules, &state.config)
-                .await?;
+            senim_demo::load_if_empty(&state.store, &data_dir, &rules, &state.config).await?;
         print_logins(&logins, &data_dir);
     }
     let indexed = state.rebuild_library_index().await?;
@@ -83,7 +82,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_logins(logins: &[senim_server::demo::DemoLogin], data_dir: &std::path::Path) {
+fn print_logins(logins: &[senim_demo::DemoLogin], data_dir: &std::path::Path) {
     if logins.is_empty() {
         println!("The database already held data, so the demo was not loaded.");
         return;

@@ -160,7 +160,7 @@ async fn populate(
         std::sync::Arc::new(senim_domain::SystemClock),
     )
     .await?;
-    let book = senim_server::load_rules(&store, senim_rules::DEFAULT_PACK).await?;
+    let book = senim_app::load_rules(&store, senim_rules::DEFAULT_PACK).await?;
     let pack = book.in_force().clone();
     let mut profiles = Vec::new();
     for entry in std::fs::read_dir(&cases)? {

@@ -4,12 +4,12 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use senim_app::auth::{random_secret, secret_hash, TOKEN_PREFIX};
+use senim_app::policy::Policies;
 use senim_domain::{
     AccountInput, FixedClock, OrganisationId, OrganisationInput, Role, SystemId, Timestamp,
     TokenId, TokenScope, VersionInput,
 };
-use senim_server::auth::{random_secret, secret_hash, TOKEN_PREFIX};
-use senim_server::policy::Policies;
 use senim_server::{AppState, Config};
 use senim_store::{Actor, Applied, Command, Location, NewToken, Store, StoreOptions};
 
@@ -285,7 +285,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
         ..Config::default()
     };
     configure(&mut config);
-    let rules = senim_server::load_rules(&store, senim_rules::DEFAULT_PACK)
+    let rules = senim_app::load_rules(&store, senim_rules::DEFAULT_PACK)
         .await
         .unwrap();
     let state = AppState::new(
@@ -313,7 +313,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
     }
     let (hospital, bank) = (ids[0], ids[1]);
     // One argon2 hash shared by every seeded account keeps tests fast.
-    let hash = senim_server::auth::hash_password(PASSWORD).unwrap();
+    let hash = senim_app::auth::hash_password(PASSWORD).unwrap();
     let cast = [
         (
             Who::Developer,

@@ -5,7 +5,7 @@ use crate::helpers::{spawn_app, Backend};
 
 #[test]
 fn openapi_document_snapshot() {
-    let doc = serde_json::to_value(senim_server::openapi::document()).unwrap();
+    let doc = serde_json::to_value(senim_api::openapi::document()).unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
     insta::assert_json_snapshot!("openapi", doc);
 }

@@ -791,8 +791,8 @@ async fn systems_name_the_datasets_they_learned_from(app: TestApp) {
 /// The S3-compatible server the storage test uses: `SENIM_TEST_S3_URL`
 /// (default `http://127.0.0.1:9000`, where `./scripts/test.sh` starts moto)
 /// and its bucket `SENIM_TEST_S3_BUCKET` (default `senim-test`).
-fn test_s3() -> senim_server::config::S3Storage {
-    senim_server::config::S3Storage {
+fn test_s3() -> senim_app::config::S3Storage {
+    senim_app::config::S3Storage {
         bucket: std::env::var("SENIM_TEST_S3_BUCKET").unwrap_or_else(|_| "senim-test".into()),
         endpoint: Some(
             std::env::var("SENIM_TEST_S3_URL").unwrap_or_else(|_| "http://127.0.0.1:9000".into()),

@@ -78,7 +78,7 @@ async fn cookie_session_needs_csrf_for_writes(app: TestApp) {
 }
 
 async fn login_is_rate_limited(app: TestApp) {
-    for _ in 0..senim_server::auth::LOGIN_FAILURES_PER_KEY {
+    for _ in 0..senim_app::auth::LOGIN_FAILURES_PER_KEY {
         let r = app
             .http
             .post(app.url("/api/v1/session"))

@@ -1,0 +1,138 @@
+//! The JSON API under `/api/v1`, one module per resource, plus health,
+//! readiness, the OpenAPI document and the audit log's endpoints (`/log`,
+//! C2SP tlog-tiles). The handlers parse the request, call the use case of
+//! `senim-app` and shape the answer; the rules live below them.
+
+pub mod accounts;
+pub mod cases;
+pub mod datasets;
+pub mod fairness;
+pub mod files;
+pub mod log;
+pub mod openapi;
+pub mod organisations;
+mod report_page;
+pub mod rulepacks;
+pub mod session;
+pub mod systems;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use senim_app::error::ErrorCode;
+use senim_app::{ApiError, AppState};
+
+/// Builds the API routes.
+pub fn api() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/organisations",
+            get(organisations::list).post(organisations::create),
+        )
+        .route(
+            "/organisations/{id}",
+            get(organisations::show).put(organisations::update),
+        )
+        .route(
+            "/organisations/{id}/withdraw",
+            post(organisations::withdraw),
+        )
+        .route("/accounts", get(accounts::list).post(accounts::create))
+        .route("/accounts/me", get(accounts::me))
+        .route("/accounts/{id}", get(accounts::show).put(accounts::update))
+        .route("/accounts/{id}/withdraw", post(accounts::withdraw))
+        .route(
+            "/accounts/{id}/tokens",
+            get(accounts::list_tokens).post(accounts::create_token),
+        )
+        .route(
+            "/accounts/{id}/tokens/{token_id}",
+            axum::routing::delete(accounts::revoke_token),
+        )
+        .route("/systems", get(systems::list).post(systems::create))
+        .route("/systems/{id}", get(systems::show))
+        .route(
+            "/systems/{id}/versions",
+            get(systems::versions).post(systems::add_version),
+        )
+        .route("/systems/{id}/versions/{version}", get(systems::version))
+        .route("/systems/{id}/withdraw", post(systems::withdraw))
+        .route(
+            "/systems/{id}/classifications",
+            get(systems::classifications),
+        )
+        .route("/datasets", get(datasets::list).post(datasets::create))
+        .route("/datasets/{id}", get(datasets::show).put(datasets::update))
+        .route("/datasets/{id}/uploads", post(files::declare))
+        .route("/datasets/{id}/resources", get(files::list))
+        .route("/datasets/{id}/systems", get(datasets::systems))
+        .route(
+            "/uploads/{id}",
+            get(files::status)
+                .patch(files::append)
+                .delete(files::abandon),
+        )
+        .route("/resources/{id}", get(files::show))
+        .route("/resources/{id}/file", get(files::download))
+        .route("/cases", get(cases::list).post(cases::create))
+        .route("/cases/{id}", get(cases::show))
+        .route("/cases/{id}/steps", post(cases::step))
+        .route("/cases/{id}/dossier", get(cases::dossier))
+        .route("/cases/{id}/metrics", post(fairness::run))
+        .route("/reviewers", get(cases::reviewers))
+        .route(
+            "/reviewers/{account_id}",
+            axum::routing::put(cases::set_reviewer),
+        )
+        .route("/inbox", get(cases::inbox))
+        .route("/cases/{id}/audit-report", get(cases::audit_report))
+        .route("/reports", post(cases::submit_report))
+        .route("/reports/{tracking_code}", get(cases::report_status))
+        .route("/decisions", get(cases::decisions))
+        .route("/trusted-lists/{sector}", get(cases::trusted_list))
+        .route("/review-due/sweep", post(cases::sweep_review_due))
+        .route("/classify", post(rulepacks::classify))
+        .route("/rulepacks", get(rulepacks::list).post(rulepacks::publish))
+        .route("/rulepacks/{id}/{version}", get(rulepacks::show))
+        .route(
+            "/session",
+            get(session::show)
+                .post(session::login)
+                .delete(session::logout),
+        )
+        .route("/tokens", post(session::token_login))
+        .nest("/log", log::api())
+        .route("/openapi.json", get(openapi_json))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+}
+
+/// Liveness: the process answers.
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// Readiness: the database answers and the server is not draining.
+pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if state.is_ready() && state.store.ping().await {
+        (StatusCode::OK, Json(Health { status: "ready" })).into_response()
+    } else {
+        ApiError::new(
+            ErrorCode::Unavailable,
+            "the database does not answer or the server is shutting down",
+        )
+        .into_response()
+    }
+}
+
+async fn openapi_json() -> impl IntoResponse {
+    Json(crate::openapi::document())
+}

@@ -1,0 +1,967 @@
+//! `/api/v1/cases`: registration dossiers and every step on them;
+//! `/api/v1/reviewers`: the reviewer pool; `/api/v1/inbox`: notices.
+//!
+//! Each step is the same mechanism: read the case, ask the policies whether
+//! the caller may take this kind of step on it (403), let the domain's pure
+//! step function decide what the case becomes or why it cannot (409, 422),
+//! and write the result only if the case is still at the revision the
+//! caller named in `If-Match` (409 otherwise).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use senim_domain::case::{ChecklistItem, ReviewerInput, ReviewerProfile};
+use senim_domain::case::{Refusal, Stepped};
+use senim_domain::classification::Lang;
+use senim_domain::oversight::{
+    apply_for_list, audit_step, investigation_step, list_step, open_audit, open_investigation,
+    open_report, report_step, AuditBasis, AuditItem, AuditStep, Ctx, InvestigationStep,
+    ListApplicationFacts, ListStep, PackFacts, ReportInput, ReportStatus, ReportStep, LIST_CHECK,
+};
+use senim_domain::registration::{self, Context, Path as ReviewPath, Step};
+use senim_domain::{
+    AccountId, Case, CaseId, CaseKind, Day, RiskLevel, Role, System, SystemId, SystemVersion,
+    Viewer,
+};
+use senim_store::{case_for, Applied, CaseWrite, Command};
+
+use crate::assess::assess;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::error::ErrorCode;
+use crate::extract::{decode_json, IfMatch};
+use crate::policy::{Action, Resource};
+use crate::state::AppState;
+
+/// What `POST /api/v1/cases` opens.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CaseInput {
+    /// The owner submits the system's current version for registration.
+    Registration { system_id: SystemId },
+    /// A supervisor opens an audit and assigns an auditor.
+    Audit {
+        system_id: SystemId,
+        basis: AuditBasis,
+        auditor: AccountId,
+    },
+    /// A supervisor opens an investigation.
+    Investigation {
+        system_id: SystemId,
+        reasons: String,
+    },
+    /// Any account asks for a restricted dataset, stating the purpose and,
+    /// where there is one, the AI system it serves.
+    DataAccess {
+        dataset_id: senim_domain::DatasetId,
+        purpose: String,
+        #[serde(default)]
+        system_id: Option<SystemId>,
+    },
+    /// The owner applies to a sector's list of trusted high-risk systems,
+    /// with the closed audit and the copyright certificate or agreement.
+    TrustedList {
+        system_id: SystemId,
+        sector: senim_domain::profile::Sector,
+        audit_case: CaseId,
+        copyright: String,
+    },
+}
+
+/// The dossier a declared reviewer works on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Dossier {
+    pub case: Case,
+    pub system: System,
+    /// The version under review, with every documentation item.
+    pub version: SystemVersion,
+    pub classification: Option<senim_domain::classification::Classification>,
+    pub gaps: Vec<senim_domain::classification::Gap>,
+}
+
+pub fn today(state: &AppState) -> Day {
+    Day::of(state.clock.now())
+}
+
+/// The tracking code handed to a report's submitter: 16 characters from an
+/// alphabet without look-alikes, in groups of four (80 bits).
+pub fn tracking_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let bytes: [u8; 16] = rand::random();
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn tracking_hash(code: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(
+        code.trim().to_ascii_uppercase().as_bytes(),
+    ))
+}
+
+pub fn resource(case: &Case, caller: &Caller) -> Resource {
+    let me = caller.account.as_ref().map(|a| a.id);
+    let assigned = me.is_some_and(|me| {
+        case.assignees.contains(&me)
+            || case
+                .registration
+                .as_ref()
+                .is_some_and(|r| r.reviews.iter().any(|x| x.reviewer == me && x.active()))
+    });
+    Resource::Case {
+        id: case.id.to_string(),
+        owner: case.organisation_id,
+        holder: case.holder_organisation_id,
+        assigned,
+        public: case.published(),
+        party: me.is_some_and(|me| case.data_access.as_ref().is_some_and(|a| a.requester == me)),
+        kind: case.kind.as_str(),
+    }
+}
+
+/// The case as the caller may see it.
+///
+/// In full: supervisors, auditors and administrators, and an expert reviewer
+/// on a dossier they declared on. The owner and the holder: all but the
+/// private part and the reviewers' statements. Everyone else (other
+/// reviewers included): the public part. The private part (a complainant's
+/// contact) only for supervisors and administrators, who handle reports.
+pub fn shown(caller: &Caller, case: Case) -> Case {
+    let mut case = case_for(case.clone(), case_viewer(caller, &case));
+    let handles_reports = caller
+        .account
+        .as_ref()
+        .is_some_and(|a| a.has_role(Role::Supervisor) || a.has_role(Role::Administrator));
+    if !handles_reports {
+        case.private = None;
+    }
+    case
+}
+
+fn case_viewer(caller: &Caller, case: &Case) -> Viewer {
+    let Some(account) = caller.account.as_ref() else {
+        return Viewer::PUBLIC;
+    };
+    let org = account.organisation_id;
+    let declared_reviewer = case.registration.as_ref().is_some_and(|r| {
+        r.reviews
+            .iter()
+            .any(|x| x.reviewer == account.id && x.declared())
+    });
+    let requester = case
+        .data_access
+        .as_ref()
+        .is_some_and(|a| a.requester == account.id);
+    Viewer {
+        owner: requester
+            || org.is_some() && (org == case.organisation_id || org == case.holder_organisation_id),
+        authority: declared_reviewer
+            || account
+                .roles
+                .iter()
+                .any(|r| r.is_authority() && *r != Role::ExpertReviewer),
+    }
+}
+
+/// What the pack in force says that reports, audits and investigations need.
+pub fn pack_facts(pack: &senim_rules::RulePack) -> PackFacts {
+    let (citation, fines) = pack.sanctions();
+    PackFacts {
+        pack: Some(pack.pack_ref()),
+        deadlines: pack.deadlines.clone(),
+        fines: fines
+            .iter()
+            .map(|f| (f.size_class, f.first, f.repeat))
+            .collect(),
+        sanctions_citation: Some(citation.clone()),
+        obligations: pack
+            .obligation_ids()
+            .iter()
+            .filter_map(|id| pack.obligation(id, Lang::En))
+            .map(|o| (o.id, o.title, o.citation))
+            .collect(),
+    }
+}
+
+/// The offender's size class, and whether it had a violation decided in
+/// the 12 months before now (an overturned one does not count).
+async fn offender(
+    state: &AppState,
+    case: &Case,
+) -> Result<Option<(senim_domain::SizeClass, bool)>, ApiError> {
+    let Some(org) = case.organisation_id else {
+        return Ok(None);
+    };
+    let organisation = state.store.organisation(org).await?;
+    let year_ago = state.clock.now().plus_seconds(-365 * 86_400);
+    let repeat = state
+        .store
+        .investigations_of(org)
+        .await?
+        .iter()
+        .filter(|c| c.id != case.id)
+        .filter_map(|c| c.investigation.as_ref()?.sanction.as_ref())
+        .any(|s| s.decided_at >= year_ago);
+    Ok(Some((organisation.size_class, repeat)))
+}
+
+/// What the pack in force requires of a version: the path it must take.
+pub fn review_path(
+    pack: &senim_rules::RulePack,
+    version: &SystemVersion,
+) -> (ReviewPath, senim_domain::classification::Assessment) {
+    let assessment = assess(pack, &version.profile, &version.documentation);
+    let outcome = &assessment.outcome;
+    let explained = pack.explain(outcome, Lang::En);
+    let prohibited_by = explained
+        .rationale
+        .iter()
+        .filter(|r| r.risk_level == RiskLevel::Prohibited)
+        .map(|r| (r.rule.clone(), r.citation.source.clone()))
+        .collect();
+    let missing: Vec<_> = assessment.gaps.iter().map(|g| g.item).collect();
+    let checklist = outcome
+        .documentation_required
+        .iter()
+        .map(|item| ChecklistItem {
+            item: *item,
+            provided: !missing.contains(item),
+        })
+        .collect();
+    let path = ReviewPath {
+        pack: outcome.pack.clone(),
+        risk_level: outcome.risk_level,
+        expert_review: outcome.expert_review_required,
+        reviewers: outcome.reviewers,
+        prohibited_by,
+        checklist,
+        deadlines: pack.deadlines.clone(),
+    };
+    (path, assessment)
+}
+
+pub fn refused(r: Refusal) -> ApiError {
+    match r {
+        Refusal::State { message, current } => ApiError {
+            current: Some(current),
+            ..ApiError::new(ErrorCode::Conflict, message)
+        },
+        Refusal::Forbidden(message) => ApiError::new(ErrorCode::Forbidden, message),
+        Refusal::Invalid(v) => ApiError::invalid(v.0),
+    }
+}
+
+pub async fn write(
+    state: &AppState,
+    caller: &Caller,
+    stepped: Stepped,
+    expected_revision: Option<i64>,
+    system: Option<&System>,
+    step: serde_json::Value,
+) -> Result<Case, ApiError> {
+    let system_status = match (stepped.system_status, system) {
+        (Some(s), Some(system)) => Some((system.status, s)),
+        _ => None,
+    };
+    let notices = stepped.notices.clone();
+    let write = CaseWrite {
+        case: stepped.case,
+        expected_revision,
+        event: stepped.event,
+        step,
+        system_status,
+        system_version: system.map(|s| s.current_version),
+        assign_registry_number: stepped.assign_registry_number,
+        notices: stepped.notices,
+        opened: stepped.opened,
+    };
+    match state
+        .execute(caller.actor(), Command::SaveCase(Box::new(write)))
+        .await?
+    {
+        Applied::Case { case, .. } => {
+            crate::mail::deliver(
+                state,
+                notices,
+                case.number.clone(),
+                Some(format!("/desk/cases/{}", case.id)),
+            );
+            Ok(*case)
+        }
+        _ => Err(ApiError::internal()),
+    }
+}
+
+/// The resource a case about `system` is before it exists, for the
+/// policies' `case.open_*` and `case.submit` questions.
+pub fn new_case(system: &System) -> Resource {
+    Resource::Case {
+        id: "new".into(),
+        owner: Some(system.owner_organisation_id),
+        holder: system.holder_organisation_id,
+        assigned: false,
+        public: false,
+        party: false,
+        kind: "new",
+    }
+}
+
+/// Opens a case (the API's and the desks' one path): checks the policies,
+/// runs the domain's opening step under the pack in force, writes it.
+pub async fn open_case(
+    state: &AppState,
+    caller: &Caller,
+    input: CaseInput,
+) -> Result<Case, ApiError> {
+    let Some(account) = &caller.account else {
+        return Err(ApiError::unauthenticated());
+    };
+    let system_id = match &input {
+        CaseInput::Registration { system_id }
+        | CaseInput::Audit { system_id, .. }
+        | CaseInput::Investigation { system_id, .. }
+        | CaseInput::TrustedList { system_id, .. } => *system_id,
+        CaseInput::DataAccess {
+            dataset_id,
+            purpose,
+            system_id,
+        } => {
+            return request_data(state, caller, account.id, *dataset_id, purpose, *system_id).await;
+        }
+    };
+    let record = state
+        .store
+        .system_with_current(system_id)
+        .await
+        .map_err(|e| match e {
+            senim_store::StoreError::NotFound { .. } => {
+                ApiError::invalid(vec![senim_domain::FieldError {
+                    field: "system_id".into(),
+                    reason: "names no system in the register".into(),
+                }])
+            }
+            other => other.into(),
+        })?;
+    let system = record.system;
+    let action = match &input {
+        CaseInput::Registration { .. } => Action::CaseSubmit,
+        CaseInput::Audit { .. } => Action::CaseOpenAudit,
+        CaseInput::Investigation { .. } => Action::CaseOpenInvestigation,
+        CaseInput::TrustedList { .. } => Action::CaseApplyList,
+        CaseInput::DataAccess { .. } => return Err(ApiError::internal()),
+    };
+    caller.require(state, action, &new_case(&system))?;
+    // Held until the commit: no publication changes the pack meanwhile.
+    let book = state.rules.read().await;
+    let pack = book.in_force();
+    let now = state.clock.now();
+    let (stepped, step) = match input {
+        CaseInput::Registration { .. } => {
+            let (path, _) = review_path(pack, &record.version);
+            let pool = state.store.reviewer_pool().await?;
+            let ctx = Context {
+                now,
+                calendar: &state.config.calendar,
+                actor: account.id,
+                supervisor: false,
+                system: &system,
+                path: &path,
+                pool: &pool,
+            };
+            let stepped = registration::submit(&ctx, CaseId::generate()).map_err(refused)?;
+            let step = serde_json::json!({ "action": "submit", "version": system.current_version });
+            (stepped, step)
+        }
+        CaseInput::Audit { basis, auditor, .. } => {
+            let auditor_account = state.store.account(auditor).await.ok();
+            if !auditor_account.is_some_and(|a| {
+                a.roles.contains(&Role::Auditor) && a.status == senim_domain::AccountStatus::Active
+            }) {
+                return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                    field: "auditor".into(),
+                    reason: "is not an active account with the auditor role".into(),
+                }]));
+            }
+            let outcome = pack.classify(&record.version.profile);
+            let mut checklist: Vec<AuditItem> = outcome
+                .obligations
+                .iter()
+                .filter_map(|id| pack.obligation(id, Lang::En))
+                .map(|o| AuditItem {
+                    id: o.id,
+                    title: o.title,
+                    citation: o.citation,
+                })
+                .collect();
+            if let Some(citation) = pack.prohibited_citations().into_iter().next() {
+                checklist.push(AuditItem {
+                    id: "prohibited_capabilities".into(),
+                    title: "No prohibited capability: the system does none of the pack's prohibited practices".into(),
+                    citation,
+                });
+            }
+            let stepped = open_audit(
+                CaseId::generate(),
+                &system,
+                basis,
+                auditor,
+                checklist,
+                Some(pack.pack_ref()),
+                now,
+            );
+            let step =
+                serde_json::json!({ "action": "open_audit", "basis": basis, "auditor": auditor });
+            (stepped, step)
+        }
+        CaseInput::Investigation { reasons, .. } => {
+            let facts = pack_facts(pack);
+            let ctx = Ctx {
+                now,
+                calendar: &state.config.calendar,
+                actor: account.id,
+                system: Some(&system),
+                linked: &[],
+                pack: &facts,
+                offender: None,
+                mci_kzt: state.config.mci_kzt,
+            };
+            let stepped =
+                open_investigation(&ctx, CaseId::generate(), &reasons).map_err(refused)?;
+            let step = serde_json::json!({ "action": "open_investigation", "reasons": reasons });
+            (stepped, step)
+        }
+        CaseInput::DataAccess { .. } => return Err(ApiError::internal()),
+        CaseInput::TrustedList {
+            sector,
+            audit_case,
+            copyright,
+            ..
+        } => {
+            let facts = list_facts(&book);
+            let audit = state.store.case(audit_case).await.ok();
+            let ctx = Ctx {
+                now,
+                calendar: &state.config.calendar,
+                actor: account.id,
+                system: Some(&system),
+                linked: &[],
+                pack: &facts,
+                offender: None,
+                mci_kzt: state.config.mci_kzt,
+            };
+            let application = ListApplicationFacts {
+                system: &system,
+                sector,
+                audit: audit.as_ref(),
+                copyright: &copyright,
+            };
+            let stepped = apply_for_list(&ctx, CaseId::generate(), application).map_err(refused)?;
+            let step = serde_json::json!({ "action": "apply_list", "sector": sector, "audit_case": audit_case });
+            (stepped, step)
+        }
+    };
+    let case = write(state, caller, stepped, None, Some(&system), step).await?;
+    drop(book);
+    Ok(case)
+}
+
+/// Opens a request for a restricted dataset.
+async fn request_data(
+    state: &AppState,
+    caller: &Caller,
+    requester: AccountId,
+    dataset_id: senim_domain::DatasetId,
+    purpose: &str,
+    system_id: Option<SystemId>,
+) -> Result<Case, ApiError> {
+    caller.require(
+        state,
+        Action::CaseRequestAccess,
+        &Resource::Collection("data_access"),
+    )?;
+    let dataset = state.store.dataset(dataset_id).await.map_err(|e| match e {
+        senim_store::StoreError::NotFound { .. } => {
+            ApiError::invalid(vec![senim_domain::FieldError {
+                field: "dataset_id".into(),
+                reason: "names no dataset in the library".into(),
+            }])
+        }
+        other => other.into(),
+    })?;
+    if let Some(id) = system_id {
+        if state.store.system(id).await.is_err() {
+            return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                field: "system_id".into(),
+                reason: "names no system in the register".into(),
+            }]));
+        }
+    }
+    let stepped = senim_domain::access::request_access(
+        CaseId::generate(),
+        &dataset,
+        requester,
+        purpose,
+        system_id,
+        state.clock.now(),
+    )
+    .map_err(refused)?;
+    let step = serde_json::json!({ "action": "request_access" });
+    write(state, caller, stepped, None, None, step).await
+}
+
+/// The pack facts for a trusted-list step: the pack in force, with the
+/// trusted-list deadlines of Law 230-VIII when the pack in force has none.
+fn list_facts(book: &senim_rules::RuleBook) -> PackFacts {
+    let mut facts = pack_facts(book.in_force());
+    if !facts.deadlines.contains_key(LIST_CHECK) {
+        if let Some(law) = book.latest("kz-230-viii") {
+            for (name, days) in &law.deadlines {
+                facts.deadlines.entry(name.clone()).or_insert(*days);
+            }
+        }
+    }
+    facts
+}
+
+/// The revision a step was decided on: `If-Match` for the API, a hidden
+/// field for the desks' forms.
+pub enum Expected {
+    Header(IfMatch),
+    Revision(i64),
+}
+
+impl From<IfMatch> for Expected {
+    fn from(h: IfMatch) -> Expected {
+        Expected::Header(h)
+    }
+}
+
+/// Refuses a step decided on an older revision of the case than the
+/// current one.
+pub fn check_revision(case: &Case, expected: i64) -> Result<(), ApiError> {
+    if expected == case.revision {
+        return Ok(());
+    }
+    Err(ApiError {
+        current: Some(case.revision.to_string()),
+        ..ApiError::new(
+            ErrorCode::Conflict,
+            format!(
+                "the case is at revision {} (state {}), not {expected}: someone acted on it since you read it; reload and try again",
+                case.revision, case.state
+            ),
+        )
+    })
+}
+
+/// Takes one step on a case (the API's and the desks' one path): decodes the
+/// step for the case's kind, checks the policies and the revision, runs the
+/// domain's step, writes it.
+pub async fn apply_step(
+    state: &AppState,
+    caller: &Caller,
+    case: Case,
+    expected: impl Into<Expected>,
+    value: serde_json::Value,
+) -> Result<Case, ApiError> {
+    let r = resource(&case, caller);
+    let bytes = serde_json::to_vec(&value).map_err(|_| ApiError::internal())?;
+    let step: AnyStep = match case.kind {
+        CaseKind::Registration => decode_json(&bytes).map(AnyStep::Registration),
+        CaseKind::Report => decode_json(&bytes).map(AnyStep::Report),
+        CaseKind::Audit => decode_json(&bytes).map(AnyStep::Audit),
+        CaseKind::Investigation => decode_json(&bytes).map(AnyStep::Investigation),
+        CaseKind::TrustedList => decode_json(&bytes).map(AnyStep::TrustedList),
+        CaseKind::DataAccess => decode_json(&bytes).map(AnyStep::DataAccess),
+    }
+    .map_err(|e| name_the_field(e, &value))?;
+    let action = Action::case_step(step.name()).ok_or_else(ApiError::internal)?;
+    caller.require(state, action, &r)?;
+    let Some(account) = &caller.account else {
+        return Err(ApiError::unauthenticated());
+    };
+    let expected = match expected.into() {
+        Expected::Header(h) => h.required()?,
+        Expected::Revision(r) => r,
+    };
+    check_revision(&case, expected)?;
+    let record = match case.system_id {
+        Some(id) => Some(state.store.system_with_current(id).await?),
+        None => None,
+    };
+    let system = record.as_ref().map(|r| &r.system);
+    let book = state.rules.read().await;
+    let now = state.clock.now();
+    let calendar = &state.config.calendar;
+    let stepped = match step {
+        AnyStep::Registration(step) => {
+            let record = record.as_ref().ok_or_else(ApiError::internal)?;
+            let (path, _) = review_path(book.in_force(), &record.version);
+            // Only the steps that may assign reviewers read the pool.
+            let pool = if step.assigns_reviewers() {
+                state.store.reviewer_pool().await?
+            } else {
+                Vec::new()
+            };
+            let ctx = Context {
+                now,
+                calendar,
+                actor: account.id,
+                supervisor: account.roles.contains(&Role::Supervisor),
+                system: &record.system,
+                path: &path,
+                pool: &pool,
+            };
+            registration::step(&ctx, &case, step)
+        }
+        other => {
+            let mut linked = Vec::new();
+            if let AnyStep::Report(ReportStep::Merge { into }) = &other {
+                let target = state.store.case(*into).await.ok();
+                let open_report =
+                    target.is_some_and(|t| t.kind == CaseKind::Report && t.open && t.id != case.id);
+                if !open_report {
+                    return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                        field: "into".into(),
+                        reason: "must name another report that is still open".into(),
+                    }]));
+                }
+            }
+            if let AnyStep::Report(ReportStep::Triage { systems, .. }) = &other {
+                for (i, id) in systems.iter().enumerate() {
+                    match state.store.system(*id).await {
+                        Ok(s) => linked.push(s),
+                        Err(senim_store::StoreError::NotFound { .. }) => {
+                            return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                                field: format!("systems[{i}]"),
+                                reason: "names no system in the register".into(),
+                            }]))
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+            let facts = match &other {
+                AnyStep::TrustedList(_) => list_facts(&book),
+                _ => pack_facts(book.in_force()),
+            };
+            let offender = match &other {
+                AnyStep::Investigation(_) => offender(state, &case).await?,
+                _ => None,
+            };
+            let ctx = Ctx {
+                now,
+                calendar,
+                actor: account.id,
+                system,
+                linked: &linked,
+                pack: &facts,
+                offender,
+                mci_kzt: state.config.mci_kzt,
+            };
+            match other {
+                AnyStep::Report(step) => report_step(&ctx, &case, step),
+                AnyStep::Audit(step) => audit_step(&ctx, &case, step),
+                AnyStep::Investigation(step) => investigation_step(&ctx, &case, step),
+                AnyStep::TrustedList(step) => list_step(&ctx, &case, step),
+                AnyStep::DataAccess(step) => senim_domain::access::access_step(now, &case, step),
+                AnyStep::Registration(_) => return Err(ApiError::internal()),
+            }
+        }
+    }
+    .map_err(refused)?;
+    // A triage that links a system acts on it from then on.
+    let target = match stepped.case.system_id {
+        Some(id) if Some(id) != case.system_id => Some(state.store.system(id).await?),
+        _ => None,
+    };
+    let case = write(
+        state,
+        caller,
+        stepped,
+        Some(expected),
+        target.as_ref().or(system),
+        value,
+    )
+    .await?;
+    drop(book);
+    Ok(case)
+}
+
+/// The dossier under review: the version with all its documentation, its
+/// classification and checklist. An assigned reviewer sees it only after
+/// declaring no conflict of interest.
+pub async fn dossier(
+    state: &AppState,
+    caller: &Caller,
+    id: CaseId,
+    lang: Option<Lang>,
+) -> Result<Dossier, ApiError> {
+    let case = state.store.case(id).await?;
+    let r = resource(&case, caller);
+    caller.require(state, Action::CaseDossier, &r)?;
+    let me = caller.account.as_ref().map(|a| a.id);
+    let reg = case
+        .registration
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found("dossier"))?;
+    let reviewing = reg
+        .reviews
+        .iter()
+        .find(|x| Some(x.reviewer) == me && x.active());
+    let supervising = caller.account.as_ref().is_some_and(|a| {
+        a.roles
+            .iter()
+            .any(|r| *r != Role::ExpertReviewer && r.is_authority())
+    });
+    if let Some(review) = reviewing {
+        if !review.declared() && !supervising {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "declare whether you have a conflict of interest (step `declare`) before the dossier opens",
+            ));
+        }
+    }
+    let system_id = case.system_id.ok_or_else(ApiError::internal)?;
+    let system = state.store.system(system_id).await?;
+    let version = state.store.system_version(system_id, reg.version).await?;
+    let book = state.rules.read().await;
+    let (classification, gaps) = match book.get(&reg.pack.id, &reg.pack.version) {
+        Some(pack) => {
+            let a = assess(pack, &version.profile, &version.documentation);
+            let mut gaps = a.gaps.clone();
+            pack.cite_gaps(&a.outcome, &mut gaps);
+            (
+                Some(pack.explain(&a.outcome, crate::assess::lang(lang))),
+                gaps,
+            )
+        }
+        None => (None, Vec::new()),
+    };
+    // The owner and holder see what they see of the system anywhere; the
+    // authority (a declared reviewer included) sees everything.
+    let viewer = case_viewer(caller, &case);
+    Ok(Dossier {
+        case: shown(caller, case),
+        system,
+        version: version.redacted(viewer),
+        classification,
+        gaps,
+    })
+}
+
+/// Puts a reviewer in the pool or changes their competences, conflicts and
+/// availability: the API's and the supervisor's page's one path.
+pub async fn put_reviewer(
+    state: &AppState,
+    caller: &Caller,
+    account_id: AccountId,
+    input: ReviewerInput,
+) -> Result<ReviewerProfile, ApiError> {
+    caller.require(
+        state,
+        Action::ReviewerManage,
+        &Resource::Collection("reviewers"),
+    )?;
+    if input.sectors.is_empty() {
+        return Err(ApiError::invalid(vec![senim_domain::FieldError {
+            field: "sectors".into(),
+            reason: "must name at least one sector the reviewer is competent in".into(),
+        }]));
+    }
+    let mut sectors = input.sectors;
+    sectors.sort();
+    sectors.dedup();
+    let profile = ReviewerProfile {
+        account_id,
+        sectors,
+        conflicts: input.conflicts,
+        active: input.active,
+        updated_at: state.clock.now(),
+    };
+    match state
+        .execute(caller.actor(), Command::SetReviewer(profile))
+        .await?
+    {
+        Applied::Reviewer(r) => Ok(r),
+        _ => Err(ApiError::internal()),
+    }
+}
+
+/// Files a report from the public (the API's and the report page's one
+/// path): checks the system it names, opens the case, returns the tracking
+/// code, which is shown once and kept only as its digest.
+pub async fn file_report(
+    state: &AppState,
+    caller: &Caller,
+    input: ReportInput,
+) -> Result<ReportReceipt, ApiError> {
+    caller.require(
+        state,
+        Action::ReportSubmit,
+        &Resource::Collection("reports"),
+    )?;
+    let system = match input.system_id {
+        Some(id) => Some(state.store.system(id).await.map_err(|e| match e {
+            senim_store::StoreError::NotFound { .. } => {
+                ApiError::invalid(vec![senim_domain::FieldError {
+                    field: "system_id".into(),
+                    reason: "names no system in the register".into(),
+                }])
+            }
+            other => other.into(),
+        })?),
+        None => None,
+    };
+    let code = tracking_code();
+    let stepped = open_report(
+        CaseId::generate(),
+        input.clone(),
+        system.as_ref(),
+        tracking_hash(&code),
+        state.clock.now(),
+    )
+    .map_err(refused)?;
+    let step = serde_json::json!({ "action": "report", "type": input.report_type });
+    let case = write(state, caller, stepped, None, system.as_ref(), step).await?;
+    let status = ReportStatus::of(&case).ok_or_else(ApiError::internal)?;
+    Ok(ReportReceipt {
+        number: case.number,
+        tracking_code: code,
+        status,
+    })
+}
+
+/// The status of the report a tracking code names.
+pub async fn status_by_code(state: &AppState, code: &str) -> Result<ReportStatus, ApiError> {
+    let case = state
+        .store
+        .case_by_tracking(&tracking_hash(code.trim()))
+        .await
+        .map_err(|_| ApiError::not_found("report"))?;
+    ReportStatus::of(&case).ok_or_else(|| ApiError::not_found("report"))
+}
+
+/// The case writes a publication makes: for each registered system whose
+/// classification changed, what the new pack's path asks (a suspension, a
+/// new review), with a notice to the owner.
+pub async fn repaths(
+    state: &AppState,
+    pack: &senim_rules::RulePack,
+    report: &senim_domain::classification::ChangeReport,
+) -> Result<Vec<CaseWrite>, ApiError> {
+    let mut writes = Vec::new();
+    if !report.in_force {
+        return Ok(writes);
+    }
+    let mut pool = state.store.reviewer_pool().await?;
+    for change in &report.changed {
+        let record = state.store.system_with_current(change.system_id).await?;
+        if record.system.status != senim_domain::SystemStatus::Registered {
+            continue;
+        }
+        let (path, _) = review_path(pack, &record.version);
+        let registration = state.store.registration_of(record.system.id).await?;
+        let ctx = Context {
+            now: state.clock.now(),
+            calendar: &state.config.calendar,
+            actor: AccountId(uuid::Uuid::nil()),
+            supervisor: false,
+            system: &record.system,
+            path: &path,
+            pool: &pool,
+        };
+        let Some(stepped) = registration::repath(&ctx, registration.as_ref(), CaseId::generate())
+        else {
+            continue;
+        };
+        // The next dossier of this publication sees this one's assignments.
+        for reviewer in &stepped.case.assignees {
+            if let Some(c) = pool.iter_mut().find(|c| c.account_id == *reviewer) {
+                c.load += 1;
+            }
+        }
+        let new = registration.as_ref().map(|c| c.id) != Some(stepped.case.id);
+        writes.push(CaseWrite {
+            expected_revision: if new {
+                None
+            } else {
+                registration.as_ref().map(|c| c.revision)
+            },
+            event: stepped.event,
+            step: serde_json::json!({ "action": "publication", "pack": pack.pack_ref() }),
+            system_status: stepped.system_status.map(|s| (record.system.status, s)),
+            system_version: Some(record.system.current_version),
+            assign_registry_number: false,
+            notices: stepped.notices,
+            opened: None,
+            case: stepped.case,
+        });
+    }
+    Ok(writes)
+}
+
+/// A step on any kind of case, as the body of `POST /api/v1/cases/{id}/steps`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum AnyStep {
+    Registration(Step),
+    Report(ReportStep),
+    Audit(AuditStep),
+    Investigation(InvestigationStep),
+    TrustedList(ListStep),
+    DataAccess(senim_domain::access::AccessStep),
+}
+
+impl AnyStep {
+    fn name(&self) -> &'static str {
+        match self {
+            AnyStep::Registration(s) => s.name(),
+            AnyStep::Report(s) => s.name(),
+            AnyStep::Audit(s) => s.name(),
+            AnyStep::Investigation(s) => s.name(),
+            AnyStep::TrustedList(s) => s.name(),
+            AnyStep::DataAccess(s) => s.name(),
+        }
+    }
+}
+
+/// What the public intake answers: the case number and the tracking code,
+/// shown once.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReportReceipt {
+    pub number: String,
+    /// Keep it: it is the only way to follow the report without an account.
+    pub tracking_code: String,
+    pub status: ReportStatus,
+}
+
+/// A tagged body loses the path of a bad value inside it; where serde
+/// names the value (an unknown variant) or the field (a missing one), say
+/// which field it is.
+pub fn name_the_field(mut e: ApiError, body: &serde_json::Value) -> ApiError {
+    let Some(first) = e.fields.first_mut().filter(|f| f.field == "body") else {
+        return e;
+    };
+    let quoted = first.reason.split('`').nth(1).map(str::to_string);
+    let field = match quoted {
+        Some(name) if first.reason.starts_with("missing field") => Some(name),
+        Some(bad) if first.reason.starts_with("unknown variant") => body
+            .as_object()
+            .and_then(|o| o.iter().find(|(_, v)| v.as_str() == Some(bad.as_str())))
+            .map(|(k, _)| k.clone()),
+        _ => None,
+    };
+    if let Some(field) = field {
+        e.message = format!("{field}: {}", first.reason);
+        first.field = field;
+    }
+    e
+}

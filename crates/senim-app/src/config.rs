@@ -1,0 +1,207 @@
+//! Server configuration: a TOML file, then `SENIM_*` environment variables,
+//! then command-line flags, each overriding the one before (the CLI does the
+//! layering; this is the result).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// Everything `senim serve` can be told.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to listen on.
+    pub bind: SocketAddr,
+    /// Where SQLite and files live when no database URL is given.
+    pub data_dir: PathBuf,
+    /// `postgres://...` to use PostgreSQL instead of SQLite in `data_dir`
+    /// (it may carry a password, so `Debug` does not print it).
+    pub database_url: Option<Secret>,
+    /// Load the demo on an empty database.
+    pub demo: bool,
+    /// The address people reach the server at; `https://` turns on Secure cookies.
+    pub public_url: Option<String>,
+    /// A Cedar policy file replacing the built-in policies.
+    pub policy_file: Option<PathBuf>,
+    /// How long a browser session lasts, in hours.
+    pub session_hours: i64,
+    /// Connections for reads.
+    pub read_connections: u32,
+    /// The rule pack systems are classified under (its newest version).
+    pub rule_pack: String,
+    /// The audit log's signing key (`PRIVATE+KEY+...`); created there on
+    /// first start if missing. Default: `log.key` in `data_dir`. Servers
+    /// sharing one PostgreSQL database must share this key.
+    pub log_key_file: Option<PathBuf>,
+    /// The log's origin (the first line of every checkpoint), used to name
+    /// a newly created key; an existing key keeps the name it has.
+    pub log_origin: String,
+    /// Audit log tiles kept in memory for proofs and tile requests (about
+    /// 16 KiB each; a log of n entries has about n/256 tiles).
+    pub log_tile_cache: usize,
+    /// A working-day calendar (TOML: `holidays`, `working_weekends`,
+    /// `weekend`) replacing the built-in Kazakh one.
+    pub calendar_file: Option<PathBuf>,
+    /// An SMTP relay (`host:port`, plain SMTP) that notices are mailed
+    /// through; none by default (notices stay in the inboxes).
+    pub smtp: Option<String>,
+    /// The sender of those mails.
+    pub mail_from: String,
+    /// How often to look for registered systems whose annual risk review is overdue.
+    pub review_sweep_minutes: u64,
+    /// The largest file the data library accepts, in bytes.
+    pub max_upload_bytes: u64,
+    /// The value of one monthly calculation index (MCI), in KZT, that fines
+    /// in MCI are converted with (4,325 in 2026; set each year by the budget law).
+    pub mci_kzt: u64,
+    /// An S3-compatible bucket for the data library's files (`[s3]` in the
+    /// configuration file); a directory in `data_dir` when absent.
+    pub s3: Option<S3Storage>,
+    /// The calendar deadlines are counted on (loaded from `calendar_file`).
+    #[serde(skip, default = "default_calendar")]
+    pub calendar: senim_domain::Calendar,
+}
+
+/// The built-in calendar: Kazakhstan's weekends and public holidays.
+pub const DEFAULT_CALENDAR: &str = include_str!("../../../calendars/kz.toml");
+
+/// Parses a calendar file's text.
+pub fn parse_calendar(text: &str) -> Result<senim_domain::Calendar, String> {
+    let spec: senim_domain::CalendarSpec = toml::from_str(text).map_err(|e| e.to_string())?;
+    senim_domain::Calendar::new(&spec)
+}
+
+fn default_calendar() -> senim_domain::Calendar {
+    parse_calendar(DEFAULT_CALENDAR).unwrap_or_else(|_| senim_domain::Calendar::weekends_only())
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./senim-data"),
+            database_url: None,
+            demo: false,
+            public_url: None,
+            policy_file: None,
+            session_hours: 12,
+            read_connections: 8,
+            rule_pack: senim_rules::DEFAULT_PACK.to_string(),
+            log_key_file: None,
+            log_origin: senim_store::DEFAULT_LOG_ORIGIN.to_string(),
+            log_tile_cache: 4096,
+            calendar_file: None,
+            mci_kzt: 4325,
+            max_upload_bytes: 10 * 1024 * 1024 * 1024,
+            smtp: None,
+            mail_from: "senim@localhost".into(),
+            review_sweep_minutes: 360,
+            calendar: default_calendar(),
+            s3: None,
+        }
+    }
+}
+
+/// Where the library keeps its files when they go to S3-compatible storage
+/// (AWS S3, MinIO, Garage, Ceph...). Credentials not given here are read
+/// from the usual `AWS_*` environment variables.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Storage {
+    pub bucket: String,
+    /// The service's address, for storage other than AWS
+    /// (`http://127.0.0.1:9000`); requests name the bucket in the path.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    #[serde(default = "default_region")]
+    pub region: String,
+    #[serde(default)]
+    pub access_key_id: Option<String>,
+    #[serde(default)]
+    pub secret_access_key: Option<Secret>,
+    /// Allow `http://` endpoints (a local test server).
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+
+impl Config {
+    /// Whether cookies must be marked Secure (the site is served over TLS).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .map(|u| u.starts_with("https://"))
+            .unwrap_or(false)
+    }
+}
+
+/// A value `Debug` never prints: a password, a key, an address that may
+/// carry credentials. [`Secret::expose`] is the one way to read it, so each
+/// place that does is easy to find.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one call that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Secret {
+        Secret::new(value)
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Secret {
+        Secret(value)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(hidden)")
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_a_configuration_never_prints_its_secrets() {
+        let config: Config = toml::from_str(
+            r#"
+            database_url = "postgres://senim:db-password-123@db.example/senim"
+            [s3]
+            bucket = "library"
+            access_key_id = "AKIAEXAMPLE"
+            secret_access_key = "s3-secret-456"
+            "#,
+        )
+        .unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("db-password-123"), "{shown}");
+        assert!(!shown.contains("s3-secret-456"), "{shown}");
+        assert!(
+            shown.contains("library"),
+            "the rest is still shown: {shown}"
+        );
+        assert_eq!(
+            config.database_url.as_ref().map(Secret::expose),
+            Some("postgres://senim:db-password-123@db.example/senim")
+        );
+    }
+}

@@ -1,0 +1,116 @@
+//! Signing in: browser sessions (`/api/v1/session`) and API tokens for
+//! programs that start from a password (`/api/v1/tokens`, used by `senim login`).
+//! Both are rate-limited per address and e-mail.
+
+use std::net::SocketAddr;
+
+use axum::http::header;
+
+use senim_domain::account::Password;
+use senim_domain::{Account, AccountStatus};
+use senim_store::{Actor, Command};
+
+use crate::auth::{
+    cookie_name, random_secret, secret_hash, verify_password, Caller, Credential, SESSION_COOKIE,
+};
+use crate::error::ApiError;
+use crate::error::ErrorCode;
+use crate::state::AppState;
+
+/// Checks e-mail and password, with the rate limit; the same answer for an
+/// unknown e-mail and a wrong password.
+pub async fn check_credentials(
+    state: &AppState,
+    address: SocketAddr,
+    email: &str,
+    password: Password,
+) -> Result<Account, ApiError> {
+    let now = state.clock.now();
+    if let Err(wait) = state.limiter.check(address.ip(), email, now) {
+        return Err(ApiError {
+            retry_after: Some(wait),
+            ..ApiError::new(
+                ErrorCode::RateLimited,
+                format!("too many failed sign-ins; try again in {wait} seconds"),
+            )
+        });
+    }
+    let found = state.store.account_by_email(email).await?;
+    let (account, hash) = match found {
+        Some((account, Some(hash))) if account.status == AccountStatus::Active => {
+            (Some(account), hash)
+        }
+        _ => (None, state.dummy_hash().to_string()),
+    };
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password.0, &hash))
+        .await
+        .map_err(|_| ApiError::internal())?;
+    match account {
+        Some(account) if ok => {
+            state.limiter.record_success(address.ip(), email);
+            Ok(account)
+        }
+        _ => {
+            // The attempt was counted when it was let through.
+            Err(ApiError::new(
+                ErrorCode::Unauthenticated,
+                "the e-mail or the password is wrong",
+            ))
+        }
+    }
+}
+
+/// Starts a session for an account whose password was checked: the
+/// `Set-Cookie` value and the session's CSRF token.
+pub async fn start_session(
+    state: &AppState,
+    account: &Account,
+) -> Result<(String, String), ApiError> {
+    let secret = random_secret("");
+    let csrf_token = random_secret("");
+    let hours = state.config.session_hours.clamp(1, 24 * 30);
+    let command = Command::CreateSession {
+        token_hash: secret_hash(&secret),
+        account_id: account.id,
+        csrf_token: csrf_token.clone(),
+        expires_at: state.clock.now().plus_seconds(hours * 3600),
+    };
+    state.execute(Actor::of(account), command).await?;
+    Ok((session_cookie(state, &secret, hours * 3600), csrf_token))
+}
+
+/// Ends the session a request's cookie names, if any; the `Set-Cookie`
+/// value that clears it.
+pub async fn end_session(
+    state: &AppState,
+    caller: &Caller,
+    headers: &axum::http::HeaderMap,
+) -> Result<String, ApiError> {
+    if let Credential::Session { .. } = caller.credential {
+        let cookie = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|p| p.trim().split_once('='))
+            .find(|(k, _)| *k == cookie_name(SESSION_COOKIE, state.config.secure_cookies()))
+            .map(|(_, v)| v.to_string());
+        if let Some(cookie) = cookie {
+            let command = Command::DeleteSession {
+                token_hash: secret_hash(&cookie),
+            };
+            state.execute(caller.actor(), command).await?;
+        }
+    }
+    Ok(session_cookie(state, "", 0))
+}
+
+pub fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
+    let secure = if state.config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let name = cookie_name(SESSION_COOKIE, state.config.secure_cookies());
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}

@@ -1,0 +1,1245 @@
+//! A case as the people who work on it see it, with the steps they may
+//! take as forms. Each form posts to `/desk/cases/{id}` with its action, the
+//! revision it was read at and its fields; the fields become the API's step
+//! JSON and go through the same path as `POST /api/v1/cases/{id}/steps`
+//! ([`senim_app::cases::apply_step`]), so the pages add no rule of their
+//! own: the policies say who may, the domain says when.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use senim_domain::case::Verdict;
+use senim_domain::oversight::{AppealOutcome, SanctionKind, Severity};
+use senim_domain::{Case, CaseId, CaseKind, Day};
+
+use crate::public::date;
+use crate::upload::PostedFile;
+use crate::{Ctx, FormData, Posted, Problems};
+use senim_app::audit::{prepare, MetricsQuery, MAX_PREDICTIONS_BYTES};
+use senim_app::cases::{apply_step, resource, shown, Expected};
+use senim_app::error::ApiError;
+use senim_app::extract::path_id;
+use senim_app::policy::Action;
+use senim_app::state::AppState;
+
+/// How a step's field is asked.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Input {
+    /// One line of text.
+    Line,
+    /// A paragraph.
+    Para,
+    /// Yes or no.
+    YesNo,
+    /// One of these values (labels from `{prefix}-{value}`).
+    Choice(&'static str, &'static [&'static str]),
+    /// A whole number.
+    Number,
+    /// Identifiers separated by spaces or commas.
+    Ids,
+    /// One mark per checklist item (registration reviews).
+    Marks,
+    /// Expert reviewers of the pool, ticked (an assignment).
+    Reviewers,
+    /// A file: the form goes as `multipart/form-data` to the step's own
+    /// address, and the file is its last field.
+    File,
+}
+
+/// One field of a step's form.
+pub struct Field {
+    pub name: &'static str,
+    pub input: Input,
+    pub required: bool,
+}
+
+const fn f(name: &'static str, input: Input, required: bool) -> Field {
+    Field {
+        name,
+        input,
+        required,
+    }
+}
+
+/// Every step the pages offer, by case kind, with its fields; the names
+/// and fields are the API's (`docs/OVERSIGHT.md`).
+pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
+    (
+        CaseKind::Registration,
+        "assign",
+        &[f("reviewers", Input::Reviewers, false)],
+    ),
+    (
+        CaseKind::Registration,
+        "declare",
+        &[
+            f("conflict", Input::YesNo, true),
+            f("statement", Input::Para, false),
+        ],
+    ),
+    (
+        CaseKind::Registration,
+        "check",
+        &[f("marks", Input::Marks, true)],
+    ),
+    (
+        CaseKind::Registration,
+        "request_information",
+        &[f("questions", Input::Para, true)],
+    ),
+    (
+        CaseKind::Registration,
+        "respond",
+        &[f("answer", Input::Para, true)],
+    ),
+    (
+        CaseKind::Registration,
+        "recommend",
+        &[
+            f("verdict", Input::Choice("verdict", Verdict::NAMES), true),
+            f("reasons", Input::Para, true),
+        ],
+    ),
+    (
+        CaseKind::Registration,
+        "decide",
+        &[
+            f("verdict", Input::Choice("verdict", Verdict::NAMES), true),
+            f("reasons", Input::Para, true),
+        ],
+    ),
+    (
+        CaseKind::Registration,
+        "suspend",
+        &[f("reasons", Input::Para, true)],
+    ),
+    (
+        CaseKind::Registration,
+        "reinstate",
+        &[f("reasons", Input::Para, true)],
+    ),
+    (
+        CaseKind::Registration,
+        "revoke",
+        &[f("reasons", Input::Para, true)],
+    ),
+    (
+        CaseKind::Registration,
+        "withdraw",
+        &[f("reasons", Input::Para, false)],
+    ),
+    (
+        CaseKind::Report,
+        "triage",
+        &[
+            f("severity", Input::Choice("severity", Severity::NAMES), true),
+            f("systems", Input::Ids, false),
+        ],
+    ),
+    (
+        CaseKind::Report,
+        "forward",
+        &[f("question", Input::Para, true)],
+    ),
+    (
+        CaseKind::Report,
+        "respond_report",
+        &[f("response", Input::Para, true)],
+    ),
+    (
+        CaseKind::Report,
+        "escalate",
+        &[f("reasons", Input::Para, true)],
+    ),
+    (CaseKind::Report, "merge", &[f("into", Input::Line, true)]),
+    (
+        CaseKind::Report,
+        "close",
+        &[f("outcome", Input::Para, true)],
+    ),
+    (
+        CaseKind::Audit,
+        "finding",
+        &[
+            f("item", Input::Line, true),
+            f("severity", Input::Choice("severity", Severity::NAMES), true),
+            f("description", Input::Para, true),
+        ],
+    ),
+    (
+        CaseKind::Audit,
+        "respond_finding",
+        &[
+            f("finding", Input::Number, true),
+            f("response", Input::Para, true),
+        ],
+    ),
+    (
+        CaseKind::Audit,
+        "metrics",
+        &[
+            f("y_true", Input::Line, true),
+            f("y_pred", Input::Line, true),
+            f("sensitive", Input::Line, true),
+            f("pos_label", Input::Line, false),
+            f("privileged", Input::Line, false),
+            f("weight", Input::Line, false),
+            f("score", Input::Line, false),
+            f("control", Input::Line, false),
+            f("file", Input::File, true),
+        ],
+    ),
+    (
+        CaseKind::Audit,
+        "close_audit",
+        &[f("conclusion", Input::Para, true)],
+    ),
+    (
+        CaseKind::Investigation,
+        "decide_violation",
+        &[
+            f("obligation", Input::Line, true),
+            f("description", Input::Para, true),
+            f(
+                "sanction",
+                Input::Choice("sanction", SanctionKind::NAMES),
+                true,
+            ),
+            f("reasons", Input::Para, true),
+        ],
+    ),
+    (
+        CaseKind::Investigation,
+        "close_investigation",
+        &[f("reasons", Input::Para, true)],
+    ),
+    (
+        CaseKind::Investigation,
+        "appeal",
+        &[f("grounds", Input::Para, true)],
+    ),
+    (
+        CaseKind::Investigation,
+        "decide_appeal",
+        &[
+            f(
+                "outcome",
+                Input::Choice("appeal", AppealOutcome::NAMES),
+                true,
+            ),
+            f("reasons", Input::Para, true),
+        ],
+    ),
+    (
+        CaseKind::TrustedList,
+        "check_application",
+        &[
+            f("complete", Input::YesNo, true),
+            f("deficiencies", Input::Para, false),
+        ],
+    ),
+    (
+        CaseKind::TrustedList,
+        "resubmit",
+        &[
+            f("copyright", Input::Line, false),
+            f("note", Input::Para, true),
+        ],
+    ),
+    (
+        CaseKind::TrustedList,
+        "reject",
+        &[f("reasons", Input::Para, true)],
+    ),
+    (CaseKind::TrustedList, "publish", &[]),
+    (
+        CaseKind::TrustedList,
+        "delist",
+        &[f("reasons", Input::Para, true)],
+    ),
+    (
+        CaseKind::DataAccess,
+        "grant",
+        &[
+            f("days", Input::Number, true),
+            f("conditions", Input::Para, false),
+        ],
+    ),
+    (
+        CaseKind::DataAccess,
+        "refuse",
+        &[f("reasons", Input::Para, true)],
+    ),
+    (
+        CaseKind::DataAccess,
+        "revoke_access",
+        &[f("reasons", Input::Para, true)],
+    ),
+];
+
+/// Who may take a step: the API's step policies, and for the algorithmic
+/// audit (its own route, `POST /api/v1/cases/{id}/metrics`) the finding's.
+fn step_policy(action: &str) -> Option<Action> {
+    match action {
+        "metrics" => Some(Action::CaseFinding),
+        _ => Action::case_step(action),
+    }
+}
+
+/// Which registration steps make sense in which state; the domain refuses
+/// the rest anyway, this only keeps the page to what can be done now.
+fn offered(case: &Case, action: &str, me: Option<senim_domain::AccountId>) -> bool {
+    if case.kind != CaseKind::Registration {
+        return case.open || matches!(action, "appeal" | "delist" | "revoke_access");
+    }
+    let s = case.state.as_str();
+    // A reviewer declares once, and works on the dossier only after that.
+    let declared = case.registration.as_ref().is_some_and(|r| {
+        r.reviews
+            .iter()
+            .any(|x| Some(x.reviewer) == me && x.declaration.is_some())
+    });
+    match action {
+        "assign" => matches!(s, "submitted" | "in_expert_review"),
+        "declare" => s == "in_expert_review" && !declared,
+        "check" | "recommend" => s == "in_expert_review" && declared,
+        "request_information" => matches!(s, "in_expert_review" | "recommended"),
+        "respond" => s == "information_requested",
+        "decide" => matches!(s, "recommended" | "submitted"),
+        "suspend" | "revoke" => s == "registered",
+        "reinstate" => s == "suspended",
+        "withdraw" => matches!(
+            s,
+            "submitted" | "in_expert_review" | "information_requested" | "recommended"
+        ),
+        _ => false,
+    }
+}
+
+/// One choice of a field.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+/// A field as the form shows it.
+pub struct ShownField {
+    pub id: String,
+    pub name: &'static str,
+    pub label: String,
+    pub hint: String,
+    pub kind: &'static str,
+    pub value: String,
+    pub choices: Vec<Choice>,
+    pub error: Option<String>,
+    /// For marks: (item, label, provided) of each checklist item.
+    pub marks: Vec<(String, String, bool)>,
+}
+
+/// A step's form.
+pub struct StepForm {
+    pub action: &'static str,
+    pub title: String,
+    pub fields: Vec<ShownField>,
+    pub open: bool,
+    /// Where it posts: the case page, or a step's own address.
+    pub target: String,
+    /// Whether it carries a file (`multipart/form-data`).
+    pub multipart: bool,
+}
+
+/// A threshold checked by a metrics run, as the page shows it.
+pub struct CheckView {
+    pub metric: String,
+    pub title: String,
+    pub value: String,
+    pub limit: String,
+    pub breached: bool,
+}
+
+/// A metrics run of an audit, as the page shows it.
+pub struct RunView {
+    pub number: u32,
+    pub at: String,
+    pub file_sha256: String,
+    pub file_size: u64,
+    pub format: String,
+    pub rows: String,
+    pub checks: Vec<CheckView>,
+    /// Fairlearn's fairness functions and AIF360's disparate impact: (name, value).
+    pub fairness: Vec<(String, String)>,
+    pub groups: Vec<GroupRow>,
+}
+
+/// A group's figures in a metrics run.
+pub struct GroupRow {
+    /// The control stratum (`col=value, ...`), empty without control features.
+    pub control: String,
+    pub group: String,
+    /// Count, selection rate, true and false positive rates, accuracy.
+    pub figures: Vec<String>,
+}
+
+/// The most groups a run's table shows (the whole report has them all).
+const MAX_GROUP_ROWS: usize = 100;
+
+/// The figures a run's page shows, read from its report (docs/METRICS.md).
+fn headline(report: &Value) -> (Vec<(String, String)>, Vec<GroupRow>) {
+    let number = |v: Option<&Value>| {
+        v.and_then(Value::as_f64)
+            .map_or_else(|| "—".to_string(), |x| format!("{x:.4}"))
+    };
+    let labels = |v: Option<&Value>| {
+        v.and_then(Value::as_object)
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    // A figure's stratum after its name, when there are control features.
+    let stratum_suffix = |control: Option<&Value>| {
+        let control = labels(control);
+        if control.is_empty() {
+            String::new()
+        } else {
+            format!(" ({control})")
+        }
+    };
+    let mut fairness = Vec::new();
+    let strata = |key: &str| {
+        report
+            .get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    for stratum in strata("fairlearn") {
+        let suffix = stratum_suffix(stratum.get("control"));
+        for (name, path) in [
+            (
+                "demographic_parity_difference",
+                "/demographic_parity_difference/between_groups",
+            ),
+            (
+                "demographic_parity_ratio",
+                "/demographic_parity_ratio/between_groups",
+            ),
+            (
+                "equalized_odds_difference",
+                "/equalized_odds_difference/worst_case/between_groups",
+            ),
+            (
+                "equal_opportunity_difference",
+                "/equal_opportunity_difference/between_groups",
+            ),
+        ] {
+            fairness.push((format!("{name}{suffix}"), number(stratum.pointer(path))));
+        }
+    }
+    for stratum in strata("aif360") {
+        let suffix = stratum_suffix(stratum.get("control"));
+        fairness.push((
+            format!("disparate_impact{suffix}"),
+            number(stratum.get("disparate_impact")),
+        ));
+    }
+    let groups = strata("by_group")
+        .iter()
+        .take(MAX_GROUP_ROWS)
+        .map(|g| {
+            let m = g.get("metrics");
+            let figure = |name: &str| number(m.and_then(|m| m.get(name)));
+            GroupRow {
+                control: labels(g.get("control")),
+                group: labels(g.get("group")),
+                figures: vec![
+                    m.and_then(|m| m.get("count"))
+                        .and_then(Value::as_f64)
+                        .map_or_else(String::new, |c| format!("{c}")),
+                    figure("selection_rate"),
+                    figure("true_positive_rate"),
+                    figure("false_positive_rate"),
+                    figure("accuracy_score"),
+                ],
+            }
+        })
+        .collect();
+    (fairness, groups)
+}
+
+/// The case as the page shows it.
+pub struct CaseView {
+    pub id: String,
+    pub number: String,
+    pub kind: String,
+    pub state: String,
+    pub revision: i64,
+    pub due: Option<String>,
+    pub overdue: bool,
+    pub system: Option<(String, String)>,
+    pub organisation: String,
+    pub facts: Vec<(String, String)>,
+    pub record: String,
+    /// The printable report, for an audit.
+    pub report: Option<String>,
+    /// The algorithmic audit's runs, for an audit.
+    pub runs: Vec<RunView>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "case.html")]
+struct CasePage<'a> {
+    c: &'a Ctx,
+    crumbs: Vec<(String, String)>,
+    problems: Problems,
+    case: CaseView,
+    forms: Vec<StepForm>,
+    timeline: Vec<(String, String, Option<u64>)>,
+    dossier: bool,
+    done: Option<String>,
+}
+
+/// The label of a case's state in the reader's language.
+pub fn state_label(c: &Ctx, kind: CaseKind, state: &str) -> String {
+    match kind {
+        CaseKind::Registration => c.t.term("status", state),
+        CaseKind::Report => c.t.term("report-state", state),
+        _ => c.t.term("case-state", state),
+    }
+}
+
+/// A case's human facts, kind by kind.
+fn facts(c: &Ctx, case: &Case) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(r) = &case.registration {
+        out.push((c.t("facet-risk"), c.t.term("risk", r.risk_level.as_str())));
+        out.push((
+            c.t("case-rule-set"),
+            format!("{} {}", r.pack.id, r.pack.version),
+        ));
+        let active = r.reviews.iter().filter(|x| x.active()).count();
+        out.push((
+            c.t("case-reviewers"),
+            format!("{active} / {}", r.reviewers_required),
+        ));
+        for (i, review) in r.reviews.iter().filter(|x| x.active()).enumerate() {
+            let mut state = if review.declared() {
+                c.t("case-declared")
+            } else {
+                c.t("case-not-declared")
+            };
+            if let Some(rec) = &review.recommendation {
+                state = format!(
+                    "{}: {}",
+                    c.t.term("verdict", rec.verdict.as_str()),
+                    rec.reasons
+                );
+            }
+            out.push((c.t.t1("case-reviewer-n", "n", i + 1), state));
+        }
+        for q in &r.information_requests {
+            out.push((
+                c.t("case-question"),
+                format!(
+                    "{} ({} {})",
+                    q.questions,
+                    c.t("case-answer-due"),
+                    q.answer_due
+                ),
+            ));
+            if let Some(a) = &q.answer {
+                out.push((c.t("case-answer"), a.text.clone()));
+            }
+        }
+        if let Some(d) = &r.decision {
+            out.push((
+                c.t("case-decision"),
+                format!("{}: {}", c.t.term("verdict", d.verdict.as_str()), d.reasons),
+            ));
+        }
+    }
+    if let Some(r) = &case.report {
+        out.push((
+            c.t("report-kind"),
+            c.t.term("report-type", r.report_type.as_str()),
+        ));
+        if let Some(g) = r.ground {
+            out.push((c.t("case-ground"), c.t.term("ground", g.as_str())));
+        }
+        if let Some(n) = &r.system_name {
+            out.push((c.t("report-field-system-name"), n.clone()));
+        }
+        out.push((c.t("report-field-description"), r.description.clone()));
+        if let Some(d) = r.occurred_on {
+            out.push((c.t("report-field-occurred-on"), d.to_string()));
+        }
+        if let Some(s) = r.severity {
+            out.push((c.t("case-severity"), c.t.term("severity", s.as_str())));
+        }
+        if let Some(resp) = &r.response {
+            out.push((c.t("report-response"), resp.text.clone()));
+        }
+        if let Some(o) = &r.outcome {
+            out.push((c.t("report-outcome"), o.clone()));
+        }
+    }
+    if let Some(a) = &case.audit {
+        out.push((c.t("case-basis"), c.t.term("basis", a.basis.as_str())));
+        for item in &a.checklist {
+            out.push((
+                c.t("case-audit-item"),
+                format!("{} — {} ({})", item.id, item.title, item.citation.source),
+            ));
+        }
+        for finding in &a.findings {
+            out.push((
+                c.t.t1("case-finding-n", "n", finding.number),
+                format!(
+                    "{} · {} · {}",
+                    finding.item,
+                    c.t.term("severity", finding.severity.as_str()),
+                    finding.description
+                ),
+            ));
+        }
+        if let Some(conclusion) = &a.conclusion {
+            out.push((c.t("case-conclusion"), conclusion.clone()));
+        }
+    }
+    if let Some(i) = &case.investigation {
+        if let Some(v) = &i.violation {
+            out.push((
+                c.t("decision-violation"),
+                format!("{} — {}", v.title, v.description),
+            ));
+        }
+        if let Some(s) = &i.sanction {
+            out.push((
+                c.t("decision-sanction"),
+                format!("{} · {}", c.t.term("sanction", s.kind.as_str()), s.reasons),
+            ));
+        }
+    }
+    if let Some(p) = case.private.as_ref().and_then(|p| p.contact.as_ref()) {
+        let contact = [&p.name, &p.email, &p.phone]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" · ");
+        if !contact.is_empty() {
+            out.push((c.t("case-contact"), contact));
+        }
+    }
+    out
+}
+
+fn show_field(
+    c: &Ctx,
+    case: &Case,
+    action: &str,
+    field: &Field,
+    form: Option<&FormData>,
+    problems: &Problems,
+    reviewers: &[(String, String)],
+) -> ShownField {
+    let id = format!("{action}-{}", field.name);
+    let value = form
+        .and_then(|f| f.get(field.name))
+        .unwrap_or("")
+        .to_string();
+    let (kind, choices) = match field.input {
+        Input::Line => ("line", Vec::new()),
+        Input::Para => ("para", Vec::new()),
+        Input::Number => ("number", Vec::new()),
+        Input::Ids => ("line", Vec::new()),
+        Input::Marks => ("marks", Vec::new()),
+        Input::File => ("file", Vec::new()),
+        Input::Reviewers => {
+            let chosen = form.map(|f| f.all(field.name)).unwrap_or_default();
+            (
+                "many",
+                reviewers
+                    .iter()
+                    .map(|(id, label)| Choice {
+                        value: id.clone(),
+                        label: label.clone(),
+                        checked: chosen.contains(&id.as_str()),
+                    })
+                    .collect(),
+            )
+        }
+        Input::YesNo => (
+            "choice",
+            [("true", c.t("yes")), ("false", c.t("no"))]
+                .into_iter()
+                .map(|(v, label)| Choice {
+                    value: v.into(),
+                    label,
+                    checked: value == v,
+                })
+                .collect(),
+        ),
+        Input::Choice(prefix, values) => (
+            "choice",
+            values
+                .iter()
+                .map(|v| Choice {
+                    value: v.to_string(),
+                    label: c.t.term(prefix, v),
+                    checked: value == *v,
+                })
+                .collect(),
+        ),
+    };
+    let marks = if field.input == Input::Marks {
+        case.registration
+            .as_ref()
+            .map(|r| {
+                r.checklist
+                    .iter()
+                    .map(|i| {
+                        (
+                            i.item.as_str().to_string(),
+                            c.t.term("doc", i.item.as_str()),
+                            i.provided,
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let key = format!("field-{}", field.name.replace('_', "-"));
+    ShownField {
+        error: problems.of(&id).map(str::to_string),
+        id,
+        name: field.name,
+        label: c.t(&key),
+        hint: if c.t.has(&format!("{key}-hint")) {
+            c.t(&format!("{key}-hint"))
+        } else {
+            String::new()
+        },
+        kind,
+        value,
+        choices,
+        marks,
+    }
+}
+
+/// The step's JSON from its form, or the problems of its fields.
+fn step_json(c: &Ctx, action: &str, fields: &[Field], form: &FormData) -> Result<Value, Problems> {
+    let mut problems = Problems::default();
+    let mut map = serde_json::Map::new();
+    map.insert("action".into(), json!(action));
+    for field in fields {
+        let id = format!("{action}-{}", field.name);
+        let text = form.text(field.name);
+        let value = match field.input {
+            // The handler reads the file itself, once the rest is accepted.
+            Input::File => continue,
+            Input::Marks => {
+                // Notes by item, read once (not one scan of the form per mark).
+                let notes: std::collections::HashMap<&str, &str> = form
+                    .0
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.strip_prefix("note-")?, v.trim())))
+                    .collect();
+                let marks: Vec<Value> = form
+                    .0
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.strip_prefix("mark-")?, v)))
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(item, mark)| {
+                        let note = notes.get(item).copied().unwrap_or("");
+                        json!({ "item": item, "mark": mark, "note": Some(note).filter(|n| !n.is_empty()) })
+                    })
+                    .collect();
+                if marks.is_empty() {
+                    None
+                } else {
+                    Some(json!(marks))
+                }
+            }
+            _ if text.is_empty() => None,
+            Input::Line | Input::Para => Some(json!(text)),
+            Input::YesNo => Some(json!(text == "true")),
+            Input::Choice(_, values) => {
+                if !values.contains(&text.as_str()) {
+                    problems.push(
+                        &id,
+                        c.t.t2(
+                            "problem-unknown-value",
+                            "field",
+                            c.t(&format!("field-{}", field.name.replace('_', "-"))),
+                            "value",
+                            text.as_str(),
+                        ),
+                    );
+                }
+                Some(json!(text))
+            }
+            Input::Number => match text.parse::<u32>() {
+                Ok(n) => Some(json!(n)),
+                Err(_) => {
+                    problems.push(&id, c.t("problem-number"));
+                    None
+                }
+            },
+            Input::Reviewers => {
+                let ticked = form.all(field.name);
+                (!ticked.is_empty()).then(|| json!(ticked))
+            }
+            Input::Ids => Some(json!(text
+                .split(|ch: char| ch == ',' || ch.is_whitespace())
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>())),
+        };
+        match value {
+            Some(v) => {
+                map.insert(field.name.into(), v);
+            }
+            None if field.required && problems.of(&id).is_none() => {
+                problems.push(
+                    &id,
+                    c.t.t1(
+                        "problem-required",
+                        "field",
+                        c.t(&format!("field-{}", field.name.replace('_', "-"))),
+                    ),
+                );
+            }
+            None => {}
+        }
+    }
+    if problems.is_empty() {
+        Ok(Value::Object(map))
+    } else {
+        Err(problems)
+    }
+}
+
+async fn load(c: &Ctx, state: &AppState, id: &str) -> Result<Case, ApiError> {
+    let id: CaseId = path_id(id, "case")?;
+    let case = state.store.case(id).await?;
+    c.caller
+        .require(state, Action::CaseRead, &resource(&case, &c.caller))?;
+    Ok(case)
+}
+
+async fn page(
+    c: &Ctx,
+    state: &AppState,
+    case: Case,
+    failed: Option<(&str, &FormData)>,
+    problems: Problems,
+    done: Option<String>,
+) -> Result<Response, ApiError> {
+    let r = resource(&case, &c.caller);
+    // The pool, for an assignment form: active expert reviewers.
+    let reviewers: Vec<(String, String)> =
+        if case.kind == CaseKind::Registration && offered(&case, "assign", None) {
+            state
+                .store
+                .accounts(&senim_store::AccountFilter {
+                    role: Some(senim_domain::Role::ExpertReviewer),
+                    status: Some(senim_domain::AccountStatus::Active),
+                    limit: 500,
+                    ..Default::default()
+                })
+                .await?
+                .items
+                .iter()
+                .map(|a| (a.id.to_string(), a.email.as_str().to_string()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+    let mut forms = Vec::new();
+    for (kind, action, fields) in STEPS {
+        if *kind != case.kind || !offered(&case, action, c.account().map(|a| a.id)) {
+            continue;
+        }
+        let Some(policy_action) = step_policy(action) else {
+            continue;
+        };
+        if !c.caller.may(state, policy_action, &r)? {
+            continue;
+        }
+        let form = failed.filter(|(a, _)| a == action).map(|(_, f)| f);
+        forms.push(StepForm {
+            action,
+            title: c.t(&format!("step-{}", action.replace('_', "-"))),
+            fields: fields
+                .iter()
+                .map(|fl| show_field(c, &case, action, fl, form, &problems, &reviewers))
+                .collect(),
+            open: form.is_some() || forms.is_empty(),
+            multipart: fields.iter().any(|f| f.input == Input::File),
+            target: match *action {
+                "metrics" => format!("/desk/cases/{}/metrics", case.id),
+                _ => format!("/desk/cases/{}", case.id),
+            },
+        });
+    }
+    let dossier = case.kind == CaseKind::Registration
+        && c.caller.may(state, Action::CaseDossier, &r)?
+        && case.registration.as_ref().is_some_and(|reg| {
+            let me = c.account().map(|a| a.id);
+            !reg.reviews
+                .iter()
+                .any(|x| Some(x.reviewer) == me && !x.declared())
+        });
+    let today = Day::of(state.clock.now());
+    let timeline = state
+        .store
+        .timeline(&[("case", case.id.to_string())])
+        .await?
+        .into_iter()
+        .map(|e| {
+            (
+                c.t.term("event", &e.kind.replace('.', "-")),
+                date(&e.time),
+                e.index,
+            )
+        })
+        .collect();
+    let overdue = case.overdue(today);
+    let shown_case = shown(&c.caller, case);
+    // What the page says about the system comes from the case as this
+    // reader may see it (a report's system is hidden from some readers).
+    let system = shown_case.system_id.and_then(|id| {
+        state
+            .register
+            .system_name(id, c.lang())
+            .map(|name| (id.to_string(), name))
+    });
+    let view = CaseView {
+        id: shown_case.id.to_string(),
+        number: shown_case.number.clone(),
+        kind: c.t.term("case-kind", shown_case.kind.as_str()),
+        state: state_label(c, shown_case.kind, &shown_case.state),
+        // A step's form shown again keeps the revision it was read at, so a
+        // step taken meanwhile by someone else is refused, not acted past.
+        revision: failed
+            .and_then(|(_, f)| f.text("revision").parse().ok())
+            .unwrap_or(shown_case.revision),
+        due: shown_case
+            .deadline
+            .as_ref()
+            .and_then(|d| d.due)
+            .map(|d| d.to_string()),
+        overdue,
+        organisation: shown_case
+            .organisation_id
+            .and_then(|o| state.register.organisation_name(o, c.lang()))
+            .unwrap_or_default(),
+        facts: facts(c, &shown_case),
+        record: serde_json::to_string_pretty(&shown_case).unwrap_or_default(),
+        report: (shown_case.kind == CaseKind::Audit)
+            .then(|| format!("/api/v1/cases/{}/audit-report", shown_case.id)),
+        runs: runs(c, &shown_case),
+        system,
+    };
+    let failed_status = !problems.is_empty();
+    let page = CasePage {
+        c,
+        crumbs: vec![(String::new(), view.number.clone())],
+        problems,
+        case: view,
+        forms,
+        timeline,
+        dossier,
+        done,
+    };
+    let mut response = c.render(&page);
+    if failed_status {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+/// `GET /desk/cases/{id}`.
+pub async fn show(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let result = async {
+        let case = load(&c, &state, &id).await?;
+        let done = c.done("step-done");
+        page(&c, &state, case, None, Problems::default(), done).await
+    }
+    .await;
+    c.respond(result)
+}
+
+/// `POST /desk/cases/{id}`: one step.
+pub async fn step(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Posted { ctx: c, form }: Posted,
+) -> Response {
+    let result = async {
+        let case = load(&c, &state, &id).await?;
+        let action = form.text("action");
+        // A step with a file posts to its own address.
+        let Some((_, name, fields)) = STEPS.iter().find(|(k, a, fields)| {
+            *k == case.kind && *a == action && !fields.iter().any(|f| f.input == Input::File)
+        }) else {
+            return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                field: "action".into(),
+                reason: "is not a step of this case".into(),
+            }]));
+        };
+        // Whether the reader may take this step at all, before its fields are read.
+        let policy = step_policy(name).ok_or_else(ApiError::internal)?;
+        c.caller
+            .require(&state, policy, &resource(&case, &c.caller))?;
+        let revision: i64 = form.text("revision").parse().unwrap_or(-1);
+        let value = match step_json(&c, name, fields, &form) {
+            Ok(v) => v,
+            Err(problems) => {
+                return page(&c, &state, case, Some((name, &form)), problems, None).await
+            }
+        };
+        let case_id = case.id;
+        let taken = apply_step(&state, &c.caller, case, Expected::Revision(revision), value).await;
+        stepped(&c, &state, case_id, (name, fields), &form, taken.map(drop)).await
+    }
+    .await;
+    c.respond(result)
+}
+
+/// After a step: to the case with its banner, or back to the step's form
+/// with the refusal's reasons beside its fields (the case read again).
+async fn stepped(
+    c: &Ctx,
+    state: &AppState,
+    case_id: CaseId,
+    (name, fields): (&str, &[Field]),
+    form: &FormData,
+    taken: Result<(), ApiError>,
+) -> Result<Response, ApiError> {
+    match taken {
+        Ok(()) => Ok(c.redirect(&format!("/desk/cases/{case_id}?done={name}"))),
+        Err(e) if shown_on_form(&e) => {
+            let problems = step_problems(c, name, fields, &e);
+            let case = state.store.case(case_id).await?;
+            page(c, state, case, Some((name, form)), problems, None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether a step's refusal goes back to its form (rather than an error page).
+fn shown_on_form(e: &ApiError) -> bool {
+    matches!(
+        e.status,
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::CONFLICT | StatusCode::PAYLOAD_TOO_LARGE
+    )
+}
+
+/// A refused step's reasons, each beside its field in the reader's language
+/// (the field's name translated; the domain's reason as it gave it).
+fn step_problems(c: &Ctx, name: &str, fields: &[Field], e: &ApiError) -> Problems {
+    let first = format!("{name}-{}", fields.first().map_or("action", |f| f.name));
+    crate::refusal(c, e, &first, |path| {
+        let field = path.split(['.', '[']).next().unwrap_or("");
+        // The API's body is the form's file.
+        let field = if field == "body" { "file" } else { field };
+        (
+            format!("{name}-{field}"),
+            c.t(&format!("field-{}", field.replace('_', "-"))),
+        )
+    })
+}
+
+/// `POST /desk/cases/{id}/metrics`: the auditor sends a predictions file
+/// and names its columns; the API's own path computes, keeps and checks it
+/// ([`senim_app::audit`]). Everything that can refuse the run is
+/// checked before the file is read.
+pub async fn metrics(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    PostedFile { ctx: c, form, file }: PostedFile,
+) -> Response {
+    let result = async {
+        let case = load(&c, &state, &id).await?;
+        let (_, name, fields) = STEPS
+            .iter()
+            .find(|(k, a, _)| *k == CaseKind::Audit && *a == "metrics")
+            .ok_or_else(ApiError::internal)?;
+        let case_id = case.id;
+        let mut problems = step_json(&c, name, fields, &form).err().unwrap_or_default();
+        if file.is_none() {
+            problems.push(
+                "metrics-file",
+                c.t.t1("problem-required", "field", c.t("field-file")),
+            );
+        }
+        let Some(file) = file.filter(|_| problems.is_empty()) else {
+            return page(&c, &state, case, Some((name, &form)), problems, None).await;
+        };
+        let optional = |name: &str| Some(form.text(name)).filter(|v| !v.is_empty());
+        let query = MetricsQuery {
+            y_true: form.text("y_true"),
+            y_pred: form.text("y_pred"),
+            sensitive: form.text("sensitive"),
+            weight: optional("weight"),
+            score: optional("score"),
+            control: optional("control"),
+            pos_label: optional("pos_label"),
+            privileged: optional("privileged"),
+            format: file
+                .name
+                .to_lowercase()
+                .ends_with(".parquet")
+                .then(|| "parquet".to_string()),
+        };
+        let revision: i64 = form.text("revision").parse().unwrap_or(-1);
+        let run = async {
+            let pending = prepare(&state, &c.caller, case, revision, &query).await?;
+            let bytes = file.bytes(MAX_PREDICTIONS_BYTES).await?;
+            if bytes.is_empty() {
+                return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                    field: "file".into(),
+                    reason: c.t("problem-empty-file"),
+                }]));
+            }
+            pending.run(&state, &c.caller, bytes).await
+        };
+        stepped(
+            &c,
+            &state,
+            case_id,
+            (name, fields),
+            &form,
+            run.await.map(drop),
+        )
+        .await
+    }
+    .await;
+    c.respond(result)
+}
+
+/// `GET /desk/cases/{id}/metrics/{n}`: a metrics run's whole report, as
+/// the engine wrote it (JSON, Fairlearn's names; docs/METRICS.md).
+pub async fn metrics_report(
+    c: Ctx,
+    State(state): State<AppState>,
+    Path((id, n)): Path<(String, u32)>,
+) -> Response {
+    let result = async {
+        let case = shown(&c.caller, load(&c, &state, &id).await?);
+        let run = case
+            .audit
+            .as_ref()
+            .and_then(|a| a.metrics.iter().find(|r| r.number == n))
+            .ok_or_else(|| ApiError::not_found("metrics run"))?;
+        Ok((
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            run.report.clone(),
+        )
+            .into_response())
+    }
+    .await;
+    c.respond(result)
+}
+
+/// An audit's metrics runs, newest first.
+fn runs(c: &Ctx, case: &Case) -> Vec<RunView> {
+    let Some(audit) = &case.audit else {
+        return Vec::new();
+    };
+    audit
+        .metrics
+        .iter()
+        .rev()
+        .map(|run| {
+            let report = serde_json::from_str::<Value>(&run.report).unwrap_or(Value::Null);
+            let rows = report
+                .pointer("/input/rows_read")
+                .and_then(Value::as_u64)
+                .map(|n| n.to_string())
+                .unwrap_or_default();
+            let (fairness, groups) = headline(&report);
+            RunView {
+                number: run.number,
+                at: date(&run.at.to_rfc3339()),
+                file_sha256: run.file_sha256.clone(),
+                file_size: run.file_size,
+                format: run.format.to_uppercase(),
+                rows,
+                fairness,
+                groups,
+                checks: run
+                    .checks
+                    .iter()
+                    .map(|ch| CheckView {
+                        metric: ch.metric.clone(),
+                        title: ch.title.clone(),
+                        value: ch.value.as_deref().map_or_else(
+                            || c.t("metrics-undefined"),
+                            |v| {
+                                v.parse::<f64>()
+                                    .map_or(v.to_string(), |x| format!("{x:.4}"))
+                            },
+                        ),
+                        limit: match (&ch.min, &ch.max) {
+                            (Some(min), _) => format!("≥ {min}"),
+                            (_, Some(max)) => format!("≤ {max}"),
+                            _ => String::new(),
+                        },
+                        breached: ch.breached,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// A case in a queue.
+pub struct QueueRow {
+    pub id: String,
+    pub number: String,
+    pub kind: String,
+    pub state: String,
+    pub system: String,
+    pub due: String,
+    pub overdue: bool,
+}
+
+/// Cases as queue rows (the store orders them by due date, overdue first).
+pub async fn rows(c: &Ctx, state: &AppState, cases: Vec<Case>) -> Vec<QueueRow> {
+    let today = Day::of(state.clock.now());
+    let mut out = Vec::with_capacity(cases.len());
+    for case in cases {
+        let system = case
+            .system_id
+            .and_then(|id| state.register.system_name(id, c.lang()))
+            .unwrap_or_default();
+        out.push(QueueRow {
+            id: case.id.to_string(),
+            number: case.number.clone(),
+            kind: c.t.term("case-kind", case.kind.as_str()),
+            state: state_label(c, case.kind, &case.state),
+            system,
+            due: case
+                .deadline
+                .as_ref()
+                .and_then(|d| d.due)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            overdue: case.overdue(today),
+        });
+    }
+    out
+}

@@ -1,0 +1,149 @@
+//! The audit log explained: the current checkpoint, the newest entries, and
+//! one entry with its proof, checked by the server and again by the reader's
+//! browser.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+use senim_tlog::{leaf_hash, verify_inclusion, Checkpoint};
+
+use crate::public::date;
+use crate::Ctx;
+use senim_app::error::ApiError;
+use senim_app::error::ErrorCode;
+use senim_app::state::AppState;
+
+/// Entries listed on the overview.
+const NEWEST: u64 = 20;
+
+/// An entry as a row.
+pub struct EntryRow {
+    pub index: u64,
+    pub kind: String,
+    pub date: String,
+}
+
+fn describe(c: &Ctx, index: u64, entry: &str) -> EntryRow {
+    let value: serde_json::Value = serde_json::from_str(entry).unwrap_or_default();
+    let kind = value["kind"].as_str().unwrap_or("");
+    EntryRow {
+        index,
+        kind: c.t.term("event", &kind.replace('.', "-")),
+        date: date(value["time"].as_str().unwrap_or("")),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "audit_log.html")]
+struct Overview<'a> {
+    c: &'a Ctx,
+    crumbs: Vec<(String, String)>,
+    size: u64,
+    root: String,
+    note: String,
+    key: String,
+    entries: Vec<EntryRow>,
+}
+
+/// `GET /audit-log`.
+pub async fn overview(c: Ctx, State(state): State<AppState>) -> Response {
+    let result = async {
+        let checkpoint = state.store.checkpoint().await?;
+        let (size, note) = checkpoint.map(|c| (c.size, c.note)).unwrap_or_default();
+        let root = Checkpoint::parse(&note)
+            .map(|c| STANDARD.encode(c.root))
+            .unwrap_or_default();
+        let start = size.saturating_sub(NEWEST);
+        let mut entries: Vec<EntryRow> = state
+            .store
+            .log_entries(start, size - start)
+            .await?
+            .iter()
+            .enumerate()
+            .map(|(i, e)| describe(&c, start + i as u64, e))
+            .collect();
+        entries.reverse();
+        let page = Overview {
+            c: &c,
+            crumbs: vec![(String::new(), c.t("nav-audit-log"))],
+            size,
+            root,
+            note,
+            key: state.store.log_signer().verifier_key(),
+            entries,
+        };
+        Ok(c.render(&page))
+    }
+    .await;
+    c.respond(result)
+}
+
+/// `GET /audit-log/entry?index=N`: the lookup form's target.
+pub async fn find(c: Ctx) -> Response {
+    match c
+        .param("index")
+        .map(str::trim)
+        .and_then(|i| i.parse::<u64>().ok())
+    {
+        Some(i) => c.redirect(&format!("/audit-log/entries/{i}")),
+        None => c.error(ApiError::field(
+            ErrorCode::Invalid,
+            "index",
+            "must be a whole number from 0",
+        )),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "log_entry.html")]
+struct EntryPage<'a> {
+    c: &'a Ctx,
+    crumbs: Vec<(String, String)>,
+    row: EntryRow,
+    entry: String,
+    pretty: String,
+    leaf: String,
+    size: u64,
+    root: String,
+    note: String,
+    proof: Vec<String>,
+    verified: bool,
+}
+
+/// `GET /audit-log/entries/{index}`.
+pub async fn entry(c: Ctx, State(state): State<AppState>, Path(index): Path<String>) -> Response {
+    let result = async {
+        let index: u64 = index
+            .parse()
+            .map_err(|_| ApiError::not_found("log entry"))?;
+        let (entry, checkpoint, proof) = senim_app::log::entry_with_proof(&state, index).await?;
+        let parsed = Checkpoint::parse(&checkpoint.note).map_err(|_| ApiError::internal())?;
+        let leaf = leaf_hash(entry.as_bytes());
+        let verified = verify_inclusion(index, checkpoint.size, &leaf, &proof, &parsed.root);
+        let pretty = serde_json::from_str::<serde_json::Value>(&entry)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or_else(|| entry.clone());
+        let page = EntryPage {
+            c: &c,
+            crumbs: vec![
+                ("/audit-log".into(), c.t("nav-audit-log")),
+                (String::new(), c.t.t1("timeline-receipt", "index", index)),
+            ],
+            row: describe(&c, index, &entry),
+            pretty,
+            entry,
+            leaf: STANDARD.encode(leaf),
+            size: checkpoint.size,
+            root: STANDARD.encode(parsed.root),
+            note: checkpoint.note,
+            proof: proof.iter().map(|h| STANDARD.encode(h)).collect(),
+            verified,
+        };
+        Ok(c.render(&page))
+    }
+    .await;
+    c.respond(result)
+}

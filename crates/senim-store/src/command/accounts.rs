@@ -9,29 +9,52 @@ use senim_domain::{Account, AccountId, AccountStatus, Timestamp};
 
 use super::events::{EventDraft, Step};
 use super::organisations::require_organisation;
-use super::revision::{check_revision, refuse_withdrawn};
+use super::revision::{check_change, check_written, withdrawal, Revised};
 use super::sessions::end_sessions;
 use super::tokens::revoke_tokens;
-use super::Applied;
+use super::{replace_set, Applied};
 use crate::error::{is_unique_violation, StoreError};
 use crate::query;
 
-fn account_event(kind: &'static str, account: &Account) -> EventDraft {
-    EventDraft {
-        kind,
-        subject_type: "account",
-        subject_id: account.id.to_string(),
-        payload: json!({ "account": account }),
-        // A person's name and e-mail are personal data.
-        public: Some(json!({ "account": {
-            "id": account.id,
-            "roles": account.roles,
-            "organisation_id": account.organisation_id,
-            "status": account.status,
-            "revision": account.revision,
-        }})),
-        replay: None,
+impl Revised for Account {
+    const NAME: &'static str = "account";
+    const COUNTER: &'static str = "revision";
+    const CHANGE_REFUSED_WHEN_WITHDRAWN: &'static str =
+        "the account is withdrawn and cannot be changed";
+
+    fn counter(&self) -> i64 {
+        self.revision
     }
+
+    fn is_withdrawn(&self) -> bool {
+        self.status == AccountStatus::Withdrawn
+    }
+
+    fn into_withdrawn(self, now: Timestamp) -> Account {
+        Account {
+            status: AccountStatus::Withdrawn,
+            revision: self.revision + 1,
+            updated_at: now,
+            ..self
+        }
+    }
+}
+
+fn account_event(kind: &'static str, account: &Account) -> EventDraft {
+    // A person's name and e-mail are personal data.
+    EventDraft::new(
+        kind,
+        "account",
+        account.id.to_string(),
+        json!({ "account": account }),
+    )
+    .shown_as(json!({ "account": {
+        "id": account.id,
+        "roles": account.roles,
+        "organisation_id": account.organisation_id,
+        "status": account.status,
+        "revision": account.revision,
+    }}))
 }
 
 fn duplicate_email(e: sqlx::Error) -> StoreError {
@@ -43,18 +66,16 @@ fn duplicate_email(e: sqlx::Error) -> StoreError {
 }
 
 async fn write_roles(conn: &mut AnyConnection, account: &Account) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM account_roles WHERE account_id = $1")
-        .bind(account.id.to_string())
-        .execute(&mut *conn)
-        .await?;
-    for role in &account.roles {
-        sqlx::query("INSERT INTO account_roles (account_id, role) VALUES ($1, $2)")
-            .bind(account.id.to_string())
-            .bind(role.as_str())
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+    let roles: Vec<&str> = account.roles.iter().map(|r| r.as_str()).collect();
+    let owner = account.id.to_string();
+    replace_set(
+        conn,
+        "account_roles",
+        ("account_id", &owner),
+        "role",
+        &roles,
+    )
+    .await
 }
 
 pub(super) async fn create_account(
@@ -78,8 +99,8 @@ pub(super) async fn create_account(
         updated_at: now,
     };
     insert_account(conn, &record, password_hash.clone()).await?;
-    let mut event = account_event("account.created", &record);
-    event.replay = Some(json!({ "password_hash": password_hash }).to_string());
+    let event = account_event("account.created", &record)
+        .replaying(json!({ "password_hash": password_hash }).to_string());
     Ok((Applied::Account(record), Some(event)))
 }
 
@@ -130,12 +151,7 @@ pub(super) async fn store_account(
     .execute(&mut *conn)
     .await
     .map_err(duplicate_email)?;
-    if result.rows_affected() != 1 {
-        return Err(StoreError::conflict(
-            "the account was changed by someone else; reload it and try again",
-            "",
-        ));
-    }
+    check_written::<Account>(result.rows_affected())?;
     write_roles(conn, record).await
 }
 
@@ -148,12 +164,7 @@ pub(super) async fn update_account(
     now: Timestamp,
 ) -> Result<Step, StoreError> {
     let current = query::account(&mut *conn, id).await?;
-    check_revision("account", expected_revision, current.revision)?;
-    refuse_withdrawn(
-        current.status == AccountStatus::Withdrawn,
-        "the account is withdrawn and cannot be changed",
-        current.revision,
-    )?;
+    check_change(&current, expected_revision)?;
     if let Some(org) = account.organisation_id {
         require_organisation(conn, "organisation_id", org).await?;
     }
@@ -175,8 +186,7 @@ pub(super) async fn update_account(
         end_sessions(conn, id).await?;
         revoke_tokens(conn, id, now).await?;
     }
-    let mut event = account_event("account.updated", &record);
-    event.replay = Some(replay);
+    let event = account_event("account.updated", &record).replaying(replay);
     Ok((Applied::Account(record), Some(event)))
 }
 
@@ -187,21 +197,8 @@ pub(super) async fn withdraw_account(
     now: Timestamp,
 ) -> Result<Step, StoreError> {
     let current = query::account(&mut *conn, id).await?;
-    if let Some(expected) = expected_revision {
-        check_revision("account", expected, current.revision)?;
-    }
-    refuse_withdrawn(
-        current.status == AccountStatus::Withdrawn,
-        "the account is already withdrawn",
-        current.revision,
-    )?;
     let revision = current.revision;
-    let record = Account {
-        status: AccountStatus::Withdrawn,
-        revision: revision + 1,
-        updated_at: now,
-        ..current
-    };
+    let record = withdrawal(current, expected_revision, now)?;
     store_account(conn, &record, revision, None).await?;
     // A withdrawn account can no longer act: end its sessions, revoke its tokens.
     end_sessions(conn, id).await?;

@@ -16,19 +16,55 @@ pub(crate) type Step = (Applied, Option<EventDraft>);
 
 /// An event before it is appended: what changed, and what the log shows of it.
 pub(crate) struct EventDraft {
-    pub(crate) kind: &'static str,
-    pub(crate) subject_type: &'static str,
-    pub(crate) subject_id: String,
+    kind: &'static str,
+    subject_type: &'static str,
+    subject_id: String,
     /// Everything the change needs to be replayed.
-    pub(crate) payload: serde_json::Value,
+    payload: serde_json::Value,
     /// What the public log shows, when some of `payload` is private
     /// (personal data, confidential documentation): top-level fields that
     /// differ appear in the log only as salted digests.
-    pub(crate) public: Option<serde_json::Value>,
+    public: Option<serde_json::Value>,
     /// What a rebuild needs besides the payload (a password hash, a pack's
     /// text, every re-classification of a publication), as JSON text: kept
     /// with the event, never part of its log entry.
-    pub(crate) replay: Option<String>,
+    replay: Option<String>,
+}
+
+impl EventDraft {
+    /// An event about one subject: the log shows its payload as it is, and a
+    /// rebuild needs nothing else.
+    pub(crate) fn new(
+        kind: &'static str,
+        subject_type: &'static str,
+        subject_id: String,
+        payload: serde_json::Value,
+    ) -> EventDraft {
+        EventDraft {
+            kind,
+            subject_type,
+            subject_id,
+            payload,
+            public: None,
+            replay: None,
+        }
+    }
+
+    /// The same event, shown in the public log as `public`.
+    pub(crate) fn shown_as(self, public: serde_json::Value) -> EventDraft {
+        EventDraft {
+            public: Some(public),
+            ..self
+        }
+    }
+
+    /// The same event, keeping `replay` (JSON text) for rebuilds.
+    pub(crate) fn replaying(self, replay: String) -> EventDraft {
+        EventDraft {
+            replay: Some(replay),
+            ..self
+        }
+    }
 }
 
 /// Where a command's events go: who issued it, when, and the batch's log.

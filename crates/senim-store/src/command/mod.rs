@@ -43,6 +43,7 @@ pub(crate) use classifications::ROWS_PER_STATEMENT;
 pub(crate) use events::{EventDraft, Events, Step};
 pub(crate) use organisations::require_organisation;
 pub(crate) use rebuild::fingerprint;
+pub(crate) use revision::check_current;
 pub(crate) use systems::store_system;
 pub use systems::system_search;
 
@@ -349,6 +350,31 @@ pub(crate) async fn apply(
         None => None,
     };
     Ok((applied, index))
+}
+
+/// Replaces the rows of a one-to-many table (an account's roles, a system's
+/// sectors) that belong to one record: `owner` is its key column and value.
+async fn replace_set(
+    conn: &mut AnyConnection,
+    table: &str,
+    owner: (&str, &str),
+    value_column: &str,
+    values: &[&str],
+) -> Result<(), StoreError> {
+    let (owner_column, owner_id) = owner;
+    sqlx::query(&format!("DELETE FROM {table} WHERE {owner_column} = $1"))
+        .bind(owner_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let insert = format!("INSERT INTO {table} ({owner_column}, {value_column}) VALUES ($1, $2)");
+    for value in values {
+        sqlx::query(&insert)
+            .bind(owner_id.to_string())
+            .bind(value.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The lower-cased text a record is searched by.

@@ -8,10 +8,34 @@ use senim_domain::organisation::ValidOrganisation;
 use senim_domain::{Organisation, OrganisationId, OrganisationStatus, Timestamp, Viewer};
 
 use super::events::{EventDraft, Step};
-use super::revision::{check_revision, refuse_withdrawn};
+use super::revision::{check_change, check_written, withdrawal, Revised};
 use super::{lower_search, Applied};
 use crate::error::{is_unique_violation, StoreError};
 use crate::query;
+
+impl Revised for Organisation {
+    const NAME: &'static str = "organisation";
+    const COUNTER: &'static str = "revision";
+    const CHANGE_REFUSED_WHEN_WITHDRAWN: &'static str =
+        "the organisation is withdrawn and cannot be changed";
+
+    fn counter(&self) -> i64 {
+        self.revision
+    }
+
+    fn is_withdrawn(&self) -> bool {
+        self.status == OrganisationStatus::Withdrawn
+    }
+
+    fn into_withdrawn(self, now: Timestamp) -> Organisation {
+        Organisation {
+            status: OrganisationStatus::Withdrawn,
+            revision: self.revision + 1,
+            updated_at: now,
+            ..self
+        }
+    }
+}
 
 fn organisation_search(org: &Organisation) -> String {
     lower_search(&[&org.name.joined(), org.bin.as_str()])
@@ -32,14 +56,7 @@ fn org_event(
     }
     let mut public = payload.clone();
     public["organisation"] = json!(org.clone().redacted(Viewer::PUBLIC));
-    EventDraft {
-        kind,
-        subject_type: "organisation",
-        subject_id: org.id.to_string(),
-        payload,
-        public: Some(public),
-        replay: None,
-    }
+    EventDraft::new(kind, "organisation", org.id.to_string(), payload).shown_as(public)
 }
 
 fn duplicate_bin(e: sqlx::Error) -> StoreError {
@@ -114,13 +131,7 @@ pub(super) async fn store_organisation(
     .execute(&mut *conn)
     .await
     .map_err(duplicate_bin)?;
-    if result.rows_affected() != 1 {
-        return Err(StoreError::conflict(
-            "the organisation was changed by someone else; reload it and try again",
-            "",
-        ));
-    }
-    Ok(())
+    check_written::<Organisation>(result.rows_affected())
 }
 
 pub(super) async fn update_organisation(
@@ -131,12 +142,7 @@ pub(super) async fn update_organisation(
     now: Timestamp,
 ) -> Result<Step, StoreError> {
     let current = query::organisation(&mut *conn, id).await?;
-    check_revision("organisation", expected_revision, current.revision)?;
-    refuse_withdrawn(
-        current.status == OrganisationStatus::Withdrawn,
-        "the organisation is withdrawn and cannot be changed",
-        current.revision,
-    )?;
+    check_change(&current, expected_revision)?;
     let record = Organisation {
         name: org.name,
         bin: org.bin,
@@ -160,21 +166,8 @@ pub(super) async fn withdraw_organisation(
     now: Timestamp,
 ) -> Result<Step, StoreError> {
     let current = query::organisation(&mut *conn, id).await?;
-    if let Some(expected) = expected_revision {
-        check_revision("organisation", expected, current.revision)?;
-    }
-    refuse_withdrawn(
-        current.status == OrganisationStatus::Withdrawn,
-        "the organisation is already withdrawn",
-        current.revision,
-    )?;
     let revision = current.revision;
-    let record = Organisation {
-        status: OrganisationStatus::Withdrawn,
-        revision: revision + 1,
-        updated_at: now,
-        ..current
-    };
+    let record = withdrawal(current, expected_revision, now)?;
     store_organisation(conn, &record, revision).await?;
     let event = org_event(
         "organisation.withdrawn",

@@ -23,14 +23,13 @@ pub(super) async fn install_pack(
     if !inserted {
         return Ok((Applied::Done, None));
     }
-    let event = EventDraft {
-        kind: "rulepack.installed",
-        subject_type: "rulepack",
-        subject_id: format!("{}/{}", pack.id, pack.version),
-        payload: json!({ "pack": pack, "source_sha256": sha256_hex(&source) }),
-        public: None,
-        replay: Some(json!({ "source": source }).to_string()),
-    };
+    let event = EventDraft::new(
+        "rulepack.installed",
+        "rulepack",
+        format!("{}/{}", pack.id, pack.version),
+        json!({ "pack": pack, "source_sha256": sha256_hex(&source) }),
+    )
+    .replaying(json!({ "source": source }).to_string());
     Ok((Applied::Done, Some(event)))
 }
 
@@ -112,14 +111,12 @@ pub(super) async fn publish_pack(
     // The `risk_level` column is the truth; readers put it into the record
     // (see query.rs), so the JSON needs no rewrite here.
     for change in &report.changed {
-        let draft = EventDraft {
-            kind: "system.reclassified",
-            subject_type: "system",
-            subject_id: change.system_id.to_string(),
-            payload: json!({ "pack": pack, "change": change }),
-            public: None,
-            replay: None,
-        };
+        let draft = EventDraft::new(
+            "system.reclassified",
+            "system",
+            change.system_id.to_string(),
+            json!({ "pack": pack, "change": change }),
+        );
         append_event(conn, events, draft).await?;
     }
     for write in cases {
@@ -129,11 +126,13 @@ pub(super) async fn publish_pack(
     }
     let report_json = serde_json::to_string(&report)?;
     insert_publication(conn, &pack, &report, &report_json, now).await?;
-    let event = EventDraft {
-        kind: "rulepack.published",
-        subject_type: "rulepack",
-        subject_id: format!("{}/{}", pack.id, pack.version),
-        payload: json!({
+    // The replay is serialized straight from the structs: a publication may
+    // carry 100,000 re-classifications, too many to build as a JSON tree first.
+    let event = EventDraft::new(
+        "rulepack.published",
+        "rulepack",
+        format!("{}/{}", pack.id, pack.version),
+        json!({
             "pack": pack,
             "source_sha256": sha256_hex(&source),
             "in_force": report.in_force,
@@ -141,14 +140,11 @@ pub(super) async fn publish_pack(
             "changed": report.changed.len(),
             "report_sha256": sha256_hex(&report_json),
         }),
-        public: None,
-        // Serialized straight from the structs: a publication may carry
-        // 100,000 re-classifications, too many to build as a JSON tree first.
-        replay: Some(serde_json::to_string(&PublishReplay {
-            source: &source,
-            report: &report_json,
-            reassessments: &reassessments,
-        })?),
-    };
+    )
+    .replaying(serde_json::to_string(&PublishReplay {
+        source: &source,
+        report: &report_json,
+        reassessments: &reassessments,
+    })?);
     Ok((Applied::Published(Box::new(report)), Some(event)))
 }

@@ -13,10 +13,48 @@ use senim_domain::{
 use super::classifications::record_assessment;
 use super::events::{EventDraft, Step};
 use super::organisations::require_organisation;
-use super::revision::{check_current, refuse_withdrawn};
-use super::{lower_search, Actor, Applied};
+use super::revision::{check_change, check_written, withdrawal, Revised};
+use super::{lower_search, replace_set, Actor, Applied};
 use crate::error::{is_unique_violation, StoreError};
 use crate::query;
+
+impl Revised for System {
+    const NAME: &'static str = "system";
+    const COUNTER: &'static str = "version";
+    const CHANGE_REFUSED_WHEN_WITHDRAWN: &'static str =
+        "the system is withdrawn; a withdrawn system cannot get new versions";
+
+    fn counter(&self) -> i64 {
+        self.current_version
+    }
+
+    fn is_withdrawn(&self) -> bool {
+        self.status == SystemStatus::Withdrawn
+    }
+
+    /// A system under review is withdrawn through its registration case.
+    fn refuse_withdrawal(&self) -> Result<(), StoreError> {
+        if self.status.in_review() {
+            return Err(StoreError::conflict(
+                format!(
+                    "the system is {}: withdraw its application first (step `withdraw` on the registration case)",
+                    self.status
+                ),
+                self.current_version.to_string(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Withdrawn, at the version it had: a withdrawal adds no version.
+    fn into_withdrawn(self, now: Timestamp) -> System {
+        System {
+            status: SystemStatus::Withdrawn,
+            updated_at: now,
+            ..self
+        }
+    }
+}
 
 /// The text a system's words are matched in: its names and its public
 /// documentation, lower-cased (what `Store::systems` filters on, and what
@@ -32,18 +70,17 @@ fn system_event(
     version: Option<&SystemVersion>,
     extra: serde_json::Value,
 ) -> EventDraft {
-    EventDraft {
+    EventDraft::new(
         kind,
-        subject_type: "system",
-        subject_id: system.id.to_string(),
-        payload: json!({ "system": system, "version": version, "details": extra }),
-        public: Some(json!({
-            "system": system,
-            "version": version.map(|v| v.clone().redacted(Viewer::PUBLIC)),
-            "details": extra,
-        })),
-        replay: None,
-    }
+        "system",
+        system.id.to_string(),
+        json!({ "system": system, "version": version, "details": extra }),
+    )
+    .shown_as(json!({
+        "system": system,
+        "version": version.map(|v| v.clone().redacted(Viewer::PUBLIC)),
+        "details": extra,
+    }))
 }
 
 async fn insert_version(
@@ -73,18 +110,16 @@ async fn insert_version(
 }
 
 async fn write_sectors(conn: &mut AnyConnection, system: &System) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM system_sectors WHERE system_id = $1")
-        .bind(system.id.to_string())
-        .execute(&mut *conn)
-        .await?;
-    for sector in &system.sectors {
-        sqlx::query("INSERT INTO system_sectors (system_id, sector) VALUES ($1, $2)")
-            .bind(system.id.to_string())
-            .bind(sector.as_str())
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+    let sectors: Vec<&str> = system.sectors.iter().map(|s| s.as_str()).collect();
+    let owner = system.id.to_string();
+    replace_set(
+        conn,
+        "system_sectors",
+        ("system_id", &owner),
+        "sector",
+        &sectors,
+    )
+    .await
 }
 
 fn new_version(
@@ -154,13 +189,13 @@ fn classified_step(
     version: SystemVersion,
     assessment: Option<Assessment>,
 ) -> Step {
-    let mut event = system_event(
+    let event = system_event(
         kind,
         &system,
         Some(&version),
         json!({ "classification": assessment.as_ref().map(|a| &a.outcome) }),
-    );
-    event.replay = Some(json!({ "assessment": assessment }).to_string());
+    )
+    .replaying(json!({ "assessment": assessment }).to_string());
     (
         Applied::System {
             system,
@@ -199,11 +234,7 @@ pub(super) async fn insert_system(
     .await?;
     write_sectors(conn, system).await?;
     insert_version(conn, version).await?;
-    crate::library::link_datasets(conn, version).await?;
-    if let Some(a) = assessment {
-        record_assessment(conn, system.id, version.version, a, system.updated_at).await?;
-    }
-    Ok(())
+    link_and_classify(conn, system, version, assessment).await
 }
 
 /// A new version of a system: its row, the system's row, its classification.
@@ -215,6 +246,17 @@ pub(super) async fn insert_next_version(
 ) -> Result<(), StoreError> {
     insert_version(conn, version).await?;
     store_system(conn, system, version, system.current_version - 1).await?;
+    link_and_classify(conn, system, version, assessment).await
+}
+
+/// What a new version brings besides its own row: the links to the datasets
+/// it names, and its classification in the history.
+async fn link_and_classify(
+    conn: &mut AnyConnection,
+    system: &System,
+    version: &SystemVersion,
+    assessment: Option<&Assessment>,
+) -> Result<(), StoreError> {
     crate::library::link_datasets(conn, version).await?;
     if let Some(a) = assessment {
         record_assessment(conn, system.id, version.version, a, system.updated_at).await?;
@@ -248,12 +290,7 @@ pub(crate) async fn store_system(
     .bind(documented(version))
     .execute(&mut *conn)
     .await?;
-    if result.rows_affected() != 1 {
-        return Err(StoreError::conflict(
-            "the system was changed by someone else; reload it and try again",
-            "",
-        ));
-    }
+    check_written::<System>(result.rows_affected())?;
     write_sectors(conn, system).await
 }
 
@@ -267,17 +304,7 @@ pub(super) async fn add_version(
     now: Timestamp,
 ) -> Result<Step, StoreError> {
     let current = query::system(&mut *conn, id).await?;
-    check_current(
-        "system",
-        "version",
-        expected_version,
-        current.current_version,
-    )?;
-    refuse_withdrawn(
-        current.status == SystemStatus::Withdrawn,
-        "the system is withdrawn; a withdrawn system cannot get new versions",
-        current.current_version,
-    )?;
+    check_change(&current, expected_version)?;
     if matches!(
         current.status,
         SystemStatus::Submitted | SystemStatus::InExpertReview | SystemStatus::Recommended
@@ -324,31 +351,11 @@ pub(super) async fn withdraw_system(
     now: Timestamp,
 ) -> Result<Step, StoreError> {
     let current = query::system(&mut *conn, id).await?;
-    if let Some(expected) = expected_version {
-        check_current("system", "version", expected, current.current_version)?;
-    }
-    refuse_withdrawn(
-        current.status == SystemStatus::Withdrawn,
-        "the system is already withdrawn",
-        current.current_version,
-    )?;
-    if current.status.in_review() {
-        return Err(StoreError::conflict(
-            format!(
-                "the system is {}: withdraw its application first (step `withdraw` on the registration case)",
-                current.status
-            ),
-            current.current_version.to_string(),
-        ));
-    }
-    let version = query::system_version(&mut *conn, id, current.current_version).await?;
-    let number = current.current_version;
     let previous_status = current.status;
-    let system = System {
-        status: SystemStatus::Withdrawn,
-        updated_at: now,
-        ..current
-    };
+    let system = withdrawal(current, expected_version, now)?;
+    // A withdrawal adds no version: the row stays at the one read.
+    let number = system.current_version;
+    let version = query::system_version(&mut *conn, id, number).await?;
     store_system(conn, &system, &version, number).await?;
     let event = system_event(
         "system.withdrawn",

@@ -34,14 +34,13 @@ pub(super) async fn create_token(
         revoked_at: None,
     };
     insert_token(conn, &info, &token.token_hash).await?;
-    let event = EventDraft {
-        kind: "token.created",
-        subject_type: "account",
-        subject_id: info.account_id.to_string(),
-        payload: json!({ "token": info, "token_hash": token.token_hash }),
-        public: Some(public_token(&info)),
-        replay: None,
-    };
+    let event = EventDraft::new(
+        "token.created",
+        "account",
+        info.account_id.to_string(),
+        json!({ "token": info, "token_hash": token.token_hash }),
+    )
+    .shown_as(public_token(&info));
     Ok((Applied::Token(info), Some(event)))
 }
 
@@ -101,14 +100,13 @@ pub(super) async fn revoke_token(
         ..info
     };
     store_revoked_token(conn, &info).await?;
-    let event = EventDraft {
-        kind: "token.revoked",
-        subject_type: "account",
-        subject_id: info.account_id.to_string(),
-        payload: json!({ "token": info }),
-        public: Some(public_token(&info)),
-        replay: None,
-    };
+    let event = EventDraft::new(
+        "token.revoked",
+        "account",
+        info.account_id.to_string(),
+        json!({ "token": info }),
+    )
+    .shown_as(public_token(&info));
     Ok((Applied::Token(info), Some(event)))
 }
 

@@ -196,14 +196,7 @@ pub(crate) async fn save_case(
     };
     Ok((
         applied,
-        Some(EventDraft {
-            kind: event,
-            subject_type: "case",
-            subject_id: case.id.to_string(),
-            payload,
-            public: Some(public),
-            replay: None,
-        }),
+        Some(EventDraft::new(event, "case", case.id.to_string(), payload).shown_as(public)),
     ))
 }
 
@@ -465,14 +458,12 @@ pub(crate) async fn flag_review_due(
     .await?;
     Ok((
         Applied::Done,
-        Some(EventDraft {
-            kind: "system.review_due",
-            subject_type: "system",
-            subject_id: due.system_id.to_string(),
-            payload: json!({ "due": due, "notices": notices }),
-            public: None,
-            replay: None,
-        }),
+        Some(EventDraft::new(
+            "system.review_due",
+            "system",
+            due.system_id.to_string(),
+            json!({ "due": due, "notices": notices }),
+        )),
     ))
 }
 
@@ -517,14 +508,12 @@ pub(crate) async fn set_reviewer(
     write_reviewer(conn, &reviewer).await?;
     Ok((
         Applied::Reviewer(reviewer.clone()),
-        Some(EventDraft {
-            kind: "reviewer.set",
-            subject_type: "account",
-            subject_id: reviewer.account_id.to_string(),
-            payload: json!({ "reviewer": reviewer }),
-            public: None,
-            replay: None,
-        }),
+        Some(EventDraft::new(
+            "reviewer.set",
+            "account",
+            reviewer.account_id.to_string(),
+            json!({ "reviewer": reviewer }),
+        )),
     ))
 }
 

@@ -321,27 +321,6 @@ impl Store {
     }
 }
 
-/// Options for a store in a new, empty PostgreSQL schema of the database at
-/// `url`: how the test suites give every test its own tables inside the
-/// run's database.
-pub async fn fresh_postgres_schema(url: &str, prefix: &str) -> Result<StoreOptions, StoreError> {
-    use sqlx::Connection;
-    let schema = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
-    let mut conn = sqlx::PgConnection::connect(url).await?;
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut conn)
-        .await?;
-    conn.close().await?;
-    let key = senim_tlog::NoteSigner::from_seed("test.senim/log", &rand::random::<[u8; 32]>())
-        .map_err(|e| StoreError::Config(e.to_string()))?;
-    Ok(StoreOptions {
-        after_connect_sql: Some(format!("SET search_path TO {schema}")),
-        read_connections: 4,
-        log_key: Some(Arc::new(key)),
-        ..StoreOptions::new(Location::Url(url.to_string()))
-    })
-}
-
 /// Runs the migrations of the store `options` describe and returns its backend.
 pub async fn migrate(options: StoreOptions) -> Result<Backend, StoreError> {
     let store = Store::open(

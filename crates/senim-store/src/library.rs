@@ -5,7 +5,7 @@ use sqlx::{AnyConnection, Row};
 
 use senim_domain::{Dataset, DatasetId, DatasetInput, OrganisationId, Timestamp};
 
-use crate::command::{Applied, EventDraft, Step};
+use crate::command::{check_current, Applied, EventDraft, Step};
 use crate::error::StoreError;
 use crate::rows::{data, Sql};
 use crate::Store;
@@ -32,14 +32,7 @@ async fn write(conn: &mut AnyConnection, d: &Dataset, new: bool) -> Result<(), S
 }
 
 fn event(kind: &'static str, d: &Dataset) -> EventDraft {
-    EventDraft {
-        kind,
-        subject_type: "dataset",
-        subject_id: d.id.to_string(),
-        payload: json!({ "dataset": d }),
-        public: None,
-        replay: None,
-    }
+    EventDraft::new(kind, "dataset", d.id.to_string(), json!({ "dataset": d }))
 }
 
 /// Applies [`crate::Command::CreateDataset`].
@@ -77,15 +70,7 @@ pub(crate) async fn update(
     now: Timestamp,
 ) -> Result<Step, StoreError> {
     let current = dataset_in(conn, id).await?;
-    if current.revision != expected_revision {
-        return Err(StoreError::conflict(
-            format!(
-                "the dataset is at revision {}, not {expected_revision}: someone changed it since you read it; reload and try again",
-                current.revision
-            ),
-            current.revision.to_string(),
-        ));
-    }
+    check_current("dataset", "revision", expected_revision, current.revision)?;
     let dataset = Dataset {
         revision: current.revision + 1,
         metadata: DatasetInput {
@@ -200,14 +185,12 @@ pub(crate) async fn add_resource(
     write_resource(conn, &resource).await?;
     Ok((
         Applied::Resource(Box::new(resource.clone())),
-        Some(EventDraft {
-            kind: "resource.added",
-            subject_type: "dataset",
-            subject_id: resource.dataset_id.to_string(),
-            payload: json!({ "resource": resource }),
-            public: None,
-            replay: None,
-        }),
+        Some(EventDraft::new(
+            "resource.added",
+            "dataset",
+            resource.dataset_id.to_string(),
+            json!({ "resource": resource }),
+        )),
     ))
 }
 
@@ -244,14 +227,15 @@ pub(crate) fn record_download(
     public["grant"] = serde_json::Value::Null;
     (
         Applied::Done,
-        Some(EventDraft {
-            kind: "resource.downloaded",
-            subject_type: "dataset",
-            subject_id: resource.dataset_id.to_string(),
-            payload,
-            public: Some(public),
-            replay: None,
-        }),
+        Some(
+            EventDraft::new(
+                "resource.downloaded",
+                "dataset",
+                resource.dataset_id.to_string(),
+                payload,
+            )
+            .shown_as(public),
+        ),
     )
 }
 

@@ -45,7 +45,7 @@ pub fn postgres_url() -> String {
 
 async fn postgres() -> (Store, Option<tempfile::TempDir>) {
     let url = postgres_url();
-    let options = senim_store::fresh_postgres_schema(&url, "t")
+    let options = senim_testing::fresh_postgres_schema(&url, "t")
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL at {url} is needed for the conformance suite: {e}"));
     (Store::open(options, clock()).await.unwrap(), None)

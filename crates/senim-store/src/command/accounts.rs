@@ -1,0 +1,208 @@
+//! Accounts: creation, changes (a new password shuts out whoever held the
+//! old one) and withdrawal.
+
+use serde_json::json;
+use sqlx::AnyConnection;
+
+use senim_domain::account::ValidAccount;
+use senim_domain::{Account, AccountId, AccountStatus, Timestamp};
+
+use super::events::{EventDraft, Step};
+use super::organisations::require_organisation;
+use super::revision::{check_change, check_written, withdrawal, Revised};
+use super::sessions::end_sessions;
+use super::tokens::revoke_tokens;
+use super::{replace_set, Applied};
+use crate::error::{is_unique_violation, StoreError};
+use crate::query;
+
+impl Revised for Account {
+    const NAME: &'static str = "account";
+    const COUNTER: &'static str = "revision";
+    const CHANGE_REFUSED_WHEN_WITHDRAWN: &'static str =
+        "the account is withdrawn and cannot be changed";
+
+    fn counter(&self) -> i64 {
+        self.revision
+    }
+
+    fn is_withdrawn(&self) -> bool {
+        self.status == AccountStatus::Withdrawn
+    }
+
+    fn into_withdrawn(self, now: Timestamp) -> Account {
+        Account {
+            status: AccountStatus::Withdrawn,
+            revision: self.revision + 1,
+            updated_at: now,
+            ..self
+        }
+    }
+}
+
+fn account_event(kind: &'static str, account: &Account) -> EventDraft {
+    // A person's name and e-mail are personal data.
+    EventDraft::new(
+        kind,
+        "account",
+        account.id.to_string(),
+        json!({ "account": account }),
+    )
+    .shown_as(json!({ "account": {
+        "id": account.id,
+        "roles": account.roles,
+        "organisation_id": account.organisation_id,
+        "status": account.status,
+        "revision": account.revision,
+    }}))
+}
+
+fn duplicate_email(e: sqlx::Error) -> StoreError {
+    if is_unique_violation(&e) {
+        StoreError::invalid("email", "is already used by another account")
+    } else {
+        StoreError::Database(e)
+    }
+}
+
+async fn write_roles(conn: &mut AnyConnection, account: &Account) -> Result<(), StoreError> {
+    let roles: Vec<&str> = account.roles.iter().map(|r| r.as_str()).collect();
+    let owner = account.id.to_string();
+    replace_set(
+        conn,
+        "account_roles",
+        ("account_id", &owner),
+        "role",
+        &roles,
+    )
+    .await
+}
+
+pub(super) async fn create_account(
+    conn: &mut AnyConnection,
+    account: ValidAccount,
+    password_hash: Option<String>,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    if let Some(org) = account.organisation_id {
+        require_organisation(conn, "organisation_id", org).await?;
+    }
+    let record = Account {
+        id: AccountId::generate(),
+        email: account.email,
+        display_name: account.display_name,
+        roles: account.roles,
+        organisation_id: account.organisation_id,
+        status: AccountStatus::Active,
+        revision: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    insert_account(conn, &record, password_hash.clone()).await?;
+    let event = account_event("account.created", &record)
+        .replaying(json!({ "password_hash": password_hash }).to_string());
+    Ok((Applied::Account(record), Some(event)))
+}
+
+pub(super) async fn insert_account(
+    conn: &mut AnyConnection,
+    record: &Account,
+    password_hash: Option<String>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO accounts (id, email, organisation_id, status, revision, password_hash, data, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(record.id.to_string())
+    .bind(record.email.as_str().to_string())
+    .bind(record.organisation_id.map(|o| o.to_string()))
+    .bind(record.status.as_str())
+    .bind(record.revision)
+    .bind(password_hash)
+    .bind(serde_json::to_string(record)?)
+    .bind(record.created_at.to_rfc3339())
+    .bind(record.updated_at.to_rfc3339())
+    .execute(&mut *conn)
+    .await
+    .map_err(duplicate_email)?;
+    write_roles(conn, record).await
+}
+
+pub(super) async fn store_account(
+    conn: &mut AnyConnection,
+    record: &Account,
+    expected_revision: i64,
+    password_hash: Option<String>,
+) -> Result<(), StoreError> {
+    let result = sqlx::query(
+        "UPDATE accounts SET email = $1, organisation_id = $2, status = $3, revision = $4, \
+         password_hash = COALESCE($5, password_hash), data = $6, updated_at = $7 \
+         WHERE id = $8 AND revision = $9",
+    )
+    .bind(record.email.as_str().to_string())
+    .bind(record.organisation_id.map(|o| o.to_string()))
+    .bind(record.status.as_str())
+    .bind(record.revision)
+    .bind(password_hash)
+    .bind(serde_json::to_string(record)?)
+    .bind(record.updated_at.to_rfc3339())
+    .bind(record.id.to_string())
+    .bind(expected_revision)
+    .execute(&mut *conn)
+    .await
+    .map_err(duplicate_email)?;
+    check_written::<Account>(result.rows_affected())?;
+    write_roles(conn, record).await
+}
+
+pub(super) async fn update_account(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    expected_revision: i64,
+    account: ValidAccount,
+    password_hash: Option<String>,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let current = query::account(&mut *conn, id).await?;
+    check_change(&current, expected_revision)?;
+    if let Some(org) = account.organisation_id {
+        require_organisation(conn, "organisation_id", org).await?;
+    }
+    let record = Account {
+        email: account.email,
+        display_name: account.display_name,
+        roles: account.roles,
+        organisation_id: account.organisation_id,
+        revision: current.revision + 1,
+        updated_at: now,
+        ..current
+    };
+    let password_changed = password_hash.is_some();
+    let replay = json!({ "password_hash": password_hash }).to_string();
+    store_account(conn, &record, expected_revision, password_hash).await?;
+    if password_changed {
+        // A new password after a compromise must shut out whoever held the
+        // old one: sessions end and API tokens are revoked.
+        end_sessions(conn, id).await?;
+        revoke_tokens(conn, id, now).await?;
+    }
+    let event = account_event("account.updated", &record).replaying(replay);
+    Ok((Applied::Account(record), Some(event)))
+}
+
+pub(super) async fn withdraw_account(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    expected_revision: Option<i64>,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let current = query::account(&mut *conn, id).await?;
+    let revision = current.revision;
+    let record = withdrawal(current, expected_revision, now)?;
+    store_account(conn, &record, revision, None).await?;
+    // A withdrawn account can no longer act: end its sessions, revoke its tokens.
+    end_sessions(conn, id).await?;
+    revoke_tokens(conn, id, now).await?;
+    let event = account_event("account.withdrawn", &record);
+    Ok((Applied::Account(record), Some(event)))
+}

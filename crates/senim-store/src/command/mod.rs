@@ -1,0 +1,383 @@
+//! Commands: every change to the register, and how each is applied.
+//!
+//! A command arrives already parsed (domain types only), so applying it can
+//! fail only for reasons that need the database: a record that does not
+//! exist, a stale revision, a duplicate. Each register change appends one
+//! event describing it, in the same transaction.
+//!
+//! This module holds the protocol itself (the [`Command`] and [`Applied`]
+//! types and [`apply`], which sends each command to the module of the record
+//! it changes) and the machinery every record type shares: events
+//! ([`events`]) and the optimistic-concurrency checks ([`revision`]). Each
+//! record type's writes, and the replays that repeat them, live in a module
+//! of their own.
+
+mod accounts;
+mod classifications;
+mod events;
+mod organisations;
+mod rebuild;
+mod revision;
+mod rulepacks;
+mod sessions;
+mod systems;
+mod tokens;
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+use senim_domain::account::ValidAccount;
+use senim_domain::classification::{Assessment, ChangeReport, ChangedOutcome, PackRef};
+use senim_domain::organisation::ValidOrganisation;
+use senim_domain::system::ValidVersion;
+use senim_domain::token::{TokenInfo, TokenScope};
+use senim_domain::{
+    Account, AccountId, Organisation, OrganisationId, Role, System, SystemId, SystemVersion,
+    Timestamp, TokenId,
+};
+
+use crate::error::StoreError;
+use events::append_event;
+
+pub(crate) use classifications::ROWS_PER_STATEMENT;
+pub(crate) use events::{EventDraft, Events, Step};
+pub(crate) use organisations::require_organisation;
+pub(crate) use rebuild::fingerprint;
+pub(crate) use revision::check_current;
+pub(crate) use systems::store_system;
+pub use systems::system_search;
+
+/// Who issued a command, as recorded in its event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// The account, or none for the operator's own tools (`senim admin`, the demo loader).
+    pub account_id: Option<AccountId>,
+    pub roles: Vec<Role>,
+    pub organisation_id: Option<OrganisationId>,
+}
+
+impl Actor {
+    /// The operator at the console: `senim admin`, migrations, the demo loader.
+    pub fn operator() -> Actor {
+        Actor {
+            account_id: None,
+            roles: vec![Role::Administrator],
+            organisation_id: None,
+        }
+    }
+
+    pub fn of(account: &Account) -> Actor {
+        Actor {
+            account_id: Some(account.id),
+            roles: account.roles.clone(),
+            organisation_id: account.organisation_id,
+        }
+    }
+}
+
+/// A token to store; the secret itself never reaches the store, only its hash.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub id: TokenId,
+    pub account_id: AccountId,
+    pub name: String,
+    pub scopes: Vec<TokenScope>,
+    pub expires_at: Timestamp,
+    pub token_hash: String,
+}
+
+/// Every write the store accepts.
+#[derive(Debug, Clone)]
+pub enum Command {
+    CreateOrganisation(ValidOrganisation),
+    UpdateOrganisation {
+        id: OrganisationId,
+        expected_revision: i64,
+        organisation: ValidOrganisation,
+    },
+    WithdrawOrganisation {
+        id: OrganisationId,
+        expected_revision: Option<i64>,
+        reason: Option<String>,
+    },
+    CreateAccount {
+        account: ValidAccount,
+        password_hash: Option<String>,
+    },
+    UpdateAccount {
+        id: AccountId,
+        expected_revision: i64,
+        account: ValidAccount,
+        /// A new password hash, or `None` to keep the current one.
+        password_hash: Option<String>,
+    },
+    WithdrawAccount {
+        id: AccountId,
+        expected_revision: Option<i64>,
+    },
+    CreateSystem {
+        owner: OrganisationId,
+        version: ValidVersion,
+        /// The classification under the pack in force, with its gap report.
+        assessment: Option<Assessment>,
+    },
+    AddVersion {
+        id: SystemId,
+        expected_version: i64,
+        version: ValidVersion,
+        assessment: Option<Assessment>,
+    },
+    /// Makes a pack version known (the built-in packs at start); nothing
+    /// happens if it is already there.
+    InstallRulePack {
+        pack: PackRef,
+        source: String,
+    },
+    /// Publishes a pack version and stores the new classification of every
+    /// system given (all registered systems when the pack is in force).
+    PublishRulePack {
+        pack: PackRef,
+        source: String,
+        reassessments: Vec<Reassessment>,
+        report: ChangeReport,
+        /// What the new classification does to registered systems (a new
+        /// review, a suspension), written in the same transaction.
+        cases: Vec<crate::cases::CaseWrite>,
+    },
+    WithdrawSystem {
+        id: SystemId,
+        expected_version: Option<i64>,
+        reason: Option<String>,
+    },
+    CreateToken(NewToken),
+    RevokeToken {
+        id: TokenId,
+        /// When set, only this account's token may be revoked.
+        account_id: Option<AccountId>,
+    },
+    CreateSession {
+        token_hash: String,
+        account_id: AccountId,
+        csrf_token: String,
+        expires_at: Timestamp,
+    },
+    DeleteSession {
+        token_hash: String,
+    },
+    /// Writes a case after a step, if it is still at the revision the step
+    /// was decided on (the domain's step functions decide it).
+    SaveCase(Box<crate::cases::CaseWrite>),
+    /// A new dataset in the library, owned by `owner`.
+    CreateDataset {
+        owner: OrganisationId,
+        metadata: senim_domain::DatasetInput,
+    },
+    /// New metadata for a dataset, from the revision the steward read.
+    UpdateDataset {
+        id: senim_domain::DatasetId,
+        expected_revision: i64,
+        metadata: senim_domain::DatasetInput,
+    },
+    /// A file, already in the blob storage, joins its dataset.
+    AddResource(Box<senim_domain::Resource>),
+    /// A download of restricted data (the downloader stays private).
+    RecordDownload {
+        resource: Box<senim_domain::Resource>,
+        downloader: AccountId,
+        grant: Option<senim_domain::CaseId>,
+    },
+    /// Flags a registered system whose annual risk review is overdue.
+    FlagReviewDue(crate::cases::ReviewDue),
+    /// Puts a reviewer in the pool or changes their competences.
+    SetReviewer(senim_domain::case::ReviewerProfile),
+    /// Empties every query table and fills it again from the events, in log
+    /// order (`senim admin rebuild`). Sessions are not events: everyone
+    /// signs in again.
+    Rebuild,
+}
+
+/// What a command produced.
+#[derive(Debug, Clone)]
+pub enum Applied {
+    Organisation(Organisation),
+    Account(Account),
+    System {
+        system: System,
+        version: Box<SystemVersion>,
+    },
+    Token(TokenInfo),
+    /// A pack publication and its change report.
+    Published(Box<ChangeReport>),
+    /// A case after a step, and its system when the step changed it.
+    Case {
+        case: Box<senim_domain::Case>,
+        system: Option<Box<System>>,
+    },
+    Reviewer(senim_domain::case::ReviewerProfile),
+    Dataset(Box<senim_domain::Dataset>),
+    Resource(Box<senim_domain::Resource>),
+    /// The query tables were rebuilt from this many events.
+    Rebuilt(u64),
+    Done,
+}
+
+/// A system's new assessment under a newly published pack.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Reassessment {
+    pub system_id: SystemId,
+    pub version: i64,
+    pub assessment: Assessment,
+    /// The change against the previous outcome, when there was one.
+    pub change: Option<ChangedOutcome>,
+    /// The risk level before, if the system was classified.
+    pub previous_risk: Option<senim_domain::RiskLevel>,
+}
+
+/// Applies one command inside the writer's open transaction; also returns
+/// the log index of the event that records it, if it changed the register.
+pub(crate) async fn apply(
+    conn: &mut AnyConnection,
+    events: &mut Events<'_>,
+    command: Command,
+) -> Result<(Applied, Option<u64>), StoreError> {
+    let (actor, now) = (events.actor, events.now);
+    let (applied, event) = match command {
+        Command::CreateOrganisation(org) => {
+            organisations::create_organisation(conn, org, now).await?
+        }
+        Command::UpdateOrganisation {
+            id,
+            expected_revision,
+            organisation,
+        } => {
+            organisations::update_organisation(conn, id, expected_revision, organisation, now)
+                .await?
+        }
+        Command::WithdrawOrganisation {
+            id,
+            expected_revision,
+            reason,
+        } => organisations::withdraw_organisation(conn, id, expected_revision, reason, now).await?,
+        Command::CreateAccount {
+            account,
+            password_hash,
+        } => accounts::create_account(conn, account, password_hash, now).await?,
+        Command::UpdateAccount {
+            id,
+            expected_revision,
+            account,
+            password_hash,
+        } => {
+            accounts::update_account(conn, id, expected_revision, account, password_hash, now)
+                .await?
+        }
+        Command::WithdrawAccount {
+            id,
+            expected_revision,
+        } => accounts::withdraw_account(conn, id, expected_revision, now).await?,
+        Command::CreateSystem {
+            owner,
+            version,
+            assessment,
+        } => systems::create_system(conn, actor, owner, version, assessment, now).await?,
+        Command::AddVersion {
+            id,
+            expected_version,
+            version,
+            assessment,
+        } => {
+            systems::add_version(conn, actor, id, expected_version, version, assessment, now)
+                .await?
+        }
+        Command::InstallRulePack { pack, source } => {
+            rulepacks::install_pack(conn, pack, source, now).await?
+        }
+        Command::PublishRulePack {
+            pack,
+            source,
+            reassessments,
+            report,
+            cases,
+        } => {
+            rulepacks::publish_pack(conn, events, pack, source, reassessments, report, cases)
+                .await?
+        }
+        Command::WithdrawSystem {
+            id,
+            expected_version,
+            reason,
+        } => systems::withdraw_system(conn, id, expected_version, reason, now).await?,
+        Command::CreateToken(token) => tokens::create_token(conn, token, now).await?,
+        Command::RevokeToken { id, account_id } => {
+            tokens::revoke_token(conn, id, account_id, now).await?
+        }
+        Command::CreateSession {
+            token_hash,
+            account_id,
+            csrf_token,
+            expires_at,
+        } => {
+            sessions::create_session(conn, token_hash, account_id, csrf_token, expires_at, now)
+                .await?;
+            // Sessions are sign-ins, not changes to the register: no event.
+            (Applied::Done, None)
+        }
+        Command::SaveCase(write) => crate::cases::save_case(conn, *write, now).await?,
+        Command::SetReviewer(reviewer) => crate::cases::set_reviewer(conn, reviewer).await?,
+        Command::FlagReviewDue(due) => crate::cases::flag_review_due(conn, due, now).await?,
+        Command::AddResource(resource) => crate::library::add_resource(conn, *resource).await?,
+        Command::RecordDownload {
+            resource,
+            downloader,
+            grant,
+        } => crate::library::record_download(&resource, downloader, grant),
+        Command::CreateDataset { owner, metadata } => {
+            crate::library::create(conn, owner, metadata, now).await?
+        }
+        Command::UpdateDataset {
+            id,
+            expected_revision,
+            metadata,
+        } => crate::library::update(conn, id, expected_revision, metadata, now).await?,
+        Command::Rebuild => (Applied::Rebuilt(rebuild::rebuild(conn).await?), None),
+        Command::DeleteSession { token_hash } => {
+            sessions::delete_session(conn, token_hash).await?;
+            (Applied::Done, None)
+        }
+    };
+    let index = match event {
+        Some(event) => Some(append_event(conn, events, event).await?),
+        None => None,
+    };
+    Ok((applied, index))
+}
+
+/// Replaces the rows of a one-to-many table (an account's roles, a system's
+/// sectors) that belong to one record: `owner` is its key column and value.
+async fn replace_set(
+    conn: &mut AnyConnection,
+    table: &str,
+    owner: (&str, &str),
+    value_column: &str,
+    values: &[&str],
+) -> Result<(), StoreError> {
+    let (owner_column, owner_id) = owner;
+    sqlx::query(&format!("DELETE FROM {table} WHERE {owner_column} = $1"))
+        .bind(owner_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let insert = format!("INSERT INTO {table} ({owner_column}, {value_column}) VALUES ($1, $2)");
+    for value in values {
+        sqlx::query(&insert)
+            .bind(owner_id.to_string())
+            .bind(value.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The lower-cased text a record is searched by.
+fn lower_search(parts: &[&str]) -> String {
+    parts.join(" ").to_lowercase()
+}

@@ -1,0 +1,257 @@
+//! Rebuilding the query tables from the events (`senim admin rebuild`), and
+//! the fingerprint that shows a rebuild restored them.
+
+use sqlx::{AnyConnection, Row};
+
+use senim_domain::classification::{Assessment, ChangeReport, PackRef};
+use senim_domain::token::TokenInfo;
+use senim_domain::{Account, Organisation, System, SystemVersion, Timestamp};
+
+use super::accounts::{insert_account, store_account};
+use super::classifications::record_reassessments;
+use super::events::sha256_hex;
+use super::organisations::{insert_organisation, store_organisation};
+use super::rulepacks::{insert_pack, insert_publication};
+use super::sessions::end_sessions;
+use super::systems::{insert_next_version, insert_system, store_system};
+use super::tokens::{insert_token, revoke_tokens, store_revoked_token};
+use super::Reassessment;
+use crate::error::StoreError;
+use crate::query;
+
+/// The query tables, children before parents.
+const QUERY_TABLES: [&str; 18] = [
+    "system_datasets",
+    "notifications",
+    "case_assignees",
+    "cases",
+    "resources",
+    "datasets",
+    "reviewers",
+    "classifications",
+    "rulepack_publications",
+    "system_versions",
+    "system_sectors",
+    "systems",
+    "sessions",
+    "api_tokens",
+    "account_roles",
+    "accounts",
+    "organisations",
+    "rulepacks",
+];
+
+/// Events read at a time while rebuilding.
+const REBUILD_PAGE: i64 = 500;
+
+pub(super) async fn rebuild(conn: &mut AnyConnection) -> Result<u64, StoreError> {
+    for table in QUERY_TABLES {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut *conn)
+            .await?;
+    }
+    let mut after = -1i64;
+    let mut count = 0u64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT idx, time, kind, payload, replay, entry FROM events WHERE idx > $1 ORDER BY idx LIMIT $2",
+        )
+        .bind(after)
+        .bind(REBUILD_PAGE)
+        .fetch_all(&mut *conn)
+        .await?;
+        if rows.is_empty() {
+            return Ok(count);
+        }
+        for row in &rows {
+            let index: i64 = row.try_get("idx")?;
+            let kind: String = row.try_get("kind")?;
+            let time = Timestamp::parse(&row.try_get::<String, _>("time")?)
+                .map_err(|e| StoreError::Corrupt(format!("event {index}: time: {e}")))?;
+            let mut payload: serde_json::Value =
+                serde_json::from_str(&row.try_get::<String, _>("payload")?)?;
+            let replay_text = row.try_get::<Option<String>, _>("replay")?;
+            let entry: serde_json::Value =
+                serde_json::from_str(&row.try_get::<String, _>("entry")?)?;
+            let committed = entry.get("replay_sha256").and_then(|d| d.as_str());
+            if replay_text.as_deref().map(sha256_hex).as_deref() != committed {
+                return Err(StoreError::Corrupt(format!(
+                    "event {index} ({kind}): its replay data does not match its log entry"
+                )));
+            }
+            if let Some(text) = replay_text {
+                payload["replay"] = serde_json::from_str(&text)?;
+            }
+            replay(conn, &kind, time, payload)
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("event {index} ({kind}): {e}")))?;
+            after = index;
+            count += 1;
+        }
+    }
+}
+
+fn field<T: serde::de::DeserializeOwned>(
+    payload: &serde_json::Value,
+    path: &[&str],
+) -> Result<T, StoreError> {
+    let mut value = payload;
+    for key in path {
+        value = value.get(key).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "no `{}`: the event was written before rebuilds were possible",
+                path.join(".")
+            ))
+        })?;
+    }
+    Ok(serde_json::from_value(value.clone())?)
+}
+
+/// Applies one event's change to the query tables, with the same writes as
+/// the command that made it.
+async fn replay(
+    conn: &mut AnyConnection,
+    kind: &str,
+    time: Timestamp,
+    payload: serde_json::Value,
+) -> Result<(), StoreError> {
+    match kind {
+        "organisation.created" => {
+            let org: Organisation = field(&payload, &["organisation"])?;
+            insert_organisation(conn, &org).await
+        }
+        "organisation.updated" | "organisation.withdrawn" => {
+            let org: Organisation = field(&payload, &["organisation"])?;
+            store_organisation(conn, &org, org.revision - 1).await
+        }
+        "account.created" => {
+            let account: Account = field(&payload, &["account"])?;
+            let hash: Option<String> = field(&payload, &["replay", "password_hash"])?;
+            insert_account(conn, &account, hash).await
+        }
+        "account.updated" => {
+            let account: Account = field(&payload, &["account"])?;
+            let hash: Option<String> = field(&payload, &["replay", "password_hash"])?;
+            let changed = hash.is_some();
+            store_account(conn, &account, account.revision - 1, hash).await?;
+            if changed {
+                end_sessions(conn, account.id).await?;
+                revoke_tokens(conn, account.id, time).await?;
+            }
+            Ok(())
+        }
+        "account.withdrawn" => {
+            let account: Account = field(&payload, &["account"])?;
+            store_account(conn, &account, account.revision - 1, None).await?;
+            end_sessions(conn, account.id).await?;
+            revoke_tokens(conn, account.id, time).await
+        }
+        "token.created" => {
+            let info: TokenInfo = field(&payload, &["token"])?;
+            let hash: String = field(&payload, &["token_hash"])?;
+            insert_token(conn, &info, &hash).await
+        }
+        "token.revoked" => {
+            let info: TokenInfo = field(&payload, &["token"])?;
+            store_revoked_token(conn, &info).await
+        }
+        "system.created" | "system.version_added" => {
+            let system: System = field(&payload, &["system"])?;
+            let version: SystemVersion = field(&payload, &["version"])?;
+            let assessment: Option<Assessment> = field(&payload, &["replay", "assessment"])?;
+            if kind == "system.created" {
+                insert_system(conn, &system, &version, assessment.as_ref()).await
+            } else {
+                insert_next_version(conn, &system, &version, assessment.as_ref()).await
+            }
+        }
+        "system.withdrawn" => {
+            let system: System = field(&payload, &["system"])?;
+            let version =
+                query::system_version(&mut *conn, system.id, system.current_version).await?;
+            store_system(conn, &system, &version, system.current_version).await
+        }
+        "system.reclassified" => Ok(()), // the publication's event carries it
+        "system.review_due" => crate::cases::replay_review_due(conn, time, &payload).await,
+        "dataset.created" | "dataset.updated" => crate::library::replay(conn, kind, &payload).await,
+        "resource.added" => crate::library::replay_resource(conn, &payload).await,
+        "resource.downloaded" => Ok(()), // changes no table
+        "reviewer.set" => {
+            let reviewer: senim_domain::case::ReviewerProfile = field(&payload, &["reviewer"])?;
+            crate::cases::write_reviewer(conn, &reviewer).await
+        }
+        case if crate::cases::is_case_event(case) => {
+            crate::cases::replay_case(conn, kind, time, &payload).await
+        }
+        "rulepack.installed" => {
+            let pack: PackRef = field(&payload, &["pack"])?;
+            let source: String = field(&payload, &["replay", "source"])?;
+            insert_pack(conn, &pack, &source, time).await.map(|_| ())
+        }
+        "rulepack.published" => {
+            let pack: PackRef = field(&payload, &["pack"])?;
+            let source: String = field(&payload, &["replay", "source"])?;
+            let report_json: String = field(&payload, &["replay", "report"])?;
+            let report: ChangeReport = serde_json::from_str(&report_json)?;
+            let reassessments: Vec<Reassessment> = field(&payload, &["replay", "reassessments"])?;
+            insert_pack(conn, &pack, &source, time).await?;
+            record_reassessments(conn, &reassessments, time).await?;
+            insert_publication(conn, &pack, &report, &report_json, time).await
+        }
+        other => Err(StoreError::Corrupt(format!(
+            "no rebuild is defined for events of kind `{other}`"
+        ))),
+    }
+}
+
+/// A value of any column, as text, for comparing table contents.
+fn cell(row: &sqlx::any::AnyRow, i: usize) -> String {
+    if let Ok(v) = row.try_get::<Option<String>, _>(i) {
+        return format!("{v:?}");
+    }
+    if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
+        return format!("{v:?}");
+    }
+    if let Ok(v) = row.try_get::<Option<Vec<u8>>, _>(i) {
+        return format!("{:?}", v.map(hex::encode));
+    }
+    if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
+        return format!("{v:?}");
+    }
+    "?".to_string()
+}
+
+/// What every query table holds, one digest per table (sessions left out,
+/// and the history tables' own sequence numbers): equal digests, equal
+/// contents, whatever order the rows were written in.
+pub(crate) async fn fingerprint<'c, E>(
+    executor: E,
+) -> Result<Vec<(String, u64, String)>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any> + Copy,
+{
+    use sqlx::Column;
+    let mut out = Vec::new();
+    for table in QUERY_TABLES.iter().filter(|t| **t != "sessions") {
+        let rows = sqlx::query(&format!("SELECT * FROM {table}"))
+            .fetch_all(executor)
+            .await?;
+        let mut lines: Vec<String> = rows
+            .iter()
+            .map(|row| {
+                row.columns()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.name() != "seq")
+                    .map(|(i, c)| format!("{}={}", c.name(), cell(row, i)))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect();
+        lines.sort();
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(lines.join("\n").as_bytes());
+        out.push((table.to_string(), lines.len() as u64, hex::encode(digest)));
+    }
+    Ok(out)
+}

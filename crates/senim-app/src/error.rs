@@ -105,7 +105,7 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// A stable machine-readable code ([`ErrorCode`]).
+    /// A stable machine-readable code; each has one HTTP status.
     pub code: ErrorCode,
     /// A sentence for people.
     pub message: String,

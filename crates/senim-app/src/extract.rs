@@ -199,31 +199,6 @@ pub fn etag(revision: i64) -> (header::HeaderName, String) {
     (header::ETAG, format!("\"{revision}\""))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use senim_domain::SystemInput;
-
-    #[test]
-    fn nested_bad_value_names_its_path() {
-        let body = br#"{"name":{"en":"x"},"profile":{"sectors":["healthcare","space"],"functions":["other"],"autonomy":"low","affects":["none"],"failure_impact":"minimal"}}"#;
-        let err = decode_json::<SystemInput>(body).err().unwrap();
-        assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(err.fields[0].field, "profile.sectors[1]");
-        assert!(
-            err.fields[0].reason.contains("healthcare"),
-            "{}",
-            err.fields[0].reason
-        );
-    }
-
-    #[test]
-    fn syntax_error_is_400() {
-        let err = decode_json::<SystemInput>(b"{\"name\":").err().unwrap();
-        assert_eq!(err.status, StatusCode::BAD_REQUEST);
-    }
-}
-
 /// Encodes a store position as an opaque cursor.
 pub fn encode_cursor(after: Option<String>) -> Option<String> {
     after.map(|a| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(a))
@@ -302,4 +277,29 @@ pub fn parse_reason(reason: Option<String>) -> Result<Option<String>, ApiError> 
 /// Parses an id from the path, or 404 (an id that cannot exist names nothing).
 pub fn path_id<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, ApiError> {
     text.parse().map_err(|_| ApiError::not_found(what))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use senim_domain::SystemInput;
+
+    #[test]
+    fn nested_bad_value_names_its_path() {
+        let body = br#"{"name":{"en":"x"},"profile":{"sectors":["healthcare","space"],"functions":["other"],"autonomy":"low","affects":["none"],"failure_impact":"minimal"}}"#;
+        let err = decode_json::<SystemInput>(body).err().unwrap();
+        assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(err.fields[0].field, "profile.sectors[1]");
+        assert!(
+            err.fields[0].reason.contains("healthcare"),
+            "{}",
+            err.fields[0].reason
+        );
+    }
+
+    #[test]
+    fn syntax_error_is_400() {
+        let err = decode_json::<SystemInput>(b"{\"name\":").err().unwrap();
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+    }
 }

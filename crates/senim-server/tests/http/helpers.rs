@@ -117,7 +117,7 @@ async fn open_store_at(
         Backend::Postgres => {
             let url = std::env::var("SENIM_TEST_POSTGRES_URL")
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-            let options = senim_store::fresh_postgres_schema(&url, "h")
+            let options = senim_testing::fresh_postgres_schema(&url, "h")
                 .await
                 .unwrap_or_else(|e| panic!("PostgreSQL at {url} is needed: {e}"));
             (Store::open(options, clock).await.unwrap(), None)

@@ -97,6 +97,27 @@ impl ErrorCode {
     }
 }
 
+/// Why the application could not start or rebuild what it keeps in memory
+/// (the callers are the CLI and the tests; a request never sees one).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot read policy file {path}: {source}")]
+    PolicyFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Rules(#[from] senim_rules::PackError),
+    #[error(transparent)]
+    Files(#[from] BlobError),
+    #[error(transparent)]
+    Search(#[from] senim_search::SearchError),
+}
+
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {

@@ -40,7 +40,7 @@ use senim_domain::Clock;
 use senim_store::{Location, Store, StoreOptions};
 
 pub use config::Config;
-pub use error::ApiError;
+pub use error::{ApiError, StartError};
 pub use state::AppState;
 
 use crate::policy::Policies;
@@ -55,7 +55,7 @@ pub fn location(config: &Config) -> Location {
 
 /// How to open the store this configuration describes, with the audit log's
 /// signing key (read from `log_key_file`, or created there on first start).
-pub fn store_options(config: &Config) -> anyhow::Result<StoreOptions> {
+pub fn store_options(config: &Config) -> Result<StoreOptions, StartError> {
     let key_file = config
         .log_key_file
         .clone()
@@ -71,11 +71,13 @@ pub fn store_options(config: &Config) -> anyhow::Result<StoreOptions> {
 }
 
 /// Opens the store and loads the policies.
-pub async fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, StartError> {
     let policies = match &config.policy_file {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("cannot read policy file {}: {e}", path.display()))?;
+            let text = std::fs::read_to_string(path).map_err(|source| StartError::PolicyFile {
+                path: path.clone(),
+                source,
+            })?;
             Policies::parse(&text)?
         }
         None => Policies::default_policies()?,
@@ -87,7 +89,10 @@ pub async fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppSt
 
 /// The built-in packs (installed in the database on first start) and every
 /// version published since.
-pub async fn load_rules(store: &Store, in_force: &str) -> anyhow::Result<senim_rules::RuleBook> {
+pub async fn load_rules(
+    store: &Store,
+    in_force: &str,
+) -> Result<senim_rules::RuleBook, StartError> {
     let mut packs = senim_rules::built_in_packs()?;
     for pack in &packs {
         let command = senim_store::Command::InstallRulePack {

@@ -56,7 +56,7 @@ impl AppState {
         policies: Policies,
         config: Config,
         rules: RuleBook,
-    ) -> anyhow::Result<AppState> {
+    ) -> Result<AppState, crate::StartError> {
         let blobs = crate::blobs::Blobs::from_config(&config)?;
         let library = senim_search::DatasetIndex::new()?;
         let clock = store.clock().clone();
@@ -80,7 +80,7 @@ impl AppState {
 
     /// Builds the library's search index again from the database; returns
     /// how many datasets it holds.
-    pub async fn rebuild_library_index(&self) -> anyhow::Result<u64> {
+    pub async fn rebuild_library_index(&self) -> Result<u64, crate::StartError> {
         let mut docs = Vec::new();
         let mut after = None;
         loop {
@@ -100,7 +100,7 @@ impl AppState {
 
     /// Reads every system and organisation into the register's summaries;
     /// returns how many systems it holds.
-    pub async fn rebuild_register(&self) -> anyhow::Result<usize> {
+    pub async fn rebuild_register(&self) -> Result<usize, crate::StartError> {
         let mut systems = Vec::new();
         let mut after = None;
         loop {
@@ -152,7 +152,7 @@ impl AppState {
             // One update at a time, each reading the database inside its
             // turn: the last to run reads the last committed state.
             let _turn = state.reindexing.lock().await;
-            let result: anyhow::Result<()> = async {
+            let result: Result<(), crate::StartError> = async {
                 let dataset = state.store.dataset(id).await?;
                 let files = state.store.resources_of(id).await?;
                 state

@@ -519,7 +519,7 @@ pub async fn change(
     let result = async {
         administrator(&c, &state)?;
         let record = Record::load(&state, &kind, &id).await?;
-        let revision = form.text("revision").parse().unwrap_or(-1);
+        let revision = form.revision()?;
         let changed = match &record {
             Record::Organisation(o) => senim_app::organisations::change(
                 &state,
@@ -570,7 +570,7 @@ pub async fn close(
             p.push("confirm", c.t("admin-close-confirm-missing"));
             return record_page(&c, &state, &record, None, p).await;
         }
-        let revision = form.text("revision").parse().ok();
+        let revision = form.optional_revision()?;
         let closed = match &record {
             Record::Organisation(o) => senim_app::organisations::close(
                 &state,

@@ -1000,7 +1000,7 @@ pub async fn step(
         let policy = step_policy(name).ok_or_else(ApiError::internal)?;
         c.caller
             .require(&state, policy, &resource(&case, &c.caller))?;
-        let revision: i64 = form.text("revision").parse().unwrap_or(-1);
+        let revision = form.revision()?;
         let value = match step_json(&c, name, fields, &form) {
             Ok(v) => v,
             Err(problems) => {
@@ -1101,7 +1101,7 @@ pub async fn metrics(
                 .ends_with(".parquet")
                 .then(|| "parquet".to_string()),
         };
-        let revision: i64 = form.text("revision").parse().unwrap_or(-1);
+        let revision = form.revision()?;
         let run = async {
             let pending = prepare(&state, &c.caller, case, revision, &query).await?;
             let bytes = file.bytes(MAX_PREDICTIONS_BYTES).await?;

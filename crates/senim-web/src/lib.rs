@@ -556,6 +556,25 @@ impl FormData {
         self.get(name).unwrap_or("").trim().to_string()
     }
 
+    /// The revision the form was read at (its hidden `revision` field): a
+    /// form without one, or with one that is not a whole number, is refused
+    /// as a problem of that field (422), never taken for a stale form.
+    pub fn revision(&self) -> Result<i64, ApiError> {
+        self.optional_revision()?
+            .ok_or_else(|| ApiError::field(ErrorCode::Invalid, "revision", "is required"))
+    }
+
+    /// The revision, where a form may leave it out (closing a record).
+    pub fn optional_revision(&self) -> Result<Option<i64>, ApiError> {
+        let text = self.text("revision");
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse()
+            .map(Some)
+            .map_err(|_| ApiError::field(ErrorCode::Invalid, "revision", "must be a whole number"))
+    }
+
     /// The first value of `name` as typed, empty when absent (a form shown again).
     pub fn value(&self, name: &str) -> &str {
         self.get(name).unwrap_or("")

@@ -367,7 +367,7 @@ pub async fn update(
         };
         // What the form does not ask is kept as it was.
         input.producer.created = d.metadata.producer.created;
-        let revision = form.text("revision").parse().unwrap_or(-1);
+        let revision = form.revision()?;
         let dataset_id = d.id;
         match update_dataset(&state, &c.caller, d, revision, input).await {
             Ok(d) => Ok(c.redirect(&format!("/library/{}?done=updated", d.id))),

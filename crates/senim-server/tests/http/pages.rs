@@ -18,6 +18,7 @@ crate::on_both_backends!(
     tokens_and_withdrawal_from_the_pages,
     files_from_the_pages,
     administrators_change_and_close_records,
+    a_malformed_revision_is_a_field_problem_not_a_stale_form,
     supervisors_keep_the_reviewer_pool,
 );
 
@@ -1049,6 +1050,65 @@ async fn files_from_the_pages(app: TestApp) {
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// A form whose hidden revision is not a whole number names that field
+/// (422); before, it was read as revision -1 and refused as a change made
+/// by someone else in the meantime.
+async fn a_malformed_revision_is_a_field_problem_not_a_stale_form(app: TestApp) {
+    let admin = sign_in(&app, "admin@senim.kz").await;
+    let me = app.read(Who::OtherDeveloper, "/api/v1/accounts/me").await;
+    let org = me["organisation_id"].as_str().unwrap().to_string();
+    let path = format!("/admin/organisations/{org}");
+    let (status, html) = page_with(&app, &admin, &path).await;
+    assert_eq!(status, 200, "{html}");
+    let before = app
+        .read(Who::Supervisor, &format!("/api/v1/organisations/{org}"))
+        .await;
+    let name = field_value(&html, "org_name_en");
+    let bin = before["bin"].as_str().unwrap().to_string();
+    let kind = before["kind"].as_str().unwrap().to_string();
+    for revision in ["abc", "1.5", ""] {
+        let (status, _, page) = post_form(
+            &app,
+            &admin,
+            &path,
+            &path,
+            &[
+                ("revision", revision),
+                ("org_name_en", &name),
+                ("org_bin", &bin),
+                ("org_kind", &kind),
+                ("org_size", "large"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422, "revision {revision:?}: {page}");
+        assert!(
+            page.contains("revision: must be a whole number")
+                || page.contains("revision: is required"),
+            "the page names the field for {revision:?}: {page}"
+        );
+        assert!(
+            !page.contains("Someone changed this in the meantime"),
+            "not a stale form: {page}"
+        );
+    }
+    let close = format!("/admin/organisations/{org}/close");
+    let (status, _, page) = post_form(
+        &app,
+        &admin,
+        &path,
+        &close,
+        &[("revision", "x1"), ("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("revision: must be a whole number"), "{page}");
+    let after = app
+        .read(Who::Supervisor, &format!("/api/v1/organisations/{org}"))
+        .await;
+    assert_eq!(before, after, "nothing changed");
 }
 
 /// The administrator changes an organisation and closes an account from

@@ -6,8 +6,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use senim_app::policy::{Action, Resource};
 use senim_domain::api::PublishRulePackInput;
-use senim_domain::Role;
 
 use crate::{Ctx, FormData, Posted, Problems};
 use senim_app::error::ApiError;
@@ -50,11 +50,12 @@ async fn render(
     problems: Problems,
     preview: Option<(String, bool, u64, Vec<Change>)>,
 ) -> Result<Response, ApiError> {
-    match c.account() {
-        None => return Err(ApiError::unauthenticated()),
-        Some(a) if !a.roles.contains(&Role::Supervisor) => return Err(ApiError::forbidden()),
-        Some(_) => {}
-    }
+    // The page is for whoever the policies let publish a pack.
+    c.caller.require(
+        state,
+        Action::RulePackPublish,
+        &Resource::Collection("rulepacks"),
+    )?;
     let book = state.rules.read().await;
     let in_force = book.in_force();
     let packs = book

@@ -15,13 +15,13 @@ use utoipa::ToSchema;
 
 use crate::calendar::Day;
 use crate::case::{
-    invalid, next, refuse_state, require_state, text, Case, CaseBody, Recipient, Refusal, Stepped,
+    invalid, next, notice, refuse_state, require_state, text, Case, CaseBody, Recipient, Refusal,
+    Stepped,
 };
 use crate::clock::Timestamp;
 use crate::dataset::{AccessLevel, Dataset};
 use crate::ids::{AccountId, CaseId, DatasetId, SystemId};
 use crate::profile::vocabulary;
-use crate::registration::notice;
 
 vocabulary!(
     /// Where a request for restricted data stands.
@@ -132,6 +132,9 @@ pub enum AccessStep {
 }
 
 impl AccessStep {
+    /// Every step's name, in the order of [`Self::name`].
+    pub const NAMES: &'static [&'static str] = &["grant", "refuse", "revoke_access"];
+
     pub fn name(&self) -> &'static str {
         match self {
             AccessStep::Grant { .. } => "grant",

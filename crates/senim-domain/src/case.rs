@@ -52,6 +52,19 @@ impl CaseKind {
             CaseKind::DataAccess => "DA",
         }
     }
+
+    /// The steps a case of this kind takes through `POST /api/v1/cases/{id}/steps`,
+    /// by name; each is also the access policy's action `case.{name}`.
+    pub fn steps(self) -> &'static [&'static str] {
+        match self {
+            CaseKind::Registration => crate::registration::Step::NAMES,
+            CaseKind::Report => crate::oversight::ReportStep::NAMES,
+            CaseKind::Audit => crate::oversight::AuditStep::NAMES,
+            CaseKind::Investigation => crate::oversight::InvestigationStep::NAMES,
+            CaseKind::TrustedList => crate::oversight::ListStep::NAMES,
+            CaseKind::DataAccess => crate::access::AccessStep::NAMES,
+        }
+    }
 }
 
 /// A case as stored and served: what every kind shares, and its [`CaseBody`].
@@ -675,6 +688,24 @@ pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> Refusal {
     Refusal::Invalid(crate::error::ValidationError::single(field, reason))
 }
 
+/// A notice with message `key` and its `args`, and `text`, the same message
+/// in English (every kind's steps leave them).
+pub(crate) fn notice(
+    recipient: Recipient,
+    key: &str,
+    args: &[(&str, String)],
+    text: String,
+) -> Notice {
+    Notice::new(recipient, key, args, text)
+}
+
+/// The pack's deadline for the answer to a question put to a system's owner
+/// (a registration's information request, a report forwarded to its owner).
+pub const ANSWER_DEADLINE: &str = "information_request_answer";
+
+/// Working days used when a pack names no deadline for a step.
+pub const DEFAULT_DEADLINE_DAYS: u32 = 20;
+
 /// Longest reasons, questions and answers, in characters.
 pub const MAX_REASONS_CHARS: usize = 10_000;
 
@@ -899,5 +930,63 @@ impl ToSchema for Case {
         )>,
     ) {
         <wire::Case as ToSchema>::schemas(schemas)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The variants serde knows for a step enum, from its refusal of an unknown one.
+    fn variants<T: serde::de::DeserializeOwned>() -> Vec<String> {
+        let Err(e) = serde_json::from_str::<T>(r#"{"action":"no_such_step"}"#) else {
+            panic!("an unknown step was accepted");
+        };
+        let e = e.to_string();
+        let list = e.split("expected one of ").nth(1).unwrap();
+        let list = list.split(" at line").next().unwrap();
+        list.split(", ")
+            .map(|v| v.trim_matches('`').to_string())
+            .collect()
+    }
+
+    #[test]
+    fn each_kind_lists_exactly_the_steps_its_step_enum_takes() {
+        let known = [
+            (
+                CaseKind::Registration,
+                variants::<crate::registration::Step>(),
+            ),
+            (CaseKind::Report, variants::<crate::oversight::ReportStep>()),
+            (CaseKind::Audit, variants::<crate::oversight::AuditStep>()),
+            (
+                CaseKind::Investigation,
+                variants::<crate::oversight::InvestigationStep>(),
+            ),
+            (
+                CaseKind::TrustedList,
+                variants::<crate::oversight::ListStep>(),
+            ),
+            (
+                CaseKind::DataAccess,
+                variants::<crate::access::AccessStep>(),
+            ),
+        ];
+        for (kind, variants) in known {
+            assert_eq!(kind.steps(), variants, "{kind}");
+        }
+    }
+
+    #[test]
+    fn step_names_are_unique_across_kinds() {
+        let mut all: Vec<&str> = CaseKind::ALL
+            .iter()
+            .flat_map(|k| k.steps())
+            .copied()
+            .collect();
+        let count = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), count);
     }
 }

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use crate::account::Role;
 use crate::calendar::{Calendar, Day, Deadline};
 use crate::case::{
-    invalid, next, refuse_state, require_state, text, Case, CaseBody, Contact, PrivatePart,
+    invalid, next, notice, refuse_state, require_state, text, Case, CaseBody, Contact, PrivatePart,
     Recipient, Refusal, Stepped,
 };
 use crate::classification::{Citation, PackRef};
@@ -28,7 +28,6 @@ use crate::error::optional_text;
 use crate::ids::{AccountId, CaseId, OrganisationId, SystemId};
 use crate::organisation::SizeClass;
 use crate::profile::vocabulary;
-use crate::registration::notice;
 use crate::system::{System, SystemStatus};
 
 vocabulary!(
@@ -287,6 +286,16 @@ pub enum ReportStep {
 }
 
 impl ReportStep {
+    /// Every step's name, in the order of [`Self::name`].
+    pub const NAMES: &'static [&'static str] = &[
+        "triage",
+        "merge",
+        "forward",
+        "respond_report",
+        "escalate",
+        "close",
+    ];
+
     pub fn name(&self) -> &'static str {
         match self {
             ReportStep::Triage { .. } => "triage",
@@ -334,7 +343,7 @@ impl PackFacts {
         self.deadlines
             .get(name)
             .copied()
-            .unwrap_or(crate::registration::DEFAULT_DEADLINE_DAYS)
+            .unwrap_or(crate::case::DEFAULT_DEADLINE_DAYS)
     }
 }
 
@@ -405,7 +414,7 @@ pub fn report_step(ctx: &Ctx<'_>, current: &Case, step: ReportStep) -> Result<St
                     "link the report to a registered system (step `triage`) before forwarding it to its owner",
                 ));
             };
-            let days = ctx.pack.days(crate::registration::ANSWER_DEADLINE);
+            let days = ctx.pack.days(crate::case::ANSWER_DEADLINE);
             let due = ctx.calendar.add_working_days(today, days);
             report.forwarded = Some(Forward {
                 organisation_id: org,
@@ -793,6 +802,9 @@ pub enum AuditStep {
 }
 
 impl AuditStep {
+    /// Every step's name, in the order of [`Self::name`].
+    pub const NAMES: &'static [&'static str] = &["finding", "respond_finding", "close_audit"];
+
     pub fn name(&self) -> &'static str {
         match self {
             AuditStep::Finding { .. } => "finding",
@@ -1093,6 +1105,14 @@ pub enum InvestigationStep {
 }
 
 impl InvestigationStep {
+    /// Every step's name, in the order of [`Self::name`].
+    pub const NAMES: &'static [&'static str] = &[
+        "decide_violation",
+        "close_investigation",
+        "appeal",
+        "decide_appeal",
+    ];
+
     pub fn name(&self) -> &'static str {
         match self {
             InvestigationStep::DecideViolation { .. } => "decide_violation",
@@ -1633,6 +1653,15 @@ pub enum ListStep {
 }
 
 impl ListStep {
+    /// Every step's name, in the order of [`Self::name`].
+    pub const NAMES: &'static [&'static str] = &[
+        "check_application",
+        "resubmit",
+        "reject",
+        "publish",
+        "delist",
+    ];
+
     pub fn name(&self) -> &'static str {
         match self {
             ListStep::CheckApplication { .. } => "check_application",

@@ -28,7 +28,7 @@ use utoipa::ToSchema;
 use crate::account::Role;
 use crate::calendar::{Calendar, Day, Deadline};
 use crate::case::{
-    invalid, refuse_state, text, Answer, AssignedBy, Candidate, Case, CaseBody, CheckMark,
+    invalid, notice, refuse_state, text, Answer, AssignedBy, Candidate, Case, CaseBody, CheckMark,
     ChecklistItem, Decision, Declaration, InformationRequest, Mark, Measure, Notice, Recipient,
     Recommendation, Refusal, Registration, Review, Stepped, Verdict, MAX_REASONS_CHARS,
 };
@@ -41,11 +41,8 @@ use crate::system::{DocumentationItem, RiskLevel, System, SystemStatus};
 
 /// The pack's deadline names this lifecycle uses.
 pub const REVIEW_DEADLINE: &str = "preliminary_expert_review";
-pub const ANSWER_DEADLINE: &str = "information_request_answer";
+pub use crate::case::{ANSWER_DEADLINE, DEFAULT_DEADLINE_DAYS};
 pub const DECISION_DEADLINE: &str = "recommendation_to_decision";
-
-/// Working days used when a pack names no deadline for a step.
-pub const DEFAULT_DEADLINE_DAYS: u32 = 20;
 
 /// What the pack in force requires of the version submitted.
 #[derive(Debug, Clone)]
@@ -133,6 +130,21 @@ impl Step {
         )
     }
 
+    /// Every step's name, in the order of [`Self::name`].
+    pub const NAMES: &'static [&'static str] = &[
+        "assign",
+        "declare",
+        "check",
+        "request_information",
+        "respond",
+        "recommend",
+        "decide",
+        "suspend",
+        "reinstate",
+        "revoke",
+        "withdraw",
+    ];
+
     /// The step's name (`assign`, `declare`, ...), also its access-policy action.
     pub fn name(&self) -> &'static str {
         match self {
@@ -171,15 +183,6 @@ impl Context<'_> {
     fn today(&self) -> Day {
         Day::of(self.now)
     }
-}
-
-pub(crate) fn notice(
-    recipient: Recipient,
-    key: &str,
-    args: &[(&str, String)],
-    text: String,
-) -> Notice {
-    Notice::new(recipient, key, args, text)
 }
 
 /// The notices for a registered system whose risks went unreviewed for a

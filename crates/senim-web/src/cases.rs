@@ -1241,3 +1241,25 @@ pub async fn rows(c: &Ctx, state: &AppState, cases: Vec<Case>) -> Vec<QueueRow> 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table is checked against the kinds' own steps, so a step added
+    /// to a kind shows on its page (an audit's metrics run is its own route).
+    #[test]
+    fn the_page_offers_every_step_of_every_kind_and_no_other() {
+        for &kind in CaseKind::ALL {
+            let mut page: Vec<&str> = STEPS
+                .iter()
+                .filter(|(k, action, _)| *k == kind && *action != "metrics")
+                .map(|(_, action, _)| *action)
+                .collect();
+            let mut steps = kind.steps().to_vec();
+            page.sort_unstable();
+            steps.sort_unstable();
+            assert_eq!(page, steps, "{kind}");
+        }
+    }
+}

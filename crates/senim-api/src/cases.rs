@@ -390,10 +390,7 @@ pub async fn audit_report(
     let id: CaseId = path_id(&id, "case")?;
     let case = state.store.case(id).await?;
     caller.require(&state, Action::CaseRead, &resource(&case, &caller))?;
-    let audit = case
-        .audit
-        .as_ref()
-        .ok_or_else(|| ApiError::not_found("audit"))?;
+    let audit = case.audit().ok_or_else(|| ApiError::not_found("audit"))?;
     let system = match case.system_id {
         Some(id) => Some(state.store.system(id).await?),
         None => None,
@@ -440,7 +437,7 @@ pub async fn trusted_list(
     let sector: senim_domain::profile::Sector = path_id(&sector, "trusted list")?;
     let mut items = Vec::new();
     for case in state.store.published_list_entries().await? {
-        let Some(app) = case.trusted_list.as_ref().filter(|a| a.sector == sector) else {
+        let Some(app) = case.trusted_list().filter(|a| a.sector == sector) else {
             continue;
         };
         let Some(system_id) = case.system_id else {

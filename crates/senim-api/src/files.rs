@@ -322,9 +322,8 @@ async fn may_download(
         .await?
         .into_iter()
         .find(|c| {
-            c.data_access
-                .as_ref()
-                .is_some_and(|a| a.holds(&c.state, today))
+            matches!(&c.body, senim_domain::case::CaseBody::DataAccess { state, body: Some(a) }
+                if a.holds(*state, today))
         });
     match grant {
         Some(g) => Ok(Some(Some(g.id))),

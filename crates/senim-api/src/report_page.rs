@@ -72,7 +72,7 @@ pub fn audit(case: &Case, audit: &Audit, system: Option<&System>) -> String {
                 .unwrap_or_default(),
         ),
         ("Opened", case.created_at.to_string()),
-        ("State", case.state.clone()),
+        ("State", case.state().to_string()),
         (
             "Closed",
             audit

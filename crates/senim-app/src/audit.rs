@@ -79,7 +79,7 @@ pub async fn prepare(
     let Some(account) = &caller.account else {
         return Err(ApiError::unauthenticated());
     };
-    if case.kind != CaseKind::Audit {
+    if case.kind() != CaseKind::Audit {
         return Err(invalid("id", "is not an audit"));
     }
     check_revision(&case, expected)?;
@@ -92,8 +92,7 @@ pub async fn prepare(
     let (thresholds, facts) = {
         let book = state.rules.read().await;
         let pack = case
-            .audit
-            .as_ref()
+            .audit()
             .and_then(|a| a.pack.as_ref())
             .and_then(|p| book.get(&p.id, &p.version))
             .unwrap_or_else(|| book.in_force());

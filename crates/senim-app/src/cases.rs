@@ -111,8 +111,7 @@ pub fn resource(case: &Case, caller: &Caller) -> Resource {
     let assigned = me.is_some_and(|me| {
         case.assignees.contains(&me)
             || case
-                .registration
-                .as_ref()
+                .registration()
                 .is_some_and(|r| r.reviews.iter().any(|x| x.reviewer == me && x.active()))
     });
     Resource::Case {
@@ -121,8 +120,8 @@ pub fn resource(case: &Case, caller: &Caller) -> Resource {
         holder: case.holder_organisation_id,
         assigned,
         public: case.published(),
-        party: me.is_some_and(|me| case.data_access.as_ref().is_some_and(|a| a.requester == me)),
-        kind: case.kind.as_str(),
+        party: me.is_some_and(|me| case.data_access().is_some_and(|a| a.requester == me)),
+        kind: case.kind().as_str(),
     }
 }
 
@@ -150,14 +149,13 @@ fn case_viewer(caller: &Caller, case: &Case) -> Viewer {
         return Viewer::PUBLIC;
     };
     let org = account.organisation_id;
-    let declared_reviewer = case.registration.as_ref().is_some_and(|r| {
+    let declared_reviewer = case.registration().is_some_and(|r| {
         r.reviews
             .iter()
             .any(|x| x.reviewer == account.id && x.declared())
     });
     let requester = case
-        .data_access
-        .as_ref()
+        .data_access()
         .is_some_and(|a| a.requester == account.id);
     Viewer {
         owner: requester
@@ -207,7 +205,7 @@ async fn offender(
         .await?
         .iter()
         .filter(|c| c.id != case.id)
-        .filter_map(|c| c.investigation.as_ref()?.sanction.as_ref())
+        .filter_map(|c| c.investigation()?.sanction.as_ref())
         .any(|s| s.decided_at >= year_ago);
     Ok(Some((organisation.size_class, repeat)))
 }
@@ -555,7 +553,7 @@ pub fn check_revision(case: &Case, expected: i64) -> Result<(), ApiError> {
             ErrorCode::Conflict,
             format!(
                 "the case is at revision {} (state {}), not {expected}: someone acted on it since you read it; reload and try again",
-                case.revision, case.state
+                case.revision, case.state()
             ),
         )
     })
@@ -573,7 +571,7 @@ pub async fn apply_step(
 ) -> Result<Case, ApiError> {
     let r = resource(&case, caller);
     let bytes = serde_json::to_vec(&value).map_err(|_| ApiError::internal())?;
-    let step: AnyStep = match case.kind {
+    let step: AnyStep = match case.kind() {
         CaseKind::Registration => decode_json(&bytes).map(AnyStep::Registration),
         CaseKind::Report => decode_json(&bytes).map(AnyStep::Report),
         CaseKind::Audit => decode_json(&bytes).map(AnyStep::Audit),
@@ -625,8 +623,8 @@ pub async fn apply_step(
             let mut linked = Vec::new();
             if let AnyStep::Report(ReportStep::Merge { into }) = &other {
                 let target = state.store.case(*into).await.ok();
-                let open_report =
-                    target.is_some_and(|t| t.kind == CaseKind::Report && t.open && t.id != case.id);
+                let open_report = target
+                    .is_some_and(|t| t.kind() == CaseKind::Report && t.open && t.id != case.id);
                 if !open_report {
                     return Err(ApiError::invalid(vec![senim_domain::FieldError {
                         field: "into".into(),
@@ -709,8 +707,7 @@ pub async fn dossier(
     caller.require(state, Action::CaseDossier, &r)?;
     let me = caller.account.as_ref().map(|a| a.id);
     let reg = case
-        .registration
-        .as_ref()
+        .registration()
         .ok_or_else(|| ApiError::not_found("dossier"))?;
     let reviewing = reg
         .reviews

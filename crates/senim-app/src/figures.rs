@@ -51,7 +51,7 @@ pub async fn case_figures(state: &AppState) -> Result<std::sync::Arc<CaseFigures
     }
     let mut figures = CaseFigures::default();
     for case in all_cases(state, CaseKind::Registration).await? {
-        if let Some(decision) = case.registration.as_ref().and_then(|r| r.decision.as_ref()) {
+        if let Some(decision) = case.registration().and_then(|r| r.decision.as_ref()) {
             let d =
                 (decision.at.unix_millis() - case.created_at.unix_millis()) as f64 / 86_400_000.0;
             let month = decision.at.to_rfc3339().get(..7).unwrap_or("").to_string();
@@ -63,7 +63,7 @@ pub async fn case_figures(state: &AppState) -> Result<std::sync::Arc<CaseFigures
         }
     }
     for case in all_cases(state, CaseKind::Report).await? {
-        if let Some(r) = &case.report {
+        if let Some(r) = case.report() {
             let month = case
                 .created_at
                 .to_rfc3339()

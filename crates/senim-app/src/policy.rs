@@ -13,7 +13,7 @@ use cedar_policy::{
     Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
     PolicySet, Request, RestrictedExpression,
 };
-use senim_domain::{Account, OrganisationId, System};
+use senim_domain::{Account, CaseKind, OrganisationId, System};
 use senim_store::TokenScope;
 
 /// The default policies, as shipped.
@@ -117,44 +117,19 @@ actions! {
 }
 
 impl Action {
-    /// The action of a step, by the step's name (names are unique across
-    /// the kinds of case).
+    /// The action of a step, by the step's name: `case.{name}`, for the
+    /// steps the kinds of case take (names are unique across the kinds).
     pub fn case_step(name: &str) -> Option<Action> {
-        Some(match name {
-            "assign" => Action::CaseAssign,
-            "declare" => Action::CaseDeclare,
-            "check" => Action::CaseCheck,
-            "request_information" => Action::CaseRequestInformation,
-            "respond" => Action::CaseRespond,
-            "recommend" => Action::CaseRecommend,
-            "decide" => Action::CaseDecide,
-            "suspend" => Action::CaseSuspend,
-            "reinstate" => Action::CaseReinstate,
-            "revoke" => Action::CaseRevoke,
-            "withdraw" => Action::CaseWithdraw,
-            "triage" => Action::CaseTriage,
-            "merge" => Action::CaseMerge,
-            "forward" => Action::CaseForward,
-            "respond_report" => Action::CaseRespondReport,
-            "escalate" => Action::CaseEscalate,
-            "close" => Action::CaseClose,
-            "finding" => Action::CaseFinding,
-            "respond_finding" => Action::CaseRespondFinding,
-            "close_audit" => Action::CaseCloseAudit,
-            "decide_violation" => Action::CaseDecideViolation,
-            "close_investigation" => Action::CaseCloseInvestigation,
-            "appeal" => Action::CaseAppeal,
-            "decide_appeal" => Action::CaseDecideAppeal,
-            "check_application" => Action::CaseCheckApplication,
-            "resubmit" => Action::CaseResubmit,
-            "reject" => Action::CaseReject,
-            "publish" => Action::CasePublish,
-            "delist" => Action::CaseDelist,
-            "grant" => Action::CaseGrant,
-            "refuse" => Action::CaseRefuse,
-            "revoke_access" => Action::CaseRevokeAccess,
-            _ => return None,
-        })
+        if !CaseKind::ALL
+            .iter()
+            .any(|kind| kind.steps().contains(&name))
+        {
+            return None;
+        }
+        Action::ALL
+            .iter()
+            .copied()
+            .find(|action| action.name().strip_prefix("case.") == Some(name))
     }
 }
 
@@ -435,6 +410,22 @@ mod tests {
     #[test]
     fn shipped_policies_parse() {
         assert!(Policies::default_policies().is_ok());
+    }
+
+    /// Every step a kind of case takes has its action, and the shipped
+    /// policies permit it to someone; a new step cannot be left without one.
+    #[test]
+    fn every_step_of_every_kind_has_its_action_in_the_policies() {
+        for kind in CaseKind::ALL {
+            for step in kind.steps() {
+                let action = Action::case_step(step).unwrap();
+                assert_eq!(action.name(), format!("case.{step}"));
+                let named = format!("Senim::Action::\"{}\"", action.name());
+                assert!(DEFAULT_POLICIES.contains(&named), "{named}");
+            }
+        }
+        assert_eq!(Action::case_step("read"), None);
+        assert_eq!(Action::case_step("metrics"), None);
     }
 
     #[test]

@@ -172,7 +172,7 @@ pub(crate) async fn seed(
         };
         let stepped = registration::submit(&ctx, CaseId::generate()).map_err(data)?;
         let case = save(store, developer, stepped, None, Some(system)).await?;
-        if case.state == SystemStatus::Registered.as_str() {
+        if case.state() == SystemStatus::Registered.as_str() {
             registered.push(system.clone());
         } else {
             in_review.push((case, developer.clone()));
@@ -221,8 +221,7 @@ pub(crate) async fn seed(
                 break;
             }
             let marks = case
-                .registration
-                .as_ref()
+                .registration()
                 .map(|r| {
                     r.checklist
                         .iter()
@@ -246,7 +245,7 @@ pub(crate) async fn seed(
                 )
                 .await?;
         }
-        if index < 2 && case.state == SystemStatus::Recommended.as_str() {
+        if index < 2 && case.state() == SystemStatus::Recommended.as_str() {
             desk.step(
                 &supervisor,
                 &case,

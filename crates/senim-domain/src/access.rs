@@ -15,12 +15,23 @@ use utoipa::ToSchema;
 
 use crate::calendar::Day;
 use crate::case::{
-    invalid, next, refuse_state, require_state, text, Case, CaseKind, Recipient, Refusal, Stepped,
+    invalid, next, notice, refuse_state, require_state, text, Case, CaseBody, Recipient, Refusal,
+    Stepped,
 };
 use crate::clock::Timestamp;
 use crate::dataset::{AccessLevel, Dataset};
 use crate::ids::{AccountId, CaseId, DatasetId, SystemId};
-use crate::registration::notice;
+use crate::profile::vocabulary;
+
+vocabulary!(
+    /// Where a request for restricted data stands.
+    AccessState {
+        Requested => "requested",
+        Granted => "granted",
+        Refused => "refused",
+        Revoked => "revoked",
+    }
+);
 
 /// The longest grant, in days.
 pub const MAX_GRANT_DAYS: u32 = 366;
@@ -45,8 +56,8 @@ pub struct DataAccess {
 
 impl DataAccess {
     /// Whether the grant holds on `today`.
-    pub fn holds(&self, state: &str, today: Day) -> bool {
-        state == "granted" && self.granted_until.is_some_and(|until| today <= until)
+    pub fn holds(&self, state: AccessState, today: Day) -> bool {
+        state == AccessState::Granted && self.granted_until.is_some_and(|until| today <= until)
     }
 }
 
@@ -72,18 +83,28 @@ pub fn request_access(
         return Err(refuse_state(level.as_str(), why));
     }
     let purpose = text("purpose", purpose)?;
-    let mut case = Case::new(id, CaseKind::DataAccess, "requested", now);
+    let mut case = Case::new(
+        id,
+        CaseBody::DataAccess {
+            state: AccessState::Requested,
+            body: None,
+        },
+        now,
+    );
     case.organisation_id = Some(dataset.organisation_id);
     case.system_id = system_id;
-    case.data_access = Some(DataAccess {
-        dataset_id: dataset.id,
-        requester,
-        purpose,
-        system_id,
-        granted_until: None,
-        conditions: None,
-        reasons: None,
-    });
+    case.body = CaseBody::DataAccess {
+        state: AccessState::Requested,
+        body: Some(DataAccess {
+            dataset_id: dataset.id,
+            requester,
+            purpose,
+            system_id,
+            granted_until: None,
+            conditions: None,
+            reasons: None,
+        }),
+    };
     let mut stepped = Stepped::new(case, "data_access.requested");
     stepped.notices.push(notice(
         Recipient::Organisation(dataset.organisation_id),
@@ -111,6 +132,9 @@ pub enum AccessStep {
 }
 
 impl AccessStep {
+    /// Every step's name, in the order of [`Self::name`].
+    pub const NAMES: &'static [&'static str] = &["grant", "refuse", "revoke_access"];
+
     pub fn name(&self) -> &'static str {
         match self {
             AccessStep::Grant { .. } => "grant",
@@ -122,16 +146,20 @@ impl AccessStep {
 
 pub fn access_step(now: Timestamp, current: &Case, step: AccessStep) -> Result<Stepped, Refusal> {
     let mut case = next(current, now);
-    let Some(access) = case.data_access.as_mut() else {
+    let CaseBody::DataAccess {
+        state,
+        body: Some(access),
+    } = &mut case.body
+    else {
         return Err(refuse_state(
-            &current.state,
+            current.state(),
             "the case is not a data access request",
         ));
     };
     let requester = access.requester;
     let (event, message) = match step {
         AccessStep::Grant { days, conditions } => {
-            require_state(current, &["requested"], "grant")?;
+            require_state(*state, &[AccessState::Requested], "grant")?;
             if days == 0 || days > MAX_GRANT_DAYS {
                 return Err(invalid(
                     "days",
@@ -145,7 +173,7 @@ pub fn access_step(now: Timestamp, current: &Case, step: AccessStep) -> Result<S
                 Some(c) => Some(text("conditions", &c)?),
                 None => None,
             };
-            case.state = "granted".into();
+            *state = AccessState::Granted;
             case.open = false;
             (
                 "data_access.granted",
@@ -158,9 +186,9 @@ pub fn access_step(now: Timestamp, current: &Case, step: AccessStep) -> Result<S
             )
         }
         AccessStep::Refuse { reasons } => {
-            require_state(current, &["requested"], "refuse")?;
+            require_state(*state, &[AccessState::Requested], "refuse")?;
             access.reasons = Some(text("reasons", &reasons)?);
-            case.state = "refused".into();
+            *state = AccessState::Refused;
             case.open = false;
             (
                 "data_access.refused",
@@ -173,9 +201,9 @@ pub fn access_step(now: Timestamp, current: &Case, step: AccessStep) -> Result<S
             )
         }
         AccessStep::RevokeAccess { reasons } => {
-            require_state(current, &["granted"], "revoke_access")?;
+            require_state(*state, &[AccessState::Granted], "revoke_access")?;
             access.reasons = Some(text("reasons", &reasons)?);
-            case.state = "revoked".into();
+            *state = AccessState::Revoked;
             (
                 "data_access.revoked",
                 notice(

@@ -22,6 +22,12 @@ use crate::profile::vocabulary;
 use crate::profile::Sector;
 use crate::system::{DocumentationItem, RiskLevel, SystemStatus};
 
+use crate::access::{AccessState, DataAccess};
+use crate::oversight::{
+    Audit, AuditState, Investigation, InvestigationState, Report, ReportState,
+    TrustedListApplication, TrustedListState,
+};
+
 vocabulary!(
     /// What a case is about.
     CaseKind {
@@ -46,54 +52,146 @@ impl CaseKind {
             CaseKind::DataAccess => "DA",
         }
     }
+
+    /// The steps a case of this kind takes through `POST /api/v1/cases/{id}/steps`,
+    /// by name; each is also the access policy's action `case.{name}`.
+    pub fn steps(self) -> &'static [&'static str] {
+        match self {
+            CaseKind::Registration => crate::registration::Step::NAMES,
+            CaseKind::Report => crate::oversight::ReportStep::NAMES,
+            CaseKind::Audit => crate::oversight::AuditStep::NAMES,
+            CaseKind::Investigation => crate::oversight::InvestigationStep::NAMES,
+            CaseKind::TrustedList => crate::oversight::ListStep::NAMES,
+            CaseKind::DataAccess => crate::access::AccessStep::NAMES,
+        }
+    }
 }
 
-/// A case as stored and served.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// A case as stored and served: what every kind shares, and its [`CaseBody`].
+///
+/// On the wire (the API, the store's `data` column, the log's event
+/// payloads) a case is the flat JSON object of [`wire::Case`]: `kind` and
+/// `state` as strings and the kind's body under its own key. The log commits
+/// to those bytes, so the typed form converts to and from exactly that shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "wire::Case", into = "wire::Case")]
 pub struct Case {
     pub id: CaseId,
-    pub kind: CaseKind,
     /// Human-readable and unique, e.g. `REG-2026-000042`; given by the store.
     pub number: String,
-    /// The state, one of the kind's states (for a registration, a system status).
-    pub state: String,
     /// Open cases are worked on; closed ones are history.
     pub open: bool,
     pub system_id: Option<SystemId>,
     /// The organisation the case concerns (a system's owner).
     pub organisation_id: Option<OrganisationId>,
     /// The organisation operating the system, when another.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub holder_organisation_id: Option<OrganisationId>,
     /// The ETag: every step names the revision it was decided on.
     pub revision: i64,
     /// The authority's running deadline, if one runs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<Deadline>,
     /// Accounts working on the case (reviewers, an auditor), for their queues.
     pub assignees: Vec<AccountId>,
     /// Related cases: the report an investigation came from, duplicates, ...
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<CaseId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub registration: Option<Registration>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub report: Option<crate::oversight::Report>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub audit: Option<crate::oversight::Audit>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub investigation: Option<crate::oversight::Investigation>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trusted_list: Option<crate::oversight::TrustedListApplication>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_access: Option<crate::access::DataAccess>,
+    /// The kind, its state and its body.
+    pub body: CaseBody,
     /// Personal data of people outside the register (a complainant's
     /// contact details): shown to the authority only, and only as a digest
     /// in the log.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private: Option<PrivatePart>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// A case's kind, with the state it is in (one of the kind's own states)
+/// and its body. The body is `None` only in a case's public form, which
+/// shows that the case exists and where it stands.
+// A case is read, stepped and written one at a time; boxing the larger
+// bodies would buy nothing and cost every pattern a dereference.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseBody {
+    Registration {
+        state: SystemStatus,
+        body: Option<Registration>,
+    },
+    Report {
+        state: ReportState,
+        body: Option<Report>,
+    },
+    Audit {
+        state: AuditState,
+        body: Option<Audit>,
+    },
+    Investigation {
+        state: InvestigationState,
+        body: Option<Investigation>,
+    },
+    TrustedList {
+        state: TrustedListState,
+        body: Option<TrustedListApplication>,
+    },
+    DataAccess {
+        state: AccessState,
+        body: Option<DataAccess>,
+    },
+}
+
+/// Every kind the same way: the macro keeps the per-kind lists (the kind,
+/// its state's name, the body's absence) in one place.
+macro_rules! each_kind {
+    ($body:expr, $state:ident, $inner:ident => $e:expr) => {
+        match $body {
+            CaseBody::Registration {
+                state: $state,
+                body: $inner,
+            } => $e,
+            CaseBody::Report {
+                state: $state,
+                body: $inner,
+            } => $e,
+            CaseBody::Audit {
+                state: $state,
+                body: $inner,
+            } => $e,
+            CaseBody::Investigation {
+                state: $state,
+                body: $inner,
+            } => $e,
+            CaseBody::TrustedList {
+                state: $state,
+                body: $inner,
+            } => $e,
+            CaseBody::DataAccess {
+                state: $state,
+                body: $inner,
+            } => $e,
+        }
+    };
+}
+
+impl CaseBody {
+    pub fn kind(&self) -> CaseKind {
+        match self {
+            CaseBody::Registration { .. } => CaseKind::Registration,
+            CaseBody::Report { .. } => CaseKind::Report,
+            CaseBody::Audit { .. } => CaseKind::Audit,
+            CaseBody::Investigation { .. } => CaseKind::Investigation,
+            CaseBody::TrustedList { .. } => CaseKind::TrustedList,
+            CaseBody::DataAccess { .. } => CaseKind::DataAccess,
+        }
+    }
+
+    /// The state's name, as the wire and the pages give it.
+    pub fn state(&self) -> &'static str {
+        each_kind!(self, state, _body => state.as_str())
+    }
+
+    /// Drops the body, keeping the kind and the state (a case's public form).
+    pub fn clear(&mut self) {
+        each_kind!(self, _state, body => { *body = None; })
+    }
 }
 
 /// The private part of a case.
@@ -119,13 +217,11 @@ pub struct Contact {
 }
 
 impl Case {
-    /// A new open case in `state`, with nothing else yet.
-    pub fn new(id: CaseId, kind: CaseKind, state: &str, now: Timestamp) -> Case {
+    /// A new open case of the body's kind and in its state, with nothing else yet.
+    pub fn new(id: CaseId, body: CaseBody, now: Timestamp) -> Case {
         Case {
             id,
-            kind,
             number: String::new(),
-            state: state.to_string(),
             open: true,
             system_id: None,
             organisation_id: None,
@@ -134,15 +230,109 @@ impl Case {
             deadline: None,
             assignees: Vec::new(),
             links: Vec::new(),
-            registration: None,
-            report: None,
-            audit: None,
-            investigation: None,
-            trusted_list: None,
-            data_access: None,
+            body,
             private: None,
             created_at: now,
             updated_at: now,
+        }
+    }
+
+    pub fn kind(&self) -> CaseKind {
+        self.body.kind()
+    }
+
+    /// The state's name (the kind's own state, as the wire gives it).
+    pub fn state(&self) -> &'static str {
+        self.body.state()
+    }
+
+    /// The body of a registration case.
+    pub fn registration(&self) -> Option<&Registration> {
+        match &self.body {
+            CaseBody::Registration { body, .. } => body.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn registration_mut(&mut self) -> Option<&mut Registration> {
+        match &mut self.body {
+            CaseBody::Registration { body, .. } => body.as_mut(),
+            _ => None,
+        }
+    }
+
+    /// The body of a report case.
+    pub fn report(&self) -> Option<&Report> {
+        match &self.body {
+            CaseBody::Report { body, .. } => body.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn report_mut(&mut self) -> Option<&mut Report> {
+        match &mut self.body {
+            CaseBody::Report { body, .. } => body.as_mut(),
+            _ => None,
+        }
+    }
+
+    /// The body of a audit case.
+    pub fn audit(&self) -> Option<&Audit> {
+        match &self.body {
+            CaseBody::Audit { body, .. } => body.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn audit_mut(&mut self) -> Option<&mut Audit> {
+        match &mut self.body {
+            CaseBody::Audit { body, .. } => body.as_mut(),
+            _ => None,
+        }
+    }
+
+    /// The body of a investigation case.
+    pub fn investigation(&self) -> Option<&Investigation> {
+        match &self.body {
+            CaseBody::Investigation { body, .. } => body.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn investigation_mut(&mut self) -> Option<&mut Investigation> {
+        match &mut self.body {
+            CaseBody::Investigation { body, .. } => body.as_mut(),
+            _ => None,
+        }
+    }
+
+    /// The body of a trusted list case.
+    pub fn trusted_list(&self) -> Option<&TrustedListApplication> {
+        match &self.body {
+            CaseBody::TrustedList { body, .. } => body.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn trusted_list_mut(&mut self) -> Option<&mut TrustedListApplication> {
+        match &mut self.body {
+            CaseBody::TrustedList { body, .. } => body.as_mut(),
+            _ => None,
+        }
+    }
+
+    /// The body of a data access case.
+    pub fn data_access(&self) -> Option<&DataAccess> {
+        match &self.body {
+            CaseBody::DataAccess { body, .. } => body.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn data_access_mut(&mut self) -> Option<&mut DataAccess> {
+        match &mut self.body {
+            CaseBody::DataAccess { body, .. } => body.as_mut(),
+            _ => None,
         }
     }
 
@@ -150,14 +340,13 @@ impl Case {
     /// dossiers, and investigations once decided (published decisions).
     /// Reports and audits are read by the parties and the authority only.
     pub fn published(&self) -> bool {
-        match self.kind {
-            CaseKind::Registration => true,
-            CaseKind::Investigation => self
-                .investigation
+        match &self.body {
+            CaseBody::Registration { .. } => true,
+            CaseBody::Investigation { body, .. } => body
                 .as_ref()
                 .is_some_and(|i| i.sanction.is_some() || i.appeal.is_some()),
-            CaseKind::TrustedList => self.state == "published",
-            CaseKind::Report | CaseKind::Audit | CaseKind::DataAccess => false,
+            CaseBody::TrustedList { state, .. } => *state == TrustedListState::Published,
+            CaseBody::Report { .. } | CaseBody::Audit { .. } | CaseBody::DataAccess { .. } => false,
         }
     }
 
@@ -499,6 +688,24 @@ pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> Refusal {
     Refusal::Invalid(crate::error::ValidationError::single(field, reason))
 }
 
+/// A notice with message `key` and its `args`, and `text`, the same message
+/// in English (every kind's steps leave them).
+pub(crate) fn notice(
+    recipient: Recipient,
+    key: &str,
+    args: &[(&str, String)],
+    text: String,
+) -> Notice {
+    Notice::new(recipient, key, args, text)
+}
+
+/// The pack's deadline for the answer to a question put to a system's owner
+/// (a registration's information request, a report forwarded to its owner).
+pub const ANSWER_DEADLINE: &str = "information_request_answer";
+
+/// Working days used when a pack names no deadline for a step.
+pub const DEFAULT_DEADLINE_DAYS: u32 = 20;
+
 /// Longest reasons, questions and answers, in characters.
 pub const MAX_REASONS_CHARS: usize = 10_000;
 
@@ -507,17 +714,20 @@ pub(crate) fn text(field: &str, value: &str) -> Result<String, Refusal> {
     crate::error::bounded_text(value, MAX_REASONS_CHARS).map_err(|r| invalid(field, r))
 }
 
-/// Refuses a step unless the case is in one of `allowed`, naming its state.
-pub(crate) fn require_state(case: &Case, allowed: &[&str], step: &str) -> Result<(), Refusal> {
-    if allowed.contains(&case.state.as_str()) {
+/// Refuses a step unless the case's `state` is one of `allowed`, naming it.
+pub(crate) fn require_state<S>(state: S, allowed: &[S], step: &str) -> Result<(), Refusal>
+where
+    S: Copy + PartialEq + std::fmt::Display,
+{
+    if allowed.contains(&state) {
         return Ok(());
     }
+    let names: Vec<String> = allowed.iter().map(ToString::to_string).collect();
     Err(refuse_state(
-        &case.state,
+        &state.to_string(),
         format!(
-            "`{step}` is possible when the case is {}; it is {}",
-            allowed.join(" or "),
-            case.state
+            "`{step}` is possible when the case is {}; it is {state}",
+            names.join(" or "),
         ),
     ))
 }
@@ -528,4 +738,255 @@ pub(crate) fn next(current: &Case, now: Timestamp) -> Case {
     case.revision += 1;
     case.updated_at = now;
     case
+}
+
+/// The wire form of a case, exactly as the log has committed to it.
+pub mod wire {
+    use serde::{Deserialize, Serialize};
+    use utoipa::ToSchema;
+
+    use super::{CaseKind, PrivatePart};
+    use crate::calendar::Deadline;
+    use crate::clock::Timestamp;
+    use crate::ids::{AccountId, CaseId, OrganisationId, SystemId};
+
+    /// A case as stored and served.
+    #[derive(Serialize, Deserialize, ToSchema)]
+    pub struct Case {
+        pub id: CaseId,
+        pub kind: CaseKind,
+        /// Human-readable and unique, e.g. `REG-2026-000042`; given by the store.
+        pub number: String,
+        /// The state, one of the kind's states (for a registration, a system status).
+        pub state: String,
+        /// Open cases are worked on; closed ones are history.
+        pub open: bool,
+        pub system_id: Option<SystemId>,
+        /// The organisation the case concerns (a system's owner).
+        pub organisation_id: Option<OrganisationId>,
+        /// The organisation operating the system, when another.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub holder_organisation_id: Option<OrganisationId>,
+        /// The ETag: every step names the revision it was decided on.
+        pub revision: i64,
+        /// The authority's running deadline, if one runs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub deadline: Option<Deadline>,
+        /// Accounts working on the case (reviewers, an auditor), for their queues.
+        pub assignees: Vec<AccountId>,
+        /// Related cases: the report an investigation came from, duplicates, ...
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub links: Vec<CaseId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub registration: Option<super::Registration>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub report: Option<crate::oversight::Report>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub audit: Option<crate::oversight::Audit>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub investigation: Option<crate::oversight::Investigation>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub trusted_list: Option<crate::oversight::TrustedListApplication>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub data_access: Option<crate::access::DataAccess>,
+        /// Personal data of people outside the register (a complainant's
+        /// contact details): shown to the authority only, and only as a digest
+        /// in the log.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub private: Option<PrivatePart>,
+        pub created_at: Timestamp,
+        pub updated_at: Timestamp,
+    }
+}
+
+impl From<Case> for wire::Case {
+    fn from(case: Case) -> wire::Case {
+        let kind = case.body.kind();
+        let state = case.body.state().to_string();
+        let mut wire = wire::Case {
+            id: case.id,
+            kind,
+            number: case.number,
+            state,
+            open: case.open,
+            system_id: case.system_id,
+            organisation_id: case.organisation_id,
+            holder_organisation_id: case.holder_organisation_id,
+            revision: case.revision,
+            deadline: case.deadline,
+            assignees: case.assignees,
+            links: case.links,
+            registration: None,
+            report: None,
+            audit: None,
+            investigation: None,
+            trusted_list: None,
+            data_access: None,
+            private: case.private,
+            created_at: case.created_at,
+            updated_at: case.updated_at,
+        };
+        match case.body {
+            CaseBody::Registration { body, .. } => wire.registration = body,
+            CaseBody::Report { body, .. } => wire.report = body,
+            CaseBody::Audit { body, .. } => wire.audit = body,
+            CaseBody::Investigation { body, .. } => wire.investigation = body,
+            CaseBody::TrustedList { body, .. } => wire.trusted_list = body,
+            CaseBody::DataAccess { body, .. } => wire.data_access = body,
+        }
+        wire
+    }
+}
+
+impl TryFrom<wire::Case> for Case {
+    type Error = String;
+
+    /// Refuses a state the kind does not have, and a body of another kind.
+    fn try_from(wire: wire::Case) -> Result<Case, String> {
+        let kind = wire.kind;
+        let name = wire.state.as_str();
+        let mut bodies = [
+            (CaseKind::Registration, wire.registration.is_some()),
+            (CaseKind::Report, wire.report.is_some()),
+            (CaseKind::Audit, wire.audit.is_some()),
+            (CaseKind::Investigation, wire.investigation.is_some()),
+            (CaseKind::TrustedList, wire.trusted_list.is_some()),
+            (CaseKind::DataAccess, wire.data_access.is_some()),
+        ]
+        .into_iter()
+        .filter(|(other, present)| *present && *other != kind);
+        if let Some((other, _)) = bodies.next() {
+            return Err(format!("a {kind} case has a `{other}` body"));
+        }
+        let body = match kind {
+            CaseKind::Registration => CaseBody::Registration {
+                state: parse_state(kind, name)?,
+                body: wire.registration,
+            },
+            CaseKind::Report => CaseBody::Report {
+                state: parse_state(kind, name)?,
+                body: wire.report,
+            },
+            CaseKind::Audit => CaseBody::Audit {
+                state: parse_state(kind, name)?,
+                body: wire.audit,
+            },
+            CaseKind::Investigation => CaseBody::Investigation {
+                state: parse_state(kind, name)?,
+                body: wire.investigation,
+            },
+            CaseKind::TrustedList => CaseBody::TrustedList {
+                state: parse_state(kind, name)?,
+                body: wire.trusted_list,
+            },
+            CaseKind::DataAccess => CaseBody::DataAccess {
+                state: parse_state(kind, name)?,
+                body: wire.data_access,
+            },
+        };
+        Ok(Case {
+            id: wire.id,
+            number: wire.number,
+            open: wire.open,
+            system_id: wire.system_id,
+            organisation_id: wire.organisation_id,
+            holder_organisation_id: wire.holder_organisation_id,
+            revision: wire.revision,
+            deadline: wire.deadline,
+            assignees: wire.assignees,
+            links: wire.links,
+            body,
+            private: wire.private,
+            created_at: wire.created_at,
+            updated_at: wire.updated_at,
+        })
+    }
+}
+
+fn parse_state<S: std::str::FromStr<Err = String>>(
+    kind: CaseKind,
+    name: &str,
+) -> Result<S, String> {
+    name.parse()
+        .map_err(|e| format!("state of a {kind} case: {e}"))
+}
+
+/// The schema of a case is its wire form's (the OpenAPI document names it `Case`).
+impl utoipa::PartialSchema for Case {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <wire::Case as utoipa::PartialSchema>::schema()
+    }
+}
+
+impl ToSchema for Case {
+    fn name() -> std::borrow::Cow<'static, str> {
+        <wire::Case as ToSchema>::name()
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <wire::Case as ToSchema>::schemas(schemas)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The variants serde knows for a step enum, from its refusal of an unknown one.
+    fn variants<T: serde::de::DeserializeOwned>() -> Vec<String> {
+        let Err(e) = serde_json::from_str::<T>(r#"{"action":"no_such_step"}"#) else {
+            panic!("an unknown step was accepted");
+        };
+        let e = e.to_string();
+        let list = e.split("expected one of ").nth(1).unwrap();
+        let list = list.split(" at line").next().unwrap();
+        list.split(", ")
+            .map(|v| v.trim_matches('`').to_string())
+            .collect()
+    }
+
+    #[test]
+    fn each_kind_lists_exactly_the_steps_its_step_enum_takes() {
+        let known = [
+            (
+                CaseKind::Registration,
+                variants::<crate::registration::Step>(),
+            ),
+            (CaseKind::Report, variants::<crate::oversight::ReportStep>()),
+            (CaseKind::Audit, variants::<crate::oversight::AuditStep>()),
+            (
+                CaseKind::Investigation,
+                variants::<crate::oversight::InvestigationStep>(),
+            ),
+            (
+                CaseKind::TrustedList,
+                variants::<crate::oversight::ListStep>(),
+            ),
+            (
+                CaseKind::DataAccess,
+                variants::<crate::access::AccessStep>(),
+            ),
+        ];
+        for (kind, variants) in known {
+            assert_eq!(kind.steps(), variants, "{kind}");
+        }
+    }
+
+    #[test]
+    fn step_names_are_unique_across_kinds() {
+        let mut all: Vec<&str> = CaseKind::ALL
+            .iter()
+            .flat_map(|k| k.steps())
+            .copied()
+            .collect();
+        let count = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), count);
+    }
 }

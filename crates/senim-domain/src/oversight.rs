@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use crate::account::Role;
 use crate::calendar::{Calendar, Day, Deadline};
 use crate::case::{
-    invalid, next, refuse_state, require_state, text, Case, CaseKind, Contact, PrivatePart,
+    invalid, next, notice, refuse_state, require_state, text, Case, CaseBody, Contact, PrivatePart,
     Recipient, Refusal, Stepped,
 };
 use crate::classification::{Citation, PackRef};
@@ -28,8 +28,52 @@ use crate::error::optional_text;
 use crate::ids::{AccountId, CaseId, OrganisationId, SystemId};
 use crate::organisation::SizeClass;
 use crate::profile::vocabulary;
-use crate::registration::notice;
 use crate::system::{System, SystemStatus};
+
+vocabulary!(
+    /// Where a report stands.
+    ReportState {
+        Received => "received",
+        Triaged => "triaged",
+        Merged => "merged",
+        Forwarded => "forwarded",
+        Responded => "responded",
+        Escalated => "escalated",
+        Closed => "closed",
+    }
+);
+
+vocabulary!(
+    /// Where an audit stands.
+    AuditState {
+        Open => "open",
+        Closed => "closed",
+    }
+);
+
+vocabulary!(
+    /// Where an investigation stands.
+    InvestigationState {
+        Open => "open",
+        Decided => "decided",
+        Closed => "closed",
+        Appealed => "appealed",
+        Final => "final",
+    }
+);
+
+vocabulary!(
+    /// Where an application for the trusted list stands.
+    TrustedListState {
+        Submitted => "submitted",
+        Resubmitted => "resubmitted",
+        Deficient => "deficient",
+        Listed => "listed",
+        Rejected => "rejected",
+        Published => "published",
+        Delisted => "delisted",
+    }
+);
 
 vocabulary!(
     /// What a member of the public reports.
@@ -168,23 +212,33 @@ pub fn open_report(
         None => None,
     }
     .filter(|c| c.name.is_some() || c.email.is_some() || c.phone.is_some());
-    let mut case = Case::new(id, CaseKind::Report, "received", now);
+    let mut case = Case::new(
+        id,
+        CaseBody::Report {
+            state: ReportState::Received,
+            body: None,
+        },
+        now,
+    );
     case.system_id = system.map(|s| s.id);
     case.organisation_id = system.map(|s| s.owner_organisation_id);
-    case.report = Some(Report {
-        report_type: input.report_type,
-        ground: input.ground,
-        system_name,
-        description,
-        occurred_on: input.occurred_on,
-        severity: None,
-        systems: system.map(|s| vec![s.id]).unwrap_or_default(),
-        merged_into: None,
-        forwarded: None,
-        response: None,
-        investigation: None,
-        outcome: None,
-    });
+    case.body = CaseBody::Report {
+        state: ReportState::Received,
+        body: Some(Report {
+            report_type: input.report_type,
+            ground: input.ground,
+            system_name,
+            description,
+            occurred_on: input.occurred_on,
+            severity: None,
+            systems: system.map(|s| vec![s.id]).unwrap_or_default(),
+            merged_into: None,
+            forwarded: None,
+            response: None,
+            investigation: None,
+            outcome: None,
+        }),
+    };
     case.private = Some(PrivatePart {
         contact,
         tracking_hash: Some(tracking_hash),
@@ -232,6 +286,16 @@ pub enum ReportStep {
 }
 
 impl ReportStep {
+    /// Every step's name, in the order of [`Self::name`].
+    pub const NAMES: &'static [&'static str] = &[
+        "triage",
+        "merge",
+        "forward",
+        "respond_report",
+        "escalate",
+        "close",
+    ];
+
     pub fn name(&self) -> &'static str {
         match self {
             ReportStep::Triage { .. } => "triage",
@@ -279,28 +343,45 @@ impl PackFacts {
         self.deadlines
             .get(name)
             .copied()
-            .unwrap_or(crate::registration::DEFAULT_DEADLINE_DAYS)
+            .unwrap_or(crate::case::DEFAULT_DEADLINE_DAYS)
     }
 }
 
-const OPEN_REPORT: [&str; 4] = ["received", "triaged", "forwarded", "responded"];
+const OPEN_REPORT: [ReportState; 4] = [
+    ReportState::Received,
+    ReportState::Triaged,
+    ReportState::Forwarded,
+    ReportState::Responded,
+];
 
 pub fn report_step(ctx: &Ctx<'_>, current: &Case, step: ReportStep) -> Result<Stepped, Refusal> {
     let mut case = next(current, ctx.now);
     let today = Day::of(ctx.now);
-    let Some(report) = case.report.as_mut() else {
-        return Err(refuse_state(&current.state, "the case is not a report"));
+    let CaseBody::Report {
+        state,
+        body: Some(report),
+    } = &mut case.body
+    else {
+        return Err(refuse_state(current.state(), "the case is not a report"));
     };
     let mut notices = Vec::new();
     let mut opened = None;
     let event = match step {
         ReportStep::Triage { severity, systems } => {
-            require_state(current, &["received", "triaged", "responded"], "triage")?;
+            require_state(
+                *state,
+                &[
+                    ReportState::Received,
+                    ReportState::Triaged,
+                    ReportState::Responded,
+                ],
+                "triage",
+            )?;
             report.severity = Some(severity);
             if !systems.is_empty() {
                 report.systems = systems;
             }
-            case.state = "triaged".into();
+            *state = ReportState::Triaged;
             if let Some(first) = ctx.linked.first() {
                 case.system_id = Some(first.id);
                 case.organisation_id = Some(first.owner_organisation_id);
@@ -309,27 +390,31 @@ pub fn report_step(ctx: &Ctx<'_>, current: &Case, step: ReportStep) -> Result<St
             "report.triaged"
         }
         ReportStep::Merge { into } => {
-            require_state(current, &OPEN_REPORT, "merge")?;
+            require_state(*state, &OPEN_REPORT, "merge")?;
             if into == current.id {
                 return Err(invalid("into", "is this report itself"));
             }
             report.merged_into = Some(into);
             case.links.push(into);
-            case.state = "merged".into();
+            *state = ReportState::Merged;
             case.open = false;
             case.deadline = None;
             "report.merged"
         }
         ReportStep::Forward { question } => {
-            require_state(current, &["triaged", "responded"], "forward")?;
+            require_state(
+                *state,
+                &[ReportState::Triaged, ReportState::Responded],
+                "forward",
+            )?;
             let question = text("question", &question)?;
             let Some(org) = case.organisation_id else {
                 return Err(refuse_state(
-                    &current.state,
+                    current.state(),
                     "link the report to a registered system (step `triage`) before forwarding it to its owner",
                 ));
             };
-            let days = ctx.pack.days(crate::registration::ANSWER_DEADLINE);
+            let days = ctx.pack.days(crate::case::ANSWER_DEADLINE);
             let due = ctx.calendar.add_working_days(today, days);
             report.forwarded = Some(Forward {
                 organisation_id: org,
@@ -337,7 +422,7 @@ pub fn report_step(ctx: &Ctx<'_>, current: &Case, step: ReportStep) -> Result<St
                 at: ctx.now,
                 response_due: due,
             });
-            case.state = "forwarded".into();
+            *state = ReportState::Forwarded;
             notices.push(notice(
                 Recipient::Organisation(org),
                 "notice-report-forwarded",
@@ -347,13 +432,13 @@ pub fn report_step(ctx: &Ctx<'_>, current: &Case, step: ReportStep) -> Result<St
             "report.forwarded"
         }
         ReportStep::RespondReport { response } => {
-            require_state(current, &["forwarded"], "respond_report")?;
+            require_state(*state, &[ReportState::Forwarded], "respond_report")?;
             report.response = Some(OwnerResponse {
                 text: text("response", &response)?,
                 at: ctx.now,
                 by: Some(ctx.actor),
             });
-            case.state = "responded".into();
+            *state = ReportState::Responded;
             notices.push(notice(
                 Recipient::Role(Role::Supervisor),
                 "notice-report-responded",
@@ -363,11 +448,19 @@ pub fn report_step(ctx: &Ctx<'_>, current: &Case, step: ReportStep) -> Result<St
             "report.responded"
         }
         ReportStep::Escalate { reasons } => {
-            require_state(current, &["triaged", "forwarded", "responded"], "escalate")?;
+            require_state(
+                *state,
+                &[
+                    ReportState::Triaged,
+                    ReportState::Forwarded,
+                    ReportState::Responded,
+                ],
+                "escalate",
+            )?;
             let reasons = text("reasons", &reasons)?;
             let Some(system) = ctx.system else {
                 return Err(refuse_state(
-                    &current.state,
+                    current.state(),
                     "link the report to a registered system (step `triage`) before escalating it",
                 ));
             };
@@ -380,21 +473,21 @@ pub fn report_step(ctx: &Ctx<'_>, current: &Case, step: ReportStep) -> Result<St
                 ctx.pack,
             );
             investigation.links.push(current.id);
-            if let Some(inv) = investigation.investigation.as_mut() {
+            if let Some(inv) = investigation.investigation_mut() {
                 inv.from_report = Some(current.id);
             }
             report.investigation = Some(investigation.id);
             case.links.push(investigation.id);
-            case.state = "escalated".into();
+            *state = ReportState::Escalated;
             case.open = false;
             case.deadline = None;
             opened = Some(investigation);
             "report.escalated"
         }
         ReportStep::Close { outcome } => {
-            require_state(current, &OPEN_REPORT, "close")?;
+            require_state(*state, &OPEN_REPORT, "close")?;
             report.outcome = Some(text("outcome", &outcome)?);
-            case.state = "closed".into();
+            *state = ReportState::Closed;
             case.open = false;
             case.deadline = None;
             "report.closed"
@@ -430,10 +523,10 @@ pub struct ReportStatus {
 
 impl ReportStatus {
     pub fn of(case: &Case) -> Option<ReportStatus> {
-        let report = case.report.as_ref()?;
+        let report = case.report()?;
         Some(ReportStatus {
             number: case.number.clone(),
-            state: case.state.clone(),
+            state: case.state().to_string(),
             report_type: report.report_type,
             received_at: case.created_at,
             updated_at: case.updated_at,
@@ -569,12 +662,16 @@ pub fn record_metrics(
     mut run: MetricsRun,
     breaches: Vec<Breach>,
 ) -> Result<Stepped, Refusal> {
-    require_state(current, &["open"], "record metrics")?;
     let mut case = next(current, ctx.now);
     let owner = case.organisation_id;
-    let Some(audit) = case.audit.as_mut() else {
-        return Err(refuse_state(&current.state, "the case is not an audit"));
+    let CaseBody::Audit {
+        state,
+        body: Some(audit),
+    } = &mut case.body
+    else {
+        return Err(refuse_state(current.state(), "the case is not an audit"));
     };
+    require_state(*state, &[AuditState::Open], "record metrics")?;
     if ctx.actor != audit.auditor {
         return Err(Refusal::Forbidden(
             "only the audit's auditor runs its metrics".into(),
@@ -634,22 +731,32 @@ pub fn open_audit(
     pack: Option<PackRef>,
     now: Timestamp,
 ) -> Stepped {
-    let mut case = Case::new(id, CaseKind::Audit, "open", now);
+    let mut case = Case::new(
+        id,
+        CaseBody::Audit {
+            state: AuditState::Open,
+            body: None,
+        },
+        now,
+    );
     case.system_id = Some(system.id);
     case.organisation_id = Some(system.owner_organisation_id);
     case.holder_organisation_id = system.holder_organisation_id;
     case.assignees = vec![auditor];
-    case.audit = Some(Audit {
-        basis,
-        auditor,
-        version: system.current_version,
-        pack,
-        checklist,
-        findings: Vec::new(),
-        conclusion: None,
-        closed_at: None,
-        metrics: Vec::new(),
-    });
+    case.body = CaseBody::Audit {
+        state: AuditState::Open,
+        body: Some(Audit {
+            basis,
+            auditor,
+            version: system.current_version,
+            pack,
+            checklist,
+            findings: Vec::new(),
+            conclusion: None,
+            closed_at: None,
+            metrics: Vec::new(),
+        }),
+    };
     let mut stepped = Stepped::new(case, "audit.opened");
     stepped.notices = vec![
         notice(
@@ -695,6 +802,9 @@ pub enum AuditStep {
 }
 
 impl AuditStep {
+    /// Every step's name, in the order of [`Self::name`].
+    pub const NAMES: &'static [&'static str] = &["finding", "respond_finding", "close_audit"];
+
     pub fn name(&self) -> &'static str {
         match self {
             AuditStep::Finding { .. } => "finding",
@@ -705,12 +815,16 @@ impl AuditStep {
 }
 
 pub fn audit_step(ctx: &Ctx<'_>, current: &Case, step: AuditStep) -> Result<Stepped, Refusal> {
-    require_state(current, &["open"], "an audit step")?;
     let mut case = next(current, ctx.now);
     let owner = case.organisation_id;
-    let Some(audit) = case.audit.as_mut() else {
-        return Err(refuse_state(&current.state, "the case is not an audit"));
+    let CaseBody::Audit {
+        state,
+        body: Some(audit),
+    } = &mut case.body
+    else {
+        return Err(refuse_state(current.state(), "the case is not an audit"));
     };
+    require_state(*state, &[AuditState::Open], "an audit step")?;
     let mut notices = Vec::new();
     let event = match step {
         AuditStep::Finding {
@@ -801,7 +915,7 @@ pub fn audit_step(ctx: &Ctx<'_>, current: &Case, step: AuditStep) -> Result<Step
             }
             audit.conclusion = Some(text("conclusion", &conclusion)?);
             audit.closed_at = Some(ctx.now);
-            case.state = "closed".into();
+            *state = AuditState::Closed;
             case.open = false;
             if let Some(org) = owner {
                 notices.push(notice(
@@ -916,7 +1030,14 @@ fn open_investigation_case(
     calendar: &Calendar,
     pack: &PackFacts,
 ) -> Case {
-    let mut case = Case::new(id, CaseKind::Investigation, "open", now);
+    let mut case = Case::new(
+        id,
+        CaseBody::Investigation {
+            state: InvestigationState::Open,
+            body: None,
+        },
+        now,
+    );
     case.system_id = Some(system.id);
     case.organisation_id = Some(system.owner_organisation_id);
     case.holder_organisation_id = system.holder_organisation_id;
@@ -926,15 +1047,18 @@ fn open_investigation_case(
         pack.days("investigation"),
         Day::of(now),
     ));
-    case.investigation = Some(Investigation {
-        reasons,
-        from_report: None,
-        violation: None,
-        sanction: None,
-        original_sanction: None,
-        appeal: None,
-        closed_reasons: None,
-    });
+    case.body = CaseBody::Investigation {
+        state: InvestigationState::Open,
+        body: Some(Investigation {
+            reasons,
+            from_report: None,
+            violation: None,
+            sanction: None,
+            original_sanction: None,
+            appeal: None,
+            closed_reasons: None,
+        }),
+    };
     case
 }
 
@@ -981,6 +1105,14 @@ pub enum InvestigationStep {
 }
 
 impl InvestigationStep {
+    /// Every step's name, in the order of [`Self::name`].
+    pub const NAMES: &'static [&'static str] = &[
+        "decide_violation",
+        "close_investigation",
+        "appeal",
+        "decide_appeal",
+    ];
+
     pub fn name(&self) -> &'static str {
         match self {
             InvestigationStep::DecideViolation { .. } => "decide_violation",
@@ -1091,9 +1223,13 @@ pub fn investigation_step(
     let mut case = next(current, ctx.now);
     let owner = case.organisation_id;
     let system_status_now = ctx.system.map(|s| s.status);
-    let Some(inv) = case.investigation.as_mut() else {
+    let CaseBody::Investigation {
+        state,
+        body: Some(inv),
+    } = &mut case.body
+    else {
         return Err(refuse_state(
-            &current.state,
+            current.state(),
             "the case is not an investigation",
         ));
     };
@@ -1106,7 +1242,7 @@ pub fn investigation_step(
             sanction: kind,
             reasons,
         } => {
-            require_state(current, &["open"], "decide_violation")?;
+            require_state(*state, &[InvestigationState::Open], "decide_violation")?;
             let Some((id, title, citation)) = ctx
                 .pack
                 .obligations
@@ -1134,13 +1270,13 @@ pub fn investigation_step(
                 description: text("description", &description)?,
             });
             let reasons = text("reasons", &reasons)?;
-            measure_allowed(kind, system_status_now, &current.state)?;
+            measure_allowed(kind, system_status_now, current.state())?;
             let previous = sanction_status(kind).and(system_status_now);
             let decision = sanction(ctx, kind, reasons, previous)?;
             system_status = sanction_status(kind);
             let due = decision.appeal_due;
             inv.sanction = Some(decision);
-            case.state = "decided".into();
+            *state = InvestigationState::Decided;
             case.deadline = None;
             if let Some(org) = owner {
                 notices.push(notice(
@@ -1153,20 +1289,20 @@ pub fn investigation_step(
             "investigation.violation_decided"
         }
         InvestigationStep::CloseInvestigation { reasons } => {
-            require_state(current, &["open"], "close_investigation")?;
+            require_state(*state, &[InvestigationState::Open], "close_investigation")?;
             inv.closed_reasons = Some(text("reasons", &reasons)?);
-            case.state = "closed".into();
+            *state = InvestigationState::Closed;
             case.open = false;
             case.deadline = None;
             "investigation.closed"
         }
         InvestigationStep::Appeal { grounds } => {
-            require_state(current, &["decided"], "appeal")?;
+            require_state(*state, &[InvestigationState::Decided], "appeal")?;
             let due = inv.sanction.as_ref().map(|s| s.appeal_due);
             let today = Day::of(ctx.now);
             if let Some(due) = due.filter(|d| today > *d) {
                 return Err(refuse_state(
-                    &current.state,
+                    current.state(),
                     format!("the appeal deadline passed on {due}"),
                 ));
             }
@@ -1177,7 +1313,7 @@ pub fn investigation_step(
                 reasons: None,
                 decided_at: None,
             });
-            case.state = "appealed".into();
+            *state = InvestigationState::Appealed;
             case.deadline = Some(Deadline::start(
                 ctx.calendar,
                 "appeal_decision",
@@ -1197,7 +1333,7 @@ pub fn investigation_step(
             reasons,
             sanction: new_kind,
         } => {
-            require_state(current, &["appealed"], "decide_appeal")?;
+            require_state(*state, &[InvestigationState::Appealed], "decide_appeal")?;
             let reasons = text("reasons", &reasons)?;
             let before = inv.sanction.clone();
             if before.as_ref().and_then(|s| s.decided_by) == Some(ctx.actor) {
@@ -1241,7 +1377,7 @@ pub fn investigation_step(
                     };
                     // The measure under appeal is still in force: judge the
                     // new one against the status it replaced.
-                    measure_allowed(kind, restore.or(system_status_now), &current.state)?;
+                    measure_allowed(kind, restore.or(system_status_now), current.state())?;
                     let previous = restore.or(sanction_status(kind).and(system_status_now));
                     let mut changed = sanction(ctx, kind, reasons.clone(), previous)?;
                     if let Some(b) = &before {
@@ -1270,7 +1406,7 @@ pub fn investigation_step(
                 appeal.reasons = Some(reasons);
                 appeal.decided_at = Some(ctx.now);
             }
-            case.state = "final".into();
+            *state = InvestigationState::Final;
             case.open = false;
             case.deadline = None;
             if let Some(org) = owner {
@@ -1294,13 +1430,22 @@ pub fn investigation_step(
 /// becomes final (the sweeps take this step as the operator); `None` while
 /// the owner may still appeal.
 pub fn finalize_unappealed(current: &Case, now: Timestamp) -> Option<Stepped> {
-    let inv = current.investigation.as_ref()?;
+    let inv = current.investigation()?;
     let due = inv.sanction.as_ref()?.appeal_due;
-    if current.state != "decided" || Day::of(now) <= due {
+    if !matches!(
+        current.body,
+        CaseBody::Investigation {
+            state: InvestigationState::Decided,
+            ..
+        }
+    ) || Day::of(now) <= due
+    {
         return None;
     }
     let mut case = next(current, now);
-    case.state = "final".into();
+    if let CaseBody::Investigation { state, .. } = &mut case.body {
+        *state = InvestigationState::Final;
+    }
     case.open = false;
     case.deadline = None;
     Some(Stepped::new(case, "investigation.final"))
@@ -1325,11 +1470,11 @@ pub struct PublishedDecision {
 
 impl PublishedDecision {
     pub fn of(case: &Case) -> Option<PublishedDecision> {
-        let inv = case.investigation.as_ref()?;
+        let inv = case.investigation()?;
         case.published().then(|| PublishedDecision {
             case_id: case.id,
             number: case.number.clone(),
-            state: case.state.clone(),
+            state: case.state().to_string(),
             system_id: case.system_id,
             organisation_id: case.organisation_id,
             violation: inv.violation.clone(),
@@ -1422,7 +1567,14 @@ pub fn apply_for_list(
         return Err(invalid("sector", "is not one of the system's sectors"));
     }
     let audit_ok = facts.audit.is_some_and(|a| {
-        a.kind == CaseKind::Audit && a.system_id == Some(system.id) && a.state == "closed"
+        a.system_id == Some(system.id)
+            && matches!(
+                a.body,
+                CaseBody::Audit {
+                    state: AuditState::Closed,
+                    ..
+                }
+            )
     });
     if !audit_ok {
         return Err(invalid(
@@ -1432,7 +1584,14 @@ pub fn apply_for_list(
     }
     let copyright =
         crate::error::bounded_text(facts.copyright, 500).map_err(|r| invalid("copyright", r))?;
-    let mut case = Case::new(id, CaseKind::TrustedList, "submitted", ctx.now);
+    let mut case = Case::new(
+        id,
+        CaseBody::TrustedList {
+            state: TrustedListState::Submitted,
+            body: None,
+        },
+        ctx.now,
+    );
     case.system_id = Some(system.id);
     case.organisation_id = Some(system.owner_organisation_id);
     case.holder_organisation_id = system.holder_organisation_id;
@@ -1443,16 +1602,19 @@ pub fn apply_for_list(
         ctx.pack.days(LIST_CHECK),
         Day::of(ctx.now),
     ));
-    case.trusted_list = Some(TrustedListApplication {
-        sector: facts.sector,
-        audit_case: facts.audit.map(|a| a.id).unwrap_or(id),
-        copyright,
-        checks: Vec::new(),
-        resubmissions: Vec::new(),
-        listed_at: None,
-        published_at: None,
-        ended: None,
-    });
+    case.body = CaseBody::TrustedList {
+        state: TrustedListState::Submitted,
+        body: Some(TrustedListApplication {
+            sector: facts.sector,
+            audit_case: facts.audit.map(|a| a.id).unwrap_or(id),
+            copyright,
+            checks: Vec::new(),
+            resubmissions: Vec::new(),
+            listed_at: None,
+            published_at: None,
+            ended: None,
+        }),
+    };
     let mut stepped = Stepped::new(case, "trusted_list.applied");
     stepped.notices.push(notice(
         Recipient::Role(Role::Supervisor),
@@ -1491,6 +1653,15 @@ pub enum ListStep {
 }
 
 impl ListStep {
+    /// Every step's name, in the order of [`Self::name`].
+    pub const NAMES: &'static [&'static str] = &[
+        "check_application",
+        "resubmit",
+        "reject",
+        "publish",
+        "delist",
+    ];
+
     pub fn name(&self) -> &'static str {
         match self {
             ListStep::CheckApplication { .. } => "check_application",
@@ -1506,9 +1677,13 @@ pub fn list_step(ctx: &Ctx<'_>, current: &Case, step: ListStep) -> Result<Steppe
     let mut case = next(current, ctx.now);
     let today = Day::of(ctx.now);
     let owner = case.organisation_id;
-    let Some(app) = case.trusted_list.as_mut() else {
+    let CaseBody::TrustedList {
+        state,
+        body: Some(app),
+    } = &mut case.body
+    else {
         return Err(refuse_state(
-            &current.state,
+            current.state(),
             "the case is not a trusted-list application",
         ));
     };
@@ -1518,7 +1693,11 @@ pub fn list_step(ctx: &Ctx<'_>, current: &Case, step: ListStep) -> Result<Steppe
             complete,
             deficiencies,
         } => {
-            require_state(current, &["submitted", "resubmitted"], "check_application")?;
+            require_state(
+                *state,
+                &[TrustedListState::Submitted, TrustedListState::Resubmitted],
+                "check_application",
+            )?;
             let deficiencies = match deficiencies {
                 Some(d) => Some(text("deficiencies", &d)?),
                 None if !complete => {
@@ -1536,7 +1715,7 @@ pub fn list_step(ctx: &Ctx<'_>, current: &Case, step: ListStep) -> Result<Steppe
             });
             if complete {
                 app.listed_at = Some(ctx.now);
-                case.state = "listed".into();
+                *state = TrustedListState::Listed;
                 case.deadline = Some(Deadline::start(
                     ctx.calendar,
                     LIST_PUBLICATION,
@@ -1545,7 +1724,7 @@ pub fn list_step(ctx: &Ctx<'_>, current: &Case, step: ListStep) -> Result<Steppe
                 ));
                 "trusted_list.listed"
             } else {
-                case.state = "deficient".into();
+                *state = TrustedListState::Deficient;
                 case.deadline = None;
                 if let Some(org) = owner {
                     notices.push(notice(Recipient::Organisation(org), "notice-list-deficiencies", &[], "Your trusted-list application has deficiencies; correct them and resubmit.".into()));
@@ -1554,7 +1733,7 @@ pub fn list_step(ctx: &Ctx<'_>, current: &Case, step: ListStep) -> Result<Steppe
             }
         }
         ListStep::Resubmit { copyright, note } => {
-            require_state(current, &["deficient"], "resubmit")?;
+            require_state(*state, &[TrustedListState::Deficient], "resubmit")?;
             app.resubmissions.push(Resubmission {
                 at: ctx.now,
                 note: text("note", &note)?,
@@ -1563,7 +1742,7 @@ pub fn list_step(ctx: &Ctx<'_>, current: &Case, step: ListStep) -> Result<Steppe
                 app.copyright =
                     crate::error::bounded_text(&c, 500).map_err(|r| invalid("copyright", r))?;
             }
-            case.state = "resubmitted".into();
+            *state = TrustedListState::Resubmitted;
             case.deadline = Some(Deadline::start(
                 ctx.calendar,
                 LIST_RECHECK,
@@ -1580,20 +1759,24 @@ pub fn list_step(ctx: &Ctx<'_>, current: &Case, step: ListStep) -> Result<Steppe
         }
         ListStep::Reject { reasons } => {
             require_state(
-                current,
-                &["submitted", "resubmitted", "deficient"],
+                *state,
+                &[
+                    TrustedListState::Submitted,
+                    TrustedListState::Resubmitted,
+                    TrustedListState::Deficient,
+                ],
                 "reject",
             )?;
             app.ended = Some(text("reasons", &reasons)?);
-            case.state = "rejected".into();
+            *state = TrustedListState::Rejected;
             case.open = false;
             case.deadline = None;
             "trusted_list.rejected"
         }
         ListStep::Publish {} => {
-            require_state(current, &["listed"], "publish")?;
+            require_state(*state, &[TrustedListState::Listed], "publish")?;
             app.published_at = Some(ctx.now);
-            case.state = "published".into();
+            *state = TrustedListState::Published;
             case.open = false;
             case.deadline = None;
             if let Some(org) = owner {
@@ -1610,9 +1793,9 @@ pub fn list_step(ctx: &Ctx<'_>, current: &Case, step: ListStep) -> Result<Steppe
             "trusted_list.published"
         }
         ListStep::Delist { reasons } => {
-            require_state(current, &["published"], "delist")?;
+            require_state(*state, &[TrustedListState::Published], "delist")?;
             app.ended = Some(text("reasons", &reasons)?);
-            case.state = "delisted".into();
+            *state = TrustedListState::Delisted;
             "trusted_list.delisted"
         }
     };
@@ -1728,7 +1911,7 @@ mod tests {
         ));
         let stepped = record_metrics(&ctx(auditor), &opened.case, run, vec![breach]).unwrap();
         assert_eq!(stepped.event, "audit.metrics_recorded");
-        let audit = stepped.case.audit.as_ref().unwrap();
+        let audit = stepped.case.audit().unwrap();
         assert_eq!(audit.metrics.len(), 1);
         assert_eq!(audit.metrics[0].number, 1);
         assert_eq!(audit.metrics[0].checks[0].finding, Some(1));

@@ -28,7 +28,7 @@ use utoipa::ToSchema;
 use crate::account::Role;
 use crate::calendar::{Calendar, Day, Deadline};
 use crate::case::{
-    invalid, refuse_state, text, Answer, AssignedBy, Candidate, Case, CaseKind, CheckMark,
+    invalid, notice, refuse_state, text, Answer, AssignedBy, Candidate, Case, CaseBody, CheckMark,
     ChecklistItem, Decision, Declaration, InformationRequest, Mark, Measure, Notice, Recipient,
     Recommendation, Refusal, Registration, Review, Stepped, Verdict, MAX_REASONS_CHARS,
 };
@@ -41,11 +41,8 @@ use crate::system::{DocumentationItem, RiskLevel, System, SystemStatus};
 
 /// The pack's deadline names this lifecycle uses.
 pub const REVIEW_DEADLINE: &str = "preliminary_expert_review";
-pub const ANSWER_DEADLINE: &str = "information_request_answer";
+pub use crate::case::{ANSWER_DEADLINE, DEFAULT_DEADLINE_DAYS};
 pub const DECISION_DEADLINE: &str = "recommendation_to_decision";
-
-/// Working days used when a pack names no deadline for a step.
-pub const DEFAULT_DEADLINE_DAYS: u32 = 20;
 
 /// What the pack in force requires of the version submitted.
 #[derive(Debug, Clone)]
@@ -133,6 +130,21 @@ impl Step {
         )
     }
 
+    /// Every step's name, in the order of [`Self::name`].
+    pub const NAMES: &'static [&'static str] = &[
+        "assign",
+        "declare",
+        "check",
+        "request_information",
+        "respond",
+        "recommend",
+        "decide",
+        "suspend",
+        "reinstate",
+        "revoke",
+        "withdraw",
+    ];
+
     /// The step's name (`assign`, `declare`, ...), also its access-policy action.
     pub fn name(&self) -> &'static str {
         match self {
@@ -173,15 +185,6 @@ impl Context<'_> {
     }
 }
 
-pub(crate) fn notice(
-    recipient: Recipient,
-    key: &str,
-    args: &[(&str, String)],
-    text: String,
-) -> Notice {
-    Notice::new(recipient, key, args, text)
-}
-
 /// The notices for a registered system whose risks went unreviewed for a
 /// year since `last_review`: its owner is asked for a new version, the
 /// supervisors are told.
@@ -206,7 +209,17 @@ pub fn review_due_notices(owner: OrganisationId, last_review: Timestamp) -> Vec<
 }
 
 fn state_of(case: &Case) -> SystemStatus {
-    case.state.parse().unwrap_or(SystemStatus::Draft)
+    match case.body {
+        CaseBody::Registration { state, .. } => state,
+        _ => SystemStatus::Draft,
+    }
+}
+
+/// Puts a registration dossier in `to`.
+fn set_state(case: &mut Case, to: SystemStatus) {
+    if let CaseBody::Registration { state, .. } = &mut case.body {
+        *state = to;
+    }
 }
 
 /// Picks up to `wanted` reviewers: eligible ones, those competent in one of
@@ -282,32 +295,37 @@ pub fn submit(ctx: &Context<'_>, id: CaseId) -> Result<Stepped, Refusal> {
     let today = ctx.today();
     let mut case = Case::new(
         id,
-        CaseKind::Registration,
-        SystemStatus::Submitted.as_str(),
+        CaseBody::Registration {
+            state: SystemStatus::Submitted,
+            body: None,
+        },
         ctx.now,
     );
     case.system_id = Some(system.id);
     case.organisation_id = Some(system.owner_organisation_id);
     case.holder_organisation_id = system.holder_organisation_id;
-    case.registration = Some(Registration {
-        version: system.current_version,
-        pack: path.pack.clone(),
-        risk_level: path.risk_level,
-        expert_review: path.expert_review,
-        reviewers_required: if path.expert_review {
-            path.reviewers
-        } else {
-            0
-        },
-        reviews: Vec::new(),
-        checklist: path.checklist.clone(),
-        information_requests: Vec::new(),
-        decision: None,
-        measures: Vec::new(),
-    });
+    case.body = CaseBody::Registration {
+        state: SystemStatus::Submitted,
+        body: Some(Registration {
+            version: system.current_version,
+            pack: path.pack.clone(),
+            risk_level: path.risk_level,
+            expert_review: path.expert_review,
+            reviewers_required: if path.expert_review {
+                path.reviewers
+            } else {
+                0
+            },
+            reviews: Vec::new(),
+            checklist: path.checklist.clone(),
+            information_requests: Vec::new(),
+            decision: None,
+            measures: Vec::new(),
+        }),
+    };
     let owner = Recipient::Organisation(system.owner_organisation_id);
     if !path.expert_review {
-        case.state = SystemStatus::Registered.as_str().into();
+        set_state(&mut case, SystemStatus::Registered);
         case.open = false;
         return Ok(Stepped {
             case,
@@ -345,10 +363,9 @@ pub fn submit(ctx: &Context<'_>, id: CaseId) -> Result<Stepped, Refusal> {
 }
 
 fn registration(case: &mut Case) -> Result<&mut Registration, Refusal> {
-    let state = case.state.clone();
-    case.registration
-        .as_mut()
-        .ok_or_else(|| refuse_state(&state, "the case is not a registration dossier"))
+    let state = case.state();
+    case.registration_mut()
+        .ok_or_else(|| refuse_state(state, "the case is not a registration dossier"))
 }
 
 fn active_reviewers(reg: &Registration) -> impl Iterator<Item = &Review> {
@@ -358,7 +375,7 @@ fn active_reviewers(reg: &Registration) -> impl Iterator<Item = &Review> {
 /// Recomputes the assignees and, between `submitted` and
 /// `in_expert_review`, the state from the reviewers assigned.
 fn settle(case: &mut Case) {
-    let Some(reg) = &case.registration else {
+    let Some(reg) = case.registration() else {
         return;
     };
     let active = active_reviewers(reg).count() as u32;
@@ -367,15 +384,15 @@ fn settle(case: &mut Case) {
     case.assignees = assignees;
     let state = state_of(case);
     if state == SystemStatus::Submitted && active >= required {
-        case.state = SystemStatus::InExpertReview.as_str().into();
+        set_state(case, SystemStatus::InExpertReview);
     } else if state == SystemStatus::InExpertReview && active < required {
-        case.state = SystemStatus::Submitted.as_str().into();
+        set_state(case, SystemStatus::Submitted);
     }
 }
 
 /// Adds reviewers from the pool until the pack's number is reached.
 fn fill_reviewers(ctx: &Context<'_>, case: &mut Case, by: AssignedBy, notices: &mut Vec<Notice>) {
-    let Some(reg) = case.registration.as_mut() else {
+    let Some(reg) = case.registration_mut() else {
         return;
     };
     let active = active_reviewers(reg).count();
@@ -401,8 +418,7 @@ fn fill_reviewers(ctx: &Context<'_>, case: &mut Case, by: AssignedBy, notices: &
 }
 
 fn require_state(case: &Case, allowed: &[SystemStatus], step: &str) -> Result<(), Refusal> {
-    let names: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
-    crate::case::require_state(case, &names, step)
+    crate::case::require_state(state_of(case), allowed, step)
 }
 
 /// The actor's active review on the case.
@@ -468,13 +484,14 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
         SystemStatus::Revoked,
     ];
     if after.contains(&state_of(&case)) && after.contains(&ctx.system.status) {
-        case.state = ctx.system.status.as_str().into();
+        set_state(&mut case, ctx.system.status);
     } else if case.open && state_of(&case) != ctx.system.status {
         return Err(refuse_state(
-            &case.state,
+            case.state(),
             format!(
                 "the system is {} while its dossier is {}: the dossier cannot proceed",
-                ctx.system.status, case.state
+                ctx.system.status,
+                case.state()
             ),
         ));
     }
@@ -536,7 +553,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
                     settle(&mut case);
                 }
             }
-            if case.state != current.state {
+            if state_of(&case) != state_of(current) {
                 system_status = Some(state_of(&case));
             }
             "registration.reviewers_assigned"
@@ -571,7 +588,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             let review = own_review(reg, ctx.actor)?;
             if review.declaration.is_some() {
                 return Err(refuse_state(
-                    &current.state,
+                    current.state(),
                     "you have already declared for this dossier",
                 ));
             }
@@ -588,7 +605,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
                     "A reviewer declared a conflict of interest and was replaced.".into(),
                 ));
                 fill_reviewers(ctx, &mut case, AssignedBy::Automatic, &mut notices);
-                if case.state != current.state {
+                if state_of(&case) != state_of(current) {
                     system_status = Some(state_of(&case));
                 }
                 "registration.conflict_declared"
@@ -603,7 +620,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             }
             let reg = registration(&mut case)?;
             let items: Vec<DocumentationItem> = reg.checklist.iter().map(|c| c.item).collect();
-            let review = working_review(reg, ctx.actor, &current.state)?;
+            let review = working_review(reg, ctx.actor, current.state())?;
             for (i, m) in marks.into_iter().enumerate() {
                 if !items.contains(&m.item) {
                     return Err(invalid(
@@ -660,7 +677,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             if let Some(deadline) = case.deadline.as_mut() {
                 deadline.pause(calendar, today);
             }
-            case.state = SystemStatus::InformationRequested.as_str().into();
+            set_state(&mut case, SystemStatus::InformationRequested);
             system_status = Some(SystemStatus::InformationRequested);
             notices.push(notice(owner, "notice-information-requested", &[("due", answer_due.to_string())], format!("The reviewers ask for information; answer by {answer_due}. The review is paused until you do.")));
             "registration.information_requested"
@@ -668,7 +685,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
         Step::Respond { answer } => {
             require_state(&case, &[SystemStatus::InformationRequested], "respond")?;
             let answer = text("answer", &answer)?;
-            refuse_prohibited(ctx, &current.state, "answer")?;
+            refuse_prohibited(ctx, current.state(), "answer")?;
             let version = ctx.system.current_version;
             let checklist = ctx.path.checklist.clone();
             let reg = registration(&mut case)?;
@@ -679,7 +696,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
                 .find(|r| r.answer.is_none())
             else {
                 return Err(refuse_state(
-                    &current.state,
+                    current.state(),
                     "no request is waiting for an answer",
                 ));
             };
@@ -709,7 +726,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             if let Some(deadline) = case.deadline.as_mut() {
                 deadline.resume(ctx.calendar, today);
             }
-            case.state = SystemStatus::InExpertReview.as_str().into();
+            set_state(&mut case, SystemStatus::InExpertReview);
             for r in reviewers {
                 notices.push(notice(
                     Recipient::Account(r),
@@ -730,7 +747,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             let reasons = text("reasons", &reasons)?;
             let reg = registration(&mut case)?;
             let items: Vec<DocumentationItem> = reg.checklist.iter().map(|c| c.item).collect();
-            let review = working_review(reg, ctx.actor, &current.state)?;
+            let review = working_review(reg, ctx.actor, current.state())?;
             let unmarked: Vec<&str> = items
                 .iter()
                 .filter(|i| !review.marks.iter().any(|m| m.item == **i))
@@ -755,7 +772,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
                 .filter(|r| r.recommendation.is_some())
                 .count();
             if done >= required {
-                case.state = SystemStatus::Recommended.as_str().into();
+                set_state(&mut case, SystemStatus::Recommended);
                 system_status = Some(SystemStatus::Recommended);
                 case.deadline = Some(Deadline::start(
                     ctx.calendar,
@@ -776,7 +793,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             require_state(&case, &[SystemStatus::Recommended], "decide")?;
             let reasons = text("reasons", &reasons)?;
             if verdict == Verdict::Register {
-                refuse_prohibited(ctx, &current.state, "register")?;
+                refuse_prohibited(ctx, current.state(), "register")?;
             }
             let reg = registration(&mut case)?;
             if reg.reviews.iter().any(|r| r.reviewer == ctx.actor) {
@@ -795,7 +812,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
                 Verdict::Refuse => SystemStatus::Refused,
             };
             assign_registry_number = verdict == Verdict::Register;
-            case.state = status.as_str().into();
+            set_state(&mut case, status);
             case.open = false;
             case.deadline = None;
             system_status = Some(status);
@@ -829,7 +846,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             "registration.suspended"
         }
         Step::Reinstate { reasons } => {
-            refuse_prohibited(ctx, &current.state, "reinstate")?;
+            refuse_prohibited(ctx, current.state(), "reinstate")?;
             measure(
                 &mut case,
                 ctx,
@@ -850,10 +867,10 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             let from = state_of(&case);
             if !matches!(from, SystemStatus::Registered | SystemStatus::Suspended) {
                 return Err(refuse_state(
-                    &case.state,
+                    case.state(),
                     format!(
                         "`revoke` is possible when the system is registered or suspended; it is {}",
-                        case.state
+                        case.state()
                     ),
                 ));
             }
@@ -882,7 +899,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
                 at: ctx.now,
                 reasons,
             });
-            case.state = SystemStatus::Withdrawn.as_str().into();
+            set_state(&mut case, SystemStatus::Withdrawn);
             case.open = false;
             case.deadline = None;
             system_status = Some(SystemStatus::Draft);
@@ -927,7 +944,7 @@ fn measure(
         at: ctx.now,
         reasons,
     });
-    case.state = to.as_str().into();
+    set_state(case, to);
     Ok(())
 }
 
@@ -958,8 +975,8 @@ pub fn repath(ctx: &Context<'_>, registration: Option<&Case>, new_case: CaseId) 
         let mut case = current.clone();
         case.revision += 1;
         case.updated_at = ctx.now;
-        case.state = SystemStatus::Suspended.as_str().into();
-        if let Some(reg) = case.registration.as_mut() {
+        set_state(&mut case, SystemStatus::Suspended);
+        if let Some(reg) = case.registration_mut() {
             reg.measures.push(Measure {
                 status: SystemStatus::Suspended,
                 by: None,
@@ -978,7 +995,7 @@ pub fn repath(ctx: &Context<'_>, registration: Option<&Case>, new_case: CaseId) 
         return Some(stepped);
     }
     let reviewed = registration
-        .and_then(|c| c.registration.as_ref())
+        .and_then(|c| c.registration())
         .is_some_and(|r| r.expert_review);
     if !path.expert_review || reviewed {
         return None;

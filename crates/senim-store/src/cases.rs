@@ -125,7 +125,7 @@ pub(crate) async fn save_case(
         }
         None => {
             case.number =
-                next_number(conn, "cases", "number", case.kind.number_prefix(), year).await?;
+                next_number(conn, "cases", "number", case.kind().number_prefix(), year).await?;
         }
     }
     let system = match (system_status, case.system_id) {
@@ -164,7 +164,7 @@ pub(crate) async fn save_case(
     let opened = match opened {
         Some(mut other) => {
             other.number =
-                next_number(conn, "cases", "number", other.kind.number_prefix(), year).await?;
+                next_number(conn, "cases", "number", other.kind().number_prefix(), year).await?;
             write_case(conn, &other, true).await?;
             Some(other)
         }
@@ -211,25 +211,21 @@ pub(crate) async fn save_case(
 pub fn public_case(case: &Case) -> Case {
     let mut case = case.clone();
     case.private = None;
-    let record = case.kind == CaseKind::Registration
-        || (case.kind == CaseKind::Investigation && case.published());
+    let record = case.kind() == CaseKind::Registration
+        || (case.kind() == CaseKind::Investigation && case.published());
     if !record {
-        if matches!(case.kind, CaseKind::Report | CaseKind::DataAccess) {
+        if matches!(case.kind(), CaseKind::Report | CaseKind::DataAccess) {
             case.system_id = None;
             case.organisation_id = None;
             case.holder_organisation_id = None;
         }
         case.assignees = Vec::new();
         case.links = Vec::new();
-        case.report = None;
-        case.audit = None;
-        case.investigation = None;
-        case.trusted_list = None;
-        case.data_access = None;
+        case.body.clear();
         return case;
     }
     blank_statements(&mut case);
-    if let Some(inv) = case.investigation.as_mut() {
+    if let Some(inv) = case.investigation_mut() {
         // A published decision shows the violation, the sanction and the
         // appeal's outcome; why the investigation was opened, and the
         // owner's grounds of appeal, stay with the parties.
@@ -239,7 +235,7 @@ pub fn public_case(case: &Case) -> Case {
             appeal.grounds = String::new();
         }
     }
-    if let Some(reg) = case.registration.as_mut() {
+    if let Some(reg) = case.registration_mut() {
         for request in &mut reg.information_requests {
             if let Some(answer) = request.answer.as_mut() {
                 answer.text = String::new();
@@ -256,7 +252,7 @@ pub fn public_case(case: &Case) -> Case {
 
 /// Reviewers' conflict statements (often about the owner) are for the authority.
 fn blank_statements(case: &mut Case) {
-    if let Some(reg) = case.registration.as_mut() {
+    if let Some(reg) = case.registration_mut() {
         for review in &mut reg.reviews {
             if let Some(d) = review.declaration.as_mut() {
                 d.statement = None;
@@ -297,9 +293,9 @@ async fn write_case(conn: &mut AnyConnection, case: &Case, new: bool) -> Result<
     );
     let result = if new { insert } else { update }
         .bind(case.id.to_string())
-        .bind(case.kind.as_str())
+        .bind(case.kind().as_str())
         .bind(case.number.clone())
-        .bind(case.state.clone())
+        .bind(case.state())
         .bind(open)
         .bind(case.system_id.map(|s| s.to_string()))
         .bind(case.organisation_id.map(|o| o.to_string()))
@@ -313,12 +309,12 @@ async fn write_case(conn: &mut AnyConnection, case: &Case, new: bool) -> Result<
         .await;
     match result {
         Err(e) if crate::error::is_unique_violation(&e) => {
-            let message = match case.kind {
+            let message = match case.kind() {
                 CaseKind::TrustedList => "the system already has an open trusted-list application",
                 CaseKind::Registration => "the system already has an application in review",
                 _ => "a case with this number or tracking code already exists",
             };
-            return Err(StoreError::conflict(message, case.state.clone()));
+            return Err(StoreError::conflict(message, case.state().to_string()));
         }
         other => other?,
     };

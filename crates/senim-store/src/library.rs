@@ -290,8 +290,7 @@ impl Store {
         Ok(cases
             .into_iter()
             .filter(|c| {
-                c.data_access
-                    .as_ref()
+                c.data_access()
                     .is_some_and(|a| a.dataset_id == dataset && a.requester == requester)
             })
             .collect())

@@ -291,12 +291,12 @@ fn step_policy(action: &str) -> Option<Action> {
 /// Which registration steps make sense in which state; the domain refuses
 /// the rest anyway, this only keeps the page to what can be done now.
 fn offered(case: &Case, action: &str, me: Option<senim_domain::AccountId>) -> bool {
-    if case.kind != CaseKind::Registration {
+    if case.kind() != CaseKind::Registration {
         return case.open || matches!(action, "appeal" | "delist" | "revoke_access");
     }
-    let s = case.state.as_str();
+    let s = case.state();
     // A reviewer declares once, and works on the dossier only after that.
-    let declared = case.registration.as_ref().is_some_and(|r| {
+    let declared = case.registration().is_some_and(|r| {
         r.reviews
             .iter()
             .any(|x| Some(x.reviewer) == me && x.declaration.is_some())
@@ -517,7 +517,7 @@ pub fn state_label(c: &Ctx, kind: CaseKind, state: &str) -> String {
 /// A case's human facts, kind by kind.
 fn facts(c: &Ctx, case: &Case) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    if let Some(r) = &case.registration {
+    if let Some(r) = case.registration() {
         out.push((c.t("facet-risk"), c.t.term("risk", r.risk_level.as_str())));
         out.push((
             c.t("case-rule-set"),
@@ -564,7 +564,7 @@ fn facts(c: &Ctx, case: &Case) -> Vec<(String, String)> {
             ));
         }
     }
-    if let Some(r) = &case.report {
+    if let Some(r) = case.report() {
         out.push((
             c.t("report-kind"),
             c.t.term("report-type", r.report_type.as_str()),
@@ -589,7 +589,7 @@ fn facts(c: &Ctx, case: &Case) -> Vec<(String, String)> {
             out.push((c.t("report-outcome"), o.clone()));
         }
     }
-    if let Some(a) = &case.audit {
+    if let Some(a) = case.audit() {
         out.push((c.t("case-basis"), c.t.term("basis", a.basis.as_str())));
         for item in &a.checklist {
             out.push((
@@ -612,7 +612,7 @@ fn facts(c: &Ctx, case: &Case) -> Vec<(String, String)> {
             out.push((c.t("case-conclusion"), conclusion.clone()));
         }
     }
-    if let Some(i) = &case.investigation {
+    if let Some(i) = case.investigation() {
         if let Some(v) = &i.violation {
             out.push((
                 c.t("decision-violation"),
@@ -699,8 +699,7 @@ fn show_field(
         ),
     };
     let marks = if field.input == Input::Marks {
-        case.registration
-            .as_ref()
+        case.registration()
             .map(|r| {
                 r.checklist
                     .iter()
@@ -846,7 +845,7 @@ async fn page(
     let r = resource(&case, &c.caller);
     // The pool, for an assignment form: active expert reviewers.
     let reviewers: Vec<(String, String)> =
-        if case.kind == CaseKind::Registration && offered(&case, "assign", None) {
+        if case.kind() == CaseKind::Registration && offered(&case, "assign", None) {
             state
                 .store
                 .accounts(&senim_store::AccountFilter {
@@ -865,7 +864,7 @@ async fn page(
         };
     let mut forms = Vec::new();
     for (kind, action, fields) in STEPS {
-        if *kind != case.kind || !offered(&case, action, c.account().map(|a| a.id)) {
+        if *kind != case.kind() || !offered(&case, action, c.account().map(|a| a.id)) {
             continue;
         }
         let Some(policy_action) = step_policy(action) else {
@@ -890,9 +889,9 @@ async fn page(
             },
         });
     }
-    let dossier = case.kind == CaseKind::Registration
+    let dossier = case.kind() == CaseKind::Registration
         && c.caller.may(state, Action::CaseDossier, &r)?
-        && case.registration.as_ref().is_some_and(|reg| {
+        && case.registration().is_some_and(|reg| {
             let me = c.account().map(|a| a.id);
             !reg.reviews
                 .iter()
@@ -925,8 +924,8 @@ async fn page(
     let view = CaseView {
         id: shown_case.id.to_string(),
         number: shown_case.number.clone(),
-        kind: c.t.term("case-kind", shown_case.kind.as_str()),
-        state: state_label(c, shown_case.kind, &shown_case.state),
+        kind: c.t.term("case-kind", shown_case.kind().as_str()),
+        state: state_label(c, shown_case.kind(), shown_case.state()),
         // A step's form shown again keeps the revision it was read at, so a
         // step taken meanwhile by someone else is refused, not acted past.
         revision: failed
@@ -944,7 +943,7 @@ async fn page(
             .unwrap_or_default(),
         facts: facts(c, &shown_case),
         record: serde_json::to_string_pretty(&shown_case).unwrap_or_default(),
-        report: (shown_case.kind == CaseKind::Audit)
+        report: (shown_case.kind() == CaseKind::Audit)
             .then(|| format!("/api/v1/cases/{}/audit-report", shown_case.id)),
         runs: runs(c, &shown_case),
         system,
@@ -989,7 +988,7 @@ pub async fn step(
         let action = form.text("action");
         // A step with a file posts to its own address.
         let Some((_, name, fields)) = STEPS.iter().find(|(k, a, fields)| {
-            *k == case.kind && *a == action && !fields.iter().any(|f| f.input == Input::File)
+            *k == case.kind() && *a == action && !fields.iter().any(|f| f.input == Input::File)
         }) else {
             return Err(ApiError::invalid(vec![senim_domain::FieldError {
                 field: "action".into(),
@@ -1137,8 +1136,7 @@ pub async fn metrics_report(
     let result = async {
         let case = shown(&c.caller, load(&c, &state, &id).await?);
         let run = case
-            .audit
-            .as_ref()
+            .audit()
             .and_then(|a| a.metrics.iter().find(|r| r.number == n))
             .ok_or_else(|| ApiError::not_found("metrics run"))?;
         Ok((
@@ -1156,7 +1154,7 @@ pub async fn metrics_report(
 
 /// An audit's metrics runs, newest first.
 fn runs(c: &Ctx, case: &Case) -> Vec<RunView> {
-    let Some(audit) = &case.audit else {
+    let Some(audit) = case.audit() else {
         return Vec::new();
     };
     audit
@@ -1229,8 +1227,8 @@ pub async fn rows(c: &Ctx, state: &AppState, cases: Vec<Case>) -> Vec<QueueRow> 
         out.push(QueueRow {
             id: case.id.to_string(),
             number: case.number.clone(),
-            kind: c.t.term("case-kind", case.kind.as_str()),
-            state: state_label(c, case.kind, &case.state),
+            kind: c.t.term("case-kind", case.kind().as_str()),
+            state: state_label(c, case.kind(), case.state()),
             system,
             due: case
                 .deadline
@@ -1242,4 +1240,26 @@ pub async fn rows(c: &Ctx, state: &AppState, cases: Vec<Case>) -> Vec<QueueRow> 
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table is checked against the kinds' own steps, so a step added
+    /// to a kind shows on its page (an audit's metrics run is its own route).
+    #[test]
+    fn the_page_offers_every_step_of_every_kind_and_no_other() {
+        for &kind in CaseKind::ALL {
+            let mut page: Vec<&str> = STEPS
+                .iter()
+                .filter(|(k, action, _)| *k == kind && *action != "metrics")
+                .map(|(_, action, _)| *action)
+                .collect();
+            let mut steps = kind.steps().to_vec();
+            page.sort_unstable();
+            steps.sort_unstable();
+            assert_eq!(page, steps, "{kind}");
+        }
+    }
 }

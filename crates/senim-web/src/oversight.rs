@@ -168,7 +168,7 @@ pub async fn trusted_lists(c: Ctx, State(state): State<AppState>) -> Response {
         for sector in Sector::ALL {
             let mut rows = Vec::new();
             for case in &entries {
-                let Some(app) = case.trusted_list.as_ref().filter(|a| a.sector == *sector) else {
+                let Some(app) = case.trusted_list().filter(|a| a.sector == *sector) else {
                     continue;
                 };
                 let Some(system_id) = case.system_id else {

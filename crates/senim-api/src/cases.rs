@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use senim_domain::case::{Notification, ReviewerInput, ReviewerProfile};
 use senim_domain::oversight::{PublishedDecision, ReportInput, ReportStatus};
-use senim_domain::{AccountId, Case, CaseId, CaseKind, OrganisationId, Role, SystemId};
+use senim_domain::{AccountId, Case, CaseId, CaseKind, OrganisationId, SystemId};
 use senim_store::CaseFilter;
 
 use senim_app::auth::Caller;
@@ -24,7 +24,7 @@ use senim_app::cases::{
     apply_step, file_report, open_case, put_reviewer, resource, shown, status_by_code, today,
     AnyStep, CaseInput, Dossier, ReportReceipt,
 };
-use senim_app::error::{ApiError, ErrorBody};
+use senim_app::error::{ApiError, ErrorBody, ErrorCode};
 use senim_app::extract::{etag, IfMatch, JsonBody, QueryParams};
 use senim_app::extract::{page_limit, path_id};
 use senim_app::policy::{Action, Resource};
@@ -119,7 +119,11 @@ pub async fn create(
     }
     let JsonBody(input) = body?;
     let case = open_case(&state, &caller, input).await?;
-    Ok(respond(&state, StatusCode::CREATED, shown(&caller, case)))
+    Ok(respond(
+        &state,
+        StatusCode::CREATED,
+        shown(&state, &caller, case),
+    ))
 }
 
 /// Take a step on a case. `If-Match` carries the case's revision (its ETag).
@@ -145,7 +149,11 @@ pub async fn step(
     let case = state.store.case(id).await?;
     let JsonBody(value) = body?;
     let case = apply_step(&state, &caller, case, if_match, value).await?;
-    Ok(respond(&state, StatusCode::OK, shown(&caller, case)))
+    Ok(respond(
+        &state,
+        StatusCode::OK,
+        shown(&state, &caller, case),
+    ))
 }
 
 /// Read a case: in full for its owner and the authority, otherwise its public part.
@@ -161,7 +169,11 @@ pub async fn show(
     let case = state.store.case(id).await?;
     let r = resource(&case, &caller);
     caller.require(&state, Action::CaseRead, &r)?;
-    Ok(respond(&state, StatusCode::OK, shown(&caller, case)))
+    Ok(respond(
+        &state,
+        StatusCode::OK,
+        shown(&state, &caller, case),
+    ))
 }
 
 /// The dossier under review: the version with all its documentation, its
@@ -195,23 +207,43 @@ pub async fn list(
     let mut organisation = query.organisation;
     let mut kind = query.kind;
     if !caller.may(&state, Action::CaseList, &all)? {
-        caller.require(&state, Action::CaseListOwn, &all)?;
+        // The kinds the caller may list as their organisation's (a data
+        // steward who is not also a developer: the requests for its data).
+        let mut kinds = Vec::new();
+        for k in CaseKind::ALL {
+            if caller.may(&state, Action::CaseListOwn, &Resource::Cases(*k))? {
+                kinds.push(*k);
+            }
+        }
+        if kinds.is_empty() {
+            caller.require(&state, Action::CaseListOwn, &all)?;
+        }
         let own = caller.account.as_ref().and_then(|a| a.organisation_id);
         if own.is_none() || organisation.is_some_and(|o| Some(o) != own) {
             return Err(ApiError::forbidden());
         }
         organisation = own;
-        // A data steward who is not also a developer sees the requests for
-        // the organisation's data, not its registrations, reports or audits.
-        let developer = caller
-            .account
-            .as_ref()
-            .is_some_and(|a| a.has_role(Role::Developer));
-        if !developer {
-            if kind.is_some_and(|k| k != CaseKind::DataAccess) {
-                return Err(ApiError::forbidden());
-            }
-            kind = Some(CaseKind::DataAccess);
+        match kind {
+            Some(k) if !kinds.contains(&k) => return Err(ApiError::forbidden()),
+            Some(_) => {}
+            None if kinds.len() == CaseKind::ALL.len() => {}
+            None => match kinds.as_slice() {
+                [only] => kind = Some(*only),
+                _ => {
+                    return Err(ApiError::field(
+                        ErrorCode::Invalid,
+                        "kind",
+                        format!(
+                            "is required: you may list your organisation's cases of kinds {}",
+                            kinds
+                                .iter()
+                                .map(|k| k.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ))
+                }
+            },
         }
     }
     let offset = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
@@ -242,7 +274,7 @@ pub async fn list(
         items: page
             .items
             .into_iter()
-            .map(|c| detail(&state, shown(&caller, c)))
+            .map(|c| detail(&state, shown(&state, &caller, c)))
             .collect(),
         total: page.total,
         next_cursor: page.next_after,

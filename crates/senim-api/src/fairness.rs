@@ -59,5 +59,9 @@ pub async fn run(
         return Err(invalid("body", "is empty: send the predictions file"));
     }
     let case = pending.run(&state, &caller, body).await?;
-    Ok(respond(&state, StatusCode::OK, shown(&caller, case)))
+    Ok(respond(
+        &state,
+        StatusCode::OK,
+        shown(&state, &caller, case),
+    ))
 }

@@ -20,8 +20,7 @@ use senim_domain::oversight::{
 };
 use senim_domain::registration::{self, Context, Path as ReviewPath, Step};
 use senim_domain::{
-    AccountId, Case, CaseId, CaseKind, Day, RiskLevel, Role, System, SystemId, SystemVersion,
-    Viewer,
+    AccountId, Case, CaseId, CaseKind, Day, RiskLevel, System, SystemId, SystemVersion, Viewer,
 };
 use senim_store::{case_for, Applied, CaseWrite, Command};
 
@@ -108,12 +107,13 @@ fn tracking_hash(code: &str) -> String {
 
 pub fn resource(case: &Case, caller: &Caller) -> Resource {
     let me = caller.account.as_ref().map(|a| a.id);
-    let assigned = me.is_some_and(|me| {
-        case.assignees.contains(&me)
-            || case
-                .registration()
-                .is_some_and(|r| r.reviews.iter().any(|x| x.reviewer == me && x.active()))
-    });
+    let mine = |review: &&senim_domain::case::Review| Some(review.reviewer) == me;
+    let reviews = case
+        .registration()
+        .map(|r| r.reviews.as_slice())
+        .unwrap_or_default();
+    let assigned = me.is_some_and(|me| case.assignees.contains(&me))
+        || reviews.iter().filter(mine).any(|x| x.active());
     Resource::Case {
         id: case.id.to_string(),
         owner: case.organisation_id,
@@ -121,50 +121,48 @@ pub fn resource(case: &Case, caller: &Caller) -> Resource {
         assigned,
         public: case.published(),
         party: me.is_some_and(|me| case.data_access().is_some_and(|a| a.requester == me)),
+        declared: reviews.iter().rfind(mine).is_some_and(|x| x.declared()),
         kind: case.kind().as_str(),
     }
 }
 
 /// The case as the caller may see it.
 ///
-/// In full: supervisors, auditors and administrators, and an expert reviewer
-/// on a dossier they declared on. The owner and the holder: all but the
-/// private part and the reviewers' statements. Everyone else (other
-/// reviewers included): the public part. The private part (a complainant's
-/// contact) only for supervisors and administrators, who handle reports.
-pub fn shown(caller: &Caller, case: Case) -> Case {
-    let mut case = case_for(case.clone(), case_viewer(caller, &case));
-    let handles_reports = caller
-        .account
-        .as_ref()
-        .is_some_and(|a| a.has_role(Role::Supervisor) || a.has_role(Role::Administrator));
-    if !handles_reports {
+/// In full: those the policies let read a case's authority-only fields
+/// (`case.read_authority_fields`: supervisors, auditors and administrators,
+/// and an expert reviewer on a dossier they declared on). The owner and the
+/// holder: all but the private part and the reviewers' statements. Everyone
+/// else (other reviewers included): the public part. The private part (a
+/// complainant's contact) only for those the policies let read it
+/// (`case.read_private`: who handles reports).
+pub fn shown(state: &AppState, caller: &Caller, case: Case) -> Case {
+    let r = resource(&case, caller);
+    let may = |action| caller.may(state, action, &r).unwrap_or(false);
+    let mut case = case_for(case.clone(), case_viewer(state, caller, &case));
+    if !may(Action::CaseReadPrivate) {
         case.private = None;
     }
     case
 }
 
-fn case_viewer(caller: &Caller, case: &Case) -> Viewer {
+fn case_viewer(state: &AppState, caller: &Caller, case: &Case) -> Viewer {
     let Some(account) = caller.account.as_ref() else {
         return Viewer::PUBLIC;
     };
     let org = account.organisation_id;
-    let declared_reviewer = case.registration().is_some_and(|r| {
-        r.reviews
-            .iter()
-            .any(|x| x.reviewer == account.id && x.declared())
-    });
     let requester = case
         .data_access()
         .is_some_and(|a| a.requester == account.id);
     Viewer {
         owner: requester
             || org.is_some() && (org == case.organisation_id || org == case.holder_organisation_id),
-        authority: declared_reviewer
-            || account
-                .roles
-                .iter()
-                .any(|r| r.is_authority() && *r != Role::ExpertReviewer),
+        authority: caller
+            .may(
+                state,
+                Action::CaseReadAuthorityFields,
+                &resource(case, caller),
+            )
+            .unwrap_or(false),
     }
 }
 
@@ -307,6 +305,7 @@ pub fn new_case(system: &System) -> Resource {
         assigned: false,
         public: false,
         party: false,
+        declared: false,
         kind: "new",
     }
 }
@@ -378,10 +377,26 @@ pub async fn open_case(
             (stepped, step)
         }
         CaseInput::Audit { basis, auditor, .. } => {
+            // The auditor named must be an active account the policies let
+            // record findings on the audit once assigned to it.
+            let audit = Resource::Case {
+                id: "new".into(),
+                owner: Some(system.owner_organisation_id),
+                holder: system.holder_organisation_id,
+                assigned: true,
+                public: false,
+                party: false,
+                declared: false,
+                kind: CaseKind::Audit.as_str(),
+            };
             let auditor_account = state.store.account(auditor).await.ok();
-            if !auditor_account.is_some_and(|a| {
-                a.roles.contains(&Role::Auditor) && a.status == senim_domain::AccountStatus::Active
-            }) {
+            let may_audit = match &auditor_account {
+                Some(a) if a.status == senim_domain::AccountStatus::Active => state
+                    .policies
+                    .allows(Some(a), Action::CaseFinding, &audit)?,
+                _ => false,
+            };
+            if !may_audit {
                 return Err(ApiError::invalid(vec![senim_domain::FieldError {
                     field: "auditor".into(),
                     reason: "is not an active account with the auditor role".into(),
@@ -612,7 +627,7 @@ pub async fn apply_step(
                 now,
                 calendar,
                 actor: account.id,
-                supervisor: account.roles.contains(&Role::Supervisor),
+                supervisor: caller.may(state, Action::CaseSupervise, &r)?,
                 system: &record.system,
                 path: &path,
                 pool: &pool,
@@ -704,28 +719,26 @@ pub async fn dossier(
 ) -> Result<Dossier, ApiError> {
     let case = state.store.case(id).await?;
     let r = resource(&case, caller);
-    caller.require(state, Action::CaseDossier, &r)?;
-    let me = caller.account.as_ref().map(|a| a.id);
+    if !caller.may(state, Action::CaseDossier, &r)? {
+        // An assigned reviewer who has not declared yet is told what to do.
+        if let Resource::Case {
+            assigned: true,
+            declared: false,
+            ..
+        } = r
+        {
+            if caller.may(state, Action::CaseDeclare, &r)? {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "declare whether you have a conflict of interest (step `declare`) before the dossier opens",
+                ));
+            }
+        }
+        caller.require(state, Action::CaseDossier, &r)?;
+    }
     let reg = case
         .registration()
         .ok_or_else(|| ApiError::not_found("dossier"))?;
-    let reviewing = reg
-        .reviews
-        .iter()
-        .find(|x| Some(x.reviewer) == me && x.active());
-    let supervising = caller.account.as_ref().is_some_and(|a| {
-        a.roles
-            .iter()
-            .any(|r| *r != Role::ExpertReviewer && r.is_authority())
-    });
-    if let Some(review) = reviewing {
-        if !review.declared() && !supervising {
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "declare whether you have a conflict of interest (step `declare`) before the dossier opens",
-            ));
-        }
-    }
     let system_id = case.system_id.ok_or_else(ApiError::internal)?;
     let system = state.store.system(system_id).await?;
     let version = state.store.system_version(system_id, reg.version).await?;
@@ -744,9 +757,9 @@ pub async fn dossier(
     };
     // The owner and holder see what they see of the system anywhere; the
     // authority (a declared reviewer included) sees everything.
-    let viewer = case_viewer(caller, &case);
+    let viewer = case_viewer(state, caller, &case);
     Ok(Dossier {
-        case: shown(caller, case),
+        case: shown(state, caller, case),
         system,
         version: version.redacted(viewer),
         classification,

@@ -138,7 +138,7 @@ pub struct ErrorDetail {
 }
 
 /// An error a handler returns.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: ErrorCode,

@@ -69,6 +69,9 @@ actions! {
     CaseListOwn => "case.list_own": Read,
     CaseRead => "case.read": Read,
     CaseReadFull => "case.read_full": Read,
+    CaseReadAuthorityFields => "case.read_authority_fields": Read,
+    CaseReadPrivate => "case.read_private": Read,
+    CaseSupervise => "case.supervise": Write,
     CaseDossier => "case.dossier": Read,
     CaseSubmit => "case.submit": Write,
     CaseAssign => "case.assign": Write,
@@ -114,6 +117,7 @@ actions! {
     ReviewerRead => "reviewer.read": Read,
     ReviewerManage => "reviewer.manage": Write,
     InboxRead => "inbox.read": Read,
+    DeskOpen => "desk.open": Read,
 }
 
 impl Action {
@@ -156,9 +160,17 @@ pub enum Resource {
         public: bool,
         /// The caller is the case's requester (of data access).
         party: bool,
+        /// The caller, a reviewer of the case, declared (in their latest
+        /// review of it) that they have no conflict of interest.
+        declared: bool,
         /// The case's kind (`registration`, `data_access`, ...).
         kind: &'static str,
     },
+    /// The cases of one kind, as a list (`case.list_own` asks which kinds
+    /// a caller may list as their organisation's).
+    Cases(CaseKind),
+    /// A desk: the pages where a role does its work (`developer`, ...).
+    Desk(&'static str),
 }
 
 impl Resource {
@@ -221,9 +233,11 @@ enum ResourceKey {
         String,
         Option<OrganisationId>,
         Option<OrganisationId>,
-        [bool; 3],
+        [bool; 4],
         &'static str,
     ),
+    Cases(CaseKind),
+    Desk(&'static str),
 }
 
 /// Decisions remembered at most; beyond this the memory starts over.
@@ -290,14 +304,17 @@ impl Policies {
                     assigned,
                     public,
                     party,
+                    declared,
                     kind,
                 } => ResourceKey::Case(
                     id.clone(),
                     *owner,
                     *holder,
-                    [*assigned, *public, *party],
+                    [*assigned, *public, *party, *declared],
                     kind,
                 ),
+                Resource::Cases(kind) => ResourceKey::Cases(*kind),
+                Resource::Desk(name) => ResourceKey::Desk(name),
             },
         };
         if let Some(decision) = self
@@ -366,6 +383,7 @@ impl Policies {
                 assigned,
                 public,
                 party,
+                declared,
                 kind,
             } => {
                 let r = uid("Senim::Case", id)?;
@@ -379,6 +397,10 @@ impl Policies {
                         RestrictedExpression::new_bool(*public),
                     ),
                     ("party".to_string(), RestrictedExpression::new_bool(*party)),
+                    (
+                        "declared".to_string(),
+                        RestrictedExpression::new_bool(*declared),
+                    ),
                     ("kind".to_string(), string(kind)),
                 ]);
                 if let Some(owner) = owner {
@@ -390,6 +412,8 @@ impl Policies {
                 entities.push(entity(r.clone(), attrs, HashSet::new())?);
                 r
             }
+            Resource::Cases(kind) => uid("Senim::Cases", kind.as_str())?,
+            Resource::Desk(name) => uid("Senim::Desk", name)?,
         };
         let action_uid = uid("Senim::Action", action.name())?;
         let request = Request::new(principal, action_uid, resource_uid, Context::empty(), None)
@@ -435,5 +459,165 @@ mod tests {
         assert!(p.allows(None, Action::SystemRead, &sys).unwrap());
         assert!(!p.allows(None, Action::SystemCreate, &sys).unwrap());
         assert!(!p.allows(None, Action::SystemReadOwnerFields, &sys).unwrap());
+    }
+
+    fn account(roles: &[senim_domain::Role]) -> Account {
+        serde_json::from_value(serde_json::json!({
+            "id": senim_domain::AccountId::generate(),
+            "email": "someone@example.kz",
+            "display_name": "Someone",
+            "roles": roles,
+            "organisation_id": OrganisationId::generate(),
+            "status": "active",
+            "revision": 1,
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+        }))
+        .unwrap()
+    }
+
+    fn case(assigned: bool, declared: bool) -> Resource {
+        Resource::Case {
+            id: "c".into(),
+            owner: Some(OrganisationId::generate()),
+            holder: None,
+            assigned,
+            public: false,
+            party: false,
+            declared,
+            kind: "registration",
+        }
+    }
+
+    /// The role comparisons that were left in handlers are the policies'
+    /// now: who reads a case's authority-only and private parts, when a
+    /// reviewer opens a dossier, who acts as a supervisor on a case.
+    #[test]
+    fn the_policies_decide_what_handlers_once_compared_roles_for() {
+        use senim_domain::Role::*;
+        let p = Policies::default_policies().unwrap();
+        let may = |roles: &[senim_domain::Role], action, resource: &Resource| {
+            p.allows(Some(&account(roles)), action, resource).unwrap()
+        };
+        for role in [Supervisor, Auditor, Administrator] {
+            assert!(may(
+                &[role],
+                Action::CaseReadAuthorityFields,
+                &case(false, false)
+            ));
+        }
+        assert!(!may(
+            &[ExpertReviewer],
+            Action::CaseReadAuthorityFields,
+            &case(true, false)
+        ));
+        assert!(may(
+            &[ExpertReviewer],
+            Action::CaseReadAuthorityFields,
+            &case(false, true)
+        ));
+        assert!(!may(
+            &[Developer],
+            Action::CaseReadAuthorityFields,
+            &case(false, false)
+        ));
+        assert!(may(
+            &[Supervisor],
+            Action::CaseReadPrivate,
+            &case(false, false)
+        ));
+        assert!(may(
+            &[Administrator],
+            Action::CaseReadPrivate,
+            &case(false, false)
+        ));
+        assert!(!may(
+            &[Auditor],
+            Action::CaseReadPrivate,
+            &case(false, false)
+        ));
+        assert!(!may(
+            &[ExpertReviewer],
+            Action::CaseDossier,
+            &case(true, false)
+        ));
+        assert!(may(
+            &[ExpertReviewer],
+            Action::CaseDossier,
+            &case(true, true)
+        ));
+        assert!(!may(
+            &[ExpertReviewer],
+            Action::CaseDossier,
+            &case(false, true)
+        ));
+        assert!(may(
+            &[ExpertReviewer],
+            Action::CaseDeclare,
+            &case(true, false)
+        ));
+        assert!(may(
+            &[Supervisor],
+            Action::CaseSupervise,
+            &case(false, false)
+        ));
+        assert!(!may(
+            &[ExpertReviewer],
+            Action::CaseSupervise,
+            &case(true, true)
+        ));
+        // A data steward lists the requests for their organisation's data,
+        // a developer every kind.
+        for kind in CaseKind::ALL {
+            let cases = Resource::Cases(*kind);
+            assert!(may(&[Developer], Action::CaseListOwn, &cases));
+            let steward = may(&[DataSteward], Action::CaseListOwn, &cases);
+            assert_eq!(steward, *kind == CaseKind::DataAccess, "{kind:?}");
+        }
+        assert!(!p
+            .allows(
+                None,
+                Action::CaseListOwn,
+                &Resource::Cases(CaseKind::DataAccess)
+            )
+            .unwrap());
+    }
+
+    /// Each role opens its own desk and no other's.
+    #[test]
+    fn each_role_opens_its_own_desk() {
+        use senim_domain::Role::*;
+        let p = Policies::default_policies().unwrap();
+        let desks = [
+            "developer",
+            "reviewer",
+            "supervisor",
+            "auditor",
+            "steward",
+            "admin",
+        ];
+        let roles = [
+            Developer,
+            ExpertReviewer,
+            Supervisor,
+            Auditor,
+            DataSteward,
+            Administrator,
+        ];
+        for (role, own) in roles.iter().zip(desks) {
+            for desk in desks {
+                let open = p
+                    .allows(
+                        Some(&account(&[*role])),
+                        Action::DeskOpen,
+                        &Resource::Desk(desk),
+                    )
+                    .unwrap();
+                assert_eq!(open, desk == own, "{role:?} at the {desk} desk");
+            }
+        }
+        assert!(!p
+            .allows(None, Action::DeskOpen, &Resource::Desk("developer"))
+            .unwrap());
     }
 }

@@ -26,7 +26,7 @@ use senim_app::extract::MAX_BODY_BYTES;
 /// Builds the application.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(senim_web::pages())
+        .merge(senim_web::pages(&state))
         .route("/healthz", get(senim_api::healthz))
         .route("/readyz", get(senim_api::readyz))
         .route("/metrics", get(senim_app::telemetry::metrics))

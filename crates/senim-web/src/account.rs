@@ -7,7 +7,6 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 
 use senim_domain::account::Password;
-use senim_domain::Role;
 
 use crate::{local_target, Ctx, Posted, Problems};
 use senim_app::session::{check_credentials, end_session, start_session};
@@ -37,23 +36,6 @@ fn login_page(c: &Ctx, problems: Problems, email: String, next: String) -> Login
 pub async fn show(c: Ctx) -> Response {
     let next = local_target(c.param("next")).unwrap_or_default();
     c.render(&login_page(&c, Problems::default(), String::new(), next))
-}
-
-/// Where an account lands after signing in: its first desk.
-fn landing(roles: &[Role]) -> &'static str {
-    let order = [
-        (Role::Developer, "/developer"),
-        (Role::ExpertReviewer, "/reviewer"),
-        (Role::Supervisor, "/supervisor"),
-        (Role::Auditor, "/auditor"),
-        (Role::DataSteward, "/steward"),
-        (Role::Administrator, "/admin"),
-    ];
-    order
-        .iter()
-        .find(|(r, _)| roles.contains(r))
-        .map(|(_, h)| *h)
-        .unwrap_or("/")
 }
 
 /// `POST /login`: checks the password (rate-limited like the API), starts a
@@ -96,7 +78,10 @@ pub async fn submit(
     match start_session(&state, &account).await {
         Ok((cookie, _)) => {
             let to = if next.is_empty() {
-                landing(&account.roles).to_string()
+                crate::desks_of(&state, Some(&account))
+                    .first()
+                    .map_or("/", |d| d.href)
+                    .to_string()
             } else {
                 next
             };

@@ -6,13 +6,13 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 
 use senim_domain::organisation::{Contacts, OrganisationKind, SizeClass};
 use senim_domain::text::LocalizedText;
 use senim_domain::{Account, AccountInput, Organisation, OrganisationInput, Role};
 use senim_store::{AccountFilter, OrganisationFilter};
 
+use crate::PageResult;
 use crate::{Ctx, FormData, Posted, Problems};
 use senim_app::error::ApiError;
 use senim_app::policy::{Action, Resource};
@@ -66,12 +66,7 @@ impl AdminPage<'_> {
     }
 }
 
-async fn render(
-    c: &Ctx,
-    state: &AppState,
-    form: FormData,
-    problems: Problems,
-) -> Result<Response, ApiError> {
+async fn render(c: &Ctx, state: &AppState, form: FormData, problems: Problems) -> PageResult {
     c.caller.require(
         state,
         Action::AccountCreate,
@@ -127,9 +122,8 @@ async fn render(
 }
 
 /// `GET /admin`.
-pub async fn show(c: Ctx, State(state): State<AppState>) -> Response {
-    let result = render(&c, &state, FormData::default(), Problems::default()).await;
-    c.respond(result)
+pub async fn show(c: Ctx, State(state): State<AppState>) -> PageResult {
+    render(&c, &state, FormData::default(), Problems::default()).await
 }
 
 /// The problems of a refused write, each on its field (the API names them).
@@ -299,40 +293,32 @@ fn shown_on_form(e: &ApiError) -> bool {
 pub async fn add_organisation(
     State(state): State<AppState>,
     Posted { ctx: c, form }: Posted,
-) -> Response {
-    let result = async {
-        let input = org_input(&form);
-        match senim_app::organisations::add(&state, &c.caller, input).await {
-            Ok(_) => Ok(c.redirect("/admin?done=organisation")),
-            Err(e) if shown_on_form(&e) => {
-                let p = problems_of(&c, "org_", &e);
-                render(&c, &state, form, p).await
-            }
-            Err(e) => Err(e),
+) -> PageResult {
+    let input = org_input(&form);
+    match senim_app::organisations::add(&state, &c.caller, input).await {
+        Ok(_) => Ok(c.redirect("/admin?done=organisation")),
+        Err(e) if shown_on_form(&e) => {
+            let p = problems_of(&c, "org_", &e);
+            render(&c, &state, form, p).await
         }
+        Err(e) => Err(e.into()),
     }
-    .await;
-    c.respond(result)
 }
 
 /// `POST /admin/accounts`.
 pub async fn add_account(
     State(state): State<AppState>,
     Posted { ctx: c, form }: Posted,
-) -> Response {
-    let result = async {
-        let input = account_input(&form);
-        match senim_app::accounts::add(&state, &c.caller, input).await {
-            Ok(_) => Ok(c.redirect("/admin?done=account")),
-            Err(e) if shown_on_form(&e) => {
-                let p = problems_of(&c, "acc_", &e);
-                render(&c, &state, without_password(&form), p).await
-            }
-            Err(e) => Err(e),
+) -> PageResult {
+    let input = account_input(&form);
+    match senim_app::accounts::add(&state, &c.caller, input).await {
+        Ok(_) => Ok(c.redirect("/admin?done=account")),
+        Err(e) if shown_on_form(&e) => {
+            let p = problems_of(&c, "acc_", &e);
+            render(&c, &state, without_password(&form), p).await
         }
+        Err(e) => Err(e.into()),
     }
-    .await;
-    c.respond(result)
 }
 
 /// Only administrators reach a record's page, before anything is read (so
@@ -426,7 +412,7 @@ async fn record_page(
     record: &Record,
     form: Option<FormData>,
     problems: Problems,
-) -> Result<Response, ApiError> {
+) -> PageResult {
     let (title, status, active, organisation) = match record {
         Record::Organisation(o) => {
             c.caller.require(
@@ -499,14 +485,10 @@ pub async fn record(
     c: Ctx,
     State(state): State<AppState>,
     Path((kind, id)): Path<(String, String)>,
-) -> Response {
-    let result = async {
-        administrator(&c, &state)?;
-        let record = Record::load(&state, &kind, &id).await?;
-        record_page(&c, &state, &record, None, Problems::default()).await
-    }
-    .await;
-    c.respond(result)
+) -> PageResult {
+    administrator(&c, &state)?;
+    let record = Record::load(&state, &kind, &id).await?;
+    record_page(&c, &state, &record, None, Problems::default()).await
 }
 
 /// `POST /admin/organisations/{id}` and `POST /admin/accounts/{id}`: the
@@ -515,44 +497,36 @@ pub async fn change(
     State(state): State<AppState>,
     Path((kind, id)): Path<(String, String)>,
     Posted { ctx: c, form }: Posted,
-) -> Response {
-    let result = async {
-        administrator(&c, &state)?;
-        let record = Record::load(&state, &kind, &id).await?;
-        let revision = form.revision()?;
-        let changed = match &record {
-            Record::Organisation(o) => senim_app::organisations::change(
-                &state,
-                &c.caller,
-                o.id,
-                revision,
-                org_input(&form),
-            )
-            .await
-            .map(drop),
-            Record::Account(a) => {
-                senim_app::accounts::change(&state, &c.caller, a.id, revision, account_input(&form))
-                    .await
-                    .map(drop)
-            }
-        };
-        match changed {
-            Ok(()) => Ok(c.redirect(&format!("{}?done=updated", record.target()))),
-            Err(e) if shown_on_form(&e) => {
-                let prefix = if kind == "organisations" {
-                    "org_"
-                } else {
-                    "acc_"
-                };
-                let p = problems_of(&c, prefix, &e);
-                let record = Record::load(&state, &kind, &id).await?;
-                record_page(&c, &state, &record, Some(without_password(&form)), p).await
-            }
-            Err(e) => Err(e),
+) -> PageResult {
+    administrator(&c, &state)?;
+    let record = Record::load(&state, &kind, &id).await?;
+    let revision = form.revision()?;
+    let changed = match &record {
+        Record::Organisation(o) => {
+            senim_app::organisations::change(&state, &c.caller, o.id, revision, org_input(&form))
+                .await
+                .map(drop)
         }
+        Record::Account(a) => {
+            senim_app::accounts::change(&state, &c.caller, a.id, revision, account_input(&form))
+                .await
+                .map(drop)
+        }
+    };
+    match changed {
+        Ok(()) => Ok(c.redirect(&format!("{}?done=updated", record.target()))),
+        Err(e) if shown_on_form(&e) => {
+            let prefix = if kind == "organisations" {
+                "org_"
+            } else {
+                "acc_"
+            };
+            let p = problems_of(&c, prefix, &e);
+            let record = Record::load(&state, &kind, &id).await?;
+            record_page(&c, &state, &record, Some(without_password(&form)), p).await
+        }
+        Err(e) => Err(e.into()),
     }
-    .await;
-    c.respond(result)
 }
 
 /// `POST /admin/organisations/{id}/close` and `POST /admin/accounts/{id}/close`:
@@ -561,41 +535,37 @@ pub async fn close(
     State(state): State<AppState>,
     Path((kind, id)): Path<(String, String)>,
     Posted { ctx: c, form }: Posted,
-) -> Response {
-    let result = async {
-        administrator(&c, &state)?;
-        let record = Record::load(&state, &kind, &id).await?;
-        if form.get("confirm") != Some("yes") {
-            let mut p = Problems::default();
-            p.push("confirm", c.t("admin-close-confirm-missing"));
-            return record_page(&c, &state, &record, None, p).await;
-        }
-        let revision = form.optional_revision()?;
-        let closed = match &record {
-            Record::Organisation(o) => senim_app::organisations::close(
-                &state,
-                &c.caller,
-                o.id,
-                revision,
-                optional(&form, "reason"),
-            )
+) -> PageResult {
+    administrator(&c, &state)?;
+    let record = Record::load(&state, &kind, &id).await?;
+    if form.get("confirm") != Some("yes") {
+        let mut p = Problems::default();
+        p.push("confirm", c.t("admin-close-confirm-missing"));
+        return record_page(&c, &state, &record, None, p).await;
+    }
+    let revision = form.optional_revision()?;
+    let closed = match &record {
+        Record::Organisation(o) => senim_app::organisations::close(
+            &state,
+            &c.caller,
+            o.id,
+            revision,
+            optional(&form, "reason"),
+        )
+        .await
+        .map(drop),
+        Record::Account(a) => senim_app::accounts::close(&state, &c.caller, a.id, revision)
             .await
             .map(drop),
-            Record::Account(a) => senim_app::accounts::close(&state, &c.caller, a.id, revision)
-                .await
-                .map(drop),
-        };
-        match closed {
-            Ok(()) => Ok(c.redirect(&format!("{}?done=closed", record.target()))),
-            Err(e) if shown_on_form(&e) => {
-                let mut p = Problems::default();
-                p.push("confirm", crate::conflict_or(&c, &e));
-                let record = Record::load(&state, &kind, &id).await?;
-                record_page(&c, &state, &record, None, p).await
-            }
-            Err(e) => Err(e),
+    };
+    match closed {
+        Ok(()) => Ok(c.redirect(&format!("{}?done=closed", record.target()))),
+        Err(e) if shown_on_form(&e) => {
+            let mut p = Problems::default();
+            p.push("confirm", crate::conflict_or(&c, &e));
+            let record = Record::load(&state, &kind, &id).await?;
+            record_page(&c, &state, &record, None, p).await
         }
+        Err(e) => Err(e.into()),
     }
-    .await;
-    c.respond(result)
 }

@@ -7,7 +7,7 @@
 
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use serde_json::{json, Value};
 
 use senim_domain::case::Verdict;
@@ -16,6 +16,7 @@ use senim_domain::{Case, CaseId, CaseKind, Day};
 
 use crate::public::date;
 use crate::upload::PostedFile;
+use crate::PageResult;
 use crate::{Ctx, FormData, Posted, Problems};
 use senim_app::audit::{prepare, MetricsQuery, MAX_PREDICTIONS_BYTES};
 use senim_app::cases::{apply_step, resource, shown, Expected};
@@ -841,7 +842,7 @@ async fn page(
     failed: Option<(&str, &FormData)>,
     problems: Problems,
     done: Option<String>,
-) -> Result<Response, ApiError> {
+) -> PageResult {
     let r = resource(&case, &c.caller);
     // The pool, for an assignment form: active expert reviewers.
     let reviewers: Vec<(String, String)> =
@@ -912,7 +913,7 @@ async fn page(
         })
         .collect();
     let overdue = case.overdue(today);
-    let shown_case = shown(&c.caller, case);
+    let shown_case = shown(state, &c.caller, case);
     // What the page says about the system comes from the case as this
     // reader may see it (a report's system is hidden from some readers).
     let system = shown_case.system_id.and_then(|id| {
@@ -967,14 +968,10 @@ async fn page(
 }
 
 /// `GET /desk/cases/{id}`.
-pub async fn show(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let result = async {
-        let case = load(&c, &state, &id).await?;
-        let done = c.done("step-done");
-        page(&c, &state, case, None, Problems::default(), done).await
-    }
-    .await;
-    c.respond(result)
+pub async fn show(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+    let case = load(&c, &state, &id).await?;
+    let done = c.done("step-done");
+    page(&c, &state, case, None, Problems::default(), done).await
 }
 
 /// `POST /desk/cases/{id}`: one step.
@@ -982,36 +979,31 @@ pub async fn step(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Posted { ctx: c, form }: Posted,
-) -> Response {
-    let result = async {
-        let case = load(&c, &state, &id).await?;
-        let action = form.text("action");
-        // A step with a file posts to its own address.
-        let Some((_, name, fields)) = STEPS.iter().find(|(k, a, fields)| {
-            *k == case.kind() && *a == action && !fields.iter().any(|f| f.input == Input::File)
-        }) else {
-            return Err(ApiError::invalid(vec![senim_domain::FieldError {
-                field: "action".into(),
-                reason: "is not a step of this case".into(),
-            }]));
-        };
-        // Whether the reader may take this step at all, before its fields are read.
-        let policy = step_policy(name).ok_or_else(ApiError::internal)?;
-        c.caller
-            .require(&state, policy, &resource(&case, &c.caller))?;
-        let revision = form.revision()?;
-        let value = match step_json(&c, name, fields, &form) {
-            Ok(v) => v,
-            Err(problems) => {
-                return page(&c, &state, case, Some((name, &form)), problems, None).await
-            }
-        };
-        let case_id = case.id;
-        let taken = apply_step(&state, &c.caller, case, Expected::Revision(revision), value).await;
-        stepped(&c, &state, case_id, (name, fields), &form, taken.map(drop)).await
-    }
-    .await;
-    c.respond(result)
+) -> PageResult {
+    let case = load(&c, &state, &id).await?;
+    let action = form.text("action");
+    // A step with a file posts to its own address.
+    let Some((_, name, fields)) = STEPS.iter().find(|(k, a, fields)| {
+        *k == case.kind() && *a == action && !fields.iter().any(|f| f.input == Input::File)
+    }) else {
+        return Err(ApiError::invalid(vec![senim_domain::FieldError {
+            field: "action".into(),
+            reason: "is not a step of this case".into(),
+        }])
+        .into());
+    };
+    // Whether the reader may take this step at all, before its fields are read.
+    let policy = step_policy(name).ok_or_else(ApiError::internal)?;
+    c.caller
+        .require(&state, policy, &resource(&case, &c.caller))?;
+    let revision = form.revision()?;
+    let value = match step_json(&c, name, fields, &form) {
+        Ok(v) => v,
+        Err(problems) => return page(&c, &state, case, Some((name, &form)), problems, None).await,
+    };
+    let case_id = case.id;
+    let taken = apply_step(&state, &c.caller, case, Expected::Revision(revision), value).await;
+    stepped(&c, &state, case_id, (name, fields), &form, taken.map(drop)).await
 }
 
 /// After a step: to the case with its banner, or back to the step's form
@@ -1023,7 +1015,7 @@ async fn stepped(
     (name, fields): (&str, &[Field]),
     form: &FormData,
     taken: Result<(), ApiError>,
-) -> Result<Response, ApiError> {
+) -> PageResult {
     match taken {
         Ok(()) => Ok(c.redirect(&format!("/desk/cases/{case_id}?done={name}"))),
         Err(e) if shown_on_form(&e) => {
@@ -1031,7 +1023,7 @@ async fn stepped(
             let case = state.store.case(case_id).await?;
             page(c, state, case, Some((name, form)), problems, None).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -1066,64 +1058,60 @@ pub async fn metrics(
     State(state): State<AppState>,
     Path(id): Path<String>,
     PostedFile { ctx: c, form, file }: PostedFile,
-) -> Response {
-    let result = async {
-        let case = load(&c, &state, &id).await?;
-        let (_, name, fields) = STEPS
-            .iter()
-            .find(|(k, a, _)| *k == CaseKind::Audit && *a == "metrics")
-            .ok_or_else(ApiError::internal)?;
-        let case_id = case.id;
-        let mut problems = step_json(&c, name, fields, &form).err().unwrap_or_default();
-        if file.is_none() {
-            problems.push(
-                "metrics-file",
-                c.t.t1("problem-required", "field", c.t("field-file")),
-            );
-        }
-        let Some(file) = file.filter(|_| problems.is_empty()) else {
-            return page(&c, &state, case, Some((name, &form)), problems, None).await;
-        };
-        let optional = |name: &str| Some(form.text(name)).filter(|v| !v.is_empty());
-        let query = MetricsQuery {
-            y_true: form.text("y_true"),
-            y_pred: form.text("y_pred"),
-            sensitive: form.text("sensitive"),
-            weight: optional("weight"),
-            score: optional("score"),
-            control: optional("control"),
-            pos_label: optional("pos_label"),
-            privileged: optional("privileged"),
-            format: file
-                .name
-                .to_lowercase()
-                .ends_with(".parquet")
-                .then(|| "parquet".to_string()),
-        };
-        let revision = form.revision()?;
-        let run = async {
-            let pending = prepare(&state, &c.caller, case, revision, &query).await?;
-            let bytes = file.bytes(MAX_PREDICTIONS_BYTES).await?;
-            if bytes.is_empty() {
-                return Err(ApiError::invalid(vec![senim_domain::FieldError {
-                    field: "file".into(),
-                    reason: c.t("problem-empty-file"),
-                }]));
-            }
-            pending.run(&state, &c.caller, bytes).await
-        };
-        stepped(
-            &c,
-            &state,
-            case_id,
-            (name, fields),
-            &form,
-            run.await.map(drop),
-        )
-        .await
+) -> PageResult {
+    let case = load(&c, &state, &id).await?;
+    let (_, name, fields) = STEPS
+        .iter()
+        .find(|(k, a, _)| *k == CaseKind::Audit && *a == "metrics")
+        .ok_or_else(ApiError::internal)?;
+    let case_id = case.id;
+    let mut problems = step_json(&c, name, fields, &form).err().unwrap_or_default();
+    if file.is_none() {
+        problems.push(
+            "metrics-file",
+            c.t.t1("problem-required", "field", c.t("field-file")),
+        );
     }
-    .await;
-    c.respond(result)
+    let Some(file) = file.filter(|_| problems.is_empty()) else {
+        return page(&c, &state, case, Some((name, &form)), problems, None).await;
+    };
+    let optional = |name: &str| Some(form.text(name)).filter(|v| !v.is_empty());
+    let query = MetricsQuery {
+        y_true: form.text("y_true"),
+        y_pred: form.text("y_pred"),
+        sensitive: form.text("sensitive"),
+        weight: optional("weight"),
+        score: optional("score"),
+        control: optional("control"),
+        pos_label: optional("pos_label"),
+        privileged: optional("privileged"),
+        format: file
+            .name
+            .to_lowercase()
+            .ends_with(".parquet")
+            .then(|| "parquet".to_string()),
+    };
+    let revision = form.revision()?;
+    let run = async {
+        let pending = prepare(&state, &c.caller, case, revision, &query).await?;
+        let bytes = file.bytes(MAX_PREDICTIONS_BYTES).await?;
+        if bytes.is_empty() {
+            return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                field: "file".into(),
+                reason: c.t("problem-empty-file"),
+            }]));
+        }
+        pending.run(&state, &c.caller, bytes).await
+    };
+    stepped(
+        &c,
+        &state,
+        case_id,
+        (name, fields),
+        &form,
+        run.await.map(drop),
+    )
+    .await
 }
 
 /// `GET /desk/cases/{id}/metrics/{n}`: a metrics run's whole report, as
@@ -1132,24 +1120,20 @@ pub async fn metrics_report(
     c: Ctx,
     State(state): State<AppState>,
     Path((id, n)): Path<(String, u32)>,
-) -> Response {
-    let result = async {
-        let case = shown(&c.caller, load(&c, &state, &id).await?);
-        let run = case
-            .audit()
-            .and_then(|a| a.metrics.iter().find(|r| r.number == n))
-            .ok_or_else(|| ApiError::not_found("metrics run"))?;
-        Ok((
-            [
-                (header::CONTENT_TYPE, "application/json"),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            run.report.clone(),
-        )
-            .into_response())
-    }
-    .await;
-    c.respond(result)
+) -> PageResult {
+    let case = shown(&state, &c.caller, load(&c, &state, &id).await?);
+    let run = case
+        .audit()
+        .and_then(|a| a.metrics.iter().find(|r| r.number == n))
+        .ok_or_else(|| ApiError::not_found("metrics run"))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        run.report.clone(),
+    )
+        .into_response())
 }
 
 /// An audit's metrics runs, newest first.

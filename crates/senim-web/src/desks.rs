@@ -9,25 +9,18 @@ use axum::response::Response;
 
 use senim_domain::api::SystemDetail;
 use senim_domain::system::{DatasetLink, DatasetRole, MAX_DATASET_LINKS};
-use senim_domain::{CaseKind, DatasetId, DocumentationItem, Role, SystemId, SystemStatus};
+use senim_domain::{CaseKind, DatasetId, DocumentationItem, SystemId, SystemStatus};
 use senim_store::CaseFilter;
 
 use crate::cases::{rows, QueueRow};
 use crate::profile::{self, Shown};
 use crate::public::{risk_tag, status_tag, Tag};
+use crate::PageResult;
 use crate::{Ctx, FormData, Posted, Problems};
 use senim_app::cases::{open_case, CaseInput};
 use senim_app::error::ApiError;
 use senim_app::register::Query;
 use senim_app::state::AppState;
-
-pub(crate) fn require_role(c: &Ctx, role: Role) -> Result<(), ApiError> {
-    match c.account() {
-        None => Err(ApiError::unauthenticated()),
-        Some(a) if a.roles.contains(&role) => Ok(()),
-        Some(_) => Err(ApiError::forbidden()),
-    }
-}
 
 async fn cases(state: &AppState, filter: CaseFilter) -> Result<Vec<senim_domain::Case>, ApiError> {
     Ok(state
@@ -84,170 +77,154 @@ impl<'a> QueuePage<'a> {
 }
 
 /// `GET /reviewer`: the cases assigned to me, due first, overdue first.
-pub async fn reviewer(c: Ctx, State(state): State<AppState>) -> Response {
-    let result = async {
-        require_role(&c, Role::ExpertReviewer)?;
-        let me = c.account().map(|a| a.id);
-        let mine = cases(
-            &state,
-            CaseFilter {
-                assignee: me,
-                open: Some(true),
-                ..Default::default()
-            },
-        )
-        .await?;
-        let sections = vec![(c.t("queue-mine"), rows(&c, &state, mine).await)];
-        let page = QueuePage::new(&c, "desk-reviewer", "reviewer-lead", sections);
-        Ok(c.render(&page))
-    }
-    .await;
-    c.respond(result)
+pub async fn reviewer(c: Ctx, State(state): State<AppState>) -> PageResult {
+    c.require_desk("reviewer")?;
+    let me = c.account().map(|a| a.id);
+    let mine = cases(
+        &state,
+        CaseFilter {
+            assignee: me,
+            open: Some(true),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let sections = vec![(c.t("queue-mine"), rows(&c, &state, mine).await)];
+    let page = QueuePage::new(&c, "desk-reviewer", "reviewer-lead", sections);
+    Ok(c.render(&page))
 }
 
 /// `GET /auditor`: the audits assigned to me.
-pub async fn auditor(c: Ctx, State(state): State<AppState>) -> Response {
-    let result = async {
-        require_role(&c, Role::Auditor)?;
-        let me = c.account().map(|a| a.id);
-        let open = cases(
-            &state,
-            CaseFilter {
-                assignee: me,
-                open: Some(true),
-                kind: Some(CaseKind::Audit),
-                ..Default::default()
-            },
-        )
-        .await?;
-        let closed = cases(
-            &state,
-            CaseFilter {
-                assignee: me,
-                open: Some(false),
-                kind: Some(CaseKind::Audit),
-                ..Default::default()
-            },
-        )
-        .await?;
-        let sections = vec![
-            (c.t("queue-open"), rows(&c, &state, open).await),
-            (c.t("queue-closed"), rows(&c, &state, closed).await),
-        ];
-        let page = QueuePage::new(&c, "desk-auditor", "auditor-lead", sections);
-        Ok(c.render(&page))
-    }
-    .await;
-    c.respond(result)
+pub async fn auditor(c: Ctx, State(state): State<AppState>) -> PageResult {
+    c.require_desk("auditor")?;
+    let me = c.account().map(|a| a.id);
+    let open = cases(
+        &state,
+        CaseFilter {
+            assignee: me,
+            open: Some(true),
+            kind: Some(CaseKind::Audit),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let closed = cases(
+        &state,
+        CaseFilter {
+            assignee: me,
+            open: Some(false),
+            kind: Some(CaseKind::Audit),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let sections = vec![
+        (c.t("queue-open"), rows(&c, &state, open).await),
+        (c.t("queue-closed"), rows(&c, &state, closed).await),
+    ];
+    let page = QueuePage::new(&c, "desk-auditor", "auditor-lead", sections);
+    Ok(c.render(&page))
 }
 
 /// `GET /supervisor`: every open case by kind, due first, and the figures.
-pub async fn supervisor(c: Ctx, State(state): State<AppState>) -> Response {
-    let result = async {
-        require_role(&c, Role::Supervisor)?;
-        let today = senim_domain::Day::of(state.clock.now());
-        let mut sections = Vec::new();
-        let mut counts = Vec::new();
-        let mut overdue = 0;
-        for kind in CaseKind::ALL {
-            let found = state
-                .store
-                .cases(&CaseFilter {
-                    kind: Some(*kind),
-                    open: Some(true),
-                    limit: 200,
-                    ..Default::default()
-                })
-                .await?;
-            // The list shows the 200 due first (overdue ones come first);
-            // the count is of all.
-            let open = found.items;
-            overdue += open.iter().filter(|x| x.overdue(today)).count();
-            counts.push((
-                c.t.term("case-kind", kind.as_str()),
-                usize::try_from(found.total).unwrap_or(0),
+pub async fn supervisor(c: Ctx, State(state): State<AppState>) -> PageResult {
+    c.require_desk("supervisor")?;
+    let today = senim_domain::Day::of(state.clock.now());
+    let mut sections = Vec::new();
+    let mut counts = Vec::new();
+    let mut overdue = 0;
+    for kind in CaseKind::ALL {
+        let found = state
+            .store
+            .cases(&CaseFilter {
+                kind: Some(*kind),
+                open: Some(true),
+                limit: 200,
+                ..Default::default()
+            })
+            .await?;
+        // The list shows the 200 due first (overdue ones come first);
+        // the count is of all.
+        let open = found.items;
+        overdue += open.iter().filter(|x| x.overdue(today)).count();
+        counts.push((
+            c.t.term("case-kind", kind.as_str()),
+            usize::try_from(found.total).unwrap_or(0),
+        ));
+        if !open.is_empty() {
+            sections.push((
+                c.t.term("queue-kind", kind.as_str()),
+                rows(&c, &state, open).await,
             ));
-            if !open.is_empty() {
-                sections.push((
-                    c.t.term("queue-kind", kind.as_str()),
-                    rows(&c, &state, open).await,
-                ));
-            }
         }
-        counts.insert(0, (c.t("queue-overdue"), overdue));
-        let page = QueuePage {
-            counts,
-            links: vec![
-                ("/supervisor/rulepacks", c.t("rulepacks-title")),
-                ("/supervisor/reviewers", c.t("reviewers-title")),
-                ("/decisions", c.t("nav-decisions")),
-                ("/trusted-lists", c.t("nav-trusted-lists")),
-                ("/statistics", c.t("nav-statistics")),
-            ],
-            ..QueuePage::new(&c, "desk-supervisor", "supervisor-lead", sections)
-        };
-        Ok(c.render(&page))
     }
-    .await;
-    c.respond(result)
+    counts.insert(0, (c.t("queue-overdue"), overdue));
+    let page = QueuePage {
+        counts,
+        links: vec![
+            ("/supervisor/rulepacks", c.t("rulepacks-title")),
+            ("/supervisor/reviewers", c.t("reviewers-title")),
+            ("/decisions", c.t("nav-decisions")),
+            ("/trusted-lists", c.t("nav-trusted-lists")),
+            ("/statistics", c.t("nav-statistics")),
+        ],
+        ..QueuePage::new(&c, "desk-supervisor", "supervisor-lead", sections)
+    };
+    Ok(c.render(&page))
 }
 
 /// `GET /steward`: the organisation's datasets and the requests for them.
-pub async fn steward(c: Ctx, State(state): State<AppState>) -> Response {
-    let result = async {
-        require_role(&c, Role::DataSteward)?;
-        let Some(org) = c.account().and_then(|a| a.organisation_id) else {
-            return Err(ApiError::forbidden());
-        };
-        let org = Some(org);
-        let requests = cases(
-            &state,
-            CaseFilter {
-                kind: Some(CaseKind::DataAccess),
-                organisation: org,
-                ..Default::default()
-            },
-        )
-        .await?;
-        let sections = vec![(
-            c.t("queue-access-requests"),
-            rows(&c, &state, requests).await,
-        )];
-        // The organisation's datasets, newest change first (the library's
-        // own index, as its search finds them).
-        let hits = state.library.search(&senim_search::Search {
-            clauses: vec![senim_search::Clause::Exact {
-                field: senim_search::Field::Facet(senim_search::Facet::Organisation),
-                value: org.map(|o| o.to_string()).unwrap_or_default(),
-            }],
-            sort: vec![(senim_search::SortKey::Modified, senim_search::Order::Desc)],
-            limit: 500,
+pub async fn steward(c: Ctx, State(state): State<AppState>) -> PageResult {
+    c.require_desk("steward")?;
+    let Some(org) = c.account().and_then(|a| a.organisation_id) else {
+        return Err(ApiError::forbidden().into());
+    };
+    let org = Some(org);
+    let requests = cases(
+        &state,
+        CaseFilter {
+            kind: Some(CaseKind::DataAccess),
+            organisation: org,
             ..Default::default()
-        })?;
-        let datasets = state
-            .store
-            .datasets_by_id(&hits.ids)
-            .await?
-            .into_iter()
-            .map(|d| DatasetRow {
-                id: d.id.to_string(),
-                title: d.metadata.title.get(c.lang()).to_string(),
-                access: c.t.term("access", d.metadata.access.as_str()),
-                updated: crate::public::date(&d.updated_at.to_rfc3339()),
-            })
-            .collect();
-        let page = QueuePage {
-            links: vec![
-                ("/steward/datasets/new", c.t("steward-new-dataset")),
-                ("/library", c.t("nav-library")),
-            ],
-            datasets,
-            ..QueuePage::new(&c, "desk-steward", "steward-lead", sections)
-        };
-        Ok(c.render(&page))
-    }
-    .await;
-    c.respond(result)
+        },
+    )
+    .await?;
+    let sections = vec![(
+        c.t("queue-access-requests"),
+        rows(&c, &state, requests).await,
+    )];
+    // The organisation's datasets, newest change first (the library's
+    // own index, as its search finds them).
+    let hits = state.library.search(&senim_search::Search {
+        clauses: vec![senim_search::Clause::Exact {
+            field: senim_search::Field::Facet(senim_search::Facet::Organisation),
+            value: org.map(|o| o.to_string()).unwrap_or_default(),
+        }],
+        sort: vec![(senim_search::SortKey::Modified, senim_search::Order::Desc)],
+        limit: 500,
+        ..Default::default()
+    })?;
+    let datasets = state
+        .store
+        .datasets_by_id(&hits.ids)
+        .await?
+        .into_iter()
+        .map(|d| DatasetRow {
+            id: d.id.to_string(),
+            title: d.metadata.title.get(c.lang()).to_string(),
+            access: c.t.term("access", d.metadata.access.as_str()),
+            updated: crate::public::date(&d.updated_at.to_rfc3339()),
+        })
+        .collect();
+    let page = QueuePage {
+        links: vec![
+            ("/steward/datasets/new", c.t("steward-new-dataset")),
+            ("/library", c.t("nav-library")),
+        ],
+        datasets,
+        ..QueuePage::new(&c, "desk-steward", "steward-lead", sections)
+    };
+    Ok(c.render(&page))
 }
 
 /// A system on the developer's desk.
@@ -271,14 +248,10 @@ struct DeveloperPage<'a> {
     problems: Problems,
 }
 
-async fn developer_page(
-    c: &Ctx,
-    state: &AppState,
-    problems: Problems,
-) -> Result<Response, ApiError> {
-    require_role(c, Role::Developer)?;
+async fn developer_page(c: &Ctx, state: &AppState, problems: Problems) -> PageResult {
+    c.require_desk("developer")?;
     let Some(org) = c.account().and_then(|a| a.organisation_id) else {
-        return Err(ApiError::forbidden());
+        return Err(ApiError::forbidden().into());
     };
     let found = state.register.search(&Query {
         organisations: vec![org],
@@ -324,9 +297,8 @@ async fn developer_page(
 }
 
 /// `GET /developer`.
-pub async fn developer(c: Ctx, State(state): State<AppState>) -> Response {
-    let result = developer_page(&c, &state, Problems::default()).await;
-    c.respond(result)
+pub async fn developer(c: Ctx, State(state): State<AppState>) -> PageResult {
+    developer_page(&c, &state, Problems::default()).await
 }
 
 /// `POST /developer/systems/{id}/submit`: submits the current version for
@@ -335,27 +307,22 @@ pub async fn submit(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Posted { ctx: c, .. }: Posted,
-) -> Response {
-    let result = async {
-        let system_id: SystemId = senim_app::extract::path_id(&id, "system")?;
-        match open_case(&state, &c.caller, CaseInput::Registration { system_id }).await {
-            Ok(case) => Ok(c.redirect(&format!("/desk/cases/{}?done=submit", case.id))),
-            Err(e)
-                if e.status == StatusCode::UNPROCESSABLE_ENTITY
-                    || e.status == StatusCode::CONFLICT =>
-            {
-                let mut problems = Problems::default();
-                problems.push(
-                    &format!("submit-{id}"),
-                    format!("{} {}", c.t("developer-submit-refused"), e.message),
-                );
-                developer_page(&c, &state, problems).await
-            }
-            Err(e) => Err(e),
+) -> PageResult {
+    let system_id: SystemId = senim_app::extract::path_id(&id, "system")?;
+    match open_case(&state, &c.caller, CaseInput::Registration { system_id }).await {
+        Ok(case) => Ok(c.redirect(&format!("/desk/cases/{}?done=submit", case.id))),
+        Err(e)
+            if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT =>
+        {
+            let mut problems = Problems::default();
+            problems.push(
+                &format!("submit-{id}"),
+                format!("{} {}", c.t("developer-submit-refused"), e.message),
+            );
+            developer_page(&c, &state, problems).await
         }
+        Err(e) => Err(e.into()),
     }
-    .await;
-    c.respond(result)
 }
 
 /// The wizard's steps after the profile's three.
@@ -745,27 +712,23 @@ pub async fn wizard_version(
     c: Ctx,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Response {
-    let result = async {
-        require_role(&c, Role::Developer)?;
-        let id: SystemId = senim_app::extract::path_id(&id, "system")?;
-        let record = state.store.system_with_current(id).await?;
-        let resource = senim_app::policy::Resource::system(&record.system);
-        c.caller
-            .require(&state, senim_app::policy::Action::SystemUpdate, &resource)?;
-        // Only what this reader may see goes into the page; the rest is
-        // kept from the current version when the new one is saved.
-        let viewer = owner_viewer(&c, &state, &resource)?;
-        let form = version_form(&record.system, &record.version.clone().redacted(viewer));
-        Ok(wizard_page(&c, &state, &form, NAME_STEP, Problems::default()).await)
-    }
-    .await;
-    c.respond(result)
+) -> PageResult {
+    c.require_desk("developer")?;
+    let id: SystemId = senim_app::extract::path_id(&id, "system")?;
+    let record = state.store.system_with_current(id).await?;
+    let resource = senim_app::policy::Resource::system(&record.system);
+    c.caller
+        .require(&state, senim_app::policy::Action::SystemUpdate, &resource)?;
+    // Only what this reader may see goes into the page; the rest is
+    // kept from the current version when the new one is saved.
+    let viewer = owner_viewer(&c, &state, &resource)?;
+    let form = version_form(&record.system, &record.version.clone().redacted(viewer));
+    Ok(wizard_page(&c, &state, &form, NAME_STEP, Problems::default()).await)
 }
 
 /// `GET /developer/new`: the wizard's first step.
 pub async fn wizard_start(c: Ctx, State(state): State<AppState>) -> Response {
-    if let Err(e) = require_role(&c, Role::Developer) {
+    if let Err(e) = c.require_desk("developer") {
         return c.error(e);
     }
     wizard_page(
@@ -784,7 +747,7 @@ pub async fn wizard_step(
     State(state): State<AppState>,
     Posted { ctx: c, form }: Posted,
 ) -> Response {
-    if let Err(e) = require_role(&c, Role::Developer) {
+    if let Err(e) = c.require_desk("developer") {
         return c.error(e);
     }
     let from: u8 = form.text("from").parse().unwrap_or(NAME_STEP);
@@ -876,41 +839,37 @@ pub async fn wizard_step(
 
 /// `GET /desk/cases/{id}/dossier`: what the reviewers review, confidential
 /// items included, once the reviewer has declared no conflict.
-pub async fn dossier(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let result = async {
-        let case_id = senim_app::extract::path_id(&id, "case")?;
-        let d = senim_app::cases::dossier(&state, &c.caller, case_id, Some(c.t.lang)).await?;
-        let page = DossierPage {
-            crumbs: vec![
-                (format!("/desk/cases/{id}"), d.case.number.clone()),
-                (String::new(), c.t("case-open-dossier")),
-            ],
-            name: d.system.name.get(c.lang()).to_string(),
-            version: d.version.version,
-            docs: d
-                .version
-                .documentation
-                .items()
-                .into_iter()
-                .map(|(item, text)| (c.t.term("doc", item.as_str()), text.map(str::to_string)))
-                .collect(),
-            risk: d
-                .classification
-                .as_ref()
-                .map(|cl| risk_tag(&c, Some(cl.risk_level))),
-            classification: d.classification,
-            gaps: d
-                .gaps
-                .iter()
-                .map(|g| c.t.term("doc", g.item.as_str()))
-                .collect(),
-            case_id: id,
-            c: &c,
-        };
-        Ok(c.render(&page))
-    }
-    .await;
-    c.respond(result)
+pub async fn dossier(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+    let case_id = senim_app::extract::path_id(&id, "case")?;
+    let d = senim_app::cases::dossier(&state, &c.caller, case_id, Some(c.t.lang)).await?;
+    let page = DossierPage {
+        crumbs: vec![
+            (format!("/desk/cases/{id}"), d.case.number.clone()),
+            (String::new(), c.t("case-open-dossier")),
+        ],
+        name: d.system.name.get(c.lang()).to_string(),
+        version: d.version.version,
+        docs: d
+            .version
+            .documentation
+            .items()
+            .into_iter()
+            .map(|(item, text)| (c.t.term("doc", item.as_str()), text.map(str::to_string)))
+            .collect(),
+        risk: d
+            .classification
+            .as_ref()
+            .map(|cl| risk_tag(&c, Some(cl.risk_level))),
+        classification: d.classification,
+        gaps: d
+            .gaps
+            .iter()
+            .map(|g| c.t.term("doc", g.item.as_str()))
+            .collect(),
+        case_id: id,
+        c: &c,
+    };
+    Ok(c.render(&page))
 }
 
 #[derive(askama::Template)]

@@ -46,7 +46,6 @@ use axum::Router;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use senim_domain::classification::Lang;
-use senim_domain::Role;
 
 use senim_app::auth::{
     constant_time_eq, cookie_value, random_secret, session_caller, Caller, Credential,
@@ -63,8 +62,8 @@ pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'se
 
 pub use senim_app::auth::{CSRF_COOKIE, FILED_COOKIE};
 
-/// Builds the page routes.
-pub fn pages() -> Router<AppState> {
+/// Builds the page routes; `state` renders their errors as pages.
+pub fn pages(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(public::home))
         .route("/register", get(public::register))
@@ -166,6 +165,83 @@ pub fn pages() -> Router<AppState> {
             HeaderValue::from_static(PAGE_CSP),
         ))
         .route("/assets/{name}", get(assets::serve))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error_pages,
+        ))
+}
+
+/// What a page handler returns: the page, or why there is none.
+pub type PageResult = Result<Response, PageError>;
+
+/// Why a page could not be shown. Handlers return it with `?` from any
+/// error the application core gives; the pages' error layer
+/// ([`error_pages`]) renders it as the error page in the reader's language,
+/// or sends the anonymous to sign in first.
+#[derive(Debug)]
+pub struct PageError(pub ApiError);
+
+/// Every error the application core maps to its one error type is a page
+/// error too.
+macro_rules! page_errors {
+    ($($error:ty),+ $(,)?) => {$(
+        impl From<$error> for PageError {
+            fn from(e: $error) -> PageError {
+                PageError(e.into())
+            }
+        }
+    )+};
+}
+
+page_errors!(
+    ApiError,
+    senim_store::StoreError,
+    senim_app::blobs::BlobError,
+    senim_search::SearchError,
+    senim_app::policy::PolicyError,
+    senim_domain::ValidationError,
+);
+
+/// A page error on its way to the error layer.
+#[derive(Clone)]
+struct Unrendered(ApiError);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let mut response = self.0.status.into_response();
+        response.extensions_mut().insert(Unrendered(self.0));
+        response
+    }
+}
+
+/// Renders a handler's [`PageError`] as the error page, with the request's
+/// language, account and cookies: the request's head is kept until the
+/// handler has answered, and read again only when it failed.
+async fn error_pages(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let (method, uri, headers) = (
+        parts.method.clone(),
+        parts.uri.clone(),
+        parts.headers.clone(),
+    );
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+    // Only a failed page holds one.
+    let Some(Unrendered(e)) = response.extensions_mut().remove::<Unrendered>() else {
+        return response;
+    };
+    let mut head = Request::new(());
+    *head.method_mut() = method;
+    *head.uri_mut() = uri;
+    *head.headers_mut() = headers;
+    let (mut parts, ()) = head.into_parts();
+    match Ctx::from_request_parts(&mut parts, &state).await {
+        Ok(c) => c.error(e),
+        Err(_) => e.into_response(),
+    }
 }
 
 /// What every page knows about its request.
@@ -181,6 +257,8 @@ pub struct Ctx {
     /// Cookies the response sets (a language choice, a new CSRF token).
     cookies: Vec<String>,
     secure: bool,
+    /// The desks the caller may open.
+    desks: Vec<&'static Desk>,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -242,6 +320,7 @@ impl FromRequestParts<AppState> for Ctx {
         };
         Ok(Ctx {
             t: Tr::new(lang),
+            desks: desks_of(state, caller.account.as_ref()),
             caller,
             csrf,
             path: parts.uri.path().to_string(),
@@ -288,11 +367,6 @@ impl Ctx {
     /// The account signed in, if any.
     pub fn account(&self) -> Option<&senim_domain::Account> {
         self.caller.account.as_ref()
-    }
-
-    /// Whether the signed-in account holds `role`.
-    pub fn has_role(&self, role: Role) -> bool {
-        self.account().is_some_and(|a| a.roles.contains(&role))
     }
 
     /// The value of a query parameter.
@@ -368,13 +442,9 @@ impl Ctx {
         response
     }
 
-    /// A response from a handler's result: the page, or the error as a page
-    /// in the reader's language (sign-in first for the anonymous).
-    pub fn respond(&self, result: Result<Response, ApiError>) -> Response {
-        result.unwrap_or_else(|e| self.error(e))
-    }
-
-    /// An error as a page.
+    /// An error as a page in the reader's language (sign-in first for the
+    /// anonymous). Handlers return a [`PageError`] instead; the error layer
+    /// calls this.
     pub fn error(&self, e: ApiError) -> Response {
         if e.status == StatusCode::UNAUTHORIZED && self.account().is_none() {
             let mut next = form_urlencoded::Serializer::new(String::new());
@@ -429,20 +499,90 @@ impl Ctx {
 
     /// The desks the signed-in account may open: (address, label).
     pub fn desks(&self) -> Vec<(&'static str, String)> {
-        let desks = [
-            (Role::Developer, "/developer", "desk-developer"),
-            (Role::ExpertReviewer, "/reviewer", "desk-reviewer"),
-            (Role::Supervisor, "/supervisor", "desk-supervisor"),
-            (Role::Auditor, "/auditor", "desk-auditor"),
-            (Role::DataSteward, "/steward", "desk-steward"),
-            (Role::Administrator, "/admin", "desk-admin"),
-        ];
-        desks
-            .into_iter()
-            .filter(|(role, _, _)| self.has_role(*role))
-            .map(|(_, href, key)| (href, self.t(key)))
+        self.desks
+            .iter()
+            .map(|d| (d.href, self.t(d.label)))
             .collect()
     }
+
+    /// Whether the signed-in account may open `desk`.
+    pub fn may_open(&self, desk: &str) -> bool {
+        self.desks.iter().any(|d| d.name == desk)
+    }
+
+    /// The desk `desk` (its pages), or 401 for the anonymous and 403 for an
+    /// account the policies do not let open it.
+    pub fn require_desk(&self, desk: &str) -> Result<(), ApiError> {
+        match self.account() {
+            None => Err(ApiError::unauthenticated()),
+            Some(_) if self.may_open(desk) => Ok(()),
+            Some(_) => Err(ApiError::forbidden()),
+        }
+    }
+}
+
+/// A desk: the pages where a role does its work. Who may open which is the
+/// policies' `desk.open`.
+pub struct Desk {
+    /// Its name in the policies (`Senim::Desk::"developer"`).
+    pub name: &'static str,
+    pub href: &'static str,
+    /// Its label's message id.
+    pub label: &'static str,
+}
+
+/// The desks, in the order the menu shows them and sign-in lands on them.
+pub const DESKS: [Desk; 6] = [
+    Desk {
+        name: "developer",
+        href: "/developer",
+        label: "desk-developer",
+    },
+    Desk {
+        name: "reviewer",
+        href: "/reviewer",
+        label: "desk-reviewer",
+    },
+    Desk {
+        name: "supervisor",
+        href: "/supervisor",
+        label: "desk-supervisor",
+    },
+    Desk {
+        name: "auditor",
+        href: "/auditor",
+        label: "desk-auditor",
+    },
+    Desk {
+        name: "steward",
+        href: "/steward",
+        label: "desk-steward",
+    },
+    Desk {
+        name: "admin",
+        href: "/admin",
+        label: "desk-admin",
+    },
+];
+
+/// The desks `account` may open, in menu order.
+pub fn desks_of(state: &AppState, account: Option<&senim_domain::Account>) -> Vec<&'static Desk> {
+    let Some(account) = account else {
+        return Vec::new();
+    };
+    DESKS
+        .iter()
+        .filter(|d| {
+            state
+                .policies
+                .allows(
+                    Some(account),
+                    senim_app::policy::Action::DeskOpen,
+                    &senim_app::policy::Resource::Desk(d.name),
+                )
+                .unwrap_or(false)
+        })
+        .collect()
 }
 
 #[derive(askama::Template)]

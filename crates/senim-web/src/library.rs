@@ -10,6 +10,7 @@ use senim_domain::dataset::Theme;
 use senim_domain::{AccessLevel, Dataset, DatasetId};
 
 use crate::public::date;
+use crate::PageResult;
 use crate::{Ctx, Posted, Problems};
 use senim_app::cases::{open_case, CaseInput};
 use senim_app::datasets::{self, DatasetQuery};
@@ -234,7 +235,7 @@ pub(crate) async fn dataset_page(
     id: &str,
     problems: Problems,
     purpose: String,
-) -> Result<Response, senim_app::error::ApiError> {
+) -> PageResult {
     let d =
         datasets::dataset_for(state, &c.caller, id, senim_app::policy::Action::DatasetRead).await?;
     let files = state.store.resources_of(d.id).await?;
@@ -322,9 +323,8 @@ pub(crate) async fn dataset_page(
 }
 
 /// `GET /library/{id}`.
-pub async fn dataset(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let result = dataset_page(&c, &state, &id, Problems::default(), String::new()).await;
-    c.respond(result)
+pub async fn dataset(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+    dataset_page(&c, &state, &id, Problems::default(), String::new()).await
 }
 
 /// `POST /library/{id}/request`: asks for access to a restricted dataset
@@ -333,47 +333,43 @@ pub async fn request(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Posted { ctx: c, form }: Posted,
-) -> Response {
-    let result = async {
-        if c.account().is_none() {
-            return Err(senim_app::error::ApiError::unauthenticated());
-        }
-        let dataset_id: DatasetId = senim_app::extract::path_id(&id, "dataset")?;
-        let purpose = form.text("purpose");
-        if purpose.is_empty() {
-            let mut p = Problems::default();
-            p.push("purpose", c.t("library-purpose-missing"));
-            return dataset_page(&c, &state, &id, p, purpose).await;
-        }
-        match open_case(
-            &state,
-            &c.caller,
-            CaseInput::DataAccess {
-                dataset_id,
-                purpose: purpose.clone(),
-                system_id: None,
-            },
-        )
-        .await
-        {
-            Ok(_) => Ok(c.redirect(&format!("/library/{id}?done=requested"))),
-            Err(e)
-                if e.status == StatusCode::UNPROCESSABLE_ENTITY
-                    || e.status == StatusCode::CONFLICT
-                    || e.status == StatusCode::FORBIDDEN =>
-            {
-                let mut p = Problems::default();
-                p.push(
-                    "purpose",
-                    e.fields
-                        .first()
-                        .map_or(e.message.clone(), |f| format!("{}: {}", f.field, f.reason)),
-                );
-                dataset_page(&c, &state, &id, p, purpose).await
-            }
-            Err(e) => Err(e),
-        }
+) -> PageResult {
+    if c.account().is_none() {
+        return Err(senim_app::error::ApiError::unauthenticated().into());
     }
-    .await;
-    c.respond(result)
+    let dataset_id: DatasetId = senim_app::extract::path_id(&id, "dataset")?;
+    let purpose = form.text("purpose");
+    if purpose.is_empty() {
+        let mut p = Problems::default();
+        p.push("purpose", c.t("library-purpose-missing"));
+        return dataset_page(&c, &state, &id, p, purpose).await;
+    }
+    match open_case(
+        &state,
+        &c.caller,
+        CaseInput::DataAccess {
+            dataset_id,
+            purpose: purpose.clone(),
+            system_id: None,
+        },
+    )
+    .await
+    {
+        Ok(_) => Ok(c.redirect(&format!("/library/{id}?done=requested"))),
+        Err(e)
+            if e.status == StatusCode::UNPROCESSABLE_ENTITY
+                || e.status == StatusCode::CONFLICT
+                || e.status == StatusCode::FORBIDDEN =>
+        {
+            let mut p = Problems::default();
+            p.push(
+                "purpose",
+                e.fields
+                    .first()
+                    .map_or(e.message.clone(), |f| format!("{}: {}", f.field, f.reason)),
+            );
+            dataset_page(&c, &state, &id, p, purpose).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

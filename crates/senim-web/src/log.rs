@@ -11,6 +11,7 @@ use senim_tlog::{leaf_hash, verify_inclusion, Checkpoint};
 
 use crate::public::date;
 use crate::Ctx;
+use crate::PageResult;
 use senim_app::error::ApiError;
 use senim_app::error::ErrorCode;
 use senim_app::state::AppState;
@@ -48,36 +49,32 @@ struct Overview<'a> {
 }
 
 /// `GET /audit-log`.
-pub async fn overview(c: Ctx, State(state): State<AppState>) -> Response {
-    let result = async {
-        let checkpoint = state.store.checkpoint().await?;
-        let (size, note) = checkpoint.map(|c| (c.size, c.note)).unwrap_or_default();
-        let root = Checkpoint::parse(&note)
-            .map(|c| STANDARD.encode(c.root))
-            .unwrap_or_default();
-        let start = size.saturating_sub(NEWEST);
-        let mut entries: Vec<EntryRow> = state
-            .store
-            .log_entries(start, size - start)
-            .await?
-            .iter()
-            .enumerate()
-            .map(|(i, e)| describe(&c, start + i as u64, e))
-            .collect();
-        entries.reverse();
-        let page = Overview {
-            c: &c,
-            crumbs: vec![(String::new(), c.t("nav-audit-log"))],
-            size,
-            root,
-            note,
-            key: state.store.log_signer().verifier_key(),
-            entries,
-        };
-        Ok(c.render(&page))
-    }
-    .await;
-    c.respond(result)
+pub async fn overview(c: Ctx, State(state): State<AppState>) -> PageResult {
+    let checkpoint = state.store.checkpoint().await?;
+    let (size, note) = checkpoint.map(|c| (c.size, c.note)).unwrap_or_default();
+    let root = Checkpoint::parse(&note)
+        .map(|c| STANDARD.encode(c.root))
+        .unwrap_or_default();
+    let start = size.saturating_sub(NEWEST);
+    let mut entries: Vec<EntryRow> = state
+        .store
+        .log_entries(start, size - start)
+        .await?
+        .iter()
+        .enumerate()
+        .map(|(i, e)| describe(&c, start + i as u64, e))
+        .collect();
+    entries.reverse();
+    let page = Overview {
+        c: &c,
+        crumbs: vec![(String::new(), c.t("nav-audit-log"))],
+        size,
+        root,
+        note,
+        key: state.store.log_signer().verifier_key(),
+        entries,
+    };
+    Ok(c.render(&page))
 }
 
 /// `GET /audit-log/entry?index=N`: the lookup form's target.
@@ -113,37 +110,33 @@ struct EntryPage<'a> {
 }
 
 /// `GET /audit-log/entries/{index}`.
-pub async fn entry(c: Ctx, State(state): State<AppState>, Path(index): Path<String>) -> Response {
-    let result = async {
-        let index: u64 = index
-            .parse()
-            .map_err(|_| ApiError::not_found("log entry"))?;
-        let (entry, checkpoint, proof) = senim_app::log::entry_with_proof(&state, index).await?;
-        let parsed = Checkpoint::parse(&checkpoint.note).map_err(|_| ApiError::internal())?;
-        let leaf = leaf_hash(entry.as_bytes());
-        let verified = verify_inclusion(index, checkpoint.size, &leaf, &proof, &parsed.root);
-        let pretty = serde_json::from_str::<serde_json::Value>(&entry)
-            .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or_else(|| entry.clone());
-        let page = EntryPage {
-            c: &c,
-            crumbs: vec![
-                ("/audit-log".into(), c.t("nav-audit-log")),
-                (String::new(), c.t.t1("timeline-receipt", "index", index)),
-            ],
-            row: describe(&c, index, &entry),
-            pretty,
-            entry,
-            leaf: STANDARD.encode(leaf),
-            size: checkpoint.size,
-            root: STANDARD.encode(parsed.root),
-            note: checkpoint.note,
-            proof: proof.iter().map(|h| STANDARD.encode(h)).collect(),
-            verified,
-        };
-        Ok(c.render(&page))
-    }
-    .await;
-    c.respond(result)
+pub async fn entry(c: Ctx, State(state): State<AppState>, Path(index): Path<String>) -> PageResult {
+    let index: u64 = index
+        .parse()
+        .map_err(|_| ApiError::not_found("log entry"))?;
+    let (entry, checkpoint, proof) = senim_app::log::entry_with_proof(&state, index).await?;
+    let parsed = Checkpoint::parse(&checkpoint.note).map_err(|_| ApiError::internal())?;
+    let leaf = leaf_hash(entry.as_bytes());
+    let verified = verify_inclusion(index, checkpoint.size, &leaf, &proof, &parsed.root);
+    let pretty = serde_json::from_str::<serde_json::Value>(&entry)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| entry.clone());
+    let page = EntryPage {
+        c: &c,
+        crumbs: vec![
+            ("/audit-log".into(), c.t("nav-audit-log")),
+            (String::new(), c.t.t1("timeline-receipt", "index", index)),
+        ],
+        row: describe(&c, index, &entry),
+        pretty,
+        entry,
+        leaf: STANDARD.encode(leaf),
+        size: checkpoint.size,
+        root: STANDARD.encode(parsed.root),
+        note: checkpoint.note,
+        proof: proof.iter().map(|h| STANDARD.encode(h)).collect(),
+        verified,
+    };
+    Ok(c.render(&page))
 }

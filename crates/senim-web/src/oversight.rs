@@ -2,7 +2,6 @@
 //! sanctions (each printable), and the trusted lists by sector.
 
 use axum::extract::{Path, State};
-use axum::response::Response;
 
 use senim_domain::oversight::PublishedDecision;
 use senim_domain::profile::Sector;
@@ -10,6 +9,7 @@ use senim_domain::{CaseId, SystemStatus};
 
 use crate::public::date;
 use crate::Ctx;
+use crate::PageResult;
 use senim_app::error::ApiError;
 use senim_app::extract::path_id;
 use senim_app::state::AppState;
@@ -84,23 +84,19 @@ struct DecisionsPage<'a> {
 }
 
 /// `GET /decisions`.
-pub async fn decisions(c: Ctx, State(state): State<AppState>) -> Response {
-    let result = async {
-        let mut decisions = Vec::new();
-        for case in state.store.decided_investigations(1000).await? {
-            if let Some(d) = PublishedDecision::of(&case) {
-                decisions.push(view(&c, &state, &d).await?);
-            }
+pub async fn decisions(c: Ctx, State(state): State<AppState>) -> PageResult {
+    let mut decisions = Vec::new();
+    for case in state.store.decided_investigations(1000).await? {
+        if let Some(d) = PublishedDecision::of(&case) {
+            decisions.push(view(&c, &state, &d).await?);
         }
-        let page = DecisionsPage {
-            c: &c,
-            crumbs: vec![(String::new(), c.t("nav-decisions"))],
-            decisions,
-        };
-        Ok(c.render(&page))
     }
-    .await;
-    c.respond(result)
+    let page = DecisionsPage {
+        c: &c,
+        crumbs: vec![(String::new(), c.t("nav-decisions"))],
+        decisions,
+    };
+    Ok(c.render(&page))
 }
 
 #[derive(askama::Template)]
@@ -113,36 +109,32 @@ struct DecisionPage<'a> {
 }
 
 /// `GET /decisions/{id}`: one decision, printable.
-pub async fn decision(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let result = async {
-        let id: CaseId = path_id(&id, "decision")?;
-        let case = state
-            .store
-            .case(id)
-            .await
-            .map_err(|_| ApiError::not_found("decision"))?;
-        let d = PublishedDecision::of(&case).ok_or_else(|| ApiError::not_found("decision"))?;
-        let receipts = state
-            .store
-            .timeline(&[("case", id.to_string())])
-            .await?
-            .into_iter()
-            .filter_map(|e| Some((c.t.term("event", &e.kind.replace('.', "-")), e.index?)))
-            .collect();
-        let d = view(&c, &state, &d).await?;
-        let page = DecisionPage {
-            c: &c,
-            crumbs: vec![
-                ("/decisions".into(), c.t("nav-decisions")),
-                (String::new(), d.number.clone()),
-            ],
-            d,
-            receipts,
-        };
-        Ok(c.render(&page))
-    }
-    .await;
-    c.respond(result)
+pub async fn decision(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+    let id: CaseId = path_id(&id, "decision")?;
+    let case = state
+        .store
+        .case(id)
+        .await
+        .map_err(|_| ApiError::not_found("decision"))?;
+    let d = PublishedDecision::of(&case).ok_or_else(|| ApiError::not_found("decision"))?;
+    let receipts = state
+        .store
+        .timeline(&[("case", id.to_string())])
+        .await?
+        .into_iter()
+        .filter_map(|e| Some((c.t.term("event", &e.kind.replace('.', "-")), e.index?)))
+        .collect();
+    let d = view(&c, &state, &d).await?;
+    let page = DecisionPage {
+        c: &c,
+        crumbs: vec![
+            ("/decisions".into(), c.t("nav-decisions")),
+            (String::new(), d.number.clone()),
+        ],
+        d,
+        receipts,
+    };
+    Ok(c.render(&page))
 }
 
 /// One sector's trusted list.
@@ -161,49 +153,45 @@ struct ListsPage<'a> {
 }
 
 /// `GET /trusted-lists`: every sector's published list.
-pub async fn trusted_lists(c: Ctx, State(state): State<AppState>) -> Response {
-    let result = async {
-        let entries = state.store.published_list_entries().await?;
-        let mut lists = Vec::new();
-        for sector in Sector::ALL {
-            let mut rows = Vec::new();
-            for case in &entries {
-                let Some(app) = case.trusted_list().filter(|a| a.sector == *sector) else {
-                    continue;
-                };
-                let Some(system_id) = case.system_id else {
-                    continue;
-                };
-                let system = state.store.system(system_id).await?;
-                // As the API: a system no longer registered is not trusted.
-                if system.status != SystemStatus::Registered {
-                    continue;
-                }
-                rows.push((
-                    system_id.to_string(),
-                    system.name.get(c.lang()).to_string(),
-                    system.registry_number.clone(),
-                    app.published_at
-                        .or(app.listed_at)
-                        .map(|t| date(&t.to_rfc3339()))
-                        .unwrap_or_default(),
-                ));
+pub async fn trusted_lists(c: Ctx, State(state): State<AppState>) -> PageResult {
+    let entries = state.store.published_list_entries().await?;
+    let mut lists = Vec::new();
+    for sector in Sector::ALL {
+        let mut rows = Vec::new();
+        for case in &entries {
+            let Some(app) = case.trusted_list().filter(|a| a.sector == *sector) else {
+                continue;
+            };
+            let Some(system_id) = case.system_id else {
+                continue;
+            };
+            let system = state.store.system(system_id).await?;
+            // As the API: a system no longer registered is not trusted.
+            if system.status != SystemStatus::Registered {
+                continue;
             }
-            if !rows.is_empty() {
-                lists.push(ListView {
-                    sector: c.t.term("sector", sector.as_str()),
-                    id: sector.as_str(),
-                    entries: rows,
-                });
-            }
+            rows.push((
+                system_id.to_string(),
+                system.name.get(c.lang()).to_string(),
+                system.registry_number.clone(),
+                app.published_at
+                    .or(app.listed_at)
+                    .map(|t| date(&t.to_rfc3339()))
+                    .unwrap_or_default(),
+            ));
         }
-        let page = ListsPage {
-            c: &c,
-            crumbs: vec![(String::new(), c.t("nav-trusted-lists"))],
-            lists,
-        };
-        Ok(c.render(&page))
+        if !rows.is_empty() {
+            lists.push(ListView {
+                sector: c.t.term("sector", sector.as_str()),
+                id: sector.as_str(),
+                entries: rows,
+            });
+        }
     }
-    .await;
-    c.respond(result)
+    let page = ListsPage {
+        c: &c,
+        crumbs: vec![(String::new(), c.t("nav-trusted-lists"))],
+        lists,
+    };
+    Ok(c.render(&page))
 }

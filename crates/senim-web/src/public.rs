@@ -9,6 +9,7 @@ use senim_domain::classification::Classification;
 use senim_domain::profile::Sector;
 use senim_domain::{OrganisationId, RiskLevel, System, SystemId, SystemStatus, Viewer};
 
+use crate::PageResult;
 use crate::{Ctx, Problems};
 use senim_app::error::ApiError;
 use senim_app::extract::path_id;
@@ -410,36 +411,32 @@ fn facets(c: &Ctx, state: &AppState, q: &Query, found: &senim_app::register::Fou
 }
 
 /// `GET /register`: search, facets, sorting, pages.
-pub async fn register(c: Ctx, State(state): State<AppState>) -> Response {
-    let result = async {
-        c.caller
-            .require(&state, Action::SystemList, &Resource::Collection("systems"))?;
-        let asked = asked(&c, true);
-        let found = state.register.search(&asked.query);
-        let pages = found.total.div_ceil(PAGE_SIZE).max(1);
-        let page = RegisterPage {
-            c: &c,
-            crumbs: vec![(String::new(), c.t("nav-register"))],
-            q: asked.q.clone(),
-            facets: facets(&c, &state, &asked.query, &found),
-            sorts: Sort::ALL
-                .iter()
-                .map(|(s, name)| (*name, c.t(&format!("sort-{name}")), *s == asked.query.sort))
-                .collect(),
-            rows: found.systems.iter().map(|s| row(&c, &state, s)).collect(),
-            total: found.total,
-            page: asked.page,
-            pages,
-            prev: (asked.page > 1).then(|| with_page(&c, asked.page - 1)),
-            next: (asked.page < pages).then(|| with_page(&c, asked.page + 1)),
-            csv: export_href(&c, "csv"),
-            json: export_href(&c, "json"),
-            problems: asked.problems,
-        };
-        Ok(c.render(&page))
-    }
-    .await;
-    c.respond(result)
+pub async fn register(c: Ctx, State(state): State<AppState>) -> PageResult {
+    c.caller
+        .require(&state, Action::SystemList, &Resource::Collection("systems"))?;
+    let asked = asked(&c, true);
+    let found = state.register.search(&asked.query);
+    let pages = found.total.div_ceil(PAGE_SIZE).max(1);
+    let page = RegisterPage {
+        c: &c,
+        crumbs: vec![(String::new(), c.t("nav-register"))],
+        q: asked.q.clone(),
+        facets: facets(&c, &state, &asked.query, &found),
+        sorts: Sort::ALL
+            .iter()
+            .map(|(s, name)| (*name, c.t(&format!("sort-{name}")), *s == asked.query.sort))
+            .collect(),
+        rows: found.systems.iter().map(|s| row(&c, &state, s)).collect(),
+        total: found.total,
+        page: asked.page,
+        pages,
+        prev: (asked.page > 1).then(|| with_page(&c, asked.page - 1)),
+        next: (asked.page < pages).then(|| with_page(&c, asked.page + 1)),
+        csv: export_href(&c, "csv"),
+        json: export_href(&c, "json"),
+        problems: asked.problems,
+    };
+    Ok(c.render(&page))
 }
 
 /// The whole result of a register search, for the exports.
@@ -653,51 +650,47 @@ pub async fn open_case(
     State(state): State<AppState>,
     Path(id): Path<String>,
     crate::Posted { ctx: c, form }: crate::Posted,
-) -> Response {
+) -> PageResult {
     use senim_app::cases::CaseInput;
-    let result = async {
-        let system_id: SystemId = path_id(&id, "system")?;
-        let bad = |field: &str, reason: &str| {
-            ApiError::invalid(vec![senim_domain::FieldError {
-                field: field.into(),
-                reason: reason.into(),
-            }])
-        };
-        let input = match form.get("kind").unwrap_or("") {
-            "audit" => CaseInput::Audit {
-                system_id,
-                basis: form
-                    .text("basis")
-                    .parse()
-                    .map_err(|_| bad("basis", "choose planned or for cause"))?,
-                auditor: form
-                    .text("auditor")
-                    .parse()
-                    .map_err(|_| bad("auditor", "choose an auditor"))?,
-            },
-            "investigation" => CaseInput::Investigation {
-                system_id,
-                reasons: form.text("reasons"),
-            },
-            "trusted_list" => CaseInput::TrustedList {
-                system_id,
-                sector: form
-                    .text("sector")
-                    .parse()
-                    .map_err(|_| bad("sector", "choose a sector"))?,
-                audit_case: form
-                    .text("audit_case")
-                    .parse()
-                    .map_err(|_| bad("audit_case", "choose a closed audit"))?,
-                copyright: form.text("copyright"),
-            },
-            _ => return Err(bad("kind", "is not a case the page opens")),
-        };
-        let case = senim_app::cases::open_case(&state, &c.caller, input).await?;
-        Ok(c.redirect(&format!("/desk/cases/{}", case.id)))
-    }
-    .await;
-    c.respond(result)
+    let system_id: SystemId = path_id(&id, "system")?;
+    let bad = |field: &str, reason: &str| {
+        ApiError::invalid(vec![senim_domain::FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        }])
+    };
+    let input = match form.get("kind").unwrap_or("") {
+        "audit" => CaseInput::Audit {
+            system_id,
+            basis: form
+                .text("basis")
+                .parse()
+                .map_err(|_| bad("basis", "choose planned or for cause"))?,
+            auditor: form
+                .text("auditor")
+                .parse()
+                .map_err(|_| bad("auditor", "choose an auditor"))?,
+        },
+        "investigation" => CaseInput::Investigation {
+            system_id,
+            reasons: form.text("reasons"),
+        },
+        "trusted_list" => CaseInput::TrustedList {
+            system_id,
+            sector: form
+                .text("sector")
+                .parse()
+                .map_err(|_| bad("sector", "choose a sector"))?,
+            audit_case: form
+                .text("audit_case")
+                .parse()
+                .map_err(|_| bad("audit_case", "choose a closed audit"))?,
+            copyright: form.text("copyright"),
+        },
+        _ => return Err(bad("kind", "is not a case the page opens").into()),
+    };
+    let case = senim_app::cases::open_case(&state, &c.caller, input).await?;
+    Ok(c.redirect(&format!("/desk/cases/{}", case.id)))
 }
 
 /// `POST /systems/{id}/withdraw`: the owner withdraws the system (the
@@ -706,125 +699,117 @@ pub async fn withdraw(
     State(state): State<AppState>,
     Path(id): Path<String>,
     crate::Posted { ctx: c, form }: crate::Posted,
-) -> Response {
-    let result = async {
-        if form.get("confirm") != Some("yes") {
-            return Err(ApiError::invalid(vec![senim_domain::FieldError {
-                field: "confirm".into(),
-                reason: c.t("withdraw-confirm-missing"),
-            }]));
-        }
-        // The version the page showed: a withdrawal decided on an older page
-        // is refused, never applied blind.
-        let expected = form.text("version").parse::<i64>().map_err(|_| {
-            ApiError::invalid(vec![senim_domain::FieldError {
-                field: "version".into(),
-                reason: "is missing: reload the page".into(),
-            }])
-        })?;
-        let reason = Some(form.text("reason")).filter(|r| !r.trim().is_empty());
-        let (system, _, _) =
-            senim_app::systems::withdraw_system(&state, &c.caller, &id, Some(expected), reason)
-                .await?;
-        Ok(c.redirect(&format!("/developer?done=withdrawn&system={}", system.id)))
+) -> PageResult {
+    if form.get("confirm") != Some("yes") {
+        return Err(ApiError::invalid(vec![senim_domain::FieldError {
+            field: "confirm".into(),
+            reason: c.t("withdraw-confirm-missing"),
+        }])
+        .into());
     }
-    .await;
-    c.respond(result)
+    // The version the page showed: a withdrawal decided on an older page
+    // is refused, never applied blind.
+    let expected = form.text("version").parse::<i64>().map_err(|_| {
+        ApiError::invalid(vec![senim_domain::FieldError {
+            field: "version".into(),
+            reason: "is missing: reload the page".into(),
+        }])
+    })?;
+    let reason = Some(form.text("reason")).filter(|r| !r.trim().is_empty());
+    let (system, _, _) =
+        senim_app::systems::withdraw_system(&state, &c.caller, &id, Some(expected), reason).await?;
+    Ok(c.redirect(&format!("/developer?done=withdrawn&system={}", system.id)))
 }
 
 /// `GET /systems/{id}`: what the public may know of a system.
-pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let result = async {
-        let id: SystemId = path_id(&id, "system")?;
-        let record = state.store.system_with_current(id).await?;
-        let resource = Resource::system(&record.system);
-        c.caller.require(&state, Action::SystemRead, &resource)?;
-        let viewer = Viewer {
-            owner: c
-                .caller
-                .may(&state, Action::SystemReadOwnerFields, &resource)?,
-            authority: c
-                .caller
-                .may(&state, Action::SystemReadAuthorityFields, &resource)?,
-        };
-        let version = record.version.redacted(viewer);
-        let classification = match &record.assessment {
-            Some(a) => {
-                let book = state.rules.read().await;
-                book.get(&a.outcome.pack.id, &a.outcome.pack.version)
-                    .map(|p| p.explain(&a.outcome, c.t.lang))
-            }
-            None => None,
-        };
-        let docs = version
-            .documentation
-            .items()
-            .into_iter()
-            .map(|(item, text)| DocItem {
-                label: c.t.term("doc", item.as_str()),
-                text: text.map(str::to_string),
-                withheld: version.withheld.contains(&item),
-            })
-            .filter(|d| d.text.is_some() || d.withheld)
-            .collect();
-        let ids: Vec<_> = version.datasets.iter().map(|l| l.dataset_id).collect();
-        let found = state.store.datasets_by_id(&ids).await?;
-        let data = version
-            .datasets
-            .iter()
-            .filter_map(|l| {
-                let d = found.iter().find(|d| d.id == l.dataset_id)?;
-                Some((
-                    d.id.to_string(),
-                    d.metadata.title.get(c.lang()).to_string(),
-                    c.t.term("data-role", l.role.as_str()),
-                ))
-            })
-            .collect();
-        let mut subjects = vec![("system", id.to_string())];
-        let registration = state.store.registration_of(id).await?;
-        if let Some(case) = &registration {
-            subjects.push(("case", case.id.to_string()));
+pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+    let id: SystemId = path_id(&id, "system")?;
+    let record = state.store.system_with_current(id).await?;
+    let resource = Resource::system(&record.system);
+    c.caller.require(&state, Action::SystemRead, &resource)?;
+    let viewer = Viewer {
+        owner: c
+            .caller
+            .may(&state, Action::SystemReadOwnerFields, &resource)?,
+        authority: c
+            .caller
+            .may(&state, Action::SystemReadAuthorityFields, &resource)?,
+    };
+    let version = record.version.redacted(viewer);
+    let classification = match &record.assessment {
+        Some(a) => {
+            let book = state.rules.read().await;
+            book.get(&a.outcome.pack.id, &a.outcome.pack.version)
+                .map(|p| p.explain(&a.outcome, c.t.lang))
         }
-        let timeline = state
-            .store
-            .timeline(&subjects)
-            .await?
-            .into_iter()
-            .map(|e| Event {
-                date: date(&e.time),
-                label: c.t.term("event", &e.kind.replace('.', "-")),
-                index: e.index,
-            })
-            .collect();
-        let system = &record.system;
-        let name = system.name.get(c.lang()).to_string();
-        let page = SystemPage {
-            c: &c,
-            crumbs: vec![
-                ("/register".into(), c.t("nav-register")),
-                (String::new(), name.clone()),
-            ],
-            row: row(&c, &state, system),
-            holder: system
-                .holder_organisation_id
-                .and_then(|h| state.register.organisation_name(h, c.lang())),
-            version: system.current_version,
-            owner_id: system.owner_organisation_id.to_string(),
-            docs,
-            data,
-            risk: risk_tag(&c, system.risk_level),
-            classification,
-            timeline,
-            open: open_cases(&c, &state, system).await?,
-            registered_at: registration
-                .as_ref()
-                .filter(|_| system.status == SystemStatus::Registered)
-                .map(|r| date(&r.updated_at.to_rfc3339())),
-            name,
-        };
-        Ok(c.render(&page))
+        None => None,
+    };
+    let docs = version
+        .documentation
+        .items()
+        .into_iter()
+        .map(|(item, text)| DocItem {
+            label: c.t.term("doc", item.as_str()),
+            text: text.map(str::to_string),
+            withheld: version.withheld.contains(&item),
+        })
+        .filter(|d| d.text.is_some() || d.withheld)
+        .collect();
+    let ids: Vec<_> = version.datasets.iter().map(|l| l.dataset_id).collect();
+    let found = state.store.datasets_by_id(&ids).await?;
+    let data = version
+        .datasets
+        .iter()
+        .filter_map(|l| {
+            let d = found.iter().find(|d| d.id == l.dataset_id)?;
+            Some((
+                d.id.to_string(),
+                d.metadata.title.get(c.lang()).to_string(),
+                c.t.term("data-role", l.role.as_str()),
+            ))
+        })
+        .collect();
+    let mut subjects = vec![("system", id.to_string())];
+    let registration = state.store.registration_of(id).await?;
+    if let Some(case) = &registration {
+        subjects.push(("case", case.id.to_string()));
     }
-    .await;
-    c.respond(result)
+    let timeline = state
+        .store
+        .timeline(&subjects)
+        .await?
+        .into_iter()
+        .map(|e| Event {
+            date: date(&e.time),
+            label: c.t.term("event", &e.kind.replace('.', "-")),
+            index: e.index,
+        })
+        .collect();
+    let system = &record.system;
+    let name = system.name.get(c.lang()).to_string();
+    let page = SystemPage {
+        c: &c,
+        crumbs: vec![
+            ("/register".into(), c.t("nav-register")),
+            (String::new(), name.clone()),
+        ],
+        row: row(&c, &state, system),
+        holder: system
+            .holder_organisation_id
+            .and_then(|h| state.register.organisation_name(h, c.lang())),
+        version: system.current_version,
+        owner_id: system.owner_organisation_id.to_string(),
+        docs,
+        data,
+        risk: risk_tag(&c, system.risk_level),
+        classification,
+        timeline,
+        open: open_cases(&c, &state, system).await?,
+        registered_at: registration
+            .as_ref()
+            .filter(|_| system.status == SystemStatus::Registered)
+            .map(|r| date(&r.updated_at.to_rfc3339())),
+        name,
+    };
+    Ok(c.render(&page))
 }

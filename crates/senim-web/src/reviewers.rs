@@ -7,13 +7,13 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 
 use senim_domain::case::{Candidate, ReviewerInput};
 use senim_domain::profile::Sector;
 use senim_domain::{Account, AccountId, AccountStatus, Role};
 use senim_store::AccountFilter;
 
+use crate::PageResult;
 use crate::{Ctx, FormData, Posted, Problems};
 use senim_app::cases::put_reviewer;
 use senim_app::error::ApiError;
@@ -75,50 +75,46 @@ fn sector_names(c: &Ctx, sectors: &[Sector]) -> String {
 }
 
 /// `GET /supervisor/reviewers`: the pool.
-pub async fn list(c: Ctx, State(state): State<AppState>) -> Response {
-    let result = async {
-        require(&c, &state)?;
-        let pool = state.store.reviewer_pool().await?;
-        let accounts = state
-            .store
-            .accounts(&AccountFilter {
-                role: Some(Role::ExpertReviewer),
-                status: Some(AccountStatus::Active),
-                limit: 1000,
-                ..Default::default()
-            })
-            .await?
-            .items;
-        let rows = accounts
-            .iter()
-            .map(|a| {
-                let p = pool.iter().find(|p| p.account_id == a.id);
-                ReviewerRow {
-                    id: a.id.to_string(),
-                    email: a.email.as_str().to_string(),
-                    name: a.display_name.clone(),
-                    sectors: p.map_or_else(
-                        || c.t("reviewers-not-pooled"),
-                        |p| sector_names(&c, &p.sectors),
-                    ),
-                    conflicts: p.map_or(0, |p| p.conflicts.len()),
-                    load: p.map_or(0, |p| p.load),
-                    active: p.is_some_and(|p| p.active),
-                }
-            })
-            .collect();
-        Ok(c.render(&ListPage {
-            crumbs: vec![
-                ("/supervisor".to_string(), c.t("desk-supervisor")),
-                (String::new(), c.t("reviewers-title")),
-            ],
-            rows,
-            done: c.done("reviewers-done"),
-            c: &c,
-        }))
-    }
-    .await;
-    c.respond(result)
+pub async fn list(c: Ctx, State(state): State<AppState>) -> PageResult {
+    require(&c, &state)?;
+    let pool = state.store.reviewer_pool().await?;
+    let accounts = state
+        .store
+        .accounts(&AccountFilter {
+            role: Some(Role::ExpertReviewer),
+            status: Some(AccountStatus::Active),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await?
+        .items;
+    let rows = accounts
+        .iter()
+        .map(|a| {
+            let p = pool.iter().find(|p| p.account_id == a.id);
+            ReviewerRow {
+                id: a.id.to_string(),
+                email: a.email.as_str().to_string(),
+                name: a.display_name.clone(),
+                sectors: p.map_or_else(
+                    || c.t("reviewers-not-pooled"),
+                    |p| sector_names(&c, &p.sectors),
+                ),
+                conflicts: p.map_or(0, |p| p.conflicts.len()),
+                load: p.map_or(0, |p| p.load),
+                active: p.is_some_and(|p| p.active),
+            }
+        })
+        .collect();
+    Ok(c.render(&ListPage {
+        crumbs: vec![
+            ("/supervisor".to_string(), c.t("desk-supervisor")),
+            (String::new(), c.t("reviewers-title")),
+        ],
+        rows,
+        done: c.done("reviewers-done"),
+        c: &c,
+    }))
 }
 
 /// An expert reviewer's account and pool entry (if any).
@@ -144,7 +140,7 @@ async fn reviewer_page(
     entry: Option<&Candidate>,
     form: Option<FormData>,
     problems: Problems,
-) -> Result<Response, ApiError> {
+) -> PageResult {
     let mut named = Vec::new();
     for id in entry.map(|e| e.conflicts.clone()).unwrap_or_default() {
         if let Ok(o) = state.store.organisation(id).await {
@@ -193,22 +189,18 @@ async fn reviewer_page(
 }
 
 /// `GET /supervisor/reviewers/{id}`: one reviewer's form.
-pub async fn show(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let result = async {
-        require(&c, &state)?;
-        let (account, entry) = reviewer(&state, &id).await?;
-        reviewer_page(
-            &c,
-            &state,
-            &account,
-            entry.as_ref(),
-            None,
-            Problems::default(),
-        )
-        .await
-    }
-    .await;
-    c.respond(result)
+pub async fn show(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> PageResult {
+    require(&c, &state)?;
+    let (account, entry) = reviewer(&state, &id).await?;
+    reviewer_page(
+        &c,
+        &state,
+        &account,
+        entry.as_ref(),
+        None,
+        Problems::default(),
+    )
+    .await
 }
 
 /// `POST /supervisor/reviewers/{id}`: the reviewer's sectors, conflicts (by
@@ -217,57 +209,53 @@ pub async fn set(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Posted { ctx: c, form }: Posted,
-) -> Response {
-    let result = async {
-        require(&c, &state)?;
-        let (account, entry) = reviewer(&state, &id).await?;
-        let mut problems = Problems::default();
-        let sectors: Vec<Sector> = form
-            .all("sectors")
-            .iter()
-            .filter_map(|s| s.parse().ok())
-            .collect();
-        if sectors.is_empty() {
-            problems.push("sectors", c.t("reviewers-sectors-missing"));
-        }
-        let mut conflicts = Vec::new();
-        let conflicts_text = form.text("conflicts");
-        let bins: Vec<&str> = conflicts_text
-            .split(|ch: char| ch == ',' || ch.is_whitespace())
-            .filter(|b| !b.is_empty())
-            .collect();
-        if bins.len() > MAX_CONFLICTS {
-            problems.push(
-                "conflicts",
-                c.t.t1("reviewers-too-many-conflicts", "max", MAX_CONFLICTS),
-            );
-        }
-        for bin in bins.into_iter().take(MAX_CONFLICTS) {
-            match state.store.organisation_by_bin(bin).await {
-                Ok(o) => conflicts.push(o.id),
-                Err(senim_store::StoreError::NotFound { .. }) => {
-                    problems.push("conflicts", c.t.t1("reviewers-unknown-bin", "bin", bin))
-                }
-                Err(e) => return Err(e.into()),
+) -> PageResult {
+    require(&c, &state)?;
+    let (account, entry) = reviewer(&state, &id).await?;
+    let mut problems = Problems::default();
+    let sectors: Vec<Sector> = form
+        .all("sectors")
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    if sectors.is_empty() {
+        problems.push("sectors", c.t("reviewers-sectors-missing"));
+    }
+    let mut conflicts = Vec::new();
+    let conflicts_text = form.text("conflicts");
+    let bins: Vec<&str> = conflicts_text
+        .split(|ch: char| ch == ',' || ch.is_whitespace())
+        .filter(|b| !b.is_empty())
+        .collect();
+    if bins.len() > MAX_CONFLICTS {
+        problems.push(
+            "conflicts",
+            c.t.t1("reviewers-too-many-conflicts", "max", MAX_CONFLICTS),
+        );
+    }
+    for bin in bins.into_iter().take(MAX_CONFLICTS) {
+        match state.store.organisation_by_bin(bin).await {
+            Ok(o) => conflicts.push(o.id),
+            Err(senim_store::StoreError::NotFound { .. }) => {
+                problems.push("conflicts", c.t.t1("reviewers-unknown-bin", "bin", bin))
             }
-        }
-        if !problems.is_empty() {
-            return reviewer_page(&c, &state, &account, entry.as_ref(), Some(form), problems).await;
-        }
-        let input = ReviewerInput {
-            sectors,
-            conflicts,
-            active: form.get("active") == Some("yes"),
-        };
-        match put_reviewer(&state, &c.caller, account.id, input).await {
-            Ok(_) => Ok(c.redirect("/supervisor/reviewers?done=saved")),
-            Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-                problems.push("sectors", crate::conflict_or(&c, &e));
-                reviewer_page(&c, &state, &account, entry.as_ref(), Some(form), problems).await
-            }
-            Err(e) => Err(e),
+            Err(e) => return Err(e.into()),
         }
     }
-    .await;
-    c.respond(result)
+    if !problems.is_empty() {
+        return reviewer_page(&c, &state, &account, entry.as_ref(), Some(form), problems).await;
+    }
+    let input = ReviewerInput {
+        sectors,
+        conflicts,
+        active: form.get("active") == Some("yes"),
+    };
+    match put_reviewer(&state, &c.caller, account.id, input).await {
+        Ok(_) => Ok(c.redirect("/supervisor/reviewers?done=saved")),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            problems.push("sectors", crate::conflict_or(&c, &e));
+            reviewer_page(&c, &state, &account, entry.as_ref(), Some(form), problems).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

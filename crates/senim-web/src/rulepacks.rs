@@ -4,13 +4,12 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
 
 use senim_app::policy::{Action, Resource};
 use senim_domain::api::PublishRulePackInput;
 
+use crate::PageResult;
 use crate::{Ctx, FormData, Posted, Problems};
-use senim_app::error::ApiError;
 use senim_app::rulepacks::publish_pack;
 use senim_app::state::AppState;
 
@@ -49,7 +48,7 @@ async fn render(
     source: String,
     problems: Problems,
     preview: Option<(String, bool, u64, Vec<Change>)>,
-) -> Result<Response, ApiError> {
+) -> PageResult {
     // The page is for whoever the policies let publish a pack.
     c.caller.require(
         state,
@@ -99,19 +98,17 @@ async fn render(
 }
 
 /// `GET /supervisor/rulepacks`.
-pub async fn show(c: Ctx, State(state): State<AppState>) -> Response {
-    let result = render(&c, &state, String::new(), Problems::default(), None).await;
-    c.respond(result)
+pub async fn show(c: Ctx, State(state): State<AppState>) -> PageResult {
+    render(&c, &state, String::new(), Problems::default(), None).await
 }
 
 /// `POST /supervisor/rulepacks`: `preview` computes the change report,
 /// `publish` publishes.
-pub async fn submit(State(state): State<AppState>, Posted { ctx: c, form }: Posted) -> Response {
-    let result = run(&c, &state, &form).await;
-    c.respond(result)
+pub async fn submit(State(state): State<AppState>, Posted { ctx: c, form }: Posted) -> PageResult {
+    run(&c, &state, &form).await
 }
 
-async fn run(c: &Ctx, state: &AppState, form: &FormData) -> Result<Response, ApiError> {
+async fn run(c: &Ctx, state: &AppState, form: &FormData) -> PageResult {
     let source = form.get("source").unwrap_or("").to_string();
     let dry_run = form.get("publish").is_none();
     if source.trim().is_empty() {
@@ -174,6 +171,6 @@ async fn run(c: &Ctx, state: &AppState, form: &FormData) -> Result<Response, Api
             }
             render(c, state, source, p, None).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

@@ -3,7 +3,6 @@
 //! with the same numbers in a table beside it.
 
 use axum::extract::State;
-use axum::response::Response;
 
 use senim_domain::oversight::ReportType;
 use senim_domain::profile::Sector;
@@ -11,6 +10,7 @@ use senim_domain::{RiskLevel, SystemStatus};
 
 use crate::charts::{self, Bar, Segment, StackedBar};
 use crate::Ctx;
+use crate::PageResult;
 use senim_app::state::AppState;
 
 /// Months shown in the time charts.
@@ -77,167 +77,163 @@ fn median(values: &mut [f64]) -> Option<f64> {
 }
 
 /// `GET /statistics`.
-pub async fn page(c: Ctx, State(state): State<AppState>) -> Response {
-    let result = async {
-        // The register's own facet counts: sectors counted under each risk
-        // level, and statuses over everything (no system is copied).
-        let counts = |risks: Vec<Option<RiskLevel>>| {
-            state.register.search(&senim_app::register::Query {
-                risks,
-                lang: c.lang(),
-                limit: Some(0),
-                ..Default::default()
-            })
-        };
-        let by_risk: Vec<_> = RISK_COLOURS.iter().map(|(r, _)| counts(vec![*r])).collect();
-        let all = counts(Vec::new());
-        let empty = c.t("chart-empty");
-        let mut figures = Vec::new();
+pub async fn page(c: Ctx, State(state): State<AppState>) -> PageResult {
+    // The register's own facet counts: sectors counted under each risk
+    // level, and statuses over everything (no system is copied).
+    let counts = |risks: Vec<Option<RiskLevel>>| {
+        state.register.search(&senim_app::register::Query {
+            risks,
+            lang: c.lang(),
+            limit: Some(0),
+            ..Default::default()
+        })
+    };
+    let by_risk: Vec<_> = RISK_COLOURS.iter().map(|(r, _)| counts(vec![*r])).collect();
+    let all = counts(Vec::new());
+    let empty = c.t("chart-empty");
+    let mut figures = Vec::new();
 
-        // Systems by sector, split by risk level.
-        let segments: Vec<Segment> = RISK_COLOURS
+    // Systems by sector, split by risk level.
+    let segments: Vec<Segment> = RISK_COLOURS
+        .iter()
+        .map(|(r, colour)| Segment {
+            name: crate::public::risk_tag(&c, *r).label,
+            colour,
+        })
+        .collect();
+    let mut bars = Vec::new();
+    for sector in Sector::ALL {
+        let values: Vec<u64> = by_risk
             .iter()
-            .map(|(r, colour)| Segment {
-                name: crate::public::risk_tag(&c, *r).label,
-                colour,
+            .map(|found| {
+                found
+                    .sectors
+                    .iter()
+                    .find(|x| x.value == *sector)
+                    .map_or(0, |x| x.count as u64)
             })
             .collect();
-        let mut bars = Vec::new();
-        for sector in Sector::ALL {
-            let values: Vec<u64> = by_risk
-                .iter()
-                .map(|found| {
-                    found
-                        .sectors
-                        .iter()
-                        .find(|x| x.value == *sector)
-                        .map_or(0, |x| x.count as u64)
-                })
-                .collect();
-            if values.iter().any(|v| *v > 0) {
-                bars.push(StackedBar {
-                    label: c.t.term("sector", sector.as_str()),
-                    values,
-                });
-            }
+        if values.iter().any(|v| *v > 0) {
+            bars.push(StackedBar {
+                label: c.t.term("sector", sector.as_str()),
+                values,
+            });
         }
-        let title = c.t("stats-by-sector");
-        figures.push(Figure {
-            id: "by-sector",
-            svg: charts::stacked_bar_chart(
-                "by-sector",
-                &title,
-                &c.t("stats-by-sector-desc"),
-                &empty,
-                &segments,
-                &bars,
-            ),
-            table: Table {
-                caption: title.clone(),
-                head: std::iter::once(c.t("facet-sector"))
-                    .chain(segments.iter().map(|s| s.name.clone()))
-                    .collect(),
-                rows: bars
-                    .iter()
-                    .map(|b| {
-                        (
-                            b.label.clone(),
-                            b.values.iter().map(u64::to_string).collect(),
-                        )
-                    })
-                    .collect(),
-            },
-            title,
-        });
-
-        // Systems by status.
-        let bars: Vec<Bar> = SystemStatus::ALL
-            .iter()
-            .map(|st| Bar {
-                label: c.t.term("status", st.as_str()),
-                value: all
-                    .statuses
-                    .iter()
-                    .find(|x| x.value == *st)
-                    .map_or(0, |x| x.count as u64),
-            })
-            .filter(|b| b.value > 0)
-            .collect();
-        figures.push(simple(
-            "by-status",
-            c.t("stats-by-status"),
-            c.t("stats-by-status-desc"),
-            c.t("facet-status"),
-            c.t("stats-systems"),
+    }
+    let title = c.t("stats-by-sector");
+    figures.push(Figure {
+        id: "by-sector",
+        svg: charts::stacked_bar_chart(
+            "by-sector",
+            &title,
+            &c.t("stats-by-sector-desc"),
             &empty,
-            bars,
-            false,
-        ));
+            &segments,
+            &bars,
+        ),
+        table: Table {
+            caption: title.clone(),
+            head: std::iter::once(c.t("facet-sector"))
+                .chain(segments.iter().map(|s| s.name.clone()))
+                .collect(),
+            rows: bars
+                .iter()
+                .map(|b| {
+                    (
+                        b.label.clone(),
+                        b.values.iter().map(u64::to_string).collect(),
+                    )
+                })
+                .collect(),
+        },
+        title,
+    });
 
-        // Review times: working from submission to the decision, by month
-        // of the decision (median calendar days).
-        let now = state.clock.now().to_rfc3339();
-        let months = months(&now);
-        let cases = senim_app::figures::case_figures(&state).await?;
-        let mut days = cases.review_days.clone();
+    // Systems by status.
+    let bars: Vec<Bar> = SystemStatus::ALL
+        .iter()
+        .map(|st| Bar {
+            label: c.t.term("status", st.as_str()),
+            value: all
+                .statuses
+                .iter()
+                .find(|x| x.value == *st)
+                .map_or(0, |x| x.count as u64),
+        })
+        .filter(|b| b.value > 0)
+        .collect();
+    figures.push(simple(
+        "by-status",
+        c.t("stats-by-status"),
+        c.t("stats-by-status-desc"),
+        c.t("facet-status"),
+        c.t("stats-systems"),
+        &empty,
+        bars,
+        false,
+    ));
+
+    // Review times: working from submission to the decision, by month
+    // of the decision (median calendar days).
+    let now = state.clock.now().to_rfc3339();
+    let months = months(&now);
+    let cases = senim_app::figures::case_figures(&state).await?;
+    let mut days = cases.review_days.clone();
+    let bars: Vec<Bar> = months
+        .iter()
+        .map(|m| Bar {
+            label: m.clone(),
+            value: days
+                .get_mut(m)
+                .and_then(|v| median(v))
+                .map_or(0, |d| d.round() as u64),
+        })
+        .collect();
+    figures.push(simple(
+        "review-days",
+        c.t("stats-review-days"),
+        c.t("stats-review-days-desc"),
+        c.t("stats-month"),
+        c.t("stats-days"),
+        &empty,
+        bars,
+        true,
+    ));
+
+    // Reports per month.
+
+    for (id, kind, key) in [
+        ("incidents", ReportType::Incident, "stats-incidents"),
+        ("complaints", ReportType::Complaint, "stats-complaints"),
+    ] {
         let bars: Vec<Bar> = months
             .iter()
             .map(|m| Bar {
                 label: m.clone(),
-                value: days
-                    .get_mut(m)
-                    .and_then(|v| median(v))
-                    .map_or(0, |d| d.round() as u64),
+                value: cases
+                    .reports
+                    .iter()
+                    .filter(|(t, month)| *t == kind && month == m)
+                    .count() as u64,
             })
             .collect();
         figures.push(simple(
-            "review-days",
-            c.t("stats-review-days"),
-            c.t("stats-review-days-desc"),
+            id,
+            c.t(key),
+            c.t(&format!("{key}-desc")),
             c.t("stats-month"),
-            c.t("stats-days"),
+            c.t("stats-reports"),
             &empty,
             bars,
             true,
         ));
-
-        // Reports per month.
-
-        for (id, kind, key) in [
-            ("incidents", ReportType::Incident, "stats-incidents"),
-            ("complaints", ReportType::Complaint, "stats-complaints"),
-        ] {
-            let bars: Vec<Bar> = months
-                .iter()
-                .map(|m| Bar {
-                    label: m.clone(),
-                    value: cases
-                        .reports
-                        .iter()
-                        .filter(|(t, month)| *t == kind && month == m)
-                        .count() as u64,
-                })
-                .collect();
-            figures.push(simple(
-                id,
-                c.t(key),
-                c.t(&format!("{key}-desc")),
-                c.t("stats-month"),
-                c.t("stats-reports"),
-                &empty,
-                bars,
-                true,
-            ));
-        }
-        let page = StatsPage {
-            c: &c,
-            crumbs: vec![(String::new(), c.t("nav-statistics"))],
-            figures,
-        };
-        Ok(c.render(&page))
     }
-    .await;
-    c.respond(result)
+    let page = StatsPage {
+        c: &c,
+        crumbs: vec![(String::new(), c.t("nav-statistics"))],
+        figures,
+    };
+    Ok(c.render(&page))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -11,6 +11,7 @@ use senim_domain::dataset::{LegalBasis, Producer, Temporal, Theme, LICENCES};
 use senim_domain::{AccessLevel, Dataset, DatasetInput, Day, LocalizedText};
 
 use crate::upload::PostedFile;
+use crate::PageResult;
 use crate::{Ctx, FormData, Posted, Problems};
 use senim_app::blobs::{BlobError, Upload};
 use senim_app::datasets::{create_dataset, dataset_for, update_dataset};
@@ -300,56 +301,50 @@ fn refusal(c: &Ctx, e: &ApiError) -> Problems {
 }
 
 fn steward_of_some_organisation(c: &Ctx) -> Result<(), ApiError> {
-    crate::desks::require_role(c, senim_domain::Role::DataSteward)
+    c.require_desk("steward")
 }
 
 /// `GET /steward/datasets/new`: the form for a new dataset's description.
-pub async fn new_form(c: Ctx) -> Response {
-    let result = steward_of_some_organisation(&c).map(|()| {
-        let form = FormData(vec![
-            ("access".into(), "open".into()),
-            ("personal_data".into(), "false".into()),
-            ("version".into(), "1.0".into()),
-        ]);
-        render_form(&c, None, form, Problems::default())
-    });
-    c.respond(result)
+pub async fn new_form(c: Ctx) -> PageResult {
+    steward_of_some_organisation(&c)?;
+    let form = FormData(vec![
+        ("access".into(), "open".into()),
+        ("personal_data".into(), "false".into()),
+        ("version".into(), "1.0".into()),
+    ]);
+    Ok(render_form(&c, None, form, Problems::default()))
 }
 
 /// `POST /steward/datasets/new`: publishes the description; its files come next.
-pub async fn create(State(state): State<AppState>, Posted { ctx: c, form }: Posted) -> Response {
-    let result = async {
-        steward_of_some_organisation(&c)?;
-        let input = match input_of(&c, &form) {
-            Ok(i) => i,
-            Err(p) => return Ok(render_form(&c, None, form, p)),
-        };
-        match create_dataset(&state, &c.caller, input).await {
-            Ok(d) => Ok(c.redirect(&format!("/library/{}?done=published", d.id))),
-            Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-                let p = refusal(&c, &e);
-                Ok(render_form(&c, None, form, p))
-            }
-            Err(e) => Err(e),
+pub async fn create(State(state): State<AppState>, Posted { ctx: c, form }: Posted) -> PageResult {
+    steward_of_some_organisation(&c)?;
+    let input = match input_of(&c, &form) {
+        Ok(i) => i,
+        Err(p) => return Ok(render_form(&c, None, form, p)),
+    };
+    match create_dataset(&state, &c.caller, input).await {
+        Ok(d) => Ok(c.redirect(&format!("/library/{}?done=published", d.id))),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let p = refusal(&c, &e);
+            Ok(render_form(&c, None, form, p))
         }
+        Err(e) => Err(e.into()),
     }
-    .await;
-    c.respond(result)
 }
 
 /// `GET /library/{id}/edit`: the description's form, filled in.
-pub async fn edit_form(c: Ctx, State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let result = async {
-        let d = dataset_for(&state, &c.caller, &id, Action::DatasetWrite).await?;
-        Ok(render_form(
-            &c,
-            Some(&d),
-            form_of(&d.metadata),
-            Problems::default(),
-        ))
-    }
-    .await;
-    c.respond(result)
+pub async fn edit_form(
+    c: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let d = dataset_for(&state, &c.caller, &id, Action::DatasetWrite).await?;
+    Ok(render_form(
+        &c,
+        Some(&d),
+        form_of(&d.metadata),
+        Problems::default(),
+    ))
 }
 
 /// `POST /library/{id}/edit`: replaces the description, from the revision
@@ -358,32 +353,27 @@ pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Posted { ctx: c, form }: Posted,
-) -> Response {
-    let result = async {
-        let d = dataset_for(&state, &c.caller, &id, Action::DatasetWrite).await?;
-        let mut input = match input_of(&c, &form) {
-            Ok(i) => i,
-            Err(p) => return Ok(render_form(&c, Some(&d), form, p)),
-        };
-        // What the form does not ask is kept as it was.
-        input.producer.created = d.metadata.producer.created;
-        let revision = form.revision()?;
-        let dataset_id = d.id;
-        match update_dataset(&state, &c.caller, d, revision, input).await {
-            Ok(d) => Ok(c.redirect(&format!("/library/{}?done=updated", d.id))),
-            Err(e)
-                if e.status == StatusCode::UNPROCESSABLE_ENTITY
-                    || e.status == StatusCode::CONFLICT =>
-            {
-                let p = refusal(&c, &e);
-                let d = state.store.dataset(dataset_id).await?;
-                Ok(render_form(&c, Some(&d), form, p))
-            }
-            Err(e) => Err(e),
+) -> PageResult {
+    let d = dataset_for(&state, &c.caller, &id, Action::DatasetWrite).await?;
+    let mut input = match input_of(&c, &form) {
+        Ok(i) => i,
+        Err(p) => return Ok(render_form(&c, Some(&d), form, p)),
+    };
+    // What the form does not ask is kept as it was.
+    input.producer.created = d.metadata.producer.created;
+    let revision = form.revision()?;
+    let dataset_id = d.id;
+    match update_dataset(&state, &c.caller, d, revision, input).await {
+        Ok(d) => Ok(c.redirect(&format!("/library/{}?done=updated", d.id))),
+        Err(e)
+            if e.status == StatusCode::UNPROCESSABLE_ENTITY || e.status == StatusCode::CONFLICT =>
+        {
+            let p = refusal(&c, &e);
+            let d = state.store.dataset(dataset_id).await?;
+            Ok(render_form(&c, Some(&d), form, p))
         }
+        Err(e) => Err(e.into()),
     }
-    .await;
-    c.respond(result)
 }
 
 /// `POST /library/{id}/files`: a file for the dataset, from the browser. It
@@ -397,63 +387,59 @@ pub async fn upload(
         form: _,
         file,
     }: PostedFile,
-) -> Response {
-    let result = async {
-        let d = dataset_for(&state, &c.caller, &id, Action::DatasetWrite).await?;
-        let Some(account) = c.account() else {
-            return Err(ApiError::unauthenticated());
-        };
-        let back = |problem: String| {
-            let mut p = Problems::default();
-            p.push("file", problem);
-            p
-        };
-        let Some(file) = file else {
-            let p = back(c.t.t1("problem-required", "field", c.t("library-file")));
+) -> PageResult {
+    let d = dataset_for(&state, &c.caller, &id, Action::DatasetWrite).await?;
+    let Some(account) = c.account() else {
+        return Err(ApiError::unauthenticated().into());
+    };
+    let back = |problem: String| {
+        let mut p = Problems::default();
+        p.push("file", problem);
+        p
+    };
+    let Some(file) = file else {
+        let p = back(c.t.t1("problem-required", "field", c.t("library-file")));
+        return crate::library::dataset_page(&c, &state, &id, p, String::new()).await;
+    };
+    let name = match senim_domain::dataset::check_file_name(&file.name) {
+        Ok(n) => n,
+        Err(reason) => {
+            let p = back(format!("{}: {reason}", c.t("library-file")));
             return crate::library::dataset_page(&c, &state, &id, p, String::new()).await;
-        };
-        let name = match senim_domain::dataset::check_file_name(&file.name) {
-            Ok(n) => n,
-            Err(reason) => {
-                let p = back(format!("{}: {reason}", c.t("library-file")));
-                return crate::library::dataset_page(&c, &state, &id, p, String::new()).await;
-            }
-        };
-        let upload = Upload {
-            id: uuid::Uuid::now_v7().simple().to_string(),
-            dataset_id: d.id,
-            account_id: account.id,
-            media_type: guess_media_type(&name).to_string(),
-            name,
-            size: 0,
-            sha256: String::new(),
-            created_at: state.clock.now(),
-        };
-        let limit = state.config.max_upload_bytes;
-        match state.blobs.receive(upload, limit, file.stream()).await {
-            Err(BlobError::Empty) => {
-                let p = back(format!(
-                    "{}: {}",
-                    c.t("library-file"),
-                    c.t("problem-empty-file")
-                ));
-                crate::library::dataset_page(&c, &state, &id, p, String::new()).await
-            }
-            Ok((upload, schema)) => {
-                add_resource(&state, &c.caller, upload, schema).await?;
-                Ok(c.redirect(&format!("/library/{}?done=file-added", d.id)))
-            }
-            Err(BlobError::TooLong { .. }) => {
-                let p = back(c.t.t1(
-                    "steward-file-too-large",
-                    "size",
-                    format!("{} MiB", limit >> 20),
-                ));
-                crate::library::dataset_page(&c, &state, &id, p, String::new()).await
-            }
-            Err(e) => Err(e.into()),
         }
+    };
+    let upload = Upload {
+        id: uuid::Uuid::now_v7().simple().to_string(),
+        dataset_id: d.id,
+        account_id: account.id,
+        media_type: guess_media_type(&name).to_string(),
+        name,
+        size: 0,
+        sha256: String::new(),
+        created_at: state.clock.now(),
+    };
+    let limit = state.config.max_upload_bytes;
+    match state.blobs.receive(upload, limit, file.stream()).await {
+        Err(BlobError::Empty) => {
+            let p = back(format!(
+                "{}: {}",
+                c.t("library-file"),
+                c.t("problem-empty-file")
+            ));
+            crate::library::dataset_page(&c, &state, &id, p, String::new()).await
+        }
+        Ok((upload, schema)) => {
+            add_resource(&state, &c.caller, upload, schema).await?;
+            Ok(c.redirect(&format!("/library/{}?done=file-added", d.id)))
+        }
+        Err(BlobError::TooLong { .. }) => {
+            let p = back(c.t.t1(
+                "steward-file-too-large",
+                "size",
+                format!("{} MiB", limit >> 20),
+            ));
+            crate::library::dataset_page(&c, &state, &id, p, String::new()).await
+        }
+        Err(e) => Err(e.into()),
     }
-    .await;
-    c.respond(result)
 }

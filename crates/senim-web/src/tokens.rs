@@ -5,13 +5,13 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 
 use senim_domain::api::TokenRequest;
 use senim_domain::token::TokenScope;
 use senim_domain::TokenId;
 
 use crate::public::date;
+use crate::PageResult;
 use crate::{Ctx, FormData, Posted, Problems};
 use senim_app::accounts::{end_token, new_token};
 use senim_app::error::ApiError;
@@ -52,9 +52,9 @@ async fn page(
     form: &FormData,
     secret: Option<String>,
     problems: Problems,
-) -> Result<Response, ApiError> {
+) -> PageResult {
     let Some(account) = c.account() else {
-        return Err(ApiError::unauthenticated());
+        return Err(ApiError::unauthenticated().into());
     };
     c.caller
         .require(state, Action::TokenList, &Resource::Account(account.id))?;
@@ -83,12 +83,13 @@ async fn page(
             },
         })
         .collect();
-    // Administration is for administrators' tokens only.
+    // Administration is offered to those the policies let do something
+    // that needs it (administrators; supervisors publish rule packs).
     let mut scopes = vec![
         ("read", c.t("token-scope-read")),
         ("write", c.t("token-scope-write")),
     ];
-    if account.has_role(senim_domain::Role::Administrator) {
+    if administers(state, account) {
         scopes.push(("admin", c.t("token-scope-admin")));
     }
     let status = if problems.is_empty() {
@@ -118,71 +119,66 @@ async fn page(
 }
 
 /// `GET /account/tokens`.
-pub async fn show(c: Ctx, State(state): State<AppState>) -> Response {
-    let result = page(&c, &state, &FormData::default(), None, Problems::default()).await;
-    c.respond(result)
+pub async fn show(c: Ctx, State(state): State<AppState>) -> PageResult {
+    page(&c, &state, &FormData::default(), None, Problems::default()).await
 }
 
 /// `POST /account/tokens`: makes a token and shows its secret once.
-pub async fn create(State(state): State<AppState>, Posted { ctx: c, form }: Posted) -> Response {
-    let result = async {
-        let Some(account) = c.account() else {
-            return Err(ApiError::unauthenticated());
-        };
-        let mut problems = Problems::default();
-        // Each scope includes the ones before it.
-        let scopes: Vec<TokenScope> = match form.text("scope").as_str() {
-            "read" => vec![TokenScope::Read],
-            "write" => vec![TokenScope::Read, TokenScope::Write],
-            "admin" => vec![TokenScope::Read, TokenScope::Write, TokenScope::Admin],
-            _ => {
-                problems.push("scope", c.t("token-scope-missing"));
-                Vec::new()
-            }
-        };
-        let days = form.text("days").trim().parse::<i64>().ok();
-        if days.is_none_or(|d| !(1..=365).contains(&d)) {
-            problems.push("days", c.t("token-days-invalid"));
+pub async fn create(State(state): State<AppState>, Posted { ctx: c, form }: Posted) -> PageResult {
+    let Some(account) = c.account() else {
+        return Err(ApiError::unauthenticated().into());
+    };
+    let mut problems = Problems::default();
+    // Each scope includes the ones before it.
+    let scopes: Vec<TokenScope> = match form.text("scope").as_str() {
+        "read" => vec![TokenScope::Read],
+        "write" => vec![TokenScope::Read, TokenScope::Write],
+        "admin" => vec![TokenScope::Read, TokenScope::Write, TokenScope::Admin],
+        _ => {
+            problems.push("scope", c.t("token-scope-missing"));
+            Vec::new()
         }
-        if form.text("name").trim().is_empty() {
-            problems.push("name", c.t("token-name-missing"));
-        }
-        if !problems.is_empty() {
-            return page(&c, &state, &form, None, problems).await;
-        }
-        let request = TokenRequest {
-            name: form.text("name"),
-            scopes,
-            expires_in_days: days,
-        };
-        match new_token(&state, &c.caller, account.id, request).await {
-            Ok(created) => {
-                page(
-                    &c,
-                    &state,
-                    &FormData::default(),
-                    Some(created.token),
-                    problems,
-                )
-                .await
-            }
-            Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-                // The API's field names, as the page's fields.
-                for f in &e.fields {
-                    let field = match f.field.as_str() {
-                        "scopes" => "scope",
-                        "expires_in_days" => "days",
-                        other => other,
-                    };
-                    problems.push(field, f.reason.clone());
-                }
-                page(&c, &state, &form, None, problems).await
-            }
-            Err(e) => Err(e),
-        }
+    };
+    let days = form.text("days").trim().parse::<i64>().ok();
+    if days.is_none_or(|d| !(1..=365).contains(&d)) {
+        problems.push("days", c.t("token-days-invalid"));
     }
-    .await;
-    c.respond(result)
+    if form.text("name").trim().is_empty() {
+        problems.push("name", c.t("token-name-missing"));
+    }
+    if !problems.is_empty() {
+        return page(&c, &state, &form, None, problems).await;
+    }
+    let request = TokenRequest {
+        name: form.text("name"),
+        scopes,
+        expires_in_days: days,
+    };
+    match new_token(&state, &c.caller, account.id, request).await {
+        Ok(created) => {
+            page(
+                &c,
+                &state,
+                &FormData::default(),
+                Some(created.token),
+                problems,
+            )
+            .await
+        }
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            // The API's field names, as the page's fields.
+            for f in &e.fields {
+                let field = match f.field.as_str() {
+                    "scopes" => "scope",
+                    "expires_in_days" => "days",
+                    other => other,
+                };
+                problems.push(field, f.reason.clone());
+            }
+            page(&c, &state, &form, None, problems).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /account/tokens/{id}/revoke`.
@@ -190,15 +186,28 @@ pub async fn revoke(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Posted { ctx: c, .. }: Posted,
-) -> Response {
-    let result = async {
-        let Some(account) = c.account() else {
-            return Err(ApiError::unauthenticated());
-        };
-        let token: TokenId = senim_app::extract::path_id(&id, "token")?;
-        end_token(&state, &c.caller, account.id, token).await?;
-        Ok(c.redirect("/account/tokens?done=revoked"))
-    }
-    .await;
-    c.respond(result)
+) -> PageResult {
+    let Some(account) = c.account() else {
+        return Err(ApiError::unauthenticated().into());
+    };
+    let token: TokenId = senim_app::extract::path_id(&id, "token")?;
+    end_token(&state, &c.caller, account.id, token).await?;
+    Ok(c.redirect("/account/tokens?done=revoked"))
+}
+
+/// Whether the policies let `account` take an action that needs an API
+/// token's administration scope.
+fn administers(state: &AppState, account: &senim_domain::Account) -> bool {
+    [
+        (Action::OrganisationCreate, "organisations"),
+        (Action::AccountCreate, "accounts"),
+        (Action::RulePackPublish, "rulepacks"),
+    ]
+    .into_iter()
+    .any(|(action, collection)| {
+        state
+            .policies
+            .allows(Some(account), action, &Resource::Collection(collection))
+            .unwrap_or(false)
+    })
 }

@@ -335,10 +335,18 @@ async fn desks_need_the_right_account(app: TestApp) {
     let r = http
         .get(app.url("/supervisor"))
         .header("cookie", &session)
+        .header("accept-language", "ru")
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    // The refusal is the error page, in the reader's language, with the
+    // menu of the account signed in (the pages' error layer renders it).
+    assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<html lang=\"ru\">"), "{html}");
+    assert!(html.contains("href=\"/developer\""), "{html}");
+    assert!(!html.contains("href=\"/supervisor\""), "{html}");
     // A new version's page holds what the developer may read, no more.
     let id = register(&app, "Versioned triage").await;
     let r = http
@@ -621,9 +629,17 @@ async fn tokens_and_withdrawal_from_the_pages(app: TestApp) {
     assert_eq!(status, 422);
     assert!(html.contains("Enter what the token is for"), "{html}");
     assert!(html.contains("Enter a number of days from 1 to 365"));
-    // Administration is offered to administrators only (a token never has
-    // more power than its account anyway).
+    // Administration is offered only to those the policies let do something
+    // that needs it (a token never has more power than its account anyway):
+    // not to a developer, but to an administrator and to a supervisor, who
+    // publishes rule packs (the bug: supervisors were not offered it).
     assert!(!html.contains("value=\"admin\""));
+    for email in ["admin@senim.kz", "supervisor@ministry.kz"] {
+        let other = sign_in(&app, email).await;
+        let (status, tokens) = page_with(&app, &other, "/account/tokens").await;
+        assert_eq!(status, 200);
+        assert!(tokens.contains("value=\"admin\""), "{email}: {tokens}");
+    }
     let (status, _, html) = post_form(
         &app,
         &session,

@@ -18,8 +18,8 @@ use senim_domain::{
 use crate::command::{store_system, Applied, EventDraft, Step};
 use crate::error::StoreError;
 use crate::logged::{CaseStepped, ReviewFlagged, ReviewerSet};
-use crate::record::{self, Recorded};
 use crate::query::{self, Page};
+use crate::record::{self, Recorded};
 use crate::rows::{data, Sql};
 use crate::Store;
 
@@ -198,8 +198,7 @@ pub(crate) async fn save_case(
         step,
         notices: Some(stored),
     };
-    let draft =
-        EventDraft::logged(event, "case", case.id.to_string(), &payload)?.shown(&public)?;
+    let draft = EventDraft::logged(event, "case", case.id.to_string(), &payload)?.shown(&public)?;
     let applied = Applied::Case {
         case: Box::new(case.clone()),
         system: system.map(Box::new),

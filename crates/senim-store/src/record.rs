@@ -41,10 +41,9 @@ use senim_domain::organisation::{Contacts, OrganisationKind, SizeClass};
 use senim_domain::profile::Sector;
 use senim_domain::token::{TokenInfo, TokenScope};
 use senim_domain::{
-    AccountId, AccountStatus, Bin, Case, DatasetId, DatasetLink, Documentation,
-    DocumentationItem, Email, LocalizedText,
-    OrganisationId, OrganisationStatus, Profile, ResourceId, RiskLevel, Role, SystemId,
-    SystemStatus, Timestamp, TokenId, Visibility,
+    AccountId, AccountStatus, Bin, Case, DatasetId, DatasetLink, Documentation, DocumentationItem,
+    Email, LocalizedText, OrganisationId, OrganisationStatus, Profile, ResourceId, RiskLevel, Role,
+    SystemId, SystemStatus, Timestamp, TokenId, Visibility,
 };
 
 use crate::error::StoreError;

@@ -126,12 +126,14 @@ async fn replay(
 ) -> Result<(), StoreError> {
     match kind {
         "organisation.created" => {
-            let org = Organisation::from(self::payload::<OrganisationChanged>(&payload)?.organisation);
+            let org =
+                Organisation::from(self::payload::<OrganisationChanged>(&payload)?.organisation);
             insert_organisation(conn, &org).await
         }
         // A withdrawal's reason changes no table.
         "organisation.updated" | "organisation.withdrawn" => {
-            let org = Organisation::from(self::payload::<OrganisationChanged>(&payload)?.organisation);
+            let org =
+                Organisation::from(self::payload::<OrganisationChanged>(&payload)?.organisation);
             store_organisation(conn, &org, org.revision - 1).await
         }
         "account.created" => {
@@ -167,9 +169,10 @@ async fn replay(
         "system.created" | "system.version_added" => {
             let changed: SystemChanged<IgnoredAny> = self::payload(&payload)?;
             let system = System::from(changed.system);
-            let version = SystemVersion::from(changed.version.ok_or_else(|| {
-                StoreError::Corrupt("the event carries no version".to_string())
-            })?);
+            let version =
+                SystemVersion::from(changed.version.ok_or_else(|| {
+                    StoreError::Corrupt("the event carries no version".to_string())
+                })?);
             let assessment = field::<SystemReplay>(&payload, &["replay"])?.assessment;
             if kind == "system.created" {
                 insert_system(conn, &system, &version, assessment.as_ref()).await

@@ -17,7 +17,9 @@ use senim_domain::{
 
 use crate::command::{store_system, Applied, EventDraft, Step};
 use crate::error::StoreError;
+use crate::logged::{CaseStepped, ReviewFlagged, ReviewerSet};
 use crate::query::{self, Page};
+use crate::record::{self, Recorded};
 use crate::rows::{data, Sql};
 use crate::Store;
 
@@ -178,26 +180,30 @@ pub(crate) async fn save_case(
     // The private part travels beside the case, so the log holds only its digest.
     let mut logged = case.clone();
     let private = logged.private.take();
-    let payload = json!({
-        "case": logged, "private": private, "opened": opened,
-        "system": system, "step": step, "notices": stored,
-    });
-    let mut public = payload.clone();
-    public["case"] = json!(public_case(&case));
-    public["opened"] = json!(opened.as_ref().map(public_case));
-    public["private"] = serde_json::Value::Null;
-    // Notices name the accounts they reach (a requester, a reviewer): inbox
-    // plumbing, not part of the public record.
-    public["notices"] = serde_json::Value::Null;
-    public["step"] = json!({ "action": step.get("action") });
+    let public = CaseStepped::<StoredNotice> {
+        case: public_case(&case),
+        private: None,
+        opened: opened.as_ref().map(public_case),
+        system: system.as_ref().map(Recorded::to_record),
+        step: json!({ "action": step.get("action") }),
+        // Notices name the accounts they reach (a requester, a reviewer):
+        // inbox plumbing, not part of the public record.
+        notices: None,
+    };
+    let payload = CaseStepped {
+        case: logged,
+        private,
+        opened,
+        system: system.as_ref().map(Recorded::to_record),
+        step,
+        notices: Some(stored),
+    };
+    let draft = EventDraft::logged(event, "case", case.id.to_string(), &payload)?.shown(&public)?;
     let applied = Applied::Case {
         case: Box::new(case.clone()),
         system: system.map(Box::new),
     };
-    Ok((
-        applied,
-        Some(EventDraft::new(event, "case", case.id.to_string(), payload).shown_as(public)),
-    ))
+    Ok((applied, Some(draft)))
 }
 
 /// What anyone may read of a case, and what its log entry shows (the log
@@ -277,7 +283,7 @@ pub fn case_for(mut case: Case, viewer: Viewer) -> Case {
 }
 
 async fn write_case(conn: &mut AnyConnection, case: &Case, new: bool) -> Result<(), StoreError> {
-    let data = serde_json::to_string(case)?;
+    let data = record::json(case)?;
     let due = case.due().map(|d| d.to_string()).filter(|_| case.open);
     let open = i64::from(case.open);
     let tracking = case.private.as_ref().and_then(|p| p.tracking_hash.clone());
@@ -388,10 +394,10 @@ pub(crate) async fn replay_case(
     time: Timestamp,
     payload: &serde_json::Value,
 ) -> Result<(), StoreError> {
-    let mut case: Case = serde_json::from_value(payload["case"].clone())?;
-    case.private = serde_json::from_value(payload["private"].clone()).unwrap_or(None);
-    if let Some(opened) = payload.get("opened").filter(|o| !o.is_null()) {
-        let opened: Case = serde_json::from_value(opened.clone())?;
+    let stepped: CaseStepped<StoredNotice> = serde_json::from_value(payload.clone())?;
+    let mut case = stepped.case;
+    case.private = stepped.private;
+    if let Some(opened) = stepped.opened {
         write_case(conn, &opened, true).await?;
     }
     let exists = sqlx::query("SELECT 1 FROM cases WHERE id = $1")
@@ -400,13 +406,12 @@ pub(crate) async fn replay_case(
         .await?
         .is_some();
     write_case(conn, &case, !exists).await?;
-    if let Some(system) = payload.get("system").filter(|s| !s.is_null()) {
-        let system: senim_domain::System = serde_json::from_value(system.clone())?;
+    if let Some(system) = stepped.system {
+        let system = senim_domain::System::from(system);
         let version = query::system_version(&mut *conn, system.id, system.current_version).await?;
         store_system(conn, &system, &version, system.current_version).await?;
     }
-    let notices: Vec<StoredNotice> =
-        serde_json::from_value(payload.get("notices").cloned().unwrap_or(json!([])))?;
+    let notices = stepped.notices.unwrap_or_default();
     write_notices(conn, &notices, Some(case.id), case.system_id, kind, time).await
 }
 
@@ -454,12 +459,12 @@ pub(crate) async fn flag_review_due(
     .await?;
     Ok((
         Applied::Done,
-        Some(EventDraft::new(
+        Some(EventDraft::logged(
             "system.review_due",
             "system",
             due.system_id.to_string(),
-            json!({ "due": due, "notices": notices }),
-        )),
+            &ReviewFlagged { due, notices },
+        )?),
     ))
 }
 
@@ -468,8 +473,7 @@ pub(crate) async fn replay_review_due(
     time: Timestamp,
     payload: &serde_json::Value,
 ) -> Result<(), StoreError> {
-    let due: ReviewDue = serde_json::from_value(payload["due"].clone())?;
-    let notices: Vec<StoredNotice> = serde_json::from_value(payload["notices"].clone())?;
+    let ReviewFlagged::<StoredNotice> { due, notices } = serde_json::from_value(payload.clone())?;
     write_notices(
         conn,
         &notices,
@@ -504,12 +508,14 @@ pub(crate) async fn set_reviewer(
     write_reviewer(conn, &reviewer).await?;
     Ok((
         Applied::Reviewer(reviewer.clone()),
-        Some(EventDraft::new(
+        Some(EventDraft::logged(
             "reviewer.set",
             "account",
             reviewer.account_id.to_string(),
-            json!({ "reviewer": reviewer }),
-        )),
+            &ReviewerSet {
+                reviewer: reviewer.to_record(),
+            },
+        )?),
     ))
 }
 
@@ -526,7 +532,7 @@ pub(crate) async fn write_reviewer(
     )
     .bind(reviewer.account_id.to_string())
     .bind(i64::from(reviewer.active))
-    .bind(serde_json::to_string(reviewer)?)
+    .bind(record::json(reviewer)?)
     .bind(reviewer.updated_at.to_rfc3339())
     .execute(&mut *conn)
     .await?;

@@ -20,7 +20,9 @@ mod command;
 mod error;
 mod library;
 pub mod log;
+mod logged;
 mod query;
+mod record;
 mod rows;
 mod writer;
 

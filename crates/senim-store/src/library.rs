@@ -1,12 +1,13 @@
 //! The data library's datasets: writes, replays and reads.
 
-use serde_json::json;
 use sqlx::{AnyConnection, Row};
 
 use senim_domain::{Dataset, DatasetId, DatasetInput, OrganisationId, Timestamp};
 
 use crate::command::{check_current, Applied, EventDraft, Step};
 use crate::error::StoreError;
+use crate::logged::{DatasetChanged, ResourceAdded, ResourceDownloaded};
+use crate::record::{self, Recorded};
 use crate::rows::{data, Sql};
 use crate::Store;
 
@@ -23,7 +24,7 @@ async fn write(conn: &mut AnyConnection, d: &Dataset, new: bool) -> Result<(), S
         .bind(d.organisation_id.to_string())
         .bind(d.metadata.access.as_str())
         .bind(d.revision)
-        .bind(serde_json::to_string(d)?)
+        .bind(record::json(d)?)
         .bind(d.created_at.to_rfc3339())
         .bind(d.updated_at.to_rfc3339())
         .execute(&mut *conn)
@@ -31,8 +32,15 @@ async fn write(conn: &mut AnyConnection, d: &Dataset, new: bool) -> Result<(), S
     Ok(())
 }
 
-fn event(kind: &'static str, d: &Dataset) -> EventDraft {
-    EventDraft::new(kind, "dataset", d.id.to_string(), json!({ "dataset": d }))
+fn event(kind: &'static str, d: &Dataset) -> Result<EventDraft, StoreError> {
+    EventDraft::logged(
+        kind,
+        "dataset",
+        d.id.to_string(),
+        &DatasetChanged {
+            dataset: d.to_record(),
+        },
+    )
 }
 
 /// Applies [`crate::Command::CreateDataset`].
@@ -57,7 +65,7 @@ pub(crate) async fn create(
     write(conn, &dataset, true).await?;
     Ok((
         Applied::Dataset(Box::new(dataset.clone())),
-        Some(event("dataset.created", &dataset)),
+        Some(event("dataset.created", &dataset)?),
     ))
 }
 
@@ -83,7 +91,7 @@ pub(crate) async fn update(
     write(conn, &dataset, false).await?;
     Ok((
         Applied::Dataset(Box::new(dataset.clone())),
-        Some(event("dataset.updated", &dataset)),
+        Some(event("dataset.updated", &dataset)?),
     ))
 }
 
@@ -92,7 +100,8 @@ pub(crate) async fn replay(
     kind: &str,
     payload: &serde_json::Value,
 ) -> Result<(), StoreError> {
-    let dataset: Dataset = serde_json::from_value(payload["dataset"].clone())?;
+    let event: DatasetChanged = serde_json::from_value(payload.clone())?;
+    let dataset = Dataset::from(event.dataset);
     write(conn, &dataset, kind == "dataset.created").await
 }
 
@@ -185,12 +194,14 @@ pub(crate) async fn add_resource(
     write_resource(conn, &resource).await?;
     Ok((
         Applied::Resource(Box::new(resource.clone())),
-        Some(EventDraft::new(
+        Some(EventDraft::logged(
             "resource.added",
             "dataset",
             resource.dataset_id.to_string(),
-            json!({ "resource": resource }),
-        )),
+            &ResourceAdded {
+                resource: resource.to_record(),
+            },
+        )?),
     ))
 }
 
@@ -204,7 +215,7 @@ async fn write_resource(
     .bind(r.id.to_string())
     .bind(r.dataset_id.to_string())
     .bind(r.sha256.clone())
-    .bind(serde_json::to_string(r)?)
+    .bind(record::json(r)?)
     .bind(r.created_at.to_rfc3339())
     .execute(&mut *conn)
     .await?;
@@ -217,34 +228,30 @@ pub(crate) fn record_download(
     resource: &senim_domain::Resource,
     downloader: senim_domain::AccountId,
     grant: Option<senim_domain::CaseId>,
-) -> Step {
-    let payload = json!({
-        "resource_id": resource.id, "dataset_id": resource.dataset_id,
-        "sha256": resource.sha256, "downloader": downloader, "grant": grant,
-    });
-    let mut public = payload.clone();
-    public["downloader"] = serde_json::Value::Null;
-    public["grant"] = serde_json::Value::Null;
-    (
-        Applied::Done,
-        Some(
-            EventDraft::new(
-                "resource.downloaded",
-                "dataset",
-                resource.dataset_id.to_string(),
-                payload,
-            )
-            .shown_as(public),
-        ),
-    )
+) -> Result<Step, StoreError> {
+    let download = |downloader, grant| ResourceDownloaded {
+        resource_id: resource.id,
+        dataset_id: resource.dataset_id,
+        sha256: resource.sha256.clone(),
+        downloader,
+        grant,
+    };
+    let event = EventDraft::logged(
+        "resource.downloaded",
+        "dataset",
+        resource.dataset_id.to_string(),
+        &download(Some(downloader), grant),
+    )?
+    .shown(&download(None, None))?;
+    Ok((Applied::Done, Some(event)))
 }
 
 pub(crate) async fn replay_resource(
     conn: &mut AnyConnection,
     payload: &serde_json::Value,
 ) -> Result<(), StoreError> {
-    let r: senim_domain::Resource = serde_json::from_value(payload["resource"].clone())?;
-    write_resource(conn, &r).await
+    let event: ResourceAdded = serde_json::from_value(payload.clone())?;
+    write_resource(conn, &senim_domain::Resource::from(event.resource)).await
 }
 
 impl Store {

@@ -124,7 +124,7 @@ pub struct TimelineEvent {
     pub subject_id: String,
 }
 
-async fn fetch_page<T: serde::de::DeserializeOwned>(
+async fn fetch_page<T: crate::record::Recorded>(
     pool: &AnyPool,
     table: &str,
     filters: Sql,
@@ -135,7 +135,7 @@ async fn fetch_page<T: serde::de::DeserializeOwned>(
 }
 
 /// [`fetch_page`] reading `extra` columns too, which `patch` puts into each record.
-pub(crate) async fn fetch_page_with<T: serde::de::DeserializeOwned>(
+pub(crate) async fn fetch_page_with<T: crate::record::Recorded>(
     pool: &AnyPool,
     table: &str,
     extra: &str,

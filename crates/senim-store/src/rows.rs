@@ -1,14 +1,16 @@
-//! Decoding rows: the `data` column holds the record as JSON.
+//! Decoding rows: the `data` column holds the record as JSON, in the
+//! store's record types (`crate::record`).
 
-use serde::de::DeserializeOwned;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::error::StoreError;
+use crate::record::Recorded;
 
-pub(crate) fn data<T: DeserializeOwned>(row: &AnyRow) -> Result<T, StoreError> {
+/// The record a row keeps in its `data` column, as the domain's value.
+pub(crate) fn data<T: Recorded>(row: &AnyRow) -> Result<T, StoreError> {
     let text: String = row.try_get("data")?;
-    Ok(serde_json::from_str(&text)?)
+    crate::record::from_json(&text)
 }
 
 /// A SQL statement under construction with numbered placeholders, so that

@@ -126,6 +126,12 @@ async fn open_store_at(
 }
 
 impl TestApp {
+    /// Takes the SQLite database's directory out of the app, so that it
+    /// outlives the app (what the replay fixtures are read from after a story).
+    pub fn take_database_dir(&mut self) -> Option<tempfile::TempDir> {
+        self._dir.take()
+    }
+
     pub fn token(&self, who: Who) -> Option<&str> {
         self.tokens.get(&who).map(|s| s.as_str())
     }

@@ -10,4 +10,5 @@ mod bad_input;
 mod health;
 mod openapi;
 mod pages;
+mod replay_fixtures;
 pub mod routes;

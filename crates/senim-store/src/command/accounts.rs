@@ -1,7 +1,6 @@
 //! Accounts: creation, changes (a new password shuts out whoever held the
 //! old one) and withdrawal.
 
-use serde_json::json;
 use sqlx::AnyConnection;
 
 use senim_domain::account::ValidAccount;
@@ -14,7 +13,9 @@ use super::sessions::end_sessions;
 use super::tokens::revoke_tokens;
 use super::{replace_set, Applied};
 use crate::error::{is_unique_violation, StoreError};
+use crate::logged::{AccountChanged, AccountReplay, AccountShown, PublicAccount};
 use crate::query;
+use crate::record::{self, Recorded};
 
 impl Revised for Account {
     const NAME: &'static str = "account";
@@ -40,21 +41,25 @@ impl Revised for Account {
     }
 }
 
-fn account_event(kind: &'static str, account: &Account) -> EventDraft {
+fn account_event(kind: &'static str, account: &Account) -> Result<EventDraft, StoreError> {
     // A person's name and e-mail are personal data.
-    EventDraft::new(
+    EventDraft::logged(
         kind,
         "account",
         account.id.to_string(),
-        json!({ "account": account }),
-    )
-    .shown_as(json!({ "account": {
-        "id": account.id,
-        "roles": account.roles,
-        "organisation_id": account.organisation_id,
-        "status": account.status,
-        "revision": account.revision,
-    }}))
+        &AccountChanged {
+            account: account.to_record(),
+        },
+    )?
+    .shown(&AccountShown {
+        account: PublicAccount {
+            id: account.id,
+            roles: account.roles.clone(),
+            organisation_id: account.organisation_id,
+            status: account.status,
+            revision: account.revision,
+        },
+    })
 }
 
 fn duplicate_email(e: sqlx::Error) -> StoreError {
@@ -99,8 +104,8 @@ pub(super) async fn create_account(
         updated_at: now,
     };
     insert_account(conn, &record, password_hash.clone()).await?;
-    let event = account_event("account.created", &record)
-        .replaying(json!({ "password_hash": password_hash }).to_string());
+    let event = account_event("account.created", &record)?
+        .replaying_with(&AccountReplay { password_hash })?;
     Ok((Applied::Account(record), Some(event)))
 }
 
@@ -119,7 +124,7 @@ pub(super) async fn insert_account(
     .bind(record.status.as_str())
     .bind(record.revision)
     .bind(password_hash)
-    .bind(serde_json::to_string(record)?)
+    .bind(record::json(record)?)
     .bind(record.created_at.to_rfc3339())
     .bind(record.updated_at.to_rfc3339())
     .execute(&mut *conn)
@@ -144,7 +149,7 @@ pub(super) async fn store_account(
     .bind(record.status.as_str())
     .bind(record.revision)
     .bind(password_hash)
-    .bind(serde_json::to_string(record)?)
+    .bind(record::json(record)?)
     .bind(record.updated_at.to_rfc3339())
     .bind(record.id.to_string())
     .bind(expected_revision)
@@ -178,7 +183,9 @@ pub(super) async fn update_account(
         ..current
     };
     let password_changed = password_hash.is_some();
-    let replay = json!({ "password_hash": password_hash }).to_string();
+    let replay = AccountReplay {
+        password_hash: password_hash.clone(),
+    };
     store_account(conn, &record, expected_revision, password_hash).await?;
     if password_changed {
         // A new password after a compromise must shut out whoever held the
@@ -186,7 +193,7 @@ pub(super) async fn update_account(
         end_sessions(conn, id).await?;
         revoke_tokens(conn, id, now).await?;
     }
-    let event = account_event("account.updated", &record).replaying(replay);
+    let event = account_event("account.updated", &record)?.replaying_with(&replay)?;
     Ok((Applied::Account(record), Some(event)))
 }
 
@@ -203,6 +210,6 @@ pub(super) async fn withdraw_account(
     // A withdrawn account can no longer act: end its sessions, revoke its tokens.
     end_sessions(conn, id).await?;
     revoke_tokens(conn, id, now).await?;
-    let event = account_event("account.withdrawn", &record);
+    let event = account_event("account.withdrawn", &record)?;
     Ok((Applied::Account(record), Some(event)))
 }

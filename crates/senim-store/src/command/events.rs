@@ -1,6 +1,7 @@
 //! Events: what each change to the register appends, in the same
 //! transaction, to the `events` table and the audit log.
 
+use serde::Serialize;
 use serde_json::json;
 use sqlx::AnyConnection;
 
@@ -34,7 +35,7 @@ pub(crate) struct EventDraft {
 impl EventDraft {
     /// An event about one subject: the log shows its payload as it is, and a
     /// rebuild needs nothing else.
-    pub(crate) fn new(
+    fn new(
         kind: &'static str,
         subject_type: &'static str,
         subject_id: String,
@@ -50,8 +51,34 @@ impl EventDraft {
         }
     }
 
+    /// An event whose payload is one of `crate::logged`'s types.
+    pub(crate) fn logged(
+        kind: &'static str,
+        subject_type: &'static str,
+        subject_id: String,
+        payload: &impl Serialize,
+    ) -> Result<EventDraft, StoreError> {
+        Ok(EventDraft::new(
+            kind,
+            subject_type,
+            subject_id,
+            serde_json::to_value(payload)?,
+        ))
+    }
+
     /// The same event, shown in the public log as `public`.
-    pub(crate) fn shown_as(self, public: serde_json::Value) -> EventDraft {
+    pub(crate) fn shown(self, public: &impl Serialize) -> Result<EventDraft, StoreError> {
+        Ok(self.shown_as(serde_json::to_value(public)?))
+    }
+
+    /// The same event, keeping `replay` for rebuilds (as the JSON text of
+    /// its tree, so its keys are in the order `json!` gave them).
+    pub(crate) fn replaying_with(self, replay: &impl Serialize) -> Result<EventDraft, StoreError> {
+        Ok(self.replaying(serde_json::to_value(replay)?.to_string()))
+    }
+
+    /// The same event, shown in the public log as `public`.
+    fn shown_as(self, public: serde_json::Value) -> EventDraft {
         EventDraft {
             public: Some(public),
             ..self

@@ -330,7 +330,7 @@ pub(crate) async fn apply(
             resource,
             downloader,
             grant,
-        } => crate::library::record_download(&resource, downloader, grant),
+        } => crate::library::record_download(&resource, downloader, grant)?,
         Command::CreateDataset { owner, metadata } => {
             crate::library::create(conn, owner, metadata, now).await?
         }

@@ -1,7 +1,6 @@
 //! Organisations: registration, changes and withdrawal, each from the
 //! revision the change was decided on.
 
-use serde_json::json;
 use sqlx::AnyConnection;
 
 use senim_domain::organisation::ValidOrganisation;
@@ -11,7 +10,9 @@ use super::events::{EventDraft, Step};
 use super::revision::{check_change, check_written, withdrawal, Revised};
 use super::{lower_search, Applied};
 use crate::error::{is_unique_violation, StoreError};
+use crate::logged::{OrganisationChanged, OrganisationWithdrawn};
 use crate::query;
+use crate::record::{self, Recorded};
 
 impl Revised for Organisation {
     const NAME: &'static str = "organisation";
@@ -41,22 +42,37 @@ fn organisation_search(org: &Organisation) -> String {
     lower_search(&[&org.name.joined(), org.bin.as_str()])
 }
 
-fn org_event(
-    kind: &'static str,
-    org: &Organisation,
-    extra: Option<serde_json::Value>,
-) -> EventDraft {
-    let mut payload = json!({ "organisation": org });
-    if let (Some(extra), Some(map)) = (extra, payload.as_object_mut()) {
-        if let Some(obj) = extra.as_object() {
-            for (k, v) in obj {
-                map.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    let mut public = payload.clone();
-    public["organisation"] = json!(org.clone().redacted(Viewer::PUBLIC));
-    EventDraft::new(kind, "organisation", org.id.to_string(), payload).shown_as(public)
+/// An organisation's change; the public log shows it without its contact person.
+fn org_event(kind: &'static str, org: &Organisation) -> Result<EventDraft, StoreError> {
+    let public = org.clone().redacted(Viewer::PUBLIC).to_record();
+    EventDraft::logged(
+        kind,
+        "organisation",
+        org.id.to_string(),
+        &OrganisationChanged {
+            organisation: org.to_record(),
+        },
+    )?
+    .shown(&OrganisationChanged {
+        organisation: public,
+    })
+}
+
+fn withdrawal_event(org: &Organisation, reason: Option<String>) -> Result<EventDraft, StoreError> {
+    let public = org.clone().redacted(Viewer::PUBLIC).to_record();
+    EventDraft::logged(
+        "organisation.withdrawn",
+        "organisation",
+        org.id.to_string(),
+        &OrganisationWithdrawn {
+            organisation: org.to_record(),
+            reason: reason.clone(),
+        },
+    )?
+    .shown(&OrganisationWithdrawn {
+        organisation: public,
+        reason,
+    })
 }
 
 fn duplicate_bin(e: sqlx::Error) -> StoreError {
@@ -85,7 +101,7 @@ pub(super) async fn create_organisation(
         updated_at: now,
     };
     insert_organisation(conn, &record).await?;
-    let event = org_event("organisation.created", &record, None);
+    let event = org_event("organisation.created", &record)?;
     Ok((Applied::Organisation(record), Some(event)))
 }
 
@@ -102,7 +118,7 @@ pub(super) async fn insert_organisation(
     .bind(record.status.as_str())
     .bind(record.revision)
     .bind(organisation_search(record))
-    .bind(serde_json::to_string(record)?)
+    .bind(record::json(record)?)
     .bind(record.created_at.to_rfc3339())
     .bind(record.updated_at.to_rfc3339())
     .execute(&mut *conn)
@@ -124,7 +140,7 @@ pub(super) async fn store_organisation(
     .bind(record.status.as_str())
     .bind(record.revision)
     .bind(organisation_search(record))
-    .bind(serde_json::to_string(record)?)
+    .bind(record::json(record)?)
     .bind(record.updated_at.to_rfc3339())
     .bind(record.id.to_string())
     .bind(expected_revision)
@@ -154,7 +170,7 @@ pub(super) async fn update_organisation(
         ..current
     };
     store_organisation(conn, &record, expected_revision).await?;
-    let event = org_event("organisation.updated", &record, None);
+    let event = org_event("organisation.updated", &record)?;
     Ok((Applied::Organisation(record), Some(event)))
 }
 
@@ -169,11 +185,7 @@ pub(super) async fn withdraw_organisation(
     let revision = current.revision;
     let record = withdrawal(current, expected_revision, now)?;
     store_organisation(conn, &record, revision).await?;
-    let event = org_event(
-        "organisation.withdrawn",
-        &record,
-        Some(json!({ "reason": reason })),
-    );
+    let event = withdrawal_event(&record, reason)?;
     Ok((Applied::Organisation(record), Some(event)))
 }
 

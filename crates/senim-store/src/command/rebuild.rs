@@ -1,9 +1,10 @@
 //! Rebuilding the query tables from the events (`senim admin rebuild`), and
 //! the fingerprint that shows a rebuild restored them.
 
+use serde::de::IgnoredAny;
 use sqlx::{AnyConnection, Row};
 
-use senim_domain::classification::{Assessment, ChangeReport, PackRef};
+use senim_domain::classification::ChangeReport;
 use senim_domain::token::TokenInfo;
 use senim_domain::{Account, Organisation, System, SystemVersion, Timestamp};
 
@@ -15,8 +16,11 @@ use super::rulepacks::{insert_pack, insert_publication};
 use super::sessions::end_sessions;
 use super::systems::{insert_next_version, insert_system, store_system};
 use super::tokens::{insert_token, revoke_tokens, store_revoked_token};
-use super::Reassessment;
 use crate::error::StoreError;
+use crate::logged::{
+    AccountChanged, AccountReplay, OrganisationChanged, PackInstalled, PackReplay,
+    PublicationReplayed, ReviewerSet, SystemChanged, SystemReplay, TokenCreated, TokenRevoked,
+};
 use crate::query;
 
 /// The query tables, children before parents.
@@ -91,6 +95,11 @@ pub(super) async fn rebuild(conn: &mut AnyConnection) -> Result<u64, StoreError>
     }
 }
 
+/// An event's payload, as the type its kind is written as.
+fn payload<T: serde::de::DeserializeOwned>(payload: &serde_json::Value) -> Result<T, StoreError> {
+    Ok(serde_json::from_value(payload.clone())?)
+}
+
 fn field<T: serde::de::DeserializeOwned>(
     payload: &serde_json::Value,
     path: &[&str],
@@ -117,21 +126,24 @@ async fn replay(
 ) -> Result<(), StoreError> {
     match kind {
         "organisation.created" => {
-            let org: Organisation = field(&payload, &["organisation"])?;
+            let org =
+                Organisation::from(self::payload::<OrganisationChanged>(&payload)?.organisation);
             insert_organisation(conn, &org).await
         }
+        // A withdrawal's reason changes no table.
         "organisation.updated" | "organisation.withdrawn" => {
-            let org: Organisation = field(&payload, &["organisation"])?;
+            let org =
+                Organisation::from(self::payload::<OrganisationChanged>(&payload)?.organisation);
             store_organisation(conn, &org, org.revision - 1).await
         }
         "account.created" => {
-            let account: Account = field(&payload, &["account"])?;
-            let hash: Option<String> = field(&payload, &["replay", "password_hash"])?;
-            insert_account(conn, &account, hash).await
+            let account = Account::from(self::payload::<AccountChanged>(&payload)?.account);
+            let replay: AccountReplay = field(&payload, &["replay"])?;
+            insert_account(conn, &account, replay.password_hash).await
         }
         "account.updated" => {
-            let account: Account = field(&payload, &["account"])?;
-            let hash: Option<String> = field(&payload, &["replay", "password_hash"])?;
+            let account = Account::from(self::payload::<AccountChanged>(&payload)?.account);
+            let hash = field::<AccountReplay>(&payload, &["replay"])?.password_hash;
             let changed = hash.is_some();
             store_account(conn, &account, account.revision - 1, hash).await?;
             if changed {
@@ -141,24 +153,27 @@ async fn replay(
             Ok(())
         }
         "account.withdrawn" => {
-            let account: Account = field(&payload, &["account"])?;
+            let account = Account::from(self::payload::<AccountChanged>(&payload)?.account);
             store_account(conn, &account, account.revision - 1, None).await?;
             end_sessions(conn, account.id).await?;
             revoke_tokens(conn, account.id, time).await
         }
         "token.created" => {
-            let info: TokenInfo = field(&payload, &["token"])?;
-            let hash: String = field(&payload, &["token_hash"])?;
-            insert_token(conn, &info, &hash).await
+            let created: TokenCreated = self::payload(&payload)?;
+            insert_token(conn, &TokenInfo::from(created.token), &created.token_hash).await
         }
         "token.revoked" => {
-            let info: TokenInfo = field(&payload, &["token"])?;
-            store_revoked_token(conn, &info).await
+            let revoked: TokenRevoked = self::payload(&payload)?;
+            store_revoked_token(conn, &TokenInfo::from(revoked.token)).await
         }
         "system.created" | "system.version_added" => {
-            let system: System = field(&payload, &["system"])?;
-            let version: SystemVersion = field(&payload, &["version"])?;
-            let assessment: Option<Assessment> = field(&payload, &["replay", "assessment"])?;
+            let changed: SystemChanged<IgnoredAny> = self::payload(&payload)?;
+            let system = System::from(changed.system);
+            let version =
+                SystemVersion::from(changed.version.ok_or_else(|| {
+                    StoreError::Corrupt("the event carries no version".to_string())
+                })?);
+            let assessment = field::<SystemReplay>(&payload, &["replay"])?.assessment;
             if kind == "system.created" {
                 insert_system(conn, &system, &version, assessment.as_ref()).await
             } else {
@@ -166,7 +181,8 @@ async fn replay(
             }
         }
         "system.withdrawn" => {
-            let system: System = field(&payload, &["system"])?;
+            let changed: SystemChanged<IgnoredAny> = self::payload(&payload)?;
+            let system = System::from(changed.system);
             let version =
                 query::system_version(&mut *conn, system.id, system.current_version).await?;
             store_system(conn, &system, &version, system.current_version).await
@@ -177,26 +193,28 @@ async fn replay(
         "resource.added" => crate::library::replay_resource(conn, &payload).await,
         "resource.downloaded" => Ok(()), // changes no table
         "reviewer.set" => {
-            let reviewer: senim_domain::case::ReviewerProfile = field(&payload, &["reviewer"])?;
+            let set: ReviewerSet = self::payload(&payload)?;
+            let reviewer = senim_domain::case::ReviewerProfile::from(set.reviewer);
             crate::cases::write_reviewer(conn, &reviewer).await
         }
         case if crate::cases::is_case_event(case) => {
             crate::cases::replay_case(conn, kind, time, &payload).await
         }
         "rulepack.installed" => {
-            let pack: PackRef = field(&payload, &["pack"])?;
-            let source: String = field(&payload, &["replay", "source"])?;
-            insert_pack(conn, &pack, &source, time).await.map(|_| ())
+            let pack = self::payload::<PackInstalled>(&payload)?.pack;
+            let replay: PackReplay = field(&payload, &["replay"])?;
+            insert_pack(conn, &pack, &replay.source, time)
+                .await
+                .map(|_| ())
         }
         "rulepack.published" => {
-            let pack: PackRef = field(&payload, &["pack"])?;
-            let source: String = field(&payload, &["replay", "source"])?;
-            let report_json: String = field(&payload, &["replay", "report"])?;
-            let report: ChangeReport = serde_json::from_str(&report_json)?;
-            let reassessments: Vec<Reassessment> = field(&payload, &["replay", "reassessments"])?;
-            insert_pack(conn, &pack, &source, time).await?;
-            record_reassessments(conn, &reassessments, time).await?;
-            insert_publication(conn, &pack, &report, &report_json, time).await
+            // The payload's other fields are digests and counts of the replay data.
+            let pack = self::payload::<PackInstalled>(&payload)?.pack;
+            let replay: PublicationReplayed = field(&payload, &["replay"])?;
+            let report: ChangeReport = serde_json::from_str(&replay.report)?;
+            insert_pack(conn, &pack, &replay.source, time).await?;
+            record_reassessments(conn, &replay.reassessments, time).await?;
+            insert_publication(conn, &pack, &report, &replay.report, time).await
         }
         other => Err(StoreError::Corrupt(format!(
             "no rebuild is defined for events of kind `{other}`"

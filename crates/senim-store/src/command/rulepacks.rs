@@ -1,8 +1,6 @@
 //! Rule packs: installing a pack version, and publishing one with the
 //! re-classification of every system it touches.
 
-use serde::Serialize;
-use serde_json::json;
 use sqlx::AnyConnection;
 
 use senim_domain::classification::{ChangeReport, PackRef};
@@ -12,6 +10,9 @@ use super::classifications::record_reassessments;
 use super::events::{append_event, sha256_hex, EventDraft, Events, Step};
 use super::{Applied, Reassessment};
 use crate::error::StoreError;
+use crate::logged::{
+    PackInstalled, PackPublished, PackReplay, PublicationReplay, SystemReclassified,
+};
 
 pub(super) async fn install_pack(
     conn: &mut AnyConnection,
@@ -23,13 +24,16 @@ pub(super) async fn install_pack(
     if !inserted {
         return Ok((Applied::Done, None));
     }
-    let event = EventDraft::new(
+    let event = EventDraft::logged(
         "rulepack.installed",
         "rulepack",
         format!("{}/{}", pack.id, pack.version),
-        json!({ "pack": pack, "source_sha256": sha256_hex(&source) }),
-    )
-    .replaying(json!({ "source": source }).to_string());
+        &PackInstalled {
+            source_sha256: sha256_hex(&source),
+            pack,
+        },
+    )?
+    .replaying_with(&PackReplay { source })?;
     Ok((Applied::Done, Some(event)))
 }
 
@@ -52,14 +56,6 @@ pub(super) async fn insert_pack(
     .await?
     .rows_affected();
     Ok(inserted == 1)
-}
-
-/// What a publication's event keeps for a rebuild.
-#[derive(Serialize)]
-struct PublishReplay<'a> {
-    source: &'a str,
-    report: &'a str,
-    reassessments: &'a [Reassessment],
 }
 
 pub(super) async fn insert_publication(
@@ -111,12 +107,15 @@ pub(super) async fn publish_pack(
     // The `risk_level` column is the truth; readers put it into the record
     // (see query.rs), so the JSON needs no rewrite here.
     for change in &report.changed {
-        let draft = EventDraft::new(
+        let draft = EventDraft::logged(
             "system.reclassified",
             "system",
             change.system_id.to_string(),
-            json!({ "pack": pack, "change": change }),
-        );
+            &SystemReclassified {
+                pack: pack.clone(),
+                change: change.clone(),
+            },
+        )?;
         append_event(conn, events, draft).await?;
     }
     for write in cases {
@@ -128,20 +127,20 @@ pub(super) async fn publish_pack(
     insert_publication(conn, &pack, &report, &report_json, now).await?;
     // The replay is serialized straight from the structs: a publication may
     // carry 100,000 re-classifications, too many to build as a JSON tree first.
-    let event = EventDraft::new(
+    let event = EventDraft::logged(
         "rulepack.published",
         "rulepack",
         format!("{}/{}", pack.id, pack.version),
-        json!({
-            "pack": pack,
-            "source_sha256": sha256_hex(&source),
-            "in_force": report.in_force,
-            "reclassified": report.reclassified,
-            "changed": report.changed.len(),
-            "report_sha256": sha256_hex(&report_json),
-        }),
-    )
-    .replaying(serde_json::to_string(&PublishReplay {
+        &PackPublished {
+            pack: pack.clone(),
+            source_sha256: sha256_hex(&source),
+            in_force: report.in_force,
+            reclassified: report.reclassified,
+            changed: report.changed.len(),
+            report_sha256: sha256_hex(&report_json),
+        },
+    )?
+    .replaying(serde_json::to_string(&PublicationReplay {
         source: &source,
         report: &report_json,
         reassessments: &reassessments,

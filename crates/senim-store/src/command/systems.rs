@@ -1,7 +1,7 @@
 //! AI systems: registration, new versions (each with its classification)
 //! and withdrawal, each from the version the change was decided on.
 
-use serde_json::json;
+use serde::Serialize;
 use sqlx::AnyConnection;
 
 use senim_domain::classification::Assessment;
@@ -16,7 +16,9 @@ use super::organisations::require_organisation;
 use super::revision::{check_change, check_written, withdrawal, Revised};
 use super::{lower_search, replace_set, Actor, Applied};
 use crate::error::{is_unique_violation, StoreError};
+use crate::logged::{Classified, SystemChanged, SystemReplay, SystemWithdrawn};
 use crate::query;
+use crate::record::{self, Recorded};
 
 impl Revised for System {
     const NAME: &'static str = "system";
@@ -64,23 +66,24 @@ pub fn system_search(version: &SystemVersion) -> String {
     lower_search(&[&version.name.joined(), &docs])
 }
 
-fn system_event(
+/// A system's change; the public log shows its version redacted.
+fn system_event<D: Serialize>(
     kind: &'static str,
     system: &System,
     version: Option<&SystemVersion>,
-    extra: serde_json::Value,
-) -> EventDraft {
-    EventDraft::new(
-        kind,
-        "system",
-        system.id.to_string(),
-        json!({ "system": system, "version": version, "details": extra }),
-    )
-    .shown_as(json!({
-        "system": system,
-        "version": version.map(|v| v.clone().redacted(Viewer::PUBLIC)),
-        "details": extra,
-    }))
+    details: D,
+) -> Result<EventDraft, StoreError> {
+    let payload = SystemChanged {
+        system: system.to_record(),
+        version: version.map(Recorded::to_record),
+        details,
+    };
+    let public = SystemChanged {
+        system: payload.system.clone(),
+        version: version.map(|v| v.clone().redacted(Viewer::PUBLIC).to_record()),
+        details: &payload.details,
+    };
+    EventDraft::logged(kind, "system", system.id.to_string(), &payload)?.shown(&public)
 }
 
 async fn insert_version(
@@ -92,7 +95,7 @@ async fn insert_version(
     )
     .bind(version.system_id.to_string())
     .bind(version.version)
-    .bind(serde_json::to_string(version)?)
+    .bind(record::json(version)?)
     .bind(version.created_at.to_rfc3339())
     .execute(&mut *conn)
     .await
@@ -173,12 +176,7 @@ pub(super) async fn create_system(
         updated_at: now,
     };
     insert_system(conn, &system, &version, assessment.as_ref()).await?;
-    Ok(classified_step(
-        "system.created",
-        system,
-        version,
-        assessment,
-    ))
+    classified_step("system.created", system, version, assessment)
 }
 
 /// The result and event of a new classified version (a system's first or a
@@ -188,21 +186,23 @@ fn classified_step(
     system: System,
     version: SystemVersion,
     assessment: Option<Assessment>,
-) -> Step {
+) -> Result<Step, StoreError> {
     let event = system_event(
         kind,
         &system,
         Some(&version),
-        json!({ "classification": assessment.as_ref().map(|a| &a.outcome) }),
-    )
-    .replaying(json!({ "assessment": assessment }).to_string());
-    (
+        Classified {
+            classification: assessment.as_ref().map(|a| a.outcome.clone()),
+        },
+    )?
+    .replaying_with(&SystemReplay { assessment })?;
+    Ok((
         Applied::System {
             system,
             version: Box::new(version),
         },
         Some(event),
-    )
+    ))
 }
 
 /// Writes a new system: its row, sectors, first version and classification.
@@ -225,7 +225,7 @@ pub(super) async fn insert_system(
     .bind(system.registry_number.clone())
     .bind(system.current_version)
     .bind(system_search(version))
-    .bind(serde_json::to_string(system)?)
+    .bind(record::json(system)?)
     .bind(system.created_at.to_rfc3339())
     .bind(system.updated_at.to_rfc3339())
     .bind(serde_json::to_string(&version.profile)?)
@@ -282,7 +282,7 @@ pub(crate) async fn store_system(
     .bind(system.registry_number.clone())
     .bind(system.current_version)
     .bind(system_search(version))
-    .bind(serde_json::to_string(system)?)
+    .bind(record::json(system)?)
     .bind(system.updated_at.to_rfc3339())
     .bind(system.id.to_string())
     .bind(expected_version)
@@ -335,12 +335,7 @@ pub(super) async fn add_version(
         ..current
     };
     insert_next_version(conn, &system, &version, assessment.as_ref()).await?;
-    Ok(classified_step(
-        "system.version_added",
-        system,
-        version,
-        assessment,
-    ))
+    classified_step("system.version_added", system, version, assessment)
 }
 
 pub(super) async fn withdraw_system(
@@ -361,8 +356,11 @@ pub(super) async fn withdraw_system(
         "system.withdrawn",
         &system,
         None,
-        json!({ "reason": reason, "previous_status": previous_status }),
-    );
+        SystemWithdrawn {
+            reason,
+            previous_status,
+        },
+    )?;
     Ok((
         Applied::System {
             system,

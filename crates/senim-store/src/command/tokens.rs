@@ -1,7 +1,6 @@
 //! API tokens: issued to an account, revoked one by one or all at once.
 //! Only a token's hash is ever stored.
 
-use serde_json::json;
 use sqlx::AnyConnection;
 
 use senim_domain::token::TokenInfo;
@@ -10,7 +9,9 @@ use senim_domain::{AccountId, AccountStatus, Timestamp, TokenId};
 use super::events::{EventDraft, Step};
 use super::{Applied, NewToken};
 use crate::error::StoreError;
+use crate::logged::{PublicToken, TokenCreated, TokenRevoked, TokenShown};
 use crate::query;
+use crate::record::{self, Recorded};
 
 pub(super) async fn create_token(
     conn: &mut AnyConnection,
@@ -34,13 +35,16 @@ pub(super) async fn create_token(
         revoked_at: None,
     };
     insert_token(conn, &info, &token.token_hash).await?;
-    let event = EventDraft::new(
+    let event = EventDraft::logged(
         "token.created",
         "account",
         info.account_id.to_string(),
-        json!({ "token": info, "token_hash": token.token_hash }),
-    )
-    .shown_as(public_token(&info));
+        &TokenCreated {
+            token: info.to_record(),
+            token_hash: token.token_hash,
+        },
+    )?
+    .shown(&public_token(&info))?;
     Ok((Applied::Token(info), Some(event)))
 }
 
@@ -56,7 +60,7 @@ pub(super) async fn insert_token(
     .bind(info.id.to_string())
     .bind(info.account_id.to_string())
     .bind(token_hash.to_string())
-    .bind(serde_json::to_string(info)?)
+    .bind(record::json(info)?)
     .bind(info.expires_at.to_rfc3339())
     .bind(info.created_at.to_rfc3339())
     .execute(&mut *conn)
@@ -70,7 +74,7 @@ pub(super) async fn store_revoked_token(
 ) -> Result<(), StoreError> {
     sqlx::query("UPDATE api_tokens SET revoked_at = $1, data = $2 WHERE id = $3")
         .bind(info.revoked_at.map(|t| t.to_rfc3339()))
-        .bind(serde_json::to_string(info)?)
+        .bind(record::json(info)?)
         .bind(info.id.to_string())
         .execute(&mut *conn)
         .await?;
@@ -100,24 +104,28 @@ pub(super) async fn revoke_token(
         ..info
     };
     store_revoked_token(conn, &info).await?;
-    let event = EventDraft::new(
+    let event = EventDraft::logged(
         "token.revoked",
         "account",
         info.account_id.to_string(),
-        json!({ "token": info }),
-    )
-    .shown_as(public_token(&info));
+        &TokenRevoked {
+            token: info.to_record(),
+        },
+    )?
+    .shown(&public_token(&info))?;
     Ok((Applied::Token(info), Some(event)))
 }
 
 /// A token as the public log shows it: no name, no hash.
-fn public_token(info: &TokenInfo) -> serde_json::Value {
-    json!({ "token": {
-        "id": info.id,
-        "scopes": info.scopes,
-        "expires_at": info.expires_at,
-        "revoked_at": info.revoked_at,
-    }})
+fn public_token(info: &TokenInfo) -> TokenShown {
+    TokenShown {
+        token: PublicToken {
+            id: info.id,
+            scopes: info.scopes.clone(),
+            expires_at: info.expires_at,
+            revoked_at: info.revoked_at,
+        },
+    }
 }
 
 /// Revokes every token of an account still in force.

@@ -124,7 +124,7 @@ async fn admin_manages_accounts_and_withdrawal_ends_access(app: TestApp) {
     let _ = id;
 }
 
-async fn tokens_are_shown_once_scoped_and_revocable(app: TestApp) {
+pub(crate) async fn tokens_are_shown_once_scoped_and_revocable(app: TestApp) {
     let dev = app.accounts[&Who::Developer].to_string();
     let created = app
         .request(

@@ -134,7 +134,7 @@ async fn pool(app: &TestApp, s: &mut Session<'_>) -> (Vec<(String, String)>, Str
     (reviewers, second)
 }
 
-async fn a_high_risk_system_goes_through_review_to_the_register(app: TestApp) {
+pub(crate) async fn a_high_risk_system_goes_through_review_to_the_register(app: TestApp) {
     let mut s = Session {
         app: &app,
         receipts: Vec::new(),
@@ -830,7 +830,7 @@ async fn registered_system(s: &mut Session<'_>, developer: &str) -> String {
     id
 }
 
-async fn a_citizen_reports_harm_and_the_authority_acts(app: TestApp) {
+pub(crate) async fn a_citizen_reports_harm_and_the_authority_acts(app: TestApp) {
     let mut s = Session {
         app: &app,
         receipts: Vec::new(),
@@ -1378,7 +1378,7 @@ async fn registered_high_risk(app: &TestApp, s: &mut Session<'_>) -> String {
     id
 }
 
-async fn a_sector_body_keeps_its_trusted_list(app: TestApp) {
+pub(crate) async fn a_sector_body_keeps_its_trusted_list(app: TestApp) {
     let mut s = Session {
         app: &app,
         receipts: Vec::new(),
@@ -1538,7 +1538,7 @@ async fn a_sector_body_keeps_its_trusted_list(app: TestApp) {
     assert_eq!(status, 403);
 }
 
-async fn a_new_pack_puts_registered_systems_on_its_path(app: TestApp) {
+pub(crate) async fn a_new_pack_puts_registered_systems_on_its_path(app: TestApp) {
     let mut s = Session {
         app: &app,
         receipts: Vec::new(),
@@ -2093,7 +2093,7 @@ fn skewed_predictions() -> String {
     csv
 }
 
-async fn an_audit_runs_metrics_against_the_packs_thresholds(app: TestApp) {
+pub(crate) async fn an_audit_runs_metrics_against_the_packs_thresholds(app: TestApp) {
     let mut s = Session {
         app: &app,
         receipts: Vec::new(),

@@ -53,7 +53,7 @@ pub(crate) async fn send(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn stewards_describe_datasets_and_anyone_reads_them(app: TestApp) {
+pub(crate) async fn stewards_describe_datasets_and_anyone_reads_them(app: TestApp) {
     // The bank's data steward publishes; a developer may not.
     let (status, dataset) = send(
         &app,
@@ -167,7 +167,7 @@ async fn stewards_describe_datasets_and_anyone_reads_them(app: TestApp) {
     assert_eq!(status, 409);
 }
 
-async fn restricted_data_is_requested_and_granted(app: TestApp) {
+pub(crate) async fn restricted_data_is_requested_and_granted(app: TestApp) {
     let (_, restricted) = send(
         &app,
         Who::DataSteward,
@@ -402,7 +402,7 @@ pub(crate) async fn chunk(
     (status, offset, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn files_arrive_in_chunks_and_leave_by_range(app: TestApp) {
+pub(crate) async fn files_arrive_in_chunks_and_leave_by_range(app: TestApp) {
     let csv = b"stay_id,age_band,triage,lactate,admitted_on\n1,60-69,2,2.4,2024-03-01\n2,30-39,4,,2024-03-02\n3,70-79,1,5.1,2024-03-02\n";
     let (_, dataset) = send(
         &app,
@@ -675,7 +675,7 @@ fn walk(dir: &std::path::Path) -> usize {
         .unwrap_or(0)
 }
 
-async fn systems_name_the_datasets_they_learned_from(app: TestApp) {
+pub(crate) async fn systems_name_the_datasets_they_learned_from(app: TestApp) {
     let (_, training) = send(
         &app,
         Who::DataSteward,

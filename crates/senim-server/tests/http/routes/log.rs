@@ -277,7 +277,7 @@ async fn proofs_are_served_and_bad_requests_name_the_field(app: TestApp) {
     assert_eq!((status, fields[0].0.as_str()), (422, "index"));
 }
 
-async fn rebuilding_from_the_log_gives_back_every_table(app: TestApp) {
+pub(crate) async fn rebuilding_from_the_log_gives_back_every_table(app: TestApp) {
     use senim_store::{Actor, Applied, Command};
     // A history with every kind of change: organisations, accounts, tokens,
     // systems and versions (classified), a withdrawal, a password change

@@ -1,9 +1,9 @@
-mod accounts;
-mod cases;
+pub mod accounts;
+pub mod cases;
 mod ckan;
 pub mod datasets;
-mod log;
-mod organisations;
+pub mod log;
+pub mod organisations;
 mod rulepacks;
 mod session;
 mod systems;

@@ -12,7 +12,7 @@ crate::on_both_backends!(
     list_filters_and_pages,
 );
 
-async fn admin_creates_reads_updates_and_withdraws(app: TestApp) {
+pub(crate) async fn admin_creates_reads_updates_and_withdraws(app: TestApp) {
     let created = app
         .request(Who::Administrator, Method::POST, "/api/v1/organisations")
         .json(&org_json("University", "12094000011"))

@@ -148,7 +148,7 @@ mod tests {
     use super::escape;
 
     #[test]
-    fn escapes_markup() {
+    fn report_text_escapes_markup() {
         assert_eq!(
             escape("<script>alert('x')</script> & \"q\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"

@@ -448,7 +448,7 @@ mod tests {
     }
 
     #[test]
-    fn scopes_nest() {
+    fn a_wider_token_scope_covers_the_narrower() {
         assert!(scope_covers(&[TokenScope::Admin], TokenScope::Read));
         assert!(!scope_covers(&[TokenScope::Read], TokenScope::Write));
     }

@@ -202,7 +202,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn emails() {
+    fn emails_are_lowercased_and_malformed_ones_refused() {
         assert_eq!(parse_email("A.B@Hospital.kz").unwrap(), "a.b@hospital.kz");
         for bad in ["nobody", "@x.kz", "a@b", "a b@c.kz", "a@b@c.kz", "a@.kz"] {
             assert!(parse_email(bad).is_err(), "{bad}");
@@ -210,7 +210,7 @@ mod tests {
     }
 
     #[test]
-    fn urls() {
+    fn only_complete_http_addresses_are_accepted() {
         assert!(check_url("https://senim.kz/x").is_ok());
         assert!(check_url("ftp://senim.kz").is_err());
         assert!(check_url("https://").is_err());

@@ -330,7 +330,7 @@ mod tests {
     }
 
     #[test]
-    fn none_is_exclusive() {
+    fn none_excludes_every_other_answer() {
         let mut p = sample();
         p.affects = vec![Affects::None, Affects::Health];
         let err = p.parse_alone().unwrap_err();

@@ -145,7 +145,7 @@ mod tests {
     }
 
     #[test]
-    fn ties_count_half() {
+    fn ties_between_classes_count_half() {
         // One positive and one negative with the same score: AUC 0.5.
         let v = auc(&[(0.5, true, 1.0), (0.5, false, 1.0)]);
         assert_eq!(v.get().unwrap(), 0.5);

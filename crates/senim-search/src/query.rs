@@ -481,7 +481,7 @@ mod tests {
     }
 
     #[test]
-    fn words_and_fields() {
+    fn a_query_splits_into_words_and_field_clauses() {
         assert_eq!(
             parse("hospital admissions tags:health res_format:\"CSV\"").unwrap(),
             vec![
@@ -499,7 +499,7 @@ mod tests {
     }
 
     #[test]
-    fn negation_and_or() {
+    fn a_query_negates_and_alternates_clauses() {
         assert_eq!(
             parse("-tags:old license_id:MIT OR license_id:CC0-1.0").unwrap(),
             vec![
@@ -522,7 +522,7 @@ mod tests {
     }
 
     #[test]
-    fn ranges() {
+    fn date_ranges_are_open_or_whole_days() {
         assert_eq!(
             parse("metadata_modified:[2024-01-01T00:00:00Z TO *]").unwrap(),
             vec![Clause::Range {

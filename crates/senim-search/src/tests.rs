@@ -175,7 +175,7 @@ fn facets_count_the_hits() {
 }
 
 #[test]
-fn upsert_replaces() {
+fn indexing_a_dataset_again_replaces_its_entry() {
     let index = index();
     index
         .upsert(&doc(2, "Rail freight", None, &["transport"], &[], 99))

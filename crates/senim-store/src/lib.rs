@@ -240,7 +240,7 @@ impl Store {
             .await?;
         log::check_key(&writer_pool, &signer).await?;
         let cache = (backend == Backend::Sqlite).then(|| Arc::new(cache::SystemCache::default()));
-        let log_cache = Arc::new(log::LogCache::new(options.log_tile_cache));
+        let log_cache = Arc::new(log::LogCache::new(options.log_tile_cache, clock.clone()));
         let sender = writer::spawn(writer::Writer {
             log_cache: log_cache.clone(),
             pool: writer_pool,

@@ -12,13 +12,12 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 
-use senim_domain::Timestamp;
+use senim_domain::{Clock, Timestamp};
 use senim_tlog::merkle::{leaf_hash, Hash};
 use senim_tlog::nodes::{self, append_tiles, MissingTile, TileTree};
 use senim_tlog::{canonical, Checkpoint, NoteSigner};
@@ -590,34 +589,42 @@ impl nodes::TileSource for ProofTiles {
 
 /// What readers remember of the log. The newest checkpoint: this process's
 /// writer refreshes it after every commit, and it is read again when older
-/// than a second (another process, `senim admin` or a second server, may
-/// have appended); a slightly old checkpoint is still a valid one. Tiles
+/// than a second on the store's clock (another process, `senim admin` or a
+/// second server, may have appended); a slightly old checkpoint is still a
+/// valid one. Tiles
 /// with their subtree hashes: a tile's hashes never change once written (a
 /// partial tile only grows), so a cached tile is never wrong, at most
 /// narrower than the stored one, and then read again; at most
 /// `max_tiles` are kept (about 16 KiB each: a log of n entries has about
 /// n/256 tiles, so 4,096 tiles hold every tile of a million entries).
 pub(crate) struct LogCache {
-    checkpoint: Mutex<Option<(StoredCheckpoint, Instant)>>,
+    /// The checkpoint, and when it was read or written.
+    checkpoint: Mutex<Option<(StoredCheckpoint, Timestamp)>>,
     tiles: Mutex<HashMap<(u8, u64), Arc<TileTree>>>,
     max_tiles: usize,
+    clock: Arc<dyn Clock>,
 }
 
 impl LogCache {
-    const CHECKPOINT_TTL: Duration = Duration::from_secs(1);
+    /// How long a checkpoint read is served before it is read again.
+    pub(crate) const CHECKPOINT_TTL_MS: i64 = 1_000;
 
-    pub(crate) fn new(max_tiles: usize) -> LogCache {
+    pub(crate) fn new(max_tiles: usize, clock: Arc<dyn Clock>) -> LogCache {
         LogCache {
             checkpoint: Mutex::new(None),
             tiles: Mutex::new(HashMap::new()),
             max_tiles,
+            clock,
         }
     }
 
     fn fresh_checkpoint(&self) -> Option<StoredCheckpoint> {
         let slot = self.checkpoint.lock().ok()?;
         let (checkpoint, at) = slot.as_ref()?;
-        (at.elapsed() < Self::CHECKPOINT_TTL).then(|| checkpoint.clone())
+        let age = self.clock.now().unix_millis() - at.unix_millis();
+        (0..Self::CHECKPOINT_TTL_MS)
+            .contains(&age)
+            .then(|| checkpoint.clone())
     }
 
     fn known_size(&self) -> Option<u64> {
@@ -632,7 +639,7 @@ impl LogCache {
                 .map(|(known, _)| checkpoint.size >= known.size)
                 .unwrap_or(true);
             if newer {
-                *slot = Some((checkpoint, Instant::now()));
+                *slot = Some((checkpoint, self.clock.now()));
             }
         }
     }

@@ -868,3 +868,30 @@ async fn a_different_log_key_is_refused() {
         Ok(_) => panic!("a different key was accepted"),
     }
 }
+
+/// A store serves the newest checkpoint it read or wrote for a second of
+/// its clock, then reads it again: another process's appends show within a
+/// second, and a test moves the injected clock instead of sleeping.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_process_checkpoint_is_read_once_a_second_old_on_the_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let open = || {
+        Store::open(
+            StoreOptions::new(Location::DataDir(dir.path().to_path_buf())),
+            clock.clone(),
+        )
+    };
+    let reader = open().await.unwrap();
+    create_org(&reader, "Read", "94054000013").await;
+    let before = reader.checkpoint().await.unwrap().unwrap();
+    let writer = open().await.unwrap();
+    create_org(&writer, "Written elsewhere", "05034000018").await;
+    let written = writer.checkpoint().await.unwrap().unwrap();
+    assert_eq!(written.size, before.size + 1);
+    // Within the second, the copy it holds: still a valid checkpoint.
+    clock.advance_seconds(0);
+    assert_eq!(reader.checkpoint().await.unwrap().unwrap(), before);
+    clock.advance_seconds(1);
+    assert_eq!(reader.checkpoint().await.unwrap().unwrap(), written);
+}

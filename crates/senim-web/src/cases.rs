@@ -890,14 +890,9 @@ async fn page(
             },
         });
     }
-    let dossier = case.kind() == CaseKind::Registration
-        && c.caller.may(state, Action::CaseDossier, &r)?
-        && case.registration().is_some_and(|reg| {
-            let me = c.account().map(|a| a.id);
-            !reg.reviews
-                .iter()
-                .any(|x| Some(x.reviewer) == me && !x.declared())
-        });
+    // A reviewer opens the dossier once declared: the policies' rule.
+    let dossier =
+        case.kind() == CaseKind::Registration && c.caller.may(state, Action::CaseDossier, &r)?;
     let today = Day::of(state.clock.now());
     let timeline = state
         .store

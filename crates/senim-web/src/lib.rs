@@ -176,7 +176,7 @@ pub type PageResult = Result<Response, PageError>;
 
 /// Why a page could not be shown. Handlers return it with `?` from any
 /// error the application core gives; the pages' error layer
-/// ([`error_pages`]) renders it as the error page in the reader's language,
+/// (`error_pages`) renders it as the error page in the reader's language,
 /// or sends the anonymous to sign in first.
 #[derive(Debug)]
 pub struct PageError(pub ApiError);

@@ -18,7 +18,7 @@ use senim_fairness::{Format, Options, Report, PRIVILEGED_METRICS};
 use senim_rules::ThresholdView;
 
 use crate::auth::Caller;
-use crate::cases::{check_revision, pack_facts, refused, resource, write};
+use crate::cases::{check_revision, pack_facts, resource, write};
 use crate::error::ApiError;
 use crate::policy::Action;
 use crate::state::AppState;
@@ -130,8 +130,7 @@ pub async fn prepare(
         &pending.case,
         pending.blank_run(state),
         Vec::new(),
-    )
-    .map_err(refused)?;
+    )?;
     Ok(pending)
 }
 
@@ -212,8 +211,7 @@ impl Pending {
             checks,
             ..self.blank_run(state)
         };
-        let stepped =
-            record_metrics(&self.ctx(state), &self.case, run, breaches).map_err(refused)?;
+        let stepped = record_metrics(&self.ctx(state), &self.case, run, breaches)?;
         let step = json!({
             "action": "metrics",
             "file_sha256": sha256,

@@ -10,8 +10,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use senim_domain::case::Stepped;
 use senim_domain::case::{ChecklistItem, ReviewerInput, ReviewerProfile};
-use senim_domain::case::{Refusal, Stepped};
 use senim_domain::classification::Lang;
 use senim_domain::oversight::{
     apply_for_list, audit_step, investigation_step, list_step, open_audit, open_investigation,
@@ -243,17 +243,6 @@ pub fn review_path(
     (path, assessment)
 }
 
-pub fn refused(r: Refusal) -> ApiError {
-    match r {
-        Refusal::State { message, current } => ApiError {
-            current: Some(current),
-            ..ApiError::new(ErrorCode::Conflict, message)
-        },
-        Refusal::Forbidden(message) => ApiError::new(ErrorCode::Forbidden, message),
-        Refusal::Invalid(v) => ApiError::invalid(v.0),
-    }
-}
-
 pub async fn write(
     state: &AppState,
     caller: &Caller,
@@ -372,7 +361,7 @@ pub async fn open_case(
                 path: &path,
                 pool: &pool,
             };
-            let stepped = registration::submit(&ctx, CaseId::generate()).map_err(refused)?;
+            let stepped = registration::submit(&ctx, CaseId::generate())?;
             let step = serde_json::json!({ "action": "submit", "version": system.current_version });
             (stepped, step)
         }
@@ -445,8 +434,7 @@ pub async fn open_case(
                 offender: None,
                 mci_kzt: state.config.mci_kzt,
             };
-            let stepped =
-                open_investigation(&ctx, CaseId::generate(), &reasons).map_err(refused)?;
+            let stepped = open_investigation(&ctx, CaseId::generate(), &reasons)?;
             let step = serde_json::json!({ "action": "open_investigation", "reasons": reasons });
             (stepped, step)
         }
@@ -475,7 +463,7 @@ pub async fn open_case(
                 audit: audit.as_ref(),
                 copyright: &copyright,
             };
-            let stepped = apply_for_list(&ctx, CaseId::generate(), application).map_err(refused)?;
+            let stepped = apply_for_list(&ctx, CaseId::generate(), application)?;
             let step = serde_json::json!({ "action": "apply_list", "sector": sector, "audit_case": audit_case });
             (stepped, step)
         }
@@ -523,8 +511,7 @@ async fn request_data(
         purpose,
         system_id,
         state.clock.now(),
-    )
-    .map_err(refused)?;
+    )?;
     let step = serde_json::json!({ "action": "request_access" });
     write(state, caller, stepped, None, None, step).await
 }
@@ -688,8 +675,7 @@ pub async fn apply_step(
                 AnyStep::Registration(_) => return Err(ApiError::internal()),
             }
         }
-    }
-    .map_err(refused)?;
+    }?;
     // A triage that links a system acts on it from then on.
     let target = match stepped.case.system_id {
         Some(id) if Some(id) != case.system_id => Some(state.store.system(id).await?),
@@ -837,8 +823,7 @@ pub async fn file_report(
         system.as_ref(),
         tracking_hash(&code),
         state.clock.now(),
-    )
-    .map_err(refused)?;
+    )?;
     let step = serde_json::json!({ "action": "report", "type": input.report_type });
     let case = write(state, caller, stepped, None, system.as_ref(), step).await?;
     let status = ReportStatus::of(&case).ok_or_else(ApiError::internal)?;

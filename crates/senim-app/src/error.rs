@@ -271,6 +271,22 @@ impl From<senim_search::SearchError> for ApiError {
     }
 }
 
+/// A step the domain refused: 409 naming the current state, 403, or 422
+/// naming the fields.
+impl From<senim_domain::case::Refusal> for ApiError {
+    fn from(r: senim_domain::case::Refusal) -> ApiError {
+        use senim_domain::case::Refusal;
+        match r {
+            Refusal::State { message, current } => ApiError {
+                current: Some(current),
+                ..ApiError::new(ErrorCode::Conflict, message)
+            },
+            Refusal::Forbidden(message) => ApiError::new(ErrorCode::Forbidden, message),
+            Refusal::Invalid(v) => ApiError::invalid(v.0),
+        }
+    }
+}
+
 impl From<PolicyError> for ApiError {
     fn from(e: PolicyError) -> Self {
         tracing::error!(error = %e, "policy error");

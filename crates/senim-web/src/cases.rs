@@ -292,28 +292,29 @@ fn step_policy(action: &str) -> Option<Action> {
 /// Which registration steps make sense in which state; the domain refuses
 /// the rest anyway, this only keeps the page to what can be done now.
 fn offered(case: &Case, action: &str, me: Option<senim_domain::AccountId>) -> bool {
-    if case.kind() != CaseKind::Registration {
+    use senim_domain::case::CaseBody;
+    use senim_domain::SystemStatus::*;
+    let CaseBody::Registration { state, body } = &case.body else {
         return case.open || matches!(action, "appeal" | "delist" | "revoke_access");
-    }
-    let s = case.state();
+    };
     // A reviewer declares once, and works on the dossier only after that.
-    let declared = case.registration().is_some_and(|r| {
+    let declared = body.as_ref().is_some_and(|r| {
         r.reviews
             .iter()
             .any(|x| Some(x.reviewer) == me && x.declaration.is_some())
     });
     match action {
-        "assign" => matches!(s, "submitted" | "in_expert_review"),
-        "declare" => s == "in_expert_review" && !declared,
-        "check" | "recommend" => s == "in_expert_review" && declared,
-        "request_information" => matches!(s, "in_expert_review" | "recommended"),
-        "respond" => s == "information_requested",
-        "decide" => matches!(s, "recommended" | "submitted"),
-        "suspend" | "revoke" => s == "registered",
-        "reinstate" => s == "suspended",
+        "assign" => matches!(state, Submitted | InExpertReview),
+        "declare" => *state == InExpertReview && !declared,
+        "check" | "recommend" => *state == InExpertReview && declared,
+        "request_information" => matches!(state, InExpertReview | Recommended),
+        "respond" => *state == InformationRequested,
+        "decide" => matches!(state, Recommended | Submitted),
+        "suspend" | "revoke" => *state == Registered,
+        "reinstate" => *state == Suspended,
         "withdraw" => matches!(
-            s,
-            "submitted" | "in_expert_review" | "information_requested" | "recommended"
+            state,
+            Submitted | InExpertReview | InformationRequested | Recommended
         ),
         _ => false,
     }

@@ -24,6 +24,7 @@ pub mod ids;
 pub mod organisation;
 pub mod oversight;
 pub mod profile;
+pub mod programme;
 pub mod registration;
 pub mod system;
 pub mod text;

@@ -350,6 +350,7 @@ mod tests {
     fn vocabulary_names_match_serde() {
         use crate::account::{AccountStatus, Role};
         use crate::organisation::{OrganisationKind, OrganisationStatus, SizeClass};
+        use crate::programme::{AnswerKind, BudgetUnit, EvaluationMode, ProgrammeKind};
         use crate::system::{DocumentationItem, RiskLevel, SystemStatus};
         names_match_serde!(
             Sector,
@@ -367,7 +368,11 @@ mod tests {
             AccountStatus,
             RiskLevel,
             SystemStatus,
-            DocumentationItem
+            DocumentationItem,
+            ProgrammeKind,
+            BudgetUnit,
+            EvaluationMode,
+            AnswerKind
         );
     }
 }

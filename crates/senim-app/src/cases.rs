@@ -126,6 +126,28 @@ pub fn resource(case: &Case, caller: &Caller) -> Resource {
     }
 }
 
+/// Whether the caller is a reviewer assigned to the case who has not
+/// declared yet, and is not also someone who reads the case's
+/// authority-only parts anyway (a supervisor, an auditor, an
+/// administrator): the dossier waits for the declaration, even for a
+/// reviewer of the owner's own organisation.
+pub fn must_declare_first(
+    state: &AppState,
+    caller: &Caller,
+    case: &Resource,
+) -> Result<bool, ApiError> {
+    let Resource::Case {
+        assigned: true,
+        declared: false,
+        ..
+    } = case
+    else {
+        return Ok(false);
+    };
+    Ok(caller.may(state, Action::CaseDeclare, case)?
+        && !caller.may(state, Action::CaseReadAuthorityFields, case)?)
+}
+
 /// The case as the caller may see it.
 ///
 /// In full: those the policies let read a case's authority-only fields
@@ -136,19 +158,30 @@ pub fn resource(case: &Case, caller: &Caller) -> Resource {
 /// complainant's contact) only for those the policies let read it
 /// (`case.read_private`: who handles reports).
 pub fn shown(state: &AppState, caller: &Caller, case: Case) -> Case {
+    let Some(account) = caller.account.as_ref() else {
+        let mut case = case_for(case, Viewer::PUBLIC);
+        case.private = None;
+        return case;
+    };
     let r = resource(&case, caller);
-    let may = |action| caller.may(state, action, &r).unwrap_or(false);
-    let mut case = case_for(case.clone(), case_viewer(state, caller, &case));
-    if !may(Action::CaseReadPrivate) {
+    let viewer = case_viewer(state, caller, account, &case, &r);
+    let private = caller
+        .may(state, Action::CaseReadPrivate, &r)
+        .unwrap_or(false);
+    let mut case = case_for(case, viewer);
+    if !private {
         case.private = None;
     }
     case
 }
 
-fn case_viewer(state: &AppState, caller: &Caller, case: &Case) -> Viewer {
-    let Some(account) = caller.account.as_ref() else {
-        return Viewer::PUBLIC;
-    };
+fn case_viewer(
+    state: &AppState,
+    caller: &Caller,
+    account: &senim_domain::Account,
+    case: &Case,
+    r: &Resource,
+) -> Viewer {
     let org = account.organisation_id;
     let requester = case
         .data_access()
@@ -157,11 +190,7 @@ fn case_viewer(state: &AppState, caller: &Caller, case: &Case) -> Viewer {
         owner: requester
             || org.is_some() && (org == case.organisation_id || org == case.holder_organisation_id),
         authority: caller
-            .may(
-                state,
-                Action::CaseReadAuthorityFields,
-                &resource(case, caller),
-            )
+            .may(state, Action::CaseReadAuthorityFields, r)
             .unwrap_or(false),
     }
 }
@@ -705,23 +734,13 @@ pub async fn dossier(
 ) -> Result<Dossier, ApiError> {
     let case = state.store.case(id).await?;
     let r = resource(&case, caller);
-    if !caller.may(state, Action::CaseDossier, &r)? {
-        // An assigned reviewer who has not declared yet is told what to do.
-        if let Resource::Case {
-            assigned: true,
-            declared: false,
-            ..
-        } = r
-        {
-            if caller.may(state, Action::CaseDeclare, &r)? {
-                return Err(ApiError::new(
-                    ErrorCode::Forbidden,
-                    "declare whether you have a conflict of interest (step `declare`) before the dossier opens",
-                ));
-            }
-        }
-        caller.require(state, Action::CaseDossier, &r)?;
+    if must_declare_first(state, caller, &r)? {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "declare whether you have a conflict of interest (step `declare`) before the dossier opens",
+        ));
     }
+    caller.require(state, Action::CaseDossier, &r)?;
     let reg = case
         .registration()
         .ok_or_else(|| ApiError::not_found("dossier"))?;
@@ -743,7 +762,10 @@ pub async fn dossier(
     };
     // The owner and holder see what they see of the system anywhere; the
     // authority (a declared reviewer included) sees everything.
-    let viewer = case_viewer(state, caller, &case);
+    let viewer = match caller.account.as_ref() {
+        Some(account) => case_viewer(state, caller, account, &case, &r),
+        None => Viewer::PUBLIC,
+    };
     Ok(Dossier {
         case: shown(state, caller, case),
         system,

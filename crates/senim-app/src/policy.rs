@@ -556,6 +556,16 @@ mod tests {
             Action::CaseDeclare,
             &case(true, false)
         ));
+        // A reviewer who is also a developer (of the owner, perhaps) may
+        // declare and does not read authority-only parts: the dossier waits
+        // for the declaration (`cases::must_declare_first`).
+        let both = [ExpertReviewer, Developer];
+        assert!(may(&both, Action::CaseDeclare, &case(true, false)));
+        assert!(!may(
+            &both,
+            Action::CaseReadAuthorityFields,
+            &case(true, false)
+        ));
         assert!(may(
             &[Supervisor],
             Action::CaseSupervise,

@@ -891,9 +891,10 @@ async fn page(
             },
         });
     }
-    // A reviewer opens the dossier once declared: the policies' rule.
-    let dossier =
-        case.kind() == CaseKind::Registration && c.caller.may(state, Action::CaseDossier, &r)?;
+    // A reviewer opens the dossier once declared.
+    let dossier = case.kind() == CaseKind::Registration
+        && c.caller.may(state, Action::CaseDossier, &r)?
+        && !senim_app::cases::must_declare_first(state, &c.caller, &r)?;
     let today = Day::of(state.clock.now());
     let timeline = state
         .store

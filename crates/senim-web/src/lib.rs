@@ -160,15 +160,16 @@ pub fn pages(state: &AppState) -> Router<AppState> {
         .route("/audit-log", get(log::overview))
         .route("/audit-log/entry", get(log::find))
         .route("/audit-log/entries/{index}", get(log::entry))
+        // Inside the policy's layer, so that error pages carry it too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error_pages,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(PAGE_CSP),
         ))
         .route("/assets/{name}", get(assets::serve))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            error_pages,
-        ))
 }
 
 /// What a page handler returns: the page, or why there is none.

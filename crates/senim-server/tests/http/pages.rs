@@ -343,6 +343,13 @@ async fn desks_need_the_right_account(app: TestApp) {
     // The refusal is the error page, in the reader's language, with the
     // menu of the account signed in (the pages' error layer renders it).
     assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+    // It carries the pages' strict policy, as every page does (the bug: the
+    // error layer once sat outside the policy's layer).
+    assert_eq!(
+        r.headers()["content-security-policy"],
+        senim_web::PAGE_CSP,
+        "an error page without the policy"
+    );
     let html = r.text().await.unwrap();
     assert!(html.contains("<html lang=\"ru\">"), "{html}");
     assert!(html.contains("href=\"/developer\""), "{html}");

@@ -254,6 +254,22 @@ fn localized(
     parsed
 }
 
+/// An item of a list known by its id: the id a short name no other item of
+/// the list uses, and its (`field`, text, most characters) in the three
+/// languages.
+fn named(
+    problems: &mut Problems,
+    seen: &mut HashSet<String>,
+    id: &str,
+    (field, text, max): (&str, &LocalizedText, usize),
+) -> (Option<String>, Option<LocalizedText>) {
+    let id = problems.check("id", short_name(id));
+    if id.as_ref().is_some_and(|id| !seen.insert(id.clone())) {
+        problems.add("id", "is used by another item of the list");
+    }
+    (id, localized(text, max, field, problems))
+}
+
 fn is_blank(text: &LocalizedText) -> bool {
     [&text.kk, &text.ru, &text.en]
         .iter()
@@ -331,11 +347,7 @@ fn parse_rubric(
     let mut out = Vec::with_capacity(criteria.len());
     for (i, c) in criteria.into_iter().enumerate() {
         let mut p = problems.nested(&format!("rubric[{i}]"));
-        let id = p.check("id", short_name(&c.id));
-        if id.as_ref().is_some_and(|id| !seen.insert(id.clone())) {
-            p.add("id", "is used by another criterion");
-        }
-        let title = localized(&c.title, 300, "title", &mut p);
+        let (id, title) = named(&mut p, &mut seen, &c.id, ("title", &c.title, 300));
         if !(1..=100).contains(&c.weight) {
             p.add("weight", "must be from 1 to 100");
         }
@@ -364,11 +376,7 @@ fn parse_questions(questions: Vec<Question>, problems: &mut Problems) -> Option<
     let mut out = Vec::with_capacity(questions.len());
     for (i, q) in questions.into_iter().enumerate() {
         let mut p = problems.nested(&format!("questions[{i}]"));
-        let id = p.check("id", short_name(&q.id));
-        if id.as_ref().is_some_and(|id| !seen.insert(id.clone())) {
-            p.add("id", "is used by another question");
-        }
-        let text = localized(&q.text, 2_000, "text", &mut p);
+        let (id, text) = named(&mut p, &mut seen, &q.id, ("text", &q.text, 2_000));
         ok &= p.is_empty();
         problems.absorb(p);
         if let (Some(id), Some(text)) = (id, text) {

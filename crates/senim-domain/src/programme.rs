@@ -206,16 +206,20 @@ impl Rubric {
                 }
             }
         }
+        let mut seen = HashSet::new();
         for (id, _) in marks {
             if !self.criteria.iter().any(|c| c.id == *id) {
                 problems.add(&format!("marks.{id}"), "is not a criterion of this call");
+            } else if !seen.insert(id) {
+                problems.add(&format!("marks.{id}"), "is given twice");
             }
         }
         problems.finish(|| Some(Score { units, max_units }))
     }
 
-    /// Whether the mean of these reviews' scores reaches the threshold.
-    /// Exact: no rounding decides a pass.
+    /// Whether the mean of these reviews' scores (each from this rubric's
+    /// [`Rubric::score`]) reaches the threshold. Exact: no rounding decides
+    /// a pass.
     pub fn passes(&self, scores: &[Score]) -> bool {
         let Some(first) = scores.first() else {
             return false;
@@ -541,12 +545,26 @@ mod tests {
     fn a_review_with_missing_unknown_or_out_of_scale_marks_is_refused() {
         let rubric = compute_call().parse().unwrap().rubric;
         let err = rubric
-            .score(&marks(&[("excellence", 6), ("impact", 5), ("novelty", 3)]))
+            .score(&marks(&[
+                ("excellence", 6),
+                ("impact", 5),
+                ("novelty", 3),
+                ("impact", 9),
+            ]))
             .unwrap_err();
-        let fields: Vec<&str> = err.0.iter().map(|f| f.field.as_str()).collect();
+        let problems: Vec<String> = err
+            .0
+            .iter()
+            .map(|f| format!("{} {}", f.field, f.reason))
+            .collect();
         assert_eq!(
-            fields,
-            ["marks.excellence", "marks.feasibility", "marks.novelty"]
+            problems,
+            [
+                "marks.excellence must be from 0 to 5",
+                "marks.feasibility is missing",
+                "marks.novelty is not a criterion of this call",
+                "marks.impact is given twice",
+            ]
         );
     }
 }

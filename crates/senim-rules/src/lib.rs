@@ -12,6 +12,7 @@
 //! No rule lives in this crate: it knows the rule language only.
 
 mod book;
+pub mod eligibility;
 pub mod facts;
 mod pack;
 pub mod raw;

@@ -13,8 +13,8 @@
 //! ```
 //!
 //! The classifier compiles its own conditions over a profile's bit masks,
-//! on its hot path; the two compilers share the syntax (`raw::RawCondition`)
-//! and its error messages, not yet the code.
+//! on its hot path; the two compilers share the syntax and its forms
+//! (`raw::RawCondition::form`), and each compiles fields of its own.
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -23,7 +23,8 @@ use senim_domain::classification::CheckProblem;
 use senim_domain::organisation::{OrganisationKind, SizeClass};
 use senim_domain::profile::Sector;
 
-use crate::raw::{RawCondition, Text};
+use crate::pack::line_of;
+use crate::raw::{Form, RawCondition, Text};
 use crate::PackError;
 
 /// What is known of an applicant when it applies.
@@ -133,15 +134,6 @@ struct RawRequirement {
     requires: Spanned<RawCondition>,
 }
 
-/// The 1-based line of a byte offset.
-fn line_of(source: &str, offset: usize) -> usize {
-    source.as_bytes()[..offset.min(source.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
-}
-
 struct Checker<'a> {
     source: &'a str,
     problems: Vec<CheckProblem>,
@@ -157,29 +149,20 @@ impl Checker<'_> {
 
     fn condition(&mut self, c: &Spanned<RawCondition>, rule: &str) -> Cond {
         let raw = c.get_ref();
-        let forms = [
-            raw.all.is_some(),
-            raw.any.is_some(),
-            raw.not.is_some(),
-            raw.field.is_some(),
-        ];
-        if forms.iter().filter(|x| **x).count() != 1 {
-            self.at(
-                c,
-                format!("rule {rule}: a condition needs exactly one of all, any, not, field"),
-            );
-            return Cond::All(Vec::new());
-        }
-        if let Some(list) = &raw.all {
-            return Cond::All(list.iter().map(|x| self.condition(x, rule)).collect());
-        }
-        if let Some(list) = &raw.any {
-            return Cond::Any(list.iter().map(|x| self.condition(x, rule)).collect());
-        }
-        if let Some(inner) = &raw.not {
-            return Cond::Not(Box::new(self.condition(inner, rule)));
-        }
-        let name = raw.field.as_deref().unwrap_or_default();
+        let name = match raw.form() {
+            None => {
+                self.at(c, format!("rule {rule}: {}", RawCondition::FORM_PROBLEM));
+                return Cond::All(Vec::new());
+            }
+            Some(Form::All(list)) => {
+                return Cond::All(list.iter().map(|x| self.condition(x, rule)).collect());
+            }
+            Some(Form::Any(list)) => {
+                return Cond::Any(list.iter().map(|x| self.condition(x, rule)).collect());
+            }
+            Some(Form::Not(inner)) => return Cond::Not(Box::new(self.condition(inner, rule))),
+            Some(Form::Field(name)) => name,
+        };
         let Some(index) = FIELDS.iter().position(|(n, _)| *n == name) else {
             let names: Vec<&str> = FIELDS.iter().map(|(n, _)| *n).collect();
             self.at(

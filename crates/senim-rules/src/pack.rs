@@ -11,7 +11,7 @@ use senim_domain::system::DocumentationItem;
 use senim_domain::{Documentation, Profile, RiskLevel};
 
 use crate::facts::{BoolField, Cond, EnumField, Facts, Field, ListField};
-use crate::raw::{RawCondition, RawPack, Text};
+use crate::raw::{Form, RawCondition, RawPack, Text};
 use crate::PackError;
 pub use senim_domain::classification::{
     ChangedOutcome, CheckProblem, Citation, Classification, Gap, Lang, ObligationView, Outcome,
@@ -143,7 +143,7 @@ fn autonomy_index(a: Autonomy) -> usize {
 
 /// The 1-based line of a byte offset (counted in bytes, so an offset inside
 /// a multi-byte character cannot panic).
-fn line_of(source: &str, offset: usize) -> usize {
+pub(crate) fn line_of(source: &str, offset: usize) -> usize {
     let end = offset.min(source.len());
     source.as_bytes()[..end]
         .iter()
@@ -241,32 +241,20 @@ impl<'a> Checker<'a> {
 
     fn condition(&mut self, c: &Spanned<RawCondition>, rule: &str) -> Cond {
         let raw = c.get_ref();
-        let forms = [
-            raw.all.is_some(),
-            raw.any.is_some(),
-            raw.not.is_some(),
-            raw.field.is_some(),
-        ]
-        .iter()
-        .filter(|x| **x)
-        .count();
-        if forms != 1 {
-            self.at(
-                c,
-                format!("rule {rule}: a condition needs exactly one of all, any, not, field"),
-            );
-            return Cond::All(Vec::new());
-        }
-        if let Some(list) = &raw.all {
-            return Cond::All(list.iter().map(|x| self.condition(x, rule)).collect());
-        }
-        if let Some(list) = &raw.any {
-            return Cond::Any(list.iter().map(|x| self.condition(x, rule)).collect());
-        }
-        if let Some(inner) = &raw.not {
-            return Cond::Not(Box::new(self.condition(inner, rule)));
-        }
-        let name = raw.field.as_deref().unwrap_or_default();
+        let name = match raw.form() {
+            None => {
+                self.at(c, format!("rule {rule}: {}", RawCondition::FORM_PROBLEM));
+                return Cond::All(Vec::new());
+            }
+            Some(Form::All(list)) => {
+                return Cond::All(list.iter().map(|x| self.condition(x, rule)).collect());
+            }
+            Some(Form::Any(list)) => {
+                return Cond::Any(list.iter().map(|x| self.condition(x, rule)).collect());
+            }
+            Some(Form::Not(inner)) => return Cond::Not(Box::new(self.condition(inner, rule))),
+            Some(Form::Field(name)) => name,
+        };
         let Some(field) = Field::parse(name) else {
             self.at(
                 c,

@@ -150,6 +150,31 @@ pub struct RawCondition {
     pub present: Option<bool>,
 }
 
+/// Which form a condition takes.
+pub enum Form<'a> {
+    All(&'a [Spanned<RawCondition>]),
+    Any(&'a [Spanned<RawCondition>]),
+    Not(&'a Spanned<RawCondition>),
+    /// A field test: the field's name (its operator still to check).
+    Field(&'a str),
+}
+
+impl RawCondition {
+    /// The condition's form, or `None` when it does not use exactly one of
+    /// `all`, `any`, `not`, `field` (say [`RawCondition::FORM_PROBLEM`]).
+    pub fn form(&self) -> Option<Form<'_>> {
+        match (&self.all, &self.any, &self.not, &self.field) {
+            (Some(list), None, None, None) => Some(Form::All(list)),
+            (None, Some(list), None, None) => Some(Form::Any(list)),
+            (None, None, Some(inner), None) => Some(Form::Not(inner)),
+            (None, None, None, Some(name)) => Some(Form::Field(name)),
+            _ => None,
+        }
+    }
+
+    pub const FORM_PROBLEM: &'static str = "a condition needs exactly one of all, any, not, field";
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSanctions {

@@ -66,6 +66,18 @@ pub(crate) fn from_json<T: Recorded>(text: &str) -> Result<T, StoreError> {
     Ok(T::from_record(serde_json::from_str(text)?))
 }
 
+/// `From<$from> for $to` for two structs whose fields have the same names:
+/// each field moves across.
+macro_rules! same_fields {
+    ($from:ty => $to:ty { $($field:ident),+ $(,)? }) => {
+        impl From<$from> for $to {
+            fn from(value: $from) -> $to {
+                Self { $($field: value.$field.into()),+ }
+            }
+        }
+    };
+}
+
 /// Implements [`Recorded`] for a domain struct and its record whose fields
 /// have the same names: the conversion moves each field across.
 macro_rules! recorded {
@@ -73,18 +85,14 @@ macro_rules! recorded {
         impl Recorded for $domain {
             type Record = $record;
             fn to_record(&self) -> $record {
-                let value = self.clone();
-                $record { $($field: value.$field.into()),+ }
+                $record::from(self.clone())
             }
             fn from_record(record: $record) -> $domain {
                 <$domain>::from(record)
             }
         }
-        impl From<$record> for $domain {
-            fn from(record: $record) -> $domain {
-                Self { $($field: record.$field.into()),+ }
-            }
-        }
+        same_fields!($domain => $record { $($field),+ });
+        same_fields!($record => $domain { $($field),+ });
     };
 }
 
@@ -238,55 +246,16 @@ pub(crate) struct DatasetMetadata {
     pub organisation_id: Option<OrganisationId>,
 }
 
-impl From<senim_domain::DatasetInput> for DatasetMetadata {
-    fn from(m: senim_domain::DatasetInput) -> DatasetMetadata {
-        DatasetMetadata {
-            title: m.title,
-            description: m.description,
-            keywords: m.keywords,
-            themes: m.themes,
-            spatial: m.spatial,
-            temporal: m.temporal,
-            licence: m.licence,
-            producer: m.producer,
-            provenance: m.provenance,
-            collection_method: m.collection_method,
-            personal_data: m.personal_data,
-            legal_basis: m.legal_basis,
-            training_opt_out: m.training_opt_out,
-            opt_out_reference: m.opt_out_reference,
-            access: m.access,
-            version: m.version,
-            changelog: m.changelog,
-            organisation_id: m.organisation_id,
-        }
-    }
-}
-
-impl From<DatasetMetadata> for senim_domain::DatasetInput {
-    fn from(m: DatasetMetadata) -> senim_domain::DatasetInput {
-        senim_domain::DatasetInput {
-            title: m.title,
-            description: m.description,
-            keywords: m.keywords,
-            themes: m.themes,
-            spatial: m.spatial,
-            temporal: m.temporal,
-            licence: m.licence,
-            producer: m.producer,
-            provenance: m.provenance,
-            collection_method: m.collection_method,
-            personal_data: m.personal_data,
-            legal_basis: m.legal_basis,
-            training_opt_out: m.training_opt_out,
-            opt_out_reference: m.opt_out_reference,
-            access: m.access,
-            version: m.version,
-            changelog: m.changelog,
-            organisation_id: m.organisation_id,
-        }
-    }
-}
+same_fields!(senim_domain::DatasetInput => DatasetMetadata {
+    title, description, keywords, themes, spatial, temporal, licence, producer, provenance,
+    collection_method, personal_data, legal_basis, training_opt_out, opt_out_reference, access,
+    version, changelog, organisation_id,
+});
+same_fields!(DatasetMetadata => senim_domain::DatasetInput {
+    title, description, keywords, themes, spatial, temporal, licence, producer, provenance,
+    collection_method, personal_data, legal_basis, training_opt_out, opt_out_reference, access,
+    version, changelog, organisation_id,
+});
 
 /// A file of a dataset.
 #[derive(Debug, Clone, Serialize, Deserialize)]

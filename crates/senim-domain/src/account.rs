@@ -22,6 +22,7 @@ vocabulary!(
         Supervisor => "supervisor",
         Auditor => "auditor",
         DataSteward => "data_steward",
+        ProgrammeManager => "programme_manager",
         Administrator => "administrator",
     }
 );
@@ -29,7 +30,10 @@ vocabulary!(
 impl Role {
     /// Roles that act for an organisation and so need one.
     pub fn needs_organisation(self) -> bool {
-        matches!(self, Role::Developer | Role::DataSteward)
+        matches!(
+            self,
+            Role::Developer | Role::DataSteward | Role::ProgrammeManager
+        )
     }
 
     /// Roles of the authorized body, who see authority-only fields.

@@ -23,6 +23,7 @@ use crate::profile::Sector;
 use crate::system::{DocumentationItem, RiskLevel, SystemStatus};
 
 use crate::access::{AccessState, DataAccess};
+use crate::application::{Application, ApplicationState};
 use crate::oversight::{
     Audit, AuditState, Investigation, InvestigationState, Report, ReportState,
     TrustedListApplication, TrustedListState,
@@ -37,6 +38,7 @@ vocabulary!(
         Investigation => "investigation",
         TrustedList => "trusted_list",
         DataAccess => "data_access",
+        Application => "application",
     }
 );
 
@@ -50,6 +52,7 @@ impl CaseKind {
             CaseKind::Investigation => "INV",
             CaseKind::TrustedList => "TL",
             CaseKind::DataAccess => "DA",
+            CaseKind::Application => "APP",
         }
     }
 
@@ -63,6 +66,7 @@ impl CaseKind {
             CaseKind::Investigation => crate::oversight::InvestigationStep::NAMES,
             CaseKind::TrustedList => crate::oversight::ListStep::NAMES,
             CaseKind::DataAccess => crate::access::AccessStep::NAMES,
+            CaseKind::Application => crate::application::ApplicationStep::NAMES,
         }
     }
 }
@@ -136,6 +140,10 @@ pub enum CaseBody {
         state: AccessState,
         body: Option<DataAccess>,
     },
+    Application {
+        state: ApplicationState,
+        body: Option<Application>,
+    },
 }
 
 /// Every kind the same way: the macro keeps the per-kind lists (the kind,
@@ -167,6 +175,10 @@ macro_rules! each_kind {
                 state: $state,
                 body: $inner,
             } => $e,
+            CaseBody::Application {
+                state: $state,
+                body: $inner,
+            } => $e,
         }
     };
 }
@@ -180,6 +192,7 @@ impl CaseBody {
             CaseBody::Investigation { .. } => CaseKind::Investigation,
             CaseBody::TrustedList { .. } => CaseKind::TrustedList,
             CaseBody::DataAccess { .. } => CaseKind::DataAccess,
+            CaseBody::Application { .. } => CaseKind::Application,
         }
     }
 
@@ -336,8 +349,23 @@ impl Case {
         }
     }
 
+    pub fn application(&self) -> Option<&Application> {
+        match &self.body {
+            CaseBody::Application { body, .. } => body.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn application_mut(&mut self) -> Option<&mut Application> {
+        match &mut self.body {
+            CaseBody::Application { body, .. } => body.as_mut(),
+            _ => None,
+        }
+    }
+
     /// Whether anyone may read the case's public part: registration
-    /// dossiers, and investigations once decided (published decisions).
+    /// dossiers, investigations once decided (published decisions), and
+    /// awarded applications.
     /// Reports and audits are read by the parties and the authority only.
     pub fn published(&self) -> bool {
         match &self.body {
@@ -346,6 +374,13 @@ impl Case {
                 .as_ref()
                 .is_some_and(|i| i.sanction.is_some() || i.appeal.is_some()),
             CaseBody::TrustedList { state, .. } => *state == TrustedListState::Published,
+            // An award is public: who, what, how much, for what.
+            CaseBody::Application { state, .. } => {
+                matches!(
+                    state,
+                    ApplicationState::Awarded | ApplicationState::Accepted
+                )
+            }
             CaseBody::Report { .. } | CaseBody::Audit { .. } | CaseBody::DataAccess { .. } => false,
         }
     }
@@ -520,6 +555,46 @@ pub struct Candidate {
     /// Open dossiers the reviewer works on now.
     pub load: u32,
     pub active: bool,
+}
+
+/// Why a reviewer of the pool may not review a case whose parties are
+/// `parties` (a system's owner and holder, an applicant), if they may not.
+pub fn ineligible_reviewer(c: &Candidate, parties: &[OrganisationId]) -> Option<&'static str> {
+    if !c.active {
+        return Some("is not an active reviewer in the pool");
+    }
+    if c.organisation_id.is_some_and(|o| parties.contains(&o)) {
+        return Some("belongs to the owner's or the holder's organisation");
+    }
+    if c.conflicts.iter().any(|o| parties.contains(o)) {
+        return Some("has declared a conflict of interest with the owner or the holder");
+    }
+    None
+}
+
+/// Picks up to `wanted` reviewers for a case whose parties are `parties`:
+/// eligible ones not `excluded`, those competent in one of `sectors` first,
+/// then the least loaded, then by id.
+pub fn choose_reviewers(
+    pool: &[Candidate],
+    parties: &[OrganisationId],
+    sectors: &[Sector],
+    excluded: &std::collections::BTreeSet<AccountId>,
+    wanted: usize,
+) -> Vec<AccountId> {
+    let mut eligible: Vec<&Candidate> = pool
+        .iter()
+        .filter(|c| ineligible_reviewer(c, parties).is_none() && !excluded.contains(&c.account_id))
+        .collect();
+    eligible.sort_by_key(|c| {
+        let competent = c.sectors.iter().any(|s| sectors.contains(s));
+        (!competent, c.load, c.account_id)
+    });
+    eligible
+        .into_iter()
+        .take(wanted)
+        .map(|c| c.account_id)
+        .collect()
 }
 
 /// Who receives a notice.
@@ -789,6 +864,8 @@ pub mod wire {
         pub trusted_list: Option<crate::oversight::TrustedListApplication>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub data_access: Option<crate::access::DataAccess>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub application: Option<crate::application::Application>,
         /// Personal data of people outside the register (a complainant's
         /// contact details): shown to the authority only, and only as a digest
         /// in the log.
@@ -822,6 +899,7 @@ impl From<Case> for wire::Case {
             investigation: None,
             trusted_list: None,
             data_access: None,
+            application: None,
             private: case.private,
             created_at: case.created_at,
             updated_at: case.updated_at,
@@ -833,6 +911,7 @@ impl From<Case> for wire::Case {
             CaseBody::Investigation { body, .. } => wire.investigation = body,
             CaseBody::TrustedList { body, .. } => wire.trusted_list = body,
             CaseBody::DataAccess { body, .. } => wire.data_access = body,
+            CaseBody::Application { body, .. } => wire.application = body,
         }
         wire
     }
@@ -852,6 +931,7 @@ impl TryFrom<wire::Case> for Case {
             (CaseKind::Investigation, wire.investigation.is_some()),
             (CaseKind::TrustedList, wire.trusted_list.is_some()),
             (CaseKind::DataAccess, wire.data_access.is_some()),
+            (CaseKind::Application, wire.application.is_some()),
         ]
         .into_iter()
         .filter(|(other, present)| *present && *other != kind);
@@ -882,6 +962,10 @@ impl TryFrom<wire::Case> for Case {
             CaseKind::DataAccess => CaseBody::DataAccess {
                 state: parse_state(kind, name)?,
                 body: wire.data_access,
+            },
+            CaseKind::Application => CaseBody::Application {
+                state: parse_state(kind, name)?,
+                body: wire.application,
             },
         };
         Ok(Case {
@@ -970,6 +1054,10 @@ mod tests {
             (
                 CaseKind::DataAccess,
                 variants::<crate::access::AccessStep>(),
+            ),
+            (
+                CaseKind::Application,
+                variants::<crate::application::ApplicationStep>(),
             ),
         ];
         for (kind, variants) in known {

@@ -80,3 +80,11 @@ id_type!(
     /// A file of a dataset.
     ResourceId
 );
+id_type!(
+    /// A support programme of the National AI Platform.
+    ProgrammeId
+);
+id_type!(
+    /// A call of a programme, which applications answer.
+    CallId
+);

@@ -13,6 +13,7 @@
 pub mod access;
 pub mod account;
 pub mod api;
+pub mod application;
 pub mod bin;
 pub mod calendar;
 pub mod case;
@@ -38,7 +39,10 @@ pub use case::{Case, CaseKind};
 pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
 pub use dataset::{AccessLevel, Dataset, DatasetInput, Resource};
 pub use error::{FieldError, ValidationError};
-pub use ids::{AccountId, CaseId, DatasetId, OrganisationId, ResourceId, SystemId, TokenId};
+pub use ids::{
+    AccountId, CallId, CaseId, DatasetId, OrganisationId, ProgrammeId, ResourceId, SystemId,
+    TokenId,
+};
 pub use organisation::{
     Contacts, Organisation, OrganisationInput, OrganisationKind, OrganisationStatus, SizeClass,
 };

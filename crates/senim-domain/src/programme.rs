@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::calendar::Day;
+use crate::clock::Timestamp;
 use crate::error::{Problems, ValidationError};
+use crate::ids::{CallId, OrganisationId, ProgrammeId};
 use crate::profile::vocabulary;
 use crate::text::LocalizedText;
 
@@ -134,6 +136,10 @@ pub struct CallInput {
     /// The shortest time an award must leave its holder to use it: an award
     /// with less time left is refused, not made.
     pub min_usable_days: u16,
+    /// Who may apply: rules in the rule packs' condition language (TOML,
+    /// `[[rules]]` with `id`, `text` and `requires`); empty for anyone.
+    #[serde(default)]
+    pub eligibility: String,
 }
 
 /// A call that can be published, as parsed from [`CallInput`].
@@ -150,6 +156,8 @@ pub struct ValidCall {
     pub questions: Vec<Question>,
     pub reports_after_months: Vec<u16>,
     pub min_usable_days: u16,
+    /// The eligibility rules' source, checked by `senim_rules::eligibility`.
+    pub eligibility: String,
 }
 
 /// A rubric whose criteria and threshold were checked.
@@ -178,6 +186,14 @@ impl Score {
 }
 
 impl Rubric {
+    /// The rubric of a published call (checked when it was published).
+    pub fn of(call: &Call) -> Rubric {
+        Rubric {
+            criteria: call.rubric.clone(),
+            pass_threshold: call.pass_threshold,
+        }
+    }
+
     pub fn criteria(&self) -> &[Criterion] {
         &self.criteria
     }
@@ -228,6 +244,144 @@ impl Rubric {
         // mean / max >= threshold / 100, with the mean as total / n.
         total * 100 >= u64::from(self.pass_threshold) * first.max_units * scores.len() as u64
     }
+}
+
+vocabulary!(
+    /// Where a call stands on a day: before it opens, open, or closed.
+    CallStatus {
+        Upcoming => "upcoming",
+        Open => "open",
+        Closed => "closed",
+    }
+);
+
+/// A programme as a manager describes it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProgrammeInput {
+    pub kind: ProgrammeKind,
+    pub title: LocalizedText,
+    #[serde(default)]
+    pub description: LocalizedText,
+}
+
+/// A programme that can be published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidProgramme {
+    pub kind: ProgrammeKind,
+    pub title: LocalizedText,
+    pub description: Option<LocalizedText>,
+}
+
+impl ProgrammeInput {
+    pub fn parse(self) -> Result<ValidProgramme, ValidationError> {
+        let mut problems = Problems::new();
+        let title = localized(&self.title, 300, "title", &mut problems);
+        let description = if is_blank(&self.description) {
+            None
+        } else {
+            localized(&self.description, 20_000, "description", &mut problems)
+        };
+        problems.finish(|| {
+            Some(ValidProgramme {
+                kind: self.kind,
+                title: title?,
+                description,
+            })
+        })
+    }
+}
+
+/// A support programme: what it supports, who runs it (the manager's
+/// organisation), and the calls it publishes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Programme {
+    pub id: ProgrammeId,
+    pub kind: ProgrammeKind,
+    pub title: LocalizedText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<LocalizedText>,
+    /// The organisation that runs it.
+    pub organisation_id: OrganisationId,
+    pub created_at: Timestamp,
+}
+
+/// A published call. Its terms do not change once published: applicants
+/// apply to what they read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Call {
+    pub id: CallId,
+    /// Human-readable and unique, e.g. `CALL-2027-000001`; given by the store.
+    pub number: String,
+    pub programme_id: ProgrammeId,
+    pub kind: ProgrammeKind,
+    /// The organisation that runs the programme.
+    pub organisation_id: OrganisationId,
+    pub title: LocalizedText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<LocalizedText>,
+    pub opens: Day,
+    pub closes: Day,
+    pub budget: Budget,
+    pub evaluation: EvaluationMode,
+    pub reviewers: u8,
+    pub rubric: Vec<Criterion>,
+    pub pass_threshold: u8,
+    pub questions: Vec<Question>,
+    pub reports_after_months: Vec<u16>,
+    pub min_usable_days: u16,
+    /// The eligibility rules' source (empty: anyone may apply).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub eligibility: String,
+    pub created_at: Timestamp,
+}
+
+impl Call {
+    /// A new call of `programme` from its checked terms (the store numbers it).
+    pub fn new(id: CallId, programme: &Programme, call: ValidCall, now: Timestamp) -> Call {
+        Call {
+            id,
+            number: String::new(),
+            programme_id: programme.id,
+            kind: programme.kind,
+            organisation_id: programme.organisation_id,
+            title: call.title,
+            description: call.description,
+            opens: call.opens,
+            closes: call.closes,
+            budget: call.budget,
+            evaluation: call.evaluation,
+            reviewers: call.reviewers,
+            rubric: call.rubric.criteria,
+            pass_threshold: call.rubric.pass_threshold,
+            questions: call.questions,
+            reports_after_months: call.reports_after_months,
+            min_usable_days: call.min_usable_days,
+            eligibility: call.eligibility,
+            created_at: now,
+        }
+    }
+
+    pub fn status(&self, today: Day) -> CallStatus {
+        if today < self.opens {
+            CallStatus::Upcoming
+        } else if today > self.closes {
+            CallStatus::Closed
+        } else {
+            CallStatus::Open
+        }
+    }
+}
+
+/// What a call has given so far, and what is left of its budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CallFigures {
+    pub applications: u64,
+    pub submitted: u64,
+    pub awarded_count: u64,
+    /// Awarded so far, in the budget's unit.
+    pub awarded: i64,
+    pub remaining: i64,
 }
 
 /// A short name: lower-case ASCII letters, digits and `_`, 1 to 40, starting
@@ -330,6 +484,7 @@ impl CallInput {
                 questions: questions?,
                 reports_after_months: self.reports_after_months,
                 min_usable_days: self.min_usable_days,
+                eligibility: self.eligibility,
             })
         })
     }
@@ -436,6 +591,7 @@ mod tests {
             }],
             reports_after_months: vec![1, 3, 9],
             min_usable_days: 30,
+            eligibility: String::new(),
         }
     }
 

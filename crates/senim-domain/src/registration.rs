@@ -222,44 +222,29 @@ fn set_state(case: &mut Case, to: SystemStatus) {
     }
 }
 
-/// Picks up to `wanted` reviewers: eligible ones, those competent in one of
-/// the system's sectors first, then the least loaded, then by id.
+/// Picks up to `wanted` reviewers for `system` (its owner and holder are
+/// the parties no reviewer may belong to or be in conflict with).
 pub fn choose_reviewers(
     pool: &[Candidate],
     system: &System,
     excluded: &BTreeSet<AccountId>,
     wanted: usize,
 ) -> Vec<AccountId> {
-    let mut eligible: Vec<&Candidate> = pool
-        .iter()
-        .filter(|c| eligible(c, system).is_ok() && !excluded.contains(&c.account_id))
-        .collect();
-    eligible.sort_by_key(|c| {
-        let competent = c.sectors.iter().any(|s| system.sectors.contains(s));
-        (!competent, c.load, c.account_id)
-    });
-    eligible
-        .into_iter()
-        .take(wanted)
-        .map(|c| c.account_id)
+    crate::case::choose_reviewers(pool, &parties(system), &system.sectors, excluded, wanted)
+}
+
+fn parties(system: &System) -> Vec<OrganisationId> {
+    std::iter::once(system.owner_organisation_id)
+        .chain(system.holder_organisation_id)
         .collect()
 }
 
 /// Why a reviewer may not review this system, if they may not.
 fn eligible(c: &Candidate, system: &System) -> Result<(), &'static str> {
-    let parties: Vec<OrganisationId> = std::iter::once(system.owner_organisation_id)
-        .chain(system.holder_organisation_id)
-        .collect();
-    if !c.active {
-        return Err("is not an active reviewer in the pool");
+    match crate::case::ineligible_reviewer(c, &parties(system)) {
+        Some(why) => Err(why),
+        None => Ok(()),
     }
-    if c.organisation_id.is_some_and(|o| parties.contains(&o)) {
-        return Err("belongs to the owner's or the holder's organisation");
-    }
-    if c.conflicts.iter().any(|o| parties.contains(o)) {
-        return Err("has declared a conflict of interest with the owner or the holder");
-    }
-    Ok(())
 }
 
 /// A new registration case for the system's current version: refused for

@@ -64,7 +64,7 @@ pub struct CaseQuery {
     pub limit: Option<u32>,
 }
 
-fn detail(state: &AppState, case: Case) -> CaseDetail {
+pub(crate) fn detail(state: &AppState, case: Case) -> CaseDetail {
     let overdue = case.overdue(today(state));
     CaseDetail { case, overdue }
 }

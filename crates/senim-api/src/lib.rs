@@ -11,6 +11,7 @@ pub mod files;
 pub mod log;
 pub mod openapi;
 pub mod organisations;
+pub mod programmes;
 mod report_page;
 pub mod rulepacks;
 pub mod session;
@@ -96,6 +97,13 @@ pub fn api() -> Router<AppState> {
         .route("/decisions", get(cases::decisions))
         .route("/trusted-lists/{sector}", get(cases::trusted_list))
         .route("/review-due/sweep", post(cases::sweep_review_due))
+        .route("/programmes", get(programmes::list).post(programmes::create))
+        .route("/programmes/{id}", get(programmes::show))
+        .route("/programmes/{id}/calls", post(programmes::publish_call))
+        .route("/calls/{id}", get(programmes::call))
+        .route("/calls/{id}/awards", get(programmes::awards))
+        .route("/calls/{id}/applications", post(programmes::apply))
+        .route("/applications/managed", get(programmes::managed))
         .route("/classify", post(rulepacks::classify))
         .route("/rulepacks", get(rulepacks::list).post(rulepacks::publish))
         .route("/rulepacks/{id}/{version}", get(rulepacks::show))

@@ -4,7 +4,8 @@
 use utoipa::OpenApi;
 
 use crate::{
-    accounts, cases, datasets, fairness, files, log, organisations, rulepacks, session, systems,
+    accounts, cases, datasets, fairness, files, log, organisations, programmes, rulepacks, session,
+    systems,
 };
 
 #[derive(OpenApi)]
@@ -32,6 +33,8 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         datasets::list, datasets::show, datasets::create, datasets::update, datasets::systems,
         files::declare, files::status, files::append, files::abandon, files::list, files::show,
         files::download,
+        programmes::list, programmes::create, programmes::show, programmes::publish_call,
+        programmes::call, programmes::awards, programmes::apply, programmes::managed,
     ),
     components(schemas(senim_app::error::ErrorBody)),
     tags(
@@ -42,6 +45,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         (name = "rules", description = "Rule packs and classification"),
         (name = "cases", description = "The authority's work: registration dossiers and their steps, the reviewer pool, inboxes"),
         (name = "datasets", description = "The National AI Platform's data library"),
+        (name = "programmes", description = "The National AI Platform's support programmes: calls, applications, awards"),
         (name = "log", description = "The public audit log: entries and proofs (tiles and checkpoints are at /log, as C2SP tlog-tiles)")
     )
 )]

@@ -112,8 +112,15 @@ pub fn resource(case: &Case, caller: &Caller) -> Resource {
         .registration()
         .map(|r| r.reviews.as_slice())
         .unwrap_or_default();
+    let application = case.application();
+    let my_application_review = application.and_then(|a| {
+        a.reviews
+            .iter()
+            .rfind(|r| Some(r.reviewer) == me)
+    });
     let assigned = me.is_some_and(|me| case.assignees.contains(&me))
-        || reviews.iter().filter(mine).any(|x| x.active());
+        || reviews.iter().filter(mine).any(|x| x.active())
+        || my_application_review.is_some_and(|r| r.active());
     Resource::Case {
         id: case.id.to_string(),
         owner: case.organisation_id,
@@ -121,8 +128,10 @@ pub fn resource(case: &Case, caller: &Caller) -> Resource {
         assigned,
         public: case.published(),
         party: me.is_some_and(|me| case.data_access().is_some_and(|a| a.requester == me)),
-        declared: reviews.iter().rfind(mine).is_some_and(|x| x.declared()),
+        declared: reviews.iter().rfind(mine).is_some_and(|x| x.declared())
+            || my_application_review.is_some_and(|r| r.declared()),
         kind: case.kind().as_str(),
+        programme: application.map(|a| a.programme_organisation_id),
     }
 }
 
@@ -325,6 +334,7 @@ pub fn new_case(system: &System) -> Resource {
         party: false,
         declared: false,
         kind: "new",
+        programme: None,
     }
 }
 
@@ -406,6 +416,7 @@ pub async fn open_case(
                 party: false,
                 declared: false,
                 kind: CaseKind::Audit.as_str(),
+                programme: None,
             };
             let auditor_account = state.store.account(auditor).await.ok();
             let may_audit = match &auditor_account {
@@ -609,6 +620,7 @@ pub async fn apply_step(
         CaseKind::Investigation => decode_json(&bytes).map(AnyStep::Investigation),
         CaseKind::TrustedList => decode_json(&bytes).map(AnyStep::TrustedList),
         CaseKind::DataAccess => decode_json(&bytes).map(AnyStep::DataAccess),
+        CaseKind::Application => decode_json(&bytes).map(AnyStep::Application),
     }
     .map_err(|e| name_the_field(e, &value))?;
     let action = Action::case_step(step.name()).ok_or_else(ApiError::internal)?;
@@ -649,6 +661,14 @@ pub async fn apply_step(
                 pool: &pool,
             };
             registration::step(&ctx, &case, step)
+        }
+        AnyStep::Application(step) => {
+            let facts = crate::programmes::facts(state, &case, step.name()).await?;
+            senim_domain::application::application_step(
+                &facts.context(state, account.id),
+                &case,
+                step,
+            )
         }
         other => {
             let mut linked = Vec::new();
@@ -701,7 +721,9 @@ pub async fn apply_step(
                 AnyStep::Investigation(step) => investigation_step(&ctx, &case, step),
                 AnyStep::TrustedList(step) => list_step(&ctx, &case, step),
                 AnyStep::DataAccess(step) => senim_domain::access::access_step(now, &case, step),
-                AnyStep::Registration(_) => return Err(ApiError::internal()),
+                AnyStep::Registration(_) | AnyStep::Application(_) => {
+                    return Err(ApiError::internal())
+                }
             }
         }
     }?;
@@ -935,6 +957,7 @@ pub enum AnyStep {
     Investigation(InvestigationStep),
     TrustedList(ListStep),
     DataAccess(senim_domain::access::AccessStep),
+    Application(senim_domain::application::ApplicationStep),
 }
 
 impl AnyStep {
@@ -946,6 +969,7 @@ impl AnyStep {
             AnyStep::Investigation(s) => s.name(),
             AnyStep::TrustedList(s) => s.name(),
             AnyStep::DataAccess(s) => s.name(),
+            AnyStep::Application(s) => s.name(),
         }
     }
 }

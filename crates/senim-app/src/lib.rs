@@ -26,6 +26,7 @@ pub mod log;
 pub mod mail;
 pub mod organisations;
 pub mod policy;
+pub mod programmes;
 pub mod register;
 pub mod rulepacks;
 pub mod session;

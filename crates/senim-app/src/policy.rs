@@ -118,6 +118,20 @@ actions! {
     ReviewerManage => "reviewer.manage": Write,
     InboxRead => "inbox.read": Read,
     DeskOpen => "desk.open": Read,
+    ProgrammeCreate => "programme.create": Write,
+    CallPublish => "call.publish": Write,
+    ApplicationOpen => "application.open": Write,
+    ApplicationListManaged => "application.list_managed": Read,
+    CaseEditApplication => "case.edit_application": Write,
+    CaseSubmitApplication => "case.submit_application": Write,
+    CaseAdmit => "case.admit": Write,
+    CaseReturnApplication => "case.return_application": Write,
+    CaseDeclareInterest => "case.declare_interest": Write,
+    CaseScore => "case.score": Write,
+    CaseDecideApplication => "case.decide_application": Write,
+    CaseAcceptAward => "case.accept_award": Write,
+    CaseDeclineAward => "case.decline_award": Write,
+    CaseWithdrawApplication => "case.withdraw_application": Write,
 }
 
 impl Action {
@@ -165,6 +179,8 @@ pub enum Resource {
         declared: bool,
         /// The case's kind (`registration`, `data_access`, ...).
         kind: &'static str,
+        /// For an application: the organisation that runs the call.
+        programme: Option<OrganisationId>,
     },
     /// The cases of one kind, as a list (`case.list_own` asks which kinds
     /// a caller may list as their organisation's).
@@ -231,8 +247,7 @@ enum ResourceKey {
     Account(senim_domain::AccountId),
     Case(
         String,
-        Option<OrganisationId>,
-        Option<OrganisationId>,
+        [Option<OrganisationId>; 3],
         [bool; 4],
         &'static str,
     ),
@@ -306,10 +321,10 @@ impl Policies {
                     party,
                     declared,
                     kind,
+                    programme,
                 } => ResourceKey::Case(
                     id.clone(),
-                    *owner,
-                    *holder,
+                    [*owner, *holder, *programme],
                     [*assigned, *public, *party, *declared],
                     kind,
                 ),
@@ -385,6 +400,7 @@ impl Policies {
                 party,
                 declared,
                 kind,
+                programme,
             } => {
                 let r = uid("Senim::Case", id)?;
                 let mut attrs = HashMap::from([
@@ -408,6 +424,12 @@ impl Policies {
                 }
                 if let Some(holder) = holder {
                     attrs.insert("holder".to_string(), string(holder));
+                }
+                if let Some(programme) = programme {
+                    attrs.insert("programme".to_string(), string(programme));
+                }
+                if let Some(programme) = programme {
+                    attrs.insert("programme".to_string(), string(programme));
                 }
                 entities.push(entity(r.clone(), attrs, HashSet::new())?);
                 r
@@ -486,6 +508,7 @@ mod tests {
             party: false,
             declared,
             kind: "registration",
+            programme: None,
         }
     }
 

@@ -64,7 +64,7 @@ impl StoredNotice {
 
 /// The next `<prefix>-<year>-<nnnnnn>` after the highest one stored (the
 /// writer holds the write lock, so two batches never take the same one).
-async fn next_number(
+pub(crate) async fn next_number(
     conn: &mut AnyConnection,
     table: &str,
     column: &str,
@@ -218,9 +218,13 @@ pub fn public_case(case: &Case) -> Case {
     let mut case = case.clone();
     case.private = None;
     let record = case.kind() == CaseKind::Registration
-        || (case.kind() == CaseKind::Investigation && case.published());
+        || (matches!(case.kind(), CaseKind::Investigation | CaseKind::Application)
+            && case.published());
     if !record {
-        if matches!(case.kind(), CaseKind::Report | CaseKind::DataAccess) {
+        if matches!(
+            case.kind(),
+            CaseKind::Report | CaseKind::DataAccess | CaseKind::Application
+        ) {
             case.system_id = None;
             case.organisation_id = None;
             case.holder_organisation_id = None;
@@ -231,6 +235,15 @@ pub fn public_case(case: &Case) -> Case {
         return case;
     }
     blank_statements(&mut case);
+    if let Some(app) = case.application_mut() {
+        // An award shows who, what, how much and for what; the answers,
+        // the reviews and who drafted it stay with the parties.
+        app.answers = Vec::new();
+        app.reviews = Vec::new();
+        app.conflicts = Vec::new();
+        app.applicant = AccountId(uuid::Uuid::nil());
+        case.assignees = Vec::new();
+    }
     if let Some(inv) = case.investigation_mut() {
         // A published decision shows the violation, the sanction and the
         // appeal's outcome; why the investigation was opened, and the
@@ -256,8 +269,20 @@ pub fn public_case(case: &Case) -> Case {
     case
 }
 
-/// Reviewers' conflict statements (often about the owner) are for the authority.
+/// Reviewers' conflict statements (often about the owner) are for the
+/// authority; an applicant reads the reviews' marks and reasons, not who
+/// wrote them.
 fn blank_statements(case: &mut Case) {
+    if let Some(app) = case.application_mut() {
+        for review in &mut app.reviews {
+            review.reviewer = AccountId(uuid::Uuid::nil());
+            if let Some(d) = review.declaration.as_mut() {
+                d.statement = None;
+            }
+        }
+        app.conflicts = Vec::new();
+        case.assignees = Vec::new();
+    }
     if let Some(reg) = case.registration_mut() {
         for review in &mut reg.reviews {
             if let Some(d) = review.declaration.as_mut() {
@@ -324,6 +349,7 @@ async fn write_case(conn: &mut AnyConnection, case: &Case, new: bool) -> Result<
         }
         other => other?,
     };
+    crate::programmes::index_application(conn, case).await?;
     sqlx::query("DELETE FROM case_assignees WHERE case_id = $1")
         .bind(case.id.to_string())
         .execute(&mut *conn)

@@ -21,6 +21,7 @@ mod error;
 mod library;
 pub mod log;
 mod logged;
+mod programmes;
 mod query;
 mod record;
 mod rows;

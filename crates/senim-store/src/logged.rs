@@ -170,6 +170,18 @@ pub(crate) struct DatasetChanged {
     pub dataset: record::Dataset,
 }
 
+/// `programme.created`.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ProgrammeCreated {
+    pub programme: record::Programme,
+}
+
+/// `call.published`.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct CallPublished {
+    pub call: record::Call,
+}
+
 /// `resource.added`.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct ResourceAdded {
@@ -295,6 +307,16 @@ mod tests {
                     "reviewer.set" => {
                         same_as_domain::<senim_domain::case::ReviewerProfile>(&payload["reviewer"]);
                         again::<ReviewerSet>(&payload)
+                    }
+                    "programme.created" => {
+                        same_as_domain::<senim_domain::programme::Programme>(
+                            &payload["programme"],
+                        );
+                        again::<ProgrammeCreated>(&payload)
+                    }
+                    "call.published" => {
+                        same_as_domain::<senim_domain::programme::Call>(&payload["call"]);
+                        again::<CallPublished>(&payload)
                     }
                     "rulepack.installed" => again::<PackInstalled>(&payload),
                     "rulepack.published" => again::<PackPublished>(&payload),

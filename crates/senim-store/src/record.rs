@@ -39,9 +39,12 @@ use senim_domain::case::ReviewerProfile;
 use senim_domain::dataset::{AccessLevel, LegalBasis, Producer, TableSchema, Temporal, Theme};
 use senim_domain::organisation::{Contacts, OrganisationKind, SizeClass};
 use senim_domain::profile::Sector;
+use senim_domain::programme::{
+    Budget, Criterion, EvaluationMode, ProgrammeKind, Question,
+};
 use senim_domain::token::{TokenInfo, TokenScope};
 use senim_domain::{
-    AccountId, AccountStatus, Bin, Case, DatasetId, DatasetLink, Documentation, DocumentationItem,
+    AccountId, AccountStatus, Bin, CallId, Case, Day, ProgrammeId, DatasetId, DatasetLink, Documentation, DocumentationItem,
     Email, LocalizedText, OrganisationId, OrganisationStatus, Profile, ResourceId, RiskLevel, Role,
     SystemId, SystemStatus, Timestamp, TokenId, Visibility,
 };
@@ -194,6 +197,55 @@ pub(crate) struct SystemVersion {
 recorded!(senim_domain::SystemVersion => SystemVersion {
     system_id, version, name, holder_organisation_id, profile, documentation, visibility,
     withheld, change_note, datasets, created_by, created_at,
+});
+
+/// A support programme of the National AI Platform.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Programme {
+    pub id: ProgrammeId,
+    pub kind: ProgrammeKind,
+    pub title: LocalizedText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<LocalizedText>,
+    pub organisation_id: OrganisationId,
+    pub created_at: Timestamp,
+}
+
+recorded!(senim_domain::programme::Programme => Programme {
+    id, kind, title, description, organisation_id, created_at,
+});
+
+/// A published call. Its terms (budget, rubric criteria, questions) are
+/// values whose form the call's publication fixed, shared with the domain.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Call {
+    pub id: CallId,
+    pub number: String,
+    pub programme_id: ProgrammeId,
+    pub kind: ProgrammeKind,
+    pub organisation_id: OrganisationId,
+    pub title: LocalizedText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<LocalizedText>,
+    pub opens: Day,
+    pub closes: Day,
+    pub budget: Budget,
+    pub evaluation: EvaluationMode,
+    pub reviewers: u8,
+    pub rubric: Vec<Criterion>,
+    pub pass_threshold: u8,
+    pub questions: Vec<Question>,
+    pub reports_after_months: Vec<u16>,
+    pub min_usable_days: u16,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub eligibility: String,
+    pub created_at: Timestamp,
+}
+
+recorded!(senim_domain::programme::Call => Call {
+    id, number, programme_id, kind, organisation_id, title, description, opens, closes,
+    budget, evaluation, reviewers, rubric, pass_threshold, questions,
+    reports_after_months, min_usable_days, eligibility, created_at,
 });
 
 /// A dataset of the library.

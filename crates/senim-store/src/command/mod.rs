@@ -186,6 +186,16 @@ pub enum Command {
         downloader: AccountId,
         grant: Option<senim_domain::CaseId>,
     },
+    /// A support programme run by `organisation`.
+    CreateProgramme {
+        organisation: OrganisationId,
+        programme: senim_domain::programme::ValidProgramme,
+    },
+    /// A call of a programme; its terms do not change once published.
+    PublishCall {
+        programme: senim_domain::ProgrammeId,
+        call: Box<senim_domain::programme::ValidCall>,
+    },
     /// Flags a registered system whose annual risk review is overdue.
     FlagReviewDue(crate::cases::ReviewDue),
     /// Puts a reviewer in the pool or changes their competences.
@@ -215,6 +225,8 @@ pub enum Applied {
     },
     Reviewer(senim_domain::case::ReviewerProfile),
     Dataset(Box<senim_domain::Dataset>),
+    Programme(Box<senim_domain::programme::Programme>),
+    Call(Box<senim_domain::programme::Call>),
     Resource(Box<senim_domain::Resource>),
     /// The query tables were rebuilt from this many events.
     Rebuilt(u64),
@@ -339,6 +351,13 @@ pub(crate) async fn apply(
             expected_revision,
             metadata,
         } => crate::library::update(conn, id, expected_revision, metadata, now).await?,
+        Command::CreateProgramme {
+            organisation,
+            programme,
+        } => crate::programmes::create_programme(conn, organisation, programme, now).await?,
+        Command::PublishCall { programme, call } => {
+            crate::programmes::publish_call(conn, programme, *call, now).await?
+        }
         Command::Rebuild => (Applied::Rebuilt(rebuild::rebuild(conn).await?), None),
         Command::DeleteSession { token_hash } => {
             sessions::delete_session(conn, token_hash).await?;

@@ -24,7 +24,10 @@ use crate::logged::{
 use crate::query;
 
 /// The query tables, children before parents.
-const QUERY_TABLES: [&str; 18] = [
+const QUERY_TABLES: [&str; 21] = [
+    "applications",
+    "calls",
+    "programmes",
     "system_datasets",
     "notifications",
     "case_assignees",
@@ -192,6 +195,9 @@ async fn replay(
         "dataset.created" | "dataset.updated" => crate::library::replay(conn, kind, &payload).await,
         "resource.added" => crate::library::replay_resource(conn, &payload).await,
         "resource.downloaded" => Ok(()), // changes no table
+        "programme.created" | "call.published" => {
+            crate::programmes::replay(conn, kind, &payload).await
+        }
         "reviewer.set" => {
             let set: ReviewerSet = self::payload(&payload)?;
             let reviewer = senim_domain::case::ReviewerProfile::from(set.reviewer);

@@ -1,0 +1,245 @@
+//! The Platform's support programmes (issue 18): publishing programmes and
+//! calls, drafting an application, and what a step on an application needs
+//! besides the case (the call, the eligibility rules against the applicant,
+//! the reviewer pool, the organisations the applicant worked with, the
+//! budget left). The steps themselves go through `cases::apply_step`, like
+//! every case's.
+
+use senim_domain::application::{open_application, ApplicationInput, Context, UnmetRule};
+use senim_domain::programme::{
+    Call, CallFigures, CallInput, Programme, ProgrammeInput, ValidCall,
+};
+use senim_domain::{CallId, Case, CaseId, FieldError, ProgrammeId};
+use senim_rules::eligibility::{Applicant, Eligibility};
+use senim_store::{Applied, Command, StoreError};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::policy::{Action, Resource};
+use crate::state::AppState;
+
+fn organisation_of(caller: &Caller) -> Result<senim_domain::OrganisationId, ApiError> {
+    let account = caller
+        .account
+        .as_ref()
+        .ok_or_else(ApiError::unauthenticated)?;
+    account.organisation_id.ok_or_else(ApiError::forbidden)
+}
+
+/// A new programme of the caller's organisation.
+pub async fn create_programme(
+    state: &AppState,
+    caller: &Caller,
+    input: ProgrammeInput,
+) -> Result<Programme, ApiError> {
+    let organisation = organisation_of(caller)?;
+    caller.require(
+        state,
+        Action::ProgrammeCreate,
+        &Resource::Organisation(organisation),
+    )?;
+    let programme = input.parse()?;
+    match state
+        .execute(
+            caller.actor(),
+            Command::CreateProgramme {
+                organisation,
+                programme,
+            },
+        )
+        .await?
+    {
+        Applied::Programme(p) => Ok(*p),
+        _ => Err(ApiError::internal()),
+    }
+}
+
+/// The call's eligibility rules, checked; every problem is named with its
+/// line as `eligibility:<line>`.
+pub fn eligibility_of(source: &str) -> Result<Eligibility, ApiError> {
+    Eligibility::parse(source, "eligibility").map_err(|e| {
+        ApiError::invalid(
+            e.problems
+                .into_iter()
+                .map(|p| FieldError {
+                    field: format!("eligibility:{}", p.line),
+                    reason: p.message,
+                })
+                .collect(),
+        )
+    })
+}
+
+/// Publishes a call of one of the caller's organisation's programmes.
+pub async fn publish_call(
+    state: &AppState,
+    caller: &Caller,
+    programme: ProgrammeId,
+    input: CallInput,
+) -> Result<Call, ApiError> {
+    let programme = state.store.programme(programme).await?;
+    caller.require(
+        state,
+        Action::CallPublish,
+        &Resource::Organisation(programme.organisation_id),
+    )?;
+    let eligibility = eligibility_of(&input.eligibility);
+    let call: Result<ValidCall, ApiError> = input.parse().map_err(ApiError::from);
+    // Name the problems of both at once.
+    let call = match (call, eligibility) {
+        (Ok(call), Ok(_)) => call,
+        (Err(mut a), Err(b)) => {
+            a.fields.extend(b.fields);
+            return Err(a);
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
+    match state
+        .execute(
+            caller.actor(),
+            Command::PublishCall {
+                programme: programme.id,
+                call: Box::new(call),
+            },
+        )
+        .await?
+    {
+        Applied::Call(c) => Ok(*c),
+        _ => Err(ApiError::internal()),
+    }
+}
+
+/// A call with what it has given so far.
+pub async fn call_with_figures(
+    state: &AppState,
+    id: CallId,
+) -> Result<(Call, CallFigures), ApiError> {
+    let call = state.store.call(id).await?;
+    let figures = state.store.call_figures(&call).await?;
+    Ok((call, figures))
+}
+
+/// A new draft application of the caller's organisation to `call`.
+pub async fn open(
+    state: &AppState,
+    caller: &Caller,
+    call: CallId,
+    input: ApplicationInput,
+) -> Result<Case, ApiError> {
+    let organisation = organisation_of(caller)?;
+    caller.require(
+        state,
+        Action::ApplicationOpen,
+        &Resource::Organisation(organisation),
+    )?;
+    let account = caller
+        .account
+        .as_ref()
+        .ok_or_else(ApiError::unauthenticated)?;
+    let call = match state.store.call(call).await {
+        Ok(c) => c,
+        Err(StoreError::NotFound { .. }) => return Err(ApiError::not_found("call")),
+        Err(e) => return Err(e.into()),
+    };
+    let stepped = open_application(
+        CaseId::generate(),
+        &call,
+        account.id,
+        organisation,
+        input,
+        state.clock.now(),
+    )?;
+    let step = serde_json::json!({ "action": "open_application", "call_id": call.id });
+    crate::cases::write(state, caller, stepped, None, None, step).await
+}
+
+/// What the store knows that a step on an application needs.
+pub struct Facts {
+    pub call: Call,
+    pub pool: Vec<senim_domain::case::Candidate>,
+    pub related: Vec<senim_domain::OrganisationId>,
+    pub unmet: Vec<UnmetRule>,
+    pub remaining: i64,
+}
+
+impl Facts {
+    pub fn context<'a>(
+        &'a self,
+        state: &'a AppState,
+        actor: senim_domain::AccountId,
+    ) -> Context<'a> {
+        Context {
+            now: state.clock.now(),
+            actor,
+            calendar: &state.config.calendar,
+            call: &self.call,
+            pool: &self.pool,
+            related: &self.related,
+            unmet: &self.unmet,
+            remaining: self.remaining,
+        }
+    }
+}
+
+/// Gathers the [`Facts`] for a step named `step` on the application `case`.
+pub async fn facts(state: &AppState, case: &Case, step: &str) -> Result<Facts, ApiError> {
+    let app = case.application().ok_or_else(ApiError::internal)?;
+    let call = state.store.call(app.call_id).await?;
+    let remaining = state.store.call_figures(&call).await?.remaining;
+    let assigns = matches!(step, "admit" | "declare_interest");
+    let today = crate::cases::today(state);
+    let (pool, related) = match (assigns, case.organisation_id) {
+        (true, Some(org)) => (
+            state.store.reviewer_pool().await?,
+            state
+                .store
+                .related_organisations(org, today.plus_days(-3 * 365))
+                .await?,
+        ),
+        _ => (Vec::new(), Vec::new()),
+    };
+    let unmet = match (step, case.organisation_id) {
+        ("submit_application", Some(org)) => {
+            let organisation = state.store.organisation(org).await?;
+            let registered = state.store.has_registered_system(org).await?;
+            let rules = eligibility_of(&call.eligibility)?;
+            let applicant = Applicant {
+                organisation_kind: organisation.kind,
+                size_class: organisation.size_class,
+                sectors: app.sectors.clone(),
+                registered_system: registered,
+                // Every organisation in the register has a Kazakh BIN.
+                resident: true,
+            };
+            let lang = 2; // the domain's messages are in English
+            rules
+                .unmet(&applicant)
+                .into_iter()
+                .map(|r| UnmetRule {
+                    id: r.id.clone(),
+                    text: r.text[lang].clone(),
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    Ok(Facts {
+        call,
+        pool,
+        related,
+        unmet,
+        remaining,
+    })
+}
+
+/// The applications to the calls of the caller's organisation's
+/// programmes, open ones first by due day.
+pub async fn managed(state: &AppState, caller: &Caller) -> Result<Vec<Case>, ApiError> {
+    let organisation = organisation_of(caller)?;
+    caller.require(
+        state,
+        Action::ApplicationListManaged,
+        &Resource::Organisation(organisation),
+    )?;
+    Ok(state.store.applications_managed_by(organisation).await?)
+}

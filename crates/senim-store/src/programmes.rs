@@ -1,0 +1,346 @@
+//! The Platform's support programmes: programmes and their calls (writes,
+//! replays and reads), and the index of applications to each call that the
+//! case writes keep (`applications`), which holds a call's budget.
+
+use sqlx::{AnyConnection, Row};
+
+use senim_domain::application::ApplicationState;
+use senim_domain::programme::{Call, CallFigures, Programme, ValidCall, ValidProgramme};
+use senim_domain::{CallId, Case, CaseId, Day, OrganisationId, ProgrammeId, Timestamp};
+
+use crate::command::{Applied, EventDraft, Step};
+use crate::error::StoreError;
+use crate::logged::{CallPublished, ProgrammeCreated};
+use crate::record::{self, Recorded};
+use crate::rows::data;
+use crate::Store;
+
+async fn insert_programme(conn: &mut AnyConnection, p: &Programme) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO programmes (id, organisation_id, kind, data, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(p.id.to_string())
+    .bind(p.organisation_id.to_string())
+    .bind(p.kind.as_str())
+    .bind(record::json(p)?)
+    .bind(p.created_at.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn insert_call(conn: &mut AnyConnection, c: &Call) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO calls (id, number, programme_id, organisation_id, opens, closes, budget, data, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(c.id.to_string())
+    .bind(c.number.clone())
+    .bind(c.programme_id.to_string())
+    .bind(c.organisation_id.to_string())
+    .bind(c.opens.to_string())
+    .bind(c.closes.to_string())
+    .bind(c.budget.amount)
+    .bind(record::json(c)?)
+    .bind(c.created_at.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Applies [`crate::Command::CreateProgramme`].
+pub(crate) async fn create_programme(
+    conn: &mut AnyConnection,
+    organisation: OrganisationId,
+    programme: ValidProgramme,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    crate::command::require_organisation(conn, "organisation_id", organisation).await?;
+    let record = Programme {
+        id: ProgrammeId::generate(),
+        kind: programme.kind,
+        title: programme.title,
+        description: programme.description,
+        organisation_id: organisation,
+        created_at: now,
+    };
+    insert_programme(conn, &record).await?;
+    let event = EventDraft::logged(
+        "programme.created",
+        "programme",
+        record.id.to_string(),
+        &ProgrammeCreated {
+            programme: record.to_record(),
+        },
+    )?;
+    Ok((Applied::Programme(Box::new(record)), Some(event)))
+}
+
+/// Applies [`crate::Command::PublishCall`]: the call gets the next number
+/// of its year (`CALL-2027-000001`) under the write lock.
+pub(crate) async fn publish_call(
+    conn: &mut AnyConnection,
+    programme: ProgrammeId,
+    call: ValidCall,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let programme = programme_in(conn, programme).await?;
+    let mut record = Call::new(CallId::generate(), &programme, call, now);
+    record.number = crate::cases::next_number(
+        conn,
+        "calls",
+        "number",
+        "CALL",
+        senim_domain::Day::of(now).year(),
+    )
+    .await?;
+    insert_call(conn, &record).await?;
+    let event = EventDraft::logged(
+        "call.published",
+        "call",
+        record.id.to_string(),
+        &CallPublished {
+            call: record.to_record(),
+        },
+    )?;
+    Ok((Applied::Call(Box::new(record)), Some(event)))
+}
+
+pub(crate) async fn replay(
+    conn: &mut AnyConnection,
+    kind: &str,
+    payload: &serde_json::Value,
+) -> Result<(), StoreError> {
+    if kind == "programme.created" {
+        let event: ProgrammeCreated = serde_json::from_value(payload.clone())?;
+        insert_programme(conn, &Programme::from_record(event.programme)).await
+    } else {
+        let event: CallPublished = serde_json::from_value(payload.clone())?;
+        insert_call(conn, &Call::from_record(event.call)).await
+    }
+}
+
+/// Keeps the application index current after a write of an application
+/// case, and refuses the write if the call's awards would exceed its budget
+/// (the writer holds the write lock, so the sum cannot move meanwhile).
+pub(crate) async fn index_application(
+    conn: &mut AnyConnection,
+    case: &Case,
+) -> Result<(), StoreError> {
+    let (Some(app), Some(org)) = (case.application(), case.organisation_id) else {
+        return Ok(());
+    };
+    let state: ApplicationState = case.state().parse().map_err(StoreError::Corrupt)?;
+    let active = !matches!(
+        state,
+        ApplicationState::Refused | ApplicationState::Declined | ApplicationState::Withdrawn
+    );
+    let awarded = app.awarded(state);
+    sqlx::query("DELETE FROM applications WHERE case_id = $1")
+        .bind(case.id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO applications (case_id, call_id, organisation_id, state, active, awarded, submitted_at, decided_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(case.id.to_string())
+    .bind(app.call_id.to_string())
+    .bind(org.to_string())
+    .bind(state.as_str())
+    .bind(i64::from(active))
+    .bind(awarded)
+    .bind(app.submitted_at.map(|t| t.to_rfc3339()))
+    .bind(app.decision.as_ref().map(|d| d.at.to_rfc3339()))
+    .execute(&mut *conn)
+    .await;
+    match inserted {
+        Err(e) if crate::error::is_unique_violation(&e) => {
+            return Err(StoreError::conflict(
+                "your organisation already has an application to this call; continue it or withdraw it first",
+                state.as_str(),
+            ))
+        }
+        other => other?,
+    };
+    if awarded > 0 {
+        let row = sqlx::query(
+            "SELECT c.budget AS budget, (SELECT COALESCE(SUM(a.awarded), 0) FROM applications a \
+             WHERE a.call_id = c.id) AS total FROM calls c WHERE c.id = $1",
+        )
+        .bind(app.call_id.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+        let (budget, total): (i64, i64) = (row.try_get("budget")?, row.try_get("total")?);
+        if total > budget {
+            return Err(StoreError::invalid(
+                "amount",
+                format!(
+                    "the call's budget has {} {} left",
+                    budget - (total - awarded),
+                    app.unit
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn programme_in(conn: &mut AnyConnection, id: ProgrammeId) -> Result<Programme, StoreError> {
+    let row = sqlx::query("SELECT data FROM programmes WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "programme",
+            id: id.to_string(),
+        })?;
+    data(&row)
+}
+
+impl Store {
+    pub async fn programme(&self, id: ProgrammeId) -> Result<Programme, StoreError> {
+        let mut conn = self.reader().acquire().await?;
+        programme_in(&mut conn, id).await
+    }
+
+    /// Every programme, oldest first (a handful: no paging).
+    pub async fn programmes(&self) -> Result<Vec<Programme>, StoreError> {
+        let rows = sqlx::query("SELECT data FROM programmes ORDER BY id")
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter().map(data).collect()
+    }
+
+    pub async fn call(&self, id: CallId) -> Result<Call, StoreError> {
+        let row = sqlx::query("SELECT data FROM calls WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(self.reader())
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "call",
+                id: id.to_string(),
+            })?;
+        data(&row)
+    }
+
+    /// The calls of a programme, or of every programme; newest first.
+    pub async fn calls(&self, programme: Option<ProgrammeId>) -> Result<Vec<Call>, StoreError> {
+        let rows = match programme {
+            Some(p) => {
+                sqlx::query("SELECT data FROM calls WHERE programme_id = $1 ORDER BY id DESC")
+                    .bind(p.to_string())
+                    .fetch_all(self.reader())
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT data FROM calls ORDER BY id DESC")
+                    .fetch_all(self.reader())
+                    .await?
+            }
+        };
+        rows.iter().map(data).collect()
+    }
+
+    /// What a call has received and given, and what is left of its budget.
+    pub async fn call_figures(&self, call: &Call) -> Result<CallFigures, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, \
+             COALESCE(SUM(CASE WHEN submitted_at IS NOT NULL OR state <> 'draft' THEN 1 ELSE 0 END), 0) AS submitted, \
+             COALESCE(SUM(CASE WHEN awarded > 0 THEN 1 ELSE 0 END), 0) AS awards, \
+             COALESCE(SUM(awarded), 0) AS awarded \
+             FROM applications WHERE call_id = $1",
+        )
+        .bind(call.id.to_string())
+        .fetch_one(self.reader())
+        .await?;
+        let awarded: i64 = row.try_get("awarded")?;
+        Ok(CallFigures {
+            applications: row.try_get::<i64, _>("n")? as u64,
+            submitted: row.try_get::<i64, _>("submitted")? as u64,
+            awarded_count: row.try_get::<i64, _>("awards")? as u64,
+            awarded,
+            remaining: call.budget.amount - awarded,
+        })
+    }
+
+    /// A page of a call's awards, by case id after `after`.
+    pub async fn awards(
+        &self,
+        call: CallId,
+        after: Option<CaseId>,
+        limit: i64,
+    ) -> Result<Vec<Case>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.data FROM applications a JOIN cases c ON c.id = a.case_id \
+             WHERE a.call_id = $1 AND a.awarded > 0 AND a.case_id > $2 ORDER BY a.case_id LIMIT $3",
+        )
+        .bind(call.to_string())
+        .bind(after.map(|a| a.to_string()).unwrap_or_default())
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(data).collect()
+    }
+
+    /// Organisations `organisation` worked with since `since`: the other
+    /// party of a system one owns and the other operates, changed since
+    /// then (conflict detection).
+    pub async fn related_organisations(
+        &self,
+        organisation: OrganisationId,
+        since: Day,
+    ) -> Result<Vec<OrganisationId>, StoreError> {
+        let since = since.to_string();
+        let rows = sqlx::query(
+            "SELECT holder_organisation_id AS o FROM systems WHERE owner_organisation_id = $1 \
+             AND holder_organisation_id IS NOT NULL AND updated_at >= $2 \
+             UNION SELECT owner_organisation_id AS o FROM systems WHERE holder_organisation_id = $1 \
+             AND updated_at >= $2",
+        )
+        .bind(organisation.to_string())
+        .bind(since)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let o: String = r.try_get("o")?;
+                o.parse().map_err(StoreError::Corrupt)
+            })
+            .collect()
+    }
+
+    /// Whether the organisation owns or operates a registered AI system.
+    pub async fn has_registered_system(
+        &self,
+        organisation: OrganisationId,
+    ) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM systems WHERE status = 'registered' \
+             AND (owner_organisation_id = $1 OR holder_organisation_id = $1)",
+        )
+        .bind(organisation.to_string())
+        .fetch_one(self.reader())
+        .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+
+    /// The submitted applications to the calls `organisation` runs: open
+    /// ones first, by due day (overdue first), then the rest, newest first.
+    pub async fn applications_managed_by(
+        &self,
+        organisation: OrganisationId,
+    ) -> Result<Vec<Case>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.data FROM applications a JOIN calls k ON k.id = a.call_id \
+             JOIN cases c ON c.id = a.case_id \
+             WHERE k.organisation_id = $1 AND a.state <> 'draft' \
+             ORDER BY c.is_open DESC, CASE WHEN c.due_date IS NULL THEN 1 ELSE 0 END, c.due_date, c.id DESC \
+             LIMIT 1000",
+        )
+        .bind(organisation.to_string())
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(data).collect()
+    }
+}

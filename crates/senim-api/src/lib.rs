@@ -97,7 +97,10 @@ pub fn api() -> Router<AppState> {
         .route("/decisions", get(cases::decisions))
         .route("/trusted-lists/{sector}", get(cases::trusted_list))
         .route("/review-due/sweep", post(cases::sweep_review_due))
-        .route("/programmes", get(programmes::list).post(programmes::create))
+        .route(
+            "/programmes",
+            get(programmes::list).post(programmes::create),
+        )
         .route("/programmes/{id}", get(programmes::show))
         .route("/programmes/{id}/calls", post(programmes::publish_call))
         .route("/calls/{id}", get(programmes::call))

@@ -225,9 +225,8 @@ pub async fn awards(
     if !csv {
         return Ok(Json(AwardList { items, next }).into_response());
     }
-    let mut out = String::from(
-        "number,organisation_id,title,sectors,unit,amount,usable_until,state\r\n",
-    );
+    let mut out =
+        String::from("number,organisation_id,title,sectors,unit,amount,usable_until,state\r\n");
     for a in &items {
         let sectors: Vec<&str> = a.sectors.iter().map(|s| s.as_str()).collect();
         out.push_str(&format!(
@@ -242,11 +241,7 @@ pub async fn awards(
             a.state,
         ));
     }
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-        out,
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response())
 }
 
 /// Open a draft application of the caller's organisation to the call; its

@@ -113,11 +113,8 @@ pub fn resource(case: &Case, caller: &Caller) -> Resource {
         .map(|r| r.reviews.as_slice())
         .unwrap_or_default();
     let application = case.application();
-    let my_application_review = application.and_then(|a| {
-        a.reviews
-            .iter()
-            .rfind(|r| Some(r.reviewer) == me)
-    });
+    let my_application_review =
+        application.and_then(|a| a.reviews.iter().rfind(|r| Some(r.reviewer) == me));
     let assigned = me.is_some_and(|me| case.assignees.contains(&me))
         || reviews.iter().filter(mine).any(|x| x.active())
         || my_application_review.is_some_and(|r| r.active());

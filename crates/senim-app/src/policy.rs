@@ -245,12 +245,7 @@ enum ResourceKey {
     Organisation(OrganisationId),
     System(String, OrganisationId, Option<OrganisationId>),
     Account(senim_domain::AccountId),
-    Case(
-        String,
-        [Option<OrganisationId>; 3],
-        [bool; 4],
-        &'static str,
-    ),
+    Case(String, [Option<OrganisationId>; 3], [bool; 4], &'static str),
     Cases(CaseKind),
     Desk(&'static str),
 }

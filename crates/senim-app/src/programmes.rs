@@ -6,9 +6,7 @@
 //! every case's.
 
 use senim_domain::application::{open_application, ApplicationInput, Context, UnmetRule};
-use senim_domain::programme::{
-    Call, CallFigures, CallInput, Programme, ProgrammeInput, ValidCall,
-};
+use senim_domain::programme::{Call, CallFigures, CallInput, Programme, ProgrammeInput, ValidCall};
 use senim_domain::{CallId, Case, CaseId, FieldError, ProgrammeId};
 use senim_rules::eligibility::{Applicant, Eligibility};
 use senim_store::{Applied, Command, StoreError};

@@ -289,7 +289,7 @@ impl ApplicationStep {
             ApplicationStep::SubmitApplication => "submit_application",
             ApplicationStep::Admit => "admit",
             ApplicationStep::ReturnApplication { .. } => "return_application",
-            ApplicationStep::DeclareInterest { .. } => "declare",
+            ApplicationStep::DeclareInterest { .. } => "declare_interest",
             ApplicationStep::Score { .. } => "score",
             ApplicationStep::DecideApplication { .. } => "decide_application",
             ApplicationStep::AcceptAward => "accept_award",
@@ -1322,6 +1322,40 @@ mod tests {
         );
         assert_eq!(refused.state(), "refused");
         assert!(!refused.open);
+    }
+
+    #[test]
+    fn each_step_is_named_as_serde_names_it() {
+        let steps = [
+            ApplicationStep::EditApplication {
+                application: ApplicationInput::default(),
+            },
+            ApplicationStep::SubmitApplication,
+            ApplicationStep::Admit,
+            ApplicationStep::ReturnApplication {
+                reasons: String::new(),
+            },
+            ApplicationStep::DeclareInterest {
+                conflict: false,
+                statement: None,
+            },
+            ApplicationStep::Score { marks: vec![] },
+            ApplicationStep::DecideApplication {
+                outcome: Outcome::Refusal,
+                amount: None,
+                usable_until: None,
+                reasons: String::new(),
+            },
+            ApplicationStep::AcceptAward,
+            ApplicationStep::DeclineAward,
+            ApplicationStep::WithdrawApplication,
+        ];
+        let names: Vec<&str> = steps.iter().map(ApplicationStep::name).collect();
+        assert_eq!(names, ApplicationStep::NAMES);
+        for step in &steps {
+            let json = serde_json::to_value(step).unwrap();
+            assert_eq!(json["action"], step.name());
+        }
     }
 
     #[test]

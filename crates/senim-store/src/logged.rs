@@ -309,9 +309,7 @@ mod tests {
                         again::<ReviewerSet>(&payload)
                     }
                     "programme.created" => {
-                        same_as_domain::<senim_domain::programme::Programme>(
-                            &payload["programme"],
-                        );
+                        same_as_domain::<senim_domain::programme::Programme>(&payload["programme"]);
                         again::<ProgrammeCreated>(&payload)
                     }
                     "call.published" => {

@@ -165,7 +165,7 @@ pub(crate) async fn index_application(
     };
     if awarded > 0 {
         let row = sqlx::query(
-            "SELECT c.budget AS budget, (SELECT COALESCE(SUM(a.awarded), 0) FROM applications a \
+            "SELECT c.budget AS budget, (SELECT CAST(COALESCE(SUM(a.awarded), 0) AS BIGINT) FROM applications a \
              WHERE a.call_id = c.id) AS total FROM calls c WHERE c.id = $1",
         )
         .bind(app.call_id.to_string())
@@ -246,9 +246,9 @@ impl Store {
     pub async fn call_figures(&self, call: &Call) -> Result<CallFigures, StoreError> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS n, \
-             COALESCE(SUM(CASE WHEN submitted_at IS NOT NULL OR state <> 'draft' THEN 1 ELSE 0 END), 0) AS submitted, \
-             COALESCE(SUM(CASE WHEN awarded > 0 THEN 1 ELSE 0 END), 0) AS awards, \
-             COALESCE(SUM(awarded), 0) AS awarded \
+             CAST(COALESCE(SUM(CASE WHEN state <> 'draft' THEN 1 ELSE 0 END), 0) AS BIGINT) AS submitted, \
+             CAST(COALESCE(SUM(CASE WHEN awarded > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS awards, \
+             CAST(COALESCE(SUM(awarded), 0) AS BIGINT) AS awarded \
              FROM applications WHERE call_id = $1",
         )
         .bind(call.id.to_string())

@@ -39,14 +39,13 @@ use senim_domain::case::ReviewerProfile;
 use senim_domain::dataset::{AccessLevel, LegalBasis, Producer, TableSchema, Temporal, Theme};
 use senim_domain::organisation::{Contacts, OrganisationKind, SizeClass};
 use senim_domain::profile::Sector;
-use senim_domain::programme::{
-    Budget, Criterion, EvaluationMode, ProgrammeKind, Question,
-};
+use senim_domain::programme::{Budget, Criterion, EvaluationMode, ProgrammeKind, Question};
 use senim_domain::token::{TokenInfo, TokenScope};
 use senim_domain::{
-    AccountId, AccountStatus, Bin, CallId, Case, Day, ProgrammeId, DatasetId, DatasetLink, Documentation, DocumentationItem,
-    Email, LocalizedText, OrganisationId, OrganisationStatus, Profile, ResourceId, RiskLevel, Role,
-    SystemId, SystemStatus, Timestamp, TokenId, Visibility,
+    AccountId, AccountStatus, Bin, CallId, Case, DatasetId, DatasetLink, Day, Documentation,
+    DocumentationItem, Email, LocalizedText, OrganisationId, OrganisationStatus, Profile,
+    ProgrammeId, ResourceId, RiskLevel, Role, SystemId, SystemStatus, Timestamp, TokenId,
+    Visibility,
 };
 
 use crate::error::StoreError;

@@ -96,6 +96,8 @@ const KINDS: &[&str] = &[
     "reviewer.set",
     "rulepack.installed",
     "rulepack.published",
+    "programme.created",
+    "call.published",
 ];
 
 /// The kinds of cases, each of which must appear with several steps.
@@ -106,6 +108,7 @@ const CASE_KINDS: &[&str] = &[
     "investigation",
     "trusted_list",
     "data_access",
+    "application",
 ];
 
 fn clock() -> Arc<FixedClock> {
@@ -189,11 +192,14 @@ async fn replay(store: &Store, fixture: &Fixture) {
     // Tables added after the fixture was recorded did not exist in its
     // register: its rebuild must leave them empty.
     let fingerprint = store.fingerprint().await.unwrap();
-    let (recorded, newer): (Vec<_>, Vec<_>) = fingerprint.into_iter().partition(|(table, ..)| {
-        fixture.header.fingerprint.iter().any(|(t, ..)| t == table)
-    });
+    let (recorded, newer): (Vec<_>, Vec<_>) = fingerprint
+        .into_iter()
+        .partition(|(table, ..)| fixture.header.fingerprint.iter().any(|(t, ..)| t == table));
     for (table, rows, _) in &newer {
-        assert_eq!(*rows, 0, "{story}: a table newer than the fixture, {table}, has rows");
+        assert_eq!(
+            *rows, 0,
+            "{story}: a table newer than the fixture, {table}, has rows"
+        );
     }
     let mut recorded = recorded;
     let mut expected = fixture.header.fingerprint.clone();

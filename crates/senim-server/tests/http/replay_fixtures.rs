@@ -8,7 +8,8 @@
 //!
 //! A fixture records what a version of Senim wrote, and later versions must
 //! still read it: write one for a new event kind or a new payload version,
-//! never rewrite one to make the replay test pass. Run once with
+//! never rewrite one to make the replay test pass: only the fixtures that do
+//! not exist yet are written. Run with
 //! `SENIM_WRITE_FIXTURES=1 cargo nextest run -p senim-server --run-ignored only write_replay_fixtures`.
 
 use senim_store::{Actor, Command, ReviewDue, Store, SystemFilter};
@@ -90,9 +91,12 @@ async fn flag_a_review(store: &Store) {
         .unwrap();
 }
 
+/// Writes each story's fixture unless it exists: a fixture records what
+/// the version that wrote it wrote, and is never rewritten.
 macro_rules! record {
     ($($story:path => $name:literal),+ $(,)?) => {
         $(
+            if !std::path::Path::new(&format!("{FIXTURES}/{}.jsonl", $name)).exists() {
             let mut app = spawn_app(Backend::Sqlite).await;
             let dir = app.take_database_dir().unwrap();
             let store = app.store.clone();
@@ -101,6 +105,7 @@ macro_rules! record {
                 flag_a_review(&store).await;
             }
             write_fixture(&store, dir.path(), $name).await;
+            }
         )+
     };
 }
@@ -125,5 +130,6 @@ async fn write_replay_fixtures() {
         routes::datasets::stewards_describe_datasets_and_anyone_reads_them => "datasets",
         routes::datasets::files_arrive_in_chunks_and_leave_by_range => "resources",
         routes::datasets::systems_name_the_datasets_they_learned_from => "dataset_links",
+        routes::programmes::a_university_is_awarded_compute_through_a_call => "programmes",
     );
 }

@@ -4,6 +4,7 @@ mod ckan;
 pub mod datasets;
 pub mod log;
 pub mod organisations;
+pub mod programmes;
 mod rulepacks;
 mod session;
 mod systems;

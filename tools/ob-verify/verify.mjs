@@ -87,7 +87,8 @@ function reasons(result) {
     collect(r.error);
   }
   collect(result.statusResult && result.statusResult.error);
-  return errors.length ? errors.join('; ') : JSON.stringify(result);
+  return errors.length ? [...new Set(errors)].join('; ') :
+    JSON.stringify(result);
 }
 
 if(!result.verified) {
@@ -101,9 +102,11 @@ if(statuses.length === 0) {
 }
 for(const {credentialStatus, status} of statuses) {
   if(status !== false) {
-    fail(`revoked: bit ${credentialStatus.statusListIndex} of ` +
-      `${credentialStatus.statusListCredential} is set ` +
-      `(status purpose "${credentialStatus.statusPurpose}")`);
+    const {statusPurpose, statusListIndex, statusListCredential} =
+      credentialStatus;
+    const state = statusPurpose === 'revocation' ? 'revoked' :
+      `status "${statusPurpose}" set`;
+    fail(`${state}: bit ${statusListIndex} of ${statusListCredential} is set`);
   }
 }
 console.log('verified');

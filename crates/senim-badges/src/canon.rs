@@ -13,7 +13,8 @@ use crate::BadgeError;
 /// The W3C Verifiable Credentials 2.0 context.
 pub const CREDENTIALS_V2_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
 /// The Open Badges 3.0 context, version 3.0.3.
-pub const OPEN_BADGES_V3_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
+pub const OPEN_BADGES_V3_CONTEXT: &str =
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
 
 /// The embedded contexts, by URL: copies of the documents published at those
 /// URLs, as the npm packages `@digitalbazaar/credentials-context` 3.2.0 and
@@ -41,7 +42,9 @@ fn load_context(
             document: document.as_bytes().to_vec(),
             document_url: (*known).to_owned(),
         })
-        .ok_or_else(|| format!("unknown JSON-LD context {url} (only embedded contexts are used)").into())
+        .ok_or_else(|| {
+            format!("unknown JSON-LD context {url} (only embedded contexts are used)").into()
+        })
 }
 
 /// The RDF dataset of a JSON-LD document in canonical N-Quads (RDF Dataset
@@ -114,10 +117,7 @@ mod tests {
     fn an_unknown_context_is_refused_not_fetched() {
         let doc = json!({"@context": "https://example.org/ctx.jsonld", "name": "x"});
         let err = canonicalize(&doc).unwrap_err();
-        assert!(
-            err.to_string().contains("unknown JSON-LD context"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("unknown JSON-LD context"), "{err}");
     }
 
     #[test]

@@ -480,7 +480,10 @@ pub fn email_identity_hash(email: &str, salt: &str) -> String {
 pub(crate) fn xsd_date_time(at: OffsetDateTime) -> Result<String, BadgeError> {
     let utc = at.to_offset(time::UtcOffset::UTC);
     if !(1..=9999).contains(&utc.year()) {
-        return Err(BadgeError::Date(format!("year {} is out of range", utc.year())));
+        return Err(BadgeError::Date(format!(
+            "year {} is out of range",
+            utc.year()
+        )));
     }
     utc.format(time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second]Z"

@@ -51,8 +51,8 @@ mod status;
 
 pub use canon::{canonicalize, CREDENTIALS_V2_CONTEXT, OPEN_BADGES_V3_CONTEXT};
 pub use credential::{
-    email_identity_hash, issue, verify, verify_with_status, Achievement, CertificateInput,
-    Issuer, Recipient, StatusRef, Verified,
+    email_identity_hash, issue, verify, verify_with_status, Achievement, CertificateInput, Issuer,
+    Recipient, StatusRef, Verified,
 };
 pub use error::BadgeError;
 pub use proof::{did_key, key_of_did, verification_method, CRYPTOSUITE};

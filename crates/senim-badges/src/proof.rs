@@ -87,10 +87,14 @@ pub(crate) fn sign(
     created: String,
 ) -> Result<Value, BadgeError> {
     let Some(object) = document.as_object() else {
-        return Err(BadgeError::InvalidInput("a credential is a JSON object".into()));
+        return Err(BadgeError::InvalidInput(
+            "a credential is a JSON object".into(),
+        ));
     };
     if object.contains_key("proof") {
-        return Err(BadgeError::InvalidInput("the document already has a proof".into()));
+        return Err(BadgeError::InvalidInput(
+            "the document already has a proof".into(),
+        ));
     }
     let mut proof = Proof {
         kind: PROOF_TYPE.to_owned(),
@@ -120,10 +124,13 @@ pub(crate) fn verify(document: &Value, key: &VerifyingKey) -> Result<(), BadgeEr
         .as_object_mut()
         .and_then(|o| o.remove("proof"))
         .ok_or_else(|| BadgeError::Malformed("no proof".into()))?;
-    let mut proof: Proof = serde_json::from_value(proof)
-        .map_err(|e| BadgeError::UnsupportedProof(e.to_string()))?;
+    let mut proof: Proof =
+        serde_json::from_value(proof).map_err(|e| BadgeError::UnsupportedProof(e.to_string()))?;
     if proof.kind != PROOF_TYPE {
-        return Err(BadgeError::UnsupportedProof(format!("type {:?}", proof.kind)));
+        return Err(BadgeError::UnsupportedProof(format!(
+            "type {:?}",
+            proof.kind
+        )));
     }
     if proof.cryptosuite != CRYPTOSUITE {
         return Err(BadgeError::UnsupportedProof(format!(

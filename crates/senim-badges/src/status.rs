@@ -52,7 +52,7 @@ impl StatusList {
     /// A list of `len` entries, none revoked: a multiple of 8 from
     /// [`StatusList::MIN_LEN`] to [`StatusList::MAX_LEN`].
     pub fn with_len(len: u64) -> Result<Self, BadgeError> {
-        if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&len) || len % 8 != 0 {
+        if !(Self::MIN_LEN..=Self::MAX_LEN).contains(&len) || !len.is_multiple_of(8) {
             return Err(BadgeError::InvalidInput(format!(
                 "a status list has a multiple of 8 entries from {} to {}, not {len}",
                 Self::MIN_LEN,

@@ -174,6 +174,9 @@ fn canonical_form_matches_jsonld_js() {
     by_id.expires = Some(datetime!(2030-01-01 00:00:00 UTC));
     by_id.achievement.hours = None;
     by_id.achievement.achievement_type = None;
+    // Characters canonical N-Quads escapes, and some it does not.
+    by_id.achievement.description =
+        "Line one\nLine \"two\"\t\\ back\u{7}bell\r\u{7f} ✓ Қазақ тілі 😀".into();
     let mut documents = vec![
         issue(&issuer(), &certificate(), &status()).unwrap(),
         issue(&issuer(), &by_id, &status()).unwrap(),

@@ -123,8 +123,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 say "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
-# 4b. The independent Open Badges verifier (tools/ob-verify, npm packages as
-#     locked; reinstalled when the lock changes, as e2e/run.sh does): with
+# 4b. The independent Open Badges verifiers (tools/ob-verify): npm packages as
+#     locked (reinstalled when the lock changes, as e2e/run.sh does), and
+#     openbadgeslib from PyPI in the virtual environment; with
 #     SENIM_REQUIRE_VERIFIERS=1 the senim-badges tests fail rather than skip.
 command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 if [ ! -f tools/ob-verify/node_modules/.package-lock.json ] \
@@ -132,7 +133,8 @@ if [ ! -f tools/ob-verify/node_modules/.package-lock.json ] \
   say "installing the independent Open Badges verifier (tools/ob-verify)"
   npm ci --prefix tools/ob-verify --no-audit --no-fund
 fi
-export SENIM_REQUIRE_VERIFIERS=1
+"$VENV/bin/pip" install -q --disable-pip-version-check 'openbadgeslib[ldp]==4.6.3'
+export SENIM_REQUIRE_VERIFIERS=1 SENIM_OB_PYTHON="$VENV/bin/python"
 
 # 5. Tests.
 say "tests (SQLite and PostgreSQL)"

@@ -6,6 +6,11 @@
 //! Needs `npm ci --prefix tools/ob-verify`. Without it these tests say so and
 //! pass, unless `SENIM_REQUIRE_VERIFIERS=1` (as `scripts/test.sh` sets), when
 //! they fail.
+//!
+//! A second verifier, PyPI's `openbadgeslib[ldp]` 4.6.3 (with PyLD), runs
+//! `tools/ob-verify/verify_openbadgeslib.py` with the Python named by
+//! `SENIM_OB_PYTHON` (default: `~/.cache/senim/venv/bin/python`, the virtual
+//! environment `scripts/test.sh` makes), under the same rule.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -23,30 +28,60 @@ fn verifier_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/ob-verify")
 }
 
-/// Whether the verifier is installed; fails the test when it is not but must
-/// be.
+/// Whether a verifier can run (`why_not` is None); fails the test when it
+/// cannot but must.
+fn ready(verifier: &str, why_not: Option<String>, install: &str) -> bool {
+    let Some(why) = why_not else {
+        return true;
+    };
+    if std::env::var("SENIM_REQUIRE_VERIFIERS").as_deref() == Ok("1") {
+        panic!("SENIM_REQUIRE_VERIFIERS=1 but {verifier} cannot run: {why} ({install})");
+    }
+    eprintln!("SKIPPED: {verifier} cannot run: {why}; install it with `{install}`");
+    false
+}
+
+/// Whether tools/ob-verify's npm packages are installed and node runs.
 fn verifier_ready() -> bool {
     let modules = verifier_dir().join("node_modules");
     let node = Command::new("node").arg("--version").output();
-    let ready = modules.is_dir() && node.as_ref().is_ok_and(|o| o.status.success());
-    if !ready {
-        let why = if modules.is_dir() {
-            "`node` does not run".to_owned()
-        } else {
-            format!("{} is missing", modules.display())
-        };
-        if std::env::var("SENIM_REQUIRE_VERIFIERS").as_deref() == Ok("1") {
-            panic!(
-                "SENIM_REQUIRE_VERIFIERS=1 but the independent verifier cannot run: {why} \
-                 (npm ci --prefix tools/ob-verify)"
-            );
-        }
-        eprintln!(
-            "SKIPPED: the independent verifier cannot run: {why}; \
-             install it with `npm ci --prefix tools/ob-verify`"
-        );
+    let why_not = if !modules.is_dir() {
+        Some(format!("{} is missing", modules.display()))
+    } else if !node.is_ok_and(|o| o.status.success()) {
+        Some("`node` does not run".to_owned())
+    } else {
+        None
+    };
+    ready(
+        "the independent verifier",
+        why_not,
+        "npm ci --prefix tools/ob-verify",
+    )
+}
+
+fn python() -> PathBuf {
+    match std::env::var_os("SENIM_OB_PYTHON") {
+        Some(python) => PathBuf::from(python),
+        None => Path::new(&std::env::var_os("HOME").unwrap_or_default())
+            .join(".cache/senim/venv/bin/python"),
     }
-    ready
+}
+
+/// Whether openbadgeslib (with PyLD) imports in that Python.
+fn openbadgeslib_ready() -> bool {
+    let out = Command::new(python())
+        .args(["-c", "import openbadgeslib.ob3.ldp, pyld"])
+        .output();
+    let why_not = match out {
+        Ok(out) if out.status.success() => None,
+        Ok(out) => Some(String::from_utf8_lossy(&out.stderr).trim().to_owned()),
+        Err(e) => Some(format!("{}: {e}", python().display())),
+    };
+    ready(
+        "openbadgeslib",
+        why_not,
+        "pip install 'openbadgeslib[ldp]==4.6.3' into SENIM_OB_PYTHON's environment",
+    )
 }
 
 fn write(dir: &Path, name: &str, value: &Value) -> PathBuf {
@@ -63,19 +98,34 @@ fn node(script: &str, args: &[&Path]) -> Output {
         .expect("run node")
 }
 
-/// Runs verify.mjs: Ok(stdout) when it verifies, Err(stderr) when it refuses.
-fn independent_verify(credential: &Value, list: &Value) -> Result<String, String> {
+/// Runs a verifier on a credential and a status list: Ok(stdout) when it
+/// verifies, Err(stderr) when it refuses.
+fn run_verifier(command: &mut Command, credential: &Value, list: &Value) -> Result<String, String> {
     let dir = tempfile::tempdir().unwrap();
     let c = write(dir.path(), "credential.json", credential);
     let l = write(dir.path(), "status-list.json", list);
-    let out = node("verify.mjs", &[&c, &l]);
+    let out = command.arg(c).arg(l).output().expect("run the verifier");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     match out.status.code() {
         Some(0) => Ok(stdout),
         Some(1) => Err(stderr),
-        other => panic!("verify.mjs exited with {other:?}: {stdout}{stderr}"),
+        other => panic!("{command:?} exited with {other:?}: {stdout}{stderr}"),
     }
+}
+
+/// tools/ob-verify/verify.mjs (Digital Bazaar's libraries).
+fn independent_verify(credential: &Value, list: &Value) -> Result<String, String> {
+    let mut command = Command::new("node");
+    command.arg(verifier_dir().join("verify.mjs"));
+    run_verifier(&mut command, credential, list)
+}
+
+/// tools/ob-verify/verify_openbadgeslib.py (openbadgeslib and PyLD).
+fn openbadgeslib_verify(credential: &Value, list: &Value) -> Result<String, String> {
+    let mut command = Command::new(python());
+    command.arg(verifier_dir().join("verify_openbadgeslib.py"));
+    run_verifier(&mut command, credential, list)
 }
 
 fn list_credential(issuer: &Issuer, list: &StatusList) -> Value {
@@ -202,4 +252,29 @@ fn canonical_form_matches_jsonld_js() {
         let theirs = String::from_utf8(out.stdout).unwrap();
         assert_eq!(canonicalize(document).unwrap(), theirs, "document {i}");
     }
+}
+
+#[test]
+fn openbadgeslib_accepts_then_refuses_after_revocation() {
+    if !openbadgeslib_ready() {
+        return;
+    }
+    let issuer = issuer();
+    let credential = issue(&issuer, &certificate(), &status()).unwrap();
+    let mut list = StatusList::new();
+
+    let out = openbadgeslib_verify(&credential, &list_credential(&issuer, &list))
+        .unwrap_or_else(|e| panic!("openbadgeslib refused a fresh certificate: {e}"));
+    assert_eq!(out.trim(), "verified");
+
+    let mut renamed = credential.clone();
+    renamed["credentialSubject"]["achievement"]["name"] = json!("Something else");
+    let err = openbadgeslib_verify(&renamed, &list_credential(&issuer, &list))
+        .expect_err("openbadgeslib accepted a renamed achievement");
+    assert!(err.contains("signature mismatch"), "{err}");
+
+    list.revoke(status().index).unwrap();
+    let err = openbadgeslib_verify(&credential, &list_credential(&issuer, &list))
+        .expect_err("openbadgeslib accepted a revoked certificate");
+    assert!(err.contains("'revocation' is set at index 94567"), "{err}");
 }

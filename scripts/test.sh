@@ -123,6 +123,19 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 say "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 
+# 4b. The independent Open Badges verifiers (tools/ob-verify): npm packages as
+#     locked (reinstalled when the lock changes, as e2e/run.sh does), and
+#     openbadgeslib from PyPI in the virtual environment; with
+#     SENIM_REQUIRE_VERIFIERS=1 the senim-badges tests fail rather than skip.
+command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+if [ ! -f tools/ob-verify/node_modules/.package-lock.json ] \
+  || [ tools/ob-verify/package-lock.json -nt tools/ob-verify/node_modules/.package-lock.json ]; then
+  say "installing the independent Open Badges verifier (tools/ob-verify)"
+  npm ci --prefix tools/ob-verify --no-audit --no-fund
+fi
+"$VENV/bin/pip" install -q --disable-pip-version-check 'openbadgeslib[ldp]==4.6.3'
+export SENIM_REQUIRE_VERIFIERS=1 SENIM_OB_PYTHON="$VENV/bin/python"
+
 # 5. Tests.
 say "tests (SQLite and PostgreSQL)"
 cargo nextest run --workspace --locked --no-fail-fast

@@ -327,7 +327,9 @@ fn canonicalization_is_deterministic_and_ignores_key_order() {
         }
     }
     let text = reversed(&c);
-    assert!(text.starts_with("{\"validFrom\""), "{text}");
+    // (serde_json sorts keys, or keeps their order when another crate of
+    // the workspace turns on `preserve_order`: either way, reversed differs.)
+    assert_ne!(text, serde_json::to_string(&c).unwrap());
     let reordered: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(canonicalize(&reordered).unwrap(), first);
 

@@ -47,6 +47,11 @@ pub enum Input {
     /// A file: the form goes as `multipart/form-data` to the step's own
     /// address, and the file is its last field.
     File,
+    /// One mark and its reason per criterion of the call's rubric (an
+    /// application's review).
+    Scores,
+    /// One answer per question of the call's form (an application's draft).
+    Answers,
 }
 
 /// One field of a step's form.
@@ -278,7 +283,53 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
         "revoke_access",
         &[f("reasons", Input::Para, true)],
     ),
+    (
+        CaseKind::Application,
+        "edit_application",
+        &[
+            f("title", Input::Line, true),
+            f("summary", Input::Para, false),
+            f("sectors", Input::Ids, false),
+            f("requested", Input::Number, true),
+            f("answers", Input::Answers, false),
+        ],
+    ),
+    (CaseKind::Application, "submit_application", &[]),
+    (CaseKind::Application, "admit", &[]),
+    (
+        CaseKind::Application,
+        "return_application",
+        &[f("reasons", Input::Para, true)],
+    ),
+    (
+        CaseKind::Application,
+        "declare_interest",
+        &[
+            f("conflict", Input::YesNo, true),
+            f("statement", Input::Para, false),
+        ],
+    ),
+    (
+        CaseKind::Application,
+        "score",
+        &[f("marks", Input::Scores, true)],
+    ),
+    (
+        CaseKind::Application,
+        "decide_application",
+        &[
+            f("outcome", Input::Choice("outcome", OUTCOMES), true),
+            f("amount", Input::Number, false),
+            f("usable_until", Input::Line, false),
+            f("reasons", Input::Para, true),
+        ],
+    ),
+    (CaseKind::Application, "accept_award", &[]),
+    (CaseKind::Application, "decline_award", &[]),
+    (CaseKind::Application, "withdraw_application", &[]),
 ];
+
+const OUTCOMES: &[&str] = &["award", "partial_award", "waiting_list", "refusal"];
 
 /// Who may take a step: the API's step policies, and for the algorithmic
 /// audit (its own route, `POST /api/v1/cases/{id}/metrics`) the finding's.
@@ -294,6 +345,9 @@ fn step_policy(action: &str) -> Option<Action> {
 fn offered(case: &Case, action: &str, me: Option<senim_domain::AccountId>) -> bool {
     use senim_domain::case::CaseBody;
     use senim_domain::SystemStatus::*;
+    if let CaseBody::Application { state, body } = &case.body {
+        return application_offered(*state, body.as_ref(), action, me);
+    }
     let CaseBody::Registration { state, body } = &case.body else {
         return case.open || matches!(action, "appeal" | "delist" | "revoke_access");
     };
@@ -320,6 +374,28 @@ fn offered(case: &Case, action: &str, me: Option<senim_domain::AccountId>) -> bo
     }
 }
 
+/// Which application steps make sense in which state (the domain refuses
+/// the rest anyway).
+fn application_offered(
+    state: senim_domain::application::ApplicationState,
+    body: Option<&senim_domain::application::Application>,
+    action: &str,
+    me: Option<senim_domain::AccountId>,
+) -> bool {
+    use senim_domain::application::ApplicationState::*;
+    let mine = body.and_then(|b| b.reviews.iter().rfind(|r| Some(r.reviewer) == me));
+    match action {
+        "edit_application" | "submit_application" => state == Draft,
+        "admit" | "return_application" => state == Submitted,
+        "declare_interest" => state == InReview && mine.is_some_and(|r| r.declaration.is_none()),
+        "score" => state == InReview && mine.is_some_and(|r| r.declared() && r.scored_at.is_none()),
+        "decide_application" => matches!(state, Submitted | InReview | Waitlisted),
+        "accept_award" | "decline_award" => state == Awarded,
+        "withdraw_application" => matches!(state, Draft | Submitted | InReview | Waitlisted),
+        _ => false,
+    }
+}
+
 /// One choice of a field.
 pub struct Choice {
     pub value: String,
@@ -339,6 +415,9 @@ pub struct ShownField {
     pub error: Option<String>,
     /// For marks: (item, label, provided) of each checklist item.
     pub marks: Vec<(String, String, bool)>,
+    /// For scores and answers: (id, label, value) of each criterion or
+    /// question of the call.
+    pub rows: Vec<(String, String, String)>,
 }
 
 /// A step's form.
@@ -642,9 +721,11 @@ fn facts(c: &Ctx, case: &Case) -> Vec<(String, String)> {
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn show_field(
     c: &Ctx,
     case: &Case,
+    call: Option<&senim_domain::programme::Call>,
     action: &str,
     field: &Field,
     form: Option<&FormData>,
@@ -652,16 +733,66 @@ fn show_field(
     reviewers: &[(String, String)],
 ) -> ShownField {
     let id = format!("{action}-{}", field.name);
-    let value = form
-        .and_then(|f| f.get(field.name))
-        .unwrap_or("")
-        .to_string();
+    let draft = case.application().filter(|_| action == "edit_application");
+    let value = match (form, draft) {
+        (Some(f), _) => f.get(field.name).unwrap_or("").to_string(),
+        (None, Some(app)) => match field.name {
+            "title" => app.title.clone(),
+            "summary" => app.summary.clone(),
+            "requested" => app.requested.to_string(),
+            "sectors" => app
+                .sectors
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ => String::new(),
+        },
+        (None, None) => String::new(),
+    };
+    let rows = match (field.input, call) {
+        (Input::Scores, Some(call)) => call
+            .rubric
+            .iter()
+            .map(|cr| {
+                let label = format!("{} (0–{})", cr.title.get(c.lang()), cr.scale);
+                let v = form
+                    .and_then(|f| f.get(&format!("score-{}", cr.id)))
+                    .unwrap_or("");
+                (cr.id.clone(), label, v.to_string())
+            })
+            .collect(),
+        (Input::Answers, Some(call)) => call
+            .questions
+            .iter()
+            .map(|q| {
+                let mut label = q.text.get(c.lang()).to_string();
+                if q.required {
+                    label.push_str(" *");
+                }
+                let v = match (form, draft) {
+                    (Some(f), _) => f.get(&format!("answer-{}", q.id)).unwrap_or("").to_string(),
+                    (None, Some(app)) => app
+                        .answers
+                        .iter()
+                        .find(|a| a.question == q.id)
+                        .map(|a| a.value.clone())
+                        .unwrap_or_default(),
+                    (None, None) => String::new(),
+                };
+                (q.id.clone(), label, v)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let (kind, choices) = match field.input {
         Input::Line => ("line", Vec::new()),
         Input::Para => ("para", Vec::new()),
         Input::Number => ("number", Vec::new()),
         Input::Ids => ("line", Vec::new()),
         Input::Marks => ("marks", Vec::new()),
+        Input::Scores => ("scores", Vec::new()),
+        Input::Answers => ("answers", Vec::new()),
         Input::File => ("file", Vec::new()),
         Input::Reviewers => {
             let chosen = form.map(|f| f.all(field.name)).unwrap_or_default();
@@ -733,6 +864,7 @@ fn show_field(
         value,
         choices,
         marks,
+        rows,
     }
 }
 
@@ -770,6 +902,40 @@ fn step_json(c: &Ctx, action: &str, fields: &[Field], form: &FormData) -> Result
                     Some(json!(marks))
                 }
             }
+            Input::Scores => {
+                let reasons: std::collections::HashMap<&str, &str> = form
+                    .0
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.strip_prefix("reason-")?, v.trim())))
+                    .collect();
+                let mut marks = Vec::new();
+                for (criterion, mark) in form
+                    .0
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.strip_prefix("score-")?, v.trim())))
+                    .filter(|(_, v)| !v.is_empty())
+                {
+                    match mark.parse::<u8>() {
+                        Ok(m) => marks.push(json!({
+                            "criterion": criterion,
+                            "mark": m,
+                            "reason": reasons.get(criterion).copied().unwrap_or(""),
+                        })),
+                        Err(_) => problems.push(&id, c.t("problem-number")),
+                    }
+                }
+                (!marks.is_empty()).then(|| json!(marks))
+            }
+            Input::Answers => {
+                let answers: Vec<Value> = form
+                    .0
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.strip_prefix("answer-")?, v.trim())))
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(q, v)| json!({"question": q, "value": v}))
+                    .collect();
+                Some(json!(answers))
+            }
             _ if text.is_empty() => None,
             Input::Line | Input::Para => Some(json!(text)),
             Input::YesNo => Some(json!(text == "true")),
@@ -788,7 +954,7 @@ fn step_json(c: &Ctx, action: &str, fields: &[Field], form: &FormData) -> Result
                 }
                 Some(json!(text))
             }
-            Input::Number => match text.parse::<u32>() {
+            Input::Number => match text.parse::<i64>() {
                 Ok(n) => Some(json!(n)),
                 Err(_) => {
                     problems.push(&id, c.t("problem-number"));
@@ -799,6 +965,7 @@ fn step_json(c: &Ctx, action: &str, fields: &[Field], form: &FormData) -> Result
                 let ticked = form.all(field.name);
                 (!ticked.is_empty()).then(|| json!(ticked))
             }
+
             Input::Ids => Some(json!(text
                 .split(|ch: char| ch == ',' || ch.is_whitespace())
                 .filter(|s| !s.is_empty())
@@ -822,6 +989,14 @@ fn step_json(c: &Ctx, action: &str, fields: &[Field], form: &FormData) -> Result
         }
     }
     if problems.is_empty() {
+        if action == "edit_application" {
+            // The draft's fields travel as the step's `application`.
+            let action = map.remove("action");
+            let mut step = serde_json::Map::new();
+            step.insert("action".into(), action.unwrap_or(Value::Null));
+            step.insert("application".into(), Value::Object(map));
+            return Ok(Value::Object(step));
+        }
         Ok(Value::Object(map))
     } else {
         Err(problems)
@@ -864,6 +1039,11 @@ async fn page(
         } else {
             Vec::new()
         };
+    // An application's forms ask the call's questions and criteria.
+    let call = match case.application() {
+        Some(app) => Some(state.store.call(app.call_id).await?),
+        None => None,
+    };
     let mut forms = Vec::new();
     for (kind, action, fields) in STEPS {
         if *kind != case.kind() || !offered(&case, action, c.account().map(|a| a.id)) {
@@ -881,7 +1061,18 @@ async fn page(
             title: c.t(&format!("step-{}", action.replace('_', "-"))),
             fields: fields
                 .iter()
-                .map(|fl| show_field(c, &case, action, fl, form, &problems, &reviewers))
+                .map(|fl| {
+                    show_field(
+                        c,
+                        &case,
+                        call.as_ref(),
+                        action,
+                        fl,
+                        form,
+                        &problems,
+                        &reviewers,
+                    )
+                })
                 .collect(),
             open: form.is_some() || forms.is_empty(),
             multipart: fields.iter().any(|f| f.input == Input::File),

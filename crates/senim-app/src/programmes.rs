@@ -241,3 +241,42 @@ pub async fn managed(state: &AppState, caller: &Caller) -> Result<Vec<Case>, Api
     )?;
     Ok(state.store.applications_managed_by(organisation).await?)
 }
+
+/// A call's terms as a manager writes them on the desk (TOML: the fields of
+/// [`CallInput`] but the eligibility rules, which come as their own text).
+pub fn call_from_toml(terms: &str, eligibility: &str) -> Result<CallInput, ApiError> {
+    let mut value: toml::Table = toml::from_str(terms).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| terms[..s.start.min(terms.len())].lines().count().max(1))
+            .unwrap_or(1);
+        ApiError::invalid(vec![FieldError {
+            field: format!("terms:{line}"),
+            reason: e.message().to_string(),
+        }])
+    })?;
+    value.insert(
+        "eligibility".into(),
+        toml::Value::String(eligibility.to_string()),
+    );
+    toml::Value::Table(value)
+        .try_into()
+        .map_err(|e: toml::de::Error| {
+            ApiError::invalid(vec![FieldError {
+                field: "terms".into(),
+                reason: e.message().to_string(),
+            }])
+        })
+}
+
+/// The call's eligibility rules in the reader's language (`kk`, `ru`, `en`).
+pub fn requirement_texts(call: &Call, lang: &str) -> Vec<String> {
+    let i = match lang {
+        "kk" => 0,
+        "ru" => 1,
+        _ => 2,
+    };
+    Eligibility::parse(&call.eligibility, "eligibility")
+        .map(|e| e.requirements().iter().map(|r| r.text[i].clone()).collect())
+        .unwrap_or_default()
+}

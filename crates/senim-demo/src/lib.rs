@@ -8,6 +8,7 @@
 //! them again.
 
 mod cases;
+mod programmes;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -356,6 +357,7 @@ pub async fn load_if_empty(
         }
     }
     crate::cases::seed(store, rules, config, created).await?;
+    crate::programmes::seed(store, config).await?;
     write_logins(&password_file, &logins)?;
     Ok(logins)
 }

@@ -27,6 +27,7 @@ mod library;
 mod log;
 mod oversight;
 mod profile;
+mod programmes;
 mod public;
 mod report;
 mod reviewers;
@@ -89,6 +90,18 @@ pub fn pages(state: &AppState) -> Router<AppState> {
         .route("/self-check", get(selfcheck::wizard))
         .route("/self-check/result", get(selfcheck::result))
         .route("/statistics", get(stats::page))
+        .route("/programmes", get(programmes::list))
+        .route("/programmes/desk", get(programmes::desk))
+        .route(
+            "/programmes/desk/programmes",
+            axum::routing::post(programmes::create_programme),
+        )
+        .route(
+            "/programmes/desk/calls",
+            axum::routing::post(programmes::publish_call),
+        )
+        .route("/calls/{id}", get(programmes::call))
+        .route("/calls/{id}/apply", axum::routing::post(programmes::apply))
         .route("/library", get(library::search))
         .route("/library/{id}", get(library::dataset))
         .route(
@@ -533,7 +546,7 @@ pub struct Desk {
 }
 
 /// The desks, in the order the menu shows them and sign-in lands on them.
-pub const DESKS: [Desk; 6] = [
+pub const DESKS: [Desk; 7] = [
     Desk {
         name: "developer",
         href: "/developer",
@@ -558,6 +571,11 @@ pub const DESKS: [Desk; 6] = [
         name: "steward",
         href: "/steward",
         label: "desk-steward",
+    },
+    Desk {
+        name: "programmes",
+        href: "/programmes/desk",
+        label: "desk-programmes",
     },
     Desk {
         name: "admin",

@@ -1,0 +1,453 @@
+//! The demo's support programmes, so the manager's, the applicants' and the
+//! reviewers' pages have work on them: a compute programme with an open
+//! call (an award accepted, an application in review, one waiting for its
+//! administrative check, a draft) and a research programme whose call
+//! closed (an award, a place on the waiting list, a refusal). Every step
+//! goes through the domain's pure step functions and the store's commands,
+//! as the API's do. The closed call's applications were drafted and
+//! submitted while it was open: those steps are taken with a past time.
+
+use senim_domain::application::{
+    application_step, open_application, AnswerValue, ApplicationInput, ApplicationStep, Context,
+    CriterionMark, Outcome,
+};
+use senim_domain::case::{Case, Stepped};
+use senim_domain::profile::Sector;
+use senim_domain::programme::{Call, CallInput, ProgrammeInput};
+use senim_domain::{Account, CaseId, Day, ProgrammeId, Timestamp};
+use senim_store::{Actor, Applied, CaseWrite, Command, Store};
+
+use crate::DemoError;
+
+fn data(e: impl std::fmt::Debug) -> DemoError {
+    DemoError::Data(format!("demo programmes: {e:?}"))
+}
+
+async fn account(store: &Store, email: &str) -> Result<Account, DemoError> {
+    store
+        .account_by_email(email)
+        .await?
+        .map(|(a, _)| a)
+        .ok_or_else(|| data(format!("no account {email}")))
+}
+
+async fn save(
+    store: &Store,
+    actor: &Account,
+    stepped: Stepped,
+    expected: Option<i64>,
+) -> Result<Case, DemoError> {
+    let write = CaseWrite {
+        system_status: None,
+        system_version: None,
+        case: stepped.case,
+        expected_revision: expected,
+        event: stepped.event,
+        step: serde_json::json!({ "action": "demo" }),
+        assign_registry_number: false,
+        notices: stepped.notices,
+        opened: None,
+    };
+    match store
+        .execute(Actor::of(actor), Command::SaveCase(Box::new(write)))
+        .await?
+    {
+        Applied::Case { case, .. } => Ok(*case),
+        other => Err(data(other)),
+    }
+}
+
+struct Desk<'a> {
+    store: &'a Store,
+    config: &'a senim_app::Config,
+}
+
+impl Desk<'_> {
+    /// One step on `case` by `actor`, at `now` (the store's clock if none).
+    async fn step(
+        &self,
+        actor: &Account,
+        call: &Call,
+        case: &Case,
+        step: ApplicationStep,
+        now: Option<Timestamp>,
+    ) -> Result<Case, DemoError> {
+        let pool = self.store.reviewer_pool().await?;
+        let remaining = self.store.call_figures(call).await?.remaining;
+        let ctx = Context {
+            now: now.unwrap_or_else(|| self.store.clock().now()),
+            actor: actor.id,
+            calendar: &self.config.calendar,
+            call,
+            pool: &pool,
+            related: &[],
+            unmet: &[],
+            remaining,
+        };
+        let stepped = application_step(&ctx, case, step).map_err(data)?;
+        save(self.store, actor, stepped, Some(case.revision)).await
+    }
+
+    /// A submitted application of `applicant`'s organisation, drafted and
+    /// submitted at `at`.
+    async fn submitted(
+        &self,
+        applicant: &Account,
+        call: &Call,
+        input: ApplicationInput,
+        at: Timestamp,
+    ) -> Result<Case, DemoError> {
+        let draft = self.draft(applicant, call, input, at).await?;
+        self.step(
+            applicant,
+            call,
+            &draft,
+            ApplicationStep::SubmitApplication,
+            Some(at),
+        )
+        .await
+    }
+
+    async fn draft(
+        &self,
+        applicant: &Account,
+        call: &Call,
+        input: ApplicationInput,
+        at: Timestamp,
+    ) -> Result<Case, DemoError> {
+        let org = applicant
+            .organisation_id
+            .ok_or_else(|| data("an applicant without an organisation"))?;
+        let stepped = open_application(CaseId::generate(), call, applicant.id, org, input, at)
+            .map_err(data)?;
+        save(self.store, applicant, stepped, None).await
+    }
+
+    /// Every active reviewer declares no conflict and scores.
+    async fn reviewed(
+        &self,
+        call: &Call,
+        mut case: Case,
+        marks: &[u8],
+        only: Option<usize>,
+    ) -> Result<Case, DemoError> {
+        let reviewers: Vec<_> = case
+            .application()
+            .map(|a| a.active_reviews().map(|r| r.reviewer).collect())
+            .unwrap_or_default();
+        for reviewer in reviewers.iter().take(only.unwrap_or(usize::MAX)) {
+            let actor = self.store.account(*reviewer).await?;
+            case = self
+                .step(
+                    &actor,
+                    call,
+                    &case,
+                    ApplicationStep::DeclareInterest {
+                        conflict: false,
+                        statement: None,
+                    },
+                    None,
+                )
+                .await?;
+            let scores = call
+                .rubric
+                .iter()
+                .zip(marks)
+                .map(|(criterion, mark)| CriterionMark {
+                    criterion: criterion.id.clone(),
+                    mark: *mark,
+                    reason: format!(
+                        "{}: the plan is specific and the team has done this before.",
+                        criterion.title.en.as_deref().unwrap_or(&criterion.id)
+                    ),
+                })
+                .collect();
+            case = self
+                .step(
+                    &actor,
+                    call,
+                    &case,
+                    ApplicationStep::Score { marks: scores },
+                    None,
+                )
+                .await?;
+        }
+        Ok(case)
+    }
+}
+
+fn programme_input(kind: &str, en: &str, ru: &str, kk: &str) -> Result<ProgrammeInput, DemoError> {
+    serde_json::from_value(serde_json::json!({
+        "kind": kind, "title": {"en": en, "ru": ru, "kk": kk},
+    }))
+    .map_err(data)
+}
+
+async fn programme(
+    store: &Store,
+    manager: &Account,
+    input: ProgrammeInput,
+) -> Result<ProgrammeId, DemoError> {
+    let org = manager
+        .organisation_id
+        .ok_or_else(|| data("the manager has no organisation"))?;
+    match store
+        .execute(
+            Actor::of(manager),
+            Command::CreateProgramme {
+                organisation: org,
+                programme: input.parse().map_err(data)?,
+            },
+        )
+        .await?
+    {
+        Applied::Programme(p) => Ok(p.id),
+        other => Err(data(other)),
+    }
+}
+
+async fn call(
+    store: &Store,
+    manager: &Account,
+    programme: ProgrammeId,
+    input: serde_json::Value,
+) -> Result<Call, DemoError> {
+    let input: CallInput = serde_json::from_value(input).map_err(data)?;
+    match store
+        .execute(
+            Actor::of(manager),
+            Command::PublishCall {
+                programme,
+                call: Box::new(input.parse().map_err(data)?),
+            },
+        )
+        .await?
+    {
+        Applied::Call(c) => Ok(*c),
+        other => Err(data(other)),
+    }
+}
+
+const HEALTH_RULES: &str = r#"
+[[rules]]
+id = "organisation"
+text = { kk = "Ұйым мемлекеттік орган емес", ru = "Организация не является государственным органом", en = "An organisation that is not a state body" }
+requires = { field = "organisation_kind", in = ["public", "private", "non_profit"] }
+"#;
+
+fn application(title: &str, summary: &str, sectors: &[Sector], requested: i64) -> ApplicationInput {
+    ApplicationInput {
+        title: title.into(),
+        summary: summary.into(),
+        sectors: sectors.to_vec(),
+        requested,
+        answers: vec![AnswerValue {
+            question: "plan".into(),
+            value: summary.into(),
+        }],
+    }
+}
+
+/// Seeds the programmes.
+pub(crate) async fn seed(store: &Store, config: &senim_app::Config) -> Result<(), DemoError> {
+    let manager = account(store, "programmes@platform.demo").await?;
+    let desk = Desk { store, config };
+    let now = store.clock().now();
+    let today = Day::of(now);
+    let day = |offset: i64| today.plus_days(offset).to_string();
+    let rubric = serde_json::json!([
+        {"id": "excellence", "title": {"en": "Scientific excellence", "ru": "Научный уровень", "kk": "Ғылыми деңгейі"}, "weight": 50, "scale": 5},
+        {"id": "feasibility", "title": {"en": "Feasibility", "ru": "Реализуемость", "kk": "Іске асырылуы"}, "weight": 30, "scale": 5},
+        {"id": "impact", "title": {"en": "Impact", "ru": "Влияние", "kk": "Әсері"}, "weight": 20, "scale": 5}
+    ]);
+    let plan = serde_json::json!([{"id": "plan", "answer": "text", "required": true,
+        "text": {"en": "What will you build or train, and on which data?", "ru": "Что вы создадите или обучите и на каких данных?", "kk": "Не жасайсыз немесе үйретесіз, қандай деректермен?"}}]);
+
+    // Compute: an open call, evaluated as applications arrive.
+    let compute = programme(
+        store,
+        &manager,
+        programme_input(
+            "compute",
+            "National compute for AI",
+            "Национальные вычислительные ресурсы для ИИ",
+            "ЖИ үшін ұлттық есептеу ресурстары",
+        )?,
+    )
+    .await?;
+    let gpu = call(store, &manager, compute, serde_json::json!({
+        "title": {"en": "GPU-hours for health and public-service AI", "ru": "GPU-часы для ИИ в здравоохранении и госуслугах", "kk": "Денсаулық сақтау мен мемлекеттік қызметтердегі ЖИ үшін GPU-сағаттар"},
+        "description": {"en": "Credits on the Platform's GPU cluster for training and piloting models, exchanged for GPU-hours at 100 credits per hour.",
+                        "ru": "Кредиты на GPU-кластере Платформы для обучения и пилотной эксплуатации моделей; 100 кредитов за GPU-час.",
+                        "kk": "Модельдерді үйрету және сынақтан өткізу үшін Платформаның GPU-кластеріндегі кредиттер; бір GPU-сағат 100 кредит."},
+        "opens": day(-30), "closes": day(45),
+        "budget": {"unit": "credits", "amount": 3_000_000},
+        "evaluation": "on_arrival", "reviewers": 2, "rubric": rubric, "pass_threshold": 60,
+        "questions": plan, "reports_after_months": [1, 3, 9], "min_usable_days": 30,
+        "eligibility": HEALTH_RULES,
+    })).await?;
+    let startup = account(store, "developer@startup.demo").await?;
+    let hospital = account(store, "developer@hospital.demo").await?;
+    let bank = account(store, "developer@bank.demo").await?;
+    let earlier = now.plus_seconds(-20 * 86_400);
+    // The start-up: admitted, scored, awarded and accepted.
+    let case = desk
+        .submitted(
+            &startup,
+            &gpu,
+            application(
+                "Kazakh speech recognition for emergency calls",
+                "Fine-tune an open speech model on 2,000 hours of anonymised 112 calls.",
+                &[Sector::EssentialServices, Sector::Healthcare],
+                800_000,
+            ),
+            earlier,
+        )
+        .await?;
+    let case = desk
+        .step(&manager, &gpu, &case, ApplicationStep::Admit, None)
+        .await?;
+    let case = desk.reviewed(&gpu, case, &[5, 4, 4], None).await?;
+    let case = desk
+        .step(
+            &manager,
+            &gpu,
+            &case,
+            ApplicationStep::DecideApplication {
+                outcome: Outcome::Award,
+                amount: None,
+                usable_until: Some(today.plus_days(180)),
+                reasons: "Ranked first: a clear plan, the data in hand, and a public service that needs it.".into(),
+            },
+            None,
+        )
+        .await?;
+    desk.step(&startup, &gpu, &case, ApplicationStep::AcceptAward, None)
+        .await?;
+    // The hospital: admitted, one of two reviews in.
+    let case = desk
+        .submitted(
+            &hospital,
+            &gpu,
+            application(
+                "Sepsis early warning, retrained on 2025 admissions",
+                "Retrain the sepsis warning model on 40,000 admissions and validate it on two other hospitals.",
+                &[Sector::Healthcare],
+                450_000,
+            ),
+            now.plus_seconds(-5 * 86_400),
+        )
+        .await?;
+    let case = desk
+        .step(&manager, &gpu, &case, ApplicationStep::Admit, None)
+        .await?;
+    desk.reviewed(&gpu, case, &[4, 4, 3], Some(1)).await?;
+    // The bank: submitted, waiting for the administrative check.
+    desk.submitted(
+        &bank,
+        &gpu,
+        application(
+            "Explainable credit scoring in Kazakh and Russian",
+            "Train a scoring model whose explanations customers can read in their language.",
+            &[Sector::Finance],
+            600_000,
+        ),
+        now,
+    )
+    .await?;
+
+    // Research grants: a call that closed, evaluated at its cut-off.
+    let research = programme(
+        store,
+        &manager,
+        programme_input(
+            "research_grant",
+            "Research grants for trustworthy AI",
+            "Гранты на исследования надёжного ИИ",
+            "Сенімді ЖИ зерттеулеріне гранттар",
+        )?,
+    )
+    .await?;
+    let grants = call(store, &manager, research, serde_json::json!({
+        "title": {"en": "Fairness and robustness of public-sector AI, 2026", "ru": "Справедливость и надёжность ИИ в госсекторе, 2026", "kk": "Мемлекеттік сектордағы ЖИ-дің әділдігі мен сенімділігі, 2026"},
+        "opens": day(-120), "closes": day(-20),
+        "budget": {"unit": "tiyn", "amount": 5_000_000_000i64},
+        "evaluation": "cut_off", "reviewers": 2, "rubric": rubric, "pass_threshold": 70,
+        "questions": plan, "reports_after_months": [6, 12], "min_usable_days": 180,
+    })).await?;
+    let while_open = now.plus_seconds(-40 * 86_400);
+    let mut decided = Vec::new();
+    for (who, title, sectors, requested, marks) in [
+        (
+            &hospital,
+            "Auditing triage models for bias against rural patients",
+            &[Sector::Healthcare][..],
+            3_500_000_000i64,
+            [5u8, 5, 4],
+        ),
+        (
+            &bank,
+            "Robustness of scoring models to data drift",
+            &[Sector::Finance][..],
+            1_800_000_000,
+            [4, 4, 3],
+        ),
+        (
+            &startup,
+            "A benchmark of Kazakh-language chat assistants",
+            &[Sector::Education][..],
+            1_500_000_000,
+            [2, 3, 2],
+        ),
+    ] {
+        let case = desk
+            .submitted(
+                who,
+                &grants,
+                application(
+                    title,
+                    "Methods, data and a public report within a year.",
+                    sectors,
+                    requested,
+                ),
+                while_open,
+            )
+            .await?;
+        let case = desk
+            .step(&manager, &grants, &case, ApplicationStep::Admit, None)
+            .await?;
+        decided.push((who, desk.reviewed(&grants, case, &marks, None).await?));
+    }
+    let outcomes = [
+        (Outcome::Award, "Ranked first of the call."),
+        (
+            Outcome::WaitingList,
+            "Passed the threshold; the budget left does not cover it.",
+        ),
+        (
+            Outcome::Refusal,
+            "Below the call's threshold of 70 %: the reviews found the benchmark's scope unclear.",
+        ),
+    ];
+    for ((who, case), (outcome, reasons)) in decided.into_iter().zip(outcomes) {
+        let case = desk
+            .step(
+                &manager,
+                &grants,
+                &case,
+                ApplicationStep::DecideApplication {
+                    outcome,
+                    amount: None,
+                    usable_until: (outcome == Outcome::Award).then(|| today.plus_days(365)),
+                    reasons: reasons.into(),
+                },
+                None,
+            )
+            .await?;
+        if outcome == Outcome::Award {
+            desk.step(who, &grants, &case, ApplicationStep::AcceptAward, None)
+                .await?;
+        }
+    }
+    Ok(())
+}

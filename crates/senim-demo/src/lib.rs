@@ -421,7 +421,7 @@ mod tests {
     #[test]
     fn demo_file_parses_and_validates() {
         let demo: DemoFile = toml::from_str(DEMO_TOML).unwrap();
-        assert_eq!(demo.organisations.len(), 6);
+        assert_eq!(demo.organisations.len(), 7);
         assert!(demo.systems.len() >= 20);
         for org in demo.organisations {
             OrganisationInput {

@@ -8,6 +8,7 @@
 
 mod library;
 mod log;
+mod programmes;
 mod workflow;
 
 use std::time::{Duration, Instant};
@@ -91,6 +92,26 @@ enum Mode {
         /// A high-risk system description.
         #[arg(long, default_value = "bench/triage.toml")]
         file: std::path::PathBuf,
+    },
+    /// Applications to one call through review and award: `applications`
+    /// organisations apply (made first, not timed), each application takes
+    /// nine logged steps.
+    Programmes {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// An administrator's token (admin scope), to make the applicants.
+        #[arg(long)]
+        admin: String,
+        /// A programme manager's token (write scope).
+        #[arg(long)]
+        manager: String,
+        /// Every expert reviewer's token in the pool (write scope), comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        reviewers: Vec<String>,
+        #[arg(long, default_value_t = 10_000)]
+        applications: usize,
+        #[arg(long, default_value_t = 32)]
+        workers: usize,
     },
     /// Add versions to systems, one system per worker, for a fixed time.
     Versions {
@@ -275,6 +296,17 @@ async fn main() -> anyhow::Result<()> {
             let input: SystemInput = toml::from_str(&text)?;
             let desks = workflow::desks(&server, developer, supervisor, reviewers).await?;
             return workflow::run(desks, input, workers, seconds).await;
+        }
+        Mode::Programmes {
+            server,
+            admin,
+            manager,
+            reviewers,
+            applications,
+            workers,
+        } => {
+            return programmes::run(&server, admin, manager, reviewers, applications, workers)
+                .await;
         }
         Mode::Versions {
             server,

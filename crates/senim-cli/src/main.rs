@@ -10,6 +10,7 @@ mod cases;
 mod client;
 mod data;
 mod log;
+mod programmes;
 mod rules;
 mod serve;
 
@@ -70,6 +71,8 @@ enum Command {
     Me(cases::MeArgs),
     /// The data library's files: push (resumable) and pull (checked).
     Data(data::DataArgs),
+    /// The National AI Platform's support programmes: programmes, calls, applications, awards.
+    Programme(programmes::ProgrammeArgs),
 }
 
 /// Where the data is: shared by every command that opens the database.
@@ -186,6 +189,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Public(args) => cases::public(args).await,
         Command::Me(args) => cases::me(args).await,
         Command::Data(args) => data::data(args).await,
+        Command::Programme(args) => programmes::programme(args).await,
     }
 }
 

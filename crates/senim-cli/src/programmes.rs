@@ -1,0 +1,145 @@
+//! The Platform's support programmes from a terminal: read programmes,
+//! calls and awards; publish a programme or a call (a programme manager);
+//! start an application (a developer). An application's later steps are
+//! case steps: `senim case step ID submit_application`, `... admit`,
+//! `... score marks='[{"criterion":"impact","mark":4,"reason":"..."}]'`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+
+use senim_client::Method;
+
+use crate::client::ServerArgs;
+
+#[derive(Args, Debug)]
+pub struct ProgrammeArgs {
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(subcommand)]
+    command: ProgrammeCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum ProgrammeCommand {
+    /// Every programme.
+    List,
+    /// A programme and its calls.
+    Show { id: String },
+    /// Create a programme of your organisation (a programme manager).
+    Create {
+        /// research_grant, compute, model_access, data_access, education or sandbox.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        title_kk: Option<String>,
+        #[arg(long)]
+        title_ru: Option<String>,
+        #[arg(long)]
+        title_en: Option<String>,
+    },
+    /// Publish a call: its terms as TOML (docs/PROGRAMMES.md), its
+    /// eligibility rules as another TOML file.
+    PublishCall {
+        programme: String,
+        #[arg(long)]
+        terms: PathBuf,
+        #[arg(long)]
+        eligibility: Option<PathBuf>,
+    },
+    /// A call's terms and figures.
+    Call { id: String },
+    /// A call's awards, as CSV.
+    Awards { call: String },
+    /// Start your organisation's application to a call: a TOML file with
+    /// title, summary, sectors, requested and [[answers]] (question, value).
+    Apply {
+        call: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// The applications to decide (a programme manager).
+    Managed,
+}
+
+fn read(path: &PathBuf) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+fn print(value: &Value) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+pub async fn programme(args: ProgrammeArgs) -> anyhow::Result<()> {
+    let client = args.server.client()?;
+    let get = |path: String| {
+        let client = client.clone();
+        async move {
+            anyhow::Ok(
+                client
+                    .send::<Value, Value>(Method::GET, &path, None, None)
+                    .await?
+                    .value,
+            )
+        }
+    };
+    let post = |path: String, body: Value| {
+        let client = client.clone();
+        async move {
+            anyhow::Ok(
+                client
+                    .send::<Value, Value>(Method::POST, &path, Some(&body), None)
+                    .await?
+                    .value,
+            )
+        }
+    };
+    match args.command {
+        ProgrammeCommand::List => print(&get("/api/v1/programmes".into()).await?),
+        ProgrammeCommand::Show { id } => print(&get(format!("/api/v1/programmes/{id}")).await?),
+        ProgrammeCommand::Create {
+            kind,
+            title_kk,
+            title_ru,
+            title_en,
+        } => print(
+            &post(
+                "/api/v1/programmes".into(),
+                json!({"kind": kind, "title": {"kk": title_kk, "ru": title_ru, "en": title_en}}),
+            )
+            .await?,
+        ),
+        ProgrammeCommand::PublishCall {
+            programme,
+            terms,
+            eligibility,
+        } => {
+            let mut body: toml::Table = toml::from_str(&read(&terms)?)
+                .with_context(|| format!("{} is not TOML", terms.display()))?;
+            if let Some(path) = eligibility {
+                body.insert("eligibility".into(), toml::Value::String(read(&path)?));
+            }
+            let body = serde_json::to_value(body)?;
+            print(&post(format!("/api/v1/programmes/{programme}/calls"), body).await?)
+        }
+        ProgrammeCommand::Call { id } => print(&get(format!("/api/v1/calls/{id}")).await?),
+        ProgrammeCommand::Awards { call } => {
+            let bytes = client
+                .get_bytes(&format!("/api/v1/calls/{call}/awards?format=csv&limit=500"))
+                .await?
+                .unwrap_or_default();
+            print!("{}", String::from_utf8_lossy(&bytes));
+            Ok(())
+        }
+        ProgrammeCommand::Apply { call, file } => {
+            let body: toml::Table = toml::from_str(&read(&file)?)
+                .with_context(|| format!("{} is not TOML", file.display()))?;
+            let body = serde_json::to_value(body)?;
+            print(&post(format!("/api/v1/calls/{call}/applications"), body).await?)
+        }
+        ProgrammeCommand::Managed => print(&get("/api/v1/applications/managed".into()).await?),
+    }
+}

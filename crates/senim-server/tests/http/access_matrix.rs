@@ -244,6 +244,22 @@ const CASES: &[Case] = &[
         allowed: SIGNED_IN,
     },
     Case {
+        name: "GET programmes",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "POST programmes",
+        allowed: &[],
+    },
+    Case {
+        name: "POST call applications",
+        allowed: &[Developer, OtherDeveloper],
+    },
+    Case {
+        name: "GET applications managed",
+        allowed: &[],
+    },
+    Case {
         name: "GET case (report)",
         allowed: &[
             Developer,
@@ -254,6 +270,45 @@ const CASES: &[Case] = &[
         ],
     },
 ];
+
+/// An open call of a programme the hospital runs (made in the store); its id.
+async fn open_call(app: &TestApp) -> String {
+    use senim_store::{Actor, Applied, Command};
+    let input: senim_domain::programme::ProgrammeInput =
+        serde_json::from_value(serde_json::json!({"kind": "compute", "title": {"en": "M"}}))
+            .unwrap();
+    let Applied::Programme(programme) = app
+        .store
+        .execute(
+            Actor::operator(),
+            Command::CreateProgramme {
+                organisation: app.hospital,
+                programme: input.parse().unwrap(),
+            },
+        )
+        .await
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    let call: senim_domain::programme::CallInput =
+        serde_json::from_value(super::routes::programmes::call_json()).unwrap();
+    let Applied::Call(call) = app
+        .store
+        .execute(
+            Actor::operator(),
+            Command::PublishCall {
+                programme: programme.id,
+                call: Box::new(call.parse().unwrap()),
+            },
+        )
+        .await
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    call.id.to_string()
+}
 
 /// A hospital system submitted for registration; its case id.
 async fn submitted_case(app: &TestApp) -> String {
@@ -486,6 +541,20 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
             app.request(who, Method::POST, "/api/v1/cases")
                 .json(&serde_json::json!({"kind": "investigation", "system_id": id, "reasons": "Matrix."}))
         }
+        "GET programmes" => app.request(who, Method::GET, "/api/v1/programmes"),
+        "POST programmes" => app
+            .request(who, Method::POST, "/api/v1/programmes")
+            .json(&serde_json::json!({"kind": "compute", "title": {"en": "Matrix"}})),
+        "POST call applications" => {
+            let call = open_call(app).await;
+            app.request(
+                who,
+                Method::POST,
+                &format!("/api/v1/calls/{call}/applications"),
+            )
+            .json(&serde_json::json!({"title": "Matrix", "requested": 10}))
+        }
+        "GET applications managed" => app.request(who, Method::GET, "/api/v1/applications/managed"),
         "GET datasets" => app.request(who, Method::GET, "/api/v1/datasets"),
         "POST datasets (bank)" => {
             let mut body = super::routes::datasets::dataset_json("Matrix data", "restricted");

@@ -175,11 +175,18 @@ pub(crate) fn award_of(case: &Case) -> Option<Award> {
     })
 }
 
+/// A CSV field: quoted when it must be, and a text a spreadsheet would
+/// read as a formula (`=`, `+`, `-`, `@` first) kept as text with a `'`.
 fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
-        value.to_string()
+        value
     }
 }
 

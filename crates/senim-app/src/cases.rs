@@ -31,6 +31,7 @@ use crate::error::ErrorCode;
 use crate::extract::{decode_json, IfMatch};
 use crate::policy::{Action, Resource};
 use crate::state::AppState;
+use senim_domain::application::ApplicationState;
 
 /// What `POST /api/v1/cases` opens.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -128,7 +129,18 @@ pub fn resource(case: &Case, caller: &Caller) -> Resource {
         declared: reviews.iter().rfind(mine).is_some_and(|x| x.declared())
             || my_application_review.is_some_and(|r| r.declared()),
         kind: case.kind().as_str(),
-        programme: application.map(|a| a.programme_organisation_id),
+        programme: application
+            .filter(|a| {
+                a.submitted_at.is_some()
+                    || !matches!(
+                        case.body,
+                        senim_domain::case::CaseBody::Application {
+                            state: ApplicationState::Draft | ApplicationState::Withdrawn,
+                            ..
+                        }
+                    )
+            })
+            .map(|a| a.programme_organisation_id),
     }
 }
 
@@ -174,7 +186,29 @@ pub fn shown(state: &AppState, caller: &Caller, case: Case) -> Case {
     let private = caller
         .may(state, Action::CaseReadPrivate, &r)
         .unwrap_or(false);
+    // A reviewer assigned to an application declares their interests
+    // knowing whose it is and what it is about (not its answers).
+    let before_declaring = match (&r, case.application()) {
+        (Resource::Case { assigned: true, .. }, Some(app))
+            if !viewer.owner && !viewer.authority =>
+        {
+            Some((case.organisation_id, app.clone()))
+        }
+        _ => None,
+    };
     let mut case = case_for(case, viewer);
+    if let Some((organisation, app)) = before_declaring {
+        case.organisation_id = organisation;
+        if let senim_domain::case::CaseBody::Application { body, .. } = &mut case.body {
+            *body = Some(senim_domain::application::Application {
+                answers: Vec::new(),
+                reviews: Vec::new(),
+                conflicts: Vec::new(),
+                applicant: senim_domain::AccountId(uuid::Uuid::nil()),
+                ..app
+            });
+        }
+    }
     if !private {
         case.private = None;
     }

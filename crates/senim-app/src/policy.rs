@@ -126,6 +126,7 @@ actions! {
     CaseSubmitApplication => "case.submit_application": Write,
     CaseAdmit => "case.admit": Write,
     CaseReturnApplication => "case.return_application": Write,
+    CaseAssignReviewers => "case.assign_reviewers": Write,
     CaseDeclareInterest => "case.declare_interest": Write,
     CaseScore => "case.score": Write,
     CaseDecideApplication => "case.decide_application": Write,

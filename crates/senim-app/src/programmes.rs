@@ -184,15 +184,11 @@ pub async fn facts(state: &AppState, case: &Case, step: &str) -> Result<Facts, A
     let app = case.application().ok_or_else(ApiError::internal)?;
     let call = state.store.call(app.call_id).await?;
     let remaining = state.store.call_figures(&call).await?.remaining;
-    let assigns = matches!(step, "admit" | "declare_interest");
-    let today = crate::cases::today(state);
+    let assigns = matches!(step, "admit" | "declare_interest" | "assign_reviewers");
     let (pool, related) = match (assigns, case.organisation_id) {
         (true, Some(org)) => (
             state.store.reviewer_pool().await?,
-            state
-                .store
-                .related_organisations(org, today.plus_days(-3 * 365))
-                .await?,
+            state.store.related_organisations(org).await?,
         ),
         _ => (Vec::new(), Vec::new()),
     };

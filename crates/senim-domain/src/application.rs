@@ -10,6 +10,7 @@
 //! waitlisted ─decide_application─▶ awarded | refused
 //! awarded ─accept_award─▶ accepted · awarded ─decline_award─▶ declined
 //! draft | submitted | in_review | waitlisted ─withdraw_application─▶ withdrawn
+//! in_review ─assign_reviewers─▶ in_review   (the pool was short)
 //! ```
 //!
 //! Submission checks the call's eligibility rules (worked out by the caller,
@@ -109,6 +110,9 @@ pub struct Application {
     #[serde(default)]
     pub sectors: Vec<Sector>,
     pub unit: BudgetUnit,
+    /// Expert reviews the call needs before a decision.
+    #[serde(default)]
+    pub reviewers_required: u8,
     pub requested: i64,
     #[serde(default)]
     pub answers: Vec<AnswerValue>,
@@ -214,8 +218,8 @@ pub struct Context<'a> {
     pub call: &'a Call,
     /// The reviewer pool, for admission and replacement.
     pub pool: &'a [Candidate],
-    /// Organisations the applicant worked with recently (a joint system or
-    /// application within three years): their reviewers have a conflict.
+    /// Organisations the applicant works with (the other party of a system
+    /// one owns and the other operates): their reviewers have a conflict.
     pub related: &'a [OrganisationId],
     /// For a submission: the call's rules the applicant does not meet.
     pub unmet: &'a [UnmetRule],
@@ -241,6 +245,8 @@ pub enum ApplicationStep {
     Admit,
     /// Manager: back to the applicant for correction, with the reasons.
     ReturnApplication { reasons: String },
+    /// Manager: assign reviewers from the pool again, when it was short.
+    AssignReviewers,
     /// Assigned reviewer: declare whether they have a conflict of interest.
     DeclareInterest {
         conflict: bool,
@@ -275,6 +281,7 @@ impl ApplicationStep {
         "submit_application",
         "admit",
         "return_application",
+        "assign_reviewers",
         "declare_interest",
         "score",
         "decide_application",
@@ -289,6 +296,7 @@ impl ApplicationStep {
             ApplicationStep::SubmitApplication => "submit_application",
             ApplicationStep::Admit => "admit",
             ApplicationStep::ReturnApplication { .. } => "return_application",
+            ApplicationStep::AssignReviewers => "assign_reviewers",
             ApplicationStep::DeclareInterest { .. } => "declare_interest",
             ApplicationStep::Score { .. } => "score",
             ApplicationStep::DecideApplication { .. } => "decide_application",
@@ -387,6 +395,7 @@ pub fn open_application(
         summary: input.summary,
         sectors: input.sectors,
         unit: call.budget.unit,
+        reviewers_required: call.reviewers,
         requested: input.requested,
         answers: input.answers,
         submitted_at: None,
@@ -512,10 +521,23 @@ pub fn conflict_of(
     }
     if c.organisation_id.is_some_and(|o| related.contains(&o)) {
         return Some(
-            "belongs to an organisation that worked with the applicant within three years",
+            "belongs to an organisation that owns or operates an AI system with the applicant",
         );
     }
     None
+}
+
+/// The reviewers still working on an application: those who did not step
+/// aside and have not scored yet (their queues).
+fn working(case: &Case) -> Vec<AccountId> {
+    case.application()
+        .map(|a| {
+            a.active_reviews()
+                .filter(|r| r.scored_at.is_none())
+                .map(|r| r.reviewer)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn application_mut(case: &mut Case) -> Option<&mut Application> {
@@ -619,11 +641,33 @@ pub fn application_step(
                 today,
             ));
             fill_reviewers(ctx, &mut case, AssignedBy::Automatic, &mut notices);
-            let reviewers: Vec<AccountId> = application_mut(&mut case)
-                .map(|a| a.active_reviews().map(|r| r.reviewer).collect())
-                .unwrap_or_default();
-            case.assignees = reviewers;
+            case.assignees = working(&case);
+            notices.extend(applicant.clone().map(|r| {
+                notice(
+                    r,
+                    "notice-application-admitted",
+                    &[],
+                    "Your application passed the administrative check and went to expert review."
+                        .into(),
+                )
+            }));
             "application.admitted"
+        }
+        ApplicationStep::AssignReviewers => {
+            require_state(state, &[S::InReview], "assign_reviewers")?;
+            let before = application_mut(&mut case)
+                .map(|a| a.reviews.len())
+                .unwrap_or_default();
+            fill_reviewers(ctx, &mut case, AssignedBy::Supervisor, &mut notices);
+            let app = application_mut(&mut case).ok_or_else(|| invalid("case", "no body"))?;
+            if app.reviews.len() == before {
+                return Err(refuse_state(
+                    state.as_str(),
+                    "no reviewer to add: the call's number is reached, or the pool has no eligible reviewer left",
+                ));
+            }
+            case.assignees = working(&case);
+            "application.reviewers_assigned"
         }
         ApplicationStep::ReturnApplication { reasons } => {
             require_state(state, &[S::Submitted], "return_application")?;
@@ -673,10 +717,7 @@ pub fn application_step(
                 let actor = ctx.actor;
                 case.assignees.retain(|a| *a != actor);
                 fill_reviewers(ctx, &mut case, AssignedBy::Automatic, &mut notices);
-                let reviewers: Vec<AccountId> = application_mut(&mut case)
-                    .map(|a| a.active_reviews().map(|r| r.reviewer).collect())
-                    .unwrap_or_default();
-                case.assignees = reviewers;
+                case.assignees = working(&case);
                 "application.reviewer_recused"
             } else {
                 "application.declared"
@@ -1325,6 +1366,45 @@ mod tests {
     }
 
     #[test]
+    fn a_short_pool_is_made_up_later_by_the_manager() {
+        let mut w = World::new(EvaluationMode::OnArrival);
+        let first = reviewer(None);
+        w.pool = vec![first.clone()];
+        let submitted = w.step(
+            &w.draft(true),
+            AccountId::generate(),
+            "2027-01-13",
+            ApplicationStep::SubmitApplication,
+        );
+        let admitted = w.step(&submitted, w.manager, "2027-01-14", ApplicationStep::Admit);
+        assert_eq!(admitted.application().unwrap().reviews.len(), 1);
+        // Nobody to add yet: refused, not a silent step.
+        let none = application_step(
+            &w.ctx(w.manager, "2027-01-14"),
+            &admitted,
+            ApplicationStep::AssignReviewers,
+        );
+        assert!(matches!(none, Err(Refusal::State { .. })), "{none:?}");
+        let second = reviewer(None);
+        w.pool.push(second.clone());
+        let filled = w.step(
+            &admitted,
+            w.manager,
+            "2027-01-15",
+            ApplicationStep::AssignReviewers,
+        );
+        let reviewers: Vec<AccountId> = filled
+            .application()
+            .unwrap()
+            .reviews
+            .iter()
+            .map(|r| r.reviewer)
+            .collect();
+        assert_eq!(reviewers, [first.account_id, second.account_id]);
+        assert_eq!(filled.assignees, reviewers);
+    }
+
+    #[test]
     fn each_step_is_named_as_serde_names_it() {
         let steps = [
             ApplicationStep::EditApplication {
@@ -1335,6 +1415,7 @@ mod tests {
             ApplicationStep::ReturnApplication {
                 reasons: String::new(),
             },
+            ApplicationStep::AssignReviewers,
             ApplicationStep::DeclareInterest {
                 conflict: false,
                 statement: None,

@@ -6,7 +6,7 @@ use sqlx::{AnyConnection, Row};
 
 use senim_domain::application::ApplicationState;
 use senim_domain::programme::{Call, CallFigures, Programme, ValidCall, ValidProgramme};
-use senim_domain::{CallId, Case, CaseId, Day, OrganisationId, ProgrammeId, Timestamp};
+use senim_domain::{CallId, Case, CaseId, OrganisationId, ProgrammeId, Timestamp};
 
 use crate::command::{Applied, EventDraft, Step};
 use crate::error::StoreError;
@@ -246,7 +246,7 @@ impl Store {
     pub async fn call_figures(&self, call: &Call) -> Result<CallFigures, StoreError> {
         let row = sqlx::query(
             "SELECT COUNT(*) AS n, \
-             CAST(COALESCE(SUM(CASE WHEN state <> 'draft' THEN 1 ELSE 0 END), 0) AS BIGINT) AS submitted, \
+             CAST(COALESCE(SUM(CASE WHEN submitted_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS submitted, \
              CAST(COALESCE(SUM(CASE WHEN awarded > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS awards, \
              CAST(COALESCE(SUM(awarded), 0) AS BIGINT) AS awarded \
              FROM applications WHERE call_id = $1",
@@ -283,23 +283,20 @@ impl Store {
         rows.iter().map(data).collect()
     }
 
-    /// Organisations `organisation` worked with since `since`: the other
-    /// party of a system one owns and the other operates, changed since
-    /// then (conflict detection).
+    /// Organisations `organisation` works with: the other party of a system
+    /// one owns and the other operates (conflict detection). The register
+    /// keeps the current owner and holder of each system, so a partnership
+    /// that ended is not seen.
     pub async fn related_organisations(
         &self,
         organisation: OrganisationId,
-        since: Day,
     ) -> Result<Vec<OrganisationId>, StoreError> {
-        let since = since.to_string();
         let rows = sqlx::query(
             "SELECT holder_organisation_id AS o FROM systems WHERE owner_organisation_id = $1 \
-             AND holder_organisation_id IS NOT NULL AND updated_at >= $2 \
-             UNION SELECT owner_organisation_id AS o FROM systems WHERE holder_organisation_id = $1 \
-             AND updated_at >= $2",
+             AND holder_organisation_id IS NOT NULL \
+             UNION SELECT owner_organisation_id AS o FROM systems WHERE holder_organisation_id = $1",
         )
         .bind(organisation.to_string())
-        .bind(since)
         .fetch_all(self.reader())
         .await?;
         rows.iter()

@@ -296,6 +296,7 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
     ),
     (CaseKind::Application, "submit_application", &[]),
     (CaseKind::Application, "admit", &[]),
+    (CaseKind::Application, "assign_reviewers", &[]),
     (
         CaseKind::Application,
         "return_application",
@@ -387,6 +388,11 @@ fn application_offered(
     match action {
         "edit_application" | "submit_application" => state == Draft,
         "admit" | "return_application" => state == Submitted,
+        "assign_reviewers" => {
+            state == InReview
+                && body
+                    .is_some_and(|b| b.active_reviews().count() < usize::from(b.reviewers_required))
+        }
         "declare_interest" => state == InReview && mine.is_some_and(|r| r.declaration.is_none()),
         "score" => state == InReview && mine.is_some_and(|r| r.declared() && r.scored_at.is_none()),
         "decide_application" => matches!(state, Submitted | InReview | Waitlisted),

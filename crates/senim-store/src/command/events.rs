@@ -109,10 +109,13 @@ pub(super) async fn append_event(
     event: EventDraft,
 ) -> Result<u64, StoreError> {
     let salt = log::new_salt();
-    // Who asks for or downloads restricted data is private: the public
-    // entry keeps the actor's roles, not their organisation.
-    let private_actor =
-        event.kind.starts_with("data_access.") || event.kind == "resource.downloaded";
+    // Who asks for or downloads restricted data, who applies to a call and
+    // who reviews an application are private: the public entry keeps the
+    // actor's roles, not their organisation (an award names its awardee in
+    // its public record).
+    let private_actor = event.kind.starts_with("data_access.")
+        || event.kind.starts_with("application.")
+        || event.kind == "resource.downloaded";
     let shown = Actor {
         account_id: None,
         roles: events.actor.roles.clone(),

@@ -283,6 +283,27 @@ pub(crate) async fn a_university_is_awarded_compute_through_a_call(app: TestApp)
         .collect();
     assert_eq!(assigned.len(), 2);
     assert!(!assigned.contains(&reviewers[0].0));
+    // An assigned reviewer who has not declared knows whose application it
+    // is and what about, but not its answers.
+    let before = as_token(
+        &app,
+        &reviewers.iter().find(|r| r.0 == assigned[1]).unwrap().1,
+        Method::GET,
+        &format!("/api/v1/cases/{}", case["id"].as_str().unwrap()),
+        None,
+        None,
+    )
+    .await
+    .1;
+    assert_eq!(before["organisation_id"], bank.to_string(), "{before}");
+    assert_eq!(
+        before["application"]["title"],
+        "Triage model for emergency rooms"
+    );
+    assert!(before["application"]["answers"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     // The conflicted expert may not score.
     let (status, _) = step(&app, &reviewers[0].1, &case, marks(5, 5)).await;
     assert_eq!(status, 403);
@@ -539,11 +560,44 @@ pub(crate) async fn calls_and_applications_refuse_bad_input_naming_each_field(ap
         .await;
     assert_eq!(now["state"], "draft");
     assert_eq!(now["revision"], draft["revision"]);
-    // The public does not see a draft's content or who drafted it.
+    // The public does not see a draft's content or who drafted it, not
+    // even in the log's entries of its steps.
     let public = app
         .read(Who::Anonymous, &format!("/api/v1/cases/{id}"))
         .await;
     assert!(public.get("application").is_none(), "{public}");
+    assert!(public["organisation_id"].is_null(), "{public}");
+    let events = app
+        .store
+        .timeline(&[("case", id.to_string())])
+        .await
+        .unwrap();
+    assert!(!events.is_empty());
+    for e in &events {
+        let index = e.index.unwrap();
+        let entry = app
+            .read(Who::Anonymous, &format!("/api/v1/log/entries/{index}"))
+            .await;
+        assert!(
+            !entry.to_string().contains(&app.bank.to_string()),
+            "the log names the applicant: {entry}"
+        );
+    }
+    // Nor does the programme's manager, until it is submitted.
+    let seen = as_token(
+        &app,
+        &manager,
+        Method::GET,
+        &format!("/api/v1/cases/{id}"),
+        None,
+        None,
+    )
+    .await
+    .1;
+    assert!(
+        seen.get("application").is_none(),
+        "a manager reads a draft: {seen}"
+    );
     // After the call closes, no new draft.
     // 2026-03-02 + 63 days: the call closed on 2026-04-30.
     app.clock.advance_seconds(63 * 86_400);

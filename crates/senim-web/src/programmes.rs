@@ -46,7 +46,7 @@ pub fn amount(c: &Ctx, unit: senim_domain::programme::BudgetUnit, value: i64) ->
         let digits = n.abs().to_string();
         let mut out = String::new();
         for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push('\u{a0}');
             }
             out.push(ch);

@@ -54,7 +54,7 @@ enum ProgrammeCommand {
     /// A call's awards, as CSV.
     Awards { call: String },
     /// Start your organisation's application to a call: a TOML file with
-    /// title, summary, sectors, requested and [[answers]] (question, value).
+    /// title, summary, sectors, requested and `[[answers]]` (question, value).
     Apply {
         call: String,
         #[arg(long)]

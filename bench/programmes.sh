@@ -55,11 +55,11 @@ echo "$REPORT" | sed 's/^/  /'
 CALL="$(echo "$REPORT" | sed -n 's/.*"call_id": "\([^"]*\)".*/\1/p')"
 echo "awards on the call: $(curl -fs "$URL/api/v1/calls/$CALL" | sed -n 's/.*"awarded_count":\([0-9]*\).*/\1/p')"
 
-echo "the call's public page (server on core 0, wrk on core 1, 4 connections, 10 s):"
+echo "the call's public page (server on core 0, wrk on core 1, one connection as bench/pages.sh, 20 s):"
 taskset -a -pc 0 "$SERVER" >/dev/null
 curl -fs -o /dev/null "$URL/calls/$CALL"
-taskset -c 1 wrk -t1 -c4 -d10s --latency "$URL/calls/$CALL" | sed -n '/Latency Distribution/,/Requests\/sec/p' | sed 's/^/  /'
+taskset -c 1 wrk -t1 -c1 -d20s --latency "$URL/calls/$CALL" | sed -n '/Latency Distribution/,/Requests\/sec/p' | sed 's/^/  /'
 echo "the call's JSON (same pinning):"
-taskset -c 1 wrk -t1 -c4 -d10s --latency "$URL/api/v1/calls/$CALL" | sed -n '/Latency Distribution/,/Requests\/sec/p' | sed 's/^/  /'
+taskset -c 1 wrk -t1 -c1 -d20s --latency "$URL/api/v1/calls/$CALL" | sed -n '/Latency Distribution/,/Requests\/sec/p' | sed 's/^/  /'
 echo "resident memory after the run: $(awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' /proc/$SERVER/status)"
 echo "log entries: $(curl -fs "$URL/log/checkpoint" | sed -n 2p)"

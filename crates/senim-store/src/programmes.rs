@@ -31,8 +31,9 @@ async fn insert_programme(conn: &mut AnyConnection, p: &Programme) -> Result<(),
 
 async fn insert_call(conn: &mut AnyConnection, c: &Call) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO calls (id, number, programme_id, organisation_id, opens, closes, budget, data, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO calls (id, number, programme_id, organisation_id, opens, closes, budget, \
+         applications, submitted, awards, awarded, data, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, 0, 0, 0, $8, $9)",
     )
     .bind(c.id.to_string())
     .bind(c.number.clone())
@@ -136,6 +137,20 @@ pub(crate) async fn index_application(
         ApplicationState::Refused | ApplicationState::Declined | ApplicationState::Withdrawn
     );
     let awarded = app.awarded(state);
+    let submitted = app.submitted_at.is_some();
+    // What the row said before, so the call's totals move by the difference.
+    let before = sqlx::query("SELECT awarded, submitted_at FROM applications WHERE case_id = $1")
+        .bind(case.id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    let (was_new, was_awarded, was_submitted) = match &before {
+        None => (true, 0i64, false),
+        Some(row) => (
+            false,
+            row.try_get::<i64, _>("awarded")?,
+            row.try_get::<Option<String>, _>("submitted_at")?.is_some(),
+        ),
+    };
     sqlx::query("DELETE FROM applications WHERE case_id = $1")
         .bind(case.id.to_string())
         .execute(&mut *conn)
@@ -163,25 +178,28 @@ pub(crate) async fn index_application(
         }
         other => other?,
     };
-    if awarded > 0 {
-        let row = sqlx::query(
-            "SELECT c.budget AS budget, (SELECT CAST(COALESCE(SUM(a.awarded), 0) AS BIGINT) FROM applications a \
-             WHERE a.call_id = c.id) AS total FROM calls c WHERE c.id = $1",
-        )
-        .bind(app.call_id.to_string())
-        .fetch_one(&mut *conn)
-        .await?;
-        let (budget, total): (i64, i64) = (row.try_get("budget")?, row.try_get("total")?);
-        if total > budget {
-            return Err(StoreError::invalid(
-                "amount",
-                format!(
-                    "the call's budget has {} {} left",
-                    budget - (total - awarded),
-                    app.unit
-                ),
-            ));
-        }
+    let count = |now: bool, then: bool| i64::from(now) - i64::from(then);
+    let row = sqlx::query(
+        "UPDATE calls SET applications = applications + $2, submitted = submitted + $3, \
+         awards = awards + $4, awarded = awarded + $5 WHERE id = $1 RETURNING budget, awarded",
+    )
+    .bind(app.call_id.to_string())
+    .bind(i64::from(was_new))
+    .bind(count(submitted, was_submitted))
+    .bind(count(awarded > 0, was_awarded > 0))
+    .bind(awarded - was_awarded)
+    .fetch_one(&mut *conn)
+    .await?;
+    let (budget, total): (i64, i64) = (row.try_get("budget")?, row.try_get("awarded")?);
+    if awarded > was_awarded && total > budget {
+        return Err(StoreError::invalid(
+            "amount",
+            format!(
+                "the call's budget has {} {} left",
+                budget - (total - awarded + was_awarded),
+                app.unit
+            ),
+        ));
     }
     Ok(())
 }
@@ -242,23 +260,22 @@ impl Store {
         rows.iter().map(data).collect()
     }
 
-    /// What a call has received and given, and what is left of its budget.
+    /// What a call has received and given, and what is left of its budget
+    /// (the totals its application writes keep).
     pub async fn call_figures(&self, call: &Call) -> Result<CallFigures, StoreError> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n, \
-             CAST(COALESCE(SUM(CASE WHEN submitted_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT) AS submitted, \
-             CAST(COALESCE(SUM(CASE WHEN awarded > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS awards, \
-             CAST(COALESCE(SUM(awarded), 0) AS BIGINT) AS awarded \
-             FROM applications WHERE call_id = $1",
-        )
-        .bind(call.id.to_string())
-        .fetch_one(self.reader())
-        .await?;
+        let row =
+            sqlx::query("SELECT applications, submitted, awards, awarded FROM calls WHERE id = $1")
+                .bind(call.id.to_string())
+                .fetch_one(self.reader())
+                .await?;
         let awarded: i64 = row.try_get("awarded")?;
+        let count = |name: &str| -> Result<u64, StoreError> {
+            Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0))
+        };
         Ok(CallFigures {
-            applications: row.try_get::<i64, _>("n")? as u64,
-            submitted: row.try_get::<i64, _>("submitted")? as u64,
-            awarded_count: row.try_get::<i64, _>("awards")? as u64,
+            applications: count("applications")?,
+            submitted: count("submitted")?,
+            awarded_count: count("awards")?,
             awarded,
             remaining: call.budget.amount - awarded,
         })

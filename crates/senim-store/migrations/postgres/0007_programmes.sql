@@ -24,6 +24,13 @@ CREATE TABLE calls (
     closes           TEXT NOT NULL,
     -- In the budget's unit (tiyn or credits): awards never sum above it.
     budget           BIGINT NOT NULL,
+    -- Running totals of its applications, kept by every write of one
+    -- under the write lock (so the budget check and the call's figures
+    -- read one row, whatever the number of applications).
+    applications     BIGINT NOT NULL,
+    submitted        BIGINT NOT NULL,
+    awards           BIGINT NOT NULL,
+    awarded          BIGINT NOT NULL,
     data             TEXT NOT NULL,
     created_at       TEXT NOT NULL
 );
@@ -46,3 +53,5 @@ CREATE TABLE applications (
 CREATE UNIQUE INDEX applications_one_active ON applications (call_id, organisation_id)
     WHERE active = 1;
 CREATE INDEX applications_call ON applications (call_id, state);
+-- A call's awards, a page at a time.
+CREATE INDEX applications_awards ON applications (call_id, case_id) WHERE awarded > 0;

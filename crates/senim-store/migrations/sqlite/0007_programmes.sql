@@ -22,6 +22,13 @@ CREATE TABLE calls (
     closes           TEXT NOT NULL,
     -- In the budget's unit (tiyn or credits): awards never sum above it.
     budget           INTEGER NOT NULL,
+    -- Running totals of its applications, kept by every write of one
+    -- under the write lock (so the budget check and the call's figures
+    -- read one row, whatever the number of applications).
+    applications     INTEGER NOT NULL,
+    submitted        INTEGER NOT NULL,
+    awards           INTEGER NOT NULL,
+    awarded          INTEGER NOT NULL,
     data             TEXT NOT NULL,
     created_at       TEXT NOT NULL
 );
@@ -44,3 +51,5 @@ CREATE TABLE applications (
 CREATE UNIQUE INDEX applications_one_active ON applications (call_id, organisation_id)
     WHERE active = 1;
 CREATE INDEX applications_call ON applications (call_id, state);
+-- A call's awards, a page at a time.
+CREATE INDEX applications_awards ON applications (call_id, case_id) WHERE awarded > 0;

@@ -62,8 +62,9 @@ impl StoredNotice {
     }
 }
 
-/// The next `<prefix>-<year>-<nnnnnn>` after the highest one stored (the
-/// writer holds the write lock, so two batches never take the same one).
+/// The next `<prefix>-<year>-<nnnnnn>` (the writer holds the write lock,
+/// so two batches never take the same one): one row of `number_counters`,
+/// filled on its stem's first use from the highest number stored.
 pub(crate) async fn next_number(
     conn: &mut AnyConnection,
     table: &str,
@@ -72,18 +73,34 @@ pub(crate) async fn next_number(
     year: i32,
 ) -> Result<String, StoreError> {
     let stem = format!("{prefix}-{year}-");
-    let last: Option<String> = sqlx::query(&format!(
-        "SELECT {column} AS n FROM {table} WHERE {column} LIKE $1 ORDER BY {column} DESC LIMIT 1"
-    ))
-    .bind(format!("{stem}%"))
-    .fetch_optional(&mut *conn)
-    .await?
-    .map(|row| row.try_get("n"))
-    .transpose()?;
-    let n = last
-        .and_then(|l| l.strip_prefix(&stem).and_then(|d| d.parse::<u64>().ok()))
-        .unwrap_or(0)
-        + 1;
+    let counted =
+        sqlx::query("UPDATE number_counters SET last = last + 1 WHERE stem = $1 RETURNING last")
+            .bind(stem.clone())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let n = match counted {
+        Some(row) => row.try_get::<i64, _>("last")?,
+        None => {
+            let last: Option<String> = sqlx::query(&format!(
+                "SELECT {column} AS n FROM {table} WHERE {column} LIKE $1 ORDER BY {column} DESC LIMIT 1"
+            ))
+            .bind(format!("{stem}%"))
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|row| row.try_get("n"))
+            .transpose()?;
+            let n = last
+                .and_then(|l| l.strip_prefix(&stem).and_then(|d| d.parse::<i64>().ok()))
+                .unwrap_or(0)
+                + 1;
+            sqlx::query("INSERT INTO number_counters (stem, last) VALUES ($1, $2)")
+                .bind(stem.clone())
+                .bind(n)
+                .execute(&mut *conn)
+                .await?;
+            n
+        }
+    };
     Ok(format!("{stem}{n:06}"))
 }
 

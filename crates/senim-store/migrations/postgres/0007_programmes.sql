@@ -55,3 +55,13 @@ CREATE UNIQUE INDEX applications_one_active ON applications (call_id, organisati
 CREATE INDEX applications_call ON applications (call_id, state);
 -- A call's awards, a page at a time.
 CREATE INDEX applications_awards ON applications (call_id, case_id) WHERE awarded > 0;
+
+-- The last number given under each stem (`APP-2027-`, `REG-2027-`,
+-- `KZ-AI-2027-`, `CALL-2027-`), so numbering a new case reads one row
+-- instead of scanning every number of its kind. Filled on first use from
+-- the highest number stored; emptied by a rebuild and filled again the same
+-- way (it is not part of a register's fingerprint).
+CREATE TABLE number_counters (
+    stem  TEXT COLLATE "C" PRIMARY KEY,
+    last  BIGINT NOT NULL
+);

@@ -24,7 +24,8 @@ use crate::logged::{
 use crate::query;
 
 /// The query tables, children before parents.
-const QUERY_TABLES: [&str; 21] = [
+const QUERY_TABLES: [&str; 22] = [
+    "number_counters",
     "applications",
     "calls",
     "programmes",
@@ -256,7 +257,12 @@ where
 {
     use sqlx::Column;
     let mut out = Vec::new();
-    for table in QUERY_TABLES.iter().filter(|t| **t != "sessions") {
+    // Sessions end and number counters fill again on use: neither is the
+    // register's content.
+    for table in QUERY_TABLES
+        .iter()
+        .filter(|t| !matches!(**t, "sessions" | "number_counters"))
+    {
         let rows = sqlx::query(&format!("SELECT * FROM {table}"))
             .fetch_all(executor)
             .await?;

@@ -472,13 +472,29 @@ pub(crate) async fn a_university_is_awarded_compute_through_a_call(app: TestApp)
     assert_eq!(status, 200, "{accepted}");
     assert_eq!(accepted["state"], "accepted");
 
-    // The register rebuilt from the log is the same.
+    // The register rebuilt from the log is the same, and numbering goes on
+    // after it.
     let before = app.store.fingerprint().await.unwrap();
     app.store
         .execute(Actor::operator(), Command::Rebuild)
         .await
         .unwrap();
     assert_eq!(before, app.store.fingerprint().await.unwrap());
+    let college = app.organisation("College", "21044000011").await;
+    let (_, teacher) = app
+        .account_with_token("dev@college.kz", vec![Role::Developer], Some(college))
+        .await;
+    let (status, third) = as_token(
+        &app,
+        &teacher,
+        Method::POST,
+        &apply,
+        None,
+        Some(application("Teaching assistant", 10)),
+    )
+    .await;
+    assert_eq!(status, 201, "{third}");
+    assert_eq!(third["number"], "APP-2026-000003");
 }
 
 pub(crate) async fn calls_and_applications_refuse_bad_input_naming_each_field(app: TestApp) {

@@ -131,7 +131,9 @@ pub fn resource(case: &Case, caller: &Caller) -> Resource {
         kind: case.kind().as_str(),
         programme: application
             .filter(|a| {
+                // Submitted once: a returned application stays in sight.
                 a.submitted_at.is_some()
+                    || a.returned.is_some()
                     || !matches!(
                         case.body,
                         senim_domain::case::CaseBody::Application {

@@ -26,7 +26,7 @@ fn data(e: impl std::fmt::Debug) -> DemoError {
     DemoError::Data(format!("demo oversight: {e:?}"))
 }
 
-async fn account(store: &Store, email: &str) -> Result<Account, DemoError> {
+pub(crate) async fn account(store: &Store, email: &str) -> Result<Account, DemoError> {
     store
         .account_by_email(email)
         .await?
@@ -35,7 +35,7 @@ async fn account(store: &Store, email: &str) -> Result<Account, DemoError> {
 }
 
 /// Writes what a step produced, as `actor`.
-async fn save(
+pub(crate) async fn save(
     store: &Store,
     actor: &Account,
     stepped: Stepped,

@@ -15,46 +15,23 @@ use senim_domain::case::{Case, Stepped};
 use senim_domain::profile::Sector;
 use senim_domain::programme::{Call, CallInput, ProgrammeInput};
 use senim_domain::{Account, CaseId, Day, ProgrammeId, Timestamp};
-use senim_store::{Actor, Applied, CaseWrite, Command, Store};
+use senim_store::{Actor, Applied, Command, Store};
 
+use crate::cases::account;
 use crate::DemoError;
 
-fn data(e: impl std::fmt::Debug) -> DemoError {
-    DemoError::Data(format!("demo programmes: {e:?}"))
-}
-
-async fn account(store: &Store, email: &str) -> Result<Account, DemoError> {
-    store
-        .account_by_email(email)
-        .await?
-        .map(|(a, _)| a)
-        .ok_or_else(|| data(format!("no account {email}")))
-}
-
+/// Writes what a step produced, as `actor` (no system: applications have none).
 async fn save(
     store: &Store,
     actor: &Account,
     stepped: Stepped,
     expected: Option<i64>,
 ) -> Result<Case, DemoError> {
-    let write = CaseWrite {
-        system_status: None,
-        system_version: None,
-        case: stepped.case,
-        expected_revision: expected,
-        event: stepped.event,
-        step: serde_json::json!({ "action": "demo" }),
-        assign_registry_number: false,
-        notices: stepped.notices,
-        opened: None,
-    };
-    match store
-        .execute(Actor::of(actor), Command::SaveCase(Box::new(write)))
-        .await?
-    {
-        Applied::Case { case, .. } => Ok(*case),
-        other => Err(data(other)),
-    }
+    crate::cases::save(store, actor, stepped, expected, None).await
+}
+
+fn data(e: impl std::fmt::Debug) -> DemoError {
+    DemoError::Data(format!("demo programmes: {e:?}"))
 }
 
 struct Desk<'a> {

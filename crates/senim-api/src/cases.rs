@@ -75,11 +75,15 @@ pub struct SweepResult {
     pub flagged: usize,
     /// Decisions made final because their appeal deadline passed unappealed.
     pub finalized: usize,
+    /// Allocations reminded of their last day or ended after it.
+    #[serde(default)]
+    pub allocations: usize,
 }
 
 /// Run the sweeps now rather than at their next time: flag every registered
 /// system whose annual risk review is overdue, and make final every
-/// decision whose appeal deadline passed unappealed.
+/// decision whose appeal deadline passed unappealed, remind awardees of
+/// their allocations' last day and end the allocations whose last day passed.
 #[utoipa::path(post, path = "/api/v1/review-due/sweep", tag = "cases",
     responses((status = 200, body = SweepResult), (status = 403, body = ErrorBody)))]
 pub async fn sweep_review_due(
@@ -93,7 +97,12 @@ pub async fn sweep_review_due(
     )?;
     let flagged = senim_app::sweeps::flag_review_due(&state).await?;
     let finalized = senim_app::sweeps::finalize_decisions(&state).await?;
-    Ok(Json(SweepResult { flagged, finalized }))
+    let allocations = senim_app::allocations::sweep(&state).await?;
+    Ok(Json(SweepResult {
+        flagged,
+        finalized,
+        allocations,
+    }))
 }
 
 pub(crate) fn respond(state: &AppState, status: StatusCode, case: Case) -> impl IntoResponse {

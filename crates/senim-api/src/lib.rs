@@ -4,6 +4,7 @@
 //! `senim-app` and shape the answer; the rules live below them.
 
 pub mod accounts;
+pub mod allocations;
 pub mod cases;
 pub mod datasets;
 pub mod fairness;
@@ -107,6 +108,17 @@ pub fn api() -> Router<AppState> {
         .route("/calls/{id}/awards", get(programmes::awards))
         .route("/calls/{id}/applications", post(programmes::apply))
         .route("/applications/managed", get(programmes::managed))
+        .route(
+            "/platform-resources",
+            get(allocations::list).post(allocations::create),
+        )
+        .route("/platform-resources/{id}", get(allocations::show))
+        .route(
+            "/applications/{id}/allocations",
+            get(allocations::of_application).post(allocations::request),
+        )
+        .route("/allocations/provided", get(allocations::provided))
+        .route("/allocations/{id}/usage", post(allocations::usage))
         .route("/classify", post(rulepacks::classify))
         .route("/rulepacks", get(rulepacks::list).post(rulepacks::publish))
         .route("/rulepacks/{id}/{version}", get(rulepacks::show))

@@ -4,8 +4,8 @@
 use utoipa::OpenApi;
 
 use crate::{
-    accounts, cases, datasets, fairness, files, log, organisations, programmes, rulepacks, session,
-    systems,
+    accounts, allocations, cases, datasets, fairness, files, log, organisations, programmes,
+    rulepacks, session, systems,
 };
 
 #[derive(OpenApi)]
@@ -35,6 +35,8 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         files::download,
         programmes::list, programmes::create, programmes::show, programmes::publish_call,
         programmes::call, programmes::awards, programmes::apply, programmes::managed,
+        allocations::list, allocations::show, allocations::create, allocations::request,
+        allocations::of_application, allocations::provided, allocations::usage,
     ),
     components(schemas(senim_app::error::ErrorBody)),
     tags(
@@ -45,7 +47,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         (name = "rules", description = "Rule packs and classification"),
         (name = "cases", description = "The authority's work: registration dossiers and their steps, the reviewer pool, inboxes"),
         (name = "datasets", description = "The National AI Platform's data library"),
-        (name = "programmes", description = "The National AI Platform's support programmes: calls, applications, awards"),
+        (name = "programmes", description = "The National AI Platform's support programmes: calls, applications, awards, resources and allocations"),
         (name = "log", description = "The public audit log: entries and proofs (tiles and checkpoints are at /log, as C2SP tlog-tiles)")
     )
 )]

@@ -142,7 +142,9 @@ pub fn resource(case: &Case, caller: &Caller) -> Resource {
                         }
                     )
             })
-            .map(|a| a.programme_organisation_id),
+            .map(|a| a.programme_organisation_id)
+            .or_else(|| case.allocation().map(|a| a.programme_organisation_id)),
+        provider: case.allocation().map(|a| a.provider_organisation_id),
     }
 }
 
@@ -228,8 +230,14 @@ fn case_viewer(
     let requester = case
         .data_access()
         .is_some_and(|a| a.requester == account.id);
+    // An allocation's provider and the programme that awarded it work on
+    // it as its parties do.
+    let allocation_party = case.allocation().is_some_and(|a| {
+        org == Some(a.provider_organisation_id) || org == Some(a.programme_organisation_id)
+    });
     Viewer {
         owner: requester
+            || allocation_party
             || org.is_some() && (org == case.organisation_id || org == case.holder_organisation_id),
         authority: caller
             .may(state, Action::CaseReadAuthorityFields, r)
@@ -368,6 +376,7 @@ pub fn new_case(system: &System) -> Resource {
         declared: false,
         kind: "new",
         programme: None,
+        provider: None,
     }
 }
 
@@ -450,6 +459,7 @@ pub async fn open_case(
                 declared: false,
                 kind: CaseKind::Audit.as_str(),
                 programme: None,
+                provider: None,
             };
             let auditor_account = state.store.account(auditor).await.ok();
             let may_audit = match &auditor_account {
@@ -654,6 +664,7 @@ pub async fn apply_step(
         CaseKind::TrustedList => decode_json(&bytes).map(AnyStep::TrustedList),
         CaseKind::DataAccess => decode_json(&bytes).map(AnyStep::DataAccess),
         CaseKind::Application => decode_json(&bytes).map(AnyStep::Application),
+        CaseKind::Allocation => decode_json(&bytes).map(AnyStep::Allocation),
     }
     .map_err(|e| name_the_field(e, &value))?;
     let action = Action::case_step(step.name()).ok_or_else(ApiError::internal)?;
@@ -693,8 +704,9 @@ pub async fn apply_step(
                 path: &path,
                 pool: &pool,
             };
-            registration::step(&ctx, &case, step)
+            registration::step(&ctx, &case, step).map_err(ApiError::from)
         }
+        AnyStep::Allocation(step) => crate::allocations::step(state, &case, account.id, step).await,
         AnyStep::Application(step) => {
             let facts = crate::programmes::facts(state, &case, step.name()).await?;
             senim_domain::application::application_step(
@@ -702,6 +714,7 @@ pub async fn apply_step(
                 &case,
                 step,
             )
+            .map_err(ApiError::from)
         }
         other => {
             let mut linked = Vec::new();
@@ -754,10 +767,11 @@ pub async fn apply_step(
                 AnyStep::Investigation(step) => investigation_step(&ctx, &case, step),
                 AnyStep::TrustedList(step) => list_step(&ctx, &case, step),
                 AnyStep::DataAccess(step) => senim_domain::access::access_step(now, &case, step),
-                AnyStep::Registration(_) | AnyStep::Application(_) => {
+                AnyStep::Registration(_) | AnyStep::Application(_) | AnyStep::Allocation(_) => {
                     return Err(ApiError::internal())
                 }
             }
+            .map_err(ApiError::from)
         }
     }?;
     // A triage that links a system acts on it from then on.
@@ -991,6 +1005,7 @@ pub enum AnyStep {
     TrustedList(ListStep),
     DataAccess(senim_domain::access::AccessStep),
     Application(senim_domain::application::ApplicationStep),
+    Allocation(senim_domain::allocation::AllocationStep),
 }
 
 impl AnyStep {
@@ -1003,6 +1018,7 @@ impl AnyStep {
             AnyStep::TrustedList(s) => s.name(),
             AnyStep::DataAccess(s) => s.name(),
             AnyStep::Application(s) => s.name(),
+            AnyStep::Allocation(s) => s.name(),
         }
     }
 }

@@ -120,6 +120,15 @@ impl Tr {
         self.format(id, Some(&args))
     }
 
+    /// The message `id` with its named arguments.
+    pub fn tn(&self, id: &str, args: &[(&str, String)]) -> String {
+        let mut fluent = FluentArgs::new();
+        for (name, value) in args {
+            fluent.set(name.to_string(), FluentValue::from(value.clone()));
+        }
+        self.format(id, Some(&fluent))
+    }
+
     /// The label of a vocabulary value, `{prefix}-{value}` (for example
     /// `risk-high`); the value itself when there is no such message.
     pub fn term(&self, prefix: &str, value: &str) -> String {

@@ -9,6 +9,7 @@
 //! [`open`] turns a [`Config`] into the [`AppState`] they all share.
 
 pub mod accounts;
+pub mod allocations;
 pub mod assess;
 pub mod audit;
 pub mod auth;

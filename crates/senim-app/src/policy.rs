@@ -133,6 +133,18 @@ actions! {
     CaseAcceptAward => "case.accept_award": Write,
     CaseDeclineAward => "case.decline_award": Write,
     CaseWithdrawApplication => "case.withdraw_application": Write,
+    CaseSubmitReport => "case.submit_report": Write,
+    CaseReviewReport => "case.review_report": Write,
+    ResourceCreate => "resource.create": Write,
+    AllocationRequest => "allocation.request": Write,
+    AllocationListProvided => "allocation.list_provided": Read,
+    CaseApproveAllocation => "case.approve_allocation": Write,
+    CaseRefuseAllocation => "case.refuse_allocation": Write,
+    CaseReportUsage => "case.report_usage": Write,
+    CaseRequestExtension => "case.request_extension": Write,
+    CaseDecideExtension => "case.decide_extension": Write,
+    CaseRemind => "case.remind": Write,
+    CaseExpire => "case.expire": Write,
 }
 
 impl Action {
@@ -180,8 +192,11 @@ pub enum Resource {
         declared: bool,
         /// The case's kind (`registration`, `data_access`, ...).
         kind: &'static str,
-        /// For an application: the organisation that runs the call.
+        /// For an application or an allocation: the organisation that runs
+        /// the call.
         programme: Option<OrganisationId>,
+        /// For an allocation: the organisation providing the resource.
+        provider: Option<OrganisationId>,
     },
     /// The cases of one kind, as a list (`case.list_own` asks which kinds
     /// a caller may list as their organisation's).
@@ -246,7 +261,7 @@ enum ResourceKey {
     Organisation(OrganisationId),
     System(String, OrganisationId, Option<OrganisationId>),
     Account(senim_domain::AccountId),
-    Case(String, [Option<OrganisationId>; 3], [bool; 4], &'static str),
+    Case(String, [Option<OrganisationId>; 4], [bool; 4], &'static str),
     Cases(CaseKind),
     Desk(&'static str),
 }
@@ -318,9 +333,10 @@ impl Policies {
                     declared,
                     kind,
                     programme,
+                    provider,
                 } => ResourceKey::Case(
                     id.clone(),
-                    [*owner, *holder, *programme],
+                    [*owner, *holder, *programme, *provider],
                     [*assigned, *public, *party, *declared],
                     kind,
                 ),
@@ -397,6 +413,7 @@ impl Policies {
                 declared,
                 kind,
                 programme,
+                provider,
             } => {
                 let r = uid("Senim::Case", id)?;
                 let mut attrs = HashMap::from([
@@ -424,8 +441,8 @@ impl Policies {
                 if let Some(programme) = programme {
                     attrs.insert("programme".to_string(), string(programme));
                 }
-                if let Some(programme) = programme {
-                    attrs.insert("programme".to_string(), string(programme));
+                if let Some(provider) = provider {
+                    attrs.insert("provider".to_string(), string(provider));
                 }
                 entities.push(entity(r.clone(), attrs, HashSet::new())?);
                 r
@@ -505,6 +522,7 @@ mod tests {
             declared,
             kind: "registration",
             programme: None,
+            provider: None,
         }
     }
 

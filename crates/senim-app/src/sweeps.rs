@@ -1,7 +1,8 @@
 //! Work the server does on its own schedule: flagging registered systems
 //! whose annual risk review is overdue (Law 230-VIII Art. 18: owners review
 //! their risks at least once a year), and making final the decisions whose
-//! appeal deadline passed unappealed.
+//! appeal deadline passed unappealed, and reminding awardees of their
+//! allocations' last day and ending those whose last day passed.
 
 use std::time::Duration;
 
@@ -86,6 +87,9 @@ pub fn start(state: AppState) {
             }
             if let Err(e) = finalize_decisions(&state).await {
                 tracing::warn!(error = %e, "decision finalization sweep failed");
+            }
+            if let Err(e) = crate::allocations::sweep(&state).await {
+                tracing::warn!(error = ?e, "allocation sweep failed");
             }
             tokio::time::sleep(every).await;
         }

@@ -23,6 +23,7 @@ vocabulary!(
         Auditor => "auditor",
         DataSteward => "data_steward",
         ProgrammeManager => "programme_manager",
+        ResourceProvider => "resource_provider",
         Administrator => "administrator",
     }
 );
@@ -32,7 +33,7 @@ impl Role {
     pub fn needs_organisation(self) -> bool {
         matches!(
             self,
-            Role::Developer | Role::DataSteward | Role::ProgrammeManager
+            Role::Developer | Role::DataSteward | Role::ProgrammeManager | Role::ResourceProvider
         )
     }
 

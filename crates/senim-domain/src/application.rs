@@ -51,6 +51,38 @@ vocabulary!(
         Accepted => "accepted",
         Declined => "declined",
         Withdrawn => "withdrawn",
+        Completed => "completed",
+    }
+);
+
+vocabulary!(
+    /// A report an awardee owes: progress reports on the call's schedule,
+    /// the last of them the final report.
+    ReportKind {
+        Progress => "progress",
+        Final => "final",
+    }
+);
+
+vocabulary!(
+    /// What a report says came out of the work.
+    OutputKind {
+        Paper => "paper",
+        Dataset => "dataset",
+        Model => "model",
+        Software => "software",
+        System => "system",
+    }
+);
+
+vocabulary!(
+    /// Where a report stands on a day.
+    ReportStatus {
+        Upcoming => "upcoming",
+        Overdue => "overdue",
+        Submitted => "submitted",
+        Returned => "returned",
+        Accepted => "accepted",
     }
 );
 
@@ -68,6 +100,9 @@ vocabulary!(
 /// check after submission, then review and decision after admission.
 pub const ADMISSION_DAYS: u32 = 10;
 pub const DECISION_DAYS: u32 = 30;
+
+/// The most outputs one report lists.
+pub const MAX_OUTPUTS: usize = 100;
 
 /// The longest answer to a question, in characters.
 pub const MAX_ANSWER_CHARS: usize = 20_000;
@@ -132,6 +167,79 @@ pub struct Application {
     /// When the awardee accepted or declined.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answered_at: Option<Timestamp>,
+    /// The award's shares released so far.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tranches: Vec<Tranche>,
+    /// The shares still to come, in percent, each after the next accepted
+    /// report (fixed on acceptance from the call's terms).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_shares: Vec<u8>,
+    /// The reports owed, from acceptance on the call's schedule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<Report>,
+}
+
+/// A share of an award, released.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Tranche {
+    /// In the award's unit.
+    pub amount: i64,
+    pub released_at: Timestamp,
+    /// The report whose acceptance released it (its index); none for the
+    /// share released on acceptance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_report: Option<usize>,
+}
+
+/// A report the awardee owes, and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Report {
+    pub kind: ReportKind,
+    /// The last day to submit it.
+    pub due: Day,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<ReportOutput>,
+    /// The last review of it: accepted, or returned with the reasons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReportReview>,
+}
+
+impl Report {
+    pub fn status(&self, today: Day) -> ReportStatus {
+        match (&self.review, self.submitted_at) {
+            (Some(r), _) if r.accepted => ReportStatus::Accepted,
+            (Some(r), Some(at)) if at > r.at => ReportStatus::Submitted,
+            (None, Some(_)) => ReportStatus::Submitted,
+            (Some(_), _) if today > self.due => ReportStatus::Overdue,
+            (Some(_), _) => ReportStatus::Returned,
+            (None, None) if today > self.due => ReportStatus::Overdue,
+            (None, None) => ReportStatus::Upcoming,
+        }
+    }
+}
+
+/// One output a report lists: a paper, a dataset of the library, a model,
+/// software, or a registered AI system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportOutput {
+    pub kind: OutputKind,
+    pub title: String,
+    /// Where it is: a DOI or an address for a paper or software, the
+    /// dataset's or the system's id in Senim.
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReportReview {
+    pub by: AccountId,
+    pub at: Timestamp,
+    pub accepted: bool,
+    pub reasons: String,
 }
 
 impl Application {
@@ -143,9 +251,33 @@ impl Application {
     /// The awarded amount, once awarded (or accepted).
     pub fn awarded(&self, state: ApplicationState) -> i64 {
         match (state, &self.decision) {
-            (ApplicationState::Awarded | ApplicationState::Accepted, Some(d)) => d.amount,
+            (
+                ApplicationState::Awarded
+                | ApplicationState::Accepted
+                | ApplicationState::Completed,
+                Some(d),
+            ) => d.amount,
             _ => 0,
         }
+    }
+
+    /// What has been released of the award so far.
+    pub fn released(&self) -> i64 {
+        self.tranches.iter().map(|t| t.amount).sum()
+    }
+
+    /// The first report past its day and not submitted (or returned and not
+    /// submitted again): it blocks the next share and new exchanges.
+    pub fn overdue_report(&self, today: Day) -> Option<(usize, &Report)> {
+        self.reports
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.status(today) == ReportStatus::Overdue)
+    }
+
+    /// The last day the award can be used.
+    pub fn usable_until(&self) -> Option<Day> {
+        self.decision.as_ref().and_then(|d| d.usable_until)
     }
 }
 
@@ -272,6 +404,15 @@ pub enum ApplicationStep {
     DeclineAward,
     /// Applicant: withdraw the application.
     WithdrawApplication,
+    /// Awardee: the next report owed, with what came out of the work.
+    SubmitReport {
+        text: String,
+        #[serde(default)]
+        outputs: Vec<ReportOutput>,
+    },
+    /// Manager: accept the submitted report (releasing the next share, and
+    /// completing the award after the final report), or return it.
+    ReviewReport { accept: bool, reasons: String },
 }
 
 impl ApplicationStep {
@@ -288,6 +429,8 @@ impl ApplicationStep {
         "accept_award",
         "decline_award",
         "withdraw_application",
+        "submit_report",
+        "review_report",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -303,6 +446,8 @@ impl ApplicationStep {
             ApplicationStep::AcceptAward => "accept_award",
             ApplicationStep::DeclineAward => "decline_award",
             ApplicationStep::WithdrawApplication => "withdraw_application",
+            ApplicationStep::SubmitReport { .. } => "submit_report",
+            ApplicationStep::ReviewReport { .. } => "review_report",
         }
     }
 }
@@ -404,6 +549,9 @@ pub fn open_application(
         conflicts: Vec::new(),
         decision: None,
         answered_at: None,
+        tranches: Vec::new(),
+        pending_shares: Vec::new(),
+        reports: Vec::new(),
     };
     let mut case = Case::new(
         id,
@@ -834,6 +982,9 @@ pub fn application_step(
             require_state(state, &[S::Awarded], step.name())?;
             if let Some(app) = application_mut(&mut case) {
                 app.answered_at = Some(ctx.now);
+                if accept {
+                    start_award(ctx, app);
+                }
             }
             set_state(&mut case, if accept { S::Accepted } else { S::Declined });
             case.open = accept;
@@ -855,6 +1006,105 @@ pub fn application_step(
                 "application.accepted"
             } else {
                 "application.declined"
+            }
+        }
+        ApplicationStep::SubmitReport {
+            text: body,
+            outputs,
+        } => {
+            require_state(state, &[S::Accepted], "submit_report")?;
+            let body = text("text", &body)?;
+            let outputs = parse_outputs(outputs).map_err(Refusal::Invalid)?;
+            let Some(app) = application_mut(&mut case) else {
+                return Err(refuse_state(state.as_str(), "not an application"));
+            };
+            let Some(report) = app
+                .reports
+                .iter_mut()
+                .find(|r| r.status(today) != ReportStatus::Accepted)
+            else {
+                return Err(refuse_state(
+                    state.as_str(),
+                    "every report of this award was accepted",
+                ));
+            };
+            if report.status(today) == ReportStatus::Submitted {
+                return Err(refuse_state(
+                    ReportStatus::Submitted.as_str(),
+                    "the report is with the programme for review",
+                ));
+            }
+            report.submitted_at = Some(ctx.now);
+            report.text = body;
+            report.outputs = outputs;
+            notices.push(notice(
+                manager.clone(),
+                "notice-report-submitted",
+                &[],
+                "An awardee submitted a report for review.".into(),
+            ));
+            case.deadline = Some(Deadline::start(
+                ctx.calendar,
+                "report_review",
+                REPORT_REVIEW_DAYS,
+                today,
+            ));
+            "application.report_submitted"
+        }
+        ApplicationStep::ReviewReport { accept, reasons } => {
+            require_state(state, &[S::Accepted], "review_report")?;
+            let reasons = text("reasons", &reasons)?;
+            let Some(app) = application_mut(&mut case) else {
+                return Err(refuse_state(state.as_str(), "not an application"));
+            };
+            let count = app.reports.len();
+            let Some((index, report)) = app
+                .reports
+                .iter_mut()
+                .enumerate()
+                .find(|(_, r)| r.status(today) == ReportStatus::Submitted)
+            else {
+                return Err(refuse_state(
+                    state.as_str(),
+                    "no report is waiting for review",
+                ));
+            };
+            report.review = Some(ReportReview {
+                by: ctx.actor,
+                at: ctx.now,
+                accepted: accept,
+                reasons,
+            });
+            let last = index + 1 == count;
+            if accept {
+                release_share(app, ctx.now, Some(index));
+            }
+            case.deadline = None;
+            if accept && last {
+                set_state(&mut case, S::Completed);
+                case.open = false;
+            }
+            notices.extend(applicant.clone().map(|r| {
+                if accept {
+                    notice(
+                        r,
+                        "notice-report-accepted",
+                        &[],
+                        "Your report was accepted.".into(),
+                    )
+                } else {
+                    notice(
+                        r,
+                        "notice-report-returned",
+                        &[],
+                        "Your report was returned; the review gives the reasons.".into(),
+                    )
+                }
+            }));
+            if accept {
+                "application.report_accepted"
+            } else {
+                "application.report_returned"
             }
         }
         ApplicationStep::WithdrawApplication => {
@@ -881,6 +1131,80 @@ pub fn application_step(
     let mut stepped = Stepped::new(case, event);
     stepped.notices = notices;
     Ok(stepped)
+}
+
+/// The working days a programme has to review a submitted report.
+pub const REPORT_REVIEW_DAYS: u32 = 10;
+
+/// On acceptance: the reports owed, on the call's schedule from today, and
+/// the first share of the award.
+fn start_award(ctx: &Context<'_>, app: &mut Application) {
+    let today = ctx.today();
+    let months = &ctx.call.reports_after_months;
+    app.reports = months
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Report {
+            kind: if i + 1 == months.len() {
+                ReportKind::Final
+            } else {
+                ReportKind::Progress
+            },
+            due: today.plus_months(u32::from(*m)),
+            submitted_at: None,
+            text: String::new(),
+            outputs: Vec::new(),
+            review: None,
+        })
+        .collect();
+    app.pending_shares = ctx.call.shares();
+    release_share(app, ctx.now, None);
+}
+
+/// Releases the next share of the award, if one is left; the last share
+/// takes what integer division left over, so the shares add up exactly.
+fn release_share(app: &mut Application, now: Timestamp, after_report: Option<usize>) {
+    if app.pending_shares.is_empty() {
+        return;
+    }
+    let share = app.pending_shares.remove(0);
+    let total = app.decision.as_ref().map_or(0, |d| d.amount);
+    let amount = if app.pending_shares.is_empty() {
+        total - app.released()
+    } else {
+        total * i64::from(share) / 100
+    };
+    app.tranches.push(Tranche {
+        amount,
+        released_at: now,
+        after_report,
+    });
+}
+
+fn parse_outputs(outputs: Vec<ReportOutput>) -> Result<Vec<ReportOutput>, ValidationError> {
+    let mut problems = Problems::new();
+    if outputs.len() > MAX_OUTPUTS {
+        problems.add("outputs", format!("must be at most {MAX_OUTPUTS}"));
+    }
+    let mut out = Vec::with_capacity(outputs.len());
+    for (i, o) in outputs.into_iter().enumerate() {
+        let title = problems.check(
+            &format!("outputs[{i}].title"),
+            crate::error::bounded_text(&o.title, 500),
+        );
+        let reference = problems.check(
+            &format!("outputs[{i}].reference"),
+            crate::error::bounded_text(&o.reference, 500),
+        );
+        if let (Some(title), Some(reference)) = (title, reference) {
+            out.push(ReportOutput {
+                kind: o.kind,
+                title,
+                reference,
+            });
+        }
+    }
+    problems.finish(|| Some(out))
 }
 
 /// The amount and last usable day of an award or a place on the waiting
@@ -1038,6 +1362,7 @@ mod tests {
                 required: true,
             }],
             reports_after_months: vec![3, 9],
+            tranches: vec![50, 50],
             min_usable_days: 30,
             eligibility: String::new(),
         };
@@ -1430,6 +1755,14 @@ mod tests {
             ApplicationStep::AcceptAward,
             ApplicationStep::DeclineAward,
             ApplicationStep::WithdrawApplication,
+            ApplicationStep::SubmitReport {
+                text: String::new(),
+                outputs: vec![],
+            },
+            ApplicationStep::ReviewReport {
+                accept: true,
+                reasons: String::new(),
+            },
         ];
         let names: Vec<&str> = steps.iter().map(ApplicationStep::name).collect();
         assert_eq!(names, ApplicationStep::NAMES);

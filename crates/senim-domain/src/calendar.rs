@@ -66,6 +66,21 @@ impl Day {
         Day(self.0.checked_add(Duration::days(days)).unwrap_or(self.0))
     }
 
+    /// The same day `months` months later, or the month's last day when it
+    /// has no such day (31 January plus a month is 28 or 29 February).
+    pub fn plus_months(self, months: u32) -> Day {
+        let total = i64::from(self.0.year()) * 12 + i64::from(u8::from(self.0.month())) - 1
+            + i64::from(months);
+        let (year, month) = ((total / 12) as i32, (total % 12 + 1) as u8);
+        let Ok(month) = Month::try_from(month) else {
+            return self;
+        };
+        let last = month.length(year);
+        Date::from_calendar_date(year, month, self.0.day().min(last))
+            .map(Day)
+            .unwrap_or(self)
+    }
+
     pub fn year(self) -> i32 {
         self.0.year()
     }
@@ -205,6 +220,21 @@ impl Calendar {
     }
 
     /// The `n`-th working day after `from` (`from` itself when `n` is 0).
+    /// `day` if it is a working day, else the last working day before it
+    /// (a reminder due on a Sunday or a holiday goes out the working day
+    /// before, not after).
+    pub fn working_day_on_or_before(&self, day: Day) -> Day {
+        let mut d = day;
+        // A year of holidays in a row is not a calendar; stop there.
+        for _ in 0..366 {
+            if self.is_working_day(d) {
+                return d;
+            }
+            d = d.plus_days(-1);
+        }
+        day
+    }
+
     pub fn add_working_days(&self, from: Day, n: u32) -> Day {
         let mut day = from;
         let mut left = n;

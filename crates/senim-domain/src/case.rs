@@ -23,6 +23,7 @@ use crate::profile::Sector;
 use crate::system::{DocumentationItem, RiskLevel, SystemStatus};
 
 use crate::access::{AccessState, DataAccess};
+use crate::allocation::{Allocation, AllocationState};
 use crate::application::{Application, ApplicationState};
 use crate::oversight::{
     Audit, AuditState, Investigation, InvestigationState, Report, ReportState,
@@ -39,6 +40,7 @@ vocabulary!(
         TrustedList => "trusted_list",
         DataAccess => "data_access",
         Application => "application",
+        Allocation => "allocation",
     }
 );
 
@@ -53,6 +55,7 @@ impl CaseKind {
             CaseKind::TrustedList => "TL",
             CaseKind::DataAccess => "DA",
             CaseKind::Application => "APP",
+            CaseKind::Allocation => "ALC",
         }
     }
 
@@ -67,6 +70,7 @@ impl CaseKind {
             CaseKind::TrustedList => crate::oversight::ListStep::NAMES,
             CaseKind::DataAccess => crate::access::AccessStep::NAMES,
             CaseKind::Application => crate::application::ApplicationStep::NAMES,
+            CaseKind::Allocation => crate::allocation::AllocationStep::NAMES,
         }
     }
 }
@@ -144,6 +148,10 @@ pub enum CaseBody {
         state: ApplicationState,
         body: Option<Application>,
     },
+    Allocation {
+        state: AllocationState,
+        body: Option<Allocation>,
+    },
 }
 
 /// Every kind the same way: the macro keeps the per-kind lists (the kind,
@@ -179,6 +187,10 @@ macro_rules! each_kind {
                 state: $state,
                 body: $inner,
             } => $e,
+            CaseBody::Allocation {
+                state: $state,
+                body: $inner,
+            } => $e,
         }
     };
 }
@@ -193,6 +205,7 @@ impl CaseBody {
             CaseBody::TrustedList { .. } => CaseKind::TrustedList,
             CaseBody::DataAccess { .. } => CaseKind::DataAccess,
             CaseBody::Application { .. } => CaseKind::Application,
+            CaseBody::Allocation { .. } => CaseKind::Allocation,
         }
     }
 
@@ -363,6 +376,20 @@ impl Case {
         }
     }
 
+    pub fn allocation(&self) -> Option<&Allocation> {
+        match &self.body {
+            CaseBody::Allocation { body, .. } => body.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn allocation_mut(&mut self) -> Option<&mut Allocation> {
+        match &mut self.body {
+            CaseBody::Allocation { body, .. } => body.as_mut(),
+            _ => None,
+        }
+    }
+
     /// Whether anyone may read the case's public part: registration
     /// dossiers, investigations once decided (published decisions), and
     /// awarded applications.
@@ -378,8 +405,14 @@ impl Case {
             CaseBody::Application { state, .. } => {
                 matches!(
                     state,
-                    ApplicationState::Awarded | ApplicationState::Accepted
+                    ApplicationState::Awarded
+                        | ApplicationState::Accepted
+                        | ApplicationState::Completed
                 )
+            }
+            // What an award bought, and how much of it was used, is public.
+            CaseBody::Allocation { state, .. } => {
+                matches!(state, AllocationState::Active | AllocationState::Expired)
             }
             CaseBody::Report { .. } | CaseBody::Audit { .. } | CaseBody::DataAccess { .. } => false,
         }
@@ -866,6 +899,8 @@ pub mod wire {
         pub data_access: Option<crate::access::DataAccess>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub application: Option<crate::application::Application>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub allocation: Option<crate::allocation::Allocation>,
         /// Personal data of people outside the register (a complainant's
         /// contact details): shown to the authority only, and only as a digest
         /// in the log.
@@ -900,6 +935,7 @@ impl From<Case> for wire::Case {
             trusted_list: None,
             data_access: None,
             application: None,
+            allocation: None,
             private: case.private,
             created_at: case.created_at,
             updated_at: case.updated_at,
@@ -912,6 +948,7 @@ impl From<Case> for wire::Case {
             CaseBody::TrustedList { body, .. } => wire.trusted_list = body,
             CaseBody::DataAccess { body, .. } => wire.data_access = body,
             CaseBody::Application { body, .. } => wire.application = body,
+            CaseBody::Allocation { body, .. } => wire.allocation = body,
         }
         wire
     }
@@ -932,6 +969,7 @@ impl TryFrom<wire::Case> for Case {
             (CaseKind::TrustedList, wire.trusted_list.is_some()),
             (CaseKind::DataAccess, wire.data_access.is_some()),
             (CaseKind::Application, wire.application.is_some()),
+            (CaseKind::Allocation, wire.allocation.is_some()),
         ]
         .into_iter()
         .filter(|(other, present)| *present && *other != kind);
@@ -966,6 +1004,10 @@ impl TryFrom<wire::Case> for Case {
             CaseKind::Application => CaseBody::Application {
                 state: parse_state(kind, name)?,
                 body: wire.application,
+            },
+            CaseKind::Allocation => CaseBody::Allocation {
+                state: parse_state(kind, name)?,
+                body: wire.allocation,
             },
         };
         Ok(Case {
@@ -1058,6 +1100,10 @@ mod tests {
             (
                 CaseKind::Application,
                 variants::<crate::application::ApplicationStep>(),
+            ),
+            (
+                CaseKind::Allocation,
+                variants::<crate::allocation::AllocationStep>(),
             ),
         ];
         for (kind, variants) in known {

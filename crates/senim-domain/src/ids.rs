@@ -88,3 +88,8 @@ id_type!(
     /// A call of a programme, which applications answer.
     CallId
 );
+id_type!(
+    /// A resource of the National AI Platform: a compute pool, a ready
+    /// model or a restricted dataset.
+    PlatformResourceId
+);

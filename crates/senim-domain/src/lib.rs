@@ -12,6 +12,7 @@
 
 pub mod access;
 pub mod account;
+pub mod allocation;
 pub mod api;
 pub mod application;
 pub mod bin;
@@ -40,8 +41,8 @@ pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
 pub use dataset::{AccessLevel, Dataset, DatasetInput, Resource};
 pub use error::{FieldError, ValidationError};
 pub use ids::{
-    AccountId, CallId, CaseId, DatasetId, OrganisationId, ProgrammeId, ResourceId, SystemId,
-    TokenId,
+    AccountId, CallId, CaseId, DatasetId, OrganisationId, PlatformResourceId, ProgrammeId,
+    ResourceId, SystemId, TokenId,
 };
 pub use organisation::{
     Contacts, Organisation, OrganisationInput, OrganisationKind, OrganisationStatus, SizeClass,

@@ -133,6 +133,11 @@ pub struct CallInput {
     /// last is the final report.
     #[serde(default)]
     pub reports_after_months: Vec<u16>,
+    /// How an award is released, in percent of it: the first share on
+    /// acceptance, each next one when the next report is accepted; the
+    /// shares add up to 100. Empty: all of it on acceptance.
+    #[serde(default)]
+    pub tranches: Vec<u8>,
     /// The shortest time an award must leave its holder to use it: an award
     /// with less time left is refused, not made.
     pub min_usable_days: u16,
@@ -155,6 +160,7 @@ pub struct ValidCall {
     pub rubric: Rubric,
     pub questions: Vec<Question>,
     pub reports_after_months: Vec<u16>,
+    pub tranches: Vec<u8>,
     pub min_usable_days: u16,
     /// The eligibility rules' source, checked by `senim_rules::eligibility`.
     pub eligibility: String,
@@ -329,6 +335,10 @@ pub struct Call {
     pub pass_threshold: u8,
     pub questions: Vec<Question>,
     pub reports_after_months: Vec<u16>,
+    /// The award's shares in percent: on acceptance, then after each
+    /// accepted report (empty: all on acceptance).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tranches: Vec<u8>,
     pub min_usable_days: u16,
     /// The eligibility rules' source (empty: anyone may apply).
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -337,6 +347,15 @@ pub struct Call {
 }
 
 impl Call {
+    /// The award's shares in percent, in the order they are released.
+    pub fn shares(&self) -> Vec<u8> {
+        if self.tranches.is_empty() {
+            vec![100]
+        } else {
+            self.tranches.clone()
+        }
+    }
+
     /// A new call of `programme` from its checked terms (the store numbers it).
     pub fn new(id: CallId, programme: &Programme, call: ValidCall, now: Timestamp) -> Call {
         Call {
@@ -356,6 +375,7 @@ impl Call {
             pass_threshold: call.rubric.pass_threshold,
             questions: call.questions,
             reports_after_months: call.reports_after_months,
+            tranches: call.tranches,
             min_usable_days: call.min_usable_days,
             eligibility: call.eligibility,
             created_at: now,
@@ -471,6 +491,26 @@ impl CallInput {
         if self.min_usable_days == 0 {
             problems.add("min_usable_days", "must be at least 1");
         }
+        let shares = &self.tranches;
+        if !shares.is_empty() {
+            if shares.iter().any(|s| !(1..=100).contains(s))
+                || shares.iter().map(|s| u32::from(*s)).sum::<u32>() != 100
+            {
+                problems.add(
+                    "tranches",
+                    "each share must be from 1 to 100 percent, and they must add up to 100",
+                );
+            } else if shares.len() > months.len() + 1 {
+                problems.add(
+                    "tranches",
+                    format!(
+                        "has {} shares but the call has {} reports: one share on acceptance and at most one after each report",
+                        shares.len(),
+                        months.len()
+                    ),
+                );
+            }
+        }
         problems.finish(|| {
             Some(ValidCall {
                 title: title?,
@@ -483,6 +523,7 @@ impl CallInput {
                 rubric: rubric?,
                 questions: questions?,
                 reports_after_months: self.reports_after_months,
+                tranches: self.tranches,
                 min_usable_days: self.min_usable_days,
                 eligibility: self.eligibility,
             })
@@ -589,6 +630,7 @@ mod tests {
                 answer: AnswerKind::Text,
                 required: true,
             }],
+            tranches: vec![],
             reports_after_months: vec![1, 3, 9],
             min_usable_days: 30,
             eligibility: String::new(),

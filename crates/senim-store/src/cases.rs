@@ -235,12 +235,14 @@ pub fn public_case(case: &Case) -> Case {
     let mut case = case.clone();
     case.private = None;
     let record = case.kind() == CaseKind::Registration
-        || (matches!(case.kind(), CaseKind::Investigation | CaseKind::Application)
-            && case.published());
+        || (matches!(
+            case.kind(),
+            CaseKind::Investigation | CaseKind::Application | CaseKind::Allocation
+        ) && case.published());
     if !record {
         if matches!(
             case.kind(),
-            CaseKind::Report | CaseKind::DataAccess | CaseKind::Application
+            CaseKind::Report | CaseKind::DataAccess | CaseKind::Application | CaseKind::Allocation
         ) {
             case.system_id = None;
             case.organisation_id = None;
@@ -260,6 +262,22 @@ pub fn public_case(case: &Case) -> Case {
         app.conflicts = Vec::new();
         app.applicant = AccountId(uuid::Uuid::nil());
         case.assignees = Vec::new();
+    }
+    if let Some(alloc) = case.allocation_mut() {
+        // What an award bought and how much was used is public; how to reach
+        // it, who asked, and the library grants it opened stay private.
+        alloc.awardee = AccountId(uuid::Uuid::nil());
+        alloc.instructions = None;
+        alloc.grants = Vec::new();
+        for u in &mut alloc.usage {
+            u.note = None;
+        }
+        if let Some(e) = alloc.extension.as_mut() {
+            e.reasons = String::new();
+        }
+        for e in &mut alloc.extensions {
+            e.reasons = String::new();
+        }
     }
     if let Some(inv) = case.investigation_mut() {
         // A published decision shows the violation, the sanction and the
@@ -367,6 +385,7 @@ async fn write_case(conn: &mut AnyConnection, case: &Case, new: bool) -> Result<
         other => other?,
     };
     crate::programmes::index_application(conn, case).await?;
+    crate::allocations::index_allocation(conn, case).await?;
     sqlx::query("DELETE FROM case_assignees WHERE case_id = $1")
         .bind(case.id.to_string())
         .execute(&mut *conn)

@@ -14,6 +14,7 @@
 //! audit log is built from. Reads use a separate pool and never wait for the
 //! writer.
 
+mod allocations;
 mod cache;
 mod cases;
 mod command;

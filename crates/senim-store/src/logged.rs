@@ -182,6 +182,12 @@ pub(crate) struct CallPublished {
     pub call: record::Call,
 }
 
+/// `platform_resource.created`.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct PlatformResourceCreated {
+    pub resource: record::PlatformResource,
+}
+
 /// `resource.added`.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct ResourceAdded {
@@ -315,6 +321,12 @@ mod tests {
                     "call.published" => {
                         same_as_domain::<senim_domain::programme::Call>(&payload["call"]);
                         again::<CallPublished>(&payload)
+                    }
+                    "platform_resource.created" => {
+                        same_as_domain::<senim_domain::allocation::PlatformResource>(
+                            &payload["resource"],
+                        );
+                        again::<PlatformResourceCreated>(&payload)
                     }
                     "rulepack.installed" => again::<PackInstalled>(&payload),
                     "rulepack.published" => again::<PackPublished>(&payload),

@@ -235,6 +235,8 @@ pub(crate) struct Call {
     pub pass_threshold: u8,
     pub questions: Vec<Question>,
     pub reports_after_months: Vec<u16>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tranches: Vec<u8>,
     pub min_usable_days: u16,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub eligibility: String,
@@ -244,7 +246,32 @@ pub(crate) struct Call {
 recorded!(senim_domain::programme::Call => Call {
     id, number, programme_id, kind, organisation_id, title, description, opens, closes,
     budget, evaluation, reviewers, rubric, pass_threshold, questions,
-    reports_after_months, min_usable_days, eligibility, created_at,
+    reports_after_months, tranches, min_usable_days, eligibility, created_at,
+});
+
+/// A resource of the Platform: a compute pool, a ready model (with its
+/// card), or a restricted dataset of the library.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct PlatformResource {
+    pub id: senim_domain::PlatformResourceId,
+    pub kind: senim_domain::allocation::ResourceKind,
+    pub provider_organisation_id: OrganisationId,
+    pub title: LocalizedText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<LocalizedText>,
+    pub unit: senim_domain::allocation::ResourceUnit,
+    pub capacity: i64,
+    pub credits_per_unit: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_id: Option<DatasetId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<senim_domain::allocation::ModelCard>,
+    pub created_at: Timestamp,
+}
+
+recorded!(senim_domain::allocation::PlatformResource => PlatformResource {
+    id, kind, provider_organisation_id, title, description, unit, capacity,
+    credits_per_unit, dataset_id, model, created_at,
 });
 
 /// A dataset of the library.

@@ -52,6 +52,10 @@ pub enum Input {
     Scores,
     /// One answer per question of the call's form (an application's draft).
     Answers,
+    /// What came out of the work, a line each: `kind | title | reference`.
+    Outputs,
+    /// One of the Platform's resources (an exchange of credits).
+    Resource,
 }
 
 /// One field of a step's form.
@@ -328,7 +332,76 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
     (CaseKind::Application, "accept_award", &[]),
     (CaseKind::Application, "decline_award", &[]),
     (CaseKind::Application, "withdraw_application", &[]),
+    (
+        CaseKind::Application,
+        "submit_report",
+        &[
+            f("text", Input::Para, true),
+            f("outputs", Input::Outputs, false),
+        ],
+    ),
+    (
+        CaseKind::Application,
+        "review_report",
+        &[
+            f("accept", Input::YesNo, true),
+            f("reasons", Input::Para, true),
+        ],
+    ),
+    // Not a step of the application: it opens an allocation case
+    // (`allocation.request`), posted to the same page.
+    (
+        CaseKind::Application,
+        "request_allocation",
+        &[
+            f("resource_id", Input::Resource, true),
+            f("units", Input::Number, true),
+            f("starts", Input::Line, true),
+            f("ends", Input::Line, true),
+        ],
+    ),
+    (
+        CaseKind::Allocation,
+        "approve_allocation",
+        &[
+            f("instructions", Input::Para, false),
+            f("renewable", Input::YesNo, false),
+        ],
+    ),
+    (
+        CaseKind::Allocation,
+        "refuse_allocation",
+        &[f("reasons", Input::Para, true)],
+    ),
+    (
+        CaseKind::Allocation,
+        "report_usage",
+        &[
+            f("day", Input::Line, true),
+            f("units", Input::Number, true),
+            f("note", Input::Para, false),
+        ],
+    ),
+    (
+        CaseKind::Allocation,
+        "request_extension",
+        &[
+            f("until", Input::Line, true),
+            f("reasons", Input::Para, true),
+        ],
+    ),
+    (
+        CaseKind::Allocation,
+        "decide_extension",
+        &[
+            f("approve", Input::YesNo, true),
+            f("reasons", Input::Para, true),
+        ],
+    ),
 ];
+
+/// What a report's output line may name first.
+const OUTPUT_KINDS: &[&str] = &["paper", "dataset", "model", "software", "system"];
 
 const OUTCOMES: &[&str] = &["award", "partial_award", "waiting_list", "refusal"];
 
@@ -337,17 +410,31 @@ const OUTCOMES: &[&str] = &["award", "partial_award", "waiting_list", "refusal"]
 fn step_policy(action: &str) -> Option<Action> {
     match action {
         "metrics" => Some(Action::CaseFinding),
+        "request_allocation" => Some(Action::AllocationRequest),
         _ => Action::case_step(action),
     }
 }
 
 /// Which registration steps make sense in which state; the domain refuses
 /// the rest anyway, this only keeps the page to what can be done now.
-fn offered(case: &Case, action: &str, me: Option<senim_domain::AccountId>) -> bool {
+fn offered(case: &Case, action: &str, me: Option<senim_domain::AccountId>, today: Day) -> bool {
     use senim_domain::case::CaseBody;
     use senim_domain::SystemStatus::*;
     if let CaseBody::Application { state, body } = &case.body {
-        return application_offered(*state, body.as_ref(), action, me);
+        return application_offered(*state, body.as_ref(), action, me, today);
+    }
+    if let CaseBody::Allocation { state, body } = &case.body {
+        use senim_domain::allocation::AllocationState::*;
+        let b = body.as_ref();
+        return match action {
+            "approve_allocation" | "refuse_allocation" => *state == Requested,
+            "report_usage" => matches!(state, Active | Expired),
+            "request_extension" => {
+                *state == Active && b.is_some_and(|b| b.renewable && b.extension.is_none())
+            }
+            "decide_extension" => *state == Active && b.is_some_and(|b| b.extension.is_some()),
+            _ => false,
+        };
     }
     let CaseBody::Registration { state, body } = &case.body else {
         return case.open || matches!(action, "appeal" | "delist" | "revoke_access");
@@ -382,6 +469,7 @@ fn application_offered(
     body: Option<&senim_domain::application::Application>,
     action: &str,
     me: Option<senim_domain::AccountId>,
+    today: Day,
 ) -> bool {
     use senim_domain::application::ApplicationState::*;
     let mine = body.and_then(|b| b.reviews.iter().rfind(|r| Some(r.reviewer) == me));
@@ -398,6 +486,26 @@ fn application_offered(
         "decide_application" => matches!(state, Submitted | InReview | Waitlisted),
         "accept_award" | "decline_award" => state == Awarded,
         "withdraw_application" => matches!(state, Draft | Submitted | InReview | Waitlisted),
+        "submit_report" | "review_report" | "request_allocation" => {
+            use senim_domain::application::ReportStatus as R;
+            let wanted: &[R] = match action {
+                "submit_report" => &[R::Upcoming, R::Overdue, R::Returned],
+                "review_report" => &[R::Submitted],
+                _ => &[],
+            };
+            state == Accepted
+                && body.is_some_and(|b| {
+                    if action == "request_allocation" {
+                        return b.unit == senim_domain::programme::BudgetUnit::Credits;
+                    }
+                    // The next report not accepted is the one worked on.
+                    b.reports
+                        .iter()
+                        .map(|r| r.status(today))
+                        .find(|s| *s != R::Accepted)
+                        .is_some_and(|s| wanted.contains(&s))
+                })
+        }
         _ => false,
     }
 }
@@ -736,7 +844,7 @@ fn show_field(
     field: &Field,
     form: Option<&FormData>,
     problems: &Problems,
-    reviewers: &[(String, String)],
+    options: &[(String, String)],
 ) -> ShownField {
     let id = format!("{action}-{}", field.name);
     let draft = case.application().filter(|_| action == "edit_application");
@@ -799,12 +907,24 @@ fn show_field(
         Input::Marks => ("marks", Vec::new()),
         Input::Scores => ("scores", Vec::new()),
         Input::Answers => ("answers", Vec::new()),
+        Input::Outputs => ("para", Vec::new()),
         Input::File => ("file", Vec::new()),
+        Input::Resource => (
+            "choice",
+            options
+                .iter()
+                .map(|(id, label)| Choice {
+                    value: id.clone(),
+                    label: label.clone(),
+                    checked: value == *id,
+                })
+                .collect(),
+        ),
         Input::Reviewers => {
             let chosen = form.map(|f| f.all(field.name)).unwrap_or_default();
             (
                 "many",
-                reviewers
+                options
                     .iter()
                     .map(|(id, label)| Choice {
                         value: id.clone(),
@@ -943,7 +1063,27 @@ fn step_json(c: &Ctx, action: &str, fields: &[Field], form: &FormData) -> Result
                 Some(json!(answers))
             }
             _ if text.is_empty() => None,
-            Input::Line | Input::Para => Some(json!(text)),
+            Input::Outputs => {
+                let mut outputs = Vec::new();
+                for (i, line) in text
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .enumerate()
+                {
+                    let parts: Vec<&str> = line.splitn(3, '|').map(str::trim).collect();
+                    match parts.as_slice() {
+                        [kind, title, reference] if OUTPUT_KINDS.contains(kind) => outputs
+                            .push(json!({"kind": kind, "title": title, "reference": reference})),
+                        _ => {
+                            problems.push(&id, c.t.t1("problem-output-line", "n", i + 1));
+                            break;
+                        }
+                    }
+                }
+                Some(json!(outputs))
+            }
+            Input::Line | Input::Para | Input::Resource => Some(json!(text)),
             Input::YesNo => Some(json!(text == "true")),
             Input::Choice(_, values) => {
                 if !values.contains(&text.as_str()) {
@@ -1026,9 +1166,11 @@ async fn page(
     done: Option<String>,
 ) -> PageResult {
     let r = resource(&case, &c.caller);
-    // The pool, for an assignment form: active expert reviewers.
-    let reviewers: Vec<(String, String)> =
-        if case.kind() == CaseKind::Registration && offered(&case, "assign", None) {
+    let today = Day::of(state.clock.now());
+    // The pool, for an assignment form: active expert reviewers; for an
+    // exchange of credits, the Platform's resources.
+    let options: Vec<(String, String)> =
+        if case.kind() == CaseKind::Registration && offered(&case, "assign", None, today) {
             state
                 .store
                 .accounts(&senim_store::AccountFilter {
@@ -1042,6 +1184,25 @@ async fn page(
                 .iter()
                 .map(|a| (a.id.to_string(), a.email.as_str().to_string()))
                 .collect()
+        } else if offered(&case, "request_allocation", None, today) {
+            state
+                .store
+                .platform_resources()
+                .await?
+                .into_iter()
+                .map(|(r, held)| {
+                    let label = c.t.tn(
+                        "resource-option",
+                        &[
+                            ("title", r.title.get(c.lang()).to_string()),
+                            ("rate", r.credits_per_unit.to_string()),
+                            ("unit", c.t.term("resource-unit", r.unit.as_str())),
+                            ("free", (r.capacity - held).to_string()),
+                        ],
+                    );
+                    (r.id.to_string(), label)
+                })
+                .collect()
         } else {
             Vec::new()
         };
@@ -1052,7 +1213,7 @@ async fn page(
     };
     let mut forms = Vec::new();
     for (kind, action, fields) in STEPS {
-        if *kind != case.kind() || !offered(&case, action, c.account().map(|a| a.id)) {
+        if *kind != case.kind() || !offered(&case, action, c.account().map(|a| a.id), today) {
             continue;
         }
         let Some(policy_action) = step_policy(action) else {
@@ -1076,7 +1237,7 @@ async fn page(
                         fl,
                         form,
                         &problems,
-                        &reviewers,
+                        &options,
                     )
                 })
                 .collect(),
@@ -1092,7 +1253,6 @@ async fn page(
     let dossier = case.kind() == CaseKind::Registration
         && c.caller.may(state, Action::CaseDossier, &r)?
         && !senim_app::cases::must_declare_first(state, &c.caller, &r)?;
-    let today = Day::of(state.clock.now());
     let timeline = state
         .store
         .timeline(&[("case", case.id.to_string())])
@@ -1136,7 +1296,11 @@ async fn page(
             .organisation_id
             .and_then(|o| state.register.organisation_name(o, c.lang()))
             .unwrap_or_default(),
-        facts: facts(c, &shown_case),
+        facts: {
+            let mut all = facts(c, &shown_case);
+            all.extend(programme_facts(c, state, &shown_case, today).await?);
+            all
+        },
         record: serde_json::to_string_pretty(&shown_case).unwrap_or_default(),
         report: (shown_case.kind() == CaseKind::Audit)
             .then(|| format!("/api/v1/cases/{}/audit-report", shown_case.id)),
@@ -1159,6 +1323,124 @@ async fn page(
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(response)
+}
+
+/// What an award released and owes, and what its allocations hold; what
+/// an allocation is of, how much of it was used, and until when.
+async fn programme_facts(
+    c: &Ctx,
+    state: &AppState,
+    case: &Case,
+    today: Day,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let mut out = Vec::new();
+    let unit = |u: &str| c.t.term("budget-unit", u);
+    if let Some(app) = case.application() {
+        if let Some(d) = app.decision.as_ref().filter(|d| d.amount > 0) {
+            let until = d.usable_until.map(|u| u.to_string()).unwrap_or_default();
+            out.push((
+                c.t("case-award"),
+                c.t.tn(
+                    "case-award-value",
+                    &[
+                        ("amount", d.amount.to_string()),
+                        ("unit", unit(app.unit.as_str())),
+                        ("until", until),
+                    ],
+                ),
+            ));
+        }
+        if !app.tranches.is_empty() {
+            let total = app.decision.as_ref().map_or(0, |d| d.amount);
+            out.push((
+                c.t("case-released"),
+                c.t.t2(
+                    "case-released-value",
+                    "released",
+                    app.released(),
+                    "total",
+                    total,
+                ),
+            ));
+        }
+        for (i, r) in app.reports.iter().enumerate() {
+            let mut value = c.t.tn(
+                "case-report-value",
+                &[
+                    ("kind", c.t.term("award-report", r.kind.as_str())),
+                    (
+                        "status",
+                        c.t.term("award-report-status", r.status(today).as_str()),
+                    ),
+                    ("due", r.due.to_string()),
+                ],
+            );
+            if let Some(review) = r.review.as_ref().filter(|x| !x.accepted) {
+                value = format!("{value} — {}", review.reasons);
+            }
+            out.push((c.t.t1("case-report-n", "n", i + 1), value));
+        }
+        if app.unit == senim_domain::programme::BudgetUnit::Credits && !app.tranches.is_empty() {
+            let left = senim_app::allocations::credits_left(state, case).await?;
+            out.push((c.t("case-credits-left"), left.to_string()));
+            for a in state.store.allocations_of(case.id).await? {
+                let Some(b) = a.allocation() else { continue };
+                let title = state
+                    .store
+                    .platform_resource(b.resource_id)
+                    .await
+                    .map(|r| r.title.get(c.lang()).to_string())
+                    .unwrap_or_default();
+                out.push((
+                    a.number.clone(),
+                    format!(
+                        "{title} · {} {} · {} · {}–{}",
+                        b.units,
+                        c.t.term("resource-unit", b.unit.as_str()),
+                        c.t.term("case-state", a.state()),
+                        b.starts,
+                        b.ends
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(b) = case.allocation() {
+        if let Ok(r) = state.store.platform_resource(b.resource_id).await {
+            out.push((c.t("case-resource"), r.title.get(c.lang()).to_string()));
+        }
+        let unit = c.t.term("resource-unit", b.unit.as_str());
+        out.push((
+            c.t("case-allocation"),
+            c.t.tn(
+                "case-allocation-value",
+                &[
+                    ("units", b.units.to_string()),
+                    ("unit", unit.clone()),
+                    ("credits", b.credits.to_string()),
+                    ("starts", b.starts.to_string()),
+                    ("ends", b.ends.to_string()),
+                ],
+            ),
+        ));
+        out.push((
+            c.t("case-used"),
+            c.t.t2("case-used-value", "used", b.used, "units", b.units),
+        ));
+        if let Some(i) = &b.instructions {
+            out.push((c.t("field-instructions"), i.clone()));
+        }
+        if let Some(e) = &b.extension {
+            out.push((
+                c.t("case-extension"),
+                format!("{} — {}", e.until, e.reasons),
+            ));
+        }
+        if let Some(r) = &b.reasons {
+            out.push((c.t("field-reasons"), r.clone()));
+        }
+    }
+    Ok(out)
 }
 
 /// `GET /desk/cases/{id}`.
@@ -1196,6 +1478,30 @@ pub async fn step(
         Err(problems) => return page(&c, &state, case, Some((name, &form)), problems, None).await,
     };
     let case_id = case.id;
+    if *name == "request_allocation" {
+        // An exchange opens an allocation case of its own: its page is next.
+        let input: Result<senim_domain::allocation::AllocationInput, ApiError> =
+            serde_json::from_value(value.clone()).map_err(|e| {
+                senim_app::cases::name_the_field(
+                    ApiError::invalid(vec![senim_domain::FieldError {
+                        field: "body".into(),
+                        reason: e.to_string(),
+                    }]),
+                    &value,
+                )
+            });
+        let opened = match input {
+            Ok(input) => senim_app::allocations::request(&state, &c.caller, case_id, input).await,
+            Err(e) => Err(e),
+        };
+        return match opened {
+            Ok(allocation) => Ok(c.redirect(&format!(
+                "/desk/cases/{}?done=request_allocation",
+                allocation.id
+            ))),
+            Err(e) => stepped(&c, &state, case_id, (name, fields), &form, Err(e)).await,
+        };
+    }
     let taken = apply_step(&state, &c.caller, case, Expected::Revision(revision), value).await;
     stepped(&c, &state, case_id, (name, fields), &form, taken.map(drop)).await
 }
@@ -1398,9 +1704,16 @@ pub async fn rows(c: &Ctx, state: &AppState, cases: Vec<Case>) -> Vec<QueueRow> 
     let today = Day::of(state.clock.now());
     let mut out = Vec::with_capacity(cases.len());
     for case in cases {
+        // What the case is about: its AI system, or what was applied for,
+        // or what an award bought.
         let system = case
             .system_id
             .and_then(|id| state.register.system_name(id, c.lang()))
+            .or_else(|| case.application().map(|a| a.title.clone()))
+            .or_else(|| {
+                case.allocation()
+                    .map(|a| format!("{} {}", a.units, c.t.term("resource-unit", a.unit.as_str())))
+            })
             .unwrap_or_default();
         out.push(QueueRow {
             id: case.id.to_string(),
@@ -1425,16 +1738,27 @@ mod tests {
     use super::*;
 
     /// The table is checked against the kinds' own steps, so a step added
-    /// to a kind shows on its page (an audit's metrics run is its own route).
+    /// to a kind shows on its page (an audit's metrics run is its own route;
+    /// an exchange of credits opens a case of its own).
     #[test]
     fn the_page_offers_every_step_of_every_kind_and_no_other() {
         for &kind in CaseKind::ALL {
+            // An exchange of credits opens an allocation from the
+            // application's page; it is not a step of the application.
             let mut page: Vec<&str> = STEPS
                 .iter()
-                .filter(|(k, action, _)| *k == kind && *action != "metrics")
+                .filter(|(k, action, _)| {
+                    *k == kind && !matches!(*action, "metrics" | "request_allocation")
+                })
                 .map(|(_, action, _)| *action)
                 .collect();
-            let mut steps = kind.steps().to_vec();
+            // Reminders and expiry are the server's own steps.
+            let mut steps: Vec<&str> = kind
+                .steps()
+                .iter()
+                .copied()
+                .filter(|s| !senim_domain::allocation::SWEEP_STEPS.contains(s))
+                .collect();
             page.sort_unstable();
             steps.sort_unstable();
             assert_eq!(page, steps, "{kind}");

@@ -30,6 +30,7 @@ mod profile;
 mod programmes;
 mod public;
 mod report;
+mod resources;
 mod reviewers;
 mod rulepacks;
 mod selfcheck;
@@ -99,6 +100,11 @@ pub fn pages(state: &AppState) -> Router<AppState> {
         .route(
             "/programmes/desk/calls",
             axum::routing::post(programmes::publish_call),
+        )
+        .route("/programmes/resources", get(resources::list))
+        .route(
+            "/resources/desk",
+            get(resources::desk).post(resources::create),
         )
         .route("/calls/{id}", get(programmes::call))
         .route("/calls/{id}/apply", axum::routing::post(programmes::apply))
@@ -546,7 +552,7 @@ pub struct Desk {
 }
 
 /// The desks, in the order the menu shows them and sign-in lands on them.
-pub const DESKS: [Desk; 7] = [
+pub const DESKS: [Desk; 8] = [
     Desk {
         name: "developer",
         href: "/developer",
@@ -576,6 +582,11 @@ pub const DESKS: [Desk; 7] = [
         name: "programmes",
         href: "/programmes/desk",
         label: "desk-programmes",
+    },
+    Desk {
+        name: "resources",
+        href: "/resources/desk",
+        label: "desk-resources",
     },
     Desk {
         name: "admin",

@@ -196,6 +196,8 @@ pub enum Command {
         programme: senim_domain::ProgrammeId,
         call: Box<senim_domain::programme::ValidCall>,
     },
+    /// A resource the Platform offers, provided by its organisation.
+    CreatePlatformResource(Box<senim_domain::allocation::PlatformResource>),
     /// Flags a registered system whose annual risk review is overdue.
     FlagReviewDue(crate::cases::ReviewDue),
     /// Puts a reviewer in the pool or changes their competences.
@@ -227,6 +229,7 @@ pub enum Applied {
     Dataset(Box<senim_domain::Dataset>),
     Programme(Box<senim_domain::programme::Programme>),
     Call(Box<senim_domain::programme::Call>),
+    PlatformResource(Box<senim_domain::allocation::PlatformResource>),
     Resource(Box<senim_domain::Resource>),
     /// The query tables were rebuilt from this many events.
     Rebuilt(u64),
@@ -357,6 +360,9 @@ pub(crate) async fn apply(
         } => crate::programmes::create_programme(conn, organisation, programme, now).await?,
         Command::PublishCall { programme, call } => {
             crate::programmes::publish_call(conn, programme, *call, now).await?
+        }
+        Command::CreatePlatformResource(resource) => {
+            crate::allocations::create_resource(conn, *resource).await?
         }
         Command::Rebuild => (Applied::Rebuilt(rebuild::rebuild(conn).await?), None),
         Command::DeleteSession { token_hash } => {

@@ -24,8 +24,10 @@ use crate::logged::{
 use crate::query;
 
 /// The query tables, children before parents.
-const QUERY_TABLES: [&str; 22] = [
+const QUERY_TABLES: [&str; 24] = [
     "number_counters",
+    "allocations",
+    "platform_resources",
     "applications",
     "calls",
     "programmes",
@@ -199,6 +201,7 @@ async fn replay(
         "programme.created" | "call.published" => {
             crate::programmes::replay(conn, kind, &payload).await
         }
+        "platform_resource.created" => crate::allocations::replay(conn, &payload).await,
         "reviewer.set" => {
             let set: ReviewerSet = self::payload(&payload)?;
             let reviewer = senim_domain::case::ReviewerProfile::from(set.reviewer);

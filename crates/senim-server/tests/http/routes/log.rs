@@ -361,8 +361,11 @@ pub(crate) async fn rebuilding_from_the_log_gives_back_every_table(app: TestApp)
 
     let before = app.store.fingerprint().await.unwrap();
     // The oversight tables are covered by the registration story's rebuild,
-    // the programmes' by the compute call's story.
+    // the programmes' by the compute call's story, the resources' and
+    // allocations' by the story of what an award buys.
     let oversight = [
+        "allocations",
+        "platform_resources",
         "applications",
         "calls",
         "programmes",

@@ -1,0 +1,234 @@
+//! The Platform's resources and the allocations awards buy from them
+//! (issue 18): a provider's organisation offers a resource; an awardee
+//! exchanges released credits for it; every later step (the provider's
+//! approval, usage, an extension, reminders and expiry) goes through
+//! `cases::apply_step` like every case's, or through [`sweep`] for the
+//! server's own.
+
+use senim_domain::allocation::{
+    allocation_step, due_step, request_allocation, AllocationContext, AllocationInput,
+    AllocationStep, Credits, PlatformResource, ResourceInput,
+};
+use senim_domain::case::Stepped;
+use senim_domain::{Case, CaseId, Day, PlatformResourceId};
+use senim_store::{Actor, Applied, Command, StoreError};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::policy::{Action, Resource};
+use crate::state::AppState;
+
+/// A new resource of the caller's organisation.
+pub async fn create_resource(
+    state: &AppState,
+    caller: &Caller,
+    input: ResourceInput,
+) -> Result<PlatformResource, ApiError> {
+    let account = caller
+        .account
+        .as_ref()
+        .ok_or_else(ApiError::unauthenticated)?;
+    let organisation = account.organisation_id.ok_or_else(ApiError::forbidden)?;
+    caller.require(
+        state,
+        Action::ResourceCreate,
+        &Resource::Organisation(organisation),
+    )?;
+    let resource = input.parse(
+        PlatformResourceId::generate(),
+        organisation,
+        state.clock.now(),
+    )?;
+    match state
+        .execute(
+            caller.actor(),
+            Command::CreatePlatformResource(Box::new(resource)),
+        )
+        .await?
+    {
+        Applied::PlatformResource(r) => Ok(*r),
+        _ => Err(ApiError::internal()),
+    }
+}
+
+/// A resource by id, as a 404 when there is none.
+pub async fn resource_by_id(
+    state: &AppState,
+    id: PlatformResourceId,
+) -> Result<PlatformResource, ApiError> {
+    match state.store.platform_resource(id).await {
+        Ok(r) => Ok(r),
+        Err(StoreError::NotFound { .. }) => Err(ApiError::not_found("resource")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The awardee exchanges credits of the accepted application `application`
+/// for units of a resource.
+pub async fn request(
+    state: &AppState,
+    caller: &Caller,
+    application: CaseId,
+    input: AllocationInput,
+) -> Result<Case, ApiError> {
+    let case = state.store.case(application).await?;
+    let r = crate::cases::resource(&case, caller);
+    caller.require(state, Action::AllocationRequest, &r)?;
+    let app = case
+        .application()
+        .ok_or_else(|| ApiError::not_found("application"))?;
+    let resource = match state.store.platform_resource(input.resource_id).await {
+        Ok(r) => r,
+        Err(StoreError::NotFound { .. }) => {
+            return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                field: "resource_id".into(),
+                reason: "names no resource of the Platform".into(),
+            }]))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let call = state.store.call(app.call_id).await?;
+    let committed = state.store.committed_credits(application).await?;
+    let account = caller
+        .account
+        .as_ref()
+        .ok_or_else(ApiError::unauthenticated)?;
+    let ctx = AllocationContext {
+        now: state.clock.now(),
+        actor: account.id,
+        calendar: &state.config.calendar,
+        call: &call,
+        resource: &resource,
+    };
+    let stepped = request_allocation(
+        CaseId::generate(),
+        &ctx,
+        &case,
+        Credits { committed },
+        input.clone(),
+    )?;
+    let step = serde_json::json!({
+        "action": "request_allocation",
+        "application_id": application,
+        "resource_id": input.resource_id,
+        "units": input.units,
+        "starts": input.starts,
+        "ends": input.ends,
+    });
+    crate::cases::write(state, caller, stepped, None, None, step).await
+}
+
+/// A step on an allocation case, with what it needs besides the case.
+pub async fn step(
+    state: &AppState,
+    case: &Case,
+    actor: senim_domain::AccountId,
+    step: AllocationStep,
+) -> Result<Stepped, ApiError> {
+    let alloc = case.allocation().ok_or_else(ApiError::internal)?;
+    let call = state.store.call(alloc.call_id).await?;
+    let resource = state.store.platform_resource(alloc.resource_id).await?;
+    let ctx = AllocationContext {
+        now: state.clock.now(),
+        actor,
+        calendar: &state.config.calendar,
+        call: &call,
+        resource: &resource,
+    };
+    Ok(allocation_step(&ctx, case, step, CaseId::generate())?)
+}
+
+/// The allocations of the caller's organisation's resources.
+pub async fn provided(state: &AppState, caller: &Caller) -> Result<Vec<Case>, ApiError> {
+    let account = caller
+        .account
+        .as_ref()
+        .ok_or_else(ApiError::unauthenticated)?;
+    let organisation = account.organisation_id.ok_or_else(ApiError::forbidden)?;
+    caller.require(
+        state,
+        Action::AllocationListProvided,
+        &Resource::Organisation(organisation),
+    )?;
+    Ok(state.store.allocations_provided_by(organisation).await?)
+}
+
+/// Sends the reminders due today and ends the allocations whose last day
+/// passed; returns how many steps were taken. Each is a step in the log
+/// (`allocation.reminded`, `allocation.expired`), so two servers sweeping
+/// at once cannot send one twice: the second's write names a revision that
+/// is gone.
+pub async fn sweep(state: &AppState) -> Result<usize, ApiError> {
+    let now = state.clock.now();
+    let today = Day::of(now);
+    let calendar = &state.config.calendar;
+    // Reminders reach 30 days ahead; a weekend or holidays before the day
+    // bring one forward by a few days more.
+    let mut count = 0;
+    for case in state.store.allocations_ending(today.plus_days(40)).await? {
+        let Some(next) = due_step(calendar, &case, today) else {
+            continue;
+        };
+        let value = serde_json::to_value(&next).map_err(|_| ApiError::internal())?;
+        let stepped = step(
+            state,
+            &case,
+            senim_domain::AccountId(uuid::Uuid::nil()),
+            next,
+        )
+        .await?;
+        let notices = stepped.notices.clone();
+        let write = senim_store::CaseWrite {
+            case: stepped.case,
+            expected_revision: Some(case.revision),
+            event: stepped.event,
+            step: value,
+            system_status: None,
+            system_version: None,
+            assign_registry_number: false,
+            notices: stepped.notices,
+            opened: stepped.opened,
+        };
+        match state
+            .store
+            .execute(Actor::operator(), Command::SaveCase(Box::new(write)))
+            .await
+        {
+            Ok(_) => {
+                count += 1;
+                crate::mail::deliver(
+                    state,
+                    notices,
+                    case.number.clone(),
+                    Some(format!("/desk/cases/{}", case.id)),
+                );
+            }
+            Err(StoreError::Conflict { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(count)
+}
+
+/// What the awardee may still exchange: released credits less those held
+/// by allocations not refused.
+pub async fn credits_left(state: &AppState, application: &Case) -> Result<i64, ApiError> {
+    let released = application.application().map_or(0, |a| a.released());
+    Ok(released - state.store.committed_credits(application.id).await?)
+}
+
+/// A resource as a provider writes it on the desk (TOML: the fields of
+/// [`ResourceInput`]); a syntax error is named with its line as
+/// `resource:<line>`.
+pub fn resource_from_toml(text: &str) -> Result<ResourceInput, ApiError> {
+    toml::from_str(text).map_err(|e: toml::de::Error| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+            .unwrap_or(1);
+        ApiError::invalid(vec![senim_domain::FieldError {
+            field: format!("resource:{line}"),
+            reason: e.message().to_string(),
+        }])
+    })
+}

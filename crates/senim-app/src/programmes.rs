@@ -226,8 +226,9 @@ pub async fn facts(state: &AppState, case: &Case, step: &str) -> Result<Facts, A
     })
 }
 
-/// The applications to the calls of the caller's organisation's
-/// programmes, open ones first by due day.
+/// The extensions of allocations waiting for the programmes of the
+/// caller's organisation, then the applications to its calls, open ones
+/// first by due day.
 pub async fn managed(state: &AppState, caller: &Caller) -> Result<Vec<Case>, ApiError> {
     let organisation = organisation_of(caller)?;
     caller.require(
@@ -235,7 +236,10 @@ pub async fn managed(state: &AppState, caller: &Caller) -> Result<Vec<Case>, Api
         Action::ApplicationListManaged,
         &Resource::Organisation(organisation),
     )?;
-    Ok(state.store.applications_managed_by(organisation).await?)
+    // Extensions of allocations are small applications of their own.
+    let mut cases = state.store.extensions_awaiting(organisation).await?;
+    cases.extend(state.store.applications_managed_by(organisation).await?);
+    Ok(cases)
 }
 
 /// A call's terms as a manager writes them on the desk (TOML: the fields of

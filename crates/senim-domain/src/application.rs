@@ -1691,6 +1691,88 @@ mod tests {
     }
 
     #[test]
+    fn shares_add_up_exactly_reports_release_them_and_the_final_report_completes_the_award() {
+        let mut w = World::new(EvaluationMode::OnArrival);
+        let (a, b) = (reviewer(None), reviewer(None));
+        w.pool = vec![a.clone(), b.clone()];
+        let mut case = w.step(
+            &w.draft(true),
+            AccountId::generate(),
+            "2027-01-13",
+            ApplicationStep::SubmitApplication,
+        );
+        case = w.step(&case, w.manager, "2027-01-14", ApplicationStep::Admit);
+        for r in [a.account_id, b.account_id] {
+            case = w.step(
+                &case,
+                r,
+                "2027-01-15",
+                ApplicationStep::DeclareInterest {
+                    conflict: false,
+                    statement: None,
+                },
+            );
+            case = w.step(&case, r, "2027-01-15", marks(5, 5));
+        }
+        // An odd amount: the halves are 166,666 and 166,667.
+        case = w.step(
+            &case,
+            w.manager,
+            "2027-01-18",
+            ApplicationStep::DecideApplication {
+                outcome: Outcome::PartialAward,
+                amount: Some(333_333),
+                usable_until: Some(Day::parse("2027-12-31").unwrap()),
+                reasons: "First".into(),
+            },
+        );
+        let holder = AccountId::generate();
+        case = w.step(&case, holder, "2027-01-31", ApplicationStep::AcceptAward);
+        let app = case.application().unwrap();
+        assert_eq!(app.released(), 166_666);
+        // Three months after 31 January is the last day of April.
+        assert_eq!(app.reports[0].due, Day::parse("2027-04-30").unwrap());
+        assert_eq!(app.reports[1].kind, ReportKind::Final);
+        let report = |text: &str| ApplicationStep::SubmitReport {
+            text: text.into(),
+            outputs: vec![ReportOutput {
+                kind: OutputKind::Dataset,
+                title: "Triage admissions, anonymised".into(),
+                reference: "/library/0190".into(),
+            }],
+        };
+        let review = |accept: bool| ApplicationStep::ReviewReport {
+            accept,
+            reasons: "Read".into(),
+        };
+        // Nothing to review before a report is in; a returned report does
+        // not release the share.
+        assert!(application_step(&w.ctx(w.manager, "2027-04-01"), &case, review(true)).is_err());
+        case = w.step(&case, holder, "2027-04-01", report("Progress"));
+        case = w.step(&case, w.manager, "2027-04-02", review(false));
+        assert_eq!(case.application().unwrap().released(), 166_666);
+        assert_eq!(
+            case.application().unwrap().reports[0].status(Day::parse("2027-04-02").unwrap()),
+            ReportStatus::Returned
+        );
+        assert_eq!(
+            case.application().unwrap().reports[0].status(Day::parse("2027-05-01").unwrap()),
+            ReportStatus::Overdue
+        );
+        case = w.step(&case, holder, "2027-04-05", report("Progress, corrected"));
+        case = w.step(&case, w.manager, "2027-04-06", review(true));
+        let app = case.application().unwrap();
+        assert_eq!(app.released(), 333_333);
+        assert_eq!(app.tranches[1].after_report, Some(0));
+        assert_eq!(case.state(), "accepted");
+        case = w.step(&case, holder, "2027-10-20", report("Final"));
+        case = w.step(&case, w.manager, "2027-10-21", review(true));
+        assert_eq!(case.state(), "completed");
+        assert!(!case.open);
+        assert!(application_step(&w.ctx(holder, "2027-10-22"), &case, report("More")).is_err());
+    }
+
+    #[test]
     fn a_short_pool_is_made_up_later_by_the_manager() {
         let mut w = World::new(EvaluationMode::OnArrival);
         let first = reviewer(None);

@@ -128,14 +128,17 @@ pub(crate) async fn index_allocation(
         .await?;
     sqlx::query(
         "INSERT INTO allocations (case_id, application_id, resource_id, provider_organisation_id, \
-         state, holds_credits, holds_units, credits, units, ends) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         programme_organisation_id, state, awaiting_programme, holds_credits, holds_units, \
+         credits, units, ends) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(case.id.to_string())
     .bind(alloc.application_id.to_string())
     .bind(alloc.resource_id.to_string())
     .bind(alloc.provider_organisation_id.to_string())
+    .bind(alloc.programme_organisation_id.to_string())
     .bind(state.as_str())
+    .bind(i64::from(alloc.extension.is_some() && case.open))
     .bind(i64::from(holds_credits))
     .bind(i64::from(holds_units))
     .bind(alloc.credits)
@@ -259,6 +262,21 @@ impl Store {
              ORDER BY CASE a.state WHEN 'requested' THEN 0 WHEN 'active' THEN 1 ELSE 2 END, \
              a.ends, c.id",
             provider.to_string(),
+        )
+        .await
+    }
+
+    /// Allocations whose extension waits for a decision of the programmes
+    /// of `organisation`.
+    pub async fn extensions_awaiting(
+        &self,
+        organisation: OrganisationId,
+    ) -> Result<Vec<Case>, StoreError> {
+        self.allocation_cases(
+            "SELECT c.data FROM allocations a JOIN cases c ON c.id = a.case_id \
+             WHERE a.programme_organisation_id = $1 AND a.awaiting_programme = 1 \
+             ORDER BY c.due_date, c.id",
+            organisation.to_string(),
         )
         .await
     }

@@ -98,6 +98,7 @@ const KINDS: &[&str] = &[
     "rulepack.published",
     "programme.created",
     "call.published",
+    "platform_resource.created",
 ];
 
 /// The kinds of cases, each of which must appear with several steps.
@@ -109,6 +110,7 @@ const CASE_KINDS: &[&str] = &[
     "trusted_list",
     "data_access",
     "application",
+    "allocation",
 ];
 
 fn clock() -> Arc<FixedClock> {

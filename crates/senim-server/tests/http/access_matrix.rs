@@ -260,6 +260,20 @@ const CASES: &[Case] = &[
         allowed: &[],
     },
     Case {
+        name: "GET platform resources",
+        allowed: EVERYONE,
+    },
+    // A data steward offers their organisation's resources (its restricted
+    // datasets); nobody else of the matrix provides any.
+    Case {
+        name: "POST platform resources",
+        allowed: &[DataSteward],
+    },
+    Case {
+        name: "GET allocations provided",
+        allowed: &[DataSteward],
+    },
+    Case {
         name: "GET case (report)",
         allowed: &[
             Developer,
@@ -555,6 +569,14 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
             .json(&serde_json::json!({"title": "Matrix", "requested": 10}))
         }
         "GET applications managed" => app.request(who, Method::GET, "/api/v1/applications/managed"),
+        "GET platform resources" => app.request(who, Method::GET, "/api/v1/platform-resources"),
+        "POST platform resources" => app
+            .request(who, Method::POST, "/api/v1/platform-resources")
+            .json(
+                &serde_json::json!({"kind": "compute_pool", "title": {"en": "Matrix"},
+                "unit": "cpu_hours", "capacity": 10, "credits_per_unit": 1}),
+            ),
+        "GET allocations provided" => app.request(who, Method::GET, "/api/v1/allocations/provided"),
         "GET datasets" => app.request(who, Method::GET, "/api/v1/datasets"),
         "POST datasets (bank)" => {
             let mut body = super::routes::datasets::dataset_json("Matrix data", "restricted");

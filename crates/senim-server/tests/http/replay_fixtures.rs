@@ -131,5 +131,6 @@ async fn write_replay_fixtures() {
         routes::datasets::files_arrive_in_chunks_and_leave_by_range => "resources",
         routes::datasets::systems_name_the_datasets_they_learned_from => "dataset_links",
         routes::programmes::a_university_is_awarded_compute_through_a_call => "programmes",
+        routes::allocations::an_award_buys_gpu_hours_and_data_that_end_by_themselves => "allocations",
     );
 }

@@ -22,7 +22,11 @@ CREATE TABLE allocations (
     application_id            TEXT NOT NULL REFERENCES cases(id),
     resource_id               TEXT NOT NULL REFERENCES platform_resources(id),
     provider_organisation_id  TEXT NOT NULL REFERENCES organisations(id),
+    -- The organisation running the call (it decides extensions).
+    programme_organisation_id TEXT NOT NULL REFERENCES organisations(id),
     state                     TEXT NOT NULL,
+    -- 1 while an extension waits for the programme's decision.
+    awaiting_programme        INTEGER NOT NULL,
     -- 0 once refused (its credits and units are free again); an expired
     -- allocation keeps its credits (they were spent) but not its units.
     holds_credits             INTEGER NOT NULL,
@@ -35,5 +39,6 @@ CREATE TABLE allocations (
 CREATE INDEX allocations_application ON allocations (application_id);
 CREATE INDEX allocations_resource ON allocations (resource_id) WHERE holds_units = 1;
 CREATE INDEX allocations_provider ON allocations (provider_organisation_id, state);
+CREATE INDEX allocations_programme ON allocations (programme_organisation_id) WHERE awaiting_programme = 1;
 -- The sweep's work: active allocations by last day.
 CREATE INDEX allocations_running ON allocations (ends) WHERE state = 'active';

@@ -1,5 +1,5 @@
 pub mod accounts;
-mod allocations;
+pub mod allocations;
 pub mod cases;
 mod ckan;
 pub mod datasets;

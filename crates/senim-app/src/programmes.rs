@@ -183,7 +183,13 @@ impl Facts {
 pub async fn facts(state: &AppState, case: &Case, step: &str) -> Result<Facts, ApiError> {
     let app = case.application().ok_or_else(ApiError::internal)?;
     let call = state.store.call(app.call_id).await?;
-    let remaining = state.store.call_figures(&call).await?.remaining;
+    // Only a decision weighs the budget left (and the store checks it again
+    // in the decision's own transaction).
+    let remaining = if step == "decide_application" {
+        state.store.call_figures(&call).await?.remaining
+    } else {
+        0
+    };
     let assigns = matches!(step, "admit" | "declare_interest" | "assign_reviewers");
     let (pool, related) = match (assigns, case.organisation_id) {
         (true, Some(org)) => (

@@ -1,6 +1,8 @@
 //! The Platform's support programmes from a terminal: read programmes,
 //! calls and awards; publish a programme or a call (a programme manager);
-//! start an application (a developer). An application's later steps are
+//! start an application (a developer); offer a resource (a provider),
+//! exchange an award's credits for one (the awardee), report usage (the
+//! provider). An application's and an allocation's later steps are
 //! case steps: `senim case step ID submit_application`, `... admit`,
 //! `... score marks='[{"criterion":"impact","mark":4,"reason":"..."}]'`.
 
@@ -60,8 +62,46 @@ enum ProgrammeCommand {
         #[arg(long)]
         file: PathBuf,
     },
-    /// The applications to decide (a programme manager).
+    /// The applications and extensions to decide (a programme manager).
     Managed,
+    /// The Platform's resources: capacity, what is free, credits per unit.
+    Resources,
+    /// Offer a resource of your organisation (a resource provider, or a
+    /// data steward for a restricted dataset): a TOML file with kind,
+    /// title, unit, capacity, credits_per_unit, and dataset_id or [model].
+    Offer {
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Exchange credits of your accepted award for a resource.
+    Exchange {
+        /// The application's case id.
+        application: String,
+        #[arg(long)]
+        resource: String,
+        #[arg(long)]
+        units: i64,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        starts: String,
+        /// Last day, YYYY-MM-DD.
+        #[arg(long)]
+        ends: String,
+    },
+    /// The allocations an award bought.
+    Allocations { application: String },
+    /// The allocations of your organisation's resources (a provider).
+    Provided,
+    /// Report a day's usage of an allocation (a provider).
+    Usage {
+        allocation: String,
+        #[arg(long)]
+        day: String,
+        #[arg(long)]
+        units: i64,
+        #[arg(long)]
+        note: Option<String>,
+    },
 }
 
 fn read(path: &PathBuf) -> anyhow::Result<String> {
@@ -141,5 +181,41 @@ pub async fn programme(args: ProgrammeArgs) -> anyhow::Result<()> {
             print(&post(format!("/api/v1/calls/{call}/applications"), body).await?)
         }
         ProgrammeCommand::Managed => print(&get("/api/v1/applications/managed".into()).await?),
+        ProgrammeCommand::Resources => print(&get("/api/v1/platform-resources".into()).await?),
+        ProgrammeCommand::Offer { file } => {
+            let body: toml::Table = toml::from_str(&read(&file)?)
+                .with_context(|| format!("{} is not TOML", file.display()))?;
+            let body = serde_json::to_value(body)?;
+            print(&post("/api/v1/platform-resources".into(), body).await?)
+        }
+        ProgrammeCommand::Exchange {
+            application,
+            resource,
+            units,
+            starts,
+            ends,
+        } => print(
+            &post(
+                format!("/api/v1/applications/{application}/allocations"),
+                json!({"resource_id": resource, "units": units, "starts": starts, "ends": ends}),
+            )
+            .await?,
+        ),
+        ProgrammeCommand::Allocations { application } => {
+            print(&get(format!("/api/v1/applications/{application}/allocations")).await?)
+        }
+        ProgrammeCommand::Provided => print(&get("/api/v1/allocations/provided".into()).await?),
+        ProgrammeCommand::Usage {
+            allocation,
+            day,
+            units,
+            note,
+        } => print(
+            &post(
+                format!("/api/v1/allocations/{allocation}/usage"),
+                json!({"day": day, "units": units, "note": note}),
+            )
+            .await?,
+        ),
     }
 }

@@ -2,7 +2,8 @@
 //! --demo`: a programme manager creates a programme and publishes a call
 //! from TOML files (a bad rule is named with its line), a developer applies
 //! from a TOML file and submits with `senim case step`, the manager finds
-//! it in the queue and admits it; the public reads the call and its awards.
+//! it in the queue and admits it; the public reads the call and its awards;
+//! a resource provider offers a resource and reports usage.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -167,4 +168,75 @@ fn a_call_is_published_applied_to_and_admitted_from_the_command_line() {
     assert_eq!(shown["figures"]["applications"], 1);
     let csv = run(&server, None, &["programme", "awards", &call_id]);
     assert!(csv.starts_with("number,organisation_id,title"), "{csv}");
+
+    // The Platform's resources; the compute team offers one more from a
+    // TOML file, finds the demo's running allocation and reports a day's use.
+    let compute = common::login(&server, "compute@platform.demo");
+    let resources: Value =
+        serde_json::from_str(&run(&server, None, &["programme", "resources"])).unwrap();
+    assert_eq!(
+        resources["items"].as_array().unwrap().len(),
+        3,
+        "{resources}"
+    );
+    let offer = dir.path().join("resource.toml");
+    std::fs::write(
+        &offer,
+        "kind = \"compute_pool\"\ntitle = { en = \"CPU nodes\" }\nunit = \"cpu_hours\"\ncapacity = 100000\ncredits_per_unit = 2\n",
+    )
+    .unwrap();
+    let offered: Value = serde_json::from_str(&run(
+        &server,
+        Some(&compute),
+        &["programme", "offer", "--file", offer.to_str().unwrap()],
+    ))
+    .unwrap();
+    assert_eq!(offered["unit"], "cpu_hours");
+    let provided: Value =
+        serde_json::from_str(&run(&server, Some(&compute), &["programme", "provided"])).unwrap();
+    let running = provided["items"][0]["id"].as_str().unwrap().to_string();
+    let used_before = provided["items"][0]["allocation"]["used"].as_i64().unwrap();
+    let today = provided["items"][0]["allocation"]["usage"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["day"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let after: Value = serde_json::from_str(&run(
+        &server,
+        Some(&compute),
+        &[
+            "programme",
+            "usage",
+            &running,
+            "--day",
+            &today,
+            "--units",
+            "5",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(
+        after["allocation"]["used"].as_i64().unwrap(),
+        used_before + 5
+    );
+    // Beyond what is left is refused, naming the field.
+    let (ok, _, err) = senim(
+        &server,
+        Some(&compute),
+        &[
+            "programme",
+            "usage",
+            &running,
+            "--day",
+            &today,
+            "--units",
+            "99999",
+        ],
+        None,
+    );
+    assert!(!ok);
+    assert!(err.contains("units"), "{err}");
 }

@@ -7,6 +7,7 @@
 //! kept in `demo-accounts.txt` in the data directory, so each start can print
 //! them again.
 
+mod allocations;
 mod cases;
 mod programmes;
 

@@ -107,6 +107,7 @@ impl Desk<'_> {
         mut case: Case,
         marks: &[u8],
         only: Option<usize>,
+        at: Option<Timestamp>,
     ) -> Result<Case, DemoError> {
         let reviewers: Vec<_> = case
             .application()
@@ -123,7 +124,7 @@ impl Desk<'_> {
                         conflict: false,
                         statement: None,
                     },
-                    None,
+                    at,
                 )
                 .await?;
             let scores = call
@@ -145,7 +146,7 @@ impl Desk<'_> {
                     call,
                     &case,
                     ApplicationStep::Score { marks: scores },
-                    None,
+                    at,
                 )
                 .await?;
         }
@@ -260,13 +261,14 @@ pub(crate) async fn seed(store: &Store, config: &senim_app::Config) -> Result<()
         "opens": day(-30), "closes": day(45),
         "budget": {"unit": "credits", "amount": 3_000_000},
         "evaluation": "on_arrival", "reviewers": 2, "rubric": rubric, "pass_threshold": 60,
-        "questions": plan, "reports_after_months": [1, 3, 9], "min_usable_days": 30,
-        "eligibility": HEALTH_RULES,
+        "questions": plan, "reports_after_months": [1, 3, 9], "tranches": [50, 50],
+        "min_usable_days": 30, "eligibility": HEALTH_RULES,
     })).await?;
     let startup = account(store, "developer@startup.demo").await?;
     let hospital = account(store, "developer@hospital.demo").await?;
     let bank = account(store, "developer@bank.demo").await?;
     let earlier = now.plus_seconds(-20 * 86_400);
+    let days_ago = |n: i64| now.plus_seconds(-n * 86_400);
     // The start-up: admitted, scored, awarded and accepted.
     let case = desk
         .submitted(
@@ -282,9 +284,17 @@ pub(crate) async fn seed(store: &Store, config: &senim_app::Config) -> Result<()
         )
         .await?;
     let case = desk
-        .step(&manager, &gpu, &case, ApplicationStep::Admit, None)
+        .step(
+            &manager,
+            &gpu,
+            &case,
+            ApplicationStep::Admit,
+            Some(days_ago(18)),
+        )
         .await?;
-    let case = desk.reviewed(&gpu, case, &[5, 4, 4], None).await?;
+    let case = desk
+        .reviewed(&gpu, case, &[5, 4, 4], None, Some(days_ago(17)))
+        .await?;
     let case = desk
         .step(
             &manager,
@@ -296,11 +306,19 @@ pub(crate) async fn seed(store: &Store, config: &senim_app::Config) -> Result<()
                 usable_until: Some(today.plus_days(180)),
                 reasons: "Ranked first: a clear plan, the data in hand, and a public service that needs it.".into(),
             },
-            None,
+            Some(days_ago(16)),
         )
         .await?;
-    desk.step(&startup, &gpu, &case, ApplicationStep::AcceptAward, None)
+    let awarded = desk
+        .step(
+            &startup,
+            &gpu,
+            &case,
+            ApplicationStep::AcceptAward,
+            Some(days_ago(15)),
+        )
         .await?;
+    crate::allocations::seed(store, config, &gpu, &awarded, &startup).await?;
     // The hospital: admitted, one of two reviews in.
     let case = desk
         .submitted(
@@ -318,7 +336,7 @@ pub(crate) async fn seed(store: &Store, config: &senim_app::Config) -> Result<()
     let case = desk
         .step(&manager, &gpu, &case, ApplicationStep::Admit, None)
         .await?;
-    desk.reviewed(&gpu, case, &[4, 4, 3], Some(1)).await?;
+    desk.reviewed(&gpu, case, &[4, 4, 3], Some(1), None).await?;
     // The bank: submitted, waiting for the administrative check.
     desk.submitted(
         &bank,
@@ -393,7 +411,7 @@ pub(crate) async fn seed(store: &Store, config: &senim_app::Config) -> Result<()
         let case = desk
             .step(&manager, &grants, &case, ApplicationStep::Admit, None)
             .await?;
-        decided.push((who, desk.reviewed(&grants, case, &marks, None).await?));
+        decided.push((who, desk.reviewed(&grants, case, &marks, None, None).await?));
     }
     let outcomes = [
         (Outcome::Award, "Ranked first of the call."),

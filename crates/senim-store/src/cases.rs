@@ -386,16 +386,56 @@ async fn write_case(conn: &mut AnyConnection, case: &Case, new: bool) -> Result<
     };
     crate::programmes::index_application(conn, case).await?;
     crate::allocations::index_allocation(conn, case).await?;
-    sqlx::query("DELETE FROM case_assignees WHERE case_id = $1")
-        .bind(case.id.to_string())
-        .execute(&mut *conn)
+    write_assignees(conn, case, open).await
+}
+
+/// Brings the case's rows of `case_assignees` to its assignees, touching
+/// only the rows that change: most steps leave them as they were, and on
+/// PostgreSQL every row deleted and written again is a dead version that
+/// the reviewer pool's load count wades through until vacuum.
+async fn write_assignees(
+    conn: &mut AnyConnection,
+    case: &Case,
+    open: i64,
+) -> Result<(), StoreError> {
+    let id = case.id.to_string();
+    let rows = sqlx::query("SELECT account_id, is_open FROM case_assignees WHERE case_id = $1")
+        .bind(&id)
+        .fetch_all(&mut *conn)
         .await?;
-    for account in &case.assignees {
+    let mut stored = std::collections::BTreeMap::new();
+    for row in &rows {
+        stored.insert(
+            row.try_get::<String, _>("account_id")?,
+            row.try_get::<i64, _>("is_open")?,
+        );
+    }
+    let wanted: std::collections::BTreeSet<String> =
+        case.assignees.iter().map(ToString::to_string).collect();
+    for (account, was_open) in &stored {
+        if !wanted.contains(account) {
+            sqlx::query("DELETE FROM case_assignees WHERE case_id = $1 AND account_id = $2")
+                .bind(&id)
+                .bind(account)
+                .execute(&mut *conn)
+                .await?;
+        } else if *was_open != open {
+            sqlx::query(
+                "UPDATE case_assignees SET is_open = $3 WHERE case_id = $1 AND account_id = $2",
+            )
+            .bind(&id)
+            .bind(account)
+            .bind(open)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    for account in wanted.iter().filter(|a| !stored.contains_key(*a)) {
         sqlx::query(
             "INSERT INTO case_assignees (case_id, account_id, is_open) VALUES ($1, $2, $3)",
         )
-        .bind(case.id.to_string())
-        .bind(account.to_string())
+        .bind(&id)
+        .bind(account)
         .bind(open)
         .execute(&mut *conn)
         .await?;
@@ -821,9 +861,14 @@ impl Store {
     /// The reviewer pool with each reviewer's organisation and open dossiers.
     pub async fn reviewer_pool(&self) -> Result<Vec<Candidate>, StoreError> {
         let rows = sqlx::query(
-            "SELECT r.data, a.organisation_id, a.status, \
+            // Correlated lookups rather than a join: a handful of reviewers
+            // among many accounts, and PostgreSQL, with no statistics for
+            // the small `reviewers` table, would hash-join every account.
+            "SELECT r.data, \
+             (SELECT a.organisation_id FROM accounts a WHERE a.id = r.account_id) AS organisation_id, \
+             (SELECT a.status FROM accounts a WHERE a.id = r.account_id) AS status, \
              (SELECT COUNT(*) FROM case_assignees c WHERE c.account_id = r.account_id AND c.is_open = 1) AS load \
-             FROM reviewers r JOIN accounts a ON a.id = r.account_id ORDER BY r.account_id",
+             FROM reviewers r ORDER BY r.account_id",
         )
         .fetch_all(self.reader())
         .await?;

@@ -147,6 +147,12 @@ struct Inner {
     cache: Option<Arc<cache::SystemCache>>,
     signer: log::LogSigner,
     log_cache: Arc<log::LogCache>,
+    /// Published calls by id: a call's terms never change once published,
+    /// so every server may keep them (their running totals are read from
+    /// the database each time).
+    calls: std::sync::Mutex<
+        std::collections::HashMap<senim_domain::CallId, Arc<senim_domain::programme::Call>>,
+    >,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -261,6 +267,7 @@ impl Store {
                 cache,
                 signer,
                 log_cache,
+                calls: std::sync::Mutex::new(std::collections::HashMap::new()),
             }),
         })
     }

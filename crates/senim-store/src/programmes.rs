@@ -151,24 +151,26 @@ pub(crate) async fn index_application(
             row.try_get::<Option<String>, _>("submitted_at")?.is_some(),
         ),
     };
-    sqlx::query("DELETE FROM applications WHERE case_id = $1")
-        .bind(case.id.to_string())
-        .execute(&mut *conn)
-        .await?;
-    let inserted = sqlx::query(
+    // An update in place (not a delete and an insert): fewer dead rows for
+    // PostgreSQL's vacuum to chase on a busy call.
+    let sql = if was_new {
         "INSERT INTO applications (case_id, call_id, organisation_id, state, active, awarded, submitted_at, decided_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(case.id.to_string())
-    .bind(app.call_id.to_string())
-    .bind(org.to_string())
-    .bind(state.as_str())
-    .bind(i64::from(active))
-    .bind(awarded)
-    .bind(app.submitted_at.map(|t| t.to_rfc3339()))
-    .bind(app.decision.as_ref().map(|d| d.at.to_rfc3339()))
-    .execute(&mut *conn)
-    .await;
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    } else {
+        "UPDATE applications SET call_id = $2, organisation_id = $3, state = $4, active = $5, \
+         awarded = $6, submitted_at = $7, decided_at = $8 WHERE case_id = $1"
+    };
+    let inserted = sqlx::query(sql)
+        .bind(case.id.to_string())
+        .bind(app.call_id.to_string())
+        .bind(org.to_string())
+        .bind(state.as_str())
+        .bind(i64::from(active))
+        .bind(awarded)
+        .bind(app.submitted_at.map(|t| t.to_rfc3339()))
+        .bind(app.decision.as_ref().map(|d| d.at.to_rfc3339()))
+        .execute(&mut *conn)
+        .await;
     match inserted {
         Err(e) if crate::error::is_unique_violation(&e) => {
             return Err(StoreError::conflict(
@@ -230,7 +232,12 @@ impl Store {
         rows.iter().map(data).collect()
     }
 
+    /// A published call's terms (kept in memory once read: they never
+    /// change, and every step on an application reads them).
     pub async fn call(&self, id: CallId) -> Result<Call, StoreError> {
+        if let Some(call) = self.cached_call(id) {
+            return Ok(call);
+        }
         let row = sqlx::query("SELECT data FROM calls WHERE id = $1")
             .bind(id.to_string())
             .fetch_optional(self.reader())
@@ -239,7 +246,20 @@ impl Store {
                 what: "call",
                 id: id.to_string(),
             })?;
-        data(&row)
+        let call: Call = data(&row)?;
+        if let Ok(mut calls) = self.inner.calls.lock() {
+            // A bound on memory: a thousand calls' terms; past it, start over.
+            if calls.len() >= 1_000 {
+                calls.clear();
+            }
+            calls.insert(id, std::sync::Arc::new(call.clone()));
+        }
+        Ok(call)
+    }
+
+    fn cached_call(&self, id: CallId) -> Option<Call> {
+        let calls = self.inner.calls.lock().ok()?;
+        calls.get(&id).map(|c| Call::clone(c))
     }
 
     /// The calls of a programme, or of every programme; newest first.

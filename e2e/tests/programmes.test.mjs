@@ -5,7 +5,7 @@
 // awards it, which the call's public page then lists.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { axe, baseUrl, launch, login, newPage, shoot } from '../lib.mjs';
+import { axe, baseUrl, launch, login, newPage, shoot, takeProblems } from '../lib.mjs';
 
 let browser;
 before(async () => {
@@ -89,9 +89,22 @@ test('an application is returned, corrected, admitted, scored by two experts and
     await submit(expert, form);
     form = await stepForm(expert, 'score');
     await axe(expert);
+    // Each mark's field stops at its criterion's scale.
+    assert.equal(await form.locator('#score-impact').getAttribute('max'), '5');
     for (const criterion of ['excellence', 'feasibility', 'impact']) {
       await form.locator(`#score-${criterion}`).fill('4');
       await form.locator(`#reason-${criterion}`).fill('Clear, costed and useful.');
+    }
+    if (scored === 0) {
+      // A mark past the scale comes back refused, with every reason kept.
+      await form.locator('#score-impact').fill('9');
+      await submit(expert, form);
+      assert.doesNotMatch(expert.url(), /done=/);
+      const logged = takeProblems(expert);
+      assert.ok(logged.every((p) => p.includes('422')), logged.join('\n'));
+      form = await stepForm(expert, 'score');
+      assert.equal(await form.locator('#reason-feasibility').inputValue(), 'Clear, costed and useful.');
+      await form.locator('#score-impact').fill('4');
     }
     await submit(expert, form);
     assert.match(expert.url(), /done=/, `${email} scored`);

@@ -4,7 +4,7 @@
 // its desk and reports a day's use of the running GPU allocation.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { axe, baseUrl, launch, login, newPage, shoot } from '../lib.mjs';
+import { axe, baseUrl, launch, login, newPage, shoot, takeProblems } from '../lib.mjs';
 
 let browser;
 before(async () => {
@@ -24,9 +24,9 @@ async function submit(page, form) {
   await Promise.all([page.waitForLoadState('load'), form.locator('button[type=submit]').click()]);
 }
 
-/** A day as YYYY-MM-DD, `offset` days from today in UTC (never after Kazakhstan's today). */
+/** A day as YYYY-MM-DD, `offset` days from today in Kazakhstan (UTC+5), as the server counts days. */
 function day(offset) {
-  return new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  return new Date(Date.now() + 5 * 3_600_000 + offset * 86_400_000).toISOString().slice(0, 10);
 }
 
 test('the public reads the resources in Russian on a phone', async () => {
@@ -59,11 +59,13 @@ test('an awardee exchanges credits, the provider approves and reports usage', as
   await form.locator('input[name=ends]').fill(day(45));
   await submit(awardee, form);
   assert.match(await awardee.locator('main').innerText(), /must be today/);
+  const logged = takeProblems(awardee);
+  assert.ok(logged.every((p) => p.includes('422')), logged.join('\n'));
   form = await stepForm(awardee, 'request_allocation');
   await form.getByLabel(/clinical language model/).check();
   await form.locator('input[name=starts]').fill(day(0));
   await submit(awardee, form);
-  assert.match(awardee.url(), /done=request_allocation/);
+  assert.match(awardee.url(), /done=request_allocation/, await awardee.locator('main').innerText());
   assert.match(await awardee.locator('main').innerText(), /Requested/);
   await shoot(awardee, 'allocation-requested');
   const allocation = new URL(awardee.url()).pathname;

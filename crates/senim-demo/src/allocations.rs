@@ -198,7 +198,7 @@ pub(crate) async fn seed(
         (4, 184),
         (3, 192),
         (2, 186),
-        (1, 140),
+        (1, 139),
     ] {
         let usage = AllocationStep::ReportUsage {
             day: Day::of(days_ago(n)),

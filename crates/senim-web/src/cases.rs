@@ -529,9 +529,19 @@ pub struct ShownField {
     pub error: Option<String>,
     /// For marks: (item, label, provided) of each checklist item.
     pub marks: Vec<(String, String, bool)>,
-    /// For scores and answers: (id, label, value) of each criterion or
-    /// question of the call.
-    pub rows: Vec<(String, String, String)>,
+    /// For scores and answers: each criterion or question of the call.
+    pub rows: Vec<FormRow>,
+}
+
+/// A criterion's mark and reason, or a question's answer, on a form.
+pub struct FormRow {
+    pub id: String,
+    pub label: String,
+    pub value: String,
+    /// A mark's reason, kept when a refused form comes back.
+    pub reason: String,
+    /// A mark's highest value (the criterion's scale).
+    pub max: u8,
 }
 
 /// A step's form.
@@ -870,10 +880,18 @@ fn show_field(
             .iter()
             .map(|cr| {
                 let label = format!("{} (0–{})", cr.title.get(c.lang()), cr.scale);
-                let v = form
-                    .and_then(|f| f.get(&format!("score-{}", cr.id)))
-                    .unwrap_or("");
-                (cr.id.clone(), label, v.to_string())
+                let get = |prefix: &str| {
+                    form.and_then(|f| f.get(&format!("{prefix}-{}", cr.id)))
+                        .unwrap_or("")
+                        .to_string()
+                };
+                FormRow {
+                    id: cr.id.clone(),
+                    label,
+                    value: get("score"),
+                    reason: get("reason"),
+                    max: cr.scale,
+                }
             })
             .collect(),
         (Input::Answers, Some(call)) => call
@@ -894,7 +912,13 @@ fn show_field(
                         .unwrap_or_default(),
                     (None, None) => String::new(),
                 };
-                (q.id.clone(), label, v)
+                FormRow {
+                    id: q.id.clone(),
+                    label,
+                    value: v,
+                    reason: String::new(),
+                    max: 0,
+                }
             })
             .collect(),
         _ => Vec::new(),
@@ -1480,6 +1504,10 @@ pub async fn step(
     let case_id = case.id;
     if *name == "request_allocation" {
         // An exchange opens an allocation case of its own: its page is next.
+        let mut value = value;
+        if let Some(fields) = value.as_object_mut() {
+            fields.remove("action");
+        }
         let input: Result<senim_domain::allocation::AllocationInput, ApiError> =
             serde_json::from_value(value.clone()).map_err(|e| {
                 senim_app::cases::name_the_field(

@@ -42,6 +42,19 @@ test('the public reads the resources in Russian on a phone', async () => {
   assert.ok(scrollWidth <= 390, `the resources page fits a phone (${scrollWidth}px wide)`);
 });
 
+test('the programmes\' statistics in Kazakh on a phone', async () => {
+  const page = await newPage(browser, { locale: 'kk-KZ', width: 390 });
+  await page.goto(`${baseUrl()}/programmes/statistics`);
+  assert.match(await page.locator('h1').innerText(), /Бағдарламалар статистикасы/);
+  const main = await page.locator('main').innerText();
+  assert.match(main, /Конкурстар бойынша/);
+  assert.match(main, /Денсаулық сақтау/);
+  await axe(page);
+  await shoot(page, 'programme-statistics-kk-phone');
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(scrollWidth <= 390, `the statistics fit a phone (${scrollWidth}px wide)`);
+});
+
 test('an awardee exchanges credits, the provider approves and reports usage', async () => {
   // The start-up finds its award on its desk and exchanges credits for
   // forty days of the clinical language model.

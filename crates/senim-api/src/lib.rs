@@ -102,6 +102,7 @@ pub fn api() -> Router<AppState> {
             "/programmes",
             get(programmes::list).post(programmes::create),
         )
+        .route("/programmes/statistics", get(programmes::statistics))
         .route("/programmes/{id}", get(programmes::show))
         .route("/programmes/{id}/calls", post(programmes::publish_call))
         .route("/calls/{id}", get(programmes::call))

@@ -35,6 +35,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         files::download,
         programmes::list, programmes::create, programmes::show, programmes::publish_call,
         programmes::call, programmes::awards, programmes::apply, programmes::managed,
+        programmes::statistics,
         allocations::list, allocations::show, allocations::create, allocations::request,
         allocations::of_application, allocations::provided, allocations::usage,
     ),

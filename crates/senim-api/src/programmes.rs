@@ -295,3 +295,122 @@ pub async fn managed(
         .collect();
     Ok(Json(ManagedApplications { items }))
 }
+
+/// One line of the statistics: a call's, or a sector's.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StatisticsLine {
+    /// For a call: its id, number and title in English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub call_id: Option<CallId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// For a sector: its code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sector: Option<senim_domain::profile::Sector>,
+    #[serde(flatten)]
+    pub statistics: senim_domain::programme::Statistics,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProgrammeStatistics {
+    pub total: senim_domain::programme::Statistics,
+    pub by_call: Vec<StatisticsLine>,
+    pub by_sector: Vec<StatisticsLine>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StatisticsQuery {
+    /// `json` (the default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// The programmes' statistics: applications submitted, decided and
+/// awarded, the success rate, and the median whole days from submission
+/// to decision and from award to the first usable day, in all, by call and
+/// by sector; as JSON or (`format=csv`) CSV.
+#[utoipa::path(get, path = "/api/v1/programmes/statistics", tag = "programmes",
+    params(StatisticsQuery),
+    responses((status = 200, body = ProgrammeStatistics), (status = 422, body = ErrorBody)))]
+pub async fn statistics(
+    State(state): State<AppState>,
+    query: Result<QueryParams<StatisticsQuery>, ApiError>,
+) -> Result<axum::response::Response, ApiError> {
+    let QueryParams(query) = query?;
+    let csv = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => {
+            return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                field: "format".into(),
+                reason: "must be json or csv".into(),
+            }]))
+        }
+    };
+    let stats = programmes::statistics(&state).await?;
+    let body = ProgrammeStatistics {
+        total: stats.total,
+        by_call: stats
+            .by_call
+            .into_iter()
+            .map(|(call, statistics)| StatisticsLine {
+                call_id: Some(call.id),
+                number: Some(call.number.clone()),
+                title: Some(call.title.get("en").to_string()),
+                sector: None,
+                statistics,
+            })
+            .collect(),
+        by_sector: stats
+            .by_sector
+            .into_iter()
+            .map(|(sector, statistics)| StatisticsLine {
+                call_id: None,
+                number: None,
+                title: None,
+                sector: Some(sector),
+                statistics,
+            })
+            .collect(),
+    };
+    if !csv {
+        return Ok(Json(body).into_response());
+    }
+    let mut out = String::from(
+        "by,key,title,submitted,decided,awarded,success_percent,median_days_to_decision,median_days_to_usable\r\n",
+    );
+    let days = |d: Option<i64>| d.map(|d| d.to_string()).unwrap_or_default();
+    let mut line = |by: &str, key: &str, title: &str, s: &senim_domain::programme::Statistics| {
+        out.push_str(&format!(
+            "{by},{},{},{},{},{},{},{},{}\r\n",
+            csv_field(key),
+            csv_field(title),
+            s.submitted,
+            s.decided,
+            s.awarded,
+            s.success_percent,
+            days(s.median_days_to_decision),
+            days(s.median_days_to_usable),
+        ));
+    };
+    line("all", "", "", &body.total);
+    for l in &body.by_call {
+        line(
+            "call",
+            l.number.as_deref().unwrap_or(""),
+            l.title.as_deref().unwrap_or(""),
+            &l.statistics,
+        );
+    }
+    for l in &body.by_sector {
+        line(
+            "sector",
+            l.sector.map(|s| s.as_str()).unwrap_or(""),
+            "",
+            &l.statistics,
+        );
+    }
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response())
+}

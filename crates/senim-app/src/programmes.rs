@@ -286,3 +286,44 @@ pub fn requirement_texts(call: &Call, lang: &str) -> Vec<String> {
         .map(|e| e.requirements().iter().map(|r| r.text[i].clone()).collect())
         .unwrap_or_default()
 }
+
+/// The programmes' statistics: over every submitted application, by call
+/// (newest call first) and by sector (an application in two sectors counts
+/// in both).
+pub struct ProgrammeStatistics {
+    pub total: senim_domain::programme::Statistics,
+    pub by_call: Vec<(Call, senim_domain::programme::Statistics)>,
+    pub by_sector: Vec<(
+        senim_domain::profile::Sector,
+        senim_domain::programme::Statistics,
+    )>,
+}
+
+/// Counts the statistics from the applications index.
+pub async fn statistics(state: &AppState) -> Result<ProgrammeStatistics, ApiError> {
+    use senim_domain::programme::Statistics;
+    let times = state.store.application_times().await?;
+    let calls = state.store.calls(None).await?;
+    let by_call = calls
+        .into_iter()
+        .map(|call| {
+            let s = Statistics::of(times.iter().filter(|t| t.call_id == call.id));
+            (call, s)
+        })
+        .collect();
+    let by_sector = senim_domain::profile::Sector::ALL
+        .iter()
+        .map(|sector| {
+            (
+                *sector,
+                Statistics::of(times.iter().filter(|t| t.sectors.contains(sector))),
+            )
+        })
+        .filter(|(_, s)| s.submitted > 0)
+        .collect();
+    Ok(ProgrammeStatistics {
+        total: Statistics::of(&times),
+        by_call,
+        by_sector,
+    })
+}

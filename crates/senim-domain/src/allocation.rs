@@ -269,6 +269,9 @@ pub struct Allocation {
     /// How to reach it (the provider's instructions), once approved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instructions: Option<String>,
+    /// When the provider approved it: from then on it can be used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_at: Option<Timestamp>,
     /// Why it was refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasons: Option<String>,
@@ -451,6 +454,7 @@ pub fn request_allocation(
         usage: Vec::new(),
         renewable: true,
         instructions: None,
+        approved_at: None,
         reasons: None,
         reminded: Vec::new(),
         extension: None,
@@ -629,6 +633,7 @@ pub fn allocation_step(
             }
             b.starts = starts;
             b.renewable = renewable;
+            b.approved_at = Some(ctx.now);
             b.instructions = match instructions {
                 Some(i) if !i.trim().is_empty() => Some(text("instructions", &i)?),
                 _ => None,

@@ -404,6 +404,73 @@ pub struct CallFigures {
     pub remaining: i64,
 }
 
+/// A submitted application as the programmes' statistics count it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationTimes {
+    pub call_id: CallId,
+    pub sectors: Vec<crate::profile::Sector>,
+    /// Awarded (and not declined or withdrawn since).
+    pub awarded: bool,
+    pub submitted_at: Option<Timestamp>,
+    pub decided_at: Option<Timestamp>,
+    /// When the award could first be used: a money award's acceptance (its
+    /// first share released), a credits award's first approved allocation.
+    pub usable_at: Option<Timestamp>,
+}
+
+/// What a set of applications shows: how many, how many won, and how long
+/// people waited.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Statistics {
+    pub submitted: u64,
+    pub decided: u64,
+    pub awarded: u64,
+    /// Awards per hundred submitted applications, rounded down.
+    pub success_percent: u64,
+    /// Median whole days from submission to decision (the lower median of
+    /// an even count: a wait someone actually had).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_days_to_decision: Option<i64>,
+    /// Median whole days from the award to its first usable day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_days_to_usable: Option<i64>,
+}
+
+fn whole_days(from: Timestamp, to: Timestamp) -> i64 {
+    (to.unix_millis() - from.unix_millis()).max(0) / 86_400_000
+}
+
+fn lower_median(mut values: Vec<i64>) -> Option<i64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    Some(values[(values.len() - 1) / 2])
+}
+
+impl Statistics {
+    /// The statistics of `applications`.
+    pub fn of<'a>(applications: impl IntoIterator<Item = &'a ApplicationTimes>) -> Statistics {
+        let mut out = Statistics::default();
+        let (mut to_decision, mut to_usable) = (Vec::new(), Vec::new());
+        for a in applications {
+            out.submitted += 1;
+            if let (Some(s), Some(d)) = (a.submitted_at, a.decided_at) {
+                out.decided += 1;
+                to_decision.push(whole_days(s, d));
+                if let (true, Some(u)) = (a.awarded, a.usable_at) {
+                    to_usable.push(whole_days(d, u));
+                }
+            }
+            out.awarded += u64::from(a.awarded);
+        }
+        out.success_percent = (out.awarded * 100).checked_div(out.submitted).unwrap_or(0);
+        out.median_days_to_decision = lower_median(to_decision);
+        out.median_days_to_usable = lower_median(to_usable);
+        out
+    }
+}
+
 /// A short name: lower-case ASCII letters, digits and `_`, 1 to 40, starting
 /// with a letter.
 fn short_name(value: &str) -> Result<String, String> {
@@ -639,6 +706,43 @@ mod tests {
 
     fn marks(list: &[(&str, u8)]) -> Vec<(String, u8)> {
         list.iter().map(|(id, m)| (id.to_string(), *m)).collect()
+    }
+
+    #[test]
+    fn statistics_count_wins_and_take_the_lower_median_of_whole_days() {
+        let call = CallId::generate();
+        let t =
+            |day: &str, hour: u8| Timestamp::parse(&format!("{day}T{hour:02}:00:00.000Z")).unwrap();
+        let app = |submitted: &str, decided: Option<&str>, usable: Option<&str>, awarded: bool| {
+            ApplicationTimes {
+                call_id: call,
+                sectors: vec![],
+                awarded,
+                submitted_at: Some(t(submitted, 9)),
+                decided_at: decided.map(|d| t(d, 8)),
+                usable_at: usable.map(|u| t(u, 10)),
+            }
+        };
+        let apps = [
+            // 9 days and 23 hours: nine whole days; usable 2 days after.
+            app("2027-01-01", Some("2027-01-11"), Some("2027-01-13"), true),
+            // 3 days and 23 hours; refused.
+            app("2027-01-01", Some("2027-01-05"), None, false),
+            // 20 days; awarded, not usable yet.
+            app("2027-01-01", Some("2027-01-21"), None, true),
+            // 30 days; awarded, usable 10 days after.
+            app("2027-01-01", Some("2027-01-31"), Some("2027-02-10"), true),
+            // Not decided.
+            app("2027-01-01", None, None, false),
+        ];
+        let s = Statistics::of(&apps);
+        assert_eq!((s.submitted, s.decided, s.awarded), (5, 4, 3));
+        assert_eq!(s.success_percent, 60);
+        // 3, 9, 19, 29 (the decisions at 08:00 fall an hour short of a day): lower median 9.
+        assert_eq!(s.median_days_to_decision, Some(9));
+        // 2 and 10: lower median 2.
+        assert_eq!(s.median_days_to_usable, Some(2));
+        assert_eq!(Statistics::of(&[]), Statistics::default());
     }
 
     #[test]

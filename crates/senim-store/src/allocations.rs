@@ -129,8 +129,8 @@ pub(crate) async fn index_allocation(
     sqlx::query(
         "INSERT INTO allocations (case_id, application_id, resource_id, provider_organisation_id, \
          programme_organisation_id, state, awaiting_programme, holds_credits, holds_units, \
-         credits, units, ends) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         credits, units, ends, approved_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(case.id.to_string())
     .bind(alloc.application_id.to_string())
@@ -144,6 +144,7 @@ pub(crate) async fn index_allocation(
     .bind(alloc.credits)
     .bind(alloc.units)
     .bind(alloc.ends.to_string())
+    .bind(alloc.approved_at.map(|t| t.to_rfc3339()))
     .execute(&mut *conn)
     .await?;
     if state != AllocationState::Requested {

@@ -361,6 +361,53 @@ impl Store {
 
     /// The submitted applications to the calls `organisation` runs: open
     /// ones first, by due day (overdue first), then the rest, newest first.
+    /// Every submitted application's call, sectors and times, for the
+    /// programmes' statistics (one row each; the sectors and the first
+    /// share's release come from the case itself).
+    pub async fn application_times(
+        &self,
+    ) -> Result<Vec<senim_domain::programme::ApplicationTimes>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.call_id, a.awarded, a.submitted_at, a.decided_at, c.data, \
+             (SELECT MIN(l.approved_at) FROM allocations l WHERE l.application_id = a.case_id) AS first_allocation \
+             FROM applications a JOIN cases c ON c.id = a.case_id \
+             WHERE a.submitted_at IS NOT NULL ORDER BY a.call_id",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        let time =
+            |row: &sqlx::any::AnyRow, column: &str| -> Result<Option<Timestamp>, StoreError> {
+                row.try_get::<Option<String>, _>(column)?
+                    .map(|t| Timestamp::parse(&t).map_err(StoreError::Corrupt))
+                    .transpose()
+            };
+        rows.iter()
+            .map(|row| {
+                let call: String = row.try_get("call_id")?;
+                let case: Case = data(row)?;
+                let app = case.application();
+                let awarded = row.try_get::<i64, _>("awarded")? > 0;
+                // A money award is usable once accepted (its first share is
+                // released then); a credits award once a provider approves
+                // its first exchange.
+                let usable_at = match app.map(|a| a.unit) {
+                    Some(senim_domain::programme::BudgetUnit::Tiyn) => {
+                        app.and_then(|a| a.tranches.first()).map(|t| t.released_at)
+                    }
+                    _ => time(row, "first_allocation")?,
+                };
+                Ok(senim_domain::programme::ApplicationTimes {
+                    call_id: call.parse().map_err(StoreError::Corrupt)?,
+                    sectors: app.map(|a| a.sectors.clone()).unwrap_or_default(),
+                    awarded,
+                    submitted_at: time(row, "submitted_at")?,
+                    decided_at: time(row, "decided_at")?,
+                    usable_at,
+                })
+            })
+            .collect()
+    }
+
     pub async fn applications_managed_by(
         &self,
         organisation: OrganisationId,

@@ -625,10 +625,14 @@ impl Store {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<Option<AuthenticatedToken>, StoreError> {
+        // The token by its unique hash, then its account by id: two index
+        // lookups whatever the planner knows of the tables (a join let
+        // PostgreSQL hash every token when its statistics were stale).
         let row = sqlx::query(
-            "SELECT t.data AS token, a.data AS account FROM api_tokens t \
-             JOIN accounts a ON a.id = t.account_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND a.status = 'active'",
+            "SELECT t.data AS token, \
+             (SELECT a.data FROM accounts a WHERE a.id = t.account_id AND a.status = 'active') AS account \
+             FROM api_tokens t \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
         )
         .bind(token_hash.to_string())
         .bind(now.to_rfc3339())
@@ -636,7 +640,9 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let token: String = row.try_get("token")?;
-        let account: String = row.try_get("account")?;
+        let Some(account) = row.try_get::<Option<String>, _>("account")? else {
+            return Ok(None);
+        };
         Ok(Some(AuthenticatedToken {
             account: serde_json::from_str(&account)?,
             token: serde_json::from_str(&token)?,
@@ -650,16 +656,18 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<AuthenticatedSession>, StoreError> {
         let row = sqlx::query(
-            "SELECT s.csrf_token, a.data AS account FROM sessions s \
-             JOIN accounts a ON a.id = s.account_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND a.status = 'active'",
+            "SELECT s.csrf_token, \
+             (SELECT a.data FROM accounts a WHERE a.id = s.account_id AND a.status = 'active') AS account \
+             FROM sessions s WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(token_hash.to_string())
         .bind(now.to_rfc3339())
         .fetch_optional(self.reader())
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let account: String = row.try_get("account")?;
+        let Some(account) = row.try_get::<Option<String>, _>("account")? else {
+            return Ok(None);
+        };
         Ok(Some(AuthenticatedSession {
             account: serde_json::from_str(&account)?,
             csrf_token: row.try_get("csrf_token")?,

@@ -102,6 +102,7 @@ pub fn pages(state: &AppState) -> Router<AppState> {
             axum::routing::post(programmes::publish_call),
         )
         .route("/programmes/resources", get(resources::list))
+        .route("/programmes/statistics", get(programmes::statistics))
         .route(
             "/resources/desk",
             get(resources::desk).post(resources::create),

@@ -491,3 +491,81 @@ pub async fn publish_call(
         Err(e) => Err(e.into()),
     }
 }
+
+/// A line of the statistics as the page shows it.
+pub struct StatRow {
+    pub label: String,
+    pub link: Option<String>,
+    pub submitted: u64,
+    pub awarded: u64,
+    pub success: String,
+    pub to_decision: String,
+    pub to_usable: String,
+}
+
+fn stat_row(
+    c: &Ctx,
+    label: String,
+    link: Option<String>,
+    s: &senim_domain::programme::Statistics,
+) -> StatRow {
+    let days = |d: Option<i64>| {
+        d.map(|d| c.t.t1("statistics-days", "n", d))
+            .unwrap_or_else(|| "—".into())
+    };
+    StatRow {
+        label,
+        link,
+        submitted: s.submitted,
+        awarded: s.awarded,
+        success: format!("{} %", s.success_percent),
+        to_decision: days(s.median_days_to_decision),
+        to_usable: days(s.median_days_to_usable),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "programme_statistics.html")]
+struct StatisticsPage<'a> {
+    c: &'a Ctx,
+    crumbs: Vec<(String, String)>,
+    total: StatRow,
+    /// By call, then by sector: (caption, rows).
+    sections: Vec<(String, Vec<StatRow>)>,
+}
+
+/// `GET /programmes/statistics`: applications, awards, success rate and
+/// median waits, in all, by call and by sector.
+pub async fn statistics(c: Ctx, State(state): State<AppState>) -> PageResult {
+    let stats = programmes::statistics(&state).await?;
+    let by_call = stats
+        .by_call
+        .iter()
+        .map(|(call, s)| {
+            stat_row(
+                &c,
+                format!("{} {}", call.number, call.title.get(c.lang())),
+                Some(format!("/calls/{}", call.id)),
+                s,
+            )
+        })
+        .collect();
+    let by_sector = stats
+        .by_sector
+        .iter()
+        .map(|(sector, s)| stat_row(&c, c.t.term("sector", sector.as_str()), None, s))
+        .collect();
+    let page = StatisticsPage {
+        crumbs: vec![
+            ("/programmes".into(), c.t("nav-programmes")),
+            (String::new(), c.t("programme-statistics-title")),
+        ],
+        total: stat_row(&c, c.t("programme-statistics-all"), None, &stats.total),
+        sections: vec![
+            (c.t("programme-statistics-by-call"), by_call),
+            (c.t("programme-statistics-by-sector"), by_sector),
+        ],
+        c: &c,
+    };
+    Ok(c.render(&page))
+}

@@ -34,7 +34,9 @@ CREATE TABLE allocations (
     credits                   INTEGER NOT NULL,
     units                     INTEGER NOT NULL,
     -- The last usable day (YYYY-MM-DD).
-    ends                      TEXT NOT NULL
+    ends                      TEXT NOT NULL,
+    -- When the provider approved it (RFC 3339): the award became usable.
+    approved_at               TEXT
 );
 CREATE INDEX allocations_application ON allocations (application_id);
 CREATE INDEX allocations_resource ON allocations (resource_id) WHERE holds_units = 1;

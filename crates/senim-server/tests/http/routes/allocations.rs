@@ -412,6 +412,40 @@ pub(crate) async fn an_award_buys_gpu_hours_and_data_that_end_by_themselves(app:
         public["allocation"].get("instructions").is_none(),
         "{public}"
     );
+    // The statistics: one application, awarded the day it was submitted,
+    // usable the same day; in healthcare.
+    let stats = app
+        .read(Who::Anonymous, "/api/v1/programmes/statistics")
+        .await;
+    let line = stats["by_call"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["call_id"] == call["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(line["submitted"], 1, "{stats}");
+    assert_eq!(line["awarded"], 1);
+    assert_eq!(line["success_percent"], 100);
+    assert_eq!(line["median_days_to_decision"], 0);
+    assert_eq!(line["median_days_to_usable"], 0);
+    assert_eq!(stats["by_sector"][0]["sector"], "healthcare");
+    let csv = app
+        .request(
+            Who::Anonymous,
+            Method::GET,
+            "/api/v1/programmes/statistics?format=csv",
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("\r\nsector,healthcare,,1,1,1,100,0,0\r\n"),
+        "{csv}"
+    );
 
     // Usage, from the provider's accounting; beyond the units or the dates
     // it is refused.

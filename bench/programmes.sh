@@ -59,6 +59,14 @@ echo "the call's public page (server on core 0, wrk on core 1, one connection as
 taskset -a -pc 0 "$SERVER" >/dev/null
 curl -fs -o /dev/null "$URL/calls/$CALL"
 taskset -c 1 wrk -t1 -c1 -d20s --latency "$URL/calls/$CALL" | sed -n '/Latency Distribution/,/Requests\/sec/p' | sed 's/^/  /'
+if [ "${BACKEND:-sqlite}" = postgres ]; then
+  # Right after 90,000 writes PostgreSQL's autovacuum and checkpointer are
+  # busy on the same two cores; the page again once they are done shows
+  # which part of the tail is theirs.
+  echo "the same page after the burst's VACUUM (ANALYZE) finished:"
+  psql "postgres://postgres@127.0.0.1:5432/$DB" -qc "VACUUM (ANALYZE)" >/dev/null
+  taskset -c 1 wrk -t1 -c1 -d20s --latency "$URL/calls/$CALL" | sed -n '/Latency Distribution/,/Requests\/sec/p' | sed 's/^/  /'
+fi
 echo "the call's JSON (same pinning):"
 taskset -c 1 wrk -t1 -c1 -d20s --latency "$URL/api/v1/calls/$CALL" | sed -n '/Latency Distribution/,/Requests\/sec/p' | sed 's/^/  /'
 echo "resident memory after the run: $(awk '/VmRSS/ {printf "%.1f MiB", $2/1024}' /proc/$SERVER/status)"

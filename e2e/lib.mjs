@@ -233,3 +233,15 @@ export async function shoot(page, name) {
   }
   return files;
 }
+
+/** Opens the step form for `action` on a case page and returns it. */
+export async function stepForm(page, action) {
+  const details = page.locator(`details:has(input[name=action][value=${action}])`);
+  if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
+  return details.locator('form');
+}
+
+/** Sends a step form and waits for the page it leads to. */
+export async function submitStep(page, form) {
+  await Promise.all([page.waitForLoadState('load'), form.locator('button[type=submit]').click()]);
+}

@@ -6,7 +6,7 @@
 // the complaint by its tracking code.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { axe, baseUrl, launch, login, newPage, shoot, takeProblems } from '../lib.mjs';
+import { axe, baseUrl, launch, login, newPage, shoot, stepForm, takeProblems } from '../lib.mjs';
 
 let browser;
 before(async () => {
@@ -27,13 +27,6 @@ async function submitForm(page, selector = 'main form') {
     page.waitForLoadState('load'),
     page.locator(selector).locator('button[type=submit]:not([name=back])').first().click(),
   ]);
-}
-
-/** Opens the step form for `action` on a case page and returns it. */
-async function stepForm(page, action) {
-  const details = page.locator(`details:has(input[name=action][value=${action}])`);
-  if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
-  return details.locator('form');
 }
 
 test('a developer registers a high-risk system with the wizard and submits it', async () => {

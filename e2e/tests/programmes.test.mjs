@@ -5,7 +5,7 @@
 // awards it, which the call's public page then lists.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { axe, baseUrl, launch, login, newPage, shoot, takeProblems } from '../lib.mjs';
+import { axe, baseUrl, launch, login, newPage, shoot, stepForm, submitStep, takeProblems } from '../lib.mjs';
 
 let browser;
 before(async () => {
@@ -14,17 +14,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** Opens the step's form on the case page and returns it. */
-async function stepForm(page, action) {
-  const details = page.locator(`details:has(input[name=action][value=${action}])`);
-  if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
-  return details.locator('form');
-}
-
-async function submit(page, form) {
-  await Promise.all([page.waitForLoadState('load'), form.locator('button[type=submit]').click()]);
-}
 
 test('the public reads the programmes and a call in Kazakh on a phone', async () => {
   const page = await newPage(browser, { locale: 'kk-KZ', width: 390 });
@@ -54,7 +43,7 @@ test('an application is returned, corrected, admitted, scored by two experts and
   const casePath = new URL(manager.url()).pathname;
   let form = await stepForm(manager, 'return_application');
   await form.locator('textarea[name=reasons]').fill('Say how many GPU-hours each experiment needs.');
-  await submit(manager, form);
+  await submitStep(manager, form);
   assert.match(await manager.locator('main').innerText(), /Draft/);
 
   // The applicant completes the draft and submits it again.
@@ -64,17 +53,17 @@ test('an application is returned, corrected, admitted, scored by two experts and
   await axe(applicant);
   form = await stepForm(applicant, 'edit_application');
   await form.locator('#answer-plan').fill('Three experiments of 1,500 GPU-hours each on anonymised loan files.');
-  await submit(applicant, form);
+  await submitStep(applicant, form);
   assert.match(applicant.url(), /done=/);
   form = await stepForm(applicant, 'submit_application');
-  await submit(applicant, form);
+  await submitStep(applicant, form);
   assert.match(await applicant.locator('main').innerText(), /Submitted/);
   await shoot(applicant, 'application-submitted');
 
   // The manager admits it: reviewers are assigned from the pool.
   await manager.goto(`${baseUrl()}${casePath}`);
   form = await stepForm(manager, 'admit');
-  await submit(manager, form);
+  await submitStep(manager, form);
   assert.match(await manager.locator('main').innerText(), /In expert review/);
 
   // Each expert with it on their desk declares no conflict and scores it.
@@ -86,7 +75,7 @@ test('an application is returned, corrected, admitted, scored by two experts and
     if ((await expert.locator('input[name=action][value=declare_interest]').count()) === 0) continue;
     form = await stepForm(expert, 'declare_interest');
     await form.locator('input[name=conflict][value=false]').check();
-    await submit(expert, form);
+    await submitStep(expert, form);
     form = await stepForm(expert, 'score');
     await axe(expert);
     // Each mark's field stops at its criterion's scale.
@@ -98,7 +87,7 @@ test('an application is returned, corrected, admitted, scored by two experts and
     if (scored === 0) {
       // A mark past the scale comes back refused, with every reason kept.
       await form.locator('#score-impact').fill('9');
-      await submit(expert, form);
+      await submitStep(expert, form);
       assert.doesNotMatch(expert.url(), /done=/);
       const logged = takeProblems(expert);
       assert.ok(logged.every((p) => p.includes('422')), logged.join('\n'));
@@ -106,7 +95,7 @@ test('an application is returned, corrected, admitted, scored by two experts and
       assert.equal(await form.locator('#reason-feasibility').inputValue(), 'Clear, costed and useful.');
       await form.locator('#score-impact').fill('4');
     }
-    await submit(expert, form);
+    await submitStep(expert, form);
     assert.match(expert.url(), /done=/, `${email} scored`);
     if (scored === 0) await shoot(expert, 'application-scored');
     scored += 1;
@@ -120,7 +109,7 @@ test('an application is returned, corrected, admitted, scored by two experts and
   const until = new Date(Date.now() + 200 * 86400000).toISOString().slice(0, 10);
   await form.locator('input[name=usable_until]').fill(until);
   await form.locator('textarea[name=reasons]').fill('A clear plan at a fair cost.');
-  await submit(manager, form);
+  await submitStep(manager, form);
   assert.match(await manager.locator('main').innerText(), /Awarded/);
   await axe(manager);
 

@@ -4,7 +4,7 @@
 // its desk and reports a day's use of the running GPU allocation.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { axe, baseUrl, launch, login, newPage, shoot, takeProblems } from '../lib.mjs';
+import { axe, baseUrl, launch, login, newPage, shoot, stepForm, submitStep, takeProblems } from '../lib.mjs';
 
 let browser;
 before(async () => {
@@ -13,16 +13,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-async function stepForm(page, action) {
-  const details = page.locator(`details:has(input[name=action][value=${action}])`);
-  if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
-  return details.locator('form');
-}
-
-async function submit(page, form) {
-  await Promise.all([page.waitForLoadState('load'), form.locator('button[type=submit]').click()]);
-}
 
 /** A day as YYYY-MM-DD, `offset` days from today in Kazakhstan (UTC+5), as the server counts days. */
 function day(offset) {
@@ -70,14 +60,14 @@ test('an awardee exchanges credits, the provider approves and reports usage', as
   await form.locator('input[name=units]').fill('40');
   await form.locator('input[name=starts]').fill(day(-30));
   await form.locator('input[name=ends]').fill(day(45));
-  await submit(awardee, form);
+  await submitStep(awardee, form);
   assert.match(await awardee.locator('main').innerText(), /must be today/);
   const logged = takeProblems(awardee);
   assert.ok(logged.every((p) => p.includes('422')), logged.join('\n'));
   form = await stepForm(awardee, 'request_allocation');
   await form.getByLabel(/clinical language model/).check();
   await form.locator('input[name=starts]').fill(day(0));
-  await submit(awardee, form);
+  await submitStep(awardee, form);
   assert.match(awardee.url(), /done=request_allocation/, await awardee.locator('main').innerText());
   assert.match(await awardee.locator('main').innerText(), /Requested/);
   await shoot(awardee, 'allocation-requested');
@@ -93,7 +83,7 @@ test('an awardee exchanges credits, the provider approves and reports usage', as
   await provider.goto(`${baseUrl()}${allocation}`);
   form = await stepForm(provider, 'approve_allocation');
   await form.locator('textarea[name=instructions]').fill('Token on https://models.platform.kz/clinical; 40 days.');
-  await submit(provider, form);
+  await submitStep(provider, form);
   assert.match(await provider.locator('main').innerText(), /In use/);
 
   // And reports a day's use of the start-up's running GPU allocation.
@@ -105,7 +95,7 @@ test('an awardee exchanges credits, the provider approves and reports usage', as
   form = await stepForm(provider, 'report_usage');
   await form.locator('input[name=day]').fill(day(0));
   await form.locator('input[name=units]').fill('150');
-  await submit(provider, form);
+  await submitStep(provider, form);
   assert.match(await provider.locator('main').innerText(), /1800 of 3000/);
   await axe(provider);
 

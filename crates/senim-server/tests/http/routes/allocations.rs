@@ -13,58 +13,13 @@ use senim_store::{Actor, Command};
 
 use crate::helpers::{TestApp, Who};
 use crate::routes::datasets::{chunk, dataset_json, send};
-use crate::routes::programmes::call_json;
+use crate::routes::programmes::{as_token, call_json, fields, step};
 
 crate::on_both_backends!(an_award_buys_gpu_hours_and_data_that_end_by_themselves,);
-
-async fn as_token(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    rev: Option<i64>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut r = app.http.request(method, app.url(path)).bearer_auth(token);
-    if let Some(rev) = rev {
-        r = r.header("If-Match", format!("\"{rev}\""));
-    }
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let response = r.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn step(app: &TestApp, token: &str, case: &Value, body: Value) -> (u16, Value) {
-    let id = case["id"].as_str().unwrap();
-    let rev = case["revision"].as_i64().unwrap();
-    as_token(
-        app,
-        token,
-        Method::POST,
-        &format!("/api/v1/cases/{id}/steps"),
-        Some(rev),
-        Some(body),
-    )
-    .await
-}
 
 async fn reread(app: &TestApp, token: &str, case: &Value) -> Value {
     let path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
     as_token(app, token, Method::GET, &path, None, None).await.1
-}
-
-fn fields(body: &Value) -> Vec<String> {
-    body["error"]["fields"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|f| f["field"].as_str().unwrap().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 async fn sweep(app: &TestApp) -> usize {

@@ -64,7 +64,7 @@ async fn manager(app: &TestApp) -> String {
     .1
 }
 
-async fn as_token(
+pub(crate) async fn as_token(
     app: &TestApp,
     token: &str,
     method: Method,
@@ -84,7 +84,7 @@ async fn as_token(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-fn fields(body: &Value) -> Vec<String> {
+pub(crate) fn fields(body: &Value) -> Vec<String> {
     body["error"]["fields"]
         .as_array()
         .unwrap()
@@ -130,7 +130,7 @@ fn application(title: &str, requested: i64) -> Value {
 }
 
 /// Steps the case as a token, from its current revision; returns the case.
-async fn step(app: &TestApp, token: &str, case: &Value, body: Value) -> (u16, Value) {
+pub(crate) async fn step(app: &TestApp, token: &str, case: &Value, body: Value) -> (u16, Value) {
     let id = case["id"].as_str().unwrap();
     let rev = case["revision"].as_i64().unwrap();
     as_token(

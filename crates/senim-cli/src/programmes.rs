@@ -68,7 +68,7 @@ enum ProgrammeCommand {
     Resources,
     /// Offer a resource of your organisation (a resource provider, or a
     /// data steward for a restricted dataset): a TOML file with kind,
-    /// title, unit, capacity, credits_per_unit, and dataset_id or [model].
+    /// title, unit, capacity, credits_per_unit, and dataset_id or a `[model]` table.
     Offer {
         #[arg(long)]
         file: PathBuf,

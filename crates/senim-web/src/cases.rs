@@ -1732,6 +1732,11 @@ pub async fn rows(c: &Ctx, state: &AppState, cases: Vec<Case>) -> Vec<QueueRow> 
     let today = Day::of(state.clock.now());
     let mut out = Vec::with_capacity(cases.len());
     for case in cases {
+        let overdue_report = case
+            .application()
+            .filter(|_| case.open)
+            .and_then(|a| a.overdue_report(today))
+            .map(|(_, r)| r.due);
         // What the case is about: its AI system, or what was applied for,
         // or what an award bought.
         let system = case
@@ -1749,13 +1754,18 @@ pub async fn rows(c: &Ctx, state: &AppState, cases: Vec<Case>) -> Vec<QueueRow> 
             kind: c.t.term("case-kind", case.kind().as_str()),
             state: state_label(c, case.kind(), case.state()),
             system,
-            due: case
-                .deadline
-                .as_ref()
-                .and_then(|d| d.due)
+            // An award's overdue report shows on its holder's and its
+            // programme's desks with the day it was due.
+            due: overdue_report
                 .map(|d| d.to_string())
+                .or_else(|| {
+                    case.deadline
+                        .as_ref()
+                        .and_then(|d| d.due)
+                        .map(|d| d.to_string())
+                })
                 .unwrap_or_default(),
-            overdue: case.overdue(today),
+            overdue: case.overdue(today) || overdue_report.is_some(),
         });
     }
     out

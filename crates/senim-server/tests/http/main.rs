@@ -9,6 +9,6 @@ mod access_matrix;
 mod bad_input;
 mod health;
 mod openapi;
-mod pages;
+pub mod pages;
 mod replay_fixtures;
 pub mod routes;

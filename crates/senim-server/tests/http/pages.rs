@@ -517,7 +517,7 @@ async fn statistics_follow_every_change(app: TestApp) {
 }
 
 /// Signs in through the page; the session cookie.
-async fn sign_in(app: &TestApp, email: &str) -> String {
+pub(crate) async fn sign_in(app: &TestApp, email: &str) -> String {
     let http = no_redirects();
     let (cookie, token) = form_token(app, "/login").await;
     let r = http
@@ -741,7 +741,7 @@ async fn tokens_and_withdrawal_from_the_pages(app: TestApp) {
     assert!(!html.contains("/withdraw\""));
 }
 
-async fn page_with(app: &TestApp, session: &str, path: &str) -> (u16, String) {
+pub(crate) async fn page_with(app: &TestApp, session: &str, path: &str) -> (u16, String) {
     let r = app
         .http
         .get(app.url(path))

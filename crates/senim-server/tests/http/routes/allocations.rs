@@ -511,6 +511,18 @@ pub(crate) async fn an_award_buys_gpu_hours_and_data_that_end_by_themselves(app:
             .contains("2026-04-02"),
         "{body}"
     );
+    // The overdue report shows on the hospital's desk, with its day.
+    let session = crate::pages::sign_in(&app, "dev@hospital.kz").await;
+    let (status, desk) = crate::pages::page_with(&app, &session, "/developer").await;
+    assert_eq!(status, 200);
+    let row = desk
+        .split("<tr>")
+        .find(|r| r.contains(accepted["number"].as_str().unwrap()))
+        .unwrap_or_else(|| panic!("no row of the award on the desk: {desk}"));
+    assert!(
+        row.contains("Overdue") && row.contains("2026-04-02"),
+        "{row}"
+    );
     let award = reread(&app, &hospital, &accepted).await;
     let (status, reported) = step(
         &app,

@@ -29,11 +29,14 @@ pub async fn create_resource(
         .as_ref()
         .ok_or_else(ApiError::unauthenticated)?;
     let organisation = account.organisation_id.ok_or_else(ApiError::forbidden)?;
-    caller.require(
-        state,
-        Action::ResourceCreate,
-        &Resource::Organisation(organisation),
-    )?;
+    // A restricted dataset is offered by the organisation's data steward,
+    // who decides access to it in the library too; compute and models by
+    // its resource providers.
+    let action = match input.kind {
+        senim_domain::allocation::ResourceKind::Dataset => Action::ResourceOfferDataset,
+        _ => Action::ResourceCreate,
+    };
+    caller.require(state, action, &Resource::Organisation(organisation))?;
     let resource = input.parse(
         PlatformResourceId::generate(),
         organisation,

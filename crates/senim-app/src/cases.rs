@@ -128,7 +128,15 @@ pub fn resource(case: &Case, caller: &Caller) -> Resource {
         party: me.is_some_and(|me| case.data_access().is_some_and(|a| a.requester == me)),
         declared: reviews.iter().rfind(mine).is_some_and(|x| x.declared())
             || my_application_review.is_some_and(|r| r.declared()),
-        kind: case.kind().as_str(),
+        // An allocation of a restricted dataset is the data steward's to
+        // decide, as the library's own grants are: the policies tell the
+        // two apart by kind.
+        kind: match case.allocation() {
+            Some(a) if a.resource_kind == senim_domain::allocation::ResourceKind::Dataset => {
+                "data_allocation"
+            }
+            _ => case.kind().as_str(),
+        },
         programme: application
             .filter(|a| {
                 // Submitted once: a returned application stays in sight.
@@ -230,11 +238,15 @@ fn case_viewer(
     let requester = case
         .data_access()
         .is_some_and(|a| a.requester == account.id);
-    // An allocation's provider and the programme that awarded it work on
-    // it as its parties do.
-    let allocation_party = case.allocation().is_some_and(|a| {
-        org == Some(a.provider_organisation_id) || org == Some(a.programme_organisation_id)
-    });
+    // Those who work an allocation (its provider's resource providers or
+    // data stewards, the programme's managers) read it as its parties do.
+    let allocation_party = case.allocation().is_some()
+        && (caller
+            .may(state, Action::CaseReportUsage, r)
+            .unwrap_or(false)
+            || caller
+                .may(state, Action::CaseDecideExtension, r)
+                .unwrap_or(false));
     Viewer {
         owner: requester
             || allocation_party

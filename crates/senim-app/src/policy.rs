@@ -136,6 +136,7 @@ actions! {
     CaseSubmitReport => "case.submit_report": Write,
     CaseReviewReport => "case.review_report": Write,
     ResourceCreate => "resource.create": Write,
+    ResourceOfferDataset => "resource.offer_dataset": Write,
     AllocationRequest => "allocation.request": Write,
     AllocationListProvided => "allocation.list_provided": Read,
     CaseApproveAllocation => "case.approve_allocation": Write,

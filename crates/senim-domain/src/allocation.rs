@@ -258,6 +258,9 @@ pub struct Allocation {
     pub starts: Day,
     /// The last day it can be used.
     pub ends: Day,
+    /// The award's last usable day: no extension goes past it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub award_until: Option<Day>,
     /// Units used so far, as the provider reported them.
     #[serde(default)]
     pub used: i64,
@@ -450,6 +453,7 @@ pub fn request_allocation(
         credits: cost,
         starts: input.starts,
         ends: input.ends,
+        award_until: until,
         used: 0,
         usage: Vec::new(),
         renewable: true,
@@ -733,6 +737,12 @@ pub fn allocation_step(
             if until > b.ends.plus_days(366) {
                 return Err(invalid("until", "an extension is at most a year"));
             }
+            if let Some(last) = b.award_until.filter(|last| until > *last) {
+                return Err(invalid(
+                    "until",
+                    format!("must not be after the award's last usable day, {last}"),
+                ));
+            }
             b.extension = Some(Extension {
                 until,
                 reasons: text("reasons", &reasons)?,
@@ -824,6 +834,14 @@ pub fn allocation_step(
         }
         AllocationStep::Expire => {
             require_state(state, &[S::Active], "expire")?;
+            if b.extension.is_some() {
+                // The awardee asked in time; the programme's decision, not
+                // the calendar, ends it.
+                return Err(refuse_state(
+                    state.as_str(),
+                    "an extension waits for the programme's decision",
+                ));
+            }
             if today <= b.ends {
                 return Err(refuse_state(
                     state.as_str(),
@@ -880,7 +898,8 @@ pub fn due_step(calendar: &Calendar, case: &Case, today: Day) -> Option<Allocati
         return None;
     };
     if today > b.ends {
-        return Some(AllocationStep::Expire);
+        // An extension asked for in time is decided first.
+        return b.extension.is_none().then_some(AllocationStep::Expire);
     }
     reminder_due(calendar, b, today).map(|days| AllocationStep::Remind { days })
 }

@@ -567,6 +567,14 @@ impl CallInput {
                     "tranches",
                     "each share must be from 1 to 100 percent, and they must add up to 100",
                 );
+            } else if self.budget.unit == BudgetUnit::Credits
+                && !months.is_empty()
+                && shares.len() == months.len() + 1
+            {
+                problems.add(
+                    "tranches",
+                    "the last share of a credits award would come with the final report, when the award is complete and nothing more can be exchanged: give at most one share per report before the final one",
+                );
             } else if shares.len() > months.len() + 1 {
                 problems.add(
                     "tranches",
@@ -706,6 +714,37 @@ mod tests {
 
     fn marks(list: &[(&str, u8)]) -> Vec<(String, u8)> {
         list.iter().map(|(id, m)| (id.to_string(), *m)).collect()
+    }
+
+    #[test]
+    fn a_credits_share_after_the_final_report_is_refused() {
+        let mut input = CallInput {
+            title: text("GPU-hours"),
+            description: LocalizedText::default(),
+            opens: Day::parse("2027-01-11").unwrap(),
+            closes: Day::parse("2027-02-26").unwrap(),
+            budget: Budget {
+                unit: BudgetUnit::Credits,
+                amount: 1_000,
+            },
+            evaluation: EvaluationMode::OnArrival,
+            reviewers: 1,
+            rubric: vec![criterion("impact", 1, 5)],
+            pass_threshold: 50,
+            questions: vec![],
+            reports_after_months: vec![3, 9],
+            tranches: vec![40, 30, 30],
+            min_usable_days: 30,
+            eligibility: String::new(),
+        };
+        let e = input.clone().parse().unwrap_err();
+        assert_eq!(e.0[0].field, "tranches", "{e:?}");
+        // Paid in money, the last share may follow the final report.
+        input.budget.unit = BudgetUnit::Tiyn;
+        assert!(input.clone().parse().is_ok());
+        input.budget.unit = BudgetUnit::Credits;
+        input.tranches = vec![50, 50];
+        assert!(input.parse().is_ok());
     }
 
     #[test]

@@ -534,3 +534,52 @@ fn a_resource_names_each_wrong_field() {
         assert!(fields.iter().any(|x| x == f), "{f} in {fields:?}");
     }
 }
+
+#[test]
+fn an_extension_never_passes_the_awards_last_day_and_a_pending_one_holds_off_the_end() {
+    let w = World::new(None);
+    let active = w.active();
+    // The award is usable until 30 June 2027.
+    let past = w
+        .step(
+            &active,
+            "2027-03-20",
+            AllocationStep::RequestExtension {
+                until: day("2027-07-01"),
+                reasons: "More".into(),
+            },
+        )
+        .unwrap_err();
+    assert_eq!(fields(past), ["until"]);
+    let asked = w
+        .step(
+            &active,
+            "2027-03-29",
+            AllocationStep::RequestExtension {
+                until: day("2027-06-30"),
+                reasons: "The last experiment".into(),
+            },
+        )
+        .unwrap()
+        .case;
+    // The last day passes while the programme decides: the sweep waits.
+    assert_eq!(due_step(&w.calendar, &asked, day("2027-04-02")), None);
+    assert!(w
+        .step(&asked, "2027-04-02", AllocationStep::Expire)
+        .is_err());
+    let refused = w
+        .step(
+            &asked,
+            "2027-04-05",
+            AllocationStep::DecideExtension {
+                approve: false,
+                reasons: "The budget is spent".into(),
+            },
+        )
+        .unwrap()
+        .case;
+    assert_eq!(
+        due_step(&w.calendar, &refused, day("2027-04-05")),
+        Some(AllocationStep::Expire)
+    );
+}

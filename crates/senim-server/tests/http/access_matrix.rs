@@ -263,11 +263,11 @@ const CASES: &[Case] = &[
         name: "GET platform resources",
         allowed: EVERYONE,
     },
-    // A data steward offers their organisation's resources (its restricted
-    // datasets); nobody else of the matrix provides any.
+    // Compute and models are offered by resource providers, none of whom
+    // is in the matrix; a data steward offers only restricted datasets.
     Case {
         name: "POST platform resources",
-        allowed: &[DataSteward],
+        allowed: &[],
     },
     Case {
         name: "GET allocations provided",

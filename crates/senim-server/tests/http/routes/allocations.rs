@@ -266,6 +266,25 @@ pub(crate) async fn an_award_buys_gpu_hours_and_data_that_end_by_themselves(app:
     )
     .await;
     assert_eq!(status, 201, "{data}");
+    // The bank's own resource provider may not offer its restricted data:
+    // that is its data steward's decision, as the library's grants are.
+    let (_, bank_ops) = app
+        .account_with_token("ops@bank.kz", vec![Role::ResourceProvider], Some(app.bank))
+        .await;
+    let (status, _) = as_token(
+        &app,
+        &bank_ops,
+        Method::POST,
+        "/api/v1/platform-resources",
+        None,
+        Some(json!({
+            "kind": "dataset", "title": {"en": "Admissions again"},
+            "unit": "access_days", "capacity": 10, "credits_per_unit": 1,
+            "dataset_id": dataset["id"]
+        })),
+    )
+    .await;
+    assert_eq!(status, 403);
     let listed = app.read(Who::Anonymous, "/api/v1/platform-resources").await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
 
@@ -471,6 +490,17 @@ pub(crate) async fn an_award_buys_gpu_hours_and_data_that_end_by_themselves(app:
     )
     .await;
     assert_eq!(status, 201, "{access}");
+    let (status, _) = step(
+        &app,
+        &bank_ops,
+        &access,
+        json!({"action": "approve_allocation"}),
+    )
+    .await;
+    assert_eq!(
+        status, 403,
+        "the steward decides access to data, not a resource provider"
+    );
     let (status, access) = send(
         &app,
         Who::DataSteward,

@@ -146,6 +146,8 @@ actions! {
     CaseDecideExtension => "case.decide_extension": Write,
     CaseRemind => "case.remind": Write,
     CaseExpire => "case.expire": Write,
+    CaseLapse => "case.lapse": Write,
+    CaseWithdrawAllocation => "case.withdraw_allocation": Write,
 }
 
 impl Action {

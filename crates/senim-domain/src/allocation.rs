@@ -19,6 +19,8 @@
 //! ```text
 //! requested ─approve_allocation─▶ active ─expire─▶ expired
 //! requested ─refuse_allocation─▶ refused
+//! requested ─lapse─▶ refused   (the provider let the deadline pass)
+//! requested ─withdraw_allocation─▶ withdrawn
 //! active ─request_extension─▶ active (extension pending) ─decide_extension─▶ active
 //! active ─report_usage / remind─▶ active
 //! ```
@@ -66,6 +68,7 @@ vocabulary!(
         Active => "active",
         Refused => "refused",
         Expired => "expired",
+        Withdrawn => "withdrawn",
     }
 );
 
@@ -520,11 +523,16 @@ pub enum AllocationStep {
     Remind { days: u16 },
     /// The server: the last day passed; the allocation ends.
     Expire,
+    /// The server: the provider let its deadline pass; the request lapses
+    /// and the credits return to the award.
+    Lapse,
+    /// Awardee: take back a request the provider has not decided.
+    WithdrawAllocation,
 }
 
 /// The steps only the server's sweep takes (the policies forbid them to
 /// everyone else).
-pub const SWEEP_STEPS: &[&str] = &["remind", "expire"];
+pub const SWEEP_STEPS: &[&str] = &["remind", "expire", "lapse"];
 
 impl AllocationStep {
     /// Every step's name, in the order of [`Self::name`].
@@ -536,6 +544,8 @@ impl AllocationStep {
         "decide_extension",
         "remind",
         "expire",
+        "lapse",
+        "withdraw_allocation",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -547,6 +557,8 @@ impl AllocationStep {
             AllocationStep::DecideExtension { .. } => "decide_extension",
             AllocationStep::Remind { .. } => "remind",
             AllocationStep::Expire => "expire",
+            AllocationStep::Lapse => "lapse",
+            AllocationStep::WithdrawAllocation => "withdraw_allocation",
         }
     }
 }
@@ -832,6 +844,48 @@ pub fn allocation_step(
             ));
             "allocation.reminded"
         }
+        AllocationStep::Lapse => {
+            require_state(state, &[S::Requested], "lapse")?;
+            if !current.overdue(today) {
+                return Err(refuse_state(
+                    state.as_str(),
+                    "the provider's deadline has not passed",
+                ));
+            }
+            b.reasons = Some(
+                "The provider did not decide within five working days; the credits are back on the award."
+                    .into(),
+            );
+            set_state(&mut case, S::Refused);
+            case.open = false;
+            case.deadline = None;
+            notices.push(notice(
+                awardee.clone(),
+                "notice-allocation-lapsed",
+                &[],
+                "Your exchange lapsed: the provider did not decide in time; the credits are back on the award.".into(),
+            ));
+            notices.push(notice(
+                Recipient::Organisation(b.provider_organisation_id),
+                "notice-allocation-lapsed-provider",
+                &[],
+                "An exchange for one of your resources lapsed undecided.".into(),
+            ));
+            "allocation.lapsed"
+        }
+        AllocationStep::WithdrawAllocation => {
+            require_state(state, &[S::Requested], "withdraw_allocation")?;
+            set_state(&mut case, S::Withdrawn);
+            case.open = false;
+            case.deadline = None;
+            notices.push(notice(
+                Recipient::Organisation(b.provider_organisation_id),
+                "notice-allocation-withdrawn",
+                &[],
+                "An awardee withdrew an exchange for one of your resources.".into(),
+            ));
+            "allocation.withdrawn"
+        }
         AllocationStep::Expire => {
             require_state(state, &[S::Active], "expire")?;
             if b.extension.is_some() {
@@ -890,6 +944,13 @@ pub fn reminder_due(calendar: &Calendar, allocation: &Allocation, today: Day) ->
 
 /// What the server's sweep does to an allocation today, if anything.
 pub fn due_step(calendar: &Calendar, case: &Case, today: Day) -> Option<AllocationStep> {
+    if let CaseBody::Allocation {
+        state: AllocationState::Requested,
+        ..
+    } = &case.body
+    {
+        return case.overdue(today).then_some(AllocationStep::Lapse);
+    }
     let CaseBody::Allocation {
         state: AllocationState::Active,
         body: Some(b),

@@ -120,7 +120,7 @@ pub(crate) async fn index_allocation(
         return Ok(());
     };
     let state: AllocationState = case.state().parse().map_err(StoreError::Corrupt)?;
-    let holds_credits = state != AllocationState::Refused;
+    let holds_credits = !matches!(state, AllocationState::Refused | AllocationState::Withdrawn);
     let holds_units = matches!(state, AllocationState::Requested | AllocationState::Active);
     sqlx::query("DELETE FROM allocations WHERE case_id = $1")
         .bind(case.id.to_string())
@@ -282,12 +282,14 @@ impl Store {
         .await
     }
 
-    /// Active allocations whose last day is `until` or earlier: the sweep's
-    /// reminders and expiries.
+    /// The sweep's work: active allocations whose last day is `until` or
+    /// earlier (reminders and ends), and requests still undecided (those
+    /// past their provider's deadline lapse).
     pub async fn allocations_ending(&self, until: Day) -> Result<Vec<Case>, StoreError> {
         self.allocation_cases(
             "SELECT c.data FROM allocations a JOIN cases c ON c.id = a.case_id \
-             WHERE a.state = 'active' AND a.ends <= $1 ORDER BY a.ends, c.id",
+             WHERE (a.state = 'active' AND a.ends <= $1) OR a.state = 'requested' \
+             ORDER BY a.ends, c.id",
             until.to_string(),
         )
         .await

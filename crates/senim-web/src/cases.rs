@@ -373,6 +373,7 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
         "refuse_allocation",
         &[f("reasons", Input::Para, true)],
     ),
+    (CaseKind::Allocation, "withdraw_allocation", &[]),
     (
         CaseKind::Allocation,
         "report_usage",
@@ -427,7 +428,9 @@ fn offered(case: &Case, action: &str, me: Option<senim_domain::AccountId>, today
         use senim_domain::allocation::AllocationState::*;
         let b = body.as_ref();
         return match action {
-            "approve_allocation" | "refuse_allocation" => *state == Requested,
+            "approve_allocation" | "refuse_allocation" | "withdraw_allocation" => {
+                *state == Requested
+            }
             "report_usage" => matches!(state, Active | Expired),
             "request_extension" => {
                 *state == Active && b.is_some_and(|b| b.renewable && b.extension.is_none())

@@ -583,3 +583,30 @@ fn an_extension_never_passes_the_awards_last_day_and_a_pending_one_holds_off_the
         Some(AllocationStep::Expire)
     );
 }
+
+#[test]
+fn an_undecided_exchange_lapses_after_the_providers_deadline_and_can_be_withdrawn_before() {
+    let w = World::new(None);
+    let requested = w.request("2027-02-10", 10, 0).unwrap().case;
+    // Due on 17 February (five working days).
+    assert_eq!(due_step(&w.calendar, &requested, day("2027-02-17")), None);
+    assert!(w
+        .step(&requested, "2027-02-17", AllocationStep::Lapse)
+        .is_err());
+    assert_eq!(
+        due_step(&w.calendar, &requested, day("2027-02-18")),
+        Some(AllocationStep::Lapse)
+    );
+    let lapsed = w
+        .step(&requested, "2027-02-18", AllocationStep::Lapse)
+        .unwrap();
+    assert_eq!(lapsed.case.state(), "refused");
+    assert_eq!(lapsed.notices.len(), 2);
+    let withdrawn = w
+        .step(&requested, "2027-02-12", AllocationStep::WithdrawAllocation)
+        .unwrap()
+        .case;
+    assert_eq!(withdrawn.state(), "withdrawn");
+    assert!(!withdrawn.open);
+    assert_eq!(due_step(&w.calendar, &withdrawn, day("2027-03-01")), None);
+}

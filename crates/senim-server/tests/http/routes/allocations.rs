@@ -470,6 +470,19 @@ pub(crate) async fn an_award_buys_gpu_hours_and_data_that_end_by_themselves(app:
     .await;
     assert_eq!(status, 403);
 
+    // An exchange the provider never decides lapses by itself after its
+    // five working days (below), giving the credits back.
+    let (status, forgotten) = as_token(
+        &app,
+        &hospital,
+        Method::POST,
+        &exchange,
+        None,
+        Some(ask(&gpu, 10, "2026-03-10", "2026-04-30")),
+    )
+    .await;
+    assert_eq!(status, 201, "{forgotten}");
+
     // The dataset: 40 days of access for 4,000 credits, approved by the
     // bank's steward, which opens the file to the hospital's developer.
     assert_eq!(
@@ -619,6 +632,12 @@ pub(crate) async fn an_award_buys_gpu_hours_and_data_that_end_by_themselves(app:
     // ends the dataset's allocation and with it the access; the extended
     // compute runs on.
     assert!(sweep(&app).await >= 1, "a reminder of 30 April is due");
+    let forgotten = reread(&app, &hospital, &forgotten).await;
+    assert_eq!(forgotten["state"], "refused", "{forgotten}");
+    assert!(forgotten["allocation"]["reasons"]
+        .as_str()
+        .unwrap()
+        .contains("did not decide"));
     set_day(&app, "2026-05-01");
     assert!(sweep(&app).await >= 1);
     let access = reread(&app, &hospital, &access).await;

@@ -245,3 +245,18 @@ export async function stepForm(page, action) {
 export async function submitStep(page, form) {
   await Promise.all([page.waitForLoadState('load'), form.locator('button[type=submit]').click()]);
 }
+
+/**
+ * Sends a step form that the server refuses (422): waits for the page and
+ * for the browser's console error about the 422, and takes that one problem
+ * so it does not fail the test.
+ */
+export async function submitRefused(page, form) {
+  const logged = page.waitForEvent('console', (m) => m.type() === 'error' && m.text().includes('422'));
+  await submitStep(page, form);
+  await logged;
+  const problems = takeProblems(page);
+  if (!problems.every((p) => p.includes('422'))) {
+    throw new Error(`the refused form had other problems:\n${problems.join('\n')}`);
+  }
+}

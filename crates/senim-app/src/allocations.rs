@@ -173,13 +173,16 @@ pub async fn sweep(state: &AppState) -> Result<usize, ApiError> {
             continue;
         };
         let value = serde_json::to_value(&next).map_err(|_| ApiError::internal())?;
-        let stepped = step(
-            state,
-            &case,
-            senim_domain::AccountId(uuid::Uuid::nil()),
-            next,
-        )
-        .await?;
+        // One allocation that cannot be stepped (its call or resource
+        // unreadable) must not hold up the others: say so and go on.
+        let actor = senim_domain::AccountId(uuid::Uuid::nil());
+        let stepped = match step(state, &case, actor, next).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(case = %case.id, error = %e.message, "allocation sweep skipped a case");
+                continue;
+            }
+        };
         let notices = stepped.notices.clone();
         let write = senim_store::CaseWrite {
             case: stepped.case,

@@ -261,6 +261,13 @@ pub fn public_case(case: &Case) -> Case {
         app.reviews = Vec::new();
         app.conflicts = Vec::new();
         app.applicant = AccountId(uuid::Uuid::nil());
+        // A report's text and outputs are the award's public results; who
+        // reviewed it is not.
+        for report in &mut app.reports {
+            if let Some(review) = report.review.as_mut() {
+                review.by = AccountId(uuid::Uuid::nil());
+            }
+        }
         case.assignees = Vec::new();
     }
     if let Some(alloc) = case.allocation_mut() {

@@ -1407,7 +1407,15 @@ async fn programme_facts(
             }
             out.push((c.t.t1("case-report-n", "n", i + 1), value));
         }
-        if app.unit == senim_domain::programme::BudgetUnit::Credits && !app.tranches.is_empty() {
+        // What is left and what it bought so far are the awardee's and the
+        // programme's to see, exactly when the case as shown to this reader
+        // names its applicant (its public form does not); the public sees
+        // each allocation's own record.
+        let party = app.applicant != senim_domain::AccountId(uuid::Uuid::nil());
+        if party
+            && app.unit == senim_domain::programme::BudgetUnit::Credits
+            && !app.tranches.is_empty()
+        {
             let left = senim_app::allocations::credits_left(state, case).await?;
             out.push((c.t("case-credits-left"), left.to_string()));
             for a in state.store.allocations_of(case.id).await? {

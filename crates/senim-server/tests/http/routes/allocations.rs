@@ -566,6 +566,28 @@ pub(crate) async fn an_award_buys_gpu_hours_and_data_that_end_by_themselves(app:
         row.contains("Overdue") && row.contains("2026-04-02"),
         "{row}"
     );
+    // What is left of the award and what it bought are the awardee's to
+    // see on its page; the public reads the award itself.
+    let award_page = format!("/desk/cases/{}", accepted["id"].as_str().unwrap());
+    let (_, own) = crate::pages::page_with(&app, &session, &award_page).await;
+    assert!(own.contains("Credits left to exchange"), "{own}");
+    let anonymous = app
+        .http
+        .post(app.url(&exchange))
+        .json(&ask(&gpu, 1, "2026-04-03", "2026-04-30"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(anonymous.as_u16(), 401);
+    let (status, public_page) = crate::pages::page_with(&app, "", &award_page).await;
+    assert_eq!(status, 200);
+    assert!(
+        !public_page.contains("Credits left to exchange"),
+        "{}",
+        &public_page[public_page.find("<main").unwrap_or(0)..]
+    );
+    assert!(!public_page.contains("ALC-2026-"), "{public_page}");
     let award = reread(&app, &hospital, &accepted).await;
     let (status, reported) = step(
         &app,

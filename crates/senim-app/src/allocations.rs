@@ -54,18 +54,6 @@ pub async fn create_resource(
     }
 }
 
-/// A resource by id, as a 404 when there is none.
-pub async fn resource_by_id(
-    state: &AppState,
-    id: PlatformResourceId,
-) -> Result<PlatformResource, ApiError> {
-    match state.store.platform_resource(id).await {
-        Ok(r) => Ok(r),
-        Err(StoreError::NotFound { .. }) => Err(ApiError::not_found("resource")),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// The awardee exchanges credits of the accepted application `application`
 /// for units of a resource.
 pub async fn request(
@@ -228,10 +216,7 @@ pub async fn credits_left(state: &AppState, application: &Case) -> Result<i64, A
 /// `resource:<line>`.
 pub fn resource_from_toml(text: &str) -> Result<ResourceInput, ApiError> {
     toml::from_str(text).map_err(|e: toml::de::Error| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
-            .unwrap_or(1);
+        let line = crate::programmes::toml_error_line(text, &e);
         ApiError::invalid(vec![senim_domain::FieldError {
             field: format!("resource:{line}"),
             reason: e.message().to_string(),

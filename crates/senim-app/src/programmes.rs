@@ -248,14 +248,18 @@ pub async fn managed(state: &AppState, caller: &Caller) -> Result<Vec<Case>, Api
     Ok(cases)
 }
 
+/// The line of `text` a TOML error is on (1 when it names no place).
+pub(crate) fn toml_error_line(text: &str, e: &toml::de::Error) -> usize {
+    e.span()
+        .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+        .unwrap_or(1)
+}
+
 /// A call's terms as a manager writes them on the desk (TOML: the fields of
 /// [`CallInput`] but the eligibility rules, which come as their own text).
 pub fn call_from_toml(terms: &str, eligibility: &str) -> Result<CallInput, ApiError> {
     let mut value: toml::Table = toml::from_str(terms).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| terms[..s.start.min(terms.len())].lines().count().max(1))
-            .unwrap_or(1);
+        let line = toml_error_line(terms, &e);
         ApiError::invalid(vec![FieldError {
             field: format!("terms:{line}"),
             reason: e.message().to_string(),

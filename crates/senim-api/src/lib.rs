@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod allocations;
 pub mod cases;
 pub mod datasets;
+pub mod education;
 pub mod fairness;
 pub mod files;
 pub mod log;
@@ -120,6 +121,16 @@ pub fn api() -> Router<AppState> {
         )
         .route("/allocations/provided", get(allocations::provided))
         .route("/allocations/{id}/usage", post(allocations::usage))
+        .route("/courses", get(education::list))
+        .route("/courses/{id}", get(education::show))
+        .route(
+            "/courses/{id}/enrolments",
+            get(education::enrolments).post(education::enrol),
+        )
+        .route("/programmes/{id}/courses", post(education::create))
+        .route("/enrolments/mine", get(education::mine))
+        .route("/enrolments/{id}/certificate", get(education::certificate))
+        .route("/certificates/verify", post(education::verify))
         .route("/classify", post(rulepacks::classify))
         .route("/rulepacks", get(rulepacks::list).post(rulepacks::publish))
         .route("/rulepacks/{id}/{version}", get(rulepacks::show))

@@ -4,8 +4,8 @@
 use utoipa::OpenApi;
 
 use crate::{
-    accounts, allocations, cases, datasets, fairness, files, log, organisations, programmes,
-    rulepacks, session, systems,
+    accounts, allocations, cases, datasets, education, fairness, files, log, organisations,
+    programmes, rulepacks, session, systems,
 };
 
 #[derive(OpenApi)]
@@ -38,6 +38,8 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         programmes::statistics,
         allocations::list, allocations::show, allocations::create, allocations::request,
         allocations::of_application, allocations::provided, allocations::usage,
+        education::list, education::show, education::create, education::enrol,
+        education::enrolments, education::mine, education::certificate, education::verify,
     ),
     components(schemas(senim_app::error::ErrorBody)),
     tags(
@@ -48,7 +50,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         (name = "rules", description = "Rule packs and classification"),
         (name = "cases", description = "The authority's work: registration dossiers and their steps, the reviewer pool, inboxes"),
         (name = "datasets", description = "The National AI Platform's data library"),
-        (name = "programmes", description = "The National AI Platform's support programmes: calls, applications, awards, resources and allocations"),
+        (name = "programmes", description = "The National AI Platform's support programmes: calls, applications, awards, resources and allocations, courses and certificates"),
         (name = "log", description = "The public audit log: entries and proofs (tiles and checkpoints are at /log, as C2SP tlog-tiles)")
     )
 )]

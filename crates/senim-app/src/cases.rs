@@ -125,7 +125,10 @@ pub fn resource(case: &Case, caller: &Caller) -> Resource {
         holder: case.holder_organisation_id,
         assigned,
         public: case.published(),
-        party: me.is_some_and(|me| case.data_access().is_some_and(|a| a.requester == me)),
+        party: me.is_some_and(|me| {
+            case.data_access().is_some_and(|a| a.requester == me)
+                || case.enrolment().is_some_and(|e| e.learner == me)
+        }),
         declared: reviews.iter().rfind(mine).is_some_and(|x| x.declared())
             || my_application_review.is_some_and(|r| r.declared()),
         // An allocation of a restricted dataset is the data steward's to
@@ -151,8 +154,13 @@ pub fn resource(case: &Case, caller: &Caller) -> Resource {
                     )
             })
             .map(|a| a.programme_organisation_id)
-            .or_else(|| case.allocation().map(|a| a.programme_organisation_id)),
-        provider: case.allocation().map(|a| a.provider_organisation_id),
+            .or_else(|| case.allocation().map(|a| a.programme_organisation_id))
+            .or_else(|| case.enrolment().map(|e| e.programme_organisation_id))
+            .or_else(|| case.sandbox().map(|b| b.programme_organisation_id)),
+        provider: case
+            .allocation()
+            .map(|a| a.provider_organisation_id)
+            .or_else(|| case.enrolment().map(|e| e.provider_organisation_id)),
     }
 }
 
@@ -237,7 +245,16 @@ fn case_viewer(
     let org = account.organisation_id;
     let requester = case
         .data_access()
-        .is_some_and(|a| a.requester == account.id);
+        .is_some_and(|a| a.requester == account.id)
+        || case.enrolment().is_some_and(|e| e.learner == account.id);
+    // A course's instructors and its programme's managers read its
+    // enrolments as the learner does.
+    let teaches = (case.enrolment().is_some()
+        && caller
+            .may(state, Action::CaseRevokeCertificate, r)
+            .unwrap_or(false))
+        // A sandbox's supervisors read a participation as its parties do.
+        || (case.sandbox().is_some() && caller.may(state, Action::CaseAddNote, r).unwrap_or(false));
     // Those who work an allocation (its provider's resource providers or
     // data stewards, the programme's managers) read it as its parties do.
     let allocation_party = case.allocation().is_some()
@@ -250,6 +267,7 @@ fn case_viewer(
     Viewer {
         owner: requester
             || allocation_party
+            || teaches
             || org.is_some() && (org == case.organisation_id || org == case.holder_organisation_id),
         authority: caller
             .may(state, Action::CaseReadAuthorityFields, r)
@@ -454,7 +472,12 @@ pub async fn open_case(
                 path: &path,
                 pool: &pool,
             };
-            let stepped = registration::submit(&ctx, CaseId::generate())?;
+            let mut stepped = registration::submit(&ctx, CaseId::generate())?;
+            // A system that leaves the sandbox comes to registration with its
+            // sandbox record linked.
+            for sandbox in state.store.sandboxes_of(system.id).await? {
+                stepped.case.links.push(sandbox.id);
+            }
             let step = serde_json::json!({ "action": "submit", "version": system.current_version });
             (stepped, step)
         }
@@ -677,6 +700,8 @@ pub async fn apply_step(
         CaseKind::DataAccess => decode_json(&bytes).map(AnyStep::DataAccess),
         CaseKind::Application => decode_json(&bytes).map(AnyStep::Application),
         CaseKind::Allocation => decode_json(&bytes).map(AnyStep::Allocation),
+        CaseKind::Enrolment => decode_json(&bytes).map(AnyStep::Enrolment),
+        CaseKind::Sandbox => decode_json(&bytes).map(AnyStep::Sandbox),
     }
     .map_err(|e| name_the_field(e, &value))?;
     let action = Action::case_step(step.name()).ok_or_else(ApiError::internal)?;
@@ -719,15 +744,48 @@ pub async fn apply_step(
             registration::step(&ctx, &case, step).map_err(ApiError::from)
         }
         AnyStep::Allocation(step) => crate::allocations::step(state, &case, account.id, step).await,
+        AnyStep::Enrolment(step) => crate::education::step(state, &case, account.id, step).await,
         AnyStep::Application(step) => {
             let facts = crate::programmes::facts(state, &case, step.name()).await?;
-            senim_domain::application::application_step(
+            let sandbox = facts.call.kind == senim_domain::programme::ProgrammeKind::Sandbox;
+            let system = if sandbox {
+                crate::sandbox::system_under_test(state, &case).await?
+            } else {
+                None
+            };
+            let accepting = matches!(
+                step,
+                senim_domain::application::ApplicationStep::AcceptAward
+            );
+            if sandbox
+                && matches!(
+                    step,
+                    senim_domain::application::ApplicationStep::SubmitApplication
+                )
+            {
+                if let Some(app) = case.application() {
+                    senim_domain::sandbox::check_plan(app)?;
+                }
+            }
+            let mut stepped = senim_domain::application::application_step(
                 &facts.context(state, account.id),
                 &case,
                 step,
-            )
-            .map_err(ApiError::from)
+            )?;
+            // An accepted sandbox award admits the system: its participation
+            // opens with the step.
+            if sandbox && accepting {
+                stepped.opened = Some(senim_domain::sandbox::admit(
+                    CaseId::generate(),
+                    &stepped.case,
+                    system,
+                    now,
+                )?);
+            }
+            Ok(stepped)
         }
+        AnyStep::Sandbox(step) => senim_domain::sandbox::sandbox_step(now, account.id, &case, step)
+            .map_err(ApiError::from),
         other => {
             let mut linked = Vec::new();
             if let AnyStep::Report(ReportStep::Merge { into }) = &other {
@@ -779,9 +837,11 @@ pub async fn apply_step(
                 AnyStep::Investigation(step) => investigation_step(&ctx, &case, step),
                 AnyStep::TrustedList(step) => list_step(&ctx, &case, step),
                 AnyStep::DataAccess(step) => senim_domain::access::access_step(now, &case, step),
-                AnyStep::Registration(_) | AnyStep::Application(_) | AnyStep::Allocation(_) => {
-                    return Err(ApiError::internal())
-                }
+                AnyStep::Registration(_)
+                | AnyStep::Application(_)
+                | AnyStep::Allocation(_)
+                | AnyStep::Enrolment(_)
+                | AnyStep::Sandbox(_) => return Err(ApiError::internal()),
             }
             .map_err(ApiError::from)
         }
@@ -1018,6 +1078,8 @@ pub enum AnyStep {
     DataAccess(senim_domain::access::AccessStep),
     Application(senim_domain::application::ApplicationStep),
     Allocation(senim_domain::allocation::AllocationStep),
+    Enrolment(senim_domain::education::EnrolmentStep),
+    Sandbox(senim_domain::sandbox::SandboxStep),
 }
 
 impl AnyStep {
@@ -1031,6 +1093,8 @@ impl AnyStep {
             AnyStep::DataAccess(s) => s.name(),
             AnyStep::Application(s) => s.name(),
             AnyStep::Allocation(s) => s.name(),
+            AnyStep::Enrolment(s) => s.name(),
+            AnyStep::Sandbox(s) => s.name(),
         }
     }
 }

@@ -34,6 +34,12 @@ pub struct Config {
     /// first start if missing. Default: `log.key` in `data_dir`. Servers
     /// sharing one PostgreSQL database must share this key.
     pub log_key_file: Option<PathBuf>,
+    /// The key that signs the Platform's course certificates (Open Badges
+    /// 3.0), 32 bytes in hex; created there on first use if missing.
+    /// Default: `badges.key` in `data_dir`. Servers sharing one PostgreSQL
+    /// database must share this key, and a certificate is checked against
+    /// it for as long as it stands: keep it with the log key.
+    pub badge_key_file: Option<PathBuf>,
     /// The log's origin (the first line of every checkpoint), used to name
     /// a newly created key; an existing key keeps the name it has.
     pub log_origin: String,
@@ -89,6 +95,7 @@ impl Default for Config {
             read_connections: 8,
             rule_pack: senim_rules::DEFAULT_PACK.to_string(),
             log_key_file: None,
+            badge_key_file: None,
             log_origin: senim_store::DEFAULT_LOG_ORIGIN.to_string(),
             log_tile_cache: 4096,
             calendar_file: None,
@@ -130,6 +137,18 @@ fn default_region() -> String {
 }
 
 impl Config {
+    /// The site's address as the certificates it issues name it:
+    /// `public_url`, or the address it listens on.
+    pub fn site_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None if self.bind.ip().is_unspecified() => {
+                format!("http://localhost:{}", self.bind.port())
+            }
+            None => format!("http://{}", self.bind),
+        }
+    }
+
     /// Whether cookies must be marked Secure (the site is served over TLS).
     pub fn secure_cookies(&self) -> bool {
         self.public_url

@@ -148,6 +148,18 @@ actions! {
     CaseExpire => "case.expire": Write,
     CaseLapse => "case.lapse": Write,
     CaseWithdrawAllocation => "case.withdraw_allocation": Write,
+    CourseCreate => "course.create": Write,
+    CourseEnrol => "course.enrol": Write,
+    CourseListEnrolments => "course.list_enrolments": Read,
+    CertificateDownload => "certificate.download": Read,
+    CaseComplete => "case.complete": Write,
+    CaseNotCompleted => "case.not_completed": Write,
+    CaseWithdrawEnrolment => "case.withdraw_enrolment": Write,
+    CaseRevokeCertificate => "case.revoke_certificate": Write,
+    CaseAddNote => "case.add_note": Write,
+    CaseSubmitExitReport => "case.submit_exit_report": Write,
+    CaseReviewExitReport => "case.review_exit_report": Write,
+    CaseTerminateSandbox => "case.terminate_sandbox": Write,
 }
 
 impl Action {

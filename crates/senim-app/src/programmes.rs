@@ -84,6 +84,11 @@ pub async fn publish_call(
     let eligibility = eligibility_of(&input.eligibility);
     let call: Result<ValidCall, ApiError> = input.parse().map_err(ApiError::from);
     // Name the problems of both at once.
+    // A sandbox call's form asks for the whole plan.
+    let call = call.and_then(|c| {
+        senim_domain::sandbox::check_call(programme.kind, &c.questions)?;
+        Ok(c)
+    });
     let call = match (call, eligibility) {
         (Ok(call), Ok(_)) => call,
         (Err(mut a), Err(b)) => {

@@ -40,6 +40,8 @@ pub struct Inner {
     /// ([`crate::register`]); built when the server starts and kept current
     /// by [`AppState::execute`].
     pub register: crate::register::RegisterIndex,
+    /// The certificates' issuer and its signed status lists.
+    pub badges: crate::education::Badges,
     /// The statistics page's figures from the cases, until a case changes.
     pub stats_cache: std::sync::Mutex<Option<Arc<crate::figures::CaseFigures>>>,
     /// Held while one dataset's index entry is read back and replaced.
@@ -60,7 +62,9 @@ impl AppState {
         let blobs = crate::blobs::Blobs::from_config(&config)?;
         let library = senim_search::DatasetIndex::new()?;
         let clock = store.clock().clone();
+        let badges = crate::education::Badges::new(&config);
         Ok(AppState(Arc::new(Inner {
+            badges,
             store,
             policies,
             clock,

@@ -2,7 +2,9 @@
 //! calls and awards; publish a programme or a call (a programme manager);
 //! start an application (a developer); offer a resource (a provider),
 //! exchange an award's credits for one (the awardee), report usage (the
-//! provider). An application's and an allocation's later steps are
+//! provider); publish a course (a programme manager), enrol, download and
+//! check a certificate. An application's, an allocation's and an
+//! enrolment's later steps are
 //! case steps: `senim case step ID submit_application`, `... admit`,
 //! `... score marks='[{"criterion":"impact","mark":4,"reason":"..."}]'`.
 
@@ -102,6 +104,28 @@ enum ProgrammeCommand {
         #[arg(long)]
         note: Option<String>,
     },
+    /// The courses of the education programmes.
+    Courses,
+    /// Publish a course of an education programme (a programme manager): a
+    /// TOML file with provider_organisation_id, title, syllabus, criteria,
+    /// hours, language, seats and reviewer_sectors.
+    PublishCourse {
+        programme: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Enrol in a course.
+    Enrol { course: String },
+    /// The enrolments in a course (its instructors, its programme's managers).
+    Enrolments { course: String },
+    /// Your own enrolments.
+    MyEnrolments,
+    /// Your certificate of a completed enrolment, as an Open Badges 3.0
+    /// credential (JSON) on standard output.
+    Certificate { enrolment: String },
+    /// Check a certificate (an Open Badges 3.0 credential in a JSON file):
+    /// the Platform's signature, its dates, and whether it was revoked.
+    Verify { file: PathBuf },
 }
 
 fn read(path: &PathBuf) -> anyhow::Result<String> {
@@ -217,5 +241,34 @@ pub async fn programme(args: ProgrammeArgs) -> anyhow::Result<()> {
             )
             .await?,
         ),
+        ProgrammeCommand::Courses => print(&get("/api/v1/courses".into()).await?),
+        ProgrammeCommand::PublishCourse { programme, file } => {
+            let body: toml::Table = toml::from_str(&read(&file)?)
+                .with_context(|| format!("{} is not TOML", file.display()))?;
+            let body = serde_json::to_value(body)?;
+            print(&post(format!("/api/v1/programmes/{programme}/courses"), body).await?)
+        }
+        ProgrammeCommand::Enrol { course } => {
+            print(&post(format!("/api/v1/courses/{course}/enrolments"), json!({})).await?)
+        }
+        ProgrammeCommand::Enrolments { course } => {
+            print(&get(format!("/api/v1/courses/{course}/enrolments")).await?)
+        }
+        ProgrammeCommand::MyEnrolments => print(&get("/api/v1/enrolments/mine".into()).await?),
+        ProgrammeCommand::Certificate { enrolment } => {
+            let bytes = client
+                .get_bytes(&format!("/api/v1/enrolments/{enrolment}/certificate"))
+                .await?
+                .ok_or_else(|| {
+                    anyhow::anyhow!("no certificate: the enrolment is not completed, or not yours")
+                })?;
+            println!("{}", String::from_utf8_lossy(&bytes));
+            Ok(())
+        }
+        ProgrammeCommand::Verify { file } => {
+            let body: Value = serde_json::from_str(&read(&file)?)
+                .with_context(|| format!("{} is not JSON", file.display()))?;
+            print(&post("/api/v1/certificates/verify".into(), body).await?)
+        }
     }
 }

@@ -113,13 +113,13 @@ fn readme_journey_on_sqlite() {
     let server = start(&["--data-dir", dir.path().to_str().unwrap()]);
     assert_eq!(
         server.logins.len(),
-        14,
-        "an account per role (three experts and two supervisors, for four eyes; two data stewards; a programme manager; a resource provider), with passwords printed"
+        15,
+        "an account per role (three experts and two supervisors, for four eyes; two data stewards; a programme manager; a resource provider; an instructor), with passwords printed"
     );
     journey(server);
     // A second start on the same data keeps the data and prints the same passwords.
     let again = start(&["--data-dir", dir.path().to_str().unwrap()]);
-    assert_eq!(again.logins.len(), 14);
+    assert_eq!(again.logins.len(), 15);
 }
 
 #[test]

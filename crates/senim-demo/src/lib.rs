@@ -9,6 +9,7 @@
 
 mod allocations;
 mod cases;
+mod education;
 mod programmes;
 
 use std::collections::{BTreeMap, HashMap};
@@ -359,6 +360,7 @@ pub async fn load_if_empty(
     }
     crate::cases::seed(store, rules, config, created).await?;
     crate::programmes::seed(store, config).await?;
+    crate::education::seed(store, config).await?;
     write_logins(&password_file, &logins)?;
     Ok(logins)
 }

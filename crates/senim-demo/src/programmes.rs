@@ -444,5 +444,159 @@ pub(crate) async fn seed(store: &Store, config: &senim_app::Config) -> Result<()
                 .await?;
         }
     }
+    sandbox(&desk, &manager, &bank, rubric).await
+}
+
+/// The sandbox: the bank's customer chatbot admitted a month ago under a
+/// six-month plan, with a supervision note since.
+async fn sandbox(
+    desk: &Desk<'_>,
+    manager: &Account,
+    bank: &Account,
+    rubric: serde_json::Value,
+) -> Result<(), DemoError> {
+    let store = desk.store;
+    let now = store.clock().now();
+    let today = Day::of(now);
+    let days_ago = |n: i64| now.plus_seconds(-n * 86_400);
+    let programme_id = programme(
+        store,
+        manager,
+        programme_input(
+            "sandbox",
+            "Regulatory sandbox for AI",
+            "Регуляторная песочница для ИИ",
+            "ЖИ үшін реттеушілік құм жәшігі",
+        )?,
+    )
+    .await?;
+    let question = |id: &str, answer: &str, en: &str, ru: &str, kk: &str| {
+        serde_json::json!({"id": id, "answer": answer, "required": true,
+            "text": {"en": en, "ru": ru, "kk": kk}})
+    };
+    let questions = serde_json::json!([
+        question("objectives", "text", "What will you test, and why here?", "Что вы будете испытывать и зачем в песочнице?", "Нені сынайсыз және неге құм жәшігінде?"),
+        question("conditions", "text", "Under which conditions (users, scale, places)?", "На каких условиях (пользователи, масштаб, места)?", "Қандай шарттармен (пайдаланушылар, ауқым, орындар)?"),
+        question("relaxed_rules", "text", "Which rules do you ask to relax?", "Какие требования вы просите смягчить?", "Қандай талаптарды жеңілдетуді сұрайсыз?"),
+        question("risk_containment", "text", "How are the risks contained?", "Как сдерживаются риски?", "Тәуекелдер қалай шектеледі?"),
+        question("months", "number", "For how many months (at most 12)?", "На сколько месяцев (не более 12)?", "Неше айға (12-ден аспайды)?"),
+        question("methodology", "text", "How will you measure the results?", "Как вы измерите результаты?", "Нәтижелерді қалай өлшейсіз?"),
+        question("exit_strategy", "text", "What happens at the end?", "Что будет по окончании?", "Соңында не болады?"),
+        {"id": "system", "answer": "text", "required": false,
+         "text": {"en": "The system's id in the register, if it is there", "ru": "Идентификатор системы в реестре, если она там есть", "kk": "Жүйенің тізілімдегі идентификаторы, егер ол бар болса"}}
+    ]);
+    let call_terms = serde_json::json!({
+        "title": {"en": "Sandbox intake, 2026", "ru": "Набор в песочницу, 2026", "kk": "Құм жәшігіне қабылдау, 2026"},
+        "description": {"en": "Up to four systems tested under supervision, with some rules relaxed, for at most a year.",
+                        "ru": "До четырёх систем, испытываемых под надзором со смягчением некоторых требований, не более года.",
+                        "kk": "Бір жылдан аспайтын мерзімге кейбір талаптар жеңілдетіліп, қадағалаумен сыналатын төрт жүйеге дейін."},
+        "opens": today.plus_days(-60).to_string(), "closes": today.plus_days(90).to_string(),
+        "budget": {"unit": "credits", "amount": 400_000},
+        "evaluation": "on_arrival", "reviewers": 2, "rubric": rubric, "pass_threshold": 60,
+        "questions": questions, "reports_after_months": [6],
+        "min_usable_days": 30, "eligibility": HEALTH_RULES,
+    });
+    let intake = call(store, manager, programme_id, call_terms).await?;
+    let chatbot = store
+        .systems(&senim_store::SystemFilter {
+            organisation: bank.organisation_id,
+            text: Some("chatbot".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await?
+        .items
+        .into_iter()
+        .next();
+    let mut answers = vec![
+        ("objectives", "Check that the chatbot answers loan questions correctly and says when a person must decide."),
+        ("conditions", "Customers who opt in, in two branches of Karaganda; at most 5,000 conversations."),
+        ("relaxed_rules", "The chatbot may answer before its registration, for these customers only."),
+        ("risk_containment", "Every answer about credit is reviewed by a loan officer the same day; a human is one tap away."),
+        ("months", "6"),
+        ("methodology", "Answers compared with the loan officers' on a weekly sample, in Kazakh and Russian."),
+        ("exit_strategy", "Registration if 95% of the answers hold; otherwise the chatbot stays on general questions."),
+    ]
+    .into_iter()
+    .map(|(question, value)| AnswerValue {
+        question: question.into(),
+        value: value.into(),
+    })
+    .collect::<Vec<_>>();
+    if let Some(system) = &chatbot {
+        answers.push(AnswerValue {
+            question: "system".into(),
+            value: system.id.to_string(),
+        });
+    }
+    let input = ApplicationInput {
+        title: "Customer chatbot for loan questions".into(),
+        summary: "A chatbot that explains loans, under a loan officer's eye.".into(),
+        sectors: vec![Sector::Finance],
+        requested: 50_000,
+        answers,
+    };
+    let case = desk.submitted(bank, &intake, input, days_ago(45)).await?;
+    let case = desk
+        .step(
+            manager,
+            &intake,
+            &case,
+            ApplicationStep::Admit,
+            Some(days_ago(44)),
+        )
+        .await?;
+    let case = desk
+        .reviewed(&intake, case, &[4, 4, 5], None, Some(days_ago(40)))
+        .await?;
+    let case = desk
+        .step(
+            manager,
+            &intake,
+            &case,
+            ApplicationStep::DecideApplication {
+                outcome: Outcome::Award,
+                amount: None,
+                usable_until: Some(today.plus_days(200)),
+                reasons: "A narrow test with a human in the loop: admitted.".into(),
+            },
+            Some(days_ago(35)),
+        )
+        .await?;
+    // Accepting opens the participation, as the server's step does.
+    let pool = store.reviewer_pool().await?;
+    let remaining = store.call_figures(&intake).await?.remaining;
+    let ctx = Context {
+        now: days_ago(30),
+        actor: bank.id,
+        calendar: &desk.config.calendar,
+        call: &intake,
+        pool: &pool,
+        related: &[],
+        unmet: &[],
+        remaining,
+    };
+    let mut stepped = application_step(&ctx, &case, ApplicationStep::AcceptAward).map_err(data)?;
+    let participation = senim_domain::sandbox::admit(
+        CaseId::generate(),
+        &stepped.case,
+        chatbot.map(|s| s.id),
+        days_ago(30),
+    )
+    .map_err(data)?;
+    let participation_id = participation.id;
+    stepped.opened = Some(participation);
+    save(store, bank, stepped, Some(case.revision)).await?;
+    let participation = store.case(participation_id).await?;
+    let note = senim_domain::sandbox::sandbox_step(
+        days_ago(10),
+        manager.id,
+        &participation,
+        senim_domain::sandbox::SandboxStep::AddNote {
+            text: "Month one: 1,240 conversations, 31 answers corrected by loan officers, none harmful. Weekly sample continues.".into(),
+        },
+    )
+    .map_err(data)?;
+    save(store, manager, note, Some(participation.revision)).await?;
     Ok(())
 }

@@ -24,6 +24,7 @@ vocabulary!(
         DataSteward => "data_steward",
         ProgrammeManager => "programme_manager",
         ResourceProvider => "resource_provider",
+        Instructor => "instructor",
         Administrator => "administrator",
     }
 );
@@ -33,7 +34,11 @@ impl Role {
     pub fn needs_organisation(self) -> bool {
         matches!(
             self,
-            Role::Developer | Role::DataSteward | Role::ProgrammeManager | Role::ResourceProvider
+            Role::Developer
+                | Role::DataSteward
+                | Role::ProgrammeManager
+                | Role::ResourceProvider
+                | Role::Instructor
         )
     }
 

@@ -1382,6 +1382,7 @@ mod tests {
             conflicts: vec![],
             load: 0,
             active: true,
+            uncertified: vec![],
         }
     }
 

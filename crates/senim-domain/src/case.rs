@@ -25,10 +25,12 @@ use crate::system::{DocumentationItem, RiskLevel, SystemStatus};
 use crate::access::{AccessState, DataAccess};
 use crate::allocation::{Allocation, AllocationState};
 use crate::application::{Application, ApplicationState};
+use crate::education::{Enrolment, EnrolmentState};
 use crate::oversight::{
     Audit, AuditState, Investigation, InvestigationState, Report, ReportState,
     TrustedListApplication, TrustedListState,
 };
+use crate::sandbox::{Sandbox, SandboxState};
 
 vocabulary!(
     /// What a case is about.
@@ -41,6 +43,8 @@ vocabulary!(
         DataAccess => "data_access",
         Application => "application",
         Allocation => "allocation",
+        Enrolment => "enrolment",
+        Sandbox => "sandbox",
     }
 );
 
@@ -56,6 +60,8 @@ impl CaseKind {
             CaseKind::DataAccess => "DA",
             CaseKind::Application => "APP",
             CaseKind::Allocation => "ALC",
+            CaseKind::Enrolment => "ENR",
+            CaseKind::Sandbox => "SBX",
         }
     }
 
@@ -71,6 +77,8 @@ impl CaseKind {
             CaseKind::DataAccess => crate::access::AccessStep::NAMES,
             CaseKind::Application => crate::application::ApplicationStep::NAMES,
             CaseKind::Allocation => crate::allocation::AllocationStep::NAMES,
+            CaseKind::Enrolment => crate::education::EnrolmentStep::NAMES,
+            CaseKind::Sandbox => crate::sandbox::SandboxStep::NAMES,
         }
     }
 }
@@ -152,6 +160,14 @@ pub enum CaseBody {
         state: AllocationState,
         body: Option<Allocation>,
     },
+    Enrolment {
+        state: EnrolmentState,
+        body: Option<Enrolment>,
+    },
+    Sandbox {
+        state: SandboxState,
+        body: Option<Sandbox>,
+    },
 }
 
 /// Every kind the same way: the macro keeps the per-kind lists (the kind,
@@ -191,6 +207,14 @@ macro_rules! each_kind {
                 state: $state,
                 body: $inner,
             } => $e,
+            CaseBody::Enrolment {
+                state: $state,
+                body: $inner,
+            } => $e,
+            CaseBody::Sandbox {
+                state: $state,
+                body: $inner,
+            } => $e,
         }
     };
 }
@@ -206,6 +230,8 @@ impl CaseBody {
             CaseBody::DataAccess { .. } => CaseKind::DataAccess,
             CaseBody::Application { .. } => CaseKind::Application,
             CaseBody::Allocation { .. } => CaseKind::Allocation,
+            CaseBody::Enrolment { .. } => CaseKind::Enrolment,
+            CaseBody::Sandbox { .. } => CaseKind::Sandbox,
         }
     }
 
@@ -383,6 +409,34 @@ impl Case {
         }
     }
 
+    pub fn enrolment(&self) -> Option<&Enrolment> {
+        match &self.body {
+            CaseBody::Enrolment { body, .. } => body.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn sandbox(&self) -> Option<&Sandbox> {
+        match &self.body {
+            CaseBody::Sandbox { body, .. } => body.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn sandbox_mut(&mut self) -> Option<&mut Sandbox> {
+        match &mut self.body {
+            CaseBody::Sandbox { body, .. } => body.as_mut(),
+            _ => None,
+        }
+    }
+
+    pub fn enrolment_mut(&mut self) -> Option<&mut Enrolment> {
+        match &mut self.body {
+            CaseBody::Enrolment { body, .. } => body.as_mut(),
+            _ => None,
+        }
+    }
+
     pub fn allocation_mut(&mut self) -> Option<&mut Allocation> {
         match &mut self.body {
             CaseBody::Allocation { body, .. } => body.as_mut(),
@@ -414,7 +468,13 @@ impl Case {
             CaseBody::Allocation { state, .. } => {
                 matches!(state, AllocationState::Active | AllocationState::Expired)
             }
-            CaseBody::Report { .. } | CaseBody::Audit { .. } | CaseBody::DataAccess { .. } => false,
+            // Who is in the sandbox, under which plan, is public.
+            CaseBody::Sandbox { .. } => true,
+            // Who studies what is the learner's own business.
+            CaseBody::Report { .. }
+            | CaseBody::Audit { .. }
+            | CaseBody::DataAccess { .. }
+            | CaseBody::Enrolment { .. } => false,
         }
     }
 
@@ -588,11 +648,23 @@ pub struct Candidate {
     /// Open dossiers the reviewer works on now.
     pub load: u32,
     pub active: bool,
+    /// Sectors whose cases the pool does not give the reviewer: each asks
+    /// for a course's certificate the reviewer does not hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uncertified: Vec<Sector>,
 }
 
 /// Why a reviewer of the pool may not review a case whose parties are
-/// `parties` (a system's owner and holder, an applicant), if they may not.
-pub fn ineligible_reviewer(c: &Candidate, parties: &[OrganisationId]) -> Option<&'static str> {
+/// `parties` (a system's owner and holder, an applicant) and whose sectors
+/// are `sectors`, if they may not.
+pub fn ineligible_reviewer(
+    c: &Candidate,
+    parties: &[OrganisationId],
+    sectors: &[Sector],
+) -> Option<&'static str> {
+    if c.uncertified.iter().any(|s| sectors.contains(s)) {
+        return Some("lacks the course certificate the pool requires for the case's sector");
+    }
     if !c.active {
         return Some("is not an active reviewer in the pool");
     }
@@ -617,7 +689,9 @@ pub fn choose_reviewers(
 ) -> Vec<AccountId> {
     let mut eligible: Vec<&Candidate> = pool
         .iter()
-        .filter(|c| ineligible_reviewer(c, parties).is_none() && !excluded.contains(&c.account_id))
+        .filter(|c| {
+            ineligible_reviewer(c, parties, sectors).is_none() && !excluded.contains(&c.account_id)
+        })
         .collect();
     eligible.sort_by_key(|c| {
         let competent = c.sectors.iter().any(|s| sectors.contains(s));
@@ -901,6 +975,10 @@ pub mod wire {
         pub application: Option<crate::application::Application>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub allocation: Option<crate::allocation::Allocation>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub enrolment: Option<crate::education::Enrolment>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub sandbox: Option<crate::sandbox::Sandbox>,
         /// Personal data of people outside the register (a complainant's
         /// contact details): shown to the authority only, and only as a digest
         /// in the log.
@@ -936,6 +1014,8 @@ impl From<Case> for wire::Case {
             data_access: None,
             application: None,
             allocation: None,
+            enrolment: None,
+            sandbox: None,
             private: case.private,
             created_at: case.created_at,
             updated_at: case.updated_at,
@@ -949,6 +1029,8 @@ impl From<Case> for wire::Case {
             CaseBody::DataAccess { body, .. } => wire.data_access = body,
             CaseBody::Application { body, .. } => wire.application = body,
             CaseBody::Allocation { body, .. } => wire.allocation = body,
+            CaseBody::Enrolment { body, .. } => wire.enrolment = body,
+            CaseBody::Sandbox { body, .. } => wire.sandbox = body,
         }
         wire
     }
@@ -970,6 +1052,8 @@ impl TryFrom<wire::Case> for Case {
             (CaseKind::DataAccess, wire.data_access.is_some()),
             (CaseKind::Application, wire.application.is_some()),
             (CaseKind::Allocation, wire.allocation.is_some()),
+            (CaseKind::Enrolment, wire.enrolment.is_some()),
+            (CaseKind::Sandbox, wire.sandbox.is_some()),
         ]
         .into_iter()
         .filter(|(other, present)| *present && *other != kind);
@@ -1008,6 +1092,14 @@ impl TryFrom<wire::Case> for Case {
             CaseKind::Allocation => CaseBody::Allocation {
                 state: parse_state(kind, name)?,
                 body: wire.allocation,
+            },
+            CaseKind::Enrolment => CaseBody::Enrolment {
+                state: parse_state(kind, name)?,
+                body: wire.enrolment,
+            },
+            CaseKind::Sandbox => CaseBody::Sandbox {
+                state: parse_state(kind, name)?,
+                body: wire.sandbox,
             },
         };
         Ok(Case {
@@ -1077,6 +1169,39 @@ mod tests {
     }
 
     #[test]
+    fn the_pool_offers_no_reviewer_without_the_certificate_a_sector_requires() {
+        use crate::profile::Sector;
+        let certified = Candidate {
+            account_id: AccountId::generate(),
+            organisation_id: None,
+            sectors: vec![Sector::Healthcare],
+            conflicts: vec![],
+            load: 5,
+            active: true,
+            uncertified: vec![],
+        };
+        let uncertified = Candidate {
+            account_id: AccountId::generate(),
+            load: 0,
+            uncertified: vec![Sector::Healthcare],
+            ..certified.clone()
+        };
+        let pool = [certified.clone(), uncertified.clone()];
+        let none = std::collections::BTreeSet::new();
+        assert!(ineligible_reviewer(&uncertified, &[], &[Sector::Healthcare]).is_some());
+        assert!(ineligible_reviewer(&uncertified, &[], &[Sector::Finance]).is_none());
+        // The less loaded reviewer lacks the certificate: only the other is chosen.
+        assert_eq!(
+            choose_reviewers(&pool, &[], &[Sector::Healthcare], &none, 2),
+            vec![certified.account_id]
+        );
+        assert_eq!(
+            choose_reviewers(&pool, &[], &[Sector::Finance], &none, 1),
+            vec![uncertified.account_id]
+        );
+    }
+
+    #[test]
     fn each_kind_lists_exactly_the_steps_its_step_enum_takes() {
         let known = [
             (
@@ -1105,6 +1230,11 @@ mod tests {
                 CaseKind::Allocation,
                 variants::<crate::allocation::AllocationStep>(),
             ),
+            (
+                CaseKind::Enrolment,
+                variants::<crate::education::EnrolmentStep>(),
+            ),
+            (CaseKind::Sandbox, variants::<crate::sandbox::SandboxStep>()),
         ];
         for (kind, variants) in known {
             assert_eq!(kind.steps(), variants, "{kind}");

@@ -93,3 +93,7 @@ id_type!(
     /// model or a restricted dataset.
     PlatformResourceId
 );
+id_type!(
+    /// A course of an education programme of the Platform.
+    CourseId
+);

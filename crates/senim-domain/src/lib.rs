@@ -21,6 +21,7 @@ pub mod case;
 pub mod classification;
 pub mod clock;
 pub mod dataset;
+pub mod education;
 pub mod error;
 pub mod ids;
 pub mod organisation;
@@ -28,6 +29,7 @@ pub mod oversight;
 pub mod profile;
 pub mod programme;
 pub mod registration;
+pub mod sandbox;
 pub mod system;
 pub mod text;
 pub mod token;
@@ -41,8 +43,8 @@ pub use clock::{Clock, FixedClock, SystemClock, Timestamp};
 pub use dataset::{AccessLevel, Dataset, DatasetInput, Resource};
 pub use error::{FieldError, ValidationError};
 pub use ids::{
-    AccountId, CallId, CaseId, DatasetId, OrganisationId, PlatformResourceId, ProgrammeId,
-    ResourceId, SystemId, TokenId,
+    AccountId, CallId, CaseId, CourseId, DatasetId, OrganisationId, PlatformResourceId,
+    ProgrammeId, ResourceId, SystemId, TokenId,
 };
 pub use organisation::{
     Contacts, Organisation, OrganisationInput, OrganisationKind, OrganisationStatus, SizeClass,

@@ -241,7 +241,7 @@ fn parties(system: &System) -> Vec<OrganisationId> {
 
 /// Why a reviewer may not review this system, if they may not.
 fn eligible(c: &Candidate, system: &System) -> Result<(), &'static str> {
-    match crate::case::ineligible_reviewer(c, &parties(system)) {
+    match crate::case::ineligible_reviewer(c, &parties(system), &system.sectors) {
         Some(why) => Err(why),
         None => Ok(()),
     }

@@ -33,6 +33,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", senim_api::api())
         .merge(senim_opendata::routes())
         .nest("/log", senim_api::log::tiles())
+        .route(
+            "/badges/status/{year}",
+            get(senim_api::education::status_list),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

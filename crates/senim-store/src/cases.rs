@@ -11,8 +11,9 @@ use serde_json::json;
 use sqlx::{AnyConnection, Row};
 
 use senim_domain::case::{Candidate, Notice, Notification, Recipient, ReviewerProfile};
+use senim_domain::profile::Sector;
 use senim_domain::{
-    Account, AccountId, Case, CaseId, CaseKind, SystemId, SystemStatus, Timestamp, Viewer,
+    Account, AccountId, Case, CaseId, CaseKind, CourseId, SystemId, SystemStatus, Timestamp, Viewer,
 };
 
 use crate::command::{store_system, Applied, EventDraft, Step};
@@ -237,7 +238,10 @@ pub fn public_case(case: &Case) -> Case {
     let record = case.kind() == CaseKind::Registration
         || (matches!(
             case.kind(),
-            CaseKind::Investigation | CaseKind::Application | CaseKind::Allocation
+            CaseKind::Investigation
+                | CaseKind::Application
+                | CaseKind::Allocation
+                | CaseKind::Sandbox
         ) && case.published());
     if !record {
         if matches!(
@@ -284,6 +288,18 @@ pub fn public_case(case: &Case) -> Case {
         }
         for e in &mut alloc.extensions {
             e.reasons = String::new();
+        }
+    }
+    if let Some(sandbox) = case.sandbox_mut() {
+        // The plan, the dates and the exit report's summary and outcome are
+        // public; the supervisors' notes, the findings, the reasons and who
+        // applied stay with the parties.
+        sandbox.participant = AccountId(uuid::Uuid::nil());
+        sandbox.notes = Vec::new();
+        sandbox.reasons = None;
+        if let Some(r) = sandbox.exit_report.as_mut() {
+            r.findings = String::new();
+            r.returned = None;
         }
     }
     if let Some(inv) = case.investigation_mut() {
@@ -393,6 +409,7 @@ async fn write_case(conn: &mut AnyConnection, case: &Case, new: bool) -> Result<
     };
     crate::programmes::index_application(conn, case).await?;
     crate::allocations::index_allocation(conn, case).await?;
+    crate::education::index_enrolment(conn, case).await?;
     write_assignees(conn, case, open).await
 }
 
@@ -879,9 +896,29 @@ impl Store {
         )
         .fetch_all(self.reader())
         .await?;
+        // Sectors whose reviewers must hold a course's certificate, and the
+        // certificates each account holds.
+        let mut required: Vec<(Sector, CourseId)> = Vec::new();
+        for course in self.courses(None).await? {
+            for sector in &course.course.reviewer_sectors {
+                required.push((*sector, course.course.id));
+            }
+        }
+        let held = if required.is_empty() {
+            Vec::new()
+        } else {
+            crate::education::certified(self.reader()).await?
+        };
         rows.iter()
             .map(|row| {
                 let profile: ReviewerProfile = data(row)?;
+                let mut uncertified: Vec<Sector> = required
+                    .iter()
+                    .filter(|(_, course)| !held.contains(&(profile.account_id, *course)))
+                    .map(|(sector, _)| *sector)
+                    .collect();
+                uncertified.sort();
+                uncertified.dedup();
                 let org: Option<String> = row.try_get("organisation_id")?;
                 let status: String = row.try_get("status")?;
                 let load: i64 = row.try_get("load")?;
@@ -892,6 +929,7 @@ impl Store {
                     conflicts: profile.conflicts,
                     load: u32::try_from(load).unwrap_or(u32::MAX),
                     active: profile.active && status == "active",
+                    uncertified,
                 })
             })
             .collect()
@@ -981,5 +1019,19 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+impl Store {
+    /// The sandbox participations of a system, newest first.
+    pub async fn sandboxes_of(&self, system: SystemId) -> Result<Vec<Case>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT data FROM cases WHERE kind = 'sandbox' AND system_id = $1 \
+             ORDER BY created_at DESC, id",
+        )
+        .bind(system.to_string())
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(data).collect()
     }
 }

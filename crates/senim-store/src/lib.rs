@@ -18,6 +18,7 @@ mod allocations;
 mod cache;
 mod cases;
 mod command;
+mod education;
 mod error;
 mod library;
 pub mod log;
@@ -40,6 +41,7 @@ use tokio::sync::mpsc;
 pub use cases::{case_for, public_case, CaseFilter, CaseWrite, ReviewDue};
 pub use command::system_search;
 pub use command::{Actor, Applied, Command, NewToken, Reassessment};
+pub use education::CourseFigures;
 pub use error::StoreError;
 pub use library::DatasetUse;
 pub use query::{

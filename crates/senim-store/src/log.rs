@@ -537,7 +537,7 @@ pub fn load_or_create_key(path: &std::path::Path, origin: &str) -> Result<NoteSi
                 NoteSigner::from_seed(origin, &rand::random::<[u8; 32]>()).map_err(|e| {
                     StoreError::Config(format!("`{origin}` cannot name a log key: {e}"))
                 })?;
-            write_private(path, &format!("{}\n", signer.private_key()))?;
+            write_private(path, &format!("{}\n", signer.private_key()), "log key")?;
             tracing::info!(path = %path.display(), key = %signer.verifier_key(), "created the audit log key");
             Ok(signer)
         }
@@ -548,10 +548,12 @@ pub fn load_or_create_key(path: &std::path::Path, origin: &str) -> Result<NoteSi
     }
 }
 
-fn write_private(path: &std::path::Path, text: &str) -> Result<(), StoreError> {
+/// Writes a new secret file (a key) readable by its owner only, and syncs
+/// it; refuses to replace one. `what` names it in the error.
+pub fn write_private(path: &std::path::Path, text: &str, what: &str) -> Result<(), StoreError> {
     use std::io::Write;
     let fail = |e: std::io::Error| {
-        StoreError::Config(format!("cannot write the log key {}: {e}", path.display()))
+        StoreError::Config(format!("cannot write the {what} {}: {e}", path.display()))
     };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(fail)?;

@@ -188,6 +188,12 @@ pub(crate) struct PlatformResourceCreated {
     pub resource: record::PlatformResource,
 }
 
+/// `course.created`.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct CourseCreated {
+    pub course: record::Course,
+}
+
 /// `resource.added`.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct ResourceAdded {
@@ -327,6 +333,10 @@ mod tests {
                             &payload["resource"],
                         );
                         again::<PlatformResourceCreated>(&payload)
+                    }
+                    "course.created" => {
+                        same_as_domain::<senim_domain::education::Course>(&payload["course"]);
+                        again::<CourseCreated>(&payload)
                     }
                     "rulepack.installed" => again::<PackInstalled>(&payload),
                     "rulepack.published" => again::<PackPublished>(&payload),

@@ -379,3 +379,27 @@ impl Recorded for Case {
         record
     }
 }
+
+/// A course of an education programme.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Course {
+    pub id: senim_domain::CourseId,
+    pub programme_id: senim_domain::ProgrammeId,
+    pub programme_organisation_id: OrganisationId,
+    pub provider_organisation_id: OrganisationId,
+    pub title: LocalizedText,
+    pub syllabus: LocalizedText,
+    pub criteria: LocalizedText,
+    pub hours: u32,
+    pub language: senim_domain::education::CourseLanguage,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seats: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviewer_sectors: Vec<senim_domain::profile::Sector>,
+    pub created_at: Timestamp,
+}
+
+recorded!(senim_domain::education::Course => Course {
+    id, programme_id, programme_organisation_id, provider_organisation_id, title, syllabus,
+    criteria, hours, language, seats, reviewer_sectors, created_at,
+});

@@ -99,6 +99,7 @@ const KINDS: &[&str] = &[
     "programme.created",
     "call.published",
     "platform_resource.created",
+    "course.created",
 ];
 
 /// The kinds of cases, each of which must appear with several steps.
@@ -111,6 +112,8 @@ const CASE_KINDS: &[&str] = &[
     "data_access",
     "application",
     "allocation",
+    "enrolment",
+    "sandbox",
 ];
 
 fn clock() -> Arc<FixedClock> {

@@ -399,7 +399,56 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
             f("reasons", Input::Para, true),
         ],
     ),
+    (
+        CaseKind::Enrolment,
+        "complete",
+        &[f("note", Input::Para, false)],
+    ),
+    (
+        CaseKind::Enrolment,
+        "not_completed",
+        &[f("reasons", Input::Para, true)],
+    ),
+    (CaseKind::Enrolment, "withdraw_enrolment", &[]),
+    (
+        CaseKind::Enrolment,
+        "revoke_certificate",
+        &[f("reasons", Input::Para, true)],
+    ),
+    (
+        CaseKind::Sandbox,
+        "add_note",
+        &[f("text", Input::Para, true)],
+    ),
+    (
+        CaseKind::Sandbox,
+        "submit_exit_report",
+        &[
+            f("public_summary", Input::Para, true),
+            f("findings", Input::Para, true),
+            f(
+                "outcome",
+                Input::Choice("exit-outcome", EXIT_OUTCOMES),
+                true,
+            ),
+        ],
+    ),
+    (
+        CaseKind::Sandbox,
+        "review_exit_report",
+        &[
+            f("accept", Input::YesNo, true),
+            f("reasons", Input::Para, true),
+        ],
+    ),
+    (
+        CaseKind::Sandbox,
+        "terminate_sandbox",
+        &[f("reasons", Input::Para, true)],
+    ),
 ];
+
+const EXIT_OUTCOMES: &[&str] = senim_domain::sandbox::ExitOutcome::NAMES;
 
 /// What a report's output line may name first.
 const OUTPUT_KINDS: &[&str] = &["paper", "dataset", "model", "software", "system"];
@@ -436,6 +485,23 @@ fn offered(case: &Case, action: &str, me: Option<senim_domain::AccountId>, today
                 *state == Active && b.is_some_and(|b| b.renewable && b.extension.is_none())
             }
             "decide_extension" => *state == Active && b.is_some_and(|b| b.extension.is_some()),
+            _ => false,
+        };
+    }
+    if let CaseBody::Sandbox { state, .. } = &case.body {
+        use senim_domain::sandbox::SandboxState::*;
+        return match action {
+            "add_note" | "terminate_sandbox" => matches!(state, Active | ExitReported),
+            "submit_exit_report" => *state == Active,
+            "review_exit_report" => *state == ExitReported,
+            _ => false,
+        };
+    }
+    if let CaseBody::Enrolment { state, .. } = &case.body {
+        use senim_domain::education::EnrolmentState::*;
+        return match action {
+            "complete" | "not_completed" | "withdraw_enrolment" => *state == Enrolled,
+            "revoke_certificate" => *state == Completed,
             _ => false,
         };
     }
@@ -696,6 +762,8 @@ pub struct CaseView {
     pub record: String,
     /// The printable report, for an audit.
     pub report: Option<String>,
+    /// The certificate to download, for a completed enrolment's learner.
+    pub certificate: Option<String>,
     /// The algorithmic audit's runs, for an audit.
     pub runs: Vec<RunView>,
 }
@@ -718,6 +786,7 @@ pub fn state_label(c: &Ctx, kind: CaseKind, state: &str) -> String {
     match kind {
         CaseKind::Registration => c.t.term("status", state),
         CaseKind::Report => c.t.term("report-state", state),
+        CaseKind::Sandbox => c.t.term("sandbox-state", state),
         _ => c.t.term("case-state", state),
     }
 }
@@ -1332,6 +1401,10 @@ async fn page(
         report: (shown_case.kind() == CaseKind::Audit)
             .then(|| format!("/api/v1/cases/{}/audit-report", shown_case.id)),
         runs: runs(c, &shown_case),
+        certificate: shown_case
+            .enrolment()
+            .filter(|e| e.certificate.is_some() && Some(e.learner) == c.account().map(|a| a.id))
+            .map(|_| format!("/api/v1/enrolments/{}/certificate", shown_case.id)),
         system,
     };
     let failed_status = !problems.is_empty();
@@ -1438,6 +1511,65 @@ async fn programme_facts(
                     ),
                 ));
             }
+        }
+    }
+    if let Some(b) = case.sandbox() {
+        out.push((c.t("case-sandbox-title"), b.title.clone()));
+        out.push((
+            c.t("case-sandbox-period"),
+            format!("{} – {}", b.starts, b.ends),
+        ));
+        for a in &b.plan {
+            out.push((c.t.term("sandbox-plan", &a.question), a.value.clone()));
+        }
+        for n in &b.notes {
+            out.push((
+                c.t.t1("case-sandbox-note", "day", Day::of(n.at).to_string()),
+                n.text.clone(),
+            ));
+        }
+        if let Some(r) = &b.exit_report {
+            out.push((
+                c.t("case-exit-report"),
+                format!(
+                    "{} — {}",
+                    c.t.term("exit-outcome", r.outcome.as_str()),
+                    r.public_summary
+                ),
+            ));
+            if !r.findings.is_empty() {
+                out.push((c.t("field-findings"), r.findings.clone()));
+            }
+            if let Some(why) = &r.returned {
+                out.push((c.t("case-exit-returned"), why.clone()));
+            }
+        }
+        if let Some(r) = &b.reasons {
+            out.push((c.t("field-reasons"), r.clone()));
+        }
+    }
+    if let Some(e) = case.enrolment() {
+        if let Ok(course) = state.store.course(e.course_id).await {
+            out.push((
+                c.t("case-course"),
+                course.course.title.get(c.lang()).to_string(),
+            ));
+        }
+        if let Some(done) = &e.completion {
+            let mut value = Day::of(done.at).to_string();
+            if let Some(note) = &done.note {
+                value = format!("{value} — {note}");
+            }
+            out.push((c.t("case-completed"), value));
+        }
+        if let Some(cert) = &e.certificate {
+            out.push((
+                c.t("case-certificate"),
+                format!("{} · {}", cert.id, Day::of(cert.issued_at)),
+            ));
+        }
+        if let Some(r) = &e.reasons {
+            out.push((c.t("field-reasons"), r.clone()));
         }
     }
     if let Some(b) = case.allocation() {
@@ -1759,6 +1891,25 @@ pub async fn rows(c: &Ctx, state: &AppState, cases: Vec<Case>) -> Vec<QueueRow> 
                     .map(|a| format!("{} {}", a.units, c.t.term("resource-unit", a.unit.as_str())))
             })
             .unwrap_or_default();
+        // An enrolment: the course, and who is learning.
+        let system = match case.enrolment() {
+            Some(e) => {
+                let course = state
+                    .store
+                    .course(e.course_id)
+                    .await
+                    .map(|f| f.course.title.get(c.lang()).to_string())
+                    .unwrap_or_default();
+                let learner = state
+                    .store
+                    .account(e.learner)
+                    .await
+                    .map(|a| a.display_name)
+                    .unwrap_or_default();
+                format!("{course} — {learner}")
+            }
+            None => system,
+        };
         out.push(QueueRow {
             id: case.id.to_string(),
             number: case.number.clone(),

@@ -21,6 +21,7 @@ pub mod assets;
 mod cases;
 pub mod charts;
 mod desks;
+mod education;
 pub use senim_app::i18n;
 mod inbox;
 mod library;
@@ -102,6 +103,16 @@ pub fn pages(state: &AppState) -> Router<AppState> {
             axum::routing::post(programmes::publish_call),
         )
         .route("/programmes/resources", get(resources::list))
+        .route("/programmes/courses", get(education::list))
+        .route(
+            "/courses/desk",
+            get(education::desk).post(education::create),
+        )
+        .route("/courses/{id}", get(education::show).post(education::enrol))
+        .route(
+            "/badges/verify",
+            get(education::verify_form).post(education::verify),
+        )
         .route("/programmes/statistics", get(programmes::statistics))
         .route(
             "/resources/desk",
@@ -553,7 +564,7 @@ pub struct Desk {
 }
 
 /// The desks, in the order the menu shows them and sign-in lands on them.
-pub const DESKS: [Desk; 8] = [
+pub const DESKS: [Desk; 9] = [
     Desk {
         name: "developer",
         href: "/developer",
@@ -588,6 +599,11 @@ pub const DESKS: [Desk; 8] = [
         name: "resources",
         href: "/resources/desk",
         label: "desk-resources",
+    },
+    Desk {
+        name: "courses",
+        href: "/courses/desk",
+        label: "desk-courses",
     },
     Desk {
         name: "admin",

@@ -98,7 +98,17 @@ pub async fn list(c: Ctx, State(state): State<AppState>) -> PageResult {
                 name: a.display_name.clone(),
                 sectors: p.map_or_else(
                     || c.t("reviewers-not-pooled"),
-                    |p| sector_names(&c, &p.sectors),
+                    |p| {
+                        let mut s = sector_names(&c, &p.sectors);
+                        if !p.uncertified.is_empty() {
+                            s = format!(
+                                "{s} · {}: {}",
+                                c.t("reviewers-uncertified"),
+                                sector_names(&c, &p.uncertified)
+                            );
+                        }
+                        s
+                    },
                 ),
                 conflicts: p.map_or(0, |p| p.conflicts.len()),
                 load: p.map_or(0, |p| p.load),

@@ -274,6 +274,14 @@ const CASES: &[Case] = &[
         allowed: &[DataSteward],
     },
     Case {
+        name: "GET courses",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "GET enrolments mine",
+        allowed: SIGNED_IN,
+    },
+    Case {
         name: "GET case (report)",
         allowed: &[
             Developer,
@@ -577,6 +585,8 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
                 "unit": "cpu_hours", "capacity": 10, "credits_per_unit": 1}),
             ),
         "GET allocations provided" => app.request(who, Method::GET, "/api/v1/allocations/provided"),
+        "GET courses" => app.request(who, Method::GET, "/api/v1/courses"),
+        "GET enrolments mine" => app.request(who, Method::GET, "/api/v1/enrolments/mine"),
         "GET datasets" => app.request(who, Method::GET, "/api/v1/datasets"),
         "POST datasets (bank)" => {
             let mut body = super::routes::datasets::dataset_json("Matrix data", "restricted");

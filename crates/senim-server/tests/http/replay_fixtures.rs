@@ -132,5 +132,7 @@ async fn write_replay_fixtures() {
         routes::datasets::systems_name_the_datasets_they_learned_from => "dataset_links",
         routes::programmes::a_university_is_awarded_compute_through_a_call => "programmes",
         routes::allocations::an_award_buys_gpu_hours_and_data_that_end_by_themselves => "allocations",
+        routes::education::a_course_certifies_a_reviewer_until_revoked => "education",
+        routes::sandbox::a_system_goes_through_the_sandbox_to_registration => "sandbox",
     );
 }

@@ -198,6 +198,8 @@ pub enum Command {
     },
     /// A resource the Platform offers, provided by its organisation.
     CreatePlatformResource(Box<senim_domain::allocation::PlatformResource>),
+    /// A course of an education programme.
+    CreateCourse(Box<senim_domain::education::Course>),
     /// Flags a registered system whose annual risk review is overdue.
     FlagReviewDue(crate::cases::ReviewDue),
     /// Puts a reviewer in the pool or changes their competences.
@@ -230,6 +232,7 @@ pub enum Applied {
     Programme(Box<senim_domain::programme::Programme>),
     Call(Box<senim_domain::programme::Call>),
     PlatformResource(Box<senim_domain::allocation::PlatformResource>),
+    Course(Box<senim_domain::education::Course>),
     Resource(Box<senim_domain::Resource>),
     /// The query tables were rebuilt from this many events.
     Rebuilt(u64),
@@ -364,6 +367,7 @@ pub(crate) async fn apply(
         Command::CreatePlatformResource(resource) => {
             crate::allocations::create_resource(conn, *resource).await?
         }
+        Command::CreateCourse(course) => crate::education::create_course(conn, *course).await?,
         Command::Rebuild => (Applied::Rebuilt(rebuild::rebuild(conn).await?), None),
         Command::DeleteSession { token_hash } => {
             sessions::delete_session(conn, token_hash).await?;

@@ -24,8 +24,10 @@ use crate::logged::{
 use crate::query;
 
 /// The query tables, children before parents.
-const QUERY_TABLES: [&str; 24] = [
+const QUERY_TABLES: [&str; 26] = [
     "number_counters",
+    "enrolments",
+    "courses",
     "allocations",
     "platform_resources",
     "applications",
@@ -202,6 +204,7 @@ async fn replay(
             crate::programmes::replay(conn, kind, &payload).await
         }
         "platform_resource.created" => crate::allocations::replay(conn, &payload).await,
+        "course.created" => crate::education::replay(conn, &payload).await,
         "reviewer.set" => {
             let set: ReviewerSet = self::payload(&payload)?;
             let reviewer = senim_domain::case::ReviewerProfile::from(set.reviewer);

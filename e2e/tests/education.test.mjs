@@ -75,3 +75,28 @@ test('a learner enrols, the instructor completes, the certificate checks out', a
   await Promise.all([learner.waitForLoadState('load'), learner.getByRole('button', { name: 'Check' }).click()]);
   assert.match(await learner.locator('main').innerText(), /The certificate is not valid/);
 });
+
+test('the public reads the sandbox participation in Russian on a phone', async () => {
+  // From the programmes to the sandbox call, its award, and the
+  // participation it opened: the plan is public, the notes are not.
+  const page = await newPage(browser, { locale: 'ru-RU', width: 390 });
+  await page.goto(`${baseUrl()}/programmes`);
+  await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: 'Набор в песочницу, 2026' }).click()]);
+  await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: 'Customer chatbot for loan questions' }).click()]);
+  await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: /^SBX-/ }).click()]);
+  const main = await page.locator('main').innerText();
+  assert.match(main, /В песочнице/);
+  assert.match(main, /Какие требования смягчены/);
+  assert.doesNotMatch(main, /1,240 conversations/, 'supervision notes are not public');
+  await axe(page);
+  await shoot(page, 'sandbox-ru-phone');
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(scrollWidth <= 390, `the participation fits a phone (${scrollWidth}px wide)`);
+
+  // The bank's developer reads the notes of its own participation.
+  const bank = await newPage(browser);
+  await login(bank, 'developer@bank.demo');
+  await bank.goto(page.url());
+  assert.match(await bank.locator('main').innerText(), /1,240 conversations/);
+  await axe(bank);
+});

@@ -79,6 +79,33 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(course)))
 }
 
+/// The sectors whose expert reviewers must hold the course's certificate.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewerSectors {
+    pub sectors: Vec<senim_domain::profile::Sector>,
+}
+
+/// Make a course a condition of the reviewer pool for some sectors, or of
+/// none (the authority's supervisors, who keep the pool).
+#[utoipa::path(put, path = "/api/v1/courses/{id}/reviewer-sectors", tag = "programmes",
+    params(("id" = String, Path, description = "Course id")),
+    request_body = ReviewerSectors,
+    responses((status = 200, body = Course), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_reviewer_sectors(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<JsonBody<ReviewerSectors>, ApiError>,
+) -> Result<Json<Course>, ApiError> {
+    let id: CourseId = parse_id("course", &id)?;
+    let JsonBody(input) = body?;
+    Ok(Json(
+        education::set_reviewer_sectors(&state, &caller, id, input.sectors).await?,
+    ))
+}
+
 /// Enrol in a course (any signed-in account): an enrolment case, which the
 /// course's instructors complete.
 #[utoipa::path(post, path = "/api/v1/courses/{id}/enrolments", tag = "programmes",

@@ -128,6 +128,10 @@ pub fn api() -> Router<AppState> {
             get(education::enrolments).post(education::enrol),
         )
         .route("/programmes/{id}/courses", post(education::create))
+        .route(
+            "/courses/{id}/reviewer-sectors",
+            axum::routing::put(education::set_reviewer_sectors),
+        )
         .route("/enrolments/mine", get(education::mine))
         .route("/enrolments/{id}/certificate", get(education::certificate))
         .route("/certificates/verify", post(education::verify))

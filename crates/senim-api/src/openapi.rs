@@ -40,6 +40,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         allocations::of_application, allocations::provided, allocations::usage,
         education::list, education::show, education::create, education::enrol,
         education::enrolments, education::mine, education::certificate, education::verify,
+        education::set_reviewer_sectors,
     ),
     components(schemas(senim_app::error::ErrorBody)),
     tags(

@@ -232,6 +232,14 @@ pub fn shown(state: &AppState, caller: &Caller, case: Case) -> Case {
     if !private {
         case.private = None;
     }
+    // The address a certificate was issued to, and its salt, are the
+    // learner's alone: with both, the credential's hash names them.
+    if let Some(e) = case.enrolment_mut().filter(|e| e.learner != account.id) {
+        if let Some(cert) = e.certificate.as_mut() {
+            cert.email = String::new();
+            cert.salt = String::new();
+        }
+    }
     case
 }
 
@@ -748,25 +756,30 @@ pub async fn apply_step(
         AnyStep::Application(step) => {
             let facts = crate::programmes::facts(state, &case, step.name()).await?;
             let sandbox = facts.call.kind == senim_domain::programme::ProgrammeKind::Sandbox;
-            let system = if sandbox {
-                crate::sandbox::system_under_test(state, &case).await?
-            } else {
-                None
-            };
             let accepting = matches!(
                 step,
                 senim_domain::application::ApplicationStep::AcceptAward
             );
-            if sandbox
-                && matches!(
-                    step,
-                    senim_domain::application::ApplicationStep::SubmitApplication
-                )
-            {
+            let submitting = matches!(
+                step,
+                senim_domain::application::ApplicationStep::SubmitApplication
+            );
+            // A submission's plan and system are checked; on acceptance the
+            // system is taken if it is still the applicant's (one that
+            // changed hands meanwhile leaves the participation without it).
+            let system = if sandbox && submitting {
                 if let Some(app) = case.application() {
                     senim_domain::sandbox::check_plan(app)?;
                 }
-            }
+                crate::sandbox::system_under_test(state, &case).await?
+            } else if sandbox && accepting {
+                crate::sandbox::system_under_test(state, &case)
+                    .await
+                    .ok()
+                    .flatten()
+            } else {
+                None
+            };
             let mut stepped = senim_domain::application::application_step(
                 &facts.context(state, account.id),
                 &case,
@@ -775,12 +788,10 @@ pub async fn apply_step(
             // An accepted sandbox award admits the system: its participation
             // opens with the step.
             if sandbox && accepting {
-                stepped.opened = Some(senim_domain::sandbox::admit(
-                    CaseId::generate(),
-                    &stepped.case,
-                    system,
-                    now,
-                )?);
+                let participation =
+                    senim_domain::sandbox::admit(CaseId::generate(), &stepped.case, system, now)?;
+                stepped.case.links.push(participation.id);
+                stepped.opened = Some(participation);
             }
             Ok(stepped)
         }

@@ -32,7 +32,7 @@ use crate::state::AppState;
 /// the status lists it signed.
 pub struct Badges {
     key_file: PathBuf,
-    issuer: OnceLock<Arc<Issuer>>,
+    key: OnceLock<SigningKey>,
     /// Per address: the revoked entries a list was signed with, and the list.
     lists: Mutex<HashMap<String, SignedList>>,
 }
@@ -50,25 +50,36 @@ impl Badges {
                 .badge_key_file
                 .clone()
                 .unwrap_or_else(|| config.data_dir.join("badges.key")),
-            issuer: OnceLock::new(),
+            key: OnceLock::new(),
             lists: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The issuer, its key read from the key file or created there.
-    pub fn issuer(&self, site: &str) -> Result<Arc<Issuer>, ApiError> {
-        if let Some(issuer) = self.issuer.get() {
-            return Ok(issuer.clone());
+    /// The signing key: read from the key file, or (when `create`) created
+    /// there; `None` when there is none and it is not to be created.
+    fn key(&self, create: bool) -> Result<Option<SigningKey>, ApiError> {
+        if let Some(key) = self.key.get() {
+            return Ok(Some(key.clone()));
+        }
+        if !create && !self.key_file.exists() {
+            return Ok(None);
         }
         let key = load_or_create_key(&self.key_file).map_err(|e| {
             tracing::error!(error = %e, "the badge key is not usable");
             ApiError::internal()
         })?;
-        let issuer = Issuer::new(key, ISSUER_NAME, Some(site)).map_err(|e| {
+        Ok(Some(self.key.get_or_init(|| key).clone()))
+    }
+
+    /// The issuer as a certificate issued on `site` names it (the profile's
+    /// address is signed into the certificate, so it is the site's address
+    /// when the certificate was issued, whatever it is now).
+    pub fn issuer(&self, site: &str) -> Result<Issuer, ApiError> {
+        let key = self.key(true)?.ok_or_else(ApiError::internal)?;
+        Issuer::new(key, ISSUER_NAME, Some(site)).map_err(|e| {
             tracing::error!(error = %e, "the badge issuer cannot be made");
             ApiError::internal()
-        })?;
-        Ok(self.issuer.get_or_init(|| Arc::new(issuer)).clone())
+        })
     }
 }
 
@@ -127,6 +138,34 @@ pub async fn create_course(
     let course = input.parse(CourseId::generate(), &programme, state.clock.now())?;
     match state
         .execute(caller.actor(), Command::CreateCourse(Box::new(course)))
+        .await?
+    {
+        Applied::Course(c) => Ok(*c),
+        _ => Err(ApiError::internal()),
+    }
+}
+
+/// Makes a course a condition of the reviewer pool for `sectors` (none:
+/// no condition): the authority's supervisors, who keep the pool, decide
+/// it, not the programme.
+pub async fn set_reviewer_sectors(
+    state: &AppState,
+    caller: &Caller,
+    course: CourseId,
+    sectors: Vec<senim_domain::profile::Sector>,
+) -> Result<Course, ApiError> {
+    account(caller)?;
+    caller.require(
+        state,
+        Action::ReviewerManage,
+        &Resource::Collection("reviewers"),
+    )?;
+    state.store.course(course).await?;
+    match state
+        .execute(
+            caller.actor(),
+            Command::SetCourseReviewerSectors { course, sectors },
+        )
         .await?
     {
         Applied::Course(c) => Ok(*c),
@@ -299,7 +338,8 @@ async fn status_list_at(state: &AppState, year: i32, url: &str) -> Result<Arc<Va
             return Ok(list);
         }
     }
-    let last = revoked.iter().max().copied().unwrap_or(0);
+    // Long enough for every entry given this year, revoked or not.
+    let last = state.store.last_status_index(year).await?;
     let len = (last / StatusList::MIN_LEN + 1) * StatusList::MIN_LEN;
     let mut list = StatusList::with_len(len).map_err(|_| ApiError::internal())?;
     for index in &revoked {
@@ -347,9 +387,14 @@ pub async fn verify(state: &AppState, credential: &Value) -> Result<Verification
         achievement_id: None,
         issued: None,
     };
-    let site = state.config.site_url();
-    let issuer = state.badges.issuer(&site)?;
-    let verified = match senim_badges::verify(credential, &issuer.verifying_key()) {
+    // Checking issues nothing: without a key, the Platform issued nothing.
+    let Some(key) = state.badges.key(false)? else {
+        return Ok(refused(
+            "the Platform has issued no certificate with this server's key".into(),
+        ));
+    };
+    let key = key.verifying_key();
+    let verified = match senim_badges::verify(credential, &key) {
         Ok(v) => v,
         Err(e) => return Ok(refused(e.to_string())),
     };
@@ -373,12 +418,8 @@ pub async fn verify(state: &AppState, credential: &Value) -> Result<Verification
         }
         Err(e) => return Err(e),
     };
-    let checked = senim_badges::verify_with_status(
-        credential,
-        &list,
-        &issuer.verifying_key(),
-        offset(state.clock.now())?,
-    );
+    let checked =
+        senim_badges::verify_with_status(credential, &list, &key, offset(state.clock.now())?);
     Ok(match checked {
         Ok(v) => Verification {
             valid: true,

@@ -114,6 +114,13 @@ enum ProgrammeCommand {
         #[arg(long)]
         file: PathBuf,
     },
+    /// Make a course a condition of the reviewer pool for these sectors
+    /// (comma-separated; empty for none): the authority's supervisors.
+    RequireCourse {
+        course: String,
+        #[arg(long, default_value = "")]
+        sectors: String,
+    },
     /// Enrol in a course.
     Enrol { course: String },
     /// The enrolments in a course (its instructors, its programme's managers).
@@ -247,6 +254,23 @@ pub async fn programme(args: ProgrammeArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("{} is not TOML", file.display()))?;
             let body = serde_json::to_value(body)?;
             print(&post(format!("/api/v1/programmes/{programme}/courses"), body).await?)
+        }
+        ProgrammeCommand::RequireCourse { course, sectors } => {
+            let sectors: Vec<&str> = sectors
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect();
+            let value = client
+                .send::<Value, Value>(
+                    Method::PUT,
+                    &format!("/api/v1/courses/{course}/reviewer-sectors"),
+                    Some(&json!({ "sectors": sectors })),
+                    None,
+                )
+                .await?
+                .value;
+            print(&value)
         }
         ProgrammeCommand::Enrol { course } => {
             print(&post(format!("/api/v1/courses/{course}/enrolments"), json!({})).await?)

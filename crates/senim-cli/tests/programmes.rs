@@ -70,8 +70,8 @@ fn a_call_is_published_applied_to_and_admitted_from_the_command_line() {
     let list: Value = serde_json::from_str(&run(&server, None, &["programme", "list"])).unwrap();
     assert_eq!(
         list["items"].as_array().unwrap().len(),
-        2,
-        "the demo's programmes"
+        4,
+        "the demo's programmes: compute, research, education, sandbox"
     );
     let created: Value = serde_json::from_str(&run(
         &server,

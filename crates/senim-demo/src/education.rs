@@ -1,8 +1,8 @@
 //! The demo's education programme, so the courses pages, the instructor's
 //! desk and the certificate check have something on them: the Platform's
 //! operator runs "AI skills", whose course on reviewing medical AI (taught
-//! by the university, required of healthcare's expert reviewers) the three
-//! experts completed, and whose AI literacy course has a learner still
+//! by the university; the authority's supervisors require it of
+//! healthcare's expert reviewers) the three experts completed, and whose AI literacy course has a learner still
 //! enrolled, one who completed it, and one certificate revoked.
 
 use senim_domain::education::{
@@ -150,7 +150,6 @@ pub(crate) async fn seed(store: &Store, config: &senim_app::Config) -> Result<()
                 hours: 24,
                 language: CourseLanguage::Ru,
                 seats: Some(30),
-                reviewer_sectors: vec![Sector::Healthcare],
             },
         )
         .await?;
@@ -178,7 +177,6 @@ pub(crate) async fn seed(store: &Store, config: &senim_app::Config) -> Result<()
                 hours: 12,
                 language: CourseLanguage::Kk,
                 seats: None,
-                reviewer_sectors: Vec::new(),
             },
         )
         .await?;
@@ -205,6 +203,18 @@ pub(crate) async fn seed(store: &Store, config: &senim_app::Config) -> Result<()
             )
             .await?;
     }
+    // The authority's supervisors make the medical course a condition of
+    // the pool for healthcare dossiers.
+    let supervisor = account(store, "supervisor@ministry.demo").await?;
+    store
+        .execute(
+            Actor::of(&supervisor),
+            Command::SetCourseReviewerSectors {
+                course: medical.id,
+                sectors: vec![Sector::Healthcare],
+            },
+        )
+        .await?;
     // Literacy: one completed, one revoked, one still learning.
     let steward = account(store, "data_steward@akimat.demo").await?;
     let case = school.enrol(&literacy, &steward, days_ago(30)).await?;

@@ -585,6 +585,7 @@ async fn sandbox(
     )
     .map_err(data)?;
     let participation_id = participation.id;
+    stepped.case.links.push(participation_id);
     stepped.opened = Some(participation);
     save(store, bank, stepped, Some(case.revision)).await?;
     let participation = store.case(participation_id).await?;

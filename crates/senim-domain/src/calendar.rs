@@ -84,6 +84,11 @@ impl Day {
     pub fn year(self) -> i32 {
         self.0.year()
     }
+
+    /// The day of its month, 1 to 31.
+    pub fn day_of_month(self) -> u8 {
+        self.0.day()
+    }
 }
 
 impl fmt::Display for Day {

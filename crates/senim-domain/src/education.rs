@@ -3,9 +3,11 @@
 //!
 //! A **course** belongs to a programme of kind `education`: its programme
 //! manager publishes it and names the organisation that teaches it (its
-//! instructors record completions). A course may qualify expert reviewers:
-//! for each sector it names, the reviewer pool offers a reviewer for a case
-//! of that sector only once they hold the course's certificate.
+//! instructors record completions). The authority's supervisors, who keep
+//! the reviewer pool, may make a course a condition of it: for each sector
+//! they name, the pool offers a reviewer for a case of that sector only once
+//! they hold the course's certificate (a programme cannot decide who
+//! reviews the authority's dossiers).
 //!
 //! An **enrolment** is a case (`crate::case`) of kind `enrolment`: a learner
 //! enrols, an instructor of the course's provider records the completion
@@ -28,8 +30,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::case::{
-    invalid, next, notice, refuse_state, require_state, text, Case, CaseBody, Recipient, Refusal,
-    Stepped,
+    next, notice, refuse_state, require_state, text, Case, CaseBody, Recipient, Refusal, Stepped,
 };
 use crate::clock::Timestamp;
 use crate::error::{Problems, ValidationError};
@@ -78,13 +79,10 @@ pub struct CourseInput {
     /// Hours of study.
     pub hours: u32,
     pub language: CourseLanguage,
-    /// How many learners may be enrolled or have completed it at once; no
-    /// limit when absent.
+    /// How many learners may be enrolled at once (a completion frees its
+    /// seat); no limit when absent.
     #[serde(default)]
     pub seats: Option<u32>,
-    /// Sectors whose expert reviewers must hold this course's certificate.
-    #[serde(default)]
-    pub reviewer_sectors: Vec<Sector>,
 }
 
 /// A course of an education programme.
@@ -102,6 +100,8 @@ pub struct Course {
     pub language: CourseLanguage,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seats: Option<u32>,
+    /// Sectors whose expert reviewers must hold this course's certificate,
+    /// as the authority's supervisors set them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reviewer_sectors: Vec<Sector>,
     pub created_at: Timestamp,
@@ -140,9 +140,6 @@ impl CourseInput {
         if self.seats.is_some_and(|s| !(1..=MAX_SEATS).contains(&s)) {
             problems.add("seats", format!("must be from 1 to {MAX_SEATS}, or absent"));
         }
-        let mut sectors = self.reviewer_sectors.clone();
-        sectors.sort();
-        sectors.dedup();
         problems.finish(|| {
             Some(Course {
                 id,
@@ -155,7 +152,7 @@ impl CourseInput {
                 hours: self.hours,
                 language: self.language,
                 seats: self.seats,
-                reviewer_sectors: sectors,
+                reviewer_sectors: Vec::new(),
                 created_at: now,
             })
         })
@@ -338,6 +335,12 @@ pub fn enrolment_step(
     let Some(mut b) = case.enrolment().cloned() else {
         return Err(refuse_state(current.state(), "the case has no body"));
     };
+    let own = actor == b.learner;
+    if own && !matches!(step, EnrolmentStep::WithdrawEnrolment) {
+        return Err(Refusal::Forbidden(
+            "a learner does not record or revoke their own completion".into(),
+        ));
+    }
     let learner = Recipient::Account(b.learner);
     let mut notices = Vec::new();
     let (to, event) = match step {
@@ -353,7 +356,10 @@ pub fn enrolment_step(
                 ));
             };
             if issue.email.trim().is_empty() {
-                return Err(invalid("email", "the learner's account has no address"));
+                return Err(refuse_state(
+                    state.as_str(),
+                    "the learner's account has no e-mail address to issue the certificate to",
+                ));
             }
             b.completion = Some(Completion {
                 at: now,
@@ -462,7 +468,6 @@ mod tests {
             hours: 24,
             language: CourseLanguage::Ru,
             seats: Some(30),
-            reviewer_sectors: vec![Sector::Healthcare, Sector::Healthcare],
         }
     }
 
@@ -498,7 +503,7 @@ mod tests {
                 now(),
             )
             .unwrap();
-        assert_eq!(course.reviewer_sectors, vec![Sector::Healthcare]);
+        assert!(course.reviewer_sectors.is_empty());
         let bad = CourseInput {
             title: LocalizedText::default(),
             hours: 0,
@@ -604,7 +609,7 @@ mod tests {
         assert_eq!(out.case.state(), "withdrawn");
         let revoke = enrolment_step(
             now(),
-            learner,
+            AccountId::generate(),
             &out.case,
             EnrolmentStep::RevokeCertificate {
                 reasons: "x".into(),
@@ -627,6 +632,19 @@ mod tests {
                 ..issue()
             },
         );
-        assert!(matches!(out, Err(Refusal::Invalid(_))));
+        assert!(matches!(out, Err(Refusal::State { .. })));
+    }
+
+    #[test]
+    fn an_instructor_does_not_complete_their_own_enrolment() {
+        let (_, case, learner) = enrolled();
+        let own = enrolment_step(
+            now(),
+            learner,
+            &case,
+            EnrolmentStep::Complete { note: None },
+            issue(),
+        );
+        assert!(matches!(own, Err(Refusal::Forbidden(_))));
     }
 }

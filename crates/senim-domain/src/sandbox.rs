@@ -179,7 +179,14 @@ pub fn admit(
             )
         })?;
     let starts = Day::of(now);
-    let ends = starts.plus_months(months as u32).plus_days(-1);
+    // The day before the same date `months` later; where that date does not
+    // exist (31 January + 1 month), the month's last day.
+    let same = starts.plus_months(months as u32);
+    let ends = if same.day_of_month() < starts.day_of_month() {
+        same
+    } else {
+        same.plus_days(-1)
+    };
     let plan = app
         .answers
         .iter()
@@ -448,6 +455,8 @@ mod tests {
         assert_eq!(b.plan.len(), 7);
         assert_eq!(case.links, vec![app.id]);
         assert!(check_plan(application("13").application().unwrap()).is_err());
+        let short = admit(CaseId::generate(), &application("1"), None, now()).unwrap();
+        assert_eq!(short.sandbox().unwrap().ends.to_string(), "2027-02-28");
         assert!(admit(CaseId::generate(), &application("0"), None, now()).is_err());
     }
 

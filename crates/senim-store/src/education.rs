@@ -10,7 +10,7 @@ use senim_domain::{AccountId, Case, CourseId, ProgrammeId};
 
 use crate::command::{Applied, EventDraft, Step};
 use crate::error::StoreError;
-use crate::logged::CourseCreated;
+use crate::logged::{CourseCreated, CourseReviewerSectorsSet};
 use crate::record::{self, Recorded};
 use crate::rows::data;
 use crate::Store;
@@ -62,6 +62,62 @@ pub(crate) async fn replay(
     insert_course(conn, &Course::from_record(event.course)).await
 }
 
+/// Writes a course's reviewer sectors (sorted, once each); the course as
+/// it is now.
+async fn write_reviewer_sectors(
+    conn: &mut AnyConnection,
+    course: CourseId,
+    mut sectors: Vec<senim_domain::profile::Sector>,
+) -> Result<Course, StoreError> {
+    let row = sqlx::query("SELECT data FROM courses WHERE id = $1")
+        .bind(course.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "course",
+            id: course.to_string(),
+        })?;
+    let mut c: Course = data(&row)?;
+    sectors.sort();
+    sectors.dedup();
+    c.reviewer_sectors = sectors;
+    sqlx::query("UPDATE courses SET data = $2 WHERE id = $1")
+        .bind(course.to_string())
+        .bind(record::json(&c)?)
+        .execute(&mut *conn)
+        .await?;
+    Ok(c)
+}
+
+/// Applies [`crate::Command::SetCourseReviewerSectors`].
+pub(crate) async fn set_reviewer_sectors(
+    conn: &mut AnyConnection,
+    course: CourseId,
+    sectors: Vec<senim_domain::profile::Sector>,
+) -> Result<Step, StoreError> {
+    let c = write_reviewer_sectors(conn, course, sectors).await?;
+    let event = EventDraft::logged(
+        "course.reviewer_sectors_set",
+        "course",
+        course.to_string(),
+        &CourseReviewerSectorsSet {
+            course_id: course,
+            sectors: c.reviewer_sectors.clone(),
+        },
+    )?;
+    Ok((Applied::Course(Box::new(c)), Some(event)))
+}
+
+pub(crate) async fn replay_reviewer_sectors(
+    conn: &mut AnyConnection,
+    payload: &serde_json::Value,
+) -> Result<(), StoreError> {
+    let event: CourseReviewerSectorsSet = serde_json::from_value(payload.clone())?;
+    write_reviewer_sectors(conn, event.course_id, event.sectors)
+        .await
+        .map(|_| ())
+}
+
 /// Keeps the enrolment index current after a write of an enrolment case,
 /// and refuses a new enrolment when the learner already holds one in the
 /// course (enrolled or completed) or the course has no seat left (the
@@ -74,7 +130,10 @@ pub(crate) async fn index_enrolment(
         return Ok(());
     };
     let state: EnrolmentState = case.state().parse().map_err(StoreError::Corrupt)?;
-    let holds_seat = matches!(state, EnrolmentState::Enrolled | EnrolmentState::Completed);
+    // A seat is held while learning; a completion frees it, but stays the
+    // learner's one enrolment in the course.
+    let holds_seat = state == EnrolmentState::Enrolled;
+    let counts = matches!(state, EnrolmentState::Enrolled | EnrolmentState::Completed);
     let new = sqlx::query("DELETE FROM enrolments WHERE case_id = $1")
         .bind(case.id.to_string())
         .execute(&mut *conn)
@@ -86,7 +145,7 @@ pub(crate) async fn index_enrolment(
             "SELECT c.data AS data, (SELECT COUNT(*) FROM enrolments e \
              WHERE e.course_id = c.id AND e.holds_seat = 1) AS taken, \
              (SELECT COUNT(*) FROM enrolments e WHERE e.course_id = c.id \
-             AND e.learner_id = $2 AND e.holds_seat = 1) AS mine \
+             AND e.learner_id = $2 AND e.counts = 1) AS mine \
              FROM courses c WHERE c.id = $1",
         )
         .bind(e.course_id.to_string())
@@ -113,14 +172,15 @@ pub(crate) async fn index_enrolment(
     }
     let certificate = e.certificate.as_ref();
     sqlx::query(
-        "INSERT INTO enrolments (case_id, course_id, learner_id, state, holds_seat, status_year, \
-         status_index) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO enrolments (case_id, course_id, learner_id, state, holds_seat, counts, \
+         status_year, status_index) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(case.id.to_string())
     .bind(e.course_id.to_string())
     .bind(e.learner.to_string())
     .bind(state.as_str())
     .bind(i64::from(holds_seat))
+    .bind(i64::from(counts))
     .bind(certificate.map(|c| i64::from(c.status_year)))
     .bind(certificate.map(|c| c.status_index as i64))
     .execute(&mut *conn)
@@ -227,6 +287,19 @@ impl Store {
         rows.iter()
             .map(|r| Ok(r.try_get::<i64, _>("status_index")? as u64))
             .collect()
+    }
+
+    /// The highest entry of the status list of `year` given to a
+    /// certificate (0 when none).
+    pub async fn last_status_index(&self, year: i32) -> Result<u64, StoreError> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(MAX(status_index), 0) AS BIGINT) AS n FROM enrolments \
+             WHERE status_year = $1",
+        )
+        .bind(i64::from(year))
+        .fetch_one(self.reader())
+        .await?;
+        Ok(row.try_get::<i64, _>("n")?.max(0) as u64)
     }
 
     /// Whether the status list of `year` has any entry (a certificate

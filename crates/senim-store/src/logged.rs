@@ -194,6 +194,14 @@ pub(crate) struct CourseCreated {
     pub course: record::Course,
 }
 
+/// `course.reviewer_sectors_set`: the sectors whose reviewers the pool
+/// asks the course's certificate of, as the authority's supervisors set them.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct CourseReviewerSectorsSet {
+    pub course_id: senim_domain::CourseId,
+    pub sectors: Vec<senim_domain::profile::Sector>,
+}
+
 /// `resource.added`.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct ResourceAdded {
@@ -338,6 +346,7 @@ mod tests {
                         same_as_domain::<senim_domain::education::Course>(&payload["course"]);
                         again::<CourseCreated>(&payload)
                     }
+                    "course.reviewer_sectors_set" => again::<CourseReviewerSectorsSet>(&payload),
                     "rulepack.installed" => again::<PackInstalled>(&payload),
                     "rulepack.published" => again::<PackPublished>(&payload),
                     _ => {

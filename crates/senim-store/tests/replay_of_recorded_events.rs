@@ -100,6 +100,7 @@ const KINDS: &[&str] = &[
     "call.published",
     "platform_resource.created",
     "course.created",
+    "course.reviewer_sectors_set",
 ];
 
 /// The kinds of cases, each of which must appear with several steps.

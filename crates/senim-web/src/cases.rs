@@ -764,6 +764,8 @@ pub struct CaseView {
     pub report: Option<String>,
     /// The certificate to download, for a completed enrolment's learner.
     pub certificate: Option<String>,
+    /// Related cases the reader may open: (id, number, kind).
+    pub links: Vec<(String, String, String)>,
     /// The algorithmic audit's runs, for an audit.
     pub runs: Vec<RunView>,
 }
@@ -1401,6 +1403,7 @@ async fn page(
         report: (shown_case.kind() == CaseKind::Audit)
             .then(|| format!("/api/v1/cases/{}/audit-report", shown_case.id)),
         runs: runs(c, &shown_case),
+        links: linked(c, state, &shown_case).await,
         certificate: shown_case
             .enrolment()
             .filter(|e| e.certificate.is_some() && Some(e.learner) == c.account().map(|a| a.id))
@@ -1608,6 +1611,27 @@ async fn programme_facts(
         }
     }
     Ok(out)
+}
+
+/// The cases `case` links to that the reader may read (a sandbox
+/// participation and the award that opened it, a registration and the
+/// system's sandbox record, an allocation and its award).
+async fn linked(c: &Ctx, state: &AppState, case: &Case) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for id in &case.links {
+        let Ok(other) = state.store.case(*id).await else {
+            continue;
+        };
+        let r = resource(&other, &c.caller);
+        if c.caller.may(state, Action::CaseRead, &r).unwrap_or(false) {
+            out.push((
+                other.id.to_string(),
+                other.number.clone(),
+                c.t.term("case-kind", other.kind().as_str()),
+            ));
+        }
+    }
+    out
 }
 
 /// `GET /desk/cases/{id}`.

@@ -133,7 +133,8 @@ pub async fn supervisor(c: Ctx, State(state): State<AppState>) -> PageResult {
     let mut sections = Vec::new();
     let mut counts = Vec::new();
     let mut overdue = 0;
-    for kind in CaseKind::ALL {
+    // Enrolments are the learners' and their courses', not the authority's.
+    for kind in CaseKind::ALL.iter().filter(|k| **k != CaseKind::Enrolment) {
         let found = state
             .store
             .cases(&CaseFilter {

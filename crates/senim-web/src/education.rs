@@ -105,11 +105,36 @@ struct CoursePage<'a> {
     crumbs: Vec<(String, String)>,
     course: CourseRow,
     problems: Problems,
+    /// For the pool's keepers: every sector (code, label, required now).
+    pool_sectors: Vec<(String, String, bool)>,
 }
 
 async fn course_page(c: &Ctx, state: &AppState, id: &str, problems: Problems) -> PageResult {
     let id: CourseId = id.parse().map_err(|_| ApiError::not_found("course"))?;
-    let course = course_row(c, state, &state.store.course(id).await?);
+    let figures = state.store.course(id).await?;
+    let keeps_pool = c
+        .caller
+        .may(
+            state,
+            senim_app::policy::Action::ReviewerManage,
+            &senim_app::policy::Resource::Collection("reviewers"),
+        )
+        .unwrap_or(false);
+    let pool_sectors = if keeps_pool {
+        senim_domain::profile::Sector::ALL
+            .iter()
+            .map(|s| {
+                (
+                    s.as_str().to_string(),
+                    c.t.term("sector", s.as_str()),
+                    figures.course.reviewer_sectors.contains(s),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let course = course_row(c, state, &figures);
     let page = CoursePage {
         crumbs: vec![
             ("/programmes".into(), c.t("nav-programmes")),
@@ -118,6 +143,7 @@ async fn course_page(c: &Ctx, state: &AppState, id: &str, problems: Problems) ->
         ],
         course,
         problems,
+        pool_sectors,
         c,
     };
     let failed = !page.problems.is_empty();
@@ -151,6 +177,29 @@ pub async fn enrol(
     }
 }
 
+/// `POST /courses/{id}/reviewer-sectors`: the pool's keepers set the
+/// sectors whose reviewers must hold the course's certificate.
+pub async fn set_reviewer_sectors(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Posted { ctx: c, form }: Posted,
+) -> PageResult {
+    let course: CourseId = id.parse().map_err(|_| ApiError::not_found("course"))?;
+    let mut sectors = Vec::new();
+    for (name, value) in &form.0 {
+        if name == "sector" {
+            sectors.push(value.parse().map_err(|e: String| {
+                ApiError::invalid(vec![senim_domain::FieldError {
+                    field: "sector".into(),
+                    reason: e,
+                }])
+            })?);
+        }
+    }
+    education::set_reviewer_sectors(&state, &c.caller, course, sectors).await?;
+    Ok(c.redirect(&format!("/courses/{course}")))
+}
+
 #[derive(askama::Template)]
 #[template(path = "course_desk.html")]
 struct DeskPage<'a> {
@@ -172,7 +221,6 @@ criteria = { kk = "", ru = "", en = "" }
 hours = 24
 language = "kk"
 seats = 30
-reviewer_sectors = []
 "#;
 
 async fn desk_page(c: &Ctx, state: &AppState, problems: Problems, form: FormData) -> PageResult {

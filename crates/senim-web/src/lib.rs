@@ -110,6 +110,10 @@ pub fn pages(state: &AppState) -> Router<AppState> {
         )
         .route("/courses/{id}", get(education::show).post(education::enrol))
         .route(
+            "/courses/{id}/reviewer-sectors",
+            axum::routing::post(education::set_reviewer_sectors),
+        )
+        .route(
             "/badges/verify",
             get(education::verify_form).post(education::verify),
         )

@@ -127,6 +127,8 @@ pub async fn list(c: Ctx, State(state): State<AppState>) -> PageResult {
 
 /// An award as the call's page lists it.
 pub struct AwardRow {
+    /// The application's case, whose public record is its page.
+    pub id: String,
     pub organisation: String,
     pub title: String,
     pub amount: String,
@@ -175,6 +177,7 @@ async fn call_page(
             let app = case.application()?;
             let decision = app.decision.as_ref()?;
             Some(AwardRow {
+                id: case.id.to_string(),
                 organisation: case
                     .organisation_id
                     .and_then(|o| state.register.organisation_name(o, c.lang()))

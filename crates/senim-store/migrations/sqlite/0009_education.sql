@@ -21,13 +21,18 @@ CREATE TABLE enrolments (
     course_id                 TEXT NOT NULL REFERENCES courses(id),
     learner_id                TEXT NOT NULL REFERENCES accounts(id),
     state                     TEXT NOT NULL,
-    -- 1 while enrolled or completed: it holds a seat.
+    -- 1 while enrolled: it holds one of the course's seats.
     holds_seat                INTEGER NOT NULL,
+    -- 1 while enrolled or completed: the learner's one running or
+    -- completed enrolment in the course.
+    counts                    INTEGER NOT NULL,
     -- The certificate's status list (a year) and entry, once completed.
     status_year               INTEGER,
     status_index              INTEGER
 );
-CREATE UNIQUE INDEX enrolments_one_per_learner ON enrolments (course_id, learner_id) WHERE holds_seat = 1;
+CREATE UNIQUE INDEX enrolments_one_per_learner ON enrolments (course_id, learner_id) WHERE counts = 1;
 CREATE INDEX enrolments_course ON enrolments (course_id, state);
 CREATE INDEX enrolments_learner ON enrolments (learner_id, state);
 CREATE INDEX enrolments_revoked ON enrolments (status_year) WHERE state = 'revoked';
+-- A status list's length: the highest entry given in its year.
+CREATE INDEX enrolments_status ON enrolments (status_year, status_index);

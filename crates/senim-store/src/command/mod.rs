@@ -200,6 +200,12 @@ pub enum Command {
     CreatePlatformResource(Box<senim_domain::allocation::PlatformResource>),
     /// A course of an education programme.
     CreateCourse(Box<senim_domain::education::Course>),
+    /// The sectors whose expert reviewers must hold a course's certificate
+    /// (none: the course is no condition of the pool).
+    SetCourseReviewerSectors {
+        course: senim_domain::CourseId,
+        sectors: Vec<senim_domain::profile::Sector>,
+    },
     /// Flags a registered system whose annual risk review is overdue.
     FlagReviewDue(crate::cases::ReviewDue),
     /// Puts a reviewer in the pool or changes their competences.
@@ -368,6 +374,9 @@ pub(crate) async fn apply(
             crate::allocations::create_resource(conn, *resource).await?
         }
         Command::CreateCourse(course) => crate::education::create_course(conn, *course).await?,
+        Command::SetCourseReviewerSectors { course, sectors } => {
+            crate::education::set_reviewer_sectors(conn, course, sectors).await?
+        }
         Command::Rebuild => (Applied::Rebuilt(rebuild::rebuild(conn).await?), None),
         Command::DeleteSession { token_hash } => {
             sessions::delete_session(conn, token_hash).await?;

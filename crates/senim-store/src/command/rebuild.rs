@@ -205,6 +205,9 @@ async fn replay(
         }
         "platform_resource.created" => crate::allocations::replay(conn, &payload).await,
         "course.created" => crate::education::replay(conn, &payload).await,
+        "course.reviewer_sectors_set" => {
+            crate::education::replay_reviewer_sectors(conn, &payload).await
+        }
         "reviewer.set" => {
             let set: ReviewerSet = self::payload(&payload)?;
             let reviewer = senim_domain::case::ReviewerProfile::from(set.reviewer);

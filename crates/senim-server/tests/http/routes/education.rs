@@ -28,8 +28,7 @@ fn course_json(provider: &str) -> Value {
         "criteria": {"en": "Passed the final case study."},
         "hours": 24,
         "language": "ru",
-        "seats": 2,
-        "reviewer_sectors": ["healthcare"]
+        "seats": 2
     })
 }
 
@@ -208,6 +207,41 @@ pub(crate) async fn a_course_certifies_a_reviewer_until_revoked(app: TestApp) {
     assert_eq!(status, 201, "{course}");
     let course_id = course["id"].as_str().unwrap().to_string();
     let enrolments = format!("/api/v1/courses/{course_id}/enrolments");
+
+    // The authority's supervisors make it a condition of the pool for
+    // healthcare; the programme cannot, and an unknown sector is named.
+    let sectors = format!("/api/v1/courses/{course_id}/reviewer-sectors");
+    let (status, _) = as_token(
+        &app,
+        &manager,
+        Method::PUT,
+        &sectors,
+        None,
+        Some(json!({"sectors": ["healthcare"]})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, body) = send(
+        &app,
+        Who::Supervisor,
+        Method::PUT,
+        &sectors,
+        None,
+        Some(json!({"sectors": ["alchemy"]})),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = send(
+        &app,
+        Who::Supervisor,
+        Method::PUT,
+        &sectors,
+        None,
+        Some(json!({"sectors": ["healthcare", "healthcare"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["reviewer_sectors"], json!(["healthcare"]));
 
     // An expert of the pool, competent in healthcare, lacks the certificate
     // the pool now requires for healthcare.

@@ -214,6 +214,11 @@ pub(crate) async fn a_system_goes_through_the_sandbox_to_registration(app: TestA
     assert_eq!(shown["sandbox"]["starts"], "2026-03-02");
     assert_eq!(shown["sandbox"]["ends"], "2026-09-01");
     assert_eq!(shown["sandbox"]["plan"].as_array().unwrap().len(), 7);
+    assert_eq!(
+        accepted["links"],
+        json!([sbx]),
+        "the award links its participation"
+    );
 
     // Supervision: the programme and the authority add notes; a developer
     // of another organisation may not, nor may the participant.

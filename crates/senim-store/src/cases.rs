@@ -898,14 +898,10 @@ impl Store {
         .await?;
         // Sectors whose reviewers must hold a course's certificate, and the
         // certificates each account holds.
-        let mut required: Vec<(Sector, CourseId)> = Vec::new();
-        for course in self.courses(None).await? {
-            for sector in &course.course.reviewer_sectors {
-                required.push((*sector, course.course.id));
-            }
-        }
-        let held = if required.is_empty() {
-            Vec::new()
+        let required: Vec<(Sector, CourseId)> =
+            crate::education::pool_requirements(self.reader()).await?;
+        let held: std::collections::HashSet<(AccountId, CourseId)> = if required.is_empty() {
+            std::collections::HashSet::new()
         } else {
             crate::education::certified(self.reader()).await?
         };

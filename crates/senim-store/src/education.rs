@@ -315,15 +315,41 @@ impl Store {
     }
 }
 
-/// The courses whose certificates `account` holds (completed, not revoked).
-pub(crate) async fn certified<'c, E>(executor: E) -> Result<Vec<(AccountId, CourseId)>, StoreError>
+/// The sectors whose reviewers the pool asks a course's certificate of,
+/// with the course: read off the courses' rows, without their figures (a
+/// course with none does not write the field).
+pub(crate) async fn pool_requirements<'c, E>(
+    executor: E,
+) -> Result<Vec<(senim_domain::profile::Sector, CourseId)>, StoreError>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let rows =
-        sqlx::query("SELECT learner_id, course_id FROM enrolments WHERE state = 'completed'")
-            .fetch_all(executor)
-            .await?;
+    let rows = sqlx::query("SELECT data FROM courses WHERE data LIKE '%\"reviewer_sectors\"%'")
+        .fetch_all(executor)
+        .await?;
+    let mut out = Vec::new();
+    for row in &rows {
+        let course: Course = data(row)?;
+        out.extend(course.reviewer_sectors.iter().map(|s| (*s, course.id)));
+    }
+    Ok(out)
+}
+
+/// Who holds which certificate (completed, not revoked) of the courses the
+/// pool asks for.
+pub(crate) async fn certified<'c, E>(
+    executor: E,
+) -> Result<std::collections::HashSet<(AccountId, CourseId)>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let rows = sqlx::query(
+        "SELECT e.learner_id AS learner_id, e.course_id AS course_id FROM enrolments e \
+         JOIN courses c ON c.id = e.course_id \
+         WHERE e.state = 'completed' AND c.data LIKE '%\"reviewer_sectors\"%'",
+    )
+    .fetch_all(executor)
+    .await?;
     rows.iter()
         .map(|r| {
             let account: String = r.try_get("learner_id")?;

@@ -78,12 +78,17 @@ pub struct SweepResult {
     /// Allocations reminded of their last day or ended after it.
     #[serde(default)]
     pub allocations: usize,
+    /// Sandbox participants reminded that their last day passed without
+    /// an exit report.
+    pub sandboxes: usize,
 }
 
 /// Run the sweeps now rather than at their next time: flag every registered
 /// system whose annual risk review is overdue, and make final every
 /// decision whose appeal deadline passed unappealed, remind awardees of
-/// their allocations' last day and end the allocations whose last day passed.
+/// their allocations' last day and end the allocations whose last day passed,
+/// and remind sandbox participants whose last day passed without an exit
+/// report.
 #[utoipa::path(post, path = "/api/v1/review-due/sweep", tag = "cases",
     responses((status = 200, body = SweepResult), (status = 403, body = ErrorBody)))]
 pub async fn sweep_review_due(
@@ -98,10 +103,12 @@ pub async fn sweep_review_due(
     let flagged = senim_app::sweeps::flag_review_due(&state).await?;
     let finalized = senim_app::sweeps::finalize_decisions(&state).await?;
     let allocations = senim_app::allocations::sweep(&state).await?;
+    let sandboxes = senim_app::sandbox::sweep(&state).await?;
     Ok(Json(SweepResult {
         flagged,
         finalized,
         allocations,
+        sandboxes,
     }))
 }
 

@@ -1463,3 +1463,6 @@ case-links = Related cases
 course-pool-legend = The reviewer pool requires this course of reviewers in
 course-pool-hint = For these sectors the pool offers only expert reviewers who completed the course and whose certificate stands.
 course-pool-submit = Save the pool's requirement
+event-sandbox-exit-due = Reminded: the last day passed without an exit report
+notice-sandbox-exit-due = Your participation in the sandbox ended on { $ends }: submit the exit report.
+notice-sandbox-exit-overdue = A sandbox participation ended on { $ends } without an exit report.

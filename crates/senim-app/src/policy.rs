@@ -160,6 +160,7 @@ actions! {
     CaseSubmitExitReport => "case.submit_exit_report": Write,
     CaseReviewExitReport => "case.review_exit_report": Write,
     CaseTerminateSandbox => "case.terminate_sandbox": Write,
+    CaseRemindExit => "case.remind_exit": Write,
 }
 
 impl Action {

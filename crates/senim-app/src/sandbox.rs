@@ -1,9 +1,12 @@
 //! The regulatory sandbox's participations (issue 18): intake is a call's
 //! (`crate::programmes`), admission opens the participation when a sandbox
 //! award is accepted (`crate::cases::apply_step`), and its steps are case
-//! steps. This module finds the system an application puts in the sandbox.
+//! steps. This module finds the system an application puts in the sandbox,
+//! and sweeps the participations whose last day passed without an exit
+//! report.
 
-use senim_domain::{Case, SystemId};
+use senim_domain::{Case, Day, SystemId};
+use senim_store::{Actor, Command, StoreError};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -46,4 +49,58 @@ pub async fn system_under_test(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Reminds, once, each participant whose last day passed without an exit
+/// report (and tells the programme); returns how many. Each reminder is a
+/// step in the log (`sandbox.exit_due`), so two servers sweeping at once
+/// cannot send one twice: the second's write names a revision that is gone.
+pub async fn sweep(state: &AppState) -> Result<usize, ApiError> {
+    let now = state.clock.now();
+    let today = Day::of(now);
+    let mut count = 0;
+    for case in state.store.sandboxes_running().await? {
+        let Some(step) = senim_domain::sandbox::due_step(&case, today) else {
+            continue;
+        };
+        let value = serde_json::to_value(&step).map_err(|_| ApiError::internal())?;
+        let actor = senim_domain::AccountId(uuid::Uuid::nil());
+        let stepped = match senim_domain::sandbox::sandbox_step(now, actor, &case, step) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(case = %case.id, error = ?e, "sandbox sweep skipped a case");
+                continue;
+            }
+        };
+        let notices = stepped.notices.clone();
+        let write = senim_store::CaseWrite {
+            case: stepped.case,
+            expected_revision: Some(case.revision),
+            event: stepped.event,
+            step: value,
+            system_status: None,
+            system_version: None,
+            assign_registry_number: false,
+            notices: stepped.notices,
+            opened: None,
+        };
+        match state
+            .store
+            .execute(Actor::operator(), Command::SaveCase(Box::new(write)))
+            .await
+        {
+            Ok(_) => {
+                count += 1;
+                crate::mail::deliver(
+                    state,
+                    notices,
+                    case.number.clone(),
+                    Some(format!("/desk/cases/{}", case.id)),
+                );
+            }
+            Err(StoreError::Conflict { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(count)
 }

@@ -1,8 +1,10 @@
 //! Work the server does on its own schedule: flagging registered systems
 //! whose annual risk review is overdue (Law 230-VIII Art. 18: owners review
 //! their risks at least once a year), and making final the decisions whose
-//! appeal deadline passed unappealed, and reminding awardees of their
-//! allocations' last day and ending those whose last day passed.
+//! appeal deadline passed unappealed, reminding awardees of their
+//! allocations' last day and ending those whose last day passed, and
+//! reminding sandbox participants whose last day passed without an exit
+//! report.
 
 use std::time::Duration;
 
@@ -90,6 +92,9 @@ pub fn start(state: AppState) {
             }
             if let Err(e) = crate::allocations::sweep(&state).await {
                 tracing::warn!(error = ?e, "allocation sweep failed");
+            }
+            if let Err(e) = crate::sandbox::sweep(&state).await {
+                tracing::warn!(error = ?e, "sandbox sweep failed");
             }
             tokio::time::sleep(every).await;
         }

@@ -14,7 +14,8 @@
 //! active ─submit_exit_report─▶ exit_reported ─review_exit_report(accept)─▶ exited
 //! exit_reported ─review_exit_report(return)─▶ active
 //! active / exit_reported ─terminate_sandbox─▶ terminated
-//! active ─add_note─▶ active   (supervision notes, any time before the end)
+//! active / exit_reported ─add_note─▶ (the same)   (supervision notes)
+//! active ─remind_exit─▶ active   (the server: the last day passed, no exit report)
 //! ```
 //!
 //! The participation is public: the plan (what is tested, which rules are
@@ -156,6 +157,10 @@ pub struct Sandbox {
     /// Why it was terminated, or the programme's words on the exit report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasons: Option<String>,
+    /// When the server reminded the participant that the last day passed
+    /// without an exit report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_due_reminded: Option<Day>,
 }
 
 /// The participation an accepted sandbox award opens, from `now` for the
@@ -209,6 +214,7 @@ pub fn admit(
                 notes: Vec::new(),
                 exit_report: None,
                 reasons: None,
+                exit_due_reminded: None,
             }),
         },
         now,
@@ -236,6 +242,25 @@ pub enum SandboxStep {
     ReviewExitReport { accept: bool, reasons: String },
     /// Programme manager: end the participation early, with reasons.
     TerminateSandbox { reasons: String },
+    /// The server: the last day passed and no exit report is in.
+    RemindExit,
+}
+
+/// The steps only the server's sweep takes (the policies forbid them to
+/// everyone else).
+pub const SWEEP_STEPS: &[&str] = &["remind_exit"];
+
+/// The sweep's step for a participation on `today`, if one is due: a
+/// reminder, once, the day after the last day while no exit report is in.
+pub fn due_step(case: &Case, today: Day) -> Option<SandboxStep> {
+    let CaseBody::Sandbox {
+        state: SandboxState::Active,
+        body: Some(b),
+    } = &case.body
+    else {
+        return None;
+    };
+    (today > b.ends && b.exit_due_reminded.is_none()).then_some(SandboxStep::RemindExit)
 }
 
 impl SandboxStep {
@@ -245,6 +270,7 @@ impl SandboxStep {
         "submit_exit_report",
         "review_exit_report",
         "terminate_sandbox",
+        "remind_exit",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -253,6 +279,7 @@ impl SandboxStep {
             SandboxStep::SubmitExitReport { .. } => "submit_exit_report",
             SandboxStep::ReviewExitReport { .. } => "review_exit_report",
             SandboxStep::TerminateSandbox { .. } => "terminate_sandbox",
+            SandboxStep::RemindExit => "remind_exit",
         }
     }
 }
@@ -359,6 +386,35 @@ pub fn sandbox_step(
                 ));
                 (S::Active, "sandbox.exit_returned")
             }
+        }
+        SandboxStep::RemindExit => {
+            require_state(state, &[S::Active], "remind_exit")?;
+            if Day::of(now) <= b.ends || b.exit_due_reminded.is_some() {
+                return Err(refuse_state(
+                    state.as_str(),
+                    "no reminder is due: the last day has not passed, or it was sent",
+                ));
+            }
+            b.exit_due_reminded = Some(Day::of(now));
+            notices.push(notice(
+                participant,
+                "notice-sandbox-exit-due",
+                &[("ends", b.ends.to_string())],
+                format!(
+                    "Your participation in the sandbox ended on {}: submit the exit report.",
+                    b.ends
+                ),
+            ));
+            notices.push(notice(
+                programme,
+                "notice-sandbox-exit-overdue",
+                &[("ends", b.ends.to_string())],
+                format!(
+                    "A sandbox participation ended on {} without an exit report.",
+                    b.ends
+                ),
+            ));
+            (state, "sandbox.exit_due")
         }
         SandboxStep::TerminateSandbox { reasons } => {
             require_state(state, &[S::Active, S::ExitReported], "terminate_sandbox")?;
@@ -549,5 +605,33 @@ mod tests {
             ),
             Err(Refusal::State { .. })
         ));
+    }
+
+    #[test]
+    fn the_sweep_reminds_once_after_the_last_day() {
+        let case = admit(CaseId::generate(), &application("1"), None, now()).unwrap();
+        let ends = case.sandbox().unwrap().ends;
+        assert_eq!(due_step(&case, ends), None);
+        assert_eq!(
+            due_step(&case, ends.plus_days(1)),
+            Some(SandboxStep::RemindExit)
+        );
+        let at = Timestamp::parse(&format!("{}T06:00:00Z", ends.plus_days(1))).unwrap();
+        let reminded = sandbox_step(
+            at,
+            AccountId(uuid::Uuid::nil()),
+            &case,
+            SandboxStep::RemindExit,
+        )
+        .unwrap();
+        assert_eq!(reminded.notices.len(), 2);
+        assert_eq!(due_step(&reminded.case, ends.plus_days(30)), None);
+        let early = sandbox_step(
+            now(),
+            AccountId(uuid::Uuid::nil()),
+            &case,
+            SandboxStep::RemindExit,
+        );
+        assert!(matches!(early, Err(Refusal::State { .. })));
     }
 }

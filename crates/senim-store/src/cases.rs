@@ -1019,6 +1019,16 @@ impl Store {
 }
 
 impl Store {
+    /// The sandbox participations still running (the sweep's work).
+    pub async fn sandboxes_running(&self) -> Result<Vec<Case>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT data FROM cases WHERE kind = 'sandbox' AND state = 'active' ORDER BY id",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(data).collect()
+    }
+
     /// The sandbox participations of a system, newest first.
     pub async fn sandboxes_of(&self, system: SystemId) -> Result<Vec<Case>, StoreError> {
         let rows = sqlx::query(

@@ -1981,7 +1981,10 @@ mod tests {
                 .steps()
                 .iter()
                 .copied()
-                .filter(|s| !senim_domain::allocation::SWEEP_STEPS.contains(s))
+                .filter(|s| {
+                    !senim_domain::allocation::SWEEP_STEPS.contains(s)
+                        && !senim_domain::sandbox::SWEEP_STEPS.contains(s)
+                })
                 .collect();
             page.sort_unstable();
             steps.sort_unstable();

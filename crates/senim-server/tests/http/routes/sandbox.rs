@@ -292,6 +292,35 @@ pub(crate) async fn a_system_goes_through_the_sandbox_to_registration(app: TestA
         "notes are not public"
     );
 
+    // The last day passes without an exit report: the sweep reminds the
+    // hospital and the programme, once.
+    let sweep = || async {
+        let (status, body) = send(
+            &app,
+            Who::Supervisor,
+            Method::POST,
+            "/api/v1/review-due/sweep",
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        body["sandboxes"].as_u64().unwrap()
+    };
+    assert_eq!(sweep().await, 0, "not before the last day");
+    app.clock.advance_seconds(200 * 86_400);
+    assert_eq!(sweep().await, 1);
+    assert_eq!(sweep().await, 0, "once");
+    let noted = read(hospital.clone()).await;
+    assert_eq!(noted["sandbox"]["exit_due_reminded"], "2026-09-18");
+    let inbox = as_token(&app, &hospital, Method::GET, "/api/v1/inbox", None, None)
+        .await
+        .1;
+    assert!(
+        inbox.to_string().contains("submit the exit report"),
+        "{inbox}"
+    );
+
     // The exit report: empty fields are named; returned once, then accepted.
     let (status, body) = step(&app, &hospital, &noted, json!({"action": "submit_exit_report", "public_summary": "", "findings": " ", "outcome": "ready_for_registration"})).await;
     assert_eq!(

@@ -80,6 +80,18 @@ pub async fn request(
     };
     let call = state.store.call(app.call_id).await?;
     let committed = state.store.committed_credits(application).await?;
+    // Units of this resource provisioned at once under the provider's
+    // assessment so far (approved the moment they were asked).
+    let assessed_used = state
+        .store
+        .allocations_of(application)
+        .await?
+        .iter()
+        .filter(|c| !matches!(c.state(), "refused" | "withdrawn"))
+        .filter_map(|c| c.allocation().map(|a| (c.created_at, a)))
+        .filter(|(created, a)| a.resource_id == resource.id && a.approved_at == Some(*created))
+        .map(|(_, a)| a.units)
+        .sum();
     let account = caller
         .account
         .as_ref()
@@ -95,7 +107,10 @@ pub async fn request(
         CaseId::generate(),
         &ctx,
         &case,
-        Credits { committed },
+        Credits {
+            committed,
+            assessed_used,
+        },
         input.clone(),
     )?;
     let step = serde_json::json!({

@@ -160,6 +160,16 @@ pub fn resource(case: &Case, caller: &Caller) -> Resource {
         provider: case
             .allocation()
             .map(|a| a.provider_organisation_id)
+            .or_else(|| {
+                let org = caller.account.as_ref().and_then(|a| a.organisation_id)?;
+                application
+                    .filter(|a| {
+                        a.assessments
+                            .iter()
+                            .any(|x| x.provider_organisation_id == org)
+                    })
+                    .map(|_| org)
+            })
             .or_else(|| case.enrolment().map(|e| e.provider_organisation_id)),
     }
 }
@@ -207,10 +217,22 @@ pub fn shown(state: &AppState, caller: &Caller, case: Case) -> Case {
         .may(state, Action::CaseReadPrivate, &r)
         .unwrap_or(false);
     // A reviewer assigned to an application declares their interests
-    // knowing whose it is and what it is about (not its answers).
+    // knowing whose it is and what it is about (not its answers); a provider
+    // assessing its resources reads the same.
+    let assesses = case.application().is_some()
+        && matches!(
+            &r,
+            Resource::Case {
+                provider: Some(_),
+                ..
+            }
+        )
+        && caller
+            .may(state, Action::CaseAssessFeasibility, &r)
+            .unwrap_or(false);
     let before_declaring = match (&r, case.application()) {
-        (Resource::Case { assigned: true, .. }, Some(app))
-            if !viewer.owner && !viewer.authority =>
+        (Resource::Case { assigned, .. }, Some(app))
+            if (*assigned || assesses) && !viewer.owner && !viewer.authority =>
         {
             Some((case.organisation_id, app.clone()))
         }
@@ -780,6 +802,32 @@ pub async fn apply_step(
             } else {
                 None
             };
+            if let senim_domain::application::ApplicationStep::EditApplication { application } =
+                &step
+            {
+                crate::programmes::check_resources(state, &application.resources).await?;
+            }
+            // A provider assesses only its own resources.
+            if let senim_domain::application::ApplicationStep::AssessFeasibility {
+                resource_id,
+                ..
+            } = &step
+            {
+                let theirs = case.application().is_some_and(|a| {
+                    a.assessments.iter().any(|x| {
+                        x.resource_id == *resource_id
+                            && Some(x.provider_organisation_id) == account.organisation_id
+                    })
+                });
+                if !theirs {
+                    return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                        field: "resource_id".into(),
+                        reason:
+                            "is not a resource of your organisation that this application asks for"
+                                .into(),
+                    }]));
+                }
+            }
             let mut stepped = senim_domain::application::application_step(
                 &facts.context(state, account.id),
                 &case,

@@ -161,6 +161,7 @@ actions! {
     CaseReviewExitReport => "case.review_exit_report": Write,
     CaseTerminateSandbox => "case.terminate_sandbox": Write,
     CaseRemindExit => "case.remind_exit": Write,
+    CaseAssessFeasibility => "case.assess_feasibility": Write,
 }
 
 impl Action {

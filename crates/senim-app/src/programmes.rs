@@ -144,6 +144,7 @@ pub async fn open(
         Err(StoreError::NotFound { .. }) => return Err(ApiError::not_found("call")),
         Err(e) => return Err(e.into()),
     };
+    check_resources(state, &input.resources).await?;
     let stepped = open_application(
         CaseId::generate(),
         &call,
@@ -159,6 +160,8 @@ pub async fn open(
 /// What the store knows that a step on an application needs.
 pub struct Facts {
     pub call: Call,
+    /// The Platform's resources the application asks for (for admission).
+    pub resources: Vec<senim_domain::allocation::PlatformResource>,
     pub pool: Vec<senim_domain::case::Candidate>,
     pub related: Vec<senim_domain::OrganisationId>,
     pub unmet: Vec<UnmetRule>,
@@ -180,11 +183,36 @@ impl Facts {
             related: &self.related,
             unmet: &self.unmet,
             remaining: self.remaining,
+            resources: &self.resources,
         }
     }
 }
 
 /// Gathers the [`Facts`] for a step named `step` on the application `case`.
+/// Refuses an application naming a resource the Platform does not offer,
+/// naming it.
+pub async fn check_resources(
+    state: &AppState,
+    asks: &[senim_domain::application::ResourceAsk],
+) -> Result<(), ApiError> {
+    let mut fields = Vec::new();
+    for (i, ask) in asks.iter().enumerate() {
+        match state.store.platform_resource(ask.resource_id).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound { .. }) => fields.push(senim_domain::FieldError {
+                field: format!("resources[{i}].resource_id"),
+                reason: "names no resource of the Platform".into(),
+            }),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if fields.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(fields))
+    }
+}
+
 pub async fn facts(state: &AppState, case: &Case, step: &str) -> Result<Facts, ApiError> {
     let app = case.application().ok_or_else(ApiError::internal)?;
     let call = state.store.call(app.call_id).await?;
@@ -228,8 +256,19 @@ pub async fn facts(state: &AppState, case: &Case, step: &str) -> Result<Facts, A
         }
         _ => Vec::new(),
     };
+    let mut resources = Vec::new();
+    if step == "admit" {
+        for ask in &app.resources {
+            match state.store.platform_resource(ask.resource_id).await {
+                Ok(r) => resources.push(r),
+                Err(senim_store::StoreError::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
     Ok(Facts {
         call,
+        resources,
         pool,
         related,
         unmet,

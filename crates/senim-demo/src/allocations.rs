@@ -164,7 +164,7 @@ pub(crate) async fn seed(
         CaseId::generate(),
         &ctx(days_ago(14), startup),
         awarded,
-        Credits { committed: 0 },
+        Credits::default(),
         AllocationInput {
             resource_id: cluster.id,
             units: 3_000,

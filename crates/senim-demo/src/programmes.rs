@@ -60,6 +60,7 @@ impl Desk<'_> {
             related: &[],
             unmet: &[],
             remaining,
+            resources: &[],
         };
         let stepped = application_step(&ctx, case, step).map_err(data)?;
         save(self.store, actor, stepped, Some(case.revision)).await
@@ -223,6 +224,7 @@ fn application(title: &str, summary: &str, sectors: &[Sector], requested: i64) -
             question: "plan".into(),
             value: summary.into(),
         }],
+        resources: Vec::new(),
     }
 }
 
@@ -535,6 +537,7 @@ async fn sandbox(
         sectors: vec![Sector::Finance],
         requested: 50_000,
         answers,
+        resources: Vec::new(),
     };
     let case = desk.submitted(bank, &intake, input, days_ago(45)).await?;
     let case = desk
@@ -575,6 +578,7 @@ async fn sandbox(
         related: &[],
         unmet: &[],
         remaining,
+        resources: &[],
     };
     let mut stepped = application_step(&ctx, &case, ApplicationStep::AcceptAward).map_err(data)?;
     let participation = senim_domain::sandbox::admit(

@@ -354,8 +354,12 @@ impl AllocationContext<'_> {
 
 /// Credits of `application` committed to allocations not refused, as the
 /// store sums them; passed in so the refusal can say how much is left.
+#[derive(Default)]
 pub struct Credits {
     pub committed: i64,
+    /// Units of the resource already provisioned at once under its
+    /// provider's assessment.
+    pub assessed_used: i64,
 }
 
 /// A new allocation: `application` (an accepted credits award) exchanges
@@ -443,6 +447,13 @@ pub fn request_allocation(
     }
     problems.finish(|| Some(())).map_err(Refusal::Invalid)?;
     let cost = cost.unwrap_or_default();
+    // What the provider found feasible during review is provisioned at once:
+    // no second wait. Restricted data stays the steward's decision at the
+    // exchange, as the library's own grants are.
+    let assessed = resource.kind != ResourceKind::Dataset
+        && app
+            .feasible_units(resource.id)
+            .is_some_and(|units| credits.assessed_used + input.units <= units);
     let body = Allocation {
         application_id: application.id,
         call_id: app.call_id,
@@ -461,23 +472,44 @@ pub fn request_allocation(
         usage: Vec::new(),
         renewable: true,
         instructions: None,
-        approved_at: None,
+        approved_at: assessed.then_some(ctx.now),
         reasons: None,
         reminded: Vec::new(),
         extension: None,
         extensions: Vec::new(),
         grants: Vec::new(),
     };
+    let ends = body.ends;
     let mut case = Case::new(
         id,
         CaseBody::Allocation {
-            state: AllocationState::Requested,
+            state: if assessed {
+                AllocationState::Active
+            } else {
+                AllocationState::Requested
+            },
             body: Some(body),
         },
         ctx.now,
     );
     case.organisation_id = application.organisation_id;
     case.links = vec![application.id];
+    if assessed {
+        let mut stepped = Stepped::new(case, "allocation.provisioned");
+        stepped.notices.push(notice(
+            Recipient::Organisation(resource.provider_organisation_id),
+            "notice-allocation-provisioned",
+            &[],
+            "An exchange you assessed as feasible during review was provisioned.".into(),
+        ));
+        stepped.notices.push(notice(
+            Recipient::Account(app.applicant),
+            "notice-allocation-approved",
+            &[("until", ends.to_string())],
+            format!("Your allocation was approved; it can be used until {ends}."),
+        ));
+        return Ok(stepped);
+    }
     case.deadline = Some(Deadline::start(
         ctx.calendar,
         "exchange_approval",

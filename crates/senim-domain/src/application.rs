@@ -35,7 +35,7 @@ use crate::case::{
 };
 use crate::clock::Timestamp;
 use crate::error::{Problems, ValidationError};
-use crate::ids::{AccountId, CallId, CaseId, OrganisationId};
+use crate::ids::{AccountId, CallId, CaseId, OrganisationId, PlatformResourceId};
 use crate::profile::{vocabulary, Sector};
 use crate::programme::{AnswerKind, BudgetUnit, Call, CallStatus, EvaluationMode, Rubric};
 
@@ -122,6 +122,33 @@ pub struct ApplicationInput {
     /// Answers to the call's questions, by question id.
     #[serde(default)]
     pub answers: Vec<AnswerValue>,
+    /// For a credits call: the Platform's resources the award will be
+    /// exchanged for, assessed by their providers during review.
+    #[serde(default)]
+    pub resources: Vec<ResourceAsk>,
+}
+
+/// A resource of the Platform an application means to use, and how much.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceAsk {
+    pub resource_id: PlatformResourceId,
+    pub units: i64,
+}
+
+/// A provider's technical assessment of a resource an application asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Assessment {
+    pub resource_id: PlatformResourceId,
+    pub provider_organisation_id: OrganisationId,
+    pub units: i64,
+    /// None until the provider assessed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feasible: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessed_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -177,6 +204,22 @@ pub struct Application {
     /// The reports owed, from acceptance on the call's schedule.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reports: Vec<Report>,
+    /// The Platform's resources it means to use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<ResourceAsk>,
+    /// Their providers' technical assessments, opened on admission.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assessments: Vec<Assessment>,
+}
+
+impl Application {
+    /// The units of `resource` its provider found feasible, if it did.
+    pub fn feasible_units(&self, resource: PlatformResourceId) -> Option<i64> {
+        self.assessments
+            .iter()
+            .find(|a| a.resource_id == resource && a.feasible == Some(true))
+            .map(|a| a.units)
+    }
 }
 
 /// A share of an award, released.
@@ -357,6 +400,9 @@ pub struct Context<'a> {
     pub unmet: &'a [UnmetRule],
     /// What is left of the call's budget (the store checks it again).
     pub remaining: i64,
+    /// The Platform's resources the application asks for (for admission:
+    /// who assesses each).
+    pub resources: &'a [crate::allocation::PlatformResource],
 }
 
 impl Context<'_> {
@@ -413,6 +459,13 @@ pub enum ApplicationStep {
     /// Manager: accept the submitted report (releasing the next share, and
     /// completing the award after the final report), or return it.
     ReviewReport { accept: bool, reasons: String },
+    /// A resource's provider: whether what the application asks of the
+    /// resource can be provided, with a note.
+    AssessFeasibility {
+        resource_id: PlatformResourceId,
+        feasible: bool,
+        note: String,
+    },
 }
 
 impl ApplicationStep {
@@ -431,6 +484,7 @@ impl ApplicationStep {
         "withdraw_application",
         "submit_report",
         "review_report",
+        "assess_feasibility",
     ];
 
     pub fn name(&self) -> &'static str {
@@ -448,6 +502,7 @@ impl ApplicationStep {
             ApplicationStep::WithdrawApplication => "withdraw_application",
             ApplicationStep::SubmitReport { .. } => "submit_report",
             ApplicationStep::ReviewReport { .. } => "review_report",
+            ApplicationStep::AssessFeasibility { .. } => "assess_feasibility",
         }
     }
 }
@@ -505,6 +560,24 @@ fn parse_input(call: &Call, input: ApplicationInput) -> Result<ApplicationInput,
             }),
         }
     }
+    let mut asked = BTreeSet::new();
+    if !input.resources.is_empty() && call.budget.unit != BudgetUnit::Credits {
+        problems.add(
+            "resources",
+            "only an application to a credits call names the Platform's resources",
+        );
+    }
+    for (i, r) in input.resources.iter().enumerate() {
+        if !asked.insert(r.resource_id) {
+            problems.add(&format!("resources[{i}].resource_id"), "is named twice");
+        }
+        if !(1..=crate::allocation::MAX_CAPACITY).contains(&r.units) {
+            problems.add(
+                &format!("resources[{i}].units"),
+                "must be a whole number of at least 1",
+            );
+        }
+    }
     problems.finish(|| {
         Some(ApplicationInput {
             title: title?,
@@ -512,6 +585,7 @@ fn parse_input(call: &Call, input: ApplicationInput) -> Result<ApplicationInput,
             sectors: input.sectors,
             requested: input.requested,
             answers,
+            resources: input.resources,
         })
     })
 }
@@ -543,6 +617,8 @@ pub fn open_application(
         reviewers_required: call.reviewers,
         requested: input.requested,
         answers: input.answers,
+        resources: input.resources,
+        assessments: Vec::new(),
         submitted_at: None,
         returned: None,
         reviews: Vec::new(),
@@ -732,6 +808,7 @@ pub fn application_step(
                 app.sectors = input.sectors;
                 app.requested = input.requested;
                 app.answers = input.answers;
+                app.resources = input.resources;
             }
             "application.edited"
         }
@@ -789,6 +866,38 @@ pub fn application_step(
                 today,
             ));
             fill_reviewers(ctx, &mut case, AssignedBy::Automatic, &mut notices);
+            // Each provider whose resources are asked for assesses them
+            // during review, so an award is provisioned without a second wait.
+            if let Some(app) = application_mut(&mut case) {
+                let mut assessments = Vec::new();
+                for ask in &app.resources {
+                    let Some(r) = ctx.resources.iter().find(|r| r.id == ask.resource_id) else {
+                        return Err(refuse_state(
+                            state.as_str(),
+                            format!(
+                                "resource {} is no longer offered: return the application for correction",
+                                ask.resource_id
+                            ),
+                        ));
+                    };
+                    assessments.push(Assessment {
+                        resource_id: r.id,
+                        provider_organisation_id: r.provider_organisation_id,
+                        units: ask.units,
+                        feasible: None,
+                        note: None,
+                        assessed_at: None,
+                    });
+                    notices.push(notice(
+                        Recipient::Organisation(r.provider_organisation_id),
+                        "notice-assessment-requested",
+                        &[],
+                        "An application asks for one of your resources: assess whether it can be provided."
+                            .into(),
+                    ));
+                }
+                app.assessments = assessments;
+            }
             case.assignees = working(&case);
             notices.extend(applicant.clone().map(|r| {
                 notice(
@@ -930,6 +1039,20 @@ pub fn application_step(
                 &[S::InReview, S::Waitlisted]
             };
             require_state(state, allowed, "decide_application")?;
+            if outcome != Outcome::Refusal {
+                if let Some(pending) = case
+                    .application()
+                    .and_then(|a| a.assessments.iter().find(|x| x.feasible.is_none()))
+                {
+                    return Err(refuse_state(
+                        state.as_str(),
+                        format!(
+                            "the provider's technical assessment of resource {} is not in yet",
+                            pending.resource_id
+                        ),
+                    ));
+                }
+            }
             let rubric = Rubric::of(ctx.call);
             let app = application_mut(&mut case).ok_or_else(|| invalid("case", "no body"))?;
             let (awarded, until) = if outcome == Outcome::Refusal {
@@ -1050,6 +1173,36 @@ pub fn application_step(
                 today,
             ));
             "application.report_submitted"
+        }
+        ApplicationStep::AssessFeasibility {
+            resource_id,
+            feasible,
+            note,
+        } => {
+            require_state(state, &[S::InReview, S::Waitlisted], "assess_feasibility")?;
+            let note = text("note", &note)?;
+            let app = application_mut(&mut case).ok_or_else(|| invalid("case", "no body"))?;
+            let Some(a) = app
+                .assessments
+                .iter_mut()
+                .find(|a| a.resource_id == resource_id)
+            else {
+                return Err(invalid(
+                    "resource_id",
+                    "is not a resource this application asks for",
+                ));
+            };
+            a.feasible = Some(feasible);
+            a.note = Some(note);
+            a.assessed_at = Some(ctx.now);
+            notices.push(notice(
+                manager.clone(),
+                "notice-assessment-done",
+                &[],
+                "A provider assessed a resource an application to one of your calls asks for."
+                    .into(),
+            ));
+            "application.assessed"
         }
         ApplicationStep::ReviewReport { accept, reasons } => {
             require_state(state, &[S::Accepted], "review_report")?;
@@ -1419,6 +1572,7 @@ mod tests {
                 related: &self.related,
                 unmet: &self.unmet,
                 remaining: 1_000_000,
+                resources: &[],
             }
         }
 
@@ -1436,6 +1590,7 @@ mod tests {
                 } else {
                     vec![]
                 },
+                resources: vec![],
             };
             open_application(
                 CaseId::generate(),
@@ -1846,6 +2001,11 @@ mod tests {
                 accept: true,
                 reasons: String::new(),
             },
+            ApplicationStep::AssessFeasibility {
+                resource_id: PlatformResourceId::generate(),
+                feasible: true,
+                note: String::new(),
+            },
         ];
         let names: Vec<&str> = steps.iter().map(ApplicationStep::name).collect();
         assert_eq!(names, ApplicationStep::NAMES);
@@ -1872,6 +2032,7 @@ mod tests {
                     question: "budget".into(),
                     value: "x".into(),
                 }],
+                resources: vec![],
             },
             at("2027-01-12"),
         )

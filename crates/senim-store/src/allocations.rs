@@ -122,10 +122,12 @@ pub(crate) async fn index_allocation(
     let state: AllocationState = case.state().parse().map_err(StoreError::Corrupt)?;
     let holds_credits = !matches!(state, AllocationState::Refused | AllocationState::Withdrawn);
     let holds_units = matches!(state, AllocationState::Requested | AllocationState::Active);
-    sqlx::query("DELETE FROM allocations WHERE case_id = $1")
+    let new = sqlx::query("DELETE FROM allocations WHERE case_id = $1")
         .bind(case.id.to_string())
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected()
+        == 0;
     sqlx::query(
         "INSERT INTO allocations (case_id, application_id, resource_id, provider_organisation_id, \
          programme_organisation_id, state, awaiting_programme, holds_credits, holds_units, \
@@ -147,8 +149,10 @@ pub(crate) async fn index_allocation(
     .bind(alloc.approved_at.map(|t| t.to_rfc3339()))
     .execute(&mut *conn)
     .await?;
-    if state != AllocationState::Requested {
-        // Only a new request takes credits and units; later steps give back.
+    if !new {
+        // Only a new exchange (a request, or one provisioned at once after
+        // the provider's assessment) takes credits and units; later steps
+        // give back.
         return Ok(());
     }
     let committed = committed_in(conn, alloc.application_id).await?;

@@ -265,6 +265,9 @@ pub fn public_case(case: &Case) -> Case {
         app.reviews = Vec::new();
         app.conflicts = Vec::new();
         app.applicant = AccountId(uuid::Uuid::nil());
+        for a in &mut app.assessments {
+            a.note = None;
+        }
         // A report's text and outputs are the award's public results; who
         // reviewed it is not.
         for report in &mut app.reports {

@@ -329,6 +329,15 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
             f("reasons", Input::Para, true),
         ],
     ),
+    (
+        CaseKind::Application,
+        "assess_feasibility",
+        &[
+            f("resource_id", Input::Resource, true),
+            f("feasible", Input::YesNo, true),
+            f("note", Input::Para, true),
+        ],
+    ),
     (CaseKind::Application, "accept_award", &[]),
     (CaseKind::Application, "decline_award", &[]),
     (CaseKind::Application, "withdraw_application", &[]),
@@ -554,6 +563,10 @@ fn application_offered(
         "score" => state == InReview && mine.is_some_and(|r| r.declared() && r.scored_at.is_none()),
         "decide_application" => matches!(state, Submitted | InReview | Waitlisted),
         "accept_award" | "decline_award" => state == Awarded,
+        "assess_feasibility" => {
+            matches!(state, InReview | Waitlisted)
+                && body.is_some_and(|b| !b.assessments.is_empty())
+        }
         "withdraw_application" => matches!(state, Draft | Submitted | InReview | Waitlisted),
         "submit_report" | "review_report" | "request_allocation" => {
             use senim_domain::application::ReportStatus as R;
@@ -1282,12 +1295,21 @@ async fn page(
                 .iter()
                 .map(|a| (a.id.to_string(), a.email.as_str().to_string()))
                 .collect()
-        } else if offered(&case, "request_allocation", None, today) {
+        } else if offered(&case, "request_allocation", None, today)
+            || offered(&case, "assess_feasibility", None, today)
+        {
+            // An assessment names one of the resources the application asks for.
+            let asked: Vec<_> = case
+                .application()
+                .filter(|_| offered(&case, "assess_feasibility", None, today))
+                .map(|a| a.assessments.iter().map(|x| x.resource_id).collect())
+                .unwrap_or_default();
             state
                 .store
                 .platform_resources()
                 .await?
                 .into_iter()
+                .filter(|(r, _)| asked.is_empty() || asked.contains(&r.id))
                 .map(|(r, held)| {
                     let label = c.t.tn(
                         "resource-option",
@@ -1573,6 +1595,30 @@ async fn programme_facts(
         }
         if let Some(r) = &e.reasons {
             out.push((c.t("field-reasons"), r.clone()));
+        }
+    }
+    if let Some(app) = case.application() {
+        for a in &app.assessments {
+            let title = state
+                .store
+                .platform_resource(a.resource_id)
+                .await
+                .map(|r| r.title.get(c.lang()).to_string())
+                .unwrap_or_default();
+            let verdict = match a.feasible {
+                None => c.t("case-assessment-pending"),
+                Some(true) => c.t("case-assessment-feasible"),
+                Some(false) => c.t("case-assessment-infeasible"),
+            };
+            let note = a
+                .note
+                .as_deref()
+                .map(|n| format!(" — {n}"))
+                .unwrap_or_default();
+            out.push((
+                c.t("case-assessment"),
+                format!("{title} · {} · {verdict}{note}", a.units),
+            ));
         }
     }
     if let Some(b) = case.allocation() {

@@ -173,7 +173,10 @@ impl World {
             CaseId::generate(),
             &self.ctx(on),
             &self.application,
-            Credits { committed },
+            Credits {
+                committed,
+                ..Credits::default()
+            },
             AllocationInput {
                 resource_id: self.resource.id,
                 units,
@@ -240,7 +243,7 @@ fn an_exchange_outside_the_award_or_too_short_names_each_field() {
         CaseId::generate(),
         &w.ctx("2027-02-10"),
         &w.application,
-        Credits { committed: 0 },
+        Credits::default(),
         AllocationInput {
             resource_id: w.resource.id,
             units: 10,
@@ -254,7 +257,7 @@ fn an_exchange_outside_the_award_or_too_short_names_each_field() {
         CaseId::generate(),
         &w.ctx("2027-02-10"),
         &w.application,
-        Credits { committed: 0 },
+        Credits::default(),
         AllocationInput {
             resource_id: w.resource.id,
             units: 10,

@@ -134,5 +134,6 @@ async fn write_replay_fixtures() {
         routes::allocations::an_award_buys_gpu_hours_and_data_that_end_by_themselves => "allocations",
         routes::education::a_course_certifies_a_reviewer_until_revoked => "education",
         routes::sandbox::a_system_goes_through_the_sandbox_to_registration => "sandbox",
+        routes::allocations::a_resource_assessed_in_review_is_provisioned_at_once => "assessments",
     );
 }

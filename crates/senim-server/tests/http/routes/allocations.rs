@@ -15,7 +15,10 @@ use crate::helpers::{TestApp, Who};
 use crate::routes::datasets::{chunk, dataset_json, send};
 use crate::routes::programmes::{as_token, call_json, fields, step};
 
-crate::on_both_backends!(an_award_buys_gpu_hours_and_data_that_end_by_themselves,);
+crate::on_both_backends!(
+    an_award_buys_gpu_hours_and_data_that_end_by_themselves,
+    a_resource_assessed_in_review_is_provisioned_at_once,
+);
 
 async fn reread(app: &TestApp, token: &str, case: &Value) -> Value {
     let path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
@@ -690,4 +693,243 @@ pub(crate) async fn an_award_buys_gpu_hours_and_data_that_end_by_themselves(app:
         .await
         .unwrap();
     assert_eq!(before, app.store.fingerprint().await.unwrap());
+}
+
+/// The providers' technical assessment: the hospital's application names
+/// 1,000 GPU-hours of the centre's pool; admission asks the centre to
+/// assess them, and no award is made before it has; another organisation
+/// cannot assess them; once assessed feasible and awarded, the exchange is
+/// provisioned at once, with no second wait, up to the units assessed.
+pub(crate) async fn a_resource_assessed_in_review_is_provisioned_at_once(app: TestApp) {
+    let operator = app.organisation("Platform operator", "19014000012").await;
+    let (_, manager) = app
+        .account_with_token(
+            "manager@platform.kz",
+            vec![Role::ProgrammeManager],
+            Some(operator),
+        )
+        .await;
+    let (_, programme) = as_token(
+        &app,
+        &manager,
+        Method::POST,
+        "/api/v1/programmes",
+        None,
+        Some(json!({"kind": "compute", "title": {"en": "National compute for AI"}})),
+    )
+    .await;
+    let (_, call) = as_token(
+        &app,
+        &manager,
+        Method::POST,
+        &format!(
+            "/api/v1/programmes/{}/calls",
+            programme["id"].as_str().unwrap()
+        ),
+        None,
+        Some(call_json()),
+    )
+    .await;
+    let centre = app.organisation("Compute centre", "20094000019").await;
+    let (_, provider) = app
+        .account_with_token("ops@compute.kz", vec![Role::ResourceProvider], Some(centre))
+        .await;
+    let (_, gpu) = as_token(
+        &app,
+        &provider,
+        Method::POST,
+        "/api/v1/platform-resources",
+        None,
+        Some(json!({"kind": "compute_pool", "title": {"en": "A100 pool"},
+            "unit": "gpu_hours", "capacity": 5000, "credits_per_unit": 100})),
+    )
+    .await;
+    let gpu_id = gpu["id"].as_str().unwrap().to_string();
+    let mut experts = Vec::new();
+    for email in ["a@experts.kz", "b@experts.kz"] {
+        let (id, token) = app
+            .account_with_token(email, vec![Role::ExpertReviewer], None)
+            .await;
+        send(
+            &app,
+            Who::Supervisor,
+            Method::PUT,
+            &format!("/api/v1/reviewers/{id}"),
+            None,
+            Some(json!({"sectors": ["healthcare"]})),
+        )
+        .await;
+        experts.push(token);
+    }
+    let hospital = app.token(Who::Developer).unwrap().to_string();
+    let apply = |resources: Value| {
+        json!({"title": "Sepsis warning", "sectors": ["healthcare"], "requested": 400000,
+            "answers": [{"question": "plan", "value": "Retrain on 2025 admissions."}],
+            "resources": resources})
+    };
+    let applications = format!(
+        "/api/v1/calls/{}/applications",
+        call["id"].as_str().unwrap()
+    );
+    // An unknown resource, or one named twice, is refused and named.
+    let (status, body) = as_token(
+        &app,
+        &hospital,
+        Method::POST,
+        &applications,
+        None,
+        Some(apply(
+            json!([{"resource_id": "01910000-0000-7000-8000-000000000000", "units": 10}]),
+        )),
+    )
+    .await;
+    assert_eq!(
+        (status, fields(&body)),
+        (422, vec!["resources[0].resource_id".to_string()]),
+        "{body}"
+    );
+    let (status, body) = as_token(
+        &app,
+        &hospital,
+        Method::POST,
+        &applications,
+        None,
+        Some(apply(
+            json!([{"resource_id": gpu_id, "units": 10}, {"resource_id": gpu_id, "units": 0}]),
+        )),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        fields(&body),
+        vec![
+            "resources[1].resource_id".to_string(),
+            "resources[1].units".to_string()
+        ]
+    );
+    let (status, draft) = as_token(
+        &app,
+        &hospital,
+        Method::POST,
+        &applications,
+        None,
+        Some(apply(json!([{"resource_id": gpu_id, "units": 1000}]))),
+    )
+    .await;
+    assert_eq!(status, 201, "{draft}");
+    let case = step(
+        &app,
+        &hospital,
+        &draft,
+        json!({"action": "submit_application"}),
+    )
+    .await
+    .1;
+    let (status, mut case) = step(&app, &manager, &case, json!({"action": "admit"})).await;
+    assert_eq!(status, 200, "{case}");
+    let assessments = case["application"]["assessments"].as_array().unwrap();
+    assert_eq!(assessments.len(), 1);
+    assert_eq!(
+        assessments[0]["provider_organisation_id"],
+        centre.to_string()
+    );
+    assert_eq!(assessments[0].get("feasible"), None);
+    let inbox = as_token(&app, &provider, Method::GET, "/api/v1/inbox", None, None)
+        .await
+        .1;
+    assert!(
+        inbox
+            .to_string()
+            .contains("assess whether it can be provided"),
+        "{inbox}"
+    );
+    for t in &experts {
+        case = step(
+            &app,
+            t,
+            &case,
+            json!({"action": "declare_interest", "conflict": false}),
+        )
+        .await
+        .1;
+        let (status, next) = step(
+            &app,
+            t,
+            &case,
+            json!({"action": "score", "marks": [
+                {"criterion": "excellence", "mark": 5, "reason": "Clear method."},
+                {"criterion": "impact", "mark": 4, "reason": "Every regional hospital."}
+            ]}),
+        )
+        .await;
+        assert_eq!(status, 200, "{next}");
+        case = next;
+    }
+    let decide = json!({"action": "decide_application", "outcome": "award", "usable_until": "2026-12-31", "reasons": "Ranked first."});
+    let (status, body) = step(&app, &manager, &case, decide.clone()).await;
+    assert_eq!(
+        status, 409,
+        "no award before the provider's assessment: {body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("technical assessment"),
+        "{body}"
+    );
+
+    // The provider reads what is asked, not the answers; the bank's steward
+    // (another organisation) cannot assess the centre's pool.
+    let (status, seen) = as_token(
+        &app,
+        &provider,
+        Method::GET,
+        &format!("/api/v1/cases/{}", case["id"].as_str().unwrap()),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{seen}");
+    assert_eq!(seen["application"]["answers"], json!([]));
+    assert_eq!(seen["application"]["resources"][0]["units"], 1000);
+    let assess = json!({"action": "assess_feasibility", "resource_id": gpu_id, "feasible": true,
+        "note": "1,000 GPU-hours fit the second quarter's plan."});
+    let steward = app.token(Who::DataSteward).unwrap().to_string();
+    assert_eq!(step(&app, &steward, &case, assess.clone()).await.0, 403);
+    let (status, body) = step(
+        &app,
+        &provider,
+        &case,
+        json!({"action": "assess_feasibility",
+        "resource_id": gpu_id, "feasible": true, "note": " "}),
+    )
+    .await;
+    assert_eq!((status, fields(&body)), (422, vec!["note".to_string()]));
+    let (status, case) = step(&app, &provider, &case, assess).await;
+    assert_eq!(status, 200, "{case}");
+    assert_eq!(case["application"]["assessments"][0]["feasible"], true);
+    let (status, case) = step(&app, &manager, &case, decide).await;
+    assert_eq!(status, 200, "{case}");
+    let (status, _) = step(&app, &hospital, &case, json!({"action": "accept_award"})).await;
+    assert_eq!(status, 200);
+
+    // The exchange the provider assessed is provisioned at once; beyond
+    // the units assessed, the provider decides as usual.
+    let exchange = format!(
+        "/api/v1/applications/{}/allocations",
+        case["id"].as_str().unwrap()
+    );
+    let (status, first) = as_token(&app, &hospital, Method::POST, &exchange, None,
+        Some(json!({"resource_id": gpu_id, "units": 800, "starts": "2026-03-02", "ends": "2026-06-30"}))).await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["state"], "active", "no second wait: {first}");
+    assert!(first["allocation"]["approved_at"].is_string());
+    let (status, second) = as_token(&app, &hospital, Method::POST, &exchange, None,
+        Some(json!({"resource_id": gpu_id, "units": 300, "starts": "2026-03-02", "ends": "2026-06-30"}))).await;
+    assert_eq!(status, 201, "{second}");
+    assert_eq!(
+        second["state"], "requested",
+        "800 + 300 is more than the 1,000 assessed"
+    );
 }

@@ -101,3 +101,24 @@ test('an awardee exchanges credits, the provider approves and reports usage', as
   await awardee.goto(`${baseUrl()}${allocation}`);
   assert.match(await awardee.locator('main').innerText(), /models\.platform\.kz/);
 });
+
+test('the compute team assesses the GPU-hours an application asks for', async () => {
+  // Admission asked the cluster's team to assess the hospital's 2,500
+  // GPU-hours; they open the application from their notices and assess it.
+  const provider = await newPage(browser);
+  await login(provider, 'compute@platform.demo');
+  await provider.goto(`${baseUrl()}/inbox`);
+  const row = provider.locator('main tr', { hasText: 'assess whether it can be provided' }).first();
+  await Promise.all([provider.waitForLoadState('load'), row.locator('a').click()]);
+  const main = await provider.locator('main').innerText();
+  assert.match(main, /National GPU cluster \(A100\) · 2500 · awaited from the provider/);
+  await axe(provider);
+  const form = await stepForm(provider, 'assess_feasibility');
+  await form.getByLabel(/GPU cluster/).check();
+  await form.locator('input[name=feasible][value=true]').check();
+  await form.locator('textarea[name=note]').fill('2,500 GPU-hours fit the next quarter.');
+  await submitStep(provider, form);
+  assert.match(provider.url(), /done=assess_feasibility/, await provider.locator('main').innerText());
+  assert.match(await provider.locator('main').innerText(), /feasible — 2,500 GPU-hours fit/);
+  await shoot(provider, 'assessment-done');
+});

@@ -1478,3 +1478,5 @@ case-assessment = Technical assessment
 case-assessment-pending = awaited from the provider
 case-assessment-feasible = feasible
 case-assessment-infeasible = not feasible
+field-resources = Resources of the Platform you will use
+case-asks-hint = Units of each resource the award will be exchanged for; leave empty the ones you will not use. Their providers assess them during review, and what they find feasible is provisioned at once after the award.

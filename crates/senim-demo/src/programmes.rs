@@ -51,6 +51,13 @@ impl Desk<'_> {
     ) -> Result<Case, DemoError> {
         let pool = self.store.reviewer_pool().await?;
         let remaining = self.store.call_figures(call).await?.remaining;
+        let resources: Vec<_> = self
+            .store
+            .platform_resources()
+            .await?
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
         let ctx = Context {
             now: now.unwrap_or_else(|| self.store.clock().now()),
             actor: actor.id,
@@ -60,7 +67,7 @@ impl Desk<'_> {
             related: &[],
             unmet: &[],
             remaining,
-            resources: &[],
+            resources: &resources,
         };
         let stepped = application_step(&ctx, case, step).map_err(data)?;
         save(self.store, actor, stepped, Some(case.revision)).await
@@ -326,12 +333,27 @@ pub(crate) async fn seed(store: &Store, config: &senim_app::Config) -> Result<()
         .submitted(
             &hospital,
             &gpu,
-            application(
-                "Sepsis early warning, retrained on 2025 admissions",
-                "Retrain the sepsis warning model on 40,000 admissions and validate it on two other hospitals.",
-                &[Sector::Healthcare],
-                450_000,
-            ),
+            {
+                // It names the GPU-hours it will use: admission asks the
+                // cluster's team to assess them.
+                let mut input = application(
+                    "Sepsis early warning, retrained on 2025 admissions",
+                    "Retrain the sepsis warning model on 40,000 admissions and validate it on two other hospitals.",
+                    &[Sector::Healthcare],
+                    450_000,
+                );
+                input.resources = store
+                    .platform_resources()
+                    .await?
+                    .into_iter()
+                    .filter(|(r, _)| r.unit == senim_domain::allocation::ResourceUnit::GpuHours)
+                    .map(|(r, _)| senim_domain::application::ResourceAsk {
+                        resource_id: r.id,
+                        units: 2_500,
+                    })
+                    .collect();
+                input
+            },
             now.plus_seconds(-5 * 86_400),
         )
         .await?;

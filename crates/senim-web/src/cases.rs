@@ -56,6 +56,9 @@ pub enum Input {
     Outputs,
     /// One of the Platform's resources (an exchange of credits).
     Resource,
+    /// Units of each of the Platform's resources (what an application to a
+    /// credits call will use, for their providers to assess).
+    Asks,
 }
 
 /// One field of a step's form.
@@ -296,6 +299,7 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
             f("sectors", Input::Ids, false),
             f("requested", Input::Number, true),
             f("answers", Input::Answers, false),
+            f("resources", Input::Asks, false),
         ],
     ),
     (CaseKind::Application, "submit_application", &[]),
@@ -1008,6 +1012,32 @@ fn show_field(
                 }
             })
             .collect(),
+        (Input::Asks, Some(call))
+            if call.budget.unit == senim_domain::programme::BudgetUnit::Credits =>
+        {
+            options
+                .iter()
+                .map(|(id, label)| {
+                    let v = match (form, draft) {
+                        (Some(f), _) => f.get(&format!("units-{id}")).unwrap_or("").to_string(),
+                        (None, Some(app)) => app
+                            .resources
+                            .iter()
+                            .find(|r| r.resource_id.to_string() == *id)
+                            .map(|r| r.units.to_string())
+                            .unwrap_or_default(),
+                        (None, None) => String::new(),
+                    };
+                    FormRow {
+                        id: id.clone(),
+                        label: label.clone(),
+                        value: v,
+                        reason: String::new(),
+                        max: 0,
+                    }
+                })
+                .collect()
+        }
         _ => Vec::new(),
     };
     let (kind, choices) = match field.input {
@@ -1018,6 +1048,7 @@ fn show_field(
         Input::Marks => ("marks", Vec::new()),
         Input::Scores => ("scores", Vec::new()),
         Input::Answers => ("answers", Vec::new()),
+        Input::Asks => ("asks", Vec::new()),
         Input::Outputs => ("para", Vec::new()),
         Input::File => ("file", Vec::new()),
         Input::Resource => (
@@ -1163,6 +1194,21 @@ fn step_json(c: &Ctx, action: &str, fields: &[Field], form: &FormData) -> Result
                 }
                 (!marks.is_empty()).then(|| json!(marks))
             }
+            Input::Asks => {
+                let mut asks = Vec::new();
+                for (resource, units) in form
+                    .0
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.strip_prefix("units-")?, v.trim())))
+                    .filter(|(_, v)| !v.is_empty())
+                {
+                    match units.replace([' ', '\u{a0}'], "").parse::<i64>() {
+                        Ok(n) => asks.push(json!({"resource_id": resource, "units": n})),
+                        Err(_) => problems.push(&id, c.t("problem-number")),
+                    }
+                }
+                Some(json!(asks))
+            }
             Input::Answers => {
                 let answers: Vec<Value> = form
                     .0
@@ -1297,6 +1343,7 @@ async fn page(
                 .collect()
         } else if offered(&case, "request_allocation", None, today)
             || offered(&case, "assess_feasibility", None, today)
+            || offered(&case, "edit_application", None, today)
         {
             // An assessment names one of the resources the application asks for.
             let asked: Vec<_> = case

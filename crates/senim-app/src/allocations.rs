@@ -11,7 +11,7 @@ use senim_domain::allocation::{
 };
 use senim_domain::case::Stepped;
 use senim_domain::{Case, CaseId, Day, PlatformResourceId};
-use senim_store::{Actor, Applied, Command, StoreError};
+use senim_store::{Applied, Command, StoreError};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -186,34 +186,8 @@ pub async fn sweep(state: &AppState) -> Result<usize, ApiError> {
                 continue;
             }
         };
-        let notices = stepped.notices.clone();
-        let write = senim_store::CaseWrite {
-            case: stepped.case,
-            expected_revision: Some(case.revision),
-            event: stepped.event,
-            step: value,
-            system_status: None,
-            system_version: None,
-            assign_registry_number: false,
-            notices: stepped.notices,
-            opened: stepped.opened,
-        };
-        match state
-            .store
-            .execute(Actor::operator(), Command::SaveCase(Box::new(write)))
-            .await
-        {
-            Ok(_) => {
-                count += 1;
-                crate::mail::deliver(
-                    state,
-                    notices,
-                    case.number.clone(),
-                    Some(format!("/desk/cases/{}", case.id)),
-                );
-            }
-            Err(StoreError::Conflict { .. }) => {}
-            Err(e) => return Err(e.into()),
+        if crate::sweeps::save_step(state, &case, stepped, value).await? {
+            count += 1;
         }
     }
     Ok(count)

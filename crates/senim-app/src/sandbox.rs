@@ -6,7 +6,6 @@
 //! report.
 
 use senim_domain::{Case, Day, SystemId};
-use senim_store::{Actor, Command, StoreError};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -72,34 +71,8 @@ pub async fn sweep(state: &AppState) -> Result<usize, ApiError> {
                 continue;
             }
         };
-        let notices = stepped.notices.clone();
-        let write = senim_store::CaseWrite {
-            case: stepped.case,
-            expected_revision: Some(case.revision),
-            event: stepped.event,
-            step: value,
-            system_status: None,
-            system_version: None,
-            assign_registry_number: false,
-            notices: stepped.notices,
-            opened: None,
-        };
-        match state
-            .store
-            .execute(Actor::operator(), Command::SaveCase(Box::new(write)))
-            .await
-        {
-            Ok(_) => {
-                count += 1;
-                crate::mail::deliver(
-                    state,
-                    notices,
-                    case.number.clone(),
-                    Some(format!("/desk/cases/{}", case.id)),
-                );
-            }
-            Err(StoreError::Conflict { .. }) => {}
-            Err(e) => return Err(e.into()),
+        if crate::sweeps::save_step(state, &case, stepped, value).await? {
+            count += 1;
         }
     }
     Ok(count)

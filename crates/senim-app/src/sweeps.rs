@@ -79,6 +79,46 @@ pub async fn finalize_decisions(state: &AppState) -> Result<usize, senim_store::
     Ok(count)
 }
 
+/// Writes a step the server takes on `case` (a reminder, an expiry) as the
+/// operator, on the revision it was decided on, and mails its notices;
+/// false when someone (another server's sweep) stepped the case meanwhile.
+pub(crate) async fn save_step(
+    state: &AppState,
+    case: &senim_domain::Case,
+    stepped: senim_domain::case::Stepped,
+    step: serde_json::Value,
+) -> Result<bool, senim_store::StoreError> {
+    let notices = stepped.notices.clone();
+    let write = senim_store::CaseWrite {
+        case: stepped.case,
+        expected_revision: Some(case.revision),
+        event: stepped.event,
+        step,
+        system_status: None,
+        system_version: None,
+        assign_registry_number: false,
+        notices: stepped.notices,
+        opened: stepped.opened,
+    };
+    match state
+        .store
+        .execute(Actor::operator(), Command::SaveCase(Box::new(write)))
+        .await
+    {
+        Ok(_) => {
+            crate::mail::deliver(
+                state,
+                notices,
+                case.number.clone(),
+                Some(format!("/desk/cases/{}", case.id)),
+            );
+            Ok(true)
+        }
+        Err(senim_store::StoreError::Conflict { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Runs the sweeps now and then every `review_sweep_minutes`.
 pub fn start(state: AppState) {
     let every = Duration::from_secs(state.config.review_sweep_minutes.max(1) * 60);

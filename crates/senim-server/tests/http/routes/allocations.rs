@@ -13,7 +13,7 @@ use senim_store::{Actor, Command};
 
 use crate::helpers::{TestApp, Who};
 use crate::routes::datasets::{chunk, dataset_json, send};
-use crate::routes::programmes::{as_token, call_json, fields, step};
+use crate::routes::programmes::{as_token, call_json, fields, manager, step};
 
 crate::on_both_backends!(
     an_award_buys_gpu_hours_and_data_that_end_by_themselves,
@@ -701,14 +701,7 @@ pub(crate) async fn an_award_buys_gpu_hours_and_data_that_end_by_themselves(app:
 /// cannot assess them; once assessed feasible and awarded, the exchange is
 /// provisioned at once, with no second wait, up to the units assessed.
 pub(crate) async fn a_resource_assessed_in_review_is_provisioned_at_once(app: TestApp) {
-    let operator = app.organisation("Platform operator", "19014000012").await;
-    let (_, manager) = app
-        .account_with_token(
-            "manager@platform.kz",
-            vec![Role::ProgrammeManager],
-            Some(operator),
-        )
-        .await;
+    let manager = manager(&app).await;
     let (_, programme) = as_token(
         &app,
         &manager,

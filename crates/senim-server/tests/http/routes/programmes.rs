@@ -53,7 +53,7 @@ pub fn call_json() -> Value {
 }
 
 /// A programme manager of the Platform's operator, and the operator.
-async fn manager(app: &TestApp) -> String {
+pub(crate) async fn manager(app: &TestApp) -> String {
     let operator = app.organisation("Platform operator", "19014000012").await;
     app.account_with_token(
         "manager@platform.kz",

@@ -14,7 +14,7 @@ use senim_domain::Role;
 
 use crate::helpers::{TestApp, Who};
 use crate::routes::datasets::send;
-use crate::routes::programmes::{as_token, call_json, fields, step};
+use crate::routes::programmes::{as_token, call_json, fields, manager, step};
 
 crate::on_both_backends!(a_system_goes_through_the_sandbox_to_registration,);
 
@@ -51,14 +51,7 @@ async fn public(app: &TestApp, id: &str) -> Value {
 }
 
 pub(crate) async fn a_system_goes_through_the_sandbox_to_registration(app: TestApp) {
-    let operator = app.organisation("Platform operator", "19014000012").await;
-    let (_, manager) = app
-        .account_with_token(
-            "manager@platform.kz",
-            vec![Role::ProgrammeManager],
-            Some(operator),
-        )
-        .await;
+    let manager = manager(&app).await;
     let (_, programme) = as_token(
         &app,
         &manager,

@@ -166,6 +166,27 @@ pub async fn provided(
     Ok(Json(AllocationList { items }))
 }
 
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AssessmentQueue {
+    pub items: Vec<crate::cases::CaseDetail>,
+}
+
+/// The applications in review waiting for the caller's organisation (a
+/// provider) to assess the resources they ask for, oldest first.
+#[utoipa::path(get, path = "/api/v1/applications/to-assess", tag = "programmes",
+    responses((status = 200, body = AssessmentQueue), (status = 403, body = ErrorBody)))]
+pub async fn to_assess(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<AssessmentQueue>, ApiError> {
+    let cases = allocations::to_assess(&state, &caller).await?;
+    let items = cases
+        .into_iter()
+        .map(|c| crate::cases::detail(&state, shown(&state, &caller, c)))
+        .collect();
+    Ok(Json(AssessmentQueue { items }))
+}
+
 /// Usage of one day, as a provider's accounting reports it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

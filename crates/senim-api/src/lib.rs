@@ -120,6 +120,7 @@ pub fn api() -> Router<AppState> {
             get(allocations::of_application).post(allocations::request),
         )
         .route("/allocations/provided", get(allocations::provided))
+        .route("/applications/to-assess", get(allocations::to_assess))
         .route("/allocations/{id}/usage", post(allocations::usage))
         .route("/courses", get(education::list))
         .route("/courses/{id}", get(education::show))

@@ -159,6 +159,23 @@ pub async fn provided(state: &AppState, caller: &Caller) -> Result<Vec<Case>, Ap
     Ok(state.store.allocations_provided_by(organisation).await?)
 }
 
+/// The applications in review waiting for the caller's organisation (a
+/// provider) to assess the resources they ask for, oldest first.
+pub async fn to_assess(state: &AppState, caller: &Caller) -> Result<Vec<Case>, ApiError> {
+    let account = caller
+        .account
+        .as_ref()
+        .ok_or_else(ApiError::unauthenticated)?;
+    let organisation = account.organisation_id.ok_or_else(ApiError::forbidden)?;
+    // The provider's own queue, like its allocations.
+    caller.require(
+        state,
+        Action::AllocationListProvided,
+        &Resource::Organisation(organisation),
+    )?;
+    Ok(state.store.assessments_awaiting(organisation).await?)
+}
+
 /// Sends the reminders due today and ends the allocations whose last day
 /// passed; returns how many steps were taken. Each is a step in the log
 /// (`allocation.reminded`, `allocation.expired`), so two servers sweeping

@@ -791,7 +791,7 @@ pub async fn apply_step(
             // changed hands meanwhile leaves the participation without it).
             let system = if sandbox && submitting {
                 if let Some(app) = case.application() {
-                    senim_domain::sandbox::check_plan(app)?;
+                    senim_domain::sandbox::check_plan(app, &facts.call)?;
                 }
                 crate::sandbox::system_under_test(state, &case).await?
             } else if sandbox && accepting {
@@ -805,7 +805,7 @@ pub async fn apply_step(
             if let senim_domain::application::ApplicationStep::EditApplication { application } =
                 &step
             {
-                crate::programmes::check_resources(state, &application.resources).await?;
+                crate::programmes::check_references(state, application).await?;
             }
             // A provider assesses only its own resources.
             if let senim_domain::application::ApplicationStep::AssessFeasibility {
@@ -836,8 +836,13 @@ pub async fn apply_step(
             // An accepted sandbox award admits the system: its participation
             // opens with the step.
             if sandbox && accepting {
-                let participation =
-                    senim_domain::sandbox::admit(CaseId::generate(), &stepped.case, system, now)?;
+                let participation = senim_domain::sandbox::admit(
+                    CaseId::generate(),
+                    &stepped.case,
+                    &facts.call,
+                    system,
+                    now,
+                )?;
                 stepped.case.links.push(participation.id);
                 stepped.opened = Some(participation);
             }

@@ -86,7 +86,7 @@ pub async fn publish_call(
     // Name the problems of both at once.
     // A sandbox call's form asks for the whole plan.
     let call = call.and_then(|c| {
-        senim_domain::sandbox::check_call(programme.kind, &c.questions)?;
+        senim_domain::sandbox::check_call(programme.kind, &c.questions, c.max_months)?;
         Ok(c)
     });
     let call = match (call, eligibility) {
@@ -144,7 +144,7 @@ pub async fn open(
         Err(StoreError::NotFound { .. }) => return Err(ApiError::not_found("call")),
         Err(e) => return Err(e.into()),
     };
-    check_resources(state, &input.resources).await?;
+    check_references(state, &input).await?;
     let stepped = open_application(
         CaseId::generate(),
         &call,
@@ -188,15 +188,21 @@ impl Facts {
     }
 }
 
-/// Gathers the [`Facts`] for a step named `step` on the application `case`.
-/// Refuses an application naming a resource the Platform does not offer,
-/// naming it.
-pub async fn check_resources(
-    state: &AppState,
-    asks: &[senim_domain::application::ResourceAsk],
-) -> Result<(), ApiError> {
+/// Refuses an application naming a partner organisation the register does
+/// not hold or a resource the Platform does not offer, naming each.
+pub async fn check_references(state: &AppState, input: &ApplicationInput) -> Result<(), ApiError> {
     let mut fields = Vec::new();
-    for (i, ask) in asks.iter().enumerate() {
+    for (i, partner) in input.partners.iter().enumerate() {
+        match state.store.organisation(*partner).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound { .. }) => fields.push(senim_domain::FieldError {
+                field: format!("partners[{i}]"),
+                reason: "names no organisation of the register".into(),
+            }),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    for (i, ask) in input.resources.iter().enumerate() {
         match state.store.platform_resource(ask.resource_id).await {
             Ok(_) => {}
             Err(StoreError::NotFound { .. }) => fields.push(senim_domain::FieldError {
@@ -213,6 +219,7 @@ pub async fn check_resources(
     }
 }
 
+/// Gathers the [`Facts`] for a step named `step` on the application `case`.
 pub async fn facts(state: &AppState, case: &Case, step: &str) -> Result<Facts, ApiError> {
     let app = case.application().ok_or_else(ApiError::internal)?;
     let call = state.store.call(app.call_id).await?;
@@ -225,10 +232,17 @@ pub async fn facts(state: &AppState, case: &Case, step: &str) -> Result<Facts, A
     };
     let assigns = matches!(step, "admit" | "declare_interest" | "assign_reviewers");
     let (pool, related) = match (assigns, case.organisation_id) {
-        (true, Some(org)) => (
-            state.store.reviewer_pool().await?,
-            state.store.related_organisations(org).await?,
-        ),
+        (true, Some(org)) => {
+            let parties: Vec<senim_domain::OrganisationId> = std::iter::once(org)
+                .chain(app.partners.iter().copied())
+                .collect();
+            let since = senim_domain::calendar::Day::of(state.clock.now())
+                .minus_months(senim_domain::application::JOINT_WORK_MONTHS);
+            (
+                state.store.reviewer_pool().await?,
+                state.store.related_organisations(&parties, since).await?,
+            )
+        }
         _ => (Vec::new(), Vec::new()),
     };
     let unmet = match (step, case.organisation_id) {

@@ -232,6 +232,7 @@ fn application(title: &str, summary: &str, sectors: &[Sector], requested: i64) -
             value: summary.into(),
         }],
         resources: Vec::new(),
+        partners: Vec::new(),
     }
 }
 
@@ -342,6 +343,9 @@ pub(crate) async fn seed(store: &Store, config: &senim_app::Config) -> Result<()
                     &[Sector::Healthcare],
                     450_000,
                 );
+                // It validates with the university, a partner of the
+                // joint application.
+                input.partners = vec![store.organisation_by_bin("960640005526").await?.id];
                 input.resources = store
                     .platform_resources()
                     .await?
@@ -490,7 +494,7 @@ async fn sandbox(
             "sandbox",
             "Regulatory sandbox for AI",
             "Регуляторная песочница для ИИ",
-            "ЖИ үшін реттеушілік құм жәшігі",
+            "ЖИ үшін реттеушілік құмсалғыш",
         )?,
     )
     .await?;
@@ -499,7 +503,7 @@ async fn sandbox(
             "text": {"en": en, "ru": ru, "kk": kk}})
     };
     let questions = serde_json::json!([
-        question("objectives", "text", "What will you test, and why here?", "Что вы будете испытывать и зачем в песочнице?", "Нені сынайсыз және неге құм жәшігінде?"),
+        question("objectives", "text", "What will you test, and why here?", "Что вы будете испытывать и зачем в песочнице?", "Нені сынайсыз және неге құмсалғышта?"),
         question("conditions", "text", "Under which conditions (users, scale, places)?", "На каких условиях (пользователи, масштаб, места)?", "Қандай шарттармен (пайдаланушылар, ауқым, орындар)?"),
         question("relaxed_rules", "text", "Which rules do you ask to relax?", "Какие требования вы просите смягчить?", "Қандай талаптарды жеңілдетуді сұрайсыз?"),
         question("risk_containment", "text", "How are the risks contained?", "Как сдерживаются риски?", "Тәуекелдер қалай шектеледі?"),
@@ -510,14 +514,14 @@ async fn sandbox(
          "text": {"en": "The system's id in the register, if it is there", "ru": "Идентификатор системы в реестре, если она там есть", "kk": "Жүйенің тізілімдегі идентификаторы, егер ол бар болса"}}
     ]);
     let call_terms = serde_json::json!({
-        "title": {"en": "Sandbox intake, 2026", "ru": "Набор в песочницу, 2026", "kk": "Құм жәшігіне қабылдау, 2026"},
+        "title": {"en": "Sandbox intake, 2026", "ru": "Набор в песочницу, 2026", "kk": "Құмсалғышқа қабылдау, 2026"},
         "description": {"en": "Up to four systems tested under supervision, with some rules relaxed, for at most a year.",
                         "ru": "До четырёх систем, испытываемых под надзором со смягчением некоторых требований, не более года.",
                         "kk": "Бір жылдан аспайтын мерзімге кейбір талаптар жеңілдетіліп, қадағалаумен сыналатын төрт жүйеге дейін."},
         "opens": today.plus_days(-60).to_string(), "closes": today.plus_days(90).to_string(),
         "budget": {"unit": "credits", "amount": 400_000},
         "evaluation": "on_arrival", "reviewers": 2, "rubric": rubric, "pass_threshold": 60,
-        "questions": questions, "reports_after_months": [6],
+        "questions": questions, "reports_after_months": [6], "max_months": 12,
         "min_usable_days": 30, "eligibility": HEALTH_RULES,
     });
     let intake = call(store, manager, programme_id, call_terms).await?;
@@ -560,6 +564,7 @@ async fn sandbox(
         requested: 50_000,
         answers,
         resources: Vec::new(),
+        partners: Vec::new(),
     };
     let case = desk.submitted(bank, &intake, input, days_ago(45)).await?;
     let case = desk
@@ -606,6 +611,7 @@ async fn sandbox(
     let participation = senim_domain::sandbox::admit(
         CaseId::generate(),
         &stepped.case,
+        &intake,
         chatbot.map(|s| s.id),
         days_ago(30),
     )

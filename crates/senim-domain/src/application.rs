@@ -126,7 +126,19 @@ pub struct ApplicationInput {
     /// exchanged for, assessed by their providers during review.
     #[serde(default)]
     pub resources: Vec<ResourceAsk>,
+    /// Other organisations applying jointly with the applicant's (a
+    /// consortium). Their reviewers have a conflict of interest, and so,
+    /// for three years, do the reviewers of anyone they applied with.
+    #[serde(default)]
+    pub partners: Vec<OrganisationId>,
 }
+
+/// The most partner organisations one application names.
+pub const MAX_PARTNERS: usize = 20;
+
+/// How long applying together or running an AI system together makes two
+/// organisations related, in months: their reviewers review neither.
+pub const JOINT_WORK_MONTHS: u32 = 36;
 
 /// A resource of the Platform an application means to use, and how much.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -210,6 +222,9 @@ pub struct Application {
     /// Their providers' technical assessments, opened on admission.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assessments: Vec<Assessment>,
+    /// The organisations applying jointly with the applicant's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partners: Vec<OrganisationId>,
 }
 
 impl Application {
@@ -393,8 +408,10 @@ pub struct Context<'a> {
     pub call: &'a Call,
     /// The reviewer pool, for admission and replacement.
     pub pool: &'a [Candidate],
-    /// Organisations the applicant works with (the other party of a system
-    /// one owns and the other operates): their reviewers have a conflict.
+    /// Organisations the applicant or a partner worked with within
+    /// [`JOINT_WORK_MONTHS`] (the other party of an AI system, another
+    /// organisation of a joint application): their reviewers have a
+    /// conflict.
     pub related: &'a [OrganisationId],
     /// For a submission: the call's rules the applicant does not meet.
     pub unmet: &'a [UnmetRule],
@@ -508,7 +525,11 @@ impl ApplicationStep {
 }
 
 /// Checks what an applicant wrote against the call's form; names every problem.
-fn parse_input(call: &Call, input: ApplicationInput) -> Result<ApplicationInput, ValidationError> {
+fn parse_input(
+    call: &Call,
+    applicant: Option<OrganisationId>,
+    input: ApplicationInput,
+) -> Result<ApplicationInput, ValidationError> {
     let mut problems = Problems::new();
     let title = problems.check("title", crate::error::bounded_text(&input.title, 300));
     let summary = problems.check(
@@ -578,6 +599,23 @@ fn parse_input(call: &Call, input: ApplicationInput) -> Result<ApplicationInput,
             );
         }
     }
+    if input.partners.len() > MAX_PARTNERS {
+        problems.add(
+            "partners",
+            format!("must name at most {MAX_PARTNERS} organisations"),
+        );
+    }
+    let mut named = BTreeSet::new();
+    for (i, p) in input.partners.iter().enumerate() {
+        if Some(*p) == applicant {
+            problems.add(
+                &format!("partners[{i}]"),
+                "is the applicant's own organisation",
+            );
+        } else if !named.insert(*p) {
+            problems.add(&format!("partners[{i}]"), "is named twice");
+        }
+    }
     problems.finish(|| {
         Some(ApplicationInput {
             title: title?,
@@ -586,6 +624,7 @@ fn parse_input(call: &Call, input: ApplicationInput) -> Result<ApplicationInput,
             requested: input.requested,
             answers,
             resources: input.resources,
+            partners: input.partners,
         })
     })
 }
@@ -605,7 +644,7 @@ pub fn open_application(
             format!("the call closed on {}", call.closes),
         ));
     }
-    let input = parse_input(call, input).map_err(Refusal::Invalid)?;
+    let input = parse_input(call, Some(organisation), input).map_err(Refusal::Invalid)?;
     let application = Application {
         call_id: call.id,
         programme_organisation_id: call.organisation_id,
@@ -619,6 +658,7 @@ pub fn open_application(
         answers: input.answers,
         resources: input.resources,
         assessments: Vec::new(),
+        partners: input.partners,
         submitted_at: None,
         returned: None,
         reviews: Vec::new(),
@@ -689,10 +729,14 @@ fn fill_reviewers(
     };
     let active = app.active_reviews().count();
     let wanted = usize::from(ctx.call.reviewers).saturating_sub(active);
-    let parties: Vec<OrganisationId> = applicant.into_iter().collect();
+    let parties: Vec<OrganisationId> = applicant
+        .into_iter()
+        .chain(app.partners.iter().copied())
+        .collect();
+    let today = ctx.today();
     let mut excluded: BTreeSet<AccountId> = app.reviews.iter().map(|r| r.reviewer).collect();
     for c in ctx.pool.iter().filter(|c| c.active) {
-        if let Some(reason) = conflict_of(c, &parties, ctx.related) {
+        if let Some(reason) = conflict_of(c, &parties, ctx.related, today) {
             excluded.insert(c.account_id);
             if !app.conflicts.iter().any(|d| d.reviewer == c.account_id) {
                 app.conflicts.push(DetectedConflict {
@@ -702,7 +746,7 @@ fn fill_reviewers(
             }
         }
     }
-    let chosen = choose_reviewers(ctx.pool, &parties, &app.sectors, &excluded, wanted);
+    let chosen = choose_reviewers(ctx.pool, &parties, &app.sectors, today, &excluded, wanted);
     for reviewer in &chosen {
         app.reviews.push(ApplicationReview {
             reviewer: *reviewer,
@@ -731,21 +775,30 @@ fn fill_reviewers(
     }
 }
 
-/// Why a reviewer of the pool may not review this applicant, if so.
+/// Why a reviewer of the pool may not review an application whose
+/// `parties` are the applicant and its partners, if so. `related` are the
+/// organisations that applied or ran an AI system with one of them within
+/// [`JOINT_WORK_MONTHS`].
 pub fn conflict_of(
     c: &Candidate,
     parties: &[OrganisationId],
     related: &[OrganisationId],
+    today: Day,
 ) -> Option<&'static str> {
     if c.organisation_id.is_some_and(|o| parties.contains(&o)) {
-        return Some("belongs to the applicant's organisation");
+        return Some("belongs to the applicant's organisation or a partner's");
     }
     if c.conflicts.iter().any(|o| parties.contains(o)) {
-        return Some("declared a standing conflict of interest with the applicant");
+        return Some("declared a standing conflict of interest with the applicant or a partner");
+    }
+    if c.recently_left(parties, today) {
+        return Some(
+            "belonged to the applicant's organisation or a partner's within the last two years",
+        );
     }
     if c.organisation_id.is_some_and(|o| related.contains(&o)) {
         return Some(
-            "belongs to an organisation that owns or operates an AI system with the applicant",
+            "belongs to an organisation that applied or ran an AI system with the applicant or a partner within the last three years",
         );
     }
     None
@@ -801,7 +854,8 @@ pub fn application_step(
     let event = match step {
         ApplicationStep::EditApplication { application } => {
             require_state(state, &[S::Draft], "edit_application")?;
-            let input = parse_input(ctx.call, application).map_err(Refusal::Invalid)?;
+            let input = parse_input(ctx.call, case.organisation_id, application)
+                .map_err(Refusal::Invalid)?;
             if let Some(app) = application_mut(&mut case) {
                 app.title = input.title;
                 app.summary = input.summary;
@@ -809,6 +863,7 @@ pub fn application_step(
                 app.requested = input.requested;
                 app.answers = input.answers;
                 app.resources = input.resources;
+                app.partners = input.partners;
             }
             "application.edited"
         }
@@ -1518,6 +1573,7 @@ mod tests {
             tranches: vec![50, 50],
             min_usable_days: 30,
             eligibility: String::new(),
+            max_months: None,
         };
         Call::new(
             CallId::generate(),
@@ -1536,6 +1592,7 @@ mod tests {
             load: 0,
             active: true,
             uncertified: vec![],
+            former: vec![],
         }
     }
 
@@ -1591,6 +1648,7 @@ mod tests {
                     vec![]
                 },
                 resources: vec![],
+                partners: vec![],
             };
             open_application(
                 CaseId::generate(),
@@ -1670,6 +1728,68 @@ mod tests {
         );
         assert!(matches!(early, Err(Refusal::State { .. })));
         w.step(&submitted, w.manager, "2027-03-01", ApplicationStep::Admit);
+    }
+
+    #[test]
+    fn a_partner_s_reviewers_and_those_who_left_a_party_lately_are_left_out() {
+        let mut w = World::new(EvaluationMode::OnArrival);
+        let partner = OrganisationId::generate();
+        let of_partner = reviewer(Some(partner));
+        let left_lately = Candidate {
+            former: vec![crate::case::Affiliation {
+                organisation_id: partner,
+                until: Day::parse("2025-06-30").unwrap(),
+            }],
+            ..reviewer(None)
+        };
+        let left_long_ago = Candidate {
+            former: vec![crate::case::Affiliation {
+                organisation_id: w.applicant_org,
+                until: Day::parse("2024-12-31").unwrap(),
+            }],
+            ..reviewer(None)
+        };
+        let other = reviewer(None);
+        w.pool = vec![
+            of_partner.clone(),
+            left_lately.clone(),
+            left_long_ago.clone(),
+            other.clone(),
+        ];
+        let mut draft = w.draft(true);
+        application_mut(&mut draft).unwrap().partners = vec![partner];
+        let submitted = w.step(
+            &draft,
+            AccountId::generate(),
+            "2027-01-13",
+            ApplicationStep::SubmitApplication,
+        );
+        let admitted = w.step(&submitted, w.manager, "2027-01-14", ApplicationStep::Admit);
+        let app = admitted.application().unwrap();
+        let detected: Vec<(AccountId, &str)> = app
+            .conflicts
+            .iter()
+            .map(|d| (d.reviewer, d.reason.as_str()))
+            .collect();
+        assert_eq!(
+            detected,
+            [
+                (
+                    of_partner.account_id,
+                    "belongs to the applicant's organisation or a partner's"
+                ),
+                (
+                    left_lately.account_id,
+                    "belonged to the applicant's organisation or a partner's within the last two years"
+                ),
+            ]
+        );
+        // Two years after leaving, a reviewer is eligible again.
+        let mut reviewers: Vec<AccountId> = app.reviews.iter().map(|r| r.reviewer).collect();
+        reviewers.sort();
+        let mut expected = vec![left_long_ago.account_id, other.account_id];
+        expected.sort();
+        assert_eq!(reviewers, expected);
     }
 
     #[test]
@@ -2018,6 +2138,7 @@ mod tests {
     #[test]
     fn a_draft_names_bad_answers() {
         let w = World::new(EvaluationMode::OnArrival);
+        let partner = OrganisationId::generate();
         let err = open_application(
             CaseId::generate(),
             &w.call,
@@ -2033,10 +2154,20 @@ mod tests {
                     value: "x".into(),
                 }],
                 resources: vec![],
+                partners: vec![w.applicant_org, partner, partner],
             },
             at("2027-01-12"),
         )
         .unwrap_err();
-        assert_eq!(fields(err), ["title", "requested", "answers[0].question"]);
+        assert_eq!(
+            fields(err),
+            [
+                "title",
+                "requested",
+                "answers[0].question",
+                "partners[0]",
+                "partners[2]"
+            ]
+        );
     }
 }

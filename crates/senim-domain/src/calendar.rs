@@ -81,6 +81,25 @@ impl Day {
             .unwrap_or(self)
     }
 
+    /// The same day `months` months earlier, or the month's last day when
+    /// it has no such day.
+    pub fn minus_months(self, months: u32) -> Day {
+        let total = i64::from(self.0.year()) * 12 + i64::from(u8::from(self.0.month()))
+            - 1
+            - i64::from(months);
+        let (year, month) = (
+            total.div_euclid(12) as i32,
+            (total.rem_euclid(12) + 1) as u8,
+        );
+        let Ok(month) = Month::try_from(month) else {
+            return self;
+        };
+        let last = month.length(year);
+        Date::from_calendar_date(year, month, self.0.day().min(last))
+            .map(Day)
+            .unwrap_or(self)
+    }
+
     pub fn year(self) -> i32 {
         self.0.year()
     }
@@ -344,6 +363,14 @@ impl Deadline {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_back_keep_the_day_or_take_the_month_s_last() {
+        assert_eq!(day("2027-03-01").minus_months(24), day("2025-03-01"));
+        assert_eq!(day("2027-03-31").minus_months(1), day("2027-02-28"));
+        assert_eq!(day("2027-01-15").minus_months(13), day("2025-12-15"));
+        assert_eq!(day("2028-02-29").minus_months(12), day("2027-02-28"));
+    }
 
     fn day(s: &str) -> Day {
         Day::parse(s).unwrap()

@@ -652,6 +652,33 @@ pub struct Candidate {
     /// for a course's certificate the reviewer does not hold.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uncertified: Vec<Sector>,
+    /// Organisations the reviewer's account belonged to before, and the
+    /// day each membership ended (kept by the store from the account's
+    /// changes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub former: Vec<Affiliation>,
+}
+
+/// An organisation an account belonged to until a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Affiliation {
+    pub organisation_id: OrganisationId,
+    pub until: Day,
+}
+
+/// How long a reviewer's former organisation stays a conflict of interest,
+/// in months after they left it.
+pub const FORMER_ORGANISATION_MONTHS: u32 = 24;
+
+impl Candidate {
+    /// Whether the reviewer left one of `parties` less than
+    /// [`FORMER_ORGANISATION_MONTHS`] before `today`.
+    pub fn recently_left(&self, parties: &[OrganisationId], today: Day) -> bool {
+        self.former.iter().any(|a| {
+            parties.contains(&a.organisation_id)
+                && a.until.plus_months(FORMER_ORGANISATION_MONTHS) >= today
+        })
+    }
 }
 
 /// Why a reviewer of the pool may not review a case whose parties are
@@ -661,6 +688,7 @@ pub fn ineligible_reviewer(
     c: &Candidate,
     parties: &[OrganisationId],
     sectors: &[Sector],
+    today: Day,
 ) -> Option<&'static str> {
     if c.uncertified.iter().any(|s| sectors.contains(s)) {
         return Some("lacks the course certificate the pool requires for the case's sector");
@@ -674,6 +702,11 @@ pub fn ineligible_reviewer(
     if c.conflicts.iter().any(|o| parties.contains(o)) {
         return Some("has declared a conflict of interest with the owner or the holder");
     }
+    if c.recently_left(parties, today) {
+        return Some(
+            "belonged to the owner's or the holder's organisation within the last two years",
+        );
+    }
     None
 }
 
@@ -684,13 +717,15 @@ pub fn choose_reviewers(
     pool: &[Candidate],
     parties: &[OrganisationId],
     sectors: &[Sector],
+    today: Day,
     excluded: &std::collections::BTreeSet<AccountId>,
     wanted: usize,
 ) -> Vec<AccountId> {
     let mut eligible: Vec<&Candidate> = pool
         .iter()
         .filter(|c| {
-            ineligible_reviewer(c, parties, sectors).is_none() && !excluded.contains(&c.account_id)
+            ineligible_reviewer(c, parties, sectors, today).is_none()
+                && !excluded.contains(&c.account_id)
         })
         .collect();
     eligible.sort_by_key(|c| {
@@ -1179,6 +1214,7 @@ mod tests {
             load: 5,
             active: true,
             uncertified: vec![],
+            former: vec![],
         };
         let uncertified = Candidate {
             account_id: AccountId::generate(),
@@ -1188,16 +1224,63 @@ mod tests {
         };
         let pool = [certified.clone(), uncertified.clone()];
         let none = std::collections::BTreeSet::new();
-        assert!(ineligible_reviewer(&uncertified, &[], &[Sector::Healthcare]).is_some());
-        assert!(ineligible_reviewer(&uncertified, &[], &[Sector::Finance]).is_none());
+        let today = Day::parse("2027-03-01").unwrap();
+        assert!(ineligible_reviewer(&uncertified, &[], &[Sector::Healthcare], today).is_some());
+        assert!(ineligible_reviewer(&uncertified, &[], &[Sector::Finance], today).is_none());
         // The less loaded reviewer lacks the certificate: only the other is chosen.
         assert_eq!(
-            choose_reviewers(&pool, &[], &[Sector::Healthcare], &none, 2),
+            choose_reviewers(&pool, &[], &[Sector::Healthcare], today, &none, 2),
             vec![certified.account_id]
         );
         assert_eq!(
-            choose_reviewers(&pool, &[], &[Sector::Finance], &none, 1),
+            choose_reviewers(&pool, &[], &[Sector::Finance], today, &none, 1),
             vec![uncertified.account_id]
+        );
+    }
+
+    #[test]
+    fn a_reviewer_who_left_a_party_stays_in_conflict_for_two_years() {
+        let owner = OrganisationId::generate();
+        let c = Candidate {
+            account_id: AccountId::generate(),
+            organisation_id: Some(OrganisationId::generate()),
+            sectors: vec![],
+            conflicts: vec![],
+            load: 0,
+            active: true,
+            uncertified: vec![],
+            former: vec![Affiliation {
+                organisation_id: owner,
+                until: Day::parse("2025-02-28").unwrap(),
+            }],
+        };
+        let day = |d: &str| Day::parse(d).unwrap();
+        // Two years to the day is still within; the day after is not.
+        assert!(ineligible_reviewer(&c, &[owner], &[], day("2027-02-28")).is_some());
+        assert!(ineligible_reviewer(&c, &[owner], &[], day("2027-03-01")).is_none());
+        // Another party's reviewer is not concerned by it.
+        let other = OrganisationId::generate();
+        assert!(ineligible_reviewer(&c, &[other], &[], day("2026-01-01")).is_none());
+        let none = std::collections::BTreeSet::new();
+        assert!(choose_reviewers(
+            std::slice::from_ref(&c),
+            &[owner],
+            &[],
+            day("2026-06-01"),
+            &none,
+            1
+        )
+        .is_empty());
+        assert_eq!(
+            choose_reviewers(
+                std::slice::from_ref(&c),
+                &[owner],
+                &[],
+                day("2027-06-01"),
+                &none,
+                1
+            ),
+            vec![c.account_id]
         );
     }
 

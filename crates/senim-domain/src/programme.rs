@@ -145,6 +145,10 @@ pub struct CallInput {
     /// `[[rules]]` with `id`, `text` and `requires`); empty for anyone.
     #[serde(default)]
     pub eligibility: String,
+    /// A sandbox call only: the longest stay its plans may ask for, in
+    /// months (1 to 12; 12 when left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_months: Option<u8>,
 }
 
 /// A call that can be published, as parsed from [`CallInput`].
@@ -164,6 +168,7 @@ pub struct ValidCall {
     pub min_usable_days: u16,
     /// The eligibility rules' source, checked by `senim_rules::eligibility`.
     pub eligibility: String,
+    pub max_months: Option<u8>,
 }
 
 /// A rubric whose criteria and threshold were checked.
@@ -343,10 +348,20 @@ pub struct Call {
     /// The eligibility rules' source (empty: anyone may apply).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub eligibility: String,
+    /// A sandbox call's longest stay, in months, when shorter than the
+    /// law-wide [`crate::sandbox::MAX_MONTHS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_months: Option<u8>,
     pub created_at: Timestamp,
 }
 
 impl Call {
+    /// The longest stay in the sandbox this call admits, in months.
+    pub fn max_months(&self) -> i64 {
+        self.max_months
+            .map_or(crate::sandbox::MAX_MONTHS, i64::from)
+    }
+
     /// The award's shares in percent, in the order they are released.
     pub fn shares(&self) -> Vec<u8> {
         if self.tranches.is_empty() {
@@ -378,6 +393,7 @@ impl Call {
             tranches: call.tranches,
             min_usable_days: call.min_usable_days,
             eligibility: call.eligibility,
+            max_months: call.max_months,
             created_at: now,
         }
     }
@@ -558,6 +574,14 @@ impl CallInput {
         if self.min_usable_days == 0 {
             problems.add("min_usable_days", "must be at least 1");
         }
+        if let Some(m) = self.max_months {
+            if !(1..=crate::sandbox::MAX_MONTHS).contains(&i64::from(m)) {
+                problems.add(
+                    "max_months",
+                    format!("must be from 1 to {} months", crate::sandbox::MAX_MONTHS),
+                );
+            }
+        }
         let shares = &self.tranches;
         if !shares.is_empty() {
             if shares.iter().any(|s| !(1..=100).contains(s))
@@ -601,6 +625,7 @@ impl CallInput {
                 tranches: self.tranches,
                 min_usable_days: self.min_usable_days,
                 eligibility: self.eligibility,
+                max_months: self.max_months,
             })
         })
     }
@@ -709,6 +734,7 @@ mod tests {
             reports_after_months: vec![1, 3, 9],
             min_usable_days: 30,
             eligibility: String::new(),
+            max_months: None,
         }
     }
 
@@ -736,6 +762,7 @@ mod tests {
             tranches: vec![40, 30, 30],
             min_usable_days: 30,
             eligibility: String::new(),
+            max_months: None,
         };
         let e = input.clone().parse().unwrap_err();
         assert_eq!(e.0[0].field, "tranches", "{e:?}");

@@ -227,10 +227,18 @@ fn set_state(case: &mut Case, to: SystemStatus) {
 pub fn choose_reviewers(
     pool: &[Candidate],
     system: &System,
+    today: Day,
     excluded: &BTreeSet<AccountId>,
     wanted: usize,
 ) -> Vec<AccountId> {
-    crate::case::choose_reviewers(pool, &parties(system), &system.sectors, excluded, wanted)
+    crate::case::choose_reviewers(
+        pool,
+        &parties(system),
+        &system.sectors,
+        today,
+        excluded,
+        wanted,
+    )
 }
 
 fn parties(system: &System) -> Vec<OrganisationId> {
@@ -240,8 +248,8 @@ fn parties(system: &System) -> Vec<OrganisationId> {
 }
 
 /// Why a reviewer may not review this system, if they may not.
-fn eligible(c: &Candidate, system: &System) -> Result<(), &'static str> {
-    match crate::case::ineligible_reviewer(c, &parties(system), &system.sectors) {
+fn eligible(c: &Candidate, system: &System, today: Day) -> Result<(), &'static str> {
+    match crate::case::ineligible_reviewer(c, &parties(system), &system.sectors, today) {
         Some(why) => Err(why),
         None => Ok(()),
     }
@@ -383,7 +391,7 @@ fn fill_reviewers(ctx: &Context<'_>, case: &mut Case, by: AssignedBy, notices: &
     let active = active_reviewers(reg).count();
     let wanted = (reg.reviewers_required as usize).saturating_sub(active);
     let excluded: BTreeSet<AccountId> = reg.reviews.iter().map(|r| r.reviewer).collect();
-    let chosen = choose_reviewers(ctx.pool, ctx.system, &excluded, wanted);
+    let chosen = choose_reviewers(ctx.pool, ctx.system, ctx.today(), &excluded, wanted);
     for reviewer in chosen {
         reg.reviews.push(Review {
             reviewer,
@@ -524,7 +532,8 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
                             .iter()
                             .find(|c| c.account_id == reviewer)
                             .ok_or_else(|| invalid(&field, "is not in the reviewer pool"))?;
-                        eligible(candidate, ctx.system).map_err(|r| invalid(&field, r))?;
+                        eligible(candidate, ctx.system, ctx.today())
+                            .map_err(|r| invalid(&field, r))?;
                         reg.reviews.push(Review {
                             reviewer,
                             assigned_by: AssignedBy::Supervisor,

@@ -36,7 +36,7 @@ use crate::clock::Timestamp;
 use crate::error::{Problems, ValidationError};
 use crate::ids::{AccountId, CallId, CaseId, OrganisationId, SystemId};
 use crate::profile::vocabulary;
-use crate::programme::{AnswerKind, ProgrammeKind, Question};
+use crate::programme::{AnswerKind, Call, ProgrammeKind, Question};
 
 vocabulary!(
     /// Where a participation in the sandbox stands.
@@ -73,12 +73,20 @@ pub const PLAN: [(&str, AnswerKind); 7] = [
     ("exit_strategy", AnswerKind::Text),
 ];
 
-/// Refuses a sandbox call whose form does not ask for the whole plan.
-pub fn check_call(kind: ProgrammeKind, questions: &[Question]) -> Result<(), ValidationError> {
-    if kind != ProgrammeKind::Sandbox {
-        return Ok(());
-    }
+/// Refuses a sandbox call whose form does not ask for the whole plan, and
+/// a maximum stay on a call of another kind.
+pub fn check_call(
+    kind: ProgrammeKind,
+    questions: &[Question],
+    max_months: Option<u8>,
+) -> Result<(), ValidationError> {
     let mut problems = Problems::new();
+    if kind != ProgrammeKind::Sandbox {
+        if max_months.is_some() {
+            problems.add("max_months", "only a sandbox call sets a maximum stay");
+        }
+        return problems.finish(|| Some(()));
+    }
     for (id, answer) in PLAN {
         let asked = questions
             .iter()
@@ -102,12 +110,13 @@ fn months_of(answers: &[AnswerValue]) -> Option<i64> {
 }
 
 /// Refuses a sandbox application whose plan asks for more time than a
-/// stay can last.
-pub fn check_plan(app: &Application) -> Result<(), ValidationError> {
+/// stay in the call's sandbox can last.
+pub fn check_plan(app: &Application, call: &Call) -> Result<(), ValidationError> {
+    let max = call.max_months();
     match months_of(&app.answers) {
-        Some(m) if !(1..=MAX_MONTHS).contains(&m) => Err(ValidationError::single(
+        Some(m) if !(1..=max).contains(&m) => Err(ValidationError::single(
             "answers.months",
-            format!("must be from 1 to {MAX_MONTHS} months"),
+            format!("must be from 1 to {max} months, the call's longest stay"),
         )),
         _ => Ok(()),
     }
@@ -169,18 +178,20 @@ pub struct Sandbox {
 pub fn admit(
     id: CaseId,
     application: &Case,
+    call: &Call,
     system: Option<SystemId>,
     now: Timestamp,
 ) -> Result<Case, Refusal> {
     let Some(app) = application.application() else {
         return Err(refuse_state(application.state(), "not an application"));
     };
+    let max = call.max_months();
     let months = months_of(&app.answers)
-        .filter(|m| (1..=MAX_MONTHS).contains(m))
+        .filter(|m| (1..=max).contains(m))
         .ok_or_else(|| {
             refuse_state(
                 application.state(),
-                format!("the plan's `months` must be from 1 to {MAX_MONTHS}"),
+                format!("the plan's `months` must be from 1 to {max}, the call's longest stay"),
             )
         })?;
     let starts = Day::of(now);
@@ -489,20 +500,50 @@ mod tests {
         serde_json::from_value(json).unwrap()
     }
 
+    /// A sandbox call whose longest stay is `max_months` (12 if none).
+    fn call(max_months: Option<u8>) -> Call {
+        serde_json::from_value(serde_json::json!({
+            "id": CallId::generate(), "number": "CALL-2027-000001",
+            "programme_id": crate::ids::ProgrammeId::generate(), "kind": "sandbox",
+            "organisation_id": OrganisationId::generate(), "title": {"en": "Sandbox"},
+            "opens": "2027-01-04", "closes": "2027-03-31",
+            "budget": {"unit": "credits", "amount": 100}, "evaluation": "on_arrival",
+            "reviewers": 1, "rubric": [], "pass_threshold": 50, "questions": [],
+            "reports_after_months": [], "min_usable_days": 30, "max_months": max_months,
+            "created_at": "2027-01-04T09:00:00Z"
+        }))
+        .unwrap()
+    }
+
     #[test]
     fn a_sandbox_call_asks_for_the_whole_plan() {
         let full: Vec<Question> = PLAN.iter().map(|(id, a)| question(id, *a)).collect();
-        assert!(check_call(ProgrammeKind::Sandbox, &full).is_ok());
-        assert!(check_call(ProgrammeKind::Compute, &[]).is_ok());
-        let err = check_call(ProgrammeKind::Sandbox, &full[1..]).unwrap_err();
+        assert!(check_call(ProgrammeKind::Sandbox, &full, None).is_ok());
+        assert!(check_call(ProgrammeKind::Sandbox, &full, Some(6)).is_ok());
+        assert!(check_call(ProgrammeKind::Compute, &[], None).is_ok());
+        let err = check_call(ProgrammeKind::Sandbox, &full[1..], None).unwrap_err();
         assert_eq!(err.0.len(), 1);
         assert!(err.0[0].reason.contains("`objectives`"), "{err:?}");
+        // Only a sandbox call sets a maximum stay.
+        let err = check_call(ProgrammeKind::Compute, &[], Some(6)).unwrap_err();
+        assert_eq!(err.0[0].field, "max_months");
+    }
+
+    #[test]
+    fn a_call_s_own_maximum_stay_caps_the_plan() {
+        let six = call(Some(6));
+        assert!(check_plan(application("6").application().unwrap(), &six).is_ok());
+        let err = check_plan(application("7").application().unwrap(), &six).unwrap_err();
+        assert_eq!(err.0[0].field, "answers.months");
+        assert!(err.0[0].reason.contains("from 1 to 6"), "{err:?}");
+        assert!(check_plan(application("7").application().unwrap(), &call(None)).is_ok());
+        assert!(admit(CaseId::generate(), &application("7"), &six, None, now()).is_err());
     }
 
     #[test]
     fn admission_runs_for_the_plans_months_and_keeps_only_the_plan() {
         let app = application("6");
-        let case = admit(CaseId::generate(), &app, None, now()).unwrap();
+        let case = admit(CaseId::generate(), &app, &call(None), None, now()).unwrap();
         let b = case.sandbox().unwrap();
         assert_eq!(
             (b.starts.to_string(), b.ends.to_string()),
@@ -510,16 +551,30 @@ mod tests {
         );
         assert_eq!(b.plan.len(), 7);
         assert_eq!(case.links, vec![app.id]);
-        assert!(check_plan(application("13").application().unwrap()).is_err());
-        let short = admit(CaseId::generate(), &application("1"), None, now()).unwrap();
+        assert!(check_plan(application("13").application().unwrap(), &call(None)).is_err());
+        let short = admit(
+            CaseId::generate(),
+            &application("1"),
+            &call(None),
+            None,
+            now(),
+        )
+        .unwrap();
         assert_eq!(short.sandbox().unwrap().ends.to_string(), "2027-02-28");
-        assert!(admit(CaseId::generate(), &application("0"), None, now()).is_err());
+        assert!(admit(
+            CaseId::generate(),
+            &application("0"),
+            &call(None),
+            None,
+            now()
+        )
+        .is_err());
     }
 
     #[test]
     fn out_through_an_accepted_exit_report() {
         let app = application("3");
-        let case = admit(CaseId::generate(), &app, None, now()).unwrap();
+        let case = admit(CaseId::generate(), &app, &call(None), None, now()).unwrap();
         let manager = AccountId::generate();
         let noted = sandbox_step(
             now(),
@@ -609,7 +664,14 @@ mod tests {
 
     #[test]
     fn the_sweep_reminds_once_after_the_last_day() {
-        let case = admit(CaseId::generate(), &application("1"), None, now()).unwrap();
+        let case = admit(
+            CaseId::generate(),
+            &application("1"),
+            &call(None),
+            None,
+            now(),
+        )
+        .unwrap();
         let ends = case.sandbox().unwrap().ends;
         assert_eq!(due_step(&case, ends), None);
         assert_eq!(

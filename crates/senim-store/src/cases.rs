@@ -908,6 +908,29 @@ impl Store {
         } else {
             crate::education::certified(self.reader()).await?
         };
+        // The organisations the reviewers belonged to before.
+        let mut former: std::collections::HashMap<String, Vec<senim_domain::case::Affiliation>> =
+            std::collections::HashMap::new();
+        for row in sqlx::query(
+            "SELECT f.account_id, f.organisation_id, f.until_at FROM affiliations f \
+             WHERE f.account_id IN (SELECT account_id FROM reviewers)",
+        )
+        .fetch_all(self.reader())
+        .await?
+        {
+            let account: String = row.try_get("account_id")?;
+            let organisation: String = row.try_get("organisation_id")?;
+            let until: String = row.try_get("until_at")?;
+            former
+                .entry(account)
+                .or_default()
+                .push(senim_domain::case::Affiliation {
+                    organisation_id: organisation.parse().map_err(StoreError::Corrupt)?,
+                    until: senim_domain::calendar::Day::of(
+                        senim_domain::Timestamp::parse(&until).map_err(StoreError::Corrupt)?,
+                    ),
+                });
+        }
         rows.iter()
             .map(|row| {
                 let profile: ReviewerProfile = data(row)?;
@@ -929,6 +952,9 @@ impl Store {
                     load: u32::try_from(load).unwrap_or(u32::MAX),
                     active: profile.active && status == "active",
                     uncertified,
+                    former: former
+                        .remove(&profile.account_id.to_string())
+                        .unwrap_or_default(),
                 })
             })
             .collect()

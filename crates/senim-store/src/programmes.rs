@@ -2,9 +2,12 @@
 //! replays and reads), and the index of applications to each call that the
 //! case writes keep (`applications`), which holds a call's budget.
 
+use std::collections::BTreeSet;
+
 use sqlx::{AnyConnection, Row};
 
 use senim_domain::application::ApplicationState;
+use senim_domain::calendar::Day;
 use senim_domain::programme::{Call, CallFigures, Programme, ValidCall, ValidProgramme};
 use senim_domain::{CallId, Case, CaseId, OrganisationId, ProgrammeId, Timestamp};
 
@@ -180,6 +183,28 @@ pub(crate) async fn index_application(
         }
         other => other?,
     };
+    // A joint application's organisations, as submitted (a resubmission
+    // after a return may name other partners).
+    if state == ApplicationState::Submitted && (!app.partners.is_empty() || app.returned.is_some())
+    {
+        sqlx::query("DELETE FROM application_parties WHERE case_id = $1")
+            .bind(case.id.to_string())
+            .execute(&mut *conn)
+            .await?;
+        let submitted = app.submitted_at.unwrap_or(case.updated_at).to_rfc3339();
+        if !app.partners.is_empty() {
+            for party in std::iter::once(org).chain(app.partners.iter().copied()) {
+                sqlx::query(
+                    "INSERT INTO application_parties (case_id, organisation_id, submitted_at) VALUES ($1, $2, $3)",
+                )
+                .bind(case.id.to_string())
+                .bind(party.to_string())
+                .bind(&submitted)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
     let count = |now: bool, then: bool| i64::from(now) - i64::from(then);
     let row = sqlx::query(
         "UPDATE calls SET applications = applications + $2, submitted = submitted + $3, \
@@ -320,28 +345,69 @@ impl Store {
         rows.iter().map(data).collect()
     }
 
-    /// Organisations `organisation` works with: the other party of a system
-    /// one owns and the other operates (conflict detection). The register
-    /// keeps the current owner and holder of each system, so a partnership
-    /// that ended is not seen.
+    /// Organisations one of `parties` worked with since `since` (conflict
+    /// detection): the other party of an AI system one owns and the other
+    /// operates, and the other organisations of a joint application. The
+    /// register keeps each system's current owner and holder, so a system
+    /// whose operator changed counts for the current one only.
     pub async fn related_organisations(
         &self,
-        organisation: OrganisationId,
+        parties: &[OrganisationId],
+        since: Day,
     ) -> Result<Vec<OrganisationId>, StoreError> {
+        let mut related = BTreeSet::new();
+        for party in parties {
+            // The other party of an AI system one owns and the other
+            // operates, unless it was withdrawn before `since`; and the
+            // other organisations of a joint application submitted since.
+            let rows = sqlx::query(
+                "SELECT holder_organisation_id AS o FROM systems WHERE owner_organisation_id = $1 \
+                 AND holder_organisation_id IS NOT NULL AND (status <> 'withdrawn' OR updated_at >= $2) \
+                 UNION SELECT owner_organisation_id AS o FROM systems WHERE holder_organisation_id = $1 \
+                 AND (status <> 'withdrawn' OR updated_at >= $2) \
+                 UNION SELECT q.organisation_id AS o FROM application_parties p \
+                 JOIN application_parties q ON q.case_id = p.case_id \
+                 WHERE p.organisation_id = $1 AND p.submitted_at >= $2 AND q.organisation_id <> $1",
+            )
+            .bind(party.to_string())
+            .bind(since.to_string())
+            .fetch_all(self.reader())
+            .await?;
+            for r in &rows {
+                let o: String = r.try_get("o")?;
+                related.insert(o.parse::<OrganisationId>().map_err(StoreError::Corrupt)?);
+            }
+        }
+        Ok(related.into_iter().collect())
+    }
+
+    /// The applications in review that ask `organisation` to assess one of
+    /// its resources and that it has not assessed yet, oldest first (a
+    /// provider's queue: a few at a time, read from the cases in review).
+    pub async fn assessments_awaiting(
+        &self,
+        organisation: OrganisationId,
+    ) -> Result<Vec<Case>, StoreError> {
         let rows = sqlx::query(
-            "SELECT holder_organisation_id AS o FROM systems WHERE owner_organisation_id = $1 \
-             AND holder_organisation_id IS NOT NULL \
-             UNION SELECT owner_organisation_id AS o FROM systems WHERE holder_organisation_id = $1",
+            "SELECT c.data FROM applications a JOIN cases c ON c.id = a.case_id \
+             WHERE a.state = 'in_review' AND c.data LIKE $1 ORDER BY c.id LIMIT 1000",
         )
-        .bind(organisation.to_string())
+        .bind(format!("%\"provider_organisation_id\":\"{organisation}\"%"))
         .fetch_all(self.reader())
         .await?;
-        rows.iter()
-            .map(|r| {
-                let o: String = r.try_get("o")?;
-                o.parse().map_err(StoreError::Corrupt)
-            })
-            .collect()
+        let mut cases = Vec::new();
+        for row in &rows {
+            let case: Case = data(row)?;
+            let pending = case.application().is_some_and(|a| {
+                a.assessments
+                    .iter()
+                    .any(|x| x.provider_organisation_id == organisation && x.feasible.is_none())
+            });
+            if pending {
+                cases.push(case);
+            }
+        }
+        Ok(cases)
     }
 
     /// Whether the organisation owns or operates a registered AI system.

@@ -240,13 +240,15 @@ pub(crate) struct Call {
     pub min_usable_days: u16,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub eligibility: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_months: Option<u8>,
     pub created_at: Timestamp,
 }
 
 recorded!(senim_domain::programme::Call => Call {
     id, number, programme_id, kind, organisation_id, title, description, opens, closes,
     budget, evaluation, reviewers, rubric, pass_threshold, questions,
-    reports_after_months, tranches, min_usable_days, eligibility, created_at,
+    reports_after_months, tranches, min_usable_days, eligibility, max_months, created_at,
 });
 
 /// A resource of the Platform: a compute pool, a ready model (with its

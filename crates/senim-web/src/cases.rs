@@ -300,6 +300,7 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
             f("requested", Input::Number, true),
             f("answers", Input::Answers, false),
             f("resources", Input::Asks, false),
+            f("partners", Input::Ids, false),
         ],
     ),
     (CaseKind::Application, "submit_application", &[]),
@@ -961,6 +962,12 @@ fn show_field(
                 .map(|s| s.as_str())
                 .collect::<Vec<_>>()
                 .join(" "),
+            "partners" => app
+                .partners
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" "),
             _ => String::new(),
         },
         (None, None) => String::new(),
@@ -1508,6 +1515,21 @@ async fn programme_facts(
     let mut out = Vec::new();
     let unit = |u: &str| c.t.term("budget-unit", u);
     if let Some(app) = case.application() {
+        if !app.partners.is_empty() {
+            let mut names = Vec::new();
+            for id in &app.partners {
+                match state.store.organisation(*id).await {
+                    Ok(o) => names.push(format!("{} ({})", o.name.get(c.lang()), o.bin)),
+                    Err(_) => names.push(id.to_string()),
+                }
+            }
+            out.push((c.t("case-partners"), names.join("; ")));
+        }
+        // Who was left out of the review and why (not who: the pool's
+        // members are not the applicant's to know).
+        for d in &app.conflicts {
+            out.push((c.t("case-conflict-detected"), d.reason.clone()));
+        }
         if let Some(d) = app.decision.as_ref().filter(|d| d.amount > 0) {
             let until = d.usable_until.map(|u| u.to_string()).unwrap_or_default();
             out.push((
@@ -1757,10 +1779,16 @@ pub async fn step(
     c.caller
         .require(&state, policy, &resource(&case, &c.caller))?;
     let revision = form.revision()?;
-    let value = match step_json(&c, name, fields, &form) {
+    let mut value = match step_json(&c, name, fields, &form) {
         Ok(v) => v,
         Err(problems) => return page(&c, &state, case, Some((name, &form)), problems, None).await,
     };
+    if *name == "edit_application" {
+        // Partners are named by their BIN on the page (or by their identifier).
+        if let Err(problems) = partners_by_bin(&c, &state, &mut value).await {
+            return page(&c, &state, case, Some((name, &form)), problems, None).await;
+        }
+    }
     let case_id = case.id;
     if *name == "request_allocation" {
         // An exchange opens an allocation case of its own: its page is next.
@@ -1792,6 +1820,35 @@ pub async fn step(
     }
     let taken = apply_step(&state, &c.caller, case, Expected::Revision(revision), value).await;
     stepped(&c, &state, case_id, (name, fields), &form, taken.map(drop)).await
+}
+
+/// Puts each partner a draft's form names by its 12-digit BIN as the
+/// organisation's identifier; names the BINs the register does not hold.
+async fn partners_by_bin(c: &Ctx, state: &AppState, value: &mut Value) -> Result<(), Problems> {
+    let Some(partners) = value.get_mut("partners").and_then(Value::as_array_mut) else {
+        return Ok(());
+    };
+    let mut problems = Problems::default();
+    for partner in partners.iter_mut() {
+        let Some(text) = partner.as_str() else {
+            continue;
+        };
+        if text.len() != 12 || !text.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        match state.store.organisation_by_bin(text).await {
+            Ok(o) => *partner = json!(o.id.to_string()),
+            Err(_) => problems.push(
+                "edit_application-partners",
+                c.t.t1("reviewers-unknown-bin", "bin", text),
+            ),
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
 }
 
 /// After a step: to the case with its banner, or back to the step's form

@@ -217,7 +217,7 @@ async fn call_page(
             .as_ref()
             .map(|d| d.get(c.lang()).to_string())
             .unwrap_or_default(),
-        facts: vec![
+        facts: [
             (c.t("call-number"), call.number.clone()),
             (
                 c.t("call-status-label"),
@@ -234,7 +234,13 @@ async fn call_page(
             (c.t("call-reviewers"), call.reviewers.to_string()),
             (c.t("call-threshold"), format!("{} %", call.pass_threshold)),
             (c.t("call-min-usable"), call.min_usable_days.to_string()),
-        ],
+        ]
+        .into_iter()
+        .chain(
+            (call.kind == senim_domain::programme::ProgrammeKind::Sandbox)
+                .then(|| (c.t("call-max-months"), call.max_months().to_string())),
+        )
+        .collect(),
         figures: vec![
             (c.t("call-budget"), amount(c, unit, call.budget.amount)),
             (c.t("call-awarded"), amount(c, unit, figures.awarded)),
@@ -364,6 +370,8 @@ reviewers = 2
 pass_threshold = 70
 reports_after_months = [1, 3, 9]
 min_usable_days = 30
+# A sandbox call only: its longest stay in months (1 to 12).
+# max_months = 12
 
 [[rubric]]
 id = "excellence"

@@ -94,6 +94,8 @@ struct DeskPage<'a> {
     c: &'a Ctx,
     crumbs: Vec<(String, String)>,
     queue: Vec<QueueRow>,
+    /// Applications waiting for the provider's technical assessment.
+    assess: Vec<QueueRow>,
     resources: Vec<ResourceRow>,
     problems: Problems,
     form: FormData,
@@ -113,6 +115,7 @@ async fn desk_page(c: &Ctx, state: &AppState, problems: Problems, form: FormData
     c.require_desk("resources")?;
     let org = c.account().and_then(|a| a.organisation_id);
     let queue = allocations::provided(state, &c.caller).await?;
+    let assess = allocations::to_assess(state, &c.caller).await?;
     let resources = state
         .store
         .platform_resources()
@@ -128,6 +131,7 @@ async fn desk_page(c: &Ctx, state: &AppState, problems: Problems, form: FormData
     let page = DeskPage {
         crumbs: vec![(String::new(), c.t("desk-resources"))],
         queue: rows(c, state, queue).await,
+        assess: rows(c, state, assess).await,
         resources,
         done: c.done("resource-done"),
         problems,

@@ -53,6 +53,7 @@ fn call() -> Call {
         tranches: vec![50, 50],
         min_usable_days: 14,
         eligibility: String::new(),
+        max_months: None,
     };
     Call::new(
         CallId::generate(),

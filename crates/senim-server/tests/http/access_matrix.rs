@@ -274,6 +274,10 @@ const CASES: &[Case] = &[
         allowed: &[DataSteward],
     },
     Case {
+        name: "GET applications to assess",
+        allowed: &[DataSteward],
+    },
+    Case {
         name: "GET courses",
         allowed: EVERYONE,
     },
@@ -585,6 +589,9 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
                 "unit": "cpu_hours", "capacity": 10, "credits_per_unit": 1}),
             ),
         "GET allocations provided" => app.request(who, Method::GET, "/api/v1/allocations/provided"),
+        "GET applications to assess" => {
+            app.request(who, Method::GET, "/api/v1/applications/to-assess")
+        }
         "GET courses" => app.request(who, Method::GET, "/api/v1/courses"),
         "GET enrolments mine" => app.request(who, Method::GET, "/api/v1/enrolments/mine"),
         "GET datasets" => app.request(who, Method::GET, "/api/v1/datasets"),

@@ -249,7 +249,7 @@ impl TestApp {
     }
 }
 
-async fn make_token(
+pub(crate) async fn make_token(
     store: &Store,
     account: senim_domain::AccountId,
     scopes: Vec<TokenScope>,

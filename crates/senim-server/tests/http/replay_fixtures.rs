@@ -135,5 +135,6 @@ async fn write_replay_fixtures() {
         routes::education::a_course_certifies_a_reviewer_until_revoked => "education",
         routes::sandbox::a_system_goes_through_the_sandbox_to_registration => "sandbox",
         routes::allocations::a_resource_assessed_in_review_is_provisioned_at_once => "assessments",
+        routes::programmes::joint_work_and_former_organisations_keep_reviewers_out_for_a_while => "conflicts",
     );
 }

@@ -1,7 +1,7 @@
 //! Accounts: creation, changes (a new password shuts out whoever held the
 //! old one) and withdrawal.
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 use senim_domain::account::ValidAccount;
 use senim_domain::{Account, AccountId, AccountStatus, Timestamp};
@@ -160,6 +160,38 @@ pub(super) async fn store_account(
     write_roles(conn, record).await
 }
 
+/// Records that the account is leaving its stored organisation, if
+/// `record` (its next state) names another one or none: the former
+/// organisation stays a conflict of interest for its reviews a while.
+pub(super) async fn note_departure(
+    conn: &mut AnyConnection,
+    record: &Account,
+) -> Result<(), StoreError> {
+    let row = sqlx::query("SELECT organisation_id FROM accounts WHERE id = $1")
+        .bind(record.id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    let stored: Option<String> = match row {
+        Some(row) => row.try_get("organisation_id")?,
+        None => None,
+    };
+    let Some(before) = stored else {
+        return Ok(());
+    };
+    if record.organisation_id.map(|o| o.to_string()).as_deref() == Some(before.as_str()) {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO affiliations (account_id, organisation_id, until_at) VALUES ($1, $2, $3)",
+    )
+    .bind(record.id.to_string())
+    .bind(before)
+    .bind(record.updated_at.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn update_account(
     conn: &mut AnyConnection,
     id: AccountId,
@@ -183,6 +215,7 @@ pub(super) async fn update_account(
         ..current
     };
     let password_changed = password_hash.is_some();
+    note_departure(conn, &record).await?;
     let replay = AccountReplay {
         password_hash: password_hash.clone(),
     };

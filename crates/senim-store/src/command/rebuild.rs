@@ -8,7 +8,7 @@ use senim_domain::classification::ChangeReport;
 use senim_domain::token::TokenInfo;
 use senim_domain::{Account, Organisation, System, SystemVersion, Timestamp};
 
-use super::accounts::{insert_account, store_account};
+use super::accounts::{insert_account, note_departure, store_account};
 use super::classifications::record_reassessments;
 use super::events::sha256_hex;
 use super::organisations::{insert_organisation, store_organisation};
@@ -24,8 +24,10 @@ use crate::logged::{
 use crate::query;
 
 /// The query tables, children before parents.
-const QUERY_TABLES: [&str; 26] = [
+const QUERY_TABLES: [&str; 28] = [
     "number_counters",
+    "affiliations",
+    "application_parties",
     "enrolments",
     "courses",
     "allocations",
@@ -153,6 +155,7 @@ async fn replay(
             let account = Account::from(self::payload::<AccountChanged>(&payload)?.account);
             let hash = field::<AccountReplay>(&payload, &["replay"])?.password_hash;
             let changed = hash.is_some();
+            note_departure(conn, &account).await?;
             store_account(conn, &account, account.revision - 1, hash).await?;
             if changed {
                 end_sessions(conn, account.id).await?;

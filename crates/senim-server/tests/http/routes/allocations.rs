@@ -40,7 +40,7 @@ async fn sweep(app: &TestApp) -> usize {
 }
 
 /// Moves the clock to 09:00 UTC of `day`.
-fn set_day(app: &TestApp, day: &str) {
+pub(crate) fn set_day(app: &TestApp, day: &str) {
     let target = senim_domain::Timestamp::parse(&format!("{day}T09:00:00Z")).unwrap();
     let now = app.clock.now();
     app.clock
@@ -899,9 +899,35 @@ pub(crate) async fn a_resource_assessed_in_review_is_provisioned_at_once(app: Te
     )
     .await;
     assert_eq!((status, fields(&body)), (422, vec!["note".to_string()]));
+    // The provider's queue lists it until it is assessed.
+    let queue = |token: String| {
+        let app = &app;
+        async move {
+            let (status, body) = as_token(
+                app,
+                &token,
+                Method::GET,
+                "/api/v1/applications/to-assess",
+                None,
+                None,
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+            body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    let id = case["id"].as_str().unwrap().to_string();
+    assert_eq!(queue(provider.clone()).await, [id]);
+    assert_eq!(queue(steward.clone()).await, Vec::<String>::new());
     let (status, case) = step(&app, &provider, &case, assess).await;
     assert_eq!(status, 200, "{case}");
     assert_eq!(case["application"]["assessments"][0]["feasible"], true);
+    assert_eq!(queue(provider.clone()).await, Vec::<String>::new());
     let (status, case) = step(&app, &manager, &case, decide).await;
     assert_eq!(status, 200, "{case}");
     let (status, _) = step(&app, &hospital, &case, json!({"action": "accept_award"})).await;

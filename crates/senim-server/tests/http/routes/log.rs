@@ -363,8 +363,11 @@ pub(crate) async fn rebuilding_from_the_log_gives_back_every_table(app: TestApp)
     // The oversight tables are covered by the registration story's rebuild,
     // the programmes' by the compute call's story, the resources' and
     // allocations' by the story of what an award buys, the courses' and
-    // enrolments' by the education story's replay fixture.
+    // enrolments' by the education story's replay fixture, the conflict
+    // history's by the joint application story's.
     let oversight = [
+        "affiliations",
+        "application_parties",
         "enrolments",
         "courses",
         "allocations",

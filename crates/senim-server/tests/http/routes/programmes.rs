@@ -5,15 +5,17 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use senim_domain::Role;
+use senim_domain::{Role, TokenScope};
 use senim_store::{Actor, Command};
 
 use crate::helpers::{TestApp, Who};
+use crate::routes::allocations::set_day;
 use crate::routes::datasets::send;
 
 crate::on_both_backends!(
     a_university_is_awarded_compute_through_a_call,
     calls_and_applications_refuse_bad_input_naming_each_field,
+    joint_work_and_former_organisations_keep_reviewers_out_for_a_while,
 );
 
 const ELIGIBILITY: &str = r#"
@@ -627,4 +629,237 @@ pub(crate) async fn calls_and_applications_refuse_bad_input_naming_each_field(ap
     )
     .await;
     assert_eq!(status, 409, "{body}");
+}
+
+/// A call like [`call_json`] open from `opens` to `closes`.
+fn call_between(opens: &str, closes: &str) -> Value {
+    let mut call = call_json();
+    call["opens"] = json!(opens);
+    call["closes"] = json!(closes);
+    call
+}
+
+/// Publishes a call on the programme and returns its applications' address.
+async fn publish(app: &TestApp, manager: &str, pid: &str, call: Value) -> String {
+    let (status, call) = as_token(
+        app,
+        manager,
+        Method::POST,
+        &format!("/api/v1/programmes/{pid}/calls"),
+        None,
+        Some(call),
+    )
+    .await;
+    assert_eq!(status, 201, "{call}");
+    format!(
+        "/api/v1/calls/{}/applications",
+        call["id"].as_str().unwrap()
+    )
+}
+
+/// Drafts and submits an application with these partners as `token`.
+async fn joint(app: &TestApp, token: &str, apply: &str, partners: &[String]) -> Value {
+    let mut body = application("Joint triage study", 100_000);
+    body["answers"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"question": "plan", "value": "A study of triage across two hospitals."}));
+    body["partners"] = json!(partners);
+    let (status, draft) = as_token(app, token, Method::POST, apply, None, Some(body)).await;
+    assert_eq!(status, 201, "{draft}");
+    let (status, case) = step(app, token, &draft, json!({"action": "submit_application"})).await;
+    assert_eq!(status, 200, "{case}");
+    case
+}
+
+/// Automatic conflict detection beyond the applicant's own staff: the
+/// partners of a joint application, the organisations any of them applied
+/// with in the last three years, and the organisations a reviewer left in
+/// the last two; older ties no longer count.
+pub(crate) async fn joint_work_and_former_organisations_keep_reviewers_out_for_a_while(
+    app: TestApp,
+) {
+    let operator = app.organisation("Platform operator", "19014000012").await;
+    let (manager_id, manager) = app
+        .account_with_token(
+            "manager@platform.kz",
+            vec![Role::ProgrammeManager],
+            Some(operator),
+        )
+        .await;
+    let (pid, _) = programme_and_call(&app, &manager).await;
+    let university = app.organisation("University", "19014000020").await;
+    let lab = app.organisation("Lab", "19014000021").await;
+    let old_partner = app.organisation("Old partner", "19014000022").await;
+    let institute = app.organisation("Institute", "19014000023").await;
+    let (_, lab_dev) = app
+        .account_with_token("dev@lab.kz", vec![Role::Developer], Some(lab))
+        .await;
+    let bank_dev = app.token(Who::OtherDeveloper).unwrap().to_string();
+
+    let mut pool = std::collections::BTreeMap::new();
+    for (name, org) in [
+        ("of_partner", Some(university)),
+        ("moved_lately", Some(university)),
+        ("moved_long_ago", Some(app.bank)),
+        ("of_lab", Some(lab)),
+        ("of_old_partner", Some(old_partner)),
+        ("free", None),
+    ] {
+        let (id, _) = app
+            .account_with_token(
+                &format!("{name}@experts.kz"),
+                vec![Role::ExpertReviewer],
+                org,
+            )
+            .await;
+        let (status, body) = send(
+            &app,
+            Who::Supervisor,
+            Method::PUT,
+            &format!("/api/v1/reviewers/{id}"),
+            None,
+            Some(json!({"sectors": ["healthcare"]})),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        pool.insert(name, id.to_string());
+    }
+    // An administrator moves a reviewer to another organisation.
+    let move_to = |who: &'static str, org: senim_domain::OrganisationId| {
+        let id = pool[who].clone();
+        let app = &app;
+        async move {
+            let path = format!("/api/v1/accounts/{id}");
+            let account = app.read(Who::Administrator, &path).await;
+            let (status, body) = send(
+                app,
+                Who::Administrator,
+                Method::PUT,
+                &path,
+                account["revision"].as_i64(),
+                Some(json!({
+                    "email": account["email"], "display_name": account["display_name"],
+                    "roles": ["expert_reviewer"], "organisation_id": org
+                })),
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+        }
+    };
+
+    // March 2026: the bank applies with the old partner; a reviewer leaves the bank.
+    let first = format!(
+        "/api/v1/calls/{}/applications",
+        programme_and_call_id(&app, &pid).await
+    );
+    joint(&app, &bank_dev, &first, &[old_partner.to_string()]).await;
+    move_to("moved_long_ago", institute).await;
+
+    // June 2027: the lab applies with the university.
+    set_day(&app, "2027-06-01");
+    let second = publish(
+        &app,
+        &manager,
+        &pid,
+        call_between("2027-06-01", "2027-07-30"),
+    )
+    .await;
+    joint(&app, &lab_dev, &second, &[university.to_string()]).await;
+
+    // January 2028: a reviewer leaves the university.
+    set_day(&app, "2028-01-10");
+    move_to("moved_lately", institute).await;
+
+    // June 2029: the bank applies with the university (with new tokens:
+    // the first ones expired meanwhile).
+    set_day(&app, "2029-06-01");
+    let fresh = |id| crate::helpers::make_token(&app.store, id, vec![TokenScope::Admin]);
+    let manager = fresh(manager_id).await;
+    let bank_dev = fresh(app.accounts[&Who::OtherDeveloper]).await;
+    let third = publish(
+        &app,
+        &manager,
+        &pid,
+        call_between("2029-06-01", "2029-07-30"),
+    )
+    .await;
+    // A partner that is not in the register, or is the applicant, is named.
+    let mut bad = application("Joint triage study", 100_000);
+    bad["partners"] = json!([app.bank]);
+    let (status, body) = as_token(&app, &bank_dev, Method::POST, &third, None, Some(bad)).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(fields(&body), ["partners[0]"]);
+    let mut unknown = application("Joint triage study", 100_000);
+    unknown["partners"] = json!([senim_domain::OrganisationId::generate()]);
+    let (status, body) = as_token(&app, &bank_dev, Method::POST, &third, None, Some(unknown)).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(fields(&body), ["partners[0]"]);
+
+    let case = joint(&app, &bank_dev, &third, &[university.to_string()]).await;
+    let (status, case) = step(&app, &manager, &case, json!({"action": "admit"})).await;
+    assert_eq!(status, 200, "{case}");
+    let detected: std::collections::BTreeMap<String, String> = case["application"]["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["reviewer"].as_str().unwrap().to_string(),
+                d["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let reason = |who: &str| detected.get(&pool[who]).map(String::as_str);
+    assert_eq!(
+        reason("of_partner"),
+        Some("belongs to the applicant's organisation or a partner's"),
+        "{case}"
+    );
+    assert_eq!(
+        reason("moved_lately"),
+        Some("belonged to the applicant's organisation or a partner's within the last two years")
+    );
+    assert_eq!(
+        reason("of_lab"),
+        Some("belongs to an organisation that applied or ran an AI system with the applicant or a partner within the last three years")
+    );
+    assert_eq!(detected.len(), 3, "{case}");
+    let assigned: Vec<&str> = case["application"]["reviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reviewer"].as_str().unwrap())
+        .collect();
+    assert_eq!(assigned.len(), 2);
+    for id in assigned {
+        assert!(
+            [
+                &pool["moved_long_ago"],
+                &pool["of_old_partner"],
+                &pool["free"]
+            ]
+            .iter()
+            .any(|p| p.as_str() == id),
+            "{id} should not review: {case}"
+        );
+    }
+    // The history conflict detection reads is rebuilt from the log.
+    let before = app.store.fingerprint().await.unwrap();
+    let counted = |table: &str| before.iter().find(|(t, ..)| t == table).unwrap().1;
+    assert_eq!(counted("affiliations"), 2);
+    assert_eq!(counted("application_parties"), 6);
+    app.store
+        .execute(senim_store::Actor::operator(), Command::Rebuild)
+        .await
+        .unwrap();
+    assert_eq!(before, app.store.fingerprint().await.unwrap());
+}
+
+/// The id of the programme's first call.
+async fn programme_and_call_id(app: &TestApp, pid: &str) -> String {
+    let programme = app
+        .read(Who::Anonymous, &format!("/api/v1/programmes/{pid}"))
+        .await;
+    programme["calls"][0]["id"].as_str().unwrap().to_string()
 }

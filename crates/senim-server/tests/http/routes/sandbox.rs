@@ -80,6 +80,23 @@ pub(crate) async fn a_system_goes_through_the_sandbox_to_registration(app: TestA
     assert_eq!(status, 422, "{body}");
     assert!(fields(&body).iter().all(|f| f == "questions"), "{body}");
     terms["questions"] = plan_questions();
+    // Its stays last nine months at most; thirteen is beyond the law's year.
+    terms["max_months"] = json!(13);
+    let (status, body) = as_token(
+        &app,
+        &manager,
+        Method::POST,
+        &calls,
+        None,
+        Some(terms.clone()),
+    )
+    .await;
+    assert_eq!(
+        (status, fields(&body)),
+        (422, vec!["max_months".to_string()]),
+        "{body}"
+    );
+    terms["max_months"] = json!(9);
     let (status, call) = as_token(&app, &manager, Method::POST, &calls, None, Some(terms)).await;
     assert_eq!(status, 201, "{call}");
 
@@ -101,8 +118,8 @@ pub(crate) async fn a_system_goes_through_the_sandbox_to_registration(app: TestA
         experts.push(token);
     }
 
-    // The hospital applies with its triage system; eighteen months is more
-    // than a stay can last.
+    // The hospital applies with its triage system; ten months is more than
+    // a stay in this call's sandbox can last.
     let hospital = app.token(Who::Developer).unwrap().to_string();
     let system = app.system().await.to_string();
     let (status, draft) = as_token(
@@ -118,7 +135,7 @@ pub(crate) async fn a_system_goes_through_the_sandbox_to_registration(app: TestA
             "title": "Emergency triage advice in the sandbox",
             "sectors": ["healthcare"],
             "requested": 1000,
-            "answers": answers("18", &system)
+            "answers": answers("10", &system)
         })),
     )
     .await;
@@ -133,6 +150,13 @@ pub(crate) async fn a_system_goes_through_the_sandbox_to_registration(app: TestA
     assert_eq!(
         (status, fields(&body)),
         (422, vec!["answers.months".to_string()]),
+        "{body}"
+    );
+    assert!(
+        body["error"]["fields"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("from 1 to 9 months"),
         "{body}"
     );
     let (status, draft) = step(

@@ -104,14 +104,17 @@ test('an awardee exchanges credits, the provider approves and reports usage', as
 
 test('the compute team assesses the GPU-hours an application asks for', async () => {
   // Admission asked the cluster's team to assess the hospital's 2,500
-  // GPU-hours; they open the application from their notices and assess it.
+  // GPU-hours; the application waits on their desk, and they open it.
   const provider = await newPage(browser);
   await login(provider, 'compute@platform.demo');
-  await provider.goto(`${baseUrl()}/inbox`);
-  const row = provider.locator('main tr', { hasText: 'assess whether it can be provided' }).first();
-  await Promise.all([provider.waitForLoadState('load'), row.locator('a').click()]);
+  await provider.goto(`${baseUrl()}/resources/desk`);
+  const waiting = provider.locator('#assess + .table-wrap a');
+  assert.equal(await waiting.count(), 1, await provider.locator('main').innerText());
+  await Promise.all([provider.waitForLoadState('load'), waiting.click()]);
   const main = await provider.locator('main').innerText();
   assert.match(main, /National GPU cluster \(A100\) · 2500 · awaited from the provider/);
+  // A joint application: the university validates the model with the hospital.
+  assert.match(main, /Partner organisations\s+.*Saryarka University of Technology.*\(960640005526\)/);
   await axe(provider);
   const form = await stepForm(provider, 'assess_feasibility');
   await form.getByLabel(/GPU cluster/).check();
@@ -121,4 +124,7 @@ test('the compute team assesses the GPU-hours an application asks for', async ()
   assert.match(provider.url(), /done=assess_feasibility/, await provider.locator('main').innerText());
   assert.match(await provider.locator('main').innerText(), /feasible — 2,500 GPU-hours fit/);
   await shoot(provider, 'assessment-done');
+  // Assessed, it leaves the desk's queue.
+  await provider.goto(`${baseUrl()}/resources/desk`);
+  assert.match(await provider.locator('main').innerText(), /No application is waiting for your assessment/);
 });

@@ -2,9 +2,7 @@
 //! programs that start from a password (`/api/v1/tokens`, used by `senim login`).
 //! Both are rate-limited per address and e-mail.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
@@ -12,7 +10,7 @@ use axum::Json;
 use senim_store::{Actor, Applied, Command};
 
 use senim_app::accounts::token_command;
-use senim_app::auth::{Caller, Credential};
+use senim_app::auth::{Caller, ClientIp, Credential};
 use senim_app::error::{ApiError, ErrorBody};
 use senim_app::extract::JsonBody;
 use senim_app::session::{check_credentials, end_session, start_session};
@@ -24,11 +22,11 @@ use senim_domain::api::{LoginInput, NewTokenResponse, SessionInfo, TokenLoginInp
     responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     body: Result<JsonBody<LoginInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
     let JsonBody(input) = body?;
-    let account = check_credentials(&state, address, &input.email, input.password).await?;
+    let account = check_credentials(&state, client, &input.email, input.password).await?;
     let (cookie, csrf_token) = start_session(&state, &account).await?;
     Ok((
         [(header::SET_COOKIE, cookie)],
@@ -71,11 +69,11 @@ pub async fn logout(
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn token_login(
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     body: Result<JsonBody<TokenLoginInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
     let JsonBody(input) = body?;
-    let account = check_credentials(&state, address, &input.email, input.password).await?;
+    let account = check_credentials(&state, client, &input.email, input.password).await?;
     let request = TokenRequest {
         name: input.name,
         scopes: input.scopes,

@@ -1486,3 +1486,6 @@ field-partners = Partner organisations of a joint application, by BIN (12 digits
 case-conflict-detected = A reviewer left out of the review
 case-partners = Partner organisations
 case-asks-hint = Units of each resource the award will be exchanged for; leave empty the ones you will not use. Their providers assess them during review, and what they find feasible is provisioned at once after the award.
+
+# Sign-in protection (issue 19).
+notice-sign-in-failures = Your password was entered wrongly { $count } times in a row. If it was not you, someone is guessing it: choose a new one. Addresses that failed now wait 15 minutes between tries; you can still sign in from your usual place.

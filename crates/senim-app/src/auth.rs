@@ -290,27 +290,70 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Sign-in attempts allowed per e-mail and address in the window.
-pub const LOGIN_FAILURES_PER_KEY: usize = 5;
-/// Sign-in attempts allowed per address in the window, whatever the e-mail.
+/// Failed sign-ins an address may make for one account before each next
+/// attempt from it for that account waits (1 s, then 2, 4, ... seconds).
+pub const LOGIN_FAILURES_PER_KEY: u32 = 5;
+/// The longest wait between attempts of one address for one account, in
+/// seconds.
+pub const LOGIN_MAX_WAIT_SECONDS: i64 = 15 * 60;
+/// Failed sign-ins an address may make, whatever the accounts, in the
+/// window before its wrong answers come back slowly (a spray of guesses).
 pub const LOGIN_FAILURES_PER_ADDRESS: usize = 20;
-/// The window, in seconds.
+/// The window the address's failures are counted in, in seconds.
 pub const LOGIN_WINDOW_SECONDS: i64 = 15 * 60;
+/// Consecutive failures on one account, from anywhere, after which its
+/// owner is told and every address that failed for it waits the longest
+/// wait (NIST SP 800-63B §5.2.2: at most 100).
+pub const LOGIN_LOCKOUT_FAILURES: u32 = 100;
+/// How long an address's failures for an account are remembered after its
+/// last one, in seconds.
+const PAIR_MEMORY_SECONDS: i64 = 24 * 3600;
 /// Keys remembered at most; see [`LoginLimiter::check`].
 const MAX_KEYS: usize = 100_000;
 
-/// Counts sign-in attempts in memory and refuses further ones for a while.
+/// Counts sign-in failures in memory and slows down whoever keeps failing,
+/// without letting a stranger lock anyone else out.
 ///
-/// An attempt is counted when it is let through, before the password is
-/// checked, so a burst of parallel guesses cannot all pass the check before
-/// the first failure is recorded; a success takes its attempt back. IPv6
-/// addresses count by their /64, which one subscriber usually holds whole.
-/// Per process: behind a load balancer each server counts on its own, which
-/// multiplies the limit by the number of servers, still far below what a
-/// password guesser needs.
+/// - An address that failed for an account five times waits before each
+///   next try for it, twice as long each time up to 15 minutes
+///   ([`LOGIN_FAILURES_PER_KEY`], [`LOGIN_MAX_WAIT_SECONDS`]).
+/// - An account's 100th consecutive failure, from any addresses, tells its
+///   owner; from then on every address that failed for it waits the
+///   longest wait ([`LOGIN_LOCKOUT_FAILURES`]).
+/// - An address with many failures over any accounts gets its wrong answers
+///   slowly ([`LOGIN_FAILURES_PER_ADDRESS`]): a spray of guesses is slowed.
+///
+/// A correct password from an address that has not failed for the account
+/// is never refused, so failures made up by a stranger, even from the same
+/// proxy, cannot keep the account's owner out (OWASP ASVS v5 §6.3). The
+/// address is the client's as [`client_ip`] finds it behind trusted
+/// proxies. An attempt is counted when it is let through, before the
+/// password is checked, so parallel guesses cannot all pass before the
+/// first failure is recorded; a success takes it back. IPv6 addresses count
+/// by their /64, which one subscriber usually holds whole. Per process:
+/// behind a load balancer each server counts on its own.
 #[derive(Default)]
 pub struct LoginLimiter {
-    attempts: Mutex<HashMap<String, Vec<Timestamp>>>,
+    state: Mutex<LimiterState>,
+}
+
+#[derive(Default)]
+struct LimiterState {
+    /// Failures of an address for an account: how many, and the last.
+    pairs: HashMap<String, (u32, Timestamp)>,
+    /// Failures of an address over every account, in the window.
+    addresses: HashMap<String, Vec<Timestamp>>,
+    /// Consecutive failures of an account, from anywhere.
+    accounts: HashMap<String, u32>,
+}
+
+/// An attempt let through: what its failure would mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    /// The account's consecutive failures, this one included if it fails.
+    pub consecutive: u32,
+    /// How long to hold a wrong answer back (a spraying address).
+    pub slow_down: std::time::Duration,
 }
 
 fn address_key(ip: IpAddr) -> String {
@@ -323,72 +366,210 @@ fn address_key(ip: IpAddr) -> String {
     }
 }
 
+/// How long an address with `failures` for an account waits after its last.
+fn pair_wait(failures: u32, locked: bool) -> i64 {
+    if locked {
+        return LOGIN_MAX_WAIT_SECONDS;
+    }
+    match failures.checked_sub(LOGIN_FAILURES_PER_KEY) {
+        None => 0,
+        Some(n) => 1i64
+            .checked_shl(n.min(30))
+            .unwrap_or(i64::MAX)
+            .min(LOGIN_MAX_WAIT_SECONDS),
+    }
+}
+
 impl LoginLimiter {
-    fn keys(ip: IpAddr, email: &str) -> [(String, usize); 2] {
+    fn keys(ip: IpAddr, email: &str) -> (String, String, String) {
         let address = address_key(ip);
-        [
-            (
-                format!("{address}|{}", email.trim().to_lowercase()),
-                LOGIN_FAILURES_PER_KEY,
-            ),
-            (address, LOGIN_FAILURES_PER_ADDRESS),
-        ]
+        let account = email.trim().to_lowercase();
+        (format!("{address}|{account}"), address, account)
     }
 
     /// Lets an attempt through and counts it, or `Err(seconds to wait)`.
-    pub fn check(&self, ip: IpAddr, email: &str, now: Timestamp) -> Result<(), u64> {
-        let Ok(mut map) = self.attempts.lock() else {
-            return Ok(());
+    pub fn check(&self, ip: IpAddr, email: &str, now: Timestamp) -> Result<Attempt, u64> {
+        let Ok(mut state) = self.state.lock() else {
+            return Ok(Attempt {
+                consecutive: 0,
+                slow_down: std::time::Duration::ZERO,
+            });
         };
-        let horizon = now.plus_seconds(-LOGIN_WINDOW_SECONDS);
-        let keys = Self::keys(ip, email);
-        for (key, limit) in &keys {
-            if let Some(times) = map.get_mut(key) {
-                times.retain(|t| *t > horizon);
-                if times.len() >= *limit {
-                    let oldest = times.first().copied().unwrap_or(now);
-                    let wait = (oldest.unix_millis() + LOGIN_WINDOW_SECONDS * 1000
-                        - now.unix_millis())
-                        / 1000;
-                    return Err(wait.max(1) as u64);
+        let state = &mut *state;
+        let (pair, address, account) = Self::keys(ip, email);
+        let consecutive = state.accounts.get(&account).copied().unwrap_or(0);
+        let locked = consecutive >= LOGIN_LOCKOUT_FAILURES;
+        if let Some((failures, last)) = state.pairs.get(&pair).copied() {
+            if last.plus_seconds(PAIR_MEMORY_SECONDS) <= now {
+                state.pairs.remove(&pair);
+            } else {
+                let wait = pair_wait(failures, locked && failures > 0);
+                let until = last.plus_seconds(wait);
+                if until > now {
+                    let left = (until.unix_millis() - now.unix_millis() + 999) / 1000;
+                    return Err(left.max(1) as u64);
                 }
             }
         }
-        if map.len() >= MAX_KEYS {
-            // Bound memory under a spray of addresses: forget what has
-            // expired, then what is not blocking anyone. Keys at their limit
-            // stay, so a spray cannot lift a block.
-            map.retain(|_, times| {
-                times.retain(|t| *t > horizon);
-                !times.is_empty()
+        let horizon = now.plus_seconds(-LOGIN_WINDOW_SECONDS);
+        if state.pairs.len() + state.addresses.len() + state.accounts.len() >= MAX_KEYS {
+            // Bound memory under a spray: forget what no longer slows
+            // anyone. Pairs still waiting stay, so a spray cannot lift them.
+            state.pairs.retain(|_, (n, last)| {
+                *n >= LOGIN_FAILURES_PER_KEY && last.plus_seconds(PAIR_MEMORY_SECONDS) > now
             });
-            if map.len() >= MAX_KEYS {
-                map.retain(|key, times| {
-                    let limit = if key.contains('|') {
-                        LOGIN_FAILURES_PER_KEY
-                    } else {
-                        LOGIN_FAILURES_PER_ADDRESS
-                    };
-                    times.len() >= limit
-                });
-            }
+            state.addresses.retain(|_, times| {
+                times.retain(|t| *t > horizon);
+                times.len() >= LOGIN_FAILURES_PER_ADDRESS
+            });
+            state.accounts.retain(|_, n| *n >= LOGIN_FAILURES_PER_KEY);
         }
-        for (key, _) in keys {
-            map.entry(key).or_default().push(now);
-        }
-        Ok(())
+        let times = state.addresses.entry(address).or_default();
+        times.retain(|t| *t > horizon);
+        let over = times.len().saturating_sub(LOGIN_FAILURES_PER_ADDRESS);
+        times.push(now);
+        let entry = state.pairs.entry(pair).or_insert((0, now));
+        entry.0 += 1;
+        entry.1 = now;
+        let n = state.accounts.entry(account).or_insert(0);
+        *n += 1;
+        Ok(Attempt {
+            consecutive: *n,
+            slow_down: std::time::Duration::from_millis((over as u64 * 250).min(5_000)),
+        })
     }
 
-    /// A correct password: the attempt is taken back and the e-mail's count cleared.
+    /// A correct password: the attempt is taken back, and the account's and
+    /// this address's failures for it are forgotten.
     pub fn record_success(&self, ip: IpAddr, email: &str) {
-        if let Ok(mut map) = self.attempts.lock() {
-            let [(key, _), (address, _)] = Self::keys(ip, email);
-            map.remove(&key);
-            if let Some(times) = map.get_mut(&address) {
+        if let Ok(mut state) = self.state.lock() {
+            let (pair, address, account) = Self::keys(ip, email);
+            state.pairs.remove(&pair);
+            state.accounts.remove(&account);
+            if let Some(times) = state.addresses.get_mut(&address) {
                 times.pop();
             }
         }
     }
+}
+
+/// An address range (`10.0.0.0/8`, `::1/128`, or one address), as
+/// `trusted_proxies` lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddressRange {
+    pub network: IpAddr,
+    pub prefix: u8,
+}
+
+impl std::str::FromStr for AddressRange {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (addr, prefix) = match text.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text.trim(), None),
+        };
+        let network: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("`{text}` is not an address or a range such as 10.0.0.0/8"))?;
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("`{text}`: the prefix must be from 0 to {max}"))?,
+        };
+        Ok(AddressRange { network, prefix })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AddressRange {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl AddressRange {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        fn masked(bits: u128, prefix: u8, width: u8) -> u128 {
+            if prefix == 0 {
+                0
+            } else {
+                bits >> (width - prefix)
+            }
+        }
+        match (self.network, ip.to_canonical()) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                masked(u32::from(n).into(), self.prefix, 32)
+                    == masked(u32::from(a).into(), self.prefix, 32)
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                masked(u128::from(n), self.prefix, 128) == masked(u128::from(a), self.prefix, 128)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The client's address (see [`client_ip`]), as a handler's argument.
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+            .ok_or_else(ApiError::internal)?;
+        Ok(ClientIp(client_ip(
+            peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
+    }
+}
+
+/// The client's address: the peer's, unless the peer is one of the trusted
+/// proxies; then the nearest address of `X-Forwarded-For`, read from the
+/// right, that is not one of them (what a client writes further left is
+/// not believed).
+pub fn client_ip(
+    peer: IpAddr,
+    headers: &axum::http::HeaderMap,
+    trusted: &[AddressRange],
+) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|r| r.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let mut client = peer;
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    for hop in hops.iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(ip) {
+                    return ip;
+                }
+            }
+            // A hop that is no address: trust nothing further left.
+            Err(_) => return client,
+        }
+    }
+    client
 }
 
 #[cfg(test)]
@@ -407,21 +588,70 @@ mod tests {
     }
 
     #[test]
-    fn limiter_blocks_after_five_attempts_and_forgets_later() {
+    fn an_address_that_keeps_failing_waits_longer_each_time() {
         let l = LoginLimiter::default();
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
         let t0 = Timestamp::from_unix_millis(1_000_000);
         for _ in 0..LOGIN_FAILURES_PER_KEY {
             assert!(l.check(ip, "a@b.kz", t0).is_ok());
         }
-        assert!(
-            l.check(ip, "a@b.kz", t0).is_err(),
-            "attempts count before their passwords are checked"
-        );
+        // Counted before their passwords are checked: the sixth waits 1 s.
+        assert_eq!(l.check(ip, "a@b.kz", t0), Err(1));
+        assert!(l.check(ip, "a@b.kz", t0.plus_seconds(1)).is_ok());
+        assert_eq!(l.check(ip, "a@b.kz", t0.plus_seconds(1)), Err(2));
+        assert!(l.check(ip, "a@b.kz", t0.plus_seconds(3)).is_ok());
+        assert_eq!(l.check(ip, "a@b.kz", t0.plus_seconds(3)), Err(4));
+        // Another account from the same address, and the same account from
+        // another address, are not held back.
         assert!(l.check(ip, "other@b.kz", t0).is_ok());
-        assert!(l
-            .check(ip, "a@b.kz", t0.plus_seconds(LOGIN_WINDOW_SECONDS + 1))
-            .is_ok());
+        let elsewhere: IpAddr = "10.0.0.9".parse().unwrap();
+        assert!(l.check(elsewhere, "a@b.kz", t0).is_ok());
+        // The waits stop doubling at fifteen minutes.
+        assert_eq!(pair_wait(40, false), LOGIN_MAX_WAIT_SECONDS);
+    }
+
+    #[test]
+    fn strangers_failing_for_an_account_never_keep_its_owner_out() {
+        // Through one proxy every client shares an address: a stranger's
+        // made-up e-mails slow the stranger's own answers only.
+        let l = LoginLimiter::default();
+        let proxy: IpAddr = "10.0.0.3".parse().unwrap();
+        let t0 = Timestamp::from_unix_millis(1_000_000);
+        for i in 0..LOGIN_FAILURES_PER_ADDRESS + 10 {
+            let attempt = l.check(proxy, &format!("made-up-{i}@x.kz"), t0).unwrap();
+            let slowed = attempt.slow_down > std::time::Duration::ZERO;
+            assert_eq!(slowed, i > LOGIN_FAILURES_PER_ADDRESS);
+        }
+        assert!(l.check(proxy, "supervisor@gov.kz", t0).is_ok());
+    }
+
+    #[test]
+    fn an_account_s_hundredth_failure_locks_out_the_addresses_that_failed() {
+        let l = LoginLimiter::default();
+        let t0 = Timestamp::from_unix_millis(1_000_000);
+        let mut last = None;
+        for i in 0..LOGIN_LOCKOUT_FAILURES {
+            let ip: IpAddr = format!("10.1.{}.{}", i / 200, i % 200 + 1).parse().unwrap();
+            last = Some(l.check(ip, "a@b.kz", t0).unwrap());
+        }
+        assert_eq!(last.unwrap().consecutive, LOGIN_LOCKOUT_FAILURES);
+        // An address that failed once now waits fifteen minutes.
+        let failed: IpAddr = "10.1.0.1".parse().unwrap();
+        assert_eq!(
+            l.check(failed, "a@b.kz", t0.plus_seconds(1)),
+            Err((LOGIN_MAX_WAIT_SECONDS - 1) as u64)
+        );
+        // The owner, from an address that has not failed, gets in, and
+        // that clears the count.
+        let owner: IpAddr = "192.0.2.7".parse().unwrap();
+        assert!(l.check(owner, "a@b.kz", t0.plus_seconds(1)).is_ok());
+        l.record_success(owner, "a@b.kz");
+        assert_eq!(
+            l.check(owner, "a@b.kz", t0.plus_seconds(2))
+                .unwrap()
+                .consecutive,
+            1
+        );
     }
 
     #[test]
@@ -445,6 +675,38 @@ mod tests {
         }
         let fresh: IpAddr = "2001:db8:1:2::ffff".parse().unwrap();
         assert!(l.check(fresh, "a@b.kz", t0).is_err());
+    }
+
+    #[test]
+    fn the_client_is_found_behind_trusted_proxies_only() {
+        let trusted: Vec<AddressRange> = ["10.0.0.0/8", "::1"]
+            .iter()
+            .map(|r| r.parse().unwrap())
+            .collect();
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 203.0.113.5, 10.0.0.2".parse().unwrap(),
+        );
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // Through two proxies: the first address that is not one.
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &headers, &trusted),
+            ip("203.0.113.5")
+        );
+        // A peer that is not a proxy is the client, whatever it says.
+        assert_eq!(
+            client_ip(ip("198.51.100.1"), &headers, &trusted),
+            ip("198.51.100.1")
+        );
+        // No proxies configured: the peer.
+        assert_eq!(client_ip(ip("10.0.0.1"), &headers, &[]), ip("10.0.0.1"));
+        assert!("10.0.0.0/33".parse::<AddressRange>().is_err());
+        assert!("::1".parse::<AddressRange>().unwrap().contains(ip("::1")));
+        assert!(!"10.0.0.0/8"
+            .parse::<AddressRange>()
+            .unwrap()
+            .contains(ip("11.0.0.1")));
     }
 
     #[test]

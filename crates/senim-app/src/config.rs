@@ -61,6 +61,10 @@ pub struct Config {
     /// The value of one monthly calculation index (MCI), in KZT, that fines
     /// in MCI are converted with (4,325 in 2026; set each year by the budget law).
     pub mci_kzt: u64,
+    /// The reverse proxies in front of the server (addresses or ranges such
+    /// as `10.0.0.0/8`): from them, the client's address is read from
+    /// `X-Forwarded-For`. Empty by default: the peer is the client.
+    pub trusted_proxies: Vec<crate::auth::AddressRange>,
     /// An S3-compatible bucket for the data library's files (`[s3]` in the
     /// configuration file); a directory in `data_dir` when absent.
     pub s3: Option<S3Storage>,
@@ -106,6 +110,7 @@ impl Default for Config {
             review_sweep_minutes: 360,
             calendar: default_calendar(),
             s3: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

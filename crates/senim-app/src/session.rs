@@ -2,39 +2,46 @@
 //! programs that start from a password (`/api/v1/tokens`, used by `senim login`).
 //! Both are rate-limited per address and e-mail.
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 use axum::http::header;
 
 use senim_domain::account::Password;
+use senim_domain::case::{Notice, Recipient};
 use senim_domain::{Account, AccountStatus};
 use senim_store::{Actor, Command};
 
 use crate::auth::{
-    cookie_name, random_secret, secret_hash, verify_password, Caller, Credential, SESSION_COOKIE,
+    cookie_name, random_secret, secret_hash, verify_password, Caller, Credential,
+    LOGIN_LOCKOUT_FAILURES, SESSION_COOKIE,
 };
 use crate::error::ApiError;
 use crate::error::ErrorCode;
 use crate::state::AppState;
 
-/// Checks e-mail and password, with the rate limit; the same answer for an
-/// unknown e-mail and a wrong password.
+/// Checks e-mail and password, with the sign-in limits of
+/// [`crate::auth::LoginLimiter`]; the same answer for an unknown e-mail and
+/// a wrong password. `client` is the client's address behind the trusted
+/// proxies ([`crate::auth::ClientIp`]).
 pub async fn check_credentials(
     state: &AppState,
-    address: SocketAddr,
+    client: IpAddr,
     email: &str,
     password: Password,
 ) -> Result<Account, ApiError> {
     let now = state.clock.now();
-    if let Err(wait) = state.limiter.check(address.ip(), email, now) {
-        return Err(ApiError {
-            retry_after: Some(wait),
-            ..ApiError::new(
-                ErrorCode::RateLimited,
-                format!("too many failed sign-ins; try again in {wait} seconds"),
-            )
-        });
-    }
+    let attempt = match state.limiter.check(client, email, now) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            return Err(ApiError {
+                retry_after: Some(wait),
+                ..ApiError::new(
+                    ErrorCode::RateLimited,
+                    format!("too many failed sign-ins from here; try again in {wait} seconds"),
+                )
+            })
+        }
+    };
     let found = state.store.account_by_email(email).await?;
     let (account, hash) = match found {
         Some((account, Some(hash))) if account.status == AccountStatus::Active => {
@@ -47,15 +54,50 @@ pub async fn check_credentials(
         .map_err(|_| ApiError::internal())?;
     match account {
         Some(account) if ok => {
-            state.limiter.record_success(address.ip(), email);
+            state.limiter.record_success(client, email);
             Ok(account)
         }
-        _ => {
+        account => {
             // The attempt was counted when it was let through.
+            if let Some(account) = account.filter(|_| attempt.consecutive == LOGIN_LOCKOUT_FAILURES)
+            {
+                warn_owner(state, &account).await;
+            }
+            tokio::time::sleep(attempt.slow_down).await;
             Err(ApiError::new(
                 ErrorCode::Unauthenticated,
                 "the e-mail or the password is wrong",
             ))
+        }
+    }
+}
+
+/// Tells an account's owner, in the inbox and by mail, that its password
+/// failed [`LOGIN_LOCKOUT_FAILURES`] times in a row: addresses that failed
+/// now wait the longest wait. Not a fact of the register: no log entry.
+async fn warn_owner(state: &AppState, account: &Account) {
+    let notice = Notice::new(
+        Recipient::Account(account.id),
+        "notice-sign-in-failures",
+        &[("count", LOGIN_LOCKOUT_FAILURES.to_string())],
+        format!(
+            "Your password was entered wrongly {LOGIN_LOCKOUT_FAILURES} times in a row. \
+             If it was not you, someone is guessing it: choose a new one. Addresses that failed now wait 15 minutes between tries; you can still sign in from your usual place."
+        ),
+    );
+    let command = Command::Notify {
+        notices: vec![notice.clone()],
+        kind: "account.sign_in_failures".into(),
+    };
+    match state.execute(Actor::operator(), command).await {
+        Ok(_) => crate::mail::deliver(
+            state,
+            vec![notice],
+            account.email.as_str().to_string(),
+            Some("/inbox".into()),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "the warning of repeated sign-in failures was not written")
         }
     }
 }

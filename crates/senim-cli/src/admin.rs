@@ -39,6 +39,9 @@ enum AdminCommand {
     /// Recompute every query table from the events of the audit log, in one
     /// transaction, and say whether anything differed. Sessions end.
     Rebuild,
+    /// Check the stored audit log against its newest signed checkpoint, as
+    /// the server does before it starts, and say what is wrong.
+    CheckLog,
 }
 
 #[derive(Subcommand, Debug)]
@@ -118,10 +121,11 @@ enum TokenCommand {
     },
 }
 
-async fn open(args: &StoreArgs) -> anyhow::Result<Store> {
+async fn open(args: &StoreArgs, check_log: bool) -> anyhow::Result<Store> {
     let config = args.config()?;
     let options = StoreOptions {
         read_connections: 2,
+        check_log,
         ..senim_app::store_options(&config)?
     };
     Ok(Store::open(options, Arc::new(senim_domain::SystemClock)).await?)
@@ -147,9 +151,18 @@ async fn organisation_id(store: &Store, text: &str) -> anyhow::Result<Organisati
 }
 
 pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
-    let store = open(&args.store).await?;
+    // `check-log` opens a store whose log may fail the check, to say why.
+    let checking = matches!(args.command, AdminCommand::CheckLog);
+    let store = open(&args.store, !checking).await?;
     let operator = Actor::operator();
     match args.command {
+        AdminCommand::CheckLog => match store.check_log().await? {
+            None => {
+                let size = store.checkpoint().await?.map_or(0, |c| c.size);
+                println!("the audit log holds its newest checkpoint's {size} entries, and its tree gives the signed root");
+            }
+            Some(problem) => anyhow::bail!("the audit log fails its check: {problem}"),
+        },
         AdminCommand::Rebuild => {
             let before = store.fingerprint().await?;
             let applied = store.execute(operator, Command::Rebuild).await?;

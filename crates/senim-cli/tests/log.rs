@@ -581,6 +581,39 @@ fn admin_rebuild_recomputes_the_tables_and_names_those_that_differed() {
         err.contains("the tables systems did not match the log"),
         "{err}"
     );
+    // Issue 19, finding 2: a payload changed behind the log's back was
+    // rebuilt into the tables while `senim verify` passed. Now the rebuild
+    // checks each payload against its entry and names the one that differs.
+    runtime().block_on(async {
+        let mut db = sqlite(&data).await;
+        let changed = sqlx::query(
+            "UPDATE events SET payload = replace(payload, 'Paediatric sepsis', 'TAMPERED') \
+             WHERE kind = 'system.created' AND payload LIKE '%Paediatric sepsis%'",
+        )
+        .execute(&mut db)
+        .await
+        .unwrap();
+        assert!(changed.rows_affected() > 0);
+    });
+    let (ok, _, err) = senim(
+        &server,
+        None,
+        &["admin", "--data-dir", &data_arg, "rebuild"],
+        None,
+    );
+    assert!(!ok);
+    assert!(err.contains("(system.created): its"), "{err}");
+    assert!(err.contains("log entry"), "{err}");
+    assert!(err.contains("restore the events table"), "{err}");
+    runtime().block_on(async {
+        let mut db = sqlite(&data).await;
+        sqlx::query(
+            "UPDATE events SET payload = replace(payload, 'TAMPERED', 'Paediatric sepsis')",
+        )
+        .execute(&mut db)
+        .await
+        .unwrap();
+    });
     // Replay data changed behind the log's back is refused: the log commits
     // to it, and nothing is rebuilt.
     runtime().block_on(async {
@@ -605,4 +638,74 @@ fn admin_rebuild_recomputes_the_tables_and_names_those_that_differed() {
         "{err}"
     );
     drop(server);
+}
+
+/// Runs `senim serve` on `data` and waits for it to stop by itself; its
+/// exit status and standard error (None if it kept running for 60 s).
+fn serve_until_it_stops(data: &std::path::Path) -> Option<(bool, String)> {
+    let mut child = std::process::Command::new(common::SENIM)
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            use std::io::Read;
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut err)
+                .unwrap();
+            return Some((status.success(), err));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// Issue 19, finding 3: with the last entry deleted from the database the
+/// server started, accepted a write and signed a checkpoint over the hole.
+/// Now it checks its log against the newest checkpoint first, and stops
+/// with a message that names the problem; `senim admin check-log` says the
+/// same, and a log that passes is reported whole.
+#[test]
+fn a_server_does_not_start_on_a_log_with_a_hole() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap().to_string();
+    let server = start(&["--data-dir", &data_arg]);
+    let (ok, out, err) = senim(
+        &server,
+        None,
+        &["admin", "--data-dir", &data_arg, "check-log"],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("gives the signed root"), "{out}");
+    drop(server);
+    runtime().block_on(async {
+        let mut db = sqlite(&data).await;
+        sqlx::query("DELETE FROM events WHERE idx = (SELECT MAX(idx) FROM events)")
+            .execute(&mut db)
+            .await
+            .unwrap();
+    });
+    let (ok, err) = serve_until_it_stops(&data).expect("the server started on a log with a hole");
+    assert!(!ok);
+    assert!(err.contains("failed its start-up check"), "{err}");
+    assert!(err.contains("entries were deleted"), "{err}");
+    let out = std::process::Command::new(common::SENIM)
+        .args(["admin", "--data-dir", &data_arg, "check-log"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("entries were deleted"), "{err}");
 }

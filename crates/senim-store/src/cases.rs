@@ -553,6 +553,18 @@ pub struct ReviewDue {
     pub last_review: Timestamp,
 }
 
+/// Applies [`crate::Command::Notify`].
+pub(crate) async fn notify(
+    conn: &mut AnyConnection,
+    notices: Vec<Notice>,
+    kind: &str,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let stored: Vec<StoredNotice> = notices.into_iter().map(StoredNotice::new).collect();
+    write_notices(conn, &stored, None, None, kind, now).await?;
+    Ok((Applied::Done, None))
+}
+
 /// Applies [`crate::Command::FlagReviewDue`]: a notice to each owner and to
 /// the supervisors, once per version that has gone a year unreviewed.
 pub(crate) async fn flag_review_due(

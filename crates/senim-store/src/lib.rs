@@ -114,6 +114,9 @@ pub struct StoreOptions {
     /// Log tiles kept in memory with their subtree hashes, for proofs and
     /// tile requests (about 16 KiB each).
     pub log_tile_cache: usize,
+    /// Check the stored log against its newest checkpoint on open, and
+    /// refuse to open a store whose log fails ([`Store::check_log`]).
+    pub check_log: bool,
 }
 
 /// The audit log's origin when none is configured.
@@ -130,6 +133,7 @@ impl StoreOptions {
             log_key: None,
             log_origin: DEFAULT_LOG_ORIGIN.to_string(),
             log_tile_cache: 4096,
+            check_log: true,
         }
     }
 }
@@ -249,6 +253,15 @@ impl Store {
             .connect(&url)
             .await?;
         log::check_key(&writer_pool, &signer).await?;
+        if options.check_log {
+            let mut conn = writer_pool.acquire().await?;
+            if let Some(problem) = log::check_log(&mut conn, &signer).await? {
+                return Err(StoreError::Config(format!(
+                    "the audit log failed its start-up check: {problem}. Nothing was changed and the server did not start; \
+                     see docs/OPERATIONS.md, \"When the log check fails\" (`senim admin check-log` repeats this check)"
+                )));
+            }
+        }
         let cache = (backend == Backend::Sqlite).then(|| Arc::new(cache::SystemCache::default()));
         let log_cache = Arc::new(log::LogCache::new(options.log_tile_cache, clock.clone()));
         let sender = writer::spawn(writer::Writer {
@@ -303,6 +316,14 @@ impl Store {
     }
 
     /// The key that signs the log's checkpoints.
+    /// What is wrong with the stored log, checked against its newest signed
+    /// checkpoint as on open (no hole, no truncation, the tiles give the
+    /// signed root, the newest entries are the tree's leaves), if anything.
+    pub async fn check_log(&self) -> Result<Option<String>, StoreError> {
+        let mut conn = self.reader().acquire().await?;
+        log::check_log(&mut conn, &self.inner.signer).await
+    }
+
     pub fn log_signer(&self) -> &senim_tlog::NoteSigner {
         &self.inner.signer
     }

@@ -86,6 +86,65 @@ pub(crate) fn draft_entry(
     Ok(entry)
 }
 
+/// Whether an event's stored `payload` is what its log `entry` commits to
+/// ([`draft_entry`] made the entry from it): its time and kind, each public
+/// field as it is, and each private field by its salted digest. The reason
+/// it is not, if it is not.
+pub(crate) fn check_entry(
+    entry: &Value,
+    (time, kind): (&str, &str),
+    payload: &Value,
+    salt: Option<&str>,
+) -> Result<(), String> {
+    if entry.get("kind").and_then(Value::as_str) != Some(kind) {
+        return Err("its kind is not the one its log entry names".into());
+    }
+    if entry.get("time").and_then(Value::as_str) != Some(time) {
+        return Err("its time is not the one its log entry names".into());
+    }
+    let shown = entry.get("payload").unwrap_or(&Value::Null);
+    let empty = Map::new();
+    let private = entry
+        .get("private")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    let (Some(full), Some(public)) = (payload.as_object(), shown.as_object()) else {
+        return if shown == payload {
+            Ok(())
+        } else {
+            Err("its payload is not the one its log entry holds".into())
+        };
+    };
+    for (key, value) in full {
+        match private.get(key) {
+            Some(digest) => {
+                let salt = salt.ok_or("it has no salt for its private parts")?;
+                let salted =
+                    jcs(&json!({ "salt": salt, "value": value })).map_err(|e| e.to_string())?;
+                if digest.as_str() != Some(hex_sha256(salted.as_bytes()).as_str()) {
+                    return Err(format!(
+                        "its private `{key}` does not match its log entry's digest"
+                    ));
+                }
+            }
+            None if public.get(key) != Some(value) => {
+                return Err(format!("its `{key}` is not the one its log entry holds"));
+            }
+            None => {}
+        }
+    }
+    if let Some(key) = private.keys().find(|k| !full.contains_key(*k)) {
+        return Err(format!("its private `{key}` is missing"));
+    }
+    if let Some(key) = public
+        .keys()
+        .find(|k| !full.contains_key(*k) && !private.contains_key(*k))
+    {
+        return Err(format!("its `{key}` is missing"));
+    }
+    Ok(())
+}
+
 /// The new salt of one event.
 pub(crate) fn new_salt() -> String {
     hex::encode(rand::random::<[u8; 16]>())
@@ -517,6 +576,104 @@ where
             signer.verifier_key()
         ))
     })
+}
+
+/// Checks the stored log against its newest signed checkpoint, as the
+/// server does before it starts: the checkpoint is signed by `signer`'s key
+/// and names the root it is stored with; the log holds exactly its entries,
+/// with no hole; the root recomputed from the stored tiles is the signed
+/// one; and the newest entries hash to the tree's newest leaves. What is
+/// wrong, if anything, in words an operator can act on.
+pub(crate) async fn check_log(
+    conn: &mut AnyConnection,
+    signer: &NoteSigner,
+) -> Result<Option<String>, StoreError> {
+    let row =
+        sqlx::query("SELECT size, root, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let counted =
+        sqlx::query("SELECT COUNT(idx) AS n, MAX(idx) AS last FROM events WHERE idx IS NOT NULL")
+            .fetch_one(&mut *conn)
+            .await?;
+    let entries: i64 = counted.try_get("n")?;
+    let last: Option<i64> = counted.try_get("last")?;
+    let Some(row) = row else {
+        return Ok((entries > 0)
+            .then(|| format!("the log holds {entries} entries but no signed checkpoint")));
+    };
+    let size = row.try_get::<i64, _>("size")? as u64;
+    let root: Vec<u8> = row.try_get("root")?;
+    let note: String = row.try_get("note")?;
+    let verifier = senim_tlog::NoteVerifier::parse(&signer.verifier_key())
+        .map_err(|e| StoreError::Config(format!("the log key is not usable: {e}")))?;
+    let Ok(body) = verifier.open(&note) else {
+        return Ok(Some(format!(
+            "the newest checkpoint (size {size}) is not signed by the log key"
+        )));
+    };
+    let signed = Checkpoint::parse(body).ok();
+    if signed.as_ref().map(|c| (c.size, c.root.to_vec())) != Some((size, root.clone())) {
+        return Ok(Some(format!(
+            "the newest checkpoint's signed size and root are not the ones stored with it (size {size})"
+        )));
+    }
+    let entries = entries as u64;
+    let last = last.map(|l| l as u64);
+    if entries != size || last.map_or(0, |l| l + 1) != size {
+        return Ok(Some(
+            if entries < size || last.is_none_or(|l| l + 1 < size) {
+                format!(
+                "the newest checkpoint signed {size} entries but the log holds {entries} (the last at index {}): entries were deleted or the database was rolled back",
+                last.map_or("none".to_string(), |l| l.to_string())
+            )
+            } else {
+                format!(
+                "the log holds {entries} entries (the last at index {}) beyond its newest checkpoint of {size}",
+                last.map_or("none".to_string(), |l| l.to_string())
+            )
+            },
+        ));
+    }
+    if size == 0 {
+        return Ok(None);
+    }
+    let needed = nodes::tiles_for(&[(0, size)]);
+    let wanted: Vec<(u8, u64)> = needed.iter().map(|&(l, i, _)| (l, i)).collect();
+    let tiles = read_tiles(&mut *conn, &wanted).await?;
+    match nodes::range_hash(&tiles, 0, size) {
+        Ok(hash) if hash.as_slice() == root.as_slice() => {}
+        Ok(_) => {
+            return Ok(Some(format!(
+                "the tree's stored hashes do not give the root the newest checkpoint (size {size}) signed"
+            )))
+        }
+        Err(_) => {
+            return Ok(Some(format!(
+                "hashes of the tree are missing for the newest checkpoint (size {size})"
+            )))
+        }
+    }
+    // The newest entries are the tree's newest leaves.
+    let from = size.saturating_sub(256);
+    let rows = sqlx::query("SELECT idx, entry FROM events WHERE idx >= $1 ORDER BY idx")
+        .bind(from as i64)
+        .fetch_all(&mut *conn)
+        .await?;
+    let leaves = read_tiles(&mut *conn, &[(0, from / 256), (0, (size - 1) / 256)]).await?;
+    for row in &rows {
+        let index = row.try_get::<i64, _>("idx")? as u64;
+        let entry: String = row.try_get("entry")?;
+        let stored = leaves
+            .get(&(0, index / 256))
+            .and_then(|t| t.get((index % 256) as usize));
+        if stored != Some(&leaf_hash(entry.as_bytes())) {
+            return Ok(Some(format!(
+                "entry {index} is not the one the tree holds: the events table was changed"
+            )));
+        }
+    }
+    Ok(None)
 }
 
 /// The signer shared by the writer and whoever asks for the verifier key.

@@ -1,14 +1,13 @@
 //! Signing in and out of the pages.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 
 use senim_domain::account::Password;
 
 use crate::{local_target, Ctx, Posted, Problems};
+use senim_app::auth::ClientIp;
 use senim_app::session::{check_credentials, end_session, start_session};
 use senim_app::state::AppState;
 
@@ -42,7 +41,7 @@ pub async fn show(c: Ctx) -> Response {
 /// session, and goes on to `next` or the account's desk.
 pub async fn submit(
     State(state): State<AppState>,
-    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     Posted { ctx: c, form }: Posted,
 ) -> Response {
     let email = form.text("email");
@@ -60,7 +59,7 @@ pub async fn submit(
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return r;
     }
-    let account = match check_credentials(&state, address, &email, Password(password)).await {
+    let account = match check_credentials(&state, client, &email, Password(password)).await {
         Ok(a) => a,
         Err(e) => {
             let message = if e.status == StatusCode::TOO_MANY_REQUESTS {

@@ -208,6 +208,13 @@ pub enum Command {
     },
     /// Flags a registered system whose annual risk review is overdue.
     FlagReviewDue(crate::cases::ReviewDue),
+    /// Puts notices that are no fact of the register in their inboxes (a
+    /// warning to an account's owner of repeated sign-in failures): no log
+    /// entry, so a rebuild does not bring them back.
+    Notify {
+        notices: Vec<senim_domain::case::Notice>,
+        kind: String,
+    },
     /// Puts a reviewer in the pool or changes their competences.
     SetReviewer(senim_domain::case::ReviewerProfile),
     /// Empties every query table and fills it again from the events, in log
@@ -349,6 +356,9 @@ pub(crate) async fn apply(
         Command::SaveCase(write) => crate::cases::save_case(conn, *write, now).await?,
         Command::SetReviewer(reviewer) => crate::cases::set_reviewer(conn, reviewer).await?,
         Command::FlagReviewDue(due) => crate::cases::flag_review_due(conn, due, now).await?,
+        Command::Notify { notices, kind } => {
+            crate::cases::notify(conn, notices, &kind, now).await?
+        }
         Command::AddResource(resource) => crate::library::add_resource(conn, *resource).await?,
         Command::RecordDownload {
             resource,

@@ -68,7 +68,7 @@ pub(super) async fn rebuild(conn: &mut AnyConnection) -> Result<u64, StoreError>
     let mut count = 0u64;
     loop {
         let rows = sqlx::query(
-            "SELECT idx, time, kind, payload, replay, entry FROM events WHERE idx > $1 ORDER BY idx LIMIT $2",
+            "SELECT idx, time, kind, payload, salt, replay, entry FROM events WHERE idx > $1 ORDER BY idx LIMIT $2",
         )
         .bind(after)
         .bind(REBUILD_PAGE)
@@ -80,13 +80,23 @@ pub(super) async fn rebuild(conn: &mut AnyConnection) -> Result<u64, StoreError>
         for row in &rows {
             let index: i64 = row.try_get("idx")?;
             let kind: String = row.try_get("kind")?;
-            let time = Timestamp::parse(&row.try_get::<String, _>("time")?)
+            let time_text: String = row.try_get("time")?;
+            let time = Timestamp::parse(&time_text)
                 .map_err(|e| StoreError::Corrupt(format!("event {index}: time: {e}")))?;
             let mut payload: serde_json::Value =
                 serde_json::from_str(&row.try_get::<String, _>("payload")?)?;
             let replay_text = row.try_get::<Option<String>, _>("replay")?;
             let entry: serde_json::Value =
                 serde_json::from_str(&row.try_get::<String, _>("entry")?)?;
+            // Only what the log committed to is applied: a payload changed
+            // in the table stops the rebuild, naming the entry.
+            let salt: Option<String> = row.try_get("salt")?;
+            crate::log::check_entry(&entry, (&time_text, &kind), &payload, salt.as_deref())
+                .map_err(|why| {
+                    StoreError::Corrupt(format!(
+                        "event {index} ({kind}): {why}; the log's entry {index} is the record: restore the events table from a backup, then rebuild"
+                    ))
+                })?;
             let committed = entry.get("replay_sha256").and_then(|d| d.as_str());
             if replay_text.as_deref().map(sha256_hex).as_deref() != committed {
                 return Err(StoreError::Corrupt(format!(

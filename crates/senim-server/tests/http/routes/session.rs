@@ -133,3 +133,82 @@ async fn password_gives_api_token(app: TestApp) {
     let body: serde_json::Value = r.json().await.unwrap();
     assert!(body["account"].is_null());
 }
+
+/// Issue 19, finding 1: behind the reverse proxy every client shared one
+/// address, so twenty made-up sign-ins locked every user out. Now the
+/// client's address is read from the trusted proxy's `X-Forwarded-For`, and
+/// failures slow down only the address that made them, for the account it
+/// tried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_cannot_lock_users_out_through_the_proxy() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |config| {
+        config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let sign_in = |from: &'static str, email: String, password: &'static str| {
+        let r = app
+            .http
+            .post(app.url("/api/v1/session"))
+            .json(&serde_json::json!({"email": email, "password": password}));
+        let r = if from.is_empty() {
+            r
+        } else {
+            r.header("x-forwarded-for", from)
+        };
+        async move { r.send().await.unwrap().status().as_u16() }
+    };
+    let attacker = "203.0.113.66";
+    let user = "198.51.100.7";
+    for i in 0..senim_app::auth::LOGIN_FAILURES_PER_ADDRESS {
+        let status = sign_in(attacker, format!("made-up-{i}@x.kz"), "wrong password!").await;
+        assert_eq!(status, 401);
+    }
+    assert_eq!(sign_in(user, "dev@hospital.kz".into(), PASSWORD).await, 200);
+    // Even from the attacker's own address: it never failed for this account.
+    assert_eq!(
+        sign_in(attacker, "dev@hospital.kz".into(), PASSWORD).await,
+        200
+    );
+
+    // Guessing one account's password slows that address for that account.
+    for _ in 0..senim_app::auth::LOGIN_FAILURES_PER_KEY {
+        let status = sign_in(attacker, "dev@hospital.kz".into(), "wrong password!").await;
+        assert_eq!(status, 401);
+    }
+    assert_eq!(
+        sign_in(attacker, "dev@hospital.kz".into(), PASSWORD).await,
+        429
+    );
+    assert_eq!(sign_in(user, "dev@hospital.kz".into(), PASSWORD).await, 200);
+    // A client that writes its own X-Forwarded-For in front of the proxy's
+    // is still the address the proxy saw.
+    assert_eq!(
+        sign_in("10.9.9.9, 203.0.113.66", "dev@hospital.kz".into(), PASSWORD).await,
+        429
+    );
+}
+
+/// Without a trusted proxy, every request here comes from one address:
+/// made-up e-mails from it still do not keep a user out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn made_up_emails_from_one_address_do_not_lock_anyone_out() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await;
+    for i in 0..senim_app::auth::LOGIN_FAILURES_PER_ADDRESS + 2 {
+        let r = app
+            .http
+            .post(app.url("/api/v1/session"))
+            .json(&serde_json::json!({"email": format!("made-up-{i}@x.kz"), "password": "wrong password!"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let r = app
+        .http
+        .post(app.url("/api/v1/session"))
+        .json(&serde_json::json!({"email": "dev@hospital.kz", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}

@@ -380,10 +380,12 @@ pub async fn inbox(
 /// Report an incident (harm happened), a complaint about users' rights, or
 /// a tip. No account is needed; contact details are private.
 #[utoipa::path(post, path = "/api/v1/reports", tag = "cases", request_body = ReportInput,
-    responses((status = 201, body = ReportReceipt), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = ReportReceipt), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 pub async fn submit_report(
     State(state): State<AppState>,
     caller: Caller,
+    senim_app::auth::ClientIp(client): senim_app::auth::ClientIp,
     body: Result<JsonBody<ReportInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
     caller.require(
@@ -392,7 +394,7 @@ pub async fn submit_report(
         &Resource::Collection("reports"),
     )?;
     let JsonBody(input) = body?;
-    let receipt = file_report(&state, &caller, input).await?;
+    let receipt = file_report(&state, &caller, client, input).await?;
     Ok((StatusCode::CREATED, Json(receipt)))
 }
 

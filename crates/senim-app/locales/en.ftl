@@ -1489,3 +1489,4 @@ case-asks-hint = Units of each resource the award will be exchanged for; leave e
 
 # Sign-in protection (issue 19).
 notice-sign-in-failures = Your password was entered wrongly { $count } times in a row. If it was not you, someone is guessing it: choose a new one. Addresses that failed now wait 15 minutes between tries; you can still sign in from your usual place.
+report-too-many = Too many reports were sent from here or to the register just now. What you wrote is kept below: send it again in { $seconds } seconds.

@@ -356,7 +356,8 @@ pub struct Attempt {
     pub slow_down: std::time::Duration,
 }
 
-fn address_key(ip: IpAddr) -> String {
+/// The key an address is counted under: itself, or an IPv6 address's /64.
+pub(crate) fn address_key(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => {

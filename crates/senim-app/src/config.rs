@@ -61,6 +61,11 @@ pub struct Config {
     /// The value of one monthly calculation index (MCI), in KZT, that fines
     /// in MCI are converted with (4,325 in 2026; set each year by the budget law).
     pub mci_kzt: u64,
+    /// Reports one address may file in an hour (the public intake needs no
+    /// account); the authority's own accounts are not limited.
+    pub reports_per_address_per_hour: u32,
+    /// Reports everyone together may file in a minute.
+    pub reports_per_minute: u32,
     /// The reverse proxies in front of the server (addresses or ranges such
     /// as `10.0.0.0/8`): from them, the client's address is read from
     /// `X-Forwarded-For`. Empty by default: the peer is the client.
@@ -111,6 +116,8 @@ impl Default for Config {
             calendar: default_calendar(),
             s3: None,
             trusted_proxies: Vec::new(),
+            reports_per_address_per_hour: 10,
+            reports_per_minute: 120,
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod figures;
 pub mod files;
 pub mod fuzzing;
 pub mod i18n;
+pub mod intake;
 pub mod log;
 pub mod mail;
 pub mod organisations;

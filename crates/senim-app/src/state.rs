@@ -23,6 +23,8 @@ pub struct Inner {
     pub policies: Policies,
     pub clock: Arc<dyn Clock>,
     pub limiter: LoginLimiter,
+    /// The public intake's limits ([`crate::intake`]).
+    pub intake: crate::intake::IntakeLimiter,
     pub metrics: Metrics,
     pub config: Config,
     /// Every known rule pack. Writes that classify hold the read lock until
@@ -69,6 +71,7 @@ impl AppState {
             policies,
             clock,
             limiter: LoginLimiter::default(),
+            intake: crate::intake::IntakeLimiter::default(),
             metrics: Metrics::new(),
             config,
             rules: RwLock::new(rules),

@@ -188,6 +188,7 @@ fn read(c: &Ctx, form: &FormData, today: Day) -> Result<ReportInput, Problems> {
 /// address, where it would reach the history and the logs.
 pub async fn submit(
     State(state): State<AppState>,
+    senim_app::auth::ClientIp(client): senim_app::auth::ClientIp,
     Posted { ctx: mut c, form }: Posted,
 ) -> Response {
     let today = Day::of(state.clock.now());
@@ -195,7 +196,7 @@ pub async fn submit(
         Ok(i) => i,
         Err(problems) => return form_page(&c, &state, form, problems).await,
     };
-    match file_report(&state, &c.caller, input).await {
+    match file_report(&state, &c.caller, client, input).await {
         Ok(receipt) => {
             // Behind TLS `__Host-` prefixed (so no sibling subdomain can
             // plant another report's code), which needs the whole site as
@@ -216,6 +217,17 @@ pub async fn submit(
                 problems.push(&field, format!("{label}: {}", f.reason));
             }
             form_page(&c, &state, form, problems).await
+        }
+        Err(e) if e.status == axum::http::StatusCode::TOO_MANY_REQUESTS => {
+            // Kept on the form, with what was written, to send later.
+            let mut problems = Problems::default();
+            problems.push(
+                "description",
+                c.t.t1("report-too-many", "seconds", e.retry_after.unwrap_or(60)),
+            );
+            let mut r = form_page(&c, &state, form, problems).await;
+            *r.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+            r
         }
         Err(e) => c.error(e),
     }

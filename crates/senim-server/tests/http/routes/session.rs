@@ -212,3 +212,64 @@ async fn made_up_emails_from_one_address_do_not_lock_anyone_out() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+/// Issue 19, finding 5: `POST /api/v1/reports` accepted 500 of 500 in a
+/// second from one address. Now an address files a few an hour and
+/// everyone together a bounded number a minute; the authority is not
+/// limited, and nothing is written for a refused report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_intake_holds_under_a_flood() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |config| {
+        config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        config.reports_per_address_per_hour = 3;
+        config.reports_per_minute = 5;
+    })
+    .await;
+    let report = serde_json::json!({"type": "tip",
+        "description": "The chatbot of the bank asks for my ID number in a chat window."});
+    let file = |from: &'static str| {
+        let r = app
+            .http
+            .post(app.url("/api/v1/reports"))
+            .header("x-forwarded-for", from)
+            .json(&report);
+        async move {
+            let r = r.send().await.unwrap();
+            let wait = r
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_string());
+            (r.status().as_u16(), wait)
+        }
+    };
+    let flooder = "203.0.113.66";
+    for _ in 0..3 {
+        assert_eq!(file(flooder).await.0, 201);
+    }
+    let events = app.store.event_count().await.unwrap();
+    let (status, wait) = file(flooder).await;
+    assert_eq!(status, 429);
+    assert_eq!(wait.as_deref(), Some("3600"));
+    assert_eq!(
+        app.store.event_count().await.unwrap(),
+        events,
+        "nothing written"
+    );
+    // Another address still files, until everyone's minute is full.
+    assert_eq!(file("198.51.100.1").await.0, 201);
+    assert_eq!(file("198.51.100.2").await.0, 201);
+    let (status, wait) = file("198.51.100.3").await;
+    assert_eq!(status, 429);
+    assert!(wait.is_some());
+    // A supervisor entering a report is not limited.
+    let (status, body) = crate::routes::datasets::send(
+        &app,
+        Who::Supervisor,
+        Method::POST,
+        "/api/v1/reports",
+        None,
+        Some(report.clone()),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+}

@@ -42,6 +42,14 @@ enum AdminCommand {
     /// Check the stored audit log against its newest signed checkpoint, as
     /// the server does before it starts, and say what is wrong.
     CheckLog,
+    /// Copy the register into a new directory while the server runs: a
+    /// consistent SQLite copy (`senim.db`), the newest checkpoint it holds
+    /// (`checkpoint`) and the data library's files. The log key is not
+    /// copied: keep it apart. PostgreSQL is backed up with `pg_dump`.
+    Backup {
+        /// A new (or empty) directory.
+        dest: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -156,6 +164,42 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let store = open(&args.store, !checking).await?;
     let operator = Actor::operator();
     match args.command {
+        AdminCommand::Backup { dest } => {
+            if dest.exists() && std::fs::read_dir(&dest)?.next().is_some() {
+                anyhow::bail!(
+                    "{} is not empty: a backup goes to a new directory",
+                    dest.display()
+                );
+            }
+            std::fs::create_dir_all(&dest)
+                .with_context(|| format!("cannot create {}", dest.display()))?;
+            let started = std::time::Instant::now();
+            let note = store.backup_into(&dest.join("senim.db")).await?;
+            let copied = started.elapsed();
+            let size = match &note {
+                Some(note) => {
+                    std::fs::write(dest.join("checkpoint"), note)?;
+                    note.lines().nth(1).unwrap_or("0").to_string()
+                }
+                None => "0".to_string(),
+            };
+            // The library's files never change once stored (they are named
+            // by their SHA-256): the ones present now cover the copy.
+            let config = args.store.config()?;
+            let files = match &config.s3 {
+                None => copy_tree(&config.data_dir.join("library"), &dest.join("library"))?,
+                Some(_) => 0,
+            };
+            let bytes = std::fs::metadata(dest.join("senim.db"))?.len();
+            println!(
+                "backed up the register at log size {size} in {:.1} s: {} ({:.1} MiB), its checkpoint in {}, {files} library files",
+                copied.as_secs_f64(),
+                dest.join("senim.db").display(),
+                bytes as f64 / 1_048_576.0,
+                dest.join("checkpoint").display(),
+            );
+            println!("the log key is not in the backup: keep it apart, with the same care");
+        }
         AdminCommand::CheckLog => match store.check_log().await? {
             None => {
                 let size = store.checkpoint().await?.map_or(0, |c| c.size);
@@ -375,4 +419,24 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     }
     store.close().await;
     Ok(())
+}
+
+/// Copies the files under `from` into `to`, keeping the tree; how many.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> anyhow::Result<u64> {
+    if !from.exists() {
+        return Ok(0);
+    }
+    std::fs::create_dir_all(to)?;
+    let mut count = 0;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            count += copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+            count += 1;
+        }
+    }
+    Ok(count)
 }

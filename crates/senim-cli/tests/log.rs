@@ -709,3 +709,78 @@ fn a_server_does_not_start_on_a_log_with_a_hole() {
     assert!(!out.status.success());
     assert!(err.contains("entries were deleted"), "{err}");
 }
+
+/// Issue 19, finding 4: `sqlite3 .backup` did not finish during a write
+/// burst and left a partial file. `senim admin backup` copies the register
+/// consistently while the server keeps writing, with the checkpoint the copy
+/// holds beside it, and the copy passes the log check.
+#[test]
+fn a_backup_taken_during_a_write_burst_is_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap().to_string();
+    let server = start(&["--data-dir", &data_arg]);
+    let token = login(&server, "developer@hospital.demo");
+    let rt = runtime();
+    let client = Client::new(&server.url, Some(token)).unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let acknowledged = Arc::new(Mutex::new(Vec::new()));
+    let served = Arc::new(Mutex::new(None));
+    let handle = rt.spawn(burst(
+        client,
+        8,
+        stop.clone(),
+        acknowledged.clone(),
+        served.clone(),
+    ));
+    let started = Instant::now();
+    while acknowledged.lock().unwrap().len() < 50 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let dest = dir.path().join("backup");
+    let dest_arg = dest.to_str().unwrap().to_string();
+    let (ok, out, err) = senim(
+        &server,
+        None,
+        &["admin", "--data-dir", &data_arg, "backup", &dest_arg],
+        None,
+    );
+    let during = acknowledged.lock().unwrap().len();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    rt.block_on(handle).unwrap();
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("backed up the register at log size"), "{out}");
+    assert!(during >= 50, "the burst was running: {during} writes");
+    // The copy is whole: its log holds the checkpoint written beside it.
+    let note = std::fs::read_to_string(dest.join("checkpoint")).unwrap();
+    let size: u64 = note.lines().nth(1).unwrap().parse().unwrap();
+    assert!(size > 0);
+    let key = data.join("log.key");
+    let (ok, out, err) = senim(
+        &server,
+        None,
+        &[
+            "admin",
+            "--data-dir",
+            &dest_arg,
+            "--log-key-file",
+            key.to_str().unwrap(),
+            "check-log",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!("checkpoint's {size} entries")),
+        "{out}"
+    );
+    // A second backup into the same directory is refused.
+    let (ok, _, err) = senim(
+        &server,
+        None,
+        &["admin", "--data-dir", &data_arg, "backup", &dest_arg],
+        None,
+    );
+    assert!(!ok);
+    assert!(err.contains("is not empty"), "{err}");
+}

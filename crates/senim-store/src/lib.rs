@@ -316,6 +316,45 @@ impl Store {
     }
 
     /// The key that signs the log's checkpoints.
+    /// Copies the register, consistent at one moment, into the new SQLite
+    /// file `dest` while the server keeps writing (`VACUUM INTO`: a read
+    /// transaction, so writers are not held up), and returns the newest
+    /// checkpoint the copy holds (its note), if any. PostgreSQL is backed up
+    /// with its own tools (`pg_dump`).
+    pub async fn backup_into(&self, dest: &Path) -> Result<Option<String>, StoreError> {
+        if self.inner.backend != Backend::Sqlite {
+            return Err(StoreError::Config(
+                "a PostgreSQL register is backed up with pg_dump (docs/OPERATIONS.md)".into(),
+            ));
+        }
+        if dest.exists() {
+            return Err(StoreError::Config(format!(
+                "{} exists already: a backup is written to a new file",
+                dest.display()
+            )));
+        }
+        let target = dest
+            .to_str()
+            .ok_or_else(|| StoreError::Config(format!("{} is not a UTF-8 path", dest.display())))?;
+        let mut conn = self.reader().acquire().await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target.to_string())
+            .execute(&mut *conn)
+            .await?;
+        drop(conn);
+        let mut copy = <sqlx::AnyConnection as sqlx::Connection>::connect(&format!(
+            "sqlite://{target}?mode=ro"
+        ))
+        .await?;
+        let row = sqlx::query("SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+            .fetch_optional(&mut copy)
+            .await?;
+        Ok(match row {
+            Some(row) => Some(sqlx::Row::try_get(&row, "note")?),
+            None => None,
+        })
+    }
+
     /// What is wrong with the stored log, checked against its newest signed
     /// checkpoint as on open (no hole, no truncation, the tiles give the
     /// signed root, the newest entries are the tree's leaves), if anything.

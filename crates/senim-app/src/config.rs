@@ -61,6 +61,11 @@ pub struct Config {
     /// The value of one monthly calculation index (MCI), in KZT, that fines
     /// in MCI are converted with (4,325 in 2026; set each year by the budget law).
     pub mci_kzt: u64,
+    /// Start on a database whose log is behind the last checkpoint this
+    /// register published (a restore the operator decided on); see
+    /// `StoreOptions::accept_rollback`. A flag of `senim serve`, for one start.
+    #[serde(skip)]
+    pub accept_rollback: bool,
     /// Reports one address may file in an hour (the public intake needs no
     /// account); the authority's own accounts are not limited.
     pub reports_per_address_per_hour: u32,
@@ -116,6 +121,7 @@ impl Default for Config {
             calendar: default_calendar(),
             s3: None,
             trusted_proxies: Vec::new(),
+            accept_rollback: false,
             reports_per_address_per_hour: 10,
             reports_per_minute: 120,
         }

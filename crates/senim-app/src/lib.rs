@@ -66,8 +66,13 @@ pub fn store_options(config: &Config) -> Result<StoreOptions, StartError> {
         .clone()
         .unwrap_or_else(|| config.data_dir.join("log.key"));
     let signer = senim_store::log::load_or_create_key(&key_file, &config.log_origin)?;
+    // Beside the key, outside the database and its backups.
+    let mut published = key_file.clone().into_os_string();
+    published.push(".published");
     Ok(StoreOptions {
         read_connections: config.read_connections,
+        published_checkpoint: Some(published.into()),
+        accept_rollback: config.accept_rollback,
         log_key: Some(Arc::new(signer)),
         log_origin: config.log_origin.clone(),
         log_tile_cache: config.log_tile_cache,

@@ -131,11 +131,16 @@ enum TokenCommand {
 
 async fn open(args: &StoreArgs, check_log: bool) -> anyhow::Result<Store> {
     let config = args.config()?;
-    let options = StoreOptions {
+    let mut options = StoreOptions {
         read_connections: 2,
         check_log,
         ..senim_app::store_options(&config)?
     };
+    if !check_log {
+        // `check-log` checks a log's own integrity, also on a backup that
+        // is behind what this register published since.
+        options.published_checkpoint = None;
+    }
     Ok(Store::open(options, Arc::new(senim_domain::SystemClock)).await?)
 }
 

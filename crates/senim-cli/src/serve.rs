@@ -28,6 +28,11 @@ pub struct ServeArgs {
     /// The rule pack systems are classified under [default: kz-seed-2025].
     #[arg(long, env = "SENIM_RULE_PACK")]
     pub rule_pack: Option<String>,
+    /// Start on a database whose audit log is behind the last checkpoint
+    /// this register published: a restore from an older backup that the
+    /// operator decided on (announce it). For one start.
+    #[arg(long)]
+    pub accept_rollback: bool,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -48,6 +53,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(pack) = args.rule_pack {
         config.rule_pack = pack;
     }
+    config.accept_rollback = args.accept_rollback;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;

@@ -241,11 +241,16 @@ fn verify_passes_and_detects_changed_removed_forked_and_badly_signed_logs() {
     // History rewritten and re-signed by someone holding the key: the tiles
     // agree with each other, but not with what was verified before.
     rt.block_on(rewrite_history(&data, 3));
-    // The server restarted on the rewritten database serves the new history
-    // (a running server reads a new checkpoint once its copy is a second old
-    // on its clock: the store's conformance suite moves that clock).
+    // The server refuses to start on it: the checkpoint it published last,
+    // kept beside its key, is of another history (issue 19).
     drop(server);
-    let server = start(&["--data-dir", data.to_str().unwrap()]);
+    let (ok, err) = serve_until_it_stops(&data).expect("the server started on another history");
+    assert!(!ok);
+    assert!(err.contains("it is another history"), "{err}");
+    // Started anyway, the rewritten history is what the server serves (a
+    // running server reads a new checkpoint once its copy is a second old
+    // on its clock: the store's conformance suite moves that clock).
+    let server = start(&["--data-dir", data.to_str().unwrap(), "--accept-rollback"]);
     let (ok, _, err) = verify(&server, &["--state", state]);
     assert!(!ok && err.contains("fork"), "{err}");
 
@@ -783,4 +788,49 @@ fn a_backup_taken_during_a_write_burst_is_whole() {
     );
     assert!(!ok);
     assert!(err.contains("is not empty"), "{err}");
+}
+
+/// Issue 19, finding 3 (the truncation) and the restore's refusal: a
+/// register restored from an older backup is behind the checkpoint its
+/// server last published, which is kept beside the key, outside the
+/// database. The server refuses it until the operator accepts the rollback
+/// for one start.
+#[test]
+fn a_restored_older_copy_needs_the_operator_to_accept_the_rollback() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap().to_string();
+    let server = start(&["--data-dir", &data_arg]);
+    let dest = dir.path().join("backup");
+    let dest_arg = dest.to_str().unwrap().to_string();
+    let (ok, _, err) = senim(
+        &server,
+        None,
+        &["admin", "--data-dir", &data_arg, "backup", &dest_arg],
+        None,
+    );
+    assert!(ok, "{err}");
+    // Written after the backup: lost by the restore.
+    let token = login(&server, "developer@hospital.demo");
+    let (ok, _, err) = senim(
+        &server,
+        Some(&token),
+        &["system", "register", "--file", EXAMPLE],
+        None,
+    );
+    assert!(ok, "{err}");
+    drop(server);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(data.join(format!("senim.db{suffix}")));
+    }
+    std::fs::copy(dest.join("senim.db"), data.join("senim.db")).unwrap();
+    let (ok, err) = serve_until_it_stops(&data).expect("the server started on a rolled-back log");
+    assert!(!ok);
+    assert!(err.contains("behind the"), "{err}");
+    assert!(err.contains("--accept-rollback"), "{err}");
+    // Accepted once, the server starts; the next start needs nothing.
+    let server = start(&["--data-dir", &data_arg, "--accept-rollback"]);
+    drop(server);
+    let server = start(&["--data-dir", &data_arg]);
+    drop(server);
 }

@@ -117,6 +117,14 @@ pub struct StoreOptions {
     /// Check the stored log against its newest checkpoint on open, and
     /// refuse to open a store whose log fails ([`Store::check_log`]).
     pub check_log: bool,
+    /// A file outside the database (beside the log key) where the writer
+    /// keeps the newest checkpoint it signed: a database restored or
+    /// rolled back behind it is refused on open.
+    pub published_checkpoint: Option<PathBuf>,
+    /// Open a database whose log is behind (or forks from) the published
+    /// checkpoint anyway, after a restore the operator decided on; the file
+    /// then follows the database again.
+    pub accept_rollback: bool,
 }
 
 /// The audit log's origin when none is configured.
@@ -134,6 +142,8 @@ impl StoreOptions {
             log_origin: DEFAULT_LOG_ORIGIN.to_string(),
             log_tile_cache: 4096,
             check_log: true,
+            published_checkpoint: None,
+            accept_rollback: false,
         }
     }
 }
@@ -262,9 +272,14 @@ impl Store {
                 )));
             }
         }
+        if let Some(path) = &options.published_checkpoint {
+            let mut conn = writer_pool.acquire().await?;
+            log::check_published(&mut conn, &signer, path, options.accept_rollback).await?;
+        }
         let cache = (backend == Backend::Sqlite).then(|| Arc::new(cache::SystemCache::default()));
         let log_cache = Arc::new(log::LogCache::new(options.log_tile_cache, clock.clone()));
         let sender = writer::spawn(writer::Writer {
+            published: options.published_checkpoint.clone(),
             log_cache: log_cache.clone(),
             pool: writer_pool,
             backend,

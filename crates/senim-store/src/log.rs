@@ -676,6 +676,95 @@ pub(crate) async fn check_log(
     Ok(None)
 }
 
+/// Keeps `note`, a checkpoint just committed, in `path` (written aside, then
+/// renamed over the old one, so the file is always a whole note).
+pub(crate) fn write_published(path: &std::path::Path, note: &str) -> std::io::Result<()> {
+    let aside = path.with_extension("writing");
+    std::fs::write(&aside, note)?;
+    std::fs::rename(&aside, path)
+}
+
+/// Refuses a database whose log is behind the checkpoint kept in `path`
+/// (the newest this register's writer signed) or forks from it: it was
+/// restored from an older backup or rolled back. With `accept`, the
+/// operator has decided on the restore: it is logged and the file follows
+/// the database again.
+pub(crate) async fn check_published(
+    conn: &mut AnyConnection,
+    signer: &NoteSigner,
+    path: &std::path::Path,
+    accept: bool,
+) -> Result<(), StoreError> {
+    let note = match std::fs::read_to_string(path) {
+        Ok(note) => note,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(StoreError::Config(format!(
+                "cannot read the published checkpoint {}: {e}",
+                path.display()
+            )))
+        }
+    };
+    let verifier = senim_tlog::NoteVerifier::parse(&signer.verifier_key())
+        .map_err(|e| StoreError::Config(format!("the log key is not usable: {e}")))?;
+    let published = verifier
+        .open(&note)
+        .ok()
+        .and_then(|body| Checkpoint::parse(body).ok())
+        .ok_or_else(|| {
+            StoreError::Config(format!(
+                "{} does not hold a checkpoint signed by the log key",
+                path.display()
+            ))
+        })?;
+    let newest = sqlx::query("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    let (size, newest_note) = match &newest {
+        Some(row) => (
+            row.try_get::<i64, _>("size")? as u64,
+            row.try_get::<String, _>("note")?,
+        ),
+        None => (0, String::new()),
+    };
+    let same = sqlx::query("SELECT root FROM log_checkpoints WHERE size = $1")
+        .bind(published.size as i64)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let problem = if size < published.size {
+        Some(format!(
+            "the database's log holds {size} entries, behind the {} of the last checkpoint this register published ({}): it was restored from an older backup or rolled back",
+            published.size,
+            path.display()
+        ))
+    } else {
+        match same {
+            Some(row) if row.try_get::<Vec<u8>, _>("root")? != published.root.to_vec() => Some(format!(
+                "the database's log differs from the last checkpoint this register published ({}, size {}): it is another history",
+                path.display(),
+                published.size
+            )),
+            _ => None,
+        }
+    };
+    let Some(problem) = problem else {
+        return Ok(());
+    };
+    if !accept {
+        return Err(StoreError::Config(format!(
+            "{problem}. Nothing was changed and the server did not start. If this restore is intended, start once with --accept-rollback and announce it (docs/OPERATIONS.md, \"Backups and restores\")"
+        )));
+    }
+    tracing::warn!(%problem, "starting on a rolled-back log, as the operator accepted");
+    if !newest_note.is_empty() {
+        write_published(path, &newest_note)
+            .map_err(|e| StoreError::Config(format!("cannot write {}: {e}", path.display())))?;
+    } else {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
 /// The signer shared by the writer and whoever asks for the verifier key.
 pub type LogSigner = Arc<NoteSigner>;
 

@@ -37,6 +37,9 @@ pub(crate) struct Writer {
     pub signer: LogSigner,
     /// Readers' view of the log, told of every checkpoint this writer signs.
     pub log_cache: Arc<LogCache>,
+    /// Where the newest checkpoint this writer signed is kept outside the
+    /// database (`StoreOptions::published_checkpoint`).
+    pub published: Option<std::path::PathBuf>,
 }
 
 /// Starts the writer; the first batch it runs signs the log's first
@@ -185,6 +188,14 @@ async fn apply_batch(writer: &Writer, batch: Vec<Job>, tiles: &mut TileCache) {
     }
     if let Some(sequenced) = &mut sequenced {
         tiles.keep(std::mem::take(&mut sequenced.written));
+        if let Some(path) = &writer.published {
+            // After the commit: the file never names a checkpoint the
+            // database does not hold (a crash in between leaves it behind,
+            // which a restart accepts).
+            if let Err(e) = crate::log::write_published(path, &sequenced.note) {
+                tracing::error!(error = %e, path = %path.display(), "the published checkpoint was not kept");
+            }
+        }
         writer.log_cache.offer_checkpoint(StoredCheckpoint {
             size: sequenced.size,
             note: std::mem::take(&mut sequenced.note),

@@ -10,7 +10,7 @@ use senim_domain::allocation::{
     AllocationStep, Credits, PlatformResource, ResourceInput,
 };
 use senim_domain::case::Stepped;
-use senim_domain::{Case, CaseId, Day, PlatformResourceId};
+use senim_domain::{Case, CaseId, Day, OrganisationId, PlatformResourceId};
 use senim_store::{Applied, Command, StoreError};
 
 use crate::auth::Caller;
@@ -144,8 +144,9 @@ pub async fn step(
     Ok(allocation_step(&ctx, case, step, CaseId::generate())?)
 }
 
-/// The allocations of the caller's organisation's resources.
-pub async fn provided(state: &AppState, caller: &Caller) -> Result<Vec<Case>, ApiError> {
+/// The caller's organisation, when it may read a provider's queues (its
+/// resources' allocations, the applications it is to assess).
+fn provider_of(state: &AppState, caller: &Caller) -> Result<OrganisationId, ApiError> {
     let account = caller
         .account
         .as_ref()
@@ -156,23 +157,19 @@ pub async fn provided(state: &AppState, caller: &Caller) -> Result<Vec<Case>, Ap
         Action::AllocationListProvided,
         &Resource::Organisation(organisation),
     )?;
+    Ok(organisation)
+}
+
+/// The allocations of the caller's organisation's resources.
+pub async fn provided(state: &AppState, caller: &Caller) -> Result<Vec<Case>, ApiError> {
+    let organisation = provider_of(state, caller)?;
     Ok(state.store.allocations_provided_by(organisation).await?)
 }
 
 /// The applications in review waiting for the caller's organisation (a
 /// provider) to assess the resources they ask for, oldest first.
 pub async fn to_assess(state: &AppState, caller: &Caller) -> Result<Vec<Case>, ApiError> {
-    let account = caller
-        .account
-        .as_ref()
-        .ok_or_else(ApiError::unauthenticated)?;
-    let organisation = account.organisation_id.ok_or_else(ApiError::forbidden)?;
-    // The provider's own queue, like its allocations.
-    caller.require(
-        state,
-        Action::AllocationListProvided,
-        &Resource::Organisation(organisation),
-    )?;
+    let organisation = provider_of(state, caller)?;
     Ok(state.store.assessments_awaiting(organisation).await?)
 }
 

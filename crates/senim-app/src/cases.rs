@@ -1032,32 +1032,6 @@ pub async fn file_report(
         Action::ReportSubmit,
         &Resource::Collection("reports"),
     )?;
-    // The intake's limits, before anything is read or written.
-    let authority = caller.account.as_ref().is_some_and(|a| a.is_authority());
-    if !authority {
-        let limits = (
-            state.config.reports_per_address_per_hour,
-            state.config.reports_per_minute,
-        );
-        if let Err((limit, wait)) =
-            state
-                .intake
-                .check(client, state.clock.now(), limits.0, limits.1)
-        {
-            let message = match limit {
-                crate::intake::Limit::Address => format!(
-                    "too many reports from your address in the last hour; try again in {wait} seconds"
-                ),
-                crate::intake::Limit::Everyone => format!(
-                    "the register is receiving too many reports right now; try again in {wait} seconds"
-                ),
-            };
-            return Err(ApiError {
-                retry_after: Some(wait),
-                ..ApiError::new(crate::error::ErrorCode::RateLimited, message)
-            });
-        }
-    }
     let system = match input.system_id {
         Some(id) => Some(state.store.system(id).await.map_err(|e| match e {
             senim_store::StoreError::NotFound { .. } => {
@@ -1078,6 +1052,30 @@ pub async fn file_report(
         tracking_hash(&code),
         state.clock.now(),
     )?;
+    // The intake's limits, once the report is known to be valid (a refusal
+    // for bad input costs no quota) and before anything is written.
+    let authority = caller.account.as_ref().is_some_and(|a| a.is_authority());
+    if !authority {
+        if let Err((limit, wait)) = state.intake.check(
+            client,
+            state.clock.now(),
+            state.config.reports_per_address_per_hour,
+            state.config.reports_per_minute,
+        ) {
+            let message = match limit {
+                crate::intake::Limit::Address => format!(
+                    "too many reports from your address in the last hour; try again in {wait} seconds"
+                ),
+                crate::intake::Limit::Everyone => format!(
+                    "the register is receiving too many reports right now; try again in {wait} seconds"
+                ),
+            };
+            return Err(ApiError {
+                retry_after: Some(wait),
+                ..ApiError::new(crate::error::ErrorCode::RateLimited, message)
+            });
+        }
+    }
     let step = serde_json::json!({ "action": "report", "type": input.report_type });
     let case = write(state, caller, stepped, None, system.as_ref(), step).await?;
     let status = ReportStatus::of(&case).ok_or_else(ApiError::internal)?;

@@ -45,6 +45,10 @@ pub fn api() -> Router<AppState> {
             "/organisations/{id}/withdraw",
             post(organisations::withdraw),
         )
+        .route(
+            "/organisations/{id}/operator-requests",
+            get(organisations::operator_requests),
+        )
         .route("/accounts", get(accounts::list).post(accounts::create))
         .route("/accounts/me", get(accounts::me))
         .route("/accounts/{id}", get(accounts::show).put(accounts::update))
@@ -65,6 +69,7 @@ pub fn api() -> Router<AppState> {
         )
         .route("/systems/{id}/versions/{version}", get(systems::version))
         .route("/systems/{id}/withdraw", post(systems::withdraw))
+        .route("/systems/{id}/operator", post(systems::answer_operator))
         .route(
             "/systems/{id}/classifications",
             get(systems::classifications),

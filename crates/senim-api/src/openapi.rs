@@ -18,11 +18,11 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
     ),
     paths(
         organisations::list, organisations::create, organisations::show,
-        organisations::update, organisations::withdraw,
+        organisations::update, organisations::withdraw, organisations::operator_requests,
         accounts::list, accounts::create, accounts::me, accounts::show, accounts::update,
         accounts::withdraw, accounts::list_tokens, accounts::create_token, accounts::revoke_token,
         systems::list, systems::create, systems::show, systems::versions, systems::version,
-        systems::add_version, systems::withdraw, systems::classifications,
+        systems::add_version, systems::withdraw, systems::answer_operator, systems::classifications,
         rulepacks::classify, rulepacks::list, rulepacks::show, rulepacks::publish,
         session::login, session::show, session::logout, session::token_login,
         log::entry, log::inclusion, log::consistency, log::document,

@@ -18,6 +18,7 @@ use senim_app::organisations::{add, change, close};
 use senim_app::policy::{Action, Resource};
 use senim_app::state::AppState;
 use senim_domain::api::{OrganisationList, WithdrawInput};
+use senim_domain::system::OperatorRequest;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -176,4 +177,21 @@ pub async fn withdraw(
     )
     .await?;
     Ok(respond(StatusCode::OK, org))
+}
+
+/// The systems whose owners name this organisation as their operator and
+/// await its answer (its own accounts and the authority); until it accepts
+/// (`POST /api/v1/systems/{id}/operator`), a system is not listed under it.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/operator-requests", tag = "organisations",
+    params(("id" = String, Path, description = "Organisation id")),
+    responses((status = 200, body = Vec<OperatorRequest>), (status = 403, body = ErrorBody)))]
+pub async fn operator_requests(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<OperatorRequest>>, ApiError> {
+    let id: OrganisationId = path_id(&id, "organisation")?;
+    Ok(Json(
+        senim_app::systems::operator_requests(&state, &caller, id).await?,
+    ))
 }

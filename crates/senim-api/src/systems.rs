@@ -8,6 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use senim_domain::profile::Sector;
+use senim_domain::system::OperatorAnswer;
 use senim_domain::{
     OrganisationId, RiskLevel, System, SystemId, SystemInput, SystemStatus, SystemVersion,
     VersionInput, Viewer,
@@ -277,4 +278,23 @@ pub async fn withdraw(
         Lang::En,
     )
     .await)
+}
+
+/// The organisation named as the system's operator answers: `accept` (the
+/// system is then listed under it) or `refuse`. Only a developer of that
+/// organisation, while the request is pending.
+#[utoipa::path(post, path = "/api/v1/systems/{id}/operator", tag = "systems",
+    params(("id" = String, Path, description = "System id")),
+    request_body = OperatorAnswer,
+    responses((status = 200, body = System), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn answer_operator(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<JsonBody<OperatorAnswer>, ApiError>,
+) -> Result<Json<System>, ApiError> {
+    let JsonBody(answer) = body?;
+    let system = senim_app::systems::answer_operator(&state, &caller, &id, answer.decision).await?;
+    Ok(Json(system))
 }

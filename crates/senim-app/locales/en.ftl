@@ -1490,3 +1490,20 @@ case-asks-hint = Units of each resource the award will be exchanged for; leave e
 # Sign-in protection (issue 19).
 notice-sign-in-failures = Your password was entered wrongly { $count } times in a row. If it was not you, someone is guessing it: choose a new one. Addresses that failed now wait 15 minutes between tries; you can still sign in from your usual place.
 report-too-many = Too many reports were sent from here or to the register just now. What you wrote is kept below: send it again in { $seconds } seconds.
+
+# Operators by consent (issue 19)
+event-system-operator-accepted = Operator accepted
+event-system-operator-refused = Operator refused
+notice-operator-named = Your organisation is named as the operator of the AI system «{ $system }». It is listed under your organisation only once you accept: answer on the “My systems” desk.
+notice-operator-accepted = The organisation you named accepted to be the operator of «{ $system }».
+notice-operator-refused = The organisation you named refused to be the operator of «{ $system }»; the system has no operator.
+developer-operator-requests = Systems naming your organisation as operator
+developer-operator-lead = Another organisation names yours as the operator of these systems. They are listed under your organisation only once you accept; if you do not operate them, refuse.
+developer-operator-owner = Owner
+developer-operator-since = Named on
+developer-operator-accept = Accept
+developer-operator-refuse = Refuse
+developer-operator-choose = Choose to accept or to refuse.
+developer-done-operator-accepted = Your organisation is now the system's operator; the system is listed under it.
+developer-done-operator-refused = You refused; the system is not listed under your organisation.
+system-operator-pending = awaiting its confirmation

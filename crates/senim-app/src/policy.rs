@@ -49,6 +49,7 @@ actions! {
     OrganisationUpdate => "organisation.update": Write,
     OrganisationUpdateLegal => "organisation.update_legal": Admin,
     OrganisationWithdraw => "organisation.withdraw": Admin,
+    OrganisationAnswerOperator => "organisation.answer_operator": Write,
     AccountList => "account.list": Read,
     AccountRead => "account.read": Read,
     AccountCreate => "account.create": Admin,

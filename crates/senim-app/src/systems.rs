@@ -16,7 +16,8 @@ use crate::extract::{parse_reason, path_id};
 use crate::state::AppState;
 use senim_domain::api::SystemDetail;
 use senim_domain::classification::{Assessment, Lang};
-use senim_domain::system::ValidVersion;
+use senim_domain::system::{OperatorDecision, OperatorRequest, ValidVersion};
+use senim_domain::OrganisationId;
 
 use crate::assess::assess_version;
 
@@ -122,6 +123,59 @@ pub async fn withdraw_system(
         Applied::System { system, version } => Ok((system, *version, resource)),
         _ => Err(ApiError::internal()),
     }
+}
+
+/// The caller's organisation answers being named as system `id`'s
+/// operator (the API and the pages both answer through here).
+pub async fn answer_operator(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    decision: OperatorDecision,
+) -> Result<System, ApiError> {
+    let id: SystemId = path_id(id, "system")?;
+    let Some(account) = &caller.account else {
+        return Err(ApiError::unauthenticated());
+    };
+    let Some(organisation) = account.organisation_id else {
+        return Err(ApiError::forbidden());
+    };
+    caller.require(
+        state,
+        Action::OrganisationAnswerOperator,
+        &Resource::Organisation(organisation),
+    )?;
+    // Only the organisation named may answer; with no request at all, the
+    // store says there is nothing to answer (409).
+    if let Some(request) = state.store.operator_request(id).await? {
+        if request.organisation_id != organisation {
+            return Err(ApiError::forbidden());
+        }
+    }
+    let command = Command::AnswerOperator {
+        id,
+        organisation,
+        decision,
+    };
+    match state.execute(caller.actor(), command).await? {
+        Applied::System { system, .. } => Ok(system),
+        _ => Err(ApiError::internal()),
+    }
+}
+
+/// The systems that name `organisation` as operator and await its answer,
+/// for its own accounts and the authority.
+pub async fn operator_requests(
+    state: &AppState,
+    caller: &Caller,
+    organisation: OrganisationId,
+) -> Result<Vec<OperatorRequest>, ApiError> {
+    caller.require(
+        state,
+        Action::OrganisationReadOwnerFields,
+        &Resource::Organisation(organisation),
+    )?;
+    Ok(state.store.operator_requests(organisation).await?)
 }
 
 /// Classifies a new version under the pack in force and runs the command

@@ -110,6 +110,19 @@ enum SystemCommand {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// List the systems that name your organisation (or ORGANISATION) as
+    /// operator and await its answer.
+    OperatorRequests {
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+    /// Answer, for your organisation, being named as a system's operator:
+    /// `accept` (the system is then listed under it) or `refuse`.
+    Operator {
+        id: String,
+        #[arg(value_parser = ["accept", "refuse"])]
+        decision: String,
+    },
 }
 
 pub async fn login(args: LoginArgs) -> anyhow::Result<()> {
@@ -265,6 +278,48 @@ pub async fn system(args: SystemArgs) -> anyhow::Result<()> {
                 "withdrew {} ({})",
                 detail.system.id,
                 detail.system.name.get("en")
+            );
+        }
+        SystemCommand::OperatorRequests { organisation } => {
+            let organisation = match organisation {
+                Some(o) => o,
+                None => client
+                    .me()
+                    .await?
+                    .organisation_id
+                    .map(|o| o.to_string())
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "your account belongs to no organisation: give --organisation"
+                        )
+                    })?,
+            };
+            for r in client.operator_requests(&organisation).await? {
+                println!(
+                    "{}\t{}\tversion {}\tnamed {}",
+                    r.system_id,
+                    r.system_name.get("en"),
+                    r.version,
+                    r.requested_at.to_rfc3339()
+                );
+            }
+        }
+        SystemCommand::Operator { id, decision } => {
+            let decision = if decision == "accept" {
+                senim_domain::system::OperatorDecision::Accept
+            } else {
+                senim_domain::system::OperatorDecision::Refuse
+            };
+            let system = client.answer_operator(&id, decision).await?;
+            println!(
+                "{} {} ({})",
+                if decision == senim_domain::system::OperatorDecision::Accept {
+                    "now operating"
+                } else {
+                    "refused to operate"
+                },
+                system.id,
+                system.name.get("en")
             );
         }
     }

@@ -378,6 +378,40 @@ impl Client {
         .await
     }
 
+    /// The caller's organisation, named as the system's operator, answers.
+    pub async fn answer_operator(
+        &self,
+        id: &str,
+        decision: senim_domain::system::OperatorDecision,
+    ) -> Result<senim_domain::System, ClientError> {
+        let body = senim_domain::system::OperatorAnswer { decision };
+        Ok(self
+            .send(
+                Method::POST,
+                &format!("/api/v1/systems/{id}/operator"),
+                Some(&body),
+                None,
+            )
+            .await?
+            .value)
+    }
+
+    /// The systems that name `organisation` as operator and await its answer.
+    pub async fn operator_requests(
+        &self,
+        organisation: &str,
+    ) -> Result<Vec<senim_domain::system::OperatorRequest>, ClientError> {
+        Ok(self
+            .send::<(), _>(
+                Method::GET,
+                &format!("/api/v1/organisations/{organisation}/operator-requests"),
+                None,
+                None,
+            )
+            .await?
+            .value)
+    }
+
     pub async fn withdraw_system(
         &self,
         id: &str,

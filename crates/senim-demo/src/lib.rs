@@ -137,6 +137,10 @@ struct DemoSystem {
     owner: String,
     #[serde(default)]
     holder: Option<String>,
+    /// The holder has not answered yet (the demo keeps one request open on
+    /// its developer desk); otherwise it accepts at once.
+    #[serde(default)]
+    holder_pending: bool,
     name: LocalizedText,
     profile: Profile,
     documentation: Documentation,
@@ -243,6 +247,7 @@ pub async fn load_if_empty(
     for system in demo.systems {
         let owner = lookup(&system.owner)?;
         let holder = system.holder.as_deref().map(lookup).transpose()?;
+        let holder_pending = system.holder_pending;
         let version = VersionInput {
             holder_organisation_id: holder,
             name: system.name,
@@ -270,6 +275,22 @@ pub async fn load_if_empty(
             )
             .await?
         {
+            // The operator named accepts, as its developer would on the desk.
+            let (system, version) = match holder {
+                Some(h) if h != owner && !holder_pending => {
+                    let answer = Command::AnswerOperator {
+                        id: system.id,
+                        organisation: h,
+                        decision: senim_domain::system::OperatorDecision::Accept,
+                    };
+                    let actor = developers.get(&h).cloned().unwrap_or_else(Actor::operator);
+                    match store.execute(actor, answer).await? {
+                        Applied::System { system, version } => (system, version),
+                        _ => (system, version),
+                    }
+                }
+                _ => (system, version),
+            };
             created.push((system, *version));
         }
     }

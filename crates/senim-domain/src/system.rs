@@ -436,3 +436,112 @@ mod tests {
         assert_eq!(DocumentationItem::ALL.len(), 14);
     }
 }
+
+/// The operator a system has after a version names `named` as its operator
+/// (issue 19): another organisation operates a system only once it has
+/// accepted. The owner operating its own system, or the operator it
+/// already has, need no answer; anyone else named stays pending and the
+/// system has no operator until they answer.
+pub fn confirmed_operator(
+    owner: OrganisationId,
+    confirmed: Option<OrganisationId>,
+    named: Option<OrganisationId>,
+) -> Option<OrganisationId> {
+    match named {
+        Some(n) if n == owner || Some(n) == confirmed => Some(n),
+        _ => None,
+    }
+}
+
+/// An organisation named as a system's operator that has not answered yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OperatorRequest {
+    pub system_id: SystemId,
+    /// The system's name (of its current version).
+    pub system_name: LocalizedText,
+    /// The organisation that owns the system and named the operator.
+    pub owner_organisation_id: OrganisationId,
+    /// The organisation named as operator, whose answer is awaited.
+    pub organisation_id: OrganisationId,
+    /// The version that named it.
+    pub version: i64,
+    pub requested_at: Timestamp,
+}
+
+/// An operator's answer to being named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OperatorDecision {
+    /// The organisation operates the system: it is listed under it.
+    Accept,
+    /// It does not: the system stays without an operator.
+    Refuse,
+}
+
+/// What the named organisation sends: its answer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorAnswer {
+    pub decision: OperatorDecision,
+}
+
+/// The notice to the organisation named as operator.
+pub fn operator_named_notice(
+    organisation: OrganisationId,
+    system: &LocalizedText,
+) -> crate::case::Notice {
+    let name = system.get("kk").to_string();
+    crate::case::Notice::new(
+        crate::case::Recipient::Organisation(organisation),
+        "notice-operator-named",
+        &[("system", name.clone())],
+        format!(
+            "Your organisation is named as the operator of the AI system \u{ab}{name}\u{bb}. It is listed under your organisation only once you accept: answer on the system's page."
+        ),
+    )
+}
+
+/// The notice to the owner of the named operator's answer.
+pub fn operator_answered_notice(
+    owner: OrganisationId,
+    system: &LocalizedText,
+    decision: OperatorDecision,
+) -> crate::case::Notice {
+    let name = system.get("kk").to_string();
+    let (key, text) = match decision {
+        OperatorDecision::Accept => (
+            "notice-operator-accepted",
+            format!("The organisation you named accepted to be the operator of \u{ab}{name}\u{bb}."),
+        ),
+        OperatorDecision::Refuse => (
+            "notice-operator-refused",
+            format!("The organisation you named refused to be the operator of \u{ab}{name}\u{bb}; the system has no operator."),
+        ),
+    };
+    crate::case::Notice::new(
+        crate::case::Recipient::Organisation(owner),
+        key,
+        &[("system", name)],
+        text,
+    )
+}
+
+#[cfg(test)]
+mod operator_tests {
+    use super::*;
+
+    #[test]
+    fn another_organisation_operates_only_once_it_accepts() {
+        let owner = OrganisationId::generate();
+        let bank = OrganisationId::generate();
+        let other = OrganisationId::generate();
+        assert_eq!(confirmed_operator(owner, None, Some(bank)), None);
+        assert_eq!(confirmed_operator(owner, None, Some(owner)), Some(owner));
+        assert_eq!(
+            confirmed_operator(owner, Some(bank), Some(bank)),
+            Some(bank)
+        );
+        assert_eq!(confirmed_operator(owner, Some(bank), Some(other)), None);
+        assert_eq!(confirmed_operator(owner, Some(bank), None), None);
+    }
+}

@@ -48,14 +48,14 @@ pub struct CaseWrite {
 
 /// A notice as written, with the id it keeps through a rebuild.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct StoredNotice {
-    id: String,
+pub(crate) struct StoredNotice {
+    pub(crate) id: String,
     #[serde(flatten)]
-    notice: Notice,
+    pub(crate) notice: Notice,
 }
 
 impl StoredNotice {
-    fn new(notice: Notice) -> StoredNotice {
+    pub(crate) fn new(notice: Notice) -> StoredNotice {
         StoredNotice {
             id: uuid::Uuid::now_v7().to_string(),
             notice,
@@ -489,7 +489,7 @@ fn message_json(notice: &Notice) -> Result<Option<String>, StoreError> {
     })?))
 }
 
-async fn write_notices(
+pub(crate) async fn write_notices(
     conn: &mut AnyConnection,
     notices: &[StoredNotice],
     case: Option<CaseId>,

@@ -23,6 +23,7 @@ mod error;
 mod library;
 pub mod log;
 mod logged;
+mod operators;
 mod programmes;
 mod query;
 mod record;

@@ -113,6 +113,9 @@ pub(crate) struct SystemWithdrawn {
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct SystemReplay {
     pub assessment: Option<Assessment>,
+    /// The notice to an organisation the version names as operator.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<crate::cases::StoredNotice>,
 }
 
 /// `system.reclassified` (the publication's replay data carries the change).
@@ -313,6 +316,9 @@ mod tests {
                         again::<SystemChanged<Classified>>(&payload)
                     }
                     "system.withdrawn" => again::<SystemChanged<SystemWithdrawn>>(&payload),
+                    "system.operator_accepted" | "system.operator_refused" => {
+                        again::<SystemChanged<crate::operators::OperatorAnswered>>(&payload)
+                    }
                     "system.reclassified" => again::<SystemReclassified>(&payload),
                     "system.review_due" => again::<ReviewFlagged<Notice>>(&payload),
                     "dataset.created" | "dataset.updated" => {

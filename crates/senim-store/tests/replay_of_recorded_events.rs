@@ -87,6 +87,8 @@ const KINDS: &[&str] = &[
     "system.created",
     "system.version_added",
     "system.withdrawn",
+    "system.operator_accepted",
+    "system.operator_refused",
     "system.reclassified",
     "system.review_due",
     "dataset.created",

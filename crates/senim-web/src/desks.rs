@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use senim_domain::api::SystemDetail;
-use senim_domain::system::{DatasetLink, DatasetRole, MAX_DATASET_LINKS};
+use senim_domain::system::{DatasetLink, DatasetRole, OperatorDecision, MAX_DATASET_LINKS};
 use senim_domain::{CaseKind, DatasetId, DocumentationItem, SystemId, SystemStatus};
 use senim_store::CaseFilter;
 
@@ -238,11 +238,21 @@ pub struct MySystem {
     pub can_submit: bool,
 }
 
+/// A system whose owner names the developer's organisation as operator.
+pub struct OperatorRow {
+    pub id: String,
+    pub name: String,
+    pub owner: String,
+    pub requested: String,
+}
+
 #[derive(askama::Template)]
 #[template(path = "developer.html")]
 struct DeveloperPage<'a> {
     c: &'a Ctx,
     crumbs: Vec<(String, String)>,
+    /// Requests to operate systems, awaiting this organisation's answer.
+    requests: Vec<OperatorRow>,
     systems: Vec<MySystem>,
     open: Vec<QueueRow>,
     done: Option<String>,
@@ -281,9 +291,25 @@ async fn developer_page(c: &Ctx, state: &AppState, problems: Problems) -> PageRe
         },
     )
     .await?;
+    let requests = state
+        .store
+        .operator_requests(org)
+        .await?
+        .into_iter()
+        .map(|r| OperatorRow {
+            id: r.system_id.to_string(),
+            name: r.system_name.get(c.lang()).to_string(),
+            owner: state
+                .register
+                .organisation_name(r.owner_organisation_id, c.lang())
+                .unwrap_or_default(),
+            requested: crate::public::date(&r.requested_at.to_rfc3339()),
+        })
+        .collect();
     let failed = !problems.is_empty();
     let page = DeveloperPage {
         crumbs: vec![(String::new(), c.t("desk-developer"))],
+        requests,
         systems,
         open: rows(c, state, open).await,
         done: c.done("developer-done"),
@@ -320,6 +346,37 @@ pub async fn submit(
                 &format!("submit-{id}"),
                 format!("{} {}", c.t("developer-submit-refused"), e.message),
             );
+            developer_page(&c, &state, problems).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /developer/systems/{id}/operator`: the organisation named as the
+/// system's operator accepts or refuses (the API's
+/// `POST /api/v1/systems/{id}/operator`).
+pub async fn answer_operator(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Posted { ctx: c, form }: Posted,
+) -> PageResult {
+    let decision = match form.get("decision") {
+        Some("accept") => OperatorDecision::Accept,
+        Some("refuse") => OperatorDecision::Refuse,
+        _ => {
+            let mut problems = Problems::default();
+            problems.push(&format!("operator-{id}"), c.t("developer-operator-choose"));
+            return developer_page(&c, &state, problems).await;
+        }
+    };
+    match senim_app::systems::answer_operator(&state, &c.caller, &id, decision).await {
+        Ok(_) => Ok(c.redirect(match decision {
+            OperatorDecision::Accept => "/developer?done=operator_accepted",
+            OperatorDecision::Refuse => "/developer?done=operator_refused",
+        })),
+        Err(e) if e.status == StatusCode::CONFLICT => {
+            let mut problems = Problems::default();
+            problems.push(&format!("operator-{id}"), e.message.clone());
             developer_page(&c, &state, problems).await
         }
         Err(e) => Err(e.into()),

@@ -143,6 +143,10 @@ pub fn pages(state: &AppState) -> Router<AppState> {
             "/developer/systems/{id}/version",
             get(desks::wizard_version),
         )
+        .route(
+            "/developer/systems/{id}/operator",
+            axum::routing::post(desks::answer_operator),
+        )
         .route("/reviewer", get(desks::reviewer))
         .route("/admin", get(admin::show))
         .route(

@@ -553,6 +553,9 @@ struct SystemPage<'a> {
     name: String,
     row: Row,
     holder: Option<String>,
+    /// The organisation named as operator that has not accepted yet, shown
+    /// to the owner, the authority and that organisation only.
+    pending_operator: Option<String>,
     version: i64,
     owner_id: String,
     docs: Vec<DocItem>,
@@ -769,6 +772,17 @@ pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String
             ))
         })
         .collect();
+    let pending_operator = match state.store.operator_request(id).await? {
+        Some(r)
+            if viewer.owner
+                || c.account().and_then(|a| a.organisation_id) == Some(r.organisation_id) =>
+        {
+            state
+                .register
+                .organisation_name(r.organisation_id, c.lang())
+        }
+        _ => None,
+    };
     let mut subjects = vec![("system", id.to_string())];
     let registration = state.store.registration_of(id).await?;
     if let Some(case) = &registration {
@@ -797,6 +811,7 @@ pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String
         holder: system
             .holder_organisation_id
             .and_then(|h| state.register.organisation_name(h, c.lang())),
+        pending_operator,
         version: system.current_version,
         owner_id: system.owner_organisation_id.to_string(),
         docs,

@@ -120,6 +120,14 @@ const CASES: &[Case] = &[
         allowed: &[Developer],
     },
     Case {
+        name: "GET organisation operator requests (bank)",
+        allowed: &[OtherDeveloper, Supervisor, Auditor, Administrator],
+    },
+    Case {
+        name: "POST system operator (naming the bank)",
+        allowed: &[OtherDeveloper],
+    },
+    Case {
         name: "POST system withdraw",
         allowed: &[Developer],
     },
@@ -479,6 +487,36 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
             app.request(who, Method::POST, &format!("/api/v1/systems/{id}/versions"))
                 .header("If-Match", "1")
                 .json(&system_json("Matrix v2"))
+        }
+        "GET organisation operator requests (bank)" => app.request(
+            who,
+            Method::GET,
+            &format!("/api/v1/organisations/{}/operator-requests", app.bank),
+        ),
+        "POST system operator (naming the bank)" => {
+            let mut json = system_json("Card scoring");
+            json["holder_organisation_id"] = serde_json::json!(app.bank.to_string());
+            let input: senim_domain::VersionInput = serde_json::from_value(json).unwrap();
+            let Ok(senim_store::Applied::System { system, .. }) = app
+                .store
+                .execute(
+                    senim_store::Actor::operator(),
+                    senim_store::Command::CreateSystem {
+                        owner: app.hospital,
+                        version: input.parse().unwrap(),
+                        assessment: None,
+                    },
+                )
+                .await
+            else {
+                unreachable!()
+            };
+            app.request(
+                who,
+                Method::POST,
+                &format!("/api/v1/systems/{}/operator", system.id),
+            )
+            .json(&serde_json::json!({"decision": "accept"}))
         }
         "POST system withdraw" => {
             let id = app.system().await;

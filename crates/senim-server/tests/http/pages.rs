@@ -20,6 +20,7 @@ crate::on_both_backends!(
     administrators_change_and_close_records,
     a_malformed_revision_is_a_field_problem_not_a_stale_form,
     supervisors_keep_the_reviewer_pool,
+    a_named_operator_answers_on_its_desk,
 );
 
 /// Registers a system through the API (so the register's summaries see it).
@@ -1419,4 +1420,81 @@ fn no_redirects() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
+}
+
+/// Issue 19, finding 6, from the pages: the bank named as operator sees the
+/// request on its developer desk (in Kazakh too) and accepts; the owner's
+/// page showed the operator as awaiting its confirmation until then, and
+/// the public saw no operator.
+async fn a_named_operator_answers_on_its_desk(app: TestApp) {
+    let mut json = system_json("Card scoring");
+    json["holder_organisation_id"] = serde_json::json!(app.bank.to_string());
+    let r = app
+        .request(Who::Developer, Method::POST, "/api/v1/systems")
+        .json(&json)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id = r.json::<serde_json::Value>().await.unwrap()["system"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, public) = page(&app, &format!("/systems/{id}"), "en").await;
+    assert!(!public.contains("pending-operator"), "{public}");
+    let owner = sign_in(&app, "dev@hospital.kz").await;
+    let html = app
+        .http
+        .get(app.url(&format!("/systems/{id}")))
+        .header("cookie", &owner)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("awaiting its confirmation"), "{html}");
+    let bank = sign_in(&app, "dev@bank.kz").await;
+    let desk = app
+        .http
+        .get(app.url("/developer"))
+        .header("cookie", &bank)
+        .header("accept-language", "kk")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        desk.contains("Ұйымыңызды оператор ретінде көрсеткен жүйелер"),
+        "{desk}"
+    );
+    assert!(desk.contains(&format!("/developer/systems/{id}/operator")));
+    let (status, _, body) = post_form(
+        &app,
+        &bank,
+        "/developer",
+        &format!("/developer/systems/{id}/operator"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 422, "no decision: {body}");
+    assert!(body.contains("Choose to accept or to refuse."), "{body}");
+    let (status, location, _) = post_form(
+        &app,
+        &bank,
+        "/developer",
+        &format!("/developer/systems/{id}/operator"),
+        &[("decision", "accept")],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/developer?done=operator_accepted")
+    );
+    let (_, public) = page(&app, &format!("/systems/{id}"), "en").await;
+    assert!(public.contains("Operated by"), "{public}");
+    assert!(!public.contains("awaiting its confirmation"));
 }

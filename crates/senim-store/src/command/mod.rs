@@ -149,6 +149,12 @@ pub enum Command {
         expected_version: Option<i64>,
         reason: Option<String>,
     },
+    /// The organisation named as a system's operator answers.
+    AnswerOperator {
+        id: SystemId,
+        organisation: OrganisationId,
+        decision: senim_domain::system::OperatorDecision,
+    },
     CreateToken(NewToken),
     RevokeToken {
         id: TokenId,
@@ -338,6 +344,11 @@ pub(crate) async fn apply(
             expected_version,
             reason,
         } => systems::withdraw_system(conn, id, expected_version, reason, now).await?,
+        Command::AnswerOperator {
+            id,
+            organisation,
+            decision,
+        } => crate::operators::answer(conn, id, organisation, decision, now).await?,
         Command::CreateToken(token) => tokens::create_token(conn, token, now).await?,
         Command::RevokeToken { id, account_id } => {
             tokens::revoke_token(conn, id, account_id, now).await?

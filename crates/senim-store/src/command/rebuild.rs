@@ -24,8 +24,9 @@ use crate::logged::{
 use crate::query;
 
 /// The query tables, children before parents.
-const QUERY_TABLES: [&str; 28] = [
+const QUERY_TABLES: [&str; 29] = [
     "number_counters",
+    "operator_requests",
     "affiliations",
     "application_parties",
     "enrolments",
@@ -194,19 +195,25 @@ async fn replay(
                 SystemVersion::from(changed.version.ok_or_else(|| {
                     StoreError::Corrupt("the event carries no version".to_string())
                 })?);
-            let assessment = field::<SystemReplay>(&payload, &["replay"])?.assessment;
+            let replay = field::<SystemReplay>(&payload, &["replay"])?;
             if kind == "system.created" {
-                insert_system(conn, &system, &version, assessment.as_ref()).await
+                insert_system(conn, &system, &version, replay.assessment.as_ref()).await?;
             } else {
-                insert_next_version(conn, &system, &version, assessment.as_ref()).await
+                insert_next_version(conn, &system, &version, replay.assessment.as_ref()).await?;
             }
+            crate::cases::write_notices(conn, &replay.notices, None, Some(system.id), kind, time)
+                .await
         }
         "system.withdrawn" => {
             let changed: SystemChanged<IgnoredAny> = self::payload(&payload)?;
             let system = System::from(changed.system);
             let version =
                 query::system_version(&mut *conn, system.id, system.current_version).await?;
-            store_system(conn, &system, &version, system.current_version).await
+            store_system(conn, &system, &version, system.current_version).await?;
+            crate::operators::clear_request(conn, system.id).await
+        }
+        "system.operator_accepted" | "system.operator_refused" => {
+            crate::operators::replay(conn, kind, time, &payload).await
         }
         "system.reclassified" => Ok(()), // the publication's event carries it
         "system.review_due" => crate::cases::replay_review_due(conn, time, &payload).await,

@@ -5,7 +5,7 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 
 use senim_domain::classification::Assessment;
-use senim_domain::system::ValidVersion;
+use senim_domain::system::{confirmed_operator, operator_named_notice, ValidVersion};
 use senim_domain::{
     OrganisationId, System, SystemId, SystemStatus, SystemVersion, Timestamp, Viewer,
 };
@@ -15,6 +15,7 @@ use super::events::{EventDraft, Step};
 use super::organisations::require_organisation;
 use super::revision::{check_change, check_written, withdrawal, Revised};
 use super::{lower_search, replace_set, Actor, Applied};
+use crate::cases::{write_notices, StoredNotice};
 use crate::error::{is_unique_violation, StoreError};
 use crate::logged::{Classified, SystemChanged, SystemReplay, SystemWithdrawn};
 use crate::query;
@@ -162,11 +163,12 @@ pub(super) async fn create_system(
     }
     let id = SystemId::generate();
     let version = new_version(id, 1, actor, version, now);
+    let holder = confirmed_operator(owner, None, version.holder_organisation_id);
     let system = System {
         id,
         name: version.name.clone(),
         owner_organisation_id: owner,
-        holder_organisation_id: version.holder_organisation_id,
+        holder_organisation_id: holder,
         status: SystemStatus::Draft,
         registry_number: None,
         risk_level: assessment.as_ref().map(|a| a.outcome.risk_level),
@@ -175,18 +177,54 @@ pub(super) async fn create_system(
         created_at: now,
         updated_at: now,
     };
+    let notices = operator_notices(conn, &system, &version).await?;
     insert_system(conn, &system, &version, assessment.as_ref()).await?;
-    classified_step("system.created", system, version, assessment)
+    classified_step(
+        conn,
+        "system.created",
+        system,
+        version,
+        assessment,
+        notices,
+        now,
+    )
+    .await
+}
+
+/// The notice to an organisation the version newly names as operator
+/// (read before the version's request replaces the system's last one).
+async fn operator_notices(
+    conn: &mut AnyConnection,
+    system: &System,
+    version: &SystemVersion,
+) -> Result<Vec<StoredNotice>, StoreError> {
+    let Some(named) = version.holder_organisation_id else {
+        return Ok(Vec::new());
+    };
+    if system.holder_organisation_id == Some(named)
+        || crate::operators::pending(conn, system.id).await? == Some(named)
+    {
+        return Ok(Vec::new());
+    }
+    Ok(vec![StoredNotice::new(operator_named_notice(
+        named,
+        &system.name,
+    ))])
 }
 
 /// The result and event of a new classified version (a system's first or a
-/// later one); the event keeps the assessment for rebuilds.
-fn classified_step(
+/// later one), with the notices it writes; the event keeps the assessment
+/// and the notices for rebuilds.
+async fn classified_step(
+    conn: &mut AnyConnection,
     kind: &'static str,
     system: System,
     version: SystemVersion,
     assessment: Option<Assessment>,
+    notices: Vec<StoredNotice>,
+    now: Timestamp,
 ) -> Result<Step, StoreError> {
+    write_notices(conn, &notices, None, Some(system.id), kind, now).await?;
     let event = system_event(
         kind,
         &system,
@@ -195,7 +233,10 @@ fn classified_step(
             classification: assessment.as_ref().map(|a| a.outcome.clone()),
         },
     )?
-    .replaying_with(&SystemReplay { assessment })?;
+    .replaying_with(&SystemReplay {
+        assessment,
+        notices,
+    })?;
     Ok((
         Applied::System {
             system,
@@ -258,6 +299,7 @@ async fn link_and_classify(
     assessment: Option<&Assessment>,
 ) -> Result<(), StoreError> {
     crate::library::link_datasets(conn, version).await?;
+    crate::operators::sync_request(conn, system, version).await?;
     if let Some(a) = assessment {
         record_assessment(conn, system.id, version.version, a, system.updated_at).await?;
     }
@@ -324,7 +366,11 @@ pub(super) async fn add_version(
     let version = new_version(id, number, actor, version, now);
     let system = System {
         name: version.name.clone(),
-        holder_organisation_id: version.holder_organisation_id,
+        holder_organisation_id: confirmed_operator(
+            current.owner_organisation_id,
+            current.holder_organisation_id,
+            version.holder_organisation_id,
+        ),
         sectors: version.profile.sectors.clone(),
         current_version: number,
         risk_level: assessment
@@ -334,8 +380,18 @@ pub(super) async fn add_version(
         updated_at: now,
         ..current
     };
+    let notices = operator_notices(conn, &system, &version).await?;
     insert_next_version(conn, &system, &version, assessment.as_ref()).await?;
-    classified_step("system.version_added", system, version, assessment)
+    classified_step(
+        conn,
+        "system.version_added",
+        system,
+        version,
+        assessment,
+        notices,
+        now,
+    )
+    .await
 }
 
 pub(super) async fn withdraw_system(
@@ -352,6 +408,7 @@ pub(super) async fn withdraw_system(
     let number = system.current_version;
     let version = query::system_version(&mut *conn, id, number).await?;
     store_system(conn, &system, &version, number).await?;
+    crate::operators::clear_request(conn, id).await?;
     let event = system_event(
         "system.withdrawn",
         &system,

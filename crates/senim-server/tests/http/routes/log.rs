@@ -382,6 +382,8 @@ pub(crate) async fn rebuilding_from_the_log_gives_back_every_table(app: TestApp)
         "datasets",
         "resources",
         "system_datasets",
+        // Its own story: systems::an_operator_is_listed_only_once_it_accepts.
+        "operator_requests",
     ];
     assert!(
         before

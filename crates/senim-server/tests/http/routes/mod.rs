@@ -10,4 +10,4 @@ pub mod programmes;
 mod rulepacks;
 pub mod sandbox;
 mod session;
-mod systems;
+pub mod systems;

@@ -13,6 +13,7 @@ crate::on_both_backends!(
     developer_cannot_register_for_another_organisation,
     withdraw_keeps_versions,
     list_filters_by_sector_status_organisation_and_text,
+    an_operator_is_listed_only_once_it_accepts,
 );
 
 fn input(name: &str) -> SystemInput {
@@ -246,4 +247,146 @@ async fn list_filters_by_sector_status_organisation_and_text(app: TestApp) {
     assert_eq!(second.items.len(), 1);
     assert!(second.next_cursor.is_none());
     assert_ne!(first.items[0].id, second.items[0].id);
+}
+
+/// Issue 19, finding 6: naming an unrelated bank as operator listed the
+/// system under the bank at once (201, and the bank's filter found it).
+/// Now the bank is asked: the system is listed under it only once one of
+/// its developers accepts, and a refusal leaves it without an operator.
+pub async fn an_operator_is_listed_only_once_it_accepts(app: TestApp) {
+    let owner = app.client(Who::Developer);
+    let named = |name: &str| {
+        let mut json = system_json(name);
+        json["holder_organisation_id"] = serde_json::json!(app.bank.to_string());
+        serde_json::from_value::<SystemInput>(json).unwrap()
+    };
+    let created = owner.register_system(&named("Card scoring")).await.unwrap();
+    let id = created.value.system.id.to_string();
+    assert_eq!(created.value.system.holder_organisation_id, None);
+    let under_bank = || SystemQuery {
+        organisation: Some(app.bank.to_string()),
+        ..Default::default()
+    };
+    let public = app.client(Who::Anonymous);
+    assert_eq!(public.systems(&under_bank()).await.unwrap().total, 0);
+
+    // The bank sees the request; the owner's developer does not answer it.
+    let requests_path = format!("/api/v1/organisations/{}/operator-requests", app.bank);
+    let requests = app.read(Who::OtherDeveloper, &requests_path).await;
+    assert_eq!(requests.as_array().unwrap().len(), 1, "{requests}");
+    assert_eq!(requests[0]["system_id"], id.as_str());
+    assert_eq!(
+        requests[0]["owner_organisation_id"],
+        app.hospital.to_string()
+    );
+    let forbidden = app
+        .request(Who::Developer, Method::GET, &requests_path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forbidden.status(), 403);
+    let answer_path = format!("/api/v1/systems/{id}/operator");
+    let by_owner = app
+        .request(Who::Developer, Method::POST, &answer_path)
+        .json(&serde_json::json!({"decision": "accept"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_owner.status(), 403, "the owner is not the one asked");
+    let bad = app
+        .request(Who::OtherDeveloper, Method::POST, &answer_path)
+        .json(&serde_json::json!({"decision": "maybe"}))
+        .send()
+        .await
+        .unwrap();
+    let (status, _, fields) = error_fields(bad).await;
+    assert_eq!(status, 422);
+    assert!(
+        fields.iter().any(|(f, _)| f.contains("decision")),
+        "{fields:?}"
+    );
+    assert_eq!(public.systems(&under_bank()).await.unwrap().total, 0);
+
+    // The bank accepts: listed under it, request gone, owner told.
+    let accepted = app
+        .request(Who::OtherDeveloper, Method::POST, &answer_path)
+        .json(&serde_json::json!({"decision": "accept"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 200);
+    let system: serde_json::Value = accepted.json().await.unwrap();
+    assert_eq!(system["holder_organisation_id"], app.bank.to_string());
+    assert_eq!(public.systems(&under_bank()).await.unwrap().total, 1);
+    let requests = app.read(Who::OtherDeveloper, &requests_path).await;
+    assert_eq!(requests.as_array().unwrap().len(), 0);
+    let again = app
+        .request(Who::OtherDeveloper, Method::POST, &answer_path)
+        .json(&serde_json::json!({"decision": "refuse"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409, "answered once");
+    let inbox = app.read(Who::Developer, "/api/v1/inbox").await;
+    assert!(
+        inbox["items"]
+            .to_string()
+            .contains("notice-operator-accepted"),
+        "{inbox}"
+    );
+    // A later version naming the same operator keeps it.
+    let mut next: VersionInput = serde_json::from_value(system_json("Card scoring 2")).unwrap();
+    next.holder_organisation_id = Some(app.bank);
+    let kept = owner.add_version(&id, 1, &next).await.unwrap();
+    assert_eq!(kept.value.system.holder_organisation_id, Some(app.bank));
+
+    // A second system: the bank refuses; it stays without an operator.
+    let other = owner.register_system(&named("Loan chatbot")).await.unwrap();
+    let other_id = other.value.system.id.to_string();
+    let refused = app
+        .request(
+            Who::OtherDeveloper,
+            Method::POST,
+            &format!("/api/v1/systems/{other_id}/operator"),
+        )
+        .json(&serde_json::json!({"decision": "refuse"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 200);
+    let shown = app
+        .read(Who::Anonymous, &format!("/api/v1/systems/{other_id}"))
+        .await;
+    assert!(
+        shown["system"]["holder_organisation_id"].is_null(),
+        "{shown}"
+    );
+    assert_eq!(public.systems(&under_bank()).await.unwrap().total, 1);
+
+    // A rebuild from the log brings back the same operators and requests.
+    let third = owner
+        .register_system(&named("Queue forecast"))
+        .await
+        .unwrap();
+    app.store
+        .execute(
+            senim_store::Actor::operator(),
+            senim_store::Command::Rebuild,
+        )
+        .await
+        .unwrap();
+    let holder = |id: &str| {
+        let store = app.store.clone();
+        let id: senim_domain::SystemId = id.parse().unwrap();
+        async move { store.system(id).await.unwrap().holder_organisation_id }
+    };
+    assert_eq!(holder(&id).await, Some(app.bank));
+    assert_eq!(holder(&other_id).await, None);
+    assert_eq!(holder(&third.value.system.id.to_string()).await, None);
+    let requests = app.read(Who::OtherDeveloper, &requests_path).await;
+    assert_eq!(requests.as_array().unwrap().len(), 1);
+    assert_eq!(
+        requests[0]["system_id"],
+        third.value.system.id.to_string().as_str()
+    );
 }

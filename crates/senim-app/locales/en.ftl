@@ -1507,3 +1507,18 @@ developer-operator-choose = Choose to accept or to refuse.
 developer-done-operator-accepted = Your organisation is now the system's operator; the system is listed under it.
 developer-done-operator-refused = You refused; the system is not listed under your organisation.
 system-operator-pending = awaiting its confirmation
+
+# Reliable mail (issue 19)
+admin-mail = Mail
+admin-mail-waiting = { $count ->
+    [one] One mail waits to be sent.
+   *[other] { $count } mails wait to be sent.
+}
+admin-mail-no-dead = Every mail was delivered or is still being tried.
+admin-mail-dead-lead = These mails failed every attempt (or the relay refused them for good). The notices are in the recipients' inboxes; send them again once the cause is fixed.
+admin-mail-notice = Notice
+admin-mail-error = Last error
+admin-mail-attempts = Attempts
+admin-mail-retry = Send again
+admin-mail-retry-all = Send all again
+admin-done-mail-retried = The mails will be sent again.

@@ -1501,3 +1501,15 @@ developer-operator-choose = Келісуді немесе бас тартуды 
 developer-done-operator-accepted = Ұйымыңыз енді жүйенің операторы; жүйе оған тіркелді.
 developer-done-operator-refused = Сіз бас тарттыңыз; жүйе ұйымыңызға тіркелмейді.
 system-operator-pending = растауды күтуде
+
+# Сенімді пошта (issue 19)
+admin-mail = Пошта
+admin-mail-waiting = Жіберуді күтіп тұрған хаттар: { $count }.
+admin-mail-no-dead = Барлық хат жеткізілді немесе әлі жіберілуде.
+admin-mail-dead-lead = Бұл хаттарды бірде-бір әрекетпен жіберу мүмкін болмады (немесе сервер біржола бас тартты). Хабарламалар алушылардың кіріс жәшігінде бар; себебі жойылғаннан кейін хаттарды қайта жіберіңіз.
+admin-mail-notice = Хабарлама
+admin-mail-error = Соңғы қате
+admin-mail-attempts = Әрекеттер
+admin-mail-retry = Қайта жіберу
+admin-mail-retry-all = Барлығын қайта жіберу
+admin-done-mail-retried = Хаттар қайта жіберіледі.

@@ -1514,3 +1514,19 @@ developer-operator-choose = Выберите: согласиться или от
 developer-done-operator-accepted = Ваша организация теперь оператор системы; система числится за ней.
 developer-done-operator-refused = Вы отказались; система не числится за вашей организацией.
 system-operator-pending = ожидает подтверждения
+
+# Надёжная почта (issue 19)
+admin-mail = Почта
+admin-mail-waiting = { $count ->
+    [one] { $count } письмо ждёт отправки.
+    [few] { $count } письма ждут отправки.
+   *[other] { $count } писем ждут отправки.
+}
+admin-mail-no-dead = Все письма доставлены или ещё отправляются.
+admin-mail-dead-lead = Эти письма не удалось отправить ни с одной попытки (или сервер отказал окончательно). Уведомления есть во входящих получателей; отправьте письма снова, когда причина устранена.
+admin-mail-notice = Уведомление
+admin-mail-error = Последняя ошибка
+admin-mail-attempts = Попыток
+admin-mail-retry = Отправить снова
+admin-mail-retry-all = Отправить все снова
+admin-done-mail-retried = Письма будут отправлены снова.

@@ -394,7 +394,6 @@ pub async fn write(
         (Some(s), Some(system)) => Some((system.status, s)),
         _ => None,
     };
-    let notices = stepped.notices.clone();
     let write = CaseWrite {
         case: stepped.case,
         expected_revision,
@@ -410,15 +409,7 @@ pub async fn write(
         .execute(caller.actor(), Command::SaveCase(Box::new(write)))
         .await?
     {
-        Applied::Case { case, .. } => {
-            crate::mail::deliver(
-                state,
-                notices,
-                case.number.clone(),
-                Some(format!("/desk/cases/{}", case.id)),
-            );
-            Ok(*case)
-        }
+        Applied::Case { case, .. } => Ok(*case),
         _ => Err(ApiError::internal()),
     }
 }

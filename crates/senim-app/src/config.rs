@@ -49,11 +49,25 @@ pub struct Config {
     /// A working-day calendar (TOML: `holidays`, `working_weekends`,
     /// `weekend`) replacing the built-in Kazakh one.
     pub calendar_file: Option<PathBuf>,
-    /// An SMTP relay (`host:port`, plain SMTP) that notices are mailed
-    /// through; none by default (notices stay in the inboxes).
+    /// An SMTP relay (`host:port`) that notices are mailed through; none
+    /// by default (notices stay in the inboxes).
     pub smtp: Option<String>,
+    /// How the relay is spoken to: `opportunistic` (STARTTLS when offered),
+    /// `starttls` (required), `tls` (from the first byte) or `none`.
+    pub smtp_tls: SmtpTls,
+    /// The relay's user name, when it asks for one (only with `starttls` or
+    /// `tls`); the password is read from `smtp_password_file`.
+    pub smtp_username: Option<String>,
+    pub smtp_password_file: Option<PathBuf>,
     /// The sender of those mails.
     pub mail_from: String,
+    /// The first wait before a failed mail is tried again, in seconds; it
+    /// doubles with each failure, up to six hours.
+    pub mail_retry_seconds: u64,
+    /// Attempts before a mail becomes a dead letter.
+    pub mail_attempts: u32,
+    /// How often the outbox is looked at, in milliseconds.
+    pub mail_poll_ms: u64,
     /// How often to look for registered systems whose annual risk review is overdue.
     pub review_sweep_minutes: u64,
     /// The largest file the data library accepts, in bytes.
@@ -81,6 +95,20 @@ pub struct Config {
     /// The calendar deadlines are counted on (loaded from `calendar_file`).
     #[serde(skip, default = "default_calendar")]
     pub calendar: senim_domain::Calendar,
+}
+
+/// How the SMTP relay is spoken to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    /// Plain SMTP (a relay on the same machine).
+    None,
+    /// STARTTLS when the relay offers it, plain otherwise.
+    Opportunistic,
+    /// STARTTLS, or no mail.
+    Starttls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
 }
 
 /// The built-in calendar: Kazakhstan's weekends and public holidays.
@@ -116,7 +144,13 @@ impl Default for Config {
             mci_kzt: 4325,
             max_upload_bytes: 10 * 1024 * 1024 * 1024,
             smtp: None,
+            smtp_tls: SmtpTls::Opportunistic,
+            smtp_username: None,
+            smtp_password_file: None,
             mail_from: "senim@localhost".into(),
+            mail_retry_seconds: 60,
+            mail_attempts: 8,
+            mail_poll_ms: 2000,
             review_sweep_minutes: 360,
             calendar: default_calendar(),
             s3: None,

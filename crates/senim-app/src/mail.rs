@@ -1,66 +1,227 @@
-//! Notices by e-mail: every notice that lands in an inbox is also mailed to
-//! the accounts it reaches, when `smtp` is configured.
+//! Notices by e-mail (issue 19: reliable mail). Every notice a change
+//! writes also leaves, in the same transaction, a row per address in the
+//! store's outbox (`senim_store::mail`); this worker claims due rows, sends
+//! them through the relay configured in `smtp` and reports back: sent
+//! (the row goes), failed (tried again after a back-off that doubles from
+//! `mail_retry_seconds`, up to six hours) or failed for good (a permanent
+//! refusal by the relay, a malformed address, or `mail_attempts` failures):
+//! a dead letter that administrators see on `/admin` and retry there or with
+//! `senim admin mail`.
 //!
-//! The client speaks plain SMTP (RFC 5321: EHLO, MAIL, RCPT, DATA) to one
-//! relay, without TLS or authentication: point it at the local relay
-//! (postfix, OpenSMTPD, msmtpd) that delivers onwards. Mail leaves after the
-//! change has committed and is best effort: the inbox is the record, and a
-//! failed delivery is logged, not retried.
+//! The relay is spoken to with `lettre`: STARTTLS when the relay offers it
+//! (`smtp_tls = "opportunistic"`, the default), STARTTLS required
+//! (`"starttls"`), TLS from the first byte (`"tls"`, port 465) or plain SMTP
+//! (`"none"`, a relay on the same machine), with `smtp_username` and the
+//! password in `smtp_password_file` when the relay asks for them (only over
+//! TLS: a password is never sent in the clear).
 
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use lettre::message::header::ContentType;
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use senim_domain::case::Notice;
 use senim_domain::classification::Lang;
+use senim_store::mail::{MailOutcome, OutgoingMail};
+use senim_store::{Actor, Applied, Command};
 
+use crate::config::{Config, SmtpTls};
 use crate::i18n::Tr;
 use crate::state::AppState;
 
 /// How long one conversation with the relay may take.
 const TIMEOUT: Duration = Duration::from_secs(20);
+/// Mails claimed at a time.
+const BATCH: u32 = 20;
+/// How long a claimed mail is the worker's before another may take it.
+const LEASE_SECONDS: i64 = 120;
+/// The longest wait between two attempts.
+const MAX_BACKOFF_SECONDS: i64 = 6 * 3600;
 
-/// Mails `notices` to their recipients in the background. `reference`
-/// names what they are about (a case number) in the subject; `path`, when
-/// given, is the page to open, linked when `public_url` is set.
-pub fn deliver(state: &AppState, notices: Vec<Notice>, reference: String, path: Option<String>) {
-    let Some(relay) = state.config.smtp.clone() else {
-        return;
-    };
-    if notices.is_empty() {
-        return;
+/// The relay as configured, ready to send through.
+pub struct Relay {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Relay {
+    /// The relay `config` names, if any; a configuration that would send a
+    /// password in the clear, or names no port, is refused.
+    pub fn from_config(config: &Config) -> Result<Option<Relay>, String> {
+        let Some(relay) = &config.smtp else {
+            return Ok(None);
+        };
+        let (host, port) = relay
+            .rsplit_once(':')
+            .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
+            .ok_or_else(|| format!("smtp: `{relay}` is not host:port"))?;
+        let tls = || {
+            TlsParameters::new(host.to_string()).map_err(|e| format!("smtp: TLS for `{host}`: {e}"))
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+            .port(port)
+            .timeout(Some(TIMEOUT))
+            .hello_name(ClientId::Domain("senim".into()));
+        builder = match config.smtp_tls {
+            SmtpTls::None => builder.tls(Tls::None),
+            SmtpTls::Opportunistic => builder.tls(Tls::Opportunistic(tls()?)),
+            SmtpTls::Starttls => builder.tls(Tls::Required(tls()?)),
+            SmtpTls::Tls => builder.tls(Tls::Wrapper(tls()?)),
+        };
+        if let Some(user) = &config.smtp_username {
+            if matches!(config.smtp_tls, SmtpTls::None | SmtpTls::Opportunistic) {
+                return Err(
+                    "smtp_username needs smtp_tls = \"starttls\" or \"tls\": a password is never sent over a connection that may be unencrypted".into(),
+                );
+            }
+            let file = config.smtp_password_file.as_ref().ok_or(
+                "smtp_username needs smtp_password_file (a file holding the relay's password)",
+            )?;
+            let password = std::fs::read_to_string(file)
+                .map_err(|e| format!("smtp_password_file {}: {e}", file.display()))?;
+            builder = builder.credentials(Credentials::new(
+                user.clone(),
+                password.trim_end_matches(['\n', '\r']).to_string(),
+            ));
+        }
+        let from = format!("Senim <{}>", config.mail_from)
+            .parse::<Mailbox>()
+            .map_err(|e| format!("mail_from `{}`: {e}", config.mail_from))?;
+        Ok(Some(Relay {
+            transport: builder.build(),
+            from,
+        }))
     }
-    let state = state.clone();
-    let link = match (&state.config.public_url, path) {
-        (Some(base), Some(path)) => Some(format!("{}{path}", base.trim_end_matches('/'))),
-        _ => None,
+
+    /// Sends one mail; `Err(true)` for a failure worth no retry.
+    async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), (bool, String)> {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e| (true, format!("the address `{to}`: {e}")))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| (true, format!("the message: {e}")))?;
+        match self.transport.send(message).await {
+            Ok(_) => Ok(()),
+            Err(e) => Err((e.is_permanent(), e.to_string())),
+        }
+    }
+}
+
+/// The wait before attempt `attempts + 1`: `base`, doubling, capped.
+pub fn backoff(base: u64, attempts: i64) -> i64 {
+    let base = i64::try_from(base.max(1)).unwrap_or(i64::MAX);
+    base.saturating_mul(1_i64 << attempts.clamp(0, 20))
+        .min(MAX_BACKOFF_SECONDS)
+}
+
+/// Sends the mails that are due, once; returns how many were claimed.
+pub async fn deliver_due(
+    state: &AppState,
+    relay: &Relay,
+) -> Result<usize, senim_store::StoreError> {
+    let claimed = state
+        .store
+        .execute(
+            Actor::operator(),
+            Command::ClaimMail {
+                limit: BATCH,
+                lease_seconds: LEASE_SECONDS,
+            },
+        )
+        .await?;
+    let Applied::Mail(mails) = claimed else {
+        return Ok(0);
     };
-    let subject = Tr::new(Lang::Kk).t1("mail-subject", "reference", &reference);
-    tokio::spawn(async move {
-        for notice in notices {
-            let addresses = match state.store.addresses(&notice.recipient).await {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::warn!(error = %e, "mail: cannot resolve recipients");
-                    continue;
-                }
-            };
-            let body = body(&notice, link.as_deref());
-            for to in addresses {
-                let sent = tokio::time::timeout(
-                    TIMEOUT,
-                    send(&relay, &state.config.mail_from, &to, &subject, &body),
-                )
-                .await;
-                match sent {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::warn!(error = %e, to = %to, "mail not sent"),
-                    Err(_) => tracing::warn!(to = %to, "mail not sent: the relay timed out"),
+    let count = mails.len();
+    for mail in mails {
+        let outcome = attempt(state, relay, &mail).await;
+        state
+            .store
+            .execute(
+                Actor::operator(),
+                Command::ReportMail {
+                    id: mail.id.clone(),
+                    outcome,
+                },
+            )
+            .await?;
+    }
+    Ok(count)
+}
+
+async fn attempt(state: &AppState, relay: &Relay, mail: &OutgoingMail) -> MailOutcome {
+    let tr = Tr::new(Lang::Kk);
+    let subject = match &mail.reference {
+        Some(r) => tr.t1("mail-subject", "reference", r),
+        None => tr.t1("mail-subject", "reference", "Senim"),
+    };
+    let link = state
+        .config
+        .public_url
+        .as_ref()
+        .map(|base| format!("{}{}", base.trim_end_matches('/'), mail.path));
+    let text = body(&mail.notice, link.as_deref());
+    match relay.send(&mail.address, &subject, text).await {
+        Ok(()) => MailOutcome::Sent,
+        Err((permanent, error)) => {
+            let tried = mail.attempts + 1;
+            if permanent || tried >= i64::from(state.config.mail_attempts.max(1)) {
+                tracing::warn!(to = %mail.address, error = %error, "mail not sent: a dead letter");
+                MailOutcome::Dead { error }
+            } else {
+                let wait = backoff(state.config.mail_retry_seconds, mail.attempts);
+                tracing::info!(to = %mail.address, error = %error, retry_in = wait, "mail not sent yet");
+                MailOutcome::Retry {
+                    error,
+                    at: state.clock.now().plus_seconds(wait),
                 }
             }
         }
+    }
+}
+
+/// Runs the worker: every `mail_poll_ms`, the due mails; with no relay
+/// configured, the outbox is emptied now and then (the inbox is the record).
+pub fn start(state: AppState) -> Result<(), String> {
+    let relay = Relay::from_config(&state.config)?;
+    let every = Duration::from_millis(state.config.mail_poll_ms.max(10));
+    tokio::spawn(async move {
+        loop {
+            match &relay {
+                Some(relay) => loop {
+                    match deliver_due(&state, relay).await {
+                        // A full batch: more may be due at once.
+                        Ok(n) if n == BATCH as usize => continue,
+                        Ok(_) => break,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "the mail outbox cannot be read");
+                            break;
+                        }
+                    }
+                },
+                None => {
+                    if let Err(e) = state
+                        .store
+                        .execute(Actor::operator(), Command::DiscardMail)
+                        .await
+                    {
+                        tracing::warn!(error = %e, "the mail outbox cannot be emptied");
+                    }
+                }
+            }
+            tokio::time::sleep(if relay.is_some() { every } else { every * 30 }).await;
+        }
     });
+    Ok(())
 }
 
 /// A notice's mail: the message in Kazakh, Russian and English (an account
@@ -86,109 +247,6 @@ pub fn body(notice: &Notice, link: Option<&str>) -> String {
         body.push('\n');
     }
     body
-}
-
-/// Reads one reply (all its lines) and checks its code class.
-async fn expect(
-    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
-    class: u8,
-) -> std::io::Result<()> {
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).await? == 0 {
-            return Err(std::io::Error::other("the relay closed the connection"));
-        }
-        let bytes = line.as_bytes();
-        if bytes.len() < 4 || bytes[0] != class {
-            return Err(std::io::Error::other(format!(
-                "the relay answered `{}`",
-                line.trim_end()
-            )));
-        }
-        if bytes[3] == b' ' {
-            return Ok(());
-        }
-    }
-}
-
-/// A header value as RFC 2047 encoded words when it is not plain ASCII
-/// (names of systems are in Kazakh and Russian): each word at most 75
-/// characters, split between characters.
-fn encoded_header(text: &str) -> String {
-    use base64::Engine;
-    let text = one_line(text);
-    if text.is_ascii() {
-        return text;
-    }
-    let mut words = Vec::new();
-    let mut chunk = String::new();
-    for c in text.chars() {
-        // 45 bytes of UTF-8 are 60 of base64: 72 with the word's frame.
-        if chunk.len() + c.len_utf8() > 45 {
-            words.push(std::mem::take(&mut chunk));
-        }
-        chunk.push(c);
-    }
-    words.push(chunk);
-    words
-        .iter()
-        .map(|w| {
-            format!(
-                "=?UTF-8?B?{}?=",
-                base64::engine::general_purpose::STANDARD.encode(w)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\r\n ")
-}
-
-/// Keeps header values on one line.
-fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
-}
-
-/// Sends one message through the relay at `relay` (`host:port`).
-pub async fn send(
-    relay: &str,
-    from: &str,
-    to: &str,
-    subject: &str,
-    body: &str,
-) -> std::io::Result<()> {
-    let (read, mut write) = TcpStream::connect(relay).await?.into_split();
-    let mut reader = BufReader::new(read);
-    expect(&mut reader, b'2').await?;
-    for (command, class) in [
-        ("EHLO senim\r\n".to_string(), b'2'),
-        (format!("MAIL FROM:<{}>\r\n", one_line(from)), b'2'),
-        (format!("RCPT TO:<{}>\r\n", one_line(to)), b'2'),
-        ("DATA\r\n".to_string(), b'3'),
-    ] {
-        write.write_all(command.as_bytes()).await?;
-        expect(&mut reader, class).await?;
-    }
-    let mut message = format!(
-        "From: Senim <{}>\r\nTo: <{}>\r\nSubject: {}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
-        one_line(from),
-        one_line(to),
-        encoded_header(subject)
-    );
-    for line in body.lines() {
-        // Dot-stuffing (RFC 5321 4.5.2).
-        if line.starts_with('.') {
-            message.push('.');
-        }
-        message.push_str(line);
-        message.push_str("\r\n");
-    }
-    message.push_str(".\r\n");
-    write.write_all(message.as_bytes()).await?;
-    expect(&mut reader, b'2').await?;
-    write.write_all(b"QUIT\r\n").await?;
-    let _ = expect(&mut reader, b'2').await;
-    Ok(())
 }
 
 #[cfg(test)]
@@ -223,29 +281,34 @@ mod tests {
     }
 
     #[test]
-    fn subjects_in_kazakh_are_encoded_words() {
-        assert_eq!(
-            encoded_header("Senim: REG-2026-000001"),
-            "Senim: REG-2026-000001"
-        );
-        let subject = "Senim: Науқастарды сұрыптау жүйесі, жедел жәрдем бөлімі";
-        let encoded = encoded_header(subject);
-        assert!(encoded.is_ascii());
-        let mut decoded = Vec::new();
-        for line in encoded.split("\r\n ") {
-            assert!(line.len() <= 75, "{line}");
-            let b64 = line
-                .strip_prefix("=?UTF-8?B?")
-                .and_then(|l| l.strip_suffix("?="))
-                .unwrap();
-            use base64::Engine;
-            decoded.extend(
-                base64::engine::general_purpose::STANDARD
-                    .decode(b64)
-                    .unwrap(),
-            );
+    fn a_password_is_never_sent_in_the_clear() {
+        let mut config = Config {
+            smtp: Some("mail.example.kz:587".into()),
+            smtp_username: Some("senim".into()),
+            smtp_password_file: Some("/nonexistent".into()),
+            ..Config::default()
+        };
+        for tls in [SmtpTls::None, SmtpTls::Opportunistic] {
+            config.smtp_tls = tls;
+            let refused = Relay::from_config(&config).err().unwrap_or_default();
+            assert!(refused.contains("smtp_tls"), "{refused}");
         }
-        assert_eq!(String::from_utf8(decoded).unwrap(), subject);
+        config.smtp_tls = SmtpTls::Starttls;
+        let refused = Relay::from_config(&config).err().unwrap_or_default();
+        assert!(refused.contains("smtp_password_file"), "{refused}");
+        config.smtp_username = None;
+        assert!(Relay::from_config(&config).unwrap().is_some());
+        config.smtp = Some("no port".into());
+        assert!(Relay::from_config(&config).is_err());
+    }
+
+    #[test]
+    fn the_wait_doubles_and_stops_at_six_hours() {
+        assert_eq!(backoff(60, 0), 60);
+        assert_eq!(backoff(60, 1), 120);
+        assert_eq!(backoff(60, 3), 480);
+        assert_eq!(backoff(60, 30), MAX_BACKOFF_SECONDS);
+        assert_eq!(backoff(0, 0), 1);
     }
 
     fn body_has_text(body: &str, text: &str) -> bool {

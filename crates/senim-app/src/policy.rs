@@ -58,6 +58,7 @@ actions! {
     TokenList => "token.list": Read,
     TokenCreate => "token.create": Admin,
     TokenRevoke => "token.revoke": Write,
+    MailManage => "mail.manage": Admin,
     SystemList => "system.list": Read,
     SystemRead => "system.read": Read,
     SystemReadOwnerFields => "system.read_owner_fields": Read,

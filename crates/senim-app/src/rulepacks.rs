@@ -76,7 +76,6 @@ pub async fn publish_pack(
         return Ok(report);
     }
     let cases = crate::cases::repaths(state, &pack, &report).await?;
-    let notices: Vec<_> = cases.iter().flat_map(|c| c.notices.clone()).collect();
     let command = Command::PublishRulePack {
         pack: pack.pack_ref(),
         source: pack.source.clone(),
@@ -92,12 +91,6 @@ pub async fn publish_pack(
     );
     match applied {
         Applied::Published(report) => {
-            crate::mail::deliver(
-                state,
-                notices,
-                format!("{} {}", pack.id, pack.version),
-                None,
-            );
             book.add(pack);
             Ok(*report)
         }

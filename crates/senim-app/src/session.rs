@@ -90,12 +90,7 @@ async fn warn_owner(state: &AppState, account: &Account) {
         kind: "account.sign_in_failures".into(),
     };
     match state.execute(Actor::operator(), command).await {
-        Ok(_) => crate::mail::deliver(
-            state,
-            vec![notice],
-            account.email.as_str().to_string(),
-            Some("/inbox".into()),
-        ),
+        Ok(_) => {}
         Err(e) => {
             tracing::warn!(error = %e, "the warning of repeated sign-in failures was not written")
         }

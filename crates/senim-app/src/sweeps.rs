@@ -22,7 +22,6 @@ pub async fn flag_review_due(state: &AppState) -> Result<usize, senim_store::Sto
     let due = state.store.review_due(before).await?;
     let mut count = 0;
     for item in due {
-        let (system, owner, last_review) = (item.system_id, item.owner, item.last_review);
         let committed = state
             .store
             .execute_logged(Actor::operator(), Command::FlagReviewDue(item))
@@ -32,15 +31,6 @@ pub async fn flag_review_due(state: &AppState) -> Result<usize, senim_store::Sto
             continue;
         }
         count += 1;
-        crate::mail::deliver(
-            state,
-            senim_domain::registration::review_due_notices(owner, last_review),
-            state
-                .register
-                .system_name(system, "kk")
-                .unwrap_or_else(|| system.to_string()),
-            Some(format!("/systems/{system}")),
-        );
     }
     Ok(count)
 }
@@ -88,7 +78,6 @@ pub(crate) async fn save_step(
     stepped: senim_domain::case::Stepped,
     step: serde_json::Value,
 ) -> Result<bool, senim_store::StoreError> {
-    let notices = stepped.notices.clone();
     let write = senim_store::CaseWrite {
         case: stepped.case,
         expected_revision: Some(case.revision),
@@ -105,15 +94,7 @@ pub(crate) async fn save_step(
         .execute(Actor::operator(), Command::SaveCase(Box::new(write)))
         .await
     {
-        Ok(_) => {
-            crate::mail::deliver(
-                state,
-                notices,
-                case.number.clone(),
-                Some(format!("/desk/cases/{}", case.id)),
-            );
-            Ok(true)
-        }
+        Ok(_) => Ok(true),
         Err(senim_store::StoreError::Conflict { .. }) => Ok(false),
         Err(e) => Err(e),
     }

@@ -39,6 +39,13 @@ enum AdminCommand {
     /// Recompute every query table from the events of the audit log, in one
     /// transaction, and say whether anything differed. Sessions end.
     Rebuild,
+    /// The mail the notices owe: how many wait, and the dead letters (mails
+    /// that failed every attempt); `--retry` sends one (or, with `all`,
+    /// every dead letter) again.
+    Mail {
+        #[arg(long, value_name = "ID|all")]
+        retry: Option<String>,
+    },
     /// Check the stored audit log against its newest signed checkpoint, as
     /// the server does before it starts, and say what is wrong.
     CheckLog,
@@ -204,6 +211,28 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 dest.join("checkpoint").display(),
             );
             println!("the log key is not in the backup: keep it apart, with the same care");
+        }
+        AdminCommand::Mail { retry } => {
+            if let Some(which) = retry {
+                let id = (which != "all").then_some(which);
+                if let Applied::Counted(n) =
+                    store.execute(operator, Command::RetryMail { id }).await?
+                {
+                    println!("{n} dead letter(s) will be sent again by the server");
+                }
+            } else {
+                println!("{} mail(s) wait to be sent", store.mail_waiting().await?);
+                for d in store.dead_letters(1000).await? {
+                    println!(
+                        "{}\t{}\t{} attempt(s)\t{}\t{}",
+                        d.id,
+                        d.address,
+                        d.attempts,
+                        d.dead_at.to_rfc3339(),
+                        d.last_error.unwrap_or_default()
+                    );
+                }
+            }
         }
         AdminCommand::CheckLog => match store.check_log().await? {
             None => {

@@ -96,6 +96,7 @@ pub async fn serve(
     }
     let app = router(state.clone());
     senim_app::sweeps::start(state.clone());
+    senim_app::mail::start(state.clone()).map_err(std::io::Error::other)?;
     let drain = state.clone();
     axum::serve(
         listener,

@@ -195,6 +195,7 @@ pub(crate) async fn save_case(
         store_system(conn, system, &version, system.current_version).await?;
     }
     write_notices(conn, &stored, Some(case.id), case.system_id, event, now).await?;
+    crate::mail::queue(conn, &stored, now).await?;
     // The private part travels beside the case, so the log holds only its digest.
     let mut logged = case.clone();
     let private = logged.private.take();
@@ -562,6 +563,7 @@ pub(crate) async fn notify(
 ) -> Result<Step, StoreError> {
     let stored: Vec<StoredNotice> = notices.into_iter().map(StoredNotice::new).collect();
     write_notices(conn, &stored, None, None, kind, now).await?;
+    crate::mail::queue(conn, &stored, now).await?;
     Ok((Applied::Done, None))
 }
 
@@ -598,6 +600,7 @@ pub(crate) async fn flag_review_due(
         now,
     )
     .await?;
+    crate::mail::queue(conn, &notices, now).await?;
     Ok((
         Applied::Done,
         Some(EventDraft::logged(

@@ -23,6 +23,7 @@ mod error;
 mod library;
 pub mod log;
 mod logged;
+pub mod mail;
 mod operators;
 mod programmes;
 mod query;

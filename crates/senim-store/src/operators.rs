@@ -120,6 +120,7 @@ pub(crate) async fn answer(
         notices,
     };
     apply_answer(conn, &system, &version, decision, &details, now).await?;
+    crate::mail::queue(conn, &details.notices, now).await?;
     let kind = match decision {
         OperatorDecision::Accept => "system.operator_accepted",
         OperatorDecision::Refuse => "system.operator_refused",

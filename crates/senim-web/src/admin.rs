@@ -50,6 +50,9 @@ struct AdminPage<'a> {
     roles: Vec<(&'static str, String)>,
     form: FormData,
     done: Option<String>,
+    /// Mails that failed every attempt, and how many wait to be sent
+    /// (`None` for a reader who may not manage mail).
+    mail: Option<(Vec<senim_store::mail::DeadLetter>, i64)>,
 }
 
 impl AdminPage<'_> {
@@ -86,7 +89,19 @@ async fn render(c: &Ctx, state: &AppState, form: FormData, problems: Problems) -
             .map(|o| o.name.get(c.lang()).to_string())
             .unwrap_or_default()
     };
+    let mail = if c
+        .caller
+        .may(state, Action::MailManage, &Resource::Collection("mail"))?
+    {
+        Some((
+            state.store.dead_letters(200).await?,
+            state.store.mail_waiting().await?,
+        ))
+    } else {
+        None
+    };
     let page = AdminPage {
+        mail,
         crumbs: vec![(String::new(), c.t("desk-admin"))],
         accounts: accounts
             .iter()
@@ -290,6 +305,22 @@ fn shown_on_form(e: &ApiError) -> bool {
 }
 
 /// `POST /admin/organisations`.
+/// `POST /admin/mail/retry`: dead letters (one, with `id`, or all) are
+/// sent again.
+pub async fn retry_mail(
+    State(state): State<AppState>,
+    Posted { ctx: c, form }: Posted,
+) -> PageResult {
+    c.caller
+        .require(&state, Action::MailManage, &Resource::Collection("mail"))?;
+    let id = Some(form.text("id")).filter(|i| !i.is_empty());
+    state
+        .execute(c.caller.actor(), senim_store::Command::RetryMail { id })
+        .await
+        .map_err(ApiError::from)?;
+    Ok(c.redirect("/admin?done=mail_retried#mail"))
+}
+
 pub async fn add_organisation(
     State(state): State<AppState>,
     Posted { ctx: c, form }: Posted,

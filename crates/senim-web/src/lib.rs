@@ -154,6 +154,7 @@ pub fn pages(state: &AppState) -> Router<AppState> {
             axum::routing::post(admin::add_organisation),
         )
         .route("/admin/accounts", axum::routing::post(admin::add_account))
+        .route("/admin/mail/retry", axum::routing::post(admin::retry_mail))
         .route("/admin/{kind}/{id}", get(admin::record).post(admin::change))
         .route(
             "/admin/{kind}/{id}/close",

@@ -291,6 +291,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
         // Every test's requests come from one address: the intake's own
         // limits are tested with their own (`the_public_intake_holds_...`).
         reports_per_address_per_hour: 10_000,
+        mail_poll_ms: 20,
         ..Config::default()
     };
     configure(&mut config);

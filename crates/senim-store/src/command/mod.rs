@@ -221,6 +221,23 @@ pub enum Command {
         notices: Vec<senim_domain::case::Notice>,
         kind: String,
     },
+    /// Leases up to `limit` due mails of the outbox to the caller's mail
+    /// worker for `lease_seconds` (no log entry: mail is no fact of the register).
+    ClaimMail {
+        limit: u32,
+        lease_seconds: i64,
+    },
+    /// What became of a claimed mail.
+    ReportMail {
+        id: String,
+        outcome: crate::mail::MailOutcome,
+    },
+    /// Makes a dead letter (or every one, with `None`) due again.
+    RetryMail {
+        id: Option<String>,
+    },
+    /// Empties the outbox of what waits (no relay is configured).
+    DiscardMail,
     /// Puts a reviewer in the pool or changes their competences.
     SetReviewer(senim_domain::case::ReviewerProfile),
     /// Empties every query table and fills it again from the events, in log
@@ -255,6 +272,10 @@ pub enum Applied {
     Resource(Box<senim_domain::Resource>),
     /// The query tables were rebuilt from this many events.
     Rebuilt(u64),
+    /// Mails claimed from the outbox.
+    Mail(Vec<crate::mail::OutgoingMail>),
+    /// How many rows a maintenance command touched.
+    Counted(u64),
     Done,
 }
 
@@ -366,6 +387,13 @@ pub(crate) async fn apply(
         }
         Command::SaveCase(write) => crate::cases::save_case(conn, *write, now).await?,
         Command::SetReviewer(reviewer) => crate::cases::set_reviewer(conn, reviewer).await?,
+        Command::ClaimMail {
+            limit,
+            lease_seconds,
+        } => crate::mail::claim(conn, limit, lease_seconds, now).await?,
+        Command::ReportMail { id, outcome } => crate::mail::report(conn, id, outcome, now).await?,
+        Command::RetryMail { id } => crate::mail::retry(conn, id, now).await?,
+        Command::DiscardMail => crate::mail::discard(conn).await?,
         Command::FlagReviewDue(due) => crate::cases::flag_review_due(conn, due, now).await?,
         Command::Notify { notices, kind } => {
             crate::cases::notify(conn, notices, &kind, now).await?

@@ -225,6 +225,7 @@ async fn classified_step(
     now: Timestamp,
 ) -> Result<Step, StoreError> {
     write_notices(conn, &notices, None, Some(system.id), kind, now).await?;
+    crate::mail::queue(conn, &notices, now).await?;
     let event = system_event(
         kind,
         &system,

@@ -1668,8 +1668,61 @@ en = "Test high risk."
     assert_eq!(before, app.store.fingerprint().await.unwrap());
 }
 
+/// A message's headers and its body decoded from its transfer encoding
+/// (base64 or quoted-printable, which lettre chooses for long lines).
+pub(crate) fn decoded(message: &str) -> String {
+    use base64::Engine;
+    let Some((head, body)) = message.split_once("\n\n") else {
+        return message.to_string();
+    };
+    let encoding = head
+        .lines()
+        .find_map(|l| l.strip_prefix("Content-Transfer-Encoding: "))
+        .unwrap_or("8bit")
+        .trim()
+        .to_ascii_lowercase();
+    let text = match encoding.as_str() {
+        "base64" => {
+            let joined: String = body.split_whitespace().collect();
+            String::from_utf8(
+                base64::engine::general_purpose::STANDARD
+                    .decode(joined)
+                    .unwrap(),
+            )
+            .unwrap()
+        }
+        "quoted-printable" => {
+            let mut bytes = Vec::new();
+            for line in body.lines() {
+                let (line, soft) = match line.strip_suffix('=') {
+                    Some(l) => (l, true),
+                    None => (line, false),
+                };
+                let raw = line.as_bytes();
+                let mut i = 0;
+                while i < raw.len() {
+                    if raw[i] == b'=' && i + 2 < raw.len() {
+                        let hex = std::str::from_utf8(&raw[i + 1..i + 3]).unwrap();
+                        bytes.push(u8::from_str_radix(hex, 16).unwrap());
+                        i += 3;
+                    } else {
+                        bytes.push(raw[i]);
+                        i += 1;
+                    }
+                }
+                if !soft {
+                    bytes.push(b'\n');
+                }
+            }
+            String::from_utf8(bytes).unwrap()
+        }
+        _ => body.to_string(),
+    };
+    format!("{head}\n\n{}", text.replace("\r\n", "\n"))
+}
+
 /// A local SMTP sink: accepts every message and keeps it (envelope
-/// recipient and text).
+/// recipient and text, decoded).
 async fn smtp_sink() -> (
     String,
     std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
@@ -1710,7 +1763,7 @@ async fn smtp_sink() -> (
                             text.push_str(&l);
                             text.push('\n');
                         }
-                        kept.lock().unwrap().push((to.clone(), text));
+                        kept.lock().unwrap().push((to.clone(), decoded(&text)));
                         write.write_all(b"250 kept\r\n").await.unwrap();
                     } else if upper == "QUIT" {
                         write.write_all(b"221 bye\r\n").await.unwrap();

@@ -5,6 +5,7 @@ mod ckan;
 pub mod datasets;
 pub mod education;
 pub mod log;
+mod mail;
 pub mod organisations;
 pub mod programmes;
 mod rulepacks;

@@ -22,7 +22,7 @@ use senim_store::CaseFilter;
 use senim_app::auth::Caller;
 use senim_app::cases::{
     apply_step, file_report, open_case, put_reviewer, resource, shown, status_by_code, today,
-    AnyStep, CaseInput, Dossier, ReportReceipt,
+    AnyStep, CaseInput, Dossier, ReportChallenge, ReportReceipt,
 };
 use senim_app::error::{ApiError, ErrorBody, ErrorCode};
 use senim_app::extract::{etag, IfMatch, JsonBody, QueryParams};
@@ -379,13 +379,18 @@ pub async fn inbox(
 
 /// Report an incident (harm happened), a complaint about users' rights, or
 /// a tip. No account is needed; contact details are private.
+///
+/// A report from the public carries a proof of work: `GET
+/// /api/v1/reports/challenge`, then `Senim-Proof: <challenge>:<nonce>`.
 #[utoipa::path(post, path = "/api/v1/reports", tag = "cases", request_body = ReportInput,
+    params(("Senim-Proof" = Option<String>, Header, description = "`<challenge>:<nonce>` solving a challenge of GET /api/v1/reports/challenge (not needed from the authority's accounts)")),
     responses((status = 201, body = ReportReceipt), (status = 422, body = ErrorBody),
         (status = 429, body = ErrorBody)))]
 pub async fn submit_report(
     State(state): State<AppState>,
     caller: Caller,
     senim_app::auth::ClientIp(client): senim_app::auth::ClientIp,
+    headers: axum::http::HeaderMap,
     body: Result<JsonBody<ReportInput>, ApiError>,
 ) -> Result<impl IntoResponse, ApiError> {
     caller.require(
@@ -394,8 +399,16 @@ pub async fn submit_report(
         &Resource::Collection("reports"),
     )?;
     let JsonBody(input) = body?;
-    let receipt = file_report(&state, &caller, client, input).await?;
+    let proof = headers.get("senim-proof").and_then(|v| v.to_str().ok());
+    let receipt = file_report(&state, &caller, client, proof, input).await?;
     Ok((StatusCode::CREATED, Json(receipt)))
+}
+
+/// A proof-of-work challenge for the next report (no account needed).
+#[utoipa::path(get, path = "/api/v1/reports/challenge", tag = "cases",
+    responses((status = 200, body = ReportChallenge)))]
+pub async fn report_challenge(State(state): State<AppState>) -> Json<ReportChallenge> {
+    Json(senim_app::cases::report_challenge(&state))
 }
 
 /// Follow a report by its tracking code.

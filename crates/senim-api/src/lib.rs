@@ -100,6 +100,7 @@ pub fn api() -> Router<AppState> {
         .route("/inbox", get(cases::inbox))
         .route("/cases/{id}/audit-report", get(cases::audit_report))
         .route("/reports", post(cases::submit_report))
+        .route("/reports/challenge", get(cases::report_challenge))
         .route("/reports/{tracking_code}", get(cases::report_status))
         .route("/decisions", get(cases::decisions))
         .route("/trusted-lists/{sector}", get(cases::trusted_list))

@@ -28,7 +28,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         log::entry, log::inclusion, log::consistency, log::document,
         cases::create, cases::list, cases::show, cases::step, cases::dossier,
         cases::reviewers, cases::set_reviewer, cases::inbox, cases::audit_report,
-        cases::submit_report, cases::report_status, cases::decisions, cases::trusted_list,
+        cases::submit_report, cases::report_challenge, cases::report_status, cases::decisions, cases::trusted_list,
         cases::sweep_review_due, fairness::run,
         datasets::list, datasets::show, datasets::create, datasets::update, datasets::systems,
         files::declare, files::status, files::append, files::abandon, files::list, files::show,

@@ -1522,3 +1522,7 @@ admin-mail-attempts = Attempts
 admin-mail-retry = Send again
 admin-mail-retry-all = Send all again
 admin-done-mail-retried = The mails will be sent again.
+
+report-proof-working = Checking that a person sends this form: a second or two of your computer's work…
+report-proof-noscript = This form needs JavaScript: before it is sent, your browser does a second of computation that shows a person, not a program, sends it. Nothing about you is sent or kept.
+report-proof-failed = The check that a person sends this form did not pass (it needs JavaScript and lasts ten minutes). What you wrote is kept: send the form again.

@@ -1016,6 +1016,7 @@ pub async fn file_report(
     state: &AppState,
     caller: &Caller,
     client: std::net::IpAddr,
+    proof: Option<&str>,
     input: ReportInput,
 ) -> Result<ReportReceipt, ApiError> {
     caller.require(
@@ -1046,6 +1047,15 @@ pub async fn file_report(
     // The intake's limits, once the report is known to be valid (a refusal
     // for bad input costs no quota) and before anything is written.
     let authority = caller.account.as_ref().is_some_and(|a| a.is_authority());
+    let bits = state.config.report_proof_bits;
+    if !authority && bits > 0 {
+        if let Err(refused) = state.proof.check(proof, bits, state.clock.now()) {
+            return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                field: "proof".into(),
+                reason: refused.reason().into(),
+            }]));
+        }
+    }
     if !authority {
         if let Err((limit, wait)) = state.intake.check(
             client,
@@ -1075,6 +1085,31 @@ pub async fn file_report(
         tracking_code: code,
         status,
     })
+}
+
+/// A proof-of-work challenge for the next report (`GET
+/// /api/v1/reports/challenge`, and the report page).
+pub fn report_challenge(state: &AppState) -> ReportChallenge {
+    let bits = state.config.report_proof_bits;
+    ReportChallenge {
+        challenge: state.proof.challenge(bits, state.clock.now()),
+        bits,
+        expires_in: crate::intake::CHALLENGE_SECONDS,
+    }
+}
+
+/// A challenge to solve before filing a report: find a nonce (any text of
+/// at most 64 characters, for example a decimal counter) such that
+/// SHA-256 of `<challenge>:<nonce>` starts with `bits` zero bits, and send
+/// `<challenge>:<nonce>` in the `Senim-Proof` header of `POST
+/// /api/v1/reports`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ReportChallenge {
+    pub challenge: String,
+    /// The zero bits asked (0: no proof is needed).
+    pub bits: u32,
+    /// Seconds the challenge may be used in.
+    pub expires_in: i64,
 }
 
 /// The status of the report a tracking code names.

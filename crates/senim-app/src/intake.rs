@@ -4,12 +4,24 @@
 //! minute (`reports_per_address_per_hour`, `reports_per_minute`). Counted
 //! in memory, per server, like the sign-in limits; the authority's own
 //! accounts are not limited.
+//!
+//! Besides, each report carries a proof of work (issue 19): the intake
+//! hands out a challenge (`GET /api/v1/reports/challenge`) and the
+//! submitter's browser or client finds a nonce whose SHA-256 with it starts
+//! with `report_proof_bits` zero bits, about 260,000 hashes at the default
+//! 18: a second or two for one person, a real cost for a flood spread over
+//! many addresses. No third party is asked and nothing about the submitter
+//! is kept. A challenge is signed by the register (an HMAC under a key
+//! derived from the log key, so every server of one register accepts the
+//! others'), lasts ten minutes and is spent by its first report.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Mutex;
 
 use senim_domain::Timestamp;
+
+use senim_domain::proof::proof_bits;
 
 use crate::auth::address_key;
 
@@ -84,9 +96,186 @@ impl IntakeLimiter {
     }
 }
 
+/// How long a challenge may be solved and spent, in seconds.
+pub const CHALLENGE_SECONDS: i64 = 600;
+
+/// Issues and checks the intake's challenges.
+pub struct ProofOfWork {
+    key: [u8; 32],
+    /// Challenges spent, with when they expire.
+    spent: Mutex<HashMap<String, i64>>,
+}
+
+/// Why a proof was refused (the `proof` field's reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProofRefused {
+    Missing,
+    Malformed,
+    Forged,
+    Expired,
+    Spent,
+    TooEasy,
+}
+
+impl ProofRefused {
+    pub fn reason(self) -> &'static str {
+        match self {
+            ProofRefused::Missing => "is required: get a challenge from GET /api/v1/reports/challenge and send `<challenge>:<nonce>` in the Senim-Proof header",
+            ProofRefused::Malformed => "is not `<challenge>:<nonce>`",
+            ProofRefused::Forged => "names a challenge this register did not issue",
+            ProofRefused::Expired => "names a challenge older than ten minutes: get a new one",
+            ProofRefused::Spent => "names a challenge already used for a report: get a new one",
+            ProofRefused::TooEasy => "does not solve the challenge: SHA-256(`<challenge>:<nonce>`) must start with the number of zero bits the challenge asks",
+        }
+    }
+}
+
+impl ProofOfWork {
+    /// Challenges keyed by `secret` (the register's log key).
+    pub fn new(secret: &[u8]) -> ProofOfWork {
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        hash.update(b"senim: the intake's proof-of-work challenges\n");
+        hash.update(secret);
+        ProofOfWork {
+            key: hash.finalize().into(),
+            spent: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn mac(&self, body: &str) -> String {
+        use hmac::Mac;
+        let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.key) else {
+            return String::new();
+        };
+        mac.update(body.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
+
+    /// A fresh challenge asking for `bits` zero bits: `1.<bits>.<unix
+    /// seconds>.<random>.<mac>`.
+    pub fn challenge(&self, bits: u32, now: Timestamp) -> String {
+        let random: [u8; 12] = rand::random();
+        let body = format!(
+            "1.{bits}.{}.{}",
+            now.unix_millis() / 1000,
+            hex::encode(random)
+        );
+        let mac = self.mac(&body);
+        format!("{body}.{mac}")
+    }
+
+    /// Checks `proof` (`<challenge>:<nonce>`) against at least `bits` zero
+    /// bits and spends its challenge.
+    pub fn check(
+        &self,
+        proof: Option<&str>,
+        bits: u32,
+        now: Timestamp,
+    ) -> Result<(), ProofRefused> {
+        let proof = proof
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .ok_or(ProofRefused::Missing)?;
+        let (challenge, nonce) = proof.rsplit_once(':').ok_or(ProofRefused::Malformed)?;
+        if nonce.is_empty() || nonce.len() > 64 || challenge.len() > 200 {
+            return Err(ProofRefused::Malformed);
+        }
+        let (body, mac) = challenge.rsplit_once('.').ok_or(ProofRefused::Malformed)?;
+        let fields: Vec<&str> = body.split('.').collect();
+        let [version, asked, issued, _random] = fields[..] else {
+            return Err(ProofRefused::Malformed);
+        };
+        if version != "1" {
+            return Err(ProofRefused::Malformed);
+        }
+        let expected = self.mac(body);
+        if expected.is_empty()
+            || !bool::from(subtle::ConstantTimeEq::ct_eq(
+                expected.as_bytes(),
+                mac.as_bytes(),
+            ))
+        {
+            return Err(ProofRefused::Forged);
+        }
+        let asked: u32 = asked.parse().map_err(|_| ProofRefused::Malformed)?;
+        let issued: i64 = issued.parse().map_err(|_| ProofRefused::Malformed)?;
+        let now_secs = now.unix_millis() / 1000;
+        if now_secs - issued > CHALLENGE_SECONDS || issued - now_secs > 60 {
+            return Err(ProofRefused::Expired);
+        }
+        if proof_bits(proof) < asked.max(bits) {
+            return Err(ProofRefused::TooEasy);
+        }
+        let Ok(mut spent) = self.spent.lock() else {
+            return Ok(());
+        };
+        if spent.len() > MAX_ADDRESSES {
+            spent.retain(|_, until| *until > now_secs);
+        }
+        if spent
+            .insert(challenge.to_string(), issued + CHALLENGE_SECONDS)
+            .is_some_and(|until| until > now_secs)
+        {
+            return Err(ProofRefused::Spent);
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use senim_domain::proof::solve;
+
+    #[test]
+    fn a_proof_is_checked_once_and_only_as_issued() {
+        let pow = ProofOfWork::new(b"log key");
+        let t0 = Timestamp::from_unix_millis(1_800_000_000_000);
+        let challenge = pow.challenge(8, t0);
+        let proof = solve(&challenge).unwrap();
+        assert_eq!(pow.check(None, 8, t0), Err(ProofRefused::Missing));
+        assert_eq!(
+            pow.check(Some("nonsense"), 8, t0),
+            Err(ProofRefused::Malformed)
+        );
+        // Another register's challenge, or one edited to ask for less.
+        let other = ProofOfWork::new(b"another key").challenge(8, t0);
+        assert_eq!(
+            pow.check(Some(&solve(&other).unwrap()), 8, t0),
+            Err(ProofRefused::Forged)
+        );
+        let easier = challenge.replacen("1.8.", "1.0.", 1);
+        assert_eq!(
+            pow.check(Some(&format!("{easier}:0")), 8, t0),
+            Err(ProofRefused::Forged)
+        );
+        // A wrong nonce (almost surely), too late, then right, then again.
+        let wrong = (0..1000)
+            .map(|n| format!("{challenge}:x{n}"))
+            .find(|p| proof_bits(p) < 8)
+            .unwrap();
+        assert_eq!(pow.check(Some(&wrong), 8, t0), Err(ProofRefused::TooEasy));
+        assert_eq!(
+            pow.check(Some(&proof), 8, t0.plus_seconds(CHALLENGE_SECONDS + 1)),
+            Err(ProofRefused::Expired)
+        );
+        assert_eq!(pow.check(Some(&proof), 8, t0.plus_seconds(5)), Ok(()));
+        assert_eq!(
+            pow.check(Some(&proof), 8, t0.plus_seconds(6)),
+            Err(ProofRefused::Spent)
+        );
+        // A challenge asking for less than the register now wants.
+        let weak = pow.challenge(1, t0);
+        let weak_proof = (0..100_000)
+            .map(|n| format!("{weak}:{n}"))
+            .find(|p| (1..16).contains(&proof_bits(p)))
+            .unwrap();
+        assert_eq!(
+            pow.check(Some(&weak_proof), 16, t0),
+            Err(ProofRefused::TooEasy)
+        );
+    }
 
     #[test]
     fn an_address_files_a_few_an_hour_and_everyone_a_few_a_minute() {

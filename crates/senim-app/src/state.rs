@@ -25,6 +25,8 @@ pub struct Inner {
     pub limiter: LoginLimiter,
     /// The public intake's limits ([`crate::intake`]).
     pub intake: crate::intake::IntakeLimiter,
+    /// The intake's proof-of-work challenges.
+    pub proof: crate::intake::ProofOfWork,
     pub metrics: Metrics,
     pub config: Config,
     /// Every known rule pack. Writes that classify hold the read lock until
@@ -65,6 +67,7 @@ impl AppState {
         let library = senim_search::DatasetIndex::new()?;
         let clock = store.clock().clone();
         let badges = crate::education::Badges::new(&config);
+        let proof = crate::intake::ProofOfWork::new(store.log_signer().private_key().as_bytes());
         Ok(AppState(Arc::new(Inner {
             badges,
             store,
@@ -72,6 +75,7 @@ impl AppState {
             clock,
             limiter: LoginLimiter::default(),
             intake: crate::intake::IntakeLimiter::default(),
+            proof,
             metrics: Metrics::new(),
             config,
             rules: RwLock::new(rules),

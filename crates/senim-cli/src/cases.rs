@@ -508,9 +508,7 @@ pub async fn report(args: ReportArgs) -> anyhow::Result<()> {
             if name.is_some() || email.is_some() || phone.is_some() {
                 body["contact"] = json!({"name": name, "email": email, "phone": phone});
             }
-            let receipt = call(&client, Method::POST, "/api/v1/reports", Some(&body), None)
-                .await?
-                .value;
+            let receipt = client.file_report(&body).await?.value;
             eprintln!(
                 "Report {} received. Keep this tracking code to follow it:",
                 text(&receipt, "number")

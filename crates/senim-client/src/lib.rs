@@ -169,7 +169,15 @@ impl Client {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await?;
+        self.answer(request.send().await?).await
+    }
+
+    /// An answer's value, ETag and receipt; a non-2xx answer becomes
+    /// [`ClientError::Api`].
+    async fn answer<T: DeserializeOwned>(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<Tagged<T>, ClientError> {
         let status = response.status();
         let etag = response
             .headers()
@@ -376,6 +384,32 @@ impl Client {
             Some(expected_version),
         )
         .await
+    }
+
+    /// Files a report from the public: solves the intake's proof-of-work
+    /// challenge, then sends the report with it.
+    pub async fn file_report(
+        &self,
+        report: &serde_json::Value,
+    ) -> Result<Tagged<serde_json::Value>, ClientError> {
+        let challenge: serde_json::Value = self
+            .send::<(), _>(Method::GET, "/api/v1/reports/challenge", None, None)
+            .await?
+            .value;
+        let challenge = challenge["challenge"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let proof = senim_domain::proof::solve(&challenge);
+        let mut request = self
+            .http
+            .request(Method::POST, format!("{}/api/v1/reports", self.base))
+            .headers(self.headers(None))
+            .json(report);
+        if let Some(proof) = proof {
+            request = request.header("senim-proof", proof);
+        }
+        self.answer(request.send().await?).await
     }
 
     /// The caller's organisation, named as the system's operator, answers.

@@ -28,6 +28,7 @@ pub mod organisation;
 pub mod oversight;
 pub mod profile;
 pub mod programme;
+pub mod proof;
 pub mod registration;
 pub mod sandbox;
 pub mod system;

@@ -32,6 +32,9 @@ struct ReportForm<'a> {
     grounds: Vec<Radio>,
     system: Option<(String, String)>,
     form: FormData,
+    /// The challenge the page's script solves before sending (none when the
+    /// register asks for no proof of work).
+    proof: Option<senim_app::cases::ReportChallenge>,
 }
 
 impl ReportForm<'_> {
@@ -83,6 +86,8 @@ async fn form_page(c: &Ctx, state: &AppState, form: FormData, problems: Problems
         system,
         problems,
         form,
+        proof: (state.config.report_proof_bits > 0)
+            .then(|| senim_app::cases::report_challenge(state)),
     };
     let mut r = c.render(&page);
     if failed {
@@ -196,7 +201,12 @@ pub async fn submit(
         Ok(i) => i,
         Err(problems) => return form_page(&c, &state, form, problems).await,
     };
-    match file_report(&state, &c.caller, client, input).await {
+    let proof = format!(
+        "{}:{}",
+        form.text("proof_challenge"),
+        form.text("proof_nonce")
+    );
+    match file_report(&state, &c.caller, client, Some(&proof), input).await {
         Ok(receipt) => {
             // Behind TLS `__Host-` prefixed (so no sibling subdomain can
             // plant another report's code), which needs the whole site as
@@ -212,6 +222,11 @@ pub async fn submit(
         Err(e) if !e.fields.is_empty() => {
             let mut problems = Problems::default();
             for f in &e.fields {
+                if f.field == "proof" {
+                    // Kept on the form, with a new challenge to solve.
+                    problems.push("description", c.t("report-proof-failed"));
+                    continue;
+                }
                 let field = f.field.trim_start_matches("contact.").to_string();
                 let label = c.t.term("report-field", &field);
                 problems.push(&field, format!("{label}: {}", f.reason));

@@ -292,6 +292,9 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config
         // limits are tested with their own (`the_public_intake_holds_...`).
         reports_per_address_per_hour: 10_000,
         mail_poll_ms: 20,
+        // The proof of work has its own test (session.rs); the others file
+        // reports without one.
+        report_proof_bits: 0,
         ..Config::default()
     };
     configure(&mut config);

@@ -273,3 +273,80 @@ async fn the_public_intake_holds_under_a_flood() {
     .await;
     assert_eq!(status, 201, "{body}");
 }
+
+/// Issue 19, item 2: a report from the public carries a proof of work the
+/// register asked for. Without one, with a forged or spent one, or one too
+/// easy, it is refused (422, naming `proof`) and nothing is written; the
+/// client library solves the challenge; the authority needs none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_needs_a_proof_of_work() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |config| {
+        config.report_proof_bits = 12;
+    })
+    .await;
+    let report = serde_json::json!({"type": "tip",
+        "description": "The chatbot of the bank asks for my ID number in a chat window."});
+    let post = |proof: Option<String>| {
+        let mut r = app.http.post(app.url("/api/v1/reports")).json(&report);
+        if let Some(p) = proof {
+            r = r.header("senim-proof", p);
+        }
+        async move { crate::helpers::error_fields(r.send().await.unwrap()).await }
+    };
+    let events = app.store.event_count().await.unwrap();
+    let (status, _, fields) = post(None).await;
+    assert_eq!(status, 422);
+    assert_eq!(fields[0].0, "proof", "{fields:?}");
+    assert!(fields[0].1.contains("/api/v1/reports/challenge"));
+    let challenge: serde_json::Value = app.read(Who::Anonymous, "/api/v1/reports/challenge").await;
+    assert_eq!(challenge["bits"], 12);
+    let challenge = challenge["challenge"].as_str().unwrap().to_string();
+    // Asking for fewer bits than issued is a forgery.
+    let edited = challenge.replacen("1.12.", "1.1.", 1);
+    let (status, _, fields) = post(senim_domain::proof::solve(&edited)).await;
+    assert_eq!((status, fields[0].1.contains("did not issue")), (422, true));
+    let unsolved = (0..10_000)
+        .map(|n| format!("{challenge}:{n}"))
+        .find(|p| senim_domain::proof::proof_bits(p) < 12)
+        .unwrap();
+    let (status, _, fields) = post(Some(unsolved)).await;
+    assert_eq!(
+        (status, fields[0].1.contains("does not solve")),
+        (422, true)
+    );
+    assert_eq!(
+        app.store.event_count().await.unwrap(),
+        events,
+        "nothing written"
+    );
+    let proof = senim_domain::proof::solve(&challenge).unwrap();
+    let r = app
+        .http
+        .post(app.url("/api/v1/reports"))
+        .header("senim-proof", &proof)
+        .json(&report)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let (status, _, fields) = post(Some(proof)).await;
+    assert_eq!((status, fields[0].1.contains("already used")), (422, true));
+    // The client library (and `senim report`) solves the challenge itself.
+    let filed = app
+        .client(Who::Anonymous)
+        .file_report(&report)
+        .await
+        .unwrap();
+    assert!(filed.value["number"].as_str().unwrap().starts_with("RPT-"));
+    // The authority's own accounts need no proof.
+    let (status, body) = crate::routes::datasets::send(
+        &app,
+        Who::Supervisor,
+        Method::POST,
+        "/api/v1/reports",
+        None,
+        Some(report.clone()),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+}

@@ -1047,28 +1047,42 @@ pub async fn file_report(
     // The intake's limits, once the report is known to be valid (a refusal
     // for bad input costs no quota) and before anything is written.
     let authority = caller.account.as_ref().is_some_and(|a| a.is_authority());
+    // A proof of work, when sent, must hold; without one a report shares
+    // a smaller minute (a browser without JavaScript still reports).
     let bits = state.config.report_proof_bits;
-    if !authority && bits > 0 {
-        if let Err(refused) = state.proof.check(proof, bits, state.clock.now()) {
-            return Err(ApiError::invalid(vec![senim_domain::FieldError {
-                field: "proof".into(),
-                reason: refused.reason().into(),
-            }]));
+    let proven = if authority || bits == 0 {
+        true
+    } else {
+        match state.proof.check(proof, bits, state.clock.now()) {
+            Ok(()) => true,
+            Err(crate::intake::ProofRefused::Missing) => false,
+            Err(refused) => {
+                return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                    field: "proof".into(),
+                    reason: refused.reason().into(),
+                }]))
+            }
         }
-    }
+    };
     if !authority {
-        if let Err((limit, wait)) = state.intake.check(
-            client,
-            state.clock.now(),
-            state.config.reports_per_address_per_hour,
-            state.config.reports_per_minute,
-        ) {
+        let quotas = crate::intake::Quotas {
+            per_address_per_hour: state.config.reports_per_address_per_hour,
+            per_minute: state.config.reports_per_minute,
+            without_proof_per_minute: state.config.reports_without_proof_per_minute,
+        };
+        if let Err((limit, wait)) = state
+            .intake
+            .check(client, state.clock.now(), proven, quotas)
+        {
             let message = match limit {
                 crate::intake::Limit::Address => format!(
                     "too many reports from your address in the last hour; try again in {wait} seconds"
                 ),
                 crate::intake::Limit::Everyone => format!(
                     "the register is receiving too many reports right now; try again in {wait} seconds"
+                ),
+                crate::intake::Limit::WithoutProof => format!(
+                    "the register is receiving too many reports without a proof of work right now: send one (GET /api/v1/reports/challenge, then the Senim-Proof header), or try again in {wait} seconds"
                 ),
             };
             return Err(ApiError {

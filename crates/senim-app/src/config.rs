@@ -88,6 +88,9 @@ pub struct Config {
     /// The zero bits a report's proof of work must have (each bit doubles
     /// the work; 16 is about 65,000 hashes); 0 asks for none.
     pub report_proof_bits: u32,
+    /// Reports everyone together may file in a minute without a proof of
+    /// work (browsers without JavaScript, clients that do not solve it).
+    pub reports_without_proof_per_minute: u32,
     /// The reverse proxies in front of the server (addresses or ranges such
     /// as `10.0.0.0/8`): from them, the client's address is read from
     /// `X-Forwarded-For`. Empty by default: the peer is the client.
@@ -162,6 +165,7 @@ impl Default for Config {
             reports_per_address_per_hour: 10,
             reports_per_minute: 120,
             report_proof_bits: 18,
+            reports_without_proof_per_minute: 10,
         }
     }
 }

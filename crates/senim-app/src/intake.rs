@@ -36,6 +36,8 @@ pub enum Limit {
     Address,
     /// Everyone's reports in the last minute.
     Everyone,
+    /// Everyone's reports without a proof of work in the last minute.
+    WithoutProof,
 }
 
 /// Reports let through, by address over the last hour and in all over the
@@ -49,6 +51,18 @@ pub struct IntakeLimiter {
 struct IntakeState {
     addresses: HashMap<String, Vec<Timestamp>>,
     everyone: VecDeque<Timestamp>,
+    /// The reports of the last minute that came without a proof of work.
+    unproven: VecDeque<Timestamp>,
+}
+
+/// The intake's limits, from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Quotas {
+    pub per_address_per_hour: u32,
+    pub per_minute: u32,
+    /// Of those, the ones without a proof of work (a browser without
+    /// JavaScript, a client that does not solve the challenge).
+    pub without_proof_per_minute: u32,
 }
 
 impl IntakeLimiter {
@@ -58,9 +72,14 @@ impl IntakeLimiter {
         &self,
         ip: IpAddr,
         now: Timestamp,
-        per_address_per_hour: u32,
-        per_minute: u32,
+        proven: bool,
+        quotas: Quotas,
     ) -> Result<(), (Limit, u64)> {
+        let Quotas {
+            per_address_per_hour,
+            per_minute,
+            without_proof_per_minute,
+        } = quotas;
         let Ok(mut state) = self.state.lock() else {
             return Ok(());
         };
@@ -73,6 +92,9 @@ impl IntakeLimiter {
         while state.everyone.front().is_some_and(|t| *t <= minute_ago) {
             state.everyone.pop_front();
         }
+        while state.unproven.front().is_some_and(|t| *t <= minute_ago) {
+            state.unproven.pop_front();
+        }
         let hour_ago = now.plus_seconds(-3600);
         let key = address_key(ip);
         let times = state.addresses.entry(key).or_default();
@@ -84,8 +106,15 @@ impl IntakeLimiter {
             let oldest = state.everyone.front().copied().unwrap_or(now);
             return Err((Limit::Everyone, wait(oldest, 60)));
         }
+        if !proven && state.unproven.len() >= without_proof_per_minute as usize {
+            let oldest = state.unproven.front().copied().unwrap_or(now);
+            return Err((Limit::WithoutProof, wait(oldest, 60)));
+        }
         times.push(now);
         state.everyone.push_back(now);
+        if !proven {
+            state.unproven.push_back(now);
+        }
         if state.addresses.len() > MAX_ADDRESSES {
             state.addresses.retain(|_, times| {
                 times.retain(|t| *t > hour_ago);
@@ -120,7 +149,7 @@ pub enum ProofRefused {
 impl ProofRefused {
     pub fn reason(self) -> &'static str {
         match self {
-            ProofRefused::Missing => "is required: get a challenge from GET /api/v1/reports/challenge and send `<challenge>:<nonce>` in the Senim-Proof header",
+            ProofRefused::Missing => "is missing: get a challenge from GET /api/v1/reports/challenge and send `<challenge>:<nonce>` in the Senim-Proof header",
             ProofRefused::Malformed => "is not `<challenge>:<nonce>`",
             ProofRefused::Forged => "names a challenge this register did not issue",
             ProofRefused::Expired => "names a challenge older than ten minutes: get a new one",
@@ -178,7 +207,10 @@ impl ProofOfWork {
             .filter(|p| !p.is_empty())
             .ok_or(ProofRefused::Missing)?;
         let (challenge, nonce) = proof.rsplit_once(':').ok_or(ProofRefused::Malformed)?;
-        if nonce.is_empty() || nonce.len() > 64 || challenge.len() > 200 {
+        if nonce.is_empty() {
+            return Err(ProofRefused::Missing);
+        }
+        if nonce.len() > 64 || challenge.len() > 200 {
             return Err(ProofRefused::Malformed);
         }
         let (body, mac) = challenge.rsplit_once('.').ok_or(ProofRefused::Malformed)?;
@@ -277,28 +309,46 @@ mod tests {
         );
     }
 
+    const Q: Quotas = Quotas {
+        per_address_per_hour: 3,
+        per_minute: 5,
+        without_proof_per_minute: 2,
+    };
+
+    #[test]
+    fn reports_without_a_proof_share_a_smaller_minute() {
+        let l = IntakeLimiter::default();
+        let t0 = Timestamp::from_unix_millis(10_000_000);
+        let ip = |i: u8| -> IpAddr { format!("198.51.100.{i}").parse().unwrap() };
+        assert!(l.check(ip(1), t0, false, Q).is_ok());
+        assert!(l.check(ip(2), t0, false, Q).is_ok());
+        assert_eq!(l.check(ip(3), t0, false, Q), Err((Limit::WithoutProof, 60)));
+        // With a proof, the minute still has room.
+        assert!(l.check(ip(3), t0, true, Q).is_ok());
+    }
+
     #[test]
     fn an_address_files_a_few_an_hour_and_everyone_a_few_a_minute() {
         let l = IntakeLimiter::default();
         let t0 = Timestamp::from_unix_millis(10_000_000);
         let a: IpAddr = "203.0.113.1".parse().unwrap();
         for _ in 0..3 {
-            assert!(l.check(a, t0, 3, 5).is_ok());
+            assert!(l.check(a, t0, true, Q).is_ok());
         }
-        assert_eq!(l.check(a, t0, 3, 5), Err((Limit::Address, 3600)));
+        assert_eq!(l.check(a, t0, true, Q), Err((Limit::Address, 3600)));
         // An hour later the address may file again.
-        assert!(l.check(a, t0.plus_seconds(3600), 3, 5).is_ok());
+        assert!(l.check(a, t0.plus_seconds(3600), true, Q).is_ok());
         // Everyone together: five a minute.
         let l = IntakeLimiter::default();
         for i in 0..5 {
             let ip: IpAddr = format!("198.51.100.{}", i + 1).parse().unwrap();
-            assert!(l.check(ip, t0, 3, 5).is_ok());
+            assert!(l.check(ip, t0, true, Q).is_ok());
         }
         let fresh: IpAddr = "192.0.2.9".parse().unwrap();
         assert_eq!(
-            l.check(fresh, t0.plus_seconds(20), 3, 5),
+            l.check(fresh, t0.plus_seconds(20), true, Q),
             Err((Limit::Everyone, 40))
         );
-        assert!(l.check(fresh, t0.plus_seconds(60), 3, 5).is_ok());
+        assert!(l.check(fresh, t0.plus_seconds(60), true, Q).is_ok());
     }
 }

@@ -201,12 +201,10 @@ pub async fn submit(
         Ok(i) => i,
         Err(problems) => return form_page(&c, &state, form, problems).await,
     };
-    let proof = format!(
-        "{}:{}",
-        form.text("proof_challenge"),
-        form.text("proof_nonce")
-    );
-    match file_report(&state, &c.caller, client, Some(&proof), input).await {
+    // Without JavaScript the nonce stays empty: no proof, a smaller quota.
+    let nonce = form.text("proof_nonce");
+    let proof = (!nonce.is_empty()).then(|| format!("{}:{nonce}", form.text("proof_challenge")));
+    match file_report(&state, &c.caller, client, proof.as_deref(), input).await {
         Ok(receipt) => {
             // Behind TLS `__Host-` prefixed (so no sibling subdomain can
             // plant another report's code), which needs the whole site as

@@ -364,6 +364,9 @@ mod tests {
         )
     }
 
+    /// A rotation's index, entry, co-signed checkpoint, inclusion and consistency proofs.
+    type Evidence = (u64, Vec<u8>, String, Vec<Hash>, Vec<Hash>);
+
     /// A log being written: its entries, and the checkpoint signed after each batch.
     struct Log {
         entries: Vec<Vec<u8>>,
@@ -417,7 +420,7 @@ mod tests {
             self.rotations.push((index, note));
         }
 
-        fn proofs(&self) -> Vec<(u64, Vec<u8>, String, Vec<Hash>, Vec<Hash>)> {
+        fn proofs(&self) -> Vec<Evidence> {
             let latest = self.entries.len() as u64;
             self.rotations
                 .iter()

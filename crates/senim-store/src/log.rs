@@ -863,10 +863,7 @@ pub fn load_or_create_key(path: &std::path::Path, origin: &str) -> Result<NoteSi
             ))
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let signer =
-                NoteSigner::from_seed(origin, &rand::random::<[u8; 32]>()).map_err(|e| {
-                    StoreError::Config(format!("`{origin}` cannot name a log key: {e}"))
-                })?;
+            let signer = generate_key(origin)?;
             write_private(path, &format!("{}\n", signer.private_key()), "log key")?;
             tracing::info!(path = %path.display(), key = %signer.verifier_key(), "created the audit log key");
             Ok(signer)
@@ -876,6 +873,12 @@ pub fn load_or_create_key(path: &std::path::Path, origin: &str) -> Result<NoteSi
             path.display()
         ))),
     }
+}
+
+/// A new random log key named `origin`.
+pub fn generate_key(origin: &str) -> Result<NoteSigner, StoreError> {
+    NoteSigner::from_seed(origin, &rand::random::<[u8; 32]>())
+        .map_err(|e| StoreError::Config(format!("`{origin}` cannot name a log key: {e}")))
 }
 
 /// Writes a new secret file (a key) readable by its owner only, and syncs

@@ -201,7 +201,7 @@ async fn apply_batch(writer: &Writer, batch: Vec<Job>, tiles: &mut TileCache) {
     }
     if let Some(sequenced) = &mut sequenced {
         if let Some(new_key) = sequenced.rotated_to.take() {
-            tracing::warn!(key = %new_key.verifier_key(), size = sequenced.size, "the audit log's key was rotated");
+            tracing::info!(key = %new_key.verifier_key(), size = sequenced.size, "the audit log's key was rotated");
             match writer.signer.write() {
                 Ok(mut signer) => *signer = new_key,
                 Err(poisoned) => *poisoned.into_inner() = new_key,

@@ -52,7 +52,7 @@ enum AdminCommand {
     },
     /// Replace the key that signs the audit log's checkpoints: a checkpoint
     /// signed by the new key and the old one, then the new key alone; the old
-    /// key is kept beside the key file as .retired-<date>-<id>. Stop the
+    /// key is kept beside the key file as .retired-DATE-ID. Stop the
     /// servers first (docs/OPERATIONS.md, "Rotating the log key").
     RotateLogKey(crate::rotate::RotateArgs),
 }

@@ -110,7 +110,14 @@ pub async fn run(store_args: &StoreArgs, args: RotateArgs) -> anyhow::Result<()>
             }),
             ..StoreOptions::new(senim_app::location(&config))
         };
-        let store = Store::open(options, Arc::new(senim_domain::SystemClock)).await?;
+        let store = Store::open(options, Arc::new(senim_domain::SystemClock))
+            .await
+            .map_err(|e| match &lost_key {
+                Some(_) => anyhow!(e).context(
+                    "--old-vkey: the register's newest checkpoint was checked with this key",
+                ),
+                None => anyhow!(e),
+            })?;
         (store, new, RotationReason::Lost, lost_key)
     } else {
         if !key_file.exists() {

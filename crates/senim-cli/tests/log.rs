@@ -1156,6 +1156,21 @@ fn a_lost_key_is_replaced(backend: &[&str], data: &std::path::Path, key_file: &s
     drop(server);
 
     std::fs::remove_file(key_file).unwrap();
+    // A verifier key that is not the lost one: refused, nothing written.
+    let wrong = NoteSigner::from_seed(old.split('+').next().unwrap(), &[9; 32])
+        .unwrap()
+        .verifier_key();
+    let mut refused = vec!["admin"];
+    refused.extend_from_slice(backend);
+    refused.extend_from_slice(&["rotate-log-key", "--old-key-lost", "--old-vkey", &wrong]);
+    let (ok, _, err) = offline(&refused);
+    assert!(!ok, "a wrong --old-vkey was accepted");
+    assert!(
+        err.contains("--old-vkey") && err.contains("not signed"),
+        "{err}"
+    );
+    assert!(!key_file.exists());
+    assert!(!senim_store::rotation::staged_key_path(key_file).exists());
     let mut rotate = vec!["admin"];
     rotate.extend_from_slice(backend);
     rotate.extend_from_slice(&["rotate-log-key", "--old-key-lost", "--old-vkey", &old]);

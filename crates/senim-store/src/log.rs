@@ -791,13 +791,7 @@ pub(crate) async fn check_published(
     };
     let published = keys
         .open(&note)
-        .and_then(|body| Checkpoint::parse(body).ok())
-        .ok_or_else(|| {
-            StoreError::Config(format!(
-                "{} does not hold a checkpoint signed by the log key",
-                path.display()
-            ))
-        })?;
+        .and_then(|body| Checkpoint::parse(body).ok());
     let newest = sqlx::query("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
         .fetch_optional(&mut *conn)
         .await?;
@@ -808,24 +802,31 @@ pub(crate) async fn check_published(
         ),
         None => (0, String::new()),
     };
-    let same = sqlx::query("SELECT root FROM log_checkpoints WHERE size = $1")
-        .bind(published.size as i64)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let problem = if size < published.size {
-        Some(format!(
+    let problem = match published {
+        // Signed by a key this log never had: a database restored from
+        // before a rotation, started with the key it was signed by.
+        None => Some(format!(
+            "{} does not hold a checkpoint signed by a key of this log (a rotation of the key newer than this database?)",
+            path.display()
+        )),
+        Some(published) if size < published.size => Some(format!(
             "the database's log holds {size} entries, behind the {} of the last checkpoint this register published ({}): it was restored from an older backup or rolled back",
             published.size,
             path.display()
-        ))
-    } else {
-        match same {
-            Some(row) if row.try_get::<Vec<u8>, _>("root")? != published.root.to_vec() => Some(format!(
-                "the database's log differs from the last checkpoint this register published ({}, size {}): it is another history",
-                path.display(),
-                published.size
-            )),
-            _ => None,
+        )),
+        Some(published) => {
+            let same = sqlx::query("SELECT root FROM log_checkpoints WHERE size = $1")
+                .bind(published.size as i64)
+                .fetch_optional(&mut *conn)
+                .await?;
+            match same {
+                Some(row) if row.try_get::<Vec<u8>, _>("root")? != published.root.to_vec() => Some(format!(
+                    "the database's log differs from the last checkpoint this register published ({}, size {}): it is another history",
+                    path.display(),
+                    published.size
+                )),
+                _ => None,
+            }
         }
     };
     let Some(problem) = problem else {

@@ -973,6 +973,81 @@ mod rotation {
         NoteSigner::from_seed(ORIGIN, &rand::random::<[u8; 32]>()).unwrap()
     }
 
+    /// A SQLite register restored from a backup taken before a rotation:
+    /// the retired key goes back in place, the restore is accepted once,
+    /// and the log is rotated again to the key that was announced.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_backup_from_before_a_rotation_is_restored_and_rotated_again() {
+        let register = Register::new(Backend::Sqlite).await;
+        let data = register.dir.path().join("data");
+        let store = register.open().await.unwrap();
+        org(&store, "Before").await;
+        let backup = register.dir.path().join("backup.db");
+        store.backup_into(&backup).await.unwrap();
+        let old = register.key();
+        let announced = register.rotate(&store, RotationReason::Planned).await;
+        org(&store, "After").await;
+        store.close().await;
+        drop(store);
+        // The writer's connection closes after the store is dropped: the
+        // WAL is folded into the file and removed then.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while data.join("senim.db-wal").exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the store never closed"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+
+        std::fs::copy(&backup, data.join("senim.db")).unwrap();
+        for extra in ["senim.db-wal", "senim.db-shm"] {
+            let _ = std::fs::remove_file(data.join(extra));
+        }
+        match register.open().await {
+            Err(StoreError::Config(message)) => {
+                assert!(message.contains("another key"), "{message}")
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("the new key opened a log it never signed"),
+        }
+        let aside = register.dir.path().join("announced.key");
+        std::fs::rename(register.key_file(), &aside).unwrap();
+        std::fs::write(register.key_file(), old.private_key()).unwrap();
+        match register.open().await {
+            Err(StoreError::Config(message)) => {
+                assert!(message.contains("newer than this database"), "{message}")
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("a published checkpoint of another key was accepted"),
+        }
+        let store = Store::open(
+            StoreOptions {
+                accept_rollback: true,
+                ..register.options()
+            },
+            clock(),
+        )
+        .await
+        .unwrap();
+        assert!(store.log_rotations().await.unwrap().is_empty());
+        stage_key(&register.key_file(), &announced).unwrap();
+        store
+            .rotate_log_key(KeyRotation {
+                new_key: Arc::new(NoteSigner::parse(&announced.private_key()).unwrap()),
+                reason: RotationReason::Planned,
+                lost_key: None,
+            })
+            .await
+            .unwrap();
+        install_staged_key(&register.key_file(), &announced, "2026-03-03").unwrap();
+        store.close().await;
+        drop(store);
+        let store = register.open().await.unwrap();
+        assert_eq!(store.log_signer().key_id(), announced.key_id());
+        org(&store, "Again").await;
+    }
+
     /// A register as deployed: a database, the key file and its
     /// published-checkpoint file beside it.
     struct Register {

@@ -4,7 +4,8 @@
 //! bundles), so any tool that reads that format can mirror and verify the
 //! log; `/log/key` gives the verifier key. `/api/v1/log/...` adds JSON
 //! conveniences: one entry with its proof, inclusion and consistency proofs,
-//! and documents too large for an entry. Everything here is public: the log
+//! documents too large for an entry, and the rotations of the log's key
+//! with the proofs a verifier needs to follow them. Everything here is public: the log
 //! holds no private data, only digests of it.
 
 use axum::extract::{Path, State};
@@ -17,7 +18,7 @@ use base64::Engine;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use senim_domain::api::{ConsistencyProof, InclusionProof, LogEntry};
+use senim_domain::api::{ConsistencyProof, InclusionProof, LogEntry, LogRotations};
 use senim_tlog::{encode_bundle, leaf_hash, Tile, TILE_WIDTH};
 
 use senim_app::error::ErrorCode;
@@ -45,6 +46,7 @@ pub fn api() -> Router<AppState> {
         .route("/proof/inclusion", get(inclusion))
         .route("/proof/consistency", get(consistency))
         .route("/documents/{sha256}", get(document))
+        .route("/rotations", get(rotations))
 }
 
 fn text(body: String, cache: &'static str) -> Response {
@@ -202,4 +204,17 @@ pub async fn document(
         body,
     )
         .into_response())
+}
+
+/// Every rotation of the log's signing key, in log order, each with its
+/// entry, the checkpoint both keys signed, the entry's inclusion proof in
+/// it and the consistency proof from it to the newest checkpoint (given
+/// too): what a verifier who trusts an earlier key needs to follow the
+/// rotations to the key that signs now.
+#[utoipa::path(get, path = "/api/v1/log/rotations", tag = "log",
+    responses((status = 200, body = LogRotations), (status = 404, body = ErrorBody)))]
+pub async fn rotations(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let rotations = senim_app::log::rotations(&state).await?;
+    // It changes with every checkpoint: caches must ask again.
+    Ok(([(header::CACHE_CONTROL, "no-cache")], Json(rotations)).into_response())
 }

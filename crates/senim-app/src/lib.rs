@@ -69,11 +69,13 @@ pub fn store_options(config: &Config) -> Result<StoreOptions, StartError> {
     // Beside the key, outside the database and its backups.
     let mut published = key_file.clone().into_os_string();
     published.push(".published");
+    let published: std::path::PathBuf = published.into();
     Ok(StoreOptions {
         read_connections: config.read_connections,
-        published_checkpoint: Some(published.into()),
+        published_checkpoint: Some(published),
         accept_rollback: config.accept_rollback,
         log_key: Some(Arc::new(signer)),
+        log_key_file: Some(key_file),
         log_origin: config.log_origin.clone(),
         log_tile_cache: config.log_tile_cache,
         ..StoreOptions::new(location(config))

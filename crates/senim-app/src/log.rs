@@ -13,7 +13,7 @@ use axum::response::Response;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
-use senim_domain::api::Receipt;
+use senim_domain::api::{LogRotation, LogRotations, Receipt};
 use senim_store::log::ProofRequestError;
 use senim_store::LogPosition;
 use senim_tlog::leaf_hash;
@@ -51,6 +51,59 @@ pub async fn entry_with_proof(
         .ok_or_else(|| ApiError::not_found("log entry"))?;
     let proof = state.store.inclusion_proof(index, checkpoint.size).await?;
     Ok((entry, checkpoint, proof))
+}
+
+/// Every rotation of the log's key, each with its entry's inclusion proof
+/// in its co-signed checkpoint and the consistency proof from that
+/// checkpoint to the newest one (`GET /api/v1/log/rotations`): what a
+/// verifier who trusts an earlier key needs to follow them.
+pub async fn rotations(state: &AppState) -> Result<LogRotations, ApiError> {
+    let checkpoint = state
+        .store
+        .checkpoint()
+        .await?
+        .ok_or_else(|| ApiError::not_found("checkpoint"))?;
+    let mut rotations = Vec::new();
+    let mut later_old_key = None;
+    for stored in state.store.log_rotations().await? {
+        let statement = &stored.statement;
+        let size = stored.checkpoint.size;
+        // The newest checkpoint read may be a moment old: a rotation after
+        // it is for the next request.
+        if size > checkpoint.size {
+            later_old_key = later_old_key.or_else(|| statement.old_key.clone());
+            continue;
+        }
+        let inclusion = state.store.inclusion_proof(statement.index, size).await?;
+        let consistency = state.store.consistency_proof(size, checkpoint.size).await?;
+        rotations.push(LogRotation {
+            index: statement.index,
+            entry: stored.entry.clone(),
+            time: statement.time.clone(),
+            new_key: statement.new_key.verifier_key(),
+            old_key_id: format!("{:08x}", statement.old_key_id),
+            old_key: statement.old_key.clone(),
+            co_signed: statement.co_signed,
+            reason: statement.reason.clone(),
+            checkpoint: stored.checkpoint.note,
+            size,
+            inclusion_proof: b64(&inclusion),
+            consistency_proof: b64(&consistency),
+        });
+    }
+    // The key that signed `checkpoint`: the newest rotation's, or the one
+    // a later rotation replaced, or (never rotated) this server's.
+    let key = rotations
+        .last()
+        .map(|r| r.new_key.clone())
+        .or(later_old_key)
+        .unwrap_or_else(|| state.store.log_signer().verifier_key());
+    Ok(LogRotations {
+        key,
+        checkpoint: checkpoint.note,
+        size: checkpoint.size,
+        rotations,
+    })
 }
 
 /// The receipt of a committed change.

@@ -57,6 +57,11 @@ enum AdminCommand {
         /// A new (or empty) directory.
         dest: std::path::PathBuf,
     },
+    /// Replace the key that signs the audit log's checkpoints: a checkpoint
+    /// signed by the new key and the old one, then the new key alone; the old
+    /// key is kept beside the key file as .retired-DATE-ID. Stop the
+    /// servers first (docs/OPERATIONS.md, "Rotating the log key").
+    RotateLogKey(crate::rotate::RotateArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -171,6 +176,10 @@ async fn organisation_id(store: &Store, text: &str) -> anyhow::Result<Organisati
 }
 
 pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
+    // A rotation opens the store its own way (a lost key has no key file).
+    if let AdminCommand::RotateLogKey(rotate) = args.command {
+        return crate::rotate::run(&args.store, rotate).await;
+    }
     // `check-log` opens a store whose log may fail the check, to say why.
     let checking = matches!(args.command, AdminCommand::CheckLog);
     let store = open(&args.store, !checking).await?;
@@ -428,6 +437,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 }
             }
         }
+        AdminCommand::RotateLogKey(_) => {} // run above, before the store opens
         AdminCommand::Token(TokenCommand::Create {
             email,
             name,

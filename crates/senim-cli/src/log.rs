@@ -7,9 +7,10 @@ use anyhow::{anyhow, Context};
 use base64::Engine;
 use clap::{Args, Subcommand};
 
-use senim_client::verify::{open_checkpoint, verify_log, verify_receipt, Trusted};
+use senim_client::verify::{open_checkpoint, verify_log, verify_receipt, Trusted, VerifyError};
 use senim_client::Client;
 use senim_domain::api::Receipt;
+use senim_tlog::rotation::RotationError;
 use senim_tlog::NoteVerifier;
 
 use crate::StoreArgs;
@@ -19,9 +20,10 @@ pub struct VerifyArgs {
     /// The server whose log to verify.
     #[arg(long, env = "SENIM_SERVER", default_value = "http://127.0.0.1:8080")]
     server: String,
-    /// The log's verifier key (`name+id+base64`). Without it, the key kept
-    /// from the last verification is used; on the very first run, the key
-    /// the server gives, which you should compare with the one it publishes.
+    /// The log's verifier key (`name+id+base64`) you trust. Rotations of the
+    /// log's key since are followed from it. Without it, the key kept from
+    /// the last verification is used; on the very first run, the key the
+    /// server gives, which you should compare with the one it publishes.
     #[arg(long, env = "SENIM_LOG_VKEY")]
     vkey: Option<String>,
     /// Where the last verified checkpoint is kept
@@ -39,6 +41,8 @@ pub struct VerifyArgs {
 /// What the verifier remembers between runs.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct State {
+    /// The key that signed `checkpoint`: the one trusted, or the one its
+    /// rotations led to.
     vkey: String,
     size: u64,
     root: String,
@@ -121,7 +125,7 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
         (Some(k), _) => k.clone(),
         (None, Some(state)) => {
             eprintln!(
-                "note: using the key kept in {} from the first verification: {}",
+                "note: using the key kept in {} from the last verification: {}",
                 state_path.display(),
                 state.vkey
             );
@@ -141,40 +145,77 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
     };
     let verifier = NoteVerifier::parse(&vkey).map_err(|e| anyhow!("--vkey: {e}"))?;
     let trusted = match &previous {
-        Some(state) if state.vkey == vkey => {
-            // The stored checkpoint must itself verify: a state file is not
-            // trusted blindly.
-            let cp = open_checkpoint(&state.checkpoint, &verifier)
+        Some(state) => {
+            // The stored checkpoint must itself verify, with the key it was
+            // kept under: a state file is not trusted blindly.
+            let kept = NoteVerifier::parse(&state.vkey)
+                .map_err(|e| anyhow!("the key kept in {}: {e}", state_path.display()))?;
+            let cp = open_checkpoint(&state.checkpoint, &kept)
                 .with_context(|| format!("the checkpoint kept in {}", state_path.display()))?;
+            if state.vkey != vkey {
+                eprintln!(
+                    "note: {} was kept under the key {}; the log must still extend its {} entries",
+                    state_path.display(),
+                    state.vkey,
+                    cp.size
+                );
+            }
             Some(Trusted {
                 size: cp.size,
                 root: cp.root,
             })
         }
-        Some(_) => {
-            return Err(anyhow!(
-                "{} was verified with another key; pass --state for a new state file",
-                state_path.display()
-            ))
-        }
         None => None,
     };
-    let verified = verify_log(&client, &verifier, trusted.as_ref(), args.parallel).await?;
+    let verified = match verify_log(&client, &verifier, trusted.as_ref(), args.parallel).await {
+        Ok(verified) => verified,
+        Err(VerifyError::Rotation(e @ RotationError::LostKey { .. })) => {
+            return Err(anyhow!(
+                "{e}. Once you have it, run again with --vkey NEW_KEY"
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
     let cp = &verified.checkpoint;
     let root = base64::engine::general_purpose::STANDARD.encode(cp.root);
     write_state(
         &state_path,
         &State {
-            vkey,
+            vkey: verified.key.verifier_key(),
             size: cp.size,
             root: root.clone(),
             checkpoint: verified.note.clone(),
         },
     )?;
+    for rotation in &verified.rotations {
+        let s = &rotation.statement;
+        println!(
+            "followed the rotation of the log's key at entry {} ({}, {}): checkpoint {} is signed by {} and by the key before it",
+            s.index,
+            s.reason,
+            s.time,
+            rotation.checkpoint.size,
+            s.new_key.verifier_key()
+        );
+        if s.reason == "compromised" {
+            eprintln!(
+                "warning: the key before entry {} was reported compromised, so its signature proves little: \
+                 confirm the new key {} with the authority, out of band",
+                s.index,
+                s.new_key.verifier_key()
+            );
+        }
+    }
     println!(
         "verified the log {}: {} entries, root {root}",
         cp.origin, cp.size
     );
+    if !verified.rotations.is_empty() {
+        println!(
+            "  signed by the log's current key {} (kept for next time)",
+            verified.key.verifier_key()
+        );
+    }
     match trusted {
         Some(t) => println!("  consistent with the {} entries verified before", t.size),
         None => println!("  first verification; kept in {}", state_path.display()),
@@ -204,6 +245,13 @@ pub fn log(args: LogArgs) -> anyhow::Result<()> {
                 .clone()
                 .unwrap_or_else(|| config.data_dir.join("log.key"));
             let signer = senim_store::log::load_or_create_key(&key_file, &config.log_origin)?;
+            let staged = senim_store::rotation::staged_key_path(&key_file);
+            if staged.exists() {
+                eprintln!(
+                    "note: {} holds a key from a rotation that has not finished: the next start of the server installs it if the rotation committed",
+                    staged.display()
+                );
+            }
             println!("{}", signer.verifier_key());
             Ok(())
         }

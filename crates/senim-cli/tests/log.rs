@@ -834,3 +834,429 @@ fn a_restored_older_copy_needs_the_operator_to_accept_the_rollback() {
     let server = start(&["--data-dir", &data_arg]);
     drop(server);
 }
+
+// ---------------------------------------------------------------------------
+// Rotating the log's key (issue 19): `senim admin rotate-log-key` on a
+// stopped register with entries, which then keeps writing, and `senim
+// verify` from the old key; forged rotations; a lost key.
+
+/// Runs `senim` with no server.
+fn offline(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(common::SENIM)
+        .args(args)
+        .env_remove("SENIM_TOKEN")
+        .env_remove("SENIM_SERVER")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+fn register_a_system(server: &Server, token: &str) {
+    let (ok, _, err) = senim(
+        server,
+        Some(token),
+        &["system", "register", "--file", EXAMPLE],
+        None,
+    );
+    assert!(ok, "{err}");
+}
+
+/// The verifier key printed after `new verifier key: `.
+fn printed_key(out: &str, label: &str) -> String {
+    out.lines()
+        .find_map(|l| l.trim().strip_prefix(label))
+        .unwrap_or_else(|| panic!("no `{label}` in {out}"))
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn the_log_key_is_rotated_and_verified_from_the_old_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let state = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let server = start(&["--data-dir", data_arg]);
+    let token = login(&server, "developer@hospital.demo");
+    register_a_system(&server, &token);
+    let (ok, old, err) = offline(&["log", "key", "--data-dir", data_arg]);
+    assert!(ok, "{err}");
+    let old = old.trim().to_string();
+    let kept = state("kept.json");
+    let (ok, _, err) = verify(&server, &["--vkey", &old, "--state", &kept]);
+    assert!(ok, "{err}");
+
+    // Bad input changes nothing: a key of another name, a lost key that is not.
+    drop(server);
+    let stranger = dir.path().join("stranger.key");
+    std::fs::write(
+        &stranger,
+        NoteSigner::from_seed("elsewhere.example/log", &[5; 32])
+            .unwrap()
+            .private_key(),
+    )
+    .unwrap();
+    let before = std::fs::read_to_string(data.join("log.key")).unwrap();
+    let (ok, _, err) = offline(&[
+        "admin",
+        "--data-dir",
+        data_arg,
+        "rotate-log-key",
+        "--new-key",
+        stranger.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("new_key") && err.contains("elsewhere.example/log"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+    let (ok, _, err) = offline(&[
+        "admin",
+        "--data-dir",
+        data_arg,
+        "rotate-log-key",
+        "--old-key-lost",
+    ]);
+    assert!(!ok && err.contains("move it aside"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(data.join("log.key")).unwrap(),
+        before
+    );
+    assert!(!data.join("log.key.next").exists());
+
+    // The planned rotation, with the server stopped.
+    let (ok, out, err) = offline(&["admin", "--data-dir", data_arg, "rotate-log-key"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("signed by the new key and the old one"),
+        "{out}"
+    );
+    let new = printed_key(&out, "new verifier key:");
+    assert_eq!(printed_key(&out, "old verifier key:"), old);
+    let (ok, current, err) = offline(&["log", "key", "--data-dir", data_arg]);
+    assert!(ok, "{err}");
+    assert_eq!(current.trim(), new);
+    let retired: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("log.key.retired-"))
+        .collect();
+    assert_eq!(retired.len(), 1, "{retired:?}");
+    assert_eq!(
+        NoteSigner::parse(&std::fs::read_to_string(data.join(&retired[0])).unwrap())
+            .unwrap()
+            .verifier_key(),
+        old
+    );
+
+    // The register keeps writing, under the new key.
+    let server = start(&["--data-dir", data_arg]);
+    register_a_system(&server, &token);
+    let (ok, out, err) = verify(&server, &["--state", &kept]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("followed the rotation of the log's key at entry"),
+        "{out}"
+    );
+    assert!(out.contains("consistent with the"), "{out}");
+    let state_file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&kept).unwrap()).unwrap();
+    assert_eq!(
+        state_file["vkey"],
+        new.as_str(),
+        "the state keeps the current key"
+    );
+    let (ok, out, err) = verify(&server, &["--state", &kept]);
+    assert!(ok && !out.contains("followed"), "{out}{err}");
+
+    // A second rotation, to a key the operator made, for a compromised key:
+    // the chain is followed from the first key, with a warning.
+    drop(server);
+    let third = NoteSigner::from_seed(old.split('+').next().unwrap(), &[6; 32]).unwrap();
+    let third_file = dir.path().join("third.key");
+    std::fs::write(&third_file, third.private_key()).unwrap();
+    let (ok, out, err) = offline(&[
+        "admin",
+        "--data-dir",
+        data_arg,
+        "rotate-log-key",
+        "--reason",
+        "compromised",
+        "--new-key",
+        third_file.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("out of band"), "{out}");
+    let server = start(&["--data-dir", data_arg]);
+    register_a_system(&server, &token);
+    let (ok, out, err) = verify(&server, &["--vkey", &old, "--state", &state("chain.json")]);
+    assert!(ok, "{err}");
+    assert_eq!(out.matches("followed the rotation").count(), 2, "{out}");
+    assert!(
+        err.contains("compromised") && err.contains(&third.verifier_key()),
+        "{err}"
+    );
+
+    // A retired key does not start the server.
+    drop(server);
+    let old_key_file = data.join(&retired[0]);
+    let (ok, _, err) = offline(&[
+        "admin",
+        "--data-dir",
+        data_arg,
+        "--log-key-file",
+        old_key_file.to_str().unwrap(),
+        "check-log",
+    ]);
+    assert!(!ok && err.contains("was retired"), "{err}");
+    let server = start(&["--data-dir", data_arg]);
+
+    // Forgeries, made in the database behind the server's back.
+    let rt = runtime();
+    let first_rotation: i64 = rt.block_on(async {
+        let mut db = sqlite(&data).await;
+        sqlx::query("SELECT MIN(idx) AS idx FROM events WHERE kind = 'log.key_rotated'")
+            .fetch_one(&mut db)
+            .await
+            .unwrap()
+            .get("idx")
+    });
+    let (size, note): (i64, String) = rt.block_on(async {
+        let mut db = sqlite(&data).await;
+        let row = sqlx::query(
+            "SELECT size, note FROM log_checkpoints WHERE size > $1 ORDER BY size LIMIT 1",
+        )
+        .bind(first_rotation)
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+        (row.get("size"), row.get("note"))
+    });
+    let set_note = |text: String| {
+        rt.block_on(async {
+            let mut db = sqlite(&data).await;
+            sqlx::query("UPDATE log_checkpoints SET note = $1 WHERE size = $2")
+                .bind(text)
+                .bind(size)
+                .execute(&mut db)
+                .await
+                .unwrap();
+        })
+    };
+    // 1. The old key's co-signature replaced by a stranger's of the same name.
+    let body = senim_tlog::note_text(&note).unwrap().to_string();
+    let new_line = note.lines().find(|l| l.starts_with('\u{2014}')).unwrap();
+    let impostor = NoteSigner::from_seed(old.split('+').next().unwrap(), &[8; 32]).unwrap();
+    let impostor_line = impostor.sign(&body).unwrap();
+    let impostor_line = impostor_line.rsplit_once("\n\n").unwrap().1;
+    set_note(format!("{body}\n{new_line}\n{impostor_line}"));
+    let (ok, _, err) = verify(
+        &server,
+        &["--vkey", &old, "--state", &state("forged1.json")],
+    );
+    assert!(!ok, "a forged co-signature was followed");
+    assert!(
+        err.contains(&format!("forged rotation at entry {first_rotation}")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{:08x}", impostor.key_id())),
+        "the message names the signer: {err}"
+    );
+    // 2. The co-signature missing.
+    set_note(format!("{body}\n{new_line}\n"));
+    let (ok, _, err) = verify(
+        &server,
+        &["--vkey", &old, "--state", &state("forged2.json")],
+    );
+    assert!(!ok && err.contains("forged rotation"), "{err}");
+    set_note(note.clone());
+    let (ok, _, err) = verify(
+        &server,
+        &["--vkey", &old, "--state", &state("restored.json")],
+    );
+    assert!(ok, "restored: {err}");
+    // 3. A rotation entry that is not the one in the tree.
+    let original: String = rt.block_on(async {
+        let mut db = sqlite(&data).await;
+        let original: String = sqlx::query("SELECT entry FROM events WHERE idx = $1")
+            .bind(first_rotation)
+            .fetch_one(&mut db)
+            .await
+            .unwrap()
+            .get("entry");
+        sqlx::query(
+            "UPDATE events SET entry = replace(entry, '\"planned\"', '\"routine\"') WHERE idx = $1",
+        )
+        .bind(first_rotation)
+        .execute(&mut db)
+        .await
+        .unwrap();
+        original
+    });
+    let (ok, _, err) = verify(
+        &server,
+        &["--vkey", &old, "--state", &state("forged3.json")],
+    );
+    assert!(!ok, "an entry outside the tree was followed");
+    assert!(
+        err.contains(&format!(
+            "rotation entry {first_rotation} is not in the checkpoint"
+        )),
+        "{err}"
+    );
+    // 4. The rotations hidden from the list: the log's own entries show them.
+    rt.block_on(async {
+        let mut db = sqlite(&data).await;
+        sqlx::query("UPDATE events SET entry = $1, kind = 'hidden' WHERE idx = $2")
+            .bind(&original)
+            .bind(first_rotation)
+            .execute(&mut db)
+            .await
+            .unwrap();
+    });
+    let (ok, _, err) = verify(
+        &server,
+        &[
+            "--vkey",
+            &third.verifier_key(),
+            "--state",
+            &state("forged4.json"),
+        ],
+    );
+    assert!(!ok, "a hidden rotation passed");
+    assert!(
+        err.contains(&format!(
+            "rotation of its key at entry {first_rotation} that the server's list"
+        )) && err.contains("leaves out"),
+        "{err}"
+    );
+}
+
+/// A lost key: the rotation is signed by the new key alone, and `senim
+/// verify` does not follow it from the old key, until the new key is given.
+fn a_lost_key_is_replaced(backend: &[&str], data: &std::path::Path, key_file: &std::path::Path) {
+    let dir = data.parent().unwrap();
+    let state = dir.join("state.json");
+    let state = state.to_str().unwrap();
+    let server = start(backend);
+    let token = login(&server, "developer@hospital.demo");
+    register_a_system(&server, &token);
+    let old = NoteSigner::parse(&std::fs::read_to_string(key_file).unwrap())
+        .unwrap()
+        .verifier_key();
+    let (ok, _, err) = verify(&server, &["--vkey", &old, "--state", state]);
+    assert!(ok, "{err}");
+    drop(server);
+
+    std::fs::remove_file(key_file).unwrap();
+    // A verifier key that is not the lost one: refused, nothing written.
+    let wrong = NoteSigner::from_seed(old.split('+').next().unwrap(), &[9; 32])
+        .unwrap()
+        .verifier_key();
+    let mut refused = vec!["admin"];
+    refused.extend_from_slice(backend);
+    refused.extend_from_slice(&["rotate-log-key", "--old-key-lost", "--old-vkey", &wrong]);
+    let (ok, _, err) = offline(&refused);
+    assert!(!ok, "a wrong --old-vkey was accepted");
+    assert!(
+        err.contains("--old-vkey") && err.contains("not signed"),
+        "{err}"
+    );
+    assert!(!key_file.exists());
+    assert!(!senim_store::rotation::staged_key_path(key_file).exists());
+    let mut rotate = vec!["admin"];
+    rotate.extend_from_slice(backend);
+    rotate.extend_from_slice(&["rotate-log-key", "--old-key-lost", "--old-vkey", &old]);
+    let (ok, out, err) = offline(&rotate);
+    assert!(ok, "{err}");
+    assert!(out.contains("the new key alone"), "{out}");
+    let new = printed_key(&out, "new verifier key:");
+    assert_eq!(
+        NoteSigner::parse(&std::fs::read_to_string(key_file).unwrap())
+            .unwrap()
+            .verifier_key(),
+        new
+    );
+
+    let server = start(backend);
+    register_a_system(&server, &token);
+    let (ok, _, err) = verify(&server, &["--state", state]);
+    assert!(!ok, "a lost key's rotation was followed from the old key");
+    assert!(
+        err.contains("out of band") && err.contains("--vkey NEW_KEY"),
+        "{err}"
+    );
+    let (ok, out, err) = verify(&server, &["--state", state, "--vkey", &new]);
+    assert!(ok, "{err}");
+    assert!(out.contains("consistent with the"), "{out}");
+}
+
+#[test]
+fn a_lost_key_is_replaced_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let args = ["--data-dir", data.to_str().unwrap()];
+    a_lost_key_is_replaced(&args, &data, &data.join("log.key"));
+}
+
+#[test]
+fn the_log_key_is_rotated_on_postgres() {
+    let url = fresh_postgres_url("rotation");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let key = dir.path().join("log.key");
+    let args = [
+        "--database-url",
+        &url,
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--log-key-file",
+        key.to_str().unwrap(),
+    ];
+    let server = start(&args);
+    let token = login(&server, "developer@hospital.demo");
+    register_a_system(&server, &token);
+    let old = NoteSigner::parse(&std::fs::read_to_string(&key).unwrap())
+        .unwrap()
+        .verifier_key();
+    drop(server);
+    let mut rotate = vec!["admin"];
+    rotate.extend_from_slice(&args);
+    rotate.push("rotate-log-key");
+    let (ok, out, err) = offline(&rotate);
+    assert!(ok, "{err}");
+    let new = printed_key(&out, "new verifier key:");
+    let server = start(&args);
+    register_a_system(&server, &token);
+    let state = dir.path().join("state.json");
+    let (ok, out, err) = verify(
+        &server,
+        &["--vkey", &old, "--state", state.to_str().unwrap()],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("followed the rotation"), "{out}");
+    assert!(out.contains(&new), "{out}");
+    drop(server);
+
+    // A lost key, on PostgreSQL.
+    let url_lost = fresh_postgres_url("rotation_lost");
+    let lost_dir = tempfile::tempdir().unwrap();
+    let lost_data = lost_dir.path().join("data");
+    let lost_key = lost_dir.path().join("log.key");
+    let lost_args = [
+        "--database-url",
+        &url_lost,
+        "--data-dir",
+        lost_data.to_str().unwrap(),
+        "--log-key-file",
+        lost_key.to_str().unwrap(),
+    ];
+    a_lost_key_is_replaced(&lost_args, &lost_data, &lost_key);
+}

@@ -8,11 +8,19 @@
 //! verified last time, it also recomputes that tree's root from the same
 //! tiles: if the log is not an extension of what was verified before (an
 //! entry changed, removed or reordered since), the roots differ.
+//!
+//! The key the verifier trusts may have been rotated since: the server
+//! lists its rotations (`/api/v1/log/rotations`), and they are followed from
+//! the trusted key to the one that signs now (`senim_tlog::rotation`), each
+//! co-signed checkpoint's root checked against the same tiles. A rotation
+//! the log holds but the list leaves out is refused, and so is a checkpoint
+//! still signed by a key the log retired.
 
 use futures::{StreamExt, TryStreamExt};
-use senim_domain::api::Receipt;
+use senim_domain::api::{LogRotations, Receipt};
 use senim_tlog::merkle::{leaf_hash, root, verify_inclusion, Hash};
 use senim_tlog::nodes::{range_hash, tiles_for};
+use senim_tlog::rotation::{follow, Followed, RotationError, RotationProof, ROTATION_KIND};
 use senim_tlog::{decode_bundle, Checkpoint, NoteVerifier, Tile, TILE_WIDTH};
 use std::collections::HashMap;
 
@@ -64,6 +72,24 @@ pub enum VerifyError {
     ReceiptProof,
     #[error("malformed {0}")]
     Malformed(String),
+    #[error(transparent)]
+    Rotation(#[from] RotationError),
+    #[error(
+        "the checkpoint is signed by the key {retired}, which the log retired at entry {index}, and not by the log's key {current}"
+    )]
+    RetiredKey {
+        retired: String,
+        index: u64,
+        current: String,
+    },
+    #[error(
+        "the log holds a rotation of its key at entry {index} that the server's list of rotations leaves out"
+    )]
+    HiddenRotation { index: u64 },
+    #[error(
+        "fork: the checkpoint of size {size} that rotated the log's key at entry {index} does not have the root the log's tiles give"
+    )]
+    RotationForked { index: u64, size: u64 },
 }
 
 /// A checkpoint verified earlier: what the log must still extend.
@@ -79,6 +105,11 @@ pub struct Verified {
     pub checkpoint: Checkpoint,
     /// The signed note, to keep as the next [`Trusted`].
     pub note: String,
+    /// The key that signed it: the trusted key, or the one its rotations
+    /// led to.
+    pub key: NoteVerifier,
+    /// The rotations followed from the trusted key, in log order.
+    pub rotations: Vec<Followed>,
 }
 
 fn b64(hash: &Hash) -> String {
@@ -110,6 +141,93 @@ fn check_position(entry: &[u8], index: u64) -> Result<(), VerifyError> {
     }
 }
 
+/// The kind an entry gives itself: as with its index, the first `"kind"`
+/// of canonical JSON is the entry's own (only `"actor"` and `"index"` sort
+/// before it).
+fn embedded_kind(entry: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(entry).ok()?;
+    let at = text.find("\"kind\":\"")? + "\"kind\":\"".len();
+    let rest = &text[at..];
+    Some(&rest[..rest.find('"')?])
+}
+
+/// The rotations of the log's key the server lists; none from a server
+/// that lists none (one from before rotations, or an empty log).
+pub async fn rotations(client: &Client) -> Result<Option<LogRotations>, VerifyError> {
+    match client.get_bytes("/api/v1/log/rotations").await? {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| VerifyError::Malformed(format!("list of rotations: {e}"))),
+    }
+}
+
+fn decode_hashes(texts: &[String], what: &str) -> Result<Vec<Hash>, VerifyError> {
+    use base64::Engine;
+    texts
+        .iter()
+        .map(|text| {
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| VerifyError::Malformed(format!("hash `{text}` in {what}")))
+        })
+        .collect()
+}
+
+/// Follows the listed rotations from `trusted` to the key that signs the
+/// log now (see `senim_tlog::rotation::follow`): that key, and the
+/// rotations crossed. A key no rotation names is returned as it is, for
+/// the checkpoint's signature to refuse.
+pub fn follow_rotations(
+    trusted: &NoteVerifier,
+    listing: Option<&LogRotations>,
+) -> Result<(NoteVerifier, Vec<Followed>), VerifyError> {
+    let Some(listing) = listing.filter(|l| !l.rotations.is_empty()) else {
+        return Ok((trusted.clone(), Vec::new()));
+    };
+    let mut proofs = Vec::with_capacity(listing.rotations.len());
+    for r in &listing.rotations {
+        proofs.push((
+            decode_hashes(&r.inclusion_proof, "a rotation's inclusion proof")?,
+            decode_hashes(&r.consistency_proof, "a rotation's consistency proof")?,
+        ));
+    }
+    let evidence: Vec<RotationProof<'_>> = listing
+        .rotations
+        .iter()
+        .zip(&proofs)
+        .map(|(r, (inclusion, consistency))| RotationProof {
+            index: r.index,
+            entry: r.entry.as_bytes(),
+            checkpoint: &r.checkpoint,
+            inclusion_proof: inclusion,
+            consistency_proof: consistency,
+        })
+        .collect();
+    let latest = senim_tlog::note_text(&listing.checkpoint)
+        .ok()
+        .and_then(|text| Checkpoint::parse(text).ok())
+        .ok_or_else(|| VerifyError::Malformed("the list of rotations' checkpoint".into()))?;
+    match follow(trusted, &evidence, &latest) {
+        Ok((key, followed)) => {
+            open_checkpoint(&listing.checkpoint, &key)?;
+            Ok((key, followed))
+        }
+        // A key that no rotation names is not this log's key at all.
+        Err(RotationError::NotFromTrustedKey { .. })
+            if !listing.rotations.iter().any(|r| {
+                r.new_key == trusted.verifier_key()
+                    || r.old_key_id == format!("{:08x}", trusted.key_id())
+            }) =>
+        {
+            Ok((trusted.clone(), Vec::new()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Opens and parses a signed checkpoint note.
 pub fn open_checkpoint(note: &str, verifier: &NoteVerifier) -> Result<Checkpoint, VerifyError> {
     let body = verifier.open(note).map_err(|e| VerifyError::BadSignature {
@@ -135,19 +253,42 @@ fn hashes_of(bytes: &[u8], path: &str) -> Result<Vec<Hash>, VerifyError> {
 
 /// Verifies the whole log at `client`'s server with `verifier`, `parallel`
 /// requests at a time, against the checkpoint verified before, if any.
+///
+/// `verifier` is the key trusted; the rotations the server lists are
+/// followed from it first (see [`follow_rotations`]).
 pub async fn verify_log(
     client: &Client,
     verifier: &NoteVerifier,
     trusted: Option<&Trusted>,
     parallel: usize,
 ) -> Result<Verified, VerifyError> {
+    // The rotations before the checkpoint: a rotation in between shows as a
+    // checkpoint by a newer key, refused now and followed on the next run.
+    let listing = rotations(client).await?;
+    let (key, followed) = follow_rotations(verifier, listing.as_ref())?;
     let note = client
         .get_bytes("/log/checkpoint")
         .await?
         .ok_or(VerifyError::NoCheckpoint)?;
     let note = String::from_utf8(note).map_err(|_| VerifyError::Malformed("checkpoint".into()))?;
-    let checkpoint = open_checkpoint(&note, verifier)?;
+    let checkpoint = match open_checkpoint(&note, &key) {
+        Ok(checkpoint) => checkpoint,
+        Err(e) => {
+            return Err(match followed.first() {
+                Some(first) if verifier.open(&note).is_ok() => VerifyError::RetiredKey {
+                    retired: verifier.verifier_key(),
+                    index: first.statement.index,
+                    current: key.verifier_key(),
+                },
+                _ => e,
+            })
+        }
+    };
     let size = checkpoint.size;
+    let listed: Vec<u64> = listing
+        .as_ref()
+        .map(|l| l.rotations.iter().map(|r| r.index).collect())
+        .unwrap_or_default();
     if let Some(t) = trusted {
         if size < t.size {
             return Err(VerifyError::Shrunk {
@@ -168,6 +309,11 @@ pub async fn verify_log(
     let mut ranges = vec![(0, size)];
     if let Some(t) = trusted {
         ranges.push((0, t.size));
+    }
+    for f in &followed {
+        if f.checkpoint.size <= size {
+            ranges.push((0, f.checkpoint.size));
+        }
     }
     let needed_leaf_tiles: Vec<u64> = tiles_for(&ranges)
         .into_iter()
@@ -209,7 +355,11 @@ pub async fn verify_log(
             return Err(VerifyError::BadTile { path });
         }
         for (offset, entry) in entries.iter().enumerate() {
-            check_position(entry, first + offset as u64)?;
+            let index = first + offset as u64;
+            check_position(entry, index)?;
+            if embedded_kind(entry) == Some(ROTATION_KIND) && !listed.contains(&index) {
+                return Err(VerifyError::HiddenRotation { index });
+            }
         }
         let leaves: Vec<Hash> = entries.iter().map(|e| leaf_hash(e)).collect();
         if let Some(offset) = leaves.iter().zip(&stored).position(|(a, b)| a != b) {
@@ -262,7 +412,27 @@ pub async fn verify_log(
             return Err(VerifyError::Rewritten { size: t.size });
         }
     }
-    Ok(Verified { checkpoint, note })
+    // Each co-signed checkpoint is a prefix of this log (one newer than
+    // this checkpoint, served by another server a moment later, was proved
+    // consistent with the list's checkpoint already).
+    for f in followed
+        .iter()
+        .filter(|f| f.checkpoint.size <= checkpoint.size)
+    {
+        let size = f.checkpoint.size;
+        if range_hash(&tiles, 0, size).map_err(missing_tile)? != f.checkpoint.root {
+            return Err(VerifyError::RotationForked {
+                index: f.statement.index,
+                size,
+            });
+        }
+    }
+    Ok(Verified {
+        checkpoint,
+        note,
+        key,
+        rotations: followed,
+    })
 }
 
 /// Checks a receipt offline: the checkpoint's signature, the inclusion
@@ -323,5 +493,13 @@ mod tests {
             Err(VerifyError::MisplacedEntry { index: 41, .. })
         ));
         assert!(check_position(b"not json", 0).is_err());
+    }
+
+    #[test]
+    fn an_entry_names_its_own_kind() {
+        let entry = br#"{"actor":{"organisation_id":null,"roles":["administrator"]},"index":3,"kind":"log.key_rotated","payload":{"kind":"x"}}"#;
+        assert_eq!(embedded_kind(entry), Some(ROTATION_KIND));
+        let other = br#"{"actor":{"organisation_id":null,"roles":[]},"index":4,"kind":"system.created","payload":{"kind":"log.key_rotated"}}"#;
+        assert_eq!(embedded_kind(other), Some("system.created"));
     }
 }

@@ -226,3 +226,49 @@ pub struct ConsistencyProof {
     pub new: u64,
     pub proof: Vec<String>,
 }
+
+/// Every rotation of the audit log's signing key, with what a verifier who
+/// trusts an earlier key needs to follow them to the key that signs now
+/// (`senim verify` does; docs/LOG.md says how).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LogRotations {
+    /// The verifier key that signs the log's checkpoints now.
+    pub key: String,
+    /// The newest checkpoint, which every consistency proof below leads to.
+    pub checkpoint: String,
+    /// The size of the tree in `checkpoint`.
+    pub size: u64,
+    /// In log order; empty when the key was never rotated.
+    pub rotations: Vec<LogRotation>,
+}
+
+/// One rotation of the log's key. `new_key`, `old_key_id`, `co_signed`,
+/// `reason` and `time` are read from `entry` for convenience: a verifier
+/// reads them from the entry it checked.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LogRotation {
+    /// The rotation entry's position in the log.
+    pub index: u64,
+    /// The entry exactly as hashed (canonical JSON, kind `log.key_rotated`).
+    pub entry: String,
+    pub time: String,
+    /// The key that signs from this entry on.
+    pub new_key: String,
+    /// The id (8 hex digits) of the key it replaced.
+    pub old_key_id: String,
+    /// The replaced key, when the log knew it.
+    pub old_key: Option<String>,
+    /// Whether the replaced key signed `checkpoint` too (false when it was lost).
+    pub co_signed: bool,
+    /// `planned`, `compromised` or `lost`.
+    pub reason: String,
+    /// The first checkpoint that holds the entry: signed by the new key and,
+    /// unless the old key was lost, by the old key after it.
+    pub checkpoint: String,
+    /// The size of the tree in `checkpoint`.
+    pub size: u64,
+    /// The entry's inclusion proof in `checkpoint`.
+    pub inclusion_proof: Vec<String>,
+    /// The proof that the newest checkpoint extends `checkpoint`.
+    pub consistency_proof: Vec<String>,
+}

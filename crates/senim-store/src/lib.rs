@@ -28,6 +28,7 @@ mod operators;
 mod programmes;
 mod query;
 mod record;
+pub mod rotation;
 mod rows;
 mod writer;
 
@@ -127,6 +128,13 @@ pub struct StoreOptions {
     /// checkpoint anyway, after a restore the operator decided on; the file
     /// then follows the database again.
     pub accept_rollback: bool,
+    /// The file `log_key` was read from: a rotation interrupted after its
+    /// commit left the new key beside it (`<file>.next`), which is then
+    /// installed before anything else ([`rotation::staged_key_path`]).
+    pub log_key_file: Option<PathBuf>,
+    /// The log's key was lost and `log_key` is its replacement: open only
+    /// to record that rotation ([`rotation::LostKey`]).
+    pub lost_log_key: Option<rotation::LostKey>,
 }
 
 /// The audit log's origin when none is configured.
@@ -146,6 +154,8 @@ impl StoreOptions {
             check_log: true,
             published_checkpoint: None,
             accept_rollback: false,
+            log_key_file: None,
+            lost_log_key: None,
         }
     }
 }
@@ -163,7 +173,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     /// Present on SQLite only; see `cache.rs`.
     cache: Option<Arc<cache::SystemCache>>,
-    signer: log::LogSigner,
+    /// The key that signs the log now (a rotation replaces it).
+    signer: log::SharedSigner,
     log_cache: Arc<log::LogCache>,
     /// Published calls by id: a call's terms never change once published,
     /// so every server may keep them (their running totals are read from
@@ -206,12 +217,15 @@ impl Store {
             }
             Location::Url(url) => url.clone(),
         };
+        let mut key_file = options.log_key_file.clone();
         let signer = match (&options.log_key, &options.location) {
             (Some(key), _) => key.clone(),
-            (None, Location::DataDir(dir)) => Arc::new(log::load_or_create_key(
-                &dir.join("log.key"),
-                &options.log_origin,
-            )?),
+            (None, Location::DataDir(dir)) => {
+                let path = dir.join("log.key");
+                let key = log::load_or_create_key(&path, &options.log_origin)?;
+                key_file = Some(path);
+                Arc::new(key)
+            }
             (None, Location::Url(_)) => {
                 return Err(StoreError::Config(
                     "a store given by URL needs the audit log key (log_key_file)".into(),
@@ -264,10 +278,27 @@ impl Store {
         let reader = connect(options.read_connections.max(1))
             .connect(&url)
             .await?;
-        log::check_key(&writer_pool, &signer).await?;
+        let signer = match &key_file {
+            Some(path) => {
+                let today = clock.now().to_rfc3339();
+                let date = today.get(..10).unwrap_or("undated");
+                rotation::finish_interrupted(&writer_pool, path, signer, date).await?
+            }
+            None => signer,
+        };
+        let lost = options.lost_log_key.as_ref();
+        // With the key lost, the newest checkpoint is checked with its
+        // verifier key, when known; the writer records the rotation only.
+        let verifier = match lost {
+            Some(lost) => lost.verifier.clone(),
+            None => {
+                log::check_key(&writer_pool, &signer).await?;
+                Some(signer.verifier())
+            }
+        };
         if options.check_log {
             let mut conn = writer_pool.acquire().await?;
-            if let Some(problem) = log::check_log(&mut conn, &signer).await? {
+            if let Some(problem) = log::check_log(&mut conn, verifier.as_ref()).await? {
                 return Err(StoreError::Config(format!(
                     "the audit log failed its start-up check: {problem}. Nothing was changed and the server did not start; \
                      see docs/OPERATIONS.md, \"When the log check fails\" (`senim admin check-log` repeats this check)"
@@ -275,9 +306,13 @@ impl Store {
             }
         }
         if let Some(path) = &options.published_checkpoint {
+            let history = rotation::history(&writer_pool).await?;
+            let keys =
+                rotation::KeyRing::new(&signer, &history, lost.and_then(|l| l.verifier.as_ref()));
             let mut conn = writer_pool.acquire().await?;
-            log::check_published(&mut conn, &signer, path, options.accept_rollback).await?;
+            log::check_published(&mut conn, &keys, path, options.accept_rollback).await?;
         }
+        let signer: log::SharedSigner = Arc::new(std::sync::RwLock::new(signer));
         let cache = (backend == Backend::Sqlite).then(|| Arc::new(cache::SystemCache::default()));
         let log_cache = Arc::new(log::LogCache::new(options.log_tile_cache, clock.clone()));
         let sender = writer::spawn(writer::Writer {
@@ -332,7 +367,6 @@ impl Store {
         command::fingerprint(self.reader()).await
     }
 
-    /// The key that signs the log's checkpoints.
     /// Copies the register, consistent at one moment, into the new SQLite
     /// file `dest` while the server keeps writing (`VACUUM INTO`: a read
     /// transaction, so writers are not held up), and returns the newest
@@ -376,12 +410,17 @@ impl Store {
     /// checkpoint as on open (no hole, no truncation, the tiles give the
     /// signed root, the newest entries are the tree's leaves), if anything.
     pub async fn check_log(&self) -> Result<Option<String>, StoreError> {
+        let verifier = self.log_signer().verifier();
         let mut conn = self.reader().acquire().await?;
-        log::check_log(&mut conn, &self.inner.signer).await
+        log::check_log(&mut conn, Some(&verifier)).await
     }
 
-    pub fn log_signer(&self) -> &senim_tlog::NoteSigner {
-        &self.inner.signer
+    /// The key that signs the log's checkpoints now.
+    pub fn log_signer(&self) -> log::LogSigner {
+        match self.inner.signer.read() {
+            Ok(signer) => signer.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     /// True when the database answers.

@@ -20,7 +20,7 @@ use sqlx::{AnyConnection, Row};
 use senim_domain::{Clock, Timestamp};
 use senim_tlog::merkle::{leaf_hash, Hash};
 use senim_tlog::nodes::{self, append_tiles, MissingTile, TileTree};
-use senim_tlog::{canonical, Checkpoint, NoteSigner};
+use senim_tlog::{canonical, note_signers, sign_note, Checkpoint, NoteSigner};
 
 use crate::command::Actor;
 use crate::error::StoreError;
@@ -269,8 +269,12 @@ where
 pub(crate) struct Appender {
     /// The log's size when the batch began.
     start: u64,
-    /// Whether the log had a checkpoint then.
-    had_checkpoint: bool,
+    /// The newest checkpoint when the batch began, if the log had one.
+    newest: Option<String>,
+    /// The key the writer signs with.
+    signer: LogSigner,
+    /// A rotation of the log's key recorded by this batch (its last command).
+    rotation: Option<PendingRotation>,
     /// Leaf hashes of the entries appended so far, in order.
     leaves: Vec<Hash>,
     /// Events appended by the batch's commands, written together when the
@@ -295,14 +299,31 @@ pub(crate) struct EventRow {
     pub index: u64,
 }
 
+/// A new key the batch's checkpoint is signed with, and whether the key it
+/// replaces signs it too (not when that key was lost).
+pub(crate) struct PendingRotation {
+    pub new_key: LogSigner,
+    pub co_signed: bool,
+}
+
 impl Appender {
     /// Starts a batch: reads the log's size, then sequences any event
     /// written without an index (by a version before the log, or in bulk).
-    pub(crate) async fn begin(conn: &mut AnyConnection) -> Result<Appender, StoreError> {
-        let size = newest_size(&mut *conn).await?;
+    pub(crate) async fn begin(
+        conn: &mut AnyConnection,
+        signer: LogSigner,
+    ) -> Result<Appender, StoreError> {
+        let newest =
+            sqlx::query("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+                .fetch_optional(&mut *conn)
+                .await?
+                .map(|row| checkpoint_row(&row))
+                .transpose()?;
         let mut appender = Appender {
-            start: size.unwrap_or(0),
-            had_checkpoint: size.is_some(),
+            start: newest.as_ref().map_or(0, |c| c.size),
+            newest: newest.map(|c| c.note),
+            signer,
+            rotation: None,
             leaves: Vec::new(),
             rows: Vec::new(),
         };
@@ -335,13 +356,37 @@ impl Appender {
     }
 
     /// A mark to rewind to if the command that follows is undone.
-    pub(crate) fn mark(&self) -> (usize, usize) {
-        (self.leaves.len(), self.rows.len())
+    pub(crate) fn mark(&self) -> (usize, usize, bool) {
+        (self.leaves.len(), self.rows.len(), self.rotation.is_some())
     }
 
-    pub(crate) fn rewind(&mut self, (leaves, rows): (usize, usize)) {
+    pub(crate) fn rewind(&mut self, (leaves, rows, rotating): (usize, usize, bool)) {
         self.leaves.truncate(leaves);
         self.rows.truncate(rows);
+        if !rotating {
+            self.rotation = None;
+        }
+    }
+
+    /// The key the writer signs with.
+    pub(crate) fn signer(&self) -> &LogSigner {
+        &self.signer
+    }
+
+    /// The newest checkpoint when the batch began.
+    pub(crate) fn newest_checkpoint(&self) -> Option<&str> {
+        self.newest.as_deref()
+    }
+
+    /// Whether this batch already rotates the log's key.
+    pub(crate) fn rotating(&self) -> bool {
+        self.rotation.is_some()
+    }
+
+    /// Signs the batch's checkpoint with `rotation`'s new key too, and from
+    /// then on with it alone (the writer switches once the batch commits).
+    pub(crate) fn rotate_to(&mut self, rotation: PendingRotation) {
+        self.rotation = Some(rotation);
     }
 
     /// Appends an event: seals its draft entry and keeps the row for the
@@ -434,20 +479,45 @@ impl Appender {
     /// tree (also of the empty tree, when the log has no checkpoint yet).
     /// Returns the new size and the tiles written, or `None` when nothing
     /// was appended.
+    ///
+    /// The writer's key must be the log's key: the first signer of the
+    /// newest checkpoint (a rotation puts the new key first). A server
+    /// still running with a key that a rotation retired, or with another
+    /// key, signs nothing: the batch fails. Only the rotation from a lost
+    /// key is signed by a key that did not sign the log before.
     pub(crate) async fn finish(
         mut self,
         conn: &mut AnyConnection,
-        signer: &NoteSigner,
         now: Timestamp,
         cache: &TileCache,
     ) -> Result<Option<Sequenced>, StoreError> {
         self.write_rows(conn).await?;
-        if self.leaves.is_empty() && self.had_checkpoint {
+        if self.leaves.is_empty() && self.newest.is_some() {
             return Ok(None);
         }
-        grow(conn, self.start, &self.leaves, signer, now, cache)
-            .await
-            .map(Some)
+        let lost = self.rotation.as_ref().is_some_and(|r| !r.co_signed);
+        if let (Some(note), false) = (&self.newest, lost) {
+            let first = note_signers(note).ok().and_then(|s| s.into_iter().next());
+            let ours = (self.signer.name().to_string(), self.signer.key_id());
+            if first.as_ref() != Some(&ours) {
+                return Err(StoreError::Config(format!(
+                    "this server's log key {}+{:08x} is not the key of the log: its newest checkpoint (size {}) is signed first by {}. \
+                     The key was rotated (senim admin rotate-log-key) or another key was given: restart with the log's key file",
+                    ours.0,
+                    ours.1,
+                    self.start,
+                    first.map_or("nobody".to_string(), |(name, id)| format!("{name}+{id:08x}")),
+                )));
+            }
+        }
+        let signers: Vec<&NoteSigner> = match &self.rotation {
+            None => vec![&*self.signer],
+            Some(r) if r.co_signed => vec![&*r.new_key, &*self.signer],
+            Some(r) => vec![&*r.new_key],
+        };
+        let mut sequenced = grow(conn, self.start, &self.leaves, &signers, now, cache).await?;
+        sequenced.rotated_to = self.rotation.map(|r| r.new_key);
+        Ok(Some(sequenced))
     }
 }
 
@@ -459,18 +529,25 @@ pub(crate) struct Sequenced {
     pub note: String,
     /// Tiles written, for the cache once the transaction commits.
     pub written: Vec<(u8, u64, Vec<Hash>)>,
+    /// The key that signs from now on, when the batch rotated it.
+    pub rotated_to: Option<LogSigner>,
 }
 
 /// Appends leaf hashes to the tree of `size` leaves: writes the tiles that
-/// change and a signed checkpoint of the new tree.
+/// change and a checkpoint of the new tree signed by `signers` (the log's
+/// key first; its origin is that key's name).
 async fn grow(
     conn: &mut AnyConnection,
     size: u64,
     leaves: &[Hash],
-    signer: &NoteSigner,
+    signers: &[&NoteSigner],
     now: Timestamp,
     cache: &TileCache,
 ) -> Result<Sequenced, StoreError> {
+    let origin = signers
+        .first()
+        .map(|s| s.name().to_string())
+        .ok_or_else(|| StoreError::Config("a checkpoint needs a signer".into()))?;
     let new_size = size + leaves.len() as u64;
 
     // The right edge tiles that grow, then everything the new root reads.
@@ -494,12 +571,11 @@ async fn grow(
     fill(conn, cache, &mut tiles, &nodes::tiles_for(&[(0, new_size)])).await?;
     let root = nodes::range_hash(&tiles, 0, new_size).map_err(missing)?;
     let checkpoint = Checkpoint {
-        origin: signer.name().to_string(),
+        origin,
         size: new_size,
         root,
     };
-    let note = signer
-        .sign(&checkpoint.body())
+    let note = sign_note(&checkpoint.body(), signers)
         .map_err(|e| StoreError::Config(format!("cannot sign the checkpoint: {e}")))?;
     sqlx::query(
         "INSERT INTO log_checkpoints (size, root, note, created_at) VALUES ($1, $2, $3, $4) \
@@ -515,6 +591,7 @@ async fn grow(
         size: new_size,
         note,
         written,
+        rotated_to: None,
     })
 }
 
@@ -556,37 +633,40 @@ fn legacy_entry(row: &sqlx::any::AnyRow, salt: &str) -> Result<Value, StoreError
     }))
 }
 
-/// Refuses a key that did not sign the log's newest checkpoint: a lost or
-/// unshared key must not silently start a second history under one origin.
-pub(crate) async fn check_key<'c, E>(executor: E, signer: &NoteSigner) -> Result<(), StoreError>
-where
-    E: sqlx::Executor<'c, Database = sqlx::Any>,
-{
+/// Refuses a key that is not the log's: the newest checkpoint must be
+/// signed by it, first (a rotation's checkpoint is signed by the new key
+/// first, and the retired key after it). A lost or unshared key must not
+/// silently start a second history under one origin, and a retired key must
+/// not go on signing.
+pub(crate) async fn check_key(pool: &sqlx::AnyPool, signer: &NoteSigner) -> Result<(), StoreError> {
     let row = sqlx::query("SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
-        .fetch_optional(executor)
+        .fetch_optional(pool)
         .await?;
     let Some(row) = row else { return Ok(()) };
     let note: String = row.try_get("note")?;
-    let verifier = senim_tlog::NoteVerifier::parse(&signer.verifier_key())
-        .map_err(|e| StoreError::Config(format!("the log key is not usable: {e}")))?;
-    verifier.open(&note).map(|_| ()).map_err(|_| {
-        StoreError::Config(format!(
-            "the audit log was signed with another key than {}; give the key that signed it \
-             (log_key_file), which every server sharing this database must use",
-            signer.verifier_key()
-        ))
-    })
+    let first = note_signers(&note).ok().and_then(|s| s.into_iter().next());
+    let ours = first.is_some_and(|(name, id)| name == signer.name() && id == signer.key_id());
+    if ours && signer.verifier().open(&note).is_ok() {
+        return Ok(());
+    }
+    Err(StoreError::Config(
+        crate::rotation::explain_wrong_key(pool, signer).await?,
+    ))
 }
 
 /// Checks the stored log against its newest signed checkpoint, as the
-/// server does before it starts: the checkpoint is signed by `signer`'s key
+/// server does before it starts: the checkpoint is signed by the log key
 /// and names the root it is stored with; the log holds exactly its entries,
 /// with no hole; the root recomputed from the stored tiles is the signed
 /// one; and the newest entries hash to the tree's newest leaves. What is
 /// wrong, if anything, in words an operator can act on.
+///
+/// `verifier` checks the checkpoint's signature; none is given only when
+/// the key was lost and its verifier key is not known either, and then the
+/// rest is checked.
 pub(crate) async fn check_log(
     conn: &mut AnyConnection,
-    signer: &NoteSigner,
+    verifier: Option<&senim_tlog::NoteVerifier>,
 ) -> Result<Option<String>, StoreError> {
     let row =
         sqlx::query("SELECT size, root, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
@@ -601,9 +681,11 @@ pub(crate) async fn check_log(
     let size = row.try_get::<i64, _>("size")? as u64;
     let root: Vec<u8> = row.try_get("root")?;
     let note: String = row.try_get("note")?;
-    let verifier = senim_tlog::NoteVerifier::parse(&signer.verifier_key())
-        .map_err(|e| StoreError::Config(format!("the log key is not usable: {e}")))?;
-    let Ok(body) = verifier.open(&note) else {
+    let opened = match verifier {
+        Some(verifier) => verifier.open(&note),
+        None => senim_tlog::note_text(&note),
+    };
+    let Ok(body) = opened else {
         return Ok(Some(format!(
             "the newest checkpoint (size {size}) is not signed by the log key"
         )));
@@ -687,9 +769,13 @@ pub(crate) fn write_published(path: &std::path::Path, note: &str) -> std::io::Re
 /// restored from an older backup or rolled back. With `accept`, the
 /// operator has decided on the restore: it is logged and the file follows
 /// the database again.
+///
+/// The file may hold a checkpoint signed before a rotation of the key (a
+/// crash between the rotation's commit and the file's update): any key the
+/// log's history names is accepted.
 pub(crate) async fn check_published(
     conn: &mut AnyConnection,
-    signer: &NoteSigner,
+    keys: &crate::rotation::KeyRing,
     path: &std::path::Path,
     accept: bool,
 ) -> Result<(), StoreError> {
@@ -703,18 +789,9 @@ pub(crate) async fn check_published(
             )))
         }
     };
-    let verifier = senim_tlog::NoteVerifier::parse(&signer.verifier_key())
-        .map_err(|e| StoreError::Config(format!("the log key is not usable: {e}")))?;
-    let published = verifier
+    let published = keys
         .open(&note)
-        .ok()
-        .and_then(|body| Checkpoint::parse(body).ok())
-        .ok_or_else(|| {
-            StoreError::Config(format!(
-                "{} does not hold a checkpoint signed by the log key",
-                path.display()
-            ))
-        })?;
+        .and_then(|body| Checkpoint::parse(body).ok());
     let newest = sqlx::query("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
         .fetch_optional(&mut *conn)
         .await?;
@@ -725,24 +802,31 @@ pub(crate) async fn check_published(
         ),
         None => (0, String::new()),
     };
-    let same = sqlx::query("SELECT root FROM log_checkpoints WHERE size = $1")
-        .bind(published.size as i64)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let problem = if size < published.size {
-        Some(format!(
+    let problem = match published {
+        // Signed by a key this log never had: a database restored from
+        // before a rotation, started with the key it was signed by.
+        None => Some(format!(
+            "{} does not hold a checkpoint signed by a key of this log (a rotation of the key newer than this database?)",
+            path.display()
+        )),
+        Some(published) if size < published.size => Some(format!(
             "the database's log holds {size} entries, behind the {} of the last checkpoint this register published ({}): it was restored from an older backup or rolled back",
             published.size,
             path.display()
-        ))
-    } else {
-        match same {
-            Some(row) if row.try_get::<Vec<u8>, _>("root")? != published.root.to_vec() => Some(format!(
-                "the database's log differs from the last checkpoint this register published ({}, size {}): it is another history",
-                path.display(),
-                published.size
-            )),
-            _ => None,
+        )),
+        Some(published) => {
+            let same = sqlx::query("SELECT root FROM log_checkpoints WHERE size = $1")
+                .bind(published.size as i64)
+                .fetch_optional(&mut *conn)
+                .await?;
+            match same {
+                Some(row) if row.try_get::<Vec<u8>, _>("root")? != published.root.to_vec() => Some(format!(
+                    "the database's log differs from the last checkpoint this register published ({}, size {}): it is another history",
+                    path.display(),
+                    published.size
+                )),
+                _ => None,
+            }
         }
     };
     let Some(problem) = problem else {
@@ -766,6 +850,9 @@ pub(crate) async fn check_published(
 /// The signer shared by the writer and whoever asks for the verifier key.
 pub type LogSigner = Arc<NoteSigner>;
 
+/// The log's current signer, which a rotation replaces while the store runs.
+pub(crate) type SharedSigner = Arc<std::sync::RwLock<LogSigner>>;
+
 /// Reads the log key from `path`, or creates one named `origin` there
 /// (readable by its owner only) when the file does not exist.
 pub fn load_or_create_key(path: &std::path::Path, origin: &str) -> Result<NoteSigner, StoreError> {
@@ -777,10 +864,7 @@ pub fn load_or_create_key(path: &std::path::Path, origin: &str) -> Result<NoteSi
             ))
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let signer =
-                NoteSigner::from_seed(origin, &rand::random::<[u8; 32]>()).map_err(|e| {
-                    StoreError::Config(format!("`{origin}` cannot name a log key: {e}"))
-                })?;
+            let signer = generate_key(origin)?;
             write_private(path, &format!("{}\n", signer.private_key()), "log key")?;
             tracing::info!(path = %path.display(), key = %signer.verifier_key(), "created the audit log key");
             Ok(signer)
@@ -790,6 +874,12 @@ pub fn load_or_create_key(path: &std::path::Path, origin: &str) -> Result<NoteSi
             path.display()
         ))),
     }
+}
+
+/// A new random log key named `origin`.
+pub fn generate_key(origin: &str) -> Result<NoteSigner, StoreError> {
+    NoteSigner::from_seed(origin, &rand::random::<[u8; 32]>())
+        .map_err(|e| StoreError::Config(format!("`{origin}` cannot name a log key: {e}")))
 }
 
 /// Writes a new secret file (a key) readable by its owner only, and syncs

@@ -251,6 +251,23 @@ pub(crate) struct CaseStepped<N> {
     pub notices: Option<Vec<N>>,
 }
 
+/// `log.key_rotated`: the key that signs the audit log's checkpoints was
+/// replaced (`crate::rotation`). Verifiers read it from the entry
+/// (`senim_tlog::rotation::RotationStatement`), so its fields never change.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct KeyRotated {
+    /// The new verifier key (`name+hexid+base64`).
+    pub new_key: String,
+    /// The replaced key's id (8 hex digits).
+    pub old_key_id: String,
+    /// The replaced verifier key, when known (a lost key's may not be).
+    pub old_key: Option<String>,
+    /// Whether the replaced key signed the rotation's checkpoint too.
+    pub co_signed: bool,
+    /// `planned`, `compromised` or `lost`.
+    pub reason: String,
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
@@ -353,6 +370,7 @@ mod tests {
                         again::<CourseCreated>(&payload)
                     }
                     "course.reviewer_sectors_set" => again::<CourseReviewerSectorsSet>(&payload),
+                    "log.key_rotated" => again::<KeyRotated>(&payload),
                     "rulepack.installed" => again::<PackInstalled>(&payload),
                     "rulepack.published" => again::<PackPublished>(&payload),
                     _ => {

@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::cache::SystemCache;
 use crate::command::{apply, Actor, Applied, Command, Events};
 use crate::error::StoreError;
-use crate::log::{self, LogCache, LogSigner, StoredCheckpoint, TileCache};
+use crate::log::{self, LogCache, SharedSigner, StoredCheckpoint, TileCache};
 use crate::{Backend, Committed, LogPosition};
 
 type Reply = oneshot::Sender<Result<Committed, StoreError>>;
@@ -34,7 +34,9 @@ pub(crate) struct Writer {
     pub clock: Arc<dyn Clock>,
     pub max_batch: usize,
     pub cache: Option<Arc<SystemCache>>,
-    pub signer: LogSigner,
+    /// The key checkpoints are signed with, shared with the store's readers
+    /// (the verifier key they serve); a rotation replaces it after its commit.
+    pub signer: SharedSigner,
     /// Readers' view of the log, told of every checkpoint this writer signs.
     pub log_cache: Arc<LogCache>,
     /// Where the newest checkpoint this writer signed is kept outside the
@@ -71,7 +73,14 @@ async fn run(writer: Writer, mut receiver: mpsc::Receiver<Job>) {
     let mut tiles = TileCache::default();
     while let Some(first) = receiver.recv().await {
         let mut batch = vec![first];
-        while batch.len() < writer.max_batch {
+        // A rotation of the log's key ends its batch: the checkpoint both
+        // keys sign is the first that holds the rotation, and nothing after
+        // it is signed by the key it retires.
+        while batch.len() < writer.max_batch
+            && !batch
+                .last()
+                .is_some_and(|job| matches!(job.command, Command::RotateLogKey(_)))
+        {
             match receiver.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
@@ -113,7 +122,11 @@ async fn apply_batch(writer: &Writer, batch: Vec<Job>, tiles: &mut TileCache) {
         return fail_all(batch.into_iter().map(|j| j.reply).collect(), &e.to_string());
     }
     let now = writer.clock.now();
-    let mut appender = match log::Appender::begin(&mut conn).await {
+    let signer = match writer.signer.read() {
+        Ok(signer) => signer.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    };
+    let mut appender = match log::Appender::begin(&mut conn, signer).await {
         Ok(appender) => appender,
         Err(e) => {
             tracing::error!(error = %e, "writer cannot read the audit log");
@@ -169,7 +182,7 @@ async fn apply_batch(writer: &Writer, batch: Vec<Job>, tiles: &mut TileCache) {
     let sequenced = match broken {
         Some(reason) => Err(reason),
         None => appender
-            .finish(&mut conn, &writer.signer, now, tiles)
+            .finish(&mut conn, now, tiles)
             .await
             .map_err(|e| e.to_string()),
     };
@@ -187,6 +200,13 @@ async fn apply_batch(writer: &Writer, batch: Vec<Job>, tiles: &mut TileCache) {
         return fail_all(replies, &e.to_string());
     }
     if let Some(sequenced) = &mut sequenced {
+        if let Some(new_key) = sequenced.rotated_to.take() {
+            tracing::info!(key = %new_key.verifier_key(), size = sequenced.size, "the audit log's key was rotated");
+            match writer.signer.write() {
+                Ok(mut signer) => *signer = new_key,
+                Err(poisoned) => *poisoned.into_inner() = new_key,
+            }
+        }
         tiles.keep(std::mem::take(&mut sequenced.written));
         if let Some(path) = &writer.published {
             // After the commit: the file never names a checkpoint the

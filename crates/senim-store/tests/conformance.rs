@@ -895,3 +895,572 @@ async fn another_process_checkpoint_is_read_once_a_second_old_on_the_clock() {
     clock.advance_seconds(1);
     assert_eq!(reader.checkpoint().await.unwrap().unwrap(), written);
 }
+
+// ---------------------------------------------------------------------------
+// Rotating the log's key (issue 19): on both backends, with the key files a
+// deployment keeps (`log.key`, `log.key.next`, `log.key.retired-...`,
+// `log.key.published`), reopened the way `senim serve` opens a register.
+
+mod rotation {
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use senim_store::rotation::{
+        install_staged_key, stage_key, staged_key_path, KeyRotation, LostKey, RotationReason,
+    };
+    use senim_store::{Location, Store, StoreError, StoreOptions};
+    use senim_tlog::rotation::{follow, RotationProof};
+    use senim_tlog::{note_signers, Checkpoint, NoteSigner};
+
+    use super::{clock, create_org, postgres_url};
+
+    /// The first eleven digits of a BIN not used before in this run.
+    fn bin_prefix() -> String {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(10_000_000_000);
+        loop {
+            let prefix = format!("{:011}", NEXT.fetch_add(1, Ordering::SeqCst));
+            if senim_domain::bin::complete(&prefix).is_some() {
+                return prefix;
+            }
+        }
+    }
+
+    async fn org(store: &Store, name: &str) {
+        create_org(store, name, &bin_prefix()).await;
+    }
+
+    const ORIGIN: &str = "test.senim/log";
+
+    #[derive(Clone, Copy, Debug)]
+    enum Backend {
+        Sqlite,
+        Postgres,
+    }
+
+    macro_rules! both {
+        ($($name:ident),+ $(,)?) => {
+            mod sqlite_backend {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        super::$name(super::Backend::Sqlite).await;
+                    }
+                )+
+            }
+            mod postgres_backend {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        super::$name(super::Backend::Postgres).await;
+                    }
+                )+
+            }
+        };
+    }
+
+    both!(
+        a_rotation_is_co_signed_and_followed_from_the_old_key,
+        bad_rotations_name_the_field_and_change_nothing,
+        a_server_left_on_the_retired_key_signs_nothing,
+        a_retired_key_is_refused_on_start,
+        a_crash_after_the_commit_is_finished_on_start,
+        a_crash_before_the_commit_leaves_the_old_key,
+        a_lost_key_is_replaced_by_the_new_key_alone,
+    );
+
+    fn new_key() -> NoteSigner {
+        NoteSigner::from_seed(ORIGIN, &rand::random::<[u8; 32]>()).unwrap()
+    }
+
+    /// A SQLite register restored from a backup taken before a rotation:
+    /// the retired key goes back in place, the restore is accepted once,
+    /// and the log is rotated again to the key that was announced.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_backup_from_before_a_rotation_is_restored_and_rotated_again() {
+        let register = Register::new(Backend::Sqlite).await;
+        let data = register.dir.path().join("data");
+        let store = register.open().await.unwrap();
+        org(&store, "Before").await;
+        let backup = register.dir.path().join("backup.db");
+        store.backup_into(&backup).await.unwrap();
+        let old = register.key();
+        let announced = register.rotate(&store, RotationReason::Planned).await;
+        org(&store, "After").await;
+        store.close().await;
+        drop(store);
+        // The writer's connection closes after the store is dropped: the
+        // WAL is folded into the file and removed then.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while data.join("senim.db-wal").exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the store never closed"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+
+        std::fs::copy(&backup, data.join("senim.db")).unwrap();
+        for extra in ["senim.db-wal", "senim.db-shm"] {
+            let _ = std::fs::remove_file(data.join(extra));
+        }
+        match register.open().await {
+            Err(StoreError::Config(message)) => {
+                assert!(message.contains("another key"), "{message}")
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("the new key opened a log it never signed"),
+        }
+        let aside = register.dir.path().join("announced.key");
+        std::fs::rename(register.key_file(), &aside).unwrap();
+        std::fs::write(register.key_file(), old.private_key()).unwrap();
+        match register.open().await {
+            Err(StoreError::Config(message)) => {
+                assert!(message.contains("newer than this database"), "{message}")
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("a published checkpoint of another key was accepted"),
+        }
+        let store = Store::open(
+            StoreOptions {
+                accept_rollback: true,
+                ..register.options()
+            },
+            clock(),
+        )
+        .await
+        .unwrap();
+        assert!(store.log_rotations().await.unwrap().is_empty());
+        stage_key(&register.key_file(), &announced).unwrap();
+        store
+            .rotate_log_key(KeyRotation {
+                new_key: Arc::new(NoteSigner::parse(&announced.private_key()).unwrap()),
+                reason: RotationReason::Planned,
+                lost_key: None,
+            })
+            .await
+            .unwrap();
+        install_staged_key(&register.key_file(), &announced, "2026-03-03").unwrap();
+        store.close().await;
+        drop(store);
+        let store = register.open().await.unwrap();
+        assert_eq!(store.log_signer().key_id(), announced.key_id());
+        org(&store, "Again").await;
+    }
+
+    /// A register as deployed: a database, the key file and its
+    /// published-checkpoint file beside it.
+    struct Register {
+        dir: tempfile::TempDir,
+        base: StoreOptions,
+    }
+
+    impl Register {
+        async fn new(backend: Backend) -> Register {
+            let dir = tempfile::tempdir().unwrap();
+            let base = match backend {
+                Backend::Sqlite => StoreOptions::new(Location::DataDir(dir.path().join("data"))),
+                Backend::Postgres => senim_testing::fresh_postgres_schema(&postgres_url(), "rot")
+                    .await
+                    .unwrap(),
+            };
+            let key = new_key();
+            std::fs::write(dir.path().join("log.key"), key.private_key()).unwrap();
+            Register { dir, base }
+        }
+
+        fn key_file(&self) -> PathBuf {
+            self.dir.path().join("log.key")
+        }
+
+        fn key(&self) -> NoteSigner {
+            NoteSigner::parse(&std::fs::read_to_string(self.key_file()).unwrap()).unwrap()
+        }
+
+        /// The options `senim_app::store_options` gives: the key read from
+        /// its file, the file named, the published checkpoint beside it.
+        fn options(&self) -> StoreOptions {
+            StoreOptions {
+                log_key: Some(Arc::new(self.key())),
+                log_key_file: Some(self.key_file()),
+                published_checkpoint: Some(self.dir.path().join("log.key.published")),
+                ..self.base.clone()
+            }
+        }
+
+        async fn open(&self) -> Result<Store, StoreError> {
+            Store::open(self.options(), clock()).await
+        }
+
+        /// What `senim admin rotate-log-key` does around the store.
+        async fn rotate(&self, store: &Store, reason: RotationReason) -> NoteSigner {
+            let next = new_key();
+            stage_key(&self.key_file(), &next).unwrap();
+            store
+                .rotate_log_key(KeyRotation {
+                    new_key: Arc::new(NoteSigner::parse(&next.private_key()).unwrap()),
+                    reason,
+                    lost_key: None,
+                })
+                .await
+                .unwrap();
+            install_staged_key(&self.key_file(), &next, "2026-03-02").unwrap();
+            next
+        }
+    }
+
+    fn signers(note: &str) -> Vec<u32> {
+        note_signers(note)
+            .unwrap()
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect()
+    }
+
+    fn parse(note: &str) -> Checkpoint {
+        Checkpoint::parse(senim_tlog::note_text(note).unwrap()).unwrap()
+    }
+
+    async fn a_rotation_is_co_signed_and_followed_from_the_old_key(backend: Backend) {
+        let register = Register::new(backend).await;
+        let store = register.open().await.unwrap();
+        let first = register.key();
+        org(&store, "Before").await;
+        let second = register.rotate(&store, RotationReason::Planned).await;
+
+        // The rotation's checkpoint: the new key first, the old one after it.
+        let rotations = store.log_rotations().await.unwrap();
+        assert_eq!(rotations.len(), 1);
+        let rotation = &rotations[0];
+        assert_eq!(
+            signers(&rotation.checkpoint.note),
+            vec![second.key_id(), first.key_id()]
+        );
+        assert!(first.verifier().open(&rotation.checkpoint.note).is_ok());
+        assert!(second.verifier().open(&rotation.checkpoint.note).is_ok());
+        assert_eq!(rotation.checkpoint.size, rotation.statement.index + 1);
+        assert_eq!(rotation.statement.new_key, second.verifier());
+        assert_eq!(rotation.statement.old_key, Some(first.verifier_key()));
+        assert!(rotation.statement.co_signed);
+        assert_eq!(rotation.statement.reason, "planned");
+        // The key file holds the new key, the old one is kept beside it.
+        assert_eq!(register.key().key_id(), second.key_id());
+        let retired = register
+            .dir
+            .path()
+            .join(format!("log.key.retired-2026-03-02-{:08x}", first.key_id()));
+        assert_eq!(
+            NoteSigner::parse(&std::fs::read_to_string(retired).unwrap())
+                .unwrap()
+                .key_id(),
+            first.key_id()
+        );
+        assert!(!staged_key_path(&register.key_file()).exists());
+
+        // From now on the new key signs alone, also in this running store.
+        assert_eq!(store.log_signer().key_id(), second.key_id());
+        org(&store, "After").await;
+        let latest = store.checkpoint().await.unwrap().unwrap();
+        assert_eq!(signers(&latest.note), vec![second.key_id()]);
+
+        // A second rotation: the chain is followed from the first key.
+        let third = register.rotate(&store, RotationReason::Compromised).await;
+        org(&store, "Later").await;
+        let latest = store.checkpoint().await.unwrap().unwrap();
+        let latest_cp = parse(&latest.note);
+        let rotations = store.log_rotations().await.unwrap();
+        assert_eq!(rotations.len(), 2);
+        assert_eq!(rotations[1].statement.reason, "compromised");
+        let mut proofs = Vec::new();
+        for r in &rotations {
+            let size = r.checkpoint.size;
+            proofs.push((
+                store
+                    .inclusion_proof(r.statement.index, size)
+                    .await
+                    .unwrap(),
+                store.consistency_proof(size, latest.size).await.unwrap(),
+            ));
+        }
+        let evidence: Vec<RotationProof<'_>> = rotations
+            .iter()
+            .zip(&proofs)
+            .map(|(r, (inclusion, consistency))| RotationProof {
+                index: r.statement.index,
+                entry: r.entry.as_bytes(),
+                checkpoint: &r.checkpoint.note,
+                inclusion_proof: inclusion,
+                consistency_proof: consistency,
+            })
+            .collect();
+        let (now, followed) = follow(&first.verifier(), &evidence, &latest_cp).unwrap();
+        assert_eq!(now, third.verifier());
+        assert_eq!(followed.len(), 2);
+        assert!(third.verifier().open(&latest.note).is_ok());
+        assert!(first.verifier().open(&latest.note).is_err());
+
+        // The log still passes its own check, and reopens on the new key.
+        assert_eq!(store.check_log().await.unwrap(), None);
+        store.close().await;
+        drop(store);
+        let again = register.open().await.unwrap();
+        org(&again, "Reopened").await;
+        assert_eq!(again.log_signer().key_id(), third.key_id());
+    }
+
+    async fn bad_rotations_name_the_field_and_change_nothing(backend: Backend) {
+        let register = Register::new(backend).await;
+        let store = register.open().await.unwrap();
+        org(&store, "Before").await;
+        let size = store.checkpoint().await.unwrap().unwrap().size;
+        let refused = |rotation: KeyRotation| {
+            let store = store.clone();
+            async move {
+                match store.rotate_log_key(rotation).await {
+                    Err(StoreError::Invalid(e)) => {
+                        let problem = &e.0[0];
+                        (problem.field.clone(), problem.reason.clone())
+                    }
+                    other => panic!("expected a refusal, got {other:?}"),
+                }
+            }
+        };
+        let other_name = NoteSigner::from_seed("other.example/log", &[3; 32]).unwrap();
+        let (field, reason) = refused(KeyRotation {
+            new_key: Arc::new(other_name),
+            reason: RotationReason::Planned,
+            lost_key: None,
+        })
+        .await;
+        assert_eq!(field, "new_key");
+        assert!(
+            reason.contains("other.example/log") && reason.contains(ORIGIN),
+            "{reason}"
+        );
+        let (field, reason) = refused(KeyRotation {
+            new_key: store.log_signer(),
+            reason: RotationReason::Planned,
+            lost_key: None,
+        })
+        .await;
+        assert_eq!(field, "new_key");
+        assert!(reason.contains("signs this log now"), "{reason}");
+        let (field, reason) = refused(KeyRotation {
+            new_key: Arc::new(new_key()),
+            reason: RotationReason::Lost,
+            lost_key: None,
+        })
+        .await;
+        assert_eq!(field, "reason");
+        assert!(reason.contains("at hand"), "{reason}");
+        assert_eq!(store.checkpoint().await.unwrap().unwrap().size, size);
+        assert!(store.log_rotations().await.unwrap().is_empty());
+
+        // A retired key is never used again.
+        let first = Arc::new(register.key());
+        register.rotate(&store, RotationReason::Planned).await;
+        let (field, reason) = refused(KeyRotation {
+            new_key: first,
+            reason: RotationReason::Planned,
+            lost_key: None,
+        })
+        .await;
+        assert_eq!(field, "new_key");
+        assert!(reason.contains("never used again"), "{reason}");
+        assert_eq!(store.log_rotations().await.unwrap().len(), 1);
+        // Nothing is left half-done: the store writes on the new key.
+        org(&store, "After").await;
+    }
+
+    async fn a_server_left_on_the_retired_key_signs_nothing(backend: Backend) {
+        let register = Register::new(backend).await;
+        let running = register.open().await.unwrap();
+        org(&running, "Before").await;
+        // The operator rotates from another process while this one runs.
+        let admin = register.open().await.unwrap();
+        let new = register.rotate(&admin, RotationReason::Planned).await;
+        admin.close().await;
+        let written = running
+            .execute(
+                senim_store::Actor::operator(),
+                senim_store::Command::CreateOrganisation(super::org_input(
+                    "Too late",
+                    &bin_prefix(),
+                )),
+            )
+            .await;
+        match written {
+            Err(e) => assert!(e.to_string().contains("is not the key of the log"), "{e}"),
+            Ok(_) => panic!("a retired key signed a checkpoint"),
+        }
+        // Restarted on the key file, it writes again.
+        running.close().await;
+        drop(running);
+        let restarted = register.open().await.unwrap();
+        assert_eq!(restarted.log_signer().key_id(), new.key_id());
+        org(&restarted, "In time").await;
+    }
+
+    async fn a_retired_key_is_refused_on_start(backend: Backend) {
+        let register = Register::new(backend).await;
+        let store = register.open().await.unwrap();
+        org(&store, "Before").await;
+        let old = register.key();
+        let new = register.rotate(&store, RotationReason::Planned).await;
+        store.close().await;
+        drop(store);
+        // Right after the rotation, the newest checkpoint carries the old
+        // key's signature too: the old key is still refused.
+        let with_old = StoreOptions {
+            log_key: Some(Arc::new(old)),
+            ..register.options()
+        };
+        match Store::open(with_old, clock()).await {
+            Err(StoreError::Config(message)) => {
+                assert!(message.contains("was retired"), "{message}");
+                assert!(message.contains(&new.verifier_key()), "{message}");
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("a retired key was accepted"),
+        }
+    }
+
+    async fn a_crash_after_the_commit_is_finished_on_start(backend: Backend) {
+        let register = Register::new(backend).await;
+        let store = register.open().await.unwrap();
+        org(&store, "Before").await;
+        let old = register.key();
+        let next = new_key();
+        stage_key(&register.key_file(), &next).unwrap();
+        store
+            .rotate_log_key(KeyRotation {
+                new_key: Arc::new(NoteSigner::parse(&next.private_key()).unwrap()),
+                reason: RotationReason::Planned,
+                lost_key: None,
+            })
+            .await
+            .unwrap();
+        // The crash: the key file was not replaced, and the published
+        // checkpoint is the one before the rotation.
+        let before = store.checkpoint_at(1).await.unwrap();
+        store.close().await;
+        drop(store);
+        if let Some(before) = before {
+            std::fs::write(register.dir.path().join("log.key.published"), before.note).unwrap();
+        }
+        assert_eq!(register.key().key_id(), old.key_id());
+        let store = register.open().await.unwrap();
+        assert_eq!(store.log_signer().key_id(), next.key_id());
+        assert_eq!(register.key().key_id(), next.key_id());
+        assert!(!staged_key_path(&register.key_file()).exists());
+        org(&store, "After").await;
+        assert_eq!(store.check_log().await.unwrap(), None);
+    }
+
+    async fn a_crash_before_the_commit_leaves_the_old_key(backend: Backend) {
+        let register = Register::new(backend).await;
+        let store = register.open().await.unwrap();
+        org(&store, "Before").await;
+        let old = register.key();
+        stage_key(&register.key_file(), &new_key()).unwrap();
+        store.close().await;
+        drop(store);
+        let store = register.open().await.unwrap();
+        assert_eq!(store.log_signer().key_id(), old.key_id());
+        org(&store, "After").await;
+        assert!(store.log_rotations().await.unwrap().is_empty());
+        // Running the rotation again replaces the stale staged key.
+        let new = register.rotate(&store, RotationReason::Planned).await;
+        assert_eq!(store.log_signer().key_id(), new.key_id());
+    }
+
+    async fn a_lost_key_is_replaced_by_the_new_key_alone(backend: Backend) {
+        let register = Register::new(backend).await;
+        let store = register.open().await.unwrap();
+        org(&store, "Before").await;
+        let lost = register.key();
+        store.close().await;
+        drop(store);
+        std::fs::remove_file(register.key_file()).unwrap();
+
+        // Without its key, the register is opened with the new key, only to
+        // record the rotation.
+        let new = new_key();
+        let open_lost = |verifier: Option<senim_tlog::NoteVerifier>| {
+            Store::open(
+                StoreOptions {
+                    log_key: Some(Arc::new(NoteSigner::parse(&new.private_key()).unwrap())),
+                    log_key_file: Some(register.key_file()),
+                    published_checkpoint: Some(register.dir.path().join("log.key.published")),
+                    lost_log_key: Some(LostKey { verifier }),
+                    ..register.base.clone()
+                },
+                clock(),
+            )
+        };
+        // A verifier key that is not the lost one is refused by the check.
+        let wrong = new_key().verifier();
+        match open_lost(Some(wrong)).await {
+            Err(StoreError::Config(message)) => {
+                assert!(message.contains("not signed"), "{message}")
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("a wrong verifier key passed the check"),
+        }
+        let store = open_lost(Some(lost.verifier())).await.unwrap();
+        // Nothing but the rotation is signed by a key the log does not name.
+        assert!(store
+            .execute(
+                senim_store::Actor::operator(),
+                senim_store::Command::CreateOrganisation(super::org_input(
+                    "Unsigned",
+                    &bin_prefix()
+                )),
+            )
+            .await
+            .is_err());
+        stage_key(&register.key_file(), &new).unwrap();
+        let done = store
+            .rotate_log_key(KeyRotation {
+                new_key: store.log_signer(),
+                reason: RotationReason::Lost,
+                lost_key: Some(lost.verifier()),
+            })
+            .await
+            .unwrap();
+        install_staged_key(&register.key_file(), &new, "2026-03-02").unwrap();
+        assert_eq!(signers(&done.checkpoint.note), vec![new.key_id()]);
+        let rotation = &store.log_rotations().await.unwrap()[0];
+        assert!(!rotation.statement.co_signed);
+        assert_eq!(rotation.statement.reason, "lost");
+        assert_eq!(rotation.statement.old_key_id, lost.key_id());
+        assert_eq!(rotation.statement.old_key, Some(lost.verifier_key()));
+        store.close().await;
+        drop(store);
+
+        // The register opens on the new key, and following from the lost
+        // key is refused.
+        let store = register.open().await.unwrap();
+        org(&store, "After").await;
+        let latest = store.checkpoint().await.unwrap().unwrap();
+        let inclusion = store
+            .inclusion_proof(rotation.statement.index, rotation.checkpoint.size)
+            .await
+            .unwrap();
+        let consistency = store
+            .consistency_proof(rotation.checkpoint.size, latest.size)
+            .await
+            .unwrap();
+        let evidence = [RotationProof {
+            index: rotation.statement.index,
+            entry: rotation.entry.as_bytes(),
+            checkpoint: &rotation.checkpoint.note,
+            inclusion_proof: &inclusion,
+            consistency_proof: &consistency,
+        }];
+        let err = follow(&lost.verifier(), &evidence, &parse(&latest.note)).unwrap_err();
+        assert!(err.to_string().contains("out of band"), "{err}");
+        let (now, _) = follow(&new.verifier(), &evidence, &parse(&latest.note)).unwrap();
+        assert_eq!(now, new.verifier());
+    }
+}

@@ -103,6 +103,7 @@ const KINDS: &[&str] = &[
     "platform_resource.created",
     "course.created",
     "course.reviewer_sectors_set",
+    "log.key_rotated",
 ];
 
 /// The kinds of cases, each of which must appear with several steps.

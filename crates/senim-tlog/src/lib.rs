@@ -2,13 +2,15 @@
 //! inclusion and consistency proofs, and their verification. No database,
 //! no I/O: the store feeds it hashes, the verifier feeds it proofs.
 //!
-//! Also C2SP signed notes (Ed25519), checkpoints, tile addressing, and
-//! proofs computed from tiles (`nodes`), which the store and the verifier share.
+//! Also C2SP signed notes (Ed25519), checkpoints, tile addressing, proofs
+//! computed from tiles (`nodes`), which the store and the verifier share,
+//! and following rotations of the log's key (`rotation`).
 
 pub mod jcs;
 pub mod merkle;
 pub mod nodes;
 pub mod note;
+pub mod rotation;
 pub mod tile;
 
 pub use jcs::{canonical, JcsError};
@@ -16,5 +18,7 @@ pub use merkle::{
     consistency_proof, empty_root, inclusion_proof, leaf_hash, node_hash, root, verify_consistency,
     verify_inclusion, Hash, ProofError,
 };
-pub use note::{key_id, Checkpoint, NoteError, NoteSigner, NoteVerifier};
+pub use note::{
+    key_id, note_signers, note_text, sign_note, Checkpoint, NoteError, NoteSigner, NoteVerifier,
+};
 pub use tile::{decode_bundle, encode_bundle, tile_hashes, Tile, TILE_WIDTH};

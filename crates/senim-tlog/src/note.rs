@@ -7,6 +7,10 @@
 //! || public key)>`, the form Go's `sumdb/note` and every C2SP tool read. A
 //! checkpoint is a note whose text is the log's origin, its size and the
 //! base64 root hash, one per line.
+//!
+//! A note may carry several signature lines: the checkpoint that records a
+//! rotation of the log's key is signed by the retiring key and the new one
+//! ([`sign_note`]), and a verifier picks the line of the key it knows.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -128,6 +132,15 @@ impl NoteSigner {
         )
     }
 
+    /// The key that checks this signer's notes.
+    pub fn verifier(&self) -> NoteVerifier {
+        NoteVerifier {
+            name: self.name.clone(),
+            id: self.id,
+            key: self.key.verifying_key(),
+        }
+    }
+
     /// The `name+hexid+base64` verifier key that anyone can check notes with.
     pub fn verifier_key(&self) -> String {
         let mut bytes = vec![ALGORITHM_ED25519];
@@ -139,18 +152,99 @@ impl NoteSigner {
         &self.name
     }
 
+    /// The key id: the first four bytes of SHA-256(name || 0x0A || 0x01 || public key).
+    pub fn key_id(&self) -> u32 {
+        self.id
+    }
+
     /// Signs `text` (which must end in a newline) and returns the note.
     pub fn sign(&self, text: &str) -> Result<String, NoteError> {
-        check_text(text)?;
+        sign_note(text, &[self])
+    }
+
+    /// The signature line of `text` by this key.
+    fn signature_line(&self, text: &str) -> String {
         let signature = self.key.sign(text.as_bytes());
         let mut blob = self.id.to_be_bytes().to_vec();
         blob.extend_from_slice(&signature.to_bytes());
-        Ok(format!(
-            "{text}\n{SIGNATURE_PREFIX}{} {}\n",
+        format!(
+            "{SIGNATURE_PREFIX}{} {}\n",
             self.name,
             STANDARD.encode(blob)
-        ))
+        )
     }
+}
+
+/// Signs `text` (which must end in a newline) with every signer, in order:
+/// one note with a signature line by each.
+pub fn sign_note(text: &str, signers: &[&NoteSigner]) -> Result<String, NoteError> {
+    check_text(text)?;
+    if signers.is_empty() {
+        return Err(NoteError::Malformed("a note needs a signature".into()));
+    }
+    let mut note = format!("{text}\n");
+    for signer in signers {
+        note.push_str(&signer.signature_line(text));
+    }
+    Ok(note)
+}
+
+/// A signature line: the key's name, its id, and the signature's bytes.
+struct SignatureLine<'a> {
+    name: &'a str,
+    id: u32,
+    signature: Vec<u8>,
+}
+
+/// Splits a note into its text and its signature lines (none checked).
+fn split_note(note: &str) -> Result<(&str, Vec<SignatureLine<'_>>), NoteError> {
+    let split = note
+        .rfind("\n\n")
+        .ok_or_else(|| NoteError::Malformed("no blank line before the signatures".into()))?;
+    let (text, signatures) = (&note[..split + 1], &note[split + 2..]);
+    check_text(text)?;
+    if !signatures.ends_with('\n') {
+        return Err(NoteError::Malformed(
+            "the signatures must end with a newline".into(),
+        ));
+    }
+    let mut lines = Vec::new();
+    for line in signatures.lines() {
+        let rest = line
+            .strip_prefix(SIGNATURE_PREFIX)
+            .ok_or_else(|| NoteError::Malformed(format!("not a signature line: {line}")))?;
+        let (name, blob) = rest
+            .split_once(' ')
+            .ok_or_else(|| NoteError::Malformed(format!("not a signature line: {line}")))?;
+        let blob = STANDARD
+            .decode(blob)
+            .map_err(|_| NoteError::Malformed("a signature is not base64".into()))?;
+        if blob.len() < 4 {
+            return Err(NoteError::Malformed("a signature is too short".into()));
+        }
+        lines.push(SignatureLine {
+            name,
+            id: u32::from_be_bytes([blob[0], blob[1], blob[2], blob[3]]),
+            signature: blob[4..].to_vec(),
+        });
+    }
+    Ok((text, lines))
+}
+
+/// The name and key id of every signature line of a note, in order. The
+/// signatures themselves are not checked: this says who a note claims to
+/// be signed by, for messages and for a writer that checks its own key.
+pub fn note_signers(note: &str) -> Result<Vec<(String, u32)>, NoteError> {
+    Ok(split_note(note)?
+        .1
+        .into_iter()
+        .map(|line| (line.name.to_string(), line.id))
+        .collect())
+}
+
+/// The text a note signs, without checking any signature.
+pub fn note_text(note: &str) -> Result<&str, NoteError> {
+    Ok(split_note(note)?.0)
 }
 
 fn check_text(text: &str) -> Result<(), NoteError> {
@@ -168,7 +262,7 @@ fn check_text(text: &str) -> Result<(), NoteError> {
 }
 
 /// A key that checks notes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoteVerifier {
     name: String,
     id: u32,
@@ -193,44 +287,32 @@ impl NoteVerifier {
         &self.name
     }
 
-    /// Checks a note and returns its text, if this key signed it.
+    /// The key id (see [`key_id`]).
+    pub fn key_id(&self) -> u32 {
+        self.id
+    }
+
+    /// The `name+hexid+base64` form this key was parsed from.
+    pub fn verifier_key(&self) -> String {
+        let mut bytes = vec![ALGORITHM_ED25519];
+        bytes.extend_from_slice(self.key.as_bytes());
+        format!("{}+{:08x}+{}", self.name, self.id, STANDARD.encode(bytes))
+    }
+
+    /// Checks a note and returns its text, if this key signed it. Lines by
+    /// other keys are skipped, whether or not they verify.
     pub fn open<'a>(&self, note: &'a str) -> Result<&'a str, NoteError> {
-        let split = note
-            .rfind("\n\n")
-            .ok_or_else(|| NoteError::Malformed("no blank line before the signatures".into()))?;
-        let (text, signatures) = (&note[..split + 1], &note[split + 2..]);
-        check_text(text)?;
-        if !signatures.ends_with('\n') {
-            return Err(NoteError::Malformed(
-                "the signatures must end with a newline".into(),
-            ));
-        }
-        for line in signatures.lines() {
-            let rest = line
-                .strip_prefix(SIGNATURE_PREFIX)
-                .ok_or_else(|| NoteError::Malformed(format!("not a signature line: {line}")))?;
-            let (name, blob) = rest
-                .split_once(' ')
-                .ok_or_else(|| NoteError::Malformed(format!("not a signature line: {line}")))?;
-            let blob = STANDARD
-                .decode(blob)
-                .map_err(|_| NoteError::Malformed("a signature is not base64".into()))?;
-            if blob.len() < 4 {
-                return Err(NoteError::Malformed("a signature is too short".into()));
-            }
-            let id = u32::from_be_bytes([blob[0], blob[1], blob[2], blob[3]]);
-            if name != self.name || id != self.id {
-                continue;
-            }
-            let signature = Signature::from_slice(&blob[4..])
-                .map_err(|_| NoteError::BadSignature(self.name.clone()))?;
-            return self
-                .key
-                .verify(text.as_bytes(), &signature)
-                .map(|_| text)
-                .map_err(|_| NoteError::BadSignature(self.name.clone()));
-        }
-        Err(NoteError::UnknownKey)
+        let (text, lines) = split_note(note)?;
+        let line = lines
+            .iter()
+            .find(|line| line.name == self.name && line.id == self.id)
+            .ok_or(NoteError::UnknownKey)?;
+        let signature = Signature::from_slice(&line.signature)
+            .map_err(|_| NoteError::BadSignature(self.name.clone()))?;
+        self.key
+            .verify(text.as_bytes(), &signature)
+            .map(|_| text)
+            .map_err(|_| NoteError::BadSignature(self.name.clone()))
     }
 }
 

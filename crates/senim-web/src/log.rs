@@ -1,6 +1,6 @@
-//! The audit log explained: the current checkpoint, the newest entries, and
-//! one entry with its proof, checked by the server and again by the reader's
-//! browser.
+//! The audit log explained: the current checkpoint and key, the rotations
+//! of the key, the newest entries, and one entry with its proof, checked by
+//! the server and again by the reader's browser.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -36,6 +36,16 @@ fn describe(c: &Ctx, index: u64, entry: &str) -> EntryRow {
     }
 }
 
+/// A rotation of the log's key, as a row.
+pub struct RotationRow {
+    pub index: u64,
+    pub date: String,
+    pub new_key: String,
+    pub old_key: String,
+    /// How the new key was tied to the log: co-signed, or not (a lost key).
+    pub how: String,
+}
+
 #[derive(askama::Template)]
 #[template(path = "audit_log.html")]
 struct Overview<'a> {
@@ -45,6 +55,7 @@ struct Overview<'a> {
     root: String,
     note: String,
     key: String,
+    rotations: Vec<RotationRow>,
     entries: Vec<EntryRow>,
 }
 
@@ -65,13 +76,39 @@ pub async fn overview(c: Ctx, State(state): State<AppState>) -> PageResult {
         .map(|(i, e)| describe(&c, start + i as u64, e))
         .collect();
     entries.reverse();
+    let key = state.store.log_signer().verifier_key();
+    let origin = key.split('+').next().unwrap_or_default().to_string();
+    let rotations = state
+        .store
+        .log_rotations()
+        .await?
+        .into_iter()
+        .map(|r| {
+            let s = r.statement;
+            let how = match (s.co_signed, s.reason.as_str()) {
+                (false, _) => c.t("log-rotation-lost"),
+                (true, "compromised") => c.t("log-rotation-compromised"),
+                (true, _) => c.t("log-rotation-planned"),
+            };
+            RotationRow {
+                index: s.index,
+                date: date(&s.time),
+                new_key: s.new_key.verifier_key(),
+                old_key: s
+                    .old_key
+                    .unwrap_or_else(|| format!("{origin}+{:08x}", s.old_key_id)),
+                how,
+            }
+        })
+        .collect();
     let page = Overview {
         c: &c,
         crumbs: vec![(String::new(), c.t("nav-audit-log"))],
         size,
         root,
         note,
-        key: state.store.log_signer().verifier_key(),
+        key,
+        rotations,
         entries,
     };
     Ok(c.render(&page))

@@ -172,6 +172,10 @@ const CASES: &[Case] = &[
         allowed: EVERYONE,
     },
     Case {
+        name: "GET log rotations",
+        allowed: EVERYONE,
+    },
+    Case {
         name: "POST cases (submit hospital system)",
         allowed: &[Developer],
     },
@@ -535,6 +539,7 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
             Method::GET,
             "/api/v1/log/proof/consistency?old=1&new=2",
         ),
+        "GET log rotations" => app.request(who, Method::GET, "/api/v1/log/rotations"),
         "GET rulepack" => app.request(who, Method::GET, "/api/v1/rulepacks/eu-ai-act/1.0.0"),
         "GET system classifications" => {
             let id = app.system().await;

@@ -137,5 +137,6 @@ async fn write_replay_fixtures() {
         routes::sandbox::a_system_goes_through_the_sandbox_to_registration => "sandbox",
         routes::allocations::a_resource_assessed_in_review_is_provisioned_at_once => "assessments",
         routes::programmes::joint_work_and_former_organisations_keep_reviewers_out_for_a_while => "conflicts",
+        routes::log::the_log_key_is_rotated_and_followed_from_the_old_key => "log_key_rotation",
     );
 }

@@ -244,6 +244,9 @@ pub enum Command {
     /// order (`senim admin rebuild`). Sessions are not events: everyone
     /// signs in again.
     Rebuild,
+    /// Replaces the key that signs the audit log (`crate::rotation`): the
+    /// last command of its batch, whose checkpoint both keys sign.
+    RotateLogKey(Box<crate::rotation::KeyRotation>),
 }
 
 /// What a command produced.
@@ -427,6 +430,7 @@ pub(crate) async fn apply(
             crate::education::set_reviewer_sectors(conn, course, sectors).await?
         }
         Command::Rebuild => (Applied::Rebuilt(rebuild::rebuild(conn).await?), None),
+        Command::RotateLogKey(rotation) => crate::rotation::rotate(conn, events, *rotation).await?,
         Command::DeleteSession { token_hash } => {
             sessions::delete_session(conn, token_hash).await?;
             (Applied::Done, None)

@@ -16,6 +16,7 @@ crate::on_both_backends!(
     the_tiles_rebuild_the_signed_tree,
     proofs_are_served_and_bad_requests_name_the_field,
     rebuilding_from_the_log_gives_back_every_table,
+    the_log_key_is_rotated_and_followed_from_the_old_key,
 );
 
 fn hash(text: &str) -> Hash {
@@ -416,4 +417,126 @@ pub(crate) async fn rebuilding_from_the_log_gives_back_every_table(app: TestApp)
         .map(|(a, _)| a.0.as_str())
         .collect();
     assert_eq!(differs, ["classifications", "system_versions", "systems"]);
+}
+
+/// Issue 19: the log's key is rotated while the register keeps working;
+/// whoever trusts the old key follows the rotation through
+/// `/api/v1/log/rotations`, the pages show it, and a rebuild passes over it.
+pub(crate) async fn the_log_key_is_rotated_and_followed_from_the_old_key(app: TestApp) {
+    use senim_domain::api::LogRotations;
+    use senim_store::rotation::{KeyRotation, RotationReason};
+    use senim_store::{Actor, Applied, Command};
+
+    let old = verifier(&app).await;
+    let client = app.client(Who::Developer);
+    let input: senim_domain::SystemInput =
+        serde_json::from_value(system_json("Before the rotation")).unwrap();
+    client.register_system(&input).await.unwrap();
+    let before = checkpoint(&app, &old).await;
+
+    let new_key = senim_tlog::NoteSigner::from_seed(old.name(), &[42; 32]).unwrap();
+    let new = new_key.verifier();
+    let done = app
+        .store
+        .rotate_log_key(KeyRotation {
+            new_key: std::sync::Arc::new(new_key),
+            reason: RotationReason::Planned,
+            lost_key: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(done.index, before.size);
+    assert_eq!(done.checkpoint.size, before.size + 1);
+
+    // The server now gives the new key, and its checkpoints are the new key's.
+    assert_eq!(verifier(&app).await, new);
+    let r = app
+        .request(Who::Developer, Method::POST, "/api/v1/systems")
+        .json(&system_json("After the rotation"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let receipt = receipt_of(&r);
+    assert!(new.open(&receipt.checkpoint).is_ok());
+    assert!(old.open(&receipt.checkpoint).is_err());
+    senim_client::verify::verify_receipt(&receipt, &new).unwrap();
+
+    // The rotation, as anyone reads it, and followed from the old key.
+    let listing: LogRotations = app
+        .http
+        .get(app.url("/api/v1/log/rotations"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listing.key, new.verifier_key());
+    assert_eq!(listing.rotations.len(), 1);
+    let rotation = &listing.rotations[0];
+    assert_eq!(rotation.index, done.index);
+    assert_eq!(rotation.new_key, new.verifier_key());
+    assert_eq!(rotation.old_key, Some(old.verifier_key()));
+    assert_eq!(rotation.old_key_id, format!("{:08x}", old.key_id()));
+    assert!(rotation.co_signed);
+    assert_eq!(rotation.reason, "planned");
+    assert!(old.open(&rotation.checkpoint).is_ok());
+    assert!(new.open(&rotation.checkpoint).is_ok());
+    let entry: serde_json::Value = serde_json::from_str(&rotation.entry).unwrap();
+    assert_eq!(entry["kind"], "log.key_rotated");
+    assert_eq!(entry["subject"]["type"], "log");
+    let (key, followed) = senim_client::verify::follow_rotations(&old, Some(&listing)).unwrap();
+    assert_eq!(key, new);
+    assert_eq!(followed.len(), 1);
+    let verified = senim_client::verify::verify_log(&app.client(Who::Anonymous), &old, None, 4)
+        .await
+        .unwrap();
+    assert_eq!(verified.key, new);
+    assert_eq!(verified.rotations.len(), 1);
+    assert!(verified.checkpoint.size > done.checkpoint.size);
+
+    // The page shows the current key and the rotation, in each language.
+    for (lang, title) in [
+        ("en", "Changes of the signing key"),
+        ("ru", "Смены ключа подписи"),
+        ("kk", "Қол қою кілтінің ауыстырылуы"),
+    ] {
+        let page = app
+            .http
+            .get(app.url(&format!("/audit-log?lang={lang}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(title), "{lang}");
+        assert!(page.contains(&new.verifier_key()), "{lang}");
+        assert!(page.contains(&old.verifier_key()), "{lang}");
+    }
+    let entry_page = app
+        .http
+        .get(app.url(&format!("/audit-log/entries/{}?lang=en", done.index)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(entry_page.contains("signing key changed"), "{entry_page}");
+
+    // The rotation changes no table: a rebuild passes over it.
+    let tables = app.store.fingerprint().await.unwrap();
+    let events = app.store.event_count().await.unwrap() as u64;
+    match app
+        .store
+        .execute(Actor::operator(), Command::Rebuild)
+        .await
+        .unwrap()
+    {
+        Applied::Rebuilt(n) => assert_eq!(n, events),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.store.fingerprint().await.unwrap(), tables);
 }

@@ -181,7 +181,10 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         return crate::rotate::run(&args.store, rotate).await;
     }
     // `check-log` opens a store whose log may fail the check, to say why.
-    let checking = matches!(args.command, AdminCommand::CheckLog);
+    // `check-log` checks itself; `rebuild` is the recovery from a failed
+    // check (it trusts only the log, entry by entry), so neither is held
+    // back by the start-up check.
+    let checking = matches!(args.command, AdminCommand::CheckLog | AdminCommand::Rebuild);
     let store = open(&args.store, !checking).await?;
     let operator = Actor::operator();
     match args.command {

@@ -715,6 +715,71 @@ fn a_server_does_not_start_on_a_log_with_a_hole() {
     assert!(err.contains("entries were deleted"), "{err}");
 }
 
+/// Issue 19, finding 3 (the tables): after a clean truncation of the log to
+/// an older checkpoint (events, tiles and checkpoints put back, the
+/// published checkpoint gone too), the tables kept versions the log no
+/// longer has, and the server started. Now the start-up check sees the
+/// tables ahead of the log and stops; `senim admin rebuild` brings the
+/// tables back to the log, and the server starts again.
+#[test]
+fn a_server_does_not_start_on_tables_ahead_of_their_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap().to_string();
+    let server = start(&["--data-dir", &data_arg]);
+    let token = login(&server, "developer@hospital.demo");
+    let older = runtime().block_on(async {
+        let mut db = sqlite(&data).await;
+        sqlx::query_scalar::<_, i64>("SELECT MAX(size) FROM log_checkpoints")
+            .fetch_one(&mut db)
+            .await
+            .unwrap()
+    });
+    let (ok, _, err) = senim(
+        &server,
+        Some(&token),
+        &["system", "register", "--file", EXAMPLE],
+        None,
+    );
+    assert!(ok, "{err}");
+    drop(server);
+    // A clean truncation to the older checkpoint: what a botched restore of
+    // the log's tables alone, or a hand at the database, leaves.
+    runtime().block_on(async {
+        let mut db = sqlite(&data).await;
+        for sql in [
+            "DELETE FROM events WHERE idx >= $1",
+            "DELETE FROM log_checkpoints WHERE size > $1",
+        ] {
+            sqlx::query(sql).bind(older).execute(&mut db).await.unwrap();
+        }
+        // The tiles are rebuilt from the remaining entries by the check's
+        // own reading: those of the older tree are untouched below `older`.
+    });
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        if path.to_string_lossy().ends_with(".published") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    let (ok, err) =
+        serve_until_it_stops(&data).expect("the server started on tables ahead of the log");
+    assert!(!ok);
+    assert!(err.contains("the tables hold changes up to entry"), "{err}");
+    let out = std::process::Command::new(common::SENIM)
+        .args(["admin", "--data-dir", &data_arg, "rebuild"])
+        .output()
+        .unwrap();
+    // The rebuild names the tables that held what the log no longer has.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("systems did not match the log; they now follow it"),
+        "{err}"
+    );
+    let server = start(&["--data-dir", &data_arg]);
+    drop(server);
+}
+
 /// Issue 19, finding 4: `sqlite3 .backup` did not finish during a write
 /// burst and left a partial file. `senim admin backup` copies the register
 /// consistently while the server keeps writing, with the checkpoint the copy

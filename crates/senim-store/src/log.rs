@@ -587,6 +587,11 @@ async fn grow(
     .bind(now.to_rfc3339())
     .execute(&mut *conn)
     .await?;
+    // The tables now hold the log up to here (same transaction).
+    sqlx::query("UPDATE applied_log SET size = $1 WHERE size < $1")
+        .bind(new_size as i64)
+        .execute(&mut *conn)
+        .await?;
     Ok(Sequenced {
         size: new_size,
         note,
@@ -681,6 +686,24 @@ pub(crate) async fn check_log(
     let size = row.try_get::<i64, _>("size")? as u64;
     let root: Vec<u8> = row.try_get("root")?;
     let note: String = row.try_get("note")?;
+    // The tables' position first, then the newest checkpoint again: both
+    // move in one transaction, so a sound register never has the first
+    // ahead of the second, even while another server writes.
+    let applied: i64 = sqlx::query("SELECT size FROM applied_log WHERE id = 1")
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get("size"))
+        .transpose()?
+        .unwrap_or(0);
+    let newest: i64 = sqlx::query("SELECT COALESCE(MAX(size), 0) AS n FROM log_checkpoints")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
+    if applied > newest {
+        return Ok(Some(format!(
+            "the tables hold changes up to entry {applied} but the log ends at {newest}: the log was truncated or restored apart from the tables (`senim admin rebuild` makes the tables match the log, dropping what it no longer has; or restore a whole backup)"
+        )));
+    }
     let opened = match verifier {
         Some(verifier) => verifier.open(&note),
         None => senim_tlog::note_text(&note),

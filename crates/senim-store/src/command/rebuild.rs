@@ -65,6 +65,12 @@ pub(super) async fn rebuild(conn: &mut AnyConnection) -> Result<u64, StoreError>
             .execute(&mut *conn)
             .await?;
     }
+    // Rebuilt from the log as it stands, the tables are as far as it is.
+    sqlx::query(
+        "UPDATE applied_log SET size = (SELECT COALESCE(MAX(size), 0) FROM log_checkpoints)",
+    )
+    .execute(&mut *conn)
+    .await?;
     let mut after = -1i64;
     let mut count = 0u64;
     loop {

@@ -1037,7 +1037,7 @@ pub async fn file_report(
         None => None,
     };
     let code = tracking_code();
-    let stepped = open_report(
+    let mut stepped = open_report(
         CaseId::generate(),
         input.clone(),
         system.as_ref(),
@@ -1090,6 +1090,21 @@ pub async fn file_report(
                 ..ApiError::new(crate::error::ErrorCode::RateLimited, message)
             });
         }
+    }
+    // A near-duplicate of an open report (the same harm reported again, or
+    // a flood of one text) is received merged into it.
+    let open = state
+        .store
+        .cases(&senim_store::CaseFilter {
+            kind: Some(senim_domain::CaseKind::Report),
+            open: Some(true),
+            system: input.system_id,
+            limit: 500,
+            ..Default::default()
+        })
+        .await?;
+    if let Some(into) = senim_domain::oversight::duplicate_of(&stepped.case, &open.items) {
+        senim_domain::oversight::merge_on_receipt(&mut stepped, into);
     }
     let step = serde_json::json!({ "action": "report", "type": input.report_type });
     let case = write(state, caller, stepped, None, system.as_ref(), step).await?;

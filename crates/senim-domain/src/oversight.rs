@@ -253,6 +253,90 @@ pub fn open_report(
     Ok(stepped)
 }
 
+/// How long an open report takes in near-duplicates of itself, in days.
+pub const DUPLICATE_WINDOW_DAYS: i64 = 30;
+
+/// The words of a text, as near-duplicates are compared: runs of letters
+/// and digits, lower-cased (Kazakh, Russian and English alike).
+fn words(text: &str) -> std::collections::BTreeSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Whether two reports' texts say nearly the same: at least four in five of
+/// the words either uses are used by both (a flood of one text with a word
+/// changed, or the same harm reported twice by one person).
+pub fn near_duplicate(a: &str, b: &str) -> bool {
+    let (a, b) = (words(a), words(b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let both = a.intersection(&b).count();
+    let either = a.union(&b).count();
+    both * 5 >= either * 4
+}
+
+/// The open report that `new` (just received) repeats, if any: of the same
+/// type, about the same system (the same one of the register, or the same
+/// name given), received within [`DUPLICATE_WINDOW_DAYS`], with nearly the
+/// same text. The oldest such report wins.
+pub fn duplicate_of<'a>(new: &Case, open: impl IntoIterator<Item = &'a Case>) -> Option<CaseId> {
+    let CaseBody::Report {
+        body: Some(new_report),
+        ..
+    } = &new.body
+    else {
+        return None;
+    };
+    let name = |r: &Report| r.system_name.as_deref().map(|n| words(n));
+    let since = new.created_at.plus_seconds(-DUPLICATE_WINDOW_DAYS * 86_400);
+    open.into_iter()
+        .filter(|c| c.id != new.id && c.open && c.created_at >= since)
+        .filter_map(|c| match &c.body {
+            CaseBody::Report {
+                state,
+                body: Some(r),
+            } if OPEN_REPORT.contains(state) => Some((c, r)),
+            _ => None,
+        })
+        .filter(|(c, r)| {
+            r.report_type == new_report.report_type
+                && c.system_id == new.system_id
+                && (new.system_id.is_some() || name(r) == name(new_report))
+                && near_duplicate(&r.description, &new_report.description)
+        })
+        .min_by_key(|(c, _)| (c.created_at, c.id))
+        .map(|(c, _)| c.id)
+}
+
+/// Receives `stepped` (a report just opened) as merged into `into`, the
+/// open report it repeats: the submitter keeps a number and a tracking
+/// code of their own, which show the merge; the supervisors' queue holds
+/// one report. The step is the supervisors' own `merge`, taken on receipt.
+pub fn merge_on_receipt(stepped: &mut Stepped, into: CaseId) {
+    let case = &mut stepped.case;
+    if let CaseBody::Report {
+        state,
+        body: Some(report),
+    } = &mut case.body
+    {
+        merge(state, report, &mut case.links, into);
+        case.open = false;
+        case.deadline = None;
+        // The supervisors hear of the report it repeats, not of this one.
+        stepped.notices.clear();
+    }
+}
+
+/// What `merge` changes in a report.
+fn merge(state: &mut ReportState, report: &mut Report, links: &mut Vec<CaseId>, into: CaseId) {
+    report.merged_into = Some(into);
+    links.push(into);
+    *state = ReportState::Merged;
+}
+
 fn short(field: &str, value: Option<String>) -> Result<Option<String>, Refusal> {
     match value {
         Some(v) => {
@@ -394,9 +478,7 @@ pub fn report_step(ctx: &Ctx<'_>, current: &Case, step: ReportStep) -> Result<St
             if into == current.id {
                 return Err(invalid("into", "is this report itself"));
             }
-            report.merged_into = Some(into);
-            case.links.push(into);
-            *state = ReportState::Merged;
+            merge(state, report, &mut case.links, into);
             case.open = false;
             case.deadline = None;
             "report.merged"
@@ -1831,6 +1913,52 @@ mod tests {
             citation: citation("art-20"),
             finding: None,
         }
+    }
+
+    fn received(description: &str, system_name: Option<&str>, at: Timestamp) -> Stepped {
+        let input: ReportInput = serde_json::from_value(serde_json::json!({
+            "type": "tip", "description": description, "system_name": system_name,
+        }))
+        .unwrap();
+        open_report(CaseId::generate(), input, None, "hash".into(), at).unwrap()
+    }
+
+    #[test]
+    fn a_near_duplicate_of_an_open_report_is_merged_on_receipt() {
+        let t0 = Timestamp::parse("2026-03-02T09:00:00Z").unwrap();
+        let text = "The bank's chatbot asks for my ID number and my card's PIN in the chat window.";
+        let first = received(text, Some("Dala Bank chatbot"), t0).case;
+        // One word changed, the case and punctuation too: the same report.
+        let again = received(
+            "the bank's chatbot asks for my ID number and my card's PIN in the chat window!!",
+            Some("DALA BANK CHATBOT"),
+            t0.plus_seconds(3600),
+        );
+        assert_eq!(duplicate_of(&again.case, [&first]), Some(first.id));
+        // A different text, another system, or a month and a day later: new.
+        let other = received(
+            "The exam proctoring system flagged me for looking away while I was reading the task.",
+            Some("Dala Bank chatbot"),
+            t0.plus_seconds(60),
+        );
+        assert_eq!(duplicate_of(&other.case, [&first]), None);
+        let elsewhere = received(text, Some("Another chatbot"), t0.plus_seconds(60));
+        assert_eq!(duplicate_of(&elsewhere.case, [&first]), None);
+        let late = received(
+            text,
+            Some("Dala Bank chatbot"),
+            t0.plus_seconds(31 * 86_400),
+        );
+        assert_eq!(duplicate_of(&late.case, [&first]), None);
+        // Merged on receipt: closed, pointing at the first, no new notice.
+        let mut merged = again;
+        merge_on_receipt(&mut merged, first.id);
+        assert!(!merged.case.open);
+        assert!(merged.notices.is_empty());
+        assert_eq!(merged.case.state(), "merged");
+        assert!(merged.case.links.contains(&first.id));
+        // A report merged (or closed) takes in no more.
+        assert_eq!(duplicate_of(&late.case, [&merged.case]), None);
     }
 
     #[test]

@@ -915,11 +915,43 @@ pub(crate) async fn a_citizen_reports_harm_and_the_authority_acts(app: TestApp) 
     assert_eq!(status, 200);
     assert!(own["private"].is_null());
 
-    // A duplicate is merged into it.
+    // A near-duplicate is received merged into it (issue 19)...
     let (_, dup) = s
-        .send("", Method::POST, "/api/v1/reports", None, Some(incident))
+        .send(
+            "",
+            Method::POST,
+            "/api/v1/reports",
+            None,
+            Some(incident.clone()),
+        )
         .await;
-    let (_, dup_case) = s
+    let (_, all) = s
+        .send(
+            &supervisor,
+            Method::GET,
+            "/api/v1/cases?kind=report",
+            None,
+            None,
+        )
+        .await;
+    let dup_case = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["number"] == dup["number"])
+        .unwrap()
+        .clone();
+    assert_eq!(dup_case["state"], "merged");
+    assert_eq!(dup_case["links"][0], report["id"]);
+    // ...and a supervisor merges by hand what says the same in other words.
+    let mut retold = incident.clone();
+    retold["description"] = json!(
+        "The bed forecast discharged my aunt too early as well; she came back after two days."
+    );
+    let (_, retold) = s
+        .send("", Method::POST, "/api/v1/reports", None, Some(retold))
+        .await;
+    let (_, open) = s
         .send(
             &supervisor,
             Method::GET,
@@ -928,17 +960,17 @@ pub(crate) async fn a_citizen_reports_harm_and_the_authority_acts(app: TestApp) 
             None,
         )
         .await;
-    let dup_case = dup_case["items"]
+    let retold_case = open["items"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["number"] == dup["number"])
+        .find(|c| c["number"] == retold["number"])
         .unwrap()
         .clone();
     let merged = s
         .step(
             &supervisor,
-            &dup_case,
+            &retold_case,
             json!({"action": "merge", "into": report["id"]}),
         )
         .await;

@@ -370,3 +370,59 @@ async fn a_report_needs_a_proof_of_work() {
     .await;
     assert_eq!(status, 201, "{body}");
 }
+
+/// Issue 19, item 2: a flood of one text (or the same harm reported twice)
+/// leaves one open report in the supervisors' queue: each near-duplicate
+/// is received merged into it, with a number and a tracking code of its own
+/// that show the merge.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn near_duplicates_are_merged_into_the_open_report() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |config| {
+        config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    let file = |from: String, text: &str| {
+        let report = serde_json::json!({"type": "tip", "system_name": "Dala Bank chatbot",
+            "description": text});
+        let r = app
+            .http
+            .post(app.url("/api/v1/reports"))
+            .header("x-forwarded-for", from)
+            .json(&report);
+        async move {
+            let r = r.send().await.unwrap();
+            assert_eq!(r.status(), 201);
+            r.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let text = "The chatbot of the bank asks for my ID number and PIN in a chat window.";
+    let first = file("203.0.113.1".into(), text).await;
+    let mut codes = Vec::new();
+    for i in 0..5 {
+        let variant = format!("{text} {}", ["Again.", "", "!", "Again.", ""][i]);
+        let again = file(format!("198.51.100.{}", i + 1), &variant).await;
+        assert_ne!(again["number"], first["number"]);
+        codes.push(again["tracking_code"].as_str().unwrap().to_string());
+    }
+    let other = file(
+        "192.0.2.1".into(),
+        "The chatbot refused my complaint about a card fee and closed the chat.",
+    )
+    .await;
+    let open: serde_json::Value = app
+        .read(Who::Supervisor, "/api/v1/cases?kind=report&open=true")
+        .await;
+    let numbers: Vec<&str> = open["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers.len(), 2, "{numbers:?}");
+    assert!(numbers.contains(&first["number"].as_str().unwrap()));
+    assert!(numbers.contains(&other["number"].as_str().unwrap()));
+    let status: serde_json::Value = app
+        .read(Who::Anonymous, &format!("/api/v1/reports/{}", codes[0]))
+        .await;
+    assert_eq!(status["state"], "merged", "{status}");
+}

@@ -128,6 +128,10 @@ pub async fn deliver_due(
     state: &AppState,
     relay: &Relay,
 ) -> Result<usize, senim_store::StoreError> {
+    // A read first: an idle outbox costs no write transaction.
+    if state.store.mail_waiting().await? == 0 {
+        return Ok(0);
+    }
     let claimed = state
         .store
         .execute(

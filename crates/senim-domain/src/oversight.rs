@@ -290,7 +290,7 @@ pub fn duplicate_of<'a>(new: &Case, open: impl IntoIterator<Item = &'a Case>) ->
     else {
         return None;
     };
-    let name = |r: &Report| r.system_name.as_deref().map(|n| words(n));
+    let name = |r: &Report| r.system_name.as_deref().map(words);
     let since = new.created_at.plus_seconds(-DUPLICATE_WINDOW_DAYS * 86_400);
     open.into_iter()
         .filter(|c| c.id != new.id && c.open && c.created_at >= since)

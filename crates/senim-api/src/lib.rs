@@ -71,6 +71,10 @@ pub fn api() -> Router<AppState> {
         .route("/systems/{id}/withdraw", post(systems::withdraw))
         .route("/systems/{id}/operator", post(systems::answer_operator))
         .route(
+            "/systems/{id}/intake",
+            get(systems::intake).put(systems::set_intake),
+        )
+        .route(
             "/systems/{id}/classifications",
             get(systems::classifications),
         )

@@ -298,3 +298,38 @@ pub async fn answer_operator(
     let system = senim_app::systems::answer_operator(&state, &caller, &id, answer.decision).await?;
     Ok(Json(system))
 }
+
+/// The public intake's state for this system: `null` unless the authority
+/// paused reports about it (then the reason and since when).
+#[utoipa::path(get, path = "/api/v1/systems/{id}/intake", tag = "systems",
+    params(("id" = String, Path, description = "System id")),
+    responses((status = 200, body = Option<senim_domain::oversight::IntakePause>), (status = 404, body = ErrorBody)))]
+pub async fn intake(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Option<senim_domain::oversight::IntakePause>>, ApiError> {
+    let (system, _) = load(&state, &caller, &id).await?;
+    Ok(Json(state.store.intake_pause(system.id).await?))
+}
+
+/// Pause (`{"paused": true, "reason": "..."}`, the reason public) or
+/// resume (`{"paused": false}`) reports about this system (supervisors):
+/// while paused, the public intake refuses reports naming it (409, with the
+/// reason); the authority's own accounts still file them.
+#[utoipa::path(put, path = "/api/v1/systems/{id}/intake", tag = "systems",
+    params(("id" = String, Path, description = "System id")),
+    request_body = senim_domain::oversight::IntakePauseInput,
+    responses((status = 200, body = Option<senim_domain::oversight::IntakePause>), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn set_intake(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Result<JsonBody<senim_domain::oversight::IntakePauseInput>, ApiError>,
+) -> Result<Json<Option<senim_domain::oversight::IntakePause>>, ApiError> {
+    let JsonBody(input) = body?;
+    Ok(Json(
+        senim_app::cases::set_intake_pause(&state, &caller, &id, input).await?,
+    ))
+}

@@ -1540,3 +1540,10 @@ admin-done-mail-retried = The mails will be sent again.
 report-proof-working = Checking that a person sends this form: a second or two of your computer's work…
 report-proof-noscript = This form needs JavaScript: before it is sent, your browser does a second of computation that shows a person, not a program, sends it. Nothing about you is sent or kept.
 report-proof-failed = The check that a person sends this form did not pass (it needs JavaScript and lasts ten minutes). What you wrote is kept: send the form again.
+
+system-intake-paused = The authority has paused reports about this system:
+system-intake-pause = Pause reports about this system
+system-intake-resume = Resume reports about this system
+system-intake-reason = Reason (public)
+system-intake-reason-hint = Whoever tries to report this system reads it, for example where to turn instead.
+report-paused = This report was not sent.

@@ -1036,6 +1036,21 @@ pub async fn file_report(
         })?),
         None => None,
     };
+    // The authority may have paused reports about this system (a flood
+    // about one system); its own accounts still file them.
+    let authority = caller.account.as_ref().is_some_and(|a| a.is_authority());
+    if let (Some(system), false) = (&system, authority) {
+        if let Some(pause) = state.store.intake_pause(system.id).await? {
+            return Err(ApiError::new(
+                crate::error::ErrorCode::Conflict,
+                format!(
+                    "reports about this system are paused by the authority since {}: {}",
+                    senim_domain::Day::of(pause.paused_at),
+                    pause.reason
+                ),
+            ));
+        }
+    }
     let code = tracking_code();
     let mut stepped = open_report(
         CaseId::generate(),
@@ -1046,7 +1061,6 @@ pub async fn file_report(
     )?;
     // The intake's limits, once the report is known to be valid (a refusal
     // for bad input costs no quota) and before anything is written.
-    let authority = caller.account.as_ref().is_some_and(|a| a.is_authority());
     // A proof of work, when sent, must hold; without one a report shares
     // a smaller minute (a browser without JavaScript still reports).
     let bits = state.config.report_proof_bits;
@@ -1114,6 +1128,29 @@ pub async fn file_report(
         tracking_code: code,
         status,
     })
+}
+
+/// Pauses (with the public reason) or resumes the public intake for one
+/// system: the authority's switch against a flood about it.
+pub async fn set_intake_pause(
+    state: &AppState,
+    caller: &Caller,
+    system: &str,
+    input: senim_domain::oversight::IntakePauseInput,
+) -> Result<Option<senim_domain::oversight::IntakePause>, ApiError> {
+    let (system, resource) = crate::systems::load(state, caller, system).await?;
+    caller.require(state, Action::SystemPauseIntake, &resource)?;
+    let reason = input.parse()?;
+    state
+        .execute(
+            caller.actor(),
+            Command::SetIntakePause {
+                system: system.id,
+                reason,
+            },
+        )
+        .await?;
+    Ok(state.store.intake_pause(system.id).await?)
 }
 
 /// A proof-of-work challenge for the next report (`GET

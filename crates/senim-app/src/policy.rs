@@ -66,6 +66,7 @@ actions! {
     SystemCreate => "system.create": Write,
     SystemUpdate => "system.update": Write,
     SystemWithdraw => "system.withdraw": Write,
+    SystemPauseIntake => "system.pause_intake": Write,
     RulePackPublish => "rulepack.publish": Admin,
     CaseList => "case.list": Read,
     CaseListOwn => "case.list_own": Read,

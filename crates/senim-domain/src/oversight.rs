@@ -2052,3 +2052,45 @@ mod tests {
         assert_eq!(stepped.notices[0].key, "notice-finding-recorded");
     }
 }
+
+/// The authority's pause of the public intake for one system (issue 19):
+/// while it stands, reports naming the system are refused with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct IntakePause {
+    pub system_id: SystemId,
+    /// Why, as the public reads it.
+    pub reason: String,
+    pub paused_at: Timestamp,
+}
+
+/// What a supervisor sends: pause (with the public reason) or resume.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntakePauseInput {
+    pub paused: bool,
+    /// Required to pause; shown to whoever tries to report the system.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl IntakePauseInput {
+    /// The reason to pause with, or `None` to resume.
+    pub fn parse(self) -> Result<Option<String>, crate::ValidationError> {
+        if !self.paused {
+            return Ok(None);
+        }
+        let mut problems = crate::error::Problems::new();
+        let reason = problems.check(
+            "reason",
+            optional_text(self.reason.as_deref().unwrap_or(""), 500),
+        );
+        match reason {
+            Some(r) if !r.is_empty() => Ok(Some(r)),
+            Some(_) => {
+                problems.add("reason", "is required to pause: the public reads it");
+                problems.finish(|| None)
+            }
+            None => problems.finish(|| None),
+        }
+    }
+}

@@ -20,6 +20,7 @@ mod cases;
 mod command;
 mod education;
 mod error;
+mod intake;
 mod library;
 pub mod log;
 mod logged;

@@ -333,6 +333,9 @@ mod tests {
                         again::<SystemChanged<Classified>>(&payload)
                     }
                     "system.withdrawn" => again::<SystemChanged<SystemWithdrawn>>(&payload),
+                    "system.intake_paused" | "system.intake_resumed" => {
+                        again::<crate::intake::IntakeSwitched>(&payload)
+                    }
                     "system.operator_accepted" | "system.operator_refused" => {
                         again::<SystemChanged<crate::operators::OperatorAnswered>>(&payload)
                     }

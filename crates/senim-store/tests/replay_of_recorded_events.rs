@@ -88,6 +88,8 @@ const KINDS: &[&str] = &[
     "system.version_added",
     "system.withdrawn",
     "system.operator_accepted",
+    "system.intake_paused",
+    "system.intake_resumed",
     "system.operator_refused",
     "system.reclassified",
     "system.review_due",

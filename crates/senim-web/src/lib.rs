@@ -74,6 +74,10 @@ pub fn pages(state: &AppState) -> Router<AppState> {
         .route("/register.json", get(public::register_json))
         .route("/systems/{id}", get(public::system))
         .route(
+            "/systems/{id}/intake",
+            axum::routing::post(public::set_intake),
+        )
+        .route(
             "/systems/{id}/withdraw",
             axum::routing::post(public::withdraw),
         )

@@ -556,6 +556,10 @@ struct SystemPage<'a> {
     /// The organisation named as operator that has not accepted yet, shown
     /// to the owner, the authority and that organisation only.
     pending_operator: Option<String>,
+    /// The authority's pause of reports about the system, shown to all.
+    intake_paused: Option<senim_domain::oversight::IntakePause>,
+    /// Whether the reader may pause or resume them (supervisors).
+    may_pause_intake: bool,
     version: i64,
     owner_id: String,
     docs: Vec<DocItem>,
@@ -812,6 +816,8 @@ pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String
             .holder_organisation_id
             .and_then(|h| state.register.organisation_name(h, c.lang())),
         pending_operator,
+        intake_paused: state.store.intake_pause(system.id).await?,
+        may_pause_intake: c.caller.may(&state, Action::SystemPauseIntake, &resource)?,
         version: system.current_version,
         owner_id: system.owner_organisation_id.to_string(),
         docs,
@@ -827,4 +833,27 @@ pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String
         name,
     };
     Ok(c.render(&page))
+}
+
+/// `POST /systems/{id}/intake`: a supervisor pauses (with the public
+/// reason) or resumes reports about the system (the API's `PUT
+/// /api/v1/systems/{id}/intake`).
+pub async fn set_intake(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    crate::Posted { ctx: c, form }: crate::Posted,
+) -> PageResult {
+    let input = senim_domain::oversight::IntakePauseInput {
+        paused: form.text("paused") == "true",
+        reason: Some(form.text("reason")),
+    };
+    match senim_app::cases::set_intake_pause(&state, &c.caller, &id, input).await {
+        Ok(_) => Ok(c.redirect(&format!("/systems/{id}#intake"))),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let mut r = c.error(e);
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(r)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -231,6 +231,18 @@ pub async fn submit(
             }
             form_page(&c, &state, form, problems).await
         }
+        Err(e) if e.status == axum::http::StatusCode::CONFLICT => {
+            // Reports about this system are paused: said on the form, with
+            // what was written kept.
+            let mut problems = Problems::default();
+            problems.push(
+                "description",
+                format!("{} {}", c.t("report-paused"), e.message),
+            );
+            let mut r = form_page(&c, &state, form, problems).await;
+            *r.status_mut() = axum::http::StatusCode::CONFLICT;
+            r
+        }
         Err(e) if e.status == axum::http::StatusCode::TOO_MANY_REQUESTS => {
             // Kept on the form, with what was written, to send later.
             let mut problems = Problems::default();

@@ -128,6 +128,14 @@ const CASES: &[Case] = &[
         allowed: &[OtherDeveloper],
     },
     Case {
+        name: "GET system intake",
+        allowed: EVERYONE,
+    },
+    Case {
+        name: "PUT system intake (pause)",
+        allowed: &[Supervisor],
+    },
+    Case {
         name: "POST system withdraw",
         allowed: &[Developer],
     },
@@ -521,6 +529,15 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
                 &format!("/api/v1/systems/{}/operator", system.id),
             )
             .json(&serde_json::json!({"decision": "accept"}))
+        }
+        "GET system intake" => {
+            let id = app.system().await;
+            app.request(who, Method::GET, &format!("/api/v1/systems/{id}/intake"))
+        }
+        "PUT system intake (pause)" => {
+            let id = app.system().await;
+            app.request(who, Method::PUT, &format!("/api/v1/systems/{id}/intake"))
+                .json(&serde_json::json!({"paused": true, "reason": "A flood of reports."}))
         }
         "POST system withdraw" => {
             let id = app.system().await;

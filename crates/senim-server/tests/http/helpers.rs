@@ -461,3 +461,16 @@ pub async fn error_fields(response: reqwest::Response) -> (u16, String, Vec<(Str
         .collect();
     (status, code, fields)
 }
+
+/// An answer's status and, for an error, its message.
+pub async fn error_or(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    (
+        status,
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    )
+}

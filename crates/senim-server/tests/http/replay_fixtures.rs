@@ -125,6 +125,7 @@ async fn write_replay_fixtures() {
         routes::cases::a_citizen_reports_harm_and_the_authority_acts => "report_and_investigation",
         routes::cases::a_sector_body_keeps_its_trusted_list => "trusted_list",
         routes::systems::an_operator_is_listed_only_once_it_accepts => "operators",
+        routes::systems::a_supervisor_pauses_reports_about_one_system => "intake_pause",
         routes::cases::a_new_pack_puts_registered_systems_on_its_path => "publication",
         routes::cases::an_audit_runs_metrics_against_the_packs_thresholds => "audit",
         routes::datasets::restricted_data_is_requested_and_granted => "data_access",

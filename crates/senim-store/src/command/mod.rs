@@ -149,6 +149,12 @@ pub enum Command {
         expected_version: Option<i64>,
         reason: Option<String>,
     },
+    /// Pauses the public intake for a system (with the public reason), or
+    /// resumes it (`None`).
+    SetIntakePause {
+        system: SystemId,
+        reason: Option<String>,
+    },
     /// The organisation named as a system's operator answers.
     AnswerOperator {
         id: SystemId,
@@ -373,6 +379,9 @@ pub(crate) async fn apply(
             organisation,
             decision,
         } => crate::operators::answer(conn, id, organisation, decision, now).await?,
+        Command::SetIntakePause { system, reason } => {
+            crate::intake::set(conn, system, reason, now).await?
+        }
         Command::CreateToken(token) => tokens::create_token(conn, token, now).await?,
         Command::RevokeToken { id, account_id } => {
             tokens::revoke_token(conn, id, account_id, now).await?

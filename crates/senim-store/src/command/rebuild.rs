@@ -24,8 +24,9 @@ use crate::logged::{
 use crate::query;
 
 /// The query tables, children before parents.
-const QUERY_TABLES: [&str; 29] = [
+const QUERY_TABLES: [&str; 30] = [
     "number_counters",
+    "intake_pauses",
     "operator_requests",
     "affiliations",
     "application_parties",
@@ -217,6 +218,9 @@ async fn replay(
                 query::system_version(&mut *conn, system.id, system.current_version).await?;
             store_system(conn, &system, &version, system.current_version).await?;
             crate::operators::clear_request(conn, system.id).await
+        }
+        "system.intake_paused" | "system.intake_resumed" => {
+            crate::intake::replay(conn, time, &payload).await
         }
         "system.operator_accepted" | "system.operator_refused" => {
             crate::operators::replay(conn, kind, time, &payload).await

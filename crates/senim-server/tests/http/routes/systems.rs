@@ -14,6 +14,7 @@ crate::on_both_backends!(
     withdraw_keeps_versions,
     list_filters_by_sector_status_organisation_and_text,
     an_operator_is_listed_only_once_it_accepts,
+    a_supervisor_pauses_reports_about_one_system,
 );
 
 fn input(name: &str) -> SystemInput {
@@ -389,4 +390,89 @@ pub async fn an_operator_is_listed_only_once_it_accepts(app: TestApp) {
         requests[0]["system_id"],
         third.value.system.id.to_string().as_str()
     );
+}
+
+/// Issue 19, item 2: a supervisor's switch pauses the public intake for one
+/// system (a flood about it), with a public reason; reports about other
+/// systems still come in, the authority still files, and resuming lets
+/// them in again.
+pub async fn a_supervisor_pauses_reports_about_one_system(app: TestApp) {
+    let system = app.system_named("Card scoring").await.to_string();
+    let path = format!("/api/v1/systems/{system}/intake");
+    let report = |id: &str| {
+        serde_json::json!({"type": "tip", "system_id": id,
+            "description": format!("Something about {id} that the public wants the authority to know.")})
+    };
+    let file = |body: serde_json::Value| {
+        let r = app.http.post(app.url("/api/v1/reports")).json(&body);
+        async move { crate::helpers::error_or(r.send().await.unwrap()).await }
+    };
+    assert_eq!(file(report(&system)).await.0, 201);
+    let pause = |who: Who, body: serde_json::Value| {
+        let r = app.request(who, Method::PUT, &path).json(&body);
+        async move { r.send().await.unwrap() }
+    };
+    let refused = pause(
+        Who::Developer,
+        serde_json::json!({"paused": true, "reason": "x"}),
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+    let (status, _, fields) =
+        error_fields(pause(Who::Supervisor, serde_json::json!({"paused": true})).await).await;
+    assert_eq!(status, 422);
+    assert_eq!(fields[0].0, "reason");
+    let paused = pause(
+        Who::Supervisor,
+        serde_json::json!({"paused": true,
+            "reason": "Thousands of identical reports; write to the authority's office instead."}),
+    )
+    .await;
+    assert_eq!(paused.status(), 200);
+    let shown = app.read(Who::Anonymous, &path).await;
+    assert!(shown["reason"].as_str().unwrap().contains("Thousands"));
+    let events = app.store.event_count().await.unwrap();
+    let (status, message) = file(report(&system)).await;
+    assert_eq!(status, 409);
+    assert!(
+        message.contains("write to the authority's office instead"),
+        "{message}"
+    );
+    assert_eq!(
+        app.store.event_count().await.unwrap(),
+        events,
+        "nothing written"
+    );
+    // Another system, and the authority itself, still report.
+    let other = app.system_named("Exam proctoring").await.to_string();
+    assert_eq!(file(report(&other)).await.0, 201);
+    let (status, body) = crate::routes::datasets::send(
+        &app,
+        Who::Supervisor,
+        Method::POST,
+        "/api/v1/reports",
+        None,
+        Some(report(&system)),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    // The system's page says so to everyone.
+    let html = app
+        .http
+        .get(app.url(&format!("/systems/{system}")))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("The authority has paused reports about this system"),
+        "{html}"
+    );
+    let resumed = pause(Who::Supervisor, serde_json::json!({"paused": false})).await;
+    assert_eq!(resumed.status(), 200);
+    assert!(app.read(Who::Anonymous, &path).await.is_null());
+    assert_eq!(file(report(&system)).await.0, 201);
 }

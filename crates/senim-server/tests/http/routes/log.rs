@@ -385,6 +385,8 @@ pub(crate) async fn rebuilding_from_the_log_gives_back_every_table(app: TestApp)
         "system_datasets",
         // Its own story: systems::an_operator_is_listed_only_once_it_accepts.
         "operator_requests",
+        // Its own story: systems::a_supervisor_pauses_reports_about_one_system.
+        "intake_pauses",
     ];
     assert!(
         before

@@ -234,11 +234,20 @@ pub async fn submit(
         Err(e) if e.status == axum::http::StatusCode::CONFLICT => {
             // Reports about this system are paused: said on the form, with
             // what was written kept.
+            // In the reader's language, with the authority's own reason.
+            let pause = match form
+                .get("system_id")
+                .and_then(|s| s.parse::<SystemId>().ok())
+            {
+                Some(id) => state.store.intake_pause(id).await.ok().flatten(),
+                None => None,
+            };
+            let said = match pause {
+                Some(p) => format!("{} {}", c.t("system-intake-paused"), p.reason),
+                None => e.message.clone(),
+            };
             let mut problems = Problems::default();
-            problems.push(
-                "description",
-                format!("{} {}", c.t("report-paused"), e.message),
-            );
+            problems.push("description", format!("{} {said}", c.t("report-paused")));
             let mut r = form_page(&c, &state, form, problems).await;
             *r.status_mut() = axum::http::StatusCode::CONFLICT;
             r

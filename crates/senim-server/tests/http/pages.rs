@@ -36,7 +36,21 @@ async fn register(app: &TestApp, name: &str) -> String {
     body["system"]["id"].as_str().unwrap().to_string()
 }
 
-async fn page(app: &TestApp, path: &str, lang: &str) -> (u16, String) {
+/// A page as a signed-in reader (`session`, from [`sign_in`]) sees it in `lang`.
+pub(crate) async fn page_as(app: &TestApp, session: &str, path: &str, lang: &str) -> String {
+    app.http
+        .get(app.url(path))
+        .header("cookie", session)
+        .header("accept-language", lang)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+pub(crate) async fn page(app: &TestApp, path: &str, lang: &str) -> (u16, String) {
     let r = app
         .http
         .get(app.url(path))
@@ -1443,30 +1457,10 @@ async fn a_named_operator_answers_on_its_desk(app: TestApp) {
     let (_, public) = page(&app, &format!("/systems/{id}"), "en").await;
     assert!(!public.contains("pending-operator"), "{public}");
     let owner = sign_in(&app, "dev@hospital.kz").await;
-    let html = app
-        .http
-        .get(app.url(&format!("/systems/{id}")))
-        .header("cookie", &owner)
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_as(&app, &owner, &format!("/systems/{id}"), "en").await;
     assert!(html.contains("awaiting its confirmation"), "{html}");
     let bank = sign_in(&app, "dev@bank.kz").await;
-    let desk = app
-        .http
-        .get(app.url("/developer"))
-        .header("cookie", &bank)
-        .header("accept-language", "kk")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let desk = page_as(&app, &bank, "/developer", "kk").await;
     assert!(
         desk.contains("Ұйымыңызды оператор ретінде көрсеткен жүйелер"),
         "{desk}"

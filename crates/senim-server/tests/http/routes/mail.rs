@@ -208,17 +208,7 @@ async fn dead_letters(backend: Backend) {
     );
     // The administrator sees it on their page and sends it again.
     let session = crate::pages::sign_in(&app, "admin@senim.kz").await;
-    let html = app
-        .http
-        .get(app.url("/admin"))
-        .header("cookie", &session)
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = crate::pages::page_as(&app, &session, "/admin", "en").await;
     assert!(html.contains("dev@bank.kz"), "{html}");
     assert!(html.contains("no such mailbox"));
     let retried = app

@@ -457,16 +457,7 @@ pub async fn a_supervisor_pauses_reports_about_one_system(app: TestApp) {
     .await;
     assert_eq!(status, 201, "{body}");
     // The system's page says so to everyone.
-    let html = app
-        .http
-        .get(app.url(&format!("/systems/{system}")))
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, html) = crate::pages::page(&app, &format!("/systems/{system}"), "en").await;
     assert!(
         html.contains("The authority has paused reports about this system"),
         "{html}"

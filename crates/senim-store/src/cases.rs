@@ -851,32 +851,6 @@ impl Store {
             .collect()
     }
 
-    /// The e-mail addresses of the active accounts a notice reaches.
-    pub async fn addresses(&self, recipient: &Recipient) -> Result<Vec<String>, StoreError> {
-        let (sql, value) = match recipient {
-            Recipient::Account(id) => (
-                "SELECT email FROM accounts WHERE id = $1 AND status = 'active'",
-                id.to_string(),
-            ),
-            Recipient::Organisation(id) => (
-                "SELECT email FROM accounts WHERE organisation_id = $1 AND status = 'active' ORDER BY email",
-                id.to_string(),
-            ),
-            Recipient::Role(role) => (
-                "SELECT a.email FROM accounts a JOIN account_roles r ON r.account_id = a.id \
-                 WHERE r.role = $1 AND a.status = 'active' ORDER BY a.email",
-                role.as_str().to_string(),
-            ),
-        };
-        let rows = sqlx::query(sql)
-            .bind(value)
-            .fetch_all(self.reader())
-            .await?;
-        rows.iter()
-            .map(|r| r.try_get::<String, _>(0).map_err(StoreError::from))
-            .collect()
-    }
-
     /// The system's latest registration case, if it ever had one.
     pub async fn registration_of(&self, system: SystemId) -> Result<Option<Case>, StoreError> {
         let row = sqlx::query(

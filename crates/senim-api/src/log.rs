@@ -18,7 +18,7 @@ use base64::Engine;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use senim_domain::api::{ConsistencyProof, InclusionProof, LogEntry, LogRotations};
+use senim_domain::api::{ConsistencyProof, InclusionProof, LogEntry, LogRollback, LogRotations};
 use senim_tlog::{encode_bundle, leaf_hash, Tile, TILE_WIDTH};
 
 use senim_app::error::ErrorCode;
@@ -47,6 +47,7 @@ pub fn api() -> Router<AppState> {
         .route("/proof/consistency", get(consistency))
         .route("/documents/{sha256}", get(document))
         .route("/rotations", get(rotations))
+        .route("/rollbacks", get(rollbacks))
 }
 
 fn text(body: String, cache: &'static str) -> Response {
@@ -67,7 +68,23 @@ async fn checkpoint(State(state): State<AppState>) -> Result<Response, ApiError>
         .await?
         .ok_or_else(|| ApiError::not_found("checkpoint"))?;
     // A newer one may be signed any moment: caches must ask again.
-    Ok(text(checkpoint.note, "no-cache"))
+    let mut response = text(checkpoint.note, "no-cache");
+    // The checkpoint's text stays the three lines C2SP defines; a rollback
+    // the operator announced is named beside it, for whoever kept a larger
+    // checkpoint than this log now extends.
+    if let Some(newest) = state.store.log_rollbacks().await?.last() {
+        let published = newest
+            .published_size
+            .map_or(String::new(), |size| format!("; published_size={size}"));
+        let value = format!(
+            "entry={}; restored_size={}{published}; list=\"/api/v1/log/rollbacks\"",
+            newest.index, newest.restored_size
+        );
+        if let Ok(value) = header::HeaderValue::from_str(&value) {
+            response.headers_mut().insert("senim-rollback", value);
+        }
+    }
+    Ok(response)
 }
 
 async fn key(State(state): State<AppState>) -> Response {
@@ -204,6 +221,17 @@ pub async fn document(
         body,
     )
         .into_response())
+}
+
+/// Every restore that took the log back, as its operator accepted and
+/// announced it, in log order (empty when there was none). A verifier that
+/// finds the log shrank, or forked, below a checkpoint it had verified
+/// reads here whether, when and why the operator said so.
+#[utoipa::path(get, path = "/api/v1/log/rollbacks", tag = "log",
+    responses((status = 200, body = Vec<LogRollback>)))]
+pub async fn rollbacks(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let rollbacks = senim_app::log::rollbacks(&state).await?;
+    Ok(([(header::CACHE_CONTROL, "no-cache")], Json(rollbacks)).into_response())
 }
 
 /// Every rotation of the log's signing key, in log order, each with its

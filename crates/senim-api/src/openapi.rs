@@ -25,7 +25,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         systems::add_version, systems::withdraw, systems::answer_operator, systems::intake, systems::set_intake, systems::classifications,
         rulepacks::classify, rulepacks::list, rulepacks::show, rulepacks::publish,
         session::login, session::show, session::logout, session::token_login,
-        log::entry, log::inclusion, log::consistency, log::document, log::rotations,
+        log::entry, log::inclusion, log::consistency, log::document, log::rotations, log::rollbacks,
         cases::create, cases::list, cases::show, cases::step, cases::dossier,
         cases::reviewers, cases::set_reviewer, cases::inbox, cases::audit_report,
         cases::submit_report, cases::report_challenge, cases::report_status, cases::decisions, cases::trusted_list,

@@ -46,6 +46,8 @@ error-payload-too-large = The form is too large
 error-rate-limited = Too many attempts. Wait a few minutes and try again.
 error-malformed-request = The request could not be read
 error-unavailable = The service is not available right now
+error-read-only = The register is open for reading only
+read-only-notice = This register is open for reading only while it is being checked. You can search, read and verify it, but nothing can be filed, changed or signed in to until it reopens.
 error-precondition-required = Reload the page and try again
 
 ## Home
@@ -54,6 +56,10 @@ home-lead = Find out which AI systems are used in Kazakhstan, who is responsible
 home-search-label = Search the register
 home-search-hint = For example the name of a system, an organisation or a sector
 home-figures = The register today
+rollback-title = The register was restored from a backup
+rollback-lost = On { $date } the register was restored from a backup. Changes published before that and lost with it: { $lost }; they are not in the register now. Reason given: { $reason }
+rollback-fork = On { $date } the register was restored from a backup: its audit log no longer extends the checkpoint published before. Reason given: { $reason }
+rollback-more = The entry of the audit log that records it
 home-total = AI systems
 home-registered = Registered
 home-high = High-risk
@@ -234,6 +240,7 @@ event-rulepack-published = Rule set published
 event-token-created = API token created
 event-token-revoked = API token revoked
 event-log-key-rotated = The log's signing key changed
+event-log-rolled-back = The register was restored from a backup
 
 ## Desks
 desk-developer = My systems
@@ -277,6 +284,13 @@ log-rotation-planned = Planned change, signed by both keys.
 log-rotation-compromised = The old key may have been exposed. Signed by both keys; confirm the new key with the authority.
 log-rotation-lost = The old key was lost. Signed by the new key only; obtain the new key from the authority.
 log-rotations-follow = The senim program follows these changes from the key you trust. The proofs are at
+log-rollbacks-title = Restores from a backup
+log-rollbacks-none = The log has never been taken back to an earlier state.
+log-rollbacks-text = If the register's database is lost or damaged, the authority restores it from a backup. Changes made after the backup are lost with it, and the log no longer extends the checkpoints signed after it. Each restore is announced by an entry of the log, which holds the last checkpoint published before it.
+log-rollback-kept = { $restored } entries kept of { $published } published
+log-rollback-kept-unknown = { $restored } entries kept
+log-rollback-reason = Reason:
+log-rollbacks-follow = Whoever verified a larger checkpoint before finds here when and why the log went back:
 log-verify-title = Check the whole log yourself
 log-verify-text = The senim command-line program downloads the log, recomputes every hash, checks the signature and remembers the checkpoint, so that next time it can prove the log only grew:
 log-formats = The log is published in the C2SP tlog-tiles format, readable by any tool for that format:

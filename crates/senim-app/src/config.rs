@@ -77,9 +77,15 @@ pub struct Config {
     pub mci_kzt: u64,
     /// Start on a database whose log is behind the last checkpoint this
     /// register published (a restore the operator decided on); see
-    /// `StoreOptions::accept_rollback`. A flag of `senim serve`, for one start.
+    /// `StoreOptions::accept_rollback`: the reason announced (empty for the
+    /// default). A flag of `senim serve`, for one start.
     #[serde(skip)]
-    pub accept_rollback: bool,
+    pub accept_rollback: Option<String>,
+    /// Start read-only, even when the start-up checks fail, to investigate
+    /// (`StoreOptions::read_only`): pages and reads are served, nothing is
+    /// written, no sweep or mail runs. A flag of `senim serve`.
+    #[serde(skip)]
+    pub read_only: bool,
     /// Reports one address may file in an hour (the public intake needs no
     /// account); the authority's own accounts are not limited.
     pub reports_per_address_per_hour: u32,
@@ -161,7 +167,8 @@ impl Default for Config {
             calendar: default_calendar(),
             s3: None,
             trusted_proxies: Vec::new(),
-            accept_rollback: false,
+            accept_rollback: None,
+            read_only: false,
             reports_per_address_per_hour: 10,
             reports_per_minute: 120,
             report_proof_bits: 18,

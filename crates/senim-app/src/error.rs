@@ -50,6 +50,9 @@ pub enum ErrorCode {
     RateLimited,
     /// 503: the database does not answer or the server is shutting down.
     Unavailable,
+    /// 503: the server was started read-only (`senim serve --read-only`)
+    /// while its operator investigates: reads work, changes do not.
+    ReadOnly,
     /// 500: a fault of the server's own, logged.
     Internal,
 }
@@ -70,7 +73,7 @@ impl ErrorCode {
             ErrorCode::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
             ErrorCode::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable | ErrorCode::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -92,6 +95,7 @@ impl ErrorCode {
             ErrorCode::PreconditionRequired => "precondition_required",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::ReadOnly => "read_only",
             ErrorCode::Internal => "internal",
         }
     }
@@ -244,6 +248,10 @@ impl From<StoreError> for ApiError {
                 ..ApiError::new(ErrorCode::Conflict, message)
             },
             StoreError::Invalid(v) => ApiError::invalid(v.0),
+            StoreError::ReadOnly => ApiError::new(
+                ErrorCode::ReadOnly,
+                "the register is open read-only while its operator checks it: nothing can be changed (or signed in) now; try again later",
+            ),
             StoreError::Unavailable => ApiError::new(
                 ErrorCode::Unavailable,
                 "the server is shutting down; try again",

@@ -73,7 +73,8 @@ pub fn store_options(config: &Config) -> Result<StoreOptions, StartError> {
     Ok(StoreOptions {
         read_connections: config.read_connections,
         published_checkpoint: Some(published),
-        accept_rollback: config.accept_rollback,
+        accept_rollback: config.accept_rollback.clone(),
+        read_only: config.read_only,
         log_key: Some(Arc::new(signer)),
         log_key_file: Some(key_file),
         log_origin: config.log_origin.clone(),
@@ -106,7 +107,14 @@ pub async fn load_rules(
     in_force: &str,
 ) -> Result<senim_rules::RuleBook, StartError> {
     let mut packs = senim_rules::built_in_packs()?;
-    for pack in &packs {
+    // Read-only, a database without them yet classifies with the built-in
+    // packs all the same.
+    let installed = if store.read_only().is_some() {
+        &[][..]
+    } else {
+        &packs[..]
+    };
+    for pack in installed {
         let command = senim_store::Command::InstallRulePack {
             pack: pack.pack_ref(),
             source: pack.source.clone(),

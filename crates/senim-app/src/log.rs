@@ -13,7 +13,7 @@ use axum::response::Response;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
-use senim_domain::api::{LogRotation, LogRotations, Receipt};
+use senim_domain::api::{LogRollback, LogRotation, LogRotations, Receipt};
 use senim_store::log::ProofRequestError;
 use senim_store::LogPosition;
 use senim_tlog::leaf_hash;
@@ -104,6 +104,34 @@ pub async fn rotations(state: &AppState) -> Result<LogRotations, ApiError> {
         size: checkpoint.size,
         rotations,
     })
+}
+
+/// Every rollback of the log its operator accepted, in log order
+/// (`GET /api/v1/log/rollbacks`, the audit log page).
+pub async fn rollbacks(state: &AppState) -> Result<Vec<LogRollback>, ApiError> {
+    Ok(state
+        .store
+        .log_rollbacks()
+        .await?
+        .iter()
+        .map(|r| LogRollback {
+            index: r.index,
+            time: r.time.clone(),
+            published_checkpoint: r.published_checkpoint.clone(),
+            published_size: r.published_size,
+            restored_size: r.restored_size,
+            lost_entries: r.lost_entries(),
+            reason: r.reason.clone(),
+        })
+        .collect())
+}
+
+/// The rollbacks the home page announces: those of the last 90 days.
+pub async fn recent_rollbacks(state: &AppState) -> Result<Vec<LogRollback>, ApiError> {
+    let since = state.store.clock().now().plus_seconds(-90 * 24 * 3600);
+    let mut list = rollbacks(state).await?;
+    list.retain(|r| senim_domain::Timestamp::parse(&r.time).map_or(true, |t| t >= since));
+    Ok(list)
 }
 
 /// The receipt of a committed change.

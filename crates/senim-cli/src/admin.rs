@@ -62,6 +62,12 @@ enum AdminCommand {
     /// key is kept beside the key file as .retired-DATE-ID. Stop the
     /// servers first (docs/OPERATIONS.md, "Rotating the log key").
     RotateLogKey(crate::rotate::RotateArgs),
+    /// Put a backup in the register's place (stop the server first): the
+    /// backup is checked, the database in place is kept aside, and a
+    /// rollback of the log behind the checkpoint published last is refused
+    /// unless accepted, then recorded and announced. PostgreSQL: run
+    /// `pg_restore` first, then this without a directory.
+    Restore(crate::restore::RestoreArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -179,6 +185,10 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     // A rotation opens the store its own way (a lost key has no key file).
     if let AdminCommand::RotateLogKey(rotate) = args.command {
         return crate::rotate::run(&args.store, rotate).await;
+    }
+    // A restore checks the backup before it opens anything.
+    if let AdminCommand::Restore(restore) = args.command {
+        return crate::restore::run(&args.store, restore).await;
     }
     // `check-log` opens a store whose log may fail the check, to say why.
     // `check-log` checks itself; `rebuild` is the recovery from a failed
@@ -440,7 +450,8 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
                 }
             }
         }
-        AdminCommand::RotateLogKey(_) => {} // run above, before the store opens
+        // Run above, before the store opens.
+        AdminCommand::RotateLogKey(_) | AdminCommand::Restore(_) => {}
         AdminCommand::Token(TokenCommand::Create {
             email,
             name,
@@ -469,7 +480,10 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
 }
 
 /// Copies the files under `from` into `to`, keeping the tree; how many.
-fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> anyhow::Result<u64> {
+/// Copies the files of `from` that `to` does not have yet (the library's
+/// files are named by their content: one that exists is the same file),
+/// and returns how many it copied.
+pub(crate) fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> anyhow::Result<u64> {
     if !from.exists() {
         return Ok(0);
     }
@@ -480,7 +494,7 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> anyhow::Result<u64
         let target = to.join(entry.file_name());
         if entry.file_type()?.is_dir() {
             count += copy_tree(&entry.path(), &target)?;
-        } else {
+        } else if !target.exists() {
             std::fs::copy(entry.path(), &target)?;
             count += 1;
         }

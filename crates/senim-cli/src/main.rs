@@ -11,6 +11,7 @@ mod client;
 mod data;
 mod log;
 mod programmes;
+mod restore;
 mod rotate;
 mod rules;
 mod serve;

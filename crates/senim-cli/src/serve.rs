@@ -30,9 +30,16 @@ pub struct ServeArgs {
     pub rule_pack: Option<String>,
     /// Start on a database whose audit log is behind the last checkpoint
     /// this register published: a restore from an older backup that the
-    /// operator decided on (announce it). For one start.
-    #[arg(long)]
-    pub accept_rollback: bool,
+    /// operator decided on. The rollback is recorded in the log and
+    /// announced with REASON (`--accept-rollback="disk failure, restored
+    /// from the backup of 6 December"`). For one start.
+    #[arg(long, num_args = 0..=1, default_missing_value = "", value_name = "REASON")]
+    pub accept_rollback: Option<String>,
+    /// Start read-only, even when the start-up checks of the log fail, to
+    /// investigate: pages, the API's reads and the log are served, every
+    /// change (sign-in too) is refused, no sweep or mail runs.
+    #[arg(long, conflicts_with = "accept_rollback")]
+    pub read_only: bool,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -54,18 +61,30 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         config.rule_pack = pack;
     }
     config.accept_rollback = args.accept_rollback;
+    config.read_only = args.read_only;
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     let address = listener.local_addr()?;
     let data_dir = config.data_dir.clone();
-    let demo = config.demo;
+    let demo = config.demo && !config.read_only;
     let backend_name = if config.database_url.is_some() {
         "PostgreSQL"
     } else {
         "SQLite"
     };
+    // Held while the server runs: `senim admin restore` waits for no one.
+    let _lock = match &config.database_url {
+        None => Some(senim_store::DataDirLock::take(&config.data_dir, false)?),
+        Some(_) => None,
+    };
     let state = senim_app::open(config, Arc::new(senim_domain::SystemClock)).await?;
+    if let Some(read_only) = state.store.read_only() {
+        println!("Senim is open READ-ONLY: every change is refused until it is started without --read-only.");
+        for finding in &read_only.findings {
+            println!("  found: {finding}");
+        }
+    }
     if demo {
         let rules = state.rules.read().await.clone();
         let logins =

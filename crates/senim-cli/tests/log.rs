@@ -875,7 +875,7 @@ fn a_restored_older_copy_needs_the_operator_to_accept_the_rollback() {
         None,
     );
     assert!(ok, "{err}");
-    // Written after the backup: lost by the restore.
+    // Written after the backup: lost by the restore, after a verifier saw it.
     let token = login(&server, "developer@hospital.demo");
     let (ok, _, err) = senim(
         &server,
@@ -883,6 +883,12 @@ fn a_restored_older_copy_needs_the_operator_to_accept_the_rollback() {
         &["system", "register", "--file", EXAMPLE],
         None,
     );
+    assert!(ok, "{err}");
+    let state = dir.path().join("verified.json");
+    let state = state.to_str().unwrap();
+    let vkey = std::fs::read_to_string(data.join("log.key")).unwrap();
+    let vkey = NoteSigner::parse(&vkey).unwrap().verifier().verifier_key();
+    let (ok, _, err) = verify(&server, &["--vkey", &vkey, "--state", state]);
     assert!(ok, "{err}");
     drop(server);
     for suffix in ["", "-wal", "-shm"] {
@@ -893,11 +899,386 @@ fn a_restored_older_copy_needs_the_operator_to_accept_the_rollback() {
     assert!(!ok);
     assert!(err.contains("behind the"), "{err}");
     assert!(err.contains("--accept-rollback"), "{err}");
-    // Accepted once, the server starts; the next start needs nothing.
-    let server = start(&["--data-dir", &data_arg, "--accept-rollback"]);
+    // Accepted once, with a reason, the server starts and announces it: on
+    // the home page, in the list of rollbacks, beside the checkpoint; the
+    // next start needs nothing and records nothing more.
+    let server = start(&[
+        "--data-dir",
+        &data_arg,
+        "--accept-rollback=disk failure, restored from the backup of the night",
+    ]);
+    let rollbacks = announced(
+        &server,
+        "disk failure, restored from the backup of the night",
+    );
+    assert!(
+        rollbacks[0]["lost_entries"].as_u64().unwrap() >= 1,
+        "{rollbacks:?}"
+    );
+    // The verifier still refuses the shorter log, and says what was announced.
+    let (ok, _, err) = verify(&server, &["--state", state]);
+    assert!(!ok);
+    assert!(err.contains("the log shrank"), "{err}");
+    assert!(
+        err.contains("announces a restore from a backup at entry"),
+        "{err}"
+    );
+    assert!(
+        err.contains("disk failure, restored from the backup of the night"),
+        "{err}"
+    );
     drop(server);
     let server = start(&["--data-dir", &data_arg]);
+    assert_eq!(announced(&server, "disk failure").len(), 1);
     drop(server);
+}
+
+/// The rollbacks a server lists, after checking that the home page (in
+/// Russian too) and `/log/checkpoint` announce the newest with `reason`.
+fn announced(server: &Server, reason: &str) -> Vec<serde_json::Value> {
+    let rt = runtime();
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let list: Vec<serde_json::Value> = http
+            .get(format!("{}/api/v1/log/rollbacks", server.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let newest = list.last().expect("a rollback is listed");
+        assert!(
+            newest["reason"].as_str().unwrap().contains(reason),
+            "{newest}"
+        );
+        let restored = newest["restored_size"].as_u64().unwrap();
+        assert_eq!(newest["index"].as_u64().unwrap(), restored, "{newest}");
+        assert!(
+            newest["published_size"].as_u64().unwrap() > restored,
+            "{newest}"
+        );
+        for (lang, title) in [
+            ("en", "restored from a backup"),
+            ("ru", "восстановлен из резервной копии"),
+        ] {
+            let home = http
+                .get(format!("{}/?lang={lang}", server.url))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(home.contains(title), "{home}");
+            assert!(home.contains(reason), "{home}");
+            assert!(
+                home.contains(&format!("/audit-log/entries/{restored}")),
+                "{home}"
+            );
+        }
+        let checkpoint = http
+            .get(format!("{}/log/checkpoint", server.url))
+            .send()
+            .await
+            .unwrap();
+        let header = checkpoint.headers()["senim-rollback"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            header.starts_with(&format!("entry={restored}; restored_size={restored}")),
+            "{header}"
+        );
+        // The checkpoint itself stays the three lines C2SP defines.
+        let note = checkpoint.text().await.unwrap();
+        assert_eq!(
+            note.split("\n\n").next().unwrap().lines().count(),
+            3,
+            "{note}"
+        );
+        list
+    })
+}
+
+/// Issue 19, item 4: `senim serve --read-only` starts on a log that fails
+/// its start-up check (here: its last entry deleted), so an operator can
+/// look; it serves the pages (each saying so), the API's reads and the
+/// log, and refuses every change, sign-in included, with 503 `read_only`.
+/// Nothing is written: the log and the published checkpoint stay as they
+/// were found.
+#[test]
+fn a_server_started_read_only_serves_reads_and_refuses_every_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap().to_string();
+    let server = start(&["--data-dir", &data_arg]);
+    let (email, password) = server.logins[0].clone();
+    let token = login(&server, "developer@hospital.demo");
+    drop(server);
+    let count = |sql: &'static str| {
+        let data = data.clone();
+        runtime().block_on(async move {
+            let mut db = sqlite(&data).await;
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&mut db)
+                .await
+                .unwrap()
+        })
+    };
+    runtime().block_on(async {
+        let mut db = sqlite(&data).await;
+        sqlx::query("DELETE FROM events WHERE idx = (SELECT MAX(idx) FROM events)")
+            .execute(&mut db)
+            .await
+            .unwrap();
+    });
+    let events = count("SELECT COUNT(*) FROM events");
+    let checkpoints = count("SELECT COUNT(*) FROM log_checkpoints");
+    let published = std::fs::read_to_string(data.join("log.key.published")).unwrap();
+
+    let server = start(&["--data-dir", &data_arg, "--read-only"]);
+    runtime().block_on(async {
+        let http = reqwest::Client::new();
+        for (path, banner) in [
+            ("/register?lang=en", "open for reading only"),
+            ("/?lang=ru", "только для чтения"),
+            ("/audit-log?lang=kk", "тек оқу үшін"),
+        ] {
+            let page = http
+                .get(format!("{}{path}", server.url))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(page.status(), 200, "{path}");
+            assert!(page.text().await.unwrap().contains(banner), "{path}");
+        }
+        let systems = http
+            .get(format!("{}/api/v1/systems", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(systems.status(), 200);
+        let signed_in = http
+            .post(format!("{}/api/v1/session", server.url))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(signed_in.status(), 503);
+        let body: serde_json::Value = signed_in.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "read_only", "{body}");
+    });
+    let (ok, _, err) = senim(
+        &server,
+        Some(&token),
+        &["system", "register", "--file", EXAMPLE],
+        None,
+    );
+    assert!(!ok);
+    assert!(err.contains("read-only"), "{err}");
+    drop(server);
+    assert_eq!(count("SELECT COUNT(*) FROM events"), events);
+    assert_eq!(count("SELECT COUNT(*) FROM log_checkpoints"), checkpoints);
+    assert_eq!(
+        std::fs::read_to_string(data.join("log.key.published")).unwrap(),
+        published
+    );
+}
+
+/// Issue 19, item 5: `senim admin restore` puts a backup in place only
+/// after checking it: not while a server runs on the directory, not a
+/// backup whose log fails its check, and not a rollback behind the
+/// published checkpoint unless accepted. Accepted, the database in place is
+/// kept aside, the backup's takes its place, and the rollback is recorded
+/// and announced; the server then starts as usual.
+#[test]
+fn admin_restore_checks_the_backup_and_records_the_rollback() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap().to_string();
+    let server = start(&["--data-dir", &data_arg]);
+    let backup = dir.path().join("backup");
+    let backup_arg = backup.to_str().unwrap().to_string();
+    let (ok, _, err) = senim(
+        &server,
+        None,
+        &["admin", "--data-dir", &data_arg, "backup", &backup_arg],
+        None,
+    );
+    assert!(ok, "{err}");
+    let token = login(&server, "developer@hospital.demo");
+    register_a_system(&server, &token);
+    let restore = |extra: &[&str]| {
+        let mut args = vec!["admin", "--data-dir", &data_arg, "restore"];
+        args.extend_from_slice(extra);
+        offline(&args)
+    };
+    let (ok, _, err) = restore(&[&backup_arg, "--accept-rollback"]);
+    assert!(!ok);
+    assert!(err.contains("a server is running on"), "{err}");
+    drop(server);
+    let versions = || {
+        let data = data.clone();
+        runtime().block_on(async move {
+            let mut db = sqlite(&data).await;
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM system_versions")
+                .fetch_one(&mut db)
+                .await
+                .unwrap()
+        })
+    };
+    let before = versions();
+
+    // A damaged backup is refused, whatever the operator accepts.
+    let damaged = dir.path().join("damaged");
+    std::fs::create_dir(&damaged).unwrap();
+    std::fs::copy(backup.join("senim.db"), damaged.join("senim.db")).unwrap();
+    runtime().block_on(async {
+        let mut db = sqlite(&damaged).await;
+        sqlx::query("DELETE FROM events WHERE idx = (SELECT MAX(idx) FROM events)")
+            .execute(&mut db)
+            .await
+            .unwrap();
+    });
+    let (ok, _, err) = restore(&[damaged.to_str().unwrap(), "--accept-rollback"]);
+    assert!(!ok);
+    assert!(
+        err.contains("fails its check, so nothing was restored"),
+        "{err}"
+    );
+    assert!(err.contains("entries were deleted"), "{err}");
+
+    // A rollback must be accepted.
+    let (ok, _, err) = restore(&[&backup_arg]);
+    assert!(!ok);
+    assert!(err.contains("behind the"), "{err}");
+    assert!(err.contains("Nothing was restored"), "{err}");
+    assert!(err.contains("--accept-rollback"), "{err}");
+    assert_eq!(versions(), before, "nothing changed");
+
+    let (ok, out, err) = restore(&[&backup_arg, "--accept-rollback=the disk failed at 02:10"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("is kept as"), "{out}");
+    assert!(out.contains("recorded at entry"), "{out}");
+    assert!(
+        versions() < before,
+        "the version written after the backup is gone"
+    );
+    let kept: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| {
+            n.starts_with("senim.db.before-restore-")
+                && !n.ends_with("-wal")
+                && !n.ends_with("-shm")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(!data.join("senim.db.restoring").exists());
+    let (ok, out, err) = offline(&["admin", "--data-dir", &data_arg, "check-log"]);
+    assert!(ok, "{out}{err}");
+    let server = start(&["--data-dir", &data_arg]);
+    announced(&server, "the disk failed at 02:10");
+    drop(server);
+}
+
+/// Issue 19, item 5 (PostgreSQL): a `pg_dump` of a running register,
+/// restored with `pg_restore` into a new database, passes the log check,
+/// holds what was written before the dump and nothing after; `senim admin
+/// restore` refuses it until the rollback is accepted, then records it, and
+/// a server starts on it.
+#[test]
+fn a_pg_dump_restore_is_checked_and_its_rollback_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::env::var("SENIM_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let server_url = base.rsplit_once('/').unwrap().0.to_string();
+    let name = |what: &str| format!("senim_restore_{what}_{}", std::process::id());
+    let psql = |sql: String| {
+        let status = std::process::Command::new("psql")
+            .args([&base, "-q", "-c", &sql])
+            .status()
+            .unwrap();
+        assert!(status.success(), "{sql}");
+    };
+    for what in ["live", "restored"] {
+        psql(format!("DROP DATABASE IF EXISTS {}", name(what)));
+        psql(format!("CREATE DATABASE {}", name(what)));
+    }
+    let live = format!("{server_url}/{}", name("live"));
+    let restored = format!("{server_url}/{}", name("restored"));
+    let key = dir.path().join("log.key");
+    let key_arg = key.to_str().unwrap().to_string();
+    let data_arg = dir.path().join("data").to_str().unwrap().to_string();
+    let on = |url: &str| {
+        vec![
+            "--database-url".to_string(),
+            url.to_string(),
+            "--log-key-file".to_string(),
+            key_arg.clone(),
+            "--data-dir".to_string(),
+            data_arg.clone(),
+        ]
+    };
+    let args = on(&live);
+    let server = start(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let token = login(&server, "developer@hospital.demo");
+    register_a_system(&server, &token);
+    let dump = dir.path().join("senim.dump");
+    let status = std::process::Command::new("pg_dump")
+        .args(["-Fc", "-f", dump.to_str().unwrap(), &live])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    register_a_system(&server, &token);
+    drop(server);
+    let status = std::process::Command::new("pg_restore")
+        .args(["--no-owner", "-d", &restored, dump.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let mut admin = vec!["admin".to_string()];
+    admin.extend(on(&restored));
+    admin.push("restore".to_string());
+    let admin_args: Vec<&str> = admin.iter().map(String::as_str).collect();
+    let (ok, _, err) = offline(&admin_args);
+    assert!(!ok);
+    assert!(err.contains("behind the"), "{err}");
+    let mut accepted = admin_args.clone();
+    accepted.push("--accept-rollback=restored from the dump of 01:00");
+    let (ok, out, err) = offline(&accepted);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("recorded at entry"), "{out}");
+
+    let args = on(&restored);
+    let server = start(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    announced(&server, "restored from the dump of 01:00");
+    let count = |url: &str| -> i64 {
+        let out = std::process::Command::new("psql")
+            .args([url, "-tAc", "SELECT COUNT(*) FROM systems"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    };
+    assert_eq!(
+        count(&restored) + 1,
+        count(&live),
+        "the system registered after the dump is not restored"
+    );
+    drop(server);
+    let mut check = vec!["admin".to_string()];
+    check.extend(on(&restored));
+    check.push("check-log".to_string());
+    let (ok, out, err) = offline(&check.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(ok, "{out}{err}");
+    for what in ["live", "restored"] {
+        psql(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            name(what)
+        ));
+    }
 }
 
 // ---------------------------------------------------------------------------

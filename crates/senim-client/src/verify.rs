@@ -90,6 +90,19 @@ pub enum VerifyError {
         "fork: the checkpoint of size {size} that rotated the log's key at entry {index} does not have the root the log's tiles give"
     )]
     RotationForked { index: u64, size: u64 },
+    /// The log shrank or forked below what was verified before, and the
+    /// server announces a restore from a backup that explains it. Still a
+    /// failure: the verifier decides whether to believe it.
+    #[error(
+        "{finding}. The log announces a restore from a backup at entry {index} ({time}): it went back to {restored_size} entries, for this reason: \"{reason}\". Confirm it with the authority; then verify again with a new state file (--state) to trust the restored log from now on"
+    )]
+    AnnouncedRollback {
+        finding: Box<VerifyError>,
+        index: u64,
+        time: String,
+        restored_size: u64,
+        reason: String,
+    },
 }
 
 /// A checkpoint verified earlier: what the log must still extend.
@@ -255,8 +268,50 @@ fn hashes_of(bytes: &[u8], path: &str) -> Result<Vec<Hash>, VerifyError> {
 /// requests at a time, against the checkpoint verified before, if any.
 ///
 /// `verifier` is the key trusted; the rotations the server lists are
-/// followed from it first (see [`follow_rotations`]).
+/// followed from it first (see [`follow_rotations`]). A log that no longer
+/// extends `trusted` fails; when the server announces a restore from a
+/// backup that took the log back below it, the failure says so
+/// ([`VerifyError::AnnouncedRollback`]).
 pub async fn verify_log(
+    client: &Client,
+    verifier: &NoteVerifier,
+    trusted: Option<&Trusted>,
+    parallel: usize,
+) -> Result<Verified, VerifyError> {
+    match verify_whole_log(client, verifier, trusted, parallel).await {
+        Err(
+            finding @ (VerifyError::Shrunk { .. }
+            | VerifyError::Fork { .. }
+            | VerifyError::Rewritten { .. }),
+        ) => Err(match trusted {
+            Some(t) => explain_rollback(client, t.size, finding).await,
+            None => finding,
+        }),
+        other => other,
+    }
+}
+
+/// `finding`, with the newest restore the server announces that took the
+/// log back below `size` entries, if there is one.
+async fn explain_rollback(client: &Client, size: u64, finding: VerifyError) -> VerifyError {
+    let listed = match client.get_bytes("/api/v1/log/rollbacks").await {
+        Ok(Some(bytes)) => serde_json::from_slice::<Vec<senim_domain::api::LogRollback>>(&bytes)
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    match listed.into_iter().rev().find(|r| r.restored_size < size) {
+        Some(r) => VerifyError::AnnouncedRollback {
+            finding: Box::new(finding),
+            index: r.index,
+            time: r.time,
+            restored_size: r.restored_size,
+            reason: r.reason,
+        },
+        None => finding,
+    }
+}
+
+async fn verify_whole_log(
     client: &Client,
     verifier: &NoteVerifier,
     trusted: Option<&Trusted>,

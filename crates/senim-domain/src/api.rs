@@ -242,6 +242,32 @@ pub struct LogRotations {
     pub rotations: Vec<LogRotation>,
 }
 
+/// One restore of the register that took its log back, as its operator
+/// accepted and announced it (`GET /api/v1/log/rollbacks`). The entry at
+/// `index` (kind `log.rolled_back`) holds these fields; checkpoints signed
+/// before it that are larger than `restored_size`, or that `published_checkpoint`
+/// is, are no longer extended by the log.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LogRollback {
+    /// The announcing entry's position in the log (read it with its proof
+    /// at `/api/v1/log/entries/{index}`).
+    pub index: u64,
+    /// When the rollback was accepted (RFC 3339).
+    pub time: String,
+    /// The last checkpoint the register had published before the restore,
+    /// as it was kept (a signed note).
+    pub published_checkpoint: String,
+    /// Its size, when it was signed by a key of this log.
+    pub published_size: Option<u64>,
+    /// The size the log went back to: entries from here on were written
+    /// after the restore.
+    pub restored_size: u64,
+    /// Entries published before and lost (`published_size - restored_size`).
+    pub lost_entries: u64,
+    /// The operator's reason, as announced.
+    pub reason: String,
+}
+
 /// One rotation of the log's key. `new_key`, `old_key_id`, `co_signed`,
 /// `reason` and `time` are read from `entry` for convenience: a verifier
 /// reads them from the entry it checked.

@@ -95,8 +95,12 @@ pub async fn serve(
         })?;
     }
     let app = router(state.clone());
-    senim_app::sweeps::start(state.clone());
-    senim_app::mail::start(state.clone()).map_err(std::io::Error::other)?;
+    if state.store.read_only().is_none() {
+        // Read-only, they would only fail at every turn: nothing is due
+        // that cannot wait until the register is started normally.
+        senim_app::sweeps::start(state.clone());
+        senim_app::mail::start(state.clone()).map_err(std::io::Error::other)?;
+    }
     let drain = state.clone();
     axum::serve(
         listener,

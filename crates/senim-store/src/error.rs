@@ -22,6 +22,10 @@ pub enum StoreError {
     /// The configuration cannot work (bad URL, unwritable directory).
     #[error("{0}")]
     Config(String),
+    /// The store was opened read-only (`StoreOptions::read_only`): nothing
+    /// can be changed until it is started normally.
+    #[error("the register is open read-only while its operator investigates: nothing can be changed now")]
+    ReadOnly,
     /// The writer has stopped (the server is shutting down).
     #[error("the store is shutting down")]
     Unavailable,

@@ -29,6 +29,7 @@ mod operators;
 mod programmes;
 mod query;
 mod record;
+pub mod rollback;
 pub mod rotation;
 mod rows;
 mod writer;
@@ -126,9 +127,16 @@ pub struct StoreOptions {
     /// rolled back behind it is refused on open.
     pub published_checkpoint: Option<PathBuf>,
     /// Open a database whose log is behind (or forks from) the published
-    /// checkpoint anyway, after a restore the operator decided on; the file
-    /// then follows the database again.
-    pub accept_rollback: bool,
+    /// checkpoint anyway, after a restore the operator decided on, for the
+    /// reason given (empty: [`rollback::DEFAULT_REASON`]): the rollback is
+    /// recorded in the log before any other write, and the file then
+    /// follows the database again ([`rollback`]).
+    pub accept_rollback: Option<String>,
+    /// Open for reading only, even when the start-up checks fail (to
+    /// investigate): nothing is migrated, installed or written, and every
+    /// command is refused with [`StoreError::ReadOnly`]. What the checks
+    /// found is kept ([`Store::read_only`]).
+    pub read_only: bool,
     /// The file `log_key` was read from: a rotation interrupted after its
     /// commit left the new key beside it (`<file>.next`), which is then
     /// installed before anything else ([`rotation::staged_key_path`]).
@@ -154,7 +162,8 @@ impl StoreOptions {
             log_tile_cache: 4096,
             check_log: true,
             published_checkpoint: None,
-            accept_rollback: false,
+            accept_rollback: None,
+            read_only: false,
             log_key_file: None,
             lost_log_key: None,
         }
@@ -183,6 +192,22 @@ struct Inner {
     calls: std::sync::Mutex<
         std::collections::HashMap<senim_domain::CallId, Arc<senim_domain::programme::Call>>,
     >,
+    /// Set when the store was opened read-only.
+    read_only: Option<ReadOnly>,
+    /// The accepted rollbacks, and when they were read (`rollback.rs`).
+    rollbacks: std::sync::Mutex<Option<(std::time::Instant, Arc<Vec<rollback::StoredRollback>>)>>,
+}
+
+/// A store opened read-only ([`StoreOptions::read_only`]), with what the
+/// start-up checks found (nothing, when the operator only wanted to read).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadOnly {
+    /// Each check that failed, in a sentence.
+    pub findings: Vec<String>,
+    /// The log is behind (or forks from) the checkpoint published last:
+    /// opened normally, it would need `accept_rollback` (its problem is
+    /// among the findings too).
+    pub rollback: Option<rollback::RollbackFound>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -269,7 +294,8 @@ impl Store {
                 })
         };
         let writer_pool = connect(1).connect(&url).await?;
-        if options.migrate {
+        let read_only = options.read_only;
+        if options.migrate && !read_only {
             let migrator = match backend {
                 Backend::Sqlite => &SQLITE_MIGRATIONS,
                 Backend::Postgres => &POSTGRES_MIGRATIONS,
@@ -279,54 +305,98 @@ impl Store {
         let reader = connect(options.read_connections.max(1))
             .connect(&url)
             .await?;
+        // Read-only, the checks' findings are kept instead of refusing.
+        let mut findings = Vec::new();
         let signer = match &key_file {
-            Some(path) => {
+            Some(path) if !read_only => {
                 let today = clock.now().to_rfc3339();
                 let date = today.get(..10).unwrap_or("undated");
                 rotation::finish_interrupted(&writer_pool, path, signer, date).await?
             }
-            None => signer,
+            _ => signer,
         };
         let lost = options.lost_log_key.as_ref();
         // With the key lost, the newest checkpoint is checked with its
         // verifier key, when known; the writer records the rotation only.
         let verifier = match lost {
             Some(lost) => lost.verifier.clone(),
-            None => {
-                log::check_key(&writer_pool, &signer).await?;
-                Some(signer.verifier())
-            }
+            None => match log::check_key(&writer_pool, &signer).await {
+                Ok(()) => Some(signer.verifier()),
+                Err(StoreError::Config(problem)) if read_only => {
+                    findings.push(problem);
+                    None
+                }
+                Err(e) => return Err(e),
+            },
         };
         if options.check_log {
             let mut conn = writer_pool.acquire().await?;
             if let Some(problem) = log::check_log(&mut conn, verifier.as_ref()).await? {
-                return Err(StoreError::Config(format!(
-                    "the audit log failed its start-up check: {problem}. Nothing was changed and the server did not start; \
-                     see docs/OPERATIONS.md, \"When the log check fails\" (`senim admin check-log` repeats this check)"
-                )));
+                if !read_only {
+                    return Err(StoreError::Config(format!(
+                        "the audit log failed its start-up check: {problem}. Nothing was changed and the server did not start; \
+                         see docs/OPERATIONS.md, \"When the log check fails\" (`senim admin check-log` repeats this check; \
+                         `--read-only` starts the server to investigate)"
+                    )));
+                }
+                findings.push(format!(
+                    "the audit log failed its start-up check: {problem}"
+                ));
             }
         }
+        let mut rollback = None;
+        let mut rollback_seen = None;
         if let Some(path) = &options.published_checkpoint {
             let history = rotation::history(&writer_pool).await?;
             let keys =
                 rotation::KeyRing::new(&signer, &history, lost.and_then(|l| l.verifier.as_ref()));
             let mut conn = writer_pool.acquire().await?;
-            log::check_published(&mut conn, &keys, path, options.accept_rollback).await?;
+            if let Some(found) = rollback::check_published(&mut conn, &keys, path).await? {
+                match &options.accept_rollback {
+                    _ if read_only => {
+                        findings.push(found.problem.clone());
+                        rollback_seen = Some(found);
+                    }
+                    Some(reason) => {
+                        tracing::warn!(problem = %found.problem, "starting on a rolled-back log, as the operator accepted: the rollback is recorded in the log");
+                        rollback = Some(rollback::Rollback {
+                            found,
+                            reason: reason.clone(),
+                        });
+                    }
+                    None => {
+                        return Err(StoreError::Config(format!(
+                            "{}. Nothing was changed and the server did not start. If this restore is intended, start once with --accept-rollback and announce it (docs/OPERATIONS.md, \"Backups and restores\")",
+                            found.problem
+                        )))
+                    }
+                }
+            }
         }
         let signer: log::SharedSigner = Arc::new(std::sync::RwLock::new(signer));
         let cache = (backend == Backend::Sqlite).then(|| Arc::new(cache::SystemCache::default()));
         let log_cache = Arc::new(log::LogCache::new(options.log_tile_cache, clock.clone()));
-        let sender = writer::spawn(writer::Writer {
-            published: options.published_checkpoint.clone(),
-            log_cache: log_cache.clone(),
-            pool: writer_pool,
-            backend,
-            clock: clock.clone(),
-            max_batch: options.max_batch.max(1),
-            cache: cache.clone(),
-            signer: signer.clone(),
+        let read_only = read_only.then_some(ReadOnly {
+            findings,
+            rollback: rollback_seen,
         });
-        Ok(Store {
+        let sender = match &read_only {
+            Some(_) => {
+                writer_pool.close().await;
+                writer::spawn_refusing()
+            }
+            None => writer::spawn(writer::Writer {
+                published: options.published_checkpoint.clone(),
+                log_cache: log_cache.clone(),
+                pool: writer_pool,
+                backend,
+                clock: clock.clone(),
+                max_batch: options.max_batch.max(1),
+                cache: cache.clone(),
+                signer: signer.clone(),
+            }),
+        };
+        let store = Store {
             inner: Arc::new(Inner {
                 backend,
                 reader,
@@ -336,12 +406,30 @@ impl Store {
                 signer,
                 log_cache,
                 calls: std::sync::Mutex::new(std::collections::HashMap::new()),
+                read_only,
+                rollbacks: std::sync::Mutex::new(None),
             }),
-        })
+        };
+        if let Some(rollback) = rollback {
+            // Before any other write: the first entry after the restore.
+            store
+                .execute(
+                    Actor::operator(),
+                    Command::RecordRollback(Box::new(rollback)),
+                )
+                .await?;
+        }
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {
         self.inner.backend
+    }
+
+    /// Set when the store was opened read-only, with what its start-up
+    /// checks found.
+    pub fn read_only(&self) -> Option<&ReadOnly> {
+        self.inner.read_only.as_ref()
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -359,7 +447,17 @@ impl Store {
         actor: Actor,
         command: Command,
     ) -> Result<Committed, StoreError> {
-        writer::submit(&self.inner.writer, actor, command).await
+        let rollback = matches!(command, Command::RecordRollback(_));
+        let committed = writer::submit(&self.inner.writer, actor, command).await?;
+        if rollback {
+            // Announced at once by this process (others within seconds).
+            *self
+                .inner
+                .rollbacks
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = None;
+        }
+        Ok(committed)
     }
 
     /// A digest of every query table (rows, digest), to compare the state
@@ -448,6 +546,61 @@ impl Store {
     /// Closes the pools; pending writes finish first.
     pub async fn close(&self) {
         self.inner.reader.close().await;
+    }
+}
+
+/// A lock on a data directory (`senim.lock` in it): every `senim serve`
+/// holds it shared while it runs, and `senim admin restore` takes it
+/// exclusively, so a database is never replaced under a running server.
+/// Released when dropped (or when the process ends, however it ends).
+#[derive(Debug)]
+pub struct DataDirLock(#[allow(dead_code)] std::fs::File);
+
+impl DataDirLock {
+    /// The lock file's name in the data directory.
+    pub const FILE: &'static str = "senim.lock";
+
+    /// Takes the lock on `dir` (created if missing), shared or exclusive;
+    /// refuses at once, naming the reason, when it is taken the other way.
+    pub fn take(dir: &Path, exclusive: bool) -> Result<DataDirLock, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Config(format!(
+                "cannot create data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let path = dir.join(Self::FILE);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| StoreError::Config(format!("cannot open {}: {e}", path.display())))?;
+        let taken = if exclusive {
+            file.try_lock()
+        } else {
+            file.try_lock_shared()
+        };
+        match taken {
+            Ok(()) => Ok(DataDirLock(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Config(if exclusive {
+                format!(
+                    "a server is running on {} (it holds {}): stop it first",
+                    dir.display(),
+                    path.display()
+                )
+            } else {
+                format!(
+                    "{} is being restored (`senim admin restore` holds {}): start the server when it has finished",
+                    dir.display(),
+                    path.display()
+                )
+            })),
+            Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Config(format!(
+                "cannot lock {}: {e}",
+                path.display()
+            ))),
+        }
     }
 }
 

@@ -374,6 +374,7 @@ mod tests {
                     }
                     "course.reviewer_sectors_set" => again::<CourseReviewerSectorsSet>(&payload),
                     "log.key_rotated" => again::<KeyRotated>(&payload),
+                    "log.rolled_back" => again::<crate::rollback::RolledBack>(&payload),
                     "rulepack.installed" => again::<PackInstalled>(&payload),
                     "rulepack.published" => again::<PackPublished>(&payload),
                     _ => {

@@ -52,6 +52,17 @@ pub(crate) fn spawn(writer: Writer) -> mpsc::Sender<Job> {
     sender
 }
 
+/// The writer of a read-only store: it refuses every command.
+pub(crate) fn spawn_refusing() -> mpsc::Sender<Job> {
+    let (sender, mut receiver) = mpsc::channel::<Job>(64);
+    tokio::spawn(async move {
+        while let Some(job) = receiver.recv().await {
+            let _ = job.reply.send(Err(StoreError::ReadOnly));
+        }
+    });
+    sender
+}
+
 pub(crate) async fn submit(
     writer: &mpsc::Sender<Job>,
     actor: Actor,

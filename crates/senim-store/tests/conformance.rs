@@ -967,7 +967,108 @@ mod rotation {
         a_crash_after_the_commit_is_finished_on_start,
         a_crash_before_the_commit_leaves_the_old_key,
         a_lost_key_is_replaced_by_the_new_key_alone,
+        a_rollback_is_refused_read_only_or_recorded_once_accepted,
     );
+
+    /// Issue 19, item 5: a register restored behind the checkpoint it
+    /// published last is refused; opened read-only it serves reads, says
+    /// why, and refuses every write (the published file untouched); once
+    /// the operator accepts the rollback, it is recorded in the log (once)
+    /// with the reason, and the file follows the log again.
+    async fn a_rollback_is_refused_read_only_or_recorded_once_accepted(backend: Backend) {
+        let register = Register::new(backend).await;
+        let store = register.open().await.unwrap();
+        org(&store, "Kept").await;
+        let size = store.checkpoint().await.unwrap().unwrap().size;
+        store.close().await;
+        drop(store);
+        // What the register published before the backup was restored: a
+        // larger tree, signed by its key.
+        let published = register.dir.path().join("log.key.published");
+        let ahead = Checkpoint {
+            origin: ORIGIN.to_string(),
+            size: size + 5,
+            root: [7; 32],
+        };
+        let note = senim_tlog::sign_note(&ahead.body(), &[&register.key()]).unwrap();
+        std::fs::write(&published, &note).unwrap();
+
+        match register.open().await {
+            Err(StoreError::Config(message)) => {
+                assert!(
+                    message.contains(&format!("holds {size} entries, behind the {}", size + 5)),
+                    "{message}"
+                );
+                assert!(message.contains("--accept-rollback"), "{message}");
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("a rolled-back log was opened"),
+        }
+
+        let store = Store::open(
+            StoreOptions {
+                read_only: true,
+                ..register.options()
+            },
+            clock(),
+        )
+        .await
+        .unwrap();
+        let found = store.read_only().cloned().unwrap();
+        assert_eq!(found.findings.len(), 1, "{:?}", found.findings);
+        assert!(
+            found.findings[0].contains("behind the"),
+            "{:?}",
+            found.findings
+        );
+        let rollback = found.rollback.unwrap();
+        assert_eq!(
+            (rollback.published_size, rollback.restored_size),
+            (Some(size + 5), size)
+        );
+        assert!(store.event_count().await.unwrap() > 0, "reads are served");
+        let refused = store
+            .execute(
+                senim_store::Actor::operator(),
+                senim_store::Command::DiscardMail,
+            )
+            .await;
+        assert!(matches!(refused, Err(StoreError::ReadOnly)), "{refused:?}");
+        assert_eq!(store.checkpoint().await.unwrap().unwrap().size, size);
+        assert!(store.log_rollbacks().await.unwrap().is_empty());
+        store.close().await;
+        drop(store);
+        assert_eq!(std::fs::read_to_string(&published).unwrap(), note);
+
+        let store = Store::open(
+            StoreOptions {
+                accept_rollback: Some("  disk failure; restored from the nightly backup ".into()),
+                ..register.options()
+            },
+            clock(),
+        )
+        .await
+        .unwrap();
+        let recorded = store.log_rollbacks().await.unwrap();
+        assert_eq!(recorded.len(), 1);
+        let r = &recorded[0];
+        assert_eq!(r.index, size, "the first entry after the restore");
+        assert_eq!(r.reason, "disk failure; restored from the nightly backup");
+        assert_eq!(
+            (r.published_size, r.restored_size, r.lost_entries()),
+            (Some(size + 5), size, 5)
+        );
+        assert_eq!(r.published_checkpoint, note);
+        let now = store.checkpoint().await.unwrap().unwrap();
+        assert_eq!(now.size, size + 1);
+        assert_eq!(std::fs::read_to_string(&published).unwrap(), now.note);
+        org(&store, "After").await;
+        store.close().await;
+        drop(store);
+        let store = register.open().await.unwrap();
+        assert_eq!(store.log_rollbacks().await.unwrap().len(), 1);
+        assert!(store.read_only().is_none());
+    }
 
     fn new_key() -> NoteSigner {
         NoteSigner::from_seed(ORIGIN, &rand::random::<[u8; 32]>()).unwrap()
@@ -1023,7 +1124,7 @@ mod rotation {
         }
         let store = Store::open(
             StoreOptions {
-                accept_rollback: true,
+                accept_rollback: Some(String::new()),
                 ..register.options()
             },
             clock(),

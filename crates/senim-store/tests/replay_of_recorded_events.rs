@@ -106,6 +106,7 @@ const KINDS: &[&str] = &[
     "course.created",
     "course.reviewer_sectors_set",
     "log.key_rotated",
+    "log.rolled_back",
 ];
 
 /// The kinds of cases, each of which must appear with several steps.

@@ -304,6 +304,9 @@ pub struct Ctx {
     secure: bool,
     /// The desks the caller may open.
     desks: Vec<&'static Desk>,
+    /// The server runs read-only (`senim serve --read-only`): every page
+    /// says so.
+    read_only: bool,
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -372,6 +375,7 @@ impl FromRequestParts<AppState> for Ctx {
             query,
             cookies,
             secure: !secure.is_empty(),
+            read_only: state.store.read_only().is_some(),
         })
     }
 }
@@ -407,6 +411,11 @@ impl Ctx {
         .into_iter()
         .map(|(code, label, name)| (code, label, name, code == self.lang()))
         .collect()
+    }
+
+    /// Whether the server runs read-only (a banner on every page).
+    pub fn read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The account signed in, if any.

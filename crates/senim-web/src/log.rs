@@ -56,7 +56,18 @@ struct Overview<'a> {
     note: String,
     key: String,
     rotations: Vec<RotationRow>,
+    /// Restores from a backup, in log order.
+    rollbacks: Vec<RollbackRow>,
     entries: Vec<EntryRow>,
+}
+
+/// A restore that took the log back, as a row.
+pub struct RollbackRow {
+    pub index: u64,
+    pub date: String,
+    /// "1180 kept of 1200 published"
+    pub sizes: String,
+    pub reason: String,
 }
 
 /// `GET /audit-log`.
@@ -101,6 +112,27 @@ pub async fn overview(c: Ctx, State(state): State<AppState>) -> PageResult {
             }
         })
         .collect();
+    let rollbacks = senim_app::log::rollbacks(&state)
+        .await?
+        .into_iter()
+        .map(|r| RollbackRow {
+            index: r.index,
+            date: date(&r.time),
+            sizes: match r.published_size {
+                Some(published) => c.t.t2(
+                    "log-rollback-kept",
+                    "restored",
+                    r.restored_size,
+                    "published",
+                    published,
+                ),
+                None => {
+                    c.t.t1("log-rollback-kept-unknown", "restored", r.restored_size)
+                }
+            },
+            reason: r.reason,
+        })
+        .collect();
     let page = Overview {
         c: &c,
         crumbs: vec![(String::new(), c.t("nav-audit-log"))],
@@ -109,6 +141,7 @@ pub async fn overview(c: Ctx, State(state): State<AppState>) -> PageResult {
         note,
         key,
         rotations,
+        rollbacks,
         entries,
     };
     Ok(c.render(&page))

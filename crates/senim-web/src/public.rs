@@ -102,17 +102,46 @@ struct HomePage<'a> {
     total: usize,
     registered: usize,
     high: usize,
+    /// Restores of the last 90 days, announced (a sentence each, with the
+    /// entry that records it).
+    rollbacks: Vec<(u64, String)>,
 }
 
-/// `GET /`: what Senim is, a search box, and the ways in.
+/// `GET /`: what Senim is, a search box, and the ways in; a restore from a
+/// backup of the last 90 days, announced first.
 pub async fn home(c: Ctx, State(state): State<AppState>) -> Response {
     let (total, registered, high) = state.register.figures();
+    let rollbacks = match senim_app::log::recent_rollbacks(&state).await {
+        Ok(list) => list
+            .iter()
+            .map(|r| (r.index, rollback_text(&c, r)))
+            .collect(),
+        Err(e) => return c.error(e),
+    };
     c.render(&HomePage {
         c: &c,
         total,
         registered,
         high,
+        rollbacks,
     })
+}
+
+/// A restore as one sentence in the reader's language.
+pub fn rollback_text(c: &Ctx, r: &senim_domain::api::LogRollback) -> String {
+    let when = date(&r.time);
+    if r.lost_entries > 0 {
+        c.t.tn(
+            "rollback-lost",
+            &[
+                ("date", when),
+                ("lost", r.lost_entries.to_string()),
+                ("reason", r.reason.clone()),
+            ],
+        )
+    } else {
+        c.t.t2("rollback-fork", "date", when, "reason", r.reason.clone())
+    }
 }
 
 /// One checkbox of a facet.

@@ -184,6 +184,10 @@ const CASES: &[Case] = &[
         allowed: EVERYONE,
     },
     Case {
+        name: "GET log rollbacks",
+        allowed: EVERYONE,
+    },
+    Case {
         name: "POST cases (submit hospital system)",
         allowed: &[Developer],
     },
@@ -557,6 +561,7 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
             "/api/v1/log/proof/consistency?old=1&new=2",
         ),
         "GET log rotations" => app.request(who, Method::GET, "/api/v1/log/rotations"),
+        "GET log rollbacks" => app.request(who, Method::GET, "/api/v1/log/rollbacks"),
         "GET rulepack" => app.request(who, Method::GET, "/api/v1/rulepacks/eu-ai-act/1.0.0"),
         "GET system classifications" => {
             let id = app.system().await;

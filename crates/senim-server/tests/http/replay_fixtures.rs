@@ -139,5 +139,6 @@ async fn write_replay_fixtures() {
         routes::allocations::a_resource_assessed_in_review_is_provisioned_at_once => "assessments",
         routes::programmes::joint_work_and_former_organisations_keep_reviewers_out_for_a_while => "conflicts",
         routes::log::the_log_key_is_rotated_and_followed_from_the_old_key => "log_key_rotation",
+        routes::log::a_restore_from_a_backup_is_announced_to_everyone => "log_rollback",
     );
 }

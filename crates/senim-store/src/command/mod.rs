@@ -253,6 +253,8 @@ pub enum Command {
     /// Replaces the key that signs the audit log (`crate::rotation`): the
     /// last command of its batch, whose checkpoint both keys sign.
     RotateLogKey(Box<crate::rotation::KeyRotation>),
+    /// Records a rollback the operator accepted on open ([`crate::rollback`]).
+    RecordRollback(Box<crate::rollback::Rollback>),
 }
 
 /// What a command produced.
@@ -440,6 +442,7 @@ pub(crate) async fn apply(
         }
         Command::Rebuild => (Applied::Rebuilt(rebuild::rebuild(conn).await?), None),
         Command::RotateLogKey(rotation) => crate::rotation::rotate(conn, events, *rotation).await?,
+        Command::RecordRollback(rollback) => crate::rollback::record(events, *rollback)?,
         Command::DeleteSession { token_hash } => {
             sessions::delete_session(conn, token_hash).await?;
             (Applied::Done, None)

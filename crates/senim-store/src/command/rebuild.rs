@@ -231,6 +231,7 @@ async fn replay(
         "resource.added" => crate::library::replay_resource(conn, &payload).await,
         "resource.downloaded" => Ok(()), // changes no table
         "log.key_rotated" => Ok(()),     // the log's own: no query table
+        "log.rolled_back" => Ok(()),     // the log's own: no query table
         "programme.created" | "call.published" => {
             crate::programmes::replay(conn, kind, &payload).await
         }

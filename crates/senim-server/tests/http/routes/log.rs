@@ -17,6 +17,7 @@ crate::on_both_backends!(
     proofs_are_served_and_bad_requests_name_the_field,
     rebuilding_from_the_log_gives_back_every_table,
     the_log_key_is_rotated_and_followed_from_the_old_key,
+    a_restore_from_a_backup_is_announced_to_everyone,
 );
 
 fn hash(text: &str) -> Hash {
@@ -541,4 +542,134 @@ pub(crate) async fn the_log_key_is_rotated_and_followed_from_the_old_key(app: Te
         other => panic!("{other:?}"),
     }
     assert_eq!(app.store.fingerprint().await.unwrap(), tables);
+}
+
+/// Issue 19, item 5: a rollback the operator accepted (as `Store::open`
+/// records it) is an entry of the log, and everyone is told: the home page
+/// in each language, the audit log page, the entry itself, the JSON list
+/// for verifiers, and a header beside the checkpoint, whose text stays the
+/// three lines C2SP defines.
+pub(crate) async fn a_restore_from_a_backup_is_announced_to_everyone(app: TestApp) {
+    use senim_domain::api::LogRollback;
+    use senim_store::rollback::{Rollback, RollbackFound};
+    use senim_store::{Actor, Command};
+
+    let key = verifier(&app).await;
+    let client = app.client(Who::Developer);
+    let input: senim_domain::SystemInput =
+        serde_json::from_value(system_json("Kept by the backup")).unwrap();
+    client.register_system(&input).await.unwrap();
+    let (_, home) = crate::pages::page(&app, "/", "en").await;
+    assert!(!home.contains("restored from a backup"), "no restore yet");
+    let kept = checkpoint(&app, &key).await;
+    let lost = Checkpoint {
+        origin: kept.origin.clone(),
+        size: kept.size + 3,
+        root: [9; 32],
+    };
+    let published = senim_tlog::sign_note(&lost.body(), &[&*app.store.log_signer()]).unwrap();
+    let committed = app
+        .store
+        .execute_logged(
+            Actor::operator(),
+            Command::RecordRollback(Box::new(Rollback {
+                found: RollbackFound {
+                    problem: "behind".into(),
+                    published: published.clone(),
+                    published_size: Some(lost.size),
+                    restored_size: kept.size,
+                },
+                reason: "Disk failure <b>at night</b>".into(),
+            })),
+        )
+        .await
+        .unwrap();
+    let index = committed.log.unwrap().index;
+    assert_eq!(index, kept.size);
+
+    let listed: Vec<LogRollback> = app
+        .http
+        .get(app.url("/api/v1/log/rollbacks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    let r = &listed[0];
+    assert_eq!(
+        (r.index, r.restored_size, r.published_size, r.lost_entries),
+        (index, kept.size, Some(lost.size), 3)
+    );
+    assert_eq!(r.published_checkpoint, published);
+    assert_eq!(r.reason, "Disk failure <b>at night</b>");
+
+    for (lang, title, lost_text) in [
+        (
+            "en",
+            "The register was restored from a backup",
+            "lost with it: 3",
+        ),
+        (
+            "ru",
+            "Реестр восстановлен из резервной копии",
+            "опубликованных до этого: 3",
+        ),
+        (
+            "kk",
+            "Тізілім сақтық көшірмеден қалпына келтірілді",
+            "өзгерістер саны: 3",
+        ),
+    ] {
+        let (status, home) = crate::pages::page(&app, "/", lang).await;
+        assert_eq!(status, 200);
+        assert!(home.contains(title), "{lang}: {home}");
+        assert!(home.contains(lost_text), "{lang}: {home}");
+        assert!(home.contains("Disk failure &#60;b&#62;at night"), "{lang}: {home}");
+        assert!(!home.contains("<b>at night"), "{lang}: the reason is escaped");
+        assert!(
+            home.contains(&format!("/audit-log/entries/{index}")),
+            "{lang}"
+        );
+        let (_, entry) =
+            crate::pages::page(&app, &format!("/audit-log/entries/{index}"), lang).await;
+        assert!(
+            entry.contains(title),
+            "{lang}: the entry names its kind: {entry}"
+        );
+    }
+    let (_, overview) = crate::pages::page(&app, "/audit-log", "en").await;
+    assert!(overview.contains("Restores from a backup"), "{overview}");
+    assert!(
+        overview.contains(&format!(
+            "{} entries kept of {} published",
+            kept.size, lost.size
+        )),
+        "{overview}"
+    );
+
+    let r = app
+        .http
+        .get(app.url("/log/checkpoint"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["senim-rollback"],
+        format!(
+            "entry={index}; restored_size={}; published_size={}; list=\"/api/v1/log/rollbacks\"",
+            kept.size, lost.size
+        )
+        .as_str()
+    );
+    let note = r.text().await.unwrap();
+    assert_eq!(
+        note.split("\n\n").next().unwrap().lines().count(),
+        3,
+        "{note}"
+    );
+    // The announcement is in the tree the checkpoint signs.
+    let now = checkpoint(&app, &key).await;
+    assert_eq!(now.size, index + 1);
 }

@@ -292,14 +292,15 @@ pub async fn verify_log(
 }
 
 /// `finding`, with the newest restore the server announces that took the
-/// log back below `size` entries, if there is one.
+/// log back to `size` entries or fewer, if there is one.
 async fn explain_rollback(client: &Client, size: u64, finding: VerifyError) -> VerifyError {
     let listed = match client.get_bytes("/api/v1/log/rollbacks").await {
         Ok(Some(bytes)) => serde_json::from_slice::<Vec<senim_domain::api::LogRollback>>(&bytes)
             .unwrap_or_default(),
         _ => Vec::new(),
     };
-    match listed.into_iter().rev().find(|r| r.restored_size < size) {
+    // A log kept at `size` or below may not hold what was verified at `size`.
+    match listed.into_iter().rev().find(|r| r.restored_size <= size) {
         Some(r) => VerifyError::AnnouncedRollback {
             finding: Box::new(finding),
             index: r.index,

@@ -626,8 +626,14 @@ pub(crate) async fn a_restore_from_a_backup_is_announced_to_everyone(app: TestAp
         assert_eq!(status, 200);
         assert!(home.contains(title), "{lang}: {home}");
         assert!(home.contains(lost_text), "{lang}: {home}");
-        assert!(home.contains("Disk failure &#60;b&#62;at night"), "{lang}: {home}");
-        assert!(!home.contains("<b>at night"), "{lang}: the reason is escaped");
+        assert!(
+            home.contains("Disk failure &#60;b&#62;at night"),
+            "{lang}: {home}"
+        );
+        assert!(
+            !home.contains("<b>at night"),
+            "{lang}: the reason is escaped"
+        );
         assert!(
             home.contains(&format!("/audit-log/entries/{index}")),
             "{lang}"

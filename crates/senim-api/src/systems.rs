@@ -42,7 +42,9 @@ pub struct SystemQuery {
     pub status: Option<SystemStatus>,
     /// Owner or holder organisation id.
     pub organisation: Option<OrganisationId>,
-    /// Words in the name or the public documentation, any language.
+    /// Words in any language: names, public documentation, organisations'
+    /// names and BINs, sectors, registry numbers; each word also by its
+    /// stem, its beginning or a near spelling (as the register page).
     pub q: Option<String>,
     pub cursor: Option<String>,
     /// Page size, 1 to 500 (default 50).
@@ -71,6 +73,28 @@ pub async fn list(
     QueryParams(query): QueryParams<SystemQuery>,
 ) -> Result<Json<SystemList>, ApiError> {
     caller.require(&state, Action::SystemList, &Resource::Collection("systems"))?;
+    // Words are searched as the register page searches them (the register's
+    // full-text index, in memory): the same systems for the same words.
+    if let Some(words) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        let after =
+            decode_cursor(query.cursor.as_deref())?.and_then(|a| a.parse::<SystemId>().ok());
+        let limit = page_limit(query.limit)? as usize;
+        let asked = senim_app::register::Query {
+            words: Some(words.to_string()),
+            sectors: query.sector.into_iter().collect(),
+            risks: query.risk_level.map(Some).into_iter().collect(),
+            statuses: query.status.into_iter().collect(),
+            organisations: query.organisation.into_iter().collect(),
+            lang: "en",
+            ..Default::default()
+        };
+        let (items, total, next) = state.register.page_by_id(&asked, after, limit);
+        return Ok(Json(SystemList {
+            items,
+            total: total as i64,
+            next_cursor: encode_cursor(next.map(|id| id.to_string())),
+        }));
+    }
     let filter = SystemFilter {
         sector: query.sector,
         risk_level: query.risk_level,

@@ -74,17 +74,20 @@ home-audit-log-text = How anyone can check that no record was changed in secret.
 ## Register
 register-title = Register of AI systems
 register-search-label = Words to search for
+register-search-hint = A system's or an organisation's name, a BIN, a sector, a registry number (KZ-AI-…), in any language
 register-count = { $count ->
     [one] { $count } AI system
    *[other] { $count } AI systems
 }
 register-empty = No AI system matches. Try fewer words or clear the filters.
+register-did-you-mean = Did you mean:
 facets-title = Filters
 facet-sector = Sector
 facet-risk = Risk level
 facet-status = Status
 facet-org = Organisation
 sort-label = Sort by
+sort-relevance = Best match
 sort-updated = Recently changed
 sort-name = Name
 sort-number = Registry number

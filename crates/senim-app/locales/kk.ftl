@@ -74,14 +74,17 @@ home-audit-log-text = Ешбір жазбаның жасырын өзгерті�
 ## Register
 register-title = Жасанды интеллект жүйелерінің тізілімі
 register-search-label = Іздеуге арналған сөздер
+register-search-hint = Жүйенің немесе ұйымның атауы, БСН, сала, тізілім нөмірі (KZ-AI-…), кез келген тілде
 register-count = { $count } жасанды интеллект жүйесі
 register-empty = Сәйкес келетін жасанды интеллект жүйесі жоқ. Азырақ сөз жазып көріңіз немесе сүзгілерді тазалаңыз.
+register-did-you-mean = Мүмкін, мынаны іздеген шығарсыз:
 facets-title = Сүзгілер
 facet-sector = Сала
 facet-risk = Тәуекел деңгейі
 facet-status = Мәртебе
 facet-org = Ұйым
 sort-label = Сұрыптау
+sort-relevance = Ең сәйкес келетіндері
 sort-updated = Жақында өзгертілгендер
 sort-name = Атауы
 sort-number = Тізілім нөмірі

@@ -74,6 +74,7 @@ home-audit-log-text = Как любой может убедиться, что н
 ## Register
 register-title = Реестр систем искусственного интеллекта
 register-search-label = Слова для поиска
+register-search-hint = Название системы или организации, БИН, отрасль, номер в реестре (KZ-AI-…), на любом языке
 register-count = { $count ->
     [one] { $count } система искусственного интеллекта
     [few] { $count } системы искусственного интеллекта
@@ -81,12 +82,14 @@ register-count = { $count ->
    *[other] { $count } системы искусственного интеллекта
 }
 register-empty = Подходящих систем искусственного интеллекта нет. Попробуйте сократить запрос или сбросить фильтры.
+register-did-you-mean = Возможно, вы имели в виду:
 facets-title = Фильтры
 facet-sector = Отрасль
 facet-risk = Уровень риска
 facet-status = Статус
 facet-org = Организация
 sort-label = Сортировать
+sort-relevance = Наиболее подходящие
 sort-updated = Недавно изменённые
 sort-name = Название
 sort-number = Номер в реестре

@@ -7,9 +7,11 @@
 //! national scale, so the summaries live here. [`AppState::execute`] keeps
 //! them current after each write, and a rule pack publication (which
 //! reclassifies every system) rebuilds them from the database. Words are
-//! matched here too, in each system's search text (its names and public
-//! documentation, lower-cased: [`senim_store::system_search`], the very text
-//! the API's `q` matches in the database), as the same phrase-in-text match.
+//! found by the register's full-text index ([`senim_search::SystemIndex`]),
+//! kept beside the summaries: each system's search text (its names and
+//! public documentation: [`senim_store::system_search`]), its
+//! organisations' names and BINs, its sectors' names in the three languages
+//! and its registry number. The pages and the API's `q` both search here.
 //!
 //! [`AppState::execute`]: crate::state::AppState::execute
 
@@ -23,8 +25,11 @@ use senim_domain::{OrganisationId, RiskLevel, System, SystemId, SystemStatus};
 /// How a result is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
-    /// Most recently changed first.
+    /// The best match first when words are searched; otherwise as
+    /// [`Sort::Updated`].
     #[default]
+    Relevance,
+    /// Most recently changed first.
     Updated,
     /// By name in the reader's language.
     Name,
@@ -35,7 +40,8 @@ pub enum Sort {
 }
 
 impl Sort {
-    pub const ALL: [(Sort, &'static str); 4] = [
+    pub const ALL: [(Sort, &'static str); 5] = [
+        (Sort::Relevance, "relevance"),
         (Sort::Updated, "updated"),
         (Sort::Name, "name"),
         (Sort::Number, "number"),
@@ -51,7 +57,7 @@ impl Sort {
             .iter()
             .find(|(s, _)| *s == self)
             .map(|(_, n)| *n)
-            .unwrap_or("updated")
+            .unwrap_or("relevance")
     }
 }
 
@@ -59,7 +65,7 @@ impl Sort {
 /// several values in one facet mean any of them.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
-    /// Words the name or public documentation must contain, as a phrase.
+    /// Words every system found must match (see [`senim_search::systems`]).
     pub words: Option<String>,
     pub sectors: Vec<Sector>,
     /// `None` stands for "not classified yet".
@@ -99,13 +105,49 @@ struct Inner {
     systems: HashMap<SystemId, System>,
     /// Each system's search text.
     texts: HashMap<SystemId, String>,
-    organisations: HashMap<OrganisationId, LocalizedText>,
+    /// Each organisation's names and BIN.
+    organisations: HashMap<OrganisationId, (LocalizedText, String)>,
 }
 
 /// The register's summaries; see the module documentation.
-#[derive(Default)]
 pub struct RegisterIndex {
     inner: RwLock<Inner>,
+    words: senim_search::SystemIndex,
+}
+
+/// What the full-text index holds of a system.
+fn document(inner: &Inner, s: &System) -> senim_search::SystemDoc {
+    use crate::i18n::Tr;
+    use senim_domain::classification::Lang;
+    let mut text = inner.texts.get(&s.id).cloned().unwrap_or_default();
+    let mut codes = Vec::new();
+    for org in std::iter::once(s.owner_organisation_id).chain(s.holder_organisation_id) {
+        codes.push(org.to_string());
+        if let Some((name, bin)) = inner.organisations.get(&org) {
+            for lang in ["kk", "ru", "en"] {
+                text.push(' ');
+                text.push_str(name.get(lang));
+            }
+            codes.push(bin.clone());
+        }
+    }
+    for lang in [Lang::Kk, Lang::Ru, Lang::En] {
+        let t = Tr::new(lang);
+        for sector in &s.sectors {
+            text.push(' ');
+            text.push_str(&t.term("sector", sector.as_str()));
+        }
+    }
+    if let Some(number) = &s.registry_number {
+        text.push(' ');
+        text.push_str(number);
+        codes.push(number.clone());
+    }
+    senim_search::SystemDoc {
+        id: s.id.0,
+        text,
+        codes,
+    }
 }
 
 fn risk_rank(r: Option<RiskLevel>) -> u8 {
@@ -119,35 +161,84 @@ fn risk_rank(r: Option<RiskLevel>) -> u8 {
 }
 
 impl RegisterIndex {
+    /// An empty register.
+    pub fn new() -> Result<RegisterIndex, senim_search::SearchError> {
+        Ok(RegisterIndex {
+            inner: RwLock::new(Inner::default()),
+            words: senim_search::SystemIndex::new()?,
+        })
+    }
+
+    /// Writes `docs` into the full-text index; a failure is logged (the
+    /// summaries stay right, and a restart rebuilds the index).
+    fn index(&self, docs: &[senim_search::SystemDoc]) {
+        if let Err(e) = self.words.upsert(docs) {
+            tracing::error!(error = %e, "the register's search index was not updated");
+        }
+    }
+
     /// Replaces everything (at start, and after a pack publication).
     pub fn replace(
         &self,
         systems: Vec<System>,
         texts: Vec<(SystemId, String)>,
-        organisations: Vec<(OrganisationId, LocalizedText)>,
-    ) {
-        if let Ok(mut inner) = self.inner.write() {
-            inner.systems = systems.into_iter().map(|s| (s.id, s)).collect();
-            inner.texts = texts.into_iter().collect();
-            inner.organisations = organisations.into_iter().collect();
-        }
+        organisations: Vec<(OrganisationId, LocalizedText, String)>,
+    ) -> Result<(), senim_search::SearchError> {
+        let Ok(mut inner) = self.inner.write() else {
+            return Ok(());
+        };
+        inner.systems = systems.into_iter().map(|s| (s.id, s)).collect();
+        inner.texts = texts.into_iter().collect();
+        inner.organisations = organisations
+            .into_iter()
+            .map(|(id, name, bin)| (id, (name, bin)))
+            .collect();
+        let docs: Vec<_> = inner
+            .systems
+            .values()
+            .map(|s| document(&inner, s))
+            .collect();
+        self.words.rebuild(docs)?;
+        Ok(())
     }
 
     /// Puts one system's current state in, with its new search text when a
     /// version changed it.
     pub fn upsert(&self, system: &System, text: Option<String>) {
-        if let Ok(mut inner) = self.inner.write() {
+        let doc = {
+            let Ok(mut inner) = self.inner.write() else {
+                return;
+            };
             inner.systems.insert(system.id, system.clone());
             if let Some(text) = text {
                 inner.texts.insert(system.id, text);
             }
-        }
+            document(&inner, system)
+        };
+        self.index(&[doc]);
     }
 
-    /// Puts one organisation's name in.
-    pub fn name_organisation(&self, id: OrganisationId, name: &LocalizedText) {
-        if let Ok(mut inner) = self.inner.write() {
-            inner.organisations.insert(id, name.clone());
+    /// Puts one organisation's names and BIN in (its systems are found by
+    /// them).
+    pub fn name_organisation(&self, id: OrganisationId, name: &LocalizedText, bin: &str) {
+        let docs: Vec<_> = {
+            let Ok(mut inner) = self.inner.write() else {
+                return;
+            };
+            let entry = (name.clone(), bin.to_string());
+            if inner.organisations.get(&id) == Some(&entry) {
+                return;
+            }
+            inner.organisations.insert(id, entry);
+            inner
+                .systems
+                .values()
+                .filter(|s| s.owner_organisation_id == id || s.holder_organisation_id == Some(id))
+                .map(|s| document(&inner, s))
+                .collect()
+        };
+        if !docs.is_empty() {
+            self.index(&docs);
         }
     }
 
@@ -157,7 +248,43 @@ impl RegisterIndex {
         inner
             .organisations
             .get(&id)
-            .map(|n| n.get(lang).to_string())
+            .map(|(n, _)| n.get(lang).to_string())
+    }
+
+    /// The API's list of what `q` finds: in id order, `limit` systems after
+    /// `after`, with the total found and the last id when more follow.
+    pub fn page_by_id(
+        &self,
+        q: &Query,
+        after: Option<SystemId>,
+        limit: usize,
+    ) -> (Vec<System>, usize, Option<SystemId>) {
+        let mut all = self
+            .search(&Query {
+                offset: 0,
+                limit: None,
+                ..q.clone()
+            })
+            .systems;
+        all.sort_by_key(|s| s.id);
+        let total = all.len();
+        let start = after.map_or(0, |a| all.partition_point(|s| s.id <= a));
+        let end = start.saturating_add(limit).min(total);
+        let page: Vec<System> = all.drain(start..end).collect();
+        let next = (end < total).then(|| page.last().map(|s| s.id)).flatten();
+        (page, total, next)
+    }
+
+    /// For words that found nothing: the nearest words the register holds
+    /// ("did you mean"), if any differ.
+    pub fn suggest(&self, words: &str) -> Option<String> {
+        match self.words.suggest(words) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "the register's search index failed");
+                None
+            }
+        }
     }
 
     /// A system's name in `lang`, if the register holds it: the pages name
@@ -217,16 +344,26 @@ impl RegisterIndex {
         let mut organisations: HashMap<OrganisationId, usize> = HashMap::new();
         let risk_slot = |r: Option<RiskLevel>| r.map_or(RiskLevel::ALL.len(), |r| r as usize);
         let mut hits: Vec<&System> = Vec::new();
-        let words = q.words.as_deref().map(str::to_lowercase);
-        for s in inner.systems.values() {
-            if let Some(words) = &words {
-                if !inner
-                    .texts
-                    .get(&s.id)
-                    .is_some_and(|t| t.contains(words.as_str()))
-                {
-                    continue;
+        let scores = match q.words.as_deref().filter(|w| !w.trim().is_empty()) {
+            Some(words) => match self.words.find(words) {
+                Ok(scores) => Some(scores),
+                Err(e) => {
+                    tracing::error!(error = %e, "the register's search index failed");
+                    Some(HashMap::new())
                 }
+            },
+            None => None,
+        };
+        let score = |s: &System| {
+            scores
+                .as_ref()
+                .and_then(|m| m.get(&s.id.0))
+                .copied()
+                .unwrap_or(0.0)
+        };
+        for s in inner.systems.values() {
+            if scores.as_ref().is_some_and(|m| !m.contains_key(&s.id.0)) {
+                continue;
             }
             let sector_ok = q.sectors.is_empty() || s.sectors.iter().any(|x| q.sectors.contains(x));
             let risk_ok = q.risks.is_empty() || q.risks.contains(&s.risk_level);
@@ -265,7 +402,8 @@ impl RegisterIndex {
         let lang = q.lang;
         let compare = |a: &&System, b: &&System| -> std::cmp::Ordering {
             let by = match q.sort {
-                Sort::Updated => b.updated_at.cmp(&a.updated_at),
+                Sort::Relevance if scores.is_some() => score(b).total_cmp(&score(a)),
+                Sort::Relevance | Sort::Updated => b.updated_at.cmp(&a.updated_at),
                 Sort::Name => a
                     .name
                     .get(lang)
@@ -358,7 +496,12 @@ mod tests {
 
     fn index() -> (RegisterIndex, OrganisationId, OrganisationId) {
         let (a, b) = (OrganisationId::generate(), OrganisationId::generate());
-        let r = RegisterIndex::default();
+        let r = RegisterIndex::new().unwrap();
+        let name = |kk: &str, ru: &str| LocalizedText {
+            kk: Some(kk.into()),
+            ru: Some(ru.into()),
+            en: None,
+        };
         r.replace(
             vec![
                 system(
@@ -395,8 +538,16 @@ mod tests {
                 ),
             ],
             Vec::new(),
-            Vec::new(),
-        );
+            vec![
+                (
+                    a,
+                    name("Қалалық аурухана", "Городская больница"),
+                    "940540000138".into(),
+                ),
+                (b, name("Дала банкі", "Банк Дала"), "050340000186".into()),
+            ],
+        )
+        .unwrap();
         for s in r.all() {
             let text = format!("{} system", s.name.get("en").to_lowercase());
             r.upsert(&s, Some(text));
@@ -486,5 +637,57 @@ mod tests {
         });
         assert_eq!(found.total, 2);
         assert_eq!(r.figures(), (4, 1, 2));
+    }
+
+    /// Issue 20, finding 1: the register's search did not find a registry
+    /// number, sector names, organisation names in Russian or Kazakh, or a
+    /// word with a typo.
+    #[test]
+    fn finds_numbers_sectors_organisations_and_typos() {
+        let (r, _, _) = index();
+        let names = |words: &str| {
+            let mut names: Vec<String> = r
+                .search(&Query {
+                    words: Some(words.into()),
+                    lang: "en",
+                    ..Default::default()
+                })
+                .systems
+                .iter()
+                .map(|s| s.name.get("en").to_string())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(names("KZ-AI-2026-000003"), ["Triage"]);
+        assert_eq!(names("kz ai 2026 000003"), ["Triage"]);
+        assert_eq!(names("Healthcare"), ["Triage", "Tutor"]);
+        assert_eq!(names("Здравоохранение"), ["Triage", "Tutor"]);
+        assert_eq!(names("денсаулық"), ["Triage", "Tutor"]);
+        assert_eq!(names("больница"), ["Triage", "Tutor"]);
+        assert_eq!(names("Дала"), ["Scoring", "Unclassified"]);
+        assert_eq!(names("050340000186"), ["Scoring", "Unclassified"]);
+        assert_eq!(names("scorng"), ["Scoring"]);
+        assert!(names("tutr triage").is_empty());
+        assert_eq!(r.suggest("triage tutr").as_deref(), Some("triage tutor"));
+        // With words, the best match comes first.
+        let first = r.search(&Query {
+            words: Some("tutor".into()),
+            lang: "en",
+            ..Default::default()
+        });
+        assert_eq!(first.systems[0].name.get("en"), "Tutor");
+        // An organisation renamed is found by its new name.
+        let (_, a, _) = (0, r.all()[0].owner_organisation_id, 0);
+        r.name_organisation(
+            a,
+            &LocalizedText {
+                kk: None,
+                ru: Some("Новое имя".into()),
+                en: None,
+            },
+            "000000000000",
+        );
+        assert!(!names("новое").is_empty());
     }
 }

@@ -81,7 +81,7 @@ impl AppState {
             rules: RwLock::new(rules),
             blobs,
             library,
-            register: crate::register::RegisterIndex::default(),
+            register: crate::register::RegisterIndex::new()?,
             stats_cache: std::sync::Mutex::new(None),
             reindexing: tokio::sync::Mutex::new(()),
             dummy_hash: std::sync::OnceLock::new(),
@@ -140,7 +140,11 @@ impl AppState {
                     ..Default::default()
                 })
                 .await?;
-            organisations.extend(page.items.into_iter().map(|o| (o.id, o.name)));
+            organisations.extend(
+                page.items
+                    .into_iter()
+                    .map(|o| (o.id, o.name, o.bin.to_string())),
+            );
             match page.next_after {
                 Some(next) => after = Some(next),
                 None => break,
@@ -148,7 +152,7 @@ impl AppState {
         }
         let texts = self.store.system_search_texts().await?;
         let n = systems.len();
-        self.register.replace(systems, texts, organisations);
+        self.register.replace(systems, texts, organisations)?;
         Ok(n)
     }
 
@@ -216,7 +220,10 @@ impl AppState {
                 system: Some(system),
                 ..
             } => self.register.upsert(system, None),
-            senim_store::Applied::Organisation(o) => self.register.name_organisation(o.id, &o.name),
+            senim_store::Applied::Organisation(o) => {
+                self.register
+                    .name_organisation(o.id, &o.name, &o.bin.to_string())
+            }
             senim_store::Applied::Published(_) | senim_store::Applied::Rebuilt(_) => {
                 if let Err(e) = self.rebuild_register().await {
                     // The write committed; the register page shows the old

@@ -1,4 +1,7 @@
-//! The data library's full-text index.
+//! Senim's full-text indexes: the data library's datasets (here) and the
+//! register's systems ([`systems`]).
+//!
+//! The data library's index.
 //!
 //! Every dataset is one document: its titles and descriptions analysed per
 //! language (Russian and English stemmed by Snowball; Kazakh, which Snowball
@@ -11,6 +14,7 @@
 
 mod facets;
 pub mod query;
+pub mod systems;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -33,6 +37,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use senim_domain::{Dataset, DatasetId, Resource};
 
 pub use query::{parse, scored, Clause, Facet, Field, QueryError};
+pub use systems::{SystemDoc, SystemIndex};
 pub use tantivy::Order;
 
 /// Why a search or an index update failed.

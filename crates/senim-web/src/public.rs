@@ -311,6 +311,9 @@ struct RegisterPage<'a> {
     next: Option<String>,
     csv: String,
     json: String,
+    /// For words that found nothing: the nearest the register holds, and
+    /// the address that searches them.
+    did_you_mean: Option<(String, String)>,
 }
 
 /// The current query string with `page` replaced (or removed for page 1).
@@ -446,6 +449,19 @@ pub async fn register(c: Ctx, State(state): State<AppState>) -> PageResult {
     let asked = asked(&c, true);
     let found = state.register.search(&asked.query);
     let pages = found.total.div_ceil(PAGE_SIZE).max(1);
+    let did_you_mean = match &asked.query.words {
+        Some(words) if found.total == 0 => state.register.suggest(words).map(|better| {
+            let mut s = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &c.query {
+                if k != "q" && k != "page" {
+                    s.append_pair(k, v);
+                }
+            }
+            s.append_pair("q", &better);
+            (better, format!("/register?{}", s.finish()))
+        }),
+        _ => None,
+    };
     let page = RegisterPage {
         c: &c,
         crumbs: vec![(String::new(), c.t("nav-register"))],
@@ -464,6 +480,7 @@ pub async fn register(c: Ctx, State(state): State<AppState>) -> PageResult {
         csv: export_href(&c, "csv"),
         json: export_href(&c, "json"),
         problems: asked.problems,
+        did_you_mean,
     };
     Ok(c.render(&page))
 }

@@ -15,6 +15,7 @@ crate::on_both_backends!(
     list_filters_by_sector_status_organisation_and_text,
     an_operator_is_listed_only_once_it_accepts,
     a_supervisor_pauses_reports_about_one_system,
+    the_register_finds_what_its_hint_promises,
 );
 
 fn input(name: &str) -> SystemInput {
@@ -466,4 +467,84 @@ pub async fn a_supervisor_pauses_reports_about_one_system(app: TestApp) {
     assert_eq!(resumed.status(), 200);
     assert!(app.read(Who::Anonymous, &path).await.is_null());
     assert_eq!(file(report(&system)).await.0, 201);
+}
+
+/// Issue 20, finding 1: the register's search found nothing for a sector's
+/// name, an organisation's name in Russian or Kazakh, a typo, a registry
+/// number. The page and the API's `q` now search one index and find the
+/// same systems, in all three languages; words that find nothing get a
+/// "did you mean".
+async fn the_register_finds_what_its_hint_promises(app: TestApp) {
+    let client = app.client(Who::Developer);
+    let mut sepsis = system_json("Sepsis early warning");
+    sepsis["name"]["kk"] = "Сепсисті ерте анықтау".into();
+    let sepsis: SystemInput = serde_json::from_value(sepsis).unwrap();
+    let id = client
+        .register_system(&sepsis)
+        .await
+        .unwrap()
+        .value
+        .system
+        .id;
+    let mut other = system_json("Exam proctoring");
+    other["name"]["ru"] = "Прокторинг экзаменов".into();
+    other["profile"]["sectors"] = serde_json::json!(["education"]);
+    let other: SystemInput = serde_json::from_value(other).unwrap();
+    app.client(Who::OtherDeveloper)
+        .register_system(&other)
+        .await
+        .unwrap();
+    let public = app.client(Who::Anonymous);
+    let hospital_bin = crate::helpers::bin("94054000013");
+    for words in [
+        "Healthcare",
+        "здравоохранение",
+        "ДЕНСАУЛЫҚ",
+        "Hospital",
+        "hospital (қаз)",
+        &hospital_bin,
+        &id.to_string(),
+        "sepsys",
+        "сортировки пациента",
+        "сепсисті",
+        "сепсистің",
+        "early warn",
+    ] {
+        let found = public
+            .systems(&SystemQuery {
+                q: Some(words.to_string()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let names: Vec<&str> = found.items.iter().map(|s| s.name.get("en")).collect();
+        assert_eq!(names, ["Sepsis early warning"], "API, {words}");
+        let address = form_urlencoded::Serializer::new(String::from("/register?"))
+            .append_pair("q", words)
+            .finish();
+        for lang in ["kk", "ru", "en"] {
+            let (status, page) = crate::pages::page(&app, &address, lang).await;
+            assert_eq!(status, 200);
+            assert!(
+                page.contains(&format!("/systems/{id}")),
+                "page, {lang}, {words}"
+            );
+            assert!(!page.contains("Exam proctoring"), "page, {lang}, {words}");
+        }
+    }
+    // Both organisations' systems, each by its own words.
+    let found = public
+        .systems(&SystemQuery {
+            q: Some("экзаменов".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.total, 1);
+    // Nothing found: the page offers the nearest words the register holds.
+    let (_, page) = crate::pages::page(&app, "/register?q=sepzys", "en").await;
+    assert!(page.contains("Did you mean:"), "{page}");
+    assert!(page.contains("q=sepsis"), "{page}");
+    let (_, page) = crate::pages::page(&app, "/register?q=sepzys", "ru").await;
+    assert!(page.contains("Возможно, вы имели в виду:"), "{page}");
 }

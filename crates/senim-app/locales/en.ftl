@@ -37,6 +37,7 @@ problem-unknown-value = { $field }: “{ $value }” is not a value we know; it 
 error-status = Error code
 error-internal = Sorry, something went wrong on our side. Please try again later.
 error-not-found = Page not found
+error-not-found-detail = There is nothing at this address: it may be mistyped, or what it named may have been withdrawn. Search the register or go to the home page.
 error-forbidden = You do not have permission to see this
 error-unauthenticated = Sign in to continue
 error-invalid = Some of the details are not right

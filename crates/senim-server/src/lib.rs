@@ -9,11 +9,12 @@
 
 use std::net::SocketAddr;
 
-use axum::http::{header, HeaderValue};
+use axum::http::{header, Extensions, HeaderMap, HeaderValue, StatusCode, Version};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use senim_app::{load_rules, location, open, store_options, AppState, Config};
@@ -63,11 +64,65 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .br(true)
+                .compress_when(compressible),
+        )
         .with_state(state)
 }
 
-async fn not_found() -> ApiError {
-    ApiError::not_found("page")
+/// Whether a response is worth compressing for a client that accepts it:
+/// pages, stylesheets, scripts, JSON and other text of some size. Never the
+/// library's files (served with `Accept-Ranges`, often large, read in
+/// ranges whose offsets compression would change), nor a partial response.
+fn compressible(status: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) -> bool {
+    if status == StatusCode::PARTIAL_CONTENT
+        || headers.contains_key(header::ACCEPT_RANGES)
+        || headers.contains_key(header::CONTENT_RANGE)
+    {
+        return false;
+    }
+    let text = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            t.starts_with("text/")
+                || t.starts_with("application/json")
+                || t.starts_with("application/ld+json")
+                || t.starts_with("application/javascript")
+                || t.starts_with("image/svg+xml")
+        });
+    let size = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    text && size.is_none_or(|n| n >= 512)
+}
+
+/// Nothing at this address: a page in the reader's language for a browser
+/// (with a way back), the JSON error for the API, the log and other clients.
+async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let (mut parts, _) = request.into_parts();
+    let path = parts.uri.path();
+    let browser = !path.starts_with("/api/")
+        && !path.starts_with("/log/")
+        && parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
+    if browser {
+        use axum::extract::FromRequestParts;
+        if let Ok(c) = senim_web::Ctx::from_request_parts(&mut parts, &state).await {
+            return c.error(ApiError::not_found("page"));
+        }
+    }
+    ApiError::not_found("page").into_response()
 }
 
 async fn method_not_allowed() -> ApiError {
@@ -111,4 +166,58 @@ pub async fn serve(
         drain.set_ready(false);
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (name, value) in pairs {
+            h.insert(
+                name,
+                HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("")),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn only_text_of_some_size_is_compressed_and_never_a_file_of_the_library() {
+        let ok = StatusCode::OK;
+        let v = Version::HTTP_11;
+        let e = Extensions::new();
+        let html = |len: &str| {
+            headers(&[
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CONTENT_LENGTH, len),
+            ])
+        };
+        assert!(compressible(ok, v, &html("20000"), &e));
+        assert!(!compressible(ok, v, &html("100"), &e));
+        assert!(compressible(
+            ok,
+            v,
+            &headers(&[(header::CONTENT_TYPE, "application/json")]),
+            &e
+        ));
+        assert!(!compressible(
+            ok,
+            v,
+            &headers(&[(header::CONTENT_TYPE, "image/png")]),
+            &e
+        ));
+        let file = headers(&[
+            (header::CONTENT_TYPE, "text/csv"),
+            (header::ACCEPT_RANGES, "bytes"),
+        ]);
+        assert!(!compressible(ok, v, &file, &e));
+        assert!(!compressible(
+            StatusCode::PARTIAL_CONTENT,
+            v,
+            &html("20000"),
+            &e
+        ));
+    }
 }

@@ -514,10 +514,18 @@ impl Ctx {
         } else {
             self.t("error-internal")
         };
+        // A missing page is explained in the reader's language (the API's
+        // message names the record, in English).
+        let detail_key = format!("{key}-detail");
+        let detail = if e.status == StatusCode::NOT_FOUND && self.t.has(&detail_key) {
+            self.t(&detail_key)
+        } else {
+            e.message.clone()
+        };
         let page = ErrorPage {
             c: self,
             title: message,
-            detail: e.message.clone(),
+            detail,
             status: e.status.as_u16(),
         };
         match askama::Template::render(&page) {

@@ -21,7 +21,73 @@ crate::on_both_backends!(
     a_malformed_revision_is_a_field_problem_not_a_stale_form,
     supervisors_keep_the_reviewer_pool,
     a_named_operator_answers_on_its_desk,
+    pages_are_compressed_and_a_missing_page_is_a_page,
 );
+
+/// Issue 20, findings 9 and 10: a mistyped address gave a browser raw JSON
+/// in English, and nothing was compressed (22 KB for the register page).
+/// A browser now gets a page in its language with a way back, the API and
+/// the log keep their JSON; pages and JSON are compressed (gzip or brotli)
+/// for clients that ask.
+async fn pages_are_compressed_and_a_missing_page_is_a_page(app: TestApp) {
+    register(&app, "Compressed triage").await;
+    for (lang, title) in [
+        ("ru", "Страница не найдена"),
+        ("kk", "Бет табылмады"),
+        ("en", "Page not found"),
+    ] {
+        let r = app
+            .http
+            .get(app.url("/sistems/oops"))
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("accept-language", lang)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        let html = r.text().await.unwrap();
+        assert!(html.contains(title), "{lang}: {html}");
+        assert!(html.contains("href=\"/\""), "a way back: {html}");
+        assert!(
+            !html.contains("page not found"),
+            "no English detail: {html}"
+        );
+    }
+    for path in ["/api/v1/nothing-here", "/log/nothing-here"] {
+        let r = app
+            .http
+            .get(app.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found", "{path}");
+    }
+    for (encoding, path) in [
+        ("gzip", "/register"),
+        ("br", "/register"),
+        ("br", "/api/v1/systems"),
+    ] {
+        let r = app
+            .http
+            .get(app.url(path))
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-encoding"], encoding, "{path}");
+    }
+    let plain = app.http.get(app.url("/register")).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert!(plain.text().await.unwrap().contains("Compressed triage"));
+}
 
 /// Registers a system through the API (so the register's summaries see it).
 async fn register(app: &TestApp, name: &str) -> String {

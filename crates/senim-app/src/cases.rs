@@ -99,10 +99,26 @@ pub fn tracking_code() -> String {
         .join("-")
 }
 
+/// A tracking code as it was handed out, however it is typed: the letters
+/// and digits alone, in capitals, in groups of four ("abcd efgh-ijkl mnop"
+/// and "ABCDEFGHIJKLMNOP" are "ABCD-EFGH-IJKL-MNOP").
+pub fn normalize_tracking_code(code: &str) -> String {
+    let plain: Vec<char> = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    plain
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 fn tracking_hash(code: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(
-        code.trim().to_ascii_uppercase().as_bytes(),
+        normalize_tracking_code(code).as_bytes(),
     ))
 }
 

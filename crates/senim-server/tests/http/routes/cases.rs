@@ -867,6 +867,26 @@ pub(crate) async fn a_citizen_reports_harm_and_the_authority_acts(app: TestApp) 
         )
         .await;
     assert_eq!(followed["state"], "received");
+    // Issue 20, finding 8: a code typed in lower case, with spaces or
+    // without dashes was refused. Any spacing, dashes and case are read.
+    for typed in [
+        code.to_lowercase(),
+        code.replace('-', ""),
+        code.replace('-', "%20"),
+        format!("%20{}%20", code.replace('-', "%20-%20").to_lowercase()),
+    ] {
+        let (status, again) = s
+            .send(
+                "",
+                Method::GET,
+                &format!("/api/v1/reports/{typed}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{typed}: {again}");
+        assert_eq!(again["number"], followed["number"], "{typed}");
+    }
     let (status, _) = s
         .send(
             "",

@@ -167,3 +167,37 @@ document.documentElement.classList.add("js");
     setTimeout(slice, 0);
   });
 })();
+
+// Tables on a phone: the stylesheet stacks each row's cells under one
+// another below 641 px; each cell is labelled with its column's heading
+// (data-label, shown before it), and the table keeps its roles for screen
+// readers, which a change of display may otherwise drop.
+function labelTables(root) {
+  root.querySelectorAll("table").forEach(function (table) {
+    var heads = [];
+    var headRow = table.querySelector("thead tr");
+    if (headRow) {
+      Array.prototype.forEach.call(headRow.children, function (th) {
+        heads.push(th.textContent.trim());
+      });
+    }
+    table.setAttribute("role", "table");
+    table.querySelectorAll("tr").forEach(function (tr) {
+      tr.setAttribute("role", "row");
+      Array.prototype.forEach.call(tr.children, function (cell, i) {
+        if (cell.tagName === "TH") {
+          cell.setAttribute("role", cell.closest("thead") ? "columnheader" : "rowheader");
+        } else {
+          cell.setAttribute("role", "cell");
+        }
+        if (heads[i] && !cell.closest("thead") && !cell.hasAttribute("data-label")) {
+          cell.setAttribute("data-label", heads[i]);
+        }
+      });
+    });
+  });
+}
+labelTables(document);
+document.addEventListener("htmx:afterSettle", function (event) {
+  labelTables(event.target);
+});

@@ -3,7 +3,7 @@
 //! The writer keeps the newest checkpoint it signed outside the database
 //! (`StoreOptions::published_checkpoint`). A database whose log is behind
 //! it, or forks from it, was restored from an older backup or rolled back:
-//! [`crate::Store::open`] refuses it ([`check_published`]) unless the
+//! [`crate::Store::open`] refuses it (`check_published`) unless the
 //! operator accepts the rollback (`senim serve --accept-rollback`, `senim
 //! admin restore --accept-rollback`). Accepting it is itself a change of
 //! the register: a `log.rolled_back` entry, written before any other write,

@@ -146,6 +146,7 @@ pub async fn run(args: &StoreArgs, restore: RestoreArgs) -> anyhow::Result<()> {
             .inspect_err(|_| {
                 let _ = remove_database(&staged);
             })?;
+            settle(&staged).await;
             let current = dir.join("senim.db");
             let aside = if current.exists() {
                 let stamp = senim_domain::Clock::now(&senim_domain::SystemClock)
@@ -220,12 +221,30 @@ fn companions(path: &Path) -> [PathBuf; 3] {
     [path.to_path_buf(), with("-wal"), with("-shm")]
 }
 
-/// Moves a database with its companions (a WAL may hold committed pages).
+/// Waits (up to ten seconds) until SQLite has closed the database at
+/// `path`: the last connection folds the WAL into the file and removes it,
+/// on the driver's own thread, a moment after the pool says it closed.
+async fn settle(path: &Path) {
+    let [_, wal, shm] = companions(path);
+    for _ in 0..500 {
+        if !wal.exists() && !shm.exists() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Moves a database with its companions (a WAL may hold committed pages);
+/// a companion that is gone meanwhile was folded in and removed.
 fn move_database(from: &Path, to: &Path) -> anyhow::Result<()> {
-    for (a, b) in companions(from).iter().zip(companions(to)) {
-        if a.exists() {
-            std::fs::rename(a, &b)
-                .with_context(|| format!("cannot move {} to {}", a.display(), b.display()))?;
+    for (i, (a, b)) in companions(from).iter().zip(companions(to)).enumerate() {
+        match std::fs::rename(a, &b) {
+            Ok(()) => {}
+            Err(e) if i > 0 && e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot move {} to {}", a.display(), b.display()))
+            }
         }
     }
     Ok(())

@@ -443,6 +443,16 @@ report-state-responded = The developer responded
 report-state-escalated = Investigation opened
 report-state-merged = Joined with another report
 report-state-closed = Closed
+report-system = AI system
+report-next-title = What happens next
+report-next-received = The authority reads the report and decides what it needs: a question to the system's developer, an investigation, or nothing more. You need do nothing.
+report-next-triaged = The authority is assessing the report.
+report-next-forwarded = The authority has asked the system's developer to answer; the answer will appear here.
+report-next-responded = The developer has answered. The authority decides whether that settles the report or an investigation is needed.
+report-next-escalated = The authority has opened an investigation. Its decision is published when it is taken.
+report-next-merged = This report was joined with report { $number }, about the same system and harm; the authority handles them together.
+report-next-closed = The report is closed. The outcome is below.
+report-due = The authority's deadline for its next step: { $date }.
 
 ## Self-check and the profile questions
 continue = Continue

@@ -1201,7 +1201,11 @@ pub async fn status_by_code(state: &AppState, code: &str) -> Result<ReportStatus
         .case_by_tracking(&tracking_hash(code.trim()))
         .await
         .map_err(|_| ApiError::not_found("report"))?;
-    ReportStatus::of(&case).ok_or_else(|| ApiError::not_found("report"))
+    let mut status = ReportStatus::of(&case).ok_or_else(|| ApiError::not_found("report"))?;
+    if let Some(other) = case.report().and_then(|r| r.merged_into) {
+        status.merged_into = state.store.case(other).await.ok().map(|c| c.number);
+    }
+    Ok(status)
 }
 
 /// The case writes a publication makes: for each registered system whose

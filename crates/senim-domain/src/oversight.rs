@@ -601,12 +601,31 @@ pub struct ReportStatus {
     /// The investigation it led to, if any (its decision is published).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub investigation: Option<CaseId>,
+    /// The registered system it concerns, once the authority has said which.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_id: Option<SystemId>,
+    /// The system as the submitter named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_name: Option<String>,
+    /// The last day of the authority's running deadline, if one runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<Day>,
+    /// The number of the report this one was joined with (state `merged`):
+    /// the authority handles them together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<String>,
 }
 
 impl ReportStatus {
+    /// What the submitter sees of `case`; `merged_into` is filled by the
+    /// caller, which can read the other case's number.
     pub fn of(case: &Case) -> Option<ReportStatus> {
         let report = case.report()?;
         Some(ReportStatus {
+            system_id: case.system_id.or_else(|| report.systems.first().copied()),
+            system_name: report.system_name.clone(),
+            due: case.deadline.as_ref().and_then(|d| d.due),
+            merged_into: None,
             number: case.number.clone(),
             state: case.state().to_string(),
             report_type: report.report_type,

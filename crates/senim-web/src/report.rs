@@ -314,10 +314,31 @@ pub struct StatusView {
     pub response: Option<String>,
     pub outcome: Option<String>,
     pub investigation: Option<String>,
+    /// The system: (its page, when registered; its name in the reader's
+    /// language, or as the submitter wrote it).
+    pub system: Option<(Option<String>, String)>,
+    /// What happens next, and who acts.
+    pub next: String,
+    /// The authority's deadline for its next step.
+    pub due: Option<String>,
 }
 
-fn view(c: &Ctx, s: ReportStatus) -> StatusView {
+fn view(c: &Ctx, state: &AppState, s: ReportStatus) -> StatusView {
+    let registered = s.system_id.and_then(|id| {
+        state
+            .register
+            .system_name(id, c.lang())
+            .map(|name| (Some(format!("/systems/{id}")), name))
+    });
+    let system = registered.or_else(|| s.system_name.clone().map(|n| (None, n)));
+    let next = match (&s.merged_into, s.state.as_str()) {
+        (Some(number), _) => c.t.t1("report-next-merged", "number", number.as_str()),
+        (None, st) => c.t.term("report-next", st),
+    };
     StatusView {
+        system,
+        next,
+        due: s.due.map(|d| d.to_string()),
         number: s.number,
         state: c.t.term("report-state", &s.state),
         kind: c.t.term("report-type", s.report_type.as_str()),
@@ -353,7 +374,7 @@ pub async fn status(State(state): State<AppState>, Posted { ctx: c, form }: Post
         None
     } else {
         match status_by_code(&state, &code).await {
-            Ok(s) => Some(view(&c, s)),
+            Ok(s) => Some(view(&c, &state, s)),
             Err(_) => {
                 problems.push("code", c.t("report-code-unknown"));
                 None

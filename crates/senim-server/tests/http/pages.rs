@@ -211,7 +211,7 @@ fn set_cookie(r: &reqwest::Response, name: &str) -> String {
 }
 
 /// The `senim_csrf` cookie a page set and the token its form carries.
-async fn form_token(app: &TestApp, path: &str) -> (String, String) {
+pub(crate) async fn form_token(app: &TestApp, path: &str) -> (String, String) {
     let r = app.http.get(app.url(path)).send().await.unwrap();
     let cookie = set_cookie(&r, "senim_csrf");
     let html = r.text().await.unwrap();

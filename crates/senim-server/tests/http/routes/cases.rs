@@ -887,6 +887,35 @@ pub(crate) async fn a_citizen_reports_harm_and_the_authority_acts(app: TestApp) 
         assert_eq!(status, 200, "{typed}: {again}");
         assert_eq!(again["number"], followed["number"], "{typed}");
     }
+    // Issue 20, finding 8: the status showed only "Received". It names the
+    // system and says what happens next, in the reader's language.
+    assert_eq!(followed["system_id"], system_id.as_str(), "{followed}");
+    let (cookie, csrf) = crate::pages::form_token(&app, "/report/status").await;
+    for (lang, next, name) in [
+        ("en", "What happens next", "Bed occupancy forecast"),
+        ("ru", "Что будет дальше", "Сортировка пациентов"),
+        ("kk", "Әрі қарай не болады", ""),
+    ] {
+        let page = app
+            .http
+            .post(app.url("/report/status"))
+            .header("cookie", &cookie)
+            .header("accept-language", lang)
+            .form(&[
+                ("code", code.to_lowercase().replace('-', " ")),
+                ("csrf_token", csrf.clone()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains(next), "{lang}: {html}");
+        assert!(
+            html.contains(&format!("/systems/{system_id}")),
+            "{lang}: the system is named"
+        );
+    }
     let (status, _) = s
         .send(
             "",

@@ -425,4 +425,6 @@ async fn near_duplicates_are_merged_into_the_open_report() {
         .read(Who::Anonymous, &format!("/api/v1/reports/{}", codes[0]))
         .await;
     assert_eq!(status["state"], "merged", "{status}");
+    // It names the report it joined (issue 20, finding 8).
+    assert_eq!(status["merged_into"], first["number"], "{status}");
 }

@@ -68,6 +68,19 @@ test('a developer registers a high-risk system with the wizard and submits it', 
   }
   // The gap report follows the typing (htmx), before any submit.
   await page.locator('#gaps', { hasText: 'covers everything' }).waitFor();
+  // Issue 20, finding 10: the live region was replaced, and so announced
+  // again, on every pause in the typing; it now changes only when what it
+  // says changes.
+  await page.evaluate(() => {
+    document.getElementById('gaps').dataset.seen = 'yes';
+  });
+  const answered = page.waitForResponse(
+    (r) => r.url().endsWith('/developer/new') && r.request().method() === 'POST',
+  );
+  await required.nth(0).pressSequentially(' More.');
+  await answered;
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => document.getElementById('gaps').dataset.seen), 'yes');
   // The data it was validated on: a dataset of the library, by its address;
   // an address that names no dataset is refused on its row.
   const library = await (await fetch(`${baseUrl()}/api/v1/datasets?q=${encodeURIComponent('sepsis')}&limit=1`)).json();

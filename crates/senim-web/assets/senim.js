@@ -201,3 +201,16 @@ labelTables(document);
 document.addEventListener("htmx:afterSettle", function (event) {
   labelTables(event.target);
 });
+
+// A live region (role="status") that htmx would replace with the same text
+// is left alone: replacing it makes screen readers announce it again, on
+// every pause in the typing (the wizard's "still missing" list).
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var target = event.detail.target;
+  if (!target || !target.id || target.getAttribute("role") !== "status") return;
+  var response = event.detail.serverResponse || "";
+  var next = new DOMParser().parseFromString(response, "text/html").getElementById(target.id);
+  if (next && next.textContent.trim() === target.textContent.trim()) {
+    event.detail.shouldSwap = false;
+  }
+});

@@ -112,6 +112,15 @@ test('a developer registers a high-risk system with the wizard and submits it', 
   caseUrl = page.url().split('?')[0];
   caseNumber = (await page.locator('h1').innerText()).trim();
   assert.match(caseNumber, /^REG-/);
+  // Issue 20, finding 4: right after submitting, the page opened the form
+  // that withdraws the application, with the main green button, and did not
+  // say what happens next. It now says who acts next; withdrawing stays
+  // closed and is marked as a warning.
+  assert.match(await page.locator('.banner').innerText(), /assigns expert reviewers/);
+  const withdraw = page.locator('details:has(input[name="action"][value="withdraw"])');
+  assert.equal(await withdraw.count(), 1, 'the developer may withdraw');
+  assert.equal(await withdraw.evaluate((d) => d.open), false, 'withdrawing is not opened by itself');
+  assert.equal(await withdraw.locator('button[type=submit]').getAttribute('class'), 'warning');
   await axe(page);
   await shoot(page, 'case-submitted');
 });

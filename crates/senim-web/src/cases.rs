@@ -632,8 +632,23 @@ pub struct FormRow {
 }
 
 /// A step's form.
+/// Steps that end or take away something (an application, a registration,
+/// access, a place on a list): never the form a page opens by itself, and
+/// their button is marked as a warning.
+const DESTRUCTIVE: &[&str] = &[
+    "withdraw",
+    "revoke",
+    "suspend",
+    "reject",
+    "refuse",
+    "revoke_access",
+    "delist",
+];
+
 pub struct StepForm {
     pub action: &'static str,
+    /// See [`DESTRUCTIVE`].
+    pub destructive: bool,
     pub title: String,
     pub fields: Vec<ShownField>,
     pub open: bool,
@@ -799,6 +814,8 @@ struct CasePage<'a> {
     timeline: Vec<(String, String, Option<u64>)>,
     dossier: bool,
     done: Option<String>,
+    /// After a step: what happens next and who acts.
+    next: Option<String>,
 }
 
 /// The label of a case's state in the reader's language.
@@ -1397,8 +1414,10 @@ async fn page(
             continue;
         }
         let form = failed.filter(|(a, _)| a == action).map(|(_, f)| f);
+        let destructive = DESTRUCTIVE.contains(action);
         forms.push(StepForm {
             action,
+            destructive,
             title: c.t(&format!("step-{}", action.replace('_', "-"))),
             fields: fields
                 .iter()
@@ -1415,7 +1434,10 @@ async fn page(
                     )
                 })
                 .collect(),
-            open: form.is_some() || forms.is_empty(),
+            // The first step that is not destructive opens by itself (a
+            // form sent back with problems always does).
+            open: form.is_some()
+                || (!destructive && !forms.iter().any(|f: &StepForm| !f.destructive)),
             multipart: fields.iter().any(|f| f.input == Input::File),
             target: match *action {
                 "metrics" => format!("/desk/cases/{}/metrics", case.id),
@@ -1495,6 +1517,7 @@ async fn page(
         forms,
         timeline,
         dossier,
+        next: done.as_ref().and_then(|_| c.done("step-next")),
         done,
     };
     let mut response = c.render(&page);

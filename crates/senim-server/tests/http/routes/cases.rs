@@ -915,6 +915,7 @@ pub(crate) async fn a_citizen_reports_harm_and_the_authority_acts(app: TestApp) 
             html.contains(&format!("/systems/{system_id}")),
             "{lang}: the system is named"
         );
+        assert!(html.contains(name), "{lang}: in the reader's language");
     }
     let (status, _) = s
         .send(

@@ -418,6 +418,26 @@ impl Ctx {
         self.read_only
     }
 
+    /// The sign-in page, leading back here afterwards (this page's path and
+    /// query, without the language choice).
+    pub fn login_href(&self) -> String {
+        if self.path == "/login" || self.path == "/" {
+            return "/login".to_string();
+        }
+        let mut here = self.path.clone();
+        if !self.query.is_empty() {
+            let mut q = form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &self.query {
+                q.append_pair(k, v);
+            }
+            here.push('?');
+            here.push_str(&q.finish());
+        }
+        let mut next = form_urlencoded::Serializer::new(String::new());
+        next.append_pair("next", &here);
+        format!("/login?{}", next.finish())
+    }
+
     /// The account signed in, if any.
     pub fn account(&self) -> Option<&senim_domain::Account> {
         self.caller.account.as_ref()
@@ -501,9 +521,7 @@ impl Ctx {
     /// calls this.
     pub fn error(&self, e: ApiError) -> Response {
         if e.status == StatusCode::UNAUTHORIZED && self.account().is_none() {
-            let mut next = form_urlencoded::Serializer::new(String::new());
-            next.append_pair("next", &self.path);
-            return self.redirect(&format!("/login?{}", next.finish()));
+            return self.redirect(&self.login_href());
         }
         if e.status.is_server_error() {
             tracing::error!(status = %e.status, message = %e.message, "a page failed");

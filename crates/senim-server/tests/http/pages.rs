@@ -22,7 +22,34 @@ crate::on_both_backends!(
     supervisors_keep_the_reviewer_pool,
     a_named_operator_answers_on_its_desk,
     pages_are_compressed_and_a_missing_page_is_a_page,
+    signing_in_returns_to_the_page_it_was_asked_from,
 );
+
+/// Issue 20, finding 7: after signing in, a person landed on their desk,
+/// not on the page they were reading. The menu's sign-in link carries the
+/// page (with its query), and the sign-in goes back to it.
+async fn signing_in_returns_to_the_page_it_was_asked_from(app: TestApp) {
+    let (_, html) = page(&app, "/register?q=triage&sector=healthcare", "en").await;
+    let link = "/login?next=%2Fregister%3Fq%3Dtriage%26sector%3Dhealthcare";
+    assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
+    let (_, home) = page(&app, "/", "en").await;
+    assert!(home.contains("href=\"/login\""), "the home page's link is plain");
+    let (cookie, token) = form_token(&app, link).await;
+    let r = no_redirects()
+        .post(app.url("/login"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("email", "supervisor@ministry.kz"),
+            ("password", PASSWORD),
+            ("csrf_token", &token),
+            ("next", "/register?q=triage&sector=healthcare"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/register?q=triage&sector=healthcare");
+}
 
 /// Issue 20, findings 9 and 10: a mistyped address gave a browser raw JSON
 /// in English, and nothing was compressed (22 KB for the register page).

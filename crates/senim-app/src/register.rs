@@ -275,6 +275,50 @@ impl RegisterIndex {
         (page, total, next)
     }
 
+    /// The best `limit` systems `words` finds, for a picker: (id, name in
+    /// `lang`, its organisation's name).
+    pub fn pick(
+        &self,
+        words: &str,
+        lang: &'static str,
+        limit: usize,
+    ) -> Vec<(SystemId, String, String)> {
+        let found = self.search(&Query {
+            words: Some(words.to_string()),
+            lang,
+            limit: Some(limit),
+            ..Default::default()
+        });
+        found
+            .systems
+            .iter()
+            .map(|s| {
+                let org = self
+                    .organisation_name(s.owner_organisation_id, lang)
+                    .unwrap_or_default();
+                (s.id, s.name.get(lang).to_string(), org)
+            })
+            .collect()
+    }
+
+    /// The one system named exactly `name` (in any language, any case), if
+    /// exactly one is.
+    pub fn by_exact_name(&self, name: &str) -> Option<SystemId> {
+        let wanted = name.trim().to_lowercase();
+        if wanted.is_empty() {
+            return None;
+        }
+        let inner = self.inner.read().ok()?;
+        let mut named = inner.systems.values().filter(|s| {
+            [&s.name.kk, &s.name.ru, &s.name.en]
+                .into_iter()
+                .flatten()
+                .any(|n| n.trim().to_lowercase() == wanted)
+        });
+        let first = named.next()?.id;
+        named.next().is_none().then_some(first)
+    }
+
     /// For words that found nothing: the nearest words the register holds
     /// ("did you mean"), if any differ.
     pub fn suggest(&self, words: &str) -> Option<String> {

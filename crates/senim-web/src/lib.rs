@@ -89,6 +89,7 @@ pub fn pages(state: &AppState) -> Router<AppState> {
         .route("/logout", axum::routing::post(account::logout))
         .route("/report", get(report::show).post(report::submit))
         .route("/report/done", get(report::done))
+        .route("/report/systems", get(report::systems))
         .route(
             "/report/status",
             get(report::status_form).post(report::status),

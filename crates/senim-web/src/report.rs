@@ -187,6 +187,30 @@ fn read(c: &Ctx, form: &FormData, today: Day) -> Result<ReportInput, Problems> {
     })
 }
 
+#[derive(askama::Template)]
+#[template(path = "report_systems.html")]
+struct SystemChoices<'a> {
+    c: &'a Ctx,
+    hits: Vec<(SystemId, String, String)>,
+}
+
+/// `GET /report/systems?system_name=...`: the registered systems the words
+/// typed in the report form's system field find, as choices (the form's
+/// picker, fetched by htmx as one types; the same search as the register).
+pub async fn systems(c: Ctx, State(state): State<AppState>) -> Response {
+    let words = c
+        .param("system_name")
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let hits = if words.chars().count() >= 2 && words.len() <= 300 {
+        state.register.pick(&words, c.lang(), 5)
+    } else {
+        Vec::new()
+    };
+    c.render(&SystemChoices { c: &c, hits })
+}
+
 /// `POST /report`: files the report, then sends the browser to the
 /// confirmation (post, redirect, get: refreshing it files nothing again).
 /// The tracking code travels in a cookie scoped to that page, never in an
@@ -197,10 +221,18 @@ pub async fn submit(
     Posted { ctx: mut c, form }: Posted,
 ) -> Response {
     let today = Day::of(state.clock.now());
-    let input = match read(&c, &form, today) {
+    let mut input = match read(&c, &form, today) {
         Ok(i) => i,
         Err(problems) => return form_page(&c, &state, form, problems).await,
     };
+    // Without the picker (no JavaScript), a name typed exactly as the
+    // register has it, and only one system's, names that system.
+    if input.system_id.is_none() {
+        input.system_id = input
+            .system_name
+            .as_deref()
+            .and_then(|n| state.register.by_exact_name(n));
+    }
     // Without JavaScript the nonce stays empty: no proof, a smaller quota.
     let nonce = form.text("proof_nonce");
     let proof = (!nonce.is_empty()).then(|| format!("{}:{nonce}", form.text("proof_challenge")));

@@ -23,7 +23,81 @@ crate::on_both_backends!(
     a_named_operator_answers_on_its_desk,
     pages_are_compressed_and_a_missing_page_is_a_page,
     signing_in_returns_to_the_page_it_was_asked_from,
+    the_report_form_picks_the_system_from_the_register,
 );
+
+/// Issue 20, finding 6: the public report named its system in free text,
+/// so the supervisor's list showed no system. The form now offers the
+/// registered systems its words find (the register's search, fetched as
+/// one types), and without the picker a name typed exactly as registered
+/// names that system.
+async fn the_report_form_picks_the_system_from_the_register(app: TestApp) {
+    let id = register(&app, "Sepsis picker").await;
+    for (lang, words, legend) in [
+        (
+            "en",
+            "sepsis",
+            "Is it one of these systems of the register?",
+        ),
+        ("ru", "сортировка", "Это одна из этих систем реестра?"),
+        ("kk", "sepsys", "Бұл тізілімдегі осы жүйелердің бірі ме?"),
+    ] {
+        let (status, html) =
+            page(&app, &format!("/report/systems?system_name={words}"), lang).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains(&format!("name=\"system_id\" value=\"{id}\"")),
+            "{lang}: {html}"
+        );
+        assert!(html.contains(legend), "{lang}: {html}");
+        assert!(html.contains("id=\"pick-none\""), "{lang}: {html}");
+    }
+    let (_, nothing) = page(&app, "/report/systems?system_name=zzzzqq", "en").await;
+    assert!(!nothing.contains("system_id"), "{nothing}");
+    let (_, form) = page(&app, "/report", "en").await;
+    assert!(
+        form.contains("hx-get=\"/report/systems\""),
+        "the field searches as one types"
+    );
+
+    // Without the picker: the exact name, in another case.
+    let (cookie, token) = form_token(&app, "/report").await;
+    let r = no_redirects()
+        .post(app.url("/report"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("type", "incident"),
+            ("system_name", "  sepsis PICKER "),
+            ("description", "The alert came an hour late."),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let filed = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|v| v.contains("senim_report="))
+        .unwrap();
+    let code = filed
+        .split('=')
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .split('.')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let status: serde_json::Value = app
+        .read(Who::Anonymous, &format!("/api/v1/reports/{code}"))
+        .await;
+    assert_eq!(status["system_id"], id.as_str(), "{status}");
+}
 
 /// Issue 20, finding 7: after signing in, a person landed on their desk,
 /// not on the page they were reading. The menu's sign-in link carries the
@@ -33,7 +107,10 @@ async fn signing_in_returns_to_the_page_it_was_asked_from(app: TestApp) {
     let link = "/login?next=%2Fregister%3Fq%3Dtriage%26sector%3Dhealthcare";
     assert!(html.contains(&format!("href=\"{link}\"")), "{html}");
     let (_, home) = page(&app, "/", "en").await;
-    assert!(home.contains("href=\"/login\""), "the home page's link is plain");
+    assert!(
+        home.contains("href=\"/login\""),
+        "the home page's link is plain"
+    );
     let (cookie, token) = form_token(&app, link).await;
     let r = no_redirects()
         .post(app.url("/login"))
@@ -48,7 +125,10 @@ async fn signing_in_returns_to_the_page_it_was_asked_from(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    assert_eq!(r.headers()["location"], "/register?q=triage&sector=healthcare");
+    assert_eq!(
+        r.headers()["location"],
+        "/register?q=triage&sector=healthcare"
+    );
 }
 
 /// Issue 20, findings 9 and 10: a mistyped address gave a browser raw JSON

@@ -103,6 +103,12 @@ pub async fn run(args: &StoreArgs, restore: RestoreArgs) -> anyhow::Result<()> {
     let config = args.config()?;
     let options = senim_app::store_options(&config)?;
     let accept = restore.accept_rollback;
+    // Held until the restored register has been opened and the rollback
+    // recorded: no server starts on the directory meanwhile.
+    let _lock = match &options.location {
+        Location::DataDir(dir) if restore.source.is_some() => Some(DataDirLock::take(dir, true)?),
+        _ => None,
+    };
     let checked = match (&options.location, restore.source) {
         (Location::Url(_), Some(source)) => bail!(
             "a PostgreSQL register is restored with pg_restore (docs/OPERATIONS.md, \"Backups and restores\"); \
@@ -124,9 +130,8 @@ pub async fn run(args: &StoreArgs, restore: RestoreArgs) -> anyhow::Result<()> {
                     source.display()
                 );
             }
-            let _lock = DataDirLock::take(&dir, true)?;
-            // The backup is checked where it lies, from a copy, so nothing
-            // in the backup directory is changed.
+            // The backup is checked from a copy beside the database, so
+            // nothing in the backup directory is changed.
             let staged = dir.join("senim.db.restoring");
             remove_database(&staged)?;
             std::fs::copy(&backup, &staged)

@@ -24,7 +24,31 @@ crate::on_both_backends!(
     pages_are_compressed_and_a_missing_page_is_a_page,
     signing_in_returns_to_the_page_it_was_asked_from,
     the_report_form_picks_the_system_from_the_register,
+    a_draft_is_never_called_the_law_in_force,
 );
+
+/// Issue 20, finding 2: the self-check called the rule set the register
+/// uses (by default the commissioning text: a draft law of September 2025)
+/// the rules "in force". It is now "used by the register", and the lead
+/// says each title tells draft, law or foreign law apart.
+async fn a_draft_is_never_called_the_law_in_force(app: TestApp) {
+    let path = "/self-check/result?sectors=healthcare&functions=decision_support&affects=health&failure_impact=severe&autonomy=low";
+    for (lang, used, never) in [
+        ("en", "used by the register", ">in force<"),
+        ("ru", "применяется в реестре", ">действует<"),
+        ("kk", "тізілімде қолданылады", ">қолданыста<"),
+    ] {
+        let (status, html) = page(&app, path, lang).await;
+        assert_eq!(status, 200);
+        assert!(html.contains(used), "{lang}: {html}");
+        assert!(!html.contains(never), "{lang}");
+    }
+    let (_, html) = page(&app, path, "en").await;
+    assert!(
+        html.contains("Draft Law on Artificial Intelligence"),
+        "the draft says it is one"
+    );
+}
 
 /// Issue 20, finding 6: the public report named its system in free text,
 /// so the supervisor's list showed no system. The form now offers the

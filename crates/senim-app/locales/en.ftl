@@ -864,6 +864,9 @@ rulepacks-published = Published: { $version }. Every system was classified again
 ## Administration
 desk-admin = Administration
 admin-organisations = Organisations
+admin-search = Find organisations and accounts
+admin-search-hint = A name, a BIN or an e-mail address; the role narrows the accounts
+admin-role-any = Any role
 admin-accounts = Accounts
 admin-new-organisation = Add an organisation
 admin-new-account = Add an account

@@ -858,6 +858,9 @@ rulepacks-published = Жарияланды: { $version }. Барлық жүйе 
 ## Administration
 desk-admin = Әкімшілік
 admin-organisations = Ұйымдар
+admin-search = Ұйымдар мен есептік жазбаларды табу
+admin-search-hint = Атауы, БСН немесе электрондық пошта мекенжайы; рөл есептік жазбалар тізімін тарылтады
+admin-role-any = Кез келген рөл
 admin-accounts = Тіркелгілер
 admin-new-organisation = Ұйым қосу
 admin-new-account = Тіркелгі қосу

@@ -871,6 +871,9 @@ rulepacks-published = Опубликовано: { $version }. Все систе�
 ## Administration
 desk-admin = Администрирование
 admin-organisations = Организации
+admin-search = Найти организации и учётные записи
+admin-search-hint = Наименование, БИН или адрес электронной почты; роль сужает список учётных записей
+admin-role-any = Любая роль
 admin-accounts = Учётные записи
 admin-new-organisation = Добавить организацию
 admin-new-account = Добавить учётную запись

@@ -48,6 +48,9 @@ struct AdminPage<'a> {
     kinds: Vec<(&'static str, String)>,
     sizes: Vec<(&'static str, String)>,
     roles: Vec<(&'static str, String)>,
+    /// The lists' search words and role, as asked.
+    q: String,
+    role: &'static str,
     form: FormData,
     done: Option<String>,
     /// Mails that failed every attempt, and how many wait to be sent
@@ -76,9 +79,30 @@ async fn render(c: &Ctx, state: &AppState, form: FormData, problems: Problems) -
         &Resource::Collection("accounts"),
     )?;
     let orgs = all_organisations(state).await?;
+    // The lists' search: words in names, BINs and e-mail addresses (the
+    // store's search text), and an account's role.
+    let q = c.param("q").unwrap_or_default().trim().to_string();
+    let text = Some(q.clone()).filter(|q| !q.is_empty());
+    let role = c.param("role").and_then(|r| r.parse::<Role>().ok());
+    let shown_orgs = match &text {
+        None => orgs.clone(),
+        Some(_) => {
+            state
+                .store
+                .organisations(&OrganisationFilter {
+                    text: text.clone(),
+                    limit: 1000,
+                    ..Default::default()
+                })
+                .await?
+                .items
+        }
+    };
     let accounts = state
         .store
         .accounts(&AccountFilter {
+            role,
+            text,
             limit: 1000,
             ..Default::default()
         })
@@ -119,7 +143,9 @@ async fn render(c: &Ctx, state: &AppState, form: FormData, problems: Problems) -
                 status: c.t.term("account-status", a.status.as_str()),
             })
             .collect(),
-        orgs: org_rows(c, &orgs),
+        orgs: org_rows(c, &shown_orgs),
+        q,
+        role: role.map(|r| r.as_str()).unwrap_or_default(),
         kinds: choices(c, "org-kind", OrganisationKind::ALL, |k| k.as_str()),
         sizes: choices(c, "org-size", SizeClass::ALL, |k| k.as_str()),
         roles: choices(c, "role", Role::ALL, |r| r.as_str()),

@@ -25,7 +25,34 @@ crate::on_both_backends!(
     signing_in_returns_to_the_page_it_was_asked_from,
     the_report_form_picks_the_system_from_the_register,
     a_draft_is_never_called_the_law_in_force,
+    administrators_search_their_lists,
 );
+
+/// Issue 20, finding 9: the administrator's lists of organisations and
+/// accounts could not be searched or filtered. They take words (names,
+/// BINs, e-mail addresses) and a role.
+async fn administrators_search_their_lists(app: TestApp) {
+    let admin = sign_in(&app, "admin@senim.kz").await;
+    let html = page_as(&app, &admin, "/admin?q=bank", "en").await;
+    assert!(html.contains("dev@bank.kz"), "{html}");
+    assert!(html.contains("steward@bank.kz"), "{html}");
+    assert!(!html.contains("dev@hospital.kz"), "{html}");
+    assert!(
+        !html.contains(&format!("/admin/organisations/{}", app.hospital)),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("/admin/organisations/{}", app.bank)),
+        "{html}"
+    );
+    assert!(html.contains("Clear all filters"));
+    let html = page_as(&app, &admin, "/admin?role=supervisor", "ru").await;
+    assert!(html.contains("supervisor@ministry.kz"), "{html}");
+    assert!(!html.contains("dev@hospital.kz"), "{html}");
+    assert!(html.contains("Найти организации и учётные записи"));
+    let html = page_as(&app, &admin, "/admin", "en").await;
+    assert!(html.contains("dev@hospital.kz") && html.contains("dev@bank.kz"));
+}
 
 /// Issue 20, finding 2: the self-check called the rule set the register
 /// uses (by default the commissioning text: a draft law of September 2025)

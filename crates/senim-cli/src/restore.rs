@@ -103,6 +103,10 @@ pub async fn run(args: &StoreArgs, restore: RestoreArgs) -> anyhow::Result<()> {
     let config = args.config()?;
     let options = senim_app::store_options(&config)?;
     let accept = restore.accept_rollback;
+    // A reason that would be refused is refused before anything is moved.
+    if let Some(reason) = &accept {
+        senim_store::rollback::reason(reason)?;
+    }
     // Held until the restored register has been opened and the rollback
     // recorded: no server starts on the directory meanwhile.
     let _lock = match &options.location {

@@ -646,6 +646,18 @@ fn admin_rebuild_recomputes_the_tables_and_names_those_that_differed() {
     drop(server);
 }
 
+/// Deletes the newest entry of the log in `dir`'s database behind the
+/// server's back: a hole the start-up check finds.
+fn delete_last_entry(dir: &std::path::Path) {
+    runtime().block_on(async {
+        let mut db = sqlite(dir).await;
+        sqlx::query("DELETE FROM events WHERE idx = (SELECT MAX(idx) FROM events)")
+            .execute(&mut db)
+            .await
+            .unwrap();
+    });
+}
+
 /// Runs `senim serve` on `data` and waits for it to stop by itself; its
 /// exit status and standard error (None if it kept running for 60 s).
 fn serve_until_it_stops(data: &std::path::Path) -> Option<(bool, String)> {
@@ -696,13 +708,7 @@ fn a_server_does_not_start_on_a_log_with_a_hole() {
     assert!(ok, "{err}");
     assert!(out.contains("gives the signed root"), "{out}");
     drop(server);
-    runtime().block_on(async {
-        let mut db = sqlite(&data).await;
-        sqlx::query("DELETE FROM events WHERE idx = (SELECT MAX(idx) FROM events)")
-            .execute(&mut db)
-            .await
-            .unwrap();
-    });
+    delete_last_entry(&data);
     let (ok, err) = serve_until_it_stops(&data).expect("the server started on a log with a hole");
     assert!(!ok);
     assert!(err.contains("failed its start-up check"), "{err}");
@@ -1027,13 +1033,7 @@ fn a_server_started_read_only_serves_reads_and_refuses_every_change() {
                 .unwrap()
         })
     };
-    runtime().block_on(async {
-        let mut db = sqlite(&data).await;
-        sqlx::query("DELETE FROM events WHERE idx = (SELECT MAX(idx) FROM events)")
-            .execute(&mut db)
-            .await
-            .unwrap();
-    });
+    delete_last_entry(&data);
     let events = count("SELECT COUNT(*) FROM events");
     let checkpoints = count("SELECT COUNT(*) FROM log_checkpoints");
     let published = std::fs::read_to_string(data.join("log.key.published")).unwrap();
@@ -1135,13 +1135,7 @@ fn admin_restore_checks_the_backup_and_records_the_rollback() {
     let damaged = dir.path().join("damaged");
     std::fs::create_dir(&damaged).unwrap();
     std::fs::copy(backup.join("senim.db"), damaged.join("senim.db")).unwrap();
-    runtime().block_on(async {
-        let mut db = sqlite(&damaged).await;
-        sqlx::query("DELETE FROM events WHERE idx = (SELECT MAX(idx) FROM events)")
-            .execute(&mut db)
-            .await
-            .unwrap();
-    });
+    delete_last_entry(&damaged);
     let (ok, _, err) = restore(&[damaged.to_str().unwrap(), "--accept-rollback"]);
     assert!(!ok);
     assert!(
@@ -1149,6 +1143,16 @@ fn admin_restore_checks_the_backup_and_records_the_rollback() {
         "{err}"
     );
     assert!(err.contains("entries were deleted"), "{err}");
+
+    // A reason too long to announce is refused before anything is moved.
+    let long = format!("--accept-rollback={}", "x".repeat(501));
+    let (ok, _, err) = restore(&[&backup_arg, &long]);
+    assert!(!ok);
+    assert!(
+        err.contains("reason: is longer than 500 characters"),
+        "{err}"
+    );
+    assert_eq!(versions(), before, "nothing changed");
 
     // A rollback must be accepted.
     let (ok, _, err) = restore(&[&backup_arg]);

@@ -13,11 +13,11 @@
 //! away and rebuilt ([`DatasetIndex::rebuild`]).
 
 mod facets;
+mod live;
 pub mod query;
 pub mod systems;
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 use tantivy::collector::sort_key::{SortByErasedType, SortByStaticFastValue};
 use tantivy::collector::{Count, TopDocs};
@@ -32,7 +32,7 @@ use tantivy::schema::{
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, TantivyDocument, Term};
 
 use senim_domain::{Dataset, DatasetId, Resource};
 
@@ -187,8 +187,7 @@ struct Fields {
 
 /// The index of the library's datasets.
 pub struct DatasetIndex {
-    reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    live: live::Live,
     fields: Fields,
 }
 
@@ -197,7 +196,9 @@ fn unscored(query: impl Query) -> Box<dyn Query> {
     Box::new(ConstScoreQuery::new(Box::new(query), 0.0))
 }
 
-fn analyzer(language: &str) -> TextAnalyzer {
+/// The analyzer of a language's text: words lower-cased, Russian and
+/// English stemmed (`plain`, or Kazakh, only lower-cased).
+pub(crate) fn analyzer(language: &str) -> TextAnalyzer {
     let base = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(60))
         .filter(LowerCaser);
@@ -234,14 +235,8 @@ impl DatasetIndex {
         for l in LANGUAGES {
             index.tokenizers().register(l, analyzer(l));
         }
-        let writer = index.writer_with_num_threads(1, 50_000_000)?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
         Ok(DatasetIndex {
-            reader,
-            writer: Mutex::new(writer),
+            live: live::Live::new(&index)?,
             fields: Fields {
                 id,
                 titles,
@@ -294,42 +289,22 @@ impl DatasetIndex {
         doc
     }
 
-    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
-        // A panic while holding the writer leaves it usable: each change
-        // commits or is rolled back as a whole.
-        self.writer.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Puts (or replaces) one dataset and makes it visible to searches.
     pub fn upsert(&self, doc: &DatasetDoc) -> Result<(), SearchError> {
-        let mut writer = self.writer();
-        writer.delete_term(Term::from_field_text(self.fields.id, &doc.id.to_string()));
-        writer.add_document(self.document(doc))?;
-        writer.commit()?;
-        drop(writer);
-        self.reader.reload()?;
-        Ok(())
+        let term = Term::from_field_text(self.fields.id, &doc.id.to_string());
+        self.live.put([(term, self.document(doc))])
     }
 
     /// Replaces everything with `docs` in one commit (searches see the old
     /// index until it is done).
     pub fn rebuild(&self, docs: impl IntoIterator<Item = DatasetDoc>) -> Result<u64, SearchError> {
-        let mut writer = self.writer();
-        writer.delete_all_documents()?;
-        let mut n = 0;
-        for d in docs {
-            writer.add_document(self.document(&d))?;
-            n += 1;
-        }
-        writer.commit()?;
-        drop(writer);
-        self.reader.reload()?;
-        Ok(n)
+        self.live
+            .rebuild(docs.into_iter().map(|d| self.document(&d)))
     }
 
     /// How many datasets the index holds.
     pub fn len(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        self.live.searcher().num_docs()
     }
 
     /// Whether the index holds no dataset.
@@ -460,7 +435,7 @@ impl DatasetIndex {
         let counter = facets::FacetCounter {
             fields: wanted.iter().map(|f| f.field_name()).collect(),
         };
-        let searcher = self.reader.searcher();
+        let searcher = self.live.searcher();
         // A page past the end is empty: the collector reserves room for
         // offset + limit hits, so neither may exceed what the index holds.
         let held = searcher.num_docs() as usize;

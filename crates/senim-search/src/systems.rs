@@ -23,19 +23,16 @@
 //! rebuilt whenever the register's summaries are.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STRING,
 };
-use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
-};
-use tantivy::{DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, TantivyDocument, Term};
 
-use crate::SearchError;
+use crate::live::Live;
+use crate::{analyzer, SearchError};
 
 /// What the index holds of one system.
 #[derive(Debug, Clone, Default)]
@@ -68,24 +65,13 @@ struct Fields {
 
 /// The register's index; see the module documentation.
 pub struct SystemIndex {
-    reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    live: Live,
     fields: Fields,
-}
-
-fn analyzer(stem: Option<Language>) -> TextAnalyzer {
-    let base = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(60))
-        .filter(LowerCaser);
-    match stem {
-        Some(language) => base.filter(Stemmer::new(language)).build(),
-        None => base.build(),
-    }
 }
 
 /// The words of `text` as the plain field holds them.
 fn words(text: &str) -> Vec<String> {
-    let mut analyzer = analyzer(None);
+    let mut analyzer = analyzer("plain");
     let mut stream = analyzer.token_stream(text);
     let mut out = Vec::new();
     while let Some(token) = stream.next() {
@@ -239,21 +225,11 @@ impl SystemIndex {
         let prefix = schema.add_text_field("prefix", text("plain", false));
         let code = schema.add_text_field("code", STRING);
         let index = Index::create_in_ram(schema.build());
-        index.tokenizers().register("plain", analyzer(None));
-        index
-            .tokenizers()
-            .register("ru", analyzer(Some(Language::Russian)));
-        index
-            .tokenizers()
-            .register("en", analyzer(Some(Language::English)));
-        let writer = index.writer_with_num_threads(1, 50_000_000)?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
+        for language in ["plain", "ru", "en"] {
+            index.tokenizers().register(language, analyzer(language));
+        }
         Ok(SystemIndex {
-            reader,
-            writer: Mutex::new(writer),
+            live: Live::new(&index)?,
             fields: Fields {
                 id_hi,
                 id_lo,
@@ -293,40 +269,18 @@ impl SystemIndex {
         doc
     }
 
-    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
-        self.writer.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn id_term(&self, id: uuid::Uuid) -> Term {
-        Term::from_field_text(self.fields.code, &id.to_string())
-    }
-
     /// Puts (or replaces) systems and makes them visible to searches.
     pub fn upsert(&self, docs: &[SystemDoc]) -> Result<(), SearchError> {
-        let mut writer = self.writer();
-        for d in docs {
-            writer.delete_term(self.id_term(d.id));
-            writer.add_document(self.document(d))?;
-        }
-        writer.commit()?;
-        drop(writer);
-        self.reader.reload()?;
-        Ok(())
+        self.live.put(docs.iter().map(|d| {
+            let id = Term::from_field_text(self.fields.code, &d.id.to_string());
+            (id, self.document(d))
+        }))
     }
 
     /// Replaces everything with `docs` in one commit.
     pub fn rebuild(&self, docs: impl IntoIterator<Item = SystemDoc>) -> Result<u64, SearchError> {
-        let mut writer = self.writer();
-        writer.delete_all_documents()?;
-        let mut n = 0;
-        for d in docs {
-            writer.add_document(self.document(&d))?;
-            n += 1;
-        }
-        writer.commit()?;
-        drop(writer);
-        self.reader.reload()?;
-        Ok(n)
+        self.live
+            .rebuild(docs.into_iter().map(|d| self.document(&d)))
     }
 
     fn term(&self, field: Field, text: &str, boost: f32) -> (Occur, Box<dyn Query>) {
@@ -340,8 +294,8 @@ impl SystemIndex {
         )
     }
 
-    fn stem(language: Language, word: &str) -> Option<String> {
-        let mut analyzer = analyzer(Some(language));
+    fn stem(language: &str, word: &str) -> Option<String> {
+        let mut analyzer = analyzer(language);
         let mut stream = analyzer.token_stream(word);
         stream.next().map(|t| t.text.clone())
     }
@@ -353,7 +307,7 @@ impl SystemIndex {
         for word in words(text) {
             let letters = word.chars().count();
             let mut any = vec![self.term(f.plain, &word, 2.0)];
-            for (field, language) in [(f.ru, Language::Russian), (f.en, Language::English)] {
+            for (field, language) in [(f.ru, "ru"), (f.en, "en")] {
                 if let Some(stem) = Self::stem(language, &word) {
                     any.push(self.term(field, &stem, 1.5));
                 }
@@ -389,7 +343,7 @@ impl SystemIndex {
 
     /// Every system `text` finds, with how well it matches.
     pub fn find(&self, text: &str) -> Result<HashMap<uuid::Uuid, f32>, SearchError> {
-        let searcher = self.reader.searcher();
+        let searcher = self.live.searcher();
         let held = searcher.num_docs() as usize;
         if held == 0 || text.trim().is_empty() {
             return Ok(HashMap::new());
@@ -419,7 +373,7 @@ impl SystemIndex {
     /// index does not hold replaced by the nearest it does (one or two
     /// letters away; the more frequent first), if any was replaced.
     pub fn suggest(&self, text: &str) -> Result<Option<String>, SearchError> {
-        let searcher = self.reader.searcher();
+        let searcher = self.live.searcher();
         let mut changed = false;
         let mut out = Vec::new();
         for word in words(text) {
@@ -470,7 +424,7 @@ impl SystemIndex {
 
     /// How many systems the index holds.
     pub fn len(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        self.live.searcher().num_docs()
     }
 
     /// Whether the index holds no system.

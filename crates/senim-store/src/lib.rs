@@ -230,6 +230,9 @@ const SQLITE_PRAGMAS: &str =
 impl Store {
     /// Opens (and by default migrates) the store.
     pub async fn open(options: StoreOptions, clock: Arc<dyn Clock>) -> Result<Store, StoreError> {
+        if let Some(reason) = &options.accept_rollback {
+            rollback::reason(reason)?;
+        }
         sqlx::any::install_default_drivers();
         let url = match &options.location {
             Location::DataDir(dir) => {

@@ -168,20 +168,26 @@ pub(crate) async fn check_published(
     }))
 }
 
-/// `Command::RecordRollback`: the entry that announces the rollback.
-pub(crate) fn record(events: &mut Events<'_>, rollback: Rollback) -> Result<Step, StoreError> {
-    let reason = rollback.reason.trim();
+/// The reason as announced: trimmed, [`DEFAULT_REASON`] when empty, at
+/// most 500 characters. Checked before a restore changes anything.
+pub fn reason(text: &str) -> Result<&str, StoreError> {
+    let reason = text.trim();
     if reason.chars().count() > 500 {
         return Err(StoreError::invalid(
             "reason",
             "is longer than 500 characters",
         ));
     }
-    let reason = if reason.is_empty() {
+    Ok(if reason.is_empty() {
         DEFAULT_REASON
     } else {
         reason
-    };
+    })
+}
+
+/// `Command::RecordRollback`: the entry that announces the rollback.
+pub(crate) fn record(events: &mut Events<'_>, rollback: Rollback) -> Result<Step, StoreError> {
+    let reason = reason(&rollback.reason)?;
     let origin = events
         .log
         .newest_checkpoint()

@@ -179,7 +179,7 @@ pub async fn classifications(
         .into_iter()
         .map(|(version, mut a, at)| {
             if let Some(pack) = book.get(&a.outcome.pack.id, &a.outcome.pack.version) {
-                pack.cite_gaps(&a.outcome, &mut a.gaps);
+                pack.cite_gaps(&a.outcome, &mut a.gaps, Lang::En);
             }
             ClassificationRecord {
                 version,

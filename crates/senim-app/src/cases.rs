@@ -323,7 +323,7 @@ fn case_viewer(
 
 /// What the pack in force says that reports, audits and investigations need.
 pub fn pack_facts(pack: &senim_rules::RulePack) -> PackFacts {
-    let (citation, fines) = pack.sanctions();
+    let (citation, fines) = pack.sanctions(Lang::En);
     PackFacts {
         pack: Some(pack.pack_ref()),
         deadlines: pack.deadlines.clone(),
@@ -331,7 +331,7 @@ pub fn pack_facts(pack: &senim_rules::RulePack) -> PackFacts {
             .iter()
             .map(|f| (f.size_class, f.first, f.repeat))
             .collect(),
-        sanctions_citation: Some(citation.clone()),
+        sanctions_citation: Some(citation),
         obligations: pack
             .obligation_ids()
             .iter()
@@ -406,6 +406,29 @@ pub async fn write(
     system: Option<&System>,
     step: serde_json::Value,
 ) -> Result<Case, ApiError> {
+    write_mailing(
+        state,
+        caller,
+        stepped,
+        expected_revision,
+        system,
+        step,
+        None,
+    )
+    .await
+}
+
+/// [`write`], with a mail to a person outside any account written in the
+/// same transaction (a report's tracking code).
+async fn write_mailing(
+    state: &AppState,
+    caller: &Caller,
+    stepped: Stepped,
+    expected_revision: Option<i64>,
+    system: Option<&System>,
+    step: serde_json::Value,
+    mail: Option<(String, senim_store::mail::DirectMail)>,
+) -> Result<Case, ApiError> {
     let system_status = match (stepped.system_status, system) {
         (Some(s), Some(system)) => Some((system.status, s)),
         _ => None,
@@ -420,6 +443,7 @@ pub async fn write(
         assign_registry_number: stepped.assign_registry_number,
         notices: stepped.notices,
         opened: stepped.opened,
+        mail,
     };
     match state
         .execute(caller.actor(), Command::SaveCase(Box::new(write)))
@@ -557,9 +581,9 @@ pub async fn open_case(
                     citation: o.citation,
                 })
                 .collect();
-            if let Some(citation) = pack.prohibited_citations().into_iter().next() {
+            if let Some(citation) = pack.prohibited_citations(Lang::En).into_iter().next() {
                 checklist.push(AuditItem {
-                    id: "prohibited_capabilities".into(),
+                    id: senim_domain::oversight::PROHIBITED_ITEM.into(),
                     title: "No prohibited capability: the system does none of the pack's prohibited practices".into(),
                     citation,
                 });
@@ -964,11 +988,9 @@ pub async fn dossier(
         Some(pack) => {
             let a = assess(pack, &version.profile, &version.documentation);
             let mut gaps = a.gaps.clone();
-            pack.cite_gaps(&a.outcome, &mut gaps);
-            (
-                Some(pack.explain(&a.outcome, crate::assess::lang(lang))),
-                gaps,
-            )
+            let lang = crate::assess::lang(lang);
+            pack.cite_gaps(&a.outcome, &mut gaps, lang);
+            (Some(pack.explain(&a.outcome, lang)), gaps)
         }
         None => (None, Vec::new()),
     };
@@ -1137,7 +1159,26 @@ pub async fn file_report(
         senim_domain::oversight::merge_on_receipt(&mut stepped, into);
     }
     let step = serde_json::json!({ "action": "report", "type": input.report_type });
-    let case = write(state, caller, stepped, None, system.as_ref(), step).await?;
+    // The tracking code is kept only as its digest: the one copy that
+    // outlives this answer is the mail to the address the reporter gave,
+    // which leaves the outbox once sent.
+    // (The store adds the case's number, given as it is written.)
+    let mail = input
+        .contact
+        .as_ref()
+        .and_then(|c| c.email.clone())
+        .map(|address| {
+            (
+                address,
+                senim_store::mail::DirectMail {
+                    key: "mail-report-code".into(),
+                    args: [("code".to_string(), code.clone())].into(),
+                    path: "/report/status".into(),
+                    reference: None,
+                },
+            )
+        });
+    let case = write_mailing(state, caller, stepped, None, system.as_ref(), step, mail).await?;
     let status = ReportStatus::of(&case).ok_or_else(ApiError::internal)?;
     Ok(ReportReceipt {
         number: case.number,
@@ -1262,6 +1303,7 @@ pub async fn repaths(
             notices: stepped.notices,
             opened: None,
             case: stepped.case,
+            mail: None,
         });
     }
     Ok(writes)

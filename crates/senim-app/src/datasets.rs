@@ -14,7 +14,7 @@ use crate::extract::{decode_offset_cursor, encode_offset_cursor, page_limit, pat
 use crate::policy::{Action, Resource};
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DatasetQuery {

@@ -4,7 +4,11 @@
 //! (field and reason), the store returns `StoreError`, the policies return
 //! `PolicyError`; handlers return [`ApiError`], and the `From` impls below are
 //! the only mapping from those to status codes. Every error body is
-//! `{"error": {"code", "message", "fields": [{"field", "reason"}]}}`.
+//! `{"error": {"code", "message", "fields": [{"field", "reason", "message",
+//! "args"}]}}`, where a field's `message` and `args` name the `reason-*`
+//! message its English reason is (`i18n::reason_of`).
+
+use std::collections::BTreeMap;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -135,10 +139,41 @@ pub struct ErrorDetail {
     /// A sentence for people.
     pub message: String,
     /// Each bad field with the reason; empty when no field is at fault.
-    pub fields: Vec<FieldError>,
+    pub fields: Vec<FieldProblem>,
     /// For conflicts: the current revision or version of the record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<String>,
+}
+
+/// A refused field in an error response: the reason in English, and the
+/// message that words it with its arguments, for a client that shows it in
+/// another language (the `reason-*` messages of `locales/`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldProblem {
+    /// The path of the field, dotted (`profile.sectors[1]`, `name.kk`).
+    pub field: String,
+    /// Why the value was refused, in plain words (English).
+    pub reason: String,
+    /// The id of the message the reason is, when it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The message's arguments.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub args: BTreeMap<String, String>,
+}
+
+impl From<FieldError> for FieldProblem {
+    fn from(f: FieldError) -> FieldProblem {
+        let found = crate::i18n::reason_of(&f.reason);
+        FieldProblem {
+            field: f.field,
+            message: found.as_ref().map(|(id, _)| id.to_string()),
+            args: found
+                .map(|(_, args)| args.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                .unwrap_or_default(),
+            reason: f.reason,
+        }
+    }
 }
 
 /// An error a handler returns.
@@ -219,7 +254,7 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: self.code,
                 message: self.message,
-                fields: self.fields,
+                fields: self.fields.into_iter().map(FieldProblem::from).collect(),
                 current: self.current,
             },
         };

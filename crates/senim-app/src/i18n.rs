@@ -159,6 +159,22 @@ impl Tr {
         self.format(key, Some(&fluent))
     }
 
+    /// A refused field's reason in this language. The domain writes its
+    /// reasons in English, each from a `reason-*` message of the English
+    /// file with its arguments filled in (the English words are the
+    /// message's key, as gettext's msgid is); the message that made it is
+    /// found, its arguments read back, and the same message formatted
+    /// here. A reason no message makes is shown as written.
+    pub fn reason(&self, english: &str) -> String {
+        if self.lang == Lang::En {
+            return english.to_string();
+        }
+        match reason_of(english) {
+            Some((id, args)) => self.tn(id, &args),
+            None => english.to_string(),
+        }
+    }
+
     /// Whether the message exists in this language or in English.
     pub fn has(&self, id: &str) -> bool {
         self.bundle.has_message(id) || bundles().en.has_message(id)
@@ -172,6 +188,108 @@ impl Tr {
             String::new()
         }
     }
+}
+
+/// A `reason-*` message of the English file as pieces: `literals[0]`, the
+/// first variable, `literals[1]`, ..., the last variable, the last literal.
+struct ReasonPattern {
+    id: &'static str,
+    literals: Vec<String>,
+    variables: Vec<&'static str>,
+}
+
+impl ReasonPattern {
+    fn of(message: &fluent_syntax::ast::Message<&'static str>) -> Option<ReasonPattern> {
+        use fluent_syntax::ast::{Expression, InlineExpression, PatternElement};
+        let id = message.id.name;
+        if !id.starts_with("reason-") {
+            return None;
+        }
+        let mut literals = vec![String::new()];
+        let mut variables = Vec::new();
+        for element in &message.value.as_ref()?.elements {
+            match element {
+                PatternElement::TextElement { value } => literals.last_mut()?.push_str(value),
+                PatternElement::Placeable {
+                    expression: Expression::Inline(InlineExpression::StringLiteral { value }),
+                } => literals
+                    .last_mut()?
+                    .push_str(&fluent_syntax::unicode::unescape_unicode_to_string(value)),
+                PatternElement::Placeable {
+                    expression: Expression::Inline(InlineExpression::VariableReference { id }),
+                } => {
+                    variables.push(id.name);
+                    literals.push(String::new());
+                }
+                // Selectors and functions cannot be read back from the text.
+                PatternElement::Placeable { .. } => return None,
+            }
+        }
+        Some(ReasonPattern {
+            id,
+            literals,
+            variables,
+        })
+    }
+
+    /// The arguments that make `text` from this pattern, if it does. Each
+    /// variable takes at least one character, up to the first place the
+    /// literal after it follows (the last one, to the literal that ends the
+    /// text).
+    fn read(&self, text: &str) -> Option<Vec<(&'static str, String)>> {
+        let mut rest = text.strip_prefix(self.literals[0].as_str())?;
+        let mut args = Vec::with_capacity(self.variables.len());
+        let last = self.variables.len();
+        for (i, name) in self.variables.iter().enumerate() {
+            let after = &self.literals[i + 1];
+            let first = rest.chars().next()?.len_utf8();
+            let end = if i + 1 == last {
+                let end = rest.len().checked_sub(after.len())?;
+                (end >= first && rest.ends_with(after.as_str())).then_some(end)?
+            } else if after.is_empty() {
+                // Two variables side by side cannot be told apart.
+                return None;
+            } else {
+                first + rest[first..].find(after.as_str())?
+            };
+            args.push((*name, rest[..end].to_string()));
+            rest = &rest[end + after.len()..];
+        }
+        rest.is_empty().then_some(args)
+    }
+
+    /// Letters of literal text: the more, the more specific the pattern.
+    fn weight(&self) -> usize {
+        self.literals.iter().map(|l| l.len()).sum()
+    }
+}
+
+/// The English file's `reason-*` messages, the most specific first.
+fn reason_patterns() -> &'static [ReasonPattern] {
+    static PATTERNS: OnceLock<Vec<ReasonPattern>> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        let resource = match fluent_syntax::parser::parse(SOURCES[2].2) {
+            Ok(r) => r,
+            Err((r, _)) => r,
+        };
+        let mut patterns: Vec<ReasonPattern> = resource
+            .body
+            .iter()
+            .filter_map(|entry| match entry {
+                fluent_syntax::ast::Entry::Message(m) => ReasonPattern::of(m),
+                _ => None,
+            })
+            .collect();
+        patterns.sort_by_key(|p| std::cmp::Reverse(p.weight()));
+        patterns
+    })
+}
+
+/// The `reason-*` message that makes `english`, with its arguments.
+pub fn reason_of(english: &str) -> Option<(&'static str, Vec<(&'static str, String)>)> {
+    reason_patterns()
+        .iter()
+        .find_map(|p| Some((p.id, p.read(english)?)))
 }
 
 /// The notice arguments that name a vocabulary value, and the prefix of
@@ -326,6 +444,14 @@ mod tests {
 
     #[test]
     fn every_language_has_every_message_with_the_same_arguments() {
+        for (_, code, source) in &SOURCES {
+            let resource = FluentResource::try_new(source.to_string()).unwrap();
+            let all = resource
+                .entries()
+                .filter(|e| matches!(e, fluent_syntax::ast::Entry::Message(_)))
+                .count();
+            assert_eq!(all, ids(source).len(), "{code}.ftl names a message twice");
+        }
         let en = ids(SOURCES[2].2);
         assert!(en.len() > 50);
         for (_, code, source) in &SOURCES[..2] {
@@ -345,6 +471,159 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The string literals the domain and this crate write as a refused
+    /// field's reason: the first literal after `.add(field,`, `Err(`,
+    /// `single(field,`, `invalid(field,` or `reason:` (through `format!(`),
+    /// outside test modules, with each `{...}` of a format string as `{}`.
+    fn written_reasons() -> Vec<(String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        for dir in [
+            "senim-domain/src",
+            "senim-store/src",
+            "senim-app/src",
+            "senim-api/src",
+            "senim-web/src",
+        ] {
+            let mut stack = vec![root.join(dir)];
+            while let Some(d) = stack.pop() {
+                for entry in std::fs::read_dir(&d).unwrap() {
+                    let path = entry.unwrap().path();
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else if path.extension().is_some_and(|e| e == "rs")
+                        // The log's own checks speak to the operator at the
+                        // console, in English (`senim admin ...`).
+                        && !["log.rs", "rotation.rs", "rollback.rs"]
+                            .iter()
+                            .any(|f| path.ends_with(format!("senim-store/src/{f}")))
+                    {
+                        files.push(path);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            for marker in [".add(", "Err(", "single(", "invalid(", "reason: "] {
+                for (at, _) in code.match_indices(marker) {
+                    let mut rest = &code[at + marker.len()..];
+                    // A field name first, for the forms that take one.
+                    if marker != "Err(" && marker != "reason: " {
+                        let Some(comma) = rest.find(',') else {
+                            continue;
+                        };
+                        if rest[..comma].contains([')', ';', '{']) {
+                            continue;
+                        }
+                        rest = &rest[comma + 1..];
+                    }
+                    let rest = rest.trim_start();
+                    let rest = rest.strip_prefix("format!(").unwrap_or(rest).trim_start();
+                    let Some(body) = rest.strip_prefix('"') else {
+                        continue;
+                    };
+                    let mut literal = String::new();
+                    let mut chars = body.chars();
+                    while let Some(ch) = chars.next() {
+                        match ch {
+                            '"' => break,
+                            '\\' => {
+                                if let Some(next) = chars.next() {
+                                    literal.push(next);
+                                }
+                            }
+                            _ => literal.push(ch),
+                        }
+                    }
+                    // Each `{...}` of the format string is an argument.
+                    let mut shaped = String::new();
+                    let mut depth = 0;
+                    for ch in literal.chars() {
+                        match ch {
+                            '{' => {
+                                if depth == 0 {
+                                    shaped.push_str("{}");
+                                }
+                                depth += 1;
+                            }
+                            '}' if depth > 0 => depth -= 1,
+                            _ if depth > 0 => {}
+                            _ => shaped.push(ch),
+                        }
+                    }
+                    let name = file.strip_prefix(&root).unwrap().display().to_string();
+                    out.push((name, shaped));
+                }
+            }
+        }
+        out
+    }
+
+    /// Issue 20, finding 2: a reason was English on every page ("Өндірушінің
+    /// БСН: has a wrong check digit"). Every reason the code writes is now a
+    /// `reason-*` message, so each language words it.
+    #[test]
+    fn every_reason_the_code_writes_is_a_message() {
+        // What is not a reason a person reads beside a field: internal
+        // failures, and the configuration's refusals at start-up.
+        const NOT_REASONS: [&str; 5] = [
+            "invalid input",
+            "no body",
+            "a {} case has a `{}` body",
+            "cannot read {}: {}",
+            "smtp_username needs smtp_tls = \"starttls\" or \"tls\": a password is never sent over a connection that may be unencrypted",
+        ];
+        let written = written_reasons();
+        assert!(written.len() > 100, "{}", written.len());
+        let mut missing = Vec::new();
+        for (file, shaped) in &written {
+            if NOT_REASONS.contains(&shaped.as_str()) || shaped.is_empty() {
+                continue;
+            }
+            // Fill each argument with a sample that no literal contains.
+            let sample = shaped.replace("{}", "7x7");
+            if reason_of(&sample).is_none() {
+                missing.push(format!("{file}: {shaped}"));
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        assert!(
+            missing.is_empty(),
+            "reasons without a `reason-*` message in en.ftl:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    #[test]
+    fn a_reason_is_read_back_and_worded_in_each_language() {
+        let english = "has a wrong check digit: the last digit should be 7";
+        let (id, args) = reason_of(english).unwrap();
+        assert_eq!(id, "reason-bin-check-digit");
+        assert_eq!(args, [("expected", "7".to_string())]);
+        assert_eq!(Tr::new(Lang::En).reason(english), english);
+        let kk = Tr::new(Lang::Kk).reason(english);
+        assert!(kk.contains('7') && !kk.contains("check digit"), "{kk}");
+        let ru = Tr::new(Lang::Ru).reason(english);
+        assert!(ru.contains('7') && !ru.contains("check digit"), "{ru}");
+        // Two arguments, and text that only looks like a reason.
+        let long = "must be at most 200 characters, got 201";
+        let (_, args) = reason_of(long).unwrap();
+        assert_eq!(
+            args,
+            [("max", "200".to_string()), ("count", "201".to_string())]
+        );
+        assert!(reason_of("must be at most").is_none());
+        assert!(reason_of("a sentence no message makes").is_none());
+        assert_eq!(
+            Tr::new(Lang::Kk).reason("a sentence no message makes"),
+            "a sentence no message makes"
+        );
     }
 
     /// Every notice the domain leaves names a message that exists, with

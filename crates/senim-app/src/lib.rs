@@ -125,7 +125,7 @@ pub async fn load_rules(
     }
     for (id, version, source) in store.rulepacks().await? {
         if !packs.iter().any(|p| p.id == id && p.version == version) {
-            packs.push(senim_rules::RulePack::parse(
+            packs.push(senim_rules::RulePack::parse_stored(
                 &source,
                 &format!("published {id} {version}"),
             )?);

@@ -24,7 +24,6 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use senim_domain::case::Notice;
 use senim_domain::classification::Lang;
 use senim_store::mail::{MailOutcome, OutgoingMail};
 use senim_store::{Actor, Applied, Command};
@@ -168,12 +167,20 @@ async fn attempt(state: &AppState, relay: &Relay, mail: &OutgoingMail) -> MailOu
         Some(r) => tr.t1("mail-subject", "reference", r),
         None => tr.t1("mail-subject", "reference", "Senim"),
     };
-    let link = state
-        .config
-        .public_url
-        .as_ref()
-        .map(|base| format!("{}{}", base.trim_end_matches('/'), mail.path));
-    let text = body(&mail.notice, link.as_deref());
+    // A direct mail's link is the point of it (a password link, the report
+    // status page): without a public address configured, its path at least.
+    let link = match &state.config.public_url {
+        Some(base) => Some(format!("{}{}", base.trim_end_matches('/'), mail.path)),
+        None if mail.direct => Some(mail.path.clone()),
+        None => None,
+    };
+    let text = body(
+        &mail.key,
+        &mail.args,
+        &mail.text,
+        link.as_deref(),
+        mail.direct,
+    );
     match relay.send(&mail.address, &subject, text).await {
         Ok(()) => MailOutcome::Sent,
         Err((permanent, error)) => {
@@ -228,14 +235,22 @@ pub fn start(state: AppState) -> Result<(), String> {
     Ok(())
 }
 
-/// A notice's mail: the message in Kazakh, Russian and English (an account
-/// keeps no language of its own, and the state's two languages come first),
-/// each with the link, then the footer in the three.
-pub fn body(notice: &Notice, link: Option<&str>) -> String {
+/// A mail's body: the message (`key` with `args`, or `text` where a notice
+/// has no message id) in Kazakh, Russian and English (an account keeps no
+/// language of its own, and the state's two languages come first), each
+/// with the link, then the footer in the three (a direct mail's says no
+/// inbox keeps it: its reader may have none).
+pub fn body(
+    key: &str,
+    args: &std::collections::BTreeMap<String, String>,
+    text: &str,
+    link: Option<&str>,
+    direct: bool,
+) -> String {
     let mut body = String::new();
     for lang in [Lang::Kk, Lang::Ru, Lang::En] {
         let tr = Tr::new(lang);
-        body.push_str(&tr.notice(&notice.key, &notice.args, &notice.text));
+        body.push_str(&tr.notice(key, args, text));
         body.push('\n');
         if let Some(link) = link {
             body.push_str(&tr.t("mail-open"));
@@ -247,7 +262,11 @@ pub fn body(notice: &Notice, link: Option<&str>) -> String {
     }
     body.push_str("-- \n");
     for lang in [Lang::Kk, Lang::Ru, Lang::En] {
-        body.push_str(&Tr::new(lang).t("mail-footer"));
+        body.push_str(&Tr::new(lang).t(if direct {
+            "mail-footer-direct"
+        } else {
+            "mail-footer"
+        }));
         body.push('\n');
     }
     body
@@ -256,7 +275,7 @@ pub fn body(notice: &Notice, link: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use senim_domain::case::Recipient;
+    use senim_domain::case::{Notice, Recipient};
     use senim_domain::Role;
 
     #[test]
@@ -267,7 +286,13 @@ mod tests {
             &[("sanction", "fine".into()), ("due", "2026-03-20".into())],
             "A violation was decided with a fine; you may appeal until 2026-03-20.".into(),
         );
-        let mail = body(&notice, Some("https://senim.example/desk/cases/1"));
+        let mail = body(
+            &notice.key,
+            &notice.args,
+            &notice.text,
+            Some("https://senim.example/desk/cases/1"),
+            false,
+        );
         for words in [
             "санкция: Айыппұл",
             "санкция: Штраф. Обжаловать можно до 2026-03-20.",
@@ -281,7 +306,37 @@ mod tests {
             key: String::new(),
             ..notice
         };
-        assert!(body_has_text(&body(&old, None), &old.text));
+        assert!(body_has_text(
+            &body(&old.key, &old.args, &old.text, None, false),
+            &old.text
+        ));
+    }
+
+    /// Issue 20, finding 8: the tracking code was shown once and never
+    /// mailed. A report with an address is answered by mail, in the three
+    /// languages, with the code.
+    #[test]
+    fn a_reporter_is_mailed_the_tracking_code() {
+        let args = [
+            ("number".to_string(), "RPT-2026-000001".to_string()),
+            ("code".to_string(), "ABCD-EFGH-JKLM".to_string()),
+        ]
+        .into();
+        let mail = body(
+            "mail-report-code",
+            &args,
+            "",
+            Some("https://s.example/report/status"),
+            true,
+        );
+        assert_eq!(mail.matches("ABCD-EFGH-JKLM").count(), 3, "{mail}");
+        for words in [
+            "Бақылау кодыңыз",
+            "Ваш код отслеживания",
+            "Your tracking code",
+        ] {
+            assert!(mail.contains(words), "{words} not in {mail}");
+        }
     }
 
     #[test]

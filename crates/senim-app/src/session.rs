@@ -151,3 +151,82 @@ pub fn session_cookie(state: &AppState, value: &str, max_age: i64) -> String {
     let name = cookie_name(SESSION_COOKIE, state.config.secure_cookies());
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
+
+/// How long a link to choose a password lives.
+pub const RESET_LINK_MINUTES: i64 = 60;
+
+/// The requests for a link one address may make: a few an hour, and few
+/// from everyone at once (each sends a mail).
+const RESET_QUOTAS: crate::intake::Quotas = crate::intake::Quotas {
+    per_address_per_hour: 5,
+    per_minute: 30,
+    without_proof_per_minute: 30,
+};
+
+/// Asks for a link to choose a new password, mailed to `email` if an
+/// active account has that address. The answer is the same whether one
+/// has or not, so the form tells no one which addresses have accounts.
+pub async fn request_password_reset(
+    state: &AppState,
+    client: IpAddr,
+    email: &str,
+) -> Result<(), ApiError> {
+    let email = senim_domain::account::Email::parse(email).map_err(|reason| {
+        ApiError::invalid(vec![senim_domain::FieldError {
+            field: "email".into(),
+            reason,
+        }])
+    })?;
+    let now = state.clock.now();
+    if let Err((_, wait)) = state.resets.check(client, now, true, RESET_QUOTAS) {
+        return Err(ApiError {
+            retry_after: Some(wait),
+            ..ApiError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "too many requests for a password link from here; try again in {wait} seconds"
+                ),
+            )
+        });
+    }
+    let token = random_secret("");
+    let command = Command::RequestPasswordReset {
+        email: email.as_str().to_string(),
+        token_hash: secret_hash(&token),
+        expires_at: now.plus_seconds(RESET_LINK_MINUTES * 60),
+        mail: senim_store::mail::DirectMail {
+            key: "mail-password-link".into(),
+            args: [("minutes".to_string(), RESET_LINK_MINUTES.to_string())].into(),
+            path: format!("/password/reset?token={token}"),
+            reference: None,
+        },
+    };
+    state.execute(Actor::operator(), command).await?;
+    Ok(())
+}
+
+/// Sets a new password with a link's token; the link is used up, and every
+/// session and API token of the account ends.
+pub async fn reset_password(
+    state: &AppState,
+    token: &str,
+    password: Password,
+) -> Result<Account, ApiError> {
+    if let Err(reason) = password.check() {
+        return Err(ApiError::invalid(vec![senim_domain::FieldError {
+            field: "password".into(),
+            reason,
+        }]));
+    }
+    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password.0))
+        .await
+        .map_err(|_| ApiError::internal())??;
+    let command = Command::ResetPassword {
+        token_hash: secret_hash(token.trim()),
+        password_hash: hash,
+    };
+    match state.execute(Actor::operator(), command).await? {
+        senim_store::Applied::Account(a) => Ok(a),
+        _ => Err(ApiError::internal()),
+    }
+}

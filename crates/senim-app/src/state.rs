@@ -25,6 +25,9 @@ pub struct Inner {
     pub limiter: LoginLimiter,
     /// The public intake's limits ([`crate::intake`]).
     pub intake: crate::intake::IntakeLimiter,
+    /// Requests for a link to choose a password, by address (the intake's
+    /// sliding windows, with their own quotas).
+    pub resets: crate::intake::IntakeLimiter,
     /// The intake's proof-of-work challenges.
     pub proof: crate::intake::ProofOfWork,
     pub metrics: Metrics,
@@ -75,6 +78,7 @@ impl AppState {
             clock,
             limiter: LoginLimiter::default(),
             intake: crate::intake::IntakeLimiter::default(),
+            resets: crate::intake::IntakeLimiter::default(),
             proof,
             metrics: Metrics::new(),
             config,

@@ -54,6 +54,7 @@ pub async fn finalize_decisions(state: &AppState) -> Result<usize, senim_store::
             assign_registry_number: false,
             notices: Vec::new(),
             opened: None,
+            mail: None,
         };
         match state
             .store
@@ -88,6 +89,7 @@ pub(crate) async fn save_step(
         assign_registry_number: false,
         notices: stepped.notices,
         opened: stepped.opened,
+        mail: None,
     };
     match state
         .store

@@ -240,7 +240,7 @@ pub async fn detail_body(
             let book = state.rules.read().await;
             let pack = book.get(&a.outcome.pack.id, &a.outcome.pack.version);
             if let Some(pack) = pack {
-                pack.cite_gaps(&a.outcome, &mut a.gaps);
+                pack.cite_gaps(&a.outcome, &mut a.gaps, lang);
             }
             (pack.map(|p| p.explain(&a.outcome, lang)), a.gaps)
         }

@@ -55,6 +55,7 @@ pub(crate) async fn save(
         assign_registry_number: stepped.assign_registry_number,
         notices: stepped.notices,
         opened: stepped.opened,
+        mail: None,
     };
     match store
         .execute(Actor::of(actor), Command::SaveCase(Box::new(write)))

@@ -110,6 +110,23 @@ pub struct AccountInput {
 #[serde(transparent)]
 pub struct Password(pub String);
 
+impl Password {
+    /// Whether it is long enough to choose: at least
+    /// [`MIN_PASSWORD_CHARS`] characters, at most 1024.
+    pub fn check(&self) -> Result<(), String> {
+        let n = self.0.chars().count();
+        if n < MIN_PASSWORD_CHARS {
+            Err(format!(
+                "must be at least {MIN_PASSWORD_CHARS} characters, got {n}"
+            ))
+        } else if n > 1024 {
+            Err("must be at most 1024 characters".into())
+        } else {
+            Ok(())
+        }
+    }
+}
+
 impl std::fmt::Debug for Password {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Password(<redacted>)")
@@ -146,15 +163,7 @@ impl AccountInput {
             }
         }
         if let Some(p) = &self.password {
-            let n = p.0.chars().count();
-            if n < MIN_PASSWORD_CHARS {
-                problems.add(
-                    "password",
-                    format!("must be at least {MIN_PASSWORD_CHARS} characters, got {n}"),
-                );
-            } else if n > 1024 {
-                problems.add("password", "must be at most 1024 characters");
-            }
+            problems.check("password", p.check());
         }
         problems.finish(|| {
             Some(ValidAccount {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::account::{Account, Password};
-use crate::classification::{Citation, Classification, Gap, Lang, Outcome, PackSummary};
+use crate::classification::{Classification, Gap, Lang, Outcome, PackCitation, PackSummary};
 use crate::organisation::Organisation;
 use crate::system::{System, SystemVersion};
 use crate::token::{TokenInfo, TokenScope};
@@ -81,7 +81,8 @@ pub struct RulePackDetail {
     #[serde(flatten)]
     pub summary: PackSummary,
     pub in_force: bool,
-    pub citations: Vec<Citation>,
+    /// Every source the pack cites, in the three languages.
+    pub citations: Vec<PackCitation>,
     #[schema(value_type = Object)]
     pub content: serde_json::Value,
     /// The pack file as published (TOML).

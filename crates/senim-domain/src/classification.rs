@@ -55,13 +55,73 @@ impl Texts {
     }
 }
 
-/// A source of law the pack cites.
+/// A source of law the pack cites, in one language: as a classification,
+/// an obligation or a decision quotes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Citation {
     pub id: String,
     pub source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+/// A source of law as the pack declares it, in the three languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PackCitation {
+    pub id: String,
+    pub source: Texts,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl PackCitation {
+    /// The citation as quoted in `lang`.
+    pub fn quote(&self, lang: Lang) -> Citation {
+        Citation {
+            id: self.id.clone(),
+            source: self.source.get(lang).to_string(),
+            url: self.url.clone(),
+        }
+    }
+}
+
+/// What a pack's text is in law, shown beside its title so that a draft is
+/// never read as the law in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalStatus {
+    /// A bill or a summary of one: not law.
+    Draft,
+    /// A law signed and published in the pack's jurisdiction.
+    Enacted,
+    /// Another jurisdiction's law, read for comparison.
+    Foreign,
+}
+
+impl LegalStatus {
+    pub const ALL: [LegalStatus; 3] = [
+        LegalStatus::Draft,
+        LegalStatus::Enacted,
+        LegalStatus::Foreign,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LegalStatus::Draft => "draft",
+            LegalStatus::Enacted => "enacted",
+            LegalStatus::Foreign => "foreign",
+        }
+    }
+}
+
+impl FromStr for LegalStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<LegalStatus, String> {
+        LegalStatus::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| format!("unknown status `{s}`; allowed values: draft, enacted, foreign"))
+    }
 }
 
 /// One row of the fines table, in MCI.
@@ -114,9 +174,6 @@ pub struct RationaleEntry {
     pub risk_level: RiskLevel,
     pub citation: Citation,
     pub text: String,
-    /// How an ambiguity in the law was read, when the pack says.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
 }
 
 /// A classification a person can read (`LAW.md`, end of section 4).
@@ -173,6 +230,8 @@ pub struct PackSummary {
     pub jurisdiction: String,
     pub effective: String,
     pub title: Texts,
+    /// Draft, enacted or foreign law.
+    pub status: LegalStatus,
     pub rules: usize,
 }
 

@@ -104,6 +104,97 @@ impl OrganisationInput {
     }
 }
 
+/// A request from the public for an organisation's account (issue 20): the
+/// organisation as an administrator would register it, and the person who
+/// will hold its first account. An administrator approves it (the
+/// organisation and a developer account are made, and the person is
+/// mailed a link to choose a password) or refuses it with reasons.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationRequestInput {
+    pub organisation: OrganisationInput,
+    /// The person's name, as their account shows it.
+    pub person: String,
+    /// The person's address: the account's e-mail, where the answer goes.
+    pub email: String,
+    /// What the organisation will use Senim for.
+    #[serde(default)]
+    pub purpose: String,
+}
+
+/// A checked request, as stored until an administrator decides it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OrganisationRequest {
+    pub id: String,
+    pub name: LocalizedText,
+    pub bin: String,
+    pub kind: OrganisationKind,
+    pub size_class: SizeClass,
+    pub contacts: Contacts,
+    pub person: String,
+    pub email: String,
+    pub purpose: String,
+    /// `open`, `approved` or `refused`.
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<String>,
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<Timestamp>,
+}
+
+impl OrganisationRequestInput {
+    /// The request checked as the administrators' forms would check it.
+    pub fn parse(self, id: String, now: Timestamp) -> Result<OrganisationRequest, ValidationError> {
+        let mut problems = Problems::new();
+        let organisation = match self.organisation.parse() {
+            Ok(o) => Some(o),
+            Err(e) => {
+                let mut nested = problems.nested("organisation");
+                for f in e.0 {
+                    nested.add(&f.field, f.reason);
+                }
+                problems.absorb(nested);
+                None
+            }
+        };
+        let person = problems.check("person", crate::error::bounded_text(&self.person, 300));
+        let email = problems.check("email", parse_email(&self.email));
+        let purpose = problems.check("purpose", optional_text(&self.purpose, 2000));
+        problems.finish(|| {
+            let o = organisation?;
+            Some(OrganisationRequest {
+                id,
+                name: o.name,
+                bin: o.bin.as_str().to_string(),
+                kind: o.kind,
+                size_class: o.size_class,
+                contacts: o.contacts,
+                person: person?,
+                email: email?,
+                purpose: purpose?,
+                status: "open".into(),
+                reasons: None,
+                created_at: now,
+                decided_at: None,
+            })
+        })
+    }
+}
+
+impl OrganisationRequest {
+    /// The organisation it asks for, as the administrators' form takes it.
+    pub fn organisation(&self) -> OrganisationInput {
+        OrganisationInput {
+            name: self.name.clone(),
+            bin: self.bin.clone(),
+            kind: self.kind,
+            size_class: self.size_class,
+            contacts: self.contacts.clone(),
+        }
+    }
+}
+
 fn parse_contacts(c: Contacts, problems: &mut Problems) -> Contacts {
     let mut clean =
         |field: &str, value: Option<String>, max: usize, check: fn(&str) -> Result<(), String>| {

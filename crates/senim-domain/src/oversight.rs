@@ -651,6 +651,10 @@ vocabulary!(
     }
 );
 
+/// The audit checklist's item for the pack's prohibited practices (beside
+/// one item per obligation).
+pub const PROHIBITED_ITEM: &str = "prohibited_capabilities";
+
 /// One process the auditor checks: an obligation of the system's
 /// classification, or the check for prohibited capabilities.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

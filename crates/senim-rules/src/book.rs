@@ -1,6 +1,8 @@
 //! The packs a server or a command knows: the built-in ones and those
 //! published since, every version kept, one pack id in force.
 
+use senim_domain::classification::{Citation, Lang};
+
 use crate::{PackError, RulePack};
 
 /// The packs that ship with Senim (`rulepacks/` at build time).
@@ -115,6 +117,49 @@ impl RuleBook {
             // `new` refuses a book without its pack in force, and packs are never removed.
             None => &self.packs[0],
         }
+    }
+
+    /// A citation as a record quoted it (in English, when the record was
+    /// made), in `lang`: the words of a known pack that declares the same
+    /// citation with the same English words (the pack in force first), or
+    /// the quotation as it stands when none does, since a record must never
+    /// be shown citing words it did not cite.
+    pub fn requote(&self, quoted: &Citation, lang: Lang) -> Citation {
+        self.candidates()
+            .flat_map(|p| p.citations())
+            .find(|c| c.id == quoted.id && c.source.en == quoted.source)
+            .map(|c| c.quote(lang))
+            .unwrap_or_else(|| quoted.clone())
+    }
+
+    /// An obligation's title as a record quoted it (in English), in `lang`,
+    /// on the same terms as [`RuleBook::requote`].
+    pub fn retitle(&self, obligation: &str, quoted: &str, lang: Lang) -> String {
+        self.candidates()
+            .filter_map(|p| p.obligation(obligation, Lang::En).map(|o| (p, o)))
+            .find(|(_, o)| o.title == quoted)
+            .and_then(|(p, _)| p.obligation(obligation, lang))
+            .map(|o| o.title)
+            .unwrap_or_else(|| quoted.to_string())
+    }
+
+    /// A threshold's title as a record quoted it (in English), in `lang`,
+    /// on the same terms as [`RuleBook::requote`].
+    pub fn threshold_title(&self, metric: &str, quoted: &str, lang: Lang) -> String {
+        self.candidates()
+            .flat_map(|p| {
+                let en = p.thresholds(Lang::En);
+                let shown = p.thresholds(lang);
+                en.into_iter().zip(shown)
+            })
+            .find(|(en, _)| en.metric == metric && en.title == quoted)
+            .map(|(_, shown)| shown.title)
+            .unwrap_or_else(|| quoted.to_string())
+    }
+
+    /// The pack in force, then every other version, newest first.
+    fn candidates(&self) -> impl Iterator<Item = &RulePack> {
+        std::iter::once(self.in_force()).chain(self.packs.iter().rev())
     }
 
     /// Whether `version` would be newer than every known version of `id`.

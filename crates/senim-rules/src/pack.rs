@@ -11,11 +11,11 @@ use senim_domain::system::DocumentationItem;
 use senim_domain::{Documentation, Profile, RiskLevel};
 
 use crate::facts::{BoolField, Cond, EnumField, Facts, Field, ListField};
-use crate::raw::{Form, RawCondition, RawPack, Text};
+use crate::raw::{Form, RawCondition, RawPack, RawSource, Text};
 use crate::PackError;
 pub use senim_domain::classification::{
-    ChangedOutcome, CheckProblem, Citation, Classification, Gap, Lang, ObligationView, Outcome,
-    PackRef, PackSummary, RationaleEntry, Sanction, Texts,
+    ChangedOutcome, CheckProblem, Citation, Classification, Gap, Lang, LegalStatus, ObligationView,
+    Outcome, PackCitation, PackRef, PackSummary, RationaleEntry, Sanction, Texts,
 };
 
 #[derive(Debug, Clone)]
@@ -104,8 +104,10 @@ pub struct RulePack {
     pub version: String,
     pub jurisdiction: String,
     pub effective: String,
+    /// Draft, enacted or foreign law.
+    pub status: LegalStatus,
     pub title: Texts,
-    citations: Vec<Citation>,
+    citations: Vec<PackCitation>,
     default_citation: usize,
     default_text: Texts,
     /// Indexed by [`risk_index`].
@@ -155,6 +157,10 @@ pub(crate) fn line_of(source: &str, offset: usize) -> usize {
 struct Checker<'a> {
     source: &'a str,
     problems: Vec<CheckProblem>,
+    /// Whether what became required after a pack was stored (translated
+    /// sources, the legal status) is required: true for a pack offered
+    /// now, false for one read back from the store.
+    strict: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -190,7 +196,7 @@ impl<'a> Checker<'a> {
         &mut self,
         at_line: &Spanned<impl Sized>,
         citation: &Option<Spanned<String>>,
-        ids: &[Citation],
+        ids: &[PackCitation],
         what: &str,
     ) -> usize {
         match citation {
@@ -449,6 +455,18 @@ fn valid_id(id: &str) -> bool {
 impl RulePack {
     /// Parses and checks a pack; every problem is reported with its line.
     pub fn parse(source: &str, file: &str) -> Result<RulePack, PackError> {
+        RulePack::parse_as(source, file, true)
+    }
+
+    /// Parses a pack the store kept from an earlier publication: as `parse`,
+    /// except that a source in one language is quoted as written in every
+    /// language and a pack without a legal status reads as a draft, since
+    /// those were not required when it was published.
+    pub fn parse_stored(source: &str, file: &str) -> Result<RulePack, PackError> {
+        RulePack::parse_as(source, file, false)
+    }
+
+    fn parse_as(source: &str, file: &str, strict: bool) -> Result<RulePack, PackError> {
         let fail = |problems| PackError {
             file: file.to_string(),
             problems,
@@ -463,6 +481,7 @@ impl RulePack {
         let mut ck = Checker {
             source,
             problems: Vec::new(),
+            strict,
         };
         if !valid_id(raw.id.get_ref()) {
             ck.at(&raw.id, "id: use lower-case letters, digits and hyphens");
@@ -485,6 +504,21 @@ impl RulePack {
         {
             ck.at(&raw.effective, "effective: use a date such as 2026-01-18");
         }
+        let status = match &raw.status {
+            Some(s) => s.get_ref().parse().unwrap_or_else(|e: String| {
+                ck.at(s, format!("status: {e}"));
+                LegalStatus::Draft
+            }),
+            None => {
+                if ck.strict {
+                    ck.at(
+                        &raw.id,
+                        "status: missing; say what the text is in law: draft, enacted or foreign",
+                    );
+                }
+                LegalStatus::Draft
+            }
+        };
         let title = ck.texts(&raw.title, "title");
         let mut citations = Vec::new();
         let mut seen = HashSet::new();
@@ -493,12 +527,31 @@ impl RulePack {
             if !seen.insert(r.id.clone()) {
                 ck.at(c, format!("citation `{}` is declared twice", r.id));
             }
-            if r.source.trim().is_empty() {
-                ck.at(c, format!("citation `{}`: empty source", r.id));
-            }
-            citations.push(Citation {
+            let what = format!("citation `{}`: source", r.id);
+            let source = match &r.source {
+                RawSource::Texts(t) => ck.texts(&Spanned::new(c.span(), t.clone()), &what),
+                RawSource::Plain(one) => {
+                    if one.trim().is_empty() {
+                        ck.at(c, format!("{what}: empty"));
+                    } else if ck.strict {
+                        ck.at(
+                            c,
+                            format!(
+                                "{what}: give it in kk, ru and en, as a table `[citations.source]`"
+                            ),
+                        );
+                    }
+                    let one = one.trim().to_string();
+                    Texts {
+                        kk: one.clone(),
+                        ru: one.clone(),
+                        en: one,
+                    }
+                }
+            };
+            citations.push(PackCitation {
                 id: r.id.clone(),
-                source: r.source.trim().to_string(),
+                source,
                 url: r.url.clone(),
             });
         }
@@ -745,6 +798,7 @@ impl RulePack {
             version: raw.version.into_inner(),
             jurisdiction: raw.jurisdiction.into_inner(),
             effective: raw.effective.into_inner(),
+            status,
             title,
             citations,
             default_citation,
@@ -772,7 +826,7 @@ impl RulePack {
                     max: t.max,
                     severity: t.severity,
                     obligation: self.obligation(&o.id, lang)?,
-                    citation: self.citations.get(t.citation)?.clone(),
+                    citation: self.citations.get(t.citation)?.quote(lang),
                     title: t.title.get(lang).to_string(),
                 })
             })
@@ -793,16 +847,42 @@ impl RulePack {
             jurisdiction: self.jurisdiction.clone(),
             effective: self.effective.clone(),
             title: self.title.clone(),
+            status: self.status,
             rules: self.rules.len(),
         }
     }
 
-    pub fn citations(&self) -> &[Citation] {
+    /// Every source the pack cites, in the three languages.
+    pub fn citations(&self) -> &[PackCitation] {
         &self.citations
     }
 
-    pub fn sanctions(&self) -> (&Citation, &[Sanction]) {
-        (&self.citations[self.sanctions_citation], &self.sanctions)
+    /// The citation `id` as quoted in `lang`, if the pack declares it: how
+    /// a record that quoted it (in English, when it was made) is shown in
+    /// the reader's language.
+    pub fn citation(&self, id: &str, lang: Lang) -> Option<Citation> {
+        self.citations
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.quote(lang))
+    }
+
+    /// The fines table and its source, quoted in `lang`.
+    pub fn sanctions(&self, lang: Lang) -> (Citation, &[Sanction]) {
+        (
+            self.citations[self.sanctions_citation].quote(lang),
+            &self.sanctions,
+        )
+    }
+
+    /// The drafting notes: how each rule read an ambiguity in the law, for
+    /// the lawyers who maintain the pack (rule id, note). Never part of a
+    /// classification, so never on a public page.
+    pub fn drafting_notes(&self) -> Vec<(String, String)> {
+        self.rules
+            .iter()
+            .filter_map(|r| Some((r.id.clone(), r.note.clone()?)))
+            .collect()
     }
 
     /// Applies the pack to a profile (precedence in `docs/RULEPACKS.md`).
@@ -892,13 +972,13 @@ impl RulePack {
             .map(|o| ObligationView {
                 id: o.id.clone(),
                 title: o.title.get(lang).to_string(),
-                citation: self.citations[o.citation].clone(),
+                citation: self.citations[o.citation].quote(lang),
                 documentation: o.documentation.clone(),
             })
     }
 
     /// The citations of the rules that make a system prohibited, each once.
-    pub fn prohibited_citations(&self) -> Vec<Citation> {
+    pub fn prohibited_citations(&self, lang: Lang) -> Vec<Citation> {
         let mut out: Vec<Citation> = Vec::new();
         for rule in self
             .rules
@@ -907,7 +987,7 @@ impl RulePack {
         {
             let c = &self.citations[rule.citation];
             if !out.iter().any(|x| x.id == c.id) {
-                out.push(c.clone());
+                out.push(c.quote(lang));
             }
         }
         out
@@ -927,7 +1007,7 @@ impl RulePack {
             .map(|o| ObligationView {
                 id: o.id.clone(),
                 title: o.title.get(lang).to_string(),
-                citation: self.citations[o.citation].clone(),
+                citation: self.citations[o.citation].quote(lang),
                 documentation: o.documentation.clone(),
             })
             .collect();
@@ -938,18 +1018,16 @@ impl RulePack {
             .map(|r| RationaleEntry {
                 rule: r.id.clone(),
                 risk_level: r.risk,
-                citation: self.citations[r.citation].clone(),
+                citation: self.citations[r.citation].quote(lang),
                 text: r.rationale.get(lang).to_string(),
-                note: r.note.clone(),
             })
             .collect();
         if rationale.is_empty() {
             rationale.push(RationaleEntry {
                 rule: "default".into(),
                 risk_level: RiskLevel::Minimal,
-                citation: self.citations[self.default_citation].clone(),
+                citation: self.citations[self.default_citation].quote(lang),
                 text: self.default_text.get(lang).to_string(),
-                note: None,
             });
         }
         Classification {
@@ -972,10 +1050,12 @@ impl RulePack {
         self.gaps_given(outcome, &documentation.filled_items())
     }
 
-    /// [`RulePack::gaps`] from the list of items a version fills.
+    /// [`RulePack::gaps`] from the list of items a version fills, cited in
+    /// English (a reader's page cites them again in its language with
+    /// [`RulePack::cite_gaps`]).
     pub fn gaps_given(&self, outcome: &Outcome, filled: &[DocumentationItem]) -> Vec<Gap> {
         let mut gaps = self.gaps_uncited(outcome, filled);
-        self.cite_gaps(outcome, &mut gaps);
+        self.cite_gaps(outcome, &mut gaps, Lang::En);
         gaps
     }
 
@@ -1012,7 +1092,7 @@ impl RulePack {
     /// Fills each gap's citations from what requires it: an obligation's
     /// citation, or for the level's own requirements the citation of the
     /// rule that decided the level.
-    pub fn cite_gaps(&self, outcome: &Outcome, gaps: &mut [Gap]) {
+    pub fn cite_gaps(&self, outcome: &Outcome, gaps: &mut [Gap], lang: Lang) {
         let decisive = outcome
             .rules
             .iter()
@@ -1031,9 +1111,9 @@ impl RulePack {
                         .find(|o| &o.id == by)
                         .map(|o| o.citation)
                 };
-                if let Some(c) = index.map(|i| &self.citations[i]) {
-                    if !citations.contains(c) {
-                        citations.push(c.clone());
+                if let Some(c) = index.map(|i| self.citations[i].quote(lang)) {
+                    if !citations.contains(&c) {
+                        citations.push(c);
                     }
                 }
             }
@@ -1161,6 +1241,7 @@ impl RulePack {
         root.insert("version".into(), self.version.clone().into());
         root.insert("jurisdiction".into(), self.jurisdiction.clone().into());
         root.insert("effective".into(), self.effective.clone().into());
+        root.insert("status".into(), self.status.as_str().into());
         root.insert("title".into(), texts_value(&self.title));
         let citations = self
             .citations
@@ -1168,7 +1249,7 @@ impl RulePack {
             .map(|c| {
                 let mut m = toml::Table::new();
                 m.insert("id".into(), c.id.clone().into());
-                m.insert("source".into(), c.source.clone().into());
+                m.insert("source".into(), texts_value(&c.source));
                 if let Some(url) = &c.url {
                     m.insert("url".into(), url.clone().into());
                 }

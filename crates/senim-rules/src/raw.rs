@@ -25,6 +25,11 @@ pub struct RawPack {
     pub version: Spanned<String>,
     pub jurisdiction: Spanned<String>,
     pub effective: Spanned<String>,
+    /// What the text is in law: draft, enacted or foreign. Required of a
+    /// pack published now; a pack stored before the field existed reads as
+    /// a draft.
+    #[serde(default)]
+    pub status: Option<Spanned<String>>,
     pub title: Spanned<Text>,
     #[serde(default)]
     pub citations: Vec<Spanned<RawCitation>>,
@@ -64,9 +69,18 @@ pub struct RawThreshold {
 #[serde(deny_unknown_fields)]
 pub struct RawCitation {
     pub id: String,
-    pub source: String,
+    pub source: RawSource,
     #[serde(default)]
     pub url: Option<String>,
+}
+
+/// A citation's source: a table in the three languages, or (in a pack
+/// stored before sources were translated) one string.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawSource {
+    Plain(String),
+    Texts(Text),
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,6 +11,7 @@ id = "test-pack"
 version = "1.0.0"
 jurisdiction = "KZ"
 effective = "2026-01-18"
+status = "draft"
 
 [title]
 kk = "Сынақ"
@@ -19,11 +20,17 @@ en = "Test"
 
 [[citations]]
 id = "art-1"
-source = "Test law, Article 1"
+[citations.source]
+kk = "Сынақ заңы, 1-бап"
+ru = "Тестовый закон, статья 1"
+en = "Test law, Article 1"
 
 [[citations]]
 id = "art-2"
-source = "Test law, Article 2"
+[citations.source]
+kk = "Сынақ заңы, 2-бап"
+ru = "Тестовый закон, статья 2"
+en = "Test law, Article 2"
 
 [default]
 citation = "art-1"
@@ -234,11 +241,82 @@ fn prohibited_beats_everything_and_is_never_registered() {
         !o.registration_required,
         "a prohibited system cannot be registered"
     );
+    // The drafting note is for the pack's lawyers: never in a
+    // classification, which public pages and the API show.
     let c = p.explain(&o, Lang::Kk);
-    assert!(c
-        .rationale
-        .iter()
-        .any(|r| r.note.as_deref() == Some("Read broadly.")));
+    let shown = serde_json::to_string(&c).unwrap();
+    assert!(!shown.contains("Read broadly"), "{shown}");
+    assert_eq!(
+        p.drafting_notes(),
+        [("scoring".to_string(), "Read broadly.".to_string())]
+    );
+    // Its citation is quoted in the reader's language.
+    assert!(
+        c.rationale
+            .iter()
+            .any(|r| r.citation.source == "Сынақ заңы, 1-бап"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_pack_offered_now_needs_its_legal_status_and_sources_in_three_languages() {
+    let plain = PACK.replace(
+        "[citations.source]\nkk = \"Сынақ заңы, 1-бап\"\nru = \"Тестовый закон, статья 1\"\nen = \"Test law, Article 1\"",
+        "source = \"Test law, Article 1\"",
+    );
+    assert_ne!(plain, PACK);
+    let msg = problems(&plain);
+    assert!(
+        msg.contains("citation `art-1`: source: give it in kk, ru and en"),
+        "{msg}"
+    );
+    let no_ru = PACK.replace("ru = \"Тестовый закон, статья 2\"\n", "");
+    assert!(
+        problems(&no_ru).contains("citation `art-2`: source: missing ru translation"),
+        "{}",
+        problems(&no_ru)
+    );
+    let no_status = PACK.replace("status = \"draft\"\n", "");
+    assert!(
+        problems(&no_status).contains("status: missing; say what the text is in law"),
+        "{}",
+        problems(&no_status)
+    );
+    let wrong = PACK.replace("status = \"draft\"", "status = \"in force\"");
+    assert!(problems(&wrong).contains("unknown status `in force`"));
+    // A pack the store kept from before reads as it was published: its one
+    // source in every language, and a draft.
+    let old = plain.replace("status = \"draft\"\n", "");
+    let p = RulePack::parse_stored(&old, "stored.toml").unwrap();
+    assert_eq!(p.status, senim_domain::classification::LegalStatus::Draft);
+    assert_eq!(
+        p.citation("art-1", Lang::Ru).unwrap().source,
+        "Test law, Article 1"
+    );
+    assert_eq!(
+        p.citation("art-2", Lang::Ru).unwrap().source,
+        "Тестовый закон, статья 2"
+    );
+}
+
+#[test]
+fn a_record_quoting_the_pack_in_english_reads_in_the_readers_language() {
+    let book = senim_rules::RuleBook::new(vec![pack()], "test-pack").unwrap();
+    let quoted = pack().citation("art-2", Lang::En).unwrap();
+    assert_eq!(book.requote(&quoted, Lang::Kk).source, "Сынақ заңы, 2-бап");
+    assert_eq!(
+        book.retitle("document", "Document the system", Lang::Ru),
+        "Документировать"
+    );
+    // Words the pack does not have (changed since, or never its own) are
+    // shown as the record quoted them.
+    let changed = senim_domain::classification::Citation {
+        source: "Test law, Article 2 (old wording)".into(),
+        ..quoted
+    };
+    assert_eq!(book.requote(&changed, Lang::Kk), changed);
+    assert_eq!(book.retitle("document", "Old title", Lang::Ru), "Old title");
 }
 
 #[test]
@@ -319,7 +397,7 @@ fn checker_reports_unknown_fields_and_values_with_lines() {
     );
     let msg = problems(&bad);
     assert!(
-        msg.contains("bad.toml:83:"),
+        msg.contains("bad.toml:90:"),
         "the line of the condition itself: {msg}"
     );
     assert!(msg.contains("unknown profile field `sector`"), "{msg}");

@@ -44,6 +44,11 @@ pub struct CaseWrite {
     pub notices: Vec<Notice>,
     /// A new case the step opens (an investigation escalated from a report).
     pub opened: Option<Case>,
+    /// A mail to a person the step answers outside any account (a report's
+    /// tracking code to the address its reporter gave): written to the
+    /// outbox with the case, never to the log; its `number` argument and
+    /// reference are the case's number, given as the case is written.
+    pub mail: Option<(String, crate::mail::DirectMail)>,
 }
 
 /// A notice as written, with the id it keeps through a rebuild.
@@ -121,6 +126,7 @@ pub(crate) async fn save_case(
         assign_registry_number,
         notices,
         opened,
+        mail,
     } = write;
     let year = senim_domain::Day::of(now).year();
     match expected_revision {
@@ -196,6 +202,12 @@ pub(crate) async fn save_case(
     }
     write_notices(conn, &stored, Some(case.id), case.system_id, event, now).await?;
     crate::mail::queue(conn, &stored, now).await?;
+    if let Some((address, mut mail)) = mail {
+        // The case's number is known only now.
+        mail.args.insert("number".into(), case.number.clone());
+        mail.reference = Some(case.number.clone());
+        crate::mail::queue_direct(conn, &address, &mail, now).await?;
+    }
     // The private part travels beside the case, so the log holds only its digest.
     let mut logged = case.clone();
     let private = logged.private.take();

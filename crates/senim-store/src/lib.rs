@@ -29,6 +29,7 @@ mod operators;
 mod programmes;
 mod query;
 mod record;
+pub mod requests;
 pub mod rollback;
 pub mod rotation;
 mod rows;

@@ -9,27 +9,51 @@
 //! one row twice while a worker lives, and a row a dead worker held comes
 //! due again when its lease ends.
 
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 
-use senim_domain::case::{Notice, Recipient};
+use senim_domain::case::Recipient;
 use senim_domain::Timestamp;
 
 use crate::cases::StoredNotice;
 use crate::command::{Applied, Step};
 use crate::error::StoreError;
 
-/// A mail to send: the notice and where it leads.
+/// A mail that answers a person rather than carries a notice: a report's
+/// tracking code to the address its reporter gave, a link to choose a
+/// password. Written in the same transaction as what it answers; it may
+/// carry a secret, so it is kept only until sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectMail {
+    /// The message's id in the catalogues (`mail-...`).
+    pub key: String,
+    pub args: BTreeMap<String, String>,
+    /// The page its link opens (`/report/status`, `/password/reset?...`).
+    pub path: String,
+    /// What it is about, for the subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+/// A mail to send: its message and where it leads.
 #[derive(Debug, Clone)]
 pub struct OutgoingMail {
     pub id: String,
     pub address: String,
-    pub notice: Notice,
+    /// The message's id in the catalogues, its arguments, and its English
+    /// words (for a notice written before messages had ids).
+    pub key: String,
+    pub args: BTreeMap<String, String>,
+    pub text: String,
     /// What it is about, for the subject: a case's number or a system's
     /// name, when the notice names one.
     pub reference: Option<String>,
     /// The page it leads to (`/desk/cases/...`, `/systems/...`, `/inbox`).
     pub path: String,
+    /// A direct mail, whose link is the point of it (not a notice).
+    pub direct: bool,
     /// Attempts made before this one.
     pub attempts: i64,
 }
@@ -113,6 +137,26 @@ pub(crate) async fn queue(
     Ok(())
 }
 
+/// Leaves a direct mail to `address` in the outbox, due now.
+pub(crate) async fn queue_direct(
+    conn: &mut AnyConnection,
+    address: &str,
+    mail: &DirectMail,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO mail_outbox (id, notification_id, address, attempts, next_attempt_at, created_at, message) \
+         VALUES ($1, '', $2, 0, $3, $3, $4)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(address.to_string())
+    .bind(now.to_rfc3339())
+    .bind(serde_json::to_string(mail)?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Applies [`crate::Command::ClaimMail`]: up to `limit` due mails, each
 /// leased to the caller for `lease_seconds`.
 pub(crate) async fn claim(
@@ -123,8 +167,8 @@ pub(crate) async fn claim(
 ) -> Result<Step, StoreError> {
     let at = now.to_rfc3339();
     let rows = sqlx::query(
-        "SELECT o.id, o.address, o.attempts, n.recipient, n.text, n.message, n.case_id, n.system_id, \
-                c.number, s.data AS system \
+        "SELECT o.id, o.address, o.attempts, o.message AS direct, n.recipient, n.text, n.message, \
+                n.case_id, n.system_id, c.number, s.data AS system \
          FROM mail_outbox o \
          LEFT JOIN notifications n ON n.id = o.notification_id \
          LEFT JOIN cases c ON c.id = n.case_id \
@@ -141,15 +185,36 @@ pub(crate) async fn claim(
     let mut mails = Vec::new();
     for row in &rows {
         let id: String = row.try_get("id")?;
+        let direct: Option<String> = row.try_get("direct")?;
+        if let Some(direct) = direct {
+            let mail: DirectMail = serde_json::from_str(&direct)?;
+            sqlx::query("UPDATE mail_outbox SET lease_until = $1 WHERE id = $2")
+                .bind(until.clone())
+                .bind(id.clone())
+                .execute(&mut *conn)
+                .await?;
+            mails.push(OutgoingMail {
+                id,
+                address: row.try_get("address")?,
+                key: mail.key,
+                args: mail.args,
+                text: String::new(),
+                reference: mail.reference,
+                path: mail.path,
+                direct: true,
+                attempts: row.try_get("attempts")?,
+            });
+            continue;
+        }
         let recipient: Option<String> = row.try_get("recipient")?;
-        let Some(recipient) = recipient.as_deref().and_then(Recipient::from_key) else {
+        if recipient.as_deref().and_then(Recipient::from_key).is_none() {
             // The notice is gone (a rebuild from an older log): nothing to say.
             sqlx::query("DELETE FROM mail_outbox WHERE id = $1")
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
             continue;
-        };
+        }
         sqlx::query("UPDATE mail_outbox SET lease_until = $1 WHERE id = $2")
             .bind(until.clone())
             .bind(id.clone())
@@ -186,14 +251,12 @@ pub(crate) async fn claim(
         mails.push(OutgoingMail {
             id,
             address: row.try_get("address")?,
-            notice: Notice {
-                recipient,
-                text: row.try_get("text")?,
-                key,
-                args,
-            },
+            text: row.try_get("text")?,
+            key,
+            args,
             reference,
             path,
+            direct: false,
             attempts: row.try_get("attempts")?,
         });
     }
@@ -281,7 +344,7 @@ impl crate::Store {
     pub async fn dead_letters(&self, limit: u32) -> Result<Vec<DeadLetter>, StoreError> {
         let rows = sqlx::query(
             "SELECT o.id, o.address, o.attempts, o.last_error, o.created_at, o.dead_at, \
-                    n.kind, n.text \
+                    o.message AS direct, n.kind, n.text \
              FROM mail_outbox o LEFT JOIN notifications n ON n.id = o.notification_id \
              WHERE o.dead_at IS NOT NULL ORDER BY o.dead_at DESC, o.id LIMIT $1",
         )
@@ -292,6 +355,23 @@ impl crate::Store {
             .map(|row| {
                 let created: String = row.try_get("created_at")?;
                 let dead: String = row.try_get("dead_at")?;
+                // A direct mail may carry a secret (a tracking code, a
+                // password link): the letter is named by its message only.
+                let direct: Option<DirectMail> = row
+                    .try_get::<Option<String>, _>("direct")?
+                    .and_then(|d| serde_json::from_str(&d).ok());
+                if let Some(direct) = direct {
+                    return Ok(DeadLetter {
+                        id: row.try_get("id")?,
+                        address: row.try_get("address")?,
+                        kind: "direct".into(),
+                        text: direct.key,
+                        attempts: row.try_get("attempts")?,
+                        last_error: row.try_get("last_error")?,
+                        created_at: Timestamp::parse(&created).map_err(StoreError::Corrupt)?,
+                        dead_at: Timestamp::parse(&dead).map_err(StoreError::Corrupt)?,
+                    });
+                }
                 Ok(DeadLetter {
                     id: row.try_get("id")?,
                     address: row.try_get("address")?,

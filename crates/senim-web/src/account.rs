@@ -8,7 +8,9 @@ use senim_domain::account::Password;
 
 use crate::{local_target, Ctx, Posted, Problems};
 use senim_app::auth::ClientIp;
-use senim_app::session::{check_credentials, end_session, start_session};
+use senim_app::session::{
+    check_credentials, end_session, request_password_reset, reset_password, start_session,
+};
 use senim_app::state::AppState;
 
 #[derive(askama::Template)]
@@ -19,6 +21,8 @@ struct LoginPage<'a> {
     problems: Problems,
     email: String,
     next: String,
+    /// A banner after a new password was chosen.
+    done: Option<String>,
 }
 
 fn login_page(c: &Ctx, problems: Problems, email: String, next: String) -> LoginPage<'_> {
@@ -28,6 +32,7 @@ fn login_page(c: &Ctx, problems: Problems, email: String, next: String) -> Login
         problems,
         email,
         next,
+        done: (c.param("password") == Some("changed")).then(|| c.t("password-changed")),
     }
 }
 
@@ -104,6 +109,132 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap, posted: P
                 r.headers_mut().append(header::SET_COOKIE, v);
             }
             r
+        }
+        Err(e) => c.error(e),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "password.html")]
+struct PasswordPage<'a> {
+    c: &'a Ctx,
+    crumbs: Vec<(String, String)>,
+    problems: Problems,
+    /// The link's token, when choosing the new password; none when asking
+    /// for a link.
+    token: Option<String>,
+    email: String,
+    /// Said after a link was asked for.
+    sent: bool,
+}
+
+fn password_page(c: &Ctx, problems: Problems, token: Option<String>, email: String) -> Response {
+    let failed = !problems.is_empty();
+    let mut r = c.render(&PasswordPage {
+        c,
+        crumbs: vec![
+            ("/login".into(), c.t("sign-in")),
+            (String::new(), c.t("password-title")),
+        ],
+        problems,
+        token,
+        email,
+        sent: false,
+    });
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+/// `GET /password/forgot`: asks for the address a link goes to.
+pub async fn forgot(c: Ctx) -> Response {
+    password_page(&c, Problems::default(), None, String::new())
+}
+
+/// `POST /password/forgot`: mails a link when an active account has the
+/// address; the same answer either way.
+pub async fn forgot_submit(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    Posted { ctx: c, form }: Posted,
+) -> Response {
+    let email = form.text("email");
+    let mut problems = Problems::default();
+    if email.is_empty() {
+        problems.push("email", c.t("login-email-missing"));
+        return password_page(&c, problems, None, email);
+    }
+    match request_password_reset(&state, client, &email).await {
+        Ok(()) => c.render(&PasswordPage {
+            c: &c,
+            crumbs: vec![
+                ("/login".into(), c.t("sign-in")),
+                (String::new(), c.t("password-title")),
+            ],
+            problems,
+            token: None,
+            email,
+            sent: true,
+        }),
+        Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {
+            problems.push("email", c.t("error-rate-limited"));
+            let mut r = password_page(&c, problems, None, email);
+            *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            r
+        }
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            for f in &e.fields {
+                problems.push(
+                    "email",
+                    format!("{}: {}", c.t("login-email"), c.t.reason(&f.reason)),
+                );
+            }
+            password_page(&c, problems, None, email)
+        }
+        Err(e) => c.error(e),
+    }
+}
+
+/// `GET /password/reset?token=...`: the form for the new password. The
+/// page sends no referrer, so the token leaves with no link followed.
+pub async fn reset(c: Ctx) -> Response {
+    let token = c.param("token").unwrap_or_default().to_string();
+    let mut r = password_page(&c, Problems::default(), Some(token), String::new());
+    r.headers_mut()
+        .insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    r
+}
+
+/// `POST /password/reset`: sets the new password, then on to sign in.
+pub async fn reset_submit(
+    State(state): State<AppState>,
+    Posted { ctx: c, form }: Posted,
+) -> Response {
+    let token = form.get("token").unwrap_or("").to_string();
+    let password = form.get("password").unwrap_or("").to_string();
+    let again = form.get("password_again").unwrap_or("").to_string();
+    let mut problems = Problems::default();
+    if password.is_empty() {
+        problems.push("password", c.t("login-password-missing"));
+    } else if password != again {
+        problems.push("password_again", c.t("password-mismatch"));
+    }
+    if !problems.is_empty() {
+        return password_page(&c, problems, Some(token), String::new());
+    }
+    match reset_password(&state, &token, Password(password)).await {
+        Ok(_) => c.redirect("/login?password=changed"),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            for f in &e.fields {
+                let (field, label) = if f.field == "token" {
+                    ("password", c.t("password-link"))
+                } else {
+                    ("password", c.t("password-new"))
+                };
+                problems.push(field, format!("{label}: {}", c.t.reason(&f.reason)));
+            }
+            password_page(&c, problems, Some(token), String::new())
         }
         Err(e) => c.error(e),
     }

@@ -56,6 +56,9 @@ struct AdminPage<'a> {
     /// Mails that failed every attempt, and how many wait to be sent
     /// (`None` for a reader who may not manage mail).
     mail: Option<(Vec<senim_store::mail::DeadLetter>, i64)>,
+    /// The public's requests for an organisation's account still to decide:
+    /// (id, organisation, BIN, person, received).
+    requests: Vec<(String, String, String, String, String)>,
 }
 
 impl AdminPage<'_> {
@@ -124,8 +127,24 @@ async fn render(c: &Ctx, state: &AppState, form: FormData, problems: Problems) -
     } else {
         None
     };
+    let requests = state
+        .store
+        .organisation_requests(Some("open"), 200)
+        .await?
+        .into_iter()
+        .map(|r| {
+            (
+                r.id,
+                r.name.get(c.lang()).to_string(),
+                r.bin,
+                r.person,
+                crate::public::date(&r.created_at.to_rfc3339()),
+            )
+        })
+        .collect();
     let page = AdminPage {
         mail,
+        requests,
         crumbs: vec![(String::new(), c.t("desk-admin"))],
         accounts: accounts
             .iter()
@@ -168,7 +187,7 @@ pub async fn show(c: Ctx, State(state): State<AppState>) -> PageResult {
 }
 
 /// The problems of a refused write, each on its field (the API names them).
-fn problems_of(c: &Ctx, prefix: &str, e: &ApiError) -> Problems {
+pub(crate) fn problems_of(c: &Ctx, prefix: &str, e: &ApiError) -> Problems {
     let first = if prefix == "acc_" {
         "acc_email"
     } else {
@@ -205,7 +224,7 @@ fn account_fields(c: &Ctx, changing: bool) -> [(&'static str, &'static str, Stri
 }
 
 /// A vocabulary's values with their terms in the reader's language.
-fn choices<T: Copy>(
+pub(crate) fn choices<T: Copy>(
     c: &Ctx,
     prefix: &str,
     all: &[T],
@@ -240,7 +259,7 @@ fn org_rows(c: &Ctx, orgs: &[Organisation]) -> Vec<OrgRow> {
 }
 
 /// The organisation the form's `org_` fields describe.
-fn org_input(form: &FormData) -> OrganisationInput {
+pub(crate) fn org_input(form: &FormData) -> OrganisationInput {
     OrganisationInput {
         name: LocalizedText {
             kk: optional(form, "org_name_kk"),

@@ -54,8 +54,10 @@ pub enum Input {
     Answers,
     /// What came out of the work, a line each: `kind | title | reference`.
     Outputs,
-    /// One of the Platform's resources (an exchange of credits).
-    Resource,
+    /// One of the options the page lists for the step: a Platform resource
+    /// (an exchange of credits), an item of the audit's checklist (a
+    /// finding).
+    Listed,
     /// Units of each of the Platform's resources (what an application to a
     /// credits call will use, for their providers to assess).
     Asks,
@@ -176,7 +178,7 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
         CaseKind::Audit,
         "finding",
         &[
-            f("item", Input::Line, true),
+            f("item", Input::Listed, true),
             f("severity", Input::Choice("severity", Severity::NAMES), true),
             f("description", Input::Para, true),
         ],
@@ -338,7 +340,7 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
         CaseKind::Application,
         "assess_feasibility",
         &[
-            f("resource_id", Input::Resource, true),
+            f("resource_id", Input::Listed, true),
             f("feasible", Input::YesNo, true),
             f("note", Input::Para, true),
         ],
@@ -368,7 +370,7 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
         CaseKind::Application,
         "request_allocation",
         &[
-            f("resource_id", Input::Resource, true),
+            f("resource_id", Input::Listed, true),
             f("units", Input::Number, true),
             f("starts", Input::Line, true),
             f("ends", Input::Line, true),
@@ -661,6 +663,8 @@ pub struct StepForm {
 /// A threshold checked by a metrics run, as the page shows it.
 pub struct CheckView {
     pub metric: String,
+    /// The metric's name in the reader's language.
+    pub name: String,
     pub title: String,
     pub value: String,
     pub limit: String,
@@ -676,9 +680,32 @@ pub struct RunView {
     pub format: String,
     pub rows: String,
     pub checks: Vec<CheckView>,
-    /// Fairlearn's fairness functions and AIF360's disparate impact: (name, value).
-    pub fairness: Vec<(String, String)>,
+    /// Fairlearn's fairness functions and AIF360's disparate impact.
+    pub fairness: Vec<FigureView>,
     pub groups: Vec<GroupRow>,
+}
+
+/// A fairness figure: its name and one-sentence meaning in the reader's
+/// language, its code as the report and the packs name it, its value.
+pub struct FigureView {
+    pub code: String,
+    pub name: String,
+    pub meaning: String,
+    /// The control stratum (`col=value, ...`), empty without control features.
+    pub stratum: String,
+    pub value: String,
+}
+
+impl FigureView {
+    fn new(c: &Ctx, code: &str, stratum: String, value: String) -> FigureView {
+        FigureView {
+            code: code.to_string(),
+            name: c.t.term("metric", code),
+            meaning: c.t.term("metric-meaning", code),
+            stratum,
+            value,
+        }
+    }
 }
 
 /// A group's figures in a metrics run.
@@ -694,7 +721,7 @@ pub struct GroupRow {
 const MAX_GROUP_ROWS: usize = 100;
 
 /// The figures a run's page shows, read from its report (docs/METRICS.md).
-fn headline(report: &Value) -> (Vec<(String, String)>, Vec<GroupRow>) {
+fn headline(c: &Ctx, report: &Value) -> (Vec<FigureView>, Vec<GroupRow>) {
     let number = |v: Option<&Value>| {
         v.and_then(Value::as_f64)
             .map_or_else(|| "—".to_string(), |x| format!("{x:.4}"))
@@ -709,15 +736,6 @@ fn headline(report: &Value) -> (Vec<(String, String)>, Vec<GroupRow>) {
             })
             .unwrap_or_default()
     };
-    // A figure's stratum after its name, when there are control features.
-    let stratum_suffix = |control: Option<&Value>| {
-        let control = labels(control);
-        if control.is_empty() {
-            String::new()
-        } else {
-            format!(" ({control})")
-        }
-    };
     let mut fairness = Vec::new();
     let strata = |key: &str| {
         report
@@ -727,7 +745,7 @@ fn headline(report: &Value) -> (Vec<(String, String)>, Vec<GroupRow>) {
             .unwrap_or_default()
     };
     for stratum in strata("fairlearn") {
-        let suffix = stratum_suffix(stratum.get("control"));
+        let control = labels(stratum.get("control"));
         for (name, path) in [
             (
                 "demographic_parity_difference",
@@ -746,13 +764,19 @@ fn headline(report: &Value) -> (Vec<(String, String)>, Vec<GroupRow>) {
                 "/equal_opportunity_difference/between_groups",
             ),
         ] {
-            fairness.push((format!("{name}{suffix}"), number(stratum.pointer(path))));
+            fairness.push(FigureView::new(
+                c,
+                name,
+                control.clone(),
+                number(stratum.pointer(path)),
+            ));
         }
     }
     for stratum in strata("aif360") {
-        let suffix = stratum_suffix(stratum.get("control"));
-        fairness.push((
-            format!("disparate_impact{suffix}"),
+        fairness.push(FigureView::new(
+            c,
+            "disparate_impact",
+            labels(stratum.get("control")),
             number(stratum.get("disparate_impact")),
         ));
     }
@@ -819,6 +843,22 @@ struct CasePage<'a> {
 }
 
 /// The label of a case's state in the reader's language.
+/// An audit checklist item's title and citation in the reader's language:
+/// an obligation of the pack, or the check that the system does none of
+/// the prohibited practices.
+pub fn audit_item(
+    c: &Ctx,
+    book: &senim_rules::RuleBook,
+    item: &senim_domain::oversight::AuditItem,
+) -> (String, senim_domain::classification::Citation) {
+    let title = if item.id == senim_domain::oversight::PROHIBITED_ITEM {
+        c.t("audit-item-prohibited")
+    } else {
+        book.retitle(&item.id, &item.title, c.t.lang)
+    };
+    (title, book.requote(&item.citation, c.t.lang))
+}
+
 pub fn state_label(c: &Ctx, kind: CaseKind, state: &str) -> String {
     match kind {
         CaseKind::Registration => c.t.term("status", state),
@@ -829,7 +869,10 @@ pub fn state_label(c: &Ctx, kind: CaseKind, state: &str) -> String {
 }
 
 /// A case's human facts, kind by kind.
-fn facts(c: &Ctx, case: &Case) -> Vec<(String, String)> {
+/// A case's facts in words. What the record quotes from a rule pack (in
+/// English, as it was when the case was made) is shown in the pack's words
+/// in the reader's language where `book` still has them.
+fn facts(c: &Ctx, book: &senim_rules::RuleBook, case: &Case) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if let Some(r) = case.registration() {
         out.push((c.t("facet-risk"), c.t.term("risk", r.risk_level.as_str())));
@@ -906,17 +949,24 @@ fn facts(c: &Ctx, case: &Case) -> Vec<(String, String)> {
     if let Some(a) = case.audit() {
         out.push((c.t("case-basis"), c.t.term("basis", a.basis.as_str())));
         for item in &a.checklist {
+            let (title, citation) = audit_item(c, book, item);
             out.push((
                 c.t("case-audit-item"),
-                format!("{} — {} ({})", item.id, item.title, item.citation.source),
+                format!("{title} ({})", citation.source),
             ));
         }
         for finding in &a.findings {
+            let item = a
+                .checklist
+                .iter()
+                .find(|i| i.id == finding.item)
+                .map(|i| audit_item(c, book, i).0)
+                .unwrap_or_else(|| finding.item.clone());
             out.push((
                 c.t.t1("case-finding-n", "n", finding.number),
                 format!(
                     "{} · {} · {}",
-                    finding.item,
+                    item,
                     c.t.term("severity", finding.severity.as_str()),
                     finding.description
                 ),
@@ -928,9 +978,10 @@ fn facts(c: &Ctx, case: &Case) -> Vec<(String, String)> {
     }
     if let Some(i) = case.investigation() {
         if let Some(v) = &i.violation {
+            let title = book.retitle(&v.obligation, &v.title, c.t.lang);
             out.push((
                 c.t("decision-violation"),
-                format!("{} — {}", v.title, v.description),
+                format!("{title} — {}", v.description),
             ));
         }
         if let Some(s) = &i.sanction {
@@ -1075,7 +1126,7 @@ fn show_field(
         Input::Asks => ("asks", Vec::new()),
         Input::Outputs => ("para", Vec::new()),
         Input::File => ("file", Vec::new()),
-        Input::Resource => (
+        Input::Listed => (
             "choice",
             options
                 .iter()
@@ -1264,7 +1315,7 @@ fn step_json(c: &Ctx, action: &str, fields: &[Field], form: &FormData) -> Result
                 }
                 Some(json!(outputs))
             }
-            Input::Line | Input::Para | Input::Resource => Some(json!(text)),
+            Input::Line | Input::Para | Input::Listed => Some(json!(text)),
             Input::YesNo => Some(json!(text == "true")),
             Input::Choice(_, values) => {
                 if !values.contains(&text.as_str()) {
@@ -1394,6 +1445,17 @@ async fn page(
                     (r.id.to_string(), label)
                 })
                 .collect()
+        } else if offered(&case, "finding", None, today) {
+            // A finding is against one item of the audit's checklist.
+            let book = state.rules.read().await;
+            case.audit()
+                .map(|a| {
+                    a.checklist
+                        .iter()
+                        .map(|item| (item.id.clone(), audit_item(c, &book, item).0))
+                        .collect()
+                })
+                .unwrap_or_default()
         } else {
             Vec::new()
         };
@@ -1493,14 +1555,14 @@ async fn page(
             .and_then(|o| state.register.organisation_name(o, c.lang()))
             .unwrap_or_default(),
         facts: {
-            let mut all = facts(c, &shown_case);
+            let mut all = facts(c, &*state.rules.read().await, &shown_case);
             all.extend(programme_facts(c, state, &shown_case, today).await?);
             all
         },
         record: serde_json::to_string_pretty(&shown_case).unwrap_or_default(),
         report: (shown_case.kind() == CaseKind::Audit)
             .then(|| format!("/api/v1/cases/{}/audit-report", shown_case.id)),
-        runs: runs(c, &shown_case),
+        runs: runs(c, &*state.rules.read().await, &shown_case),
         links: linked(c, state, &shown_case).await,
         certificate: shown_case
             .enrolment()
@@ -2005,7 +2067,7 @@ pub async fn metrics_report(
 }
 
 /// An audit's metrics runs, newest first.
-fn runs(c: &Ctx, case: &Case) -> Vec<RunView> {
+fn runs(c: &Ctx, book: &senim_rules::RuleBook, case: &Case) -> Vec<RunView> {
     let Some(audit) = case.audit() else {
         return Vec::new();
     };
@@ -2020,7 +2082,7 @@ fn runs(c: &Ctx, case: &Case) -> Vec<RunView> {
                 .and_then(Value::as_u64)
                 .map(|n| n.to_string())
                 .unwrap_or_default();
-            let (fairness, groups) = headline(&report);
+            let (fairness, groups) = headline(c, &report);
             RunView {
                 number: run.number,
                 at: date(&run.at.to_rfc3339()),
@@ -2035,7 +2097,8 @@ fn runs(c: &Ctx, case: &Case) -> Vec<RunView> {
                     .iter()
                     .map(|ch| CheckView {
                         metric: ch.metric.clone(),
-                        title: ch.title.clone(),
+                        name: c.t.term("metric", &ch.metric),
+                        title: book.threshold_title(&ch.metric, &ch.title, c.t.lang),
                         value: ch.value.as_deref().map_or_else(
                             || c.t("metrics-undefined"),
                             |v| {
@@ -2065,6 +2128,29 @@ pub struct QueueRow {
     pub system: String,
     pub due: String,
     pub overdue: bool,
+    /// The step the reader can take next (the first the case offers them
+    /// that ends or takes away nothing), in words; empty when none.
+    pub next: String,
+}
+
+/// The first step `case` offers the reader now that is not destructive:
+/// what a queue says they owe.
+fn next_step(c: &Ctx, state: &AppState, case: &Case, today: Day) -> String {
+    let r = resource(case, &c.caller);
+    STEPS
+        .iter()
+        .filter(|(kind, action, _)| {
+            *kind == case.kind()
+                && !DESTRUCTIVE.contains(action)
+                && offered(case, action, c.account().map(|a| a.id), today)
+        })
+        .find(|(_, action, _)| {
+            step_policy(action)
+                .and_then(|p| c.caller.may(state, p, &r).ok())
+                .unwrap_or(false)
+        })
+        .map(|(_, action, _)| c.t(&format!("step-{}", action.replace('_', "-"))))
+        .unwrap_or_default()
 }
 
 /// Cases as queue rows (the store orders them by due date, overdue first).
@@ -2125,6 +2211,7 @@ pub async fn rows(c: &Ctx, state: &AppState, cases: Vec<Case>) -> Vec<QueueRow> 
                 })
                 .unwrap_or_default(),
             overdue: case.overdue(today) || overdue_report.is_some(),
+            next: next_step(c, state, &case, today),
         });
     }
     out

@@ -407,7 +407,22 @@ struct WizardPage<'a> {
     editing: bool,
     /// The data step's rows: (index, dataset as typed, role).
     data: Vec<(usize, String, String)>,
+    /// For a row whose words are no address: the datasets they find (the
+    /// picker, filled here for a browser without JavaScript).
+    choices: Vec<(usize, Vec<(String, String)>)>,
     roles: Vec<(&'static str, String)>,
+}
+
+impl WizardPage<'_> {
+    /// The picker's choices for dataset row `row` (none when its text is an
+    /// address or empty).
+    fn choices_of(&self, row: &usize) -> Vec<(String, String)> {
+        self.choices
+            .iter()
+            .find(|(i, _)| i == row)
+            .map(|(_, hits)| hits.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// A documentation item in the wizard.
@@ -442,18 +457,21 @@ fn step_of(name: &str) -> Option<u8> {
 const DATA_ROWS_EXTRA: usize = 3;
 
 /// The dataset rows of the form, (index, dataset as typed, role), in order,
-/// and room for more.
+/// and room for more. A dataset chosen from a row's picker (`data-pick-N`)
+/// stands as its address in the library, whatever words found it.
 fn data_rows(form: &FormData) -> Vec<(usize, String, String)> {
     let mut rows: Vec<(usize, String, String)> = form
         .0
         .iter()
         .filter_map(|(k, v)| {
             let i = k.strip_prefix("data-")?.parse::<usize>().ok()?;
-            Some((
-                i,
-                v.trim().to_string(),
-                form.text(&format!("data-role-{i}")),
-            ))
+            let picked = form.text(&format!("data-pick-{i}"));
+            let value = if picked.is_empty() {
+                v.trim().to_string()
+            } else {
+                format!("/library/{picked}")
+            };
+            Some((i, value, form.text(&format!("data-role-{i}"))))
         })
         .filter(|(i, v, _)| !v.is_empty() && *i < MAX_DATASET_LINKS * 2)
         .collect();
@@ -463,19 +481,25 @@ fn data_rows(form: &FormData) -> Vec<(usize, String, String)> {
     rows
 }
 
-/// The library dataset a row names, by its identifier or its address
-/// (`.../library/{id}`), with its role; else the field at fault and why.
-fn row_link(i: usize, value: &str, role: &str) -> Result<DatasetLink, RowProblem> {
-    let id = value
+/// The dataset a row's text names by its identifier or its address in the
+/// library (`.../library/{id}`), if it is one.
+fn typed_dataset(value: &str) -> Option<DatasetId> {
+    value
         .rsplit("/library/")
         .next()
         .unwrap_or("")
         .split(['?', '#', '/'])
         .next()
-        .unwrap_or("");
-    let dataset_id = id
-        .parse::<DatasetId>()
-        .map_err(|_| (format!("data-{i}"), "wizard-data-not-an-id"))?;
+        .unwrap_or("")
+        .parse()
+        .ok()
+}
+
+/// The library dataset a row names, by its identifier or its address
+/// (`.../library/{id}`), with its role; else the field at fault and why.
+fn row_link(i: usize, value: &str, role: &str) -> Result<DatasetLink, RowProblem> {
+    let dataset_id =
+        typed_dataset(value).ok_or_else(|| (format!("data-{i}"), "wizard-data-not-an-id"))?;
     let role = role
         .parse::<DatasetRole>()
         .map_err(|_| (format!("data-role-{i}"), "wizard-data-role-missing"))?;
@@ -645,6 +669,17 @@ async fn wizard_page(
         gaps,
         risk,
         editing: form.get("system").is_some(),
+        choices: if step == DOCS_STEP {
+            let mut choices = Vec::new();
+            for (i, value, _) in data_rows(form) {
+                if !value.is_empty() && typed_dataset(&value).is_none() {
+                    choices.push((i, dataset_choices(c, state, &value).await));
+                }
+            }
+            choices
+        } else {
+            Vec::new()
+        },
         data: data_rows(form),
         roles: DatasetRole::ALL
             .iter()
@@ -887,7 +922,7 @@ pub async fn wizard_step(
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let mut p = Problems::default();
             for f in &e.fields {
-                p.push("name_kk", format!("{}: {}", f.field, f.reason));
+                p.push("name_kk", format!("{}: {}", f.field, c.t.reason(&f.reason)));
             }
             wizard_page(&c, &state, &form, CHECK_STEP, p).await
         }
@@ -942,4 +977,65 @@ struct DossierPage<'a> {
     classification: Option<senim_domain::classification::Classification>,
     risk: Option<Tag>,
     gaps: Vec<String>,
+}
+
+/// The datasets of the library (those the reader may see) that `words`
+/// find, as (id, "title (producer)"): a dataset row's picker.
+async fn dataset_choices(c: &Ctx, state: &AppState, words: &str) -> Vec<(String, String)> {
+    if words.chars().count() < 2 || words.len() > 300 {
+        return Vec::new();
+    }
+    let query = senim_app::datasets::DatasetQuery {
+        q: Some(words.to_string()),
+        limit: Some(5),
+        ..Default::default()
+    };
+    match senim_app::datasets::search(state, &c.caller, query).await {
+        Ok(list) => list
+            .items
+            .iter()
+            .map(|d| {
+                (
+                    d.id.to_string(),
+                    format!(
+                        "{} ({})",
+                        d.metadata.title.get(c.lang()),
+                        d.metadata.producer.name
+                    ),
+                )
+            })
+            .collect(),
+        // Words the search's syntax refuses find nothing.
+        Err(_) => Vec::new(),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "dataset_choices.html")]
+struct DatasetChoices<'a> {
+    c: &'a Ctx,
+    row: usize,
+    hits: Vec<(String, String)>,
+}
+
+/// `GET /developer/datasets?row=N&data-N=...`: the datasets the words typed
+/// in the wizard's dataset row N find, as choices (fetched by htmx as one
+/// types); nothing for an address, which needs no choosing.
+pub async fn dataset_picker(c: Ctx, State(state): State<AppState>) -> Response {
+    let row = c
+        .param("row")
+        .and_then(|r| r.parse::<usize>().ok())
+        .filter(|r| *r < MAX_DATASET_LINKS * 2)
+        .unwrap_or(0);
+    let words = c
+        .param(&format!("data-{row}"))
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let hits = if typed_dataset(&words).is_some() {
+        Vec::new()
+    } else {
+        dataset_choices(&c, &state, &words).await
+    };
+    c.render(&DatasetChoices { c: &c, row, hits })
 }

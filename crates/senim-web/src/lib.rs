@@ -31,6 +31,7 @@ mod profile;
 mod programmes;
 mod public;
 mod report;
+mod requests;
 mod resources;
 mod reviewers;
 mod rulepacks;
@@ -86,6 +87,22 @@ pub fn pages(state: &AppState) -> Router<AppState> {
             axum::routing::post(public::open_case),
         )
         .route("/login", get(account::show).post(account::submit))
+        .route(
+            "/organisations/request",
+            get(requests::show).post(requests::submit),
+        )
+        .route(
+            "/admin/requests/{id}",
+            get(requests::decide_show).post(requests::decide),
+        )
+        .route(
+            "/password/forgot",
+            get(account::forgot).post(account::forgot_submit),
+        )
+        .route(
+            "/password/reset",
+            get(account::reset).post(account::reset_submit),
+        )
         .route("/logout", axum::routing::post(account::logout))
         .route("/report", get(report::show).post(report::submit))
         .route("/report/done", get(report::done))
@@ -136,6 +153,7 @@ pub fn pages(state: &AppState) -> Router<AppState> {
             axum::routing::post(library::request),
         )
         .route("/developer", get(desks::developer))
+        .route("/developer/datasets", get(desks::dataset_picker))
         .route(
             "/developer/new",
             get(desks::wizard_start).post(desks::wizard_step),
@@ -905,7 +923,7 @@ pub fn refusal(
     let mut p = Problems::default();
     for f in &e.fields {
         let (id, label) = place(&f.field);
-        p.push(&id, format!("{label}: {}", f.reason));
+        p.push(&id, format!("{label}: {}", c.t.reason(&f.reason)));
     }
     if p.is_empty() {
         p.push(first, conflict_or(c, e));

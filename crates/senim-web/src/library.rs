@@ -123,7 +123,7 @@ pub async fn search(c: Ctx, State(state): State<AppState>) -> Response {
             for f in &e.fields {
                 problems.push(
                     &f.field,
-                    format!("{}: {}", c.t("library-search-label"), f.reason),
+                    format!("{}: {}", c.t("library-search-label"), c.t.reason(&f.reason)),
                 );
             }
             datasets::DatasetList {
@@ -243,12 +243,7 @@ pub(crate) async fn dataset_page(
     let mut facts = vec![
         (c.t("library-access"), c.t.term("access", m.access.as_str())),
         (c.t("library-producer"), m.producer.name.clone()),
-        (
-            c.t("library-licence"),
-            senim_domain::dataset::licence(&m.licence)
-                .map(|l| l.title.to_string())
-                .unwrap_or_else(|| m.licence.clone()),
-        ),
+        (c.t("library-licence"), licence_name(c, &m.licence)),
         (
             c.t("library-theme"),
             m.themes
@@ -364,12 +359,28 @@ pub async fn request(
             let mut p = Problems::default();
             p.push(
                 "purpose",
-                e.fields
-                    .first()
-                    .map_or(e.message.clone(), |f| format!("{}: {}", f.field, f.reason)),
+                e.fields.first().map_or(e.message.clone(), |f| {
+                    format!("{}: {}", f.field, c.t.reason(&f.reason))
+                }),
             );
             dataset_page(&c, &state, &id, p, purpose).await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// A licence's name in the reader's language (`licence-<id>`, the SPDX id in
+/// lower case with dots as hyphens), with its SPDX id after it for a
+/// licence that has one; an id the library does not know is shown as is.
+pub fn licence_name(c: &Ctx, id: &str) -> String {
+    let key = format!("licence-{}", id.to_ascii_lowercase().replace('.', "-"));
+    if senim_domain::dataset::licence(id).is_none() || !c.t.has(&key) {
+        return id.to_string();
+    }
+    let name = c.t(&key);
+    if id.starts_with("LicenseRef-") {
+        name
+    } else {
+        format!("{name} ({id})")
     }
 }

@@ -48,6 +48,20 @@ async fn view(c: &Ctx, state: &AppState, d: &PublishedDecision) -> Result<Decisi
             .system_name(id, c.lang())
             .map(|name| (id.to_string(), name))
     });
+    // The record quotes the pack in English; the reader reads the pack's own
+    // words in their language.
+    let book = state.rules.read().await;
+    let violation = d.violation.clone().map(|mut v| {
+        v.title = book.retitle(&v.obligation, &v.title, c.t.lang);
+        v.citation = book.requote(&v.citation, c.t.lang);
+        v
+    });
+    let sanction_citation = d
+        .sanction
+        .as_ref()
+        .and_then(|s| s.citation.as_ref())
+        .map(|x| book.requote(x, c.t.lang).source);
+    drop(book);
     Ok(DecisionView {
         id: d.case_id.to_string(),
         number: d.number.clone(),
@@ -57,14 +71,10 @@ async fn view(c: &Ctx, state: &AppState, d: &PublishedDecision) -> Result<Decisi
             .organisation_id
             .and_then(|o| state.register.organisation_name(o, c.lang()))
             .unwrap_or_default(),
-        violation: d.violation.clone(),
+        violation,
         sanction: d.sanction.as_ref().map(|s| sanction_text(c, s)),
         sanction_reasons: d.sanction.as_ref().map(|s| s.reasons.clone()),
-        sanction_citation: d
-            .sanction
-            .as_ref()
-            .and_then(|s| s.citation.as_ref())
-            .map(|x| x.source.clone()),
+        sanction_citation,
         appeal: d.appeal_outcome.map(|a| c.t.term("appeal", a.as_str())),
         original: d.original_sanction.as_ref().map(|s| sanction_text(c, s)),
         decided: d

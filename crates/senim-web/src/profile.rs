@@ -319,7 +319,7 @@ pub fn parse(c: &Ctx, form: &FormData) -> Result<Profile, Problems> {
         for f in e.0 {
             let field = f.field.trim_start_matches("profile.").to_string();
             let label = c.t(&format!("profile-{}", field.replace('_', "-")));
-            p.push(&field, format!("{label}: {}", f.reason));
+            p.push(&field, format!("{label}: {}", c.t.reason(&f.reason)));
         }
         p
     })

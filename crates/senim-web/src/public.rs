@@ -511,14 +511,17 @@ fn csv_cell(text: &str) -> String {
 }
 
 /// `GET /register.csv`: the search's whole result as CSV (UTF-8 with a BOM,
-/// so spreadsheets read Kazakh letters right).
+/// so spreadsheets read Kazakh letters right). Codes keep columns of their
+/// own, for programs; the last three columns name them in the reader's
+/// language, for people.
 pub async fn register_csv(c: Ctx, State(state): State<AppState>) -> Response {
     let systems = match export_rows(&c, &state).await {
         Ok(s) => s,
         Err(e) => return e.into_response(),
     };
     let mut out = String::from(
-        "\u{feff}registry_number,id,name,organisation,sectors,risk_level,status,updated_at\r\n",
+        "\u{feff}registry_number,id,name,organisation,sectors,risk_level,status,updated_at,\
+         sectors_named,risk_level_named,status_named\r\n",
     );
     for s in &systems {
         let cells = [
@@ -537,6 +540,15 @@ pub async fn register_csv(c: Ctx, State(state): State<AppState>) -> Response {
             s.risk_level.map(|r| r.as_str()).unwrap_or("").to_string(),
             s.status.as_str().to_string(),
             s.updated_at.to_rfc3339(),
+            s.sectors
+                .iter()
+                .map(|x| c.t.term("sector", x.as_str()))
+                .collect::<Vec<_>>()
+                .join("; "),
+            s.risk_level
+                .map(|r| c.t.term("risk", r.as_str()))
+                .unwrap_or_else(|| c.t("risk-none")),
+            c.t.term("status", s.status.as_str()),
         ];
         out.push_str(
             &cells
@@ -613,6 +625,8 @@ struct SystemPage<'a> {
     /// on: (id, title, role).
     data: Vec<(String, String, String)>,
     classification: Option<Classification>,
+    /// What the classifying pack is in law, in words (a draft is said so).
+    pack_status: Option<String>,
     risk: Tag,
     timeline: Vec<Event>,
     registered_at: Option<String>,
@@ -789,13 +803,16 @@ pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String
             .may(&state, Action::SystemReadAuthorityFields, &resource)?,
     };
     let version = record.version.redacted(viewer);
-    let classification = match &record.assessment {
+    let (classification, pack_status) = match &record.assessment {
         Some(a) => {
             let book = state.rules.read().await;
-            book.get(&a.outcome.pack.id, &a.outcome.pack.version)
-                .map(|p| p.explain(&a.outcome, c.t.lang))
+            let pack = book.get(&a.outcome.pack.id, &a.outcome.pack.version);
+            (
+                pack.map(|p| p.explain(&a.outcome, c.t.lang)),
+                pack.map(|p| c.t.term("legal-status", p.status.as_str())),
+            )
         }
-        None => None,
+        None => (None, None),
     };
     let docs = version
         .documentation
@@ -870,6 +887,7 @@ pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String
         data,
         risk: risk_tag(&c, system.risk_level),
         classification,
+        pack_status,
         timeline,
         open: open_cases(&c, &state, system).await?,
         registered_at: registration

@@ -259,7 +259,7 @@ pub async fn submit(
                 }
                 let field = f.field.trim_start_matches("contact.").to_string();
                 let label = c.t.term("report-field", &field);
-                problems.push(&field, format!("{label}: {}", f.reason));
+                problems.push(&field, format!("{label}: {}", c.t.reason(&f.reason)));
             }
             form_page(&c, &state, form, problems).await
         }

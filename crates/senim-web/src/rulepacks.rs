@@ -19,7 +19,12 @@ pub struct PackRow {
     pub version: String,
     pub title: String,
     pub effective: String,
+    /// What the text is in law, in words.
+    pub status: String,
     pub in_force: bool,
+    /// How each rule read an ambiguity (rule id, note): for the lawyers
+    /// who keep the pack, shown only here, in the pack's own words.
+    pub notes: Vec<(String, String)>,
 }
 
 /// A system whose classification would change.
@@ -65,7 +70,9 @@ async fn render(
             version: p.version.clone(),
             title: p.title.get(c.t.lang).to_string(),
             effective: p.effective.clone(),
+            status: c.t.term("legal-status", p.status.as_str()),
             in_force: p.id == in_force.id && p.version == in_force.version,
+            notes: p.drafting_notes(),
         })
         .collect();
     drop(book);

@@ -40,6 +40,8 @@ struct CheckPage<'a> {
 /// A pack's result.
 pub struct PackResult {
     pub title: String,
+    /// What the pack is in law (draft, enacted, foreign), in words.
+    pub status: String,
     pub in_force: bool,
     pub risk: Tag,
     pub classification: Classification,
@@ -139,6 +141,7 @@ pub async fn result(c: Ctx, State(state): State<AppState>) -> Response {
             let classification = pack.explain(&pack.classify(&profile), c.t.lang);
             PackResult {
                 title: pack.title.get(c.t.lang).to_string(),
+                status: c.t.term("legal-status", pack.status.as_str()),
                 in_force: pack.id == in_force.id && pack.version == in_force.version,
                 risk: risk_tag(&c, Some(classification.risk_level)),
                 classification,

@@ -32,7 +32,7 @@ struct DatasetForm<'a> {
     target: String,
     /// The revision an edit starts from.
     revision: Option<i64>,
-    licences: Vec<(&'static str, &'static str)>,
+    licences: Vec<(&'static str, String)>,
     themes: Vec<(&'static str, String)>,
     access: Vec<(&'static str, String)>,
     bases: Vec<(&'static str, String)>,
@@ -78,7 +78,10 @@ fn render_form(c: &Ctx, dataset: Option<&Dataset>, form: FormData, problems: Pro
         form,
         target,
         revision,
-        licences: LICENCES.iter().map(|l| (l.id, l.title)).collect(),
+        licences: LICENCES
+            .iter()
+            .map(|l| (l.id, crate::library::licence_name(c, l.id)))
+            .collect(),
         themes: Theme::ALL
             .iter()
             .map(|t| (t.as_str(), c.t.term("theme", t.as_str())))

@@ -173,7 +173,7 @@ pub async fn create(State(state): State<AppState>, Posted { ctx: c, form }: Post
                     "expires_in_days" => "days",
                     other => other,
                 };
-                problems.push(field, f.reason.clone());
+                problems.push(field, c.t.reason(&f.reason));
             }
             page(&c, &state, &form, None, problems).await
         }

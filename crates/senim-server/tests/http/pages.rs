@@ -26,7 +26,373 @@ crate::on_both_backends!(
     the_report_form_picks_the_system_from_the_register,
     a_draft_is_never_called_the_law_in_force,
     administrators_search_their_lists,
+    legal_texts_are_in_the_readers_language,
+    a_refused_field_says_why_in_the_readers_language,
+    the_wizard_picks_datasets_by_their_words,
+    a_new_organisation_asks_for_an_account,
 );
+
+/// Issue 20, finding 9: a new organisation had no way to ask for an
+/// account. The public asks on a form; an administrator approves (the
+/// organisation and a developer account are added, and the person gets a
+/// link to choose a password) or refuses with reasons.
+async fn a_new_organisation_asks_for_an_account(app: TestApp) {
+    let ask = |bin: &'static str, email: &'static str, lang: &'static str| {
+        let app = &app;
+        async move {
+            let (cookie, token) = form_token(app, "/organisations/request").await;
+            no_redirects()
+                .post(app.url("/organisations/request"))
+                .header("cookie", &cookie)
+                .header("accept-language", lang)
+                .form(&[
+                    ("csrf_token", token.as_str()),
+                    ("org_name_kk", "Тест зертханасы"),
+                    ("org_name_ru", "Тестовая лаборатория"),
+                    ("org_name_en", "Test Laboratory"),
+                    ("org_bin", bin),
+                    ("org_kind", "private"),
+                    ("org_size", "small"),
+                    ("person", "Aruzhan Test"),
+                    ("email", email),
+                    ("purpose", "Registering our triage model."),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // A wrong BIN, or one the register has, is named in the reader's
+    // language, and nothing is filed.
+    let r = ask("940540000132", "aruzhan@lab.kz", "kk").await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("БСН: бақылау цифры қате"), "{html}");
+    let r = ask("940540000131", "aruzhan@lab.kz", "ru").await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("БИН: уже зарегистрирован"), "{html}");
+    assert!(app
+        .store
+        .organisation_requests(None, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    // BINs no organisation of the test has (some numbers have no check digit).
+    let free = |start: u32| -> &'static str {
+        let found = (start..start + 50)
+            .find_map(|i| senim_domain::bin::complete(&format!("991040{i:05}")))
+            .unwrap();
+        Box::leak(found.into_boxed_str())
+    };
+    let bin = free(100);
+    let r = ask(bin, "aruzhan@lab.kz", "en").await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("aruzhan@lab.kz"), "{html}");
+    // The administrator sees it, and approves it.
+    let admin = sign_in(&app, "admin@senim.kz").await;
+    let html = page_as(&app, &admin, "/admin", "en").await;
+    let id = html
+        .split("href=\"/admin/requests/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no request listed: {html}"))
+        .to_string();
+    let path = format!("/admin/requests/{id}");
+    let html = page_as(&app, &admin, &path, "ru").await;
+    assert!(html.contains("Одобрить"), "{html}");
+    let (status, location, _) =
+        post_form(&app, &admin, &path, &path, &[("decision", "approve")]).await;
+    assert_eq!(status, 303);
+    assert!(location.contains("done=request_approved"), "{location}");
+    let organisation = app.store.organisation_by_bin(bin).await.unwrap();
+    let (account, hash) = app
+        .store
+        .account_by_email("aruzhan@lab.kz")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.organisation_id, Some(organisation.id));
+    assert_eq!(account.roles, [senim_domain::Role::Developer]);
+    assert!(
+        hash.is_none(),
+        "the person chooses the password by the link"
+    );
+    // Decided once: a second decision is refused, and the list is empty.
+    let (status, _, _) = post_form(&app, &admin, &path, &path, &[("decision", "approve")]).await;
+    assert_eq!(status, 422);
+    let html = page_as(&app, &admin, "/admin", "en").await;
+    assert!(html.contains("No request is waiting."), "{html}");
+    // A refusal needs its reasons.
+    let other = free(200);
+    assert_eq!(ask(other, "second@lab.kz", "en").await.status(), 200);
+    let html = page_as(&app, &admin, "/admin", "en").await;
+    let id = html
+        .split("href=\"/admin/requests/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let path = format!("/admin/requests/{id}");
+    let (status, _, html) = post_form(&app, &admin, &path, &path, &[("decision", "refuse")]).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Give the reasons for refusing"), "{html}");
+    let (status, location, _) = post_form(
+        &app,
+        &admin,
+        &path,
+        &path,
+        &[
+            ("decision", "refuse"),
+            ("reasons", "The BIN belongs to another name."),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{location}");
+    assert!(app.store.organisation_by_bin(other).await.is_err());
+}
+
+/// Issue 20, finding 6: a dataset had to be pasted into the wizard as its
+/// `/library/<id>` address. A row now takes words of the title and offers
+/// the datasets they find to choose from (fetched as one types; on the
+/// page itself when words were sent without a choice).
+async fn the_wizard_picks_datasets_by_their_words(app: TestApp) {
+    let (status, dataset) = crate::routes::datasets::send(
+        &app,
+        Who::DataSteward,
+        Method::POST,
+        "/api/v1/datasets",
+        None,
+        Some(crate::routes::datasets::dataset_json(
+            "Emergency admissions",
+            "open",
+        )),
+    )
+    .await;
+    assert_eq!(status, 201, "{dataset}");
+    let id = dataset["id"].as_str().unwrap().to_string();
+    let dev = sign_in(&app, "dev@hospital.kz").await;
+    for (lang, words, legend) in [
+        (
+            "en",
+            "admissions",
+            "Is it one of these datasets of the library?",
+        ),
+        (
+            "kk",
+            "emergency",
+            "Бұл кітапхананың осы жинақтарының бірі ме?",
+        ),
+        (
+            "ru",
+            "Госпитализации",
+            "Это один из этих наборов библиотеки?",
+        ),
+    ] {
+        let html = page_as(
+            &app,
+            &dev,
+            &format!("/developer/datasets?row=2&data-2={words}"),
+            lang,
+        )
+        .await;
+        assert!(
+            html.contains(&format!("name=\"data-pick-2\" value=\"{id}\"")),
+            "{lang}: {html}"
+        );
+        assert!(html.contains(legend), "{lang}: {html}");
+    }
+    // An address needs no choosing; words that find nothing offer nothing.
+    let html = page_as(
+        &app,
+        &dev,
+        &format!("/developer/datasets?row=0&data-0=/library/{id}"),
+        "en",
+    )
+    .await;
+    assert!(!html.contains("name=\"data-pick-0\""), "{html}");
+    let html = page_as(&app, &dev, "/developer/datasets?row=0&data-0=zzzqqq", "en").await;
+    assert!(!html.contains("name=\"data-pick-0\""), "{html}");
+    // The wizard's row fetches its choices as one types.
+    let (status, _, html) = post_form(
+        &app,
+        &dev,
+        "/developer/new",
+        "/developer/new",
+        &[("back", "4")],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("hx-get=\"/developer/datasets?row=0\""),
+        "{html}"
+    );
+}
+
+/// Issue 20, finding 2: a refused field's reason was English on every
+/// page ("БСН: has a wrong check digit"). The reason is now worded in the
+/// reader's language, and the API names its message and arguments.
+async fn a_refused_field_says_why_in_the_readers_language(app: TestApp) {
+    let admin = sign_in(&app, "admin@senim.kz").await;
+    let html = page_as(&app, &admin, "/admin", "kk").await;
+    let token = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    for (lang, reason, never) in [
+        ("kk", "БСН: ", "has a wrong check digit"),
+        ("ru", "БИН: ", "has a wrong check digit"),
+        ("en", "BIN: has a wrong check digit", "\u{0}"),
+    ] {
+        let r = no_redirects()
+            .post(app.url("/admin/organisations"))
+            .header("cookie", &admin)
+            .header("accept-language", lang)
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("org_name_kk", "Тексеру"),
+                ("org_name_ru", "Проверка"),
+                ("org_name_en", "Check"),
+                ("org_bin", "940540000132"),
+                ("org_kind", "private"),
+                ("org_size", "small"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "{lang}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(reason), "{lang}: {html}");
+        assert!(!html.contains(never), "{lang}: {html}");
+        // The expected digit is in the words, whatever the language.
+        assert!(html.contains("org_bin") && html.contains(" 1"), "{lang}");
+    }
+    let r = app
+        .request(Who::Administrator, Method::POST, "/api/v1/organisations")
+        .json(&serde_json::json!({"name": {"en": "X"}, "bin": "940540000132", "kind": "private", "size_class": "small"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let body: serde_json::Value = r.json().await.unwrap();
+    let field = &body["error"]["fields"][0];
+    assert_eq!(field["field"], "bin", "{body}");
+    assert_eq!(field["message"], "reason-bin-check-digit", "{body}");
+    assert!(field["args"]["expected"].is_string(), "{body}");
+}
+
+/// Issue 20, finding 2: rule-set sources ("Mazhilis of the Parliament...")
+/// were English on Kazakh and Russian pages, drafting notes ("The rule
+/// fires whenever...") were shown on public pages, no page said which pack
+/// is a draft, and the CSV export gave codes alone. Sources now come in
+/// three languages, notes only on the supervisors' rule sets page, each
+/// pack says what it is in law, and the CSV names the codes too.
+async fn legal_texts_are_in_the_readers_language(app: TestApp) {
+    let id = register(&app, "Triage in three languages").await;
+    let check = "/self-check/result?sectors=healthcare&functions=decision_support&affects=health&failure_impact=severe&autonomy=low";
+    for (lang, cited, draft, foreign) in [
+        (
+            "kk",
+            "Қазақстан Республикасы Парламентінің Мәжілісі",
+            "Заң жобасы: күшіне енбеген",
+            "Шетел құқығы, салыстыру үшін",
+        ),
+        (
+            "ru",
+            "Мажилис Парламента Республики Казахстан",
+            "Проект закона: не действует",
+            "Иностранное право, для сравнения",
+        ),
+        (
+            "en",
+            "Mazhilis of the Parliament of the Republic of Kazakhstan",
+            "Draft law: not in force",
+            "Foreign law, for comparison",
+        ),
+    ] {
+        let (status, system) = page(&app, &format!("/systems/{id}"), lang).await;
+        assert_eq!(status, 200);
+        let (status, selfcheck) = page(&app, check, lang).await;
+        assert_eq!(status, 200);
+        for html in [&system, &selfcheck] {
+            assert!(html.contains(cited), "{lang}: {html}");
+            assert!(html.contains(draft), "{lang}: {html}");
+            assert!(
+                !html.contains("Protective reading"),
+                "{lang}: a drafting note on a public page: {html}"
+            );
+            if lang != "en" {
+                assert!(
+                    !html.contains("Mazhilis of the Parliament"),
+                    "{lang}: {html}"
+                );
+                assert!(
+                    !html.contains("Regulation (EU) 2024/1689"),
+                    "{lang}: {html}"
+                );
+            }
+        }
+        assert!(selfcheck.contains(foreign), "{lang}: {selfcheck}");
+    }
+    // The API's classification carries no drafting note either.
+    let body: serde_json::Value = app
+        .request(
+            Who::Developer,
+            Method::GET,
+            &format!("/api/v1/systems/{id}"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!body.to_string().contains("Protective reading"), "{body}");
+    // The pack's data gives each source in the three languages.
+    let pack: serde_json::Value = app
+        .http
+        .get(app.url("/api/v1/rulepacks/kz-seed-2025/1.0.0"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pack["status"], "draft");
+    assert!(pack["citations"][0]["source"]["kk"]
+        .as_str()
+        .unwrap()
+        .contains("Мәжілісі"));
+    // The lawyers read the notes on the rule sets page, marked as English.
+    let supervisor = sign_in(&app, "supervisor@ministry.kz").await;
+    let html = page_as(&app, &supervisor, "/supervisor/rulepacks", "kk").await;
+    assert!(html.contains("Әзірлеушілердің ескертпелері"), "{html}");
+    assert!(html.contains("<dl lang=\"en\">"), "{html}");
+    assert!(html.contains("Protective reading"), "{html}");
+    // The CSV keeps the codes and names them in the reader's language.
+    let csv = app
+        .http
+        .get(app.url("/register.csv?q=languages"))
+        .header("accept-language", "kk")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut lines = csv.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .ends_with("sectors_named,risk_level_named,status_named"));
+    let row = lines.next().unwrap();
+    assert!(row.contains("\"healthcare\""), "{row}");
+    assert!(row.contains("\"Денсаулық сақтау\""), "{row}");
+    assert!(row.contains("\"Жоғары тәуекел\""), "{row}");
+}
 
 /// Issue 20, finding 9: the administrator's lists of organisations and
 /// accounts could not be searched or filtered. They take words (names,

@@ -246,3 +246,91 @@ pub(super) async fn withdraw_account(
     let event = account_event("account.withdrawn", &record)?;
     Ok((Applied::Account(record), Some(event)))
 }
+
+/// Applies [`crate::Command::RequestPasswordReset`].
+pub(super) async fn request_reset(
+    conn: &mut AnyConnection,
+    email: &str,
+    token_hash: String,
+    expires_at: Timestamp,
+    mail: &crate::mail::DirectMail,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let row = sqlx::query("SELECT id FROM accounts WHERE email = $1 AND status = 'active'")
+        .bind(email.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else {
+        return Ok(());
+    };
+    let id: String = row.try_get("id")?;
+    // One live link per account: a new request replaces the older ones,
+    // and the expired links of everyone go.
+    sqlx::query("DELETE FROM password_resets WHERE account_id = $1 OR expires_at <= $2")
+        .bind(id.clone())
+        .bind(now.to_rfc3339())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO password_resets (token_hash, account_id, expires_at, created_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token_hash)
+    .bind(id)
+    .bind(expires_at.to_rfc3339())
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    crate::mail::queue_direct(conn, email, mail, now).await
+}
+
+/// Applies [`crate::Command::ResetPassword`].
+pub(super) async fn reset_password(
+    conn: &mut AnyConnection,
+    token_hash: String,
+    password_hash: String,
+    now: Timestamp,
+) -> Result<Step, StoreError> {
+    let refused = || {
+        StoreError::Invalid(senim_domain::ValidationError::single(
+            "token",
+            "has expired or was already used: ask for a new link",
+        ))
+    };
+    let row = sqlx::query(
+        "SELECT account_id FROM password_resets WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now.to_rfc3339())
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(refused)?;
+    let id: AccountId = row
+        .try_get::<String, _>("account_id")?
+        .parse()
+        .map_err(|_| refused())?;
+    let current = query::account(&mut *conn, id)
+        .await
+        .map_err(|_| refused())?;
+    if current.status != AccountStatus::Active {
+        return Err(refused());
+    }
+    sqlx::query("DELETE FROM password_resets WHERE account_id = $1")
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    let expected = current.revision;
+    let record = Account {
+        revision: current.revision + 1,
+        updated_at: now,
+        ..current
+    };
+    store_account(conn, &record, expected, Some(password_hash.clone())).await?;
+    // As any new password: whoever held the old one is shut out.
+    end_sessions(conn, id).await?;
+    revoke_tokens(conn, id, now).await?;
+    let event = account_event("account.updated", &record)?.replaying_with(&AccountReplay {
+        password_hash: Some(password_hash),
+    })?;
+    Ok((Applied::Account(record), Some(event)))
+}

@@ -176,6 +176,42 @@ pub enum Command {
     DeleteSession {
         token_hash: String,
     },
+    /// Leaves a link to choose a new password, for the active account with
+    /// this address if there is one, and its mail in the outbox. No event:
+    /// nothing in the register changes, and the answer is the same whether
+    /// an account has the address or not.
+    RequestPasswordReset {
+        email: String,
+        /// The SHA-256 of the link's token (the token is in the mail only).
+        token_hash: String,
+        expires_at: Timestamp,
+        mail: crate::mail::DirectMail,
+    },
+    /// Keeps a request from the public for an organisation's account and
+    /// tells the administrators (no event: the request holds a person's
+    /// name and address, and the register does not change until it is
+    /// approved).
+    RequestOrganisation {
+        request: senim_domain::organisation::OrganisationRequest,
+        notice: senim_domain::case::Notice,
+    },
+    /// Approves or refuses a request, once, and mails its person; an
+    /// approval (whose organisation and account were made before, by the
+    /// logged commands) stores the link to choose the account's password.
+    DecideOrganisationRequest {
+        id: String,
+        approved: bool,
+        reasons: Option<String>,
+        mail: crate::mail::DirectMail,
+        first_password: Option<crate::requests::FirstPassword>,
+    },
+    /// Sets the password of the account a live link names (an
+    /// `account.updated` event, as an administrator's change), ends its
+    /// sessions and tokens, and uses up its links.
+    ResetPassword {
+        token_hash: String,
+        password_hash: String,
+    },
     /// Writes a case after a step, if it is still at the revision the step
     /// was decided on (the domain's step functions decide it).
     SaveCase(Box<crate::cases::CaseWrite>),
@@ -388,6 +424,31 @@ pub(crate) async fn apply(
         Command::RevokeToken { id, account_id } => {
             tokens::revoke_token(conn, id, account_id, now).await?
         }
+        Command::RequestPasswordReset {
+            email,
+            token_hash,
+            expires_at,
+            mail,
+        } => {
+            accounts::request_reset(conn, &email, token_hash, expires_at, &mail, now).await?;
+            (Applied::Done, None)
+        }
+        Command::RequestOrganisation { request, notice } => {
+            crate::requests::request(conn, request, notice, now).await?
+        }
+        Command::DecideOrganisationRequest {
+            id,
+            approved,
+            reasons,
+            mail,
+            first_password,
+        } => {
+            crate::requests::decide(conn, id, approved, reasons, mail, first_password, now).await?
+        }
+        Command::ResetPassword {
+            token_hash,
+            password_hash,
+        } => accounts::reset_password(conn, token_hash, password_hash, now).await?,
         Command::CreateSession {
             token_hash,
             account_id,

@@ -231,6 +231,162 @@ async fn dead_letters(backend: Backend) {
     .await;
 }
 
+/// The mails a relay kept for `to`, decoded.
+fn kept_for(relay: &Relay, to: &str) -> Vec<String> {
+    relay
+        .kept
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(t, _)| t == to)
+        .map(|(_, text)| text.clone())
+        .collect()
+}
+
+/// Issue 20, findings 8 and 9: a report's tracking code was shown once and
+/// never mailed, and no one could choose a new password without an
+/// administrator. Both are direct mails: written to the outbox with what
+/// they answer, sent, and gone from it once sent.
+async fn direct_mails(backend: Backend) {
+    let relay = relay(0, Refusal::ForNow).await;
+    let address = relay.address.clone();
+    let app = crate::helpers::spawn_app_with(backend, |c| {
+        c.smtp = Some(address);
+        c.smtp_tls = senim_app::config::SmtpTls::None;
+    })
+    .await;
+    // A report with an address: the code arrives by mail.
+    let r = app
+        .http
+        .post(app.url("/api/v1/reports"))
+        .json(&serde_json::json!({"type": "incident",
+            "description": "The chatbot refused my claim without a reason.",
+            "occurred_on": "2026-02-27",
+            "contact": {"email": "aigerim@example.kz"}}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let receipt: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(status, 201, "{receipt}");
+    let code = receipt["tracking_code"].as_str().unwrap().to_string();
+    let number = receipt["number"].as_str().unwrap().to_string();
+    until(|| !kept_for(&relay, "aigerim@example.kz").is_empty()).await;
+    let mail = &kept_for(&relay, "aigerim@example.kz")[0];
+    assert!(mail.contains(&code), "{mail}");
+    assert!(mail.contains(&number), "{mail}");
+    // Without `public_url` configured, a direct mail's link is its path.
+    assert!(mail.contains("Open it in Senim: /report/status"), "{mail}");
+    assert!(!mail.contains("inbox"), "a reporter has no inbox: {mail}");
+    // Forgot the password: the same answer for an address no account has,
+    // and a mail only to the account's.
+    // (The anonymous form token is set once per client; it serves every form.)
+    let (cookie, token) = crate::pages::form_token(&app, "/password/forgot").await;
+    for email in ["nobody@example.kz", "dev@bank.kz"] {
+        let r = app
+            .http
+            .post(app.url("/password/forgot"))
+            .header("cookie", &cookie)
+            .header("accept-language", "en")
+            .form(&[("csrf_token", token.as_str()), ("email", email)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("Check your mail"), "{html}");
+    }
+    until(|| !kept_for(&relay, "dev@bank.kz").is_empty()).await;
+    assert!(kept_for(&relay, "nobody@example.kz").is_empty());
+    let mail = &kept_for(&relay, "dev@bank.kz")[0];
+    let link = mail
+        .split("Open it in Senim: /password/reset?token=")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no link in {mail}"));
+    let secret: String = link
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert!(secret.len() >= 40, "{secret}");
+    // The secrets left the outbox with the mails.
+    for _ in 0..100 {
+        if app.store.mail_waiting().await.unwrap() == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(app.store.mail_waiting().await.unwrap(), 0);
+    // The link sets a new password once; the old one stops working.
+    let choose = |password: &'static str| {
+        let app = &app;
+        let secret = secret.clone();
+        let (cookie, token) = (cookie.clone(), token.clone());
+        async move {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap()
+                .post(app.url("/password/reset"))
+                .header("cookie", &cookie)
+                .header("accept-language", "en")
+                .form(&[
+                    ("csrf_token", token.as_str()),
+                    ("token", secret.as_str()),
+                    ("password", password),
+                    ("password_again", password),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = choose("a new long enough passphrase").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login?password=changed");
+    let again = choose("another long enough passphrase").await;
+    assert_eq!(again.status(), 422);
+    let html = again.text().await.unwrap();
+    assert!(html.contains("has expired or was already used"), "{html}");
+    let signed_in = |password: &'static str| {
+        let app = &app;
+        async move {
+            app.http
+                .post(app.url("/api/v1/session"))
+                .json(&serde_json::json!({"email": "dev@bank.kz", "password": password}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(signed_in("a new long enough passphrase").await, 200);
+    assert_eq!(signed_in(crate::helpers::PASSWORD).await, 401);
+    // The change is in the log, as any change of an account.
+    let (account, _) = app
+        .store
+        .account_by_email("dev@bank.kz")
+        .await
+        .unwrap()
+        .unwrap();
+    let events = app
+        .store
+        .events_of("account", &account.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(events.last().unwrap().kind, "account.updated");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reporter_and_a_forgetful_account_are_mailed_on_sqlite() {
+    direct_mails(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reporter_and_a_forgetful_account_are_mailed_on_postgres() {
+    direct_mails(Backend::Postgres).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_mail_is_retried_with_back_off_on_sqlite() {
     retries(Backend::Sqlite).await;

@@ -89,7 +89,13 @@ test('a developer registers a high-risk system with the wizard and submits it', 
   await submitForm(page);
   assert.match(await page.locator('.error-summary').innerText(), /no such dataset in the library/);
   takeProblems(page);
-  await page.fill('#data-0', `${baseUrl()}/library/${dataset.id}`);
+  // Issue 20, finding 6: the dataset was pasted as an address. Words of its
+  // title now offer it to choose (fetched as one types).
+  await page.fill('#data-0', '');
+  await page.locator('#data-0').pressSequentially('sepsis');
+  const pick = page.locator(`input[name="data-pick-0"][value="${dataset.id}"]`);
+  await pick.waitFor();
+  await pick.check();
   await page.selectOption('#data-role-0', 'validation');
   await axe(page);
   await shoot(page, 'wizard-documentation');
@@ -133,6 +139,8 @@ test('the assigned experts declare, mark the checklist and recommend registratio
     assert.match(page.url(), /\/reviewer$/);
     const link = page.locator(`a:text-is("${caseNumber}")`);
     if ((await link.count()) === 0) continue;
+    // The queue says the step the expert owes.
+    assert.match(await page.locator('tr', { hasText: caseNumber }).innerText(), /Declare/);
     await axe(page);
     await Promise.all([page.waitForLoadState('load'), link.click()]);
     let form = await stepForm(page, 'declare');
@@ -143,9 +151,14 @@ test('the assigned experts declare, mark the checklist and recommend registratio
     assert.match(await page.locator('main').innerText(), /Documented item 1/);
     await axe(page);
     await page.goBack();
+    // Issue 20, finding 7: the checklist was on another page than the
+    // documentation it checks, with no "all satisfied". Each item now shows
+    // its documentation beside its mark, and one box marks the rest.
     form = await stepForm(page, 'check');
+    assert.match(await form.locator('table.marks').innerText(), /Documented item 1/);
     const marks = form.locator('select');
-    for (let i = 0; i < (await marks.count()); i++) await marks.nth(i).selectOption('satisfied');
+    await marks.nth(0).selectOption('satisfied');
+    await form.locator('#all_satisfied').check();
     await Promise.all([page.waitForLoadState('load'), form.locator('button[type=submit]').click()]);
     assert.match(page.url(), /done=check/);
     form = await stepForm(page, 'recommend');
@@ -234,6 +247,19 @@ test('a supervisor opens an audit; the auditor closes it; the system joins a tru
   assert.match(aud.url(), /\/auditor$/);
   await axe(aud);
   await Promise.all([aud.waitForLoadState('load'), aud.click(`a:text-is("${auditNumber}")`)]);
+  // Issue 20, finding 6: a finding needed the item's exact code typed in. The
+  // audit's checklist items are now offered by their titles.
+  const finding = await stepForm(aud, 'finding');
+  const items = finding.locator('input[name="item"]');
+  assert.ok((await items.count()) > 1, 'the checklist items are offered');
+  await items.first().check();
+  const itemTitle = (await finding.locator(`label[for="${await items.first().getAttribute('id')}"]`).innerText()).trim();
+  assert.doesNotMatch(itemTitle, /^[a-z_-]+$/, 'an item is shown by its title, not its code');
+  await finding.locator('input[name="severity"][value="low"]').check();
+  await finding.locator('textarea[name=description]').fill('The incident log is kept, but not reviewed monthly.');
+  await Promise.all([aud.waitForLoadState('load'), finding.locator('button[type=submit]').click()]);
+  assert.match(aud.url(), /done=finding/, await aud.locator('main').innerText());
+  assert.ok((await aud.locator('main').innerText()).includes(itemTitle), 'the finding names its item by title');
   const form = await stepForm(aud, 'close_audit');
   await form.locator('textarea[name=conclusion]').fill('The processes match the documentation; no finding.');
   await Promise.all([aud.waitForLoadState('load'), form.locator('button[type=submit]').click()]);

@@ -33,6 +33,7 @@ pub mod requests;
 pub mod rollback;
 pub mod rotation;
 mod rows;
+pub mod wizards;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -616,8 +616,9 @@ pub struct ShownField {
     pub value: String,
     pub choices: Vec<Choice>,
     pub error: Option<String>,
-    /// For marks: (item, label, provided) of each checklist item.
-    pub marks: Vec<(String, String, bool)>,
+    /// For marks: (item, label, provided, the documentation's text) of
+    /// each checklist item, so the expert reads what they mark beside it.
+    pub marks: Vec<(String, String, bool, String)>,
     /// For scores and answers: each criterion or question of the call.
     pub rows: Vec<FormRow>,
 }
@@ -1015,6 +1016,7 @@ fn show_field(
     form: Option<&FormData>,
     problems: &Problems,
     options: &[(String, String)],
+    documentation: &[(String, String)],
 ) -> ShownField {
     let id = format!("{action}-{}", field.name);
     let draft = case.application().filter(|_| action == "edit_application");
@@ -1180,11 +1182,13 @@ fn show_field(
                 r.checklist
                     .iter()
                     .map(|i| {
-                        (
-                            i.item.as_str().to_string(),
-                            c.t.term("doc", i.item.as_str()),
-                            i.provided,
-                        )
+                        let item = i.item.as_str().to_string();
+                        let text = documentation
+                            .iter()
+                            .find(|(k, _)| *k == item)
+                            .map(|(_, t)| t.clone())
+                            .unwrap_or_default();
+                        (item, c.t.term("doc", i.item.as_str()), i.provided, text)
                     })
                     .collect()
             })
@@ -1229,10 +1233,21 @@ fn step_json(c: &Ctx, action: &str, fields: &[Field], form: &FormData) -> Result
                     .iter()
                     .filter_map(|(k, v)| Some((k.strip_prefix("note-")?, v.trim())))
                     .collect();
+                // "All satisfied, after reading": every item left unmarked
+                // is satisfied; a mark given stays as given.
+                let all_satisfied = form.get("all_satisfied").is_some();
                 let marks: Vec<Value> = form
                     .0
                     .iter()
-                    .filter_map(|(k, v)| Some((k.strip_prefix("mark-")?, v)))
+                    .filter_map(|(k, v)| Some((k.strip_prefix("mark-")?, v.as_str())))
+                    .map(|(item, mark)| {
+                        let mark = if mark.is_empty() && all_satisfied {
+                            "satisfied"
+                        } else {
+                            mark
+                        };
+                        (item, mark)
+                    })
                     .filter(|(_, v)| !v.is_empty())
                     .map(|(item, mark)| {
                         let note = notes.get(item).copied().unwrap_or("");
@@ -1416,9 +1431,10 @@ async fn page(
                 .iter()
                 .map(|a| (a.id.to_string(), a.email.as_str().to_string()))
                 .collect()
-        } else if offered(&case, "request_allocation", None, today)
-            || offered(&case, "assess_feasibility", None, today)
-            || offered(&case, "edit_application", None, today)
+        } else if case.kind() == CaseKind::Application
+            && (offered(&case, "request_allocation", None, today)
+                || offered(&case, "assess_feasibility", None, today)
+                || offered(&case, "edit_application", None, today))
         {
             // An assessment names one of the resources the application asks for.
             let asked: Vec<_> = case
@@ -1445,7 +1461,7 @@ async fn page(
                     (r.id.to_string(), label)
                 })
                 .collect()
-        } else if offered(&case, "finding", None, today) {
+        } else if case.kind() == CaseKind::Audit && offered(&case, "finding", None, today) {
             // A finding is against one item of the audit's checklist.
             let book = state.rules.read().await;
             case.audit()
@@ -1456,6 +1472,23 @@ async fn page(
                         .collect()
                 })
                 .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+    // A check marks the documentation: each item's text beside its mark
+    // (the dossier, for a reviewer who may read it).
+    let documentation: Vec<(String, String)> =
+        if offered(&case, "check", c.account().map(|a| a.id), today) {
+            match senim_app::cases::dossier(state, &c.caller, case.id, Some(c.t.lang)).await {
+                Ok(d) => d
+                    .version
+                    .documentation
+                    .items()
+                    .into_iter()
+                    .filter_map(|(item, text)| Some((item.as_str().to_string(), text?.to_string())))
+                    .collect(),
+                Err(_) => Vec::new(),
+            }
         } else {
             Vec::new()
         };
@@ -1493,6 +1526,7 @@ async fn page(
                         form,
                         &problems,
                         &options,
+                        &documentation,
                     )
                 })
                 .collect(),

@@ -253,6 +253,8 @@ struct DeveloperPage<'a> {
     crumbs: Vec<(String, String)>,
     /// Requests to operate systems, awaiting this organisation's answer.
     requests: Vec<OperatorRow>,
+    /// The wizards this account saved half-way: (id, name so far, saved on).
+    saved: Vec<(String, String, String)>,
     systems: Vec<MySystem>,
     open: Vec<QueueRow>,
     done: Option<String>,
@@ -307,9 +309,27 @@ async fn developer_page(c: &Ctx, state: &AppState, problems: Problems) -> PageRe
         })
         .collect();
     let failed = !problems.is_empty();
+    let saved = match c.account() {
+        Some(account) => state
+            .store
+            .wizard_drafts(account.id)
+            .await?
+            .into_iter()
+            .map(|d| {
+                let title = if d.title.is_empty() {
+                    c.t("wizard-untitled")
+                } else {
+                    d.title
+                };
+                (d.id, title, crate::public::date(&d.updated_at.to_rfc3339()))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let page = DeveloperPage {
         crumbs: vec![(String::new(), c.t("desk-developer"))],
         requests,
+        saved,
         systems,
         open: rows(c, state, open).await,
         done: c.done("developer-done"),
@@ -437,7 +457,7 @@ pub struct DocField {
 
 /// Fields that belong to a wizard step, so the others travel hidden.
 fn step_of(name: &str) -> Option<u8> {
-    if name == "system" || name == "expected" {
+    if name == "system" || name == "expected" || name == "wizard_id" {
         // Carried on every step, shown on none.
         return Some(u8::MAX);
     }
@@ -852,6 +872,13 @@ pub async fn wizard_step(
     if let Some(back) = form.get("back").and_then(|b| b.parse::<u8>().ok()) {
         return wizard_page(&c, &state, &form, back.min(CHECK_STEP), Problems::default()).await;
     }
+    // Saved half-way: every answer so far, as typed, to finish later.
+    if form.get("save_later").is_some() {
+        return match save_wizard(&c, &state, &form, from.min(CHECK_STEP)).await {
+            Ok(()) => c.redirect("/developer?done=wizard_saved#saved"),
+            Err(e) => c.error(e),
+        };
+    }
     let mut problems = Problems::default();
     match from {
         NAME_STEP
@@ -912,6 +939,16 @@ pub async fn wizard_step(
         }
         None => senim_app::systems::register(&state, &c.caller, input, c.t.lang).await,
     };
+    // A finished wizard's saved draft has served its turn.
+    if let (Ok(_), Some(id), Some(account)) = (&written, form.get("wizard_id"), c.account()) {
+        let discard = senim_store::Command::DiscardWizard {
+            account: account.id,
+            id: id.to_string(),
+        };
+        if let Err(e) = state.execute(c.caller.actor(), discard).await {
+            tracing::warn!(error = %e, "a finished wizard's saved answers were not thrown away");
+        }
+    }
     match written {
         Ok(SystemDetail { system, .. }) if existing.is_some() => {
             c.redirect(&format!("/systems/{}", system.id))
@@ -1038,4 +1075,85 @@ pub async fn dataset_picker(c: Ctx, State(state): State<AppState>) -> Response {
         dataset_choices(&c, &state, &words).await
     };
     c.render(&DatasetChoices { c: &c, row, hits })
+}
+
+/// Keeps the wizard's answers so far for the signed-in account, at `step`:
+/// the draft named by `wizard_id`, or a new one.
+async fn save_wizard(c: &Ctx, state: &AppState, form: &FormData, step: u8) -> Result<(), ApiError> {
+    let account = c.account().ok_or_else(ApiError::forbidden)?;
+    let id = form
+        .get("wizard_id")
+        .filter(|id| id.len() <= 64 && id.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-'))
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let title = ["name_kk", "name_ru", "name_en"]
+        .iter()
+        .map(|n| form.text(n))
+        .find(|n| !n.is_empty())
+        .unwrap_or_default();
+    let kept = form
+        .0
+        .iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "csrf_token" | "from" | "save_later" | "back" | "live" | "wizard_id"
+            )
+        })
+        .cloned()
+        .collect();
+    let draft = senim_store::wizards::WizardDraft {
+        id,
+        title,
+        step: i64::from(step),
+        form: kept,
+        updated_at: state.clock.now(),
+    };
+    state
+        .execute(
+            c.caller.actor(),
+            senim_store::Command::SaveWizard {
+                account: account.id,
+                draft,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// `GET /developer/wizards/{id}`: a saved wizard, opened where it was left.
+pub async fn resume_wizard(
+    c: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> PageResult {
+    c.require_desk("developer")?;
+    let account = c.account().ok_or_else(ApiError::forbidden)?;
+    let draft = state.store.wizard_draft(account.id, &id).await?;
+    let mut fields = draft.form;
+    fields.push(("wizard_id".into(), draft.id));
+    let step = u8::try_from(draft.step)
+        .unwrap_or(NAME_STEP)
+        .min(CHECK_STEP);
+    Ok(wizard_page(&c, &state, &FormData(fields), step, Problems::default()).await)
+}
+
+/// `POST /developer/wizards/{id}/discard`: throws a saved wizard away.
+pub async fn discard_wizard(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Posted { ctx: c, .. }: Posted,
+) -> PageResult {
+    c.require_desk("developer")?;
+    let account = c.account().ok_or_else(ApiError::forbidden)?;
+    state
+        .execute(
+            c.caller.actor(),
+            senim_store::Command::DiscardWizard {
+                account: account.id,
+                id,
+            },
+        )
+        .await?;
+    Ok(c.redirect("/developer?done=wizard_discarded#saved"))
 }

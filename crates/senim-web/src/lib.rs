@@ -154,6 +154,11 @@ pub fn pages(state: &AppState) -> Router<AppState> {
         )
         .route("/developer", get(desks::developer))
         .route("/developer/datasets", get(desks::dataset_picker))
+        .route("/developer/wizards/{id}", get(desks::resume_wizard))
+        .route(
+            "/developer/wizards/{id}/discard",
+            axum::routing::post(desks::discard_wizard),
+        )
         .route(
             "/developer/new",
             get(desks::wizard_start).post(desks::wizard_step),

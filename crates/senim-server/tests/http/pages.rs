@@ -30,7 +30,66 @@ crate::on_both_backends!(
     a_refused_field_says_why_in_the_readers_language,
     the_wizard_picks_datasets_by_their_words,
     a_new_organisation_asks_for_an_account,
+    a_wizard_is_saved_half_way_and_finished_later,
 );
+
+/// Issue 20, finding 9: the registration wizard could not be saved half-way.
+/// "Save and finish later" keeps every answer so far for the account alone;
+/// the desk lists it, it reopens at the step it was left, and it goes once
+/// thrown away (or once the wizard makes its system).
+async fn a_wizard_is_saved_half_way_and_finished_later(app: TestApp) {
+    let dev = sign_in(&app, "dev@hospital.kz").await;
+    let (status, location, _) = post_form(
+        &app,
+        &dev,
+        "/developer/new",
+        "/developer/new",
+        &[
+            ("from", "1"),
+            ("name_en", "Half-way triage"),
+            ("sectors", "healthcare"),
+            ("save_later", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(location.contains("done=wizard_saved"), "{location}");
+    let html = page_as(&app, &dev, "/developer", "en").await;
+    assert!(html.contains("Registrations you saved half-way"), "{html}");
+    assert!(html.contains("Half-way triage"), "{html}");
+    let id = html
+        .split("href=\"/developer/wizards/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    // It reopens where it was left, with the answers given.
+    let html = page_as(&app, &dev, &format!("/developer/wizards/{id}"), "en").await;
+    assert!(html.contains("value=\"Half-way triage\""), "{html}");
+    assert!(
+        html.contains(&format!("name=\"wizard_id\" value=\"{id}\"")),
+        "{html}"
+    );
+    assert!(html.contains("name=\"from\" value=\"1\""), "{html}");
+    // Nobody else sees it, and nothing is in the register.
+    let bank = sign_in(&app, "dev@bank.kz").await;
+    let (status, _) = page_with(&app, &bank, &format!("/developer/wizards/{id}")).await;
+    assert_eq!(status, 404);
+    let (_, register) = page(&app, "/register?q=half-way", "en").await;
+    assert!(!register.contains("Half-way triage"));
+    // Thrown away, it is gone.
+    let (status, location, _) = post_form(
+        &app,
+        &dev,
+        "/developer",
+        &format!("/developer/wizards/{id}/discard"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 303, "{location}");
+    let html = page_as(&app, &dev, "/developer", "en").await;
+    assert!(!html.contains("Half-way triage"), "{html}");
+}
 
 /// Issue 20, finding 9: a new organisation had no way to ask for an
 /// account. The public asks on a form; an administrator approves (the

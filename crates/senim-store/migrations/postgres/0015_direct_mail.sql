@@ -33,3 +33,16 @@ CREATE TABLE organisation_requests (
     created_at  TEXT NOT NULL
 );
 CREATE INDEX organisation_requests_status ON organisation_requests (status, created_at);
+
+-- The registration wizard's answers saved half-way (issue 20): private to
+-- the account that saved them, until the wizard is finished or the draft
+-- thrown away. Not a query table: nothing in the log makes it.
+CREATE TABLE wizard_drafts (
+    id          TEXT PRIMARY KEY,
+    account_id  TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    step        BIGINT NOT NULL,
+    form        TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX wizard_drafts_account ON wizard_drafts (account_id, updated_at);

@@ -205,6 +205,17 @@ pub enum Command {
         mail: crate::mail::DirectMail,
         first_password: Option<crate::requests::FirstPassword>,
     },
+    /// Saves the registration wizard half-way, for its account only (no
+    /// event: a person's working notes, not the register).
+    SaveWizard {
+        account: AccountId,
+        draft: crate::wizards::WizardDraft,
+    },
+    /// Throws away one of the account's saved wizards.
+    DiscardWizard {
+        account: AccountId,
+        id: String,
+    },
     /// Sets the password of the account a live link names (an
     /// `account.updated` event, as an administrator's change), ends its
     /// sessions and tokens, and uses up its links.
@@ -432,6 +443,12 @@ pub(crate) async fn apply(
         } => {
             accounts::request_reset(conn, &email, token_hash, expires_at, &mail, now).await?;
             (Applied::Done, None)
+        }
+        Command::SaveWizard { account, draft } => {
+            crate::wizards::save(conn, account, draft).await?
+        }
+        Command::DiscardWizard { account, id } => {
+            crate::wizards::discard(conn, account, id).await?
         }
         Command::RequestOrganisation { request, notice } => {
             crate::requests::request(conn, request, notice, now).await?

@@ -626,6 +626,32 @@ mod tests {
         );
     }
 
+    /// Every kind of event the log holds (the store's replay fixtures hold
+    /// one of each) has its words on the audit log's pages: one lacking
+    /// them showed its code ("course-reviewer sectors set").
+    #[test]
+    fn every_kind_of_event_has_its_words() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../senim-store/tests/fixtures/replay");
+        let en = Tr::new(Lang::En);
+        let mut kinds = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                if let Some(kind) = v["kind"].as_str() {
+                    kinds.insert(kind.to_string());
+                }
+            }
+        }
+        assert!(kinds.len() > 50, "{kinds:?}");
+        let missing: Vec<_> = kinds
+            .iter()
+            .filter(|k| !en.has(&format!("event-{}", k.replace(['.', '_'], "-"))))
+            .collect();
+        assert!(missing.is_empty(), "no words for {missing:?}");
+    }
+
     /// Every notice the domain leaves names a message that exists, with
     /// the arguments it gives; and a notice says in English what the domain
     /// wrote.

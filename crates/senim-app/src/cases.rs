@@ -785,6 +785,11 @@ pub async fn apply_step(
     let calendar = &state.config.calendar;
     let stepped = match step {
         AnyStep::Registration(step) => {
+            // An answer names only files the server holds (stored by the
+            // page that took them).
+            if let Step::Respond { attachments, .. } = &step {
+                crate::attachments::check_stored(state, attachments).await?;
+            }
             let record = record.as_ref().ok_or_else(ApiError::internal)?;
             let (path, _) = review_path(book.in_force(), &record.version);
             // Only the steps that may assign reviewers read the pool.

@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod allocations;
 pub mod assess;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod blobs;

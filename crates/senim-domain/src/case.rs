@@ -614,6 +614,97 @@ pub struct Answer {
     /// The system version the answer points to (a new version, when the
     /// developer changed the documentation).
     pub version: i64,
+    /// Files sent with the answer (a validation report, a test protocol).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file sent with a step (issue 20): kept in the blob store by its
+/// SHA-256 and read only by those who may read the whole case (its parties
+/// and the authority). The case records what the file is; the log, which
+/// records the case, records its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// SHA-256 of the file, 64 lower-case hexadecimal digits.
+    pub sha256: String,
+    /// The file's name as sent (no folders).
+    pub name: String,
+    /// What the file is, as its content showed it (`application/pdf`, ...).
+    pub media_type: String,
+    pub size: u64,
+}
+
+/// The most files one step may carry.
+pub const MAX_ATTACHMENTS: usize = 10;
+
+/// The largest file a step may carry: 25 MiB.
+pub const MAX_ATTACHMENT_BYTES: u64 = 25 * 1024 * 1024;
+
+/// The kinds of file a step may carry: (media type, the name endings it goes by).
+pub const ATTACHMENT_TYPES: &[(&str, &[&str])] = &[
+    ("application/pdf", &["pdf"]),
+    ("image/png", &["png"]),
+    ("image/jpeg", &["jpg", "jpeg"]),
+    ("text/csv", &["csv"]),
+    ("text/plain", &["txt", "md"]),
+    (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &["docx"],
+    ),
+    (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &["xlsx"],
+    ),
+    ("application/vnd.oasis.opendocument.text", &["odt"]),
+];
+
+impl Attachment {
+    /// Checks a step's files as sent: each a known kind, named plainly,
+    /// within the size; at most [`MAX_ATTACHMENTS`].
+    pub fn check_all(field: &str, files: &[Attachment]) -> Result<(), crate::ValidationError> {
+        let mut problems = crate::error::Problems::new();
+        if files.len() > MAX_ATTACHMENTS {
+            problems.add(field, format!("must be at most {MAX_ATTACHMENTS} files"));
+        }
+        for (i, f) in files.iter().enumerate() {
+            let at = format!("{field}[{i}]");
+            if f.sha256.len() != 64
+                || !f
+                    .sha256
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            {
+                problems.add(
+                    &format!("{at}.sha256"),
+                    "must be a SHA-256: 64 hexadecimal digits",
+                );
+            }
+            if let Err(reason) = attachment_name(&f.name) {
+                problems.add(&format!("{at}.name"), reason);
+            }
+            if !ATTACHMENT_TYPES.iter().any(|(t, _)| *t == f.media_type) {
+                problems.add(&format!("{at}.media_type"), "is not a kind of file a step takes: PDF, PNG, JPEG, CSV, plain text, DOCX, XLSX or ODT");
+            }
+            if f.size == 0 || f.size > MAX_ATTACHMENT_BYTES {
+                problems.add(&format!("{at}.size"), "must be from 1 byte to 25 MiB");
+            }
+        }
+        problems.finish(|| Some(()))
+    }
+}
+
+/// A file's name as a step keeps it: 1 to 200 characters, no folders, no
+/// control characters.
+pub fn attachment_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err("must be 1 to 200 characters".into());
+    }
+    if name.contains(['/', '\\']) || name.chars().any(char::is_control) || name.starts_with('.') {
+        return Err("must be a plain file name, without folders".into());
+    }
+    Ok(name.to_string())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -102,7 +102,13 @@ pub enum Step {
     RequestInformation { questions: String },
     /// Owner: answer the open request (after adding a new version if the
     /// documentation changed); the review resumes on the current version.
-    Respond { answer: String },
+    Respond {
+        answer: String,
+        /// Files sent with the answer, each stored first
+        /// (`POST /api/v1/cases/{id}/attachments`).
+        #[serde(default)]
+        attachments: Vec<crate::case::Attachment>,
+    },
     /// Assigned reviewer: a reasoned recommendation.
     Recommend { verdict: Verdict, reasons: String },
     /// Supervisor: the decision, with reasons.
@@ -676,9 +682,14 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             notices.push(notice(owner, "notice-information-requested", &[("due", answer_due.to_string())], format!("The reviewers ask for information; answer by {answer_due}. The review is paused until you do.")));
             "registration.information_requested"
         }
-        Step::Respond { answer } => {
+        Step::Respond {
+            answer,
+            attachments,
+        } => {
             require_state(&case, &[SystemStatus::InformationRequested], "respond")?;
             let answer = text("answer", &answer)?;
+            crate::case::Attachment::check_all("attachments", &attachments)
+                .map_err(Refusal::Invalid)?;
             refuse_prohibited(ctx, current.state(), "answer")?;
             let version = ctx.system.current_version;
             let checklist = ctx.path.checklist.clone();
@@ -699,6 +710,7 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
                 at: ctx.now,
                 text: answer,
                 version,
+                attachments,
             });
             if version != reg.version {
                 // The documentation changed: the classification, the

@@ -107,7 +107,10 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
     (
         CaseKind::Registration,
         "respond",
-        &[f("answer", Input::Para, true)],
+        &[
+            f("answer", Input::Para, true),
+            f("attachment", Input::File, false),
+        ],
     ),
     (
         CaseKind::Registration,
@@ -807,6 +810,8 @@ fn headline(c: &Ctx, report: &Value) -> (Vec<FigureView>, Vec<GroupRow>) {
 
 /// The case as the page shows it.
 pub struct CaseView {
+    /// Files sent with the case's steps: (name, size, address).
+    pub files: Vec<(String, String, String)>,
     pub id: String,
     pub number: String,
     pub kind: String,
@@ -1537,6 +1542,7 @@ async fn page(
             multipart: fields.iter().any(|f| f.input == Input::File),
             target: match *action {
                 "metrics" => format!("/desk/cases/{}/metrics", case.id),
+                "respond" => format!("/desk/cases/{}/respond", case.id),
                 _ => format!("/desk/cases/{}", case.id),
             },
         });
@@ -1593,6 +1599,20 @@ async fn page(
             all.extend(programme_facts(c, state, &shown_case, today).await?);
             all
         },
+        files: shown_case
+            .registration()
+            .into_iter()
+            .flat_map(|r| r.information_requests.iter())
+            .filter_map(|q| q.answer.as_ref())
+            .flat_map(|a| a.attachments.iter())
+            .map(|a| {
+                (
+                    a.name.clone(),
+                    format!("{} KB", a.size.div_ceil(1024)),
+                    format!("/desk/cases/{}/attachments/{}", shown_case.id, a.sha256),
+                )
+            })
+            .collect(),
         record: serde_json::to_string_pretty(&shown_case).unwrap_or_default(),
         report: (shown_case.kind() == CaseKind::Audit)
             .then(|| format!("/api/v1/cases/{}/audit-report", shown_case.id)),
@@ -2249,6 +2269,88 @@ pub async fn rows(c: &Ctx, state: &AppState, cases: Vec<Case>) -> Vec<QueueRow> 
         });
     }
     out
+}
+
+/// `POST /desk/cases/{id}/respond`: the owner's answer to an information
+/// request, with the file chosen, if any (the validation report it asks
+/// for): the file is checked and stored first, then named in the answer.
+pub async fn respond(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    PostedFile { ctx: c, form, file }: PostedFile,
+) -> PageResult {
+    let case = load(&c, &state, &id).await?;
+    let (_, name, fields) = STEPS
+        .iter()
+        .find(|(k, a, _)| *k == CaseKind::Registration && *a == "respond")
+        .ok_or_else(ApiError::internal)?;
+    c.caller.require(
+        &state,
+        senim_app::policy::Action::CaseRespond,
+        &resource(&case, &c.caller),
+    )?;
+    let case_id = case.id;
+    let revision = form.revision()?;
+    let mut value = match step_json(&c, name, fields, &form) {
+        Ok(v) => v,
+        Err(problems) => return page(&c, &state, case, Some((name, &form)), problems, None).await,
+    };
+    let run = async {
+        if let Some(file) = file {
+            let file_name = file.name.clone();
+            let limit =
+                usize::try_from(senim_domain::case::MAX_ATTACHMENT_BYTES).unwrap_or(usize::MAX);
+            let bytes = file.bytes(limit).await?;
+            // A file input left empty sends no bytes: an answer without a file.
+            if !bytes.is_empty() {
+                let attached =
+                    senim_app::attachments::attach(&state, &c.caller, case_id, &file_name, bytes)
+                        .await?;
+                value["attachments"] = serde_json::json!([attached]);
+            }
+        }
+        apply_step(&state, &c.caller, case, Expected::Revision(revision), value)
+            .await
+            .map(drop)
+    };
+    stepped(&c, &state, case_id, (name, fields), &form, run.await).await
+}
+
+/// `GET /desk/cases/{id}/attachments/{sha256}`: a file sent with a step,
+/// for those who may read the case's dossier; sent as a download, never
+/// shown in the page's origin.
+pub async fn attachment(
+    c: Ctx,
+    State(state): State<AppState>,
+    Path((id, sha256)): Path<(String, String)>,
+) -> PageResult {
+    let case_id = senim_app::extract::path_id(&id, "case")?;
+    let found = senim_app::attachments::find(&state, &c.caller, case_id, &sha256).await?;
+    let stream = state.blobs.read(&found.sha256, None).await?;
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        form_urlencoded::byte_serialize(found.name.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20")
+    );
+    let mut r = axum::response::Response::new(axum::body::Body::from_stream(stream));
+    let headers = r.headers_mut();
+    for (name, value) in [
+        ("content-type", found.media_type.clone()),
+        ("content-length", found.size.to_string()),
+        ("content-disposition", disposition),
+        ("x-content-type-options", "nosniff".into()),
+        ("cache-control", "private, no-store".into()),
+        (
+            "content-security-policy",
+            "sandbox; default-src 'none'".into(),
+        ),
+    ] {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
+    }
+    Ok(r)
 }
 
 #[cfg(test)]

@@ -222,6 +222,14 @@ pub fn pages(state: &AppState) -> Router<AppState> {
             axum::routing::post(cases::metrics),
         )
         .route("/desk/cases/{id}/metrics/{n}", get(cases::metrics_report))
+        .route(
+            "/desk/cases/{id}/respond",
+            axum::routing::post(cases::respond),
+        )
+        .route(
+            "/desk/cases/{id}/attachments/{sha256}",
+            get(cases::attachment),
+        )
         .route("/decisions", get(oversight::decisions))
         .route("/decisions/{id}", get(oversight::decision))
         .route("/trusted-lists", get(oversight::trusted_lists))

@@ -1428,7 +1428,7 @@ fn field_value(html: &str, name: &str) -> String {
 
 /// Posts a `multipart/form-data` form, as a browser sends one with a file
 /// (the file last); (status, location, body).
-async fn post_multipart(
+pub(crate) async fn post_multipart(
     app: &TestApp,
     session: &str,
     to: &str,

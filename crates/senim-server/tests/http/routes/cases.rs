@@ -23,7 +23,156 @@ crate::on_both_backends!(
     an_audit_runs_metrics_against_the_packs_thresholds,
     queues_put_overdue_dossiers_first,
     a_dossier_cannot_be_steered_around_the_rules,
+    an_answer_carries_the_file_it_was_asked_for,
 );
+
+/// Issue 20, finding 5: an information request asked to "attach the
+/// validation report", but the answer was a text box. The answer now takes
+/// a file: its kind checked by its content, kept by its SHA-256, named in
+/// the answer, and read back only by those who may read the dossier.
+async fn an_answer_carries_the_file_it_was_asked_for(app: TestApp) {
+    let mut s = Session {
+        app: &app,
+        receipts: Vec::new(),
+    };
+    let (reviewers, _) = pool(&app, &mut s).await;
+    let developer = token(&app, Who::Developer);
+    let (_, system) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/systems",
+            None,
+            Some(system_json("Attached triage")),
+        )
+        .await;
+    let system_id = system["system"]["id"].as_str().unwrap().to_string();
+    let (_, mut case) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(json!({"kind": "registration", "system_id": system_id})),
+        )
+        .await;
+    let reviewer = reviewers_of(&case)[0].clone();
+    let t = reviewers
+        .iter()
+        .find(|(r, _)| *r == reviewer)
+        .unwrap()
+        .1
+        .clone();
+    case = s
+        .step(&t, &case, json!({"action": "declare", "conflict": false}))
+        .await;
+    case = s
+        .step(
+            &t,
+            &case,
+            json!({"action": "request_information", "questions": "Attach the validation report."}),
+        )
+        .await;
+    let id = case["id"].as_str().unwrap().to_string();
+    // A step naming a file the server does not hold is refused.
+    let (status, body) = s
+        .send(
+            &developer,
+            Method::POST,
+            &format!("/api/v1/cases/{id}/steps"),
+            case["revision"].as_i64(),
+            Some(json!({"action": "respond", "answer": "Attached.", "attachments": [
+                {"sha256": "0".repeat(64), "name": "report.pdf", "media_type": "application/pdf", "size": 10}
+            ]})),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["error"]["fields"][0]["field"], "attachments[0].sha256",
+        "{body}"
+    );
+    let revision = case["revision"].as_i64().unwrap().to_string();
+    let session = crate::pages::sign_in(&app, "dev@hospital.kz").await;
+    let html = crate::pages::page_as(&app, &session, &format!("/desk/cases/{id}"), "en").await;
+    assert!(
+        html.contains(&format!("action=\"/desk/cases/{id}/respond\"")),
+        "the answer is a form with a file: {html}"
+    );
+    assert!(html.contains("enctype=\"multipart/form-data\""), "{html}");
+    let token = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let to = format!("/desk/cases/{id}/respond");
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("revision", revision.as_str()),
+        ("answer", "The report is attached."),
+    ];
+    // A picture named as a PDF is refused, and nothing is answered.
+    let png = b"\x89PNG\r\n\x1a\nnot really a picture";
+    let (status, _, html) =
+        crate::pages::post_multipart(&app, &session, &to, &fields, Some(("validation.pdf", png)))
+            .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("does not hold what its name says"), "{html}");
+    // A PDF is kept and named in the answer.
+    let pdf = b"%PDF-1.4\n% validation report\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+    let (status, location, html) =
+        crate::pages::post_multipart(&app, &session, &to, &fields, Some(("validation.pdf", pdf)))
+            .await;
+    assert_eq!(status, 303, "{html}");
+    assert!(location.contains("done=respond"), "{location}");
+    let (_, shown) = s
+        .send(
+            &developer,
+            Method::GET,
+            &format!("/api/v1/cases/{id}"),
+            None,
+            None,
+        )
+        .await;
+    let attachment = &shown["registration"]["information_requests"][0]["answer"]["attachments"][0];
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(pdf))
+    };
+    assert_eq!(attachment["sha256"], sha, "{shown}");
+    assert_eq!(attachment["media_type"], "application/pdf");
+    assert_eq!(attachment["name"], "validation.pdf");
+    // The owner reads it back, as a download; another organisation and the
+    // public do not learn it exists.
+    let href = format!("/desk/cases/{id}/attachments/{sha}");
+    let html = crate::pages::page_as(&app, &session, &format!("/desk/cases/{id}"), "en").await;
+    assert!(html.contains(&href), "the case page lists the file: {html}");
+    let r = app
+        .http
+        .get(app.url(&href))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(r.bytes().await.unwrap().as_ref(), pdf);
+    let bank = crate::pages::sign_in(&app, "dev@bank.kz").await;
+    for cookie in [bank.as_str(), ""] {
+        let r = app
+            .http
+            .get(app.url(&href))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{cookie}");
+    }
+}
 
 /// Sends JSON with a bearer token (and `If-Match` when given); keeps receipts.
 struct Session<'a> {

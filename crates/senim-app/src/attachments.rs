@@ -1,0 +1,127 @@
+//! Files sent with a case's step (issue 20): an answer to an information
+//! request takes the validation report it was asked for. A file is stored
+//! first (`attach`: checked for its kind and size, kept in the blob store by
+//! its SHA-256), then named in the step (`attachments`), which records what
+//! it is in the case; only those who may read the whole case read it back
+//! (`read`).
+
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+
+use senim_domain::case::{Attachment, ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES};
+use senim_domain::{CaseId, FieldError};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::policy::Action;
+use crate::state::AppState;
+
+fn refused(field: &str, reason: impl Into<String>) -> ApiError {
+    ApiError::invalid(vec![FieldError {
+        field: field.into(),
+        reason: reason.into(),
+    }])
+}
+
+/// The kind of file `bytes` are, by their content, if a step takes it and
+/// `name`'s ending agrees: a PDF must start as one, a picture must be one,
+/// a text must be UTF-8, an office document must be a ZIP.
+pub fn kind_of(name: &str, bytes: &[u8]) -> Result<&'static str, String> {
+    let ending = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let (media_type, _) = ATTACHMENT_TYPES
+        .iter()
+        .find(|(_, endings)| endings.contains(&ending.as_str()))
+        .ok_or_else(|| {
+            "is not a kind of file a step takes: PDF, PNG, JPEG, CSV, plain text, DOCX, XLSX or ODT"
+                .to_string()
+        })?;
+    let fits = match *media_type {
+        "application/pdf" => bytes.starts_with(b"%PDF-"),
+        "image/png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "image/jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "text/csv" | "text/plain" => std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0),
+        _ => bytes.starts_with(b"PK\x03\x04"),
+    };
+    if fits {
+        Ok(media_type)
+    } else {
+        Err("does not hold what its name says: its content is another kind of file".into())
+    }
+}
+
+/// Stores a file for a step of `case` that the caller may take now (an
+/// answer to an information request), and says what it is.
+pub async fn attach(
+    state: &AppState,
+    caller: &Caller,
+    case_id: CaseId,
+    name: &str,
+    bytes: Bytes,
+) -> Result<Attachment, ApiError> {
+    let case = state.store.case(case_id).await?;
+    let r = crate::cases::resource(&case, caller);
+    caller.require(state, Action::CaseRespond, &r)?;
+    let name = senim_domain::case::attachment_name(name).map_err(|e| refused("attachment", e))?;
+    if bytes.is_empty() {
+        return Err(refused("attachment", "is empty"));
+    }
+    if bytes.len() as u64 > MAX_ATTACHMENT_BYTES {
+        return Err(refused("attachment", "must be from 1 byte to 25 MiB"));
+    }
+    let media_type = kind_of(&name, &bytes).map_err(|e| refused("attachment", e))?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let size = bytes.len() as u64;
+    state.blobs.put_bytes(&sha256, bytes).await?;
+    Ok(Attachment {
+        sha256,
+        name,
+        media_type: media_type.to_string(),
+        size,
+    })
+}
+
+/// Refuses a step naming a file the blob store does not hold.
+pub async fn check_stored(state: &AppState, files: &[Attachment]) -> Result<(), ApiError> {
+    for (i, f) in files.iter().enumerate() {
+        let held = f.sha256.len() == 64
+            && f.sha256.bytes().all(|b| b.is_ascii_hexdigit())
+            && state.blobs.read(&f.sha256, Some(0..1)).await.is_ok();
+        if !held {
+            return Err(refused(
+                &format!("attachments[{i}].sha256"),
+                "names no file stored here: send the file with the answer",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A file a case holds, for a caller who may read its dossier: what it is
+/// (to send it), or not found for anyone else (its existence included).
+pub async fn find(
+    state: &AppState,
+    caller: &Caller,
+    case_id: CaseId,
+    sha256: &str,
+) -> Result<Attachment, ApiError> {
+    let case = state.store.case(case_id).await?;
+    let r = crate::cases::resource(&case, caller);
+    // Read as the dossier is: its owner and the authority, an assigned
+    // reviewer once they declared no conflict.
+    let full = !crate::cases::must_declare_first(state, caller, &r)?
+        && caller.may(state, Action::CaseDossier, &r)?;
+    let found = case
+        .registration()
+        .into_iter()
+        .flat_map(|reg| reg.information_requests.iter())
+        .filter_map(|q| q.answer.as_ref())
+        .flat_map(|a| a.attachments.iter())
+        .find(|a| a.sha256 == sha256);
+    match found {
+        Some(a) if full => Ok(a.clone()),
+        _ => Err(ApiError::not_found("attachment")),
+    }
+}

@@ -1,9 +1,10 @@
 //! Files sent with a case's step (issue 20): an answer to an information
-//! request takes the validation report it was asked for. A file is stored
-//! first (`attach`: checked for its kind and size, kept in the blob store by
-//! its SHA-256), then named in the step (`attachments`), which records what
-//! it is in the case; only those who may read the whole case read it back
-//! (`read`).
+//! request takes the validation report it was asked for, and an owner's
+//! response to an audit finding or to a forwarded report takes its
+//! evidence. A file is stored first (`attach`: checked for its kind and
+//! size, kept in the blob store by its SHA-256), then named in the step
+//! (`attachments`), which records what it is in the case; only those who
+//! may read the case's dossier read it back (`find`).
 
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
@@ -52,18 +53,26 @@ pub fn kind_of(name: &str, bytes: &[u8]) -> Result<&'static str, String> {
     }
 }
 
-/// Stores a file for a step of `case` that the caller may take now (an
-/// answer to an information request), and says what it is.
+/// The steps that take files: an answer to an information request, and an
+/// owner's response to a finding or to a forwarded report.
+pub const STEPS_WITH_FILES: [&str; 3] = ["respond", "respond_finding", "respond_report"];
+
+/// Stores a file for the step `action` of `case`, which the caller may take,
+/// and says what it is.
 pub async fn attach(
     state: &AppState,
     caller: &Caller,
     case_id: CaseId,
+    action: &str,
     name: &str,
     bytes: Bytes,
 ) -> Result<Attachment, ApiError> {
     let case = state.store.case(case_id).await?;
     let r = crate::cases::resource(&case, caller);
-    caller.require(state, Action::CaseRespond, &r)?;
+    let step = Action::case_step(action)
+        .filter(|_| STEPS_WITH_FILES.contains(&action))
+        .ok_or_else(|| refused("action", "is not a step that takes a file"))?;
+    caller.require(state, step, &r)?;
     let name = senim_domain::case::attachment_name(name).map_err(|e| refused("attachment", e))?;
     if bytes.is_empty() {
         return Err(refused("attachment", "is empty"));
@@ -113,15 +122,31 @@ pub async fn find(
     // reviewer once they declared no conflict.
     let full = !crate::cases::must_declare_first(state, caller, &r)?
         && caller.may(state, Action::CaseDossier, &r)?;
-    let found = case
-        .registration()
-        .into_iter()
-        .flat_map(|reg| reg.information_requests.iter())
-        .filter_map(|q| q.answer.as_ref())
-        .flat_map(|a| a.attachments.iter())
-        .find(|a| a.sha256 == sha256);
+    let found = held(&case).into_iter().find(|a| a.sha256 == sha256);
     match found {
         Some(a) if full => Ok(a.clone()),
         _ => Err(ApiError::not_found("attachment")),
     }
+}
+
+/// Every file a case holds: its answers' and its responses'.
+pub fn held(case: &senim_domain::Case) -> Vec<Attachment> {
+    let answers = case
+        .registration()
+        .into_iter()
+        .flat_map(|reg| reg.information_requests.iter())
+        .filter_map(|q| q.answer.as_ref())
+        .flat_map(|a| a.attachments.iter());
+    let findings = case
+        .audit()
+        .into_iter()
+        .flat_map(|a| a.findings.iter())
+        .filter_map(|f| f.response.as_ref())
+        .flat_map(|r| r.attachments.iter());
+    let report = case
+        .report()
+        .into_iter()
+        .filter_map(|r| r.response.as_ref())
+        .flat_map(|r| r.attachments.iter());
+    answers.chain(findings).chain(report).cloned().collect()
 }

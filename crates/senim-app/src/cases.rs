@@ -913,6 +913,18 @@ pub async fn apply_step(
                     }
                 }
             }
+            // A response names only files the server holds.
+            match &other {
+                AnyStep::Audit(senim_domain::oversight::AuditStep::RespondFinding {
+                    attachments,
+                    ..
+                })
+                | AnyStep::Report(senim_domain::oversight::ReportStep::RespondReport {
+                    attachments,
+                    ..
+                }) => crate::attachments::check_stored(state, attachments).await?,
+                _ => {}
+            }
             let facts = match &other {
                 AnyStep::TrustedList(_) => list_facts(&book),
                 _ => pack_facts(book.in_force()),

@@ -173,6 +173,9 @@ pub struct OwnerResponse {
     pub at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<AccountId>,
+    /// Files sent with the response (evidence of a correction, a test).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::case::Attachment>,
 }
 
 /// A new report from the public intake. `tracking_hash` is the SHA-256 of
@@ -362,7 +365,12 @@ pub enum ReportStep {
     /// Supervisor: ask the owner of the linked system to respond.
     Forward { question: String },
     /// Owner: the response the submitter will read.
-    RespondReport { response: String },
+    RespondReport {
+        response: String,
+        /// Files sent with the response, each stored first.
+        #[serde(default)]
+        attachments: Vec<crate::case::Attachment>,
+    },
     /// Supervisor: open an investigation of the linked system.
     Escalate { reasons: String },
     /// Supervisor: close with an outcome the submitter will read.
@@ -513,12 +521,18 @@ pub fn report_step(ctx: &Ctx<'_>, current: &Case, step: ReportStep) -> Result<St
             ));
             "report.forwarded"
         }
-        ReportStep::RespondReport { response } => {
+        ReportStep::RespondReport {
+            response,
+            attachments,
+        } => {
             require_state(*state, &[ReportState::Forwarded], "respond_report")?;
+            crate::case::Attachment::check_all("attachments", &attachments)
+                .map_err(Refusal::Invalid)?;
             report.response = Some(OwnerResponse {
                 text: text("response", &response)?,
                 at: ctx.now,
                 by: Some(ctx.actor),
+                attachments,
             });
             *state = ReportState::Responded;
             notices.push(notice(
@@ -901,7 +915,13 @@ pub enum AuditStep {
         corrective_action: Option<CorrectiveActionInput>,
     },
     /// Owner: answer a finding.
-    RespondFinding { finding: u32, response: String },
+    RespondFinding {
+        finding: u32,
+        response: String,
+        /// Files sent with the response, each stored first.
+        #[serde(default)]
+        attachments: Vec<crate::case::Attachment>,
+    },
     /// Auditor: close the audit with a conclusion.
     CloseAudit { conclusion: String },
 }
@@ -991,7 +1011,13 @@ pub fn audit_step(ctx: &Ctx<'_>, current: &Case, step: AuditStep) -> Result<Step
             }
             "audit.finding_recorded"
         }
-        AuditStep::RespondFinding { finding, response } => {
+        AuditStep::RespondFinding {
+            finding,
+            response,
+            attachments,
+        } => {
+            crate::case::Attachment::check_all("attachments", &attachments)
+                .map_err(Refusal::Invalid)?;
             let auditor = audit.auditor;
             let Some(f) = audit.findings.iter_mut().find(|f| f.number == finding) else {
                 return Err(invalid(
@@ -1003,6 +1029,7 @@ pub fn audit_step(ctx: &Ctx<'_>, current: &Case, step: AuditStep) -> Result<Step
                 text: text("response", &response)?,
                 at: ctx.now,
                 by: Some(ctx.actor),
+                attachments,
             });
             notices.push(notice(
                 Recipient::Account(auditor),

@@ -164,7 +164,10 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
     (
         CaseKind::Report,
         "respond_report",
-        &[f("response", Input::Para, true)],
+        &[
+            f("response", Input::Para, true),
+            f("attachment", Input::File, false),
+        ],
     ),
     (
         CaseKind::Report,
@@ -192,6 +195,7 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
         &[
             f("finding", Input::Number, true),
             f("response", Input::Para, true),
+            f("attachment", Input::File, false),
         ],
     ),
     (
@@ -1542,7 +1546,9 @@ async fn page(
             multipart: fields.iter().any(|f| f.input == Input::File),
             target: match *action {
                 "metrics" => format!("/desk/cases/{}/metrics", case.id),
-                "respond" => format!("/desk/cases/{}/respond", case.id),
+                "respond" | "respond_finding" | "respond_report" => {
+                    format!("/desk/cases/{}/respond", case.id)
+                }
                 _ => format!("/desk/cases/{}", case.id),
             },
         });
@@ -1599,12 +1605,8 @@ async fn page(
             all.extend(programme_facts(c, state, &shown_case, today).await?);
             all
         },
-        files: shown_case
-            .registration()
-            .into_iter()
-            .flat_map(|r| r.information_requests.iter())
-            .filter_map(|q| q.answer.as_ref())
-            .flat_map(|a| a.attachments.iter())
+        files: senim_app::attachments::held(&shown_case)
+            .iter()
             .map(|a| {
                 (
                     a.name.clone(),
@@ -2271,24 +2273,29 @@ pub async fn rows(c: &Ctx, state: &AppState, cases: Vec<Case>) -> Vec<QueueRow> 
     out
 }
 
-/// `POST /desk/cases/{id}/respond`: the owner's answer to an information
-/// request, with the file chosen, if any (the validation report it asks
-/// for): the file is checked and stored first, then named in the answer.
+/// `POST /desk/cases/{id}/respond`: an owner's answer to an information
+/// request, or response to a finding or a forwarded report (`action`),
+/// with the file chosen, if any (the validation report, the evidence): the
+/// file is checked and stored first, then named in the step.
 pub async fn respond(
     State(state): State<AppState>,
     Path(id): Path<String>,
     PostedFile { ctx: c, form, file }: PostedFile,
 ) -> PageResult {
     let case = load(&c, &state, &id).await?;
-    let (_, name, fields) = STEPS
-        .iter()
-        .find(|(k, a, _)| *k == CaseKind::Registration && *a == "respond")
-        .ok_or_else(ApiError::internal)?;
-    c.caller.require(
-        &state,
-        senim_app::policy::Action::CaseRespond,
-        &resource(&case, &c.caller),
-    )?;
+    let action = form.text("action");
+    let Some((_, name, fields)) = STEPS.iter().find(|(k, a, _)| {
+        *k == case.kind() && *a == action && senim_app::attachments::STEPS_WITH_FILES.contains(a)
+    }) else {
+        return Err(ApiError::invalid(vec![senim_domain::FieldError {
+            field: "action".into(),
+            reason: "is not a step that takes a file".into(),
+        }])
+        .into());
+    };
+    let policy = step_policy(name).ok_or_else(ApiError::internal)?;
+    c.caller
+        .require(&state, policy, &resource(&case, &c.caller))?;
     let case_id = case.id;
     let revision = form.revision()?;
     let mut value = match step_json(&c, name, fields, &form) {
@@ -2303,9 +2310,10 @@ pub async fn respond(
             let bytes = file.bytes(limit).await?;
             // A file input left empty sends no bytes: an answer without a file.
             if !bytes.is_empty() {
-                let attached =
-                    senim_app::attachments::attach(&state, &c.caller, case_id, &file_name, bytes)
-                        .await?;
+                let attached = senim_app::attachments::attach(
+                    &state, &c.caller, case_id, name, &file_name, bytes,
+                )
+                .await?;
                 value["attachments"] = serde_json::json!([attached]);
             }
         }

@@ -99,7 +99,7 @@ async fn an_answer_carries_the_file_it_was_asked_for(app: TestApp) {
         "the answer is a form with a file: {html}"
     );
     assert!(html.contains("enctype=\"multipart/form-data\""), "{html}");
-    let token = html
+    let csrf = html
         .split("name=\"csrf_token\" value=\"")
         .nth(1)
         .and_then(|r| r.split('"').next())
@@ -107,8 +107,9 @@ async fn an_answer_carries_the_file_it_was_asked_for(app: TestApp) {
         .to_string();
     let to = format!("/desk/cases/{id}/respond");
     let fields = [
-        ("csrf_token", token.as_str()),
+        ("csrf_token", csrf.as_str()),
         ("revision", revision.as_str()),
+        ("action", "respond"),
         ("answer", "The report is attached."),
     ];
     // A picture named as a PDF is refused, and nothing is answered.
@@ -172,6 +173,77 @@ async fn an_answer_carries_the_file_it_was_asked_for(app: TestApp) {
             .unwrap();
         assert_eq!(r.status(), 404, "{cookie}");
     }
+    // A response to an audit's finding takes its evidence the same way.
+    let supervisor = token(&app, Who::Supervisor);
+    let auditor = token(&app, Who::Auditor);
+    let registered = registered_system(&mut s, &developer).await;
+    let (status, audit) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(
+                json!({"kind": "audit", "system_id": registered, "basis": "planned",
+                          "auditor": app.accounts[&Who::Auditor].to_string()}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{audit}");
+    let item = audit["audit"]["checklist"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let audit = s
+        .step(
+            &auditor,
+            &audit,
+            json!({"action": "finding", "item": item, "severity": "low",
+            "description": "The incident log is not reviewed."}),
+        )
+        .await;
+    let audit_id = audit["id"].as_str().unwrap().to_string();
+    let html =
+        crate::pages::page_as(&app, &session, &format!("/desk/cases/{audit_id}"), "en").await;
+    let csrf = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let revision = audit["revision"].as_i64().unwrap().to_string();
+    let csv = b"date,reviewed_by\n2026-03-01,quality board\n";
+    let (status, location, html) = crate::pages::post_multipart(
+        &app,
+        &session,
+        &format!("/desk/cases/{audit_id}/respond"),
+        &[
+            ("csrf_token", csrf.as_str()),
+            ("revision", revision.as_str()),
+            ("action", "respond_finding"),
+            ("finding", "1"),
+            (
+                "response",
+                "The log is now reviewed monthly; the record is attached.",
+            ),
+        ],
+        Some(("incident-reviews.csv", csv)),
+    )
+    .await;
+    assert_eq!(status, 303, "{html}");
+    assert!(location.contains("done=respond_finding"), "{location}");
+    let (_, shown) = s
+        .send(
+            &auditor,
+            Method::GET,
+            &format!("/api/v1/cases/{audit_id}"),
+            None,
+            None,
+        )
+        .await;
+    let file = &shown["audit"]["findings"][0]["response"]["attachments"][0];
+    assert_eq!(file["media_type"], "text/csv", "{shown}");
+    assert_eq!(file["name"], "incident-reviews.csv");
 }
 
 /// Sends JSON with a bearer token (and `If-Match` when given); keeps receipts.

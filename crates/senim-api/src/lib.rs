@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod allocations;
+pub mod attachments;
 pub mod cases;
 pub mod datasets;
 pub mod education;
@@ -96,6 +97,8 @@ pub fn api() -> Router<AppState> {
         .route("/cases/{id}/steps", post(cases::step))
         .route("/cases/{id}/dossier", get(cases::dossier))
         .route("/cases/{id}/metrics", post(fairness::run))
+        .route("/cases/{id}/attachments", post(attachments::attach))
+        .route("/cases/{id}/attachments/{sha256}", get(attachments::read))
         .route("/reviewers", get(cases::reviewers))
         .route(
             "/reviewers/{account_id}",

@@ -4,8 +4,8 @@
 use utoipa::OpenApi;
 
 use crate::{
-    accounts, allocations, cases, datasets, education, fairness, files, log, organisations,
-    programmes, rulepacks, session, systems,
+    accounts, allocations, attachments, cases, datasets, education, fairness, files, log,
+    organisations, programmes, rulepacks, session, systems,
 };
 
 #[derive(OpenApi)]
@@ -29,7 +29,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         cases::create, cases::list, cases::show, cases::step, cases::dossier,
         cases::reviewers, cases::set_reviewer, cases::inbox, cases::audit_report,
         cases::submit_report, cases::report_challenge, cases::report_status, cases::decisions, cases::trusted_list,
-        cases::sweep_review_due, fairness::run,
+        cases::sweep_review_due, fairness::run, attachments::attach, attachments::read,
         datasets::list, datasets::show, datasets::create, datasets::update, datasets::systems,
         files::declare, files::status, files::append, files::abandon, files::list, files::show,
         files::download,

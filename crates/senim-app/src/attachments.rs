@@ -109,7 +109,7 @@ pub async fn check_stored(state: &AppState, files: &[Attachment]) -> Result<(), 
 }
 
 /// A file a case holds, for a caller who may read its dossier: what it is
-/// (to send it), or not found for anyone else (its existence included).
+/// (to send it); refused (401, 403) to anyone else.
 pub async fn find(
     state: &AppState,
     caller: &Caller,
@@ -122,11 +122,16 @@ pub async fn find(
     // reviewer once they declared no conflict.
     let full = !crate::cases::must_declare_first(state, caller, &r)?
         && caller.may(state, Action::CaseDossier, &r)?;
-    let found = held(&case).into_iter().find(|a| a.sha256 == sha256);
-    match found {
-        Some(a) if full => Ok(a.clone()),
-        _ => Err(ApiError::not_found("attachment")),
+    if !full {
+        return Err(match caller.account {
+            None => ApiError::unauthenticated(),
+            Some(_) => ApiError::forbidden(),
+        });
     }
+    held(&case)
+        .into_iter()
+        .find(|a| a.sha256 == sha256)
+        .ok_or_else(|| ApiError::not_found("attachment"))
 }
 
 /// Every file a case holds: its answers' and its responses'.

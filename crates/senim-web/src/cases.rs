@@ -2333,7 +2333,16 @@ pub async fn attachment(
     Path((id, sha256)): Path<(String, String)>,
 ) -> PageResult {
     let case_id = senim_app::extract::path_id(&id, "case")?;
-    let found = senim_app::attachments::find(&state, &c.caller, case_id, &sha256).await?;
+    // To a reader who may not read the dossier, the file does not exist.
+    let found = senim_app::attachments::find(&state, &c.caller, case_id, &sha256)
+        .await
+        .map_err(|e| {
+            if e.status == StatusCode::UNAUTHORIZED || e.status == StatusCode::FORBIDDEN {
+                ApiError::not_found("attachment")
+            } else {
+                e
+            }
+        })?;
     let stream = state.blobs.read(&found.sha256, None).await?;
     let disposition = format!(
         "attachment; filename*=UTF-8''{}",

@@ -212,6 +212,10 @@ const CASES: &[Case] = &[
         allowed: &[Developer, Supervisor, Auditor, Administrator],
     },
     Case {
+        name: "POST case attachment",
+        allowed: &[Developer],
+    },
+    Case {
         name: "POST case step assign",
         allowed: &[Supervisor],
     },
@@ -595,6 +599,16 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
         "GET case dossier" => {
             let id = submitted_case(app).await;
             app.request(who, Method::GET, &format!("/api/v1/cases/{id}/dossier"))
+        }
+        "POST case attachment" => {
+            let id = submitted_case(app).await;
+            app.request(
+                who,
+                Method::POST,
+                &format!("/api/v1/cases/{id}/attachments?action=respond&name=report.txt"),
+            )
+            .header("content-type", "application/octet-stream")
+            .body("The validation report.")
         }
         "POST case step assign" | "POST case step withdraw" => {
             let id = submitted_case(app).await;

@@ -244,6 +244,58 @@ async fn an_answer_carries_the_file_it_was_asked_for(app: TestApp) {
     let file = &shown["audit"]["findings"][0]["response"]["attachments"][0];
     assert_eq!(file["media_type"], "text/csv", "{shown}");
     assert_eq!(file["name"], "incident-reviews.csv");
+    // Over the API: stored for a step the caller may take, read back by those
+    // who may read the dossier, refused to another organisation.
+    let sha = file["sha256"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/cases/{audit_id}/attachments");
+    let r = app
+        .request(Who::Developer, Method::GET, &format!("{path}/{sha}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), csv);
+    let r = app
+        .request(Who::OtherDeveloper, Method::GET, &format!("{path}/{sha}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = app
+        .request(
+            Who::Developer,
+            Method::POST,
+            &format!("{path}?action=respond_finding&name=notes.pdf"),
+        )
+        .body("not a PDF")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = app
+        .request(
+            Who::Developer,
+            Method::POST,
+            &format!("{path}?action=respond_finding&name=notes.txt"),
+        )
+        .body("Notes of the quality board.")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let stored: Value = r.json().await.unwrap();
+    assert_eq!(stored["media_type"], "text/plain", "{stored}");
+    let r = app
+        .request(
+            Who::OtherDeveloper,
+            Method::POST,
+            &format!("{path}?action=respond_finding&name=notes.txt"),
+        )
+        .body("Not mine to send.")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
 }
 
 /// Sends JSON with a bearer token (and `If-Match` when given); keeps receipts.

@@ -25,8 +25,9 @@ pub struct Inner {
     pub limiter: LoginLimiter,
     /// The public intake's limits ([`crate::intake`]).
     pub intake: crate::intake::IntakeLimiter,
-    /// Requests for a link to choose a password, by address (the intake's
-    /// sliding windows, with their own quotas).
+    /// Requests that mail someone without a session (a link to choose a
+    /// password, a request for an organisation's account), by address: the
+    /// intake's sliding windows, with their own quotas.
     pub resets: crate::intake::IntakeLimiter,
     /// The intake's proof-of-work challenges.
     pub proof: crate::intake::ProofOfWork,

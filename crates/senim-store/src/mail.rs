@@ -188,11 +188,7 @@ pub(crate) async fn claim(
         let direct: Option<String> = row.try_get("direct")?;
         if let Some(direct) = direct {
             let mail: DirectMail = serde_json::from_str(&direct)?;
-            sqlx::query("UPDATE mail_outbox SET lease_until = $1 WHERE id = $2")
-                .bind(until.clone())
-                .bind(id.clone())
-                .execute(&mut *conn)
-                .await?;
+            lease(conn, &id, &until).await?;
             mails.push(OutgoingMail {
                 id,
                 address: row.try_get("address")?,
@@ -215,11 +211,7 @@ pub(crate) async fn claim(
                 .await?;
             continue;
         }
-        sqlx::query("UPDATE mail_outbox SET lease_until = $1 WHERE id = $2")
-            .bind(until.clone())
-            .bind(id.clone())
-            .execute(&mut *conn)
-            .await?;
+        lease(conn, &id, &until).await?;
         let message: Option<String> = row.try_get("message")?;
         let (key, args) = match message {
             Some(m) => {
@@ -261,6 +253,16 @@ pub(crate) async fn claim(
         });
     }
     Ok((Applied::Mail(mails), None))
+}
+
+/// Holds a claimed mail for its worker until `until`.
+async fn lease(conn: &mut AnyConnection, id: &str, until: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE mail_outbox SET lease_until = $1 WHERE id = $2")
+        .bind(until.to_string())
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Applies [`crate::Command::ReportMail`].
@@ -360,27 +362,20 @@ impl crate::Store {
                 let direct: Option<DirectMail> = row
                     .try_get::<Option<String>, _>("direct")?
                     .and_then(|d| serde_json::from_str(&d).ok());
-                if let Some(direct) = direct {
-                    return Ok(DeadLetter {
-                        id: row.try_get("id")?,
-                        address: row.try_get("address")?,
-                        kind: "direct".into(),
-                        text: direct.key,
-                        attempts: row.try_get("attempts")?,
-                        last_error: row.try_get("last_error")?,
-                        created_at: Timestamp::parse(&created).map_err(StoreError::Corrupt)?,
-                        dead_at: Timestamp::parse(&dead).map_err(StoreError::Corrupt)?,
-                    });
-                }
+                let (kind, text) = match direct {
+                    Some(direct) => ("direct".to_string(), direct.key),
+                    None => (
+                        row.try_get::<Option<String>, _>("kind")?
+                            .unwrap_or_default(),
+                        row.try_get::<Option<String>, _>("text")?
+                            .unwrap_or_default(),
+                    ),
+                };
                 Ok(DeadLetter {
                     id: row.try_get("id")?,
                     address: row.try_get("address")?,
-                    kind: row
-                        .try_get::<Option<String>, _>("kind")?
-                        .unwrap_or_default(),
-                    text: row
-                        .try_get::<Option<String>, _>("text")?
-                        .unwrap_or_default(),
+                    kind,
+                    text,
                     attempts: row.try_get("attempts")?,
                     last_error: row.try_get("last_error")?,
                     created_at: Timestamp::parse(&created).map_err(StoreError::Corrupt)?,

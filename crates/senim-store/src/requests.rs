@@ -73,15 +73,13 @@ pub(crate) async fn decide(
         .execute(&mut *conn)
         .await?;
     if let Some(first) = first_password {
-        sqlx::query(
-            "INSERT INTO password_resets (token_hash, account_id, expires_at, created_at) \
-             VALUES ($1, $2, $3, $4)",
+        crate::command::insert_reset(
+            conn,
+            first.token_hash,
+            &first.account.to_string(),
+            first.expires_at,
+            now,
         )
-        .bind(first.token_hash)
-        .bind(first.account.to_string())
-        .bind(first.expires_at.to_rfc3339())
-        .bind(now.to_rfc3339())
-        .execute(&mut *conn)
         .await?;
     }
     crate::mail::queue_direct(conn, &request.email, &mail, now).await?;

@@ -57,12 +57,7 @@ async fn a_wizard_is_saved_half_way_and_finished_later(app: TestApp) {
     let html = page_as(&app, &dev, "/developer", "en").await;
     assert!(html.contains("Registrations you saved half-way"), "{html}");
     assert!(html.contains("Half-way triage"), "{html}");
-    let id = html
-        .split("href=\"/developer/wizards/")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_string();
+    let id = link_id(&html, "/developer/wizards/");
     // It reopens where it was left, with the answers given.
     let html = page_as(&app, &dev, &format!("/developer/wizards/{id}"), "en").await;
     assert!(html.contains("value=\"Half-way triage\""), "{html}");
@@ -152,12 +147,7 @@ async fn a_new_organisation_asks_for_an_account(app: TestApp) {
     // The administrator sees it, and approves it.
     let admin = sign_in(&app, "admin@senim.kz").await;
     let html = page_as(&app, &admin, "/admin", "en").await;
-    let id = html
-        .split("href=\"/admin/requests/")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap_or_else(|| panic!("no request listed: {html}"))
-        .to_string();
+    let id = link_id(&html, "/admin/requests/");
     let path = format!("/admin/requests/{id}");
     let html = page_as(&app, &admin, &path, "ru").await;
     assert!(html.contains("Одобрить"), "{html}");
@@ -187,12 +177,7 @@ async fn a_new_organisation_asks_for_an_account(app: TestApp) {
     let other = free(200);
     assert_eq!(ask(other, "second@lab.kz", "en").await.status(), 200);
     let html = page_as(&app, &admin, "/admin", "en").await;
-    let id = html
-        .split("href=\"/admin/requests/")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_string();
+    let id = link_id(&html, "/admin/requests/");
     let path = format!("/admin/requests/{id}");
     let (status, _, html) = post_form(&app, &admin, &path, &path, &[("decision", "refuse")]).await;
     assert_eq!(status, 422);
@@ -295,12 +280,7 @@ async fn the_wizard_picks_datasets_by_their_words(app: TestApp) {
 async fn a_refused_field_says_why_in_the_readers_language(app: TestApp) {
     let admin = sign_in(&app, "admin@senim.kz").await;
     let html = page_as(&app, &admin, "/admin", "kk").await;
-    let token = html
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_string();
+    let token = field_value(&html, "csrf_token");
     for (lang, reason, never) in [
         ("kk", "БСН: ", "has a wrong check digit"),
         ("ru", "БИН: ", "has a wrong check digit"),
@@ -798,14 +778,7 @@ pub(crate) async fn form_token(app: &TestApp, path: &str) -> (String, String) {
     let r = app.http.get(app.url(path)).send().await.unwrap();
     let cookie = set_cookie(&r, "senim_csrf");
     let html = r.text().await.unwrap();
-    let token = html
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let token = field_value(&html, "csrf_token");
     (cookie, token)
 }
 
@@ -1256,12 +1229,7 @@ async fn post_form(
         .text()
         .await
         .unwrap();
-    let token = html
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_string();
+    let token = field_value(&html, "csrf_token");
     let mut form: Vec<(&str, &str)> = vec![("csrf_token", &token)];
     form.extend_from_slice(fields);
     let r = http
@@ -1417,8 +1385,17 @@ pub(crate) async fn page_with(app: &TestApp, session: &str, path: &str) -> (u16,
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
+/// What follows `prefix` in the first link to it on a page (an id).
+fn link_id(html: &str, prefix: &str) -> String {
+    html.split(&format!("href=\"{prefix}"))
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no link to {prefix} in {html}"))
+        .to_string()
+}
+
 /// The first value of `name="{name}" value="..."` on a page.
-fn field_value(html: &str, name: &str) -> String {
+pub(crate) fn field_value(html: &str, name: &str) -> String {
     html.split(&format!("name=\"{name}\" value=\""))
         .nth(1)
         .and_then(|r| r.split('"').next())

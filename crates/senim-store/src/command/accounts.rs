@@ -271,17 +271,29 @@ pub(super) async fn request_reset(
         .bind(now.to_rfc3339())
         .execute(&mut *conn)
         .await?;
+    insert_reset(conn, token_hash, &id, expires_at, now).await?;
+    crate::mail::queue_direct(conn, email, mail, now).await
+}
+
+/// Stores a link to choose a password for `account`, by its token's hash.
+pub(crate) async fn insert_reset(
+    conn: &mut AnyConnection,
+    token_hash: String,
+    account: &str,
+    expires_at: Timestamp,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO password_resets (token_hash, account_id, expires_at, created_at) \
          VALUES ($1, $2, $3, $4)",
     )
     .bind(token_hash)
-    .bind(id)
+    .bind(account.to_string())
     .bind(expires_at.to_rfc3339())
     .bind(now.to_rfc3339())
     .execute(&mut *conn)
     .await?;
-    crate::mail::queue_direct(conn, email, mail, now).await
+    Ok(())
 }
 
 /// Applies [`crate::Command::ResetPassword`].

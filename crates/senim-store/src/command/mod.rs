@@ -39,6 +39,7 @@ use senim_domain::{
 use crate::error::StoreError;
 use events::append_event;
 
+pub(crate) use accounts::insert_reset;
 pub(crate) use classifications::ROWS_PER_STATEMENT;
 pub(crate) use events::{EventDraft, Events, Step};
 pub(crate) use organisations::require_organisation;

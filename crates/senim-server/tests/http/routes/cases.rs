@@ -99,12 +99,7 @@ async fn an_answer_carries_the_file_it_was_asked_for(app: TestApp) {
         "the answer is a form with a file: {html}"
     );
     assert!(html.contains("enctype=\"multipart/form-data\""), "{html}");
-    let csrf = html
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_string();
+    let csrf = crate::pages::field_value(&html, "csrf_token");
     let to = format!("/desk/cases/{id}/respond");
     let fields = [
         ("csrf_token", csrf.as_str()),
@@ -205,12 +200,7 @@ async fn an_answer_carries_the_file_it_was_asked_for(app: TestApp) {
     let audit_id = audit["id"].as_str().unwrap().to_string();
     let html =
         crate::pages::page_as(&app, &session, &format!("/desk/cases/{audit_id}"), "en").await;
-    let csrf = html
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap()
-        .to_string();
+    let csrf = crate::pages::field_value(&html, "csrf_token");
     let revision = audit["revision"].as_i64().unwrap().to_string();
     let csv = b"date,reviewed_by\n2026-03-01,quality board\n";
     let (status, location, html) = crate::pages::post_multipart(

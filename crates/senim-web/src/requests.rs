@@ -143,8 +143,8 @@ async fn decide_page(c: &Ctx, state: &AppState, id: &str, problems: Problems) ->
             c.t("admin-field-size-class"),
             c.t.term("org-size", request.size_class.as_str()),
         ),
-        (c.t("org-request-person"), request.person.clone()),
-        (c.t("org-request-email"), request.email.clone()),
+        (c.t("admin-field-display-name"), request.person.clone()),
+        (c.t("admin-field-email"), request.email.clone()),
         (c.t("org-request-purpose"), request.purpose.clone()),
         (
             c.t("org-request-received"),

@@ -110,9 +110,18 @@ test('a developer registers a high-risk system with the wizard and submits it', 
   const row = page.locator('tr', { hasText: NAME });
   await row.waitFor();
   systemUrl = await row.locator('a').first().getAttribute('href');
+  // Issue 20, item 4: a draft was public at once. It is the hospital's own
+  // until submitted: the public is asked to sign in, and the developer's
+  // page says who sees it.
   const sys = await newPage(browser);
   await sys.goto(`${baseUrl()}${systemUrl}`);
-  assert.equal(await sys.locator(`main a[href="/library/${dataset.id}"]`).count(), 1, 'the system page names its data');
+  assert.equal(await sys.locator('input[type=password]').count(), 1, 'the public is asked to sign in');
+  assert.ok(!(await sys.locator('main').innerText()).includes(NAME));
+  await sys.context().close();
+  await page.goto(`${baseUrl()}${systemUrl}`);
+  assert.equal(await page.locator(`main a[href="/library/${dataset.id}"]`).count(), 1, 'the system page names its data');
+  assert.match(await page.locator('#private-draft').innerText(), /only its members/);
+  await page.goto(`${baseUrl()}/developer`);
   await Promise.all([page.waitForLoadState('load'), row.locator('button[type=submit]').click()]);
   assert.match(page.url(), /\/desk\/cases\/[0-9a-f-]+\?done=submit/);
   caseUrl = page.url().split('?')[0];

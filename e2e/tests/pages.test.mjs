@@ -202,6 +202,9 @@ test('hostile text in every free-text field is shown as text', async () => {
   await Promise.all([dev.waitForLoadState('load'), dev.click('main form button[type=submit]:not([name=back])')]);
   await Promise.all([dev.waitForLoadState('load'), dev.click('main form button[type=submit]:not([name=back])')]);
   assert.match(dev.url(), /done=created/);
+  // Submitted (no review on this path), it is in the public register.
+  await Promise.all([dev.waitForLoadState('load'), dev.locator('tr', { hasText: 'XSS' }).locator('button[type=submit]').click()]);
+  assert.match(dev.url(), /done=submit/);
   const pub = await newPage(browser);
   pub.on('dialog', (d) => {
     throw new Error(`a dialog opened: ${d.message()}`);

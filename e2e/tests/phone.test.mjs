@@ -110,10 +110,30 @@ async function tooWide(width, locale, who, { scan = false } = {}) {
           : [...document.querySelectorAll('label, button, legend, th, dt, summary, nav.service a, .hint, .lead, .caption')]
               .filter((e) => !e.closest('[lang="en"], code, .mono'))
               .map((e) => e.innerText),
+      // What people wrote (documentation, names, reports, decisions) and
+      // every other text of the page's main part, outside passages marked
+      // as English: each text node on its own.
+      content:
+        document.documentElement.lang === 'en'
+          ? []
+          : (() => {
+              const texts = [];
+              const main = document.querySelector('main');
+              if (!main) return texts;
+              const walk = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+              for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+                const e = n.parentElement;
+                if (!e || e.closest('[lang="en"], code, .mono, script, style, textarea, option')) continue;
+                if (n.textContent.trim()) texts.push(n.textContent);
+              }
+              return texts;
+            })(),
     }));
     if (found.width > width) wide.push(`${path} is ${found.width} px wide`);
     const latin = [...new Set(found.chrome.flatMap(latinRuns))];
     if (latin.length) wide.push(`${path} shows English words on a ${locale} page: ${latin.join(' | ')}`);
+    const unmarked = [...new Set(found.content.flatMap(latinRuns))].filter((r) => !latin.includes(r));
+    if (unmarked.length) wide.push(`${path} shows English text not marked lang="en" on a ${locale} page: ${unmarked.join(' | ')}`);
     const ids = [...new Set(found.words.filter((w) => MESSAGE_IDS.has(w)))];
     if (ids.length) wide.push(`${path} shows message ids: ${ids.join(', ')}`);
     if (scan) {

@@ -65,6 +65,9 @@ async fn detail(
 }
 
 /// Search the register.
+///
+/// A draft never submitted is listed only to its organisation's members
+/// (owner or operator) and to the authority.
 #[utoipa::path(get, path = "/api/v1/systems", tag = "systems", params(SystemQuery),
     responses((status = 200, body = SystemList), (status = 422, body = ErrorBody)))]
 pub async fn list(
@@ -73,6 +76,7 @@ pub async fn list(
     QueryParams(query): QueryParams<SystemQuery>,
 ) -> Result<Json<SystemList>, ApiError> {
     caller.require(&state, Action::SystemList, &Resource::Collection("systems"))?;
+    let drafts = senim_app::systems::drafts_for(&state, &caller)?;
     // Words are searched as the register page searches them (the register's
     // full-text index, in memory): the same systems for the same words.
     if let Some(words) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
@@ -86,6 +90,7 @@ pub async fn list(
             statuses: query.status.into_iter().collect(),
             organisations: query.organisation.into_iter().collect(),
             lang: "en",
+            drafts,
             ..Default::default()
         };
         let (items, total, next) = state.register.page_by_id(&asked, after, limit);
@@ -103,6 +108,7 @@ pub async fn list(
         text: query.q,
         after: decode_cursor(query.cursor.as_deref())?,
         limit: page_limit(query.limit)?,
+        drafts,
     };
     let page = state.store.systems(&filter).await?;
     Ok(Json(SystemList {
@@ -149,7 +155,7 @@ pub async fn show(
     let id: SystemId = path_id(&id, "system")?;
     let record = state.store.system_with_current(id).await?;
     let resource = Resource::system(&record.system);
-    caller.require(&state, Action::SystemRead, &resource)?;
+    senim_app::systems::require_read(&state, &caller, &resource)?;
     let v = viewer(&state, &caller, &resource)?;
     Ok(detail(
         &state,

@@ -1091,6 +1091,16 @@ pub async fn file_report(
         })?),
         None => None,
     };
+    // A draft that is another organisation's own is no system in the
+    // register to the reporter either.
+    if let Some(s) = &system {
+        if !caller.may(state, Action::SystemRead, &Resource::system(s))? {
+            return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                field: "system_id".into(),
+                reason: "names no system in the register".into(),
+            }]));
+        }
+    }
     // The authority may have paused reports about this system (a flood
     // about one system); its own accounts still file them.
     let authority = caller.account.as_ref().is_some_and(|a| a.is_authority());

@@ -190,10 +190,13 @@ pub enum Resource {
     /// A list, or the place a new record is created in.
     Collection(&'static str),
     Organisation(OrganisationId),
+    /// A system: its organisations, and whether anyone may read it (a
+    /// draft never submitted is its organisation's own).
     System {
         id: String,
         owner: OrganisationId,
         holder: Option<OrganisationId>,
+        public: bool,
     },
     Account(senim_domain::AccountId),
     /// A case: the organisation it concerns, and whether the caller is
@@ -231,6 +234,7 @@ impl Resource {
             id: system.id.to_string(),
             owner: system.owner_organisation_id,
             holder: system.holder_organisation_id,
+            public: system.is_public(),
         }
     }
 
@@ -240,6 +244,7 @@ impl Resource {
             id: "new".into(),
             owner,
             holder: None,
+            public: false,
         }
     }
 }
@@ -279,7 +284,7 @@ struct DecisionKey {
 enum ResourceKey {
     Collection(&'static str),
     Organisation(OrganisationId),
-    System(String, OrganisationId, Option<OrganisationId>),
+    System(String, OrganisationId, Option<OrganisationId>, bool),
     Account(senim_domain::AccountId),
     Case(String, [Option<OrganisationId>; 4], [bool; 4], &'static str),
     Cases(CaseKind),
@@ -339,9 +344,12 @@ impl Policies {
             resource: match resource {
                 Resource::Collection(name) => ResourceKey::Collection(name),
                 Resource::Organisation(id) => ResourceKey::Organisation(*id),
-                Resource::System { id, owner, holder } => {
-                    ResourceKey::System(id.clone(), *owner, *holder)
-                }
+                Resource::System {
+                    id,
+                    owner,
+                    holder,
+                    public,
+                } => ResourceKey::System(id.clone(), *owner, *holder, *public),
                 Resource::Account(id) => ResourceKey::Account(*id),
                 Resource::Case {
                     id,
@@ -413,9 +421,20 @@ impl Policies {
                 entities.push(entity(r.clone(), attrs, HashSet::new())?);
                 r
             }
-            Resource::System { id, owner, holder } => {
+            Resource::System {
+                id,
+                owner,
+                holder,
+                public,
+            } => {
                 let r = uid("Senim::System", id)?;
-                let mut attrs = HashMap::from([("owner".to_string(), string(owner))]);
+                let mut attrs = HashMap::from([
+                    ("owner".to_string(), string(owner)),
+                    (
+                        "public".to_string(),
+                        RestrictedExpression::new_bool(*public),
+                    ),
+                ]);
                 if let Some(holder) = holder {
                     attrs.insert("holder".to_string(), string(holder));
                 }
@@ -510,10 +529,45 @@ mod tests {
     #[test]
     fn anonymous_reads_but_never_writes() {
         let p = Policies::default_policies().unwrap();
-        let sys = Resource::new_system(OrganisationId::generate());
+        let owner = OrganisationId::generate();
+        let sys = Resource::System {
+            id: "s".into(),
+            owner,
+            holder: None,
+            public: true,
+        };
         assert!(p.allows(None, Action::SystemRead, &sys).unwrap());
         assert!(!p.allows(None, Action::SystemCreate, &sys).unwrap());
         assert!(!p.allows(None, Action::SystemReadOwnerFields, &sys).unwrap());
+    }
+
+    #[test]
+    fn a_draft_is_read_by_its_organisations_and_the_authority_only() {
+        use senim_domain::Role;
+        let p = Policies::default_policies().unwrap();
+        let (owner, holder, other) = (
+            OrganisationId::generate(),
+            OrganisationId::generate(),
+            OrganisationId::generate(),
+        );
+        let draft = Resource::System {
+            id: "s".into(),
+            owner,
+            holder: Some(holder),
+            public: false,
+        };
+        let member = |org, roles: &[Role]| {
+            let mut a = account(roles);
+            a.organisation_id = Some(org);
+            a
+        };
+        let reads = |a: Option<&Account>| p.allows(a, Action::SystemRead, &draft).unwrap();
+        assert!(!reads(None));
+        assert!(reads(Some(&member(owner, &[Role::Developer]))));
+        assert!(reads(Some(&member(holder, &[Role::Developer]))));
+        assert!(!reads(Some(&member(other, &[Role::Developer]))));
+        assert!(reads(Some(&account(&[Role::Supervisor]))));
+        assert!(!reads(Some(&account(&[Role::ExpertReviewer]))));
     }
 
     fn account(roles: &[senim_domain::Role]) -> Account {

@@ -21,6 +21,7 @@ use std::sync::RwLock;
 use senim_domain::profile::Sector;
 use senim_domain::text::LocalizedText;
 use senim_domain::{OrganisationId, RiskLevel, System, SystemId, SystemStatus};
+pub use senim_store::Drafts;
 
 /// How a result is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -78,6 +79,9 @@ pub struct Query {
     pub offset: usize,
     /// `None` for the whole result (exports).
     pub limit: Option<usize>,
+    /// Which drafts that are still their organisation's own the search
+    /// finds: none unless asked (the public register).
+    pub drafts: Drafts,
 }
 
 /// One value of a facet and how many systems of the result have it.
@@ -115,10 +119,18 @@ pub struct RegisterIndex {
     words: senim_search::SystemIndex,
 }
 
-/// What the full-text index holds of a system.
+/// What the full-text index holds of a system: nothing of a private draft,
+/// so that no word of it is found or suggested ("did you mean") to anyone.
 fn document(inner: &Inner, s: &System) -> senim_search::SystemDoc {
     use crate::i18n::Tr;
     use senim_domain::classification::Lang;
+    if !s.is_public() {
+        return senim_search::SystemDoc {
+            id: s.id.0,
+            text: String::new(),
+            codes: Vec::new(),
+        };
+    }
     let mut text = inner.texts.get(&s.id).cloned().unwrap_or_default();
     let mut codes = Vec::new();
     for org in std::iter::once(s.owner_organisation_id).chain(s.holder_organisation_id) {
@@ -310,10 +322,11 @@ impl RegisterIndex {
         }
         let inner = self.inner.read().ok()?;
         let mut named = inner.systems.values().filter(|s| {
-            [&s.name.kk, &s.name.ru, &s.name.en]
-                .into_iter()
-                .flatten()
-                .any(|n| n.trim().to_lowercase() == wanted)
+            s.is_public()
+                && [&s.name.kk, &s.name.ru, &s.name.en]
+                    .into_iter()
+                    .flatten()
+                    .any(|n| n.trim().to_lowercase() == wanted)
         });
         let first = named.next()?.id;
         named.next().is_none().then_some(first)
@@ -347,23 +360,20 @@ impl RegisterIndex {
         self.len() == 0
     }
 
-    /// How many systems there are, how many are registered, how many are
-    /// high-risk (the home page's figures), without copying any.
+    /// How many public systems there are, how many are registered, how
+    /// many are high-risk (the home page's figures), without copying any.
     pub fn figures(&self) -> (usize, usize, usize) {
         let Ok(inner) = self.inner.read() else {
             return (0, 0, 0);
         };
-        let registered = inner
-            .systems
-            .values()
+        let public = || inner.systems.values().filter(|s| s.is_public());
+        let registered = public()
             .filter(|s| s.status == SystemStatus::Registered)
             .count();
-        let high = inner
-            .systems
-            .values()
+        let high = public()
             .filter(|s| s.risk_level == Some(RiskLevel::High))
             .count();
-        (inner.systems.len(), registered, high)
+        (public().count(), registered, high)
     }
 
     /// Every system (the tests' view of the whole register).
@@ -405,8 +415,39 @@ impl RegisterIndex {
                 .copied()
                 .unwrap_or(0.0)
         };
+        // Private drafts are not in the full-text index; those the reader
+        // may list are matched here, each word as a part of their text.
+        let words: Vec<String> = q
+            .words
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        let draft_matches = |s: &System| {
+            let text = format!(
+                "{} {}",
+                inner.texts.get(&s.id).map(String::as_str).unwrap_or(""),
+                [&s.name.kk, &s.name.ru, &s.name.en]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )
+            .to_lowercase();
+            words.iter().all(|w| text.contains(w.as_str()))
+        };
         for s in inner.systems.values() {
-            if scores.as_ref().is_some_and(|m| !m.contains_key(&s.id.0)) {
+            if !q.drafts.include(s) {
+                continue;
+            }
+            let found = match &scores {
+                None => true,
+                Some(m) if s.is_public() => m.contains_key(&s.id.0),
+                Some(_) => draft_matches(s),
+            };
+            if !found {
                 continue;
             }
             let sector_ok = q.sectors.is_empty() || s.sectors.iter().any(|x| q.sectors.contains(x));
@@ -535,6 +576,9 @@ mod tests {
             current_version: 1,
             created_at: Timestamp::from_unix_millis(at),
             updated_at: Timestamp::from_unix_millis(at),
+            // Public, as if each had been submitted once (a draft again
+            // after a withdrawn application stays public).
+            public_since: Some(Timestamp::from_unix_millis(at)),
         }
     }
 
@@ -681,6 +725,82 @@ mod tests {
         });
         assert_eq!(found.total, 2);
         assert_eq!(r.figures(), (4, 1, 2));
+    }
+
+    /// Issue 20, item 4: a draft never submitted is its organisation's own:
+    /// no search, count, word or suggestion of the public register shows it;
+    /// its organisation's members find it among their systems.
+    #[test]
+    fn a_draft_never_submitted_is_its_organisations_own() {
+        let (r, a, b) = index();
+        let mut secret = system(
+            "Quokka",
+            a,
+            &[Sector::Finance],
+            Some(RiskLevel::Prohibited),
+            SystemStatus::Draft,
+            9,
+        );
+        secret.public_since = None;
+        r.upsert(&secret, Some("quokka scoring of the poor".into()));
+        let names = |q: Query| {
+            r.search(&Query { lang: "en", ..q })
+                .systems
+                .iter()
+                .map(|s| s.name.get("en").to_string())
+                .collect::<Vec<_>>()
+        };
+        assert!(!names(Query::default()).contains(&"Quokka".to_string()));
+        assert!(names(Query {
+            words: Some("quokka".into()),
+            ..Default::default()
+        })
+        .is_empty());
+        assert_eq!(r.suggest("quokk"), None);
+        assert_eq!(r.by_exact_name("Quokka"), None);
+        assert_eq!(r.figures(), (4, 1, 2));
+        let found = r.search(&Query {
+            risks: vec![Some(RiskLevel::Prohibited)],
+            ..Default::default()
+        });
+        assert_eq!(
+            (
+                found.total,
+                count(&found.risks, Some(RiskLevel::Prohibited))
+            ),
+            (0, 0)
+        );
+        // Its organisation and the authority see it; another does not.
+        let of = |drafts| {
+            names(Query {
+                drafts,
+                ..Default::default()
+            })
+        };
+        assert!(of(Drafts::Of(a)).contains(&"Quokka".to_string()));
+        assert!(of(Drafts::All).contains(&"Quokka".to_string()));
+        assert!(!of(Drafts::Of(b)).contains(&"Quokka".to_string()));
+        // Its own find it by its words too (outside the index).
+        let words = |drafts| {
+            names(Query {
+                words: Some("QUOKKA scoring".into()),
+                drafts,
+                ..Default::default()
+            })
+        };
+        assert_eq!(words(Drafts::Of(a)), ["Quokka"]);
+        assert!(words(Drafts::Of(b)).is_empty());
+        // Once submitted it is public, words and all.
+        let mut submitted = secret.clone();
+        submitted.move_to(SystemStatus::Submitted, Timestamp::from_unix_millis(10));
+        r.upsert(&submitted, None);
+        assert_eq!(
+            names(Query {
+                words: Some("quokka".into()),
+                ..Default::default()
+            }),
+            ["Quokka"]
+        );
     }
 
     /// Issue 20, finding 1: the register's search did not find a registry

@@ -123,6 +123,7 @@ impl AppState {
             let page = self
                 .store
                 .systems(&senim_store::SystemFilter {
+                    drafts: senim_store::Drafts::All,
                     after: after.clone(),
                     limit: 1000,
                     ..Default::default()

@@ -6,7 +6,7 @@ use utoipa::IntoParams;
 use senim_domain::{
     FieldError, System, SystemId, SystemInput, SystemVersion, VersionInput, Viewer,
 };
-use senim_store::{Applied, Command};
+use senim_store::{Applied, Command, Drafts};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -215,8 +215,48 @@ pub async fn load(
     let id: SystemId = path_id(id, "system")?;
     let system = state.store.system(id).await?;
     let resource = Resource::system(&system);
-    caller.require(state, Action::SystemRead, &resource)?;
+    require_read(state, caller, &resource)?;
     Ok((system, resource))
+}
+
+/// Which private drafts `caller`'s lists include, as the policies decide:
+/// all when they may read a draft of an organisation not theirs (the
+/// authority), their organisation's when they may read its drafts, none
+/// otherwise.
+pub fn drafts_for(state: &AppState, caller: &Caller) -> Result<Drafts, ApiError> {
+    let Some(account) = &caller.account else {
+        return Ok(Drafts::Hidden);
+    };
+    let draft_of = |owner| Resource::System {
+        id: "draft".into(),
+        owner,
+        holder: None,
+        public: false,
+    };
+    let stranger = OrganisationId(uuid::Uuid::nil());
+    if account.organisation_id != Some(stranger)
+        && caller.may(state, Action::SystemRead, &draft_of(stranger))?
+    {
+        return Ok(Drafts::All);
+    }
+    match account.organisation_id {
+        Some(org) if caller.may(state, Action::SystemRead, &draft_of(org))? => Ok(Drafts::Of(org)),
+        _ => Ok(Drafts::Hidden),
+    }
+}
+
+/// Whether `caller` may read the system. A draft that is another
+/// organisation's own is, to a signed-in reader, no system at all; a reader
+/// not signed in is asked to sign in, so its owner's link still works.
+pub fn require_read(
+    state: &AppState,
+    caller: &Caller,
+    resource: &Resource,
+) -> Result<(), ApiError> {
+    if caller.account.is_some() && !caller.may(state, Action::SystemRead, resource)? {
+        return Err(ApiError::not_found("system"));
+    }
+    caller.require(state, Action::SystemRead, resource)
 }
 
 pub fn viewer(state: &AppState, caller: &Caller, resource: &Resource) -> Result<Viewer, ApiError> {

@@ -21,7 +21,9 @@ pub struct ServerArgs {
 
 impl ServerArgs {
     pub fn client(&self) -> anyhow::Result<Client> {
-        Ok(Client::new(&self.server, self.token.clone())?)
+        // An empty token (`SENIM_TOKEN= senim ...`) asks as the public.
+        let token = self.token.clone().filter(|t| !t.trim().is_empty());
+        Ok(Client::new(&self.server, token)?)
     }
 }
 

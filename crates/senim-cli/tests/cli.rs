@@ -66,6 +66,12 @@ fn journey(server: Server) {
     assert!(ok, "{err}");
     assert!(out.contains("version:         2"), "{out}");
 
+    // A draft is its organisation's own: the public is asked to sign in;
+    // submitted for registration, the system is public.
+    let (ok, _, err) = senim(&server, None, &["system", "show", &id], None);
+    assert!(!ok && err.contains("401"), "{err}");
+    let (ok, out, err) = senim(&server, Some(&token), &["case", "submit", &id], None);
+    assert!(ok, "{out} {err}");
     let (ok, out, _) = senim(&server, None, &["system", "show", &id], None);
     assert!(ok);
     assert!(out.contains("Paediatric sepsis early warning"), "{out}");

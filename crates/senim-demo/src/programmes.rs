@@ -527,6 +527,7 @@ async fn sandbox(
     let intake = call(store, manager, programme_id, call_terms).await?;
     let chatbot = store
         .systems(&senim_store::SystemFilter {
+            drafts: senim_store::Drafts::All,
             organisation: bank.organisation_id,
             text: Some("chatbot".into()),
             limit: 5,

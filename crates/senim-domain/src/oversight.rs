@@ -2031,6 +2031,7 @@ mod tests {
             current_version: 1,
             created_at: now,
             updated_at: now,
+            public_since: None,
         };
         let checklist = vec![AuditItem {
             id: "human-oversight".into(),

@@ -343,6 +343,33 @@ pub struct System {
     pub current_version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// When the system was first submitted for registration, which made it
+    /// public; absent while it is a draft that was never submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_since: Option<Timestamp>,
+}
+
+impl System {
+    /// Whether anyone may read the system. A draft is its organisation's
+    /// own until it is first submitted (and so is a draft withdrawn before
+    /// it ever was); from then on the system stays public, whatever its
+    /// status. A record written before `public_since` existed is public
+    /// unless it is a draft or withdrawn.
+    pub fn is_public(&self) -> bool {
+        self.public_since.is_some()
+            || !matches!(self.status, SystemStatus::Draft | SystemStatus::Withdrawn)
+    }
+
+    /// Puts the system in `status`, making it public the first time that
+    /// status is one of an application's (or of a decision on it).
+    pub fn move_to(&mut self, status: SystemStatus, now: Timestamp) {
+        self.status = status;
+        if self.public_since.is_none()
+            && !matches!(status, SystemStatus::Draft | SystemStatus::Withdrawn)
+        {
+            self.public_since = Some(now);
+        }
+    }
 }
 
 /// One version of a system.

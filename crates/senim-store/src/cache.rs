@@ -117,6 +117,7 @@ mod tests {
             current_version: 1,
             created_at: now,
             updated_at: now,
+            public_since: None,
         };
         let version = SystemVersion {
             system_id: id,

@@ -175,7 +175,7 @@ pub(crate) async fn save_case(
                     system.status.as_str(),
                 ));
             }
-            system.status = status;
+            system.move_to(status, now);
             system.updated_at = now;
             if assign_registry_number && system.registry_number.is_none() {
                 system.registry_number =
@@ -196,9 +196,15 @@ pub(crate) async fn save_case(
         }
         None => None,
     };
+    // A system this step makes public for the first time (its submission)
+    // shows its version in the log: the draft's entries held it as digests.
+    let mut published = None;
     if let Some(system) = &system {
         let version = query::system_version(&mut *conn, system.id, system.current_version).await?;
         store_system(conn, system, &version, system.current_version).await?;
+        if system.public_since == Some(now) {
+            published = Some(version);
+        }
     }
     write_notices(conn, &stored, Some(case.id), case.system_id, event, now).await?;
     crate::mail::queue(conn, &stored, now).await?;
@@ -220,6 +226,9 @@ pub(crate) async fn save_case(
         // Notices name the accounts they reach (a requester, a reviewer):
         // inbox plumbing, not part of the public record.
         notices: None,
+        version: published
+            .clone()
+            .map(|v| v.redacted(senim_domain::Viewer::PUBLIC).to_record()),
     };
     let payload = CaseStepped {
         case: logged,
@@ -228,6 +237,7 @@ pub(crate) async fn save_case(
         system: system.as_ref().map(Recorded::to_record),
         step,
         notices: Some(stored),
+        version: published.as_ref().map(Recorded::to_record),
     };
     let draft = EventDraft::logged(event, "case", case.id.to_string(), &payload)?.shown(&public)?;
     let applied = Applied::Case {

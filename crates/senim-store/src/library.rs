@@ -348,11 +348,12 @@ pub struct DatasetUse {
 }
 
 impl Store {
-    /// The systems whose current version names the dataset.
+    /// The public systems whose current version names the dataset (a draft
+    /// never submitted is its organisation's own, and is not named here).
     pub async fn dataset_uses(&self, dataset: DatasetId) -> Result<Vec<DatasetUse>, StoreError> {
         let rows = sqlx::query(
             "SELECT s.data, l.role FROM system_datasets l JOIN systems s ON s.id = l.system_id \
-             WHERE l.dataset_id = $1 ORDER BY s.id, l.role",
+             WHERE l.dataset_id = $1 AND s.public = 1 ORDER BY s.id, l.role",
         )
         .bind(dataset.to_string())
         .fetch_all(self.reader())

@@ -249,6 +249,11 @@ pub(crate) struct CaseStepped<N> {
     #[serde(default)]
     pub step: serde_json::Value,
     pub notices: Option<Vec<N>>,
+    /// The system's version, when this step first made the system public
+    /// (its submission): the draft's entries hold it only as digests, so the
+    /// log shows it here, as the public may read it. Not needed to replay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<record::SystemVersion>,
 }
 
 /// `log.key_rotated`: the key that signs the audit log's checkpoints was

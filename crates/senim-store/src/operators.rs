@@ -130,7 +130,10 @@ pub(crate) async fn answer(
         version: None,
         details,
     };
-    let event = EventDraft::logged(kind, "system", id.to_string(), &payload)?;
+    let mut event = EventDraft::logged(kind, "system", id.to_string(), &payload)?;
+    if !system.is_public() {
+        event = crate::command::private_draft_event(event, &system)?;
+    }
     Ok((
         Applied::System {
             system,

@@ -65,6 +65,36 @@ pub struct SystemFilter {
     pub text: Option<String>,
     pub after: Option<String>,
     pub limit: u32,
+    /// Which drafts that are still their organisation's own (see
+    /// [`System::is_public`]) the list includes.
+    pub drafts: Drafts,
+}
+
+/// Which private drafts a list of systems includes besides the public
+/// systems: none (the public's view, and the default), those of one
+/// organisation (its members' view: owner or named operator), or all (the
+/// authority's view, and the server's own reads).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Drafts {
+    #[default]
+    Hidden,
+    Of(OrganisationId),
+    All,
+}
+
+impl Drafts {
+    /// Whether a list in this scope includes `system`.
+    pub fn include(self, system: &System) -> bool {
+        system.is_public()
+            || match self {
+                Drafts::Hidden => false,
+                Drafts::Of(org) => {
+                    system.owner_organisation_id == org
+                        || system.holder_organisation_id == Some(org)
+                }
+                Drafts::All => true,
+            }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -568,6 +598,20 @@ impl Store {
                 .push(" OR holder_organisation_id = ")
                 .bind(org)
                 .push(")");
+        }
+        match filter.drafts {
+            Drafts::Hidden => {
+                sql.push(" AND public = 1");
+            }
+            Drafts::Of(org) => {
+                let org = org.to_string();
+                sql.push(" AND (public = 1 OR owner_organisation_id = ")
+                    .bind(org.clone())
+                    .push(" OR holder_organisation_id = ")
+                    .bind(org)
+                    .push(")");
+            }
+            Drafts::All => {}
         }
         text_filter(&mut sql, &filter.text);
         fetch_page_with(

@@ -165,11 +165,14 @@ pub(crate) struct System {
     pub current_version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Absent in records written before drafts were private, and in drafts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_since: Option<Timestamp>,
 }
 
 recorded!(senim_domain::System => System {
     id, name, owner_organisation_id, holder_organisation_id, status, registry_number,
-    risk_level, sectors, current_version, created_at, updated_at,
+    risk_level, sectors, current_version, created_at, updated_at, public_since,
 });
 
 /// One version of a system, whole (the public log shows it redacted, with

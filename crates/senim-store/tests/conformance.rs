@@ -17,7 +17,7 @@ use senim_domain::{
     SystemStatus, Timestamp, TokenId, TokenScope, VersionInput,
 };
 use senim_store::{
-    AccountFilter, Actor, Applied, Command, Location, NewToken, OrganisationFilter, Store,
+    AccountFilter, Actor, Applied, Command, Drafts, Location, NewToken, OrganisationFilter, Store,
     StoreError, StoreOptions, SystemFilter,
 };
 
@@ -340,6 +340,7 @@ async fn list_filters_pagination_and_totals(store: Store) {
         .unwrap();
     let mut seen = Vec::new();
     let mut filter = SystemFilter {
+        drafts: Drafts::All,
         limit: 3,
         ..Default::default()
     };
@@ -358,6 +359,7 @@ async fn list_filters_pagination_and_totals(store: Store) {
     );
     let health = store
         .systems(&SystemFilter {
+            drafts: Drafts::All,
             sector: Some("healthcare".parse().unwrap()),
             limit: 50,
             ..Default::default()
@@ -367,6 +369,7 @@ async fn list_filters_pagination_and_totals(store: Store) {
     assert_eq!(health.total, 4);
     let of_b = store
         .systems(&SystemFilter {
+            drafts: Drafts::All,
             organisation: Some(b),
             limit: 50,
             ..Default::default()
@@ -376,6 +379,7 @@ async fn list_filters_pagination_and_totals(store: Store) {
     assert_eq!(of_b.total, 3);
     let withdrawn = store
         .systems(&SystemFilter {
+            drafts: Drafts::All,
             status: Some(SystemStatus::Withdrawn),
             limit: 50,
             ..Default::default()
@@ -388,6 +392,7 @@ async fn list_filters_pagination_and_totals(store: Store) {
     );
     let text = store
         .systems(&SystemFilter {
+            drafts: Drafts::All,
             text: Some("system 5".into()),
             limit: 50,
             ..Default::default()
@@ -398,6 +403,7 @@ async fn list_filters_pagination_and_totals(store: Store) {
     // LIKE wildcards typed by a user are literal characters.
     let wildcard = store
         .systems(&SystemFilter {
+            drafts: Drafts::All,
             text: Some("%".into()),
             limit: 50,
             ..Default::default()
@@ -405,9 +411,30 @@ async fn list_filters_pagination_and_totals(store: Store) {
         .await
         .unwrap();
     assert_eq!(wildcard.total, 0);
+    // Drafts are their organisations' own: every system here is a draft
+    // (one withdrawn before it was ever submitted), so the public's list is
+    // empty and an organisation's holds its own.
+    let public = store
+        .systems(&SystemFilter {
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(public.total, 0);
+    let own = store
+        .systems(&SystemFilter {
+            drafts: Drafts::Of(b),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(own.total, 3);
     // Confidential documentation is not searchable.
     let secret = store
         .systems(&SystemFilter {
+            drafts: Drafts::All,
             text: Some("confidential set".into()),
             limit: 50,
             ..Default::default()
@@ -442,6 +469,7 @@ async fn cyrillic_search_ignores_case(store: Store) {
     {
         let page = store
             .systems(&SystemFilter {
+                drafts: Drafts::All,
                 text: Some(q.into()),
                 limit: 10,
                 ..Default::default()

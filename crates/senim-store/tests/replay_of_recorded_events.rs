@@ -202,8 +202,12 @@ async fn replay(store: &Store, fixture: &Fixture) {
         other => panic!("{story}: the rebuild failed: {other:?}"),
     }
     // Tables added after the fixture was recorded did not exist in its
-    // register: its rebuild must leave them empty.
-    let fingerprint = store.fingerprint().await.unwrap();
+    // register: its rebuild must leave them empty. Columns added since that
+    // repeat a record's content are compared with the record below.
+    let fingerprint = store
+        .fingerprint_without(senim_store::DERIVED_COLUMNS)
+        .await
+        .unwrap();
     let (recorded, newer): (Vec<_>, Vec<_>) = fingerprint
         .into_iter()
         .partition(|(table, ..)| fixture.header.fingerprint.iter().any(|(t, ..)| t == table));
@@ -227,6 +231,30 @@ async fn replay(store: &Store, fixture: &Fixture) {
         recorded, expected,
         "{story}: the rebuilt tables differ from the recorded ones: {differ:?}"
     );
+    let systems = store
+        .systems(&senim_store::SystemFilter {
+            limit: 500,
+            drafts: senim_store::Drafts::All,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let public = store
+        .systems(&senim_store::SystemFilter {
+            limit: 500,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    for s in &systems.items {
+        assert_eq!(
+            public.items.iter().any(|p| p.id == s.id),
+            s.is_public(),
+            "{story}: `systems.public` of {} ({})",
+            s.id,
+            s.status
+        );
+    }
     // The batch that rebuilt sequenced the events first: each got its
     // recorded index, and its entry is the one recorded, byte for byte.
     let checkpoint = store.checkpoint().await.unwrap().unwrap();

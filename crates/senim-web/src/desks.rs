@@ -270,6 +270,7 @@ async fn developer_page(c: &Ctx, state: &AppState, problems: Problems) -> PageRe
         organisations: vec![org],
         lang: c.lang(),
         limit: None,
+        drafts: senim_app::register::Drafts::Of(org),
         ..Default::default()
     });
     let systems = found

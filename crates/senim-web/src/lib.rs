@@ -423,6 +423,22 @@ impl Ctx {
         self.t.code()
     }
 
+    /// ` lang="xx"` for an element holding `text` that people wrote (a
+    /// system's documentation, a report, an answer) when it is in another
+    /// language than the page, so screen readers speak it right (WCAG 3.1.2);
+    /// empty otherwise. The language is read from the letters: see
+    /// [`text_lang`].
+    pub fn lang_of(&self, text: &str) -> &'static str {
+        match text_lang(text) {
+            Some(lang) if lang != self.lang() => match lang {
+                "en" => " lang=\"en\"",
+                "ru" => " lang=\"ru\"",
+                _ => " lang=\"kk\"",
+            },
+            _ => "",
+        }
+    }
+
     /// This page in another language.
     pub fn lang_href(&self, code: &str) -> String {
         let mut pairs = form_urlencoded::Serializer::new(String::new());
@@ -954,9 +970,49 @@ pub fn local_target(next: Option<&str>) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The language of a text people wrote, from its letters: English when most
+/// are Latin, Kazakh when Cyrillic with a letter only Kazakh has among the
+/// three (ә ғ қ ң ө ұ ү һ і), Russian when Cyrillic without; `None` for a
+/// text of digits and signs. The register holds three languages, so three
+/// scripts' worth of evidence is enough; a text that mixes them is named by
+/// the most.
+pub fn text_lang(text: &str) -> Option<&'static str> {
+    let (mut latin, mut cyrillic, mut kazakh) = (0usize, 0usize, false);
+    for ch in text.chars() {
+        if ch.is_ascii_alphabetic() {
+            latin += 1;
+        } else if ('\u{0400}'..='\u{04FF}').contains(&ch) {
+            cyrillic += 1;
+            kazakh |= "әғқңөұүһіӘҒҚҢӨҰҮҺІ".contains(ch);
+        }
+    }
+    match (latin, cyrillic) {
+        (0, 0) => None,
+        (l, c) if l > c => Some("en"),
+        _ if kazakh => Some("kk"),
+        _ => Some("ru"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::local_target;
+    use super::{local_target, text_lang};
+
+    #[test]
+    fn a_texts_language_is_read_from_its_letters() {
+        assert_eq!(
+            text_lang("Orders the emergency queue (v2, 2024)."),
+            Some("en")
+        );
+        assert_eq!(
+            text_lang("Сортировка пациентов в приёмном отделении"),
+            Some("ru")
+        );
+        assert_eq!(text_lang("Науқастарды медициналық сұрыптау"), Some("kk"));
+        assert_eq!(text_lang("SpO2 ниже 90 процентов"), Some("ru"));
+        assert_eq!(text_lang("KZ-AI-2026-000004"), Some("en"));
+        assert_eq!(text_lang("+7 7172 55 10 77"), None);
+    }
 
     #[test]
     fn only_paths_on_this_site_are_targets() {

@@ -14,7 +14,7 @@ use crate::{Ctx, Problems};
 use senim_app::error::ApiError;
 use senim_app::extract::path_id;
 use senim_app::policy::{Action, Resource};
-use senim_app::register::{Count, Query, Sort};
+use senim_app::register::{Count, Drafts, Query, Sort};
 use senim_app::state::AppState;
 
 /// Results per register page.
@@ -287,6 +287,9 @@ fn asked(c: &Ctx, paged: bool) -> Asked {
             lang: c.lang(),
             offset: if paged { (page - 1) * PAGE_SIZE } else { 0 },
             limit: paged.then_some(PAGE_SIZE),
+            // The public register, whoever reads it: a developer finds the
+            // organisation's drafts on its desk.
+            drafts: Drafts::Hidden,
         },
         q,
         problems,
@@ -631,6 +634,8 @@ struct SystemPage<'a> {
     timeline: Vec<Event>,
     registered_at: Option<String>,
     open: OpenCases,
+    /// A draft never submitted: its organisation's own, said so on the page.
+    private_draft: bool,
 }
 
 /// The cases the reader may open about a system from its page.
@@ -793,7 +798,7 @@ pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String
     let id: SystemId = path_id(&id, "system")?;
     let record = state.store.system_with_current(id).await?;
     let resource = Resource::system(&record.system);
-    c.caller.require(&state, Action::SystemRead, &resource)?;
+    senim_app::systems::require_read(&state, &c.caller, &resource)?;
     let viewer = Viewer {
         owner: c
             .caller
@@ -890,6 +895,7 @@ pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String
         pack_status,
         timeline,
         open: open_cases(&c, &state, system).await?,
+        private_draft: !system.is_public(),
         registered_at: registration
             .as_ref()
             .filter(|_| system.status == SystemStatus::Registered)

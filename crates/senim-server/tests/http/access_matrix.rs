@@ -38,6 +38,9 @@ const SIGNED_IN: &[Who] = &[
     Administrator,
 ];
 
+/// Who reads a draft of the hospital's (its developers and the authority).
+const DRAFT_READERS: &[Who] = &[Developer, Supervisor, Auditor, Administrator];
+
 const CASES: &[Case] = &[
     Case {
         name: "GET organisations",
@@ -107,6 +110,16 @@ const CASES: &[Case] = &[
         name: "GET system versions",
         allowed: EVERYONE,
     },
+    // A draft never submitted: its organisation's and the authority's own
+    // (expert reviewers read systems only through dossiers).
+    Case {
+        name: "GET draft system",
+        allowed: DRAFT_READERS,
+    },
+    Case {
+        name: "GET draft system versions",
+        allowed: DRAFT_READERS,
+    },
     Case {
         name: "GET system version 1",
         allowed: EVERYONE,
@@ -116,7 +129,7 @@ const CASES: &[Case] = &[
         allowed: &[Developer],
     },
     Case {
-        name: "POST system version",
+        name: "POST draft system version",
         allowed: &[Developer],
     },
     Case {
@@ -136,7 +149,7 @@ const CASES: &[Case] = &[
         allowed: &[Supervisor],
     },
     Case {
-        name: "POST system withdraw",
+        name: "POST draft system withdraw",
         allowed: &[Developer],
     },
     Case {
@@ -481,15 +494,23 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
             .json(&serde_json::json!({"name": "matrix", "scopes": ["read"]})),
         "GET systems" => app.request(who, Method::GET, "/api/v1/systems"),
         "GET system" => {
+            let id = app.registered_system_named("Matrix public").await;
+            app.request(who, Method::GET, &format!("/api/v1/systems/{id}"))
+        }
+        "GET draft system" => {
             let id = app.system().await;
             app.request(who, Method::GET, &format!("/api/v1/systems/{id}"))
         }
-        "GET system versions" => {
+        "GET draft system versions" => {
             let id = app.system().await;
             app.request(who, Method::GET, &format!("/api/v1/systems/{id}/versions"))
         }
+        "GET system versions" => {
+            let id = app.registered_system_named("Matrix public").await;
+            app.request(who, Method::GET, &format!("/api/v1/systems/{id}/versions"))
+        }
         "GET system version 1" => {
-            let id = app.system().await;
+            let id = app.registered_system_named("Matrix public").await;
             app.request(
                 who,
                 Method::GET,
@@ -502,7 +523,7 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
             app.request(who, Method::POST, "/api/v1/systems")
                 .json(&body)
         }
-        "POST system version" => {
+        "POST draft system version" => {
             let id = app.system().await;
             app.request(who, Method::POST, &format!("/api/v1/systems/{id}/versions"))
                 .header("If-Match", "1")
@@ -539,15 +560,15 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
             .json(&serde_json::json!({"decision": "accept"}))
         }
         "GET system intake" => {
-            let id = app.system().await;
+            let id = app.registered_system_named("Matrix intake").await;
             app.request(who, Method::GET, &format!("/api/v1/systems/{id}/intake"))
         }
         "PUT system intake (pause)" => {
-            let id = app.system().await;
+            let id = app.registered_system_named("Matrix intake").await;
             app.request(who, Method::PUT, &format!("/api/v1/systems/{id}/intake"))
                 .json(&serde_json::json!({"paused": true, "reason": "A flood of reports."}))
         }
-        "POST system withdraw" => {
+        "POST draft system withdraw" => {
             let id = app.system().await;
             app.request(who, Method::POST, &format!("/api/v1/systems/{id}/withdraw"))
         }
@@ -568,7 +589,7 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
         "GET log rollbacks" => app.request(who, Method::GET, "/api/v1/log/rollbacks"),
         "GET rulepack" => app.request(who, Method::GET, "/api/v1/rulepacks/eu-ai-act/1.0.0"),
         "GET system classifications" => {
-            let id = app.system().await;
+            let id = app.registered_system_named("Matrix public").await;
             app.request(
                 who,
                 Method::GET,
@@ -698,7 +719,7 @@ async fn request(app: &TestApp, case: &str, who: Who) -> reqwest::RequestBuilder
                 }))
         }
         "GET case (report)" => {
-            let id = app.system().await;
+            let id = app.registered_system_named("Matrix report").await;
             let response = app
                 .request(Anonymous, Method::POST, "/api/v1/reports")
                 .json(&serde_json::json!({"type": "incident", "system_id": id, "description": "Harm."}))
@@ -750,7 +771,13 @@ async fn every_role_against_every_endpoint(app: TestApp) {
                 // nothing else does.
                 (200..300).contains(&status) && receipt == (events_after > events_before)
             } else {
-                let expected = if who == Anonymous { 401 } else { 403 };
+                // A draft is no system at all to a signed-in reader who
+                // may not read it; one who may is refused what it may not do.
+                let expected = match who {
+                    Anonymous => 401,
+                    _ if case.name.contains("draft") && !DRAFT_READERS.contains(&who) => 404,
+                    _ => 403,
+                };
                 status == expected && events_after == events_before
             };
             if !ok {

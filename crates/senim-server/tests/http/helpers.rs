@@ -192,7 +192,12 @@ impl TestApp {
 
     /// Registers a hospital system with this name directly in the store.
     pub async fn system_named(&self, name: &str) -> SystemId {
-        let input: VersionInput = serde_json::from_value(system_json(name)).unwrap();
+        self.system_from(system_json(name)).await
+    }
+
+    /// Registers a hospital system described by `json` directly in the store.
+    async fn system_from(&self, json: serde_json::Value) -> SystemId {
+        let input: VersionInput = serde_json::from_value(json).unwrap();
         match self
             .store
             .execute(
@@ -209,6 +214,30 @@ impl TestApp {
             Applied::System { system, .. } => system.id,
             _ => unreachable!(),
         }
+    }
+
+    /// A hospital system with this name in the public register: made with
+    /// a profile whose path needs no expert review, and submitted through
+    /// the API, so registered at once (a draft is its organisation's own).
+    pub async fn registered_system_named(&self, name: &str) -> SystemId {
+        let mut json = system_json(name);
+        json["profile"] = serde_json::json!({"sectors": ["healthcare"], "functions": ["other"],
+            "autonomy": "low", "affects": ["none"], "failure_impact": "minimal"});
+        let id = self.system_from(json).await;
+        self.submit(Who::Developer, id).await;
+        id
+    }
+
+    /// Submits `id` for registration as `who` (its owner's developer): the
+    /// system is public from then on.
+    pub async fn submit(&self, who: Who, id: SystemId) {
+        let r = self
+            .request(who, reqwest::Method::POST, "/api/v1/cases")
+            .json(&serde_json::json!({"kind": "registration", "system_id": id}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     }
 
     /// A new account with these roles, and an admin-scoped token for it.

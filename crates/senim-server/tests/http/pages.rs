@@ -330,7 +330,7 @@ async fn a_refused_field_says_why_in_the_readers_language(app: TestApp) {
 /// three languages, notes only on the supervisors' rule sets page, each
 /// pack says what it is in law, and the CSV names the codes too.
 async fn legal_texts_are_in_the_readers_language(app: TestApp) {
-    let id = register(&app, "Triage in three languages").await;
+    let id = register_public(&app, "Triage in three languages").await;
     let check = "/self-check/result?sectors=healthcare&functions=decision_support&affects=health&failure_impact=severe&autonomy=low";
     for (lang, cited, draft, foreign) in [
         (
@@ -488,7 +488,7 @@ async fn a_draft_is_never_called_the_law_in_force(app: TestApp) {
 /// one types), and without the picker a name typed exactly as registered
 /// names that system.
 async fn the_report_form_picks_the_system_from_the_register(app: TestApp) {
-    let id = register(&app, "Sepsis picker").await;
+    let id = register_public(&app, "Sepsis picker").await;
     for (lang, words, legend) in [
         (
             "en",
@@ -593,7 +593,7 @@ async fn signing_in_returns_to_the_page_it_was_asked_from(app: TestApp) {
 /// the log keep their JSON; pages and JSON are compressed (gzip or brotli)
 /// for clients that ask.
 async fn pages_are_compressed_and_a_missing_page_is_a_page(app: TestApp) {
-    register(&app, "Compressed triage").await;
+    register_public(&app, "Compressed triage").await;
     for (lang, title) in [
         ("ru", "Страница не найдена"),
         ("kk", "Бет табылмады"),
@@ -653,6 +653,14 @@ async fn pages_are_compressed_and_a_missing_page_is_a_page(app: TestApp) {
 }
 
 /// Registers a system through the API (so the register's summaries see it).
+/// A system submitted for registration, so in the public register.
+async fn register_public(app: &TestApp, name: &str) -> String {
+    let id = register(app, name).await;
+    app.submit(Who::Developer, id.parse().unwrap()).await;
+    id
+}
+
+/// A draft: its organisation's own until submitted.
 async fn register(app: &TestApp, name: &str) -> String {
     let r = app
         .request(Who::Developer, Method::POST, "/api/v1/systems")
@@ -691,8 +699,8 @@ pub(crate) async fn page(app: &TestApp, path: &str, lang: &str) -> (u16, String)
 }
 
 async fn pages_escape_text_and_count_facets(app: TestApp) {
-    let id = register(&app, "<script>alert(1)</script> Triage").await;
-    register(&app, "Second triage").await;
+    let id = register_public(&app, "<script>alert(1)</script> Triage").await;
+    register_public(&app, "Second triage").await;
     let (status, html) = page(&app, "/register?q=triage", "en").await;
     assert_eq!(status, 200);
     assert!(
@@ -723,7 +731,7 @@ async fn pages_escape_text_and_count_facets(app: TestApp) {
 }
 
 async fn csv_export_defuses_formulas(app: TestApp) {
-    register(&app, "=HYPERLINK(\"http://evil\")").await;
+    register_public(&app, "=HYPERLINK(\"http://evil\")").await;
     let r = app
         .http
         .get(app.url("/register.csv?q=hyperlink"))
@@ -2080,7 +2088,10 @@ async fn a_named_operator_answers_on_its_desk(app: TestApp) {
         .as_str()
         .unwrap()
         .to_string();
+    // Submitted, so public (a draft is its organisation's own).
+    app.submit(Who::Developer, id.parse().unwrap()).await;
     let (_, public) = page(&app, &format!("/systems/{id}"), "en").await;
+    assert!(public.contains("Card scoring"), "{public}");
     assert!(!public.contains("pending-operator"), "{public}");
     let owner = sign_in(&app, "dev@hospital.kz").await;
     let html = page_as(&app, &owner, &format!("/systems/{id}"), "en").await;

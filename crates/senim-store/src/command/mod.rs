@@ -45,8 +45,8 @@ pub(crate) use events::{EventDraft, Events, Step};
 pub(crate) use organisations::require_organisation;
 pub(crate) use rebuild::fingerprint;
 pub(crate) use revision::check_current;
-pub(crate) use systems::store_system;
 pub use systems::system_search;
+pub(crate) use systems::{private_draft_event, store_system};
 
 /// Who issued a command, as recorded in its event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

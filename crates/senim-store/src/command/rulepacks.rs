@@ -106,16 +106,31 @@ pub(super) async fn publish_pack(
     record_reassessments(conn, &reassessments, now).await?;
     // The `risk_level` column is the truth; readers put it into the record
     // (see query.rs), so the JSON needs no rewrite here.
+    // A draft's change is its organisation's own: the log shows the pack
+    // and a digest of the change (see `private_draft_event`).
+    let private: std::collections::HashSet<String> = if report.changed.is_empty() {
+        Default::default()
+    } else {
+        sqlx::query_scalar("SELECT id FROM systems WHERE public = 0")
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect()
+    };
     for change in &report.changed {
-        let draft = EventDraft::logged(
+        let id = change.system_id.to_string();
+        let mut draft = EventDraft::logged(
             "system.reclassified",
             "system",
-            change.system_id.to_string(),
+            id.clone(),
             &SystemReclassified {
                 pack: pack.clone(),
                 change: change.clone(),
             },
         )?;
+        if private.contains(&id) {
+            draft = draft.shown(&serde_json::json!({ "pack": pack }))?;
+        }
         append_event(conn, events, draft).await?;
     }
     for write in cases {

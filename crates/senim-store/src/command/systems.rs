@@ -79,12 +79,29 @@ fn system_event<D: Serialize>(
         version: version.map(Recorded::to_record),
         details,
     };
+    let event = EventDraft::logged(kind, "system", system.id.to_string(), &payload)?;
+    if !system.is_public() {
+        return private_draft_event(event, system);
+    }
     let public = SystemChanged {
         system: payload.system.clone(),
         version: version.map(|v| v.clone().redacted(Viewer::PUBLIC).to_record()),
         details: &payload.details,
     };
-    EventDraft::logged(kind, "system", system.id.to_string(), &payload)?.shown(&public)
+    event.shown(&public)
+}
+
+/// An event about a draft that is still its organisation's own: the log
+/// shows which system it is and that it is a draft (or a draft withdrawn),
+/// and everything else (the name, the documentation, the classification,
+/// the details) only as salted digests, as it does a report's private part.
+pub(crate) fn private_draft_event(
+    event: EventDraft,
+    system: &System,
+) -> Result<EventDraft, StoreError> {
+    event.shown(&serde_json::json!({
+        "system": { "id": system.id, "status": system.status, "private": true },
+    }))
 }
 
 async fn insert_version(
@@ -176,6 +193,7 @@ pub(super) async fn create_system(
         current_version: 1,
         created_at: now,
         updated_at: now,
+        public_since: None,
     };
     let notices = operator_notices(conn, &system, &version).await?;
     insert_system(conn, &system, &version, assessment.as_ref()).await?;
@@ -256,8 +274,8 @@ pub(super) async fn insert_system(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO systems (id, owner_organisation_id, holder_organisation_id, status, risk_level, \
-         registry_number, current_version, search_text, data, created_at, updated_at, profile, documented) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         registry_number, current_version, search_text, data, created_at, updated_at, profile, documented, \
+         public) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(system.id.to_string())
     .bind(system.owner_organisation_id.to_string())
@@ -272,6 +290,7 @@ pub(super) async fn insert_system(
     .bind(system.updated_at.to_rfc3339())
     .bind(serde_json::to_string(&version.profile)?)
     .bind(documented(version))
+    .bind(i32::from(system.is_public()))
     .execute(&mut *conn)
     .await?;
     write_sectors(conn, system).await?;
@@ -316,7 +335,7 @@ pub(crate) async fn store_system(
     let result = sqlx::query(
         "UPDATE systems SET holder_organisation_id = $1, status = $2, risk_level = $3, \
          registry_number = $4, current_version = $5, search_text = $6, data = $7, updated_at = $8, \
-         profile = $11, documented = $12 \
+         profile = $11, documented = $12, public = $13 \
          WHERE id = $9 AND current_version = $10",
     )
     .bind(system.holder_organisation_id.map(|h| h.to_string()))
@@ -331,6 +350,7 @@ pub(crate) async fn store_system(
     .bind(expected_version)
     .bind(serde_json::to_string(&version.profile)?)
     .bind(documented(version))
+    .bind(i32::from(system.is_public()))
     .execute(&mut *conn)
     .await?;
     check_written::<System>(result.rows_affected())?;

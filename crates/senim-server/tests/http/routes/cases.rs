@@ -24,7 +24,203 @@ crate::on_both_backends!(
     queues_put_overdue_dossiers_first,
     a_dossier_cannot_be_steered_around_the_rules,
     an_answer_carries_the_file_it_was_asked_for,
+    a_draft_is_its_organisations_own_until_submitted,
 );
+
+/// Issue 20, item 4: a draft made by the wizard or the API was listed in
+/// the public register, readable by anyone, and its name and documentation
+/// were in the public log. A draft is now its organisation's own until it
+/// is submitted: the public, another organisation and reviewers neither list
+/// nor read it, the log shows it only as digests, and from its submission on
+/// it is public, even when the application is later withdrawn.
+async fn a_draft_is_its_organisations_own_until_submitted(app: TestApp) {
+    let mut s = Session {
+        app: &app,
+        receipts: Vec::new(),
+    };
+    let developer = token(&app, Who::Developer);
+    let mut minimal = system_json("Quokka bed forecast");
+    minimal["profile"] = json!({"sectors": ["healthcare"], "functions": ["other"], "autonomy": "low",
+        "affects": ["none"], "failure_impact": "minimal"});
+    let (status, system) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/systems",
+            None,
+            Some(minimal),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let id = system["system"]["id"].as_str().unwrap().to_string();
+    let created = s.receipts.last().unwrap().index;
+    let path = format!("/api/v1/systems/{id}");
+    let reads = |who: Who| {
+        let path = path.clone();
+        let app = &app;
+        async move {
+            app.request(who, Method::GET, &path)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(reads(Who::Anonymous).await, 401);
+    for who in [Who::OtherDeveloper, Who::ExpertReviewer, Who::DataSteward] {
+        assert_eq!(reads(who).await, 404, "{who:?}");
+    }
+    for who in [Who::Developer, Who::Supervisor, Who::Auditor] {
+        assert_eq!(reads(who).await, 200, "{who:?}");
+    }
+    let listed = |body: &Value| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"].as_str() == Some(id.as_str()))
+    };
+    let other = token(&app, Who::OtherDeveloper);
+    let supervisor = token(&app, Who::Supervisor);
+    for q in ["/api/v1/systems?limit=500", "/api/v1/systems?q=quokka"] {
+        for (who, sees) in [
+            ("", false),
+            (&*other, false),
+            (&*developer, true),
+            (&*supervisor, true),
+        ] {
+            let (status, body) = s.send(who, Method::GET, q, None, None).await;
+            assert_eq!((status, listed(&body)), (200, sees), "{q} as {who:?}");
+        }
+    }
+    let page = app
+        .http
+        .get(app.url("/register?q=quokka"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !page.contains("Quokka"),
+        "the public register lists a draft"
+    );
+    // The public log shows that a draft was made, and nothing of it.
+    let (_, entry) = s
+        .send(
+            "",
+            Method::GET,
+            &format!("/api/v1/log/entries/{created}"),
+            None,
+            None,
+        )
+        .await;
+    let text = entry["entry"].as_str().unwrap().to_string();
+    assert!(!text.contains("Quokka"), "{text}");
+    assert!(!text.contains("emergency queue"), "{text}");
+    let event: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(event["payload"]["system"]["status"], "draft");
+    for private in ["system", "version", "details"] {
+        assert_eq!(
+            event["private"][private].as_str().unwrap().len(),
+            64,
+            "{private}"
+        );
+    }
+
+    // Submitted (no review on this path), it is public at once.
+    let (status, case) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(json!({"kind": "registration", "system_id": id})),
+        )
+        .await;
+    assert_eq!((status, case["state"].as_str()), (201, Some("registered")));
+    assert_eq!(reads(Who::Anonymous).await, 200);
+    // Its submission's entry shows the version as the public reads it.
+    let submitted = s.receipts.last().unwrap().index;
+    let (_, entry) = s
+        .send(
+            "",
+            Method::GET,
+            &format!("/api/v1/log/entries/{submitted}"),
+            None,
+            None,
+        )
+        .await;
+    let text = entry["entry"].as_str().unwrap().to_string();
+    assert!(text.contains("Orders the emergency queue"), "{text}");
+    assert!(!text.contains("120,000 anonymised"), "{text}");
+    let (_, body) = s
+        .send("", Method::GET, "/api/v1/systems?q=quokka", None, None)
+        .await;
+    assert!(listed(&body));
+    let (_, body) = s.send("", Method::GET, &path, None, None).await;
+    assert!(body["system"]["public_since"].is_string(), "{body}");
+    // Withdrawn from the register, it stays public: its history is.
+    let (status, _) = s
+        .send(
+            &developer,
+            Method::POST,
+            &format!("{path}/withdraw"),
+            None,
+            Some(json!({"reason": "Replaced"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(reads(Who::Anonymous).await, 200);
+
+    // A draft withdrawn before it was ever submitted stays private, and so
+    // does its withdrawal in the log.
+    let (_, draft) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/systems",
+            None,
+            Some(system_json("Quokka never sent")),
+        )
+        .await;
+    let draft = draft["system"]["id"].as_str().unwrap().to_string();
+    let (status, _) = s
+        .send(
+            &developer,
+            Method::POST,
+            &format!("/api/v1/systems/{draft}/withdraw"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let withdrawn = s.receipts.last().unwrap().index;
+    let (status, _) = s
+        .send(
+            &other,
+            Method::GET,
+            &format!("/api/v1/systems/{draft}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (_, entry) = s
+        .send(
+            "",
+            Method::GET,
+            &format!("/api/v1/log/entries/{withdrawn}"),
+            None,
+            None,
+        )
+        .await;
+    let text = entry["entry"].as_str().unwrap();
+    assert!(!text.contains("Quokka"), "{text}");
+    assert!(text.contains("system.withdrawn"), "{text}");
+}
 
 /// Issue 20, finding 5: an information request asked to "attach the
 /// validation report", but the answer was a text box. The answer now takes

@@ -695,6 +695,10 @@ pub(crate) async fn systems_name_the_datasets_they_learned_from(app: TestApp) {
     )
     .await;
     let mut body = system_json("Learned triage");
+    // A path without expert review: registered once submitted, so new
+    // versions are taken at once.
+    body["profile"] = json!({"sectors": ["healthcare"], "functions": ["other"], "autonomy": "low",
+        "affects": ["none"], "failure_impact": "minimal"});
     body["datasets"] = json!([
         {"dataset_id": training["id"], "role": "training"},
         {"dataset_id": testing["id"], "role": "testing"},
@@ -715,18 +719,16 @@ pub(crate) async fn systems_name_the_datasets_they_learned_from(app: TestApp) {
         2,
         "each link once"
     );
-    let (_, uses) = send(
-        &app,
-        Who::Anonymous,
-        Method::GET,
-        &format!(
-            "/api/v1/datasets/{}/systems",
-            training["id"].as_str().unwrap()
-        ),
-        None,
-        None,
-    )
-    .await;
+    let uses_path = format!(
+        "/api/v1/datasets/{}/systems",
+        training["id"].as_str().unwrap()
+    );
+    // A draft is its organisation's own: the dataset does not name it.
+    let (_, uses) = send(&app, Who::Anonymous, Method::GET, &uses_path, None, None).await;
+    assert_eq!(uses["items"], json!([]));
+    let id: senim_domain::SystemId = system["system"]["id"].as_str().unwrap().parse().unwrap();
+    app.submit(Who::Developer, id).await;
+    let (_, uses) = send(&app, Who::Anonymous, Method::GET, &uses_path, None, None).await;
     assert_eq!(uses["items"][0]["system_id"], system["system"]["id"]);
     assert_eq!(uses["items"][0]["role"], "training");
     // A dataset that does not exist is named; nothing is written.

@@ -152,8 +152,9 @@ async fn every_version_is_classified_with_a_gap_report(app: TestApp) {
     assert!(!gaps.contains(&"purpose"), "purpose is documented");
     assert!(body["gaps"][0]["citations"][0]["source"].is_string());
     let id = body["system"]["id"].as_str().unwrap().to_string();
+    // Read by its owner: a draft is its organisation's own.
     let high: serde_json::Value = app
-        .read(Who::Anonymous, "/api/v1/systems?risk_level=high")
+        .read(Who::Developer, "/api/v1/systems?risk_level=high")
         .await;
     assert_eq!(
         high["total"], 1,
@@ -177,7 +178,7 @@ async fn every_version_is_classified_with_a_gap_report(app: TestApp) {
     assert_eq!(v2["system"]["risk_level"], "minimal");
     let history: serde_json::Value = app
         .read(
-            Who::Anonymous,
+            Who::Developer,
             &format!("/api/v1/systems/{id}/classifications"),
         )
         .await;
@@ -279,13 +280,13 @@ async fn publishing_reclassifies_and_reports_changes(app: TestApp) {
         "the rule that made the difference"
     );
     let now: serde_json::Value = app
-        .read(Who::Anonymous, &format!("/api/v1/systems/{id}"))
+        .read(Who::Developer, &format!("/api/v1/systems/{id}"))
         .await;
     assert_eq!(now["system"]["risk_level"], "prohibited");
     assert_eq!(now["classification"]["pack"]["version"], "1.1.0");
     let history: serde_json::Value = app
         .read(
-            Who::Anonymous,
+            Who::Developer,
             &format!("/api/v1/systems/{id}/classifications"),
         )
         .await;

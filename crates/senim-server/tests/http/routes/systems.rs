@@ -46,10 +46,22 @@ async fn developer_registers_and_versions_a_system(app: TestApp) {
     assert_eq!(versions.total, 2);
     assert_eq!(versions.items[0].name.get("en"), "Triage");
     assert_eq!(versions.items[1].name.get("en"), "Triage 2");
+    // A draft: its versions are read by its organisation, asked for a
+    // sign-in by anyone else.
     let first: serde_json::Value = app
-        .read(Who::Anonymous, &format!("/api/v1/systems/{id}/versions/1"))
+        .read(Who::Developer, &format!("/api/v1/systems/{id}/versions/1"))
         .await;
     assert_eq!(first["name"]["en"], "Triage");
+    let anonymous = app
+        .request(
+            Who::Anonymous,
+            Method::GET,
+            &format!("/api/v1/systems/{id}/versions/1"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
     let events = app.store.events_of("system", &id).await.unwrap();
     assert_eq!(events.len(), 2);
     assert_eq!(
@@ -80,7 +92,10 @@ async fn stale_version_is_409_and_nothing_changes(app: TestApp) {
 }
 
 async fn public_never_sees_confidential_documentation(app: TestApp) {
-    let id = app.system().await.to_string();
+    let id = app.system().await;
+    // Submitted, so public (a draft is its organisation's own).
+    app.submit(Who::Developer, id).await;
+    let id = id.to_string();
     for (who, training, performance) in [
         (Who::Anonymous, false, false),
         (Who::OtherDeveloper, false, false),
@@ -165,7 +180,8 @@ async fn withdraw_keeps_versions(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(other.status(), 403);
+    // A draft: to another organisation it is no system at all.
+    assert_eq!(other.status(), 404);
     let client = app.client(Who::Developer);
     let withdrawn = client
         .withdraw_system(&id, Some("Replaced by v2 product".into()))
@@ -201,7 +217,17 @@ async fn list_filters_by_sector_status_organisation_and_text(app: TestApp) {
         .id
         .to_string();
     client.withdraw_system(&proctor, None).await.unwrap();
-    let public = app.client(Who::Anonymous);
+    // Both are drafts never submitted: the public lists neither, their
+    // owner's developers list both, with every filter.
+    assert_eq!(
+        app.client(Who::Anonymous)
+            .systems(&SystemQuery::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let public = app.client(Who::Developer);
     let q = |f: fn(&mut SystemQuery)| {
         let mut query = SystemQuery::default();
         f(&mut query);
@@ -269,7 +295,9 @@ pub async fn an_operator_is_listed_only_once_it_accepts(app: TestApp) {
         organisation: Some(app.bank.to_string()),
         ..Default::default()
     };
-    let public = app.client(Who::Anonymous);
+    // The system is a draft: the authority's list, which holds drafts,
+    // shows whom it is listed under.
+    let public = app.client(Who::Supervisor);
     assert_eq!(public.systems(&under_bank()).await.unwrap().total, 0);
 
     // The bank sees the request; the owner's developer does not answer it.
@@ -398,7 +426,10 @@ pub async fn an_operator_is_listed_only_once_it_accepts(app: TestApp) {
 /// systems still come in, the authority still files, and resuming lets
 /// them in again.
 pub async fn a_supervisor_pauses_reports_about_one_system(app: TestApp) {
-    let system = app.system_named("Card scoring").await.to_string();
+    let system = app
+        .registered_system_named("Card scoring")
+        .await
+        .to_string();
     let path = format!("/api/v1/systems/{system}/intake");
     let report = |id: &str| {
         serde_json::json!({"type": "tip", "system_id": id,
@@ -445,7 +476,10 @@ pub async fn a_supervisor_pauses_reports_about_one_system(app: TestApp) {
         "nothing written"
     );
     // Another system, and the authority itself, still report.
-    let other = app.system_named("Exam proctoring").await.to_string();
+    let other = app
+        .registered_system_named("Exam proctoring")
+        .await
+        .to_string();
     assert_eq!(file(report(&other)).await.0, 201);
     let (status, body) = crate::routes::datasets::send(
         &app,
@@ -490,10 +524,17 @@ async fn the_register_finds_what_its_hint_promises(app: TestApp) {
     other["name"]["ru"] = "Прокторинг экзаменов".into();
     other["profile"]["sectors"] = serde_json::json!(["education"]);
     let other: SystemInput = serde_json::from_value(other).unwrap();
-    app.client(Who::OtherDeveloper)
+    let other = app
+        .client(Who::OtherDeveloper)
         .register_system(&other)
         .await
-        .unwrap();
+        .unwrap()
+        .value
+        .system
+        .id;
+    // Submitted, both are public.
+    app.submit(Who::Developer, id).await;
+    app.submit(Who::OtherDeveloper, other).await;
     let public = app.client(Who::Anonymous);
     let hospital_bin = crate::helpers::bin("94054000013");
     for words in [

@@ -226,6 +226,13 @@ test('a citizen complains about the system and follows the complaint by its code
   await page.check('#ground-explanation');
   await page.fill('#description', 'The triage assistant ranked my father as low priority; I want to know why.');
   await page.fill('#email', 'citizen@example.kz');
+  // Issue 20, item 5: a report took words only. The hospital's letter goes
+  // with it.
+  await page.setInputFiles('#evidence', {
+    name: 'hospital-letter.pdf',
+    mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4\n% the hospital letter\n'),
+  });
   await axe(page);
   await submitForm(page);
   const code = (await page.locator('#tracking-code').innerText()).trim();

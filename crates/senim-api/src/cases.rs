@@ -400,7 +400,7 @@ pub async fn submit_report(
     )?;
     let JsonBody(input) = body?;
     let proof = headers.get("senim-proof").and_then(|v| v.to_str().ok());
-    let receipt = file_report(&state, &caller, client, proof, input).await?;
+    let receipt = file_report(&state, &caller, client, proof, input, None).await?;
     Ok((StatusCode::CREATED, Json(receipt)))
 }
 

@@ -1,7 +1,7 @@
 //! Files sent with a case's step (issue 20): an answer to an information
-//! request takes the validation report it was asked for, and an owner's
+//! request takes the validation report it was asked for, an owner's
 //! response to an audit finding or to a forwarded report takes its
-//! evidence. A file is stored first (`attach`: checked for its kind and
+//! evidence, and a report from the public takes the reporter's. A file is stored first (`attach`: checked for its kind and
 //! size, kept in the blob store by its SHA-256), then named in the step
 //! (`attachments`), which records what it is in the case; only those who
 //! may read the case's dossier read it back (`find`).
@@ -73,23 +73,38 @@ pub async fn attach(
         .filter(|_| STEPS_WITH_FILES.contains(&action))
         .ok_or_else(|| refused("action", "is not a step that takes a file"))?;
     caller.require(state, step, &r)?;
-    let name = senim_domain::case::attachment_name(name).map_err(|e| refused("attachment", e))?;
+    let attachment = checked("attachment", name, &bytes, MAX_ATTACHMENT_BYTES)?;
+    keep(state, &attachment, bytes).await?;
+    Ok(attachment)
+}
+
+/// What a file sent as `field` is, if it may be kept: a name people can
+/// read, 1 byte to `max`, and content of the kind its name says. Nothing
+/// is stored yet.
+pub fn checked(field: &str, name: &str, bytes: &[u8], max: u64) -> Result<Attachment, ApiError> {
+    let name = senim_domain::case::attachment_name(name).map_err(|e| refused(field, e))?;
     if bytes.is_empty() {
-        return Err(refused("attachment", "is empty"));
+        return Err(refused(field, "is empty"));
     }
-    if bytes.len() as u64 > MAX_ATTACHMENT_BYTES {
-        return Err(refused("attachment", "must be from 1 byte to 25 MiB"));
+    if bytes.len() as u64 > max {
+        return Err(refused(
+            field,
+            format!("must be from 1 byte to {} MiB", max >> 20),
+        ));
     }
-    let media_type = kind_of(&name, &bytes).map_err(|e| refused("attachment", e))?;
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    let size = bytes.len() as u64;
-    state.blobs.put_bytes(&sha256, bytes).await?;
+    let media_type = kind_of(&name, bytes).map_err(|e| refused(field, e))?;
     Ok(Attachment {
-        sha256,
+        sha256: hex::encode(Sha256::digest(bytes)),
         name,
         media_type: media_type.to_string(),
-        size,
+        size: bytes.len() as u64,
     })
+}
+
+/// Keeps a checked file in the blob store, by its SHA-256.
+pub async fn keep(state: &AppState, file: &Attachment, bytes: Bytes) -> Result<(), ApiError> {
+    state.blobs.put_bytes(&file.sha256, bytes).await?;
+    Ok(())
 }
 
 /// Refuses a step naming a file the blob store does not hold.
@@ -148,10 +163,16 @@ pub fn held(case: &senim_domain::Case) -> Vec<Attachment> {
         .flat_map(|a| a.findings.iter())
         .filter_map(|f| f.response.as_ref())
         .flat_map(|r| r.attachments.iter());
-    let report = case
+    let response = case
         .report()
         .into_iter()
         .filter_map(|r| r.response.as_ref())
         .flat_map(|r| r.attachments.iter());
-    answers.chain(findings).chain(report).cloned().collect()
+    let evidence = case.report().into_iter().flat_map(|r| r.attachments.iter());
+    answers
+        .chain(findings)
+        .chain(response)
+        .chain(evidence)
+        .cloned()
+        .collect()
 }

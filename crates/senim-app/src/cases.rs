@@ -1073,6 +1073,7 @@ pub async fn file_report(
     client: std::net::IpAddr,
     proof: Option<&str>,
     input: ReportInput,
+    evidence: Option<(String, bytes::Bytes)>,
 ) -> Result<ReportReceipt, ApiError> {
     caller.require(
         state,
@@ -1116,6 +1117,20 @@ pub async fn file_report(
             ));
         }
     }
+    // A file sent with the report is checked with the rest of the input,
+    // before any quota is spent, and kept only once the report may go in.
+    let evidence = match evidence {
+        Some((name, bytes)) => Some((
+            crate::attachments::checked(
+                "evidence",
+                &name,
+                &bytes,
+                senim_domain::oversight::MAX_REPORT_ATTACHMENT_BYTES,
+            )?,
+            bytes,
+        )),
+        None => None,
+    };
     let code = tracking_code();
     let mut stepped = open_report(
         CaseId::generate(),
@@ -1168,6 +1183,12 @@ pub async fn file_report(
                 retry_after: Some(wait),
                 ..ApiError::new(crate::error::ErrorCode::RateLimited, message)
             });
+        }
+    }
+    if let Some((file, bytes)) = evidence {
+        crate::attachments::keep(state, &file, bytes).await?;
+        if let Some(report) = stepped.case.report_mut() {
+            report.attachments.push(file);
         }
     }
     // A near-duplicate of an open report (the same harm reported again, or

@@ -157,7 +157,15 @@ pub struct Report {
     pub investigation: Option<CaseId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
+    /// Files the reporter sent with the report (a letter, a screenshot of a
+    /// decision): confidential, read by those who may read the case whole.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::case::Attachment>,
 }
+
+/// The largest file a report from the public takes (anyone may send one,
+/// so less than a step's).
+pub const MAX_REPORT_ATTACHMENT_BYTES: u64 = 10 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Forward {
@@ -240,6 +248,7 @@ pub fn open_report(
             response: None,
             investigation: None,
             outcome: None,
+            attachments: Vec::new(),
         }),
     };
     case.private = Some(PrivatePart {

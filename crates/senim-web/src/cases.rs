@@ -825,7 +825,7 @@ pub struct CaseView {
     pub overdue: bool,
     pub system: Option<(String, String)>,
     pub organisation: String,
-    pub facts: Vec<(String, String)>,
+    pub facts: Vec<Fact>,
     pub record: String,
     /// The printable report, for an audit.
     pub report: Option<String>,
@@ -882,88 +882,128 @@ pub fn state_label(c: &Ctx, kind: CaseKind, state: &str) -> String {
 /// A case's facts in words. What the record quotes from a rule pack (in
 /// English, as it was when the case was made) is shown in the pack's words
 /// in the reader's language where `book` still has them.
-fn facts(c: &Ctx, book: &senim_rules::RuleBook, case: &Case) -> Vec<(String, String)> {
+/// One line of a case's summary: its label, words in the page's language
+/// (a verdict, a severity), and what people wrote after them (reasons, a
+/// finding, a report), which the page marks with its own language.
+pub struct Fact {
+    pub label: String,
+    pub lead: String,
+    pub said: String,
+}
+
+impl Fact {
+    fn both(label: String, lead: String, said: String) -> Fact {
+        Fact { label, lead, said }
+    }
+}
+
+impl From<(String, String)> for Fact {
+    /// A label and its value, marked with the value's language when it is
+    /// not the page's (a date or a translated term is the page's).
+    fn from((label, said): (String, String)) -> Fact {
+        Fact {
+            label,
+            lead: String::new(),
+            said,
+        }
+    }
+}
+
+fn facts(c: &Ctx, book: &senim_rules::RuleBook, case: &Case) -> Vec<Fact> {
     let mut out = Vec::new();
     if let Some(r) = case.registration() {
-        out.push((c.t("facet-risk"), c.t.term("risk", r.risk_level.as_str())));
-        out.push((
+        out.push(Fact::from((
+            c.t("facet-risk"),
+            c.t.term("risk", r.risk_level.as_str()),
+        )));
+        out.push(Fact::from((
             c.t("case-rule-set"),
             format!("{} {}", r.pack.id, r.pack.version),
-        ));
+        )));
         let active = r.reviews.iter().filter(|x| x.active()).count();
-        out.push((
+        out.push(Fact::from((
             c.t("case-reviewers"),
             format!("{active} / {}", r.reviewers_required),
-        ));
+        )));
         for (i, review) in r.reviews.iter().filter(|x| x.active()).enumerate() {
-            let mut state = if review.declared() {
+            let state = if review.declared() {
                 c.t("case-declared")
             } else {
                 c.t("case-not-declared")
             };
-            if let Some(rec) = &review.recommendation {
-                state = format!(
-                    "{}: {}",
-                    c.t.term("verdict", rec.verdict.as_str()),
-                    rec.reasons
-                );
-            }
-            out.push((c.t.t1("case-reviewer-n", "n", i + 1), state));
+            let label = c.t.t1("case-reviewer-n", "n", i + 1);
+            out.push(match &review.recommendation {
+                Some(rec) => Fact::both(
+                    label,
+                    format!("{}: ", c.t.term("verdict", rec.verdict.as_str())),
+                    rec.reasons.clone(),
+                ),
+                None => Fact::from((label, state)),
+            });
         }
         for q in &r.information_requests {
-            out.push((
-                c.t("case-question"),
-                format!(
-                    "{} ({} {})",
-                    q.questions,
-                    c.t("case-answer-due"),
-                    q.answer_due
-                ),
-            ));
+            out.push(Fact::from((c.t("case-question"), q.questions.clone())));
+            out.push(Fact::from((
+                c.t("case-answer-due"),
+                q.answer_due.to_string(),
+            )));
             if let Some(a) = &q.answer {
-                out.push((c.t("case-answer"), a.text.clone()));
+                out.push(Fact::from((c.t("case-answer"), a.text.clone())));
             }
         }
         if let Some(d) = &r.decision {
-            out.push((
+            out.push(Fact::both(
                 c.t("case-decision"),
-                format!("{}: {}", c.t.term("verdict", d.verdict.as_str()), d.reasons),
+                format!("{}: ", c.t.term("verdict", d.verdict.as_str())),
+                d.reasons.clone(),
             ));
         }
     }
     if let Some(r) = case.report() {
-        out.push((
+        out.push(Fact::from((
             c.t("report-kind"),
             c.t.term("report-type", r.report_type.as_str()),
-        ));
+        )));
         if let Some(g) = r.ground {
-            out.push((c.t("case-ground"), c.t.term("ground", g.as_str())));
+            out.push(Fact::from((
+                c.t("case-ground"),
+                c.t.term("ground", g.as_str()),
+            )));
         }
         if let Some(n) = &r.system_name {
-            out.push((c.t("report-field-system-name"), n.clone()));
+            out.push(Fact::from((c.t("report-field-system-name"), n.clone())));
         }
-        out.push((c.t("report-field-description"), r.description.clone()));
+        out.push(Fact::from((
+            c.t("report-field-description"),
+            r.description.clone(),
+        )));
         if let Some(d) = r.occurred_on {
-            out.push((c.t("report-field-occurred-on"), d.to_string()));
+            out.push(Fact::from((c.t("report-field-occurred-on"), d.to_string())));
         }
         if let Some(s) = r.severity {
-            out.push((c.t("case-severity"), c.t.term("severity", s.as_str())));
+            out.push(Fact::from((
+                c.t("case-severity"),
+                c.t.term("severity", s.as_str()),
+            )));
         }
         if let Some(resp) = &r.response {
-            out.push((c.t("report-response"), resp.text.clone()));
+            out.push(Fact::from((c.t("report-response"), resp.text.clone())));
         }
         if let Some(o) = &r.outcome {
-            out.push((c.t("report-outcome"), o.clone()));
+            out.push(Fact::from((c.t("report-outcome"), o.clone())));
         }
     }
     if let Some(a) = case.audit() {
-        out.push((c.t("case-basis"), c.t.term("basis", a.basis.as_str())));
+        out.push(Fact::from((
+            c.t("case-basis"),
+            c.t.term("basis", a.basis.as_str()),
+        )));
         for item in &a.checklist {
             let (title, citation) = audit_item(c, book, item);
-            out.push((
+            out.push(Fact::from((
                 c.t("case-audit-item"),
                 format!("{title} ({})", citation.source),
-            ));
+            )));
         }
         for finding in &a.findings {
             let item = a
@@ -972,32 +1012,34 @@ fn facts(c: &Ctx, book: &senim_rules::RuleBook, case: &Case) -> Vec<(String, Str
                 .find(|i| i.id == finding.item)
                 .map(|i| audit_item(c, book, i).0)
                 .unwrap_or_else(|| finding.item.clone());
-            out.push((
+            out.push(Fact::both(
                 c.t.t1("case-finding-n", "n", finding.number),
                 format!(
-                    "{} · {} · {}",
+                    "{} · {} · ",
                     item,
-                    c.t.term("severity", finding.severity.as_str()),
-                    finding.description
+                    c.t.term("severity", finding.severity.as_str())
                 ),
+                finding.description.clone(),
             ));
         }
         if let Some(conclusion) = &a.conclusion {
-            out.push((c.t("case-conclusion"), conclusion.clone()));
+            out.push(Fact::from((c.t("case-conclusion"), conclusion.clone())));
         }
     }
     if let Some(i) = case.investigation() {
         if let Some(v) = &i.violation {
             let title = book.retitle(&v.obligation, &v.title, c.t.lang);
-            out.push((
+            out.push(Fact::both(
                 c.t("decision-violation"),
-                format!("{title} — {}", v.description),
+                format!("{title} — "),
+                v.description.clone(),
             ));
         }
         if let Some(s) = &i.sanction {
-            out.push((
+            out.push(Fact::both(
                 c.t("decision-sanction"),
-                format!("{} · {}", c.t.term("sanction", s.kind.as_str()), s.reasons),
+                format!("{} · ", c.t.term("sanction", s.kind.as_str())),
+                s.reasons.clone(),
             ));
         }
     }
@@ -1009,7 +1051,7 @@ fn facts(c: &Ctx, book: &senim_rules::RuleBook, case: &Case) -> Vec<(String, Str
             .collect::<Vec<_>>()
             .join(" · ");
         if !contact.is_empty() {
-            out.push((c.t("case-contact"), contact));
+            out.push(Fact::from((c.t("case-contact"), contact)));
         }
     }
     out
@@ -1602,7 +1644,12 @@ async fn page(
             .unwrap_or_default(),
         facts: {
             let mut all = facts(c, &*state.rules.read().await, &shown_case);
-            all.extend(programme_facts(c, state, &shown_case, today).await?);
+            all.extend(
+                programme_facts(c, state, &shown_case, today)
+                    .await?
+                    .into_iter()
+                    .map(Fact::from),
+            );
             all
         },
         files: senim_app::attachments::held(&shown_case)

@@ -10,6 +10,7 @@ use senim_domain::oversight::{ComplaintGround, ReportInput, ReportStatus, Report
 use senim_domain::{Day, SystemId};
 
 use crate::public::date;
+use crate::upload::PostedFile;
 use crate::{Ctx, FormData, Posted, Problems, FILED_COOKIE};
 use senim_app::cases::{file_report, status_by_code};
 use senim_app::state::AppState;
@@ -218,12 +219,36 @@ pub async fn systems(c: Ctx, State(state): State<AppState>) -> Response {
 pub async fn submit(
     State(state): State<AppState>,
     senim_app::auth::ClientIp(client): senim_app::auth::ClientIp,
-    Posted { ctx: mut c, form }: Posted,
+    PostedFile {
+        ctx: mut c,
+        form,
+        file,
+    }: PostedFile,
 ) -> Response {
     let today = Day::of(state.clock.now());
     let mut input = match read(&c, &form, today) {
         Ok(i) => i,
         Err(problems) => return form_page(&c, &state, form, problems).await,
+    };
+    // The reporter's file (its own field, the form's last), read up to its
+    // limit; one larger is refused with what was written kept.
+    let evidence = match file {
+        Some(file) => {
+            let name = file.name.clone();
+            let limit = usize::try_from(senim_domain::oversight::MAX_REPORT_ATTACHMENT_BYTES)
+                .unwrap_or(usize::MAX);
+            match file.bytes(limit).await {
+                Ok(bytes) => Some((name, bytes)),
+                Err(e) => {
+                    let reason = e.fields.first().map_or(e.message, |f| f.reason.clone());
+                    let mut problems = Problems::default();
+                    let label = c.t.term("report-field", "evidence");
+                    problems.push("evidence", format!("{label}: {}", c.t.reason(&reason)));
+                    return form_page(&c, &state, form, problems).await;
+                }
+            }
+        }
+        None => None,
     };
     // Without the picker (no JavaScript), a name typed exactly as the
     // register has it, and only one system's, names that system.
@@ -236,7 +261,7 @@ pub async fn submit(
     // Without JavaScript the nonce stays empty: no proof, a smaller quota.
     let nonce = form.text("proof_nonce");
     let proof = (!nonce.is_empty()).then(|| format!("{}:{nonce}", form.text("proof_challenge")));
-    match file_report(&state, &c.caller, client, proof.as_deref(), input).await {
+    match file_report(&state, &c.caller, client, proof.as_deref(), input, evidence).await {
         Ok(receipt) => {
             // Behind TLS `__Host-` prefixed (so no sibling subdomain can
             // plant another report's code), which needs the whole site as

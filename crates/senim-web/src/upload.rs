@@ -76,6 +76,21 @@ impl FromRequest<AppState> for PostedFile {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &AppState) -> Result<PostedFile, Response> {
+        // A form with no file may come as a plain form (a client that
+        // sends no file, or a page from before the form took one).
+        let plain = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if plain {
+            let crate::Posted { ctx, form } = crate::Posted::from_request(request, state).await?;
+            return Ok(PostedFile {
+                ctx,
+                form,
+                file: None,
+            });
+        }
         let (mut parts, body) = request.into_parts();
         let ctx = Ctx::from_request_parts(&mut parts, state)
             .await

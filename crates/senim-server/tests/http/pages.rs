@@ -7,6 +7,7 @@ use reqwest::Method;
 use crate::helpers::{system_json, TestApp, Who, PASSWORD};
 
 crate::on_both_backends!(
+    a_report_carries_the_reporters_file,
     pages_escape_text_and_count_facets,
     csv_export_defuses_formulas,
     forms_need_their_csrf_token,
@@ -788,6 +789,98 @@ pub(crate) async fn form_token(app: &TestApp, path: &str) -> (String, String) {
     let html = r.text().await.unwrap();
     let token = field_value(&html, "csrf_token");
     (cookie, token)
+}
+
+/// Issue 20, item 5: a report from the public took words only, though a
+/// person's best evidence is often a letter or a screenshot of a decision.
+/// The report form now takes a file: checked for its kind and size before
+/// anything is kept (a refusal keeps what was written and stores nothing),
+/// kept by its SHA-256, listed on the case for the authority, and not in
+/// the public log.
+async fn a_report_carries_the_reporters_file(app: TestApp) {
+    let before = reports(&app).await;
+    let events = app.store.event_count().await.unwrap();
+    let (cookie, token) = form_token(&app, "/report").await;
+    let fields = [
+        ("csrf_token", token.as_str()),
+        ("type", "complaint"),
+        ("ground", "explanation"),
+        (
+            "description",
+            "The bank refused my loan and would not say why.",
+        ),
+    ];
+    // A file that is not what its name says: refused on its field, the
+    // words kept, nothing written.
+    let (status, _, page) = post_multipart(
+        &app,
+        &cookie,
+        "/report",
+        &fields,
+        Some(("letter.pdf", b"not a PDF at all")),
+    )
+    .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("does not hold what its name says"), "{page}");
+    assert!(page.contains("would not say why"), "{page}");
+    assert_eq!(reports(&app).await, before);
+    assert_eq!(app.store.event_count().await.unwrap(), events);
+    // The letter itself: received.
+    let letter = b"%PDF-1.4\n% the bank's letter\n";
+    let (status, location, page) = post_multipart(
+        &app,
+        &cookie,
+        "/report",
+        &fields,
+        Some(("letter.pdf", letter)),
+    )
+    .await;
+    assert_eq!((status, location.as_str()), (303, "/report/done"), "{page}");
+    assert_eq!(reports(&app).await, before + 1);
+    let list = app.read(Who::Supervisor, "/api/v1/cases?kind=report").await;
+    let case = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["report"]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("would not say why"))
+        })
+        .unwrap_or_else(|| panic!("{list}"))
+        .clone();
+    let file = &case["report"]["attachments"][0];
+    assert_eq!(file["name"], "letter.pdf", "{case}");
+    assert_eq!(file["media_type"], "application/pdf");
+    let id = case["id"].as_str().unwrap();
+    let href = format!(
+        "/desk/cases/{id}/attachments/{}",
+        file["sha256"].as_str().unwrap()
+    );
+    let supervisor = sign_in(&app, "supervisor@ministry.kz").await;
+    let html = page_as(&app, &supervisor, &format!("/desk/cases/{id}"), "en").await;
+    assert!(html.contains(&href), "{html}");
+    let got = app
+        .http
+        .get(app.url(&href))
+        .header("cookie", &supervisor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.bytes().await.unwrap().as_ref(), letter);
+    let anonymous = no_redirects().get(app.url(&href)).send().await.unwrap();
+    assert_ne!(anonymous.status(), 200);
+    // The public reads the report's existence, not its file.
+    let public = app
+        .request(Who::Anonymous, Method::GET, &format!("/api/v1/cases/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!public.contains("letter.pdf"), "{public}");
 }
 
 async fn reports(app: &TestApp) -> u64 {

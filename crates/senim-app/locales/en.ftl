@@ -1863,6 +1863,7 @@ reason-account-withdrawn = names a withdrawn account
 reason-too-many-files = must be at most { $max } files
 reason-file-kind = is not a kind of file a step takes: PDF, PNG, JPEG, CSV, plain text, DOCX, XLSX or ODT
 reason-file-size = must be from 1 byte to { $mib } MiB
+reason-translates-missing-item = translates an item the documentation does not have
 reason-file-name-length = must be 1 to 200 characters
 reason-file-name-plain = must be a plain file name, without folders
 reason-is-empty = is empty

@@ -1854,6 +1854,7 @@ reason-account-withdrawn = жабылған есептік жазбаны көр
 reason-too-many-files = { $max } файлдан аспауы тиіс
 reason-file-kind = бұл файл түрі қабылданбайды: PDF, PNG, JPEG, CSV, қарапайым мәтін, DOCX, XLSX немесе ODT
 reason-file-size = 1 байттан { $mib } МиБ-қа дейін болуы тиіс
+reason-translates-missing-item = құжаттамада жоқ тармақты аударады
 reason-file-name-length = 1-ден 200 таңбаға дейін болуы тиіс
 reason-file-name-plain = бумаларсыз қарапайым файл атауы болуы тиіс
 reason-is-empty = бос

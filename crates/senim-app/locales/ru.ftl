@@ -1871,6 +1871,7 @@ reason-account-withdrawn = указывает на закрытую учётну
 reason-too-many-files = должно быть не более { $max } файлов
 reason-file-kind = этот тип файла не принимается: PDF, PNG, JPEG, CSV, простой текст, DOCX, XLSX или ODT
 reason-file-size = должен быть от 1 байта до { $mib } МиБ
+reason-translates-missing-item = переводит пункт, которого нет в документации
 reason-file-name-length = должно быть от 1 до 200 символов
 reason-file-name-plain = должно быть простым именем файла, без папок
 reason-is-empty = пуст

@@ -144,6 +144,9 @@ struct DemoSystem {
     name: LocalizedText,
     profile: Profile,
     documentation: Documentation,
+    /// The documentation in Kazakh and Russian (`[systems.translations.kk]`).
+    #[serde(default)]
+    translations: senim_domain::system::Translations,
     #[serde(default)]
     visibility: BTreeMap<DocumentationItem, Visibility>,
 }
@@ -253,6 +256,7 @@ pub async fn load_if_empty(
             name: system.name,
             profile: system.profile,
             documentation: system.documentation,
+            translations: system.translations,
             visibility: system.visibility,
             change_note: Some("Initial registration (demo data).".into()),
             datasets: Vec::new(),
@@ -464,6 +468,7 @@ mod tests {
                 name: s.name,
                 profile: s.profile,
                 documentation: s.documentation,
+                translations: s.translations,
                 visibility: s.visibility,
                 change_note: None,
                 datasets: Vec::new(),
@@ -475,6 +480,17 @@ mod tests {
                 "{} lacks documentation",
                 s.key
             );
+            // Issue 20, item 2: the demo's documentation exists in the
+            // state language and in Russian too, item for item.
+            for lang in ["kk", "ru"] {
+                let translated = v.translations.get(lang);
+                assert_eq!(
+                    translated.map(|d| d.filled_items()),
+                    Some(v.documentation.filled_items()),
+                    "{} lacks its {lang} documentation",
+                    s.key
+                );
+            }
         }
     }
 }

@@ -206,6 +206,109 @@ impl Documentation {
     }
 }
 
+/// The documentation in other languages than the one it was written in:
+/// the same items, translated (the state language, Russian, English), so a
+/// reader sees it in their language. An item is translated only when the
+/// documentation has it; visibility is the item's, whatever the language.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Translations {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kk: Option<Documentation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ru: Option<Documentation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub en: Option<Documentation>,
+}
+
+impl Translations {
+    pub fn is_empty(&self) -> bool {
+        self.kk.is_none() && self.ru.is_none() && self.en.is_none()
+    }
+
+    /// The documentation in `lang` (`kk`, `ru` or `en`), if translated.
+    pub fn get(&self, lang: &str) -> Option<&Documentation> {
+        match lang {
+            "kk" => self.kk.as_ref(),
+            "ru" => self.ru.as_ref(),
+            "en" => self.en.as_ref(),
+            _ => None,
+        }
+    }
+
+    fn each_mut(&mut self) -> [(&'static str, &mut Option<Documentation>); 3] {
+        [
+            ("kk", &mut self.kk),
+            ("ru", &mut self.ru),
+            ("en", &mut self.en),
+        ]
+    }
+
+    /// Each translation checked as the documentation is, and refused for an
+    /// item `original` does not have.
+    fn parse(mut self, original: &Documentation, problems: &mut Problems) -> Translations {
+        let mut out = Translations::default();
+        let has: Vec<DocumentationItem> = original.filled_items();
+        for ((lang, slot), (_, into)) in self.each_mut().into_iter().zip(out.each_mut()) {
+            let Some(doc) = slot.take() else { continue };
+            let mut lp = problems.nested(lang);
+            for item in doc.filled_items() {
+                if !has.contains(&item) {
+                    lp.add(
+                        item.as_str(),
+                        "translates an item the documentation does not have",
+                    );
+                }
+            }
+            let parsed = doc.parse(&mut lp);
+            problems.absorb(lp);
+            if !parsed.filled_items().is_empty() {
+                *into = Some(parsed);
+            }
+        }
+        out
+    }
+
+    /// Removes, in every language, the items `viewer` may not see.
+    pub fn redact(&mut self, visibility: &BTreeMap<DocumentationItem, Visibility>, viewer: Viewer) {
+        for (_, doc) in self.each_mut() {
+            if let Some(d) = doc {
+                d.redact(visibility, viewer);
+            }
+        }
+    }
+
+    /// Keeps the translations of the items whose text is the same in
+    /// `after` as in `before` (a new version): a changed item's translation
+    /// would say something else.
+    pub fn keep_unchanged(&mut self, before: &Documentation, after: &Documentation) {
+        let then = before.items();
+        let now = after.items();
+        for (_, doc) in self.each_mut() {
+            if let Some(d) = doc {
+                for ((item, old), (_, new)) in then.iter().zip(&now) {
+                    if old != new {
+                        *d.slot(*item) = None;
+                    }
+                }
+                if d.filled_items().is_empty() {
+                    *doc = None;
+                }
+            }
+        }
+    }
+
+    /// The public items of every translation, for search.
+    pub fn joined_public(&self, visibility: &BTreeMap<DocumentationItem, Visibility>) -> String {
+        [&self.kk, &self.ru, &self.en]
+            .into_iter()
+            .flatten()
+            .map(|d| d.joined_public(visibility))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 /// What a developer sends to register a new system (its first version).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -220,6 +323,9 @@ pub struct SystemInput {
     pub profile: Profile,
     #[serde(default)]
     pub documentation: Documentation,
+    /// The documentation in other languages (`kk`, `ru`, `en`).
+    #[serde(default)]
+    pub translations: Translations,
     /// Visibility of documentation items; items not listed are public.
     #[serde(default)]
     pub visibility: BTreeMap<DocumentationItem, Visibility>,
@@ -240,6 +346,9 @@ pub struct VersionInput {
     pub profile: Profile,
     #[serde(default)]
     pub documentation: Documentation,
+    /// The documentation in other languages (`kk`, `ru`, `en`).
+    #[serde(default)]
+    pub translations: Translations,
     #[serde(default)]
     pub visibility: BTreeMap<DocumentationItem, Visibility>,
     /// What changed, in a sentence.
@@ -257,6 +366,7 @@ impl From<SystemInput> for VersionInput {
             name: s.name,
             profile: s.profile,
             documentation: s.documentation,
+            translations: s.translations,
             visibility: s.visibility,
             change_note: s.change_note,
             datasets: s.datasets,
@@ -271,6 +381,7 @@ pub struct ValidVersion {
     pub name: LocalizedText,
     pub profile: Profile,
     pub documentation: Documentation,
+    pub translations: Translations,
     pub visibility: BTreeMap<DocumentationItem, Visibility>,
     pub change_note: Option<String>,
     /// Sorted, each once.
@@ -289,6 +400,9 @@ impl VersionInput {
         let mut dp = problems.nested("documentation");
         let documentation = self.documentation.parse(&mut dp);
         problems.absorb(dp);
+        let mut tp = problems.nested("translations");
+        let translations = self.translations.parse(&documentation, &mut tp);
+        problems.absorb(tp);
         let change_note = match self.change_note {
             Some(n) => problems
                 .check("change_note", optional_text(&n, 2000))
@@ -317,6 +431,7 @@ impl VersionInput {
                 name: name?,
                 profile: profile?,
                 documentation,
+                translations,
                 visibility,
                 change_note,
             })
@@ -382,6 +497,9 @@ pub struct SystemVersion {
     pub holder_organisation_id: Option<OrganisationId>,
     pub profile: Profile,
     pub documentation: Documentation,
+    /// The documentation in other languages.
+    #[serde(default, skip_serializing_if = "Translations::is_empty")]
+    pub translations: Translations,
     /// Visibility of documentation items that are not public.
     pub visibility: BTreeMap<DocumentationItem, Visibility>,
     /// Items present but withheld from this reader.
@@ -398,9 +516,24 @@ pub struct SystemVersion {
 }
 
 impl SystemVersion {
+    /// The documentation to show a reader of `lang`: each item translated
+    /// where it is, else as written.
+    pub fn documentation_in(&self, lang: &str) -> Documentation {
+        let mut out = self.documentation.clone();
+        if let Some(t) = self.translations.get(lang) {
+            for (item, text) in t.items() {
+                if let (Some(text), Some(slot)) = (text, out.slot(item).as_mut()) {
+                    *slot = text.to_string();
+                }
+            }
+        }
+        out
+    }
+
     /// The version as `viewer` may see it.
     pub fn redacted(mut self, viewer: Viewer) -> SystemVersion {
         self.withheld = self.documentation.redact(&self.visibility, viewer);
+        self.translations.redact(&self.visibility, viewer);
         if !Visibility::OwnerAndAuthority.visible_to(viewer) {
             self.created_by = None;
         }
@@ -421,6 +554,36 @@ mod tests {
             "visibility": {"training_data": "owner_and_authority", "purpose": "public"}
         }))
         .unwrap()
+    }
+
+    /// Issue 20, item 2: documentation had one language, so a Kazakh reader
+    /// read English. A version takes translations of its items; each keeps
+    /// its item's visibility, and a translation of an item the
+    /// documentation lacks is refused.
+    #[test]
+    fn translations_keep_each_items_visibility() {
+        let mut json = serde_json::to_value(input()).unwrap();
+        json["translations"] = serde_json::json!({
+            "kk": {"purpose": "Кезекті реттейді.", "training_data": "Құпия"},
+            "ru": {"purpose": "Упорядочивает очередь."}
+        });
+        let v: VersionInput = serde_json::from_value(json.clone()).unwrap();
+        let v = v.parse().unwrap();
+        let kk = v.translations.get("kk").unwrap();
+        assert_eq!(kk.purpose.as_deref(), Some("Кезекті реттейді."));
+        let mut public = v.translations.clone();
+        public.redact(&v.visibility, Viewer::PUBLIC);
+        assert!(public.get("kk").unwrap().training_data.is_none());
+        assert!(public.get("kk").unwrap().purpose.is_some());
+        assert!(!public.joined_public(&v.visibility).contains("Құпия"));
+        json["translations"]["ru"]["limitations"] = "Нет.".into();
+        let v: VersionInput = serde_json::from_value(json).unwrap();
+        let err = v.parse().unwrap_err();
+        assert_eq!(err.0[0].field, "translations.ru.limitations");
+        assert_eq!(
+            err.0[0].reason,
+            "translates an item the documentation does not have"
+        );
     }
 
     #[test]

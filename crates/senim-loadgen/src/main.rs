@@ -221,6 +221,7 @@ async fn populate(
             },
             profile,
             documentation: docs.clone(),
+            translations: Default::default(),
             visibility: Default::default(),
             change_note: None,
             datasets: Vec::new(),

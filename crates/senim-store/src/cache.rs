@@ -126,6 +126,7 @@ mod tests {
             holder_organisation_id: None,
             profile: v.profile,
             documentation: v.documentation,
+            translations: v.translations,
             visibility: v.visibility,
             withheld: vec![],
             change_note: None,

@@ -40,6 +40,7 @@ use senim_domain::dataset::{AccessLevel, LegalBasis, Producer, TableSchema, Temp
 use senim_domain::organisation::{Contacts, OrganisationKind, SizeClass};
 use senim_domain::profile::Sector;
 use senim_domain::programme::{Budget, Criterion, EvaluationMode, ProgrammeKind, Question};
+use senim_domain::system::Translations;
 use senim_domain::token::{TokenInfo, TokenScope};
 use senim_domain::{
     AccountId, AccountStatus, Bin, CallId, Case, DatasetId, DatasetLink, Day, Documentation,
@@ -185,6 +186,9 @@ pub(crate) struct SystemVersion {
     pub holder_organisation_id: Option<OrganisationId>,
     pub profile: Profile,
     pub documentation: Documentation,
+    /// Absent in versions without translations (and in every older record).
+    #[serde(default, skip_serializing_if = "Translations::is_empty")]
+    pub translations: Translations,
     pub visibility: BTreeMap<DocumentationItem, Visibility>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub withheld: Vec<DocumentationItem>,
@@ -197,8 +201,8 @@ pub(crate) struct SystemVersion {
 }
 
 recorded!(senim_domain::SystemVersion => SystemVersion {
-    system_id, version, name, holder_organisation_id, profile, documentation, visibility,
-    withheld, change_note, datasets, created_by, created_at,
+    system_id, version, name, holder_organisation_id, profile, documentation, translations,
+    visibility, withheld, change_note, datasets, created_by, created_at,
 });
 
 /// A support programme of the National AI Platform.

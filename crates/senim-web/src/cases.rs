@@ -1533,7 +1533,7 @@ async fn page(
             match senim_app::cases::dossier(state, &c.caller, case.id, Some(c.t.lang)).await {
                 Ok(d) => d
                     .version
-                    .documentation
+                    .documentation_in(c.lang())
                     .items()
                     .into_iter()
                     .filter_map(|(item, text)| Some((item.as_str().to_string(), text?.to_string())))

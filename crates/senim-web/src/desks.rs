@@ -809,11 +809,16 @@ async fn next_version(
             reason: e.to_string(),
         }])
     })?;
+    // The page edits the documentation in one language; translations stay
+    // for the items left as they were.
+    let mut translations = current.version.translations.clone();
+    translations.keep_unchanged(&current.version.documentation, &input.documentation);
     Ok(senim_domain::VersionInput {
         holder_organisation_id: current.version.holder_organisation_id,
         name: input.name,
         profile: input.profile,
         documentation: input.documentation,
+        translations,
         visibility: input.visibility,
         change_note: Some(form.text("change_note")).filter(|n| !n.is_empty()),
         datasets: input.datasets,
@@ -982,7 +987,7 @@ pub async fn dossier(c: Ctx, State(state): State<AppState>, Path(id): Path<Strin
         version: d.version.version,
         docs: d
             .version
-            .documentation
+            .documentation_in(c.lang())
             .items()
             .into_iter()
             .map(|(item, text)| (c.t.term("doc", item.as_str()), text.map(str::to_string)))

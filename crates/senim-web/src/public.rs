@@ -820,7 +820,7 @@ pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String
         None => (None, None),
     };
     let docs = version
-        .documentation
+        .documentation_in(c.lang())
         .items()
         .into_iter()
         .map(|(item, text)| DocItem {

@@ -1,5 +1,7 @@
 //! Forms that carry a file (`multipart/form-data`): a data steward's file
-//! for a dataset, an auditor's predictions for an audit.
+//! for a dataset, an auditor's predictions for an audit, a step's
+//! attachment, a reporter's evidence. Such a form without a file may also
+//! come as a plain form.
 //!
 //! The form's text fields come first and are checked exactly as
 //! [`Posted`](crate::Posted) checks a plain form (where the browser

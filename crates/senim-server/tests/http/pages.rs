@@ -7,6 +7,7 @@ use reqwest::Method;
 use crate::helpers::{system_json, TestApp, Who, PASSWORD};
 
 crate::on_both_backends!(
+    documentation_is_read_in_the_readers_language,
     a_report_carries_the_reporters_file,
     pages_escape_text_and_count_facets,
     csv_export_defuses_formulas,
@@ -789,6 +790,77 @@ pub(crate) async fn form_token(app: &TestApp, path: &str) -> (String, String) {
     let html = r.text().await.unwrap();
     let token = field_value(&html, "csrf_token");
     (cookie, token)
+}
+
+/// Issue 20, item 2: a system's documentation had one language, so a
+/// Kazakh or Russian reader read English. A version takes its items in the
+/// other languages too: each page shows the reader's, marked with its
+/// language; a confidential item stays withheld in every language; the
+/// register finds the translated words; and a translation of an item the
+/// documentation lacks is refused on its field.
+async fn documentation_is_read_in_the_readers_language(app: TestApp) {
+    let mut body = system_json("Translated triage");
+    body["translations"] = serde_json::json!({
+        "kk": {"purpose": "Жедел жәрдем кезегін шұғылдығы бойынша реттейді.",
+               "training_data": "Құпия деректер жинағы."},
+        "ru": {"purpose": "Упорядочивает очередь приёмного отделения по срочности."}
+    });
+    let mut bad = body.clone();
+    bad["translations"]["ru"]["limitations"] = "Нет.".into();
+    let r = app
+        .request(Who::Developer, Method::POST, "/api/v1/systems")
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    let (status, _, fields) = crate::helpers::error_fields(r).await;
+    assert_eq!(status, 422);
+    assert_eq!(fields[0].0, "translations.ru.limitations");
+    let r = app
+        .request(Who::Developer, Method::POST, "/api/v1/systems")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let id: String = r.json::<serde_json::Value>().await.unwrap()["system"]["id"]
+        .as_str()
+        .unwrap()
+        .into();
+    app.submit(Who::Developer, id.parse().unwrap()).await;
+    let path = format!("/systems/{id}");
+    let (_, kk) = page(&app, &path, "kk").await;
+    assert!(kk.contains("Жедел жәрдем кезегін"), "{kk}");
+    assert!(
+        !kk.contains("Құпия деректер"),
+        "confidential in every language: {kk}"
+    );
+    let (_, ru) = page(&app, &path, "ru").await;
+    assert!(ru.contains("Упорядочивает очередь"), "{ru}");
+    let (_, en) = page(&app, &path, "en").await;
+    assert!(
+        en.contains("Orders the emergency queue by urgency."),
+        "{en}"
+    );
+    assert!(!en.contains("Упорядочивает"), "{en}");
+    let found = app
+        .read(Who::Anonymous, "/api/v1/systems?q=шұғылдығы")
+        .await;
+    assert_eq!(found["total"], 1, "{found}");
+    let owner = app
+        .read(Who::Developer, &format!("/api/v1/systems/{id}"))
+        .await;
+    assert_eq!(
+        owner["version"]["translations"]["kk"]["training_data"],
+        "Құпия деректер жинағы."
+    );
+    let public = app
+        .read(Who::Anonymous, &format!("/api/v1/systems/{id}"))
+        .await;
+    assert!(
+        public["version"]["translations"]["kk"]["training_data"].is_null(),
+        "{public}"
+    );
 }
 
 /// Issue 20, item 5: a report from the public took words only, though a

@@ -64,7 +64,8 @@ impl Revised for System {
 /// the server's register summaries keep).
 pub fn system_search(version: &SystemVersion) -> String {
     let docs = version.documentation.joined_public(&version.visibility);
-    lower_search(&[&version.name.joined(), &docs])
+    let translated = version.translations.joined_public(&version.visibility);
+    lower_search(&[&version.name.joined(), &docs, &translated])
 }
 
 /// A system's change; the public log shows its version redacted.
@@ -157,6 +158,7 @@ fn new_version(
         holder_organisation_id: version.holder_organisation_id,
         profile: version.profile,
         documentation: version.documentation,
+        translations: version.translations,
         visibility: version.visibility,
         withheld: Vec::new(),
         change_note: version.change_note,

@@ -65,6 +65,11 @@ impl Revised for System {
 pub fn system_search(version: &SystemVersion) -> String {
     let docs = version.documentation.joined_public(&version.visibility);
     let translated = version.translations.joined_public(&version.visibility);
+    // Without translations, the text is what it always was (stored search
+    // texts and rebuilds agree).
+    if translated.is_empty() {
+        return lower_search(&[&version.name.joined(), &docs]);
+    }
     lower_search(&[&version.name.joined(), &docs, &translated])
 }
 

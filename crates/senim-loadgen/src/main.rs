@@ -203,6 +203,7 @@ async fn populate(
         Applied::Organisation(o) => o.id,
         _ => return Err(anyhow!("unexpected answer")),
     };
+    let calendar = senim_app::Config::default().calendar;
     let started = Instant::now();
     let docs = senim_domain::Documentation {
         purpose: Some("Benchmark system.".into()),
@@ -230,8 +231,9 @@ async fn populate(
         let gaps = pack.gaps(&outcome, &version.documentation);
         let assessment = senim_domain::classification::Assessment { outcome, gaps };
         let store = store.clone();
+        let (pack, calendar) = (pack.clone(), calendar.clone());
         pending.push(async move {
-            store
+            let Applied::System { system, version } = store
                 .execute(
                     Actor::operator(),
                     Command::CreateSystem {
@@ -240,7 +242,44 @@ async fn populate(
                         assessment: Some(assessment),
                     },
                 )
-                .await
+                .await?
+            else {
+                return Err(anyhow!("unexpected answer"));
+            };
+            // Submitted for registration, as the register's systems are
+            // (a draft is its organisation's own, not in the public
+            // register); a prohibited one cannot be, and stays a draft.
+            let (path, _) = senim_app::cases::review_path(&pack, &version);
+            let ctx = senim_domain::registration::Context {
+                now: store.clock().now(),
+                calendar: &calendar,
+                actor: senim_domain::AccountId(uuid::Uuid::nil()),
+                supervisor: false,
+                system: &system,
+                path: &path,
+                pool: &[],
+            };
+            let Ok(stepped) =
+                senim_domain::registration::submit(&ctx, senim_domain::CaseId::generate())
+            else {
+                return Ok(());
+            };
+            let write = senim_store::CaseWrite {
+                system_status: stepped.system_status.map(|s| (system.status, s)),
+                system_version: Some(system.current_version),
+                case: stepped.case,
+                expected_revision: None,
+                event: stepped.event,
+                step: serde_json::json!({ "action": "submit" }),
+                assign_registry_number: stepped.assign_registry_number,
+                notices: stepped.notices,
+                opened: stepped.opened,
+                mail: None,
+            };
+            store
+                .execute(Actor::operator(), Command::SaveCase(Box::new(write)))
+                .await?;
+            Ok(())
         });
         if pending.len() >= 512 {
             if let Some(r) = pending.next().await {

@@ -416,7 +416,8 @@ impl RegisterIndex {
                 .unwrap_or(0.0)
         };
         // Private drafts are not in the full-text index; those the reader
-        // may list are matched here, each word as a part of their text.
+        // may list are matched here, each word as a part of their search
+        // text (names and public documentation, already lower-cased).
         let words: Vec<String> = q
             .words
             .as_deref()
@@ -425,18 +426,10 @@ impl RegisterIndex {
             .map(str::to_lowercase)
             .collect();
         let draft_matches = |s: &System| {
-            let text = format!(
-                "{} {}",
-                inner.texts.get(&s.id).map(String::as_str).unwrap_or(""),
-                [&s.name.kk, &s.name.ru, &s.name.en]
-                    .into_iter()
-                    .flatten()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            )
-            .to_lowercase();
-            words.iter().all(|w| text.contains(w.as_str()))
+            inner
+                .texts
+                .get(&s.id)
+                .is_some_and(|text| words.iter().all(|w| text.contains(w.as_str())))
         };
         for s in inner.systems.values() {
             if !q.drafts.include(s) {

@@ -471,20 +471,23 @@ impl System {
     /// status. A record written before `public_since` existed is public
     /// unless it is a draft or withdrawn.
     pub fn is_public(&self) -> bool {
-        self.public_since.is_some()
-            || !matches!(self.status, SystemStatus::Draft | SystemStatus::Withdrawn)
+        self.public_since.is_some() || makes_public(self.status)
     }
 
     /// Puts the system in `status`, making it public the first time that
     /// status is one of an application's (or of a decision on it).
     pub fn move_to(&mut self, status: SystemStatus, now: Timestamp) {
         self.status = status;
-        if self.public_since.is_none()
-            && !matches!(status, SystemStatus::Draft | SystemStatus::Withdrawn)
-        {
+        if self.public_since.is_none() && makes_public(status) {
             self.public_since = Some(now);
         }
     }
+}
+
+/// Whether a system in `status` has been submitted: every status but a
+/// draft's and a withdrawal's.
+fn makes_public(status: SystemStatus) -> bool {
+    !matches!(status, SystemStatus::Draft | SystemStatus::Withdrawn)
 }
 
 /// One version of a system.

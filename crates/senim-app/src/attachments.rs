@@ -1,10 +1,12 @@
 //! Files sent with a case's step (issue 20): an answer to an information
 //! request takes the validation report it was asked for, an owner's
 //! response to an audit finding or to a forwarded report takes its
-//! evidence, and a report from the public takes the reporter's. A file is stored first (`attach`: checked for its kind and
-//! size, kept in the blob store by its SHA-256), then named in the step
-//! (`attachments`), which records what it is in the case; only those who
-//! may read the case's dossier read it back (`find`).
+//! evidence, and a report from the public takes the reporter's. A step's
+//! file is stored first (`attach`: checked for its kind and size by
+//! `checked`, kept in the blob store by its SHA-256 by `keep`), then named
+//! in the step, which records what it is in the case; a report's is
+//! checked with the report and kept once it is accepted. Only those who may
+//! read the case's dossier read it back (`find`).
 
 use bytes::Bytes;
 use sha2::{Digest, Sha256};

@@ -138,6 +138,18 @@ test('a developer registers a high-risk system with the wizard and submits it', 
   assert.equal(await withdraw.locator('button[type=submit]').getAttribute('class'), 'warning');
   await axe(page);
   await shoot(page, 'case-submitted');
+  // Issue 20, item 5: a dossier took no document from its owner. The
+  // validation report goes to the dossier with a word on what it is.
+  const documents = await stepForm(page, 'add_documents');
+  await documents.locator('textarea[name=description]').fill('Validation report of version 1: 2,000 admissions from two hospitals.');
+  await documents.locator('input[type=file]').setInputFiles({
+    name: 'validation-report.pdf',
+    mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4\n% validation report\n%%EOF\n'),
+  });
+  await Promise.all([page.waitForLoadState('load'), documents.locator('button[type=submit]').click()]);
+  assert.match(page.url(), /done=add_documents/, await page.locator('main').innerText());
+  assert.equal(await page.locator('main a[download]', { hasText: 'validation-report.pdf' }).count(), 1);
 });
 
 test('the assigned experts declare, mark the checklist and recommend registration', async () => {
@@ -158,6 +170,9 @@ test('the assigned experts declare, mark the checklist and recommend registratio
     assert.match(page.url(), /done=declare/);
     await page.click('a:text("Open the dossier")');
     assert.match(await page.locator('main').innerText(), /Documented item 1/);
+    // The owner's documents are read beside the documentation.
+    assert.match(await page.locator('main').innerText(), /Documents from the developer[\s\S]*2,000 admissions/);
+    assert.equal(await page.locator('main a[download]', { hasText: 'validation-report.pdf' }).count(), 1);
     await axe(page);
     await page.goBack();
     // Issue 20, finding 7: the checklist was on another page than the
@@ -273,9 +288,16 @@ test('a supervisor opens an audit; the auditor closes it; the system joins a tru
   assert.doesNotMatch(itemTitle, /^[a-z_-]+$/, 'an item is shown by its title, not its code');
   await finding.locator('input[name="severity"][value="low"]').check();
   await finding.locator('textarea[name=description]').fill('The incident log is kept, but not reviewed monthly.');
+  // The finding takes the auditor's evidence.
+  await finding.locator('input[type=file]').setInputFiles({
+    name: 'incident-log-extract.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('date,reviewed\n2026-01-31,no\n'),
+  });
   await Promise.all([aud.waitForLoadState('load'), finding.locator('button[type=submit]').click()]);
   assert.match(aud.url(), /done=finding/, await aud.locator('main').innerText());
   assert.ok((await aud.locator('main').innerText()).includes(itemTitle), 'the finding names its item by title');
+  assert.equal(await aud.locator('main a[download]', { hasText: 'incident-log-extract.csv' }).count(), 1);
   const form = await stepForm(aud, 'close_audit');
   await form.locator('textarea[name=conclusion]').fill('The processes match the documentation; no finding.');
   await Promise.all([aud.waitForLoadState('load'), form.locator('button[type=submit]').click()]);

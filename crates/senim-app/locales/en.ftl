@@ -1870,3 +1870,18 @@ reason-is-empty = is empty
 reason-file-content = does not hold what its name says: its content is another kind of file
 reason-file-not-stored = names no file stored here: send the file with the answer
 reason-not-a-file-step = is not a step that takes a file
+
+# Documents the owner adds to a dossier under review (issue 20).
+step-add-documents = Add documents to the dossier
+step-done-add-documents = Documents added
+step-next-add-documents = The expert reviewers and the authority read them with the dossier; the review's clock does not stop.
+event-registration-documents-added = Documents added to the dossier
+notice-documents-added = The developer added documents to a dossier you review.
+field-add-documents-description = What the documents are
+field-add-documents-description-hint = For example: the validation report of version 3, tested on 2,000 cases from two hospitals.
+field-add-documents-attachment = The file
+field-add-documents-attachment-hint = PDF, PNG, JPEG, CSV, plain text, DOCX, XLSX or ODT, at most 25 MiB; one file at a time. Only your organisation, the authority and the reviewers read it; the public log shows only its name, size and hash.
+field-finding-attachment = Attach evidence (optional)
+field-finding-attachment-hint = A test protocol or a screenshot: PDF, PNG, JPEG, CSV, plain text, DOCX, XLSX or ODT, at most 25 MiB. Only the system's owner and the authority read it.
+reason-at-least-one-file = must hold at least one file
+dossier-documents = Documents from the developer

@@ -1861,3 +1861,18 @@ reason-is-empty = бос
 reason-file-content = атауына сәйкес емес: мазмұны бойынша бұл басқа түрдегі файл
 reason-file-not-stored = мұнда мұндай файл сақталмаған: файлды жауаппен бірге жіберіңіз
 reason-not-a-file-step = файл тіркелетін қадам емес
+
+# Documents the owner adds to a dossier under review (issue 20).
+step-add-documents = Досьеге құжаттар қосу
+step-done-add-documents = Құжаттар қосылды
+step-next-add-documents = Сарапшылар мен уәкілетті орган оларды досьемен бірге оқиды; сараптама мерзімі тоқтамайды.
+event-registration-documents-added = Досьеге құжаттар қосылды
+notice-documents-added = Әзірлеуші сіз қарап жатқан досьеге құжаттар қосты.
+field-add-documents-description = Бұл қандай құжаттар
+field-add-documents-description-hint = Мысалы: 3-нұсқаның екі аурухананың 2000 жағдайында тексерілген валидация есебі.
+field-add-documents-attachment = Файл
+field-add-documents-attachment-hint = PDF, PNG, JPEG, CSV, қарапайым мәтін, DOCX, XLSX немесе ODT, 25 МиБ-тан аспайды; бір жолы бір файл. Оны тек ұйымыңыз, уәкілетті орган және сарапшылар оқиды; ашық журнал оның тек атауын, көлемін және хэшін көрсетеді.
+field-finding-attachment = Дәлел тіркеу (міндетті емес)
+field-finding-attachment-hint = Сынақ хаттамасы немесе экран суреті: PDF, PNG, JPEG, CSV, қарапайым мәтін, DOCX, XLSX немесе ODT, 25 МиБ-тан аспайды. Оны тек жүйенің меншік иесі және уәкілетті орган оқиды.
+reason-at-least-one-file = кемінде бір файл тіркелуі тиіс
+dossier-documents = Әзірлеушінің құжаттары

@@ -1878,3 +1878,18 @@ reason-is-empty = пуст
 reason-file-content = не соответствует своему имени: по содержимому это файл другого типа
 reason-file-not-stored = такого файла здесь нет: отправьте файл вместе с ответом
 reason-not-a-file-step = не является шагом, к которому прикладывают файл
+
+# Documents the owner adds to a dossier under review (issue 20).
+step-add-documents = Добавить документы в досье
+step-done-add-documents = Документы добавлены
+step-next-add-documents = Эксперты и уполномоченный орган изучат их вместе с досье; срок экспертизы не останавливается.
+event-registration-documents-added = В досье добавлены документы
+notice-documents-added = Разработчик добавил документы в досье, которое вы рассматриваете.
+field-add-documents-description = Что это за документы
+field-add-documents-description-hint = Например: отчёт о валидации версии 3 на 2000 случаях из двух больниц.
+field-add-documents-attachment = Файл
+field-add-documents-attachment-hint = PDF, PNG, JPEG, CSV, простой текст, DOCX, XLSX или ODT, не более 25 МиБ; по одному файлу. Его читают только ваша организация, уполномоченный орган и эксперты; открытый журнал показывает лишь его имя, размер и хеш.
+field-finding-attachment = Приложить подтверждение (необязательно)
+field-finding-attachment-hint = Протокол испытаний или снимок экрана: PDF, PNG, JPEG, CSV, простой текст, DOCX, XLSX или ODT, не более 25 МиБ. Его читают только собственник системы и уполномоченный орган.
+reason-at-least-one-file = должен быть приложен хотя бы один файл
+dossier-documents = Документы разработчика

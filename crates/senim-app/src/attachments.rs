@@ -1,7 +1,8 @@
 //! Files sent with a case's step (issue 20): an answer to an information
-//! request takes the validation report it was asked for, an owner's
-//! response to an audit finding or to a forwarded report takes its
-//! evidence, and a report from the public takes the reporter's. A step's
+//! request takes the validation report it was asked for, an owner adds
+//! documents to a dossier under review, an auditor's finding and an
+//! owner's response to it or to a forwarded report take their evidence,
+//! and a report from the public takes the reporter's. A step's
 //! file is stored first (`attach`: checked for its kind and size by
 //! `checked`, kept in the blob store by its SHA-256 by `keep`), then named
 //! in the step, which records what it is in the case; a report's is
@@ -55,9 +56,16 @@ pub fn kind_of(name: &str, bytes: &[u8]) -> Result<&'static str, String> {
     }
 }
 
-/// The steps that take files: an answer to an information request, and an
-/// owner's response to a finding or to a forwarded report.
-pub const STEPS_WITH_FILES: [&str; 3] = ["respond", "respond_finding", "respond_report"];
+/// The steps that take files: an answer to an information request, an
+/// owner's documents for a dossier, an auditor's finding, and an owner's
+/// response to a finding or to a forwarded report.
+pub const STEPS_WITH_FILES: [&str; 5] = [
+    "respond",
+    "add_documents",
+    "finding",
+    "respond_finding",
+    "respond_report",
+];
 
 /// Stores a file for the step `action` of `case`, which the caller may take,
 /// and says what it is.
@@ -151,18 +159,22 @@ pub async fn find(
         .ok_or_else(|| ApiError::not_found("attachment"))
 }
 
-/// Every file a case holds: its answers' and its responses'.
+/// Every file a case holds: its answers', its documents', its findings'
+/// and its responses'.
 pub fn held(case: &senim_domain::Case) -> Vec<Attachment> {
-    let answers = case
-        .registration()
+    let reg = case.registration();
+    let answers = reg
         .into_iter()
         .flat_map(|reg| reg.information_requests.iter())
         .filter_map(|q| q.answer.as_ref())
         .flat_map(|a| a.attachments.iter());
-    let findings = case
-        .audit()
+    let documents = reg
         .into_iter()
-        .flat_map(|a| a.findings.iter())
+        .flat_map(|reg| reg.documents.iter())
+        .flat_map(|d| d.attachments.iter());
+    let findings = case.audit().into_iter().flat_map(|a| a.findings.iter());
+    let evidence_of_findings = findings.clone().flat_map(|f| f.attachments.iter());
+    let responses_to_findings = findings
         .filter_map(|f| f.response.as_ref())
         .flat_map(|r| r.attachments.iter());
     let response = case
@@ -172,7 +184,9 @@ pub fn held(case: &senim_domain::Case) -> Vec<Attachment> {
         .flat_map(|r| r.attachments.iter());
     let evidence = case.report().into_iter().flat_map(|r| r.attachments.iter());
     answers
-        .chain(findings)
+        .chain(documents)
+        .chain(evidence_of_findings)
+        .chain(responses_to_findings)
         .chain(response)
         .chain(evidence)
         .cloned()

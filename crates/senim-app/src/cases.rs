@@ -775,6 +775,9 @@ pub async fn apply_step(
         Expected::Revision(r) => r,
     };
     check_revision(&case, expected)?;
+    // A step names only files the server holds (stored first, by the page
+    // or the client that took them).
+    crate::attachments::check_stored(state, step.attachments()).await?;
     let record = match case.system_id {
         Some(id) => Some(state.store.system_with_current(id).await?),
         None => None,
@@ -785,11 +788,6 @@ pub async fn apply_step(
     let calendar = &state.config.calendar;
     let stepped = match step {
         AnyStep::Registration(step) => {
-            // An answer names only files the server holds (stored by the
-            // page that took them).
-            if let Step::Respond { attachments, .. } = &step {
-                crate::attachments::check_stored(state, attachments).await?;
-            }
             let record = record.as_ref().ok_or_else(ApiError::internal)?;
             let (path, _) = review_path(book.in_force(), &record.version);
             // Only the steps that may assign reviewers read the pool.
@@ -912,18 +910,6 @@ pub async fn apply_step(
                         Err(e) => return Err(e.into()),
                     }
                 }
-            }
-            // A response names only files the server holds.
-            match &other {
-                AnyStep::Audit(senim_domain::oversight::AuditStep::RespondFinding {
-                    attachments,
-                    ..
-                })
-                | AnyStep::Report(senim_domain::oversight::ReportStep::RespondReport {
-                    attachments,
-                    ..
-                }) => crate::attachments::check_stored(state, attachments).await?,
-                _ => {}
             }
             let facts = match &other {
                 AnyStep::TrustedList(_) => list_facts(&book),
@@ -1374,6 +1360,22 @@ pub enum AnyStep {
 }
 
 impl AnyStep {
+    /// The files the step names (stored before it is taken).
+    fn attachments(&self) -> &[senim_domain::case::Attachment] {
+        use senim_domain::oversight::{AuditStep, ReportStep};
+        match self {
+            AnyStep::Registration(
+                Step::Respond { attachments, .. } | Step::AddDocuments { attachments, .. },
+            )
+            | AnyStep::Audit(
+                AuditStep::Finding { attachments, .. }
+                | AuditStep::RespondFinding { attachments, .. },
+            )
+            | AnyStep::Report(ReportStep::RespondReport { attachments, .. }) => attachments,
+            _ => &[],
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self {
             AnyStep::Registration(s) => s.name(),

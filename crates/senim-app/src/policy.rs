@@ -82,6 +82,7 @@ actions! {
     CaseCheck => "case.check": Write,
     CaseRequestInformation => "case.request_information": Write,
     CaseRespond => "case.respond": Write,
+    CaseAddDocuments => "case.add_documents": Write,
     CaseRecommend => "case.recommend": Write,
     CaseDecide => "case.decide": Write,
     CaseSuspend => "case.suspend": Write,

@@ -348,6 +348,7 @@ pub(crate) async fn seed(
                         description: "Update the risk assessment for the retrained model.".into(),
                         working_days: 15,
                     }),
+                    attachments: Vec::new(),
                 },
             )
             .map_err(data)?;

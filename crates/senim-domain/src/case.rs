@@ -534,6 +534,23 @@ pub struct Registration {
     /// Suspensions, reinstatements and revocations after registration.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub measures: Vec<Measure>,
+    /// Documents the owner added to the dossier under review (a test
+    /// report, a conformity statement), in the order added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<Documents>,
+}
+
+/// Files the owner added to a dossier in one step, with what they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Documents {
+    pub by: AccountId,
+    pub at: Timestamp,
+    /// What the files are, in the owner's words (kept from the public, as
+    /// an answer's text is).
+    pub description: String,
+    /// The system version under review when they were added.
+    pub version: i64,
+    pub attachments: Vec<Attachment>,
 }
 
 /// One item the reviewers check.

@@ -707,6 +707,9 @@ pub struct Finding {
     pub response: Option<OwnerResponse>,
     pub at: Timestamp,
     pub by: AccountId,
+    /// The auditor's evidence for the finding.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::case::Attachment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -823,6 +826,7 @@ pub fn record_metrics(
             response: None,
             at: ctx.now,
             by: ctx.actor,
+            attachments: Vec::new(),
         });
         if let Some(check) = run.checks.get_mut(breach.check) {
             check.finding = Some(number);
@@ -922,6 +926,10 @@ pub enum AuditStep {
         description: String,
         #[serde(default)]
         corrective_action: Option<CorrectiveActionInput>,
+        /// The auditor's evidence (a test protocol, a screenshot), each
+        /// file stored first.
+        #[serde(default)]
+        attachments: Vec<crate::case::Attachment>,
     },
     /// Owner: answer a finding.
     RespondFinding {
@@ -966,6 +974,7 @@ pub fn audit_step(ctx: &Ctx<'_>, current: &Case, step: AuditStep) -> Result<Step
             severity,
             description,
             corrective_action,
+            attachments,
         } => {
             if ctx.actor != audit.auditor {
                 return Err(Refusal::Forbidden(
@@ -996,6 +1005,8 @@ pub fn audit_step(ctx: &Ctx<'_>, current: &Case, step: AuditStep) -> Result<Step
                 }
                 None => None,
             };
+            crate::case::Attachment::check_all("attachments", &attachments)
+                .map_err(Refusal::Invalid)?;
             let number = audit.findings.len() as u32 + 1;
             audit.findings.push(Finding {
                 number,
@@ -1006,6 +1017,7 @@ pub fn audit_step(ctx: &Ctx<'_>, current: &Case, step: AuditStep) -> Result<Step
                 response: None,
                 at: ctx.now,
                 by: ctx.actor,
+                attachments,
             });
             if let Some(org) = owner {
                 notices.push(notice(

@@ -29,8 +29,8 @@ use crate::account::Role;
 use crate::calendar::{Calendar, Day, Deadline};
 use crate::case::{
     invalid, notice, refuse_state, text, Answer, AssignedBy, Candidate, Case, CaseBody, CheckMark,
-    ChecklistItem, Decision, Declaration, InformationRequest, Mark, Measure, Notice, Recipient,
-    Recommendation, Refusal, Registration, Review, Stepped, Verdict, MAX_REASONS_CHARS,
+    ChecklistItem, Decision, Declaration, Documents, InformationRequest, Mark, Measure, Notice,
+    Recipient, Recommendation, Refusal, Registration, Review, Stepped, Verdict, MAX_REASONS_CHARS,
 };
 use crate::classification::PackRef;
 use crate::clock::Timestamp;
@@ -109,6 +109,15 @@ pub enum Step {
         #[serde(default)]
         attachments: Vec<crate::case::Attachment>,
     },
+    /// Owner: add documents to the dossier while it is under review (a
+    /// test report, a conformity statement, instructions for use), saying
+    /// what they are; the files are stored first, as an answer's are. The
+    /// reviewers are told.
+    AddDocuments {
+        description: String,
+        #[serde(default)]
+        attachments: Vec<crate::case::Attachment>,
+    },
     /// Assigned reviewer: a reasoned recommendation.
     Recommend { verdict: Verdict, reasons: String },
     /// Supervisor: the decision, with reasons.
@@ -143,6 +152,7 @@ impl Step {
         "check",
         "request_information",
         "respond",
+        "add_documents",
         "recommend",
         "decide",
         "suspend",
@@ -159,6 +169,7 @@ impl Step {
             Step::Check { .. } => "check",
             Step::RequestInformation { .. } => "request_information",
             Step::Respond { .. } => "respond",
+            Step::AddDocuments { .. } => "add_documents",
             Step::Recommend { .. } => "recommend",
             Step::Decide { .. } => "decide",
             Step::Suspend { .. } => "suspend",
@@ -320,6 +331,7 @@ pub fn submit(ctx: &Context<'_>, id: CaseId) -> Result<Stepped, Refusal> {
             information_requests: Vec::new(),
             decision: None,
             measures: Vec::new(),
+            documents: Vec::new(),
         }),
     };
     let owner = Recipient::Organisation(system.owner_organisation_id);
@@ -747,6 +759,46 @@ pub fn step(ctx: &Context<'_>, current: &Case, step: Step) -> Result<Stepped, Re
             fill_reviewers(ctx, &mut case, AssignedBy::Automatic, &mut notices);
             system_status = Some(state_of(&case));
             "registration.resubmitted"
+        }
+        Step::AddDocuments {
+            description,
+            attachments,
+        } => {
+            require_state(
+                &case,
+                &[
+                    SystemStatus::Submitted,
+                    SystemStatus::InExpertReview,
+                    SystemStatus::InformationRequested,
+                    SystemStatus::Recommended,
+                ],
+                "add_documents",
+            )?;
+            let description = text("description", &description)?;
+            if attachments.is_empty() {
+                return Err(invalid("attachments", "must hold at least one file"));
+            }
+            crate::case::Attachment::check_all("attachments", &attachments)
+                .map_err(Refusal::Invalid)?;
+            let version = ctx.system.current_version;
+            let reg = registration(&mut case)?;
+            reg.documents.push(Documents {
+                by: ctx.actor,
+                at: ctx.now,
+                description,
+                version,
+                attachments,
+            });
+            let reviewers: Vec<AccountId> = active_reviewers(reg).map(|r| r.reviewer).collect();
+            for r in reviewers {
+                notices.push(notice(
+                    Recipient::Account(r),
+                    "notice-documents-added",
+                    &[],
+                    "The developer added documents to a dossier you review.".into(),
+                ));
+            }
+            "registration.documents_added"
         }
         Step::Recommend { verdict, reasons } => {
             require_state(&case, &[SystemStatus::InExpertReview], "recommend")?;

@@ -251,7 +251,8 @@ pub(crate) async fn save_case(
 /// keeps a salted digest of the whole case beside it).
 ///
 /// A registration dossier and a published decision are public records: all
-/// of them but the developer's answers, the reviewers' declaration
+/// of them but the developer's answers and descriptions of documents
+/// (their files show as names and digests), the reviewers' declaration
 /// statements and checklist notes. A report, an audit, a trusted-list
 /// application and an undecided investigation show only that the case
 /// exists and where it stands (a report not even which system it names).
@@ -343,6 +344,9 @@ pub fn public_case(case: &Case) -> Case {
             if let Some(answer) = request.answer.as_mut() {
                 answer.text = String::new();
             }
+        }
+        for documents in &mut reg.documents {
+            documents.description = String::new();
         }
         for review in &mut reg.reviews {
             for mark in &mut review.marks {

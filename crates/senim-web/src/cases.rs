@@ -114,6 +114,14 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
     ),
     (
         CaseKind::Registration,
+        "add_documents",
+        &[
+            f("description", Input::Para, true),
+            f("attachment", Input::File, true),
+        ],
+    ),
+    (
+        CaseKind::Registration,
         "recommend",
         &[
             f("verdict", Input::Choice("verdict", Verdict::NAMES), true),
@@ -187,6 +195,7 @@ pub const STEPS: &[(CaseKind, &str, &[Field])] = &[
             f("item", Input::Listed, true),
             f("severity", Input::Choice("severity", Severity::NAMES), true),
             f("description", Input::Para, true),
+            f("attachment", Input::File, false),
         ],
     ),
     (
@@ -543,6 +552,10 @@ fn offered(case: &Case, action: &str, me: Option<senim_domain::AccountId>, today
         "check" | "recommend" => *state == InExpertReview && declared,
         "request_information" => matches!(state, InExpertReview | Recommended),
         "respond" => *state == InformationRequested,
+        "add_documents" => matches!(
+            state,
+            Submitted | InExpertReview | InformationRequested | Recommended
+        ),
         "decide" => matches!(state, Recommended | Submitted),
         "suspend" | "revoke" => *state == Registered,
         "reinstate" => *state == Suspended,
@@ -1247,7 +1260,7 @@ fn show_field(
     } else {
         Vec::new()
     };
-    let key = format!("field-{}", field.name.replace('_', "-"));
+    let key = field_key(c, action, field.name);
     ShownField {
         error: problems.of(&id).map(str::to_string),
         id,
@@ -1263,6 +1276,17 @@ fn show_field(
         choices,
         marks,
         rows,
+    }
+}
+
+/// The message id of a step's field's label: the step's own wording if it
+/// has one (a file it requires, say), else the field's.
+fn field_key(c: &Ctx, action: &str, field: &str) -> String {
+    let own = format!("field-{action}-{field}").replace('_', "-");
+    if c.t.has(&own) {
+        own
+    } else {
+        format!("field-{}", field.replace('_', "-"))
     }
 }
 
@@ -1588,7 +1612,7 @@ async fn page(
             multipart: fields.iter().any(|f| f.input == Input::File),
             target: match *action {
                 "metrics" => format!("/desk/cases/{}/metrics", case.id),
-                "respond" | "respond_finding" | "respond_report" => {
+                a if senim_app::attachments::STEPS_WITH_FILES.contains(&a) => {
                     format!("/desk/cases/{}/respond", case.id)
                 }
                 _ => format!("/desk/cases/{}", case.id),
@@ -2074,12 +2098,13 @@ fn step_problems(c: &Ctx, name: &str, fields: &[Field], e: &ApiError) -> Problem
     let first = format!("{name}-{}", fields.first().map_or("action", |f| f.name));
     crate::refusal(c, e, &first, |path| {
         let field = path.split(['.', '[']).next().unwrap_or("");
-        // The API's body is the form's file.
-        let field = if field == "body" { "file" } else { field };
-        (
-            format!("{name}-{field}"),
-            c.t(&format!("field-{}", field.replace('_', "-"))),
-        )
+        // The API's body and attachments are the form's file.
+        let field = match field {
+            "body" => "file",
+            "attachments" => "attachment",
+            f => f,
+        };
+        (format!("{name}-{field}"), c.t(&field_key(c, name, field)))
     })
 }
 

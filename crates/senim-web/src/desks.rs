@@ -1002,10 +1002,42 @@ pub async fn dossier(c: Ctx, State(state): State<AppState>, Path(id): Path<Strin
             .iter()
             .map(|g| c.t.term("doc", g.item.as_str()))
             .collect(),
+        documents: d
+            .case
+            .registration()
+            .map(|r| r.documents.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .map(|docs| DossierDocuments {
+                description: docs.description.clone(),
+                added: crate::public::date(&docs.at.to_rfc3339()),
+                version: docs.version,
+                files: docs
+                    .attachments
+                    .iter()
+                    .map(|a| {
+                        (
+                            a.name.clone(),
+                            format!("{} KB", a.size.div_ceil(1024)),
+                            format!("/desk/cases/{}/attachments/{}", d.case.id, a.sha256),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect(),
         case_id: id,
         c: &c,
     };
     Ok(c.render(&page))
+}
+
+/// Files the owner added to the dossier in one step, as the page lists them.
+struct DossierDocuments {
+    description: String,
+    added: String,
+    version: i64,
+    /// (name, size, address)
+    files: Vec<(String, String, String)>,
 }
 
 #[derive(askama::Template)]
@@ -1020,6 +1052,7 @@ struct DossierPage<'a> {
     classification: Option<senim_domain::classification::Classification>,
     risk: Option<Tag>,
     gaps: Vec<String>,
+    documents: Vec<DossierDocuments>,
 }
 
 /// The datasets of the library (those the reader may see) that `words`

@@ -24,6 +24,7 @@ crate::on_both_backends!(
     queues_put_overdue_dossiers_first,
     a_dossier_cannot_be_steered_around_the_rules,
     an_answer_carries_the_file_it_was_asked_for,
+    a_dossier_takes_the_owners_documents_and_a_finding_its_evidence,
     a_draft_is_its_organisations_own_until_submitted,
 );
 
@@ -482,6 +483,278 @@ async fn an_answer_carries_the_file_it_was_asked_for(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+}
+
+/// Issue 20, item 5: "dossiers, findings ... take files", but a dossier
+/// took no document from its owner outside an answer, and an auditor's
+/// finding took no evidence. The owner now adds documents to a dossier
+/// under review (what they are, and the file), the reviewers are told and
+/// read them beside the documentation, the public sees only their names
+/// and digests; a finding takes the auditor's evidence.
+async fn a_dossier_takes_the_owners_documents_and_a_finding_its_evidence(app: TestApp) {
+    let mut s = Session {
+        app: &app,
+        receipts: Vec::new(),
+    };
+    let (reviewers, _) = pool(&app, &mut s).await;
+    let developer = token(&app, Who::Developer);
+    let (_, system) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/systems",
+            None,
+            Some(system_json("Documented triage")),
+        )
+        .await;
+    let system_id = system["system"]["id"].as_str().unwrap().to_string();
+    let (_, case) = s
+        .send(
+            &developer,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(json!({"kind": "registration", "system_id": system_id})),
+        )
+        .await;
+    let id = case["id"].as_str().unwrap().to_string();
+    let revision = case["revision"].as_i64().unwrap();
+    // Over the API: no file, or a file the server does not hold, is refused.
+    for (attachments, field) in [
+        (json!([]), "attachments"),
+        (
+            json!([{"sha256": "0".repeat(64), "name": "report.pdf", "media_type": "application/pdf", "size": 10}]),
+            "attachments[0].sha256",
+        ),
+    ] {
+        let (status, body) = s
+            .send(
+                &developer,
+                Method::POST,
+                &format!("/api/v1/cases/{id}/steps"),
+                Some(revision),
+                Some(
+                    json!({"action": "add_documents", "description": "The validation report.",
+                    "attachments": attachments}),
+                ),
+            )
+            .await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["error"]["fields"][0]["field"], field, "{body}");
+    }
+    // Another organisation may not add documents to the dossier.
+    let (status, body) = s
+        .send(
+            &token(&app, Who::OtherDeveloper),
+            Method::POST,
+            &format!("/api/v1/cases/{id}/steps"),
+            Some(revision),
+            Some(json!({"action": "add_documents", "description": "Mine.", "attachments": []})),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    // From the case page: a form with a file, its label saying the file is
+    // needed; sent without one, it is refused beside the file and changes
+    // nothing.
+    let session = crate::pages::sign_in(&app, "dev@hospital.kz").await;
+    let html = crate::pages::page_as(&app, &session, &format!("/desk/cases/{id}"), "en").await;
+    assert!(
+        html.contains("Add documents to the dossier"),
+        "the owner is offered the step: {html}"
+    );
+    assert!(html.contains("What the documents are"), "{html}");
+    let csrf = crate::pages::field_value(&html, "csrf_token");
+    let to = format!("/desk/cases/{id}/respond");
+    let revision_text = revision.to_string();
+    let description = "Validation report of version 1, 2,000 admissions from two hospitals.";
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("revision", revision_text.as_str()),
+        ("action", "add_documents"),
+        ("description", description),
+    ];
+    let (status, _, html) = crate::pages::post_multipart(&app, &session, &to, &fields, None).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("must hold at least one file"), "{html}");
+    let (_, unchanged) = s
+        .send(
+            &developer,
+            Method::GET,
+            &format!("/api/v1/cases/{id}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(unchanged["revision"], revision, "{unchanged}");
+    let pdf = b"%PDF-1.4\n% validation report\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+    let (status, location, html) = crate::pages::post_multipart(
+        &app,
+        &session,
+        &to,
+        &fields,
+        Some(("validation-v1.pdf", pdf)),
+    )
+    .await;
+    assert_eq!(status, 303, "{html}");
+    assert!(location.contains("done=add_documents"), "{location}");
+    let (_, shown) = s
+        .send(
+            &developer,
+            Method::GET,
+            &format!("/api/v1/cases/{id}"),
+            None,
+            None,
+        )
+        .await;
+    let documents = &shown["registration"]["documents"][0];
+    assert_eq!(documents["description"], description, "{shown}");
+    assert_eq!(documents["version"], 1);
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(pdf))
+    };
+    assert_eq!(documents["attachments"][0]["sha256"], sha.as_str());
+    assert_eq!(documents["attachments"][0]["name"], "validation-v1.pdf");
+    assert_eq!(shown["state"], case["state"], "the review goes on");
+    // The reviewers are told, and read the documents beside the
+    // documentation once they declared.
+    for reviewer in reviewers_of(&shown) {
+        let t = &reviewers.iter().find(|(r, _)| *r == reviewer).unwrap().1;
+        let (_, inbox) = s.send(t, Method::GET, "/api/v1/inbox", None, None).await;
+        assert!(
+            inbox["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["key"] == "notice-documents-added"),
+            "{inbox}"
+        );
+    }
+    let dossier =
+        crate::pages::page_as(&app, &session, &format!("/desk/cases/{id}/dossier"), "ru").await;
+    assert!(dossier.contains("Документы разработчика"), "{dossier}");
+    assert!(
+        dossier.contains(&format!("/desk/cases/{id}/attachments/{sha}")),
+        "{dossier}"
+    );
+    let r = app
+        .http
+        .get(app.url(&format!("/desk/cases/{id}/attachments/{sha}")))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), pdf);
+    // The public reads the file's name and digest, not what the owner
+    // wrote of it; the log entry neither.
+    // The page's step is the entry after the submission's.
+    let entry = s.receipts.last().unwrap().index + 1;
+    let (_, public) = s
+        .send("", Method::GET, &format!("/api/v1/cases/{id}"), None, None)
+        .await;
+    assert_eq!(
+        public["registration"]["documents"][0]["description"], "",
+        "{public}"
+    );
+    assert_eq!(
+        public["registration"]["documents"][0]["attachments"][0]["sha256"],
+        sha.as_str()
+    );
+    let (_, log) = s
+        .send(
+            "",
+            Method::GET,
+            &format!("/api/v1/log/entries/{entry}"),
+            None,
+            None,
+        )
+        .await;
+    let text = log["entry"].as_str().unwrap();
+    assert!(text.contains("registration.documents_added"), "{text}");
+    assert!(
+        text.contains(&sha),
+        "the log holds the file's digest: {text}"
+    );
+    assert!(!text.contains("2,000 admissions"), "{text}");
+
+    // An auditor's finding takes its evidence, stored first over the API.
+    let supervisor = token(&app, Who::Supervisor);
+    let auditor = token(&app, Who::Auditor);
+    let registered = registered_system(&mut s, &developer).await;
+    let (_, audit) = s
+        .send(
+            &supervisor,
+            Method::POST,
+            "/api/v1/cases",
+            None,
+            Some(
+                json!({"kind": "audit", "system_id": registered, "basis": "planned",
+                          "auditor": app.accounts[&Who::Auditor].to_string()}),
+            ),
+        )
+        .await;
+    let audit_id = audit["id"].as_str().unwrap().to_string();
+    let item = audit["audit"]["checklist"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let protocol = b"case,expected,got\n1,urgent,routine\n";
+    let r = app
+        .request(
+            Who::Auditor,
+            Method::POST,
+            &format!("/api/v1/cases/{audit_id}/attachments?action=finding&name=protocol.csv"),
+        )
+        .body(protocol.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let stored: Value = r.json().await.unwrap();
+    let audit = s
+        .step(
+            &auditor,
+            &audit,
+            json!({"action": "finding", "item": item, "severity": "high",
+                "description": "One urgent case of the protocol was routed as routine.",
+                "attachments": [stored]}),
+        )
+        .await;
+    assert_eq!(
+        audit["audit"]["findings"][0]["attachments"][0]["media_type"], "text/csv",
+        "{audit}"
+    );
+    // The owner reads the evidence; another organisation does not.
+    let sha = stored["sha256"].as_str().unwrap();
+    let path = format!("/api/v1/cases/{audit_id}/attachments/{sha}");
+    let r = app
+        .request(Who::Developer, Method::GET, &path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), protocol);
+    let r = app
+        .request(Who::OtherDeveloper, Method::GET, &path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // The auditor's form takes the file from the page.
+    let auditor_session = crate::pages::sign_in(&app, "auditor@ministry.kz").await;
+    let html = crate::pages::page_as(
+        &app,
+        &auditor_session,
+        &format!("/desk/cases/{audit_id}"),
+        "en",
+    )
+    .await;
+    assert!(html.contains("Attach evidence (optional)"), "{html}");
+    assert!(
+        html.contains(&format!("action=\"/desk/cases/{audit_id}/respond\"")),
+        "{html}"
+    );
 }
 
 /// Sends JSON with a bearer token (and `If-Match` when given); keeps receipts.

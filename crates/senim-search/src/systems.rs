@@ -24,12 +24,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use tantivy::collector::TopDocs;
+use std::sync::Arc;
+
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::ColumnValues;
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STRING,
 };
-use tantivy::{DocAddress, Index, TantivyDocument, Term};
+use tantivy::{DocId, Index, Score, SegmentOrdinal, SegmentReader, TantivyDocument, Term};
 
 use crate::live::Live;
 use crate::{analyzer, SearchError};
@@ -202,6 +205,57 @@ fn tolerance(letters: usize) -> u8 {
     }
 }
 
+/// Collects every hit as (the system's id, its score), in no order: a
+/// ranked top-k would keep a heap as large as the register for a word every
+/// system has.
+struct EveryHit;
+
+/// One segment's hits, with the segment's id columns.
+struct SegmentHits {
+    hi: Arc<dyn ColumnValues<u64>>,
+    lo: Arc<dyn ColumnValues<u64>>,
+    hits: Vec<(u128, Score)>,
+}
+
+impl Collector for EveryHit {
+    type Fruit = Vec<(u128, Score)>;
+    type Child = SegmentHits;
+
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<SegmentHits> {
+        let fast = segment.fast_fields();
+        Ok(SegmentHits {
+            hi: fast.u64("id_hi")?.first_or_default_col(0),
+            lo: fast.u64("id_lo")?.first_or_default_col(0),
+            hits: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<(u128, Score)>>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits.concat())
+    }
+}
+
+impl SegmentCollector for SegmentHits {
+    type Fruit = Vec<(u128, Score)>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let id = (u128::from(self.hi.get_val(doc)) << 64) | u128::from(self.lo.get_val(doc));
+        self.hits.push((id, score));
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.hits
+    }
+}
+
 impl SystemIndex {
     /// An empty index in memory.
     pub fn new() -> Result<SystemIndex, SearchError> {
@@ -306,13 +360,20 @@ impl SystemIndex {
         let mut each: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for word in words(text) {
             let letters = word.chars().count();
+            let prefixed = (PREFIX_FROM..PREFIX_TO).contains(&letters);
             let mut any = vec![self.term(f.plain, &word, 2.0)];
             for (field, language) in [(f.ru, "ru"), (f.en, "en")] {
-                if let Some(stem) = Self::stem(language, &word) {
-                    any.push(self.term(field, &stem, 1.5));
+                match Self::stem(language, &word) {
+                    // A word that is its own stem finds, by its stem, the
+                    // word itself and words it begins: the plain and the
+                    // prefix terms find them already (and a search for a
+                    // word every system has reads two lists fewer).
+                    Some(stem) if stem == word && prefixed => {}
+                    Some(stem) => any.push(self.term(field, &stem, 1.5)),
+                    None => {}
                 }
             }
-            if (PREFIX_FROM..PREFIX_TO).contains(&letters) {
+            if prefixed {
                 any.push(self.term(f.prefix, &word, 1.0));
             }
             if let Some(stem) = without_ending(&word) {
@@ -344,29 +405,16 @@ impl SystemIndex {
     /// Every system `text` finds, with how well it matches.
     pub fn find(&self, text: &str) -> Result<HashMap<uuid::Uuid, f32>, SearchError> {
         let searcher = self.live.searcher();
-        let held = searcher.num_docs() as usize;
-        if held == 0 || text.trim().is_empty() {
+        if searcher.num_docs() == 0 || text.trim().is_empty() {
             return Ok(HashMap::new());
         }
-        let found: Vec<(f32, DocAddress)> = searcher.search(
-            &self.query(text),
-            &TopDocs::with_limit(held).order_by_score(),
-        )?;
-        let mut columns = HashMap::new();
-        let mut out = HashMap::with_capacity(found.len());
-        for (score, address) in found {
-            let columns = match columns.entry(address.segment_ord) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    let fast = searcher.segment_reader(address.segment_ord).fast_fields();
-                    e.insert((fast.u64("id_hi")?, fast.u64("id_lo")?))
-                }
-            };
-            let hi = columns.0.first(address.doc_id).unwrap_or(0);
-            let lo = columns.1.first(address.doc_id).unwrap_or(0);
-            out.insert(crate::uuid_from(hi, lo), score);
-        }
-        Ok(out)
+        // Every hit, unordered: the register counts its facets over all of
+        // them and orders only the page it shows.
+        let found = searcher.search(&self.query(text), &EveryHit)?;
+        Ok(found
+            .into_iter()
+            .map(|(id, score)| (uuid::Uuid::from_u128(id), score))
+            .collect())
     }
 
     /// For a query that finds nothing: the same words with each one the
@@ -386,13 +434,21 @@ impl SystemIndex {
                 out.push(word);
                 continue;
             }
-            // (distance, -frequency, word): the best is the smallest.
+            // Only the words within `max` letters are read: the term
+            // dictionary is walked with a Levenshtein automaton, not word
+            // by word. (distance, -frequency, word): the best is the smallest.
+            let near = FuzzyTermQuery::new(
+                Term::from_field_text(self.fields.plain, &word),
+                max as u8,
+                true,
+            );
             let mut best: Option<(usize, i64, String)> = None;
             for segment in searcher.segment_readers() {
                 let inverted = segment.inverted_index(self.fields.plain)?;
                 let mut stream = inverted
                     .terms()
-                    .stream()
+                    .search(near.automaton()?)
+                    .into_stream()
                     .map_err(tantivy::TantivyError::from)?;
                 while stream.advance() {
                     let Ok(candidate) = std::str::from_utf8(stream.key()) else {

@@ -13,13 +13,14 @@ use senim_app::accounts::token_command;
 use senim_app::auth::{Caller, ClientIp, Credential};
 use senim_app::error::{ApiError, ErrorBody};
 use senim_app::extract::JsonBody;
-use senim_app::session::{check_credentials, end_session, start_session};
+use senim_app::session::{check_api_second_factor, check_credentials, end_session, start_session};
 use senim_app::state::AppState;
 use senim_domain::api::{LoginInput, NewTokenResponse, SessionInfo, TokenLoginInput, TokenRequest};
 
 /// Sign in with e-mail and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginInput,
-    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = SessionInfo), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
@@ -27,6 +28,7 @@ pub async fn login(
 ) -> Result<impl IntoResponse, ApiError> {
     let JsonBody(input) = body?;
     let account = check_credentials(&state, client, &input.email, input.password).await?;
+    check_api_second_factor(&state, &account, input.code.as_deref()).await?;
     let (cookie, csrf_token) = start_session(&state, &account).await?;
     Ok((
         [(header::SET_COOKIE, cookie)],
@@ -66,7 +68,7 @@ pub async fn logout(
 /// Exchange e-mail and password for an API token (for command-line tools).
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "session", request_body = TokenLoginInput,
     responses((status = 201, body = NewTokenResponse), (status = 401, body = ErrorBody),
-              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn token_login(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
@@ -74,6 +76,7 @@ pub async fn token_login(
 ) -> Result<impl IntoResponse, ApiError> {
     let JsonBody(input) = body?;
     let account = check_credentials(&state, client, &input.email, input.password).await?;
+    check_api_second_factor(&state, &account, input.code.as_deref()).await?;
     let request = TokenRequest {
         name: input.name,
         scopes: input.scopes,

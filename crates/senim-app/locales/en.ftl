@@ -1885,3 +1885,24 @@ field-finding-attachment = Attach evidence (optional)
 field-finding-attachment-hint = A test protocol or a screenshot: PDF, PNG, JPEG, CSV, plain text, DOCX, XLSX or ODT, at most 25 MiB. Only the system's owner and the authority read it.
 reason-at-least-one-file = must hold at least one file
 dossier-documents = Documents from the developer
+
+# The second factor of a sign-in (issue 21).
+login-code-title = Enter your code
+login-code-lead = Your password was right. Open your authenticator app and enter the six digits it shows for Senim.
+login-code = Code
+login-code-hint = Six digits, for example 123 456; a new code comes every 30 seconds.
+login-code-submit = Continue
+login-code-missing = Enter the code your authenticator app shows
+login-code-expired = Your sign-in waited too long for its code, or took too many wrong codes: sign in again.
+login-code-restart = Sign in again
+login-enrol-lead = Your role signs in with a second factor: a code from an authenticator app on your phone (any app for time-based codes, TOTP). Set it up once:
+login-enrol-scan = Scan this code with the app.
+login-enrol-qr = A QR code holding the secret for your authenticator app
+login-enrol-type = Or type this key into it:
+login-enrol-link = open in the app on this device
+login-enrol-confirm = Enter the code the app now shows, to confirm it works.
+reason-code-not-six-digits = must be the six digits your authenticator app shows
+reason-code-wrong = is not the code your authenticator app shows now
+reason-code-used = was used already: wait for the next code
+reason-code-required = is required: this account signs in with the code of its authenticator app
+reason-code-unexpected = is not expected: this account has no authenticator app

@@ -26,6 +26,13 @@ pub struct Config {
     pub policy_file: Option<PathBuf>,
     /// How long a browser session lasts, in hours.
     pub session_hours: i64,
+    /// The roles whose accounts sign in with a second factor after their
+    /// password: a code from an authenticator app (TOTP, RFC 6238),
+    /// enrolled at their first sign-in (issue 21). None by default; a
+    /// deployment sets `["supervisor", "expert_reviewer", "auditor",
+    /// "administrator"]`. An account that enrolled uses its code whatever
+    /// its role.
+    pub two_factor_roles: Vec<senim_domain::Role>,
     /// Connections for reads.
     pub read_connections: u32,
     /// The rule pack systems are classified under (its newest version).
@@ -146,6 +153,7 @@ impl Default for Config {
             public_url: None,
             policy_file: None,
             session_hours: 12,
+            two_factor_roles: Vec::new(),
             read_connections: 8,
             rule_pack: senim_rules::DEFAULT_PACK.to_string(),
             log_key_file: None,

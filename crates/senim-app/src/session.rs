@@ -230,3 +230,180 @@ pub async fn reset_password(
         _ => Err(ApiError::internal()),
     }
 }
+
+/// The second factor of a sign-in (issue 21): what a sign-in whose
+/// password was right still needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondStep {
+    /// Nothing: the session starts.
+    None,
+    /// The code of the authenticator app the account enrolled.
+    Code,
+    /// The account's role requires a second factor and it has none yet:
+    /// it enrols an app, then gives its first code.
+    Enrol,
+}
+
+/// How long a sign-in waits for its code, in seconds.
+pub const CHALLENGE_SECONDS: i64 = 300;
+
+/// The cookie that names a sign-in waiting for its code.
+pub const CHALLENGE_COOKIE: &str = "senim_sign_in";
+
+/// Whether the configuration requires a second factor of `account`'s roles.
+pub fn second_factor_required(state: &AppState, account: &Account) -> bool {
+    account
+        .roles
+        .iter()
+        .any(|r| state.config.two_factor_roles.contains(r))
+}
+
+/// What `account`'s sign-in needs after its password.
+pub async fn second_step(state: &AppState, account: &Account) -> Result<SecondStep, ApiError> {
+    let factor = state.store.second_factor(account.id).await?;
+    Ok(if factor.is_some_and(|f| f.confirmed) {
+        SecondStep::Code
+    } else if second_factor_required(state, account) {
+        SecondStep::Enrol
+    } else {
+        SecondStep::None
+    })
+}
+
+/// Keeps a sign-in waiting for its code: the cookie's `Set-Cookie` value.
+pub async fn challenge(state: &AppState, account: &Account) -> Result<String, ApiError> {
+    let secret = random_secret("");
+    let command = Command::ChallengeSignIn {
+        token_hash: secret_hash(&secret),
+        account_id: account.id,
+        expires_at: state.clock.now().plus_seconds(CHALLENGE_SECONDS),
+    };
+    state.execute(Actor::of(account), command).await?;
+    Ok(challenge_cookie(state, &secret, CHALLENGE_SECONDS))
+}
+
+/// The `Set-Cookie` value of the waiting sign-in's cookie.
+pub fn challenge_cookie(state: &AppState, value: &str, max_age: i64) -> String {
+    let secure = if state.config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let name = cookie_name(CHALLENGE_COOKIE, state.config.secure_cookies());
+    format!("{name}={value}; Path=/login; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+/// The account a request's waiting sign-in is for, with the hash its
+/// cookie is stored by; `None` when there is none (or it expired, or took
+/// too many wrong codes).
+pub async fn waiting(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<(Account, String)>, ApiError> {
+    let name = cookie_name(CHALLENGE_COOKIE, state.config.secure_cookies());
+    let Some(value) = crate::auth::cookie_value(headers, name) else {
+        return Ok(None);
+    };
+    let hash = secret_hash(value);
+    let Some(id) = state
+        .store
+        .sign_in_challenge(&hash, state.clock.now())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let account = state.store.account(id).await?;
+    Ok((account.status == AccountStatus::Active).then_some((account, hash)))
+}
+
+/// The secret an enrolling account's app is to hold, in base32: the one
+/// kept if enrolment started before, else a new one.
+pub async fn enrolment_secret(state: &AppState, account: &Account) -> Result<String, ApiError> {
+    if let Some(f) = state.store.second_factor(account.id).await? {
+        return Ok(f.secret);
+    }
+    let mut bytes = [0u8; senim_domain::totp::SECRET_BYTES];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
+    let secret = senim_domain::totp::base32(&bytes);
+    let command = Command::EnrolSecondFactor {
+        account_id: account.id,
+        secret: secret.clone(),
+    };
+    state.execute(Actor::of(account), command).await?;
+    Ok(secret)
+}
+
+fn code_refused(reason: &str) -> ApiError {
+    ApiError::invalid(vec![senim_domain::FieldError {
+        field: "code".into(),
+        reason: reason.into(),
+    }])
+}
+
+/// Checks `code` against `account`'s authenticator secret and marks its
+/// time step used (a code is taken once); with `challenge`, a wrong code
+/// counts against that waiting sign-in and a right one ends it. Refusals
+/// go to the security log (the server's, not the public one).
+pub async fn check_code(
+    state: &AppState,
+    account: &Account,
+    code: &str,
+    challenge: Option<&str>,
+) -> Result<(), ApiError> {
+    let factor = state
+        .store
+        .second_factor(account.id)
+        .await?
+        .ok_or_else(|| code_refused("is not expected: this account has no authenticator app"))?;
+    let secret = senim_domain::totp::from_base32(&factor.secret).ok_or_else(ApiError::internal)?;
+    let now = state.clock.now().unix_millis().div_euclid(1000);
+    match senim_domain::totp::verify(&secret, code, now, factor.last_step) {
+        Ok(step) => {
+            let command = Command::PassSecondFactor {
+                account_id: account.id,
+                step,
+                challenge: challenge.map(str::to_string),
+            };
+            state
+                .execute(Actor::of(account), command)
+                .await
+                .inspect_err(|_| {
+                    tracing::warn!(account = %account.id, "security: a code was used twice");
+                })?;
+            Ok(())
+        }
+        Err(refused) => {
+            tracing::warn!(account = %account.id, reason = refused.reason(), "security: a second-factor code was refused");
+            if let Some(challenge) = challenge {
+                let command = Command::FailSecondFactor {
+                    challenge: challenge.to_string(),
+                };
+                state.execute(Actor::of(account), command).await?;
+            }
+            Err(code_refused(refused.reason()))
+        }
+    }
+}
+
+/// For a password sign-in over the API (a session or a token): the code it
+/// must carry, if the account signs in with one; an account whose role
+/// requires one and that has none is sent to the sign-in page to enrol.
+pub async fn check_api_second_factor(
+    state: &AppState,
+    account: &Account,
+    code: Option<&str>,
+) -> Result<(), ApiError> {
+    match second_step(state, account).await? {
+        SecondStep::None => Ok(()),
+        SecondStep::Enrol => Err(ApiError::new(
+            crate::error::ErrorCode::Forbidden,
+            "this account signs in with an authenticator app: enrol one on the sign-in page first",
+        )),
+        SecondStep::Code => match code.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(code) => check_code(state, account, code, None).await,
+            None => Err(code_refused(
+                "is required: this account signs in with the code of its authenticator app",
+            )),
+        },
+    }
+}

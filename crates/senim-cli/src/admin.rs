@@ -124,6 +124,13 @@ enum AccountCommand {
         #[arg(long)]
         email: String,
     },
+    /// Remove an account's authenticator app (a lost phone): it signs in
+    /// with its password alone, or enrols a new app at its next sign-in if
+    /// its role requires a second factor. Its sessions end.
+    ResetSecondFactor {
+        #[arg(long)]
+        email: String,
+    },
     /// List accounts.
     List {
         #[arg(long)]
@@ -425,6 +432,18 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             };
             store.execute(operator, command).await?;
             println!("withdrew account {} <{email}>", current.id);
+        }
+        AdminCommand::Account(AccountCommand::ResetSecondFactor { email }) => {
+            let current = account(&store, &email).await?;
+            store
+                .execute(
+                    operator.clone(),
+                    Command::RemoveSecondFactor {
+                        account_id: current.id,
+                    },
+                )
+                .await?;
+            println!("removed the authenticator app of {} <{email}>", current.id);
         }
         AdminCommand::Account(AccountCommand::List { role }) => {
             let mut filter = AccountFilter {

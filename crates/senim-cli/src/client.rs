@@ -42,6 +42,10 @@ pub struct LoginArgs {
     /// Read the password from standard input (otherwise it is asked for).
     #[arg(long)]
     password_stdin: bool,
+    /// The six digits your authenticator app shows, for an account that
+    /// signs in with a second factor.
+    #[arg(long)]
+    code: Option<String>,
     /// Comma-separated scopes: read, write, admin.
     #[arg(long, value_delimiter = ',', default_value = "read,write")]
     scopes: Vec<TokenScope>,
@@ -142,6 +146,7 @@ pub async fn login(args: LoginArgs) -> anyhow::Result<()> {
         .token_login(
             &args.email,
             &password,
+            args.code.as_deref(),
             &format!("senim login on {host}"),
             args.scopes,
             Some(args.days),

@@ -239,6 +239,9 @@ fn admin_changes_roles_and_withdraws() {
     assert!(ok && out.contains("supervisor,auditor"), "{out}");
     let (_, list) = run(&["account", "list", "--role", "supervisor"]);
     assert!(list.contains("a@gov.kz"), "{list}");
+    let (ok, out) = run(&["account", "reset-second-factor", "--email", "a@gov.kz"]);
+    assert!(ok && out.contains("removed the authenticator app"), "{out}");
+    assert!(!run(&["account", "reset-second-factor", "--email", "nobody@gov.kz"]).0);
     assert!(run(&["account", "withdraw", "--email", "a@gov.kz"]).0);
     let (_, list) = run(&["account", "list"]);
     assert!(list.contains("withdrawn"), "{list}");

@@ -480,6 +480,7 @@ fn two_servers_on_one_postgres_database_keep_one_log() {
             .token_login(
                 "developer@hospital.demo",
                 &password,
+                None,
                 "log test",
                 vec![TokenScope::Read, TokenScope::Write],
                 None,

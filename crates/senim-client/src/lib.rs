@@ -337,11 +337,14 @@ impl Client {
         self.send::<(), T>(Method::GET, path, None, None).await
     }
 
-    /// Exchanges e-mail and password for an API token.
+    /// Exchanges e-mail and password (and the authenticator app's code, for
+    /// an account that signs in with one) for an API token.
+    #[allow(clippy::too_many_arguments)]
     pub async fn token_login(
         &self,
         email: &str,
         password: &str,
+        code: Option<&str>,
         name: &str,
         scopes: Vec<TokenScope>,
         expires_in_days: Option<i64>,
@@ -349,6 +352,7 @@ impl Client {
         let body = TokenLoginInput {
             email: email.to_string(),
             password: senim_domain::account::Password(password.to_string()),
+            code: code.map(str::to_string),
             name: name.to_string(),
             scopes,
             expires_in_days,

@@ -158,6 +158,10 @@ pub struct LoginInput {
     pub email: String,
     #[schema(value_type = String)]
     pub password: Password,
+    /// The six digits of the account's authenticator app, for an account
+    /// that signs in with one (issue 21).
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -166,6 +170,10 @@ pub struct TokenLoginInput {
     pub email: String,
     #[schema(value_type = String)]
     pub password: Password,
+    /// The six digits of the account's authenticator app, for an account
+    /// that signs in with one.
+    #[serde(default)]
+    pub code: Option<String>,
     pub name: String,
     pub scopes: Vec<TokenScope>,
     #[serde(default)]

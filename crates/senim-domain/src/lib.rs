@@ -34,6 +34,7 @@ pub mod sandbox;
 pub mod system;
 pub mod text;
 pub mod token;
+pub mod totp;
 pub mod visibility;
 
 pub use account::{Account, AccountInput, AccountStatus, Email, Role};

@@ -9,7 +9,8 @@ use senim_domain::account::Password;
 use crate::{local_target, Ctx, Posted, Problems};
 use senim_app::auth::ClientIp;
 use senim_app::session::{
-    check_credentials, end_session, request_password_reset, reset_password, start_session,
+    challenge, challenge_cookie, check_code, check_credentials, end_session, enrolment_secret,
+    request_password_reset, reset_password, second_step, start_session, waiting, SecondStep,
 };
 use senim_app::state::AppState;
 
@@ -79,21 +80,177 @@ pub async fn submit(
             return r;
         }
     };
-    match start_session(&state, &account).await {
+    // An account that signs in with an authenticator app (or must enrol
+    // one) gives its code on the next page, before any session starts.
+    match second_step(&state, &account).await {
+        Ok(SecondStep::None) => {}
+        Ok(_) => {
+            return match challenge(&state, &account).await {
+                Ok(cookie) => {
+                    let mut to = "/login/code".to_string();
+                    if !next.is_empty() {
+                        to.push_str("?next=");
+                        to.extend(form_urlencoded::byte_serialize(next.as_bytes()));
+                    }
+                    with_cookies(c.redirect(&to), &[cookie])
+                }
+                Err(e) => c.error(e),
+            }
+        }
+        Err(e) => return c.error(e),
+    }
+    signed_in(&c, &state, &account, next, Vec::new()).await
+}
+
+/// Starts the session of an account whose sign-in is complete and goes on
+/// to `next` or its desk, setting `cookies` too.
+async fn signed_in(
+    c: &Ctx,
+    state: &AppState,
+    account: &senim_domain::Account,
+    next: String,
+    mut cookies: Vec<String>,
+) -> Response {
+    match start_session(state, account).await {
         Ok((cookie, _)) => {
             let to = if next.is_empty() {
-                crate::desks_of(&state, Some(&account))
+                crate::desks_of(state, Some(account))
                     .first()
                     .map_or("/", |d| d.href)
                     .to_string()
             } else {
                 next
             };
-            let mut r = c.redirect(&to);
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                r.headers_mut().append(header::SET_COOKIE, v);
+            cookies.push(cookie);
+            with_cookies(c.redirect(&to), &cookies)
+        }
+        Err(e) => c.error(e),
+    }
+}
+
+fn with_cookies(mut r: Response, cookies: &[String]) -> Response {
+    for cookie in cookies {
+        if let Ok(v) = HeaderValue::from_str(cookie) {
+            r.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    r
+}
+
+#[derive(askama::Template)]
+#[template(path = "login_code.html")]
+struct CodePage<'a> {
+    c: &'a Ctx,
+    crumbs: Vec<(String, String)>,
+    problems: Problems,
+    next: String,
+    /// While enrolling: the QR code (SVG), the secret in groups of four,
+    /// and the `otpauth://` address.
+    enrol: Option<(String, String, String)>,
+}
+
+/// The page asking for the code, or enrolling an app first.
+async fn code_page(
+    c: &Ctx,
+    state: &AppState,
+    account: &senim_domain::Account,
+    next: String,
+    problems: Problems,
+) -> Result<Response, senim_app::error::ApiError> {
+    let enrol = match second_step(state, account).await? {
+        SecondStep::Enrol => {
+            let secret = enrolment_secret(state, account).await?;
+            let bytes = senim_domain::totp::from_base32(&secret)
+                .ok_or_else(senim_app::error::ApiError::internal)?;
+            let uri = senim_domain::totp::otpauth_uri("Senim", account.email.as_str(), &bytes);
+            let svg = qrcode::QrCode::new(uri.as_bytes())
+                .map_err(|_| senim_app::error::ApiError::internal())?
+                .render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .build();
+            let grouped = secret
+                .as_bytes()
+                .chunks(4)
+                .map(|g| String::from_utf8_lossy(g).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ");
+            Some((svg, grouped, uri))
+        }
+        _ => None,
+    };
+    let failed = !problems.is_empty();
+    let mut r = c.render(&CodePage {
+        c,
+        crumbs: vec![(String::new(), c.t("sign-in"))],
+        problems,
+        next,
+        enrol,
+    });
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(r)
+}
+
+/// The sign-in page again, when the sign-in waiting for a code is gone
+/// (it took too long, or too many wrong codes).
+fn sign_in_again(c: &Ctx, next: String) -> Response {
+    let mut problems = Problems::default();
+    problems.push("email", c.t("login-code-expired"));
+    let mut r = c.render(&login_page(c, problems, String::new(), next));
+    *r.status_mut() = StatusCode::UNAUTHORIZED;
+    r
+}
+
+/// `GET /login/code`: the second step of a sign-in whose password was
+/// right: the code of the account's authenticator app, or, for an account
+/// whose role requires one and that has none, the app's enrolment first.
+pub async fn code_show(State(state): State<AppState>, headers: HeaderMap, c: Ctx) -> Response {
+    let next = local_target(c.param("next")).unwrap_or_default();
+    match waiting(&state, &headers).await {
+        Ok(Some((account, _))) => code_page(&c, &state, &account, next, Problems::default())
+            .await
+            .unwrap_or_else(|e| c.error(e)),
+        Ok(None) => sign_in_again(&c, next),
+        Err(e) => c.error(e),
+    }
+}
+
+/// `POST /login/code`: checks the code (a wrong one counts against the
+/// waiting sign-in; the fifth ends it), then starts the session.
+pub async fn code_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Posted { ctx: c, form }: Posted,
+) -> Response {
+    let next = local_target(form.get("next")).unwrap_or_default();
+    let (account, hash) = match waiting(&state, &headers).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return sign_in_again(&c, next),
+        Err(e) => return c.error(e),
+    };
+    let code = form.text("code");
+    if code.is_empty() {
+        let mut problems = Problems::default();
+        problems.push("code", c.t("login-code-missing"));
+        return code_page(&c, &state, &account, next, problems)
+            .await
+            .unwrap_or_else(|e| c.error(e));
+    }
+    match check_code(&state, &account, &code, Some(&hash)).await {
+        Ok(()) => {
+            let clear = challenge_cookie(&state, "", 0);
+            signed_in(&c, &state, &account, next, vec![clear]).await
+        }
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            // The fifth wrong code ended the sign-in.
+            if matches!(waiting(&state, &headers).await, Ok(None)) {
+                return sign_in_again(&c, next);
             }
-            r
+            let problems = crate::refusal(&c, &e, "code", |_| ("code".into(), c.t("login-code")));
+            code_page(&c, &state, &account, next, problems)
+                .await
+                .unwrap_or_else(|e| c.error(e))
         }
         Err(e) => c.error(e),
     }

@@ -88,6 +88,10 @@ pub fn pages(state: &AppState) -> Router<AppState> {
         )
         .route("/login", get(account::show).post(account::submit))
         .route(
+            "/login/code",
+            get(account::code_show).post(account::code_submit),
+        )
+        .route(
             "/organisations/request",
             get(requests::show).post(requests::submit),
         )

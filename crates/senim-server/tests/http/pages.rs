@@ -770,7 +770,7 @@ async fn csv_export_defuses_formulas(app: TestApp) {
 }
 
 /// The `name=value` pair of the cookie `name` a response set.
-fn set_cookie(r: &reqwest::Response, name: &str) -> String {
+pub(crate) fn set_cookie(r: &reqwest::Response, name: &str) -> String {
     r.headers()
         .get_all("set-cookie")
         .iter()
@@ -2228,7 +2228,7 @@ async fn behind_tls_cookies_are_host_prefixed() {
 }
 
 /// A client that shows redirects instead of following them.
-fn no_redirects() -> reqwest::Client {
+pub(crate) fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

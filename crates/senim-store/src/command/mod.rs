@@ -177,6 +177,37 @@ pub enum Command {
     DeleteSession {
         token_hash: String,
     },
+    /// Keeps a new authenticator secret for an account, unconfirmed until a
+    /// first code is right (issue 21). Sign-ins are not register changes:
+    /// this and the next four append no event.
+    EnrolSecondFactor {
+        account_id: AccountId,
+        /// Base32.
+        secret: String,
+    },
+    /// A sign-in whose password was right, waiting for its code.
+    ChallengeSignIn {
+        token_hash: String,
+        account_id: AccountId,
+        expires_at: Timestamp,
+    },
+    /// A code of `step` was right: the step is used (refused if it or a
+    /// later one was), the secret confirmed, and the waiting sign-in, if
+    /// any, ended.
+    PassSecondFactor {
+        account_id: AccountId,
+        step: i64,
+        challenge: Option<String>,
+    },
+    /// A wrong code against a waiting sign-in; the fifth ends it.
+    FailSecondFactor {
+        challenge: String,
+    },
+    /// Removes an account's authenticator secret (a lost phone) and ends
+    /// its sessions.
+    RemoveSecondFactor {
+        account_id: AccountId,
+    },
     /// Leaves a link to choose a new password, for the active account with
     /// this address if there is one, and its mail in the outbox. No event:
     /// nothing in the register changes, and the answer is the same whether
@@ -524,6 +555,40 @@ pub(crate) async fn apply(
         Command::RecordRollback(rollback) => crate::rollback::record(events, *rollback)?,
         Command::DeleteSession { token_hash } => {
             sessions::delete_session(conn, token_hash).await?;
+            (Applied::Done, None)
+        }
+        Command::EnrolSecondFactor { account_id, secret } => {
+            crate::second_factor::enrol(conn, account_id, secret, now).await?;
+            (Applied::Done, None)
+        }
+        Command::ChallengeSignIn {
+            token_hash,
+            account_id,
+            expires_at,
+        } => {
+            crate::second_factor::challenge(conn, token_hash, account_id, expires_at).await?;
+            (Applied::Done, None)
+        }
+        Command::PassSecondFactor {
+            account_id,
+            step,
+            challenge,
+        } => {
+            crate::second_factor::pass(conn, account_id, step, now).await?;
+            if let Some(token_hash) = challenge {
+                crate::second_factor::end_challenge(conn, token_hash, now).await?;
+            }
+            (Applied::Done, None)
+        }
+        Command::FailSecondFactor { challenge } => {
+            crate::second_factor::fail(conn, challenge).await?;
+            (Applied::Done, None)
+        }
+        Command::RemoveSecondFactor { account_id } => {
+            crate::second_factor::remove(conn, account_id).await?;
+            // A lost phone may be in someone's hands: the account's
+            // browser sessions end with it.
+            sessions::end_sessions(conn, account_id).await?;
             (Applied::Done, None)
         }
     };

@@ -117,6 +117,7 @@ async fn password_gives_api_token(app: TestApp) {
         .token_login(
             "dev@hospital.kz",
             PASSWORD,
+            None,
             "laptop",
             vec![senim_domain::TokenScope::Write],
             Some(30),
@@ -427,4 +428,236 @@ async fn near_duplicates_are_merged_into_the_open_report() {
     assert_eq!(status["state"], "merged", "{status}");
     // It names the report it joined (issue 20, finding 8).
     assert_eq!(status["merged_into"], first["number"], "{status}");
+}
+
+/// Issue 21, item 5: authority roles sign in with a second factor when
+/// the deployment says so. A supervisor enrols an authenticator app at the
+/// first sign-in (a QR code and its key), then gives its code after the
+/// password; a wrong code, a code used once already and a missing one are
+/// refused with their reasons, five wrong codes end the sign-in, the API's
+/// password sign-ins take the code too, and a role the configuration does
+/// not name signs in as before.
+async fn authority_roles_sign_in_with_a_second_factor(backend: crate::helpers::Backend) {
+    use senim_domain::totp;
+    let app = crate::helpers::spawn_app_with(backend, |config| {
+        config.two_factor_roles = vec![
+            senim_domain::Role::Supervisor,
+            senim_domain::Role::ExpertReviewer,
+        ];
+    })
+    .await;
+    let http = crate::pages::no_redirects();
+    let now = || {
+        use senim_domain::Clock;
+        app.clock.now().unix_millis().div_euclid(1000)
+    };
+    // The password, then the page that asks for the code.
+    let password_step = |email: &'static str| {
+        let http = http.clone();
+        let app = &app;
+        async move {
+            let (csrf, token) = crate::pages::form_token(app, "/login").await;
+            let r = http
+                .post(app.url("/login"))
+                .header("cookie", &csrf)
+                .form(&[
+                    ("email", email),
+                    ("password", PASSWORD),
+                    ("csrf_token", &token),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303);
+            let to = r.headers()["location"].to_str().unwrap().to_string();
+            let waiting = r
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .any(|c| c.to_str().unwrap().starts_with("senim_session="));
+            assert!(!waiting, "no session before the code");
+            let challenge = crate::pages::set_cookie(&r, "senim_sign_in");
+            (to, format!("{csrf}; {challenge}"), token)
+        }
+    };
+    let send_code = |cookies: String, token: String, code: String| {
+        let http = http.clone();
+        let app = &app;
+        async move {
+            http.post(app.url("/login/code"))
+                .header("cookie", cookies)
+                .header("accept-language", "en")
+                .form(&[("code", code.as_str()), ("csrf_token", &token)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let (to, cookies, token) = password_step("supervisor@ministry.kz").await;
+    assert_eq!(to, "/login/code");
+    let page = http
+        .get(app.url("/login/code"))
+        .header("cookie", &cookies)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<svg"), "enrolment shows a QR code: {page}");
+    let key = page
+        .split("<code id=\"secret\" class=\"hash\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .replace(' ', "");
+    let secret = totp::from_base32(&key).unwrap();
+    assert_eq!(secret.len(), totp::SECRET_BYTES);
+    let right = |at: i64| format!("{:06}", totp::code_at(&secret, totp::step_of(at)));
+    let wrong = |at: i64| {
+        format!(
+            "{:06}",
+            (totp::code_at(&secret, totp::step_of(at)) + 500_000) % 1_000_000
+        )
+    };
+    // A wrong code is refused beside the field, and no session starts.
+    let r = send_code(cookies.clone(), token.clone(), wrong(now())).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("is not the code your authenticator app shows now"),
+        "{html}"
+    );
+    // The right one confirms the app and starts the session.
+    let first = right(now());
+    let r = send_code(cookies.clone(), token.clone(), first.clone()).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/supervisor");
+    let session = crate::pages::set_cookie(&r, "senim_session");
+    let desk = http
+        .get(app.url("/supervisor"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(desk.status(), 200);
+    // Next time the code is asked for without enrolment; the code already
+    // used is refused until the next one comes.
+    let (to, cookies, token) = password_step("supervisor@ministry.kz").await;
+    assert_eq!(to, "/login/code");
+    let page = http
+        .get(app.url("/login/code"))
+        .header("cookie", &cookies)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("<svg"), "no second enrolment: {page}");
+    let r = send_code(cookies.clone(), token.clone(), first.clone()).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("was used already"));
+    app.clock.advance_seconds(30);
+    let r = send_code(cookies.clone(), token.clone(), right(now())).await;
+    assert_eq!(r.status(), 303);
+    // Five wrong codes end the waiting sign-in: the password is asked again.
+    let (_, cookies, token) = password_step("supervisor@ministry.kz").await;
+    for attempt in 1..=5 {
+        let r = send_code(cookies.clone(), token.clone(), wrong(now())).await;
+        let expected = if attempt < 5 { 422 } else { 401 };
+        assert_eq!(r.status(), expected, "attempt {attempt}");
+    }
+    let r = send_code(cookies.clone(), token.clone(), right(now())).await;
+    assert_eq!(r.status(), 401, "the sign-in is over");
+    // Over the API: the code is required, checked and taken once.
+    let token_request = |code: Option<String>| {
+        let mut body = serde_json::json!({"email": "supervisor@ministry.kz", "password": PASSWORD,
+            "name": "laptop", "scopes": ["read"]});
+        if let Some(code) = code {
+            body["code"] = serde_json::json!(code);
+        }
+        app.http.post(app.url("/api/v1/tokens")).json(&body).send()
+    };
+    let (status, _, fields) =
+        crate::helpers::error_fields(token_request(None).await.unwrap()).await;
+    assert_eq!(status, 422);
+    assert_eq!(fields[0].0, "code", "{fields:?}");
+    assert!(fields[0].1.starts_with("is required"), "{fields:?}");
+    app.clock.advance_seconds(30);
+    let code = right(now());
+    assert_eq!(
+        token_request(Some(code.clone())).await.unwrap().status(),
+        201
+    );
+    let (status, _, fields) =
+        crate::helpers::error_fields(token_request(Some(code)).await.unwrap()).await;
+    assert_eq!(status, 422, "{fields:?}");
+    assert!(fields[0].1.starts_with("was used already"), "{fields:?}");
+    // An expert, whose role requires a factor and who has none, is sent to
+    // the sign-in page to enrol; the API does not start a session.
+    let r = app
+        .http
+        .post(app.url("/api/v1/session"))
+        .json(&serde_json::json!({"email": "expert@ministry.kz", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // A developer's role is not named: the password is enough.
+    let (csrf, token) = crate::pages::form_token(&app, "/login").await;
+    let r = http
+        .post(app.url("/login"))
+        .header("cookie", &csrf)
+        .form(&[
+            ("email", "dev@hospital.kz"),
+            ("password", PASSWORD),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_ne!(r.headers()["location"], "/login/code");
+    crate::pages::set_cookie(&r, "senim_session");
+    // A lost phone: the operator removes the app (`senim admin account
+    // reset-second-factor`); the supervisor's sessions end with it, and the
+    // next sign-in enrols a new app.
+    app.store
+        .execute(
+            senim_store::Actor::operator(),
+            senim_store::Command::RemoveSecondFactor {
+                account_id: app.accounts[&Who::Supervisor],
+            },
+        )
+        .await
+        .unwrap();
+    let desk = http
+        .get(app.url("/supervisor"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(desk.status(), 200, "the session ended");
+    let (_, cookies, _) = password_step("supervisor@ministry.kz").await;
+    let page = http
+        .get(app.url("/login/code"))
+        .header("cookie", &cookies)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<svg"), "a new enrolment: {page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authority_roles_sign_in_with_a_second_factor_on_sqlite() {
+    authority_roles_sign_in_with_a_second_factor(crate::helpers::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authority_roles_sign_in_with_a_second_factor_on_postgres() {
+    authority_roles_sign_in_with_a_second_factor(crate::helpers::Backend::Postgres).await;
 }

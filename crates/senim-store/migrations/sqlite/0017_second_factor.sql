@@ -1,0 +1,22 @@
+-- The second factor of sign-ins (issue 21): an account's authenticator
+-- secret (RFC 6238), unconfirmed until a first code is right, with the last
+-- time step a code was used for (each code is taken once). Like sessions
+-- and passwords, not a fact of the register: nothing in the log makes it,
+-- and a rebuild leaves it alone (so no foreign key: a rebuild empties and
+-- refills accounts).
+CREATE TABLE second_factors (
+    account_id    TEXT PRIMARY KEY,
+    secret        TEXT NOT NULL,
+    confirmed_at  TEXT,
+    last_step     BIGINT NOT NULL DEFAULT 0,
+    created_at    TEXT NOT NULL
+);
+
+-- A sign-in waiting for its code: the password was right. Stored by the
+-- SHA-256 of the cookie's token, for a few minutes and a few tries.
+CREATE TABLE sign_in_challenges (
+    token_hash  TEXT PRIMARY KEY,
+    account_id  TEXT NOT NULL,
+    failures    BIGINT NOT NULL DEFAULT 0,
+    expires_at  TEXT NOT NULL
+);

@@ -11,7 +11,9 @@
 #   3. creates a fresh database for this run (dropped at the end);
 #   4. checks formatting, clippy (warnings are errors) and rustdoc;
 #   5. runs the whole test suite with nextest: unit tests, the store's
-#      conformance suite and the HTTP tests on both backends, the CLI journeys;
+#      conformance suite and the HTTP tests on both backends (sign-in
+#      through a real OpenID provider, npm's oidc-provider, included), the
+#      CLI journeys;
 #   6. runs the data library's standard clients (installed from PyPI in a
 #      virtual environment, ~/.cache/senim/venv, with moto, the local
 #      S3-compatible server the storage test uses) against a demo server;
@@ -135,6 +137,15 @@ if [ ! -f tools/ob-verify/node_modules/.package-lock.json ] \
 fi
 "$VENV/bin/pip" install -q --disable-pip-version-check 'openbadgeslib[ldp]==4.6.3'
 export SENIM_REQUIRE_VERIFIERS=1 SENIM_OB_PYTHON="$VENV/bin/python"
+
+# 4c. The certified OpenID provider the sign-in tests start (npm
+#     oidc-provider, configured by tools/oidc-provider/provider.mjs), as
+#     locked.
+if [ ! -f tools/oidc-provider/node_modules/.package-lock.json ] \
+  || [ tools/oidc-provider/package-lock.json -nt tools/oidc-provider/node_modules/.package-lock.json ]; then
+  say "installing the test OpenID provider (tools/oidc-provider)"
+  npm ci --prefix tools/oidc-provider --no-audit --no-fund
+fi
 
 # 5. Tests.
 say "tests (SQLite and PostgreSQL)"

@@ -1906,3 +1906,24 @@ reason-code-wrong = is not the code your authenticator app shows now
 reason-code-used = was used already: wait for the next code
 reason-code-required = is required: this account signs in with the code of its authenticator app
 reason-code-unexpected = is not expected: this account has no authenticator app
+
+# Sign-in through an identity provider (issue 21).
+login-with = Sign in with { $provider }
+login-with-password = Or with your password
+login-oidc-state = The sign-in
+login-oidc-code = The identity provider's answer
+login-oidc-token = The identity provider's confirmation
+reason-oidc-no-flow = names no sign-in waiting here: it was answered already or expired
+reason-oidc-wrong-state = is not the one this sign-in was sent with
+reason-oidc-provider-refused = was not given: the identity provider refused the sign-in
+reason-oidc-no-code = is missing from the identity provider's answer
+reason-oidc-code-refused = was refused by the identity provider: it was used already, expired or is not this sign-in's
+reason-oidc-expired = has expired
+reason-oidc-audience = was issued for another client than this register
+reason-oidc-issuer = comes from another issuer
+reason-oidc-nonce = does not carry this sign-in's nonce
+reason-oidc-signature = is not signed by the identity provider's keys
+reason-oidc-unverified = could not be verified
+reason-oidc-no-person = does not name the person
+reason-oidc-unknown = names a person no account here is linked to: ask an administrator to link your identity to your account
+reason-oidc-withdrawn = names an account that was withdrawn

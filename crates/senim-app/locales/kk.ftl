@@ -1897,3 +1897,24 @@ reason-code-wrong = аутентификатор қосымшасы қазір �
 reason-code-used = бұрын пайдаланылған: келесі кодты күтіңіз
 reason-code-required = міндетті: бұл тіркелгі аутентификатор қосымшасының кодымен кіреді
 reason-code-unexpected = күтілмейді: бұл тіркелгіде аутентификатор қосымшасы жоқ
+
+# Sign-in through an identity provider (issue 21).
+login-with = { $provider } арқылы кіру
+login-with-password = Немесе құпиясөзбен
+login-oidc-state = Кіру
+login-oidc-code = Сәйкестендіру провайдерінің жауабы
+login-oidc-token = Сәйкестендіру провайдерінің растауы
+reason-oidc-no-flow = күтіп тұрған ешбір кіруге сәйкес келмейді: оған жауап берілген немесе мерзімі өткен
+reason-oidc-wrong-state = осы кіру басталған мән емес
+reason-oidc-provider-refused = берілмеді: сәйкестендіру провайдері кіруден бас тартты
+reason-oidc-no-code = сәйкестендіру провайдерінің жауабында жоқ
+reason-oidc-code-refused = сәйкестендіру провайдері қабылдамады: ол пайдаланылған, мерзімі өткен немесе басқа кіруге тиесілі
+reason-oidc-expired = мерзімі өтті
+reason-oidc-audience = бұл тізілімге емес, басқа клиентке берілген
+reason-oidc-issuer = басқа беруші берген
+reason-oidc-nonce = осы кірудің бір реттік мәнін қамтымайды
+reason-oidc-signature = сәйкестендіру провайдерінің кілттерімен қол қойылмаған
+reason-oidc-unverified = тексеру мүмкін болмады
+reason-oidc-no-person = адамды атамайды
+reason-oidc-unknown = мұнда ешбір тіркелгі байланыстырылмаған адамды атайды: әкімшіден сәйкестігіңізді тіркелгіңізбен байланыстыруын сұраңыз
+reason-oidc-withdrawn = кері қайтарылған тіркелгіні атайды

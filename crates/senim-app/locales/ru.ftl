@@ -1914,3 +1914,24 @@ reason-code-wrong = не совпадает с кодом, который сей
 reason-code-used = уже использован: дождитесь следующего кода
 reason-code-required = обязателен: эта учётная запись входит с кодом из приложения-аутентификатора
 reason-code-unexpected = не ожидается: у этой учётной записи нет приложения-аутентификатора
+
+# Sign-in through an identity provider (issue 21).
+login-with = Войти через { $provider }
+login-with-password = Или по паролю
+login-oidc-state = Вход
+login-oidc-code = Ответ поставщика удостоверений
+login-oidc-token = Подтверждение поставщика удостоверений
+reason-oidc-no-flow = не соответствует ни одному ожидающему входу: на него уже ответили или его срок истёк
+reason-oidc-wrong-state = не тот, с которым был начат этот вход
+reason-oidc-provider-refused = не получен: поставщик удостоверений отказал во входе
+reason-oidc-no-code = отсутствует в ответе поставщика удостоверений
+reason-oidc-code-refused = отклонён поставщиком удостоверений: он уже использован, истёк или относится к другому входу
+reason-oidc-expired = истекло
+reason-oidc-audience = выдано другому клиенту, а не этому реестру
+reason-oidc-issuer = выдано другим издателем
+reason-oidc-nonce = не содержит одноразового значения этого входа
+reason-oidc-signature = не подписано ключами поставщика удостоверений
+reason-oidc-unverified = не удалось проверить
+reason-oidc-no-person = не называет человека
+reason-oidc-unknown = называет человека, с которым не связана ни одна учётная запись: попросите администратора связать ваше удостоверение с вашей учётной записью
+reason-oidc-withdrawn = называет отозванную учётную запись

@@ -33,6 +33,13 @@ pub struct Config {
     /// "administrator"]`. An account that enrolled uses its code whatever
     /// its role.
     pub two_factor_roles: Vec<senim_domain::Role>,
+    /// Whether people may sign in with a password (and ask for a link to
+    /// choose one). A deployment whose people all sign in through an
+    /// identity provider turns it off.
+    pub passwords: bool,
+    /// OpenID Connect identity providers people may sign in through
+    /// (`[[identity_providers]]` in the configuration file; issue 21).
+    pub identity_providers: Vec<crate::oidc::IdentityProvider>,
     /// Connections for reads.
     pub read_connections: u32,
     /// The rule pack systems are classified under (its newest version).
@@ -154,6 +161,8 @@ impl Default for Config {
             policy_file: None,
             session_hours: 12,
             two_factor_roles: Vec::new(),
+            passwords: true,
+            identity_providers: Vec::new(),
             read_connections: 8,
             rule_pack: senim_rules::DEFAULT_PACK.to_string(),
             log_key_file: None,

@@ -28,6 +28,7 @@ pub mod i18n;
 pub mod intake;
 pub mod log;
 pub mod mail;
+pub mod oidc;
 pub mod organisations;
 pub mod policy;
 pub mod programmes;

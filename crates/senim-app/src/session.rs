@@ -29,6 +29,9 @@ pub async fn check_credentials(
     email: &str,
     password: Password,
 ) -> Result<Account, ApiError> {
+    if !state.config.passwords {
+        return Err(passwords_off());
+    }
     let now = state.clock.now();
     let attempt = match state.limiter.check(client, email, now) {
         Ok(attempt) => attempt,
@@ -95,6 +98,14 @@ async fn warn_owner(state: &AppState, account: &Account) {
             tracing::warn!(error = %e, "the warning of repeated sign-in failures was not written")
         }
     }
+}
+
+/// The refusal of a password where the deployment switched passwords off.
+pub fn passwords_off() -> ApiError {
+    ApiError::new(
+        crate::error::ErrorCode::Forbidden,
+        "passwords are switched off here: sign in through an identity provider",
+    )
 }
 
 /// Starts a session for an account whose password was checked: the
@@ -171,6 +182,9 @@ pub async fn request_password_reset(
     client: IpAddr,
     email: &str,
 ) -> Result<(), ApiError> {
+    if !state.config.passwords {
+        return Err(passwords_off());
+    }
     let email = senim_domain::account::Email::parse(email).map_err(|reason| {
         ApiError::invalid(vec![senim_domain::FieldError {
             field: "email".into(),

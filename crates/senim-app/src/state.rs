@@ -50,6 +50,9 @@ pub struct Inner {
     pub register: crate::register::RegisterIndex,
     /// The certificates' issuer and its signed status lists.
     pub badges: crate::education::Badges,
+    /// The OpenID providers people may sign in through, and their settings
+    /// as last read.
+    pub oidc: crate::oidc::Providers,
     /// The statistics page's figures from the cases, until a case changes.
     pub stats_cache: std::sync::Mutex<Option<Arc<crate::figures::CaseFigures>>>,
     /// Held while one dataset's index entry is read back and replaced.
@@ -72,8 +75,10 @@ impl AppState {
         let clock = store.clock().clone();
         let badges = crate::education::Badges::new(&config);
         let proof = crate::intake::ProofOfWork::new(store.log_signer().private_key().as_bytes());
+        let oidc = crate::oidc::Providers::new(config.identity_providers.clone());
         Ok(AppState(Arc::new(Inner {
             badges,
+            oidc,
             store,
             policies,
             clock,

@@ -131,6 +131,19 @@ enum AccountCommand {
         #[arg(long)]
         email: String,
     },
+    /// Link an identity at an OpenID provider to an account: the person
+    /// then signs in through that provider (issue 21).
+    LinkIdentity {
+        #[arg(long)]
+        email: String,
+        /// The provider's `id` in the configuration.
+        #[arg(long)]
+        provider: String,
+        /// The person's identifier at the provider (the claim the
+        /// configuration names: `sub` by default).
+        #[arg(long)]
+        subject: String,
+    },
     /// List accounts.
     List {
         #[arg(long)]
@@ -432,6 +445,30 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             };
             store.execute(operator, command).await?;
             println!("withdrew account {} <{email}>", current.id);
+        }
+        AdminCommand::Account(AccountCommand::LinkIdentity {
+            email,
+            provider,
+            subject,
+        }) => {
+            let current = account(&store, &email).await?;
+            if provider.trim().is_empty() || subject.trim().is_empty() {
+                anyhow::bail!("--provider and --subject must not be empty");
+            }
+            store
+                .execute(
+                    operator.clone(),
+                    Command::LinkIdentity {
+                        provider: provider.clone(),
+                        subject,
+                        account_id: current.id,
+                    },
+                )
+                .await?;
+            println!(
+                "linked {} <{email}> to an identity at {provider}",
+                current.id
+            );
         }
         AdminCommand::Account(AccountCommand::ResetSecondFactor { email }) => {
             let current = account(&store, &email).await?;

@@ -242,6 +242,17 @@ fn admin_changes_roles_and_withdraws() {
     let (ok, out) = run(&["account", "reset-second-factor", "--email", "a@gov.kz"]);
     assert!(ok && out.contains("removed the authenticator app"), "{out}");
     assert!(!run(&["account", "reset-second-factor", "--email", "nobody@gov.kz"]).0);
+    let (ok, out) = run(&[
+        "account",
+        "link-identity",
+        "--email",
+        "a@gov.kz",
+        "--provider",
+        "egov",
+        "--subject",
+        "iin-870101300123",
+    ]);
+    assert!(ok && out.contains("linked"), "{out}");
     assert!(run(&["account", "withdraw", "--email", "a@gov.kz"]).0);
     let (_, list) = run(&["account", "list"]);
     assert!(list.contains("withdrawn"), "{list}");

@@ -33,7 +33,7 @@ pub mod requests;
 pub mod rollback;
 pub mod rotation;
 mod rows;
-pub mod second_factor;
+pub mod sign_in;
 pub mod wizards;
 mod writer;
 

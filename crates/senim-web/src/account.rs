@@ -24,23 +24,59 @@ struct LoginPage<'a> {
     next: String,
     /// A banner after a new password was chosen.
     done: Option<String>,
+    /// Whether the password form is offered.
+    passwords: bool,
+    /// The identity providers' sign-in links: (address, "Sign in with ...").
+    providers: Vec<(String, String)>,
 }
 
-fn login_page(c: &Ctx, problems: Problems, email: String, next: String) -> LoginPage<'_> {
+fn login_page<'a>(
+    c: &'a Ctx,
+    state: &AppState,
+    problems: Problems,
+    email: String,
+    next: String,
+) -> LoginPage<'a> {
+    let query = if next.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "?next={}",
+            form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        )
+    };
     LoginPage {
         c,
         crumbs: vec![(String::new(), c.t("sign-in"))],
         problems,
         email,
-        next,
         done: (c.param("password") == Some("changed")).then(|| c.t("password-changed")),
+        passwords: state.config.passwords,
+        providers: state
+            .oidc
+            .all()
+            .iter()
+            .map(|p| {
+                (
+                    format!("/login/oidc/{}{query}", p.id),
+                    c.t.tn("login-with", &[("provider", p.name.clone())]),
+                )
+            })
+            .collect(),
+        next,
     }
 }
 
 /// `GET /login`.
-pub async fn show(c: Ctx) -> Response {
+pub async fn show(State(state): State<AppState>, c: Ctx) -> Response {
     let next = local_target(c.param("next")).unwrap_or_default();
-    c.render(&login_page(&c, Problems::default(), String::new(), next))
+    c.render(&login_page(
+        &c,
+        &state,
+        Problems::default(),
+        String::new(),
+        next,
+    ))
 }
 
 /// `POST /login`: checks the password (rate-limited like the API), starts a
@@ -61,7 +97,7 @@ pub async fn submit(
         problems.push("password", c.t("login-password-missing"));
     }
     if !problems.is_empty() {
-        let mut r = c.render(&login_page(&c, problems, email, next));
+        let mut r = c.render(&login_page(&c, &state, problems, email, next));
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return r;
     }
@@ -75,7 +111,7 @@ pub async fn submit(
             };
             let mut problems = Problems::default();
             problems.push("email", message);
-            let mut r = c.render(&login_page(&c, problems, email, next));
+            let mut r = c.render(&login_page(&c, &state, problems, email, next));
             *r.status_mut() = e.status;
             return r;
         }
@@ -194,10 +230,10 @@ async fn code_page(
 
 /// The sign-in page again, when the sign-in waiting for a code is gone
 /// (it took too long, or too many wrong codes).
-fn sign_in_again(c: &Ctx, next: String) -> Response {
+fn sign_in_again(c: &Ctx, state: &AppState, next: String) -> Response {
     let mut problems = Problems::default();
     problems.push("email", c.t("login-code-expired"));
-    let mut r = c.render(&login_page(c, problems, String::new(), next));
+    let mut r = c.render(&login_page(c, state, problems, String::new(), next));
     *r.status_mut() = StatusCode::UNAUTHORIZED;
     r
 }
@@ -211,7 +247,7 @@ pub async fn code_show(State(state): State<AppState>, headers: HeaderMap, c: Ctx
         Ok(Some((account, _))) => code_page(&c, &state, &account, next, Problems::default())
             .await
             .unwrap_or_else(|e| c.error(e)),
-        Ok(None) => sign_in_again(&c, next),
+        Ok(None) => sign_in_again(&c, &state, next),
         Err(e) => c.error(e),
     }
 }
@@ -226,7 +262,7 @@ pub async fn code_submit(
     let next = local_target(form.get("next")).unwrap_or_default();
     let (account, hash) = match waiting(&state, &headers).await {
         Ok(Some(found)) => found,
-        Ok(None) => return sign_in_again(&c, next),
+        Ok(None) => return sign_in_again(&c, &state, next),
         Err(e) => return c.error(e),
     };
     let code = form.text("code");
@@ -245,7 +281,7 @@ pub async fn code_submit(
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             // The fifth wrong code ended the sign-in.
             if matches!(waiting(&state, &headers).await, Ok(None)) {
-                return sign_in_again(&c, next);
+                return sign_in_again(&c, &state, next);
             }
             let problems = crate::refusal(&c, &e, "code", |_| ("code".into(), c.t("login-code")));
             code_page(&c, &state, &account, next, problems)
@@ -394,5 +430,61 @@ pub async fn reset_submit(
             password_page(&c, problems, Some(token), String::new())
         }
         Err(e) => c.error(e),
+    }
+}
+
+/// `GET /login/oidc/{provider}`: sends the browser to the identity
+/// provider, the sign-in bound to it by a cookie.
+pub async fn oidc_begin(
+    State(state): State<AppState>,
+    axum::extract::Path(provider): axum::extract::Path<String>,
+    c: Ctx,
+) -> Response {
+    let next = local_target(c.param("next")).unwrap_or_default();
+    match senim_app::oidc::begin(&state, &provider, next.clone()).await {
+        Ok((to, cookie)) => with_cookies(c.redirect(&to), &[cookie]),
+        Err(e) if e.status == StatusCode::NOT_FOUND => c.error(e),
+        Err(e) => oidc_refused(&c, &state, &e, next),
+    }
+}
+
+/// The sign-in page with why the identity provider's sign-in failed.
+fn oidc_refused(
+    c: &Ctx,
+    state: &AppState,
+    e: &senim_app::error::ApiError,
+    next: String,
+) -> Response {
+    let problems = crate::refusal(c, e, "email", |field| {
+        let label = match field {
+            "state" => c.t("login-oidc-state"),
+            "code" => c.t("login-oidc-code"),
+            _ => c.t("login-oidc-token"),
+        };
+        ("email".into(), label)
+    });
+    let mut r = c.render(&login_page(c, state, problems, String::new(), next));
+    *r.status_mut() = if e.status == StatusCode::UNPROCESSABLE_ENTITY {
+        StatusCode::UNAUTHORIZED
+    } else {
+        e.status
+    };
+    r
+}
+
+/// `GET /login/oidc/{provider}/callback`: the provider's answer; the
+/// session starts once every check passed.
+pub async fn oidc_callback(
+    State(state): State<AppState>,
+    axum::extract::Path(provider): axum::extract::Path<String>,
+    axum::extract::Query(answer): axum::extract::Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+    c: Ctx,
+) -> Response {
+    let clear = senim_app::oidc::flow_cookie(&state, "", 0);
+    match senim_app::oidc::finish(&state, &headers, &provider, &answer).await {
+        Ok((account, next)) => signed_in(&c, &state, &account, next, vec![clear]).await,
+        Err(e) if e.status == StatusCode::NOT_FOUND => c.error(e),
+        Err(e) => with_cookies(oidc_refused(&c, &state, &e, String::new()), &[clear]),
     }
 }

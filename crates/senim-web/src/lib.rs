@@ -91,6 +91,11 @@ pub fn pages(state: &AppState) -> Router<AppState> {
             "/login/code",
             get(account::code_show).post(account::code_submit),
         )
+        .route("/login/oidc/{provider}", get(account::oidc_begin))
+        .route(
+            "/login/oidc/{provider}/callback",
+            get(account::oidc_callback),
+        )
         .route(
             "/organisations/request",
             get(requests::show).post(requests::submit),

@@ -208,6 +208,23 @@ pub enum Command {
     RemoveSecondFactor {
         account_id: AccountId,
     },
+    /// A sign-in through an OpenID provider, waiting for its answer under
+    /// the hash of its browser's cookie. No event.
+    StartSignInFlow {
+        cookie_hash: String,
+        flow: crate::sign_in::Flow,
+        expires_at: Timestamp,
+    },
+    /// Takes the waiting sign-in's answer, once. No event.
+    EndSignInFlow {
+        cookie_hash: String,
+    },
+    /// Links an identity at a provider to an account. No event.
+    LinkIdentity {
+        provider: String,
+        subject: String,
+        account_id: AccountId,
+    },
     /// Leaves a link to choose a new password, for the active account with
     /// this address if there is one, and its mail in the outbox. No event:
     /// nothing in the register changes, and the answer is the same whether
@@ -558,7 +575,7 @@ pub(crate) async fn apply(
             (Applied::Done, None)
         }
         Command::EnrolSecondFactor { account_id, secret } => {
-            crate::second_factor::enrol(conn, account_id, secret, now).await?;
+            crate::sign_in::enrol(conn, account_id, secret, now).await?;
             (Applied::Done, None)
         }
         Command::ChallengeSignIn {
@@ -566,7 +583,7 @@ pub(crate) async fn apply(
             account_id,
             expires_at,
         } => {
-            crate::second_factor::challenge(conn, token_hash, account_id, expires_at).await?;
+            crate::sign_in::challenge(conn, token_hash, account_id, expires_at).await?;
             (Applied::Done, None)
         }
         Command::PassSecondFactor {
@@ -574,18 +591,38 @@ pub(crate) async fn apply(
             step,
             challenge,
         } => {
-            crate::second_factor::pass(conn, account_id, step, now).await?;
+            crate::sign_in::pass(conn, account_id, step, now).await?;
             if let Some(token_hash) = challenge {
-                crate::second_factor::end_challenge(conn, token_hash, now).await?;
+                crate::sign_in::end_challenge(conn, token_hash, now).await?;
             }
             (Applied::Done, None)
         }
         Command::FailSecondFactor { challenge } => {
-            crate::second_factor::fail(conn, challenge).await?;
+            crate::sign_in::fail(conn, challenge).await?;
+            (Applied::Done, None)
+        }
+        Command::StartSignInFlow {
+            cookie_hash,
+            flow,
+            expires_at,
+        } => {
+            crate::sign_in::start_flow(conn, cookie_hash, flow, expires_at).await?;
+            (Applied::Done, None)
+        }
+        Command::EndSignInFlow { cookie_hash } => {
+            crate::sign_in::end_flow(conn, cookie_hash, now).await?;
+            (Applied::Done, None)
+        }
+        Command::LinkIdentity {
+            provider,
+            subject,
+            account_id,
+        } => {
+            crate::sign_in::link(conn, provider, subject, account_id, now).await?;
             (Applied::Done, None)
         }
         Command::RemoveSecondFactor { account_id } => {
-            crate::second_factor::remove(conn, account_id).await?;
+            crate::sign_in::remove(conn, account_id).await?;
             // A lost phone may be in someone's hands: the account's
             // browser sessions end with it.
             sessions::end_sessions(conn, account_id).await?;

@@ -6,6 +6,7 @@ pub mod datasets;
 pub mod education;
 pub mod log;
 mod mail;
+mod oidc;
 pub mod organisations;
 pub mod programmes;
 mod rulepacks;

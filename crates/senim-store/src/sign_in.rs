@@ -1,6 +1,8 @@
-//! The second factor of sign-ins (issue 21): an account's authenticator
-//! secret and the sign-ins waiting for a code. Sign-ins, not changes to the
-//! register: no event, and a rebuild leaves the tables alone.
+//! Sign-in beyond the password (issue 21): an account's authenticator
+//! secret and the sign-ins waiting for a code; the sign-ins waiting for an
+//! OpenID provider's answer, and the identities linked to accounts.
+//! Sign-ins, not changes to the register: no event, and a rebuild leaves
+//! the tables alone.
 
 use sqlx::{AnyConnection, Row};
 
@@ -147,7 +149,140 @@ pub(crate) async fn end_challenge(
     Ok(())
 }
 
+/// A sign-in through an OpenID provider, waiting for its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flow {
+    pub provider: String,
+    /// The `state` the answer must carry.
+    pub state: String,
+    /// The PKCE verifier of the code's challenge.
+    pub verifier: String,
+    pub nonce: String,
+    /// Where the person goes once signed in.
+    pub next: String,
+}
+
+/// Keeps a sign-in waiting for its provider's answer.
+pub(crate) async fn start_flow(
+    conn: &mut AnyConnection,
+    cookie_hash: String,
+    flow: Flow,
+    expires_at: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO sign_in_flows (cookie_hash, provider, state, verifier, nonce, next, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(cookie_hash)
+    .bind(flow.provider)
+    .bind(flow.state)
+    .bind(flow.verifier)
+    .bind(flow.nonce)
+    .bind(flow.next)
+    .bind(expires_at.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Ends a waiting sign-in, once: refused if it is not there any more (its
+/// answer came already), so an answer is taken once; expired ones go too.
+pub(crate) async fn end_flow(
+    conn: &mut AnyConnection,
+    cookie_hash: String,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let done = sqlx::query("DELETE FROM sign_in_flows WHERE cookie_hash = $1 AND expires_at > $2")
+        .bind(&cookie_hash)
+        .bind(now.to_rfc3339())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM sign_in_flows WHERE expires_at <= $1")
+        .bind(now.to_rfc3339())
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::invalid(
+            "state",
+            "names no sign-in waiting here: it was answered already or expired",
+        ));
+    }
+    Ok(())
+}
+
+/// Links an identity at a provider to an account (replacing another link
+/// of the same identity).
+pub(crate) async fn link(
+    conn: &mut AnyConnection,
+    provider: String,
+    subject: String,
+    account: AccountId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM identities WHERE provider = $1 AND subject = $2")
+        .bind(&provider)
+        .bind(&subject)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO identities (provider, subject, account_id, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(provider)
+    .bind(subject)
+    .bind(account.to_string())
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 impl Store {
+    /// The sign-in through a provider a browser's cookie waits for.
+    pub async fn sign_in_flow(
+        &self,
+        cookie_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<Flow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT provider, state, verifier, nonce, next FROM sign_in_flows \
+             WHERE cookie_hash = $1 AND expires_at > $2",
+        )
+        .bind(cookie_hash.to_string())
+        .bind(now.to_rfc3339())
+        .fetch_optional(self.reader())
+        .await?;
+        row.map(|r| {
+            Ok(Flow {
+                provider: r.try_get("provider")?,
+                state: r.try_get("state")?,
+                verifier: r.try_get("verifier")?,
+                nonce: r.try_get("nonce")?,
+                next: r.try_get("next")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The account an identity at a provider is linked to.
+    pub async fn identity(
+        &self,
+        provider: &str,
+        subject: &str,
+    ) -> Result<Option<AccountId>, StoreError> {
+        let row =
+            sqlx::query("SELECT account_id FROM identities WHERE provider = $1 AND subject = $2")
+                .bind(provider.to_string())
+                .bind(subject.to_string())
+                .fetch_optional(self.reader())
+                .await?;
+        row.map(|r| {
+            let id: String = r.try_get("account_id")?;
+            id.parse()
+                .map_err(|_| StoreError::Corrupt(format!("account id {id}")))
+        })
+        .transpose()
+    }
+
     /// An account's authenticator secret, if it has one.
     pub async fn second_factor(
         &self,

@@ -1,0 +1,89 @@
+// A certified OpenID provider (npm `oidc-provider`) configured for Senim's
+// sign-in tests (issue 21). Started by scripts/test.sh:
+//
+//   node tools/oidc-provider/provider.mjs PORT
+//
+// Its issuer is http://127.0.0.1:PORT. One client, `senim` (secret
+// `senim-test-secret`, PKCE required), may be sent back to any
+// http://127.0.0.1 address ending in /callback. There is no login form: the
+// authorization request's `login_hint` is the person (their `sub`; with an
+// `@`, also their verified `email`; `iin` from `iin-<12 digits>` hints), so
+// the tests drive the whole flow with plain HTTP. Consent is given by the
+// grant every sign-in gets. Codes live 60 seconds and are taken once, as the
+// provider itself enforces.
+import Provider from 'oidc-provider';
+
+const port = Number(process.argv[2] || 0);
+const issuer = `http://127.0.0.1:${port}`;
+
+const claimsOf = (id) => {
+  const claims = { sub: id };
+  if (id.includes('@')) {
+    claims.email = id;
+    claims.email_verified = true;
+  }
+  const iin = /iin-(\d{12})/.exec(id);
+  if (iin) claims.iin = iin[1];
+  return claims;
+};
+
+const provider = new Provider(issuer, {
+  clients: [
+    {
+      client_id: 'senim',
+      client_secret: 'senim-test-secret',
+      redirect_uris: ['http://127.0.0.1/callback'],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+  ],
+  // The claims of the scopes asked for go into the ID token itself (Senim
+  // reads the person from it, not from the userinfo endpoint).
+  conformIdTokenClaims: false,
+  findAccount: async (_ctx, id) => ({ accountId: id, claims: async () => claimsOf(id) }),
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], iin: ['iin'] },
+  scopes: ['openid', 'email', 'iin', 'offline_access'],
+  pkce: { required: () => true },
+  features: { devInteractions: { enabled: false } },
+  interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+  loadExistingGrant: async (ctx) => {
+    const grant = new ctx.oidc.provider.Grant({
+      clientId: ctx.oidc.client.clientId,
+      accountId: ctx.oidc.session.accountId,
+    });
+    grant.addOIDCScope('openid email iin');
+    grant.addOIDCClaims(['sub', 'email', 'email_verified', 'iin']);
+    await grant.save();
+    return grant;
+  },
+  ttl: { AuthorizationCode: 60, IdToken: 3600, AccessToken: 3600, Interaction: 600, Session: 600, Grant: 600 },
+  cookies: { keys: ['senim-test-cookie-key'] },
+});
+
+// Loopback redirect addresses on any port (RFC 8252, 7.3).
+const client = provider.Client.prototype;
+const redirectUriAllowed = client.redirectUriAllowed;
+client.redirectUriAllowed = function allowed(uri) {
+  try {
+    const u = new URL(uri);
+    if (u.protocol === 'http:' && u.hostname === '127.0.0.1' && u.pathname.endsWith('/callback')) return true;
+  } catch {
+    return false;
+  }
+  return redirectUriAllowed.call(this, uri);
+};
+
+// The login "form": the hint is the person.
+provider.use(async (ctx, next) => {
+  const m = /^\/interaction\/([^/]+)$/.exec(ctx.path);
+  if (!m) return next();
+  const details = await provider.interactionDetails(ctx.req, ctx.res);
+  const account = details.params.login_hint || 'nobody';
+  await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: account } }, { mergeWithLastSubmission: false });
+  ctx.respond = false;
+});
+
+const server = provider.listen(port, '127.0.0.1', () => {
+  console.log(`oidc-provider ready at http://127.0.0.1:${server.address().port}`);
+});

@@ -88,8 +88,10 @@ export async function launch() {
  * A page in a fresh context (its own cookies). `locale` sets Accept-Language
  * and navigator.language; `width` the viewport's width (height 800).
  */
-export async function newPage(browser, { javaScript = true, locale = 'en-US', width = 1280 } = {}) {
+export async function newPage(browser, { javaScript = true, locale = 'en-US', width = 1280, others = [] } = {}) {
   const origin = new URL(baseUrl()).origin;
+  // Other sites a test goes to on purpose (an identity provider), by origin.
+  const allowed = new Set([origin, ...others.map((o) => new URL(o).origin)]);
   const context = await browser.newContext({
     javaScriptEnabled: javaScript,
     locale,
@@ -109,7 +111,7 @@ export async function newPage(browser, { javaScript = true, locale = 'en-US', wi
   page.on('crash', () => record('the page crashed'));
   await context.route('**', (route) => {
     const url = route.request().url();
-    if (new URL(url).origin === origin) return route.continue();
+    if (allowed.has(new URL(url).origin)) return route.continue();
     record(`request to another site: ${route.request().method()} ${url}`);
     return route.abort('blockedbyclient');
   });

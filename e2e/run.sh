@@ -30,14 +30,28 @@ if [ ! -f e2e/node_modules/.package-lock.json ] \
   (cd e2e && npm ci --no-audit --no-fund)
 fi
 
+if [ ! -f tools/oidc-provider/node_modules/.package-lock.json ] \
+  || [ tools/oidc-provider/package-lock.json -nt tools/oidc-provider/node_modules/.package-lock.json ]; then
+  npm ci --prefix tools/oidc-provider --no-audit --no-fund
+fi
+
 data="$(mktemp -d)"
-port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
+port="$(free_port)"
 url="http://127.0.0.1:$port"
-"$senim" serve --demo --data-dir "$data/senim" --bind "127.0.0.1:$port" >"$data/server.log" 2>&1 &
+# A certified OpenID provider (npm oidc-provider) that the sign-in page
+# offers beside passwords, for the browser test of signing in through one.
+op_port="$(free_port)"
+node tools/oidc-provider/provider.mjs "$op_port" >"$data/provider.log" 2>&1 &
+provider=$!
+printf 'senim-test-secret\n' >"$data/client-secret"
+printf '[[identity_providers]]\nid = "test"\nname = "Test ID"\nissuer = "http://127.0.0.1:%s"\nclient_id = "senim"\nclient_secret_file = "%s"\n' \
+  "$op_port" "$data/client-secret" >"$data/senim.toml"
+"$senim" serve --config "$data/senim.toml" --demo --data-dir "$data/senim" --bind "127.0.0.1:$port" >"$data/server.log" 2>&1 &
 server=$!
 stop() {
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
+  kill "$server" "$provider" 2>/dev/null || true
+  wait "$server" "$provider" 2>/dev/null || true
   rm -rf "$data"
 }
 trap stop EXIT
@@ -67,6 +81,7 @@ if [ ! -s "$data/senim/demo-accounts.txt" ]; then
 fi
 
 export SENIM_URL="$url"
+export SENIM_OIDC_ISSUER="http://127.0.0.1:$op_port"
 export SENIM_DEMO_ACCOUNTS="$data/senim/demo-accounts.txt"
 export SENIM_ARTIFACTS="$PWD/e2e/artifacts"
 rm -rf "$SENIM_ARTIFACTS"

@@ -8,7 +8,8 @@
 // http://127.0.0.1 address ending in /callback. There is no login form: the
 // authorization request's `login_hint` is the person (their `sub`; with an
 // `@`, also their verified `email`; `iin` from `iin-<12 digits>` hints), so
-// the tests drive the whole flow with plain HTTP. Consent is given by the
+// the HTTP tests drive the whole flow with plain HTTP; without a hint, a
+// one-field form asks (the browser tests fill it in). Consent is given by the
 // grant every sign-in gets. Codes live 60 seconds and are taken once, as the
 // provider itself enforces.
 import Provider from 'oidc-provider';
@@ -74,12 +75,28 @@ client.redirectUriAllowed = function allowed(uri) {
   return redirectUriAllowed.call(this, uri);
 };
 
-// The login "form": the hint is the person.
+// The login: the authorization request's hint is the person; without one,
+// a form asks who (the browser tests type a demo account's address).
+const escape = (t) => String(t).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const bodyOf = (req) => new Promise((resolve) => {
+  let text = '';
+  req.on('data', (chunk) => { text += chunk; });
+  req.on('end', () => resolve(new URLSearchParams(text)));
+});
 provider.use(async (ctx, next) => {
   const m = /^\/interaction\/([^/]+)$/.exec(ctx.path);
   if (!m) return next();
   const details = await provider.interactionDetails(ctx.req, ctx.res);
-  const account = details.params.login_hint || 'nobody';
+  let account = details.params.login_hint;
+  if (!account && ctx.method === 'POST') account = (await bodyOf(ctx.req)).get('login');
+  if (!account) {
+    ctx.type = 'html';
+    ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Test ID: sign in</title></head>
+<body><main><h1>Test ID</h1><form method="post" action="/interaction/${escape(m[1])}">
+<label for="login">Who are you?</label> <input id="login" name="login" autocomplete="username">
+<button type="submit">Sign in</button></form></main></body></html>`;
+    return;
+  }
   await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: account } }, { mergeWithLastSubmission: false });
   ctx.respond = false;
 });

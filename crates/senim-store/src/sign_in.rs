@@ -100,13 +100,19 @@ pub(crate) async fn remove(conn: &mut AnyConnection, account: AccountId) -> Resu
     Ok(())
 }
 
-/// Keeps a sign-in waiting for its code.
+/// Keeps a sign-in waiting for its code (and lets those that waited too
+/// long go).
 pub(crate) async fn challenge(
     conn: &mut AnyConnection,
     token_hash: String,
     account: AccountId,
     expires_at: Timestamp,
+    now: Timestamp,
 ) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM sign_in_challenges WHERE expires_at <= $1")
+        .bind(now.to_rfc3339())
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "INSERT INTO sign_in_challenges (token_hash, account_id, failures, expires_at) \
          VALUES ($1, $2, 0, $3)",
@@ -162,13 +168,19 @@ pub struct Flow {
     pub next: String,
 }
 
-/// Keeps a sign-in waiting for its provider's answer.
+/// Keeps a sign-in waiting for its provider's answer (and lets those
+/// that waited too long go).
 pub(crate) async fn start_flow(
     conn: &mut AnyConnection,
     cookie_hash: String,
     flow: Flow,
     expires_at: Timestamp,
+    now: Timestamp,
 ) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM sign_in_flows WHERE expires_at <= $1")
+        .bind(now.to_rfc3339())
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "INSERT INTO sign_in_flows (cookie_hash, provider, state, verifier, nonce, next, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -583,7 +583,7 @@ pub(crate) async fn apply(
             account_id,
             expires_at,
         } => {
-            crate::sign_in::challenge(conn, token_hash, account_id, expires_at).await?;
+            crate::sign_in::challenge(conn, token_hash, account_id, expires_at, now).await?;
             (Applied::Done, None)
         }
         Command::PassSecondFactor {
@@ -606,7 +606,7 @@ pub(crate) async fn apply(
             flow,
             expires_at,
         } => {
-            crate::sign_in::start_flow(conn, cookie_hash, flow, expires_at).await?;
+            crate::sign_in::start_flow(conn, cookie_hash, flow, expires_at, now).await?;
             (Applied::Done, None)
         }
         Command::EndSignInFlow { cookie_hash } => {

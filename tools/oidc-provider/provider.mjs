@@ -12,6 +12,7 @@
 // one-field form asks (the browser tests fill it in). Consent is given by the
 // grant every sign-in gets. Codes live 60 seconds and are taken once, as the
 // provider itself enforces.
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import Provider from 'oidc-provider';
 
 const port = Number(process.argv[2] || 0);
@@ -28,7 +29,13 @@ const claimsOf = (id) => {
   return claims;
 };
 
+// A signing key of its own at each start (a restart is a key rotation,
+// which Senim must follow).
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg: 'RS256' };
+
 const provider = new Provider(issuer, {
+  jwks: { keys: [signingKey] },
   clients: [
     {
       client_id: 'senim',

@@ -117,6 +117,13 @@ impl Providers {
             .ok_or_else(|| ApiError::not_found("identity provider"))
     }
 
+    /// Forgets a provider's settings and keys: the next use reads them again.
+    fn forget(&self, id: &str) {
+        if let Ok(mut cache) = self.metadata.lock() {
+            cache.remove(id);
+        }
+    }
+
     async fn metadata(&self, p: &IdentityProvider) -> Result<CoreProviderMetadata, ApiError> {
         if let Ok(cache) = self.metadata.lock() {
             if let Some((at, m)) = cache.get(&p.id) {
@@ -228,6 +235,24 @@ pub fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> String {
     format!("{name}={value}; Path=/login/oidc; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
+/// An ID token's refusal, with the reason people read.
+fn token_refused(p: &IdentityProvider, e: ClaimsVerificationError) -> ApiError {
+    let reason = match e {
+        ClaimsVerificationError::Expired(_) => "has expired",
+        ClaimsVerificationError::InvalidAudience(_) => {
+            "was issued for another client than this register"
+        }
+        ClaimsVerificationError::InvalidIssuer(_) => "comes from another issuer",
+        ClaimsVerificationError::InvalidNonce(_) => "does not carry this sign-in's nonce",
+        ClaimsVerificationError::SignatureVerification(_) => {
+            "is not signed by the identity provider's keys"
+        }
+        _ => "could not be verified",
+    };
+    tracing::warn!(provider = %p.id, error = %e, "security: an ID token was refused");
+    refused("id_token", reason)
+}
+
 /// The claim `name` of a verified ID token, as text.
 fn claim_of(token: &str, name: &str) -> Option<String> {
     use base64::Engine;
@@ -318,28 +343,30 @@ pub async fn finish(
     let id_token = tokens
         .id_token()
         .ok_or_else(|| refused("id_token", "is missing from the identity provider's answer"))?;
-    let clock = state.clock.clone();
-    let verifier = client.id_token_verifier().set_time_fn(move || {
-        chrono::DateTime::from_timestamp_millis(clock.now().unix_millis()).unwrap_or_default()
-    });
-    let claims = id_token
-        .claims(&verifier, &Nonce::new(flow.nonce.clone()))
-        .map_err(|e| {
-            let reason = match e {
-                ClaimsVerificationError::Expired(_) => "has expired",
-                ClaimsVerificationError::InvalidAudience(_) => {
-                    "was issued for another client than this register"
-                }
-                ClaimsVerificationError::InvalidIssuer(_) => "comes from another issuer",
-                ClaimsVerificationError::InvalidNonce(_) => "does not carry this sign-in's nonce",
-                ClaimsVerificationError::SignatureVerification(_) => {
-                    "is not signed by the identity provider's keys"
-                }
-                _ => "could not be verified",
-            };
-            tracing::warn!(provider = %p.id, error = %e, "security: an ID token was refused");
-            refused("id_token", reason)
-        })?;
+    // Checked against the keys as last read; a signature none of them
+    // verifies reads them again once (the provider rotated its keys).
+    let nonce = Nonce::new(flow.nonce.clone());
+    let mut read_again = false;
+    let claims = loop {
+        let metadata = state.oidc.metadata(p).await?;
+        let client = CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(p.client_id.clone()),
+            secret_of(p),
+        );
+        let clock = state.clock.clone();
+        let verifier = client.id_token_verifier().set_time_fn(move || {
+            chrono::DateTime::from_timestamp_millis(clock.now().unix_millis()).unwrap_or_default()
+        });
+        match id_token.claims(&verifier, &nonce) {
+            Ok(claims) => break claims.clone(),
+            Err(ClaimsVerificationError::SignatureVerification(_)) if !read_again => {
+                state.oidc.forget(&p.id);
+                read_again = true;
+            }
+            Err(e) => return Err(token_refused(p, e)),
+        }
+    };
     let identifier = if p.identifier_claim == "sub" {
         Some(claims.subject().to_string())
     } else {

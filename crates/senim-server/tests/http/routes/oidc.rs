@@ -27,6 +27,17 @@ impl Drop for Provider {
 }
 
 async fn start_provider() -> Provider {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    start_provider_on(port).await
+}
+
+/// The provider on `port`, with a signing key of its own (started again,
+/// it has rotated its keys).
+async fn start_provider_on(port: u16) -> Provider {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tools/oidc-provider");
     assert!(
         std::path::Path::new(dir)
@@ -34,11 +45,6 @@ async fn start_provider() -> Provider {
             .exists(),
         "the test OpenID provider is not installed: npm ci --prefix tools/oidc-provider (scripts/test.sh does it)"
     );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let child = Command::new("node")
         .arg(format!("{dir}/provider.mjs"))
         .arg(port.to_string())
@@ -329,4 +335,23 @@ async fn people_sign_in_through_an_openid_provider_on_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passwords_can_be_switched_off_on_sqlite() {
     passwords_can_be_switched_off(Backend::Sqlite).await;
+}
+
+/// A provider that rotates its signing keys is followed: a signature no
+/// key as last read verifies has the keys read again, once. (Before, the
+/// keys read at the first sign-in were kept an hour, and every sign-in
+/// after a rotation was refused as "not signed by the provider's keys".)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_rotates_its_keys_is_followed() {
+    let first = start_provider().await;
+    let port: u16 = first.issuer.rsplit(':').next().unwrap().parse().unwrap();
+    let app = app_with(Backend::Sqlite, &first, true).await;
+    let (flow, query) = round_trip(&app, "expert@ministry.kz").await;
+    let (status, _, page) = callback(&app, &flow, &query).await;
+    assert_eq!(status, 303, "{page}");
+    drop(first);
+    let _second = start_provider_on(port).await;
+    let (flow, query) = round_trip(&app, "expert@ministry.kz").await;
+    let (status, _, page) = callback(&app, &flow, &query).await;
+    assert_eq!(status, 303, "the new keys are read: {page}");
 }

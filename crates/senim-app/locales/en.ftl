@@ -1905,6 +1905,7 @@ reason-code-not-six-digits = must be the six digits your authenticator app shows
 reason-code-wrong = is not the code your authenticator app shows now
 reason-code-used = was used already: wait for the next code
 reason-code-required = is required: this account signs in with the code of its authenticator app
+reason-code-held-back = cannot be checked now: too many wrong codes were given for this account; try again in 15 minutes
 reason-code-unexpected = is not expected: this account has no authenticator app
 
 # Sign-in through an identity provider (issue 21).

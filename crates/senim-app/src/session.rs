@@ -258,6 +258,11 @@ pub enum SecondStep {
     Enrol,
 }
 
+/// Wrong codes in a row after which an account's codes are held back.
+pub const CODE_FAILURES_IN_A_ROW: i64 = 10;
+/// How long they are held back, in seconds.
+pub const CODE_HOLD_SECONDS: i64 = 15 * 60;
+
 /// How long a sign-in waits for its code, in seconds.
 pub const CHALLENGE_SECONDS: i64 = 300;
 
@@ -370,6 +375,18 @@ pub async fn check_code(
         .await?
         .ok_or_else(|| code_refused("is not expected: this account has no authenticator app"))?;
     let secret = senim_domain::totp::from_base32(&factor.secret).ok_or_else(ApiError::internal)?;
+    // Someone who has the password guessing codes: after ten wrong ones in
+    // a row, the account's codes wait a quarter of an hour, whoever sends them.
+    let held_back = factor.failures >= CODE_FAILURES_IN_A_ROW
+        && factor
+            .failed_at
+            .is_some_and(|at| at.plus_seconds(CODE_HOLD_SECONDS) > state.clock.now());
+    if held_back {
+        tracing::warn!(account = %account.id, "security: second-factor codes held back after repeated failures");
+        return Err(code_refused(
+            "cannot be checked now: too many wrong codes were given for this account; try again in 15 minutes",
+        ));
+    }
     let now = state.clock.now().unix_millis().div_euclid(1000);
     match senim_domain::totp::verify(&secret, code, now, factor.last_step) {
         Ok(step) => {
@@ -388,12 +405,11 @@ pub async fn check_code(
         }
         Err(refused) => {
             tracing::warn!(account = %account.id, reason = refused.reason(), "security: a second-factor code was refused");
-            if let Some(challenge) = challenge {
-                let command = Command::FailSecondFactor {
-                    challenge: challenge.to_string(),
-                };
-                state.execute(Actor::of(account), command).await?;
-            }
+            let command = Command::FailSecondFactor {
+                account_id: account.id,
+                challenge: challenge.map(str::to_string),
+            };
+            state.execute(Actor::of(account), command).await?;
             Err(code_refused(refused.reason()))
         }
     }

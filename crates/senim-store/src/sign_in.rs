@@ -24,6 +24,9 @@ pub struct SecondFactor {
     pub confirmed: bool,
     /// The last time step a code was used for.
     pub last_step: i64,
+    /// Wrong codes in a row, and when the last one came.
+    pub failures: i64,
+    pub failed_at: Option<Timestamp>,
 }
 
 /// Keeps a new secret for an account that has none confirmed (an
@@ -72,7 +75,7 @@ pub(crate) async fn pass(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let done = sqlx::query(
-        "UPDATE second_factors SET last_step = $1, \
+        "UPDATE second_factors SET last_step = $1, failures = 0, \
          confirmed_at = COALESCE(confirmed_at, $2) \
          WHERE account_id = $3 AND last_step < $1",
     )
@@ -125,9 +128,24 @@ pub(crate) async fn challenge(
     Ok(())
 }
 
-/// Counts a wrong code against a waiting sign-in; the last one allowed
-/// ends it.
-pub(crate) async fn fail(conn: &mut AnyConnection, token_hash: String) -> Result<(), StoreError> {
+/// Counts a wrong code against the account, and against its waiting
+/// sign-in if any (the last one allowed ends it).
+pub(crate) async fn fail(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    token_hash: Option<String>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE second_factors SET failures = failures + 1, failed_at = $1 WHERE account_id = $2",
+    )
+    .bind(now.to_rfc3339())
+    .bind(account.to_string())
+    .execute(&mut *conn)
+    .await?;
+    let Some(token_hash) = token_hash else {
+        return Ok(());
+    };
     sqlx::query("UPDATE sign_in_challenges SET failures = failures + 1 WHERE token_hash = $1")
         .bind(&token_hash)
         .execute(&mut *conn)
@@ -301,7 +319,8 @@ impl Store {
         account: AccountId,
     ) -> Result<Option<SecondFactor>, StoreError> {
         let row = sqlx::query(
-            "SELECT secret, confirmed_at, last_step FROM second_factors WHERE account_id = $1",
+            "SELECT secret, confirmed_at, last_step, failures, failed_at FROM second_factors \
+             WHERE account_id = $1",
         )
         .bind(account.to_string())
         .fetch_optional(self.reader())
@@ -311,6 +330,11 @@ impl Store {
                 secret: r.try_get("secret")?,
                 confirmed: r.try_get::<Option<String>, _>("confirmed_at")?.is_some(),
                 last_step: r.try_get("last_step")?,
+                failures: r.try_get("failures")?,
+                failed_at: r
+                    .try_get::<Option<String>, _>("failed_at")?
+                    .map(|t| Timestamp::parse(&t).map_err(StoreError::Corrupt))
+                    .transpose()?,
             })
         })
         .transpose()

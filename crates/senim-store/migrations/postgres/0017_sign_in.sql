@@ -2,7 +2,8 @@
 --
 -- The second factor of sign-ins (issue 21): an account's authenticator
 -- secret (RFC 6238), unconfirmed until a first code is right, with the last
--- time step a code was used for (each code is taken once). Like sessions
+-- time step a code was used for (each code is taken once) and the wrong
+-- codes given in a row (too many hold the account's codes back a while). Like sessions
 -- and passwords, not a fact of the register: nothing in the log makes it,
 -- and a rebuild leaves it alone (so no foreign key: a rebuild empties and
 -- refills accounts).
@@ -11,6 +12,8 @@ CREATE TABLE second_factors (
     secret        TEXT NOT NULL,
     confirmed_at  TEXT,
     last_step     BIGINT NOT NULL DEFAULT 0,
+    failures      BIGINT NOT NULL DEFAULT 0,
+    failed_at     TEXT,
     created_at    TEXT NOT NULL
 );
 

@@ -199,9 +199,12 @@ pub enum Command {
         step: i64,
         challenge: Option<String>,
     },
-    /// A wrong code against a waiting sign-in; the fifth ends it.
+    /// A wrong code: counted against the account (too many in a row hold
+    /// its codes back a while) and its waiting sign-in, if any (the fifth
+    /// ends it).
     FailSecondFactor {
-        challenge: String,
+        account_id: AccountId,
+        challenge: Option<String>,
     },
     /// Removes an account's authenticator secret (a lost phone) and ends
     /// its sessions.
@@ -597,8 +600,11 @@ pub(crate) async fn apply(
             }
             (Applied::Done, None)
         }
-        Command::FailSecondFactor { challenge } => {
-            crate::sign_in::fail(conn, challenge).await?;
+        Command::FailSecondFactor {
+            account_id,
+            challenge,
+        } => {
+            crate::sign_in::fail(conn, account_id, challenge, now).await?;
             (Applied::Done, None)
         }
         Command::StartSignInFlow {

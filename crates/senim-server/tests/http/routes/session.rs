@@ -661,3 +661,64 @@ async fn authority_roles_sign_in_with_a_second_factor_on_sqlite() {
 async fn authority_roles_sign_in_with_a_second_factor_on_postgres() {
     authority_roles_sign_in_with_a_second_factor(crate::helpers::Backend::Postgres).await;
 }
+
+/// Someone who has a supervisor's password guesses codes over the API: a
+/// waiting page allows five, but the API had no limit, so a million codes
+/// could be tried. Ten wrong codes in a row now hold the account's codes
+/// back for a quarter of an hour, even the right one; then it works again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_codes_holds_the_accounts_codes_back() {
+    use senim_domain::{totp, Clock};
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |config| {
+        config.two_factor_roles = vec![senim_domain::Role::Supervisor];
+    })
+    .await;
+    let secret = b"12345678901234567890";
+    let supervisor = app.accounts[&Who::Supervisor];
+    for command in [
+        senim_store::Command::EnrolSecondFactor {
+            account_id: supervisor,
+            secret: totp::base32(secret),
+        },
+        senim_store::Command::PassSecondFactor {
+            account_id: supervisor,
+            step: 1,
+            challenge: None,
+        },
+    ] {
+        app.store
+            .execute(senim_store::Actor::operator(), command)
+            .await
+            .unwrap();
+    }
+    let now = || app.clock.now().unix_millis().div_euclid(1000);
+    let right = || format!("{:06}", totp::code_at(secret, totp::step_of(now())));
+    let wrong = || {
+        format!(
+            "{:06}",
+            (totp::code_at(secret, totp::step_of(now())) + 500_000) % 1_000_000
+        )
+    };
+    let send = |code: String| {
+        app.http
+            .post(app.url("/api/v1/tokens"))
+            .json(
+                &serde_json::json!({"email": "supervisor@ministry.kz", "password": PASSWORD,
+                "code": code, "name": "laptop", "scopes": ["read"]}),
+            )
+            .send()
+    };
+    for _ in 0..10 {
+        let (status, _, fields) = crate::helpers::error_fields(send(wrong()).await.unwrap()).await;
+        assert_eq!(status, 422);
+        assert!(fields[0].1.starts_with("is not the code"), "{fields:?}");
+    }
+    let (status, _, fields) = crate::helpers::error_fields(send(right()).await.unwrap()).await;
+    assert_eq!(status, 422);
+    assert!(
+        fields[0].1.starts_with("cannot be checked now"),
+        "{fields:?}"
+    );
+    app.clock.advance_seconds(15 * 60 + 30);
+    assert_eq!(send(right()).await.unwrap().status(), 201);
+}

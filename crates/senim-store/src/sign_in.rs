@@ -15,6 +15,25 @@ use crate::Store;
 /// then be given again, and its own limits apply).
 pub const MAX_FAILURES: i64 = 5;
 
+/// Lets the sign-ins that waited too long go (for a code or for a
+/// provider's answer): called whenever one starts or ends.
+async fn let_expired_go(conn: &mut AnyConnection, now: Timestamp) -> Result<(), StoreError> {
+    for table in ["sign_in_challenges", "sign_in_flows"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE expires_at <= $1"))
+            .bind(now.to_rfc3339())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The `account_id` column of a row.
+fn account_of(row: &sqlx::any::AnyRow) -> Result<AccountId, StoreError> {
+    let id: String = row.try_get("account_id")?;
+    id.parse()
+        .map_err(|_| StoreError::Corrupt(format!("account id {id}")))
+}
+
 /// An account's authenticator secret as stored.
 #[derive(Debug, Clone)]
 pub struct SecondFactor {
@@ -112,10 +131,7 @@ pub(crate) async fn challenge(
     expires_at: Timestamp,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM sign_in_challenges WHERE expires_at <= $1")
-        .bind(now.to_rfc3339())
-        .execute(&mut *conn)
-        .await?;
+    let_expired_go(conn, now).await?;
     sqlx::query(
         "INSERT INTO sign_in_challenges (token_hash, account_id, failures, expires_at) \
          VALUES ($1, $2, 0, $3)",
@@ -165,12 +181,11 @@ pub(crate) async fn end_challenge(
     token_hash: String,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM sign_in_challenges WHERE token_hash = $1 OR expires_at <= $2")
+    sqlx::query("DELETE FROM sign_in_challenges WHERE token_hash = $1")
         .bind(token_hash)
-        .bind(now.to_rfc3339())
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    let_expired_go(conn, now).await
 }
 
 /// A sign-in through an OpenID provider, waiting for its answer.
@@ -195,10 +210,7 @@ pub(crate) async fn start_flow(
     expires_at: Timestamp,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM sign_in_flows WHERE expires_at <= $1")
-        .bind(now.to_rfc3339())
-        .execute(&mut *conn)
-        .await?;
+    let_expired_go(conn, now).await?;
     sqlx::query(
         "INSERT INTO sign_in_flows (cookie_hash, provider, state, verifier, nonce, next, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -227,10 +239,7 @@ pub(crate) async fn end_flow(
         .bind(now.to_rfc3339())
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM sign_in_flows WHERE expires_at <= $1")
-        .bind(now.to_rfc3339())
-        .execute(&mut *conn)
-        .await?;
+    let_expired_go(conn, now).await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::invalid(
             "state",
@@ -305,12 +314,7 @@ impl Store {
                 .bind(subject.to_string())
                 .fetch_optional(self.reader())
                 .await?;
-        row.map(|r| {
-            let id: String = r.try_get("account_id")?;
-            id.parse()
-                .map_err(|_| StoreError::Corrupt(format!("account id {id}")))
-        })
-        .transpose()
+        row.as_ref().map(account_of).transpose()
     }
 
     /// An account's authenticator secret, if it has one.
@@ -353,11 +357,6 @@ impl Store {
         .bind(now.to_rfc3339())
         .fetch_optional(self.reader())
         .await?;
-        row.map(|r| {
-            let id: String = r.try_get("account_id")?;
-            id.parse()
-                .map_err(|_| StoreError::Corrupt(format!("account id {id}")))
-        })
-        .transpose()
+        row.as_ref().map(account_of).transpose()
     }
 }

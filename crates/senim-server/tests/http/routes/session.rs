@@ -493,17 +493,24 @@ async fn authority_roles_sign_in_with_a_second_factor(backend: crate::helpers::B
                 .unwrap()
         }
     };
+    // The page that asks for the code (or enrols the app).
+    let code_page = |cookies: String| {
+        let http = http.clone();
+        let app = &app;
+        async move {
+            http.get(app.url("/login/code"))
+                .header("cookie", cookies)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
     let (to, cookies, token) = password_step("supervisor@ministry.kz").await;
     assert_eq!(to, "/login/code");
-    let page = http
-        .get(app.url("/login/code"))
-        .header("cookie", &cookies)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = code_page(cookies.clone()).await;
     assert!(page.contains("<svg"), "enrolment shows a QR code: {page}");
     let key = page
         .split("<code id=\"secret\" class=\"hash\">")
@@ -545,15 +552,7 @@ async fn authority_roles_sign_in_with_a_second_factor(backend: crate::helpers::B
     // used is refused until the next one comes.
     let (to, cookies, token) = password_step("supervisor@ministry.kz").await;
     assert_eq!(to, "/login/code");
-    let page = http
-        .get(app.url("/login/code"))
-        .header("cookie", &cookies)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = code_page(cookies.clone()).await;
     assert!(!page.contains("<svg"), "no second enrolment: {page}");
     let r = send_code(cookies.clone(), token.clone(), first.clone()).await;
     assert_eq!(r.status(), 422);
@@ -640,15 +639,7 @@ async fn authority_roles_sign_in_with_a_second_factor(backend: crate::helpers::B
         .unwrap();
     assert_ne!(desk.status(), 200, "the session ended");
     let (_, cookies, _) = password_step("supervisor@ministry.kz").await;
-    let page = http
-        .get(app.url("/login/code"))
-        .header("cookie", &cookies)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = code_page(cookies.clone()).await;
     assert!(page.contains("<svg"), "a new enrolment: {page}");
 }
 

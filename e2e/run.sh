@@ -47,6 +47,11 @@ provider=$!
 printf 'senim-test-secret\n' >"$data/client-secret"
 printf '[[identity_providers]]\nid = "test"\nname = "Test ID"\nissuer = "http://127.0.0.1:%s"\nclient_id = "senim"\nclient_secret_file = "%s"\n' \
   "$op_port" "$data/client-secret" >"$data/senim.toml"
+# A test PKI shaped like the National Certification Authority's, trusted
+# for signing in with an electronic digital signature.
+tools/test-pki/make.sh "$data/pki"
+printf '[eds]\nroots = ["%s/root.pem"]\nintermediates = ["%s/inter.pem"]\ncrls = ["%s/root.crl", "%s/inter.crl"]\n' \
+  "$data/pki" "$data/pki" "$data/pki" "$data/pki" >>"$data/senim.toml"
 "$senim" serve --config "$data/senim.toml" --demo --data-dir "$data/senim" --bind "127.0.0.1:$port" >"$data/server.log" 2>&1 &
 server=$!
 stop() {
@@ -80,7 +85,12 @@ if [ ! -s "$data/senim/demo-accounts.txt" ]; then
   exit 1
 fi
 
+# The test person's IIN signs the demo expert in.
+"$senim" admin --data-dir "$data/senim" account link-identity \
+  --email expert@ministry.demo --iin 880101300123 >/dev/null
+
 export SENIM_URL="$url"
+export SENIM_TEST_PKI="$data/pki"
 export SENIM_OIDC_ISSUER="http://127.0.0.1:$op_port"
 export SENIM_DEMO_ACCOUNTS="$data/senim/demo-accounts.txt"
 export SENIM_ARTIFACTS="$PWD/e2e/artifacts"

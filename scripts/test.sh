@@ -48,6 +48,8 @@ apt_install() {
 # 1. Tools.
 command -v psql >/dev/null 2>&1 || apt_install postgresql-client
 command -v pg_isready >/dev/null 2>&1 || apt_install postgresql-client
+# The test PKI of the electronic digital signature tests (tools/test-pki).
+command -v openssl >/dev/null 2>&1 || apt_install openssl
 if ! cargo nextest --version >/dev/null 2>&1; then
   say "installing cargo-nextest"
   cargo install cargo-nextest --locked

@@ -4,6 +4,8 @@
 // account's address is the invitation: the provider vouches for it, and
 // the person lands on their desk; a stranger is sent back to the sign-in
 // page with the reason.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { axe, baseUrl, launch, newPage, shoot, takeProblems } from '../lib.mjs';
@@ -41,4 +43,65 @@ test('an identity no account is linked to is refused with its reason', async () 
   const logged = takeProblems(page);
   assert.ok(logged.every((p) => p.includes('401')), logged.join('\n'));
   await axe(page);
+});
+
+// Issue 21, item 2: signing in with an electronic digital signature. The
+// demo server trusts the test PKI (tools/test-pki/make.sh, made by
+// e2e/run.sh, which links the test person's IIN to the expert's account).
+// NCALayer is not on this machine: the page's signer is replaced by one
+// that signs with the test key through openssl, as NCALayer would with the
+// person's key.
+function signWith(who, base64) {
+  const pki = process.env.SENIM_TEST_PKI;
+  const cms = execFileSync('openssl', [
+    'cms', '-sign', '-binary', '-nodetach', '-outform', 'DER', '-md', 'sha256',
+    '-signer', path.join(pki, `${who}.pem`), '-inkey', path.join(pki, `${who}.key`),
+    '-certfile', path.join(pki, 'inter.pem'),
+  ], { input: Buffer.from(base64, 'base64') });
+  return cms.toString('base64');
+}
+
+async function withTestKey(page, who) {
+  await page.exposeFunction('senimTestSign', (data) => signWith(who, data));
+  await page.addInitScript(() => {
+    window.senimSigner = { sign: (data) => window.senimTestSign(data) };
+  });
+}
+
+test('an expert signs in with the authentication key of an EDS', async () => {
+  const page = await newPage(browser);
+  await withTestKey(page, 'person');
+  await page.goto(`${baseUrl()}/login`);
+  await page.click('a:text("Sign in with an electronic digital signature (EDS)")');
+  await page.waitForURL(/\/login\/signature/);
+  await axe(page);
+  await shoot(page, 'eds-sign-in');
+  await Promise.all([page.waitForURL(/\/reviewer$/), page.click('button:text("Sign with NCALayer")')]);
+  assert.match(await page.locator('main').innerText(), /Expert/i);
+});
+
+test('a revoked key is refused with its reason, in Kazakh', async () => {
+  const page = await newPage(browser, { locale: 'kk-KZ' });
+  await withTestKey(page, 'revoked');
+  await page.goto(`${baseUrl()}/login/signature`);
+  await Promise.all([page.waitForLoadState('load'), page.click('[data-eds-sign]')]);
+  await page.waitForSelector('.error-summary');
+  assert.match(await page.locator('.error-summary').innerText(), /кері қайтарылған тіркеу куәлігімен/);
+  const logged = takeProblems(page);
+  assert.ok(logged.every((p) => p.includes('401')), logged.join('\n'));
+  await axe(page);
+});
+
+test('without NCALayer the page says so and takes a pasted signature', async () => {
+  const page = await newPage(browser, { width: 375 });
+  await page.goto(`${baseUrl()}/login/signature`);
+  await page.click('[data-eds-sign]');
+  await page.waitForFunction(() => document.querySelector('details').open);
+  assert.match(await page.locator('[data-eds-status]').innerText(), /NCALayer does not answer/);
+  const nonce = await page.locator('input[name=nonce]').inputValue();
+  await page.fill('#signature', signWith('person', Buffer.from(nonce).toString('base64')));
+  await shoot(page, 'eds-sign-in-pasted-phone');
+  await Promise.all([page.waitForURL(/\/reviewer$/), page.click('button:text("Sign in")')]);
+  // The refused websocket to the absent NCALayer is logged by the browser.
+  takeProblems(page);
 });

@@ -158,6 +158,8 @@ pub fn api() -> Router<AppState> {
                 .post(session::login)
                 .delete(session::logout),
         )
+        .route("/session/signature/text", post(session::signature_text))
+        .route("/session/signature", post(session::signature_login))
         .route("/tokens", post(session::token_login))
         .nest("/log", log::api())
         .route("/openapi.json", get(openapi_json))

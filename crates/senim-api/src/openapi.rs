@@ -25,6 +25,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         systems::add_version, systems::withdraw, systems::answer_operator, systems::intake, systems::set_intake, systems::classifications,
         rulepacks::classify, rulepacks::list, rulepacks::show, rulepacks::publish,
         session::login, session::show, session::logout, session::token_login,
+        session::signature_text, session::signature_login,
         log::entry, log::inclusion, log::consistency, log::document, log::rotations, log::rollbacks,
         cases::create, cases::list, cases::show, cases::step, cases::dossier,
         cases::reviewers, cases::set_reviewer, cases::inbox, cases::audit_report,

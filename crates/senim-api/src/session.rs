@@ -15,7 +15,10 @@ use senim_app::error::{ApiError, ErrorBody};
 use senim_app::extract::JsonBody;
 use senim_app::session::{check_api_second_factor, check_credentials, end_session, start_session};
 use senim_app::state::AppState;
-use senim_domain::api::{LoginInput, NewTokenResponse, SessionInfo, TokenLoginInput, TokenRequest};
+use senim_domain::api::{
+    LoginInput, NewTokenResponse, SessionInfo, SignInText, SignatureLoginInput, TokenLoginInput,
+    TokenRequest,
+};
 
 /// Sign in with e-mail and password; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = LoginInput,
@@ -29,6 +32,39 @@ pub async fn login(
     let JsonBody(input) = body?;
     let account = check_credentials(&state, client, &input.email, input.password).await?;
     check_api_second_factor(&state, &account, input.code.as_deref()).await?;
+    let (cookie, csrf_token) = start_session(&state, &account).await?;
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Json(SessionInfo {
+            account: Some(account),
+            csrf_token: Some(csrf_token),
+        }),
+    ))
+}
+
+/// A fresh text to sign with an electronic digital signature (an
+/// authentication key), for `POST /api/v1/session/signature`; taken once,
+/// within five minutes. 404 where no certification authority is trusted.
+#[utoipa::path(post, path = "/api/v1/session/signature/text", tag = "session",
+    responses((status = 201, body = SignInText), (status = 404, body = ErrorBody)))]
+pub async fn signature_text(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    let (nonce, expires_at) = senim_app::eds::nonce(&state).await?;
+    Ok((StatusCode::CREATED, Json(SignInText { nonce, expires_at })))
+}
+
+/// Sign in with an electronic digital signature of a text from
+/// `POST /api/v1/session/signature/text`; sets the session cookie. The
+/// account is the one linked to the certificate's IIN.
+#[utoipa::path(post, path = "/api/v1/session/signature", tag = "session",
+    request_body = SignatureLoginInput,
+    responses((status = 200, body = SessionInfo), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn signature_login(
+    State(state): State<AppState>,
+    body: Result<JsonBody<SignatureLoginInput>, ApiError>,
+) -> Result<impl IntoResponse, ApiError> {
+    let JsonBody(input) = body?;
+    let account = senim_app::eds::sign_in(&state, &input.nonce, &input.signature).await?;
     let (cookie, csrf_token) = start_session(&state, &account).await?;
     Ok((
         [(header::SET_COOKIE, cookie)],

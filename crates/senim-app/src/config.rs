@@ -40,6 +40,10 @@ pub struct Config {
     /// OpenID Connect identity providers people may sign in through
     /// (`[[identity_providers]]` in the configuration file; issue 21).
     pub identity_providers: Vec<crate::oidc::IdentityProvider>,
+    /// The certification authorities whose electronic digital signatures
+    /// are taken (`[eds]`; issue 21): signing in with one, signing
+    /// decisions. None by default.
+    pub eds: crate::eds::EdsConfig,
     /// Connections for reads.
     pub read_connections: u32,
     /// The rule pack systems are classified under (its newest version).
@@ -163,6 +167,7 @@ impl Default for Config {
             two_factor_roles: Vec::new(),
             passwords: true,
             identity_providers: Vec::new(),
+            eds: crate::eds::EdsConfig::default(),
             read_connections: 8,
             rule_pack: senim_rules::DEFAULT_PACK.to_string(),
             log_key_file: None,

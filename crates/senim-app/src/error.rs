@@ -124,6 +124,12 @@ pub enum StartError {
     Files(#[from] BlobError),
     #[error(transparent)]
     Search(#[from] senim_search::SearchError),
+    /// A certification authority's file (`[eds]`) does not read.
+    #[error("cannot read {path}: {reason}")]
+    Eds {
+        path: std::path::PathBuf,
+        reason: String,
+    },
 }
 
 /// The body of every error response.

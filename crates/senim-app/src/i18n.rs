@@ -600,6 +600,16 @@ mod tests {
         );
     }
 
+    /// The signature checks' reasons (senim-eds, outside the scanned
+    /// crates) are messages too.
+    #[test]
+    fn every_signature_refusal_is_a_message() {
+        for kind in senim_eds::RefusalKind::ALL {
+            let (id, _) = reason_of(kind.reason()).unwrap_or_else(|| panic!("{kind:?}"));
+            assert!(id.starts_with("reason-eds-"), "{kind:?}: {id}");
+        }
+    }
+
     #[test]
     fn a_reason_is_read_back_and_worded_in_each_language() {
         let english = "has a wrong check digit: the last digit should be 7";

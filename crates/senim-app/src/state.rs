@@ -53,6 +53,9 @@ pub struct Inner {
     /// The OpenID providers people may sign in through, and their settings
     /// as last read.
     pub oidc: crate::oidc::Providers,
+    /// The certification authorities trusted for electronic digital
+    /// signatures.
+    pub eds: crate::eds::Eds,
     /// The statistics page's figures from the cases, until a case changes.
     pub stats_cache: std::sync::Mutex<Option<Arc<crate::figures::CaseFigures>>>,
     /// Held while one dataset's index entry is read back and replaced.
@@ -76,9 +79,11 @@ impl AppState {
         let badges = crate::education::Badges::new(&config);
         let proof = crate::intake::ProofOfWork::new(store.log_signer().private_key().as_bytes());
         let oidc = crate::oidc::Providers::new(config.identity_providers.clone());
+        let eds = crate::eds::Eds::new(config.eds.clone())?;
         Ok(AppState(Arc::new(Inner {
             badges,
             oidc,
+            eds,
             store,
             policies,
             clock,

@@ -131,18 +131,24 @@ enum AccountCommand {
         #[arg(long)]
         email: String,
     },
-    /// Link an identity at an OpenID provider to an account: the person
-    /// then signs in through that provider (issue 21).
+    /// Link an identity to an account (issue 21): at an OpenID provider
+    /// (`--provider` and `--subject`), the person then signs in through
+    /// it; or an IIN (`--iin`), the person then signs in with the
+    /// electronic digital signature whose certificate names it.
     LinkIdentity {
         #[arg(long)]
         email: String,
         /// The provider's `id` in the configuration.
-        #[arg(long)]
-        provider: String,
+        #[arg(long, requires = "subject", conflicts_with = "iin")]
+        provider: Option<String>,
         /// The person's identifier at the provider (the claim the
         /// configuration names: `sub` by default).
-        #[arg(long)]
-        subject: String,
+        #[arg(long, requires = "provider")]
+        subject: Option<String>,
+        /// The person's IIN (twelve digits), as their EDS certificate
+        /// names it.
+        #[arg(long, required_unless_present = "provider")]
+        iin: Option<String>,
     },
     /// List accounts.
     List {
@@ -450,8 +456,19 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             email,
             provider,
             subject,
+            iin,
         }) => {
             let current = account(&store, &email).await?;
+            let (provider, subject) = match (provider, subject, iin) {
+                (_, _, Some(iin)) => {
+                    if senim_domain::bin::Bin::parse(&iin).is_err() {
+                        anyhow::bail!("--iin must be twelve digits with a right check digit");
+                    }
+                    (senim_app::eds::PROVIDER.to_string(), iin)
+                }
+                (Some(provider), Some(subject), None) => (provider, subject),
+                _ => anyhow::bail!("give --provider and --subject, or --iin"),
+            };
             if provider.trim().is_empty() || subject.trim().is_empty() {
                 anyhow::bail!("--provider and --subject must not be empty");
             }

@@ -164,6 +164,24 @@ pub struct LoginInput {
     pub code: Option<String>,
 }
 
+/// A text to sign with an electronic digital signature to sign in
+/// (issue 21): taken once, until it expires.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SignInText {
+    pub nonce: String,
+    pub expires_at: crate::Timestamp,
+}
+
+/// Signing in with an electronic digital signature: the text given and
+/// the CMS (PKCS#7) signature of it, base64 or PEM, made with an
+/// authentication key.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureLoginInput {
+    pub nonce: String,
+    pub signature: String,
+}
+
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenLoginInput {

@@ -1,6 +1,7 @@
 //! Sign-in beyond the password (issue 21): an account's authenticator
 //! secret and the sign-ins waiting for a code; the sign-ins waiting for an
-//! OpenID provider's answer, and the identities linked to accounts.
+//! OpenID provider's answer, and the identities linked to accounts; the
+//! texts given to sign in with an electronic digital signature.
 //! Sign-ins, not changes to the register: no event, and a rebuild leaves
 //! the tables alone.
 
@@ -18,7 +19,7 @@ pub const MAX_FAILURES: i64 = 5;
 /// Lets the sign-ins that waited too long go (for a code or for a
 /// provider's answer): called whenever one starts or ends.
 async fn let_expired_go(conn: &mut AnyConnection, now: Timestamp) -> Result<(), StoreError> {
-    for table in ["sign_in_challenges", "sign_in_flows"] {
+    for table in ["sign_in_challenges", "sign_in_flows", "eds_nonces"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE expires_at <= $1"))
             .bind(now.to_rfc3339())
             .execute(&mut *conn)
@@ -251,6 +252,44 @@ pub(crate) async fn end_flow(
 
 /// Links an identity at a provider to an account (replacing another link
 /// of the same identity).
+/// Keeps a text given to sign, by its hash, until `expires_at`.
+pub(crate) async fn issue_nonce(
+    conn: &mut AnyConnection,
+    nonce_hash: String,
+    expires_at: Timestamp,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let_expired_go(conn, now).await?;
+    sqlx::query("INSERT INTO eds_nonces (nonce_hash, expires_at) VALUES ($1, $2)")
+        .bind(nonce_hash)
+        .bind(expires_at.to_rfc3339())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Takes a text given to sign, once: refused when it was taken already,
+/// expired or never given.
+pub(crate) async fn take_nonce(
+    conn: &mut AnyConnection,
+    nonce_hash: String,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let done = sqlx::query("DELETE FROM eds_nonces WHERE nonce_hash = $1 AND expires_at > $2")
+        .bind(&nonce_hash)
+        .bind(now.to_rfc3339())
+        .execute(&mut *conn)
+        .await?;
+    let_expired_go(conn, now).await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::invalid(
+            "nonce",
+            "was used already or has expired: ask for a new text to sign",
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) async fn link(
     conn: &mut AnyConnection,
     provider: String,

@@ -214,3 +214,99 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.shouldSwap = false;
   }
 });
+
+// Signing with an electronic digital signature (issue 21). A form marked
+// data-eds="sign-in" (or "sign") has its text signed by the person's key
+// and the CMS signature (base64) sent in its "signature" field. The key is
+// reached through NCALayer, the National Certification Authority's program
+// on the person's computer (a websocket on wss://127.0.0.1:13579, its
+// "kz.gov.pki.knca.basics" module), unless the page has a signer of its own
+// in window.senimSigner: an object whose sign(base64Text, purpose) returns
+// a promise of the base64 signature (the browser tests give one). Without
+// JavaScript, or without NCALayer, the form takes a signature pasted in.
+(function () {
+  var form = document.querySelector("form[data-eds]");
+  if (!form) return;
+  var purpose = form.getAttribute("data-eds");
+  var button = form.querySelector("[data-eds-sign]");
+  var status = form.querySelector("[data-eds-status]");
+  form.querySelectorAll("[data-eds-only]").forEach(function (el) {
+    el.hidden = false;
+  });
+
+  function toBase64(text) {
+    var bytes = new TextEncoder().encode(text);
+    var binary = "";
+    for (var i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+    return btoa(binary);
+  }
+
+  var ncaLayer = {
+    sign: function (data, purpose) {
+      return new Promise(function (resolve, reject) {
+        var socket, settled = false;
+        function fail(message) {
+          if (settled) return;
+          settled = true;
+          reject(new Error(message));
+        }
+        try {
+          socket = new WebSocket("wss://127.0.0.1:13579/");
+        } catch (e) {
+          fail("NCALayer does not answer");
+          return;
+        }
+        socket.onerror = function () { fail("NCALayer does not answer"); };
+        socket.onclose = function () { fail("NCALayer closed the connection"); };
+        socket.onopen = function () {
+          socket.send(JSON.stringify({
+            module: "kz.gov.pki.knca.basics",
+            method: "sign",
+            args: {
+              allowedStorages: ["PKCS12", "AKKaztokenStore", "AKKZIDCardStore", "AKEToken72KStore", "AKJaCartaStore"],
+              format: "cms",
+              data: data,
+              signingParams: { decode: true, encapsulate: true, digested: false },
+              // Signing in takes an authentication key; signing a document,
+              // a signing key.
+              signerParams: {
+                extKeyUsageOids: [purpose === "sign-in" ? "1.3.6.1.5.5.7.3.2" : "1.3.6.1.5.5.7.3.4"],
+                chain: []
+              },
+              locale: document.documentElement.lang || "kk"
+            }
+          }));
+        };
+        socket.onmessage = function (event) {
+          var answer;
+          try { answer = JSON.parse(event.data); } catch (e) { return; }
+          // Its first message names its version.
+          if (answer.result && answer.result.version) return;
+          settled = true;
+          socket.close();
+          if (answer.status === true && answer.body && answer.body.result) {
+            resolve([].concat(answer.body.result)[0]);
+          } else {
+            reject(new Error(answer.message || "NCALayer did not sign"));
+          }
+        };
+      });
+    }
+  };
+
+  button.addEventListener("click", function () {
+    var signer = window.senimSigner || ncaLayer;
+    var text = form.querySelector("input[name=nonce], input[name=text]").value;
+    status.textContent = status.getAttribute("data-waiting");
+    button.disabled = true;
+    signer.sign(toBase64(text), purpose).then(function (signature) {
+      form.querySelector("[name=signature]").value = signature;
+      form.submit();
+    }, function () {
+      status.textContent = status.getAttribute("data-missing");
+      button.disabled = false;
+      var details = form.querySelector("details");
+      if (details) details.open = true;
+    });
+  });
+})();

@@ -26,7 +26,8 @@ struct LoginPage<'a> {
     done: Option<String>,
     /// Whether the password form is offered.
     passwords: bool,
-    /// The identity providers' sign-in links: (address, "Sign in with ...").
+    /// The identity providers' sign-in links: (address, "Sign in with ..."),
+    /// the electronic digital signature's last where it is taken.
     providers: Vec<(String, String)>,
 }
 
@@ -62,6 +63,12 @@ fn login_page<'a>(
                     c.t.tn("login-with", &[("provider", p.name.clone())]),
                 )
             })
+            .chain(
+                state
+                    .eds
+                    .enabled()
+                    .then(|| (format!("/login/signature{query}"), c.t("login-with-eds"))),
+            )
             .collect(),
         next,
     }
@@ -486,5 +493,88 @@ pub async fn oidc_callback(
         Ok((account, next)) => signed_in(&c, &state, &account, next, vec![clear]).await,
         Err(e) if e.status == StatusCode::NOT_FOUND => c.error(e),
         Err(e) => with_cookies(oidc_refused(&c, &state, &e, String::new()), &[clear]),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "login_signature.html")]
+struct SignaturePage<'a> {
+    c: &'a Ctx,
+    crumbs: Vec<(String, String)>,
+    problems: Problems,
+    next: String,
+    /// The text to sign, and when it can no longer be.
+    nonce: String,
+    expires: String,
+}
+
+/// The page that has a fresh text signed, with `problems` of the last try.
+async fn signature_page(
+    c: &Ctx,
+    state: &AppState,
+    next: String,
+    problems: Problems,
+    status: StatusCode,
+) -> Response {
+    let (nonce, expires_at) = match senim_app::eds::nonce(state).await {
+        Ok(n) => n,
+        Err(e) => return c.error(e),
+    };
+    // Astana's time (UTC+5), to the minute.
+    let local = expires_at.plus_seconds(5 * 3600).to_rfc3339();
+    let time = format!("{} (UTC+5)", local.get(11..16).unwrap_or(""));
+    let mut r = c.render(&SignaturePage {
+        c,
+        crumbs: vec![
+            ("/login".into(), c.t("sign-in")),
+            (String::new(), c.t("login-eds-title")),
+        ],
+        problems,
+        next,
+        nonce,
+        expires: c.t.tn("login-eds-expires", &[("time", time)]),
+    });
+    *r.status_mut() = status;
+    // NCALayer listens on this computer's own port 13579.
+    if let Ok(v) = HeaderValue::from_str(&crate::PAGE_CSP.replace(
+        "connect-src 'self'",
+        "connect-src 'self' wss://127.0.0.1:13579",
+    )) {
+        r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    r
+}
+
+/// `GET /login/signature`: signing in with an electronic digital
+/// signature (404 where no certification authority is trusted).
+pub async fn signature_show(State(state): State<AppState>, c: Ctx) -> Response {
+    let next = local_target(c.param("next")).unwrap_or_default();
+    signature_page(&c, &state, next, Problems::default(), StatusCode::OK).await
+}
+
+/// `POST /login/signature`: the signature of the page's text; the session
+/// starts when it verifies and names a linked account.
+pub async fn signature_submit(
+    State(state): State<AppState>,
+    Posted { ctx: c, form }: Posted,
+) -> Response {
+    let next = local_target(form.get("next")).unwrap_or_default();
+    let nonce = form.get("nonce").unwrap_or("").to_string();
+    let signature = form.get("signature").unwrap_or("").to_string();
+    match senim_app::eds::sign_in(&state, &nonce, &signature).await {
+        Ok(account) => signed_in(&c, &state, &account, next, Vec::new()).await,
+        Err(e) if e.status == StatusCode::NOT_FOUND => c.error(e),
+        Err(e) => {
+            let problems = crate::refusal(&c, &e, "signature", |field| match field {
+                "nonce" => ("nonce".into(), c.t("login-eds-nonce")),
+                _ => ("signature".into(), c.t("login-eds-signature")),
+            });
+            let status = if e.status == StatusCode::UNPROCESSABLE_ENTITY {
+                StatusCode::UNAUTHORIZED
+            } else {
+                e.status
+            };
+            signature_page(&c, &state, next, problems, status).await
+        }
     }
 }

@@ -93,6 +93,10 @@ pub fn pages(state: &AppState) -> Router<AppState> {
         )
         .route("/login/oidc/{provider}", get(account::oidc_begin))
         .route(
+            "/login/signature",
+            get(account::signature_show).post(account::signature_submit),
+        )
+        .route(
             "/login/oidc/{provider}/callback",
             get(account::oidc_callback),
         )

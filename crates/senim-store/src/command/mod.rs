@@ -222,6 +222,17 @@ pub enum Command {
     EndSignInFlow {
         cookie_hash: String,
     },
+    /// Keeps the text the EDS sign-in page gave to sign, by its SHA-256.
+    /// No event.
+    IssueNonce {
+        nonce_hash: String,
+        expires_at: Timestamp,
+    },
+    /// Takes a text given to sign, once (refused when taken or expired).
+    /// No event.
+    TakeNonce {
+        nonce_hash: String,
+    },
     /// Links an identity at a provider to an account. No event.
     LinkIdentity {
         provider: String,
@@ -617,6 +628,17 @@ pub(crate) async fn apply(
         }
         Command::EndSignInFlow { cookie_hash } => {
             crate::sign_in::end_flow(conn, cookie_hash, now).await?;
+            (Applied::Done, None)
+        }
+        Command::IssueNonce {
+            nonce_hash,
+            expires_at,
+        } => {
+            crate::sign_in::issue_nonce(conn, nonce_hash, expires_at, now).await?;
+            (Applied::Done, None)
+        }
+        Command::TakeNonce { nonce_hash } => {
+            crate::sign_in::take_nonce(conn, nonce_hash, now).await?;
             (Applied::Done, None)
         }
         Command::LinkIdentity {

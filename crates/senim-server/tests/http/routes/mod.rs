@@ -12,4 +12,5 @@ pub mod programmes;
 mod rulepacks;
 pub mod sandbox;
 mod session;
+mod signature;
 pub mod systems;

@@ -54,7 +54,7 @@ const LATIN_NAMES = new Set(
   (
     'Senim API CSV JSON JSON-LD SPDX GPU GPU-hours CPU URL OpenAPI CKAN DCAT DCAT-AP Croissant Fairlearn AIF360 ' +
     'Open Badges Creative Commons Data Apache MIT TOML Parquet SHA-256 UTF-8 ID KZ EU AI IT ICT CC BY SA NC ND PDF ' +
-    'NCALayer eGov HTTP HTTPS Ed25519 C2SP RFC Merkle PNG JPEG DOCX XLSX ODT'
+    'NCALayer eGov HTTP HTTPS Ed25519 C2SP RFC Merkle PNG JPEG DOCX XLSX ODT CMS PKCS PEM RSA GOST AUTH'
   ).split(' '),
 );
 

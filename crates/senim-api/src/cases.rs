@@ -144,7 +144,10 @@ pub async fn create(
 
 /// Take a step on a case. `If-Match` carries the case's revision (its ETag).
 /// The body's `action` names the step; which steps exist depends on the
-/// case's kind (registration, report, audit, investigation).
+/// case's kind (registration, report, audit, investigation). A decision
+/// may carry `signature`: the official's electronic digital signature
+/// (CMS, base64) of the document `POST .../steps/document` gives for the
+/// same body; a deployment may require one.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/steps", tag = "cases",
     params(("id" = String, Path, description = "Case id"),
            ("If-Match" = String, Header, description = "The case's revision the step is decided on")),
@@ -170,6 +173,82 @@ pub async fn step(
         StatusCode::OK,
         shown(&state, &caller, case),
     ))
+}
+
+/// The document to sign for a step (issue 21): canonical JSON (RFC 8785)
+/// naming the site, the case, the revision in `If-Match` and the step.
+/// Sign it with a signing key (CMS, base64) and send the signature as the
+/// step's `signature`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StepDocument {
+    pub document: String,
+}
+
+/// The document an official signs to take a step with their electronic
+/// digital signature: the same body as `POST /api/v1/cases/{id}/steps`
+/// (without `signature`), and its `If-Match`.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/steps/document", tag = "cases",
+    params(("id" = String, Path, description = "Case id"),
+           ("If-Match" = String, Header, description = "The case's revision the step is decided on")),
+    request_body = AnyStep,
+    responses((status = 200, body = StepDocument), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 428, body = ErrorBody)))]
+pub async fn step_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    if_match: IfMatch,
+    body: Result<JsonBody<serde_json::Value>, ApiError>,
+) -> Result<Json<StepDocument>, ApiError> {
+    let id: CaseId = path_id(&id, "case")?;
+    let case = state.store.case(id).await?;
+    let r = resource(&case, &caller);
+    caller.require(&state, Action::CaseRead, &r)?;
+    if caller.account.is_none() {
+        return Err(ApiError::unauthenticated());
+    }
+    let revision = if_match.required()?;
+    let JsonBody(mut value) = body?;
+    if let Some(fields) = value.as_object_mut() {
+        fields.remove("signature");
+    }
+    let document = senim_app::eds::step_document(&state, &case, revision, &value)?;
+    Ok(Json(StepDocument { document }))
+}
+
+/// A signed decision's signature (`.p7s`, CMS) or the document it signs
+/// (`.json`), by its SHA-256 as the case's `signatures` name them: anyone
+/// reads those of a public decision.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/signatures/{sha256}", tag = "cases",
+    params(("id" = String, Path, description = "Case id"),
+           ("sha256" = String, Path, description = "The SHA-256 of the signature or of the document")),
+    responses((status = 200, description = "The file"), (status = 404, body = ErrorBody)))]
+pub async fn signature_file(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, sha256)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    let id: CaseId = path_id(&id, "case")?;
+    let file = senim_app::eds::signed_file(&state, &caller, id, &sha256).await?;
+    let stream = state.blobs.read(&file.sha256, None).await?;
+    let mut r = axum::body::Body::from_stream(stream).into_response();
+    let headers = r.headers_mut();
+    for (name, value) in [
+        (
+            axum::http::header::CONTENT_TYPE,
+            file.media_type.to_string(),
+        ),
+        (
+            axum::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", file.name),
+        ),
+        (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
+    ] {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
+    }
+    Ok(r)
 }
 
 /// Read a case: in full for its owner and the authority, otherwise its public part.

@@ -95,6 +95,11 @@ pub fn api() -> Router<AppState> {
         .route("/cases", get(cases::list).post(cases::create))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/steps", post(cases::step))
+        .route("/cases/{id}/steps/document", post(cases::step_document))
+        .route(
+            "/cases/{id}/signatures/{sha256}",
+            get(cases::signature_file),
+        )
         .route("/cases/{id}/dossier", get(cases::dossier))
         .route("/cases/{id}/metrics", post(fairness::run))
         .route("/cases/{id}/attachments", post(attachments::attach))

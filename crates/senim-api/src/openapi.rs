@@ -27,7 +27,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         session::login, session::show, session::logout, session::token_login,
         session::signature_text, session::signature_login,
         log::entry, log::inclusion, log::consistency, log::document, log::rotations, log::rollbacks,
-        cases::create, cases::list, cases::show, cases::step, cases::dossier,
+        cases::create, cases::list, cases::show, cases::step, cases::step_document, cases::signature_file, cases::dossier,
         cases::reviewers, cases::set_reviewer, cases::inbox, cases::audit_report,
         cases::submit_report, cases::report_challenge, cases::report_status, cases::decisions, cases::trusted_list,
         cases::sweep_review_due, fairness::run, attachments::attach, attachments::read,

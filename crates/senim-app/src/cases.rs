@@ -751,6 +751,19 @@ pub async fn apply_step(
     value: serde_json::Value,
 ) -> Result<Case, ApiError> {
     let r = resource(&case, caller);
+    // An official's electronic digital signature travels beside the step
+    // (issue 21); the step itself is what it signs.
+    let mut value = value;
+    let signature = match value.as_object_mut().and_then(|o| o.remove("signature")) {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(_) => {
+            return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                field: "signature".into(),
+                reason: "must be the signature as text (base64 or PEM)".into(),
+            }]))
+        }
+    };
     let bytes = serde_json::to_vec(&value).map_err(|_| ApiError::internal())?;
     let step: AnyStep = match case.kind() {
         CaseKind::Registration => decode_json(&bytes).map(AnyStep::Registration),
@@ -775,6 +788,16 @@ pub async fn apply_step(
         Expected::Revision(r) => r,
     };
     check_revision(&case, expected)?;
+    let signed = crate::eds::check_step(
+        state,
+        account,
+        &case,
+        expected,
+        step.name(),
+        &value,
+        signature,
+    )
+    .await?;
     // A step names only files the server holds (stored first, by the page
     // or the client that took them).
     crate::attachments::check_stored(state, step.attachments()).await?;
@@ -786,7 +809,7 @@ pub async fn apply_step(
     let book = state.rules.read().await;
     let now = state.clock.now();
     let calendar = &state.config.calendar;
-    let stepped = match step {
+    let mut stepped = match step {
         AnyStep::Registration(step) => {
             let record = record.as_ref().ok_or_else(ApiError::internal)?;
             let (path, _) = review_path(book.in_force(), &record.version);
@@ -944,6 +967,21 @@ pub async fn apply_step(
             .map_err(ApiError::from)
         }
     }?;
+    // The signature and its document are kept, and named by the case and,
+    // by their digests, by the log entry.
+    if let Some(signed) = signed {
+        crate::eds::keep(state, &signed).await?;
+        if let Some(fields) = value.as_object_mut() {
+            fields.insert(
+                "signature".into(),
+                serde_json::json!({
+                    "signature_sha256": signed.record.signature_sha256,
+                    "document_sha256": signed.record.document_sha256,
+                }),
+            );
+        }
+        stepped.case.signatures.push(signed.record);
+    }
     // A triage that links a system acts on it from then on.
     let target = match stepped.case.system_id {
         Some(id) if Some(id) != case.system_id => Some(state.store.system(id).await?),

@@ -47,6 +47,9 @@ pub struct EdsConfig {
     pub intermediates: Vec<PathBuf>,
     /// The CRLs of the roots and intermediates, as published.
     pub crls: Vec<PathBuf>,
+    /// Whether decisions must be signed: a decision step (see
+    /// [`senim_domain::case::SIGNED_STEPS`]) without a signature is refused.
+    pub require_signed_decisions: bool,
 }
 
 struct Loaded {
@@ -267,4 +270,172 @@ pub async fn sign_in(state: &AppState, nonce: &str, signature: &str) -> Result<A
     }
     tracing::info!(account = %account.id, serial = %signer.serial, "signed in with an electronic digital signature");
     Ok(account)
+}
+
+/// The document an official signs to take `step` (its JSON, without the
+/// signature) on `case` at `revision`: canonical JSON (RFC 8785), so that
+/// the page that asks for the signature and the server that checks it make
+/// the same bytes. It names the site, the case and its revision: a
+/// signature serves for this step on this case once.
+pub fn step_document(
+    state: &AppState,
+    case: &senim_domain::case::Case,
+    revision: i64,
+    step: &serde_json::Value,
+) -> Result<String, ApiError> {
+    let document = serde_json::json!({
+        "senim": "decision",
+        "site": state.config.site_url(),
+        "case": case.number,
+        "case_id": case.id,
+        "revision": revision,
+        "step": step,
+    });
+    senim_tlog::canonical(&document).map_err(|_| ApiError::internal())
+}
+
+/// A verified signature of a step, ready to be kept with the case.
+pub struct SignedStep {
+    pub record: senim_domain::case::StepSignature,
+    pub signature: Vec<u8>,
+    pub document: String,
+}
+
+fn signature_refused(reason: &str) -> ApiError {
+    ApiError::invalid(vec![FieldError {
+        field: "signature".into(),
+        reason: reason.into(),
+    }])
+}
+
+/// Checks the signature sent with a step (`signature`, base64 or PEM), if
+/// any: a decision's (see [`senim_domain::case::SIGNED_STEPS`]), of the
+/// step's document, by a signing key whose IIN is linked to the account
+/// taking it. A deployment that requires signed decisions
+/// (`[eds] require_signed_decisions`) refuses one without.
+pub async fn check_step(
+    state: &AppState,
+    account: &Account,
+    case: &senim_domain::case::Case,
+    revision: i64,
+    name: &str,
+    step: &serde_json::Value,
+    signature: Option<String>,
+) -> Result<Option<SignedStep>, ApiError> {
+    let decision = senim_domain::case::SIGNED_STEPS.contains(&name);
+    let Some(signature) = signature.filter(|s| !s.trim().is_empty()) else {
+        if decision && state.config.eds.require_signed_decisions {
+            return Err(signature_refused(
+                "is required: decisions here are signed with the official's electronic digital signature",
+            ));
+        }
+        return Ok(None);
+    };
+    if !state.eds.enabled() {
+        return Err(signature_refused(
+            "is not taken here: this deployment trusts no certification authority",
+        ));
+    }
+    if !decision {
+        return Err(signature_refused(
+            "is not taken for this step: only decisions are signed",
+        ));
+    }
+    let cms = decode_signature(&signature)?;
+    let document = step_document(state, case, revision, step)?;
+    let now = state.clock.now();
+    let verified = state
+        .eds
+        .verify(&cms, document.as_bytes(), Purpose::Sign, now)
+        .map_err(|r| refused(&r, "a signed decision"))?;
+    let signer = verified.signer;
+    let linked = state.store.identity(PROVIDER, &signer.iin).await?;
+    if linked != Some(account.id) {
+        tracing::warn!(serial = %signer.serial, account = %account.id, "security: a decision was signed by a key whose IIN is not the acting account's");
+        return Err(signature_refused(
+            "was made by someone else than the account taking this step: sign with your own key, whose IIN an administrator linked to your account",
+        ));
+    }
+    use sha2::Digest;
+    let record = senim_domain::case::StepSignature {
+        step: name.to_string(),
+        revision,
+        signature_sha256: verified.signature_sha256,
+        document_sha256: hex::encode(sha2::Sha256::digest(document.as_bytes())),
+        signer: signer.name,
+        organisation: signer.organisation,
+        certificate_serial: signer.serial,
+        issuer: signer.issuer,
+        signed_at: now,
+    };
+    Ok(Some(SignedStep {
+        record,
+        signature: cms,
+        document,
+    }))
+}
+
+/// Keeps a signed step's signature and document as files (by their
+/// SHA-256), before the step that names them is written.
+pub async fn keep(state: &AppState, signed: &SignedStep) -> Result<(), ApiError> {
+    state
+        .blobs
+        .put_bytes(
+            &signed.record.signature_sha256,
+            bytes::Bytes::from(signed.signature.clone()),
+        )
+        .await?;
+    state
+        .blobs
+        .put_bytes(
+            &signed.record.document_sha256,
+            bytes::Bytes::from(signed.document.clone().into_bytes()),
+        )
+        .await?;
+    Ok(())
+}
+
+/// A signed step's file as a caller may download it: its bytes' SHA-256,
+/// its media type and its name.
+pub struct SignedFile {
+    pub sha256: String,
+    pub media_type: &'static str,
+    pub name: String,
+}
+
+/// The signature (`.p7s`) or the signed document (`.json`) of a step of
+/// case `case_id` whose SHA-256 is `sha256`, for a caller who reads that
+/// signature on the case: anyone for a public decision, the parties and
+/// the authority otherwise.
+pub async fn signed_file(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    case_id: senim_domain::CaseId,
+    sha256: &str,
+) -> Result<SignedFile, ApiError> {
+    let case = state.store.case(case_id).await?;
+    let r = crate::cases::resource(&case, caller);
+    caller.require(state, crate::policy::Action::CaseRead, &r)?;
+    let case = crate::cases::shown(state, caller, case);
+    let base = |s: &senim_domain::case::StepSignature| format!("{}-{}", case.number, s.step);
+    case.signatures
+        .iter()
+        .find_map(|s| {
+            if s.signature_sha256 == sha256 {
+                Some(SignedFile {
+                    sha256: sha256.to_string(),
+                    media_type: "application/pkcs7-signature",
+                    name: format!("{}.p7s", base(s)),
+                })
+            } else if s.document_sha256 == sha256 {
+                Some(SignedFile {
+                    sha256: sha256.to_string(),
+                    media_type: "application/json",
+                    name: format!("{}.json", base(s)),
+                })
+            } else {
+                None
+            }
+        })
+        .ok_or_else(|| ApiError::not_found("signature"))
 }

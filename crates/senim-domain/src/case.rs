@@ -116,8 +116,56 @@ pub struct Case {
     /// contact details): shown to the authority only, and only as a digest
     /// in the log.
     pub private: Option<PrivatePart>,
+    /// The officials' electronic digital signatures of its decisions, in
+    /// the order they were taken (issue 21).
+    pub signatures: Vec<StepSignature>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// The steps that are decisions an official may sign with their electronic
+/// digital signature, and a deployment may require signed (issue 21): a
+/// supervisor's decision on a registration, its suspension, reinstatement
+/// or revocation, a sanction and the decision on its appeal, closing an
+/// investigation without one, an expert's recommendation, an audit's
+/// report.
+pub const SIGNED_STEPS: [&str; 9] = [
+    "recommend",
+    "decide",
+    "suspend",
+    "reinstate",
+    "revoke",
+    "decide_violation",
+    "close_investigation",
+    "decide_appeal",
+    "close_audit",
+];
+
+/// An official's electronic digital signature of a step (issue 21): what
+/// anyone who may read the case may check of it. The signature (a CMS
+/// message) and the document it signs are kept as files by their SHA-256
+/// and downloaded from the case; the signer's IIN is in the certificate
+/// inside the signature, never in this record or the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StepSignature {
+    /// The step signed.
+    pub step: String,
+    /// The case's revision the step was decided on.
+    pub revision: i64,
+    /// The SHA-256 of the signature (CMS, DER), hex.
+    pub signature_sha256: String,
+    /// The SHA-256 of the document signed, hex.
+    pub document_sha256: String,
+    /// The signer, as their certificate names them.
+    pub signer: String,
+    /// Their organisation, for an organisation's key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// The certificate's serial number (hex) and its issuer.
+    pub certificate_serial: String,
+    pub issuer: String,
+    /// When the server verified it.
+    pub signed_at: Timestamp,
 }
 
 /// A case's kind, with the state it is in (one of the kind's own states)
@@ -284,6 +332,7 @@ impl Case {
             links: Vec::new(),
             body,
             private: None,
+            signatures: Vec::new(),
             created_at: now,
             updated_at: now,
         }
@@ -1127,6 +1176,9 @@ pub mod wire {
         /// in the log.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub private: Option<PrivatePart>,
+        /// The officials' electronic digital signatures of its decisions.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub signatures: Vec<super::StepSignature>,
         pub created_at: Timestamp,
         pub updated_at: Timestamp,
     }
@@ -1160,6 +1212,7 @@ impl From<Case> for wire::Case {
             enrolment: None,
             sandbox: None,
             private: case.private,
+            signatures: case.signatures,
             created_at: case.created_at,
             updated_at: case.updated_at,
         };
@@ -1258,6 +1311,7 @@ impl TryFrom<wire::Case> for Case {
             links: wire.links,
             body,
             private: wire.private,
+            signatures: wire.signatures,
             created_at: wire.created_at,
             updated_at: wire.updated_at,
         })

@@ -222,7 +222,11 @@ pub(crate) async fn save_case(
         private: None,
         opened: opened.as_ref().map(public_case),
         system: system.as_ref().map(Recorded::to_record),
-        step: json!({ "action": step.get("action") }),
+        // A signed decision shows its signature's and document's digests.
+        step: match step.get("signature") {
+            Some(signature) => json!({ "action": step.get("action"), "signature": signature }),
+            None => json!({ "action": step.get("action") }),
+        },
         // Notices name the accounts they reach (a requester, a reviewer):
         // inbox plumbing, not part of the public record.
         notices: None,
@@ -278,6 +282,7 @@ pub fn public_case(case: &Case) -> Case {
         }
         case.assignees = Vec::new();
         case.links = Vec::new();
+        case.signatures = Vec::new();
         case.body.clear();
         return case;
     }

@@ -679,6 +679,11 @@ pub struct StepForm {
     pub target: String,
     /// Whether it carries a file (`multipart/form-data`).
     pub multipart: bool,
+    /// A decision the official may sign with their electronic digital
+    /// signature (where a certification authority is trusted), and whether
+    /// the deployment requires it (then it is the only button).
+    pub sign: bool,
+    pub must_sign: bool,
 }
 
 /// A threshold checked by a metrics run, as the page shows it.
@@ -857,6 +862,8 @@ struct CasePage<'a> {
     crumbs: Vec<(String, String)>,
     problems: Problems,
     case: CaseView,
+    /// The officials' signatures of its decisions.
+    signatures: Vec<crate::SignatureView>,
     forms: Vec<StepForm>,
     timeline: Vec<(String, String, Option<u64>)>,
     dossier: bool,
@@ -1585,9 +1592,12 @@ async fn page(
         }
         let form = failed.filter(|(a, _)| a == action).map(|(_, f)| f);
         let destructive = DESTRUCTIVE.contains(action);
+        let sign = state.eds.enabled() && senim_domain::case::SIGNED_STEPS.contains(action);
         forms.push(StepForm {
             action,
             destructive,
+            sign,
+            must_sign: sign && state.config.eds.require_signed_decisions,
             title: c.t(&format!("step-{}", action.replace('_', "-"))),
             fields: fields
                 .iter()
@@ -1702,6 +1712,7 @@ async fn page(
         c,
         crumbs: vec![(String::new(), view.number.clone())],
         problems,
+        signatures: crate::signature_views(c, &shown_case),
         case: view,
         forms,
         timeline,
@@ -2030,8 +2041,131 @@ pub async fn step(
             Err(e) => stepped(&c, &state, case_id, (name, fields), &form, Err(e)).await,
         };
     }
+    // A decision to sign goes to its signing page first.
+    if form.get("sign") == Some("1") && senim_domain::case::SIGNED_STEPS.contains(name) {
+        return sign_page(
+            &c,
+            &state,
+            &case,
+            name,
+            revision,
+            &value,
+            Problems::default(),
+        )
+        .await;
+    }
     let taken = apply_step(&state, &c.caller, case, Expected::Revision(revision), value).await;
     stepped(&c, &state, case_id, (name, fields), &form, taken.map(drop)).await
+}
+
+#[derive(askama::Template)]
+#[template(path = "case_sign.html")]
+struct SignPage<'a> {
+    c: &'a Ctx,
+    crumbs: Vec<(String, String)>,
+    problems: Problems,
+    case_id: CaseId,
+    title: String,
+    revision: i64,
+    /// The step as JSON, sent back with the signature.
+    step: String,
+    /// The document the signature signs.
+    document: String,
+}
+
+/// The page that has a decision's document signed with the official's
+/// key (NCALayer, or a signature made elsewhere and pasted in).
+async fn sign_page(
+    c: &Ctx,
+    state: &AppState,
+    case: &Case,
+    name: &str,
+    revision: i64,
+    value: &Value,
+    problems: Problems,
+) -> PageResult {
+    let document = senim_app::eds::step_document(state, case, revision, value)?;
+    let failed = !problems.is_empty();
+    let title = c.t(&format!("step-{}", name.replace('_', "-")));
+    let mut r = c.render(&SignPage {
+        c,
+        crumbs: vec![
+            (format!("/desk/cases/{}", case.id), case.number.clone()),
+            (String::new(), title.clone()),
+        ],
+        problems,
+        case_id: case.id,
+        title,
+        revision,
+        step: value.to_string(),
+        document,
+    });
+    if failed {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    if let Ok(v) = axum::http::HeaderValue::from_str(&crate::PAGE_CSP.replace(
+        "connect-src 'self'",
+        "connect-src 'self' wss://127.0.0.1:13579",
+    )) {
+        r.headers_mut()
+            .insert(axum::http::header::CONTENT_SECURITY_POLICY, v);
+    }
+    Ok(r)
+}
+
+/// `POST /desk/cases/{id}/signed`: a decision with its signature, taken
+/// through the one path every step takes; a refusal returns to the signing
+/// page with its reason.
+pub async fn signed(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Posted { ctx: c, form }: Posted,
+) -> PageResult {
+    let case = load(&c, &state, &id).await?;
+    let revision = form.revision()?;
+    let value: Value = serde_json::from_str(form.get("step").unwrap_or("")).map_err(|_| {
+        ApiError::invalid(vec![senim_domain::FieldError {
+            field: "step".into(),
+            reason: "is not a step".into(),
+        }])
+    })?;
+    let name = value
+        .get("action")
+        .and_then(Value::as_str)
+        .and_then(|a| senim_domain::case::SIGNED_STEPS.iter().find(|s| **s == a))
+        .copied()
+        .ok_or_else(|| {
+            ApiError::invalid(vec![senim_domain::FieldError {
+                field: "action".into(),
+                reason: "is not a step of this case".into(),
+            }])
+        })?;
+    let mut sent = value.clone();
+    if let Some(fields) = sent.as_object_mut() {
+        fields.insert(
+            "signature".into(),
+            json!(form.get("signature").unwrap_or("")),
+        );
+    }
+    let case_id = case.id;
+    match apply_step(
+        &state,
+        &c.caller,
+        case.clone(),
+        Expected::Revision(revision),
+        sent,
+    )
+    .await
+    {
+        Ok(_) => Ok(c.redirect(&format!("/desk/cases/{case_id}?done={name}"))),
+        Err(e) if e.fields.iter().any(|f| f.field == "signature") => {
+            let problems = crate::refusal(&c, &e, "signature", |_| {
+                ("signature".into(), c.t("login-eds-signature"))
+            });
+            sign_page(&c, &state, &case, name, revision, &value, problems).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Puts each partner a draft's form names by its 12-digit BIN as the

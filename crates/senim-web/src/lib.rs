@@ -229,6 +229,10 @@ pub fn pages(state: &AppState) -> Router<AppState> {
             axum::routing::post(tokens::revoke),
         )
         .route("/desk/cases/{id}", get(cases::show).post(cases::step))
+        .route(
+            "/desk/cases/{id}/signed",
+            axum::routing::post(cases::signed),
+        )
         .route("/desk/cases/{id}/dossier", get(desks::dossier))
         .route(
             "/desk/cases/{id}/metrics",
@@ -1005,6 +1009,41 @@ pub fn text_lang(text: &str) -> Option<&'static str> {
         _ if kazakh => Some("kk"),
         _ => Some("ru"),
     }
+}
+
+/// An official's signature of a decision, as the case and decision pages
+/// show it (issue 21).
+pub struct SignatureView {
+    /// The step signed, in the reader's language.
+    pub step: String,
+    pub signer: String,
+    pub organisation: Option<String>,
+    pub serial: String,
+    pub issuer: String,
+    pub at: String,
+    /// The signature (`.p7s`) and the signed document (`.json`).
+    pub signature_href: String,
+    pub document_href: String,
+}
+
+/// The signatures a case shows its reader (the case as they may read it).
+pub fn signature_views(c: &Ctx, case: &senim_domain::Case) -> Vec<SignatureView> {
+    case.signatures
+        .iter()
+        .map(|s| SignatureView {
+            step: c.t(&format!("step-{}", s.step.replace('_', "-"))),
+            signer: s.signer.clone(),
+            organisation: s.organisation.clone(),
+            serial: s.certificate_serial.clone(),
+            issuer: s.issuer.clone(),
+            at: crate::public::date(&s.signed_at.to_rfc3339()),
+            signature_href: format!(
+                "/api/v1/cases/{}/signatures/{}",
+                case.id, s.signature_sha256
+            ),
+            document_href: format!("/api/v1/cases/{}/signatures/{}", case.id, s.document_sha256),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -116,6 +116,7 @@ struct DecisionPage<'a> {
     crumbs: Vec<(String, String)>,
     d: DecisionView,
     receipts: Vec<(String, u64)>,
+    signatures: Vec<crate::SignatureView>,
 }
 
 /// `GET /decisions/{id}`: one decision, printable.
@@ -135,7 +136,9 @@ pub async fn decision(c: Ctx, State(state): State<AppState>, Path(id): Path<Stri
         .filter_map(|e| Some((c.t.term("event", &e.kind.replace('.', "-")), e.index?)))
         .collect();
     let d = view(&c, &state, &d).await?;
+    let signatures = crate::signature_views(&c, &senim_store::public_case(&case));
     let page = DecisionPage {
+        signatures,
         c: &c,
         crumbs: vec![
             ("/decisions".into(), c.t("nav-decisions")),

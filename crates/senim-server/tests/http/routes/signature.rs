@@ -11,12 +11,17 @@ use senim_testing::pki;
 use crate::helpers::{error_fields, Backend, TestApp, Who};
 
 async fn app_with_eds(backend: Backend) -> TestApp {
+    app_with(backend, false).await
+}
+
+async fn app_with(backend: Backend, require_signed_decisions: bool) -> TestApp {
     let dir = pki::dir().to_path_buf();
     crate::helpers::spawn_app_with(backend, move |c| {
         c.eds = senim_app::eds::EdsConfig {
             roots: vec![dir.join("root.pem")],
             intermediates: vec![dir.join("inter.pem")],
             crls: vec![dir.join("root.crl"), dir.join("inter.crl")],
+            require_signed_decisions,
         };
     })
     .await
@@ -292,4 +297,287 @@ async fn without_trusted_authorities_there_is_no_signature_sign_in() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+}
+
+/// The registration case of a registered system, as the supervisor reads it.
+async fn registration_of(app: &TestApp, name: &str) -> serde_json::Value {
+    let system = app.registered_system_named(name).await;
+    let cases = app
+        .read(
+            Who::Supervisor,
+            &format!("/api/v1/cases?system={system}&kind=registration"),
+        )
+        .await;
+    cases["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "registration")
+        .cloned()
+        .unwrap()
+}
+
+/// The document to sign for `step` on `case`, from the API.
+async fn document_for(app: &TestApp, case: &serde_json::Value, step: &serde_json::Value) -> String {
+    let r = app
+        .request(
+            Who::Supervisor,
+            Method::POST,
+            &format!(
+                "/api/v1/cases/{}/steps/document",
+                case["id"].as_str().unwrap()
+            ),
+        )
+        .header("if-match", format!("\"{}\"", case["revision"]))
+        .json(step)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    body["document"].as_str().unwrap().to_string()
+}
+
+/// Takes `step` with `signature` on `case` as the supervisor.
+async fn take(
+    app: &TestApp,
+    case: &serde_json::Value,
+    step: &serde_json::Value,
+    signature: Option<String>,
+) -> (u16, serde_json::Value) {
+    let mut body = step.clone();
+    if let Some(s) = signature {
+        body["signature"] = s.into();
+    }
+    let r = app
+        .request(
+            Who::Supervisor,
+            Method::POST,
+            &format!("/api/v1/cases/{}/steps", case["id"].as_str().unwrap()),
+        )
+        .header("if-match", format!("\"{}\"", case["revision"]))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+fn reason_of(answer: &serde_json::Value) -> (String, String) {
+    let field = &answer["error"]["fields"][0];
+    (
+        field["field"].as_str().unwrap_or("").to_string(),
+        field["reason"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+/// Issue 21, item 3: a supervisor signs a decision with their signing
+/// key; the signature of anything else, with another key or by someone
+/// else is refused and changes nothing; the signature and the document are
+/// kept with the case and downloaded by anyone, the log entry names their
+/// digests and no IIN; a deployment can require signed decisions.
+async fn decisions_are_signed_with_the_officials_key(backend: Backend) {
+    let app = app_with_eds(backend).await;
+    app.store
+        .execute(
+            senim_store::Actor::operator(),
+            link_iin(&app, Who::Supervisor, "880101300123"),
+        )
+        .await
+        .unwrap();
+    let case = registration_of(&app, "Signed triage").await;
+    let id = case["id"].as_str().unwrap().to_string();
+    let step = serde_json::json!({"action": "suspend", "reasons": "Incident under investigation."});
+    let document = document_for(&app, &case, &step).await;
+    assert!(document.contains("\"revision\":"), "{document}");
+    assert!(document.contains(&id), "{document}");
+
+    // An authentication key, a text of another decision, someone else's
+    // key: each refused, and the case is as it was.
+    let other = document.replace("Incident", "Accident");
+    for (who, text, expected) in [
+        ("person", &document, "not for signing documents"),
+        ("signer", &other, "signs another text"),
+        (
+            "org-signer",
+            &document,
+            "someone else than the account taking this step",
+        ),
+    ] {
+        let cms = pki::sign(who, text.as_bytes(), false);
+        let (status, answer) = take(&app, &case, &step, Some(base64(&cms))).await;
+        assert_eq!(status, 422, "{who}: {answer}");
+        let (field, reason) = reason_of(&answer);
+        assert_eq!(field, "signature");
+        assert!(reason.contains(expected), "{who}: {reason}");
+    }
+    let (_, bad) = take(&app, &case, &step, Some("%%%".into())).await;
+    assert!(reason_of(&bad).1.contains("is not a CMS"), "{bad}");
+    let now = app
+        .read(Who::Supervisor, &format!("/api/v1/cases/{id}"))
+        .await;
+    assert_eq!(now["state"], "registered");
+    assert_eq!(now["revision"], case["revision"]);
+
+    // The supervisor's own signing key: the decision is taken and signed.
+    let cms = pki::sign("signer", document.as_bytes(), false);
+    let (status, decided) = take(&app, &case, &step, Some(base64(&cms))).await;
+    assert_eq!(status, 200, "{decided}");
+    assert_eq!(decided["state"], "suspended");
+    let signature = &decided["signatures"][0];
+    assert_eq!(signature["step"], "suspend");
+    assert_eq!(signature["signer"], "ТЕСТОВ ТЕСТ");
+    assert_eq!(signature["revision"], case["revision"]);
+    let sig_sha = signature["signature_sha256"].as_str().unwrap().to_string();
+    let doc_sha = signature["document_sha256"].as_str().unwrap().to_string();
+
+    // Anyone downloads both; the signature verifies over the document.
+    let r = app
+        .request(
+            Who::Anonymous,
+            Method::GET,
+            &format!("/api/v1/cases/{id}/signatures/{sig_sha}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pkcs7-signature");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), cms.as_slice());
+    let r = app
+        .request(
+            Who::Anonymous,
+            Method::GET,
+            &format!("/api/v1/cases/{id}/signatures/{doc_sha}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), document);
+    let r = app
+        .request(
+            Who::Anonymous,
+            Method::GET,
+            &format!("/api/v1/cases/{id}/signatures/{}", "0".repeat(64)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    // The log entry names the digests, and no IIN.
+    let events = app.store.timeline(&[("case", id.clone())]).await.unwrap();
+    let last = events.last().unwrap().index.unwrap();
+    let entry = app
+        .read(Who::Anonymous, &format!("/api/v1/log/entries/{last}"))
+        .await;
+    let text = entry["entry"].as_str().unwrap();
+    assert!(text.contains(&sig_sha), "{text}");
+    assert!(text.contains(&doc_sha), "{text}");
+    assert!(!text.contains("880101300123"), "{text}");
+
+    // The case's page shows the signature and its files.
+    let session = crate::pages::sign_in(&app, "supervisor@ministry.kz").await;
+    let page = crate::pages::page_as(&app, &session, &format!("/desk/cases/{id}"), "en").await;
+    assert!(page.contains("Signatures"), "{page}");
+    assert!(
+        page.contains(&format!("/api/v1/cases/{id}/signatures/{sig_sha}")),
+        "{page}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decisions_are_signed_with_the_officials_key_on_sqlite() {
+    decisions_are_signed_with_the_officials_key(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decisions_are_signed_with_the_officials_key_on_postgres() {
+    decisions_are_signed_with_the_officials_key(Backend::Postgres).await;
+}
+
+/// A deployment that requires signed decisions refuses an unsigned one,
+/// and its pages offer only the signed way; other steps need none. The
+/// pages' way: the decision's form, its signing page, the signature
+/// pasted, the decision taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deployment_can_require_signed_decisions() {
+    let app = app_with(Backend::Sqlite, true).await;
+    app.store
+        .execute(
+            senim_store::Actor::operator(),
+            link_iin(&app, Who::Supervisor, "880101300123"),
+        )
+        .await
+        .unwrap();
+    let case = registration_of(&app, "Required triage").await;
+    let id = case["id"].as_str().unwrap().to_string();
+    let step = serde_json::json!({"action": "suspend", "reasons": "Incident."});
+    let (status, answer) = take(&app, &case, &step, None).await;
+    assert_eq!(status, 422);
+    let (field, reason) = reason_of(&answer);
+    assert_eq!(field, "signature");
+    assert!(reason.contains("is required"), "{reason}");
+
+    // The pages: the form offers only "Sign with EDS and decide".
+    let session = crate::pages::sign_in(&app, "supervisor@ministry.kz").await;
+    let http = crate::pages::no_redirects();
+    let html = http
+        .get(app.url(&format!("/desk/cases/{id}")))
+        .header("cookie", &session)
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Sign with EDS and decide"), "{html}");
+    let token = crate::pages::field_value(&html, "csrf_token");
+    let revision = case["revision"].to_string();
+    let r = http
+        .post(app.url(&format!("/desk/cases/{id}")))
+        .header("cookie", &session)
+        .header("accept-language", "en")
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("action", "suspend"),
+            ("revision", revision.as_str()),
+            ("reasons", "Incident."),
+            ("sign", "1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Sign the decision"), "{html}");
+    let document = document_for(&app, &case, &step).await;
+    assert_eq!(
+        crate::pages::field_value(&html, "text"),
+        document.replace('"', "&#34;"),
+        "the page signs the API's very document"
+    );
+    let step_json = crate::pages::field_value(&html, "step").replace("&#34;", "\"");
+    let cms = pki::sign("signer", document.as_bytes(), true);
+    let r = http
+        .post(app.url(&format!("/desk/cases/{id}/signed")))
+        .header("cookie", &session)
+        .header("accept-language", "en")
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("revision", revision.as_str()),
+            ("step", step_json.as_str()),
+            ("signature", base64(&cms).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let now = app
+        .read(Who::Supervisor, &format!("/api/v1/cases/{id}"))
+        .await;
+    assert_eq!(now["state"], "suspended");
+    assert_eq!(now["signatures"][0]["step"], "suspend");
 }

@@ -11,6 +11,7 @@
 // must never reach the internet). After each test, the recorded problems fail
 // that test; a test that expects one takes it first with takeProblems(page).
 
+import { execFileSync } from 'node:child_process';
 import { after, afterEach } from 'node:test';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -261,4 +262,30 @@ export async function submitRefused(page, form) {
   if (!problems.every((p) => p.includes('422'))) {
     throw new Error(`the refused form had other problems:\n${problems.join('\n')}`);
   }
+}
+
+/**
+ * A CMS signature (base64) of the base64 `data` by the test PKI's `who`
+ * (tools/test-pki/make.sh, made by e2e/run.sh), the text attached: what
+ * NCALayer makes with a person's key.
+ */
+export function signWith(who, data) {
+  const pki = process.env.SENIM_TEST_PKI;
+  const cms = execFileSync('openssl', [
+    'cms', '-sign', '-binary', '-nodetach', '-outform', 'DER', '-md', 'sha256',
+    '-signer', path.join(pki, `${who}.pem`), '-inkey', path.join(pki, `${who}.key`),
+    '-certfile', path.join(pki, 'inter.pem'),
+  ], { input: Buffer.from(data, 'base64') });
+  return cms.toString('base64');
+}
+
+/**
+ * Gives the page a signer of its own (window.senimSigner, which the
+ * pages' script uses instead of NCALayer) that signs with `who`'s key.
+ */
+export async function withTestKey(page, who) {
+  await page.exposeFunction('senimTestSign', (data) => signWith(who, data));
+  await page.addInitScript(() => {
+    window.senimSigner = { sign: (data) => window.senimTestSign(data) };
+  });
 }

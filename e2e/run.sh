@@ -85,9 +85,12 @@ if [ ! -s "$data/senim/demo-accounts.txt" ]; then
   exit 1
 fi
 
-# The test person's IIN signs the demo expert in.
+# The test person's IIN signs the demo expert in; the test organisation
+# employee's signs the demo supervisor's decisions.
 "$senim" admin --data-dir "$data/senim" account link-identity \
   --email expert@ministry.demo --iin 880101300123 >/dev/null
+"$senim" admin --data-dir "$data/senim" account link-identity \
+  --email supervisor@ministry.demo --iin 900202400343 >/dev/null
 
 export SENIM_URL="$url"
 export SENIM_TEST_PKI="$data/pki"

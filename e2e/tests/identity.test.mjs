@@ -4,11 +4,9 @@
 // account's address is the invitation: the provider vouches for it, and
 // the person lands on their desk; a stranger is sent back to the sign-in
 // page with the reason.
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { axe, baseUrl, launch, newPage, shoot, takeProblems } from '../lib.mjs';
+import { axe, baseUrl, launch, newPage, shoot, signWith, takeProblems, withTestKey } from '../lib.mjs';
 
 let browser;
 before(async () => {
@@ -49,25 +47,8 @@ test('an identity no account is linked to is refused with its reason', async () 
 // demo server trusts the test PKI (tools/test-pki/make.sh, made by
 // e2e/run.sh, which links the test person's IIN to the expert's account).
 // NCALayer is not on this machine: the page's signer is replaced by one
-// that signs with the test key through openssl, as NCALayer would with the
-// person's key.
-function signWith(who, base64) {
-  const pki = process.env.SENIM_TEST_PKI;
-  const cms = execFileSync('openssl', [
-    'cms', '-sign', '-binary', '-nodetach', '-outform', 'DER', '-md', 'sha256',
-    '-signer', path.join(pki, `${who}.pem`), '-inkey', path.join(pki, `${who}.key`),
-    '-certfile', path.join(pki, 'inter.pem'),
-  ], { input: Buffer.from(base64, 'base64') });
-  return cms.toString('base64');
-}
-
-async function withTestKey(page, who) {
-  await page.exposeFunction('senimTestSign', (data) => signWith(who, data));
-  await page.addInitScript(() => {
-    window.senimSigner = { sign: (data) => window.senimTestSign(data) };
-  });
-}
-
+// that signs with the test key through openssl (lib.mjs, withTestKey), as
+// NCALayer would with the person's key.
 test('an expert signs in with the authentication key of an EDS', async () => {
   const page = await newPage(browser);
   await withTestKey(page, 'person');

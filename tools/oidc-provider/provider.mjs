@@ -1,7 +1,7 @@
 // A certified OpenID provider (npm `oidc-provider`) configured for Senim's
 // sign-in tests (issue 21). Started by scripts/test.sh:
 //
-//   node tools/oidc-provider/provider.mjs PORT
+//   node tools/oidc-provider/provider.mjs PORT [audience|signature]
 //
 // Its issuer is http://127.0.0.1:PORT. One client, `senim` (secret
 // `senim-test-secret`, PKCE required), may be sent back to any
@@ -12,10 +12,17 @@
 // one-field form asks (the browser tests fill it in). Consent is given by the
 // grant every sign-in gets. Codes live 60 seconds and are taken once, as the
 // provider itself enforces.
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+//
+// With a second argument, every ID token it sends is spoiled on the way
+// out, as a provider gone wrong or an attacker in the middle would send it:
+// `audience` re-signs it (with the provider's own key) for another client;
+// `signature` re-signs it, unchanged, with a key the provider never
+// published. Senim must refuse both.
+import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import Provider from 'oidc-provider';
 
 const port = Number(process.argv[2] || 0);
+const spoil = process.argv[3];
 const issuer = `http://127.0.0.1:${port}`;
 
 const claimsOf = (id) => {
@@ -107,6 +114,29 @@ provider.use(async (ctx, next) => {
   await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: account } }, { mergeWithLastSubmission: false });
   ctx.respond = false;
 });
+
+// The ID token re-signed by `key` after `change` (RS256).
+const resigned = (token, change, key) => {
+  const [header, payload] = token.split('.');
+  const claims = JSON.parse(Buffer.from(payload, 'base64url'));
+  change(claims);
+  const body = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  return `${body}.${sign('sha256', Buffer.from(body), key).toString('base64url')}`;
+};
+if (spoil === 'audience' || spoil === 'signature') {
+  const unpublished = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.path !== '/token' || !ctx.body || typeof ctx.body.id_token !== 'string') return;
+    const idToken = spoil === 'audience'
+      ? resigned(ctx.body.id_token, (c) => { c.aud = 'another-client'; }, privateKey)
+      : resigned(ctx.body.id_token, () => {}, unpublished);
+    ctx.body = { ...ctx.body, id_token: idToken };
+  });
+} else if (spoil) {
+  console.error(`unknown spoiling: ${spoil} (audience or signature)`);
+  process.exit(2);
+}
 
 const server = provider.listen(port, '127.0.0.1', () => {
   console.log(`oidc-provider ready at http://127.0.0.1:${server.address().port}`);

@@ -1962,7 +1962,8 @@ reason-eds-nonce = was used already or has expired: ask for a new text to sign
 reason-eds-unknown-person = was made by a person no account here is linked to: ask an administrator to link your IIN to your account
 
 # Decisions signed with the official's electronic digital signature (issue 21).
-sign-decision-and = Sign with EDS and decide
+sign-decision-and = Sign it with my electronic digital signature (EDS): the next page shows the document to sign
+sign-decision-required = Decisions here are signed with your electronic digital signature (EDS): the next page shows the document to sign.
 sign-decision-title = Sign the decision
 sign-decision-lead = Your signing key signs the document below: the decision exactly as it will be taken, on this case at this revision. The signature and the document are kept with the case, anyone who may read the decision can download both, and the audit log records their digests.
 sign-decision-document = The document to sign

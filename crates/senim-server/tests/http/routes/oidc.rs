@@ -32,12 +32,12 @@ async fn start_provider() -> Provider {
         .local_addr()
         .unwrap()
         .port();
-    start_provider_on(port).await
+    start_provider_on(port, None).await
 }
 
 /// The provider on `port`, with a signing key of its own (started again,
 /// it has rotated its keys).
-async fn start_provider_on(port: u16) -> Provider {
+async fn start_provider_on(port: u16, spoil: Option<&str>) -> Provider {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tools/oidc-provider");
     assert!(
         std::path::Path::new(dir)
@@ -48,6 +48,7 @@ async fn start_provider_on(port: u16) -> Provider {
     let child = Command::new("node")
         .arg(format!("{dir}/provider.mjs"))
         .arg(port.to_string())
+        .args(spoil)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -350,8 +351,36 @@ async fn a_provider_that_rotates_its_keys_is_followed() {
     let (status, _, page) = callback(&app, &flow, &query).await;
     assert_eq!(status, 303, "{page}");
     drop(first);
-    let _second = start_provider_on(port).await;
+    let _second = start_provider_on(port, None).await;
     let (flow, query) = round_trip(&app, "expert@ministry.kz").await;
     let (status, _, page) = callback(&app, &flow, &query).await;
     assert_eq!(status, 303, "the new keys are read: {page}");
+}
+
+/// Issue 21, item 1: an ID token issued for another client, and one signed
+/// by a key the provider never published, are refused with their reasons
+/// and start no session. The provider spoils its own tokens on the way out
+/// (`provider.mjs PORT audience|signature`), as a provider gone wrong or an
+/// attacker in the middle would send them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_for_another_client_or_under_another_key_is_refused() {
+    for (spoil, reason) in [
+        (
+            "audience",
+            "was issued for another client than this register",
+        ),
+        ("signature", "is not signed by the identity provider"),
+    ] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let provider = start_provider_on(port, Some(spoil)).await;
+        let app = app_with(Backend::Sqlite, &provider, true).await;
+        let (flow, query) = round_trip(&app, "expert@ministry.kz").await;
+        let (status, _, page) = callback(&app, &flow, &query).await;
+        assert_eq!(status, 401, "{spoil}: {page}");
+        assert!(page.contains(reason), "{spoil}: {page}");
+    }
 }

@@ -520,7 +520,8 @@ async fn a_deployment_can_require_signed_decisions() {
     assert_eq!(field, "signature");
     assert!(reason.contains("is required"), "{reason}");
 
-    // The pages: the form offers only "Sign with EDS and decide".
+    // The pages: the form says the decision is signed, and sends it to its
+    // signing page.
     let session = crate::pages::sign_in(&app, "supervisor@ministry.kz").await;
     let http = crate::pages::no_redirects();
     let html = http
@@ -533,7 +534,14 @@ async fn a_deployment_can_require_signed_decisions() {
         .text()
         .await
         .unwrap();
-    assert!(html.contains("Sign with EDS and decide"), "{html}");
+    assert!(
+        html.contains("Decisions here are signed with your electronic digital signature"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<input type=\"hidden\" name=\"sign\" value=\"1\">"),
+        "{html}"
+    );
     let token = crate::pages::field_value(&html, "csrf_token");
     let revision = case["revision"].to_string();
     let r = http

@@ -50,6 +50,12 @@ command -v psql >/dev/null 2>&1 || apt_install postgresql-client
 command -v pg_isready >/dev/null 2>&1 || apt_install postgresql-client
 # The test PKI of the electronic digital signature tests (tools/test-pki).
 command -v openssl >/dev/null 2>&1 || apt_install openssl
+# The independent readers of the documents people download (issue 21):
+# qpdf checks a PDF's structure, poppler's pdftotext and pdftoppm read its
+# text and draw its page, zbarimg decodes its QR codes.
+command -v qpdf >/dev/null 2>&1 || apt_install qpdf
+command -v pdftotext >/dev/null 2>&1 || apt_install poppler-utils
+command -v zbarimg >/dev/null 2>&1 || apt_install zbar-tools
 if ! cargo nextest --version >/dev/null 2>&1; then
   say "installing cargo-nextest"
   cargo install cargo-nextest --locked

@@ -64,6 +64,7 @@ pub fn api() -> Router<AppState> {
         )
         .route("/systems", get(systems::list).post(systems::create))
         .route("/systems/{id}", get(systems::show))
+        .route("/systems/{id}/certificate", get(systems::certificate))
         .route(
             "/systems/{id}/versions",
             get(systems::versions).post(systems::add_version),

@@ -363,3 +363,41 @@ pub async fn set_intake(
         senim_app::cases::set_intake_pause(&state, &caller, &id, input).await?,
     ))
 }
+
+/// The registration certificate of a registered system (PDF/A-3b, in
+/// `lang`, default en), with the audit log's receipt of the entry that
+/// states it embedded: `senim verify --document` checks it offline. 404
+/// for a system that is not registered.
+#[utoipa::path(get, path = "/api/v1/systems/{id}/certificate", tag = "systems",
+    params(("id" = String, Path, description = "System id"), senim_app::systems::LangQuery),
+    responses((status = 200, description = "The certificate", content_type = "application/pdf"),
+              (status = 404, body = senim_app::error::ErrorBody)))]
+pub async fn certificate(
+    axum::extract::State(state): axum::extract::State<senim_app::state::AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    senim_app::extract::QueryParams(q): senim_app::extract::QueryParams<
+        senim_app::systems::LangQuery,
+    >,
+) -> Result<axum::response::Response, senim_app::error::ApiError> {
+    use axum::response::IntoResponse;
+    let id: senim_domain::SystemId = senim_app::extract::path_id(&id, "system")?;
+    let lang = q.lang.unwrap_or(senim_domain::classification::Lang::En);
+    let pdf = senim_app::documents::registration_certificate(&state, id, lang).await?;
+    let mut r = pdf.bytes.into_response();
+    let headers = r.headers_mut();
+    for (name, value) in [
+        (
+            axum::http::header::CONTENT_TYPE,
+            "application/pdf".to_string(),
+        ),
+        (
+            axum::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}\"", pdf.name),
+        ),
+    ] {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
+    }
+    Ok(r)
+}

@@ -1984,3 +1984,27 @@ reason-signature-not-here = is not taken here: this deployment trusts no certifi
 reason-signature-not-decision = is not taken for this step: only decisions are signed
 reason-signature-someone-else = was made by someone else than the account taking this step: sign with your own key, whose IIN an administrator linked to your account
 reason-not-a-step = is not a step
+
+# Documents people download (issue 21).
+doc-register = Register of artificial intelligence systems
+doc-authority = Senim · { $site }
+doc-certificate-title = Certificate of registration of an artificial intelligence system
+doc-registry-number = Registry number
+doc-system = Artificial intelligence system
+doc-owner = Owner
+doc-holder = Holder
+doc-bin = BIN
+doc-risk = Degree of risk
+doc-sectors = Sectors
+doc-case = Registration case
+doc-status = Status
+doc-status-as-of = { $status }, as of { $date }
+doc-certificate-basis = What this certifies
+doc-certificate-text = The system named above is entered in the register under the registry number above. Its current state, its documentation and every decision about it are public on its page. The register's audit log records each change, and this document carries the log's proof of the entry that states it.
+doc-public-page = The system's public page
+doc-log-entry = Audit log entry { $index }
+doc-receipt = This document carries, as an attached file, the audit log's receipt of entry { $index } (in the checkpoint of { $size } entries).
+doc-verify = Check it offline: senim verify --document FILE.pdf --vkey { $vkey }
+doc-made = Made on { $date }.
+doc-receipt-description = The audit log's receipt of the entry this document states: the entry, its inclusion proof and the signed checkpoint.
+doc-download-certificate = Registration certificate (PDF)

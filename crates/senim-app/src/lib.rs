@@ -18,6 +18,7 @@ pub mod blobs;
 pub mod cases;
 pub mod config;
 pub mod datasets;
+pub mod documents;
 pub mod eds;
 pub mod education;
 pub mod error;

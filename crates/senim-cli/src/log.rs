@@ -33,6 +33,11 @@ pub struct VerifyArgs {
     /// Check one receipt offline instead (needs --vkey).
     #[arg(long, conflicts_with = "state")]
     receipt: Option<PathBuf>,
+    /// Check a document downloaded from the register (a PDF: a
+    /// registration certificate) offline: the log's receipt it carries,
+    /// and that the entry bears out what it states (needs --vkey).
+    #[arg(long, conflicts_with_all = ["state", "receipt"])]
+    document: Option<PathBuf>,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 16)]
     parallel: usize,
@@ -95,6 +100,9 @@ fn write_state(path: &Path, state: &State) -> anyhow::Result<()> {
 }
 
 pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
+    if let Some(path) = &args.document {
+        return verify_document(path, args.vkey.as_deref());
+    }
     if let Some(path) = &args.receipt {
         let vkey = args.vkey.as_deref().ok_or_else(|| {
             anyhow!("--receipt needs --vkey: the key the log's checkpoints are signed with")
@@ -273,6 +281,72 @@ pub async fn save_receipt(
         "audit log entry {}: receipt saved to {}",
         receipt.index,
         path.display()
+    );
+    Ok(())
+}
+
+/// `senim verify --document FILE.pdf --vkey KEY`: the receipt a document
+/// carries is checked as `--receipt` checks one (the checkpoint's
+/// signature under the key you trust, the entry's inclusion), and the
+/// entry must bear out the document's facts (its subject and each value
+/// it states, such as the registry number).
+fn verify_document(path: &std::path::Path, vkey: Option<&str>) -> anyhow::Result<()> {
+    let bytes = std::fs::read(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let json = senim_documents::find_receipt(&bytes).ok_or_else(|| {
+        anyhow!(
+            "{}: carries no receipt of the register's audit log (is it a document Senim made?)",
+            path.display()
+        )
+    })?;
+    let document: senim_app::documents::DocumentReceipt = serde_json::from_slice(json)
+        .map_err(|e| anyhow!("{}: its receipt does not read: {e}", path.display()))?;
+    let vkey = vkey.ok_or_else(|| {
+        anyhow!(
+            "--document needs --vkey: the key the register publishes (this document names {}; compare it with the published one)",
+            document.vkey
+        )
+    })?;
+    let verifier = NoteVerifier::parse(vkey).map_err(|e| anyhow!("--vkey: {e}"))?;
+    let entry = document
+        .receipt
+        .entry
+        .as_deref()
+        .ok_or_else(|| anyhow!("{}: its receipt has no entry", path.display()))?;
+    let checkpoint = verify_receipt(&document.receipt, &verifier)?;
+    let subject = document
+        .subject
+        .split_once(':')
+        .map_or(document.subject.as_str(), |(_, id)| id);
+    if !entry.contains(subject) {
+        anyhow::bail!(
+            "{}: the log entry {} is not about {}",
+            path.display(),
+            document.receipt.index,
+            document.subject
+        );
+    }
+    for (name, value) in &document.facts {
+        if !entry.contains(&format!("\"{value}\"")) {
+            anyhow::bail!(
+                "{}: the log entry {} does not bear out its {name} `{value}`",
+                path.display(),
+                document.receipt.index
+            );
+        }
+    }
+    println!(
+        "document verified: a {} about {}; entry {} of the log {} of {} entries states {}",
+        document.document,
+        document.subject,
+        document.receipt.index,
+        checkpoint.origin,
+        checkpoint.size,
+        document
+            .facts
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     Ok(())
 }

@@ -633,6 +633,8 @@ struct SystemPage<'a> {
     risk: Tag,
     timeline: Vec<Event>,
     registered_at: Option<String>,
+    /// Its registration certificate's address (PDF), while registered.
+    certificate: Option<String>,
     open: OpenCases,
     /// A draft never submitted: its organisation's own, said so on the page.
     private_draft: bool,
@@ -896,6 +898,9 @@ pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String
         timeline,
         open: open_cases(&c, &state, system).await?,
         private_draft: !system.is_public(),
+        certificate: (system.status == SystemStatus::Registered
+            && system.registry_number.is_some())
+        .then(|| format!("/systems/{}/certificate.pdf", system.id)),
         registered_at: registration
             .as_ref()
             .filter(|_| system.status == SystemStatus::Registered)
@@ -926,4 +931,17 @@ pub async fn set_intake(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `GET /systems/{id}/certificate.pdf`: the registration certificate of a
+/// registered system in the reader's language (PDF/A-3b with the audit
+/// log's receipt); 404 for a system that is not registered.
+pub async fn certificate(
+    c: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id: SystemId = path_id(&id, "system")?;
+    let pdf = senim_app::documents::registration_certificate(&state, id, c.t.lang).await?;
+    Ok(crate::pdf_response(pdf))
 }

@@ -1,0 +1,247 @@
+//! The documents people download (issue 21): the registration certificate
+//! of a registered system, in the reader's language, as PDF/A-3b
+//! ([`senim_documents`]). Each carries the audit log's receipt of the
+//! entry that proves what it states (the newest logged change of the
+//! system or of its registration case): the entry, its inclusion proof,
+//! the signed checkpoint, and the log's verifier key, so that
+//! `senim verify --document FILE.pdf --vkey KEY` checks it offline.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use senim_domain::api::Receipt;
+use senim_domain::classification::Lang;
+use senim_domain::{CaseKind, SystemId, SystemStatus, Timestamp};
+use senim_store::CaseFilter;
+
+use crate::error::ApiError;
+use crate::i18n::Tr;
+use crate::state::AppState;
+
+/// A document made: its bytes and the file name to save it under.
+pub struct Pdf {
+    pub bytes: Vec<u8>,
+    pub name: String,
+}
+
+/// What a document embeds (`senim-receipt.json`): which document it is,
+/// what it states, and the log's receipt of the entry that proves it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DocumentReceipt {
+    /// The format's version: 1. First, so that the receipt is found by it.
+    pub senim_receipt: u32,
+    /// `registration-certificate`.
+    pub document: String,
+    /// What it is about: `system:ID`.
+    pub subject: String,
+    /// What it states that the entry must bear out (the registry number,
+    /// the status).
+    pub facts: BTreeMap<String, String>,
+    /// The log's verifier key when the document was made (compare it with
+    /// the one the register publishes).
+    pub vkey: String,
+    /// The receipt of the entry, the entry included.
+    pub receipt: Receipt,
+}
+
+/// The newest entry in the log about `subjects` that bears out every one
+/// of `facts` (each value written in it as a JSON string), with its receipt
+/// to the newest checkpoint.
+async fn proving_entry(
+    state: &AppState,
+    subjects: &[(&str, String)],
+    facts: &BTreeMap<String, String>,
+) -> Result<Receipt, ApiError> {
+    let checkpoint = state
+        .store
+        .checkpoint()
+        .await?
+        .ok_or_else(|| ApiError::not_found("log entry"))?;
+    let mut indexes: Vec<u64> = state
+        .store
+        .timeline(subjects)
+        .await?
+        .into_iter()
+        .filter_map(|e| e.index)
+        .filter(|i| *i < checkpoint.size)
+        .collect();
+    indexes.sort_unstable_by(|a, b| b.cmp(a));
+    for index in indexes {
+        let (entry, checkpoint, proof) = crate::log::entry_with_proof(state, index).await?;
+        if !facts.values().all(|v| entry.contains(&format!("\"{v}\""))) {
+            continue;
+        }
+        use base64::Engine;
+        return Ok(Receipt {
+            index,
+            size: checkpoint.size,
+            leaf_hash: base64::engine::general_purpose::STANDARD
+                .encode(senim_tlog::leaf_hash(entry.as_bytes())),
+            checkpoint: checkpoint.note,
+            inclusion_proof: crate::log::b64(&proof),
+            entry: Some(entry),
+        });
+    }
+    // Not logged yet (the sequencer runs behind the write by moments).
+    Err(ApiError::new(
+        crate::error::ErrorCode::Unavailable,
+        "the audit log has not yet recorded this; try again in a minute",
+    ))
+}
+
+fn created(now: Timestamp) -> (u16, u8, u8, u8, u8, u8) {
+    let text = now.to_rfc3339();
+    let n = |range: std::ops::Range<usize>| -> u16 {
+        text.get(range).and_then(|s| s.parse().ok()).unwrap_or(0)
+    };
+    let small = |range| u8::try_from(n(range)).unwrap_or(0);
+    (
+        n(0..4),
+        small(5..7),
+        small(8..10),
+        small(11..13),
+        small(14..16),
+        small(17..19),
+    )
+}
+
+/// The registration certificate of a registered system, in `lang`.
+pub async fn registration_certificate(
+    state: &AppState,
+    id: SystemId,
+    lang: Lang,
+) -> Result<Pdf, ApiError> {
+    let system = state.store.system(id).await?;
+    let number = match (&system.status, &system.registry_number) {
+        (SystemStatus::Registered, Some(n)) => n.clone(),
+        _ => return Err(ApiError::not_found("registration certificate")),
+    };
+    let tr = Tr::new(lang);
+    let code = tr.code();
+    let owner = state
+        .store
+        .organisation(system.owner_organisation_id)
+        .await?;
+    let cases = state
+        .store
+        .cases(&CaseFilter {
+            kind: Some(CaseKind::Registration),
+            system: Some(id),
+            limit: 100,
+            ..CaseFilter::default()
+        })
+        .await?
+        .items;
+    let mut subjects = vec![("system", id.to_string())];
+    subjects.extend(cases.iter().map(|c| ("case", c.id.to_string())));
+    let stated = BTreeMap::from([
+        ("registry_number".to_string(), number.clone()),
+        ("status".to_string(), system.status.as_str().to_string()),
+    ]);
+    let receipt = proving_entry(state, &subjects, &stated).await?;
+    let now = state.clock.now();
+    let today = now.to_rfc3339().get(..10).unwrap_or("").to_string();
+    let site = state.config.site_url();
+    let mut facts = vec![
+        (tr.t("doc-registry-number"), number.clone()),
+        (tr.t("doc-system"), system.name.get(code).to_string()),
+        (
+            tr.t("doc-owner"),
+            format!(
+                "{} · {} {}",
+                owner.name.get(code),
+                tr.t("doc-bin"),
+                owner.bin.as_str()
+            ),
+        ),
+    ];
+    if let Some(holder) = system.holder_organisation_id {
+        let holder = state.store.organisation(holder).await?;
+        facts.push((
+            tr.t("doc-holder"),
+            format!(
+                "{} · {} {}",
+                holder.name.get(code),
+                tr.t("doc-bin"),
+                holder.bin.as_str()
+            ),
+        ));
+    }
+    if let Some(risk) = &system.risk_level {
+        facts.push((tr.t("doc-risk"), tr.term("risk", risk.as_str())));
+    }
+    if !system.sectors.is_empty() {
+        let sectors: Vec<String> = system
+            .sectors
+            .iter()
+            .map(|s| tr.term("sector", s.as_str()))
+            .collect();
+        facts.push((tr.t("doc-sectors"), sectors.join(", ")));
+    }
+    if let Some(case) = cases.first() {
+        facts.push((tr.t("doc-case"), case.number.clone()));
+    }
+    facts.push((
+        tr.t("doc-status"),
+        tr.tn(
+            "doc-status-as-of",
+            &[
+                ("status", tr.term("status", system.status.as_str())),
+                ("date", today.clone()),
+            ],
+        ),
+    ));
+    let entry_url = format!("{site}/audit-log/entries/{}", receipt.index);
+    let vkey = state.store.log_signer().verifier_key();
+    let embedded = DocumentReceipt {
+        senim_receipt: 1,
+        document: "registration-certificate".into(),
+        subject: format!("system:{id}"),
+        facts: stated,
+        vkey: vkey.clone(),
+        receipt: receipt.clone(),
+    };
+    let json = serde_json::to_vec(&embedded).map_err(|_| ApiError::internal())?;
+    let doc = senim_documents::Document {
+        lang: code.to_string(),
+        register: tr.t("doc-register"),
+        authority: tr.tn("doc-authority", &[("site", site.clone())]),
+        title: tr.t("doc-certificate-title"),
+        subtitle: number.clone(),
+        facts,
+        sections: vec![(tr.t("doc-certificate-basis"), tr.t("doc-certificate-text"))],
+        links: vec![
+            (tr.t("doc-public-page"), format!("{site}/systems/{id}")),
+            (
+                tr.tn("doc-log-entry", &[("index", receipt.index.to_string())]),
+                entry_url,
+            ),
+        ],
+        footer: vec![
+            tr.tn(
+                "doc-receipt",
+                &[
+                    ("index", receipt.index.to_string()),
+                    ("size", receipt.size.to_string()),
+                ],
+            ),
+            tr.tn("doc-verify", &[("vkey", vkey)]),
+            tr.tn("doc-made", &[("date", now.to_rfc3339())]),
+        ],
+        receipt: Some((json, tr.t("doc-receipt-description"))),
+        created: created(now),
+        identifier: format!("senim:registration-certificate:{id}:{}", receipt.index),
+    };
+    let bytes = tokio::task::spawn_blocking(move || senim_documents::render(&doc))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| {
+            tracing::error!(error = %e, "a document could not be made");
+            ApiError::internal()
+        })?;
+    Ok(Pdf {
+        bytes,
+        name: format!("{number}-{code}.pdf"),
+    })
+}

@@ -1,0 +1,223 @@
+//! The documents people download (issue 21), checked from the outside: a
+//! demo server's registration certificate in Kazakh, Russian and English,
+//! read by independent tools (`qpdf --check`, `pdftotext`, `pdftoppm` and
+//! `zbarimg` for its QR codes; `scripts/test.sh` installs them), and
+//! `senim verify --document` checking the receipt it carries, and refusing
+//! one whose receipt or facts were changed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::process::Command;
+
+use common::{senim, start};
+
+fn tool(name: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(name).args(args).output().unwrap_or_else(|_| {
+        panic!("{name} is needed for the document tests (scripts/test.sh installs qpdf, poppler-utils and zbar-tools)")
+    });
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn get(url: &str) -> (u16, Vec<u8>, String) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let r = reqwest::get(url).await.unwrap();
+        let status = r.status().as_u16();
+        let kind = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (status, r.bytes().await.unwrap().to_vec(), kind)
+    })
+}
+
+/// The certificate in `lang`, retried while the log catches up (503).
+fn certificate(base: &str, id: &str, lang: &str) -> Vec<u8> {
+    for _ in 0..60 {
+        let (status, body, kind) = get(&format!(
+            "{base}/api/v1/systems/{id}/certificate?lang={lang}"
+        ));
+        if status == 503 {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            continue;
+        }
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        assert_eq!(kind, "application/pdf");
+        return body;
+    }
+    panic!("the certificate never became available");
+}
+
+fn replace(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("the bytes to change");
+    let mut out = bytes.to_vec();
+    out[at..at + to.len()].copy_from_slice(to);
+    out
+}
+
+#[test]
+fn a_registration_certificate_reads_in_three_languages_and_verifies_offline() {
+    let server = start(&[]);
+    let (status, body, _) = get(&format!(
+        "{}/api/v1/systems?status=registered&limit=1",
+        server.url
+    ));
+    assert_eq!(status, 200);
+    let list: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let system = &list["items"][0];
+    let id = system["id"].as_str().expect("a registered demo system");
+    let number = system["registry_number"].as_str().unwrap().to_string();
+    let (_, key, _) = get(&format!("{}/log/key", server.url));
+    let vkey = String::from_utf8(key).unwrap().trim().to_string();
+    let dir = tempfile::tempdir().unwrap();
+
+    for (lang, title) in [
+        ("kk", "Жасанды интеллект жүйесін тіркеу туралы куәлік"),
+        (
+            "ru",
+            "Свидетельство о регистрации системы искусственного интеллекта",
+        ),
+        (
+            "en",
+            "Certificate of registration of an artificial intelligence system",
+        ),
+    ] {
+        let pdf = certificate(&server.url, id, lang);
+        let file = dir.path().join(format!("certificate-{lang}.pdf"));
+        std::fs::write(&file, &pdf).unwrap();
+        let path = file.to_str().unwrap();
+
+        let (ok, out) = tool("qpdf", &["--check", path]);
+        assert!(ok, "qpdf --check {lang}: {out}");
+        // PDF/A-3, as its metadata declares.
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(
+            text.contains("pdfaid:part>3<") || text.contains("pdfaid:part=\"3\""),
+            "PDF/A-3 metadata"
+        );
+
+        let (ok, words) = tool("pdftotext", &["-enc", "UTF-8", path, "-"]);
+        assert!(ok, "{words}");
+        let flat = words.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(title), "{lang}: {flat}");
+        assert!(flat.contains(&number), "{lang}: {flat}");
+
+        // The QR codes name the public page and the log entry.
+        let image = dir.path().join(format!("page-{lang}"));
+        let (ok, out) = tool(
+            "pdftoppm",
+            &[
+                "-png",
+                "-r",
+                "150",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                path,
+                image.to_str().unwrap(),
+            ],
+        );
+        assert!(ok, "{out}");
+        let png = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .starts_with(&format!("page-{lang}"))
+            })
+            .unwrap();
+        let (ok, codes) = tool("zbarimg", &["--quiet", "--raw", png.to_str().unwrap()]);
+        assert!(ok, "zbarimg: {codes}");
+        // (The server was started on port 0 without a public address: its
+        // addresses name port 0.)
+        assert!(codes.contains(&format!("/systems/{id}\n")), "{codes}");
+        assert!(codes.contains("/audit-log/entries/"), "{codes}");
+
+        let (ok, out, err) = senim(
+            &server,
+            None,
+            &["verify", "--document", path, "--vkey", &vkey],
+            None,
+        );
+        assert!(ok, "{out}{err}");
+        assert!(out.contains("document verified"), "{out}");
+        assert!(out.contains(&number), "{out}");
+    }
+
+    let file = dir.path().join("certificate-en.pdf");
+    let pdf = std::fs::read(&file).unwrap();
+    let check = |bytes: &[u8], name: &str| {
+        let changed = dir.path().join(name);
+        std::fs::write(&changed, bytes).unwrap();
+        senim(
+            &server,
+            None,
+            &[
+                "verify",
+                "--document",
+                changed.to_str().unwrap(),
+                "--vkey",
+                &vkey,
+            ],
+            None,
+        )
+    };
+    // Another registry number in the facts: the entry does not bear it out.
+    let mut other = number.clone().into_bytes();
+    let last = other.len() - 1;
+    other[last] = if other[last] == b'9' {
+        b'8'
+    } else {
+        other[last] + 1
+    };
+    let facts = format!("\"registry_number\":\"{number}\"");
+    let forged = format!(
+        "\"registry_number\":\"{}\"",
+        String::from_utf8(other).unwrap()
+    );
+    let (ok, _, err) = check(
+        &replace(&pdf, facts.as_bytes(), forged.as_bytes()),
+        "forged-facts.pdf",
+    );
+    assert!(!ok);
+    assert!(err.contains("does not bear out"), "{err}");
+    // A changed entry: its hash is not the receipt's.
+    let (ok, _, err) = check(
+        &replace(&pdf, b"\\\"kind\\\":", b"\\\"kinD\\\":"),
+        "forged-entry.pdf",
+    );
+    assert!(!ok, "{err}");
+    // Another key: the checkpoint's signature does not verify.
+    let (ok, _, err) = senim(
+        &server,
+        None,
+        &["verify", "--document", file.to_str().unwrap(), "--vkey", "other+00000000+AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
+        None,
+    );
+    assert!(!ok, "{err}");
+    // Not a document Senim made.
+    let (ok, _, err) = check(b"%PDF-1.7\n%%EOF\n", "plain.pdf");
+    assert!(!ok);
+    assert!(err.contains("carries no receipt"), "{err}");
+}

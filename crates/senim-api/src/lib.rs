@@ -65,6 +65,7 @@ pub fn api() -> Router<AppState> {
         .route("/systems", get(systems::list).post(systems::create))
         .route("/systems/{id}", get(systems::show))
         .route("/systems/{id}/certificate", get(systems::certificate))
+        .route("/systems/{id}/extract", get(systems::extract))
         .route(
             "/systems/{id}/versions",
             get(systems::versions).post(systems::add_version),

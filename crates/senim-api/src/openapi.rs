@@ -21,7 +21,7 @@ Errors always have the shape {\"error\": {\"code\", \"message\", \"fields\": [{\
         organisations::update, organisations::withdraw, organisations::operator_requests,
         accounts::list, accounts::create, accounts::me, accounts::show, accounts::update,
         accounts::withdraw, accounts::list_tokens, accounts::create_token, accounts::revoke_token,
-        systems::list, systems::create, systems::show, systems::certificate, systems::versions, systems::version,
+        systems::list, systems::create, systems::show, systems::certificate, systems::extract, systems::versions, systems::version,
         systems::add_version, systems::withdraw, systems::answer_operator, systems::intake, systems::set_intake, systems::classifications,
         rulepacks::classify, rulepacks::list, rulepacks::show, rulepacks::publish,
         session::login, session::show, session::logout, session::token_login,

@@ -379,25 +379,38 @@ pub async fn certificate(
         senim_app::systems::LangQuery,
     >,
 ) -> Result<axum::response::Response, senim_app::error::ApiError> {
-    use axum::response::IntoResponse;
     let id: senim_domain::SystemId = senim_app::extract::path_id(&id, "system")?;
     let lang = q.lang.unwrap_or(senim_domain::classification::Lang::En);
     let pdf = senim_app::documents::registration_certificate(&state, id, lang).await?;
-    let mut r = pdf.bytes.into_response();
-    let headers = r.headers_mut();
-    for (name, value) in [
-        (
-            axum::http::header::CONTENT_TYPE,
-            "application/pdf".to_string(),
-        ),
-        (
-            axum::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}\"", pdf.name),
-        ),
-    ] {
-        if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
-            headers.insert(name, v);
-        }
-    }
-    Ok(r)
+    Ok(pdf.response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExtractQuery {
+    /// The day (YYYY-MM-DD) the extract states the register as of; today
+    /// when none.
+    #[param(value_type = Option<String>)]
+    pub date: Option<senim_domain::Day>,
+    /// kk, ru or en (default en).
+    pub lang: Option<Lang>,
+}
+
+/// An extract from the register for a public system as of the end of a day
+/// (PDF/A-3b): what the newest log entry of that day or before states of
+/// it, with that entry's receipt embedded (`senim verify --document`).
+#[utoipa::path(get, path = "/api/v1/systems/{id}/extract", tag = "systems",
+    params(("id" = String, Path, description = "System id"), ExtractQuery),
+    responses((status = 200, description = "The extract", content_type = "application/pdf"),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn extract(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<ExtractQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let id: SystemId = path_id(&id, "system")?;
+    let pdf =
+        senim_app::documents::register_extract(&state, id, q.date, q.lang.unwrap_or(Lang::En))
+            .await?;
+    Ok(pdf.response())
 }

@@ -1,5 +1,6 @@
 //! The documents people download (issue 21): the registration certificate
-//! of a registered system, in the reader's language, as PDF/A-3b
+//! of a registered system, and an extract from the register for any public
+//! system as of a date, in the reader's language, as PDF/A-3b
 //! ([`senim_documents`]). Each carries the audit log's receipt of the
 //! entry that proves what it states (the newest logged change of the
 //! system or of its registration case): the entry, its inclusion proof,
@@ -25,13 +26,37 @@ pub struct Pdf {
     pub name: String,
 }
 
+impl Pdf {
+    /// The download: the PDF, named, never kept by a proxy (it states the
+    /// register as of its making).
+    pub fn response(self) -> axum::response::Response {
+        use axum::http::{header, HeaderValue};
+        use axum::response::IntoResponse;
+        let mut r = self.bytes.into_response();
+        let headers = r.headers_mut();
+        for (name, value) in [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", self.name),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ] {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                headers.insert(name, v);
+            }
+        }
+        r
+    }
+}
+
 /// What a document embeds (`senim-receipt.json`): which document it is,
 /// what it states, and the log's receipt of the entry that proves it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DocumentReceipt {
     /// The format's version: 1. First, so that the receipt is found by it.
     pub senim_receipt: u32,
-    /// `registration-certificate`.
+    /// `registration-certificate` or `register-extract`.
     pub document: String,
     /// What it is about: `system:ID`.
     pub subject: String,
@@ -233,6 +258,17 @@ pub async fn registration_certificate(
         created: created(now),
         identifier: format!("senim:registration-certificate:{id}:{}", receipt.index),
     };
+    render(doc, format!("{number}-{code}.pdf")).await
+}
+
+/// The system's record in a log entry (`payload.system`), if the entry
+/// holds one.
+fn system_in(entry: &serde_json::Value) -> Option<&serde_json::Map<String, serde_json::Value>> {
+    entry.get("payload")?.get("system")?.as_object()
+}
+
+/// Renders `doc` off the async threads.
+async fn render(doc: senim_documents::Document, name: String) -> Result<Pdf, ApiError> {
     let bytes = tokio::task::spawn_blocking(move || senim_documents::render(&doc))
         .await
         .map_err(|_| ApiError::internal())?
@@ -240,8 +276,181 @@ pub async fn registration_certificate(
             tracing::error!(error = %e, "a document could not be made");
             ApiError::internal()
         })?;
-    Ok(Pdf {
-        bytes,
-        name: format!("{number}-{code}.pdf"),
-    })
+    Ok(Pdf { bytes, name })
+}
+
+/// An extract from the register for a public system as of the end of
+/// `on` (UTC; today when none): what the newest log entry of that day or
+/// before says of it (its name, status, registry number, degree of risk),
+/// so that every fact it states is the entry's own.
+pub async fn register_extract(
+    state: &AppState,
+    id: SystemId,
+    on: Option<senim_domain::Day>,
+    lang: Lang,
+) -> Result<Pdf, ApiError> {
+    let system = state.store.system(id).await?;
+    if !system.is_public() {
+        return Err(ApiError::not_found("system"));
+    }
+    let now = state.clock.now();
+    let today = now.to_rfc3339().get(..10).unwrap_or("").to_string();
+    let day = on.map_or(today.clone(), |d| d.to_string());
+    if day > today {
+        return Err(ApiError::invalid(vec![senim_domain::FieldError {
+            field: "date".into(),
+            reason: "is in the future: an extract states what the register held".into(),
+        }]));
+    }
+    let until = format!("{day}T23:59:59.999Z");
+    let checkpoint = state
+        .store
+        .checkpoint()
+        .await?
+        .ok_or_else(|| ApiError::not_found("log entry"))?;
+    let cases = state
+        .store
+        .cases(&CaseFilter {
+            system: Some(id),
+            limit: 500,
+            ..CaseFilter::default()
+        })
+        .await?
+        .items;
+    let mut subjects = vec![("system", id.to_string())];
+    subjects.extend(cases.iter().map(|c| ("case", c.id.to_string())));
+    let mut indexes: Vec<u64> = state
+        .store
+        .timeline(&subjects)
+        .await?
+        .into_iter()
+        .filter_map(|e| e.index)
+        .filter(|i| *i < checkpoint.size)
+        .collect();
+    indexes.sort_unstable_by(|a, b| b.cmp(a));
+    let mut found = None;
+    for index in indexes {
+        let (entry, checkpoint, proof) = crate::log::entry_with_proof(state, index).await?;
+        let value: serde_json::Value =
+            serde_json::from_str(&entry).map_err(|_| ApiError::internal())?;
+        let at = value.get("time").and_then(|t| t.as_str()).unwrap_or("");
+        if at > until.as_str() {
+            continue;
+        }
+        if let Some(record) = system_in(&value).filter(|s| s.contains_key("status")) {
+            found = Some((index, entry.clone(), record.clone(), checkpoint, proof));
+            break;
+        }
+    }
+    let Some((index, entry, record, checkpoint, proof)) = found else {
+        return Err(ApiError::invalid(vec![senim_domain::FieldError {
+            field: "date".into(),
+            reason: "is before the system was in the register".into(),
+        }]));
+    };
+    let text = |name: &str| {
+        record
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let tr = Tr::new(lang);
+    let code = tr.code();
+    let status = text("status").unwrap_or_default();
+    let number = text("registry_number");
+    let name = record
+        .get("name")
+        .and_then(|n| n.get(code).or_else(|| n.get("en")))
+        .and_then(|v| v.as_str())
+        .map_or_else(|| system.name.get(code).to_string(), str::to_string);
+    let owner = state
+        .store
+        .organisation(system.owner_organisation_id)
+        .await?;
+    let mut facts = vec![
+        (tr.t("doc-system"), name.clone()),
+        (
+            tr.t("doc-registry-number"),
+            number.clone().unwrap_or_else(|| tr.t("not-registered")),
+        ),
+        (
+            tr.t("doc-status"),
+            tr.tn(
+                "doc-status-as-of",
+                &[
+                    ("status", tr.term("status", &status)),
+                    ("date", day.clone()),
+                ],
+            ),
+        ),
+        (
+            tr.t("doc-owner"),
+            format!(
+                "{} · {} {}",
+                owner.name.get(code),
+                tr.t("doc-bin"),
+                owner.bin.as_str()
+            ),
+        ),
+    ];
+    if let Some(risk) = text("risk_level") {
+        facts.push((tr.t("doc-risk"), tr.term("risk", &risk)));
+    }
+    let mut stated = BTreeMap::from([("status".to_string(), status.clone())]);
+    if let Some(n) = &number {
+        stated.insert("registry_number".into(), n.clone());
+    }
+    use base64::Engine;
+    let receipt = Receipt {
+        index,
+        size: checkpoint.size,
+        leaf_hash: base64::engine::general_purpose::STANDARD
+            .encode(senim_tlog::leaf_hash(entry.as_bytes())),
+        checkpoint: checkpoint.note,
+        inclusion_proof: crate::log::b64(&proof),
+        entry: Some(entry),
+    };
+    let site = state.config.site_url();
+    let vkey = state.store.log_signer().verifier_key();
+    let embedded = DocumentReceipt {
+        senim_receipt: 1,
+        document: "register-extract".into(),
+        subject: format!("system:{id}"),
+        facts: stated,
+        vkey: vkey.clone(),
+        receipt: receipt.clone(),
+    };
+    let json = serde_json::to_vec(&embedded).map_err(|_| ApiError::internal())?;
+    let doc = senim_documents::Document {
+        lang: code.to_string(),
+        register: tr.t("doc-register"),
+        authority: tr.tn("doc-authority", &[("site", site.clone())]),
+        title: tr.t("doc-extract-title"),
+        subtitle: tr.tn("doc-extract-as-of", &[("date", day.clone())]),
+        facts,
+        sections: vec![(tr.t("doc-extract-basis"), tr.t("doc-extract-text"))],
+        links: vec![
+            (tr.t("doc-public-page"), format!("{site}/systems/{id}")),
+            (
+                tr.tn("doc-log-entry", &[("index", index.to_string())]),
+                format!("{site}/audit-log/entries/{index}"),
+            ),
+        ],
+        footer: vec![
+            tr.tn(
+                "doc-receipt",
+                &[
+                    ("index", index.to_string()),
+                    ("size", receipt.size.to_string()),
+                ],
+            ),
+            tr.tn("doc-verify", &[("vkey", vkey)]),
+            tr.tn("doc-made", &[("date", now.to_rfc3339())]),
+        ],
+        receipt: Some((json, tr.t("doc-receipt-description"))),
+        created: created(now),
+        identifier: format!("senim:register-extract:{id}:{day}:{index}"),
+    };
+    let file = number.unwrap_or_else(|| id.to_string());
+    render(doc, format!("extract-{file}-{day}-{code}.pdf")).await
 }

@@ -165,6 +165,47 @@ fn a_registration_certificate_reads_in_three_languages_and_verifies_offline() {
         assert!(out.contains(&number), "{out}");
     }
 
+    // An extract as of today, in Russian: its facts are the newest entry's,
+    // and it verifies the same way.
+    let (status, extract, kind) = get(&format!(
+        "{}/api/v1/systems/{id}/extract?lang=ru",
+        server.url
+    ));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&extract));
+    assert_eq!(kind, "application/pdf");
+    let file = dir.path().join("extract-ru.pdf");
+    std::fs::write(&file, &extract).unwrap();
+    let path = file.to_str().unwrap();
+    let (ok, out) = tool("qpdf", &["--check", path]);
+    assert!(ok, "{out}");
+    let (_, words) = tool("pdftotext", &["-enc", "UTF-8", path, "-"]);
+    let flat = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("Выписка из реестра систем искусственного интеллекта"),
+        "{flat}"
+    );
+    assert!(flat.contains(&number), "{flat}");
+    let (ok, out, err) = senim(
+        &server,
+        None,
+        &["verify", "--document", path, "--vkey", &vkey],
+        None,
+    );
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("register-extract"), "{out}");
+    // Before the system existed, and after today: refused, naming the date.
+    for date in ["2000-01-01", "2999-01-01", "yesterday"] {
+        let (status, body, _) = get(&format!(
+            "{}/api/v1/systems/{id}/extract?date={date}",
+            server.url
+        ));
+        assert_eq!(status, 422, "{date}: {}", String::from_utf8_lossy(&body));
+        assert!(
+            String::from_utf8_lossy(&body).contains("\"date\""),
+            "{date}"
+        );
+    }
+
     let file = dir.path().join("certificate-en.pdf");
     let pdf = std::fs::read(&file).unwrap();
     let check = |bytes: &[u8], name: &str| {

@@ -75,6 +75,7 @@ pub fn pages(state: &AppState) -> Router<AppState> {
         .route("/register.json", get(public::register_json))
         .route("/systems/{id}", get(public::system))
         .route("/systems/{id}/certificate.pdf", get(public::certificate))
+        .route("/systems/{id}/extract.pdf", get(public::extract))
         .route(
             "/systems/{id}/intake",
             axum::routing::post(public::set_intake),
@@ -1010,26 +1011,6 @@ pub fn text_lang(text: &str) -> Option<&'static str> {
         _ if kazakh => Some("kk"),
         _ => Some("ru"),
     }
-}
-
-/// A document's download: the PDF, named, never cached by a proxy (it
-/// states the register as of its making).
-pub fn pdf_response(pdf: senim_app::documents::Pdf) -> Response {
-    let mut r = pdf.bytes.into_response();
-    let headers = r.headers_mut();
-    for (name, value) in [
-        (header::CONTENT_TYPE, "application/pdf".to_string()),
-        (
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}\"", pdf.name),
-        ),
-        (header::CACHE_CONTROL, "no-store".to_string()),
-    ] {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.insert(name, v);
-        }
-    }
-    r
 }
 
 /// An official's signature of a decision, as the case and decision pages

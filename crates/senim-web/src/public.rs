@@ -635,6 +635,8 @@ struct SystemPage<'a> {
     registered_at: Option<String>,
     /// Its registration certificate's address (PDF), while registered.
     certificate: Option<String>,
+    /// Today, for the extract's date field.
+    today: String,
     open: OpenCases,
     /// A draft never submitted: its organisation's own, said so on the page.
     private_draft: bool,
@@ -898,6 +900,13 @@ pub async fn system(c: Ctx, State(state): State<AppState>, Path(id): Path<String
         timeline,
         open: open_cases(&c, &state, system).await?,
         private_draft: !system.is_public(),
+        today: state
+            .clock
+            .now()
+            .to_rfc3339()
+            .get(..10)
+            .unwrap_or("")
+            .to_string(),
         certificate: (system.status == SystemStatus::Registered
             && system.registry_number.is_some())
         .then(|| format!("/systems/{}/certificate.pdf", system.id)),
@@ -943,5 +952,47 @@ pub async fn certificate(
 ) -> PageResult {
     let id: SystemId = path_id(&id, "system")?;
     let pdf = senim_app::documents::registration_certificate(&state, id, c.t.lang).await?;
-    Ok(crate::pdf_response(pdf))
+    Ok(pdf.response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct ExtractQuery {
+    /// The day (YYYY-MM-DD); today when none.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub date: Option<senim_domain::Day>,
+}
+
+fn empty_as_none<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<senim_domain::Day>, D::Error> {
+    let text: Option<String> = serde::Deserialize::deserialize(d)?;
+    match text.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => senim_domain::Day::parse(t)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
+}
+
+/// `GET /systems/{id}/extract.pdf?date=YYYY-MM-DD`: an extract from the
+/// register for a public system as of a day, in the reader's language.
+pub async fn extract(
+    c: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<axum::extract::Query<ExtractQuery>, axum::extract::rejection::QueryRejection>,
+) -> PageResult {
+    let id: SystemId = path_id(&id, "system")?;
+    let on = match query {
+        Ok(q) => q.0.date,
+        Err(_) => {
+            return Err(ApiError::invalid(vec![senim_domain::FieldError {
+                field: "date".into(),
+                reason: "must be a date (YYYY-MM-DD)".into(),
+            }])
+            .into())
+        }
+    };
+    let pdf = senim_app::documents::register_extract(&state, id, on, c.t.lang).await?;
+    Ok(pdf.response())
 }

@@ -87,7 +87,7 @@ function followable(href) {
     !href.startsWith('/api/') &&
     !href.startsWith('/log/') &&
     !href.startsWith('/assets/') &&
-    !/logout|download|\/file|format=|lang=|\.csv|\.json|\.jsonld|\.ttl|\.parquet/.test(href)
+    !/logout|download|\/file|format=|lang=|\.csv|\.json|\.jsonld|\.ttl|\.parquet|\.pdf|\.p7s/.test(href)
   );
 }
 

@@ -70,19 +70,38 @@ pub struct DocumentReceipt {
     pub receipt: Receipt,
 }
 
-/// The newest entry in the log about `subjects` that bears out every one
-/// of `facts` (each value written in it as a JSON string), with its receipt
-/// to the newest checkpoint.
-async fn proving_entry(
+/// The log's subjects a system's documents are proved from: the system
+/// and its cases (of `kind`, or all).
+async fn subjects_of(
+    state: &AppState,
+    id: SystemId,
+    kind: Option<CaseKind>,
+) -> Result<(Vec<(&'static str, String)>, Vec<senim_domain::Case>), ApiError> {
+    let cases = state
+        .store
+        .cases(&CaseFilter {
+            kind,
+            system: Some(id),
+            limit: 500,
+            ..CaseFilter::default()
+        })
+        .await?
+        .items;
+    let mut subjects = vec![("system", id.to_string())];
+    subjects.extend(cases.iter().map(|c| ("case", c.id.to_string())));
+    Ok((subjects, cases))
+}
+
+/// The newest entry in the log about `subjects` that `accept` takes, with
+/// its receipt to the newest checkpoint (the entry included).
+async fn newest_entry(
     state: &AppState,
     subjects: &[(&str, String)],
-    facts: &BTreeMap<String, String>,
-) -> Result<Receipt, ApiError> {
-    let checkpoint = state
-        .store
-        .checkpoint()
-        .await?
-        .ok_or_else(|| ApiError::not_found("log entry"))?;
+    accept: impl Fn(&str) -> bool,
+) -> Result<Option<Receipt>, ApiError> {
+    let Some(checkpoint) = state.store.checkpoint().await? else {
+        return Ok(None);
+    };
     let mut indexes: Vec<u64> = state
         .store
         .timeline(subjects)
@@ -94,11 +113,11 @@ async fn proving_entry(
     indexes.sort_unstable_by(|a, b| b.cmp(a));
     for index in indexes {
         let (entry, checkpoint, proof) = crate::log::entry_with_proof(state, index).await?;
-        if !facts.values().all(|v| entry.contains(&format!("\"{v}\""))) {
+        if !accept(&entry) {
             continue;
         }
         use base64::Engine;
-        return Ok(Receipt {
+        return Ok(Some(Receipt {
             index,
             size: checkpoint.size,
             leaf_hash: base64::engine::general_purpose::STANDARD
@@ -106,13 +125,9 @@ async fn proving_entry(
             checkpoint: checkpoint.note,
             inclusion_proof: crate::log::b64(&proof),
             entry: Some(entry),
-        });
+        }));
     }
-    // Not logged yet (the sequencer runs behind the write by moments).
-    Err(ApiError::new(
-        crate::error::ErrorCode::Unavailable,
-        "the audit log has not yet recorded this; try again in a minute",
-    ))
+    Ok(None)
 }
 
 fn created(now: Timestamp) -> (u16, u8, u8, u8, u8, u8) {
@@ -131,7 +146,91 @@ fn created(now: Timestamp) -> (u16, u8, u8, u8, u8, u8) {
     )
 }
 
-/// The registration certificate of a registered system, in `lang`.
+/// An organisation as a document names it: its name and its BIN.
+fn organisation_line(tr: &Tr, organisation: &senim_domain::Organisation) -> String {
+    format!(
+        "{} · {} {}",
+        organisation.name.get(tr.code()),
+        tr.t("doc-bin"),
+        organisation.bin.as_str()
+    )
+}
+
+/// What differs between a system's documents; [`make`] adds the rest (the
+/// register's head, the QR codes, the small print, the embedded receipt).
+struct Content {
+    /// The document's kind in its receipt and identifier.
+    kind: &'static str,
+    system: SystemId,
+    /// The facts the entry bears out.
+    stated: BTreeMap<String, String>,
+    receipt: Receipt,
+    title: String,
+    subtitle: String,
+    facts: Vec<(String, String)>,
+    section: (String, String),
+    /// What the identifier adds after the kind and the system.
+    identifier: String,
+    file: String,
+}
+
+/// The document `content` describes, in `tr`'s language, rendered.
+async fn make(state: &AppState, tr: &Tr, content: Content) -> Result<Pdf, ApiError> {
+    let now = state.clock.now();
+    let site = state.config.site_url();
+    let vkey = state.store.log_signer().verifier_key();
+    let (id, index) = (content.system, content.receipt.index);
+    let size = content.receipt.size;
+    let embedded = DocumentReceipt {
+        senim_receipt: 1,
+        document: content.kind.into(),
+        subject: format!("system:{id}"),
+        facts: content.stated,
+        vkey: vkey.clone(),
+        receipt: content.receipt,
+    };
+    let json = serde_json::to_vec(&embedded).map_err(|_| ApiError::internal())?;
+    let doc = senim_documents::Document {
+        lang: tr.code().to_string(),
+        register: tr.t("doc-register"),
+        authority: tr.tn("doc-authority", &[("site", site.clone())]),
+        title: content.title,
+        subtitle: content.subtitle,
+        facts: content.facts,
+        sections: vec![content.section],
+        links: vec![
+            (tr.t("doc-public-page"), format!("{site}/systems/{id}")),
+            (
+                tr.tn("doc-log-entry", &[("index", index.to_string())]),
+                format!("{site}/audit-log/entries/{index}"),
+            ),
+        ],
+        footer: vec![
+            tr.tn(
+                "doc-receipt",
+                &[("index", index.to_string()), ("size", size.to_string())],
+            ),
+            tr.tn("doc-verify", &[("vkey", vkey)]),
+            tr.tn("doc-made", &[("date", now.to_rfc3339())]),
+        ],
+        receipt: Some((json, tr.t("doc-receipt-description"))),
+        created: created(now),
+        identifier: format!("senim:{}:{id}:{}", content.kind, content.identifier),
+    };
+    let name = content.file;
+    let bytes = tokio::task::spawn_blocking(move || senim_documents::render(&doc))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| {
+            tracing::error!(error = %e, "a document could not be made");
+            ApiError::internal()
+        })?;
+    Ok(Pdf { bytes, name })
+}
+
+/// The registration certificate of a registered system, in `lang`. Its
+/// entry is the newest about the system or its registration case that
+/// bears out its registry number and status.
 pub async fn registration_certificate(
     state: &AppState,
     id: SystemId,
@@ -144,54 +243,41 @@ pub async fn registration_certificate(
     };
     let tr = Tr::new(lang);
     let code = tr.code();
-    let owner = state
-        .store
-        .organisation(system.owner_organisation_id)
-        .await?;
-    let cases = state
-        .store
-        .cases(&CaseFilter {
-            kind: Some(CaseKind::Registration),
-            system: Some(id),
-            limit: 100,
-            ..CaseFilter::default()
-        })
-        .await?
-        .items;
-    let mut subjects = vec![("system", id.to_string())];
-    subjects.extend(cases.iter().map(|c| ("case", c.id.to_string())));
+    let (subjects, cases) = subjects_of(state, id, Some(CaseKind::Registration)).await?;
     let stated = BTreeMap::from([
         ("registry_number".to_string(), number.clone()),
         ("status".to_string(), system.status.as_str().to_string()),
     ]);
-    let receipt = proving_entry(state, &subjects, &stated).await?;
-    let now = state.clock.now();
-    let today = now.to_rfc3339().get(..10).unwrap_or("").to_string();
-    let site = state.config.site_url();
+    let receipt = newest_entry(state, &subjects, |entry| {
+        stated.values().all(|v| entry.contains(&format!("\"{v}\"")))
+    })
+    .await?
+    // Not logged yet (the sequencer runs behind the write by moments).
+    .ok_or_else(|| {
+        ApiError::new(
+            crate::error::ErrorCode::Unavailable,
+            "the audit log has not yet recorded this; try again in a minute",
+        )
+    })?;
+    let today = state
+        .clock
+        .now()
+        .to_rfc3339()
+        .get(..10)
+        .unwrap_or("")
+        .to_string();
+    let owner = state
+        .store
+        .organisation(system.owner_organisation_id)
+        .await?;
     let mut facts = vec![
         (tr.t("doc-registry-number"), number.clone()),
         (tr.t("doc-system"), system.name.get(code).to_string()),
-        (
-            tr.t("doc-owner"),
-            format!(
-                "{} · {} {}",
-                owner.name.get(code),
-                tr.t("doc-bin"),
-                owner.bin.as_str()
-            ),
-        ),
+        (tr.t("doc-owner"), organisation_line(&tr, &owner)),
     ];
     if let Some(holder) = system.holder_organisation_id {
         let holder = state.store.organisation(holder).await?;
-        facts.push((
-            tr.t("doc-holder"),
-            format!(
-                "{} · {} {}",
-                holder.name.get(code),
-                tr.t("doc-bin"),
-                holder.bin.as_str()
-            ),
-        ));
+        facts.push((tr.t("doc-holder"), organisation_line(&tr, &holder)));
     }
     if let Some(risk) = &system.risk_level {
         facts.push((tr.t("doc-risk"), tr.term("risk", risk.as_str())));
@@ -213,70 +299,33 @@ pub async fn registration_certificate(
             "doc-status-as-of",
             &[
                 ("status", tr.term("status", system.status.as_str())),
-                ("date", today.clone()),
+                ("date", today),
             ],
         ),
     ));
-    let entry_url = format!("{site}/audit-log/entries/{}", receipt.index);
-    let vkey = state.store.log_signer().verifier_key();
-    let embedded = DocumentReceipt {
-        senim_receipt: 1,
-        document: "registration-certificate".into(),
-        subject: format!("system:{id}"),
-        facts: stated,
-        vkey: vkey.clone(),
-        receipt: receipt.clone(),
-    };
-    let json = serde_json::to_vec(&embedded).map_err(|_| ApiError::internal())?;
-    let doc = senim_documents::Document {
-        lang: code.to_string(),
-        register: tr.t("doc-register"),
-        authority: tr.tn("doc-authority", &[("site", site.clone())]),
+    let content = Content {
+        kind: "registration-certificate",
+        system: id,
+        stated,
+        identifier: receipt.index.to_string(),
+        receipt,
         title: tr.t("doc-certificate-title"),
         subtitle: number.clone(),
         facts,
-        sections: vec![(tr.t("doc-certificate-basis"), tr.t("doc-certificate-text"))],
-        links: vec![
-            (tr.t("doc-public-page"), format!("{site}/systems/{id}")),
-            (
-                tr.tn("doc-log-entry", &[("index", receipt.index.to_string())]),
-                entry_url,
-            ),
-        ],
-        footer: vec![
-            tr.tn(
-                "doc-receipt",
-                &[
-                    ("index", receipt.index.to_string()),
-                    ("size", receipt.size.to_string()),
-                ],
-            ),
-            tr.tn("doc-verify", &[("vkey", vkey)]),
-            tr.tn("doc-made", &[("date", now.to_rfc3339())]),
-        ],
-        receipt: Some((json, tr.t("doc-receipt-description"))),
-        created: created(now),
-        identifier: format!("senim:registration-certificate:{id}:{}", receipt.index),
+        section: (tr.t("doc-certificate-basis"), tr.t("doc-certificate-text")),
+        file: format!("{number}-{code}.pdf"),
     };
-    render(doc, format!("{number}-{code}.pdf")).await
+    make(state, &tr, content).await
 }
 
 /// The system's record in a log entry (`payload.system`), if the entry
-/// holds one.
+/// holds one with its status.
 fn system_in(entry: &serde_json::Value) -> Option<&serde_json::Map<String, serde_json::Value>> {
-    entry.get("payload")?.get("system")?.as_object()
-}
-
-/// Renders `doc` off the async threads.
-async fn render(doc: senim_documents::Document, name: String) -> Result<Pdf, ApiError> {
-    let bytes = tokio::task::spawn_blocking(move || senim_documents::render(&doc))
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(|e| {
-            tracing::error!(error = %e, "a document could not be made");
-            ApiError::internal()
-        })?;
-    Ok(Pdf { bytes, name })
+    entry
+        .get("payload")?
+        .get("system")?
+        .as_object()
+        .filter(|s| s.contains_key("status"))
 }
 
 /// An extract from the register for a public system as of the end of
@@ -293,8 +342,13 @@ pub async fn register_extract(
     if !system.is_public() {
         return Err(ApiError::not_found("system"));
     }
-    let now = state.clock.now();
-    let today = now.to_rfc3339().get(..10).unwrap_or("").to_string();
+    let today = state
+        .clock
+        .now()
+        .to_rfc3339()
+        .get(..10)
+        .unwrap_or("")
+        .to_string();
     let day = on.map_or(today.clone(), |d| d.to_string());
     if day > today {
         return Err(ApiError::invalid(vec![senim_domain::FieldError {
@@ -303,51 +357,27 @@ pub async fn register_extract(
         }]));
     }
     let until = format!("{day}T23:59:59.999Z");
-    let checkpoint = state
-        .store
-        .checkpoint()
-        .await?
-        .ok_or_else(|| ApiError::not_found("log entry"))?;
-    let cases = state
-        .store
-        .cases(&CaseFilter {
-            system: Some(id),
-            limit: 500,
-            ..CaseFilter::default()
+    let (subjects, _) = subjects_of(state, id, None).await?;
+    let parse = |entry: &str| serde_json::from_str::<serde_json::Value>(entry).ok();
+    let receipt = newest_entry(state, &subjects, |entry| {
+        parse(entry).is_some_and(|value| {
+            let at = value.get("time").and_then(|t| t.as_str()).unwrap_or("");
+            at <= until.as_str() && system_in(&value).is_some()
         })
-        .await?
-        .items;
-    let mut subjects = vec![("system", id.to_string())];
-    subjects.extend(cases.iter().map(|c| ("case", c.id.to_string())));
-    let mut indexes: Vec<u64> = state
-        .store
-        .timeline(&subjects)
-        .await?
-        .into_iter()
-        .filter_map(|e| e.index)
-        .filter(|i| *i < checkpoint.size)
-        .collect();
-    indexes.sort_unstable_by(|a, b| b.cmp(a));
-    let mut found = None;
-    for index in indexes {
-        let (entry, checkpoint, proof) = crate::log::entry_with_proof(state, index).await?;
-        let value: serde_json::Value =
-            serde_json::from_str(&entry).map_err(|_| ApiError::internal())?;
-        let at = value.get("time").and_then(|t| t.as_str()).unwrap_or("");
-        if at > until.as_str() {
-            continue;
-        }
-        if let Some(record) = system_in(&value).filter(|s| s.contains_key("status")) {
-            found = Some((index, entry.clone(), record.clone(), checkpoint, proof));
-            break;
-        }
-    }
-    let Some((index, entry, record, checkpoint, proof)) = found else {
-        return Err(ApiError::invalid(vec![senim_domain::FieldError {
+    })
+    .await?
+    .ok_or_else(|| {
+        ApiError::invalid(vec![senim_domain::FieldError {
             field: "date".into(),
             reason: "is before the system was in the register".into(),
-        }]));
-    };
+        }])
+    })?;
+    let value = receipt
+        .entry
+        .as_deref()
+        .and_then(parse)
+        .ok_or_else(ApiError::internal)?;
+    let record = system_in(&value).ok_or_else(ApiError::internal)?;
     let text = |name: &str| {
         record
             .get(name)
@@ -368,7 +398,7 @@ pub async fn register_extract(
         .organisation(system.owner_organisation_id)
         .await?;
     let mut facts = vec![
-        (tr.t("doc-system"), name.clone()),
+        (tr.t("doc-system"), name),
         (
             tr.t("doc-registry-number"),
             number.clone().unwrap_or_else(|| tr.t("not-registered")),
@@ -383,74 +413,27 @@ pub async fn register_extract(
                 ],
             ),
         ),
-        (
-            tr.t("doc-owner"),
-            format!(
-                "{} · {} {}",
-                owner.name.get(code),
-                tr.t("doc-bin"),
-                owner.bin.as_str()
-            ),
-        ),
+        (tr.t("doc-owner"), organisation_line(&tr, &owner)),
     ];
     if let Some(risk) = text("risk_level") {
         facts.push((tr.t("doc-risk"), tr.term("risk", &risk)));
     }
-    let mut stated = BTreeMap::from([("status".to_string(), status.clone())]);
+    let mut stated = BTreeMap::from([("status".to_string(), status)]);
     if let Some(n) = &number {
         stated.insert("registry_number".into(), n.clone());
     }
-    use base64::Engine;
-    let receipt = Receipt {
-        index,
-        size: checkpoint.size,
-        leaf_hash: base64::engine::general_purpose::STANDARD
-            .encode(senim_tlog::leaf_hash(entry.as_bytes())),
-        checkpoint: checkpoint.note,
-        inclusion_proof: crate::log::b64(&proof),
-        entry: Some(entry),
-    };
-    let site = state.config.site_url();
-    let vkey = state.store.log_signer().verifier_key();
-    let embedded = DocumentReceipt {
-        senim_receipt: 1,
-        document: "register-extract".into(),
-        subject: format!("system:{id}"),
-        facts: stated,
-        vkey: vkey.clone(),
-        receipt: receipt.clone(),
-    };
-    let json = serde_json::to_vec(&embedded).map_err(|_| ApiError::internal())?;
-    let doc = senim_documents::Document {
-        lang: code.to_string(),
-        register: tr.t("doc-register"),
-        authority: tr.tn("doc-authority", &[("site", site.clone())]),
+    let file = number.unwrap_or_else(|| id.to_string());
+    let content = Content {
+        kind: "register-extract",
+        system: id,
+        stated,
+        identifier: format!("{day}:{}", receipt.index),
+        receipt,
         title: tr.t("doc-extract-title"),
         subtitle: tr.tn("doc-extract-as-of", &[("date", day.clone())]),
         facts,
-        sections: vec![(tr.t("doc-extract-basis"), tr.t("doc-extract-text"))],
-        links: vec![
-            (tr.t("doc-public-page"), format!("{site}/systems/{id}")),
-            (
-                tr.tn("doc-log-entry", &[("index", index.to_string())]),
-                format!("{site}/audit-log/entries/{index}"),
-            ),
-        ],
-        footer: vec![
-            tr.tn(
-                "doc-receipt",
-                &[
-                    ("index", index.to_string()),
-                    ("size", receipt.size.to_string()),
-                ],
-            ),
-            tr.tn("doc-verify", &[("vkey", vkey)]),
-            tr.tn("doc-made", &[("date", now.to_rfc3339())]),
-        ],
-        receipt: Some((json, tr.t("doc-receipt-description"))),
-        created: created(now),
-        identifier: format!("senim:register-extract:{id}:{day}:{index}"),
+        section: (tr.t("doc-extract-basis"), tr.t("doc-extract-text")),
+        file: format!("extract-{file}-{day}-{code}.pdf"),
     };
-    let file = number.unwrap_or_else(|| id.to_string());
-    render(doc, format!("extract-{file}-{day}-{code}.pdf")).await
+    make(state, &tr, content).await
 }

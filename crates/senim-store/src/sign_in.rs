@@ -228,6 +228,26 @@ pub(crate) async fn start_flow(
     Ok(())
 }
 
+/// Deletes the row of `table` whose `column` is `key` and that has not
+/// expired, and lets the expired go: whether there was one to take.
+async fn take_once(
+    conn: &mut AnyConnection,
+    table: &str,
+    column: &str,
+    key: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(&format!(
+        "DELETE FROM {table} WHERE {column} = $1 AND expires_at > $2"
+    ))
+    .bind(key)
+    .bind(now.to_rfc3339())
+    .execute(&mut *conn)
+    .await?;
+    let_expired_go(conn, now).await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// Ends a waiting sign-in, once: refused if it is not there any more (its
 /// answer came already), so an answer is taken once; expired ones go too.
 pub(crate) async fn end_flow(
@@ -235,13 +255,7 @@ pub(crate) async fn end_flow(
     cookie_hash: String,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let done = sqlx::query("DELETE FROM sign_in_flows WHERE cookie_hash = $1 AND expires_at > $2")
-        .bind(&cookie_hash)
-        .bind(now.to_rfc3339())
-        .execute(&mut *conn)
-        .await?;
-    let_expired_go(conn, now).await?;
-    if done.rows_affected() == 0 {
+    if !take_once(conn, "sign_in_flows", "cookie_hash", &cookie_hash, now).await? {
         return Err(StoreError::invalid(
             "state",
             "names no sign-in waiting here: it was answered already or expired",
@@ -250,8 +264,6 @@ pub(crate) async fn end_flow(
     Ok(())
 }
 
-/// Links an identity at a provider to an account (replacing another link
-/// of the same identity).
 /// Keeps a text given to sign, by its hash, until `expires_at`.
 pub(crate) async fn issue_nonce(
     conn: &mut AnyConnection,
@@ -275,13 +287,7 @@ pub(crate) async fn take_nonce(
     nonce_hash: String,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let done = sqlx::query("DELETE FROM eds_nonces WHERE nonce_hash = $1 AND expires_at > $2")
-        .bind(&nonce_hash)
-        .bind(now.to_rfc3339())
-        .execute(&mut *conn)
-        .await?;
-    let_expired_go(conn, now).await?;
-    if done.rows_affected() == 0 {
+    if !take_once(conn, "eds_nonces", "nonce_hash", &nonce_hash, now).await? {
         return Err(StoreError::invalid(
             "nonce",
             "was used already or has expired: ask for a new text to sign",
@@ -290,6 +296,8 @@ pub(crate) async fn take_nonce(
     Ok(())
 }
 
+/// Links an identity at a provider to an account (replacing another link
+/// of the same identity).
 pub(crate) async fn link(
     conn: &mut AnyConnection,
     provider: String,

@@ -550,6 +550,43 @@ pub async fn audit_report(
     ))
 }
 
+/// A closed audit's report as a document (PDF/A-3b) in `lang`, for those
+/// who may read the audit, with the audit log's receipt of its closing
+/// embedded (`senim verify --document`); 409 while the audit is open.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/audit-report/document", tag = "cases",
+    params(("id" = String, Path, description = "Audit case id"), senim_app::systems::LangQuery),
+    responses((status = 200, description = "The report", content_type = "application/pdf"),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn audit_report_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<senim_app::systems::LangQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let id: CaseId = path_id(&id, "case")?;
+    let lang = q.lang.unwrap_or(senim_domain::classification::Lang::En);
+    let pdf = senim_app::documents::audit_report(&state, &caller, id, lang).await?;
+    Ok(pdf.response())
+}
+
+/// A published decision on a violation as a document (PDF/A-3b) in
+/// `lang`, listing its signatures, with the audit log's receipt embedded
+/// (`senim verify --document`).
+#[utoipa::path(get, path = "/api/v1/decisions/{id}/document", tag = "cases",
+    params(("id" = String, Path, description = "The investigation's case id"), senim_app::systems::LangQuery),
+    responses((status = 200, description = "The decision", content_type = "application/pdf"),
+              (status = 404, body = ErrorBody)))]
+pub async fn decision_document(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<senim_app::systems::LangQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    let id: CaseId = path_id(&id, "decision")?;
+    let lang = q.lang.unwrap_or(senim_domain::classification::Lang::En);
+    let pdf = senim_app::documents::sanction_decision(&state, id, lang).await?;
+    Ok(pdf.response())
+}
+
 /// One system on a trusted list.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TrustedListEntry {

@@ -113,10 +113,15 @@ pub fn api() -> Router<AppState> {
         )
         .route("/inbox", get(cases::inbox))
         .route("/cases/{id}/audit-report", get(cases::audit_report))
+        .route(
+            "/cases/{id}/audit-report/document",
+            get(cases::audit_report_document),
+        )
         .route("/reports", post(cases::submit_report))
         .route("/reports/challenge", get(cases::report_challenge))
         .route("/reports/{tracking_code}", get(cases::report_status))
         .route("/decisions", get(cases::decisions))
+        .route("/decisions/{id}/document", get(cases::decision_document))
         .route("/trusted-lists/{sector}", get(cases::trusted_list))
         .route("/review-due/sweep", post(cases::sweep_review_due))
         .route(

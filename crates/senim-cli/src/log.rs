@@ -335,7 +335,7 @@ fn verify_document(path: &std::path::Path, vkey: Option<&str>) -> anyhow::Result
         }
     }
     println!(
-        "document verified: a {} about {}; entry {} of the log {} of {} entries states {}",
+        "document verified: {} about {}; entry {} of the log {} of {} entries states {}",
         document.document,
         document.subject,
         document.receipt.index,

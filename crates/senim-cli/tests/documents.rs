@@ -1,5 +1,6 @@
 //! The documents people download (issue 21), checked from the outside: a
-//! demo server's registration certificate in Kazakh, Russian and English,
+//! demo server's registration certificate and published decision in
+//! Kazakh, Russian and English,
 //! read by independent tools (`qpdf --check`, `pdftotext`, `pdftoppm` and
 //! `zbarimg` for its QR codes; `scripts/test.sh` installs them), and
 //! `senim verify --document` checking the receipt it carries, and refusing
@@ -44,21 +45,89 @@ fn get(url: &str) -> (u16, Vec<u8>, String) {
     })
 }
 
-/// The certificate in `lang`, retried while the log catches up (503).
-fn certificate(base: &str, id: &str, lang: &str) -> Vec<u8> {
+/// The PDF at `url`, retried while the log catches up (503).
+fn download(url: &str) -> Vec<u8> {
     for _ in 0..60 {
-        let (status, body, kind) = get(&format!(
-            "{base}/api/v1/systems/{id}/certificate?lang={lang}"
-        ));
+        let (status, body, kind) = get(url);
         if status == 503 {
             std::thread::sleep(std::time::Duration::from_millis(500));
             continue;
         }
-        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        assert_eq!(status, 200, "{url}: {}", String::from_utf8_lossy(&body));
         assert_eq!(kind, "application/pdf");
         return body;
     }
-    panic!("the certificate never became available");
+    panic!("{url} never became available");
+}
+
+/// Writes `pdf` as `name` in `dir` and checks it with the independent
+/// tools: `qpdf --check`, PDF/A-3 in its metadata, its text (each of
+/// `words`, by `pdftotext`), and its QR codes (its pages drawn by
+/// `pdftoppm`, read by `zbarimg`), which must name each of `addresses`.
+/// Its path.
+fn checked(
+    dir: &std::path::Path,
+    name: &str,
+    pdf: &[u8],
+    words: &[&str],
+    addresses: &[&str],
+) -> String {
+    let file = dir.join(format!("{name}.pdf"));
+    std::fs::write(&file, pdf).unwrap();
+    let path = file.to_str().unwrap().to_string();
+    let (ok, out) = tool("qpdf", &["--check", &path]);
+    assert!(ok, "qpdf --check {name}: {out}");
+    let text = String::from_utf8_lossy(pdf);
+    assert!(
+        text.contains("pdfaid:part>3<") || text.contains("pdfaid:part=\"3\""),
+        "{name}: PDF/A-3 metadata"
+    );
+    let (ok, read) = tool("pdftotext", &["-enc", "UTF-8", &path, "-"]);
+    assert!(ok, "{read}");
+    let flat = read.split_whitespace().collect::<Vec<_>>().join(" ");
+    for word in words {
+        assert!(flat.contains(word), "{name}: {word} in {flat}");
+    }
+    let image = dir.join(format!("page-{name}"));
+    let (ok, out) = tool(
+        "pdftoppm",
+        &["-png", "-r", "150", &path, image.to_str().unwrap()],
+    );
+    assert!(ok, "{out}");
+    let pages: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().to_str().unwrap().to_string())
+        .filter(|p| p.contains(&format!("page-{name}-")))
+        .collect();
+    let mut args = vec!["--quiet", "--raw"];
+    args.extend(pages.iter().map(String::as_str));
+    // (zbarimg fails for a page without a code: what it read is checked.)
+    let (_, codes) = tool("zbarimg", &args);
+    for address in addresses {
+        assert!(codes.contains(address), "{name}: {address} in {codes}");
+    }
+    path
+}
+
+/// The log's verifier key, as the server publishes it.
+fn vkey_of(server: &common::Server) -> String {
+    let (_, key, _) = get(&format!("{}/log/key", server.url));
+    String::from_utf8(key).unwrap().trim().to_string()
+}
+
+/// `senim verify --document` on `path`: verified, stating each of `facts`.
+fn verified(server: &common::Server, path: &str, vkey: &str, facts: &[&str]) {
+    let (ok, out, err) = senim(
+        server,
+        None,
+        &["verify", "--document", path, "--vkey", vkey],
+        None,
+    );
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("document verified"), "{out}");
+    for fact in facts {
+        assert!(out.contains(fact), "{fact}: {out}");
+    }
 }
 
 fn replace(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
@@ -84,8 +153,7 @@ fn a_registration_certificate_reads_in_three_languages_and_verifies_offline() {
     let system = &list["items"][0];
     let id = system["id"].as_str().expect("a registered demo system");
     let number = system["registry_number"].as_str().unwrap().to_string();
-    let (_, key, _) = get(&format!("{}/log/key", server.url));
-    let vkey = String::from_utf8(key).unwrap().trim().to_string();
+    let vkey = vkey_of(&server);
     let dir = tempfile::tempdir().unwrap();
 
     for (lang, title) in [
@@ -99,70 +167,20 @@ fn a_registration_certificate_reads_in_three_languages_and_verifies_offline() {
             "Certificate of registration of an artificial intelligence system",
         ),
     ] {
-        let pdf = certificate(&server.url, id, lang);
-        let file = dir.path().join(format!("certificate-{lang}.pdf"));
-        std::fs::write(&file, &pdf).unwrap();
-        let path = file.to_str().unwrap();
-
-        let (ok, out) = tool("qpdf", &["--check", path]);
-        assert!(ok, "qpdf --check {lang}: {out}");
-        // PDF/A-3, as its metadata declares.
-        let text = String::from_utf8_lossy(&pdf);
-        assert!(
-            text.contains("pdfaid:part>3<") || text.contains("pdfaid:part=\"3\""),
-            "PDF/A-3 metadata"
-        );
-
-        let (ok, words) = tool("pdftotext", &["-enc", "UTF-8", path, "-"]);
-        assert!(ok, "{words}");
-        let flat = words.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(flat.contains(title), "{lang}: {flat}");
-        assert!(flat.contains(&number), "{lang}: {flat}");
-
-        // The QR codes name the public page and the log entry.
-        let image = dir.path().join(format!("page-{lang}"));
-        let (ok, out) = tool(
-            "pdftoppm",
-            &[
-                "-png",
-                "-r",
-                "150",
-                "-f",
-                "1",
-                "-l",
-                "1",
-                path,
-                image.to_str().unwrap(),
-            ],
-        );
-        assert!(ok, "{out}");
-        let png = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .find(|p| {
-                p.file_name()
-                    .unwrap()
-                    .to_str()
-                    .unwrap()
-                    .starts_with(&format!("page-{lang}"))
-            })
-            .unwrap();
-        let (ok, codes) = tool("zbarimg", &["--quiet", "--raw", png.to_str().unwrap()]);
-        assert!(ok, "zbarimg: {codes}");
+        let pdf = download(&format!(
+            "{}/api/v1/systems/{id}/certificate?lang={lang}",
+            server.url
+        ));
         // (The server was started on port 0 without a public address: its
         // addresses name port 0.)
-        assert!(codes.contains(&format!("/systems/{id}\n")), "{codes}");
-        assert!(codes.contains("/audit-log/entries/"), "{codes}");
-
-        let (ok, out, err) = senim(
-            &server,
-            None,
-            &["verify", "--document", path, "--vkey", &vkey],
-            None,
+        let path = checked(
+            dir.path(),
+            &format!("certificate-{lang}"),
+            &pdf,
+            &[title, &number],
+            &[&format!("/systems/{id}\n"), "/audit-log/entries/"],
         );
-        assert!(ok, "{out}{err}");
-        assert!(out.contains("document verified"), "{out}");
-        assert!(out.contains(&number), "{out}");
+        verified(&server, &path, &vkey, &[&number]);
     }
 
     // An extract as of today, in Russian: its facts are the newest entry's,
@@ -261,4 +279,56 @@ fn a_registration_certificate_reads_in_three_languages_and_verifies_offline() {
     let (ok, _, err) = check(b"%PDF-1.7\n%%EOF\n", "plain.pdf");
     assert!(!ok);
     assert!(err.contains("carries no receipt"), "{err}");
+}
+
+/// The demo's published decision (a fine) in three languages: the same
+/// tools read it, its QR code names its public page, and it verifies
+/// offline, stating its number, its stage and its penalty.
+#[test]
+fn a_decision_on_a_violation_reads_in_three_languages_and_verifies_offline() {
+    let server = start(&[]);
+    let (status, body, _) = get(&format!("{}/api/v1/decisions", server.url));
+    assert_eq!(status, 200);
+    let list: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let decision = &list["items"][0];
+    let id = decision["case_id"].as_str().expect("a demo decision");
+    let number = decision["number"].as_str().unwrap();
+    let vkey = vkey_of(&server);
+    let dir = tempfile::tempdir().unwrap();
+    for (lang, title, fine) in [
+        (
+            "kk",
+            "Бұзушылық және әкімшілік жаза туралы шешім",
+            "АЕК",
+        ),
+        (
+            "ru",
+            "Решение о нарушении и административном взыскании",
+            "МРП",
+        ),
+        (
+            "en",
+            "Decision on a violation and the administrative penalty",
+            "MCI",
+        ),
+    ] {
+        let pdf = download(&format!(
+            "{}/api/v1/decisions/{id}/document?lang={lang}",
+            server.url
+        ));
+        let path = checked(
+            dir.path(),
+            &format!("decision-{lang}"),
+            &pdf,
+            &[title, number, fine],
+            &[&format!("/decisions/{id}\n"), "/audit-log/entries/"],
+        );
+        verified(&server, &path, &vkey, &[number, "sanction fine"]);
+    }
+    // No such decision.
+    let (status, _, _) = get(&format!(
+        "{}/api/v1/decisions/00000000-0000-4000-8000-000000000000/document",
+        server.url
+    ));
+    assert_eq!(status, 404);
 }

@@ -847,6 +847,8 @@ pub struct CaseView {
     pub record: String,
     /// The printable report, for an audit.
     pub report: Option<String>,
+    /// The report as a document (PDF), for a closed audit.
+    pub report_pdf: Option<String>,
     /// The certificate to download, for a completed enrolment's learner.
     pub certificate: Option<String>,
     /// Related cases the reader may open: (id, number, kind).
@@ -872,23 +874,16 @@ struct CasePage<'a> {
     next: Option<String>,
 }
 
-/// The label of a case's state in the reader's language.
-/// An audit checklist item's title and citation in the reader's language:
-/// an obligation of the pack, or the check that the system does none of
-/// the prohibited practices.
+/// An audit checklist item's title and citation in the reader's language.
 pub fn audit_item(
     c: &Ctx,
     book: &senim_rules::RuleBook,
     item: &senim_domain::oversight::AuditItem,
 ) -> (String, senim_domain::classification::Citation) {
-    let title = if item.id == senim_domain::oversight::PROHIBITED_ITEM {
-        c.t("audit-item-prohibited")
-    } else {
-        book.retitle(&item.id, &item.title, c.t.lang)
-    };
-    (title, book.requote(&item.citation, c.t.lang))
+    senim_app::documents::audit_item(&c.t, book, item)
 }
 
+/// The label of a case's state in the reader's language.
 pub fn state_label(c: &Ctx, kind: CaseKind, state: &str) -> String {
     match kind {
         CaseKind::Registration => c.t.term("status", state),
@@ -1699,6 +1694,10 @@ async fn page(
         record: serde_json::to_string_pretty(&shown_case).unwrap_or_default(),
         report: (shown_case.kind() == CaseKind::Audit)
             .then(|| format!("/api/v1/cases/{}/audit-report", shown_case.id)),
+        report_pdf: shown_case
+            .audit()
+            .and_then(|a| a.closed_at)
+            .map(|_| format!("/desk/cases/{}/audit-report.pdf", shown_case.id)),
         runs: runs(c, &*state.rules.read().await, &shown_case),
         links: linked(c, state, &shown_case).await,
         certificate: shown_case

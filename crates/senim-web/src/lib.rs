@@ -249,8 +249,13 @@ pub fn pages(state: &AppState) -> Router<AppState> {
             "/desk/cases/{id}/attachments/{sha256}",
             get(cases::attachment),
         )
+        .route(
+            "/desk/cases/{id}/audit-report.pdf",
+            get(oversight::audit_report),
+        )
         .route("/decisions", get(oversight::decisions))
         .route("/decisions/{id}", get(oversight::decision))
+        .route("/decisions/{id}/decision.pdf", get(oversight::decision_pdf))
         .route("/trusted-lists", get(oversight::trusted_lists))
         .route("/audit-log", get(log::overview))
         .route("/audit-log/entry", get(log::find))

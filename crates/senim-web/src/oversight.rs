@@ -31,14 +31,7 @@ pub struct DecisionView {
 }
 
 fn sanction_text(c: &Ctx, s: &senim_domain::oversight::SanctionDecision) -> String {
-    let kind = c.t.term("sanction", s.kind.as_str());
-    match (s.fine_mci, s.fine_kzt) {
-        (Some(mci), Some(kzt)) => {
-            c.t.t2("sanction-fine-amount", "mci", mci, "kzt", kzt) + &format!(" ({kind})")
-        }
-        (Some(mci), None) => c.t.t1("sanction-fine-mci", "mci", mci) + &format!(" ({kind})"),
-        _ => kind,
-    }
+    senim_app::documents::sanction_text(&c.t, s)
 }
 
 async fn view(c: &Ctx, state: &AppState, d: &PublishedDecision) -> Result<DecisionView, ApiError> {
@@ -148,6 +141,30 @@ pub async fn decision(c: Ctx, State(state): State<AppState>, Path(id): Path<Stri
         receipts,
     };
     Ok(c.render(&page))
+}
+
+/// `GET /decisions/{id}/decision.pdf`: the decision in the reader's
+/// language (PDF/A-3b with the audit log's receipt and its signatures).
+pub async fn decision_pdf(
+    c: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id: CaseId = path_id(&id, "decision")?;
+    let pdf = senim_app::documents::sanction_decision(&state, id, c.t.lang).await?;
+    Ok(pdf.response())
+}
+
+/// `GET /desk/cases/{id}/audit-report.pdf`: a closed audit's report in the
+/// reader's language, for those who may read the audit.
+pub async fn audit_report(
+    c: Ctx,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id: CaseId = path_id(&id, "case")?;
+    let pdf = senim_app::documents::audit_report(&state, &c.caller, id, c.t.lang).await?;
+    Ok(pdf.response())
 }
 
 /// One sector's trusted list.

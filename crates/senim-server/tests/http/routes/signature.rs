@@ -319,9 +319,19 @@ async fn registration_of(app: &TestApp, name: &str) -> serde_json::Value {
 
 /// The document to sign for `step` on `case`, from the API.
 async fn document_for(app: &TestApp, case: &serde_json::Value, step: &serde_json::Value) -> String {
+    document_as(app, Who::Supervisor, case, step).await
+}
+
+/// The document `who` signs for `step` on `case`, from the API.
+async fn document_as(
+    app: &TestApp,
+    who: Who,
+    case: &serde_json::Value,
+    step: &serde_json::Value,
+) -> String {
     let r = app
         .request(
-            Who::Supervisor,
+            who,
             Method::POST,
             &format!(
                 "/api/v1/cases/{}/steps/document",
@@ -345,13 +355,24 @@ async fn take(
     step: &serde_json::Value,
     signature: Option<String>,
 ) -> (u16, serde_json::Value) {
+    take_as(app, Who::Supervisor, case, step, signature).await
+}
+
+/// Takes `step` with `signature` on `case` as `who`.
+async fn take_as(
+    app: &TestApp,
+    who: Who,
+    case: &serde_json::Value,
+    step: &serde_json::Value,
+    signature: Option<String>,
+) -> (u16, serde_json::Value) {
     let mut body = step.clone();
     if let Some(s) = signature {
         body["signature"] = s.into();
     }
     let r = app
         .request(
-            Who::Supervisor,
+            who,
             Method::POST,
             &format!("/api/v1/cases/{}/steps", case["id"].as_str().unwrap()),
         )
@@ -588,4 +609,169 @@ async fn a_deployment_can_require_signed_decisions() {
         .await;
     assert_eq!(now["state"], "suspended");
     assert_eq!(now["signatures"][0]["step"], "suspend");
+}
+
+/// `who`'s download of `path`: its status, and for a PDF its embedded
+/// receipt.
+async fn document(
+    app: &TestApp,
+    who: Who,
+    path: &str,
+) -> (u16, Option<senim_app::documents::DocumentReceipt>) {
+    let r = app.request(who, Method::GET, path).send().await.unwrap();
+    let status = r.status().as_u16();
+    if status != 200 {
+        return (status, None);
+    }
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    let json = senim_documents::find_receipt(&bytes).expect("the receipt is embedded");
+    (status, Some(serde_json::from_slice(json).unwrap()))
+}
+
+/// `who`'s download of `path`, waiting while the log catches up (503).
+async fn document_when_logged(
+    app: &TestApp,
+    who: Who,
+    path: &str,
+) -> senim_app::documents::DocumentReceipt {
+    for _ in 0..100 {
+        match document(app, who, path).await {
+            (200, Some(receipt)) => return receipt,
+            (503, _) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            (status, _) => panic!("{path}: {status}"),
+        }
+    }
+    panic!("{path}: the log never recorded it");
+}
+
+/// A document's receipt: about `subject`, its facts each in its entry.
+fn check_receipt(receipt: &senim_app::documents::DocumentReceipt, kind: &str, subject: &str) {
+    assert_eq!(receipt.document, kind);
+    assert_eq!(receipt.subject, format!("case:{subject}"));
+    let entry = receipt.receipt.entry.as_deref().unwrap();
+    assert!(entry.contains(subject), "{entry}");
+    for (name, value) in &receipt.facts {
+        assert!(entry.contains(&format!("\"{value}\"")), "{name}: {entry}");
+    }
+    assert!(!entry.contains("880101300123") && !entry.contains("900202400343"));
+}
+
+/// Issue 21, item 4: a decision on a violation and an audit's report
+/// download as documents that list their signatures, whose receipts'
+/// entries hold each signature's digest; the decision for anyone once it
+/// is published, the report for the audit's parties once it is closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_decisions_and_audit_reports_download_as_documents() {
+    let app = app_with_eds(Backend::Sqlite).await;
+    for (who, iin) in [
+        (Who::Supervisor, "880101300123"),
+        (Who::Auditor, "900202400343"),
+    ] {
+        app.store
+            .execute(senim_store::Actor::operator(), link_iin(&app, who, iin))
+            .await
+            .unwrap();
+    }
+    let system = app.registered_system_named("Documented triage").await;
+    let create = |body: serde_json::Value| {
+        let app = &app;
+        async move {
+            let r = app
+                .request(Who::Supervisor, Method::POST, "/api/v1/cases")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+            r.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let audit = create(serde_json::json!({"kind": "audit", "system_id": system,
+        "basis": "planned", "auditor": app.accounts[&Who::Auditor].to_string()}))
+    .await;
+    let audit_id = audit["id"].as_str().unwrap().to_string();
+    let obligation = audit["audit"]["checklist"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let report = format!("/api/v1/cases/{audit_id}/audit-report/document?lang=kk");
+
+    // An open audit has no report yet.
+    let (status, _) = document(&app, Who::Auditor, &report).await;
+    assert_eq!(status, 409);
+
+    // The auditor closes it with their signature.
+    let step = serde_json::json!({"action": "close_audit", "conclusion": "Processes match the documentation."});
+    let text = document_as(&app, Who::Auditor, &audit, &step).await;
+    let cms = pki::sign("org-signer", text.as_bytes(), false);
+    let (status, closed) = take_as(&app, Who::Auditor, &audit, &step, Some(base64(&cms))).await;
+    assert_eq!(status, 200, "{closed}");
+    let signed = closed["signatures"][0]["signature_sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Its parties download it; the receipt's entry holds the signature's
+    // digest. Nobody else does.
+    let receipt = document_when_logged(&app, Who::Developer, &report).await;
+    check_receipt(&receipt, "audit-report", &audit_id);
+    assert_eq!(receipt.facts["state"], "closed");
+    assert_eq!(receipt.facts["signature_1_sha256"], signed);
+    document_when_logged(&app, Who::Auditor, &report).await;
+    for (who, refused) in [(Who::Anonymous, 401), (Who::OtherDeveloper, 403)] {
+        let (status, _) = document(&app, who, &report).await;
+        assert_eq!(status, refused, "{who:?}");
+    }
+
+    // An investigation: no decision to download until one is taken.
+    let inv = create(
+        serde_json::json!({"kind": "investigation", "system_id": system,
+        "reasons": "The audit's evidence."}),
+    )
+    .await;
+    let inv_id = inv["id"].as_str().unwrap().to_string();
+    let decision = format!("/api/v1/decisions/{inv_id}/document?lang=ru");
+    let (status, _) = document(&app, Who::Anonymous, &decision).await;
+    assert_eq!(status, 404);
+    let step = serde_json::json!({"action": "decide_violation", "obligation": obligation,
+        "description": "The documentation was not kept up to date.",
+        "sanction": "fine", "reasons": "First violation."});
+    let text = document_for(&app, &inv, &step).await;
+    let cms = pki::sign("signer", text.as_bytes(), false);
+    let (status, decided) = take(&app, &inv, &step, Some(base64(&cms))).await;
+    assert_eq!(status, 200, "{decided}");
+    let signed = decided["signatures"][0]["signature_sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let receipt = document_when_logged(&app, Who::Anonymous, &decision).await;
+    check_receipt(&receipt, "sanction-decision", &inv_id);
+    assert_eq!(receipt.facts["number"], decided["number"].as_str().unwrap());
+    assert_eq!(receipt.facts["state"], "decided");
+    assert_eq!(receipt.facts["sanction"], "fine");
+    assert_eq!(receipt.facts["signature_1_sha256"], signed);
+
+    // The pages offer both.
+    let (_, page) = crate::pages::page(&app, &format!("/decisions/{inv_id}"), "kk").await;
+    assert!(
+        page.contains(&format!("/decisions/{inv_id}/decision.pdf")),
+        "{page}"
+    );
+    let r = app
+        .http
+        .get(app.url(&format!("/decisions/{inv_id}/decision.pdf")))
+        .header("accept-language", "kk")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let session = crate::pages::sign_in(&app, "dev@hospital.kz").await;
+    let page =
+        crate::pages::page_as(&app, &session, &format!("/desk/cases/{audit_id}"), "ru").await;
+    assert!(
+        page.contains(&format!("/desk/cases/{audit_id}/audit-report.pdf")),
+        "{page}"
+    );
 }

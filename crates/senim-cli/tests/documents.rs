@@ -296,11 +296,7 @@ fn a_decision_on_a_violation_reads_in_three_languages_and_verifies_offline() {
     let vkey = vkey_of(&server);
     let dir = tempfile::tempdir().unwrap();
     for (lang, title, fine) in [
-        (
-            "kk",
-            "Бұзушылық және әкімшілік жаза туралы шешім",
-            "АЕК",
-        ),
+        ("kk", "Бұзушылық және әкімшілік жаза туралы шешім", "АЕК"),
         (
             "ru",
             "Решение о нарушении и административном взыскании",

@@ -2068,8 +2068,37 @@ struct SignPage<'a> {
     revision: i64,
     /// The step as JSON, sent back with the signature.
     step: String,
+    /// The step as people read it: each field's label and value.
+    summary: Vec<(String, String)>,
     /// The document the signature signs.
     document: String,
+}
+
+/// A step's fields as the signing page shows them above the document: the
+/// field's label, and its value (a vocabulary's value by its label).
+fn step_summary(c: &Ctx, name: &str, value: &Value) -> Vec<(String, String)> {
+    let Some(fields) = value.as_object() else {
+        return Vec::new();
+    };
+    fields
+        .iter()
+        .filter(|(field, _)| field.as_str() != "action")
+        .map(|(field, v)| {
+            let text = match v {
+                Value::String(s) => {
+                    let term = format!("{field}-{}", s.replace('_', "-"));
+                    if c.t.has(&term) {
+                        c.t(&term)
+                    } else {
+                        s.clone()
+                    }
+                }
+                Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            (c.t(&field_key(c, name, field)), text)
+        })
+        .collect()
 }
 
 /// The page that has a decision's document signed with the official's
@@ -2097,6 +2126,7 @@ async fn sign_page(
         title,
         revision,
         step: value.to_string(),
+        summary: step_summary(c, name, value),
         document,
     });
     if failed {

@@ -582,6 +582,12 @@ async fn a_deployment_can_require_signed_decisions() {
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     assert!(html.contains("Sign the decision"), "{html}");
+    // The decision as people read it, above the document signed.
+    assert!(
+        html.contains("<dt>Reasons</dt><dd lang=\"en\">Incident.</dd>")
+            || html.contains("<dt>Reasons</dt><dd>Incident.</dd>"),
+        "{html}"
+    );
     let document = document_for(&app, &case, &step).await;
     assert_eq!(
         crate::pages::field_value(&html, "text"),

@@ -110,11 +110,16 @@ enum CaseCommand {
         #[arg(long)]
         revision: Option<i64>,
     },
-    /// Save an audit's printable report (HTML).
+    /// Save an audit's report: its printable page (HTML), or with `--lang`
+    /// the closed audit's report as a document (PDF/A-3b) in that language,
+    /// with the audit log's receipt inside (`senim verify --document`).
     AuditReport {
         id: String,
         #[arg(long)]
         out: PathBuf,
+        /// kk, ru or en: the document (PDF) in that language.
+        #[arg(long)]
+        lang: Option<String>,
     },
 }
 
@@ -467,9 +472,13 @@ pub async fn case(args: CaseArgs) -> anyhow::Result<()> {
             .await?;
             print_case(&stepped.value, Format::Text)
         }
-        CaseCommand::AuditReport { id, out } => {
+        CaseCommand::AuditReport { id, out, lang } => {
+            let path = match &lang {
+                Some(lang) => format!("/api/v1/cases/{id}/audit-report/document?lang={lang}"),
+                None => format!("/api/v1/cases/{id}/audit-report"),
+            };
             let bytes = client
-                .get_bytes(&format!("/api/v1/cases/{id}/audit-report"))
+                .get_bytes(&path)
                 .await?
                 .ok_or_else(|| anyhow!("no audit {id}"))?;
             std::fs::write(&out, bytes)

@@ -12,7 +12,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{senim, start};
+use common::{login, senim, start};
 
 fn tool(name: &str, args: &[&str]) -> (bool, String) {
     let out = Command::new(name).args(args).output().unwrap_or_else(|_| {
@@ -327,4 +327,89 @@ fn a_decision_on_a_violation_reads_in_three_languages_and_verifies_offline() {
         server.url
     ));
     assert_eq!(status, 404);
+}
+
+/// The demo's audit, closed by its auditor: its report in three
+/// languages, saved by the audited system's owner with `senim case
+/// audit-report --lang`, read by the same tools, its QR code naming the
+/// audit's page, verified offline as closed.
+#[test]
+fn an_audit_report_reads_in_three_languages_and_verifies_offline() {
+    let server = start(&[]);
+    let auditor = login(&server, "auditor@audit.demo");
+    let owner = login(&server, "developer@bank.demo");
+    let (ok, out, err) = senim(
+        &server,
+        Some(&auditor),
+        &["case", "list", "--kind", "audit", "--format", "json"],
+        None,
+    );
+    assert!(ok, "{err}");
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let audit = &list["items"][0];
+    let id = audit["id"].as_str().expect("the demo's audit").to_string();
+    let number = audit["number"].as_str().unwrap().to_string();
+    let save = |lang: &str, path: &std::path::Path| {
+        senim(
+            &server,
+            Some(&owner),
+            &[
+                "case",
+                "audit-report",
+                &id,
+                "--lang",
+                lang,
+                "--out",
+                path.to_str().unwrap(),
+            ],
+            None,
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // Open, it has no report yet.
+    let (ok, _, err) = save("en", &dir.path().join("open.pdf"));
+    assert!(!ok);
+    assert!(err.contains("still open"), "{err}");
+    let (ok, _, err) = senim(
+        &server,
+        Some(&auditor),
+        &[
+            "case",
+            "step",
+            &id,
+            "close_audit",
+            "conclusion=The risk assessment is to be brought up to date.",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let vkey = vkey_of(&server);
+    for (lang, title) in [
+        ("kk", "Жасанды интеллект жүйесінің аудиті туралы есеп"),
+        ("ru", "Отчёт об аудите системы искусственного интеллекта"),
+        ("en", "Audit report on an artificial intelligence system"),
+    ] {
+        let file = dir.path().join(format!("saved-{lang}.pdf"));
+        // Retried while the log catches up with the closing.
+        let mut saved = false;
+        for _ in 0..60 {
+            let (ok, _, err) = save(lang, &file);
+            if ok {
+                saved = true;
+                break;
+            }
+            assert!(err.contains("not yet recorded"), "{err}");
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        assert!(saved, "the report never became available");
+        let pdf = std::fs::read(&file).unwrap();
+        let path = checked(
+            dir.path(),
+            &format!("audit-{lang}"),
+            &pdf,
+            &[title, &number, "brought up to date"],
+            &[&format!("/desk/cases/{id}\n"), "/audit-log/entries/"],
+        );
+        verified(&server, &path, &vkey, &[&number, "state closed"]);
+    }
 }

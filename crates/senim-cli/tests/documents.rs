@@ -28,6 +28,13 @@ fn tool(name: &str, args: &[&str]) -> (bool, String) {
     )
 }
 
+/// A demo server on a data directory of its own (kept while it runs).
+fn demo() -> (common::Server, tempfile::TempDir) {
+    let data = tempfile::tempdir().unwrap();
+    let server = start(&["--data-dir", data.path().to_str().unwrap()]);
+    (server, data)
+}
+
 fn get(url: &str) -> (u16, Vec<u8>, String) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -143,7 +150,7 @@ fn replace(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 
 #[test]
 fn a_registration_certificate_reads_in_three_languages_and_verifies_offline() {
-    let server = start(&[]);
+    let (server, _data) = demo();
     let (status, body, _) = get(&format!(
         "{}/api/v1/systems?status=registered&limit=1",
         server.url
@@ -286,7 +293,7 @@ fn a_registration_certificate_reads_in_three_languages_and_verifies_offline() {
 /// offline, stating its number, its stage and its penalty.
 #[test]
 fn a_decision_on_a_violation_reads_in_three_languages_and_verifies_offline() {
-    let server = start(&[]);
+    let (server, _data) = demo();
     let (status, body, _) = get(&format!("{}/api/v1/decisions", server.url));
     assert_eq!(status, 200);
     let list: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -335,7 +342,7 @@ fn a_decision_on_a_violation_reads_in_three_languages_and_verifies_offline() {
 /// audit's page, verified offline as closed.
 #[test]
 fn an_audit_report_reads_in_three_languages_and_verifies_offline() {
-    let server = start(&[]);
+    let (server, _data) = demo();
     let auditor = login(&server, "auditor@audit.demo");
     let owner = login(&server, "developer@bank.demo");
     let (ok, out, err) = senim(

@@ -19,6 +19,7 @@ mod report_page;
 pub mod rulepacks;
 pub mod session;
 pub mod systems;
+pub mod witness;
 
 use axum::extract::State;
 use axum::http::StatusCode;

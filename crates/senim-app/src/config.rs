@@ -44,6 +44,8 @@ pub struct Config {
     /// are taken (`[eds]`; issue 21): signing in with one, signing
     /// decisions. None by default.
     pub eds: crate::eds::EdsConfig,
+    /// `[witness]`: the logs this register witnesses (issue 22).
+    pub witness: crate::witness::WitnessConfig,
     /// Connections for reads.
     pub read_connections: u32,
     /// The rule pack systems are classified under (its newest version).
@@ -168,6 +170,7 @@ impl Default for Config {
             passwords: true,
             identity_providers: Vec::new(),
             eds: crate::eds::EdsConfig::default(),
+            witness: crate::witness::WitnessConfig::default(),
             read_connections: 8,
             rule_pack: senim_rules::DEFAULT_PACK.to_string(),
             log_key_file: None,

@@ -130,6 +130,9 @@ pub enum StartError {
         path: std::path::PathBuf,
         reason: String,
     },
+    /// The witness's configuration (`[witness]`) or key does not work.
+    #[error("{0}")]
+    Witness(String),
 }
 
 /// The body of every error response.

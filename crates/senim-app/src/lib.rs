@@ -42,6 +42,7 @@ pub mod state;
 pub mod sweeps;
 pub mod systems;
 pub mod telemetry;
+pub mod witness;
 
 use std::sync::Arc;
 

@@ -56,6 +56,8 @@ pub struct Inner {
     /// The certification authorities trusted for electronic digital
     /// signatures.
     pub eds: crate::eds::Eds,
+    /// The logs this register witnesses, and its cosigning key.
+    pub witness: crate::witness::Witness,
     /// The statistics page's figures from the cases, until a case changes.
     pub stats_cache: std::sync::Mutex<Option<Arc<crate::figures::CaseFigures>>>,
     /// Held while one dataset's index entry is read back and replaced.
@@ -80,10 +82,12 @@ impl AppState {
         let proof = crate::intake::ProofOfWork::new(store.log_signer().private_key().as_bytes());
         let oidc = crate::oidc::Providers::new(config.identity_providers.clone());
         let eds = crate::eds::Eds::new(config.eds.clone())?;
+        let witness = crate::witness::Witness::new(&config)?;
         Ok(AppState(Arc::new(Inner {
             badges,
             oidc,
             eds,
+            witness,
             store,
             policies,
             clock,

@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", senim_api::api())
         .merge(senim_opendata::routes())
         .nest("/log", senim_api::log::tiles())
+        .nest("/witness", senim_api::witness::routes())
         .route(
             "/badges/status/{year}",
             get(senim_api::education::status_list),
@@ -111,6 +112,7 @@ async fn not_found(
     let path = parts.uri.path();
     let browser = !path.starts_with("/api/")
         && !path.starts_with("/log/")
+        && !path.starts_with("/witness/")
         && parts
             .headers
             .get(header::ACCEPT)

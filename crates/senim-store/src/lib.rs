@@ -34,6 +34,7 @@ pub mod rollback;
 pub mod rotation;
 mod rows;
 pub mod sign_in;
+pub mod witness;
 pub mod wizards;
 mod writer;
 

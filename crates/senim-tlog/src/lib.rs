@@ -4,7 +4,9 @@
 //!
 //! Also C2SP signed notes (Ed25519), checkpoints, tile addressing, proofs
 //! computed from tiles (`nodes`), which the store and the verifier share,
-//! and following rotations of the log's key (`rotation`).
+//! following rotations of the log's key (`rotation`), and a witness's
+//! checks and cosignatures (`witness`, C2SP tlog-witness and
+//! tlog-cosignature).
 
 pub mod jcs;
 pub mod merkle;
@@ -12,6 +14,7 @@ pub mod nodes;
 pub mod note;
 pub mod rotation;
 pub mod tile;
+pub mod witness;
 
 pub use jcs::{canonical, JcsError};
 pub use merkle::{

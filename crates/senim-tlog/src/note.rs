@@ -37,7 +37,7 @@ pub enum NoteError {
     Checkpoint(String),
 }
 
-fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && !name.contains('+')
         && !name.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -55,6 +55,17 @@ pub fn key_id(name: &str, public: &[u8; 32]) -> u32 {
 
 /// Checks a key's `name+hexid+base64` form and returns the name, id and key bytes.
 fn split_key(text: &str, prefix: &str) -> Result<(String, u32, Vec<u8>), NoteError> {
+    split_key_of(text, prefix, ALGORITHM_ED25519)
+}
+
+/// Checks a key's `name+hexid+base64` form, whose key is of `algorithm`
+/// (0x01 a note signer's, 0x04 a cosigner's), and returns the name, id and
+/// key bytes.
+pub(crate) fn split_key_of(
+    text: &str,
+    prefix: &str,
+    algorithm: u8,
+) -> Result<(String, u32, Vec<u8>), NoteError> {
     let rest = text
         .strip_prefix(prefix)
         .ok_or_else(|| NoteError::Key(format!("must start with `{prefix}`")))?;
@@ -73,8 +84,10 @@ fn split_key(text: &str, prefix: &str) -> Result<(String, u32, Vec<u8>), NoteErr
     let key = STANDARD
         .decode(key)
         .map_err(|_| NoteError::Key("the key is not base64".into()))?;
-    if key.len() != 33 || key[0] != ALGORITHM_ED25519 {
-        return Err(NoteError::Key("not an Ed25519 key".into()));
+    if key.len() != 33 || key[0] != algorithm {
+        return Err(NoteError::Key(format!(
+            "not an Ed25519 key of type 0x{algorithm:02x}"
+        )));
     }
     Ok((name.to_string(), id, key[1..].to_vec()))
 }
@@ -189,15 +202,17 @@ pub fn sign_note(text: &str, signers: &[&NoteSigner]) -> Result<String, NoteErro
     Ok(note)
 }
 
-/// A signature line: the key's name, its id, and the signature's bytes.
-struct SignatureLine<'a> {
-    name: &'a str,
-    id: u32,
-    signature: Vec<u8>,
+/// A signature line: the key's name, its id, the signature's bytes, and
+/// the line as it was written (without its newline).
+pub(crate) struct SignatureLine<'a> {
+    pub name: &'a str,
+    pub id: u32,
+    pub signature: Vec<u8>,
+    pub line: &'a str,
 }
 
 /// Splits a note into its text and its signature lines (none checked).
-fn split_note(note: &str) -> Result<(&str, Vec<SignatureLine<'_>>), NoteError> {
+pub(crate) fn split_note(note: &str) -> Result<(&str, Vec<SignatureLine<'_>>), NoteError> {
     let split = note
         .rfind("\n\n")
         .ok_or_else(|| NoteError::Malformed("no blank line before the signatures".into()))?;
@@ -226,6 +241,7 @@ fn split_note(note: &str) -> Result<(&str, Vec<SignatureLine<'_>>), NoteError> {
             name,
             id: u32::from_be_bytes([blob[0], blob[1], blob[2], blob[3]]),
             signature: blob[4..].to_vec(),
+            line,
         });
     }
     Ok((text, lines))

@@ -233,6 +233,15 @@ pub enum Command {
     TakeNonce {
         nonce_hash: String,
     },
+    /// Replaces the latest checkpoint this witness cosigned for `origin`
+    /// by `next`, if the one kept is still of size `old` (issue 22); a
+    /// conflict naming the size kept otherwise. No event: the witness's
+    /// state is not part of the register.
+    Witness {
+        origin: String,
+        old: u64,
+        next: crate::witness::Witnessed,
+    },
     /// Links an identity at a provider to an account. No event.
     LinkIdentity {
         provider: String,
@@ -639,6 +648,10 @@ pub(crate) async fn apply(
         }
         Command::TakeNonce { nonce_hash } => {
             crate::sign_in::take_nonce(conn, nonce_hash, now).await?;
+            (Applied::Done, None)
+        }
+        Command::Witness { origin, old, next } => {
+            crate::witness::advance(conn, origin, old, next, now).await?;
             (Applied::Done, None)
         }
         Command::LinkIdentity {

@@ -14,3 +14,4 @@ pub mod sandbox;
 mod session;
 mod signature;
 pub mod systems;
+mod witness;

@@ -1,9 +1,10 @@
 //! Senim as a witness of other logs (issue 22): the latest checkpoint it
 //! cosigned for each, replaced only from its own size. The application
 //! core checks a checkpoint (`senim_tlog::witness::check`) against the one
-//! read here; [`advance`] then replaces it in the writer's transaction only
-//! if it is still the one checked, so two requests racing never roll the
-//! size back, nor cosign two roots for one size.
+//! read here; `advance` (the `Witness` command) then replaces it in the
+//! writer's transaction only if it is still the one checked, so two
+//! requests racing never roll the size back, nor cosign two roots for one
+//! size.
 
 use sqlx::{AnyConnection, Row};
 

@@ -5,7 +5,7 @@
 //! atomically with the one [`check`] accepts before it answers.
 //!
 //! A cosignature line is `— <name> base64(key id || timestamp || signature)`:
-//! the key id is SHA-256(name || 0x0A || 0x04 || public key)[:4], the
+//! the key id is `SHA-256(name || 0x0A || 0x04 || public key)[:4]`, the
 //! timestamp a big-endian u64 of POSIX seconds, and the Ed25519 signature
 //! is over `cosignature/v1\ntime <timestamp>\n` followed by the
 //! checkpoint's whole text.

@@ -67,8 +67,10 @@ async fn checkpoint(State(state): State<AppState>) -> Result<Response, ApiError>
         .checkpoint()
         .await?
         .ok_or_else(|| ApiError::not_found("checkpoint"))?;
-    // A newer one may be signed any moment: caches must ask again.
-    let mut response = text(checkpoint.note, "no-cache");
+    // With every witness's cosignature of it (issue 22). A newer one may
+    // be signed any moment: caches must ask again.
+    let note = senim_app::cosigning::cosigned(&state, &checkpoint).await?;
+    let mut response = text(note, "no-cache");
     // The checkpoint's text stays the three lines C2SP defines; a rollback
     // the operator announced is named beside it, for whoever kept a larger
     // checkpoint than this log now extends.

@@ -46,6 +46,12 @@ pub struct Config {
     pub eds: crate::eds::EdsConfig,
     /// `[witness]`: the logs this register witnesses (issue 22).
     pub witness: crate::witness::WitnessConfig,
+    /// `[[log_witnesses]]`: the witnesses asked to cosign this register's
+    /// own checkpoints (issue 22).
+    pub log_witnesses: Vec<crate::cosigning::LogWitness>,
+    /// How often the witnesses are sent the newest checkpoint, in
+    /// milliseconds.
+    pub cosign_interval_ms: u64,
     /// Connections for reads.
     pub read_connections: u32,
     /// The rule pack systems are classified under (its newest version).
@@ -171,6 +177,8 @@ impl Default for Config {
             identity_providers: Vec::new(),
             eds: crate::eds::EdsConfig::default(),
             witness: crate::witness::WitnessConfig::default(),
+            log_witnesses: Vec::new(),
+            cosign_interval_ms: 5000,
             read_connections: 8,
             rule_pack: senim_rules::DEFAULT_PACK.to_string(),
             log_key_file: None,

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod blobs;
 pub mod cases;
 pub mod config;
+pub mod cosigning;
 pub mod datasets;
 pub mod documents;
 pub mod eds;

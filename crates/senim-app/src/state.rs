@@ -58,6 +58,8 @@ pub struct Inner {
     pub eds: crate::eds::Eds,
     /// The logs this register witnesses, and its cosigning key.
     pub witness: crate::witness::Witness,
+    /// The witnesses asked to cosign this register's checkpoints.
+    pub witnesses: crate::cosigning::Witnesses,
     /// The statistics page's figures from the cases, until a case changes.
     pub stats_cache: std::sync::Mutex<Option<Arc<crate::figures::CaseFigures>>>,
     /// Held while one dataset's index entry is read back and replaced.
@@ -83,11 +85,13 @@ impl AppState {
         let oidc = crate::oidc::Providers::new(config.identity_providers.clone());
         let eds = crate::eds::Eds::new(config.eds.clone())?;
         let witness = crate::witness::Witness::new(&config)?;
+        let witnesses = crate::cosigning::Witnesses::new(&config)?;
         Ok(AppState(Arc::new(Inner {
             badges,
             oidc,
             eds,
             witness,
+            witnesses,
             store,
             policies,
             clock,

@@ -156,6 +156,7 @@ pub async fn serve(
         // Read-only, they would only fail at every turn: nothing is due
         // that cannot wait until the register is started normally.
         senim_app::sweeps::start(state.clone());
+        senim_app::cosigning::start(state.clone());
         senim_app::mail::start(state.clone()).map_err(std::io::Error::other)?;
     }
     let drain = state.clone();

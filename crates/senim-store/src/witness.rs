@@ -116,3 +116,81 @@ pub(crate) async fn advance(
     }
     Ok(())
 }
+
+/// What this register knows of a witness of its own log (issue 22, item
+/// 2): the size it last cosigned, and the last error asking it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogWitness {
+    pub size: u64,
+    pub error: Option<String>,
+    pub updated_at: String,
+}
+
+impl Store {
+    /// What this register knows of the witness named `witness`.
+    pub async fn log_witness(&self, witness: &str) -> Result<Option<LogWitness>, StoreError> {
+        let row =
+            sqlx::query("SELECT size, error, updated_at FROM log_witnesses WHERE witness = $1")
+                .bind(witness.to_string())
+                .fetch_optional(self.reader())
+                .await?;
+        row.map(|r| {
+            Ok(LogWitness {
+                size: size_of(r.try_get("size")?)?,
+                error: r.try_get("error")?,
+                updated_at: r.try_get("updated_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The witnesses' cosignature lines (each ending in a newline) of the
+    /// checkpoint of `size`, by witness name.
+    pub async fn log_cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError> {
+        let rows =
+            sqlx::query("SELECT line FROM log_cosignatures WHERE size = $1 ORDER BY witness")
+                .bind(stored(size)?)
+                .fetch_all(self.reader())
+                .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>("line")?))
+            .collect()
+    }
+}
+
+/// Records what a witness answered: the size it cosigned (or says it
+/// last cosigned), its cosignature of the checkpoint of that size if it
+/// gave one, or the error asking it.
+pub(crate) async fn record_cosignature(
+    conn: &mut AnyConnection,
+    witness: String,
+    size: u64,
+    line: Option<String>,
+    error: Option<String>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let at = now.to_rfc3339();
+    sqlx::query(
+        "INSERT INTO log_witnesses (witness, size, error, updated_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (witness) DO UPDATE SET size = $2, error = $3, updated_at = $4",
+    )
+    .bind(witness.clone())
+    .bind(stored(size)?)
+    .bind(error)
+    .bind(at.clone())
+    .execute(&mut *conn)
+    .await?;
+    if let Some(line) = line {
+        sqlx::query(
+            "INSERT INTO log_cosignatures (size, witness, line, received_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (size, witness) DO UPDATE SET line = $3, received_at = $4",
+        )
+        .bind(stored(size)?)
+        .bind(witness)
+        .bind(line)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}

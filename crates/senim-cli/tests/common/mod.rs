@@ -41,9 +41,15 @@ impl Drop for Server {
 }
 
 pub fn start(args: &[&str]) -> Server {
+    let mut all = vec!["--bind", "127.0.0.1:0", "--demo"];
+    all.extend_from_slice(args);
+    start_exactly(&all)
+}
+
+/// `senim serve` with `args` alone (no port, no demo of its own).
+pub fn start_exactly(args: &[&str]) -> Server {
     let mut child = Command::new(SENIM)
         .arg("serve")
-        .args(["--bind", "127.0.0.1:0", "--demo"])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

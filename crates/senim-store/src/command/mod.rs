@@ -242,6 +242,15 @@ pub enum Command {
         old: u64,
         next: crate::witness::Witnessed,
     },
+    /// Records a witness's answer about this register's own log: the size
+    /// it cosigned or says it last cosigned, its cosignature line of that
+    /// checkpoint, or the error asking it (issue 22). No event.
+    RecordCosignature {
+        witness: String,
+        size: u64,
+        line: Option<String>,
+        error: Option<String>,
+    },
     /// Links an identity at a provider to an account. No event.
     LinkIdentity {
         provider: String,
@@ -652,6 +661,15 @@ pub(crate) async fn apply(
         }
         Command::Witness { origin, old, next } => {
             crate::witness::advance(conn, origin, old, next, now).await?;
+            (Applied::Done, None)
+        }
+        Command::RecordCosignature {
+            witness,
+            size,
+            line,
+            error,
+        } => {
+            crate::witness::record_cosignature(conn, witness, size, line, error, now).await?;
             (Applied::Done, None)
         }
         Command::LinkIdentity {

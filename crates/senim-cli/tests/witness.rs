@@ -1,0 +1,212 @@
+//! Two registers witnessing each other (issue 22, items 1 and 2): two
+//! `senim serve` processes with their own log keys and origins, each the
+//! other's witness (C2SP tlog-witness) and each asking the other to
+//! cosign its checkpoints. Both checkpoints come to carry the other's
+//! cosignature, a new write is cosigned from the size last cosigned, and
+//! a forked history shown to a witness under the log's real key gets a
+//! 409 or a 422, never a cosignature.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::start_exactly;
+
+use senim_tlog::witness::{add_checkpoint_body, CosignatureVerifier, Cosigner};
+use senim_tlog::{leaf_hash, Checkpoint, NoteSigner};
+
+/// A free port on the loopback (bound and let go).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Register {
+    origin: String,
+    port: u16,
+    log: NoteSigner,
+    witness: Cosigner,
+    dir: tempfile::TempDir,
+}
+
+impl Register {
+    fn new(name: &str, seed: u8) -> Register {
+        let origin = format!("{name}.example.kz/senim");
+        Register {
+            log: NoteSigner::from_seed(&origin, &[seed; 32]).unwrap(),
+            witness: Cosigner::from_seed(&format!("{name}.example.kz/witness"), &[seed + 100; 32])
+                .unwrap(),
+            origin,
+            port: free_port(),
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Its configuration: its own keys, the other's log to witness, the
+    /// other as its witness.
+    fn config(&self, other: &Register) -> String {
+        let path = |name: &str, text: String| {
+            let file = self.dir.path().join(name);
+            std::fs::write(&file, format!("{text}\n")).unwrap();
+            file.display().to_string()
+        };
+        let log_key = path("log.key", self.log.private_key());
+        let witness_key = path("witness.key", self.witness.private_key());
+        let config = format!(
+            r#"bind = "127.0.0.1:{port}"
+data_dir = "{data}"
+demo = true
+log_origin = "{origin}"
+log_key_file = "{log_key}"
+cosign_interval_ms = 100
+
+[witness]
+name = "{witness_name}"
+key_file = "{witness_key}"
+
+[[witness.logs]]
+origin = "{other_origin}"
+keys = ["{other_log}"]
+
+[[log_witnesses]]
+url = "{other_url}/witness"
+key = "{other_witness}"
+"#,
+            port = self.port,
+            data = self.dir.path().join("data").display(),
+            origin = self.origin,
+            witness_name = self.witness.name(),
+            other_origin = other.origin,
+            other_log = other.log.verifier_key(),
+            other_url = other.url(),
+            other_witness = other.witness.verifier_key(),
+        );
+        path("senim.toml", config)
+    }
+}
+
+fn get(url: &str) -> (u16, String) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let r = reqwest::get(url).await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    })
+}
+
+fn post(url: &str, body: String) -> (u16, String) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let r = reqwest::Client::new()
+            .post(url)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    })
+}
+
+/// `register`'s checkpoint once it carries `witness`'s cosignature of it,
+/// and its size.
+fn cosigned(register: &Register, witness: &Register, larger_than: u64) -> (String, u64) {
+    let key = CosignatureVerifier::parse(&witness.witness.verifier_key()).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, note) = get(&format!("{}/log/checkpoint", register.url()));
+        if status == 200 {
+            let checkpoint = Checkpoint::parse(senim_tlog::note_text(&note).unwrap()).unwrap();
+            if checkpoint.size > larger_than && key.verify(&note).is_ok() {
+                register.log.verifier().open(&note).unwrap();
+                return (note, checkpoint.size);
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never served a checkpoint cosigned by {}: {note}",
+            register.origin,
+            witness.origin
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn two_registers_witness_each_other() {
+    let a = Register::new("a", 1);
+    let b = Register::new("b", 2);
+    let (config_a, config_b) = (a.config(&b), b.config(&a));
+    let server_a = start_exactly(&["--config", &config_a]);
+    let _server_b = start_exactly(&["--config", &config_b]);
+
+    // Each serves its checkpoint with the other's cosignature.
+    let (_, size_a) = cosigned(&a, &b, 0);
+    let (_, size_b) = cosigned(&b, &a, 0);
+    assert!(size_a > 0 && size_b > 0);
+
+    // A write on A (an API token made, a logged change): its next
+    // checkpoint is cosigned by B from the size B last cosigned (a
+    // consistency proof between them).
+    let token = common::login(&server_a, "admin@senim.demo");
+    assert!(token.starts_with("senim_"));
+    let (note, later) = cosigned(&a, &b, size_a);
+    assert!(later > size_a, "{note}");
+
+    // B, as A's witness, holds A's latest cosigned checkpoint for monitors.
+    let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(a.origin.as_bytes()));
+    let (status, held) = get(&format!("{}/witness/{hash}/checkpoint", b.url()));
+    assert_eq!(status, 200);
+    let held_size = Checkpoint::parse(senim_tlog::note_text(&held).unwrap())
+        .unwrap()
+        .size;
+    assert!(held_size >= later, "{held}");
+
+    // A forked history of A, re-signed with A's real key, shown to B: the
+    // same size with another root is 422, another old size 409; never a
+    // cosignature.
+    let fork = Checkpoint {
+        origin: a.origin.clone(),
+        size: held_size,
+        root: leaf_hash(b"another history"),
+    };
+    let forged = a.log.sign(&fork.body()).unwrap();
+    let submit = format!("{}/witness/add-checkpoint", b.url());
+    let (status, answer) = post(&submit, add_checkpoint_body(held_size, &[], &forged));
+    assert_eq!(status, 422, "{answer}");
+    let (status, answer) = post(&submit, add_checkpoint_body(0, &[], &forged));
+    assert_eq!(status, 409, "{answer}");
+    assert_eq!(answer, format!("{held_size}\n"));
+    let grown = Checkpoint {
+        origin: a.origin.clone(),
+        size: held_size + 5,
+        root: leaf_hash(b"another history"),
+    };
+    let (status, answer) = post(
+        &submit,
+        add_checkpoint_body(
+            held_size,
+            &[leaf_hash(b"x")],
+            &a.log.sign(&grown.body()).unwrap(),
+        ),
+    );
+    assert_eq!(status, 422, "{answer}");
+    // B still holds A's real history.
+    let (_, still) = get(&format!("{}/witness/{hash}/checkpoint", b.url()));
+    let still = Checkpoint::parse(senim_tlog::note_text(&still).unwrap()).unwrap();
+    assert!(still.size >= held_size);
+    assert_ne!(still.root, fork.root);
+}

@@ -78,10 +78,26 @@ pub fn start(state: AppState) {
                     tracing::warn!(witness = %key.name(), error = %e, "a witness did not cosign");
                     record(&state, key, None, None, Some(e)).await;
                 }
+                lag(&state, key).await;
             }
             tokio::time::sleep(every).await;
         }
     });
+}
+
+/// Publishes how far `key`'s witness is behind the newest checkpoint
+/// (`senim_log_witness_lag_entries`).
+async fn lag(state: &AppState, key: &CosignatureVerifier) {
+    let (Ok(Some(newest)), Ok(known)) = (
+        state.store.checkpoint().await,
+        state.store.log_witness(key.name()).await,
+    ) else {
+        return;
+    };
+    let cosigned = known.map_or(0, |w| w.size);
+    state
+        .metrics
+        .set_witness_lag(key.name(), newest.size.saturating_sub(cosigned));
 }
 
 /// Keeps what a witness answered (the size it cosigned or holds, its

@@ -50,6 +50,13 @@ pub async fn entry_with_proof(
         .pop()
         .ok_or_else(|| ApiError::not_found("log entry"))?;
     let proof = state.store.inclusion_proof(index, checkpoint.size).await?;
+    // With the witnesses' cosignatures of it, so that a receipt (and a
+    // document) says offline whether its checkpoint was witnessed.
+    let note = crate::cosigning::cosigned(state, &checkpoint).await?;
+    let checkpoint = senim_store::log::StoredCheckpoint {
+        size: checkpoint.size,
+        note,
+    };
     Ok((entry, checkpoint, proof))
 }
 

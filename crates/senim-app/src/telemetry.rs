@@ -1,4 +1,5 @@
-//! Prometheus metrics: requests by route and status, and their latency.
+//! Prometheus metrics: requests by route and status, and their latency;
+//! how far each witness of the log is behind its newest checkpoint.
 
 use std::time::Instant;
 
@@ -8,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
@@ -26,10 +28,17 @@ pub struct RouteLabels {
     pub route: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WitnessLabels {
+    pub witness: String,
+}
+
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     durations: Family<RouteLabels, Histogram>,
+    /// Entries of the newest checkpoint each witness has not cosigned yet.
+    witness_lag: Family<WitnessLabels, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -51,11 +60,27 @@ impl Metrics {
             "Time to answer an HTTP request",
             durations.clone(),
         );
+        let witness_lag = Family::<WitnessLabels, Gauge>::default();
+        registry.register(
+            "log_witness_lag_entries",
+            "Entries of the newest checkpoint a witness of the log has not cosigned yet",
+            witness_lag.clone(),
+        );
         Metrics {
             registry,
             requests,
             durations,
+            witness_lag,
         }
+    }
+
+    /// Sets how many entries `witness` is behind the newest checkpoint.
+    pub fn set_witness_lag(&self, witness: &str, entries: u64) {
+        self.witness_lag
+            .get_or_create(&WitnessLabels {
+                witness: witness.to_string(),
+            })
+            .set(i64::try_from(entries).unwrap_or(i64::MAX));
     }
 
     /// The Prometheus text exposition.

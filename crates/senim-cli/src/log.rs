@@ -38,9 +38,44 @@ pub struct VerifyArgs {
     /// and that the entry bears out what it states (needs --vkey).
     #[arg(long, conflicts_with_all = ["state", "receipt"])]
     document: Option<PathBuf>,
+    /// A trust policy (C2SP tlog-policy: the witnesses and the quorum of
+    /// their cosignatures a checkpoint needs): the checkpoint verified, or
+    /// the receipt's, is refused unless it meets it.
+    #[arg(long)]
+    witness_policy: Option<PathBuf>,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 16)]
     parallel: usize,
+}
+
+/// Checks `note` (a checkpoint with its signatures) against the trust
+/// policy in `path`, if one is given: the witnesses whose cosignatures
+/// verify, or why the policy's quorum is not met.
+fn witnessed(path: Option<&Path>, note: &str) -> anyhow::Result<Option<Vec<String>>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let policy = senim_tlog::policy::Policy::parse(&text)
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let names = policy
+        .check(note)
+        .map_err(|e| anyhow!("--witness-policy {}: {e}", path.display()))?;
+    Ok(Some(names))
+}
+
+/// The line that says who witnessed a checkpoint, for a policy met.
+fn witnessed_line(names: &Option<Vec<String>>) -> String {
+    match names {
+        None => String::new(),
+        Some(names) if names.is_empty() => {
+            "\n  the trust policy asks for no cosignature".to_string()
+        }
+        Some(names) => format!(
+            "\n  witnessed by {} (the trust policy's quorum is met)",
+            names.join(", ")
+        ),
+    }
 }
 
 /// What the verifier remembers between runs.
@@ -100,8 +135,9 @@ fn write_state(path: &Path, state: &State) -> anyhow::Result<()> {
 }
 
 pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
+    let policy = args.witness_policy.as_deref();
     if let Some(path) = &args.document {
-        return verify_document(path, args.vkey.as_deref());
+        return verify_document(path, args.vkey.as_deref(), policy);
     }
     if let Some(path) = &args.receipt {
         let vkey = args.vkey.as_deref().ok_or_else(|| {
@@ -110,8 +146,9 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
         let verifier = NoteVerifier::parse(vkey).map_err(|e| anyhow!("--vkey: {e}"))?;
         let receipt: Receipt = crate::read_document(path)?;
         let checkpoint = verify_receipt(&receipt, &verifier)?;
+        let names = witnessed(policy, &receipt.checkpoint)?;
         println!(
-            "receipt verified: entry {} is in the log {} of {} entries{}",
+            "receipt verified: entry {} is in the log {} of {} entries{}{}",
             receipt.index,
             checkpoint.origin,
             checkpoint.size,
@@ -119,7 +156,8 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
                 ", and its entry matches"
             } else {
                 " (the receipt has no entry to compare)"
-            }
+            },
+            witnessed_line(&names)
         );
         return Ok(());
     }
@@ -186,6 +224,9 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
     };
     let cp = &verified.checkpoint;
     let root = base64::engine::general_purpose::STANDARD.encode(cp.root);
+    // A policy not met keeps nothing: the next run starts from the
+    // checkpoint verified before.
+    let names = witnessed(policy, &verified.note)?;
     write_state(
         &state_path,
         &State {
@@ -215,8 +256,10 @@ pub async fn verify(args: VerifyArgs) -> anyhow::Result<()> {
         }
     }
     println!(
-        "verified the log {}: {} entries, root {root}",
-        cp.origin, cp.size
+        "verified the log {}: {} entries, root {root}{}",
+        cp.origin,
+        cp.size,
+        witnessed_line(&names)
     );
     if !verified.rotations.is_empty() {
         println!(
@@ -290,7 +333,11 @@ pub async fn save_receipt(
 /// signature under the key you trust, the entry's inclusion), and the
 /// entry must bear out the document's facts (its subject and each value
 /// it states, such as the registry number).
-fn verify_document(path: &std::path::Path, vkey: Option<&str>) -> anyhow::Result<()> {
+fn verify_document(
+    path: &std::path::Path,
+    vkey: Option<&str>,
+    policy: Option<&Path>,
+) -> anyhow::Result<()> {
     let bytes = std::fs::read(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
     let json = senim_documents::find_receipt(&bytes).ok_or_else(|| {
         anyhow!(
@@ -313,6 +360,7 @@ fn verify_document(path: &std::path::Path, vkey: Option<&str>) -> anyhow::Result
         .as_deref()
         .ok_or_else(|| anyhow!("{}: its receipt has no entry", path.display()))?;
     let checkpoint = verify_receipt(&document.receipt, &verifier)?;
+    let names = witnessed(policy, &document.receipt.checkpoint)?;
     let subject = document
         .subject
         .split_once(':')
@@ -335,7 +383,7 @@ fn verify_document(path: &std::path::Path, vkey: Option<&str>) -> anyhow::Result
         }
     }
     println!(
-        "document verified: {} about {}; entry {} of the log {} of {} entries states {}",
+        "document verified: {} about {}; entry {} of the log {} of {} entries states {}{}",
         document.document,
         document.subject,
         document.receipt.index,
@@ -346,7 +394,8 @@ fn verify_document(path: &std::path::Path, vkey: Option<&str>) -> anyhow::Result
             .iter()
             .map(|(k, v)| format!("{k} {v}"))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
+        witnessed_line(&names)
     );
     Ok(())
 }

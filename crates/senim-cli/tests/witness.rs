@@ -166,6 +166,83 @@ fn two_registers_witness_each_other() {
     let (note, later) = cosigned(&a, &b, size_a);
     assert!(later > size_a, "{note}");
 
+    // `senim verify` with a trust policy (C2SP tlog-policy): met when B's
+    // cosignature is required, refused when a witness that never cosigned
+    // is required too; a receipt of A's newest entry carries B's
+    // cosignature and meets the policy offline.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy");
+    let b_key = b.witness.verifier_key();
+    std::fs::write(&policy, format!("witness B {b_key}\nquorum B\n")).unwrap();
+    let stranger = Cosigner::from_seed("c.example.kz/witness", &[77; 32]).unwrap();
+    let strict = dir.path().join("strict");
+    std::fs::write(
+        &strict,
+        format!(
+            "witness B {b_key}\nwitness C {}\ngroup both all B C\nquorum both\n",
+            stranger.verifier_key()
+        ),
+    )
+    .unwrap();
+    let a_vkey = a.log.verifier_key();
+    let verify = |policy: &std::path::Path, extra: &[&str]| {
+        let state = dir.path().join(format!("state-{}", extra.len()));
+        let mut args = vec![
+            "verify",
+            "--vkey",
+            &a_vkey,
+            "--witness-policy",
+            policy.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let state = state.to_str().unwrap().to_string();
+        if extra.is_empty() {
+            args.extend_from_slice(&["--state", &state]);
+        }
+        common::senim(&server_a, None, &args, None)
+    };
+    // (Retried: A's newest checkpoint may be a moment ahead of B.)
+    let mut live = verify(&policy, &[]);
+    for _ in 0..100 {
+        if live.0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        live = verify(&policy, &[]);
+    }
+    let (ok, out, err) = live;
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("witnessed by B"), "{out}");
+    let (ok, _, err) = verify(&strict, &[]);
+    assert!(!ok);
+    assert!(err.contains("not witnessed") && err.contains("cosigned by B"), "{err}");
+    // (The newest checkpoint may be a moment ahead of B's cosignature.)
+    let b_verifier = CosignatureVerifier::parse(&b_key).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let entry = loop {
+        let (_, entry) = get(&format!("{}/api/v1/log/entries/{}", a.url(), later - 1));
+        let value: serde_json::Value = serde_json::from_str(&entry).unwrap();
+        if b_verifier.verify(value["checkpoint"].as_str().unwrap()).is_ok() {
+            break entry;
+        }
+        assert!(Instant::now() < deadline, "no receipt with B's cosignature: {entry}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let receipt = dir.path().join("receipt.json");
+    std::fs::write(&receipt, &entry).unwrap();
+    let (ok, out, err) = verify(&policy, &["--receipt", receipt.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("witnessed by B"), "{out}");
+    let (ok, _, _) = verify(&strict, &["--receipt", receipt.to_str().unwrap()]);
+    assert!(!ok);
+
+    // How far B is behind A's newest checkpoint is a metric.
+    let (_, metrics) = get(&format!("{}/metrics", a.url()));
+    assert!(
+        metrics.contains("senim_log_witness_lag_entries{witness=\"b.example.kz/witness\"}"),
+        "{metrics}"
+    );
+
     // B, as A's witness, holds A's latest cosigned checkpoint for monitors.
     let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(a.origin.as_bytes()));
     let (status, held) = get(&format!("{}/witness/{hash}/checkpoint", b.url()));

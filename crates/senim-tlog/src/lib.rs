@@ -6,12 +6,14 @@
 //! computed from tiles (`nodes`), which the store and the verifier share,
 //! following rotations of the log's key (`rotation`), and a witness's
 //! checks and cosignatures (`witness`, C2SP tlog-witness and
-//! tlog-cosignature).
+//! tlog-cosignature), and the trust policies that say when a checkpoint
+//! counts as witnessed (`policy`, C2SP tlog-policy).
 
 pub mod jcs;
 pub mod merkle;
 pub mod nodes;
 pub mod note;
+pub mod policy;
 pub mod rotation;
 pub mod tile;
 pub mod witness;

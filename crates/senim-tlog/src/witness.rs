@@ -142,6 +142,13 @@ impl CosignatureVerifier {
         &self.name
     }
 
+    /// The `name+hexid+base64(0x04 || public key)` form.
+    pub fn verifier_key(&self) -> String {
+        let mut bytes = vec![ALGORITHM_COSIGNATURE];
+        bytes.extend_from_slice(self.key.as_bytes());
+        format!("{}+{:08x}+{}", self.name, self.id, STANDARD.encode(bytes))
+    }
+
     /// The time of this witness's cosignature of `note` (a checkpoint with
     /// its signature lines), if it carries one that verifies. Lines by
     /// other keys are skipped.

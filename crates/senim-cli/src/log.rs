@@ -56,8 +56,8 @@ fn witnessed(path: Option<&Path>, note: &str) -> anyhow::Result<Option<Vec<Strin
         return Ok(None);
     };
     let text = std::fs::read_to_string(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-    let policy = senim_tlog::policy::Policy::parse(&text)
-        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+    let policy =
+        senim_tlog::policy::Policy::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
     let names = policy
         .check(note)
         .map_err(|e| anyhow!("--witness-policy {}: {e}", path.display()))?;

@@ -215,17 +215,26 @@ fn two_registers_witness_each_other() {
     assert!(out.contains("witnessed by B"), "{out}");
     let (ok, _, err) = verify(&strict, &[]);
     assert!(!ok);
-    assert!(err.contains("not witnessed") && err.contains("cosigned by B"), "{err}");
+    assert!(
+        err.contains("not witnessed") && err.contains("cosigned by B"),
+        "{err}"
+    );
     // (The newest checkpoint may be a moment ahead of B's cosignature.)
     let b_verifier = CosignatureVerifier::parse(&b_key).unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     let entry = loop {
         let (_, entry) = get(&format!("{}/api/v1/log/entries/{}", a.url(), later - 1));
         let value: serde_json::Value = serde_json::from_str(&entry).unwrap();
-        if b_verifier.verify(value["checkpoint"].as_str().unwrap()).is_ok() {
+        if b_verifier
+            .verify(value["checkpoint"].as_str().unwrap())
+            .is_ok()
+        {
             break entry;
         }
-        assert!(Instant::now() < deadline, "no receipt with B's cosignature: {entry}");
+        assert!(
+            Instant::now() < deadline,
+            "no receipt with B's cosignature: {entry}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     let receipt = dir.path().join("receipt.json");

@@ -45,12 +45,25 @@ pub(crate) fn valid_name(name: &str) -> bool {
 
 /// The key id of an Ed25519 public key under `name`.
 pub fn key_id(name: &str, public: &[u8; 32]) -> u32 {
+    key_id_of(name, ALGORITHM_ED25519, public)
+}
+
+/// The key id of a public key of type `algorithm` under `name`: the first
+/// four bytes of SHA-256(name || 0x0A || algorithm || public key).
+pub(crate) fn key_id_of(name: &str, algorithm: u8, public: &[u8; 32]) -> u32 {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
-    h.update([b'\n', ALGORITHM_ED25519]);
+    h.update([b'\n', algorithm]);
     h.update(public);
     let d = h.finalize();
     u32::from_be_bytes([d[0], d[1], d[2], d[3]])
+}
+
+/// A key's `[PRIVATE+KEY+]name+hexid+base64(algorithm || key)` form.
+pub(crate) fn key_text(prefix: &str, name: &str, id: u32, algorithm: u8, key: &[u8]) -> String {
+    let mut bytes = vec![algorithm];
+    bytes.extend_from_slice(key);
+    format!("{prefix}{name}+{id:08x}+{}", STANDARD.encode(bytes))
 }
 
 /// Checks a key's `name+hexid+base64` form and returns the name, id and key bytes.
@@ -135,13 +148,12 @@ impl NoteSigner {
 
     /// The `PRIVATE+KEY+...` form, to keep in the data directory.
     pub fn private_key(&self) -> String {
-        let mut bytes = vec![ALGORITHM_ED25519];
-        bytes.extend_from_slice(&self.key.to_bytes());
-        format!(
-            "PRIVATE+KEY+{}+{:08x}+{}",
-            self.name,
+        key_text(
+            "PRIVATE+KEY+",
+            &self.name,
             self.id,
-            STANDARD.encode(bytes)
+            ALGORITHM_ED25519,
+            &self.key.to_bytes(),
         )
     }
 
@@ -156,9 +168,13 @@ impl NoteSigner {
 
     /// The `name+hexid+base64` verifier key that anyone can check notes with.
     pub fn verifier_key(&self) -> String {
-        let mut bytes = vec![ALGORITHM_ED25519];
-        bytes.extend_from_slice(self.key.verifying_key().as_bytes());
-        format!("{}+{:08x}+{}", self.name, self.id, STANDARD.encode(bytes))
+        key_text(
+            "",
+            &self.name,
+            self.id,
+            ALGORITHM_ED25519,
+            self.key.verifying_key().as_bytes(),
+        )
     }
 
     pub fn name(&self) -> &str {
@@ -310,9 +326,13 @@ impl NoteVerifier {
 
     /// The `name+hexid+base64` form this key was parsed from.
     pub fn verifier_key(&self) -> String {
-        let mut bytes = vec![ALGORITHM_ED25519];
-        bytes.extend_from_slice(self.key.as_bytes());
-        format!("{}+{:08x}+{}", self.name, self.id, STANDARD.encode(bytes))
+        key_text(
+            "",
+            &self.name,
+            self.id,
+            ALGORITHM_ED25519,
+            self.key.as_bytes(),
+        )
     }
 
     /// Checks a note and returns its text, if this key signed it. Lines by

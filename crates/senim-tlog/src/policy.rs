@@ -74,10 +74,7 @@ impl Policy {
             if raw.chars().any(|c| c.is_control() && c != '\t') {
                 return Err(fail("control characters".into()));
             }
-            let words: Vec<&str> = raw
-                .split([' ', '\t'])
-                .filter(|w| !w.is_empty())
-                .collect();
+            let words: Vec<&str> = raw.split([' ', '\t']).filter(|w| !w.is_empty()).collect();
             let Some(first) = words.first() else {
                 continue;
             };
@@ -88,7 +85,11 @@ impl Policy {
             match (*first, words.len()) {
                 ("log", 2 | 3) => {
                     let key = NoteVerifier::parse(words[1]).map_err(key_error)?;
-                    if policy.logs.iter().any(|l| same_key(&l.verifier_key(), &key.verifier_key())) {
+                    if policy
+                        .logs
+                        .iter()
+                        .any(|l| same_key(&l.verifier_key(), &key.verifier_key()))
+                    {
                         return Err(fail("a log listed twice".into()));
                     }
                     policy.logs.push(key);
@@ -125,12 +126,19 @@ impl Policy {
                         k => k
                             .parse::<usize>()
                             .ok()
-                            .filter(|k| (1..=members.len()).contains(k) && k.to_string() == words[2])
+                            .filter(|k| {
+                                (1..=members.len()).contains(k) && k.to_string() == words[2]
+                            })
                             .ok_or_else(|| {
-                                fail(format!("the threshold must be all, any or 1 to {}", members.len()))
+                                fail(format!(
+                                    "the threshold must be all, any or 1 to {}",
+                                    members.len()
+                                ))
                             })?,
                     };
-                    policy.groups.push((name.to_string(), Group { threshold, members }));
+                    policy
+                        .groups
+                        .push((name.to_string(), Group { threshold, members }));
                 }
                 ("quorum", 2) => {
                     if quorum_seen {

@@ -13,10 +13,11 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
-use sha2::{Digest, Sha256};
 
 use crate::merkle::{empty_root, verify_consistency, Hash};
-use crate::note::{split_key_of, split_note, valid_name, Checkpoint, NoteError, NoteVerifier};
+use crate::note::{
+    key_id_of, key_text, split_key_of, split_note, valid_name, Checkpoint, NoteError, NoteVerifier,
+};
 
 /// The key type byte of an Ed25519 cosigner (`cosignature/v1`).
 pub const ALGORITHM_COSIGNATURE: u8 = 0x04;
@@ -25,12 +26,7 @@ pub const MAX_PROOF_LINES: usize = 63;
 
 /// The key id of an Ed25519 cosigner's public key under `name`.
 pub fn cosigner_key_id(name: &str, public: &[u8; 32]) -> u32 {
-    let mut h = Sha256::new();
-    h.update(name.as_bytes());
-    h.update([b'\n', ALGORITHM_COSIGNATURE]);
-    h.update(public);
-    let d = h.finalize();
-    u32::from_be_bytes([d[0], d[1], d[2], d[3]])
+    key_id_of(name, ALGORITHM_COSIGNATURE, public)
 }
 
 /// The message a `cosignature/v1` signs: the header, the time, and the
@@ -83,22 +79,25 @@ impl Cosigner {
 
     /// The `PRIVATE+KEY+...` form, to keep in a file.
     pub fn private_key(&self) -> String {
-        let mut bytes = vec![ALGORITHM_COSIGNATURE];
-        bytes.extend_from_slice(&self.key.to_bytes());
-        format!(
-            "PRIVATE+KEY+{}+{:08x}+{}",
-            self.name,
+        key_text(
+            "PRIVATE+KEY+",
+            &self.name,
             self.id,
-            STANDARD.encode(bytes)
+            ALGORITHM_COSIGNATURE,
+            &self.key.to_bytes(),
         )
     }
 
     /// The `name+hexid+base64(0x04 || public key)` verifier key logs and
     /// monitors configure.
     pub fn verifier_key(&self) -> String {
-        let mut bytes = vec![ALGORITHM_COSIGNATURE];
-        bytes.extend_from_slice(self.key.verifying_key().as_bytes());
-        format!("{}+{:08x}+{}", self.name, self.id, STANDARD.encode(bytes))
+        key_text(
+            "",
+            &self.name,
+            self.id,
+            ALGORITHM_COSIGNATURE,
+            self.key.verifying_key().as_bytes(),
+        )
     }
 
     pub fn name(&self) -> &str {
@@ -144,9 +143,13 @@ impl CosignatureVerifier {
 
     /// The `name+hexid+base64(0x04 || public key)` form.
     pub fn verifier_key(&self) -> String {
-        let mut bytes = vec![ALGORITHM_COSIGNATURE];
-        bytes.extend_from_slice(self.key.as_bytes());
-        format!("{}+{:08x}+{}", self.name, self.id, STANDARD.encode(bytes))
+        key_text(
+            "",
+            &self.name,
+            self.id,
+            ALGORITHM_COSIGNATURE,
+            self.key.as_bytes(),
+        )
     }
 
     /// The time of this witness's cosignature of `note` (a checkpoint with

@@ -5,7 +5,7 @@
 
 use senim_tlog::policy::{Policy, PolicyError};
 use senim_tlog::witness::Cosigner;
-use senim_tlog::{root, leaf_hash, Checkpoint, NoteSigner};
+use senim_tlog::{leaf_hash, root, Checkpoint, NoteSigner};
 
 fn log() -> NoteSigner {
     NoteSigner::from_seed("example.kz/senim", &[1; 32]).unwrap()
@@ -69,7 +69,11 @@ fn the_specs_example_quorum_needs_two_x_and_one_y() {
 fn quorum_none_and_a_single_witness() {
     let none = Policy::parse("quorum none\n").unwrap();
     assert_eq!(none.check(&note(&[])).unwrap(), Vec::<String>::new());
-    let one = Policy::parse(&format!("witness W {}\nquorum W\n", witness(7).verifier_key())).unwrap();
+    let one = Policy::parse(&format!(
+        "witness W {}\nquorum W\n",
+        witness(7).verifier_key()
+    ))
+    .unwrap();
     assert!(one.check(&note(&[])).is_err());
     assert_eq!(one.check(&note(&[7])).unwrap(), ["W"]);
 }
@@ -79,18 +83,51 @@ fn policies_that_break_the_specs_rules_do_not_read() {
     let w = |n: u8| witness(n).verifier_key();
     for (text, why) in [
         (String::new(), "no quorum"),
-        (format!("witness A {}\nquorum A\nquorum A\n", w(1)), "two quorums"),
+        (
+            format!("witness A {}\nquorum A\nquorum A\n", w(1)),
+            "two quorums",
+        ),
         ("quorum A\n".to_string(), "undefined"),
-        (format!("group G any A\nwitness A {}\nquorum G\n", w(1)), "defined after"),
-        (format!("witness A {}\nwitness A {}\nquorum A\n", w(1), w(2)), "a name twice"),
-        (format!("witness A {}\nwitness B {}\nquorum A\n", w(1), w(1)), "a key twice"),
-        (format!("witness A {}\ngroup G any A A\nquorum G\n", w(1)), "a member twice"),
-        (format!("witness A {}\ngroup G 2 A\nquorum G\n", w(1)), "k > n"),
-        (format!("witness A {}\ngroup G 0 A\nquorum G\n", w(1)), "k = 0"),
-        (format!("witness A {}\ngroup G 01 A\nquorum G\n", w(1)), "leading zero"),
-        (format!("witness none {}\nquorum none\n", w(1)), "none defined"),
-        (format!("witness A {}\nquorum A\n", log().verifier_key()), "a log key as a witness"),
-        (format!("log {}\nquorum none\n", w(1)), "a witness key as a log"),
+        (
+            format!("group G any A\nwitness A {}\nquorum G\n", w(1)),
+            "defined after",
+        ),
+        (
+            format!("witness A {}\nwitness A {}\nquorum A\n", w(1), w(2)),
+            "a name twice",
+        ),
+        (
+            format!("witness A {}\nwitness B {}\nquorum A\n", w(1), w(1)),
+            "a key twice",
+        ),
+        (
+            format!("witness A {}\ngroup G any A A\nquorum G\n", w(1)),
+            "a member twice",
+        ),
+        (
+            format!("witness A {}\ngroup G 2 A\nquorum G\n", w(1)),
+            "k > n",
+        ),
+        (
+            format!("witness A {}\ngroup G 0 A\nquorum G\n", w(1)),
+            "k = 0",
+        ),
+        (
+            format!("witness A {}\ngroup G 01 A\nquorum G\n", w(1)),
+            "leading zero",
+        ),
+        (
+            format!("witness none {}\nquorum none\n", w(1)),
+            "none defined",
+        ),
+        (
+            format!("witness A {}\nquorum A\n", log().verifier_key()),
+            "a log key as a witness",
+        ),
+        (
+            format!("log {}\nquorum none\n", w(1)),
+            "a witness key as a log",
+        ),
         ("frobnicate\nquorum none\n".to_string(), "an unknown line"),
     ] {
         assert!(Policy::parse(&text).is_err(), "{why}: {text}");

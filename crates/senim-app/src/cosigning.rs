@@ -148,14 +148,17 @@ async fn ask(
         .await
         .map_err(|e| e.to_string())?;
     let mut old = known.as_ref().map_or(0, |w| w.size);
+    // Nothing to ask when this witness's cosignature of the newest
+    // checkpoint is kept already.
+    let own = format!("\u{2014} {} ", key.name());
     if old == checkpoint.size
-        && known.is_some_and(|w| w.error.is_none())
-        && !state
+        && state
             .store
             .log_cosignatures(checkpoint.size)
             .await
             .map_err(|e| e.to_string())?
-            .is_empty()
+            .iter()
+            .any(|line| line.starts_with(&own))
     {
         return Ok(());
     }

@@ -296,3 +296,178 @@ fn two_registers_witness_each_other() {
     assert!(still.size >= held_size);
     assert_ne!(still.root, fork.root);
 }
+
+/// `POST /witness/add-checkpoint` over a plain connection (for threads
+/// with no runtime): the status and the body, or `None` when the server is
+/// gone.
+fn post_raw(port: u16, body: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    let request = format!(
+        "POST /witness/add-checkpoint HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let status = answer.get(9..12)?.parse().ok()?;
+    let (_, text) = answer.split_once("\r\n\r\n")?;
+    Some((status, text.to_string()))
+}
+
+/// Issue 22, bad input: a witness killed (SIGKILL) during a burst of
+/// add-checkpoint calls from four clients, some showing it a forked
+/// history under the log's real key, and started again on its database:
+/// every size it acknowledged is kept (it never goes back), it never
+/// cosigned a root other than the real one, and it goes on from there.
+#[test]
+fn a_witness_killed_mid_burst_never_goes_back_nor_forks_on_sqlite() {
+    killed_mid_burst(None);
+}
+
+#[test]
+fn a_witness_killed_mid_burst_never_goes_back_nor_forks_on_postgres() {
+    killed_mid_burst(Some(common::fresh_postgres_url("witness_burst")));
+}
+
+fn killed_mid_burst(database_url: Option<String>) {
+    use std::collections::BTreeMap;
+    use std::sync::{Arc, Mutex};
+
+    const ORIGIN: &str = "l.example.kz/senim";
+    const N: u64 = 600;
+    let log = Arc::new(NoteSigner::from_seed(ORIGIN, &[5; 32]).unwrap());
+    let leaves: Arc<Vec<[u8; 32]>> = Arc::new(
+        (0..N)
+            .map(|i| leaf_hash(format!("l {i}").as_bytes()))
+            .collect(),
+    );
+    let fork: Arc<Vec<[u8; 32]>> = Arc::new(
+        (0..N)
+            .map(|i| leaf_hash(format!("forged {i}").as_bytes()))
+            .collect(),
+    );
+    let witness = Cosigner::from_seed("w.example.kz/witness", &[6; 32]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let key_file = dir.path().join("witness.key");
+    std::fs::write(&key_file, format!("{}\n", witness.private_key())).unwrap();
+    let config = dir.path().join("senim.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "bind = \"127.0.0.1:{port}\"\ndata_dir = \"{}\"\n{}log_origin = \"w.example.kz/senim\"\n\n[witness]\nname = \"w.example.kz/witness\"\nkey_file = \"{}\"\n\n[[witness.logs]]\norigin = \"{ORIGIN}\"\nkeys = [\"{}\"]\n",
+            dir.path().join("data").display(),
+            database_url
+                .map(|url| format!("database_url = \"{url}\"\n"))
+                .unwrap_or_default(),
+            key_file.display(),
+            log.verifier_key()
+        ),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap().to_string();
+    let mut server = start_exactly(&["--config", &config]);
+
+    // The request from `old` to `new` leaves of `tree`, signed by the log.
+    let body = {
+        let log = log.clone();
+        move |tree: &[[u8; 32]], old: u64, new: u64| {
+            let checkpoint = Checkpoint {
+                origin: ORIGIN.into(),
+                size: new,
+                root: senim_tlog::root(&tree[..new as usize]),
+            };
+            let proof = if old == 0 || old == new {
+                Vec::new()
+            } else {
+                senim_tlog::consistency_proof(old, &tree[..new as usize]).unwrap()
+            };
+            add_checkpoint_body(old, &proof, &log.sign(&checkpoint.body()).unwrap())
+        }
+    };
+    // The real history's first checkpoint, so a fork can never be first.
+    let (status, _) = post_raw(port, &body(&leaves, 0, 1)).unwrap();
+    assert_eq!(status, 200);
+
+    // Sizes acknowledged with a cosignature, and the root each was for.
+    let acknowledged: Arc<Mutex<BTreeMap<u64, [u8; 32]>>> = Arc::new(Mutex::new(BTreeMap::new()));
+    let mut clients = Vec::new();
+    for client in 0..4u64 {
+        let (leaves, fork, acknowledged, body) = (
+            leaves.clone(),
+            fork.clone(),
+            acknowledged.clone(),
+            body.clone(),
+        );
+        clients.push(std::thread::spawn(move || {
+            let mut old = 1;
+            for round in 0u64.. {
+                let forged = (round + client) % 4 == 0;
+                let tree = if forged { &fork } else { &leaves };
+                let new = (old + 1 + (round * 7 + client * 3) % 5).min(N);
+                let Some((status, text)) = post_raw(port, &body(tree, old, new)) else {
+                    return;
+                };
+                match status {
+                    200 => {
+                        assert!(!forged, "a forked history was cosigned at {new}");
+                        let root = senim_tlog::root(&tree[..new as usize]);
+                        let mut seen = acknowledged.lock().unwrap();
+                        if let Some(before) = seen.insert(new, root) {
+                            assert_eq!(before, root, "two roots cosigned for size {new}");
+                        }
+                        old = new;
+                    }
+                    409 => old = text.trim().parse().unwrap(),
+                    422 if forged => {}
+                    other => panic!("{other}: {text}"),
+                }
+                if old >= N {
+                    return;
+                }
+            }
+        }));
+    }
+    // Kill it mid-burst.
+    let started = Instant::now();
+    while acknowledged.lock().unwrap().len() < 20 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    for client in clients {
+        client.join().unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    let (&largest, _) = acknowledged
+        .last_key_value()
+        .expect("cosignatures before the kill");
+
+    // Started again on its database: it holds at least the largest size it
+    // acknowledged, with the real root, and goes on from there.
+    let _again = start_exactly(&["--config", &config]);
+    let (status, held) = post_raw(port, &body(&leaves, 0, 1)).unwrap();
+    assert_eq!(status, 409, "{held}");
+    let kept: u64 = held.trim().parse().unwrap();
+    assert!(kept >= largest, "kept {kept}, acknowledged {largest}");
+    let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(ORIGIN.as_bytes()));
+    let (status, note) = get(&format!(
+        "http://127.0.0.1:{port}/witness/{hash}/checkpoint"
+    ));
+    assert_eq!(status, 200);
+    let checkpoint = Checkpoint::parse(senim_tlog::note_text(&note).unwrap()).unwrap();
+    assert_eq!(checkpoint.size, kept);
+    assert_eq!(checkpoint.root, senim_tlog::root(&leaves[..kept as usize]));
+    CosignatureVerifier::parse(&witness.verifier_key())
+        .unwrap()
+        .verify(&note)
+        .unwrap();
+    if kept < N {
+        let (status, answer) = post_raw(port, &body(&leaves, kept, N)).unwrap();
+        assert_eq!(status, 200, "{answer}");
+    }
+}

@@ -151,7 +151,7 @@ fn two_registers_witness_each_other() {
     let b = Register::new("b", 2);
     let (config_a, config_b) = (a.config(&b), b.config(&a));
     let server_a = start_exactly(&["--config", &config_a]);
-    let _server_b = start_exactly(&["--config", &config_b]);
+    let mut server_b = start_exactly(&["--config", &config_b]);
 
     // Each serves its checkpoint with the other's cosignature.
     let (_, size_a) = cosigned(&a, &b, 0);
@@ -295,6 +295,29 @@ fn two_registers_witness_each_other() {
     let still = Checkpoint::parse(senim_tlog::note_text(&still).unwrap()).unwrap();
     assert!(still.size >= held_size);
     assert_ne!(still.root, fork.root);
+
+    // B killed (SIGKILL): a write on A is not held up by its witness being
+    // gone; B started again on its database cosigns A's next checkpoint
+    // from where it was.
+    server_b.child.kill().unwrap();
+    server_b.child.wait().unwrap();
+    let (_, before) = cosigned(&a, &b, 0);
+    let started = Instant::now();
+    common::login(&server_a, "supervisor@ministry.demo");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the write waited for the witness"
+    );
+    let _server_b = start_exactly(&["--config", &config_b]);
+    let (_, after) = cosigned(&a, &b, before);
+    assert!(after > before);
+
+    // A killed (SIGKILL) and started again: the cosignatures it received
+    // are kept, and it goes on witnessing B.
+    drop(server_a);
+    let _server_a = start_exactly(&["--config", &config_a]);
+    cosigned(&a, &b, before);
+    cosigned(&b, &a, 0);
 }
 
 /// `POST /witness/add-checkpoint` over a plain connection (for threads

@@ -222,3 +222,31 @@ pub async fn cosigned(
     let lines = state.store.log_cosignatures(checkpoint.size).await?;
     Ok(format!("{}{}", checkpoint.note, lines.concat()))
 }
+
+/// Where a witness of the log stands, for the audit log's page.
+pub struct WitnessStatus {
+    pub name: String,
+    /// The size it last cosigned (or holds, as its 409 said).
+    pub cosigned: u64,
+    /// Entries of the newest checkpoint it has not cosigned.
+    pub lag: u64,
+    /// Whether the last round of asking it failed.
+    pub failing: bool,
+}
+
+/// Each configured witness of the log and where it stands.
+pub async fn status(state: &AppState) -> Result<Vec<WitnessStatus>, senim_store::StoreError> {
+    let newest = state.store.checkpoint().await?.map_or(0, |c| c.size);
+    let mut out = Vec::new();
+    for (_, key) in &state.witnesses.asked {
+        let known = state.store.log_witness(key.name()).await?;
+        let cosigned = known.as_ref().map_or(0, |w| w.size);
+        out.push(WitnessStatus {
+            name: key.name().to_string(),
+            cosigned,
+            lag: newest.saturating_sub(cosigned),
+            failing: known.is_some_and(|w| w.error.is_some()),
+        });
+    }
+    Ok(out)
+}

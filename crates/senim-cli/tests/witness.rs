@@ -245,6 +245,14 @@ fn two_registers_witness_each_other() {
     let (ok, _, _) = verify(&strict, &["--receipt", receipt.to_str().unwrap()]);
     assert!(!ok);
 
+    // The audit log's page names B among the witnesses.
+    let (status, page) = get(&format!("{}/audit-log", a.url()));
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<td class=\"mono\">b.example.kz/witness</td>"),
+        "{page}"
+    );
+
     // How far B is behind A's newest checkpoint is a metric.
     let (_, metrics) = get(&format!("{}/metrics", a.url()));
     assert!(

@@ -58,6 +58,8 @@ struct Overview<'a> {
     rotations: Vec<RotationRow>,
     /// Restores from a backup, in log order.
     rollbacks: Vec<RollbackRow>,
+    /// The witnesses asked to cosign the checkpoints, and where each stands.
+    witnesses: Vec<senim_app::cosigning::WitnessStatus>,
     entries: Vec<EntryRow>,
 }
 
@@ -73,7 +75,11 @@ pub struct RollbackRow {
 /// `GET /audit-log`.
 pub async fn overview(c: Ctx, State(state): State<AppState>) -> PageResult {
     let checkpoint = state.store.checkpoint().await?;
-    let (size, note) = checkpoint.map(|c| (c.size, c.note)).unwrap_or_default();
+    let (size, note) = match &checkpoint {
+        // With the witnesses' cosignatures, as /log/checkpoint serves it.
+        Some(c) => (c.size, senim_app::cosigning::cosigned(&state, c).await?),
+        None => (0, String::new()),
+    };
     let root = Checkpoint::parse(&note)
         .map(|c| STANDARD.encode(c.root))
         .unwrap_or_default();
@@ -133,6 +139,7 @@ pub async fn overview(c: Ctx, State(state): State<AppState>) -> PageResult {
             reason: r.reason,
         })
         .collect();
+    let witnesses = senim_app::cosigning::status(&state).await?;
     let page = Overview {
         c: &c,
         crumbs: vec![(String::new(), c.t("nav-audit-log"))],
@@ -142,6 +149,7 @@ pub async fn overview(c: Ctx, State(state): State<AppState>) -> PageResult {
         key,
         rotations,
         rollbacks,
+        witnesses,
         entries,
     };
     Ok(c.render(&page))

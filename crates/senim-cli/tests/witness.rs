@@ -32,12 +32,16 @@ struct Register {
     log: NoteSigner,
     witness: Cosigner,
     dir: tempfile::TempDir,
+    /// `postgres://...` for a PostgreSQL register (a schema of its own).
+    database_url: Option<String>,
 }
 
 impl Register {
-    fn new(name: &str, seed: u8) -> Register {
+    fn new(name: &str, seed: u8, postgres: bool) -> Register {
         let origin = format!("{name}.example.kz/senim");
         Register {
+            database_url: postgres
+                .then(|| common::fresh_postgres_url(&format!("witness_register_{name}"))),
             log: NoteSigner::from_seed(&origin, &[seed; 32]).unwrap(),
             witness: Cosigner::from_seed(&format!("{name}.example.kz/witness"), &[seed + 100; 32])
                 .unwrap(),
@@ -64,7 +68,7 @@ impl Register {
         let config = format!(
             r#"bind = "127.0.0.1:{port}"
 data_dir = "{data}"
-demo = true
+{database}demo = true
 log_origin = "{origin}"
 log_key_file = "{log_key}"
 cosign_interval_ms = 100
@@ -83,6 +87,11 @@ key = "{other_witness}"
 "#,
             port = self.port,
             data = self.dir.path().join("data").display(),
+            database = self
+                .database_url
+                .as_ref()
+                .map(|url| format!("database_url = \"{url}\"\n"))
+                .unwrap_or_default(),
             origin = self.origin,
             witness_name = self.witness.name(),
             other_origin = other.origin,
@@ -146,9 +155,18 @@ fn cosigned(register: &Register, witness: &Register, larger_than: u64) -> (Strin
 }
 
 #[test]
-fn two_registers_witness_each_other() {
-    let a = Register::new("a", 1);
-    let b = Register::new("b", 2);
+fn two_registers_witness_each_other_on_sqlite() {
+    two_registers_witness_each_other(false);
+}
+
+#[test]
+fn two_registers_witness_each_other_on_postgres() {
+    two_registers_witness_each_other(true);
+}
+
+fn two_registers_witness_each_other(postgres: bool) {
+    let a = Register::new("a", 1, postgres);
+    let b = Register::new("b", 2, postgres);
     let (config_a, config_b) = (a.config(&b), b.config(&a));
     let server_a = start_exactly(&["--config", &config_a]);
     let mut server_b = start_exactly(&["--config", &config_b]);

@@ -78,26 +78,16 @@ pub fn start(state: AppState) {
                     tracing::warn!(witness = %key.name(), error = %e, "a witness did not cosign");
                     record(&state, key, None, None, Some(e)).await;
                 }
-                lag(&state, key).await;
+            }
+            // How far behind each is (`senim_log_witness_lag_entries`).
+            if let Ok(all) = status(&state).await {
+                for w in all {
+                    state.metrics.set_witness_lag(&w.name, w.lag);
+                }
             }
             tokio::time::sleep(every).await;
         }
     });
-}
-
-/// Publishes how far `key`'s witness is behind the newest checkpoint
-/// (`senim_log_witness_lag_entries`).
-async fn lag(state: &AppState, key: &CosignatureVerifier) {
-    let (Ok(Some(newest)), Ok(known)) = (
-        state.store.checkpoint().await,
-        state.store.log_witness(key.name()).await,
-    ) else {
-        return;
-    };
-    let cosigned = known.map_or(0, |w| w.size);
-    state
-        .metrics
-        .set_witness_lag(key.name(), newest.size.saturating_sub(cosigned));
 }
 
 /// Keeps what a witness answered (the size it cosigned or holds, its

@@ -260,8 +260,7 @@ async fn entry_stating(
 
 /// Today (UTC), as `YYYY-MM-DD`.
 fn today(state: &AppState) -> String {
-    let now = state.clock.now().to_rfc3339();
-    now.get(..10).unwrap_or("").to_string()
+    day_of(state.clock.now())
 }
 
 /// The registration certificate of a registered system, in `lang`. Its
@@ -527,13 +526,22 @@ fn signatures(
         .collect()
 }
 
-/// What a document states, and where its signatures are, when it has any.
-fn with_signatures(tr: &Tr, text: String, signed: &[(String, String)]) -> String {
-    if signed.is_empty() {
-        text
-    } else {
-        format!("{text} {}", tr.t("doc-signed-text"))
+/// Ends a case's document: its signatures, then what it states under
+/// `heading` (the message `text`), saying where the signatures are when
+/// it has any.
+fn end_with(
+    tr: &Tr,
+    sections: &mut Vec<(String, String)>,
+    signed: Vec<(String, String)>,
+    heading: &str,
+    text: &str,
+) {
+    let mut basis = tr.t(text);
+    if !signed.is_empty() {
+        basis = format!("{basis} {}", tr.t("doc-signed-text"));
     }
+    sections.extend(signed);
+    sections.push((tr.t(heading), basis));
 }
 
 /// A system as a case's document names it: its name, and its registry
@@ -636,9 +644,13 @@ pub async fn sanction_decision(state: &AppState, id: CaseId, lang: Lang) -> Resu
         }
         sections.push((tr.t("decision-appeal"), text));
     }
-    let basis = with_signatures(&tr, tr.t("doc-decision-text"), &signed);
-    sections.extend(signed);
-    sections.push((tr.t("doc-decision-basis"), basis));
+    end_with(
+        &tr,
+        &mut sections,
+        signed,
+        "doc-decision-basis",
+        "doc-decision-text",
+    );
     let number = decision.number.clone();
     let content = Content {
         kind: "sanction-decision",
@@ -809,9 +821,13 @@ pub async fn audit_report(
         tr.t("doc-audit-conclusion"),
         audit.conclusion.clone().unwrap_or_default(),
     ));
-    let basis = with_signatures(&tr, tr.t("doc-audit-text"), &signed);
-    sections.extend(signed);
-    sections.push((tr.t("doc-audit-basis-title"), basis));
+    end_with(
+        &tr,
+        &mut sections,
+        signed,
+        "doc-audit-basis-title",
+        "doc-audit-text",
+    );
     let number = case.number.clone();
     let content = Content {
         kind: "audit-report",

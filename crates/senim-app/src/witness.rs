@@ -46,8 +46,6 @@ pub struct WitnessedLog {
 pub struct Witness {
     cosigner: Option<Cosigner>,
     logs: HashMap<String, Vec<NoteVerifier>>,
-    /// The hex SHA-256 of each origin, as monitors name it.
-    hashes: HashMap<String, String>,
 }
 
 /// The witness's refusal of a request: its status and a one-line message
@@ -107,7 +105,6 @@ impl Witness {
     pub fn new(config: &crate::Config) -> Result<Witness, crate::StartError> {
         let own = &config.witness;
         let mut logs = HashMap::new();
-        let mut hashes = HashMap::new();
         for log in &own.logs {
             let keys = log
                 .keys
@@ -124,10 +121,6 @@ impl Witness {
                     log.origin
                 )));
             }
-            hashes.insert(
-                hex::encode(Sha256::digest(log.origin.as_bytes())),
-                log.origin.clone(),
-            );
             logs.insert(log.origin.clone(), keys);
         }
         let cosigner = if logs.is_empty() {
@@ -151,11 +144,7 @@ impl Witness {
             }
             Some(cosigner)
         };
-        Ok(Witness {
-            cosigner,
-            logs,
-            hashes,
-        })
+        Ok(Witness { cosigner, logs })
     }
 
     /// The witness's verifier key (`name+hexid+base64`), when it witnesses
@@ -238,7 +227,13 @@ fn internal(e: impl std::fmt::Display) -> Refused {
 /// `origin_hash` (lowercase hex), with the log's signatures and the
 /// cosignature, for monitors; `None` if none was.
 pub async fn latest(state: &AppState, origin_hash: &str) -> Result<Option<String>, Refused> {
-    let Some(origin) = state.witness.hashes.get(origin_hash) else {
+    // Monitors name a log by the hex SHA-256 of its origin.
+    let Some(origin) = state
+        .witness
+        .logs
+        .keys()
+        .find(|o| hex::encode(Sha256::digest(o.as_bytes())) == origin_hash)
+    else {
         return Ok(None);
     };
     Ok(state

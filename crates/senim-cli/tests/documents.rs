@@ -36,11 +36,7 @@ fn demo() -> (common::Server, tempfile::TempDir) {
 }
 
 fn get(url: &str) -> (u16, Vec<u8>, String) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    common::block_on(async {
         let r = reqwest::get(url).await.unwrap();
         let status = r.status().as_u16();
         let kind = r

@@ -75,6 +75,16 @@ pub fn start_exactly(args: &[&str]) -> Server {
     Server { child, url, logins }
 }
 
+/// Runs `future` to its end on a runtime of its own (the tests are
+/// synchronous; their HTTP calls are not).
+pub fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
 pub fn senim(
     server: &Server,
     token: Option<&str>,
